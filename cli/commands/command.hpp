@@ -1,0 +1,54 @@
+// The credctl subcommands: one file each, registered in one table
+// (commands.cpp). A command adds its options to its CLI11 subcommand and
+// leaves a runner that main calls after parsing.
+//
+// Runners return Result<void>; main turns an Error into a message on stderr
+// and the exit status of credctl(1) EXIT STATUS.
+#pragma once
+
+#include "cli/client/daemon_client.hpp"
+#include "common/error/error.hpp"
+
+#include <CLI/App.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace credctl::cli {
+
+struct Globals {
+    std::string socket;       // --socket
+    std::string config_file;  // --config
+    bool verbose = false;
+};
+
+using Runner = std::function<Result<void>()>;
+
+// Builds the client for the socket chosen by --socket, $CREDD_SOCKET, the
+// client config or the per-user default.
+[[nodiscard]] Result<DaemonClient> make_client(const Globals& globals);
+
+// Login name of the calling user, the default `--user`.
+[[nodiscard]] Result<std::string> current_user();
+
+// "/v1/users/alice/credentials/github"
+[[nodiscard]] std::string credential_path(const std::string& user, const std::string& provider);
+
+struct CommandSpec {
+    std::string_view name;
+    std::string_view summary;
+    void (*add)(CLI::App& sub, const Globals& globals, Runner& runner);
+};
+
+void add_login(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_token(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_list(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_logout(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_status(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_providers(CLI::App& sub, const Globals& globals, Runner& runner);
+
+// The table main registers, in --help order.
+[[nodiscard]] const std::vector<CommandSpec>& command_table();
+
+}  // namespace credctl::cli

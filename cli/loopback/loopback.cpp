@@ -1,0 +1,153 @@
+#include "cli/loopback/loopback.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <sodium.h>
+
+#include <optional>
+
+namespace credctl::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+// A browser's callback request is small; anything bigger is not one.
+constexpr std::uint32_t k_max_head_bytes = 16 * 1024;
+// A connection that says nothing (a speculative preconnect) is dropped.
+constexpr std::chrono::seconds k_connection_timeout{30};
+
+std::string page(std::string_view title, std::string_view text) {
+    return "<!doctype html><html><head><meta charset=\"utf-8\"><title>credctl: " + std::string(title) +
+           "</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>" + std::string(title) +
+           "</h1><p>" + std::string(text) + "</p></body></html>\n";
+}
+
+bool is_safe_text(std::string_view s) {
+    for (char c : s) {
+        if (c == '<' || c == '>' || c == '&' || c == '"') return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+struct LoopbackListener::Impl {
+    asio::io_context io;
+    tcp::acceptor acceptor{io};
+    std::uint16_t port = 0;  // kept: the acceptor is closed after wait()
+    std::optional<Callback> result;
+
+    asio::awaitable<void> handle(tcp::socket socket, std::string expected_state);
+    asio::awaitable<void> accept_loop(std::string expected_state);
+};
+
+asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::string expected_state) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(k_connection_timeout);
+    beast::flat_buffer buffer;
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(k_max_head_bytes);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
+    if (ec) co_return;
+    const auto& req = parser.get();
+    int status = 404;
+    std::string body = page("Not found", "This is credctl's login listener.");
+    auto url = boost::urls::parse_origin_form(req.target());
+    if (url && url->path() == "/callback") {
+        Callback cb;
+        std::string state;
+        for (auto p : url->params()) {
+            if (p.key == "code") cb.code = p.value;
+            if (p.key == "state") state = p.value;
+            if (p.key == "iss") cb.iss = p.value;
+            if (p.key == "error") cb.error = p.value;
+            if (p.key == "error_description") cb.error_description = p.value;
+        }
+        const bool state_ok = !state.empty() && state.size() == expected_state.size() &&
+                              sodium_memcmp(state.data(), expected_state.data(), state.size()) == 0;
+        if (!state_ok) {
+            status = 400;
+            body = page("Login not accepted", "This answer does not belong to the login in progress (state mismatch).");
+        } else if (!cb.error.empty()) {
+            status = 200;
+            const std::string why = is_safe_text(cb.error) ? cb.error : "error";
+            body = page("Login failed", "The provider answered: " + why + ". You can close this window.");
+            result = std::move(cb);
+        } else if (cb.code.empty()) {
+            status = 400;
+            body = page("Login not accepted", "The answer carries no authorization code.");
+        } else {
+            status = 200;
+            body = page("Logged in", "credctl received the authorization. You can close this window.");
+            result = std::move(cb);
+        }
+    }
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.set("Referrer-Policy", "no-referrer");
+    res.keep_alive(false);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    co_await http::async_write(stream, res, k_tuple);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    if (result) io.stop();
+}
+
+asio::awaitable<void> LoopbackListener::Impl::accept_loop(std::string expected_state) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(k_tuple);
+        if (ec) co_return;
+        asio::co_spawn(io, handle(std::move(socket), expected_state), asio::detached);
+    }
+}
+
+LoopbackListener::LoopbackListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LoopbackListener::LoopbackListener(LoopbackListener&&) noexcept = default;
+LoopbackListener& LoopbackListener::operator=(LoopbackListener&&) noexcept = default;
+LoopbackListener::~LoopbackListener() = default;
+
+Result<LoopbackListener> LoopbackListener::bind(std::uint16_t port) {
+    auto impl = std::make_unique<Impl>();
+    boost::system::error_code ec;
+    const tcp::endpoint ep(asio::ip::address_v4::loopback(), port);
+    impl->acceptor.open(ep.protocol(), ec);
+    if (!ec) impl->acceptor.bind(ep, ec);
+    if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        return make_error(Errc::internal, "cannot listen on 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
+    }
+    impl->port = impl->acceptor.local_endpoint().port();
+    return LoopbackListener(std::move(impl));
+}
+
+std::uint16_t LoopbackListener::port() const { return impl_->port; }
+
+std::string LoopbackListener::redirect_uri() const {
+    return "http://127.0.0.1:" + std::to_string(port()) + "/callback";
+}
+
+Result<Callback> LoopbackListener::wait(std::string_view expected_state, std::chrono::seconds timeout) {
+    asio::co_spawn(impl_->io, impl_->accept_loop(std::string(expected_state)), asio::detached);
+    impl_->io.run_for(timeout);
+    boost::system::error_code ec;
+    impl_->acceptor.close(ec);
+    if (!impl_->result) {
+        return make_error(Errc::login_required,
+                          "no answer from the browser within " + std::to_string(timeout.count()) + " seconds");
+    }
+    return std::move(*impl_->result);
+}
+
+}  // namespace credctl::cli

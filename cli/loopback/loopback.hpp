@@ -1,0 +1,50 @@
+// The loopback redirect listener of a native-app login (RFC 8252 §7.3).
+//
+// Binds 127.0.0.1 only, on an ephemeral or given port, and waits for the
+// browser to come back to /callback. A callback whose `state` is missing or
+// wrong is refused with a 400 page and the wait goes on, so a stray or forged
+// request cannot end the login; an `error=` answer is believed only with the
+// right state. The listener closes when wait() returns.
+//
+// Thread-safety: one thread.
+#pragma once
+
+#include "common/error/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace credctl::cli {
+
+struct Callback {
+    std::string code;  // secret until exchanged
+    std::string iss;   // RFC 9207, when the provider sent it
+    std::string error;
+    std::string error_description;
+};
+
+class LoopbackListener {
+public:
+    // Errors: internal when the port cannot be bound.
+    [[nodiscard]] static Result<LoopbackListener> bind(std::uint16_t port);
+    LoopbackListener(LoopbackListener&&) noexcept;
+    LoopbackListener& operator=(LoopbackListener&&) noexcept;
+    ~LoopbackListener();
+
+    [[nodiscard]] std::uint16_t port() const;
+    [[nodiscard]] std::string redirect_uri() const;
+
+    // The first callback carrying `expected_state`. Errors: usage-free
+    // `login_required` on timeout ("no answer from the browser within N s").
+    [[nodiscard]] Result<Callback> wait(std::string_view expected_state, std::chrono::seconds timeout);
+
+private:
+    struct Impl;
+    explicit LoopbackListener(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace credctl::cli

@@ -1,0 +1,99 @@
+#include "common/config/provider_toml.hpp"
+
+#include <array>
+#include <utility>
+
+namespace credctl {
+
+const char* to_string(ClientAuth auth) {
+    switch (auth) {
+        case ClientAuth::none: return "none";
+        case ClientAuth::client_secret_basic: return "client_secret_basic";
+        case ClientAuth::client_secret_post: return "client_secret_post";
+    }
+    return "none";
+}
+
+}  // namespace credctl
+
+namespace credctl::config {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, ClientAuth>, 3> k_client_auth{{
+    {"none", ClientAuth::none},
+    {"client_secret_basic", ClientAuth::client_secret_basic},
+    {"client_secret_post", ClientAuth::client_secret_post},
+}};
+
+// Reads a URL-valued key into `out`; only http(s) URLs are accepted here, the
+// loopback-only rule for plain http is enforced when the URL is used.
+Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
+    auto v = f.string(key);
+    if (!v) return v.error();
+    if (!*v) return {};
+    const std::string& s = **v;
+    if (s.rfind("https://", 0) != 0 && s.rfind("http://", 0) != 0) {
+        return f.error_at(key, "not an http(s) URL: \"" + s + "\"");
+    }
+    out = s;
+    return {};
+}
+
+}  // namespace
+
+Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) {
+    if (auto r = f.only({"issuer", "authorization_endpoint", "token_endpoint", "revocation_endpoint",
+                         "client_id", "client_auth", "client_secret_file", "scopes", "redirect_port", "ca_file"});
+        !r) {
+        return r.error();
+    }
+    ProviderConfig p;
+    p.name = name;
+    for (auto [key, field] : {std::pair{"issuer", &p.issuer},
+                              std::pair{"authorization_endpoint", &p.authorization_endpoint},
+                              std::pair{"token_endpoint", &p.token_endpoint},
+                              std::pair{"revocation_endpoint", &p.revocation_endpoint}}) {
+        if (auto r = read_url(f, key, *field); !r) return r.error();
+    }
+    if (p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {
+        return f.error_at("issuer", "needs either issuer or both authorization_endpoint and token_endpoint");
+    }
+    auto client_id = f.string("client_id");
+    if (!client_id) return client_id.error();
+    if (!*client_id || (*client_id)->empty()) return f.error_at("client_id", "is required");
+    p.client_id = **client_id;
+
+    auto secret_file = f.path("client_secret_file");
+    if (!secret_file) return secret_file.error();
+    if (*secret_file) {
+        p.client_secret_file = **secret_file;
+        p.client_auth = ClientAuth::client_secret_basic;
+    }
+    auto auth = f.string("client_auth");
+    if (!auth) return auth.error();
+    if (*auth) {
+        bool found = false;
+        for (auto [text, value] : k_client_auth) {
+            if (text == **auth) {
+                p.client_auth = value;
+                found = true;
+            }
+        }
+        if (!found) return f.error_at("client_auth", "unknown method: \"" + **auth + "\"");
+    }
+    if (p.client_auth != ClientAuth::none && p.client_secret_file.empty()) {
+        return f.error_at("client_auth", "needs client_secret_file");
+    }
+    auto scopes = f.strings("scopes");
+    if (!scopes) return scopes.error();
+    if (*scopes) p.scopes = std::move(**scopes);
+    auto port = f.integer("redirect_port", 0, 65535);
+    if (!port) return port.error();
+    if (*port) p.redirect_port = static_cast<std::uint16_t>(**port);
+    auto ca = f.path("ca_file");
+    if (!ca) return ca.error();
+    if (*ca) p.ca_file = **ca;
+    return p;
+}
+
+}  // namespace credctl::config

@@ -1,0 +1,24 @@
+#include "common/log/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+
+namespace credctl::log {
+namespace {
+std::atomic<int> g_threshold{static_cast<int>(Level::info)};
+}
+
+void set_threshold(Level level) { g_threshold = static_cast<int>(level); }
+
+void write(Level level, std::string_view message) {
+    if (static_cast<int>(level) > g_threshold) return;
+    std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
+    line.append(message);
+    line.push_back('\n');
+    // One write(2) per line keeps lines from interleaving across threads.
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace credctl::log

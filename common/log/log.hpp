@@ -1,0 +1,23 @@
+// Line-oriented logging to stderr: one event per line, prefixed by a
+// syslog-style level ("<6>") that journald understands, so the same output
+// reads well in a terminal and in the journal.
+//
+// Never pass token material: SecretBytes has no conversion to string on
+// purpose. Thread-safety: each call writes one line with a single write(2).
+#pragma once
+
+#include <string_view>
+
+namespace credctl::log {
+
+enum class Level { error = 3, warning = 4, info = 6, debug = 7 };
+
+void set_threshold(Level level);
+void write(Level level, std::string_view message);
+
+inline void error(std::string_view m) { write(Level::error, m); }
+inline void warning(std::string_view m) { write(Level::warning, m); }
+inline void info(std::string_view m) { write(Level::info, m); }
+inline void debug(std::string_view m) { write(Level::debug, m); }
+
+}  // namespace credctl::log

@@ -1,0 +1,190 @@
+#include "common/oauth/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <sodium.h>
+
+#include <optional>
+
+namespace credctl::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct Target {
+    bool tls = false;
+    std::string host;
+    std::string port;
+    std::string path;  // path and query
+};
+
+Result<Target> parse_target(const std::string& url) {
+    auto u = boost::urls::parse_absolute_uri(url);
+    if (!u) return make_error(Errc::bad_request, "not an absolute URL: \"" + url + "\"");
+    Target t;
+    const auto scheme = u->scheme();
+    if (scheme == "https") {
+        t.tls = true;
+    } else if (scheme != "http") {
+        return make_error(Errc::bad_request, "unsupported URL scheme: \"" + url + "\"");
+    }
+    t.host = u->host_address();
+    if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
+    if (t.host.empty()) return make_error(Errc::bad_request, "URL has no host: \"" + url + "\"");
+    if (!t.tls && !is_loopback_host(t.host)) {
+        return make_error(Errc::bad_request, "plain http is allowed only for loopback hosts: \"" + url + "\"");
+    }
+    t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
+    t.path = std::string(u->encoded_path());
+    if (t.path.empty()) t.path = "/";
+    if (u->has_query()) t.path += "?" + std::string(u->encoded_query());
+    return t;
+}
+
+Error unavailable(const std::string& url, std::string_view what, const boost::system::error_code& ec) {
+    std::string msg = "provider request to " + url + " failed: " + std::string(what);
+    if (ec) msg += ": " + ec.message();
+    return make_error(Errc::provider_unavailable, std::move(msg));
+}
+
+bhttp::request<bhttp::string_body> build(const Request& r, const Target& t) {
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(r.method);
+    req.target(t.path);
+    req.version(11);
+    const bool default_port = t.port == (t.tls ? "443" : "80");
+    req.set(bhttp::field::host, default_port ? t.host : t.host + ":" + t.port);
+    req.set(bhttp::field::user_agent, "credctl/" CREDCTL_VERSION);
+    req.set(bhttp::field::connection, "close");
+    for (const auto& [k, v] : r.headers) req.set(k, v);
+    if (!r.body.empty() || r.method == "POST") {
+        req.body() = r.body;
+        req.prepare_payload();
+    }
+    return req;
+}
+
+template <class Stream>
+asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& r, const Target& t,
+                                           const Options& o) {
+    auto req = build(r, t);
+    auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
+    sodium_memzero(req.body().data(), req.body().size());
+    if (wec) co_return unavailable(r.url, "sending the request", wec);
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(o.max_body_bytes);
+    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, k_tuple);
+    if (rec == bhttp::error::body_limit) {
+        co_return unavailable(r.url, "response larger than " + std::to_string(o.max_body_bytes) + " bytes", {});
+    }
+    if (rec) co_return unavailable(r.url, "reading the response", rec);
+    auto& res = parser.get();
+    Response out;
+    out.status = static_cast<int>(res.result_int());
+    out.content_type = std::string(res[bhttp::field::content_type]);
+    out.location = std::string(res[bhttp::field::location]);
+    out.body = std::move(res.body());
+    co_return out;
+}
+
+asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Result<Response>>& out) {
+    auto parsed = parse_target(r.url);
+    if (!parsed) {
+        out = parsed.error();
+        co_return;
+    }
+    const Target& t = *parsed;
+    auto ex = co_await asio::this_coro::executor;
+    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+    tcp::resolver resolver(ex);
+    auto [dec, endpoints] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
+    if (dec) {
+        out = unavailable(r.url, "resolving " + t.host, dec);
+        co_return;
+    }
+    beast::tcp_stream tcp_stream(ex);
+    tcp_stream.expires_at(deadline);
+    auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, k_tuple);
+    if (cec) {
+        out = unavailable(r.url, "connecting", cec);
+        co_return;
+    }
+    if (!t.tls) {
+        out = co_await exchange(tcp_stream, r, t, o);
+        co_return;
+    }
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                    ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    if (o.ca_file.empty()) {
+        ctx.set_default_verify_paths(ec);
+    } else {
+        ctx.load_verify_file(o.ca_file, ec);
+    }
+    if (ec) {
+        out = unavailable(r.url, "loading trust anchors", ec);
+        co_return;
+    }
+    ctx.set_verify_mode(ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), ctx);
+    // SNI, then verify the certificate against the host name (RFC 6125).
+    // SSL_set_tlsext_host_name is a macro with a C cast inside.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    const bool sni_ok = SSL_set_tlsext_host_name(stream.native_handle(), t.host.c_str()) == 1;
+#pragma GCC diagnostic pop
+    if (!sni_ok) {
+        out = unavailable(r.url, "setting SNI", {});
+        co_return;
+    }
+    stream.set_verify_callback(ssl::host_name_verification(t.host));
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
+    if (hec) {
+        out = unavailable(r.url, "TLS handshake", hec);
+        co_return;
+    }
+    out = co_await exchange(stream, r, t, o);
+}
+
+}  // namespace
+
+bool is_loopback_host(std::string_view host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string form_encode(std::string_view value) {
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = false;
+    return boost::urls::encode(value, boost::urls::unreserved_chars, opts);
+}
+
+Result<Response> send(const Request& request, const Options& options) {
+    asio::io_context ioc;
+    std::optional<Result<Response>> out;
+    asio::co_spawn(ioc, run(request, options, out), [&](std::exception_ptr e) {
+        if (e && !out) out = make_error(Errc::internal, "provider request to " + request.url + " failed");
+    });
+    ioc.run();
+    if (!out) return make_error(Errc::internal, "provider request to " + request.url + " did not complete");
+    return std::move(*out);
+}
+
+}  // namespace credctl::http

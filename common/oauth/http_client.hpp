@@ -1,0 +1,56 @@
+// A small blocking HTTPS/HTTP client for talking to OAuth providers.
+//
+// Built on Beast over OpenSSL. TLS always verifies the peer chain and the host
+// name against the system trust store (or the given CA file); TLS 1.2 is the
+// minimum; plain http is refused unless the host is a loopback address
+// (SPEC §6). Redirects are not followed: an OAuth endpoint that redirects is
+// an error. The whole exchange runs under one deadline and the response body
+// is capped, so a slow or hostile provider cannot hang or bloat the caller.
+//
+// Thread-safety: each call is independent and may run on any thread; it owns
+// its own io_context. Callers in the daemon run it on a worker pool.
+#pragma once
+
+#include "common/error/error.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace credctl::http {
+
+struct Request {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;  // may hold secrets: the caller zeroes it after use
+};
+
+struct Response {
+    int status = 0;
+    std::string content_type;
+    std::string location;
+    std::string body;  // may hold secrets: the caller zeroes it after use
+};
+
+struct Options {
+    std::chrono::milliseconds timeout{10000};  // the whole exchange
+    std::string ca_file;                        // empty: system trust store
+    std::size_t max_body_bytes = 1024 * 1024;   // SPEC §6: hostile providers
+};
+
+// Sends `request` and returns the response, whatever its status.
+// Errors: bad_request for a URL that is malformed or plain http to a
+// non-loopback host; provider_unavailable for DNS, connect, TLS, timeout,
+// malformed or oversized responses. Messages name the URL, never the body.
+[[nodiscard]] Result<Response> send(const Request& request, const Options& options);
+
+// True when `host` is 127.0.0.0/8, ::1 or "localhost".
+[[nodiscard]] bool is_loopback_host(std::string_view host);
+
+// application/x-www-form-urlencoded encoding of one value.
+[[nodiscard]] std::string form_encode(std::string_view value);
+
+}  // namespace credctl::http

@@ -1,0 +1,261 @@
+#include "common/oauth/oauth_client.hpp"
+
+#include "common/crypto/crypto.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/parse.hpp>
+#include <sodium.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace credctl::oauth {
+namespace {
+
+namespace json = boost::json;
+
+// Days-long access tokens are suspicious; years-long ones are nonsense.
+constexpr std::int64_t k_max_expires_in_seconds = 366LL * 24 * 3600;
+constexpr std::size_t k_max_secret_file_bytes = 4096;
+
+std::string join(const std::vector<std::string>& parts, char sep) {
+    std::string out;
+    for (const auto& p : parts) {
+        if (!out.empty()) out.push_back(sep);
+        out += p;
+    }
+    return out;
+}
+
+// Zeroes a response body that may hold tokens once it has been parsed.
+struct BodyWiper {
+    std::string& body;
+    ~BodyWiper() { sodium_memzero(body.data(), body.size()); }
+};
+
+std::string json_string(const json::object& o, std::string_view key) {
+    if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+
+Result<json::object> parse_object(std::string_view body, std::string_view what) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec || !v.is_object()) {
+        return make_error(Errc::provider_unavailable, std::string(what) + " is not a JSON object");
+    }
+    return std::move(v.as_object());
+}
+
+Result<http::Response> post_form(const Endpoints& e, const ProviderConfig& p, std::string form,
+                                 const http::Options& options) {
+    http::Request req;
+    req.method = "POST";
+    req.url = e.token_endpoint;
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+    if (p.client_auth == ClientAuth::none) {
+        form += "&client_id=" + http::form_encode(p.client_id);
+    } else {
+        auto secret = read_client_secret(p.client_secret_file);
+        if (!secret) return secret.error();
+        if (p.client_auth == ClientAuth::client_secret_post) {
+            form += "&client_id=" + http::form_encode(p.client_id) +
+                    "&client_secret=" + http::form_encode(secret->reveal());
+        } else {
+            // RFC 6749 §2.3.1: both parts form-encoded before base64.
+            std::string pair = http::form_encode(p.client_id) + ":" + http::form_encode(secret->reveal());
+            std::string b64(sodium_base64_encoded_len(pair.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+            sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(pair.data()),
+                              pair.size(), sodium_base64_VARIANT_ORIGINAL);
+            b64.pop_back();
+            req.headers.emplace_back("Authorization", "Basic " + b64);
+            sodium_memzero(pair.data(), pair.size());
+            sodium_memzero(b64.data(), b64.size());
+        }
+    }
+    req.body = std::move(form);
+    auto res = http::send(req, options);
+    sodium_memzero(req.body.data(), req.body.size());
+    for (auto& [k, v] : req.headers) sodium_memzero(v.data(), v.size());
+    return res;
+}
+
+}  // namespace
+
+Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
+    Endpoints e;
+    e.issuer = p.issuer;
+    if (!p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {
+        std::string base = p.issuer;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        http::Request req;
+        req.url = base + "/.well-known/openid-configuration";
+        req.headers = {{"Accept", "application/json"}};
+        auto res = http::send(req, options);
+        if (!res) return res.error();
+        if (res->status != 200) {
+            return make_error(Errc::provider_unavailable,
+                              "discovery at " + req.url + " answered HTTP " + std::to_string(res->status));
+        }
+        auto o = parse_object(res->body, "discovery document at " + req.url);
+        if (!o) return o.error();
+        if (json_string(*o, "issuer") != p.issuer) {
+            // OpenID Connect Discovery §4.3: the issuer must match exactly.
+            return make_error(Errc::provider_unavailable, "discovery at " + req.url + " names another issuer: \"" +
+                                                              json_string(*o, "issuer") + "\"");
+        }
+        e.authorization_endpoint = json_string(*o, "authorization_endpoint");
+        e.token_endpoint = json_string(*o, "token_endpoint");
+        e.revocation_endpoint = json_string(*o, "revocation_endpoint");
+        if (const auto* v = o->if_contains("authorization_response_iss_parameter_supported")) {
+            e.iss_parameter_supported = v->is_bool() && v->as_bool();
+        }
+    }
+    if (!p.authorization_endpoint.empty()) e.authorization_endpoint = p.authorization_endpoint;
+    if (!p.token_endpoint.empty()) e.token_endpoint = p.token_endpoint;
+    if (!p.revocation_endpoint.empty()) e.revocation_endpoint = p.revocation_endpoint;
+    if (e.authorization_endpoint.empty() || e.token_endpoint.empty()) {
+        return make_error(Errc::provider_unavailable,
+                          "provider " + p.name + " has no authorization or token endpoint");
+    }
+    return e;
+}
+
+Pkce make_pkce() {
+    Pkce p;
+    p.verifier = crypto::random_token(32);  // 43 characters, RFC 7636 §4.1
+    p.challenge = crypto::base64url_encode(crypto::sha256(p.verifier));
+    return p;
+}
+
+std::string authorization_url(const Endpoints& e, const ProviderConfig& p, std::string_view redirect_uri,
+                              std::string_view state, std::string_view nonce, std::string_view code_challenge) {
+    boost::urls::url u(e.authorization_endpoint);
+    auto params = u.params();
+    params.append({"response_type", "code"});
+    params.append({"client_id", p.client_id});
+    params.append({"redirect_uri", redirect_uri});
+    if (!p.scopes.empty()) params.append({"scope", join(p.scopes, ' ')});
+    params.append({"state", state});
+    if (!nonce.empty()) params.append({"nonce", nonce});
+    params.append({"code_challenge", code_challenge});
+    params.append({"code_challenge_method", "S256"});
+    return std::string(u.buffer());
+}
+
+Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std::string_view code,
+                               std::string_view redirect_uri, std::string_view code_verifier,
+                               const http::Options& options) {
+    std::string form = "grant_type=authorization_code&code=" + http::form_encode(code) +
+                       "&redirect_uri=" + http::form_encode(redirect_uri) +
+                       "&code_verifier=" + http::form_encode(code_verifier);
+    auto res = post_form(e, p, std::move(form), options);
+    if (!res) return res.error();
+    BodyWiper wipe{res->body};
+    return parse_token_response(res->status, res->body, false);
+}
+
+Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
+                         const std::vector<std::string>& scopes, const http::Options& options) {
+    std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
+    if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
+    auto res = post_form(e, p, std::move(form), options);
+    if (!res) return res.error();
+    BodyWiper wipe{res->body};
+    return parse_token_response(res->status, res->body, true);
+}
+
+Result<TokenSet> parse_token_response(int status, std::string_view body, bool for_refresh) {
+    if (status >= 500) {
+        return make_error(Errc::provider_unavailable, "token endpoint answered HTTP " + std::to_string(status));
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec || !v.is_object()) {
+        return make_error(Errc::provider_unavailable,
+                          "token endpoint answered HTTP " + std::to_string(status) + " with a body that is not JSON");
+    }
+    auto& o = v.as_object();
+    if (status != 200 || o.contains("error")) {
+        std::string err = json_string(o, "error");
+        if (err.empty()) err = "HTTP " + std::to_string(status);
+        const Errc code = (for_refresh && err == "invalid_grant") ? Errc::login_required : Errc::provider_unavailable;
+        std::string msg = "token endpoint refused the request: " + err;
+        if (code == Errc::login_required) msg += " (the refresh token is no longer valid; log in again)";
+        return make_error(code, std::move(msg));
+    }
+    TokenSet t;
+    auto* access = o.if_contains("access_token");
+    if (access == nullptr || !access->is_string() || access->as_string().empty()) {
+        return make_error(Errc::provider_unavailable, "token endpoint response has no access_token");
+    }
+    t.token_type = json_string(o, "token_type");
+    if (t.token_type.empty()) t.token_type = "Bearer";
+    for (auto& ch : t.token_type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (t.token_type != "bearer") {
+        return make_error(Errc::provider_unavailable, "token endpoint returned an unsupported token_type: \"" +
+                                                          json_string(o, "token_type") + "\"");
+    }
+    t.token_type = "Bearer";
+    if (const auto* exp = o.if_contains("expires_in"); exp != nullptr) {
+        if (!exp->is_int64() || exp->as_int64() < 0 || exp->as_int64() > k_max_expires_in_seconds) {
+            return make_error(Errc::provider_unavailable, "token endpoint returned an invalid expires_in");
+        }
+        t.expires_in = exp->as_int64();
+    }
+    auto& a = access->as_string();
+    t.access_token = SecretBytes(a.data(), a.size());
+    sodium_memzero(a.data(), a.size());
+    if (auto* r = o.if_contains("refresh_token"); r != nullptr && r->is_string()) {
+        auto& rs = r->as_string();
+        t.refresh_token = SecretBytes(rs.data(), rs.size());
+        sodium_memzero(rs.data(), rs.size());
+    }
+    t.scope = json_string(o, "scope");
+    t.id_token = json_string(o, "id_token");
+    return t;
+}
+
+Result<IdTokenClaims> parse_id_token_claims(std::string_view id_token) {
+    const auto first = id_token.find('.');
+    const auto second = first == std::string_view::npos ? first : id_token.find('.', first + 1);
+    if (second == std::string_view::npos) return make_error(Errc::provider_unavailable, "ID token is not a JWT");
+    auto payload = crypto::base64url_decode(id_token.substr(first + 1, second - first - 1));
+    if (!payload) return make_error(Errc::provider_unavailable, "ID token payload is not base64url");
+    auto o = parse_object(*payload, "ID token payload");
+    if (!o) return o.error();
+    IdTokenClaims c;
+    c.issuer = json_string(*o, "iss");
+    c.subject = json_string(*o, "sub");
+    c.nonce = json_string(*o, "nonce");
+    if (const auto* aud = o->if_contains("aud")) {
+        if (aud->is_string()) c.audience.emplace_back(aud->as_string());
+        if (aud->is_array()) {
+            for (const auto& a : aud->as_array()) {
+                if (a.is_string()) c.audience.emplace_back(a.as_string());
+            }
+        }
+    }
+    return c;
+}
+
+Result<SecretBytes> read_client_secret(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return make_error(Errc::internal, "cannot open client secret file " + path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+        ::close(fd);
+        return make_error(Errc::internal, "client secret file " + path + " is readable by group or others");
+    }
+    auto buf = SecretBytes::zeroed(k_max_secret_file_bytes);
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    ::close(fd);
+    if (n <= 0) return make_error(Errc::internal, "cannot read client secret file " + path);
+    auto len = static_cast<std::size_t>(n);
+    while (len > 0 && (buf.data()[len - 1] == '\n' || buf.data()[len - 1] == '\r')) --len;
+    return SecretBytes(buf.data(), len);
+}
+
+}  // namespace credctl::oauth

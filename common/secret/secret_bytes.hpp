@@ -1,0 +1,50 @@
+// SecretBytes: the only type that holds key material and tokens in memory.
+//
+// The bytes live in a libsodium guarded allocation (sodium_malloc: guard
+// pages, canary, mlock'd so they never reach swap) and are zeroed when freed.
+// The type is move-only and deliberately has no stream or fmt formatter, so a
+// secret cannot be logged by accident; reveal() is the one door out and is
+// greppable. Compare with equals(), which is constant-time.
+//
+// Thread-safety: like std::string; distinct objects may be used concurrently.
+// sodium_init() must have run before the first allocation (main does it).
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace credctl {
+
+class SecretBytes {
+public:
+    SecretBytes() = default;
+    // Copies `size` bytes from `data` into guarded memory. Aborts if guarded
+    // memory cannot be had: a secret is never kept in ordinary memory instead.
+    SecretBytes(const void* data, std::size_t size);
+    static SecretBytes from(std::string_view text) { return {text.data(), text.size()}; }
+    // Guarded memory of `size` zero bytes, to be filled through data().
+    static SecretBytes zeroed(std::size_t size);
+
+    SecretBytes(SecretBytes&& other) noexcept;
+    SecretBytes& operator=(SecretBytes&& other) noexcept;
+    SecretBytes(const SecretBytes&) = delete;
+    SecretBytes& operator=(const SecretBytes&) = delete;
+    ~SecretBytes();
+
+    [[nodiscard]] SecretBytes clone() const { return {data_, size_}; }
+    [[nodiscard]] bool empty() const { return size_ == 0; }
+    [[nodiscard]] std::size_t size() const { return size_; }
+    [[nodiscard]] unsigned char* data() { return data_; }
+    [[nodiscard]] const unsigned char* data() const { return data_; }
+    // The secret as text, for the moment it is sent somewhere. Never log it.
+    [[nodiscard]] std::string_view reveal() const;
+    [[nodiscard]] bool equals(const SecretBytes& other) const;
+
+private:
+    void release() noexcept;
+
+    unsigned char* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+}  // namespace credctl

@@ -1,0 +1,223 @@
+#include "common/wire/wire.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <sodium.h>
+
+namespace credctl::wire {
+namespace {
+
+namespace json = boost::json;
+
+Result<json::object> parse_object(std::string_view body, std::string_view what) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec || !v.is_object()) return make_error(Errc::bad_request, std::string(what) + ": body is not a JSON object");
+    return std::move(v.as_object());
+}
+
+std::string str(const json::object& o, std::string_view key) {
+    if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+
+std::int64_t num(const json::object& o, std::string_view key) {
+    if (const auto* v = o.if_contains(key); v != nullptr && v->is_int64()) return v->as_int64();
+    return 0;
+}
+
+// Moves a JSON string into guarded memory and wipes the heap copy.
+SecretBytes take_secret(json::object& o, std::string_view key) {
+    auto* v = o.if_contains(key);
+    if (v == nullptr || !v->is_string()) return {};
+    auto& s = v->as_string();
+    SecretBytes out(s.data(), s.size());
+    sodium_memzero(s.data(), s.size());
+    return out;
+}
+
+std::string serialize_wiping(json::object& o, std::initializer_list<std::string_view> secret_keys) {
+    std::string out = json::serialize(o);
+    for (auto key : secret_keys) {
+        if (auto* v = o.if_contains(key); v != nullptr && v->is_string()) {
+            sodium_memzero(v->as_string().data(), v->as_string().size());
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 64 || name[0] == '.' || name[0] == '-') return false;
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == '-' || c == '@';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string to_json(const StoreCredential& v) {
+    json::object o;
+    o["refresh_token"] = v.refresh_token.reveal();
+    if (!v.access_token.empty()) o["access_token"] = v.access_token.reveal();
+    o["access_expires_at"] = v.access_expires_at;
+    o["scope"] = v.scope;
+    o["issuer"] = v.issuer;
+    o["subject"] = v.subject;
+    return serialize_wiping(o, {"refresh_token", "access_token"});
+}
+
+Result<StoreCredential> parse_store_credential(std::string_view body) {
+    auto o = parse_object(body, "credential");
+    if (!o) return o.error();
+    StoreCredential v;
+    v.refresh_token = take_secret(*o, "refresh_token");
+    v.access_token = take_secret(*o, "access_token");
+    if (v.refresh_token.empty()) return make_error(Errc::bad_request, "credential: refresh_token is required");
+    v.access_expires_at = num(*o, "access_expires_at");
+    v.scope = str(*o, "scope");
+    v.issuer = str(*o, "issuer");
+    v.subject = str(*o, "subject");
+    return v;
+}
+
+std::string to_json(const AccessToken& v) {
+    json::object o;
+    o["access_token"] = v.access_token.reveal();
+    o["token_type"] = v.token_type;
+    o["expires_at"] = v.expires_at;
+    o["scope"] = v.scope;
+    return serialize_wiping(o, {"access_token"});
+}
+
+Result<AccessToken> parse_access_token(std::string_view body) {
+    auto o = parse_object(body, "token");
+    if (!o) return o.error();
+    AccessToken v;
+    v.access_token = take_secret(*o, "access_token");
+    if (v.access_token.empty()) return make_error(Errc::internal, "token: daemon answer has no access_token");
+    v.token_type = str(*o, "token_type");
+    v.expires_at = num(*o, "expires_at");
+    v.scope = str(*o, "scope");
+    return v;
+}
+
+std::string to_json(const std::vector<CredentialInfo>& v) {
+    json::array arr;
+    for (const auto& c : v) {
+        arr.push_back(json::object{{"user", c.user},
+                                   {"provider", c.provider},
+                                   {"issuer", c.issuer},
+                                   {"subject", c.subject},
+                                   {"scope", c.scope},
+                                   {"created_at", c.created_at},
+                                   {"updated_at", c.updated_at},
+                                   {"access_expires_at", c.access_expires_at},
+                                   {"state", c.state}});
+    }
+    return json::serialize(json::object{{"credentials", std::move(arr)}});
+}
+
+Result<std::vector<CredentialInfo>> parse_credential_list(std::string_view body) {
+    auto o = parse_object(body, "credential list");
+    if (!o) return o.error();
+    std::vector<CredentialInfo> out;
+    const auto* arr = o->if_contains("credentials");
+    if (arr == nullptr || !arr->is_array()) return make_error(Errc::internal, "credential list: no credentials array");
+    for (const auto& el : arr->as_array()) {
+        if (!el.is_object()) continue;
+        const auto& c = el.as_object();
+        out.push_back({str(c, "user"), str(c, "provider"), str(c, "issuer"), str(c, "subject"), str(c, "scope"),
+                       num(c, "created_at"), num(c, "updated_at"), num(c, "access_expires_at"), str(c, "state")});
+    }
+    return out;
+}
+
+std::string to_json(const Status& v) {
+    return json::serialize(json::object{{"version", v.version},
+                                        {"uptime_seconds", v.uptime_seconds},
+                                        {"credentials", v.credentials},
+                                        {"connections", v.connections},
+                                        {"store", v.store}});
+}
+
+Result<Status> parse_status(std::string_view body) {
+    auto o = parse_object(body, "status");
+    if (!o) return o.error();
+    return Status{str(*o, "version"), num(*o, "uptime_seconds"), num(*o, "credentials"), num(*o, "connections"),
+                  str(*o, "store")};
+}
+
+std::string to_json(const std::vector<ProviderConfig>& v) {
+    json::array arr;
+    for (const auto& p : v) {
+        json::array scopes;
+        for (const auto& s : p.scopes) scopes.emplace_back(s);
+        arr.push_back(json::object{{"name", p.name},
+                                   {"issuer", p.issuer},
+                                   {"authorization_endpoint", p.authorization_endpoint},
+                                   {"token_endpoint", p.token_endpoint},
+                                   {"revocation_endpoint", p.revocation_endpoint},
+                                   {"client_id", p.client_id},
+                                   {"client_auth", to_string(p.client_auth)},
+                                   {"scopes", std::move(scopes)},
+                                   {"redirect_port", p.redirect_port}});
+    }
+    return json::serialize(json::object{{"providers", std::move(arr)}});
+}
+
+Result<std::vector<ProviderConfig>> parse_providers(std::string_view body) {
+    auto o = parse_object(body, "providers");
+    if (!o) return o.error();
+    const auto* arr = o->if_contains("providers");
+    if (arr == nullptr || !arr->is_array()) return make_error(Errc::internal, "providers: no providers array");
+    std::vector<ProviderConfig> out;
+    for (const auto& el : arr->as_array()) {
+        if (!el.is_object()) continue;
+        const auto& p = el.as_object();
+        ProviderConfig c;
+        c.name = str(p, "name");
+        c.issuer = str(p, "issuer");
+        c.authorization_endpoint = str(p, "authorization_endpoint");
+        c.token_endpoint = str(p, "token_endpoint");
+        c.revocation_endpoint = str(p, "revocation_endpoint");
+        c.client_id = str(p, "client_id");
+        const std::string auth = str(p, "client_auth");
+        c.client_auth = auth == "client_secret_basic" ? ClientAuth::client_secret_basic
+                        : auth == "client_secret_post" ? ClientAuth::client_secret_post
+                                                       : ClientAuth::none;
+        if (const auto* s = p.if_contains("scopes"); s != nullptr && s->is_array()) {
+            for (const auto& sc : s->as_array()) {
+                if (sc.is_string()) c.scopes.emplace_back(sc.as_string());
+            }
+        }
+        const auto port = num(p, "redirect_port");
+        c.redirect_port = port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::string to_json(const Problem& v) {
+    return json::serialize(json::object{{"type", "about:blank"},
+                                        {"title", to_string(v.code)},
+                                        {"status", http_status(v.code)},
+                                        {"code", to_string(v.code)},
+                                        {"detail", v.detail}});
+}
+
+Error parse_problem(int status, std::string_view body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec && v.is_object()) {
+        const auto& o = v.as_object();
+        const std::string code = str(o, "code");
+        if (!code.empty()) return make_error(errc_from_string(code), str(o, "detail"));
+    }
+    return make_error(Errc::internal, "daemon answered HTTP " + std::to_string(status) + " without a problem document");
+}
+
+}  // namespace credctl::wire

@@ -1,0 +1,91 @@
+// Wire types of the daemon API (docs/api.md) and their JSON encodings.
+//
+// Plain structs plus parse_*/to_json functions so that neither program's
+// headers need Boost.JSON or Beast. Both sides use the same functions, so the
+// encodings cannot drift. Bodies carrying secrets are returned as std::string
+// for the moment they are written to the socket; the caller zeroes them.
+//
+// Thread-safety: pure functions on values.
+#pragma once
+
+#include "common/config/provider.hpp"
+#include "common/error/error.hpp"
+#include "common/secret/secret_bytes.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace credctl::wire {
+
+// PUT /v1/users/{user}/credentials/{provider}
+struct StoreCredential {
+    SecretBytes refresh_token;
+    SecretBytes access_token;  // may be empty
+    std::int64_t access_expires_at = 0;  // UTC epoch seconds; 0 when unknown
+    std::string scope;
+    std::string issuer;
+    std::string subject;
+};
+
+// GET /v1/users/{user}/credentials/{provider}/token
+struct AccessToken {
+    SecretBytes access_token;
+    std::string token_type = "Bearer";
+    std::int64_t expires_at = 0;  // UTC epoch seconds
+    std::string scope;
+};
+
+// One entry of GET /v1/users/{user}/credentials. Never holds a secret.
+struct CredentialInfo {
+    std::string user;
+    std::string provider;
+    std::string issuer;
+    std::string subject;
+    std::string scope;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::int64_t access_expires_at = 0;
+    std::string state;  // "valid" | "expired" | "login_required"
+};
+
+struct Status {
+    std::string version;
+    std::int64_t uptime_seconds = 0;
+    std::int64_t credentials = 0;
+    std::int64_t connections = 0;
+    std::string store;  // "ok" or the reason it is not
+};
+
+// RFC 9457 problem document with our stable `code`.
+struct Problem {
+    Errc code = Errc::internal;
+    std::string detail;
+};
+
+[[nodiscard]] std::string to_json(const StoreCredential& v);
+[[nodiscard]] Result<StoreCredential> parse_store_credential(std::string_view body);
+
+[[nodiscard]] std::string to_json(const AccessToken& v);
+[[nodiscard]] Result<AccessToken> parse_access_token(std::string_view body);
+
+[[nodiscard]] std::string to_json(const std::vector<CredentialInfo>& v);
+[[nodiscard]] Result<std::vector<CredentialInfo>> parse_credential_list(std::string_view body);
+
+[[nodiscard]] std::string to_json(const Status& v);
+[[nodiscard]] Result<Status> parse_status(std::string_view body);
+
+// Public provider settings only (no secret file path either).
+[[nodiscard]] std::string to_json(const std::vector<ProviderConfig>& v);
+[[nodiscard]] Result<std::vector<ProviderConfig>> parse_providers(std::string_view body);
+
+[[nodiscard]] std::string to_json(const Problem& v);
+// A problem document back into an Error; a body that is not one gives an
+// internal error naming the HTTP status.
+[[nodiscard]] Error parse_problem(int http_status, std::string_view body);
+
+// A user or provider name that may appear in a resource path.
+[[nodiscard]] bool valid_name(std::string_view name);
+
+}  // namespace credctl::wire

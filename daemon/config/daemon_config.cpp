@@ -1,0 +1,104 @@
+#include "daemon/config/daemon_config.hpp"
+
+#include "common/config/local_user.hpp"
+#include "common/config/provider_toml.hpp"
+#include "common/wire/wire.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace credctl::daemon {
+namespace {
+
+using config::Fields;
+
+Result<void> read_limits(const Fields& f, Limits& l) {
+    if (auto r = f.only({"max_head_bytes", "max_body_bytes", "idle_timeout_seconds", "max_connections",
+                         "max_connections_per_uid", "provider_timeout_seconds"});
+        !r) {
+        return r;
+    }
+    struct SizeKey {
+        std::string_view key;
+        std::size_t* field;
+        std::int64_t min, max;
+    };
+    for (const auto& k : {SizeKey{"max_head_bytes", &l.max_head_bytes, 1024, 1 << 20},
+                          SizeKey{"max_body_bytes", &l.max_body_bytes, 1024, 16 << 20},
+                          SizeKey{"max_connections", &l.max_connections, 1, 1 << 20},
+                          SizeKey{"max_connections_per_uid", &l.max_connections_per_uid, 1, 1 << 20}}) {
+        auto v = f.integer(k.key, k.min, k.max);
+        if (!v) return v.error();
+        if (*v) *k.field = static_cast<std::size_t>(**v);
+    }
+    auto idle = f.integer("idle_timeout_seconds", 1, 3600);
+    if (!idle) return idle.error();
+    if (*idle) l.idle_timeout = std::chrono::seconds(**idle);
+    auto pt = f.integer("provider_timeout_seconds", 1, 600);
+    if (!pt) return pt.error();
+    if (*pt) l.provider_timeout = std::chrono::seconds(**pt);
+    return {};
+}
+
+Result<void> read_providers(const Fields& f, const toml::table& providers, DaemonConfig& c) {
+    for (const auto& [name, node] : providers) {
+        const auto* t = node.as_table();
+        if (t == nullptr) return f.error_at(name.str(), "must be a table");
+        if (!wire::valid_name(name.str())) return f.error_at(name.str(), "not a valid provider name");
+        auto p = config::parse_provider(f.child(*t, name.str()), std::string(name.str()));
+        if (!p) return p.error();
+        c.providers.push_back(std::move(*p));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<DaemonConfig> default_user_config() {
+    DaemonConfig c;
+    c.socket = config::default_user_socket();
+    c.state_dir = config::default_user_state_dir();
+    return c;
+}
+
+Result<DaemonConfig> load_daemon_config(const std::string& path) {
+    auto c = default_user_config();
+    if (!c) return c;
+    auto parsed = config::parse_toml_file(path);
+    if (!parsed) return parsed.error();
+    const toml::table& root = *parsed;
+    const std::string file = path.substr(path.find_last_of('/') + 1);
+    Fields f(root, file, "");
+    if (auto r = f.only({"socket", "socket_mode", "state_dir", "key_file", "owner_access", "limits", "providers"}); !r) {
+        return r.error();
+    }
+    for (auto [key, field] : {std::pair{"socket", &c->socket}, std::pair{"state_dir", &c->state_dir},
+                              std::pair{"key_file", &c->key_file}}) {
+        auto v = f.path(key);
+        if (!v) return v.error();
+        if (*v) *field = **v;
+    }
+    auto mode = f.integer("socket_mode", 0, 0777);
+    if (!mode) return mode.error();
+    if (*mode) {
+        if (**mode != 0600 && **mode != 0666) return f.error_at("socket_mode", "must be 0o600 or 0o666");
+        c->socket_mode = static_cast<unsigned>(**mode);
+    }
+    auto owner = f.boolean("owner_access");
+    if (!owner) return owner.error();
+    if (*owner) c->policy.owner_access = **owner;
+    auto limits = f.table("limits");
+    if (!limits) return limits.error();
+    if (*limits != nullptr) {
+        if (auto r = read_limits(f.child(**limits, "limits"), c->limits); !r) return r.error();
+    }
+    auto providers = f.table("providers");
+    if (!providers) return providers.error();
+    if (*providers != nullptr) {
+        if (auto r = read_providers(f.child(**providers, "providers"), **providers, *c); !r) return r.error();
+    }
+    return c;
+}
+
+}  // namespace credctl::daemon

@@ -1,0 +1,48 @@
+// credd's configuration (credctl.toml(5)): where it listens and stores, its
+// limits and its providers. Loaded once at start; an immutable value after.
+//
+// Thread-safety: load_daemon_config() is reentrant; DaemonConfig is a value.
+#pragma once
+
+#include "common/config/provider.hpp"
+#include "common/error/error.hpp"
+#include "daemon/policy/policy.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace credctl::daemon {
+
+struct Limits {
+    // SPEC §4: big enough for any sane request line and headers.
+    std::size_t max_head_bytes = 8 * 1024;
+    // SPEC §4: a credential with a long refresh token fits many times over.
+    std::size_t max_body_bytes = 64 * 1024;
+    // A client that connects and says nothing must not pin a session.
+    std::chrono::seconds idle_timeout{10};
+    std::size_t max_connections = 1024;
+    std::size_t max_connections_per_uid = 64;
+    // Whole exchange with a provider (discovery, token endpoint).
+    std::chrono::seconds provider_timeout{15};
+};
+
+struct DaemonConfig {
+    std::string socket;
+    unsigned socket_mode = 0600;  // 0666 lets other users reach the policy
+    std::string state_dir;
+    std::string key_file;  // empty: <state_dir>/master.key, created on first start
+    policy::Policy policy;
+    Limits limits;
+    std::vector<ProviderConfig> providers;
+};
+
+// Defaults of per-user mode, from $XDG_RUNTIME_DIR and $XDG_STATE_HOME.
+[[nodiscard]] Result<DaemonConfig> default_user_config();
+
+// Reads `path` over the per-user defaults. Errors name file, line and key:
+// `credd.toml:14: limits.max_body_bytes: must be between 1024 and ...: 5`.
+[[nodiscard]] Result<DaemonConfig> load_daemon_config(const std::string& path);
+
+}  // namespace credctl::daemon

@@ -1,0 +1,54 @@
+#include "daemon/daemon.hpp"
+
+#include "common/log/log.hpp"
+#include "daemon/config/daemon_config.hpp"
+#include "daemon/server/server.hpp"
+#include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/master_key.hpp"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace credctl::daemon {
+
+Result<void> harden_process() {
+    // Order matters: nothing secret exists yet, and from here on no core
+    // file, ptrace by the same uid or group-readable file can expose it.
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        return make_error(Errc::internal, std::string("cannot make the process non-dumpable: ") + std::strerror(errno));
+    }
+    const struct rlimit no_core {0, 0};
+    if (::setrlimit(RLIMIT_CORE, &no_core) != 0) {
+        return make_error(Errc::internal, std::string("cannot disable core files: ") + std::strerror(errno));
+    }
+    ::umask(077);
+    ::close_range(3, ~0U, 0);
+    return {};
+}
+
+Result<void> run(const Options& options) {
+    if (options.verbose) log::set_threshold(log::Level::debug);
+    auto config = options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
+    if (!config) return config.error();
+    const std::string key_path = config->key_file.empty() ? config->state_dir + "/master.key" : config->key_file;
+    // The state directory holds the generated key too; create it first.
+    if (::mkdir(config->state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
+                                              std::strerror(errno));
+    }
+    auto key = store::load_master_key(key_path, config->key_file.empty() ? store::KeyCreation::allow
+                                                                         : store::KeyCreation::forbid);
+    if (!key) return key.error();
+    auto st = store::LmdbStore::open({config->state_dir}, store::Sealer(std::move(*key)));
+    if (!st) return st.error();
+    log::info("store open at " + config->state_dir + " with " + std::to_string(config->providers.size()) +
+              " provider(s)");
+    return server::run_server(*config, **st);
+}
+
+}  // namespace credctl::daemon

@@ -1,0 +1,184 @@
+#include "daemon/server/api.hpp"
+
+#include "common/log/log.hpp"
+#include "common/wire/wire.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <array>
+#include <optional>
+#include <vector>
+
+namespace credctl::server {
+namespace {
+
+namespace asio = boost::asio;
+using policy::Permission;
+
+// A day is far beyond any access token lifetime; bigger asks are mistakes.
+constexpr std::int64_t k_max_min_valid_seconds = 24 * 3600;
+// Without an explicit ask, a token must stay good for this long.
+constexpr std::int64_t k_default_min_valid_seconds = 60;
+
+struct Params {
+    std::string user;
+    std::string provider;
+    std::optional<std::string> min_valid;
+};
+
+using Handler = asio::awaitable<Result<ApiReply>> (*)(ApiContext&, const Params&, const ApiRequest&);
+
+struct Route {
+    // No default constructor: every route names its permission.
+    constexpr Route(std::string_view m, std::string_view p, Permission perm, Handler h)
+        : method(m), pattern(p), permission(perm), handler(h) {}
+    std::string_view method;
+    std::string_view pattern;  // "{user}" and "{provider}" capture a segment
+    Permission permission;
+    Handler handler;
+};
+
+ApiReply json_reply(int status, std::string body) { return ApiReply{status, std::move(body), "application/json"}; }
+
+asio::awaitable<Result<ApiReply>> put_credential(ApiContext& c, const Params& p, const ApiRequest& r) {
+    auto login = wire::parse_store_credential(r.body);
+    if (!login) co_return login.error();
+    if (auto s = c.tokens.store_login({p.user, p.provider}, std::move(*login)); !s) co_return s.error();
+    log::info("stored credential credentials/" + p.user + "/" + p.provider);
+    co_return ApiReply{204, {}, {}};
+}
+
+asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, const ApiRequest&) {
+    std::int64_t min_valid = k_default_min_valid_seconds;
+    if (p.min_valid) {
+        char* end = nullptr;
+        const long long v = std::strtoll(p.min_valid->c_str(), &end, 10);
+        if (p.min_valid->empty() || *end != '\0' || v < 0 || v > k_max_min_valid_seconds) {
+            co_return make_error(Errc::bad_request, "min_valid must be 0.." + std::to_string(k_max_min_valid_seconds) +
+                                                        " seconds: \"" + *p.min_valid + "\"");
+        }
+        min_valid = v;
+    }
+    // A named key, not a braced temporary: see GCC PR 99576 in server.cpp.
+    const store::CredentialKey key{p.user, p.provider};
+    auto t = co_await c.tokens.token(key, std::chrono::seconds(min_valid));
+    if (!t) co_return t.error();
+    co_return json_reply(200, wire::to_json(*t));
+}
+
+asio::awaitable<Result<ApiReply>> list_credentials(ApiContext& c, const Params& p, const ApiRequest&) {
+    auto l = c.tokens.list(p.user);
+    if (!l) co_return l.error();
+    co_return json_reply(200, wire::to_json(*l));
+}
+
+asio::awaitable<Result<ApiReply>> delete_credential(ApiContext& c, const Params& p, const ApiRequest&) {
+    auto removed = c.tokens.remove({p.user, p.provider});
+    if (!removed) co_return removed.error();
+    if (!*removed) co_return make_error(Errc::not_found, "no credential for credentials/" + p.user + "/" + p.provider);
+    log::info("deleted credential credentials/" + p.user + "/" + p.provider);
+    co_return ApiReply{204, {}, {}};
+}
+
+asio::awaitable<Result<ApiReply>> get_providers(ApiContext& c, const Params&, const ApiRequest&) {
+    co_return json_reply(200, wire::to_json(c.tokens.providers()));
+}
+
+asio::awaitable<Result<ApiReply>> get_status(ApiContext& c, const Params&, const ApiRequest&) {
+    wire::Status s;
+    s.version = CREDCTL_VERSION;
+    s.uptime_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.started).count();
+    s.connections = static_cast<std::int64_t>(c.connections);
+    auto n = c.tokens.count();
+    s.credentials = n ? static_cast<std::int64_t>(*n) : -1;
+    s.store = n ? "ok" : n.error().message;
+    co_return json_reply(200, wire::to_json(s));
+}
+
+constexpr std::array<Route, 6> k_routes{{
+    {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, put_credential},
+    {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, get_token},
+    {"GET", "/v1/users/{user}/credentials", Permission::read, list_credentials},
+    {"DELETE", "/v1/users/{user}/credentials/{provider}", Permission::remove, delete_credential},
+    {"GET", "/v1/providers", Permission::any_local, get_providers},
+    {"GET", "/v1/status", Permission::any_local, get_status},
+}};
+
+std::vector<std::string> split_path(std::string_view path) {
+    std::vector<std::string> out;
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+        const auto next = path.find('/', pos);
+        const auto end = next == std::string_view::npos ? path.size() : next;
+        out.emplace_back(path.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
+// Matches decoded path segments against a pattern; fills user and provider.
+bool match(std::string_view pattern, const std::vector<std::string>& segments, Params& params) {
+    const auto want = split_path(pattern);
+    if (want.size() != segments.size()) return false;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        if (want[i] == "{user}") {
+            params.user = segments[i];
+        } else if (want[i] == "{provider}") {
+            params.provider = segments[i];
+        } else if (want[i] != segments[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string who(const peer::PeerIdentity& c) {
+    return "uid=" + std::to_string(c.uid) + " user=" + c.user.value_or("?") + " pid=" + std::to_string(c.pid);
+}
+
+}  // namespace
+
+ApiReply problem(const Error& error) {
+    return json_reply(http_status(error.code), wire::to_json(wire::Problem{error.code, error.message}));
+}
+
+asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request) {
+    auto url = boost::urls::parse_origin_form(request.target);
+    if (!url || url->path().empty() || url->path().front() != '/') {
+        co_return problem(make_error(Errc::bad_request, "malformed request target"));
+    }
+    const auto segments = split_path(std::string(url->path()));
+    bool path_known = false;
+    for (const auto& route : k_routes) {
+        Params params;
+        if (!match(route.pattern, segments, params)) continue;
+        path_known = true;
+        if (route.method != request.method) continue;
+        if (route.permission != Permission::any_local &&
+            (!wire::valid_name(params.user) || (!params.provider.empty() && !wire::valid_name(params.provider)))) {
+            co_return problem(make_error(Errc::bad_request, "invalid user or provider name in " + std::string(url->path())));
+        }
+        if (auto it = url->params().find("min_valid"); it != url->params().end()) params.min_valid = (*it).value;
+        const policy::Resource resource{params.user, params.provider};
+        const auto decision = policy::decide(context.policy, caller, route.permission, resource);
+        if (route.permission != Permission::any_local) {
+            log::info(std::string(decision.allowed ? "allow " : "deny ") + std::string(policy::to_string(route.permission)) +
+                      " on " + policy::to_string(resource) + " to " + who(caller) + ": " + decision.reason);
+        }
+        if (!decision.allowed) {
+            co_return problem(make_error(Errc::forbidden, std::string(policy::to_string(route.permission)) + " on " +
+                                                              policy::to_string(resource) + " denied to " +
+                                                              caller.user.value_or("uid " + std::to_string(caller.uid)) +
+                                                              ": " + decision.reason));
+        }
+        auto reply = co_await route.handler(context, params, request);
+        if (!reply) co_return problem(reply.error());
+        co_return std::move(*reply);
+    }
+    if (path_known) co_return problem(make_error(Errc::bad_request, "method " + request.method + " not allowed here"));
+    co_return problem(make_error(Errc::not_found, "no such endpoint: " + std::string(url->path())));
+}
+
+}  // namespace credctl::server

@@ -1,0 +1,45 @@
+// The daemon API (docs/api.md): one route table mapping verb and path to the
+// permission it needs and the handler that serves it. Permission is checked
+// here, once, before any handler runs; a Route cannot be built without one.
+//
+// Used by the server's sessions. Thread-safety: I/O thread only.
+#pragma once
+
+#include "daemon/peer/peer.hpp"
+#include "daemon/policy/policy.hpp"
+#include "daemon/tokens/token_service.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace credctl::server {
+
+struct ApiContext {
+    tokens::TokenService& tokens;
+    const policy::Policy& policy;
+    std::chrono::steady_clock::time_point started;
+    const std::size_t& connections;
+};
+
+struct ApiRequest {
+    std::string method;
+    std::string target;  // path and query, still percent-encoded
+    std::string body;    // may hold a refresh token; zeroed by the session
+};
+
+struct ApiReply {
+    int status = 200;
+    std::string body;  // JSON; may hold an access token; zeroed by the session
+    std::string content_type = "application/json";
+};
+
+[[nodiscard]] boost::asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller,
+                                                      const ApiRequest& request);
+
+// An RFC 9457 problem reply for `error`.
+[[nodiscard]] ApiReply problem(const Error& error);
+
+}  // namespace credctl::server

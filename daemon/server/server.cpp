@@ -1,0 +1,244 @@
+#include "daemon/server/server.hpp"
+
+#include "common/log/log.hpp"
+#include "common/wire/wire.hpp"
+#include "daemon/peer/peer.hpp"
+#include "daemon/server/api.hpp"
+#include "daemon/server/socket_path.hpp"
+#include "daemon/tokens/token_service.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <set>
+
+namespace credctl::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using local = asio::local::stream_protocol;
+using Stream = beast::basic_stream<local, asio::any_io_executor, beast::unlimited_rate_policy>;
+constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct Session {
+    Stream* stream = nullptr;
+    bool busy = false;
+};
+
+void wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
+
+class Server {
+public:
+    Server(const daemon::DaemonConfig& config, store::Store& store)
+        : config_(config),
+          acceptor_(io_),
+          signals_(io_, SIGTERM, SIGINT),
+          tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
+          context_{tokens_, config_.policy, std::chrono::steady_clock::now(), connections_} {}
+
+    Result<void> listen();
+    void run();
+
+private:
+    asio::awaitable<void> accept_loop();
+    asio::awaitable<void> session(local::socket socket);
+    asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
+    // `r` by reference: g++ 12 may destroy a temporary passed by value to a
+    // coroutine twice (GCC PR 99576), so callers pass a named object.
+    asio::awaitable<void> reply(Stream& stream, ApiReply& r, bool keep_alive);
+    void stop();
+
+    const daemon::DaemonConfig& config_;
+    asio::io_context io_;
+    local::acceptor acceptor_;
+    asio::signal_set signals_;
+    tokens::TokenService tokens_;
+    std::size_t connections_ = 0;
+    ApiContext context_;
+    std::map<uid_t, std::size_t> per_uid_;
+    std::set<Session*> sessions_;
+    bool stopping_ = false;
+};
+
+Result<void> Server::listen() {
+    if (auto r = prepare_socket_path(config_.socket, config_.socket_mode); !r) return r;
+    boost::system::error_code ec;
+    acceptor_.open(local(), ec);
+    // The socket file is created by bind(2) under the umask: make it 0600
+    // from the first instant, then widen only if configured.
+    const mode_t old_mask = ::umask(0177);
+    if (!ec) acceptor_.bind(local::endpoint(config_.socket), ec);
+    ::umask(old_mask);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return make_error(Errc::internal, "cannot listen on " + config_.socket + ": " + ec.message());
+    if (config_.socket_mode != 0600 && ::chmod(config_.socket.c_str(), config_.socket_mode) != 0) {
+        return make_error(Errc::internal, "cannot set the mode of " + config_.socket);
+    }
+    return {};
+}
+
+void Server::run() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        log::info("received signal " + std::to_string(sig) + ", draining and stopping");
+        stop();
+    });
+    asio::co_spawn(io_, accept_loop(), [](const std::exception_ptr& e) {
+        if (e) log::error("accept loop ended by an exception");
+    });
+    log::info("credd " CREDCTL_VERSION " listening on " + config_.socket);
+    io_.run();
+    tokens_.shutdown();
+    ::unlink(config_.socket.c_str());
+    log::info("credd stopped");
+}
+
+void Server::stop() {
+    stopping_ = true;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    signals_.cancel(ec);
+    // Idle sessions close now; busy ones finish their request first.
+    for (auto* s : sessions_) {
+        if (!s->busy) s->stream->socket().close(ec);
+    }
+}
+
+asio::awaitable<void> Server::accept_loop() {
+    while (!stopping_) {
+        auto [ec, socket] = co_await acceptor_.async_accept(k_tuple);
+        if (ec) {
+            if (stopping_ || ec == asio::error::operation_aborted) co_return;
+            log::warning("accept failed: " + ec.message());
+            continue;
+        }
+        asio::co_spawn(io_, session(std::move(socket)), [](const std::exception_ptr& e) {
+            if (e) log::error("a session ended by an exception");
+        });
+    }
+}
+
+asio::awaitable<void> Server::session(local::socket socket) {
+    // Identity is taken at accept, before a single byte is read.
+    auto caller = peer::identify(socket.native_handle());
+    if (!caller) {
+        log::warning(caller.error().message);
+        co_return;
+    }
+    Stream stream(std::move(socket));
+    Session state{&stream, false};
+    ++connections_;
+    auto& mine = per_uid_[caller->uid];
+    ++mine;
+    sessions_.insert(&state);
+    if (connections_ > config_.limits.max_connections || mine > config_.limits.max_connections_per_uid) {
+        {
+            ApiReply failure = problem(make_error(Errc::too_many_requests, "too many connections; try again later"));
+            co_await reply(stream, failure, false);
+        }
+    } else {
+        co_await serve(stream, state, *caller);
+    }
+    sessions_.erase(&state);
+    --connections_;
+    if (--per_uid_[caller->uid] == 0) per_uid_.erase(caller->uid);
+    boost::system::error_code ec;
+    stream.socket().shutdown(local::socket::shutdown_both, ec);
+}
+
+asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::PeerIdentity& caller) {
+    const auto& limits = config_.limits;
+    beast::flat_buffer buffer;
+    while (!stopping_) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits.max_head_bytes));
+        parser.body_limit(limits.max_body_bytes);
+        stream.expires_after(limits.idle_timeout);
+        auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
+        state.busy = true;
+        if (hec == http::error::header_limit) {
+            {
+            ApiReply failure = problem(make_error(Errc::payload_too_large, "request head larger than " +
+                                                                                   std::to_string(limits.max_head_bytes) +
+                                                                                   " bytes"));
+            co_await reply(stream, failure, false);
+        }
+            co_return;
+        }
+        if (hec) {
+            if (hec != http::error::end_of_stream && hec != asio::error::operation_aborted &&
+                hec != beast::error::timeout && hec != asio::error::bad_descriptor) {
+                {
+            ApiReply failure = problem(make_error(Errc::bad_request, "malformed request: " + hec.message()));
+            co_await reply(stream, failure, false);
+        }
+            }
+            co_return;
+        }
+        // Refuse an announced oversized body before reading any of it.
+        if (auto len = parser.content_length(); len && *len > limits.max_body_bytes) {
+            {
+            ApiReply failure = problem(make_error(Errc::payload_too_large, "request body larger than " +
+                                                                                   std::to_string(limits.max_body_bytes) +
+                                                                                   " bytes"));
+            co_await reply(stream, failure, false);
+        }
+            co_return;
+        }
+        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, k_tuple);
+        if (bec) {
+            const bool too_big = bec == http::error::body_limit;
+            {
+            ApiReply failure = problem(make_error(too_big ? Errc::payload_too_large : Errc::bad_request,
+                                                      too_big ? "request body too large" : "malformed request body"));
+            co_await reply(stream, failure, false);
+        }
+            co_return;
+        }
+        auto& req = parser.get();
+        ApiRequest api{std::string(req.method_string()), std::string(req.target()), std::move(req.body())};
+        const bool keep_alive = req.keep_alive();
+        ApiReply r = co_await handle(context_, caller, api);
+        wipe(api.body);
+        co_await reply(stream, r, keep_alive && !stopping_);
+        state.busy = false;
+        if (!keep_alive) co_return;
+    }
+}
+
+asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+    res.set(http::field::server, "credd/" CREDCTL_VERSION);
+    res.set(http::field::cache_control, "no-store");
+    if (!r.body.empty()) {
+        res.set(http::field::content_type, r.status >= 400 ? "application/problem+json" : r.content_type);
+    }
+    res.keep_alive(keep_alive);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    stream.expires_after(config_.limits.idle_timeout);
+    co_await http::async_write(stream, res, k_tuple);
+    wipe(res.body());
+}
+
+}  // namespace
+
+Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store) {
+    Server server(config, store);
+    if (auto r = server.listen(); !r) return r;
+    server.run();
+    return {};
+}
+
+}  // namespace credctl::server

@@ -1,0 +1,64 @@
+#include "daemon/server/socket_path.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace credctl::server {
+namespace {
+
+Result<void> prepare_directory(const std::string& dir, unsigned socket_mode) {
+    const mode_t mode = socket_mode == 0600 ? 0700 : 0711;
+    if (::mkdir(dir.c_str(), mode) == 0) return {};
+    if (errno != EEXIST) return make_error(Errc::internal, "cannot create socket directory " + dir + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return make_error(Errc::internal, "socket directory " + dir + " is not a directory");
+    }
+    const bool shared_sticky = (st.st_mode & S_ISVTX) != 0 && st.st_uid == 0;  // e.g. /tmp
+    if (!shared_sticky && (st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)) {
+        return make_error(Errc::internal, "socket directory " + dir + " must be owned by uid " +
+                                              std::to_string(::geteuid()) + " and not writable by others");
+    }
+    return {};
+}
+
+// True when something accepts connections on the socket at `path`.
+bool someone_listens(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+}  // namespace
+
+Result<void> prepare_socket_path(const std::string& path, unsigned socket_mode) {
+    if (path.empty() || path[0] != '/' || path.size() >= sizeof(sockaddr_un::sun_path)) {
+        return make_error(Errc::internal, "socket path must be absolute and shorter than 108 bytes: \"" + path + "\"");
+    }
+    const auto slash = path.find_last_of('/');
+    if (slash != 0) {
+        if (auto r = prepare_directory(path.substr(0, slash), socket_mode); !r) return r;
+    }
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return {};
+        return make_error(Errc::internal, "cannot inspect " + path + ": " + std::strerror(errno));
+    }
+    if (!S_ISSOCK(st.st_mode)) return make_error(Errc::internal, path + " exists and is not a socket; not removing it");
+    if (st.st_uid != ::geteuid()) return make_error(Errc::internal, path + " is a socket of another user; not removing it");
+    if (someone_listens(path)) return make_error(Errc::internal, "another daemon is already listening on " + path);
+    if (::unlink(path.c_str()) != 0) return make_error(Errc::internal, "cannot remove stale socket " + path);
+    return {};
+}
+
+}  // namespace credctl::server

@@ -1,0 +1,56 @@
+// Store: the narrow interface between credd and wherever refresh tokens are
+// kept (SPEC §9). LmdbStore is the embedded default; a replicated backend
+// (PostgreSQL rows, etcd transactions) implements the same five calls.
+//
+// Every successful put() or erase() is durable before it returns: callers
+// acknowledge a write to a client only after it. Records come back decrypted
+// with their secrets in SecretBytes.
+//
+// Thread-safety: implementations are used from the daemon's I/O thread only.
+#pragma once
+
+#include "common/error/error.hpp"
+#include "common/secret/secret_bytes.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace credctl::store {
+
+struct CredentialKey {
+    std::string user;
+    std::string provider;
+};
+
+enum class CredentialState : std::uint8_t { valid = 0, login_required = 1 };
+
+struct CredentialRecord {
+    SecretBytes refresh_token;
+    SecretBytes access_token;            // the last one handed out; may be empty
+    std::int64_t access_expires_at = 0;  // UTC epoch seconds
+    std::string scope;
+    std::string issuer;
+    std::string subject;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::uint64_t rotation = 0;  // how many times the refresh token was replaced
+    CredentialState state = CredentialState::valid;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+    // Inserts or replaces; durable on success. store_full when out of space.
+    [[nodiscard]] virtual Result<void> put(const CredentialKey& key, const CredentialRecord& record) = 0;
+    // std::nullopt when absent; internal when the record does not open.
+    [[nodiscard]] virtual Result<std::optional<CredentialRecord>> get(const CredentialKey& key) = 0;
+    // Keys of one user's credentials ("" lists everyone's).
+    [[nodiscard]] virtual Result<std::vector<CredentialKey>> keys(const std::string& user) = 0;
+    // True when something was removed; durable on success.
+    [[nodiscard]] virtual Result<bool> erase(const CredentialKey& key) = 0;
+    [[nodiscard]] virtual Result<std::uint64_t> count() = 0;
+};
+
+}  // namespace credctl::store

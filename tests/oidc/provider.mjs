@@ -1,0 +1,434 @@
+#!/usr/bin/env node
+// Local test OpenID provider for credctl integration tests.
+//
+//   node provider.mjs [--port N] [--ready-file PATH] [--access-ttl SECONDS]
+//                     [--refresh-ttl SECONDS] [--verbose]
+//
+// Listens on 127.0.0.1 only. Once listening it writes "<issuer>\n" atomically
+// to --ready-file (tmp + rename) and prints "issuer=<issuer>" on stdout.
+// Logs go to stderr, one line per token-endpoint request (grant type and
+// status only). Token values, codes and secrets are never printed.
+//
+// Test-only endpoints (not part of any spec):
+//   GET  /_test/stats  -> {"token_requests":{"authorization_code":N,"refresh_token":M,...},
+//                          "token_errors":{...},"userinfo_requests":K,
+//                          "revocation_requests":R,"introspection_requests":I}
+//   POST /_test/reset  -> zeroes the counters, answers with the zeroed stats
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import http from 'node:http';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+
+// ---------------------------------------------------------------- CLI ----
+
+function usage(msg) {
+  if (msg) process.stderr.write(`provider: ${msg}\n`);
+  process.stderr.write('usage: node provider.mjs [--port N] [--ready-file PATH] '
+    + '[--access-ttl SECONDS] [--refresh-ttl SECONDS] [--verbose]\n');
+  process.exit(2);
+}
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      'ready-file': { type: 'string' },
+      'access-ttl': { type: 'string', default: '8' },
+      'refresh-ttl': { type: 'string', default: '86400' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }));
+} catch (err) {
+  usage(err.message);
+}
+if (args.help) usage();
+
+function intArg(name, min, max) {
+  const raw = args[name];
+  if (!/^\d+$/.test(raw)) usage(`--${name} must be a non-negative integer`);
+  const n = Number(raw);
+  if (n < min || n > max) usage(`--${name} must be between ${min} and ${max}`);
+  return n;
+}
+
+const PORT = intArg('port', 0, 65535);
+const ACCESS_TTL = intArg('access-ttl', 1, 365 * 24 * 3600);
+const REFRESH_TTL = intArg('refresh-ttl', 1, 365 * 24 * 3600);
+const READY_FILE = args['ready-file'];
+const VERBOSE = args.verbose || process.env.OIDC_PROVIDER_VERBOSE === '1';
+
+// oidc-provider prints development-mode notices through console.info (stdout!)
+// and console.warn. Keep stdout clean for "issuer=..." and stderr quiet.
+if (!VERBOSE) {
+  for (const method of ['info', 'warn']) {
+    const orig = console[method].bind(console); // eslint-disable-line no-console
+    console[method] = (...a) => { // eslint-disable-line no-console
+      if (typeof a[0] === 'string' && a[0].includes('oidc-provider ')) return;
+      orig(...a);
+    };
+  }
+}
+
+const { default: Provider } = await import('oidc-provider');
+
+function log(line) {
+  process.stderr.write(`[oidc] ${line}\n`);
+}
+
+// ----------------------------------------------------------- counters ----
+
+function freshStats() {
+  return {
+    // null prototype: grant_type values become keys, "__proto__" included
+    token_requests: { __proto__: null, authorization_code: 0, refresh_token: 0 },
+    token_errors: { __proto__: null, authorization_code: 0, refresh_token: 0 },
+    userinfo_requests: 0,
+    revocation_requests: 0,
+    introspection_requests: 0,
+  };
+}
+let stats = freshStats();
+
+const ROUTES = {
+  authorization: '/auth',
+  token: '/token',
+  userinfo: '/me',
+  revocation: '/token/revocation',
+  introspection: '/token/introspection',
+};
+
+// grant_type values are short ASCII identifiers; anything odd is bucketed so
+// that no attacker/garbage-controlled string ends up in logs or stats keys.
+function grantBucket(value) {
+  if (typeof value !== 'string' || value === '') return 'missing';
+  if (/^[A-Za-z0-9_:.\-]{1,80}$/.test(value)) return value;
+  return 'invalid';
+}
+
+async function testMiddleware(ctx, next) {
+  if (ctx.path === '/_test/stats' && ctx.method === 'GET') {
+    ctx.status = 200;
+    ctx.type = 'application/json';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = JSON.stringify(stats);
+    return undefined;
+  }
+  if (ctx.path === '/_test/reset' && ctx.method === 'POST') {
+    stats = freshStats();
+    ctx.status = 200;
+    ctx.type = 'application/json';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = JSON.stringify(stats);
+    return undefined;
+  }
+
+  const { path, method } = ctx;
+
+  // oidc-provider 8 silently drops the offline_access scope unless the
+  // authorization request carries prompt=consent (OIDC Core 11). A native
+  // client is always shown the consent screen here anyway, so for requests
+  // without any prompt parameter we add prompt=consent on the client's behalf;
+  // then "scope=openid offline_access" works with no extra parameter.
+  if (path === ROUTES.authorization && method === 'GET') {
+    const { query } = ctx;
+    if (typeof query.scope === 'string' && query.scope.split(' ').includes('offline_access')
+        && query.prompt === undefined) {
+      ctx.query = { ...query, prompt: 'consent' };
+    }
+  }
+
+  await next();
+
+  if (method === 'POST' && path === ROUTES.token) {
+    const grant = grantBucket(ctx.oidc?.params?.grant_type ?? ctx.oidc?.body?.grant_type);
+    stats.token_requests[grant] = (stats.token_requests[grant] || 0) + 1;
+    let extra = '';
+    if (ctx.status >= 400) {
+      stats.token_errors[grant] = (stats.token_errors[grant] || 0) + 1;
+      // `error` is a registered RFC 6749 code and error_description is a fixed
+      // library string; neither carries token material.
+      const body = ctx.body && typeof ctx.body === 'object' ? ctx.body : {};
+      if (typeof body.error === 'string') extra += ` error=${body.error}`;
+      if (typeof body.error_description === 'string') {
+        extra += ` (${body.error_description.replace(/[^\x20-\x7e]/g, '?').slice(0, 120)})`;
+      }
+    }
+    log(`token grant_type=${grant} status=${ctx.status}${extra}`);
+  } else if ((method === 'GET' || method === 'POST') && path === ROUTES.userinfo) {
+    stats.userinfo_requests += 1;
+    if (VERBOSE) log(`userinfo status=${ctx.status}`);
+  } else if (method === 'POST' && path === ROUTES.revocation) {
+    stats.revocation_requests += 1;
+    if (VERBOSE) log(`revocation status=${ctx.status}`);
+  } else if (method === 'POST' && path === ROUTES.introspection) {
+    stats.introspection_requests += 1;
+    if (VERBOSE) log(`introspection status=${ctx.status}`);
+  } else if (VERBOSE) {
+    log(`${method} ${path} status=${ctx.status}`);
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------ storage ----
+
+// Unbounded in-memory adapter. The bundled dev adapter is an LRU capped at
+// 1000 entries (a long test run could silently lose a live refresh token) and
+// never expires entries itself; here entries vanish once their TTL is over.
+const store = new Map(); // key -> { value, expiresAt (ms epoch) | null }
+
+function storeGet(key) {
+  const entry = store.get(key);
+  if (!entry) return undefined;
+  if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) {
+    store.delete(key);
+    return undefined;
+  }
+  return entry.value;
+}
+
+function storeSet(key, value, expiresIn) {
+  store.set(key, { value, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : null });
+}
+
+// Sweep expired entries now and then so a long-running provider stays small.
+setInterval(() => {
+  const now = Date.now();
+  for (const [key, entry] of store) {
+    if (entry.expiresAt !== null && entry.expiresAt <= now) store.delete(key);
+  }
+}, 30_000).unref();
+
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
+  'BackchannelAuthenticationRequest']);
+
+class MemoryAdapter {
+  constructor(model) {
+    this.model = model;
+  }
+
+  key(id) {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    const key = this.key(id);
+    if (this.model === 'Session') storeSet(`sessionUid:${payload.uid}`, id, expiresIn);
+    const { grantId, userCode } = payload;
+    if (GRANTABLE.has(this.model) && grantId) {
+      const grantKey = `grant:${grantId}`;
+      const list = storeGet(grantKey);
+      if (list) list.push(key);
+      else storeSet(grantKey, [key], null);
+    }
+    if (userCode) storeSet(`userCode:${userCode}`, id, expiresIn);
+    storeSet(key, payload, expiresIn);
+  }
+
+  async find(id) {
+    return storeGet(this.key(id));
+  }
+
+  async findByUid(uid) {
+    const id = storeGet(`sessionUid:${uid}`);
+    return id === undefined ? undefined : this.find(id);
+  }
+
+  async findByUserCode(userCode) {
+    const id = storeGet(`userCode:${userCode}`);
+    return id === undefined ? undefined : this.find(id);
+  }
+
+  async consume(id) {
+    const payload = storeGet(this.key(id));
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id) {
+    store.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId) { // eslint-disable-line class-methods-use-this
+    const grantKey = `grant:${grantId}`;
+    const list = storeGet(grantKey);
+    if (list) for (const key of list) store.delete(key);
+    store.delete(grantKey);
+  }
+}
+
+// ------------------------------------------------------ configuration ----
+
+function signingKey() {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    ...privateKey.export({ format: 'jwk' }), kid: 'credctl-test-rs256', use: 'sig', alg: 'RS256',
+  };
+}
+
+const CLIENT_COMMON = {
+  application_type: 'native',
+  // Registered without a port; oidc-provider ignores the port when matching
+  // http loopback redirect URIs of native clients (RFC 8252 section 7.3).
+  redirect_uris: ['http://127.0.0.1/callback'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  scope: 'openid profile email offline_access',
+};
+
+function configuration() {
+  return {
+    clients: [
+      { ...CLIENT_COMMON, client_id: 'credctl-demo', token_endpoint_auth_method: 'none' },
+      {
+        ...CLIENT_COMMON,
+        client_id: 'credctl-secret',
+        client_secret: 'test-secret-123',
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    adapter: MemoryAdapter,
+    jwks: { keys: [signingKey()] },
+    // Default is 15 s and it also applies to opaque token expiry: an access
+    // token with a 8 s TTL would stay valid at userinfo for ~23 s.
+    clockTolerance: 0,
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      // Default long-lived cookie is SameSite=None, which real browsers drop
+      // on plain http. Lax works for the top-level navigations used here.
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    async findAccount(ctx, id) {
+      if (typeof id !== 'string' || id === '') return undefined;
+      return {
+        accountId: id,
+        async claims() {
+          return {
+            sub: id,
+            name: id,
+            preferred_username: id,
+            email: `${id}@example.test`,
+            email_verified: true,
+          };
+        },
+      };
+    },
+    features: {
+      devInteractions: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Public clients may introspect their own tokens only; confidential
+        // clients may introspect anything (test harness, not production).
+        async allowedPolicy(ctx, client, token) {
+          if (client.clientAuthMethod === 'none' && token.clientId !== ctx.oidc.client.clientId) {
+            return false;
+          }
+          return true;
+        },
+      },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      // Off: no `resource` parameter needed, access tokens are always opaque
+      // and audience-less, i.e. usable at the userinfo endpoint.
+      resourceIndicators: { enabled: false },
+    },
+    pkce: {
+      methods: ['S256'],
+      required: () => true,
+    },
+    // Always hand out a refresh token for the code grant when the client is
+    // registered for the refresh_token grant, offline_access or not.
+    async issueRefreshToken(ctx, client) {
+      return client.grantTypeAllowed('refresh_token');
+    },
+    // Tokens outlive the (in-memory) browser session: the scripted browser
+    // throws its cookie jar away right after the flow.
+    async expiresWithSession() {
+      return false;
+    },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: ACCESS_TTL,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: REFRESH_TTL,
+      Interaction: 600,
+      Session: 3600,
+      Grant: Math.max(REFRESH_TTL, 14 * 24 * 3600),
+    },
+    async renderError(ctx, out) {
+      // Plain text, no request echo beyond the registered error fields.
+      ctx.type = 'text/plain';
+      ctx.body = `error=${out.error}\nerror_description=${out.error_description || ''}\n`;
+    },
+  };
+}
+
+// -------------------------------------------------------------- start ----
+
+const server = http.createServer();
+server.keepAliveTimeout = 2000;
+
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen({ port: PORT, host: '127.0.0.1', exclusive: true }, resolve);
+}).catch((err) => {
+  process.stderr.write(`provider: cannot listen on 127.0.0.1:${PORT}: ${err.message}\n`);
+  process.exit(1);
+});
+
+const { port } = server.address();
+const ISSUER = `http://127.0.0.1:${port}`;
+
+let provider;
+try {
+  provider = new Provider(ISSUER, configuration());
+} catch (err) {
+  process.stderr.write(`provider: configuration error: ${err.message}\n`);
+  process.exit(1);
+}
+provider.use(testMiddleware);
+
+if (VERBOSE) {
+  provider.on('server_error', (ctx, err) => log(`server_error ${err.stack || err}`));
+} else {
+  provider.on('server_error', (ctx, err) => log(`server_error ${err.name}: ${err.message}`));
+}
+
+server.on('request', provider.callback());
+
+if (READY_FILE) {
+  const tmp = `${READY_FILE}.tmp.${process.pid}`;
+  try {
+    writeFileSync(tmp, `${ISSUER}\n`, { mode: 0o644 });
+    renameSync(tmp, READY_FILE);
+  } catch (err) {
+    try { unlinkSync(tmp); } catch { /* ignore */ }
+    process.stderr.write(`provider: cannot write ready file ${READY_FILE}: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+process.stdout.write(`issuer=${ISSUER}\n`);
+if (VERBOSE) log(`listening issuer=${ISSUER} access_ttl=${ACCESS_TTL}s refresh_ttl=${REFRESH_TTL}s`);
+
+let stopping = false;
+function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  if (VERBOSE) log(`${signal} received, shutting down`);
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
