@@ -167,6 +167,15 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         stream.expires_after(limits.idle_timeout);
         auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
         state.busy = true;
+        // Beast checks Content-Length against body_limit once the head is
+        // read, so an announced oversized body is refused before any of it.
+        if (hec == http::error::body_limit) {
+            ApiReply failure = problem(make_error(Errc::payload_too_large, "request body larger than " +
+                                                                               std::to_string(limits.max_body_bytes) +
+                                                                               " bytes"));
+            co_await reply(stream, failure, false);
+            co_return;
+        }
         if (hec == http::error::header_limit) {
             {
             ApiReply failure = problem(make_error(Errc::payload_too_large, "request head larger than " +
@@ -184,16 +193,6 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
             co_await reply(stream, failure, false);
         }
             }
-            co_return;
-        }
-        // Refuse an announced oversized body before reading any of it.
-        if (auto len = parser.content_length(); len && *len > limits.max_body_bytes) {
-            {
-            ApiReply failure = problem(make_error(Errc::payload_too_large, "request body larger than " +
-                                                                                   std::to_string(limits.max_body_bytes) +
-                                                                                   " bytes"));
-            co_await reply(stream, failure, false);
-        }
             co_return;
         }
         auto [bec, bn] = co_await http::async_read(stream, buffer, parser, k_tuple);

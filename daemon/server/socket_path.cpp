@@ -13,7 +13,11 @@ namespace {
 
 Result<void> prepare_directory(const std::string& dir, unsigned socket_mode) {
     const mode_t mode = socket_mode == 0600 ? 0700 : 0711;
-    if (::mkdir(dir.c_str(), mode) == 0) return {};
+    if (::mkdir(dir.c_str(), mode) == 0) {
+        // mkdir(2) applies the process umask (077 in credd): set the mode.
+        if (::chmod(dir.c_str(), mode) != 0) return make_error(Errc::internal, "cannot set the mode of " + dir);
+        return {};
+    }
     if (errno != EEXIST) return make_error(Errc::internal, "cannot create socket directory " + dir + ": " + std::strerror(errno));
     struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

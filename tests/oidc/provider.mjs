@@ -13,6 +13,7 @@
 //   GET  /_test/stats  -> {"token_requests":{"authorization_code":N,"refresh_token":M,...},
 //                          "token_errors":{...},"userinfo_requests":K,
 //                          "revocation_requests":R,"introspection_requests":I}
+//   GET  /_test/issued -> {"access_tokens":[...],"refresh_tokens":[...]} every token issued
 //   POST /_test/reset  -> zeroes the counters, answers with the zeroed stats
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -110,12 +111,23 @@ function grantBucket(value) {
   return 'invalid';
 }
 
+const issued = { access_tokens: [], refresh_tokens: [] };
+
 async function testMiddleware(ctx, next) {
   if (ctx.path === '/_test/stats' && ctx.method === 'GET') {
     ctx.status = 200;
     ctx.type = 'application/json';
     ctx.set('cache-control', 'no-store');
     ctx.body = JSON.stringify(stats);
+    return undefined;
+  }
+  // Every token value this provider issued, so that tests can search a
+  // client's files and logs for them. Loopback-only test provider.
+  if (ctx.path === '/_test/issued' && ctx.method === 'GET') {
+    ctx.status = 200;
+    ctx.type = 'application/json';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = JSON.stringify(issued);
     return undefined;
   }
   if (ctx.path === '/_test/reset' && ctx.method === 'POST') {
@@ -156,6 +168,11 @@ async function testMiddleware(ctx, next) {
       if (typeof body.error === 'string') extra += ` error=${body.error}`;
       if (typeof body.error_description === 'string') {
         extra += ` (${body.error_description.replace(/[^\x20-\x7e]/g, '?').slice(0, 120)})`;
+      }
+    }
+    if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      for (const kind of ['access_token', 'refresh_token']) {
+        if (typeof ctx.body[kind] === 'string') issued[`${kind}s`].push(ctx.body[kind]);
       }
     }
     log(`token grant_type=${grant} status=${ctx.status}${extra}`);

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# End-to-end: credctl login -> credd -> sealed LMDB -> credctl token, against
+# the real oidc-provider (tests/oidc) on loopback, with real processes, a real
+# Unix socket and a second real uid. Usage: e2e_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+oidc=$root/tests/oidc
+access_ttl=20  # seconds; short so that refresh is exercised quickly
+
+[ -d "$oidc/node_modules/oidc-provider" ] || (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
+
+work=$(mktemp -d /tmp/credctl-e2e.XXXXXX)
+chmod 711 "$work"  # the second uid must reach the socket below it
+provider_pid=
+credd_pid=
+other_user=credctl-e2e
+cleanup() {
+  [ -n "$credd_pid" ] && kill "$credd_pid" 2>/dev/null && wait "$credd_pid" 2>/dev/null
+  [ -n "$provider_pid" ] && kill "$provider_pid" 2>/dev/null && wait "$provider_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+ok() { echo "PASS: $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL: $1"; failed=$((failed + 1)); }
+expect() {  # description, then a command that must succeed
+  local what=$1; shift
+  if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+node "$oidc/provider.mjs" --port 0 --ready-file "$work/issuer" --access-ttl "$access_ttl" >"$work/provider.out" 2>"$work/provider.log" &
+provider_pid=$!
+for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
+issuer=$(cat "$work/issuer")
+stats() { curl -sf "$issuer/_test/stats"; }
+refreshes() { stats | sed -E 's/.*"refresh_token":([0-9]+).*"token_errors".*/\1/'; }
+reset_stats() { curl -sf -X POST "$issuer/_test/reset" >/dev/null; }
+userinfo_ok() { curl -sf -H "Authorization: Bearer $1" "$issuer/me" | grep -q '"sub":"demo-user"'; }
+
+cat >"$work/credd.toml" <<TOML
+socket      = "$work/run/credd.sock"
+socket_mode = 0o666
+state_dir   = "$work/state"
+
+[limits]
+idle_timeout_seconds = 5
+
+[providers.demo]
+issuer    = "$issuer"
+client_id = "credctl-demo"
+scopes    = ["openid", "offline_access"]
+TOML
+export CREDD_SOCKET=$work/run/credd.sock
+
+start_credd() {
+  "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
+  credd_pid=$!
+  for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+stop_credd() {
+  kill -TERM "$credd_pid"
+  wait "$credd_pid"
+  local rc=$?
+  credd_pid=
+  return $rc
+}
+
+expect "credd starts and answers status" start_credd
+
+# --- login --------------------------------------------------------------
+BROWSER=$oidc/browser "$credctl" login demo >"$work/login.out" 2>"$work/login.err"
+expect "credctl login demo succeeds through the loopback redirect" test $? -eq 0
+expect "login prints nothing on stdout" test ! -s "$work/login.out"
+expect "login reports the subject" grep -q "Logged in to demo as demo-user" "$work/login.err"
+
+"$credctl" list >"$work/list.out" 2>&1
+expect "credctl list shows the credential as valid" grep -qE '^demo +valid +demo-user' "$work/list.out"
+
+# --- token --------------------------------------------------------------
+reset_stats
+token1=$("$credctl" token demo --min-valid 5)
+expect "credctl token prints a token" test -n "$token1"
+expect "the provider accepts the token at userinfo" userinfo_ok "$token1"
+token2=$("$credctl" token demo --min-valid 5)
+expect "a second token within the TTL is the same token" test "$token1" = "$token2"
+expect "no upstream call within the TTL" test "$(refreshes)" -eq 0
+
+json=$("$credctl" token demo --min-valid 5 -o json)
+expect "-o json carries expires_at" grep -q '"expires_at":[0-9]' <<<"$json"
+
+# --- single-flight refresh after the TTL ---------------------------------
+sleep $((access_ttl - 4))   # fewer than 5 s left now
+reset_stats
+pids=()
+for i in $(seq 20); do
+  "$credctl" token demo --min-valid 5 >"$work/concurrent.$i" 2>&1 &
+  pids+=($!)
+done
+all_ok=0
+for pid in "${pids[@]}"; do wait "$pid" || all_ok=1; done
+expect "20 concurrent credctl token calls all succeed" test $all_ok -eq 0
+expect "exactly one upstream refresh for 20 concurrent callers" test "$(refreshes)" -eq 1
+distinct=$(cat "$work"/concurrent.* | sort -u | wc -l)
+expect "all 20 callers got the same new token" test "$distinct" -eq 1
+token3=$(cat "$work/concurrent.1")
+expect "the refreshed token differs from the first" test "$token3" != "$token1"
+expect "the provider accepts the refreshed token" userinfo_ok "$token3"
+
+# --- restart: the rotated refresh token was committed --------------------
+expect "credd drains and exits 0 on SIGTERM" stop_credd
+expect "credd removes its socket on exit" test ! -e "$CREDD_SOCKET"
+expect "credd starts again on the same store" start_credd
+reset_stats
+token4=$("$credctl" token demo --min-valid 3600)
+expect "after restart a forced refresh with the rotated refresh token works" test -n "$token4"
+expect "that refresh went upstream once and was not refused" \
+  bash -c "curl -sf '$issuer/_test/stats' | grep -q '\"token_requests\":{\"authorization_code\":0,\"refresh_token\":1}.*\"token_errors\":{\"authorization_code\":0,\"refresh_token\":0}'"
+expect "the provider accepts the token after restart" userinfo_ok "$token4"
+
+# --- no token in the store files or the logs -----------------------------
+issued=$(curl -sf "$issuer/_test/issued")
+tokens=$(grep -oE '"[A-Za-z0-9_-]{20,}"' <<<"$issued" | tr -d '"')
+count=$(wc -l <<<"$tokens")
+expect "the provider issued access and refresh tokens to search for ($count)" test "$count" -ge 6
+leaks=0
+while read -r t; do
+  if grep -rqaF -- "$t" "$work/state" "$work/credd.log" "$work/login.err" "$work/list.out"; then
+    echo "token found in plaintext: ${t:0:4}..."; leaks=1
+  fi
+done <<<"$tokens"
+expect "no access or refresh token appears in the LMDB files or logs" test $leaks -eq 0
+expect "state directory is 0700" test "$(stat -c %a "$work/state")" = 700
+expect "LMDB data file is 0600" test "$(stat -c %a "$work/state/data.mdb")" = 600
+expect "master key file is 0600" test "$(stat -c %a "$work/state/master.key")" = 600
+
+# --- API limits and bad input: clear errors, daemon keeps serving ---------
+api() { curl -s --unix-socket "$CREDD_SOCKET" -o "$work/api.out" -w '%{http_code}' "$@"; }
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+expect "a request head over 8 KiB gets 413 payload_too_large" \
+  bash -c "[ \"\$(curl -s --unix-socket '$CREDD_SOCKET' -o '$work/api.out' -w '%{http_code}' -H 'X-Big: $big' http://localhost/v1/status)\" = 413 ] && grep -q payload_too_large '$work/api.out'"
+head -c 70000 /dev/zero | tr '\0' a >"$work/big.json"
+code=$(api -X PUT --data-binary @"$work/big.json" http://localhost/v1/users/root/credentials/demo)
+expect "a body over 64 KiB gets 413 payload_too_large" test "$code" = 413
+code=$(api -X PUT --data-binary 'not json' http://localhost/v1/users/root/credentials/demo)
+expect "a malformed credential gets 400 bad_request" bash -c "[ $code = 400 ] && grep -q '\"code\":\"bad_request\"' '$work/api.out'"
+code=$(api http://localhost/v1/nope)
+expect "an unknown path gets 404 not_found" test "$code" = 404
+expect "the daemon still serves tokens after bad input" test -n "$("$credctl" token demo --min-valid 5)"
+
+# --- another uid ----------------------------------------------------------
+if [ "$(id -u)" -eq 0 ]; then
+  id "$other_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$other_user"
+  as_other() { setpriv --reuid="$other_user" --regid="$other_user" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" "$@"; }
+  as_other "$credctl" token --user root demo >"$work/other.out" 2>"$work/other.err"
+  rc=$?
+  expect "another uid asking for root's token exits 3 (denied)" test $rc -eq 3
+  expect "it prints no token" test ! -s "$work/other.out"
+  expect "the message names the permission and the resource" \
+    grep -q "credentials:token on credentials/root/demo denied to $other_user" "$work/other.err"
+  as_other "$credctl" logout --user root demo >/dev/null 2>&1
+  expect "another uid cannot delete root's credential" test $? -eq 3
+  as_other "$credctl" list >"$work/other-list.out" 2>&1
+  expect "another uid may list its own (empty) credentials" test $? -eq 0
+  expect "root's credential survives the other uid's attempts" test -n "$("$credctl" token demo --min-valid 5)"
+else
+  bad "multi-user checks need root to create a test user (run as root, as CI does)"
+fi
+
+# --- logout ---------------------------------------------------------------
+expect "credctl logout forgets the credential" "$credctl" logout demo
+"$credctl" token demo >/dev/null 2>"$work/after-logout.err"
+expect "token after logout exits 7 (not found) and says to log in" \
+  bash -c "[ $? -eq 7 ] && grep -q 'credctl login demo' '$work/after-logout.err'"
+
+if [ "$failed" -ne 0 ]; then
+  echo "--- credd log"; cat "$work/credd.log"
+  echo "--- provider log"; cat "$work/provider.log"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

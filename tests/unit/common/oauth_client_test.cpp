@@ -1,0 +1,185 @@
+#include "common/oauth/oauth_client.hpp"
+
+#include "common/crypto/crypto.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace credctl::oauth {
+namespace {
+
+std::string jwt_with_payload(const std::string& payload_json) {
+    return crypto::base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + crypto::base64url_encode(payload_json) +
+           ".c2lnbmF0dXJl";
+}
+
+TEST(ParseTokenResponse, ValidBodyGivesEveryField) {
+    auto r = parse_token_response(200,
+                                  R"({"access_token":"AT-1","token_type":"Bearer","expires_in":3600,)"
+                                  R"("refresh_token":"RT-1","scope":"openid email","id_token":"a.b.c"})",
+                                  false);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->access_token.reveal(), "AT-1");
+    EXPECT_EQ(r->refresh_token.reveal(), "RT-1");
+    EXPECT_EQ(r->token_type, "Bearer");
+    EXPECT_EQ(r->expires_in, 3600);
+    EXPECT_EQ(r->scope, "openid email");
+    EXPECT_EQ(r->id_token, "a.b.c");
+}
+
+TEST(ParseTokenResponse, LowercaseBearerAndMissingOptionalFieldsAreAccepted) {
+    auto r = parse_token_response(200, R"({"access_token":"AT","token_type":"bearer"})", true);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->token_type, "Bearer");
+    EXPECT_EQ(r->expires_in, 0);
+    EXPECT_TRUE(r->refresh_token.empty());
+}
+
+TEST(ParseTokenResponse, BodyThatIsNotJsonIsProviderUnavailable) {
+    auto r = parse_token_response(200, "<html>oops</html>", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(r.error().message, "token endpoint answered HTTP 200 with a body that is not JSON");
+}
+
+TEST(ParseTokenResponse, MissingAccessTokenIsRejected) {
+    auto r = parse_token_response(200, R"({"token_type":"Bearer","expires_in":60})", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(r.error().message, "token endpoint response has no access_token");
+}
+
+TEST(ParseTokenResponse, EmptyOrNonStringAccessTokenIsRejected) {
+    EXPECT_FALSE(parse_token_response(200, R"({"access_token":""})", false).has_value());
+    EXPECT_FALSE(parse_token_response(200, R"({"access_token":42})", false).has_value());
+}
+
+TEST(ParseTokenResponse, MacTokenTypeIsRejected) {
+    auto r = parse_token_response(200, R"({"access_token":"AT","token_type":"mac"})", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+    EXPECT_NE(r.error().message.find("unsupported token_type"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("\"mac\""), std::string::npos) << r.error().message;
+}
+
+TEST(ParseTokenResponse, NegativeExpiresInIsRejected) {
+    auto r = parse_token_response(200, R"({"access_token":"AT","expires_in":-1})", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(r.error().message, "token endpoint returned an invalid expires_in");
+}
+
+TEST(ParseTokenResponse, AbsurdExpiresInIsRejected) {
+    auto r = parse_token_response(200, R"({"access_token":"AT","expires_in":99999999999})", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(r.error().message, "token endpoint returned an invalid expires_in");
+}
+
+TEST(ParseTokenResponse, NonIntegerExpiresInIsRejected) {
+    EXPECT_FALSE(parse_token_response(200, R"({"access_token":"AT","expires_in":"3600"})", false).has_value());
+}
+
+TEST(ParseTokenResponse, Http500IsProviderUnavailable) {
+    auto r = parse_token_response(500, R"({"access_token":"AT"})", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(r.error().message, "token endpoint answered HTTP 500");
+}
+
+TEST(ParseTokenResponse, InvalidGrantOnRefreshIsLoginRequired) {
+    auto r = parse_token_response(400, R"({"error":"invalid_grant"})", true);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::login_required);
+    EXPECT_NE(r.error().message.find("invalid_grant"), std::string::npos);
+}
+
+TEST(ParseTokenResponse, InvalidGrantOnCodeExchangeIsProviderUnavailable) {
+    auto r = parse_token_response(400, R"({"error":"invalid_grant"})", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(r.error().message, "token endpoint refused the request: invalid_grant");
+}
+
+TEST(ParseTokenResponse, OtherErrorOnRefreshIsProviderUnavailable) {
+    auto r = parse_token_response(401, R"({"error":"invalid_client"})", true);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::provider_unavailable);
+}
+
+TEST(ParseTokenResponse, ErrorMessageNeverContainsTheTokens) {
+    auto r = parse_token_response(200, R"({"access_token":"SECRET-AT-999","token_type":"mac"})", false);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().message.find("SECRET-AT-999"), std::string::npos);
+}
+
+TEST(MakePkce, ChallengeIsBase64urlOfSha256OfVerifier) {
+    const Pkce p = make_pkce();
+    EXPECT_EQ(p.verifier.size(), 43u);
+    EXPECT_EQ(p.challenge, crypto::base64url_encode(crypto::sha256(p.verifier)));
+    EXPECT_EQ(p.challenge.size(), 43u);
+}
+
+TEST(MakePkce, VerifiersAreDistinct) { EXPECT_NE(make_pkce().verifier, make_pkce().verifier); }
+
+TEST(ParseIdTokenClaims, ExtractsClaimsWithStringAudience) {
+    auto r = parse_id_token_claims(
+        jwt_with_payload(R"({"iss":"https://issuer.example","sub":"user-42","nonce":"n-1","aud":"client-x"})"));
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->issuer, "https://issuer.example");
+    EXPECT_EQ(r->subject, "user-42");
+    EXPECT_EQ(r->nonce, "n-1");
+    EXPECT_EQ(r->audience, (std::vector<std::string>{"client-x"}));
+}
+
+TEST(ParseIdTokenClaims, ExtractsArrayAudience) {
+    auto r = parse_id_token_claims(
+        jwt_with_payload(R"({"iss":"https://i","sub":"s","nonce":"n","aud":["client-a","client-b"]})"));
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->audience, (std::vector<std::string>{"client-a", "client-b"}));
+}
+
+TEST(ParseIdTokenClaims, RejectsGarbage) {
+    for (const std::string bad : {std::string("not-a-jwt"), std::string("only.one"), std::string("a.!!!.c"),
+                                  crypto::base64url_encode("{}") + "." + crypto::base64url_encode("not json") + ".s",
+                                  std::string("")}) {
+        auto r = parse_id_token_claims(bad);
+        EXPECT_FALSE(r.has_value()) << bad;
+        if (!r) EXPECT_EQ(r.error().code, Errc::provider_unavailable) << bad;
+    }
+}
+
+TEST(AuthorizationUrl, CarriesPkceStateNonceAndRedirect) {
+    Endpoints e;
+    e.authorization_endpoint = "https://idp.example/authorize";
+    ProviderConfig p;
+    p.name = "demo";
+    p.client_id = "client-x";
+    p.scopes = {"openid", "email"};
+    const std::string url =
+        authorization_url(e, p, "http://127.0.0.1:8765/callback", "STATE123", "NONCE456", "CHALLENGE789");
+    EXPECT_EQ(url.rfind("https://idp.example/authorize?", 0), 0u) << url;
+    EXPECT_NE(url.find("response_type=code"), std::string::npos) << url;
+    EXPECT_NE(url.find("client_id=client-x"), std::string::npos) << url;
+    EXPECT_NE(url.find("code_challenge=CHALLENGE789"), std::string::npos) << url;
+    EXPECT_NE(url.find("code_challenge_method=S256"), std::string::npos) << url;
+    EXPECT_NE(url.find("state=STATE123"), std::string::npos) << url;
+    EXPECT_NE(url.find("nonce=NONCE456"), std::string::npos) << url;
+    EXPECT_NE(url.find("redirect_uri=http"), std::string::npos) << url;
+    EXPECT_NE(url.find("127.0.0.1"), std::string::npos) << url;
+    EXPECT_NE(url.find("8765"), std::string::npos) << url;
+    EXPECT_NE(url.find("scope=openid"), std::string::npos) << url;
+}
+
+TEST(AuthorizationUrl, OmitsNonceWhenEmpty) {
+    Endpoints e;
+    e.authorization_endpoint = "https://idp.example/authorize";
+    ProviderConfig p;
+    p.client_id = "c";
+    const std::string url = authorization_url(e, p, "http://127.0.0.1:1/cb", "S", "", "C");
+    EXPECT_EQ(url.find("nonce="), std::string::npos) << url;
+}
+
+}  // namespace
+}  // namespace credctl::oauth

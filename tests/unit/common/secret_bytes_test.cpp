@@ -1,0 +1,76 @@
+#include "common/secret/secret_bytes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <utility>
+
+namespace credctl {
+namespace {
+
+TEST(SecretBytes, DefaultIsEmpty) {
+    SecretBytes s;
+    EXPECT_TRUE(s.empty());
+    EXPECT_EQ(s.size(), 0u);
+    EXPECT_EQ(s.reveal(), "");
+}
+
+TEST(SecretBytes, RevealReturnsTheBytes) {
+    const auto s = SecretBytes::from("hunter2");
+    EXPECT_FALSE(s.empty());
+    EXPECT_EQ(s.size(), 7u);
+    EXPECT_EQ(s.reveal(), "hunter2");
+}
+
+TEST(SecretBytes, HoldsEmbeddedNulBytes) {
+    const char raw[] = {'a', '\0', 'b'};
+    SecretBytes s(raw, sizeof raw);
+    EXPECT_EQ(s.size(), 3u);
+    EXPECT_EQ(s.reveal(), std::string_view(raw, 3));
+}
+
+TEST(SecretBytes, MoveConstructionLeavesSourceEmpty) {
+    auto a = SecretBytes::from("secret");
+    SecretBytes b(std::move(a));
+    EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): the documented moved-from state
+    EXPECT_EQ(a.size(), 0u);
+    EXPECT_EQ(b.reveal(), "secret");
+}
+
+TEST(SecretBytes, MoveAssignmentLeavesSourceEmptyAndReplacesTarget) {
+    auto a = SecretBytes::from("first");
+    auto b = SecretBytes::from("second");
+    b = std::move(a);
+    EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(b.reveal(), "first");
+}
+
+TEST(SecretBytes, EqualsComparesContent) {
+    const auto a = SecretBytes::from("same");
+    const auto b = SecretBytes::from("same");
+    const auto c = SecretBytes::from("diff");
+    const auto d = SecretBytes::from("same-but-longer");
+    EXPECT_TRUE(a.equals(b));
+    EXPECT_FALSE(a.equals(c));
+    EXPECT_FALSE(a.equals(d));
+    EXPECT_TRUE(SecretBytes().equals(SecretBytes()));
+    EXPECT_FALSE(a.equals(SecretBytes()));
+}
+
+TEST(SecretBytes, CloneIsAnIndependentEqualCopy) {
+    auto a = SecretBytes::from("token");
+    auto b = a.clone();
+    EXPECT_TRUE(a.equals(b));
+    EXPECT_NE(a.data(), b.data());
+    b.data()[0] = 'T';
+    EXPECT_EQ(a.reveal(), "token");
+    EXPECT_EQ(b.reveal(), "Token");
+}
+
+TEST(SecretBytes, ZeroedHasRequestedSizeOfZeros) {
+    auto s = SecretBytes::zeroed(16);
+    ASSERT_EQ(s.size(), 16u);
+    for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(s.data()[i], 0) << i;
+}
+
+}  // namespace
+}  // namespace credctl

@@ -1,0 +1,171 @@
+#include "common/wire/wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace credctl::wire {
+namespace {
+
+TEST(Wire, StoreCredentialRoundTrips) {
+    StoreCredential in;
+    in.refresh_token = SecretBytes::from("RT-abc");
+    in.access_token = SecretBytes::from("AT-def");
+    in.access_expires_at = 1700000000;
+    in.scope = "openid email";
+    in.issuer = "https://issuer.example";
+    in.subject = "sub-1";
+    auto out = parse_store_credential(to_json(in));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_EQ(out->refresh_token.reveal(), "RT-abc");
+    EXPECT_EQ(out->access_token.reveal(), "AT-def");
+    EXPECT_EQ(out->access_expires_at, 1700000000);
+    EXPECT_EQ(out->scope, "openid email");
+    EXPECT_EQ(out->issuer, "https://issuer.example");
+    EXPECT_EQ(out->subject, "sub-1");
+}
+
+TEST(Wire, StoreCredentialWithoutAccessTokenRoundTrips) {
+    StoreCredential in;
+    in.refresh_token = SecretBytes::from("RT");
+    auto out = parse_store_credential(to_json(in));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_EQ(out->refresh_token.reveal(), "RT");
+    EXPECT_TRUE(out->access_token.empty());
+}
+
+TEST(Wire, StoreCredentialWithoutRefreshTokenIsBadRequest) {
+    auto out = parse_store_credential(R"({"access_token":"AT","scope":"x"})");
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, Errc::bad_request);
+}
+
+TEST(Wire, StoreCredentialThatIsNotJsonIsBadRequest) {
+    auto out = parse_store_credential("not json");
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, Errc::bad_request);
+}
+
+TEST(Wire, AccessTokenRoundTrips) {
+    AccessToken in;
+    in.access_token = SecretBytes::from("AT-xyz");
+    in.expires_at = 1800000000;
+    in.scope = "read";
+    auto out = parse_access_token(to_json(in));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_EQ(out->access_token.reveal(), "AT-xyz");
+    EXPECT_EQ(out->token_type, "Bearer");
+    EXPECT_EQ(out->expires_at, 1800000000);
+    EXPECT_EQ(out->scope, "read");
+}
+
+TEST(Wire, CredentialListRoundTrips) {
+    std::vector<CredentialInfo> in(2);
+    in[0] = {"alice", "github", "https://gh", "s1", "repo", 10, 20, 30, "valid"};
+    in[1] = {"alice", "google", "https://g", "s2", "email", 11, 21, 0, "login_required"};
+    auto out = parse_credential_list(to_json(in));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    ASSERT_EQ(out->size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ((*out)[i].user, in[i].user);
+        EXPECT_EQ((*out)[i].provider, in[i].provider);
+        EXPECT_EQ((*out)[i].issuer, in[i].issuer);
+        EXPECT_EQ((*out)[i].subject, in[i].subject);
+        EXPECT_EQ((*out)[i].scope, in[i].scope);
+        EXPECT_EQ((*out)[i].created_at, in[i].created_at);
+        EXPECT_EQ((*out)[i].updated_at, in[i].updated_at);
+        EXPECT_EQ((*out)[i].access_expires_at, in[i].access_expires_at);
+        EXPECT_EQ((*out)[i].state, in[i].state);
+    }
+}
+
+TEST(Wire, EmptyCredentialListRoundTrips) {
+    auto out = parse_credential_list(to_json(std::vector<CredentialInfo>{}));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_TRUE(out->empty());
+}
+
+TEST(Wire, StatusRoundTrips) {
+    Status in{"0.1.0", 123, 4, 5, "ok"};
+    auto out = parse_status(to_json(in));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_EQ(out->version, "0.1.0");
+    EXPECT_EQ(out->uptime_seconds, 123);
+    EXPECT_EQ(out->credentials, 4);
+    EXPECT_EQ(out->connections, 5);
+    EXPECT_EQ(out->store, "ok");
+}
+
+TEST(Wire, ProvidersRoundTripPublicSettings) {
+    ProviderConfig p;
+    p.name = "demo";
+    p.issuer = "https://issuer.example";
+    p.authorization_endpoint = "https://issuer.example/auth";
+    p.token_endpoint = "https://issuer.example/token";
+    p.client_id = "client-x";
+    p.scopes = {"openid", "email"};
+    p.redirect_port = 8765;
+    auto out = parse_providers(to_json(std::vector<ProviderConfig>{p}));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    ASSERT_EQ(out->size(), 1u);
+    const ProviderConfig& q = (*out)[0];
+    EXPECT_EQ(q.name, "demo");
+    EXPECT_EQ(q.issuer, p.issuer);
+    EXPECT_EQ(q.authorization_endpoint, p.authorization_endpoint);
+    EXPECT_EQ(q.token_endpoint, p.token_endpoint);
+    EXPECT_EQ(q.client_id, "client-x");
+    EXPECT_EQ(q.scopes, p.scopes);
+    EXPECT_EQ(q.redirect_port, 8765);
+}
+
+TEST(Wire, ProvidersJsonOmitsClientSecretFile) {
+    ProviderConfig p;
+    p.name = "demo";
+    p.client_id = "c";
+    p.client_secret_file = "/etc/credd/secret-PATH-CANARY";
+    const std::string json = to_json(std::vector<ProviderConfig>{p});
+    EXPECT_EQ(json.find("secret-PATH-CANARY"), std::string::npos) << json;
+}
+
+TEST(Wire, ProblemJsonHasCodeStatusAndDetail) {
+    const std::string body = to_json(Problem{Errc::forbidden, "user bob is not alice"});
+    const auto v = boost::json::parse(body).as_object();
+    EXPECT_EQ(v.at("code").as_string(), "forbidden");
+    EXPECT_EQ(v.at("status").as_int64(), 403);
+    EXPECT_EQ(v.at("detail").as_string(), "user bob is not alice");
+}
+
+TEST(Wire, ProblemParsesBackIntoError) {
+    const Error e = parse_problem(409, to_json(Problem{Errc::login_required, "log in again"}));
+    EXPECT_EQ(e.code, Errc::login_required);
+    EXPECT_EQ(e.message, "log in again");
+}
+
+TEST(Wire, NonProblemBodyIsInternalNamingTheStatus) {
+    const Error e = parse_problem(502, "<html>bad gateway</html>");
+    EXPECT_EQ(e.code, Errc::internal);
+    EXPECT_EQ(e.message, "daemon answered HTTP 502 without a problem document");
+}
+
+TEST(Wire, ValidNameAcceptsOrdinaryNames) {
+    EXPECT_TRUE(valid_name("alice"));
+    EXPECT_TRUE(valid_name("demo-user"));
+    EXPECT_TRUE(valid_name("a.b_c@x"));
+    EXPECT_TRUE(valid_name(std::string(64, 'a')));
+}
+
+TEST(Wire, ValidNameRejectsPathTricksAndOverlongNames) {
+    EXPECT_FALSE(valid_name(""));
+    EXPECT_FALSE(valid_name("../x"));
+    EXPECT_FALSE(valid_name("a/b"));
+    EXPECT_FALSE(valid_name(".hidden"));
+    EXPECT_FALSE(valid_name(std::string(65, 'a')));
+    EXPECT_FALSE(valid_name("a b"));
+    EXPECT_FALSE(valid_name(std::string("a\0b", 3)));
+}
+
+}  // namespace
+}  // namespace credctl::wire

@@ -1,0 +1,89 @@
+#include "daemon/store/record_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace credctl::store {
+namespace {
+
+CredentialRecord sample() {
+    CredentialRecord r;
+    r.refresh_token = SecretBytes::from("RT-0123456789");
+    r.access_token = SecretBytes::from("AT-abcdef");
+    r.access_expires_at = 1700000123;
+    r.scope = "openid email offline_access";
+    r.issuer = "https://issuer.example";
+    r.subject = "subject-42";
+    r.created_at = 1600000000;
+    r.updated_at = 1650000000;
+    r.rotation = 7;
+    r.state = CredentialState::login_required;
+    return r;
+}
+
+SecretBytes with_bytes(const SecretBytes& base, std::size_t size) {
+    auto out = SecretBytes::zeroed(size);
+    std::copy_n(base.data(), std::min(size, base.size()), out.data());
+    return out;
+}
+
+TEST(RecordCodec, EveryFieldRoundTrips) {
+    const CredentialRecord in = sample();
+    auto out = decode_record(encode_record(in));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_EQ(out->refresh_token.reveal(), "RT-0123456789");
+    EXPECT_EQ(out->access_token.reveal(), "AT-abcdef");
+    EXPECT_EQ(out->access_expires_at, 1700000123);
+    EXPECT_EQ(out->scope, "openid email offline_access");
+    EXPECT_EQ(out->issuer, "https://issuer.example");
+    EXPECT_EQ(out->subject, "subject-42");
+    EXPECT_EQ(out->created_at, 1600000000);
+    EXPECT_EQ(out->updated_at, 1650000000);
+    EXPECT_EQ(out->rotation, 7u);
+    EXPECT_EQ(out->state, CredentialState::login_required);
+}
+
+TEST(RecordCodec, EmptyFieldsAndExtremeIntegersRoundTrip) {
+    CredentialRecord in;
+    in.refresh_token = SecretBytes::from("R");
+    in.access_expires_at = -1;
+    in.created_at = INT64_MIN;
+    in.updated_at = INT64_MAX;
+    in.rotation = UINT64_MAX;
+    auto out = decode_record(encode_record(in));
+    ASSERT_TRUE(out.has_value()) << out.error().message;
+    EXPECT_EQ(out->refresh_token.reveal(), "R");
+    EXPECT_TRUE(out->access_token.empty());
+    EXPECT_EQ(out->access_expires_at, -1);
+    EXPECT_EQ(out->scope, "");
+    EXPECT_EQ(out->created_at, INT64_MIN);
+    EXPECT_EQ(out->updated_at, INT64_MAX);
+    EXPECT_EQ(out->rotation, UINT64_MAX);
+    EXPECT_EQ(out->state, CredentialState::valid);
+}
+
+TEST(RecordCodec, EveryTruncationIsAnError) {
+    const SecretBytes full = encode_record(sample());
+    for (std::size_t len = 0; len < full.size(); ++len) {
+        auto out = decode_record(with_bytes(full, len));
+        EXPECT_FALSE(out.has_value()) << "length " << len;
+        if (!out) {
+            EXPECT_EQ(out.error().code, Errc::internal);
+            EXPECT_EQ(out.error().message, "record plaintext is malformed");
+        }
+    }
+}
+
+TEST(RecordCodec, TrailingGarbageIsAnError) {
+    const SecretBytes full = encode_record(sample());
+    auto out = decode_record(with_bytes(full, full.size() + 1));
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, Errc::internal);
+    EXPECT_EQ(out.error().message, "record plaintext is malformed");
+}
+
+TEST(RecordCodec, EmptyPlaintextIsAnError) { EXPECT_FALSE(decode_record(SecretBytes{}).has_value()); }
+
+}  // namespace
+}  // namespace credctl::store
