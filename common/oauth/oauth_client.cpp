@@ -249,10 +249,16 @@ Result<SecretBytes> read_client_secret(const std::string& path) {
         ::close(fd);
         return make_error(Errc::internal, "client secret file " + path + " is readable by group or others");
     }
-    auto buf = SecretBytes::zeroed(k_max_secret_file_bytes);
+    // One byte more than allowed, so that an oversized file is noticed
+    // instead of silently cut into a wrong secret.
+    auto buf = SecretBytes::zeroed(k_max_secret_file_bytes + 1);
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     ::close(fd);
     if (n <= 0) return make_error(Errc::internal, "cannot read client secret file " + path);
+    if (static_cast<std::size_t>(n) > k_max_secret_file_bytes) {
+        return make_error(Errc::internal, "client secret file " + path + " is larger than " +
+                                              std::to_string(k_max_secret_file_bytes) + " bytes");
+    }
     auto len = static_cast<std::size_t>(n);
     while (len > 0 && (buf.data()[len - 1] == '\n' || buf.data()[len - 1] == '\r')) --len;
     return SecretBytes(buf.data(), len);

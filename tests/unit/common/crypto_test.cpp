@@ -64,5 +64,10 @@ TEST(RandomToken, TokensAreDistinct) {
 
 TEST(CryptoInit, Succeeds) { EXPECT_TRUE(init().has_value()); }
 
+TEST(Base64url, RejectsNonCanonicalTrailingBits) {
+    // "Zg" is the encoding of "f"; "Zh" carries set padding bits.
+    EXPECT_FALSE(base64url_decode("Zh").has_value());
+}
+
 }  // namespace
 }  // namespace credctl::crypto

@@ -167,5 +167,18 @@ TEST(Wire, ValidNameRejectsPathTricksAndOverlongNames) {
     EXPECT_FALSE(valid_name(std::string("a\0b", 3)));
 }
 
+TEST(Wire, StoreCredentialWithEmptyRefreshTokenIsBadRequest) {
+    auto out = parse_store_credential(R"({"refresh_token":""})");
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, Errc::bad_request);
+    EXPECT_EQ(out.error().message, "credential: refresh_token is required");
+}
+
+TEST(Wire, ValidNameRejectsLeadingDashAndDotDot) {
+    EXPECT_FALSE(valid_name("-rf"));
+    EXPECT_FALSE(valid_name(".."));
+    EXPECT_FALSE(valid_name("."));
+}
+
 }  // namespace
 }  // namespace credctl::wire

@@ -1,1 +1,242 @@
+#include "daemon/config/daemon_config.hpp"
+
+#include "common/config/toml_fields.hpp"
+#include "temp_dir.hpp"
+
 #include <gtest/gtest.h>
+
+#include <string>
+
+namespace credctl::daemon {
+namespace {
+
+using credctl::test::TempDir;
+
+::testing::AssertionResult contains(const std::string& text, const std::string& part) {
+    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << '"' << text << "\" does not contain \"" << part << '"';
+}
+
+constexpr const char* k_good = R"(socket = "/run/credd/credd.sock"
+socket_mode = 0o666
+state_dir = "/var/lib/credd"
+key_file = "/etc/credd/master.key"
+owner_access = true
+
+[limits]
+max_head_bytes = 4096
+max_body_bytes = 32768
+idle_timeout_seconds = 5
+max_connections = 100
+max_connections_per_uid = 10
+provider_timeout_seconds = 20
+
+[providers.demo]
+issuer = "http://127.0.0.1:1"
+client_id = "x"
+scopes = ["openid", "email", "offline_access"]
+)";
+
+TEST(DaemonConfig, GoodFileLoadsEveryField) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", k_good));
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->socket, "/run/credd/credd.sock");
+    EXPECT_EQ(c->socket_mode, 0666u);
+    EXPECT_EQ(c->state_dir, "/var/lib/credd");
+    EXPECT_EQ(c->key_file, "/etc/credd/master.key");
+    EXPECT_TRUE(c->policy.owner_access);
+    EXPECT_EQ(c->limits.max_head_bytes, 4096u);
+    EXPECT_EQ(c->limits.max_body_bytes, 32768u);
+    EXPECT_EQ(c->limits.idle_timeout, std::chrono::seconds(5));
+    EXPECT_EQ(c->limits.max_connections, 100u);
+    EXPECT_EQ(c->limits.max_connections_per_uid, 10u);
+    EXPECT_EQ(c->limits.provider_timeout, std::chrono::seconds(20));
+    ASSERT_EQ(c->providers.size(), 1u);
+    const ProviderConfig& p = c->providers[0];
+    EXPECT_EQ(p.name, "demo");
+    EXPECT_EQ(p.issuer, "http://127.0.0.1:1");
+    EXPECT_EQ(p.client_id, "x");
+    EXPECT_EQ(p.scopes, (std::vector<std::string>{"openid", "email", "offline_access"}));
+    EXPECT_EQ(p.client_auth, ClientAuth::none);
+}
+
+TEST(DaemonConfig, EmptyFileGivesDefaults) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", ""));
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->socket_mode, 0600u);
+    EXPECT_TRUE(c->policy.owner_access);
+    EXPECT_EQ(c->limits.max_body_bytes, 64u * 1024u);
+    EXPECT_EQ(c->limits.idle_timeout, std::chrono::seconds(10));
+    EXPECT_TRUE(c->providers.empty());
+}
+
+TEST(DaemonConfig, UnknownKeyNamesFileLineAndKey) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "socket = \"/run/x.sock\"\n\nsokcet_mode = 1\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().code, Errc::bad_request);
+    EXPECT_EQ(c.error().message, "credd.toml:3: sokcet_mode: unknown key");
+}
+
+TEST(DaemonConfig, UnknownKeyInLimitsHasDottedKey) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[limits]\nmax_body_bytes = 2048\nmax_bdoy_bytes = 1\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "credd.toml:3:"));
+    EXPECT_TRUE(contains(c.error().message, "limits.max_bdoy_bytes"));
+    EXPECT_TRUE(contains(c.error().message, "unknown key"));
+}
+
+TEST(DaemonConfig, UnknownKeyInProviderIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write(
+        "credd.toml", "[providers.demo]\nissuer = \"http://127.0.0.1:1\"\nclient_id = \"x\"\nscope = [\"a\"]\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "credd.toml:4:"));
+    EXPECT_TRUE(contains(c.error().message, "providers.demo.scope"));
+    EXPECT_TRUE(contains(c.error().message, "unknown key"));
+}
+
+TEST(DaemonConfig, RelativeSocketIsNotAnAbsolutePath) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "socket = \"run/credd.sock\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().code, Errc::bad_request);
+    EXPECT_TRUE(contains(c.error().message, "credd.toml:1: socket"));
+    EXPECT_TRUE(contains(c.error().message, "not an absolute path"));
+    EXPECT_TRUE(contains(c.error().message, "run/credd.sock"));
+}
+
+TEST(DaemonConfig, ProviderWithoutIssuerOrEndpointsIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[providers.demo]\nclient_id = \"x\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().code, Errc::bad_request);
+    EXPECT_TRUE(contains(c.error().message, "providers.demo.issuer"));
+    EXPECT_TRUE(contains(c.error().message, "needs either issuer or both authorization_endpoint and token_endpoint"));
+}
+
+TEST(DaemonConfig, ProviderWithOnlyAuthorizationEndpointIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write(
+        "credd.toml", "[providers.demo]\nauthorization_endpoint = \"https://i/auth\"\nclient_id = \"x\"\n"));
+    ASSERT_FALSE(c.has_value());
+}
+
+TEST(DaemonConfig, ProviderWithExplicitEndpointsLoads) {
+    TempDir dir;
+    auto c = load_daemon_config(
+        dir.write("credd.toml",
+                  "[providers.gh]\nauthorization_endpoint = \"https://i/auth\"\n"
+                  "token_endpoint = \"https://i/token\"\nclient_id = \"x\"\n"));
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    ASSERT_EQ(c->providers.size(), 1u);
+    EXPECT_EQ(c->providers[0].issuer, "");
+    EXPECT_EQ(c->providers[0].token_endpoint, "https://i/token");
+}
+
+TEST(DaemonConfig, ProviderWithoutClientIdIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[providers.demo]\nissuer = \"http://127.0.0.1:1\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "providers.demo.client_id"));
+    EXPECT_TRUE(contains(c.error().message, "is required"));
+}
+
+TEST(DaemonConfig, NonHttpIssuerIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(
+        dir.write("credd.toml", "[providers.demo]\nissuer = \"ftp://x\"\nclient_id = \"x\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "not an http(s) URL"));
+}
+
+TEST(DaemonConfig, MaxBodyBytesTooSmallIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[limits]\nmax_body_bytes = 5\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().code, Errc::bad_request);
+    EXPECT_TRUE(contains(c.error().message, "credd.toml:2: limits.max_body_bytes"));
+    EXPECT_TRUE(contains(c.error().message, "must be between 1024 and"));
+    EXPECT_TRUE(contains(c.error().message, ": 5"));
+}
+
+TEST(DaemonConfig, MaxBodyBytesTooLargeIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[limits]\nmax_body_bytes = 1073741824\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "limits.max_body_bytes"));
+}
+
+TEST(DaemonConfig, WrongTypeIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[limits]\nmax_body_bytes = \"big\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "limits.max_body_bytes: must be an integer"));
+}
+
+TEST(DaemonConfig, SocketModeOtherThan600Or666IsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "socket_mode = 0o644\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "socket_mode: must be 0o600 or 0o666"));
+}
+
+TEST(DaemonConfig, InvalidProviderNameIsAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(
+        dir.write("credd.toml", "[providers.\".hidden\"]\nissuer = \"http://127.0.0.1:1\"\nclient_id = \"x\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "not a valid provider name"));
+}
+
+TEST(DaemonConfig, OwnerAccessFalseIsRead) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "owner_access = false\n"));
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_FALSE(c->policy.owner_access);
+}
+
+TEST(DaemonConfig, TomlSyntaxErrorNamesTheFile) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "socket = \n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "credd.toml"));
+}
+
+TEST(DaemonConfig, MissingFileIsAnError) {
+    TempDir dir;
+    EXPECT_FALSE(load_daemon_config(dir.file("absent.toml")).has_value());
+}
+
+TEST(TomlFields, IntegerOutOfRangeNamesKeyRangeAndValue) {
+    auto t = toml::parse("[limits]\nn = -1\n");
+    const auto& limits = *t["limits"].as_table();
+    config::Fields f(limits, "x.toml", "limits");
+    auto v = f.integer("n", 0, 10);
+    ASSERT_FALSE(v.has_value());
+    EXPECT_EQ(v.error().message, "x.toml:2: limits.n: must be between 0 and 10: -1");
+}
+
+TEST(TomlFields, AbsentKeysAreNullopt) {
+    auto t = toml::parse("a = 1\n");
+    config::Fields f(t, "x.toml", "");
+    auto s = f.string("missing");
+    ASSERT_TRUE(s.has_value());
+    EXPECT_FALSE(s->has_value());
+    auto b = f.boolean("missing");
+    ASSERT_TRUE(b.has_value());
+    EXPECT_FALSE(b->has_value());
+}
+
+TEST(DaemonConfig, RelativeStateDirIsNotAnAbsolutePath) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "\nstate_dir = \"var/lib\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().message, "credd.toml:2: state_dir: not an absolute path: \"var/lib\"");
+}
+
+}  // namespace
+}  // namespace credctl::daemon

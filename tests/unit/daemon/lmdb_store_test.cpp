@@ -1,1 +1,218 @@
+#include "daemon/store/lmdb_store.hpp"
+
+#include "temp_dir.hpp"
+
 #include <gtest/gtest.h>
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace credctl::store {
+namespace {
+
+using credctl::test::TempDir;
+
+SecretBytes key_of(unsigned char fill) {
+    auto k = SecretBytes::zeroed(k_master_key_bytes);
+    for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill ^ i);
+    return k;
+}
+
+CredentialRecord record(const std::string& refresh, const std::string& subject = "sub") {
+    CredentialRecord r;
+    r.refresh_token = SecretBytes::from(refresh);
+    r.access_token = SecretBytes::from("AT-" + refresh);
+    r.access_expires_at = 1700000000;
+    r.scope = "openid";
+    r.issuer = "https://issuer.example";
+    r.subject = subject;
+    r.created_at = 1;
+    r.updated_at = 2;
+    r.rotation = 3;
+    return r;
+}
+
+class LmdbStoreTest : public ::testing::Test {
+protected:
+    LmdbOptions options() const {
+        LmdbOptions o;
+        o.directory = dir_.file("state");
+        o.map_bytes = std::size_t{16} << 20;
+        return o;
+    }
+    std::unique_ptr<LmdbStore> open_with(unsigned char fill) const {
+        auto s = LmdbStore::open(options(), Sealer(key_of(fill)));
+        if (!s) ADD_FAILURE() << s.error().message;
+        return s ? std::move(*s) : nullptr;
+    }
+
+    TempDir dir_;
+};
+
+TEST_F(LmdbStoreTest, PutThenGetReturnsTheRecord) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put({"alice", "github"}, record("RT-1", "s-1")).has_value());
+    auto got = store->get({"alice", "github"});
+    ASSERT_TRUE(got.has_value()) << got.error().message;
+    ASSERT_TRUE(got->has_value());
+    const CredentialRecord& r = **got;
+    EXPECT_EQ(r.refresh_token.reveal(), "RT-1");
+    EXPECT_EQ(r.access_token.reveal(), "AT-RT-1");
+    EXPECT_EQ(r.subject, "s-1");
+    EXPECT_EQ(r.issuer, "https://issuer.example");
+    EXPECT_EQ(r.scope, "openid");
+    EXPECT_EQ(r.access_expires_at, 1700000000);
+    EXPECT_EQ(r.rotation, 3u);
+}
+
+TEST_F(LmdbStoreTest, GetOfAbsentKeyIsNullopt) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    auto got = store->get({"alice", "nothing"});
+    ASSERT_TRUE(got.has_value()) << got.error().message;
+    EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(LmdbStoreTest, PutReplacesExistingRecord) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put({"alice", "github"}, record("old")).has_value());
+    ASSERT_TRUE(store->put({"alice", "github"}, record("new")).has_value());
+    auto got = store->get({"alice", "github"});
+    ASSERT_TRUE(got.has_value() && got->has_value());
+    EXPECT_EQ((*got)->refresh_token.reveal(), "new");
+    auto n = store->count();
+    ASSERT_TRUE(n.has_value());
+    EXPECT_EQ(*n, 1u);
+}
+
+TEST_F(LmdbStoreTest, KeysListsOneUserOrEveryone) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put({"alice", "github"}, record("a1")).has_value());
+    ASSERT_TRUE(store->put({"alice", "google"}, record("a2")).has_value());
+    ASSERT_TRUE(store->put({"bob", "github"}, record("b1")).has_value());
+    ASSERT_TRUE(store->put({"alicex", "github"}, record("x1")).has_value());
+
+    auto alice = store->keys("alice");
+    ASSERT_TRUE(alice.has_value()) << alice.error().message;
+    std::vector<std::string> names;
+    for (const auto& k : *alice) {
+        EXPECT_EQ(k.user, "alice");
+        names.push_back(k.provider);
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string>{"github", "google"}));
+
+    auto all = store->keys("");
+    ASSERT_TRUE(all.has_value());
+    EXPECT_EQ(all->size(), 4u);
+    auto n = store->count();
+    ASSERT_TRUE(n.has_value());
+    EXPECT_EQ(*n, 4u);
+}
+
+TEST_F(LmdbStoreTest, EraseRemovesOnlyThatRecord) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put({"alice", "github"}, record("a1")).has_value());
+    ASSERT_TRUE(store->put({"alice", "google"}, record("a2")).has_value());
+    auto erased = store->erase({"alice", "github"});
+    ASSERT_TRUE(erased.has_value());
+    EXPECT_TRUE(*erased);
+    auto again = store->erase({"alice", "github"});
+    ASSERT_TRUE(again.has_value());
+    EXPECT_FALSE(*again);
+    auto got = store->get({"alice", "github"});
+    ASSERT_TRUE(got.has_value());
+    EXPECT_FALSE(got->has_value());
+    auto n = store->count();
+    ASSERT_TRUE(n.has_value());
+    EXPECT_EQ(*n, 1u);
+}
+
+TEST_F(LmdbStoreTest, EmptyStoreCountsZero) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    auto n = store->count();
+    ASSERT_TRUE(n.has_value());
+    EXPECT_EQ(*n, 0u);
+}
+
+TEST_F(LmdbStoreTest, ReopenWithSameKeySeesData) {
+    {
+        auto store = open_with(1);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(store->put({"alice", "github"}, record("persisted")).has_value());
+    }
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    auto got = store->get({"alice", "github"});
+    ASSERT_TRUE(got.has_value() && got->has_value());
+    EXPECT_EQ((*got)->refresh_token.reveal(), "persisted");
+}
+
+TEST_F(LmdbStoreTest, ReopenWithAnotherKeyIsRefused) {
+    {
+        auto store = open_with(1);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(store->put({"alice", "github"}, record("x")).has_value());
+    }
+    auto other = LmdbStore::open(options(), Sealer(key_of(2)));
+    ASSERT_FALSE(other.has_value());
+    EXPECT_EQ(other.error().message, "master key does not match this store");
+}
+
+TEST_F(LmdbStoreTest, ReopenOfEmptyStoreWithAnotherKeyIsRefused) {
+    { ASSERT_NE(open_with(1), nullptr); }
+    auto other = LmdbStore::open(options(), Sealer(key_of(2)));
+    ASSERT_FALSE(other.has_value());
+    EXPECT_EQ(other.error().message, "master key does not match this store");
+}
+
+TEST_F(LmdbStoreTest, DataFileDoesNotContainTokensInTheClear) {
+    const std::string canary = "CANARY-REFRESH-123456";
+    {
+        auto store = open_with(1);
+        ASSERT_NE(store, nullptr);
+        auto r = record(canary);
+        r.access_token = SecretBytes::from("CANARY-ACCESS-654321");
+        ASSERT_TRUE(store->put({"alice", "github"}, r).has_value());
+    }
+    std::ifstream in(options().directory + "/data.mdb", std::ios::binary);
+    ASSERT_TRUE(in.good());
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty());
+    EXPECT_EQ(bytes.find(canary), std::string::npos);
+    EXPECT_EQ(bytes.find("CANARY-ACCESS-654321"), std::string::npos);
+    EXPECT_EQ(bytes.find("CANARY-REFRESH"), std::string::npos);
+}
+
+TEST_F(LmdbStoreTest, StateDirectoryIs0700AndDataFileIs0600) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put({"alice", "github"}, record("x")).has_value());
+    struct stat st {};
+    ASSERT_EQ(::stat(options().directory.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0700u);
+    ASSERT_EQ(::stat((options().directory + "/data.mdb").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+TEST_F(LmdbStoreTest, GroupReadableStateDirectoryIsRefused) {
+    const std::string d = options().directory;
+    ASSERT_EQ(::mkdir(d.c_str(), 0700), 0);
+    ASSERT_EQ(::chmod(d.c_str(), 0750), 0);
+    auto s = LmdbStore::open(options(), Sealer(key_of(1)));
+    ASSERT_FALSE(s.has_value());
+    EXPECT_NE(s.error().message.find("with mode 0700"), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace credctl::store

@@ -85,5 +85,20 @@ TEST(RecordCodec, TrailingGarbageIsAnError) {
 
 TEST(RecordCodec, EmptyPlaintextIsAnError) { EXPECT_FALSE(decode_record(SecretBytes{}).has_value()); }
 
+TEST(RecordCodec, UnknownStateIsAnError) {
+    const SecretBytes full = encode_record(sample());
+    auto bad = full.clone();
+    bad.data()[bad.size() - 8] = 2;  // state is the last u64, little-endian
+    auto out = decode_record(bad);
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().message, "record plaintext is malformed");
+}
+
+TEST(RecordCodec, HugeLengthPrefixIsAnErrorNotAnOverread) {
+    auto bad = encode_record(sample());
+    for (int i = 0; i < 4; ++i) bad.data()[i] = 0xff;  // refresh_token length
+    EXPECT_FALSE(decode_record(bad).has_value());
+}
+
 }  // namespace
 }  // namespace credctl::store

@@ -93,12 +93,14 @@ TEST(Sealer, FlippedByteAnywhereFailsToOpen) {
     Sealer s(key_of(1));
     const std::string sealed = s.seal("credentials", k_record_key, SecretBytes::from("a-refresh-token"));
     for (std::size_t i = 0; i < sealed.size(); ++i) {
-        for (unsigned char bit : {0x01, 0x80}) {
+        for (const unsigned char bit : {static_cast<unsigned char>(0x01), static_cast<unsigned char>(0x80)}) {
             std::string damaged = sealed;
             damaged[i] = static_cast<char>(static_cast<unsigned char>(damaged[i]) ^ bit);
             auto opened = s.open("credentials", k_record_key, damaged);
             EXPECT_FALSE(opened.has_value()) << "byte " << i << " bit " << int{bit};
-            if (!opened) EXPECT_EQ(opened.error().code, Errc::internal);
+            if (!opened) {
+                EXPECT_EQ(opened.error().code, Errc::internal);
+            }
         }
     }
 }
