@@ -177,6 +177,31 @@ expect "credctl logout forgets the credential" "$credctl" logout demo
 expect "token after logout exits 7 (not found) and says to log in" \
   bash -c "[ $? -eq 7 ] && grep -q 'credctl login demo' '$work/after-logout.err'"
 
+# --- socket file safety (default per-user mode) -----------------------------
+cat >"$work/private.toml" <<TOML
+socket    = "$work/private/credd.sock"
+state_dir = "$work/state2"
+TOML
+"$credd" --config "$work/private.toml" 2>>"$work/credd2.log" &
+private_pid=$!
+for _ in $(seq 100); do [ -S "$work/private/credd.sock" ] && break; sleep 0.1; done
+expect "default socket is 0600" test "$(stat -c %a "$work/private/credd.sock")" = 600
+expect "default socket directory is 0700" test "$(stat -c %a "$work/private")" = 700
+kill -KILL "$private_pid"; wait "$private_pid" 2>/dev/null
+expect "a crashed daemon leaves a stale socket behind" test -S "$work/private/credd.sock"
+"$credd" --config "$work/private.toml" 2>>"$work/credd2.log" &
+private_pid=$!
+for _ in $(seq 100); do CREDD_SOCKET=$work/private/credd.sock "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+expect "a new daemon replaces the stale socket" env CREDD_SOCKET="$work/private/credd.sock" "$credctl" status
+"$credd" --config "$work/private.toml" 2>"$work/second.err"
+expect "a second daemon on a live socket refuses to start" \
+  bash -c "[ $? -ne 0 ] && grep -q 'another daemon is already listening' '$work/second.err'"
+kill -TERM "$private_pid"; wait "$private_pid" 2>/dev/null
+echo "not a socket" >"$work/private/credd.sock"
+"$credd" --config "$work/private.toml" 2>"$work/notsock.err"
+expect "a non-socket file at the socket path is refused and kept" \
+  bash -c "[ $? -ne 0 ] && grep -q 'exists and is not a socket' '$work/notsock.err' && grep -q 'not a socket' '$work/private/credd.sock'"
+
 if [ "$failed" -ne 0 ]; then
   echo "--- credd log"; cat "$work/credd.log"
   echo "--- provider log"; cat "$work/provider.log"
