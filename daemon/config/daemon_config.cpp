@@ -4,9 +4,7 @@
 #include "common/config/provider_toml.hpp"
 #include "common/wire/wire.hpp"
 
-#include <unistd.h>
 
-#include <cstdlib>
 
 namespace credctl::daemon {
 namespace {

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace credctl::server {
@@ -37,6 +38,26 @@ struct Session {
 };
 
 void wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
+
+// What a client whose request could not be read is told, or std::nullopt when
+// the connection simply ended (closed, idle, shutdown) and nothing is owed.
+// Beast checks Content-Length against body_limit as soon as the head is read,
+// so an announced oversized body is refused before any of it is read.
+std::optional<Error> read_failure(const boost::system::error_code& ec, const daemon::Limits& limits) {
+    if (ec == http::error::body_limit) {
+        return make_error(Errc::payload_too_large,
+                          "request body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::header_limit) {
+        return make_error(Errc::payload_too_large,
+                          "request head larger than " + std::to_string(limits.max_head_bytes) + " bytes");
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
+        return std::nullopt;
+    }
+    return make_error(Errc::bad_request, "malformed request: " + ec.message());
+}
 
 class Server {
 public:
@@ -143,10 +164,8 @@ asio::awaitable<void> Server::session(local::socket socket) {
     ++mine;
     sessions_.insert(&state);
     if (connections_ > config_.limits.max_connections || mine > config_.limits.max_connections_per_uid) {
-        {
-            ApiReply failure = problem(make_error(Errc::too_many_requests, "too many connections; try again later"));
-            co_await reply(stream, failure, false);
-        }
+        ApiReply failure = problem(make_error(Errc::too_many_requests, "too many connections; try again later"));
+        co_await reply(stream, failure, false);
     } else {
         co_await serve(stream, state, *caller);
     }
@@ -165,44 +184,14 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         parser.header_limit(static_cast<std::uint32_t>(limits.max_head_bytes));
         parser.body_limit(limits.max_body_bytes);
         stream.expires_after(limits.idle_timeout);
-        auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
         state.busy = true;
-        // Beast checks Content-Length against body_limit once the head is
-        // read, so an announced oversized body is refused before any of it.
-        if (hec == http::error::body_limit) {
-            ApiReply failure = problem(make_error(Errc::payload_too_large, "request body larger than " +
-                                                                               std::to_string(limits.max_body_bytes) +
-                                                                               " bytes"));
-            co_await reply(stream, failure, false);
-            co_return;
-        }
-        if (hec == http::error::header_limit) {
-            {
-            ApiReply failure = problem(make_error(Errc::payload_too_large, "request head larger than " +
-                                                                                   std::to_string(limits.max_head_bytes) +
-                                                                                   " bytes"));
-            co_await reply(stream, failure, false);
-        }
-            co_return;
-        }
-        if (hec) {
-            if (hec != http::error::end_of_stream && hec != asio::error::operation_aborted &&
-                hec != beast::error::timeout && hec != asio::error::bad_descriptor) {
-                {
-            ApiReply failure = problem(make_error(Errc::bad_request, "malformed request: " + hec.message()));
-            co_await reply(stream, failure, false);
-        }
+        if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, k_tuple);
+        if (ec) {
+            if (auto failure = read_failure(ec, limits)) {
+                ApiReply r = problem(*failure);
+                co_await reply(stream, r, false);
             }
-            co_return;
-        }
-        auto [bec, bn] = co_await http::async_read(stream, buffer, parser, k_tuple);
-        if (bec) {
-            const bool too_big = bec == http::error::body_limit;
-            {
-            ApiReply failure = problem(make_error(too_big ? Errc::payload_too_large : Errc::bad_request,
-                                                      too_big ? "request body too large" : "malformed request body"));
-            co_await reply(stream, failure, false);
-        }
             co_return;
         }
         auto& req = parser.get();
