@@ -1,79 +1,21 @@
 #!/usr/bin/env bash
 # End-to-end: credctl login -> credd -> sealed LMDB -> credctl token, against
 # the real oidc-provider (tests/oidc) on loopback, with real processes, a real
-# Unix socket and a second real uid. Usage: e2e_test.sh CREDD CREDCTL
+# Unix socket and a second real uid. Usage: vertical_slice_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
 credctl=$2
-root=$(cd "$(dirname "$0")/../.." && pwd)
-oidc=$root/tests/oidc
+. "$(dirname "$0")/lib.sh"
 access_ttl=20  # seconds; short so that refresh is exercised quickly
-
-[ -d "$oidc/node_modules/oidc-provider" ] || (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
-
-work=$(mktemp -d /tmp/credctl-e2e.XXXXXX)
-chmod 711 "$work"  # the second uid must reach the socket below it
-provider_pid=
-credd_pid=
 other_user=credctl-e2e
-cleanup() {
-  [ -n "$credd_pid" ] && kill "$credd_pid" 2>/dev/null && wait "$credd_pid" 2>/dev/null
-  [ -n "$provider_pid" ] && kill "$provider_pid" 2>/dev/null && wait "$provider_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
-passed=0
-failed=0
-ok() { echo "PASS: $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL: $1"; failed=$((failed + 1)); }
-expect() {  # description, then a command that must succeed
-  local what=$1; shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
-}
+start_provider --access-ttl "$access_ttl"
+write_config "$work/credd.toml"
 
-node "$oidc/provider.mjs" --port 0 --ready-file "$work/issuer" --access-ttl "$access_ttl" >"$work/provider.out" 2>"$work/provider.log" &
-provider_pid=$!
-for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
-issuer=$(cat "$work/issuer")
-stats() { curl -sf "$issuer/_test/stats"; }
-refreshes() { stats | sed -E 's/.*"refresh_token":([0-9]+).*"token_errors".*/\1/'; }
-reset_stats() { curl -sf -X POST "$issuer/_test/reset" >/dev/null; }
-userinfo_ok() { curl -sf -H "Authorization: Bearer $1" "$issuer/me" | grep -q '"sub":"demo-user"'; }
-
-cat >"$work/credd.toml" <<TOML
-socket      = "$work/run/credd.sock"
-socket_mode = 0o666
-state_dir   = "$work/state"
-
-[limits]
-idle_timeout_seconds = 5
-
-[providers.demo]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
-TOML
-export CREDD_SOCKET=$work/run/credd.sock
-
-start_credd() {
-  "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
-  credd_pid=$!
-  for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
-stop_credd() {
-  kill -TERM "$credd_pid"
-  wait "$credd_pid"
-  local rc=$?
-  credd_pid=
-  return $rc
-}
-
-expect "credd starts and answers status" start_credd
+expect "credd starts and answers status" start_credd "$work/credd.toml"
 
 # --- login --------------------------------------------------------------
-BROWSER=$oidc/browser "$credctl" login demo >"$work/login.out" 2>"$work/login.err"
+login_demo >"$work/login.out" 2>"$work/login.err"
 expect "credctl login demo succeeds through the loopback redirect" test $? -eq 0
 expect "login prints nothing on stdout" test ! -s "$work/login.out"
 expect "login reports the subject" grep -q "Logged in to demo as demo-user" "$work/login.err"
@@ -114,7 +56,7 @@ expect "the provider accepts the refreshed token" userinfo_ok "$token3"
 # --- restart: the rotated refresh token was committed --------------------
 expect "credd drains and exits 0 on SIGTERM" stop_credd
 expect "credd removes its socket on exit" test ! -e "$CREDD_SOCKET"
-expect "credd starts again on the same store" start_credd
+expect "credd starts again on the same store" start_credd "$work/credd.toml"
 reset_stats
 token4=$("$credctl" token demo --min-valid 3600)
 expect "after restart a forced refresh with the rotated refresh token works" test -n "$token4"
@@ -154,8 +96,8 @@ expect "the daemon still serves tokens after bad input" test -n "$("$credctl" to
 
 # --- another uid ----------------------------------------------------------
 if [ "$(id -u)" -eq 0 ]; then
-  id "$other_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$other_user"
-  as_other() { setpriv --reuid="$other_user" --regid="$other_user" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" "$@"; }
+  ensure_user "$other_user"
+  as_other() { as_user "$other_user" "$@"; }
   as_other "$credctl" token --user root demo >"$work/other.out" 2>"$work/other.err"
   rc=$?
   expect "another uid asking for root's token exits 3 (denied)" test $rc -eq 3
@@ -202,9 +144,4 @@ echo "not a socket" >"$work/private/credd.sock"
 expect "a non-socket file at the socket path is refused and kept" \
   bash -c "[ $? -ne 0 ] && grep -q 'exists and is not a socket' '$work/notsock.err' && grep -q 'not a socket' '$work/private/credd.sock'"
 
-if [ "$failed" -ne 0 ]; then
-  echo "--- credd log"; cat "$work/credd.log"
-  echo "--- provider log"; cat "$work/provider.log"
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,0 +1,103 @@
+# Shared harness for the end-to-end scripts: checks, a work directory that is
+# removed on exit, the real oidc-provider (tests/oidc) on loopback, and credd.
+# Source it after setting `credd` and `credctl`:
+#   . "$(dirname "$0")/lib.sh"
+#   start_provider [provider.mjs options...]   # sets $issuer
+#   write_config FILE                            # a credd.toml with provider demo
+#   start_credd FILE                             # sets $credd_pid, waits for status
+#   ...checks with expect...
+#   finish                                       # prints the tally, exits 0 or 1
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+oidc=$root/tests/oidc
+
+[ -d "$oidc/node_modules/oidc-provider" ] || (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
+
+work=$(mktemp -d /tmp/credctl-e2e.XXXXXX)
+chmod 711 "$work"  # other test uids must reach sockets below it
+provider_pid=
+credd_pid=
+extra_pids=()
+lib_cleanup() {
+  [ -n "$credd_pid" ] && kill "$credd_pid" 2>/dev/null && wait "$credd_pid" 2>/dev/null
+  [ -n "$provider_pid" ] && kill "$provider_pid" 2>/dev/null && wait "$provider_pid" 2>/dev/null
+  for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap lib_cleanup EXIT
+
+passed=0
+failed=0
+ok() { echo "PASS: $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL: $1"; failed=$((failed + 1)); }
+expect() {  # description, then a command that must succeed
+  local what=$1; shift
+  if "$@"; then ok "$what"; else bad "$what"; fi
+}
+finish() {
+  if [ "$failed" -ne 0 ]; then
+    for f in "$work"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 50 "$f"; }; done
+  fi
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit
+}
+
+start_provider() {
+  node "$oidc/provider.mjs" --port 0 --ready-file "$work/issuer" "$@" >"$work/provider.out" 2>"$work/provider.log" &
+  provider_pid=$!
+  for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
+  issuer=$(cat "$work/issuer")
+  [ -n "$issuer" ]
+}
+stats() { curl -sf "$issuer/_test/stats"; }
+refreshes() { stats | sed -E 's/.*"refresh_token":([0-9]+).*"token_errors".*/\1/'; }
+reset_stats() { curl -sf -X POST "$issuer/_test/reset" >/dev/null; }
+userinfo_ok() { curl -sf -H "Authorization: Bearer $1" "$issuer/me" | grep -q '"sub":"demo-user"'; }
+
+# A credd.toml at FILE with socket, state and provider `demo`; more TOML may
+# be appended by the caller. The socket is 0666 so that policy, not file
+# modes, decides what other uids may do.
+write_config() {
+  cat >"$1" <<TOML
+socket      = "$work/run/credd.sock"
+socket_mode = 0o666
+state_dir   = "$work/state"
+
+[limits]
+idle_timeout_seconds = 5
+
+[providers.demo]
+issuer    = "$issuer"
+client_id = "credctl-demo"
+scopes    = ["openid", "offline_access"]
+TOML
+  export CREDD_SOCKET=$work/run/credd.sock
+}
+
+start_credd() {  # CONFIG
+  "$credd" --config "$1" 2>>"$work/credd.log" &
+  credd_pid=$!
+  for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+stop_credd() {
+  kill -TERM "$credd_pid"
+  wait "$credd_pid"
+  local rc=$?
+  credd_pid=
+  return $rc
+}
+
+# Logs in to provider demo through the scripted browser.
+login_demo() { BROWSER=$oidc/browser "$credctl" login demo "$@"; }
+
+# A system test user (created once; CI runs as root).
+ensure_user() {  # NAME [useradd options...]
+  local name=$1; shift
+  id "$name" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$@" "$name"
+}
+# Runs a command as NAME with its own groups (initgroups) and CREDD_SOCKET.
+as_user() {  # NAME COMMAND...
+  local name=$1; shift
+  setpriv --reuid="$name" --regid="$name" --init-groups env CREDD_SOCKET="$CREDD_SOCKET" "$@"
+}
