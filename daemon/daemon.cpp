@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace credctl::daemon {
@@ -31,24 +32,42 @@ Result<void> harden_process() {
     return {};
 }
 
+namespace {
+
+// SPEC §5: systemd credential, then key_file, then (per-user) a generated key.
+Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config) {
+    const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+    auto key = store::find_master_key({credentials != nullptr ? credentials : "", config.key_file, config.state_dir,
+                                       config.store.generate_key});
+    if (!key) return key.error();
+    store::LmdbOptions options;
+    options.directory = config.state_dir;
+    options.max_map_bytes = config.store.max_map_bytes;
+    auto st = store::LmdbStore::open(options, store::Sealer(std::move(key->key)));
+    if (!st) {
+        return make_error(st.error().code, "store " + config.state_dir + ": " + st.error().message + " (key from " +
+                                               key->source + ")");
+    }
+    log::info("store open at " + config.state_dir + ", master key from " + key->source);
+    return st;
+}
+
+}  // namespace
+
 Result<void> run(const Options& options) {
     if (options.verbose) log::set_threshold(log::Level::debug);
     auto config = options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
     if (!config) return config.error();
-    const std::string key_path = config->key_file.empty() ? config->state_dir + "/master.key" : config->key_file;
+    config->policy.daemon_uid = ::geteuid();
     // The state directory holds the generated key too; create it first.
     if (::mkdir(config->state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
         return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
                                               std::strerror(errno));
     }
-    auto key = store::load_master_key(key_path, config->key_file.empty() ? store::KeyCreation::allow
-                                                                         : store::KeyCreation::forbid);
-    if (!key) return key.error();
-    auto st = store::LmdbStore::open({config->state_dir}, store::Sealer(std::move(*key)));
+    auto st = open_store(*config);
     if (!st) return st.error();
-    log::info("store open at " + config->state_dir + " with " + std::to_string(config->providers.size()) +
-              " provider(s)");
-    return server::run_server(*config, **st);
+    log::info(std::to_string(config->providers.size()) + " provider(s) configured");
+    return server::run_server(*config, **st, st->get());
 }
 
 }  // namespace credctl::daemon

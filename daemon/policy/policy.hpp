@@ -15,7 +15,9 @@
 
 namespace credctl::policy {
 
-enum class Permission { token, login, read, remove, any_local };
+// `admin` is credentials:* on credentials/*/* (credctl admin): for now only
+// root and the daemon's own uid hold it.
+enum class Permission { token, login, read, remove, admin, any_local };
 
 [[nodiscard]] std::string_view to_string(Permission p);  // "credentials:token"
 
@@ -28,6 +30,7 @@ struct Resource {
 
 struct Policy {
     bool owner_access = true;
+    uid_t daemon_uid = 0;  // the uid credd runs as; holds `admin`
 };
 
 struct Decision {

@@ -97,13 +97,31 @@ asio::awaitable<Result<ApiReply>> get_status(ApiContext& c, const Params&, const
     co_return json_reply(200, wire::to_json(s));
 }
 
-constexpr std::array<Route, 6> k_routes{{
+// The admin handlers are synchronous; these adapt them to the route table.
+asio::awaitable<Result<ApiReply>> get_admin_store(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_store_status(c.admin, r);
+}
+asio::awaitable<Result<ApiReply>> post_admin_check(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_check(c.admin, r);
+}
+asio::awaitable<Result<ApiReply>> post_admin_backup(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_backup(c.admin, r);
+}
+asio::awaitable<Result<ApiReply>> post_admin_rotate_key(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_rotate_key(c.admin, r);
+}
+
+constexpr std::array<Route, 10> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, get_token},
     {"GET", "/v1/users/{user}/credentials", Permission::read, list_credentials},
     {"DELETE", "/v1/users/{user}/credentials/{provider}", Permission::remove, delete_credential},
     {"GET", "/v1/providers", Permission::any_local, get_providers},
     {"GET", "/v1/status", Permission::any_local, get_status},
+    {"GET", "/v1/admin/store", Permission::admin, get_admin_store},
+    {"POST", "/v1/admin/check", Permission::admin, post_admin_check},
+    {"POST", "/v1/admin/backup", Permission::admin, post_admin_backup},
+    {"POST", "/v1/admin/rotate-key", Permission::admin, post_admin_rotate_key},
 }};
 
 std::vector<std::string> split_path(std::string_view path) {
@@ -156,12 +174,13 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         if (!match(route.pattern, segments, params)) continue;
         path_known = true;
         if (route.method != request.method) continue;
-        if (route.permission != Permission::any_local &&
+        const bool admin = route.permission == Permission::admin;  // on credentials/*/*
+        if (route.permission != Permission::any_local && !admin &&
             (!wire::valid_name(params.user) || (!params.provider.empty() && !wire::valid_name(params.provider)))) {
             co_return problem(make_error(Errc::bad_request, "invalid user or provider name in " + std::string(url->path())));
         }
         if (auto it = url->params().find("min_valid"); it != url->params().end()) params.min_valid = (*it).value;
-        const policy::Resource resource{params.user, params.provider};
+        const policy::Resource resource = admin ? policy::Resource{"*", "*"} : policy::Resource{params.user, params.provider};
         const auto decision = policy::decide(context.policy, caller, route.permission, resource);
         if (route.permission != Permission::any_local) {
             log::info(std::string(decision.allowed ? "allow " : "deny ") + std::string(policy::to_string(route.permission)) +

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "daemon/peer/peer.hpp"
+#include "daemon/server/admin_api.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/tokens/token_service.hpp"
 
@@ -22,6 +23,7 @@ struct ApiContext {
     const policy::Policy& policy;
     std::chrono::steady_clock::time_point started;
     const std::size_t& connections;
+    AdminState& admin;
 };
 
 struct ApiRequest {

@@ -61,12 +61,13 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
 
 class Server {
 public:
-    Server(const daemon::DaemonConfig& config, store::Store& store)
+    Server(const daemon::DaemonConfig& config, store::Store& store, store::Maintenance* maintenance)
         : config_(config),
           acceptor_(io_),
           signals_(io_, SIGTERM, SIGINT),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
-          context_{tokens_, config_.policy, std::chrono::steady_clock::now(), connections_} {}
+          admin_{maintenance, &io_, false, false, 0, {}},
+          context_{tokens_, config_.policy, std::chrono::steady_clock::now(), connections_, admin_} {}
 
     Result<void> listen();
     void run();
@@ -86,6 +87,7 @@ private:
     asio::signal_set signals_;
     tokens::TokenService tokens_;
     std::size_t connections_ = 0;
+    AdminState admin_;
     ApiContext context_;
     std::map<uid_t, std::size_t> per_uid_;
     std::set<Session*> sessions_;
@@ -118,6 +120,10 @@ void Server::run() {
     asio::co_spawn(io_, accept_loop(), [](const std::exception_ptr& e) {
         if (e) log::error("accept loop ended by an exception");
     });
+    if (admin_.store != nullptr && admin_.store->rotating()) {
+        log::info("resuming an interrupted key rotation");
+        start_rotation(admin_);
+    }
     log::info("credd " CREDCTL_VERSION " listening on " + config_.socket);
     io_.run();
     tokens_.shutdown();
@@ -127,6 +133,7 @@ void Server::run() {
 
 void Server::stop() {
     stopping_ = true;
+    admin_.stopping = true;
     boost::system::error_code ec;
     acceptor_.close(ec);
     signals_.cancel(ec);
@@ -222,8 +229,8 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
 
 }  // namespace
 
-Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store) {
-    Server server(config, store);
+Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, store::Maintenance* maintenance) {
+    Server server(config, store, maintenance);
     if (auto r = server.listen(); !r) return r;
     server.run();
     return {};

@@ -7,13 +7,17 @@
 
 #include "common/error/error.hpp"
 #include "daemon/config/daemon_config.hpp"
+#include "daemon/store/maintenance.hpp"
 #include "daemon/store/store.hpp"
 
 namespace credctl::server {
 
 // Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
+// `maintenance` (may be null) backs the admin routes; an interrupted key
+// rotation is resumed at start.
 // Errors: the socket cannot be set up (bad directory, another daemon
 // listening, a non-socket file in the way).
-[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store);
+[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store,
+                                      store::Maintenance* maintenance);
 
 }  // namespace credctl::server

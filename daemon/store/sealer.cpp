@@ -42,12 +42,20 @@ std::uint32_t derive_key_id(const SecretBytes& key) {
 
 }  // namespace
 
-Sealer::Sealer(SecretBytes key) : key_(std::move(key)) {
+Sealer::Sealer(SecretBytes key, std::uint32_t key_id) : key_(std::move(key)), key_id_(key_id) {
     if (key_.size() != k_master_key_bytes) {
-        std::fputs("credd: master key has the wrong length\n", stderr);
+        std::fputs("credd: store key has the wrong length\n", stderr);
         std::abort();
     }
-    key_id_ = derive_key_id(key_);
+}
+
+Sealer::Sealer(SecretBytes key) : Sealer(std::move(key), 0) { key_id_ = derive_key_id(key_); }
+
+std::optional<std::uint32_t> Sealer::key_id_of(std::string_view sealed) {
+    if (sealed.size() < k_header_bytes || static_cast<std::uint8_t>(sealed[0]) != k_format_version) {
+        return std::nullopt;
+    }
+    return get_u32(sealed.substr(1, 4));
 }
 
 std::string Sealer::seal(std::string_view database, std::string_view record_key, const SecretBytes& plaintext) const {
