@@ -61,6 +61,7 @@ const std::vector<CommandSpec>& command_table() {
         {"logout", "Forget a stored credential", add_logout},
         {"status", "Show the daemon's status", add_status},
         {"providers", "List the providers credd knows", add_providers},
+        {"admin", "Store administration: status, check, backup, rotate-key (root or credd's user)", add_admin},
     };
     return table;
 }
