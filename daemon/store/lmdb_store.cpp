@@ -78,7 +78,7 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const LmdbOptions& options, S
     if (auto r = prepare_directory(options.directory); !r) return r.error();
     auto impl = std::make_unique<Impl>(std::move(master));
     impl->directory = options.directory;
-    impl->max_map_bytes = std::max(options.max_map_bytes, options.initial_map_bytes);
+    impl->max_map_bytes = options.max_map_bytes;  // the cap wins over the initial size
     if (int rc = mdb_env_create(&impl->env); rc != 0) return lmdb_error("create environment", rc);
     mdb_env_set_maxdbs(impl->env, 4);
     mdb_env_set_mapsize(impl->env, std::min(options.initial_map_bytes, impl->max_map_bytes));
