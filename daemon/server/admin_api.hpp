@@ -13,6 +13,8 @@
 #include "common/error/error.hpp"
 #include "daemon/store/maintenance.hpp"
 
+#include <boost/asio/awaitable.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -38,7 +40,8 @@ struct AdminState {
 void start_rotation(AdminState& admin);
 
 [[nodiscard]] Result<ApiReply> admin_store_status(AdminState& admin, const ApiRequest& request);
-[[nodiscard]] Result<ApiReply> admin_check(AdminState& admin, const ApiRequest& request);
+// Checks in batches, yielding between them, so a big store never stalls other requests.
+[[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_check(AdminState& admin, const ApiRequest& request);
 [[nodiscard]] Result<ApiReply> admin_backup(AdminState& admin, const ApiRequest& request);
 [[nodiscard]] Result<ApiReply> admin_rotate_key(AdminState& admin, const ApiRequest& request);
 

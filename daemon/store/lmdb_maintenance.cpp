@@ -11,17 +11,35 @@
 
 namespace credctl::store {
 
-Result<CheckReport> LmdbStore::check() {
+Result<CheckReport> Maintenance::check() {
+    CheckReport total;
+    std::string from;
+    do {
+        auto part = check_batch(from, 10000);
+        if (!part) return part.error();
+        total.records += part->records;
+        total.opened += part->opened;
+        for (auto& f : part->failures) total.failures.push_back(std::move(f));
+        from = std::move(part->next);
+    } while (!from.empty());
+    return total;
+}
+
+Result<CheckReport> LmdbStore::check_batch(const std::string& from, std::size_t max_records) {
     auto& im = *impl_;
     Txn txn(im.env, MDB_RDONLY);
     if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
     MDB_cursor* cur = nullptr;
     if (int rc = mdb_cursor_open(txn.get(), im.credentials, &cur); rc != 0) return lmdb_error("cursor", rc);
     CheckReport report;
-    MDB_val k{};
+    MDB_val k = val(from);
     MDB_val v{};
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    int rc = from.empty() ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (report.records == max_records) {
+            report.next = std::string(view(k));
+            break;
+        }
         ++report.records;
         const auto key = split_record_key(view(k));
         if (!key) {
@@ -40,7 +58,7 @@ Result<CheckReport> LmdbStore::check() {
         ++report.opened;
     }
     mdb_cursor_close(cur);
-    if (rc != MDB_NOTFOUND) return lmdb_error("check scan", rc);
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("check scan", rc);
     return report;
 }
 
@@ -79,6 +97,9 @@ Result<StoreInfo> LmdbStore::info() {
     out.max_map_bytes = im.max_map_bytes;
     out.current_key = im.current;
     for (const auto& [id, sealer] : im.data_keys) out.keys.push_back(id);
+    unsigned flags = 0;
+    mdb_env_get_flags(im.env, &flags);
+    out.sync_commits = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_WRITEMAP | MDB_MAPASYNC)) == 0;
     return out;
 }
 

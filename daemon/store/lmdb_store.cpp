@@ -83,7 +83,9 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const LmdbOptions& options, S
     mdb_env_set_maxdbs(impl->env, 4);
     mdb_env_set_mapsize(impl->env, std::min(options.initial_map_bytes, impl->max_map_bytes));
     // MDB_NOTLS: reader slots belong to transactions, not threads.
-    if (int rc = mdb_env_open(impl->env, options.directory.c_str(), MDB_NOTLS, 0600); rc != 0) {
+    // MDB_NORDAHEAD: lookups are random; readahead and fault-around would
+    // map (and count in RSS) pages around every record read.
+    if (int rc = mdb_env_open(impl->env, options.directory.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600); rc != 0) {
         return lmdb_error("open " + options.directory, rc);
     }
     MDB_envinfo ei{};

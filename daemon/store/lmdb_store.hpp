@@ -55,7 +55,8 @@ public:
     // Many records in one durable transaction (bulk import, benchmarks).
     [[nodiscard]] Result<void> put_batch(const std::vector<std::pair<CredentialKey, CredentialRecord>>& records);
 
-    Result<CheckReport> check() override;
+    Result<CheckReport> check_batch(const std::string& from, std::size_t max_records) override;
+    using Maintenance::check;
     Result<std::uint64_t> backup(const std::string& path) override;
     Result<StoreInfo> info() override;
     Result<std::uint32_t> begin_rotation() override;

@@ -29,6 +29,7 @@ struct CheckReport {
     std::uint64_t records = 0;
     std::uint64_t opened = 0;
     std::vector<CheckFailure> failures;
+    std::string next;  // check_batch(): where the next batch starts; empty when done
 };
 
 struct StoreInfo {
@@ -38,6 +39,7 @@ struct StoreInfo {
     std::uint64_t max_map_bytes = 0;  // the configured cap
     std::uint32_t current_key = 0;    // data key id new records are sealed under
     std::vector<std::uint32_t> keys;  // every data key id still held (more than one: rotating)
+    bool sync_commits = false;        // every commit is fsync'd (no NOSYNC, NOMETASYNC, WRITEMAP, MAPASYNC)
 };
 
 struct RotationStep {
@@ -48,8 +50,12 @@ struct RotationStep {
 class Maintenance {
 public:
     virtual ~Maintenance() = default;
-    // Opens and decodes every record. Errors only when the store cannot be read at all.
-    [[nodiscard]] virtual Result<CheckReport> check() = 0;
+    // Opens and decodes up to `max_records` records from record key `from`
+    // ("" = the first), in one read transaction. Errors only when the store
+    // cannot be read at all.
+    [[nodiscard]] virtual Result<CheckReport> check_batch(const std::string& from, std::size_t max_records) = 0;
+    // Every record, batch after batch (tests and tools; credd yields between batches).
+    [[nodiscard]] Result<CheckReport> check();
     // Writes a consistent, compacted copy of the store to `path`, which must
     // not exist (created 0600). Returns its size in bytes.
     [[nodiscard]] virtual Result<std::uint64_t> backup(const std::string& path) = 0;

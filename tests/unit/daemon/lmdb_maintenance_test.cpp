@@ -59,6 +59,14 @@ protected:
     TempDir dir_;
 };
 
+TEST_F(LmdbMaintenanceTest, CommitsAreSynchronous) {
+    auto s = open(options());
+    ASSERT_NE(s, nullptr);
+    auto info = s->info();
+    ASSERT_TRUE(info.has_value());
+    EXPECT_TRUE(info->sync_commits) << "SPEC §5: every acknowledged write is fsync'd";
+}
+
 TEST_F(LmdbMaintenanceTest, MapGrowsBeyondItsInitialSize) {
     auto s = open(options());
     ASSERT_NE(s, nullptr);
