@@ -11,6 +11,7 @@
 #include <lmdb.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
