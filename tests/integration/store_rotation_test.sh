@@ -36,11 +36,16 @@ expect "admin status counts $total records under data key 1" bash -c "\"$credctl
 # --- rotation while serving --------------------------------------------------------
 "$credctl" admin rotate-key --no-wait 2>"$work/rotate.err"
 expect "rotate-key starts a rotation to data key 2" grep -q "Rotating to data key 2 ($total records)" "$work/rotate.err"
+printf '{"refresh_token":"RT-root-2","access_token":"AT-root-2","access_expires_at":%s}' "$far" >"$work/put.json"
+code=$(curl -s --unix-socket "$sock" -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$work/put.json" \
+  http://localhost/v1/users/root/credentials/demo)
+expect "a write during the rotation succeeds" test "$code" = 204
+expect "the rotation was still running after that write" rotating
 served=0; failed=0; slowest=0
 rotation_start=$(date +%s%N)
 while rotating; do
   s=$(date +%s%N)
-  if [ "$(token)" = AT-root ]; then served=$((served + 1)); else failed=$((failed + 1)); fi
+  if [ "$(token)" = AT-root-2 ]; then served=$((served + 1)); else failed=$((failed + 1)); fi
   ms=$((($(date +%s%N) - s) / 1000000)); [ $ms -gt $slowest ] && slowest=$ms
 done
 echo "rotation of $total records took $((($(date +%s%N) - rotation_start) / 1000000)) ms; served $served tokens meanwhile, slowest ${slowest} ms"
@@ -56,7 +61,7 @@ sleep 0.5
 expect "a second rotation (to key 3) is under way" test "$(keys)" = 2,3
 kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null; credd_pid=
 expect "credd restarts after SIGKILL mid-rotation" start_credd "$work/credd.toml"
-expect "the token still decrypts right after the restart" test "$(token)" = AT-root
+expect "the token still decrypts right after the restart" test "$(token)" = AT-root-2
 for _ in $(seq 600); do rotating || break; sleep 0.1; done
 expect "the interrupted rotation resumed by itself" grep -q "resuming an interrupted key rotation" "$work/credd.log"
 expect "and finished: only data key 3 is held" test "$(keys)" = 3
@@ -80,7 +85,7 @@ install -d -m 700 "$work/restored"
 cp "$work/backup.mdb" "$work/restored/data.mdb"
 config "$work/restored.toml" "$work/restored" "$sock" "$work/credd.key"
 expect "a fresh credd with the same key opens the backup" start_credd "$work/restored.toml"
-expect "the token from the backup decrypts" test "$(token)" = AT-root
+expect "the token from the backup decrypts" test "$(token)" = AT-root-2
 "$credctl" admin check >"$work/check.out" 2>&1
 expect "admin check on the restored store: every record opens" grep -q "^$total of $total records open" "$work/check.out"
 stop_credd
