@@ -61,18 +61,25 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
 
 class Server {
 public:
-    Server(const daemon::DaemonConfig& config, store::Store& store)
+    Server(const daemon::DaemonConfig& config, store::Store& store, std::shared_ptr<audit::AuditLog> audit,
+           Reloader reload)
         : config_(config),
+          reload_(std::move(reload)),
           acceptor_(io_),
           signals_(io_, SIGTERM, SIGINT),
+          hangup_(io_, SIGHUP),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
-          context_{tokens_, config_.policy, std::chrono::steady_clock::now(), connections_} {}
+          context_{tokens_,        std::make_shared<const policy::Policy>(config.policy),
+                   std::move(audit), hashes_,
+                   std::chrono::steady_clock::now(), connections_} {}
 
     Result<void> listen();
     void run();
 
 private:
     asio::awaitable<void> accept_loop();
+    void wait_for_hangup();
+    void reload();
     asio::awaitable<void> session(local::socket socket);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
     // `r` by reference: g++ 12 may destroy a temporary passed by value to a
@@ -81,9 +88,12 @@ private:
     void stop();
 
     const daemon::DaemonConfig& config_;
+    Reloader reload_;
     asio::io_context io_;
     local::acceptor acceptor_;
     asio::signal_set signals_;
+    asio::signal_set hangup_;
+    peer::ExeHashCache hashes_;
     tokens::TokenService tokens_;
     std::size_t connections_ = 0;
     ApiContext context_;
@@ -115,6 +125,7 @@ void Server::run() {
         log::info("received signal " + std::to_string(sig) + ", draining and stopping");
         stop();
     });
+    wait_for_hangup();
     asio::co_spawn(io_, accept_loop(), [](const std::exception_ptr& e) {
         if (e) log::error("accept loop ended by an exception");
     });
@@ -125,11 +136,44 @@ void Server::run() {
     log::info("credd stopped");
 }
 
+void Server::wait_for_hangup() {
+    hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        reload();
+        wait_for_hangup();
+    });
+}
+
+// Runs on the I/O thread, between requests' steps: sessions that already
+// hold the old policy keep it until their request ends.
+void Server::reload() {
+    auto next = reload_();
+    if (!next) {
+        log::error("reload rejected, keeping the current configuration: " + next.error().message);
+        return;
+    }
+    auto audit = audit::AuditLog::open(next->audit_file);
+    if (!audit) {
+        log::error("reload rejected, keeping the current configuration: " + audit.error().message);
+        return;
+    }
+    const auto& n = *next;
+    if (n.socket != config_.socket || n.socket_mode != config_.socket_mode || n.state_dir != config_.state_dir ||
+        n.key_file != config_.key_file || n.providers.size() != config_.providers.size()) {
+        log::warning("reload: socket, state, key and provider changes take effect at the next start");
+    }
+    context_.policy = std::make_shared<const policy::Policy>(std::move(next->policy));
+    context_.audit = std::move(*audit);
+    log::info("configuration reloaded: " + std::to_string(context_.policy->grants.size()) + " grant(s), owner rule " +
+              (context_.policy->owner_access ? "on" : "off"));
+}
+
 void Server::stop() {
     stopping_ = true;
     boost::system::error_code ec;
     acceptor_.close(ec);
     signals_.cancel(ec);
+    hangup_.cancel(ec);
     // Idle sessions close now; busy ones finish their request first.
     for (auto* s : sessions_) {
         if (!s->busy) s->stream->socket().close(ec);
@@ -152,7 +196,7 @@ asio::awaitable<void> Server::accept_loop() {
 
 asio::awaitable<void> Server::session(local::socket socket) {
     // Identity is taken at accept, before a single byte is read.
-    auto caller = peer::identify(socket.native_handle());
+    auto caller = peer::identify(socket.native_handle(), hashes_, context_.policy->needs_exe_hash);
     if (!caller) {
         log::warning(caller.error().message);
         co_return;
@@ -222,8 +266,10 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
 
 }  // namespace
 
-Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store) {
-    Server server(config, store);
+Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, Reloader reload) {
+    auto audit = audit::AuditLog::open(config.audit_file);
+    if (!audit) return audit.error();
+    Server server(config, store, std::move(*audit), std::move(reload));
     if (auto r = server.listen(); !r) return r;
     server.run();
     return {};
