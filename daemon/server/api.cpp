@@ -221,6 +221,7 @@ std::optional<Error> authorize(const policy::Policy& policy, audit::AuditLog& au
         log::error("audit log " + audit.path() + " cannot be written (request " + request_id + ")");
         if (decision.allowed && caller.user != resource.user) {
             decision = {false, "", "the audit log cannot be written, so access across users is refused"};
+            log::warning("request " + request_id + " denied: " + decision.reason);
         }
     }
     if (decision.allowed) return std::nullopt;
