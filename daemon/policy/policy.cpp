@@ -60,9 +60,13 @@ std::string describe(const peer::PeerIdentity& c) {
 // Grants whose patterns could match `resource`, in config order.
 std::vector<std::uint32_t> candidates(const Policy& policy, const Resource& resource) {
     std::vector<std::uint32_t> out = policy.wildcard;
-    if (auto it = policy.exact.find(exact_key(resource.user, resource.provider)); it != policy.exact.end()) {
-        out.insert(out.end(), it->second.begin(), it->second.end());
-    }
+    const std::string provider = resource.provider.empty() ? "*" : resource.provider;
+    auto add = [&out](const auto& index, const std::string& key) {
+        if (auto it = index.find(key); it != index.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+    };
+    add(policy.exact, exact_key(resource.user, provider));
+    add(policy.by_user, resource.user);
+    add(policy.by_provider, provider);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -129,16 +133,21 @@ Policy make_policy(bool owner_access, uid_t daemon_uid, std::vector<Grant> grant
     p.owner_access = owner_access;
     p.daemon_uid = daemon_uid;
     p.grants = std::move(grants);
+    auto wild = [](const std::string& segment) { return segment.find('*') != std::string::npos; };
     for (std::uint32_t i = 0; i < p.grants.size(); ++i) {
-        bool wild = false;
+        bool fully_wild = false;
         for (const auto& pattern : p.grants[i].patterns) {
-            if (pattern.user.find('*') != std::string::npos || pattern.provider.find('*') != std::string::npos) {
-                wild = true;
-            } else {
+            if (!wild(pattern.user) && !wild(pattern.provider)) {
                 p.exact[exact_key(pattern.user, pattern.provider)].push_back(i);
+            } else if (!wild(pattern.user)) {
+                p.by_user[pattern.user].push_back(i);
+            } else if (!wild(pattern.provider)) {
+                p.by_provider[pattern.provider].push_back(i);
+            } else {
+                fully_wild = true;
             }
         }
-        if (wild) p.wildcard.push_back(i);
+        if (fully_wild) p.wildcard.push_back(i);
         for (const auto& c : p.grants[i].clients) p.needs_exe_hash = p.needs_exe_hash || c.exe_sha256.has_value();
     }
     return p;

@@ -87,8 +87,13 @@ struct Policy {
     uid_t daemon_uid = 0;
     std::vector<Grant> grants;
     bool needs_exe_hash = false;  // some client pins exe_sha256
-    // Grants by exact "user/provider" pattern, and those with a wildcard.
+    // Grant indexes by the literal parts of their patterns, so that a
+    // decision looks at the few grants that can cover its resource:
+    // "alice/github" exact, by user ("alice" with any provider), by
+    // provider ("github" for any user), and patterns wild in both.
     std::unordered_map<std::string, std::vector<std::uint32_t>> exact;
+    std::unordered_map<std::string, std::vector<std::uint32_t>> by_user;
+    std::unordered_map<std::string, std::vector<std::uint32_t>> by_provider;
     std::vector<std::uint32_t> wildcard;
 };
 

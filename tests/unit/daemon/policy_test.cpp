@@ -248,7 +248,10 @@ TEST(Policy, MakePolicyIndexesExactAndWildcardPatterns) {
     const Policy policy = test::policy_from(k_config);
     EXPECT_EQ(policy.exact.count("alice/github"), 1U);
     EXPECT_EQ(policy.exact.count("dave/github"), 1U);
-    EXPECT_EQ(policy.wildcard.size(), 4U);  // nightly, ops group, by gid, backup admin
+    EXPECT_EQ(policy.by_provider.count("gitlab"), 1U);  // credentials/*/gitlab
+    EXPECT_EQ(policy.by_user.count("carol"), 1U);       // credentials/carol/*
+    EXPECT_EQ(policy.by_user.count("erin"), 1U);        // credentials/erin/x*
+    EXPECT_EQ(policy.wildcard, std::vector<std::uint32_t>{4});  // backup admin: credentials/*/*
     EXPECT_TRUE(policy.needs_exe_hash);
     EXPECT_FALSE(Policy{}.needs_exe_hash);
 }
