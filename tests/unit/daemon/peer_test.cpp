@@ -34,6 +34,22 @@ struct Pair {
     }
 };
 
+// One byte carrying one descriptor (SCM_RIGHTS).
+struct FdMessage {
+    char byte = 'x';
+    struct iovec iov {&byte, 1};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg {};
+    FdMessage() {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    FdMessage(const FdMessage&) = delete;
+    FdMessage& operator=(const FdMessage&) = delete;
+};
+
 TEST(Peer, IdentifiesThisProcessThroughARealSocket) {
     Pair pair;
     ExeHashCache hashes;
@@ -70,32 +86,18 @@ TEST(Peer, PeerThatExitedBeforeResolutionIsNotVerifiedAndHasNoExe) {
     if (child == 0) {
         int inner[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM, 0, inner) != 0) ::_exit(1);
-        char byte = 'x';
-        struct iovec iov {&byte, 1};
-        alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-        struct msghdr msg {};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+        FdMessage m;
+        struct cmsghdr* cmsg = CMSG_FIRSTHDR(&m.msg);
         cmsg->cmsg_level = SOL_SOCKET;
         cmsg->cmsg_type = SCM_RIGHTS;
         cmsg->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(cmsg), &inner[0], sizeof(int));
-        ::_exit(::sendmsg(carrier[1], &msg, 0) == 1 ? 0 : 1);
+        ::_exit(::sendmsg(carrier[1], &m.msg, 0) == 1 ? 0 : 1);
     }
-    char byte = 0;
-    struct iovec iov {&byte, 1};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ASSERT_EQ(::recvmsg(carrier[0], &msg, 0), 1);
+    FdMessage m;
+    ASSERT_EQ(::recvmsg(carrier[0], &m.msg, 0), 1);
     int received = -1;
-    std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+    std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&m.msg)), sizeof(int));
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);  // reaped: the pid is free
     ExeHashCache hashes;
