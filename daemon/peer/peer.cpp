@@ -112,7 +112,7 @@ bool PeerIdentity::in_group(gid_t g) const {
 
 std::string_view to_string(Liveness l) { return l == Liveness::pidfd ? "pidfd" : "start time"; }
 
-Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe) {
+Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe, Liveness check) {
     struct ucred cred {};
     socklen_t len = sizeof cred;
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
@@ -127,8 +127,9 @@ Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe
 
     int raw_pidfd = -1;
     len = sizeof raw_pidfd;
-    const bool have_pidfd = ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
-    const int pidfd_errno = errno;
+    const bool have_pidfd = check == Liveness::pidfd &&
+                            ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
+    const int pidfd_errno = check == Liveness::pidfd ? errno : ENOPROTOOPT;
     const Fd pidfd(have_pidfd ? raw_pidfd : -1);
     const bool no_pidfd_support = !have_pidfd && (pidfd_errno == ENOPROTOOPT || pidfd_errno == EINVAL);
     id.liveness = no_pidfd_support ? Liveness::start_time : Liveness::pidfd;

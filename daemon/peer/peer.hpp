@@ -55,7 +55,9 @@ struct PeerIdentity {
 
 // Errors: internal when the socket has no peer credentials. The executable
 // is hashed only when `hash_exe` (some grant pins a hash), through `hashes`.
-[[nodiscard]] Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe);
+// `check` is Liveness::pidfd except to exercise the older kernels' path.
+[[nodiscard]] Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe,
+                                            Liveness check = Liveness::pidfd);
 
 // The identity a process of `uid` would have (its passwd name, primary group
 // and group list), with `exe` hashed if it is given and readable. For

@@ -66,6 +66,16 @@ TEST(Peer, IdentifiesThisProcessThroughARealSocket) {
     EXPECT_EQ(hashes.size(), 1U);
 }
 
+TEST(Peer, StartTimeCheckVerifiesALiveProcess) {
+    Pair pair;
+    ExeHashCache hashes;
+    auto id = identify(pair.fds[0], hashes, false, Liveness::start_time);
+    ASSERT_TRUE(id);
+    EXPECT_EQ(id->liveness, Liveness::start_time);
+    EXPECT_TRUE(id->verified);
+    EXPECT_TRUE(id->exe);
+}
+
 TEST(Peer, DoesNotHashUnlessAsked) {
     Pair pair;
     ExeHashCache hashes;
@@ -101,13 +111,16 @@ TEST(Peer, PeerThatExitedBeforeResolutionIsNotVerifiedAndHasNoExe) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);  // reaped: the pid is free
     ExeHashCache hashes;
-    auto id = identify(received, hashes, true);
-    ASSERT_TRUE(id) << id.error().message;
-    EXPECT_EQ(id->pid, child);
-    EXPECT_FALSE(id->verified);
-    EXPECT_FALSE(id->exe);
-    EXPECT_FALSE(id->exe_sha256);
-    EXPECT_FALSE(id->unit);
+    for (Liveness check : {Liveness::pidfd, Liveness::start_time}) {
+        auto id = identify(received, hashes, true, check);
+        ASSERT_TRUE(id) << id.error().message;
+        EXPECT_EQ(id->liveness, check);
+        EXPECT_EQ(id->pid, child);
+        EXPECT_FALSE(id->verified) << to_string(check);
+        EXPECT_FALSE(id->exe);
+        EXPECT_FALSE(id->exe_sha256);
+        EXPECT_FALSE(id->unit);
+    }
     for (int fd : {fds[0], fds[1], carrier[0], carrier[1], received}) ::close(fd);
 }
 
