@@ -40,7 +40,8 @@ inline std::optional<std::string> opt_str(const json::object& o, std::string_vie
 // The integer at `key`, or 0 when absent or not an integer.
 inline std::int64_t num(const json::object& o, std::string_view key) {
     if (const auto* v = o.if_contains(key); v != nullptr && v->is_int64()) return v->as_int64();
-    if (const auto* v = o.if_contains(key); v != nullptr && v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+    if (const auto* v = o.if_contains(key); v != nullptr && v->is_uint64())
+        return static_cast<std::int64_t>(v->as_uint64());
     return 0;
 }
 

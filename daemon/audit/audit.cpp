@@ -3,12 +3,12 @@
 #include "common/crypto/crypto.hpp"
 #include "common/log/log.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <array>
 #include <cerrno>
@@ -35,7 +35,9 @@ std::string utc_now() {
     return std::string(buf.data(), n) + frac.data();
 }
 
-json::value optional(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
+json::value optional(const std::optional<std::string>& v) {
+    return v ? json::value(*v) : json::value(nullptr);
+}
 
 }  // namespace
 

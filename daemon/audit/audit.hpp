@@ -23,7 +23,7 @@ struct Record {
     std::string_view resource;
     std::string_view permission;
     bool allowed;
-    std::string_view grant;   // empty when none
+    std::string_view grant;  // empty when none
     std::string_view reason;
 };
 

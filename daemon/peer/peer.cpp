@@ -38,7 +38,9 @@ private:
     int fd_;
 };
 
-std::string proc_path(pid_t pid, const char* file) { return "/proc/" + std::to_string(pid) + "/" + file; }
+std::string proc_path(pid_t pid, const char* file) {
+    return "/proc/" + std::to_string(pid) + "/" + file;
+}
 
 std::optional<std::string> read_small_file(const std::string& path) {
     std::ifstream in(path);
@@ -102,7 +104,9 @@ ProcFacts read_proc(pid_t pid, ExeHashCache& hashes, bool hash_exe) {
     return facts;
 }
 
-bool pidfd_alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
+bool pidfd_alive(int pidfd) {
+    return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0;
+}
 
 }  // namespace
 
@@ -110,7 +114,9 @@ bool PeerIdentity::in_group(gid_t g) const {
     return gid == g || std::find(groups.begin(), groups.end(), g) != groups.end();
 }
 
-std::string_view to_string(Liveness l) { return l == Liveness::pidfd ? "pidfd" : "start time"; }
+std::string_view to_string(Liveness l) {
+    return l == Liveness::pidfd ? "pidfd" : "start time";
+}
 
 Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe, Liveness check) {
     struct ucred cred {};
@@ -127,8 +133,8 @@ Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe
 
     int raw_pidfd = -1;
     len = sizeof raw_pidfd;
-    const bool have_pidfd = check == Liveness::pidfd &&
-                            ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
+    const bool have_pidfd =
+        check == Liveness::pidfd && ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
     const int pidfd_errno = check == Liveness::pidfd ? errno : ENOPROTOOPT;
     const Fd pidfd(have_pidfd ? raw_pidfd : -1);
     const bool no_pidfd_support = !have_pidfd && (pidfd_errno == ENOPROTOOPT || pidfd_errno == EINVAL);

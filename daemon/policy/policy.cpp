@@ -82,12 +82,18 @@ bool covers(const Grant& g, Permission permission, const Resource& resource) {
 
 std::string_view to_string(Permission p) {
     switch (p) {
-        case Permission::token: return "credentials:token";
-        case Permission::login: return "credentials:login";
-        case Permission::read: return "credentials:read";
-        case Permission::remove: return "credentials:delete";
-        case Permission::admin: return "credentials:*";
-        case Permission::any_local: return "local";
+        case Permission::token:
+            return "credentials:token";
+        case Permission::login:
+            return "credentials:login";
+        case Permission::read:
+            return "credentials:read";
+        case Permission::remove:
+            return "credentials:delete";
+        case Permission::admin:
+            return "credentials:*";
+        case Permission::any_local:
+            return "local";
     }
     return "unknown";
 }
@@ -124,7 +130,9 @@ std::optional<ResourcePattern> parse_resource_pattern(std::string_view text) {
 }
 
 bool matches(const ResourcePattern& pattern, const Resource& resource) {
-    const std::string_view provider = resource.provider.empty() ? "*" : resource.provider;
+    // Both arms string_view: a mixed ternary would build a temporary string.
+    const std::string_view provider =
+        resource.provider.empty() ? std::string_view("*") : std::string_view(resource.provider);
     return glob(pattern.user, resource.user) && glob(pattern.provider, provider);
 }
 
@@ -201,8 +209,9 @@ Decision decide(const Policy& policy, const peer::PeerIdentity& caller, Permissi
     if (!caller.user && near_miss.empty()) {
         return {false, "", "uid " + std::to_string(caller.uid) + " has no user name and no grant allows it"};
     }
-    return {false, "", "no grant gives " + std::string(to_string(permission)) + " on " + to_string(resource) + " to " +
-                           describe(caller) + near_miss};
+    return {false, "",
+            "no grant gives " + std::string(to_string(permission)) + " on " + to_string(resource) + " to " +
+                describe(caller) + near_miss};
 }
 
 std::vector<const Grant*> grants_for(const Policy& policy, const peer::PeerIdentity& caller) {

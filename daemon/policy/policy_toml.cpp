@@ -16,7 +16,9 @@ using Roles = std::map<std::string, PermissionSet, std::less<>>;
 // Largest id a selector may name; (uid_t)-1 means "no id" to the kernel.
 constexpr std::int64_t k_max_id = 0xfffffffeLL;
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 std::optional<gid_t> group_id(const std::string& name) {
     std::vector<char> buf(16384);
@@ -83,11 +85,13 @@ Result<void> read_names(const Fields& c, ClientSelector& s) {
     s.exe = *exe;
     auto sha = c.string("exe_sha256");
     if (!sha) return sha.error();
-    if (*sha && !is_lower_hex(**sha, 64)) return c.error_at("exe_sha256", "not 64 lowercase hex digits: " + quoted(**sha));
+    if (*sha && !is_lower_hex(**sha, 64))
+        return c.error_at("exe_sha256", "not 64 lowercase hex digits: " + quoted(**sha));
     s.exe_sha256 = *sha;
     auto unit = c.string("systemd_unit");
     if (!unit) return unit.error();
-    if (*unit && ((*unit)->empty() || (*unit)->find('/') != std::string::npos || (*unit)->find('.') == std::string::npos)) {
+    if (*unit &&
+        ((*unit)->empty() || (*unit)->find('/') != std::string::npos || (*unit)->find('.') == std::string::npos)) {
         return c.error_at("systemd_unit", "not a unit name: " + quoted(**unit));
     }
     s.systemd_unit = *unit;
@@ -135,7 +139,8 @@ Result<Grant> read_grant(const Fields& g, const toml::table& t, const Roles& rol
     Grant grant;
     auto name = g.string("name");
     if (!name) return name.error();
-    if (!*name || (*name)->empty()) return g.error_at("name", "every grant needs a name (it is written to the audit log)");
+    if (!*name || (*name)->empty())
+        return g.error_at("name", "every grant needs a name (it is written to the audit log)");
     grant.name = **name;
     auto role_names = required_strings(g, "roles");
     if (!role_names) return role_names.error();

@@ -42,7 +42,9 @@ struct Route {
     Handler handler;
 };
 
-ApiReply json_reply(int status, std::string body) { return ApiReply{status, std::move(body), "application/json"}; }
+ApiReply json_reply(int status, std::string body) {
+    return ApiReply{status, std::move(body), "application/json"};
+}
 
 asio::awaitable<Result<ApiReply>> put_credential(ApiContext& c, const Params& p, const ApiRequest& r) {
     auto login = wire::parse_store_credential(r.body);
@@ -160,8 +162,12 @@ asio::awaitable<Result<ApiReply>> post_policy_check(ApiContext& c, const Params&
     const peer::PeerIdentity subject = subject_of(c, p, *check);
     const policy::Resource resource{check->user, check->provider};
     const auto decision = policy::decide(*p.policy, subject, *perm, resource);
-    wire::PolicyDecision out{decision.allowed, policy::to_string(resource), std::string(policy::to_string(*perm)),
-                             decision.grant, decision.reason, to_wire(subject)};
+    wire::PolicyDecision out{decision.allowed,
+                             policy::to_string(resource),
+                             std::string(policy::to_string(*perm)),
+                             decision.grant,
+                             decision.reason,
+                             to_wire(subject)};
     co_return json_reply(200, wire::to_json(out));
 }
 
@@ -207,9 +213,8 @@ bool match(std::string_view pattern, const std::vector<std::string>& segments, P
 // Checks `permission` on `resource` for `caller` and writes the audit line.
 // An allowed request that crosses users is refused when its audit line could
 // not be written: nobody reads another user's credential unrecorded.
-std::optional<Error> authorize(const policy::Policy& policy, audit::AuditLog& audit,
-                               const peer::PeerIdentity& caller, Permission permission,
-                               const policy::Resource& resource) {
+std::optional<Error> authorize(const policy::Policy& policy, audit::AuditLog& audit, const peer::PeerIdentity& caller,
+                               Permission permission, const policy::Resource& resource) {
     auto decision = policy::decide(policy, caller, permission, resource);
     if (permission == Permission::any_local) return std::nullopt;
     const std::string request_id = audit::new_request_id();
@@ -226,8 +231,8 @@ std::optional<Error> authorize(const policy::Policy& policy, audit::AuditLog& au
     }
     if (decision.allowed) return std::nullopt;
     const std::string who = caller.user.value_or("uid " + std::to_string(caller.uid));
-    return make_error(Errc::forbidden,
-                      std::string(permission_text) + " on " + resource_text + " denied to " + who + ": " + decision.reason);
+    return make_error(Errc::forbidden, std::string(permission_text) + " on " + resource_text + " denied to " + who +
+                                           ": " + decision.reason);
 }
 
 }  // namespace
@@ -254,11 +259,12 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         const bool per_user = route.pattern.find("{user}") != std::string_view::npos;
         if (per_user &&
             (!wire::valid_name(params.user) || (!params.provider.empty() && !wire::valid_name(params.provider)))) {
-            co_return problem(make_error(Errc::bad_request, "invalid user or provider name in " + std::string(url->path())));
+            co_return problem(
+                make_error(Errc::bad_request, "invalid user or provider name in " + std::string(url->path())));
         }
         if (auto it = url->params().find("min_valid"); it != url->params().end()) params.min_valid = (*it).value;
-        const policy::Resource resource = per_user ? policy::Resource{params.user, params.provider}
-                                                   : policy::Resource{"*", "*"};
+        const policy::Resource resource =
+            per_user ? policy::Resource{params.user, params.provider} : policy::Resource{"*", "*"};
         if (auto denied = authorize(*policy, *audit, caller, route.permission, resource)) co_return problem(*denied);
         params.caller = &caller;
         params.policy = policy.get();

@@ -7,6 +7,8 @@
 #include "daemon/server/socket_path.hpp"
 #include "daemon/tokens/token_service.hpp"
 
+#include <sodium.h>
+#include <sys/stat.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,8 +17,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <sodium.h>
-#include <sys/stat.h>
 
 #include <map>
 #include <optional>
@@ -37,7 +37,9 @@ struct Session {
     bool busy = false;
 };
 
-void wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
+void wipe(std::string& s) {
+    sodium_memzero(s.data(), s.size());
+}
 
 // What a client whose request could not be read is told, or std::nullopt when
 // the connection simply ended (closed, idle, shutdown) and nothing is owed.
@@ -52,8 +54,8 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
         return make_error(Errc::payload_too_large,
                           "request head larger than " + std::to_string(limits.max_head_bytes) + " bytes");
     }
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
         return std::nullopt;
     }
     return make_error(Errc::bad_request, "malformed request: " + ec.message());
@@ -69,9 +71,12 @@ public:
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
-          context_{tokens_,        std::make_shared<const policy::Policy>(config.policy),
-                   std::move(audit), hashes_,
-                   std::chrono::steady_clock::now(), connections_} {}
+          context_{tokens_,
+                   std::make_shared<const policy::Policy>(config.policy),
+                   std::move(audit),
+                   hashes_,
+                   std::chrono::steady_clock::now(),
+                   connections_} {}
 
     Result<void> listen();
     void run();
