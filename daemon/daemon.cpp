@@ -34,6 +34,10 @@ Result<void> harden_process() {
 
 namespace {
 
+Result<DaemonConfig> load_config(const Options& options) {
+    return options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
+}
+
 // SPEC §5: systemd credential, then key_file, then (per-user) a generated key.
 Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config) {
     const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
@@ -56,9 +60,8 @@ Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config)
 
 Result<void> run(const Options& options) {
     if (options.verbose) log::set_threshold(log::Level::debug);
-    auto config = options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
+    auto config = load_config(options);
     if (!config) return config.error();
-    config->policy.daemon_uid = ::geteuid();
     // The state directory holds the generated key too; create it first.
     if (::mkdir(config->state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
         return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
@@ -67,7 +70,7 @@ Result<void> run(const Options& options) {
     auto st = open_store(*config);
     if (!st) return st.error();
     log::info(std::to_string(config->providers.size()) + " provider(s) configured");
-    return server::run_server(*config, **st, st->get());
+    return server::run_server(*config, **st, st->get(), [&options] { return load_config(options); });
 }
 
 }  // namespace credctl::daemon

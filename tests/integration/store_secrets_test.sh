@@ -39,30 +39,35 @@ expect "credd runs as $daemon_user" test "$(stat -c %U "/proc/$credd_pid")" != "
   "$(awk '/^Uid:/ {print $2}' "/proc/$credd_pid/status")" = "$(id -u "$daemon_user")"
 
 # --- the cycle ------------------------------------------------------------------
-login_demo >"$work/login.out" 2>"$work/login.err"
+# Clients run as the daemon's user too: credd identifies a caller through
+# /proc/<pid>, which an unprivileged daemon can read only for its own uid.
+cli() { as_user "$daemon_user" "$credctl" "$@"; }
+as_user "$daemon_user" env BROWSER="$oidc/browser" "$credctl" login demo >"$work/login.out" 2>"$work/login.err"
 expect "login through the real provider" test $? -eq 0
-"$credctl" token demo >"$work/token1.out" 2>&1
+cli token demo >"$work/token1.out" 2>&1
 expect "token" test -s "$work/token1.out"
 sleep $((access_ttl + 1))
-"$credctl" token demo --min-valid 2 >"$work/token2.out" 2>&1
+cli token demo --min-valid 2 >"$work/token2.out" 2>&1
 expect "token after the TTL (an upstream refresh)" bash -c "[ -s '$work/token2.out' ] && ! cmp -s '$work/token1.out' '$work/token2.out'"
 canary_rt=CANARY-REFRESH-$RANDOM$RANDOM$RANDOM
 canary_at=CANARY-ACCESS-$RANDOM$RANDOM$RANDOM
 printf '{"refresh_token":"%s","access_token":"%s","access_expires_at":%s}' \
   "$canary_rt" "$canary_at" $(($(date +%s) + 600)) >"$work/canary.json"
-code=$(curl -s --unix-socket "$CREDD_SOCKET" -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$work/canary.json" \
-  http://localhost/v1/users/root/credentials/canary)
+chown "$daemon_user" "$work/canary.json"
+chmod 600 "$work/canary.json"
+code=$(as_user "$daemon_user" curl -s --unix-socket "$CREDD_SOCKET" -o /dev/null -w '%{http_code}' -X PUT \
+  --data-binary @"$work/canary.json" "http://localhost/v1/users/$daemon_user/credentials/canary")
 rm -f "$work/canary.json"
 expect "canary credential stored through the API" test "$code" = 204
-"$credctl" token canary >"$work/canary.out" 2>&1
+cli token canary >"$work/canary.out" 2>&1
 expect "the canary access token is served" test "$(cat "$work/canary.out")" = "$canary_at"
-"$credctl" token canary --min-valid 3600 >"$work/canary-refresh.out" 2>&1
+cli token canary --min-valid 3600 >"$work/canary-refresh.out" 2>&1
 expect "refreshing with the canary refresh token fails as login_required" test $? -eq 4
-"$credctl" list >"$work/list.out" 2>&1
-"$credctl" admin check >"$work/check.out" 2>&1
-expect "credctl admin check as root (an admin) opens both records" grep -q "^2 of 2 records open" "$work/check.out"
-expect "logout demo" "$credctl" logout demo
-expect "logout canary" "$credctl" logout canary
+cli list >"$work/list.out" 2>&1
+cli admin check >"$work/check.out" 2>&1
+expect "credctl admin check as credd's own user (an admin) opens both records" grep -q "^2 of 2 records open" "$work/check.out"
+expect "logout demo" cli logout demo
+expect "logout canary" cli logout canary
 
 # --- search ---------------------------------------------------------------------
 {
@@ -111,6 +116,6 @@ expect "(control) $daemon_user can attach gdb to its own dumpable process" as_da
 as_daemon_user_gdb "$credd_pid"
 expect "$daemon_user cannot attach gdb to credd (ptrace: Operation not permitted)" \
   bash -c "[ $? -ne 0 ] && grep -q 'ptrace: Operation not permitted' '$work/gdb.$credd_pid'"
-expect "credd still serves after the attach attempt" "$credctl" status
+expect "credd still serves after the attach attempt" cli status
 kill "$same_uid"
 finish
