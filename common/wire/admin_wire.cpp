@@ -1,30 +1,14 @@
 #include "common/wire/admin_wire.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include "common/wire/json_util.hpp"
 
 namespace credctl::wire {
 namespace {
 
 namespace json = boost::json;
-
-Result<json::object> object_of(std::string_view body, std::string_view what) {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    if (ec || !v.is_object()) return make_error(Errc::bad_request, std::string(what) + ": body is not a JSON object");
-    return std::move(v.as_object());
-}
-
-std::string text(const json::object& o, std::string_view key) {
-    if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return std::string(v->as_string());
-    return {};
-}
-
-std::int64_t integer(const json::object& o, std::string_view key) {
-    if (const auto* v = o.if_contains(key); v != nullptr && v->is_int64()) return v->as_int64();
-    return 0;
-}
+using detail::num;
+using detail::parse_object;
+using detail::str;
 
 }  // namespace
 
@@ -43,11 +27,11 @@ std::string to_json(const StoreStatus& v) {
 }
 
 Result<StoreStatus> parse_store_status(std::string_view body) {
-    auto o = object_of(body, "store status");
+    auto o = parse_object(body, "store status");
     if (!o) return o.error();
-    StoreStatus s{integer(*o, "records"), integer(*o, "used_bytes"), integer(*o, "map_bytes"),
-                  integer(*o, "max_map_bytes"), integer(*o, "current_key"), {}, false, integer(*o, "resealed"),
-                  text(*o, "rotation_error")};
+    StoreStatus s{num(*o, "records"), num(*o, "used_bytes"), num(*o, "map_bytes"),
+                  num(*o, "max_map_bytes"), num(*o, "current_key"), {}, false, num(*o, "resealed"),
+                  str(*o, "rotation_error")};
     if (const auto* r = o->if_contains("rotating"); r != nullptr && r->is_bool()) s.rotating = r->as_bool();
     if (const auto* k = o->if_contains("keys"); k != nullptr && k->is_array()) {
         for (const auto& id : k->as_array()) {
@@ -65,12 +49,12 @@ std::string to_json(const CheckResult& v) {
 }
 
 Result<CheckResult> parse_check_result(std::string_view body) {
-    auto o = object_of(body, "check result");
+    auto o = parse_object(body, "check result");
     if (!o) return o.error();
-    CheckResult c{integer(*o, "records"), integer(*o, "opened"), {}};
+    CheckResult c{num(*o, "records"), num(*o, "opened"), {}};
     if (const auto* f = o->if_contains("failures"); f != nullptr && f->is_array()) {
         for (const auto& e : f->as_array()) {
-            if (e.is_object()) c.failures.push_back({text(e.as_object(), "credential"), text(e.as_object(), "reason")});
+            if (e.is_object()) c.failures.push_back({str(e.as_object(), "credential"), str(e.as_object(), "reason")});
         }
     }
     return c;
@@ -79,11 +63,11 @@ Result<CheckResult> parse_check_result(std::string_view body) {
 std::string to_json(const Backup& v) { return json::serialize(json::object{{"path", v.path}, {"bytes", v.bytes}}); }
 
 Result<Backup> parse_backup(std::string_view body) {
-    auto o = object_of(body, "backup");
+    auto o = parse_object(body, "backup");
     if (!o) return o.error();
     const auto* p = o->if_contains("path");
     if (p == nullptr || !p->is_string()) return make_error(Errc::bad_request, "backup: \"path\" must be a string");
-    return Backup{std::string(p->as_string()), integer(*o, "bytes")};
+    return Backup{std::string(p->as_string()), num(*o, "bytes")};
 }
 
 }  // namespace credctl::wire
