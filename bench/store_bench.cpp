@@ -79,7 +79,9 @@ std::unique_ptr<store::LmdbStore> open_store(const std::string& dir, const std::
     return std::move(*s);
 }
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 int fill(store::LmdbStore& s, std::uint64_t count, const std::string& user) {
     const auto t0 = Clock::now();
@@ -110,7 +112,8 @@ int read(store::LmdbStore& s, std::uint64_t count, double seconds, const std::st
             }
         }
     }
-    std::printf("%llu records: %.0f gets/s\n", static_cast<unsigned long long>(count), static_cast<double>(gets) / seconds_since(t0));
+    std::printf("%llu records: %.0f gets/s\n", static_cast<unsigned long long>(count),
+                static_cast<double>(gets) / seconds_since(t0));
     return 0;
 }
 

@@ -29,8 +29,14 @@ std::string to_json(const StoreStatus& v) {
 Result<StoreStatus> parse_store_status(std::string_view body) {
     auto o = parse_object(body, "store status");
     if (!o) return o.error();
-    StoreStatus s{num(*o, "records"), num(*o, "used_bytes"), num(*o, "map_bytes"),
-                  num(*o, "max_map_bytes"), num(*o, "current_key"), {}, false, num(*o, "resealed"),
+    StoreStatus s{num(*o, "records"),
+                  num(*o, "used_bytes"),
+                  num(*o, "map_bytes"),
+                  num(*o, "max_map_bytes"),
+                  num(*o, "current_key"),
+                  {},
+                  false,
+                  num(*o, "resealed"),
                   str(*o, "rotation_error")};
     if (const auto* r = o->if_contains("rotating"); r != nullptr && r->is_bool()) s.rotating = r->as_bool();
     if (const auto* k = o->if_contains("keys"); k != nullptr && k->is_array()) {
@@ -43,7 +49,8 @@ Result<StoreStatus> parse_store_status(std::string_view body) {
 
 std::string to_json(const CheckResult& v) {
     json::array failures;
-    for (const auto& f : v.failures) failures.push_back(json::object{{"credential", f.credential}, {"reason", f.reason}});
+    for (const auto& f : v.failures)
+        failures.push_back(json::object{{"credential", f.credential}, {"reason", f.reason}});
     return json::serialize(
         json::object{{"records", v.records}, {"opened", v.opened}, {"failures", std::move(failures)}});
 }
@@ -60,7 +67,9 @@ Result<CheckResult> parse_check_result(std::string_view body) {
     return c;
 }
 
-std::string to_json(const Backup& v) { return json::serialize(json::object{{"path", v.path}, {"bytes", v.bytes}}); }
+std::string to_json(const Backup& v) {
+    return json::serialize(json::object{{"path", v.path}, {"bytes", v.bytes}});
+}
 
 Result<Backup> parse_backup(std::string_view body) {
     auto o = parse_object(body, "backup");

@@ -27,7 +27,9 @@ Result<store::Maintenance*> maintenance(AdminState& a) {
     return a.store;
 }
 
-ApiReply json_reply(int status, std::string body) { return ApiReply{status, std::move(body), "application/json"}; }
+ApiReply json_reply(int status, std::string body) {
+    return ApiReply{status, std::move(body), "application/json"};
+}
 
 // A free function, not a lambda: see GCC PR 99576 in server.cpp.
 asio::awaitable<void> rotate(AdminState& a) {

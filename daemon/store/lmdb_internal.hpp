@@ -21,8 +21,12 @@ inline constexpr std::string_view k_credentials_db = "credentials";
 inline constexpr std::string_view k_meta_db = "meta";
 
 Error lmdb_error(std::string_view what, int rc);
-inline MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-inline std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+inline MDB_val val(std::string_view s) {
+    return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+inline std::string_view view(const MDB_val& v) {
+    return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
 std::string record_key(const CredentialKey& k);
 // Splits "user NUL provider"; std::nullopt when there is no NUL.
 std::optional<CredentialKey> split_record_key(std::string_view key);

@@ -23,7 +23,8 @@ std::optional<std::uint32_t> data_key_id(std::string_view name) {
         return std::nullopt;
     }
     std::uint32_t id = 0;
-    for (std::size_t i = k_data_key_prefix.size(); i < name.size(); ++i) id = (id << 8) | static_cast<unsigned char>(name[i]);
+    for (std::size_t i = k_data_key_prefix.size(); i < name.size(); ++i)
+        id = (id << 8) | static_cast<unsigned char>(name[i]);
     return id;
 }
 
@@ -121,7 +122,9 @@ Result<std::uint32_t> LmdbStore::begin_rotation() {
     return id;
 }
 
-bool LmdbStore::rotating() const { return impl_->data_keys.size() > 1; }
+bool LmdbStore::rotating() const {
+    return impl_->data_keys.size() > 1;
+}
 
 namespace {
 

@@ -14,7 +14,8 @@ namespace credctl::store {
 
 Error lmdb_error(std::string_view what, int rc) {
     const bool full = rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT;
-    return make_error(full ? Errc::store_full : Errc::internal, "store: " + std::string(what) + ": " + mdb_strerror(rc));
+    return make_error(full ? Errc::store_full : Errc::internal,
+                      "store: " + std::string(what) + ": " + mdb_strerror(rc));
 }
 
 std::string record_key(const CredentialKey& k) {
@@ -47,7 +48,9 @@ Result<void> prepare_directory(const std::string& dir) {
     return {};
 }
 
-std::string mib(std::size_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+std::string mib(std::size_t bytes) {
+    return std::to_string(bytes >> 20) + " MiB";
+}
 
 }  // namespace
 
@@ -65,8 +68,8 @@ Error LmdbStore::Impl::failed_write(std::string_view what, int rc) const {
                                                 mib(max_map_bytes) + " ([store] max_map_bytes)");
     }
     if (rc == ENOSPC || rc == EDQUOT) {
-        return make_error(Errc::store_full, "store: " + std::string(what) + ": no space left on the file system of " +
-                                                directory);
+        return make_error(Errc::store_full,
+                          "store: " + std::string(what) + ": no space left on the file system of " + directory);
     }
     return lmdb_error(what, rc);
 }
@@ -145,8 +148,8 @@ Result<std::optional<CredentialRecord>> LmdbStore::get(const CredentialKey& key)
     if (rc != 0) return lmdb_error("read", rc);
     auto plain = impl_->open_record(rk, view(v));
     if (!plain) {
-        return make_error(Errc::internal, "store: credential " + key.user + "/" + key.provider + ": " +
-                                              plain.error().message);
+        return make_error(Errc::internal,
+                          "store: credential " + key.user + "/" + key.provider + ": " + plain.error().message);
     }
     auto rec = decode_record(*plain);
     if (!rec) return rec.error();

@@ -56,16 +56,17 @@ Result<SecretBytes> read_key_fd(int fd, const std::string& path, bool root_may_o
                                               octal_mode(st.st_mode) + "); chmod 600 it");
     }
     if ((st.st_mode & 07177) != 0) {
-        return make_error(Errc::internal, "master key " + path + " has mode " + octal_mode(st.st_mode) +
-                                              "; it must be 0400 or 0600");
+        return make_error(Errc::internal,
+                          "master key " + path + " has mode " + octal_mode(st.st_mode) + "; it must be 0400 or 0600");
     }
     if (static_cast<std::size_t>(st.st_size) != k_master_key_bytes) {
-        return make_error(Errc::internal, "master key " + path + " is not " + std::to_string(k_master_key_bytes) +
-                                              " bytes long");
+        return make_error(Errc::internal,
+                          "master key " + path + " is not " + std::to_string(k_master_key_bytes) + " bytes long");
     }
     auto key = SecretBytes::zeroed(k_master_key_bytes);
     const ssize_t n = ::read(fd, key.data(), key.size());
-    if (n != static_cast<ssize_t>(k_master_key_bytes)) return make_error(Errc::internal, "cannot read master key " + path);
+    if (n != static_cast<ssize_t>(k_master_key_bytes))
+        return make_error(Errc::internal, "cannot read master key " + path);
     return key;
 }
 
@@ -106,8 +107,9 @@ Result<MasterKey> find_master_key(const KeySources& s) {
         return MasterKey{std::move(*key), s.key_file};
     }
     if (!s.generate) {
-        return make_error(Errc::internal, "no master key: set key_file in the config or pass credd.key as a systemd "
-                                          "credential (LoadCredential=); [store] generate_key is false");
+        return make_error(Errc::internal,
+                          "no master key: set key_file in the config or pass credd.key as a systemd "
+                          "credential (LoadCredential=); [store] generate_key is false");
     }
     const std::string path = s.state_dir + "/master.key";
     if (!exists(path) && exists(s.state_dir + "/data.mdb")) {

@@ -49,7 +49,9 @@ Sealer::Sealer(SecretBytes key, std::uint32_t key_id) : key_(std::move(key)), ke
     }
 }
 
-Sealer::Sealer(SecretBytes key) : Sealer(std::move(key), 0) { key_id_ = derive_key_id(key_); }
+Sealer::Sealer(SecretBytes key) : Sealer(std::move(key), 0) {
+    key_id_ = derive_key_id(key_);
+}
 
 std::optional<std::uint32_t> Sealer::key_id_of(std::string_view sealed) {
     if (sealed.size() < k_header_bytes || static_cast<std::uint8_t>(sealed[0]) != k_format_version) {
@@ -84,8 +86,8 @@ Result<SecretBytes> Sealer::open(std::string_view database, std::string_view rec
         return make_error(Errc::internal, "record is truncated");
     }
     if (static_cast<std::uint8_t>(sealed[0]) != k_format_version) {
-        return make_error(Errc::internal, "record has unknown format version " +
-                                              std::to_string(static_cast<unsigned char>(sealed[0])));
+        return make_error(Errc::internal,
+                          "record has unknown format version " + std::to_string(static_cast<unsigned char>(sealed[0])));
     }
     const std::uint32_t key_id = get_u32(sealed.substr(1, 4));
     if (key_id != key_id_) return make_error(Errc::internal, "record is sealed under another master key");

@@ -53,7 +53,8 @@ protected:
     }
     void fill(LmdbStore& s, int n, const std::string& tag = "RT") const {
         std::vector<std::pair<CredentialKey, CredentialRecord>> batch;
-        for (int i = 0; i < n; ++i) batch.emplace_back(CredentialKey{"u" + std::to_string(i), "p"}, record(tag + std::to_string(i)));
+        for (int i = 0; i < n; ++i)
+            batch.emplace_back(CredentialKey{"u" + std::to_string(i), "p"}, record(tag + std::to_string(i)));
         ASSERT_TRUE(s.put_batch(batch).has_value());
     }
     TempDir dir_;

@@ -111,8 +111,7 @@ TEST(MasterKey, GroupReadableMessageNamesTheMode) {
     ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
     auto key = load_master_key(path, KeyCreation::forbid);
     ASSERT_FALSE(key.has_value());
-    EXPECT_EQ(key.error().message,
-              "master key " + path + " is readable by group or others (mode 0640); chmod 600 it");
+    EXPECT_EQ(key.error().message, "master key " + path + " is readable by group or others (mode 0640); chmod 600 it");
 }
 
 }  // namespace
@@ -206,7 +205,8 @@ TEST(MasterKeySources, ExistingStoreWithoutItsGeneratedKeyIsRefused) {
     auto key = find_master_key({"", "", dir.path().string(), true});
     ASSERT_FALSE(key.has_value());
     EXPECT_EQ(key.error().message, "store " + dir.path().string() + " exists but its master key " +
-                                       dir.file("master.key") + " is missing; restore the key (a new one would not open the store)");
+                                       dir.file("master.key") +
+                                       " is missing; restore the key (a new one would not open the store)");
     EXPECT_FALSE(std::filesystem::exists(dir.file("master.key")));
 }
 
