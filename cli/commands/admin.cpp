@@ -1,5 +1,6 @@
 // credctl admin status|check|backup FILE|rotate-key: store administration
-// (docs/api.md "Administration"). Allowed to root and to credd's own user.
+// (docs/api.md "Administration"). Needs credentials:* on credentials/*/*:
+// root, credd's own user, or a client granted it.
 // Nothing here ever prints a secret: the daemon's answers hold none.
 #include "cli/commands/command.hpp"
 #include "common/wire/admin_wire.hpp"
