@@ -33,23 +33,24 @@ launch() {
   return 1
 }
 
-# Sequential PUTs; "start" before each request, "ack" only after a 204.
-writer() {  # ROUND
+# Sequential PUTs over providers FIRST and FIRST+1; "start" before each
+# request, "ack" only after a 204. Two writers run at once, so two commits
+# can be in flight when credd dies, never two for the same credential.
+writer() {  # ROUND FIRST
   local i=0 p code
   while :; do
-    p=${providers[$((i % ${#providers[@]}))]}
-    echo "start $p AT-$1-$i" >>"$work/writes"
+    p=${providers[$(($2 + i % 2))]}
+    echo "start $p AT-$1-$2-$i" >>"$work/writes.$2"
     code=$(curl -s --unix-socket "$sock" -o /dev/null -w '%{http_code}' -X PUT \
-      --data "{\"refresh_token\":\"RT-$1-$i\",\"access_token\":\"AT-$1-$i\",\"access_expires_at\":$far}" \
+      --data "{\"refresh_token\":\"RT-$1-$2-$i\",\"access_token\":\"AT-$1-$2-$i\",\"access_expires_at\":$far}" \
       "http://localhost/v1/users/root/credentials/$p")
     [ "$code" = 204 ] || return 0
-    echo "ack $p AT-$1-$i" >>"$work/writes"
+    echo "ack $p AT-$1-$2-$i" >>"$work/writes.$2"
     i=$((i + 1))
   done
 }
 
 declare -A acked inflight
-: >"$work/writes"
 lost=0
 check_failed=0
 start_failed=0
@@ -77,16 +78,19 @@ for round in $(seq "$rounds"); do
     check_failed=$((check_failed + 1)); cat "$work/check.out"
   fi
   inflight=()
-  : >"$work/writes"
-  writer "$round" &
-  writer_pid=$!
+  : >"$work/writes.0"
+  : >"$work/writes.2"
+  writer "$round" 0 &
+  writer_a=$!
+  writer "$round" 2 &
+  writer_b=$!
   sleep "0.0$((RANDOM % 9 + 1))$((RANDOM % 10))"
   kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null
   credd_pid=
-  wait "$writer_pid"
+  wait "$writer_a" "$writer_b"
   while read -r what p value; do
     if [ "$what" = ack ]; then acked[$p]=$value; acks=$((acks + 1)); unset "inflight[$p]"; else inflight[$p]=$value; fi
-  done <"$work/writes"
+  done < <(cat "$work/writes.0" "$work/writes.2")
 done
 
 expect "credd restarted after every one of $rounds SIGKILLs" test "$start_failed" -eq 0
