@@ -20,7 +20,7 @@ constexpr std::chrono::milliseconds k_poll_interval{200};
 
 struct AdminOptions {
     std::string output = "text";
-    std::string backup_file;
+    std::string file;  // backup target or new master key
     bool no_wait = false;
 };
 
@@ -70,7 +70,7 @@ Result<void> run_check(const DaemonClient& client, const AdminOptions& o) {
 
 Result<void> run_backup(const DaemonClient& client, const AdminOptions& o) {
     // credd writes the file itself, from its own working directory: send an absolute path.
-    const std::string path = std::filesystem::absolute(o.backup_file).lexically_normal().string();
+    const std::string path = std::filesystem::absolute(o.file).lexically_normal().string();
     auto reply = client.call("POST", "/v1/admin/backup", wire::to_json(wire::Backup{path, 0}));
     if (!reply) return reply.error();
     auto b = wire::parse_backup(reply->body);
@@ -95,6 +95,17 @@ Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
     return {};
 }
 
+Result<void> run_replace_master_key(const DaemonClient& client, const AdminOptions& o) {
+    // credd reads the file itself: send an absolute path.
+    const std::string path = std::filesystem::absolute(o.file).lexically_normal().string();
+    auto reply = client.call("POST", "/v1/admin/master-key", wire::to_json(wire::KeyFile{path}));
+    if (!reply) return reply.error();
+    std::cerr << "The store's keys are now sealed under " << path << ".\n"
+              << "Point key_file (or the systemd credential credd.key) at it before credd restarts;\n"
+              << "the old master key no longer opens the store.\n";
+    return {};
+}
+
 using AdminRun = Result<void> (*)(const DaemonClient&, const AdminOptions&);
 
 struct AdminCommand {
@@ -104,11 +115,12 @@ struct AdminCommand {
 };
 
 // wireguard-style table: one row per admin subcommand.
-constexpr std::array<AdminCommand, 4> k_admin_commands{{
+constexpr std::array<AdminCommand, 5> k_admin_commands{{
     {"status", "Show store size, map and data key", run_status},
     {"check", "Verify that every record opens (never prints secrets)", run_check},
     {"backup", "Write a consistent compacted copy of the store to FILE", run_backup},
     {"rotate-key", "Re-seal every record under a new data key, while serving", run_rotate},
+    {"replace-master-key", "Re-seal the store's keys under the master key in FILE", run_replace_master_key},
 }};
 
 }  // namespace
@@ -120,7 +132,11 @@ void add_admin(CLI::App& sub, const Globals& g, Runner& runner) {
     for (const auto& c : k_admin_commands) {
         auto* s = sub.add_subcommand(std::string(c.name), std::string(c.summary));
         s->add_option("-o,--output", o->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
-        if (c.name == "backup") s->add_option("file", o->backup_file, "Backup file (must not exist)")->required();
+        if (c.name == "backup") s->add_option("file", o->file, "Backup file (must not exist)")->required();
+        if (c.name == "replace-master-key") {
+            s->add_option("file", o->file, "New master key: 32 bytes, owned by credd's user, mode 0400 or 0600")
+                ->required();
+        }
         if (c.name == "rotate-key") s->add_flag("--no-wait", o->no_wait, "Return once the rotation has started");
         subs->push_back(s);
     }

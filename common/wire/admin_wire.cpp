@@ -79,4 +79,14 @@ Result<Backup> parse_backup(std::string_view body) {
     return Backup{std::string(p->as_string()), num(*o, "bytes")};
 }
 
+std::string to_json(const KeyFile& v) {
+    return json::serialize(json::object{{"path", v.path}});
+}
+
+Result<KeyFile> parse_key_file(std::string_view body) {
+    auto b = parse_backup(body);
+    if (!b) return b.error();
+    return KeyFile{std::move(b->path)};
+}
+
 }  // namespace credctl::wire

@@ -45,6 +45,11 @@ struct Backup {
     std::int64_t bytes = 0;
 };
 
+// POST /v1/admin/master-key: {"path"} of the new master key file.
+struct KeyFile {
+    std::string path;
+};
+
 [[nodiscard]] std::string to_json(const StoreStatus& v);
 [[nodiscard]] Result<StoreStatus> parse_store_status(std::string_view body);
 [[nodiscard]] std::string to_json(const CheckResult& v);
@@ -52,5 +57,8 @@ struct Backup {
 [[nodiscard]] std::string to_json(const Backup& v);
 // Errors: bad_request when the body is not an object with a string "path".
 [[nodiscard]] Result<Backup> parse_backup(std::string_view body);
+[[nodiscard]] std::string to_json(const KeyFile& v);
+// Errors: bad_request when the body is not an object with a string "path".
+[[nodiscard]] Result<KeyFile> parse_key_file(std::string_view body);
 
 }  // namespace credctl::wire

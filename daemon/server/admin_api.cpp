@@ -3,6 +3,7 @@
 #include "common/log/log.hpp"
 #include "common/wire/admin_wire.hpp"
 #include "daemon/server/api.hpp"
+#include "daemon/store/master_key.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -119,6 +120,21 @@ Result<ApiReply> admin_rotate_key(AdminState& a, const ApiRequest& r) {
     if (!reply) return reply.error();
     reply->status = 202;
     return reply;
+}
+
+Result<ApiReply> admin_replace_master_key(AdminState& a, const ApiRequest& r) {
+    auto m = maintenance(a);
+    if (!m) return m.error();
+    auto req = wire::parse_key_file(r.body);
+    if (!req) return req.error();
+    if (req->path.empty() || req->path.front() != '/') {
+        return make_error(Errc::bad_request, "master key path must be absolute: \"" + req->path + "\"");
+    }
+    auto key = store::load_master_key(req->path, store::KeyCreation::forbid);
+    if (!key) return make_error(Errc::bad_request, key.error().message);
+    if (auto done = (*m)->replace_master_key(std::move(*key)); !done) return done.error();
+    log::info("master key replaced by " + req->path + "; credd needs it (key_file or credd.key) at its next start");
+    return json_reply(200, wire::to_json(*req));
 }
 
 }  // namespace credctl::server

@@ -44,5 +44,8 @@ void start_rotation(AdminState& admin);
 [[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_check(AdminState& admin, const ApiRequest& request);
 [[nodiscard]] Result<ApiReply> admin_backup(AdminState& admin, const ApiRequest& request);
 [[nodiscard]] Result<ApiReply> admin_rotate_key(AdminState& admin, const ApiRequest& request);
+// Loads the key file named in the request (owner and mode checked like
+// key_file) and re-seals the store's keys under it.
+[[nodiscard]] Result<ApiReply> admin_replace_master_key(AdminState& admin, const ApiRequest& request);
 
 }  // namespace credctl::server

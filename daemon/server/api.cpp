@@ -184,8 +184,11 @@ asio::awaitable<Result<ApiReply>> post_admin_backup(ApiContext& c, const Params&
 asio::awaitable<Result<ApiReply>> post_admin_rotate_key(ApiContext& c, const Params&, const ApiRequest& r) {
     co_return admin_rotate_key(c.admin, r);
 }
+asio::awaitable<Result<ApiReply>> post_admin_master_key(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_replace_master_key(c.admin, r);
+}
 
-constexpr std::array<Route, 12> k_routes{{
+constexpr std::array<Route, 13> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, get_token},
     {"GET", "/v1/users/{user}/credentials", Permission::read, list_credentials},
@@ -198,6 +201,7 @@ constexpr std::array<Route, 12> k_routes{{
     {"POST", "/v1/admin/check", Permission::admin, post_admin_check},
     {"POST", "/v1/admin/backup", Permission::admin, post_admin_backup},
     {"POST", "/v1/admin/rotate-key", Permission::admin, post_admin_rotate_key},
+    {"POST", "/v1/admin/master-key", Permission::admin, post_admin_master_key},
 }};
 
 std::vector<std::string> split_path(std::string_view path) {

@@ -126,6 +126,43 @@ bool LmdbStore::rotating() const {
     return impl_->data_keys.size() > 1;
 }
 
+// One transaction: a crash leaves either the old master key's seals or the
+// new one's, never a mix.
+Result<void> LmdbStore::replace_master_key(SecretBytes new_master) {
+    auto& im = *impl_;
+    Sealer next(std::move(new_master));
+    if (next.key_id() == im.master.key_id()) {
+        return make_error(Errc::bad_request, "the new master key is the current one");
+    }
+    std::optional<Error> failure;
+    auto r = im.write("replace master key", [&](MDB_txn* txn) -> int {
+        const std::string check = next.seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
+        MDB_val ck = val(k_key_check);
+        MDB_val cv = val(check);
+        if (int rc = mdb_put(txn, im.meta, &ck, &cv, 0); rc != 0) return rc;
+        for (const auto& [id, sealer] : im.data_keys) {
+            const std::string name = data_key_name(id);
+            MDB_val k = val(name);
+            MDB_val v{};
+            if (int rc = mdb_get(txn, im.meta, &k, &v); rc != 0) return rc;
+            auto key = im.master.open(k_meta_db, name, view(v));
+            if (!key) {
+                failure =
+                    make_error(Errc::internal, "data key " + std::to_string(id) + " does not open with the master key");
+                return EINVAL;
+            }
+            const std::string resealed = next.seal(k_meta_db, name, *key);
+            MDB_val nv = val(resealed);
+            if (int rc = mdb_put(txn, im.meta, &k, &nv, 0); rc != 0) return rc;
+        }
+        return 0;
+    });
+    if (failure) return *failure;
+    if (!r) return r.error();
+    im.master = std::move(next);
+    return {};
+}
+
 namespace {
 
 struct Resealed {

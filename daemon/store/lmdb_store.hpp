@@ -62,6 +62,7 @@ public:
     Result<std::uint32_t> begin_rotation() override;
     Result<RotationStep> rotate_batch(std::size_t max_records) override;
     bool rotating() const override;
+    Result<void> replace_master_key(SecretBytes new_master) override;
 
     struct Impl;
 

@@ -67,6 +67,11 @@ public:
     // durable transaction; retires the old keys once none of their records remain.
     [[nodiscard]] virtual Result<RotationStep> rotate_batch(std::size_t max_records) = 0;
     [[nodiscard]] virtual bool rotating() const = 0;
+    // Re-seals the key check and every data key under `new_master` in one
+    // durable transaction, and uses it from then on. Records are untouched
+    // (rotate data keys for that). Errors: internal when a data key does not
+    // open with the current master key.
+    [[nodiscard]] virtual Result<void> replace_master_key(SecretBytes new_master) = 0;
 };
 
 }  // namespace credctl::store

@@ -86,6 +86,23 @@ config "$work/missing.toml" "$work/state" "key_file = \"$work/missing.key\""
 expect "a missing key_file is an error, not a new key" refused "$work/missing.toml" "cannot open master key $work/missing.key"
 expect "no key file was created" test ! -e "$work/missing.key"
 
+# --- replacing the master key ------------------------------------------------------
+expect "credd starts with key_file" start_with_env "$work/file.toml"
+new_key "$work/loose.key" 644
+"$credctl" admin replace-master-key "$work/loose.key" 2>"$work/replace.err"
+expect "a group/other-readable new master key is refused" \
+  bash -c "[ $? -eq 2 ] && grep -q 'master key $work/loose.key is readable by group or others' '$work/replace.err'"
+new_key "$work/new.key"
+"$credctl" admin replace-master-key "$work/new.key" 2>"$work/replace.err"
+expect "credctl admin replace-master-key re-seals the store's keys" grep -q "now sealed under $work/new.key" "$work/replace.err"
+expect "the credential still decrypts in the running credd" test "$(token)" = AT-one
+stop_credd
+expect "after a restart the old master key is refused" refused "$work/file.toml" "master key does not match this store"
+config "$work/new.toml" "$work/state" "key_file = \"$work/new.key\""
+expect "the new master key opens the store" start_with_env "$work/new.toml"
+expect "and the credential decrypts" test "$(token)" = AT-one
+stop_credd
+
 # --- per-user generated key -------------------------------------------------------
 config "$work/user.toml" "$work/ustate"
 expect "per-user mode generates a key for a new store" start_with_env "$work/user.toml"

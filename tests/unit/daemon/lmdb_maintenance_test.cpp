@@ -299,3 +299,30 @@ TEST_F(LmdbMaintenanceTest, RecordUnderARetiredKeyDoesNotOpen) {
 
 }  // namespace
 }  // namespace credctl::store
+
+namespace credctl::store {
+namespace {
+
+TEST_F(LmdbMaintenanceTest, ReplacedMasterKeyOpensTheStoreAndTheOldOneNoLonger) {
+    {
+        auto s = open(options(), 1);
+        ASSERT_NE(s, nullptr);
+        fill(*s, 10);
+        auto same = s->replace_master_key(key_of(1));
+        ASSERT_FALSE(same.has_value());
+        EXPECT_EQ(same.error().code, Errc::bad_request);
+        ASSERT_TRUE(s->replace_master_key(key_of(9)).has_value());
+        EXPECT_EQ(refresh_of(*s, {"u3", "p"}), "RT3");
+        ASSERT_TRUE(s->put({"after", "p"}, record("A")).has_value());
+    }
+    auto old_key = LmdbStore::open(options(), Sealer(key_of(1)));
+    ASSERT_FALSE(old_key.has_value());
+    EXPECT_EQ(old_key.error().message, "master key does not match this store");
+    auto s = open(options(), 9);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(refresh_of(*s, {"u3", "p"}), "RT3");
+    EXPECT_EQ(refresh_of(*s, {"after", "p"}), "A");
+}
+
+}  // namespace
+}  // namespace credctl::store
