@@ -69,7 +69,9 @@ expect "and finished: only data key 3 is held" test "$(keys)" = 3
 expect "admin check after the crash: every record opens" grep -q "^$total of $total records open" "$work/check.out"
 
 # --- backup and restore --------------------------------------------------------------
+backup_start=$(date +%s%N)
 "$credctl" admin backup "$work/backup.mdb" 2>"$work/backup.err"
+echo "backup of $total records: $((($(date +%s%N) - backup_start) / 1000000)) ms, $(stat -c %s "$work/backup.mdb") bytes"
 expect "credctl admin backup writes a file" test -s "$work/backup.mdb"
 expect "the backup is 0600" test "$(stat -c %a "$work/backup.mdb")" = 600
 expect "and is compacted (not bigger than the live file)" \
