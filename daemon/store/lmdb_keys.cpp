@@ -46,59 +46,85 @@ Result<SecretBytes> LmdbStore::Impl::open_record(std::string_view rk, std::strin
     return it->second.open(k_credentials_db, rk, sealed);
 }
 
+namespace {
+
+// Verifies the key check, or writes it into a store that has no records yet.
+Result<void> check_master(const Sealer& master, MDB_txn* txn, MDB_dbi meta, bool has_records) {
+    MDB_val k = val(k_key_check);
+    MDB_val v{};
+    const int rc = mdb_get(txn, meta, &k, &v);
+    if (rc == 0) {
+        auto opened = master.open(k_meta_db, k_key_check, view(v));
+        if (!opened || opened->reveal() != k_key_check_plain) {
+            return make_error(Errc::internal, "master key does not match this store");
+        }
+        return {};
+    }
+    if (rc != MDB_NOTFOUND) return lmdb_error("read key check", rc);
+    // Records without a key check: never seal new data over them blindly.
+    if (has_records) return make_error(Errc::internal, "store has records but no key check; refusing to guess the key");
+    const std::string sealed = master.seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
+    MDB_val sv = val(sealed);
+    if (int prc = mdb_put(txn, meta, &k, &sv, 0); prc != 0) return lmdb_error("write key check", prc);
+    return {};
+}
+
+// Opens every `data_key/` record into `keys`; returns the newest id (0: none).
+Result<std::uint32_t> read_data_keys(const Sealer& master, MDB_txn* txn, MDB_dbi meta,
+                                     std::map<std::uint32_t, Sealer>& keys) {
+    MDB_cursor* cur = nullptr;
+    if (int rc = mdb_cursor_open(txn, meta, &cur); rc != 0) return lmdb_error("cursor", rc);
+    std::uint32_t newest = 0;
+    MDB_val k = val(k_data_key_prefix);
+    MDB_val v{};
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const auto id = data_key_id(view(k));
+        if (!id) break;
+        auto key = master.open(k_meta_db, view(k), view(v));
+        if (!key || key->size() != k_master_key_bytes) {
+            mdb_cursor_close(cur);
+            return make_error(Errc::internal, "data key " + std::to_string(*id) + " does not open with the master key");
+        }
+        keys.emplace(*id, Sealer(std::move(*key), *id));
+        newest = *id;  // keys sort by id: the last one is the newest
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("read data keys", rc);
+    return newest;
+}
+
+// A fresh random data key and its `data_key/<id>` record sealed under `master`.
+std::pair<SecretBytes, std::string> new_data_key(const Sealer& master, std::uint32_t id) {
+    auto key = SecretBytes::zeroed(k_master_key_bytes);
+    randombytes_buf(key.data(), key.size());
+    std::string sealed = master.seal(k_meta_db, data_key_name(id), key);
+    return {std::move(key), std::move(sealed)};
+}
+
+}  // namespace
+
 // One write transaction: the key check (verified, or written into an empty
 // store), then every data key (loaded, or the first one created).
 Result<void> LmdbStore::Impl::load_keys() {
     Txn txn(env, 0);
     if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
     const bool has_records = entries(txn.get(), credentials) != 0;
-    MDB_val k = val(k_key_check);
-    MDB_val v{};
-    int rc = mdb_get(txn.get(), meta, &k, &v);
-    if (rc == 0) {
-        auto opened = master.open(k_meta_db, k_key_check, view(v));
-        if (!opened || opened->reveal() != k_key_check_plain) {
-            return make_error(Errc::internal, "master key does not match this store");
-        }
-    } else if (rc != MDB_NOTFOUND) {
-        return lmdb_error("read key check", rc);
-    } else if (has_records) {
-        // Records without a key check: never seal new data over them blindly.
-        return make_error(Errc::internal, "store has records but no key check; refusing to guess the key");
-    } else {
-        const std::string sealed = master.seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
-        MDB_val sv = val(sealed);
-        if (int prc = mdb_put(txn.get(), meta, &k, &sv, 0); prc != 0) return lmdb_error("write key check", prc);
-    }
-    MDB_cursor* cur = nullptr;
-    if (int crc = mdb_cursor_open(txn.get(), meta, &cur); crc != 0) return lmdb_error("cursor", crc);
-    MDB_val ck = val(k_data_key_prefix);
-    for (rc = mdb_cursor_get(cur, &ck, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &ck, &v, MDB_NEXT)) {
-        const auto id = data_key_id(view(ck));
-        if (!id) break;
-        auto key = master.open(k_meta_db, view(ck), view(v));
-        if (!key || key->size() != k_master_key_bytes) {
-            mdb_cursor_close(cur);
-            return make_error(Errc::internal, "data key " + std::to_string(*id) + " does not open with the master key");
-        }
-        data_keys.emplace(*id, Sealer(std::move(*key), *id));
-        current = *id;  // keys sort by id: the last one is the newest
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("read data keys", rc);
+    if (auto r = check_master(master, txn.get(), meta, has_records); !r) return r.error();
+    auto newest = read_data_keys(master, txn.get(), meta, data_keys);
+    if (!newest) return newest.error();
+    current = *newest;
     if (data_keys.empty()) {
         if (has_records) return make_error(Errc::internal, "store has records but no data key");
-        auto key = SecretBytes::zeroed(k_master_key_bytes);
-        randombytes_buf(key.data(), key.size());
+        auto [key, sealed] = new_data_key(master, 1);
         const std::string name = data_key_name(1);
-        const std::string sealed = master.seal(k_meta_db, name, key);
         MDB_val nk = val(name);
         MDB_val sv = val(sealed);
-        if (int prc = mdb_put(txn.get(), meta, &nk, &sv, 0); prc != 0) return lmdb_error("write data key", prc);
+        if (int rc = mdb_put(txn.get(), meta, &nk, &sv, 0); rc != 0) return lmdb_error("write data key", rc);
         data_keys.emplace(1, Sealer(std::move(key), 1));
         current = 1;
     }
-    if (int crc = txn.commit(); crc != 0) return lmdb_error("commit keys", crc);
+    if (int rc = txn.commit(); rc != 0) return lmdb_error("commit keys", rc);
     return {};
 }
 
@@ -106,10 +132,8 @@ Result<std::uint32_t> LmdbStore::begin_rotation() {
     auto& im = *impl_;
     if (im.data_keys.size() > 1) return im.current;  // a rotation is under way: continue it
     const std::uint32_t id = im.current + 1;
-    auto key = SecretBytes::zeroed(k_master_key_bytes);
-    randombytes_buf(key.data(), key.size());
+    auto [key, sealed] = new_data_key(im.master, id);
     const std::string name = data_key_name(id);
-    const std::string sealed = im.master.seal(k_meta_db, name, key);
     auto r = im.write("install data key", [&](MDB_txn* txn) {
         MDB_val k = val(name);
         MDB_val v = val(sealed);
