@@ -62,6 +62,15 @@ expect "a second rotation (to key 3) is under way" test "$(keys)" = 2,3
 kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null; credd_pid=
 expect "credd restarts after SIGKILL mid-rotation" start_credd "$work/credd.toml"
 expect "the token still decrypts right after the restart" test "$(token)" = AT-root-2
+# More crashes at random points of the resumed rotation.
+kills=1; restarts_ok=0
+for _ in 1 2 3 4; do
+  sleep "0.$((RANDOM % 6 + 2))"
+  rotating || break
+  kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null; credd_pid=; kills=$((kills + 1))
+  start_credd "$work/credd.toml" && [ "$(token)" = AT-root-2 ] && restarts_ok=$((restarts_ok + 1))
+done
+expect "credd restarted and served after each of $kills kills mid-rotation" test "$restarts_ok" -eq $((kills - 1))
 for _ in $(seq 600); do rotating || break; sleep 0.1; done
 expect "the interrupted rotation resumed by itself" grep -q "resuming an interrupted key rotation" "$work/credd.log"
 expect "and finished: only data key 3 is held" test "$(keys)" = 3
