@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates util-linux passwd
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev liblmdb-dev libsodium-dev libtomlplusplus-dev libssl-dev libgtest-dev
-  nodejs npm mandoc gdb
+  nodejs npm mandoc gdb strace
 )
 missing=()
 for p in "${packages[@]}"; do

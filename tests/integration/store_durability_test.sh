@@ -2,7 +2,8 @@
 # Durability (SPEC §5, issue 3 item 4): credd is killed with SIGKILL at a
 # random moment during a stream of PUTs, 100 times. After every restart the
 # store must open, every acknowledged write must be there and decrypt, and
-# `credctl admin check` must find every record intact.
+# `credctl admin check` must find every record intact. Then, under strace,
+# that a PUT is answered only after its commit was fdatasync'd.
 # Usage: store_durability_test.sh CREDD CREDCTL [ROUNDS]
 set -uo pipefail
 credd=$1
@@ -100,4 +101,32 @@ expect "credctl admin check found every record intact after every restart" test 
 launch
 "$credctl" admin check >"$work/check.out" 2>&1
 expect "final check: 4 of 4 records open" grep -q "^4 of 4 records open" "$work/check.out"
+kill -TERM "$credd_pid"; wait "$credd_pid"; credd_pid=
+
+# SIGKILL keeps the page cache, so it cannot show that a commit reached the
+# disk. The system calls can: the data pages are fdatasync'd after the
+# request is read and before the 204 is sent, and the meta page goes through
+# a descriptor opened with O_DSYNC.
+strace -f -e trace=openat,read,recvfrom,recvmsg,fdatasync,fsync,sendmsg,sendto,writev,write \
+  -s 64 -o "$work/strace.out" "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
+tracer=$!
+extra_pids+=("$tracer")
+for _ in $(seq 200); do [ -S "$sock" ] && curl -sf --unix-socket "$sock" http://localhost/v1/status >/dev/null && break; sleep 0.05; done
+code=$(curl -s --unix-socket "$sock" -o /dev/null -w '%{http_code}' -X PUT \
+  --data "{\"refresh_token\":\"RT-traced\",\"access_token\":\"AT-traced\",\"access_expires_at\":$far}" \
+  http://localhost/v1/users/root/credentials/p0)
+expect "a traced PUT is acknowledged" test "$code" = 204
+kill -TERM "$(pgrep -P "$tracer" -x credd)"; wait "$tracer"
+synced_before_reply() {  # TRACE
+  awk '/PUT \/v1\/users\/root\/credentials\/p0/ {seen = 1}
+       seen && !replied && /fdatasync\(.*= 0/ {synced = 1}
+       seen && !replied && /HTTP\/1.1 204/ {replied = 1; ok = synced}
+       END {exit !(replied && ok)}' "$1"
+}
+expect "the commit is fdatasync'd after the PUT is read and before its 204 is sent" synced_before_reply "$work/strace.out"
+grep -v fdatasync "$work/strace.out" >"$work/strace.nosync"
+unsynced_trace_fails() { ! synced_before_reply "$work/strace.nosync"; }
+expect "(control) the same check fails on the trace without its fdatasync calls" unsynced_trace_fails
+expect "data.mdb is also opened O_DSYNC (the meta page is written synchronously)" \
+  grep -qE 'openat\(.*data\.mdb", [^)]*O_DSYNC' "$work/strace.out"
 finish
