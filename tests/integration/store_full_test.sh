@@ -33,6 +33,17 @@ many_providers() {  # N: TOML for providers q1..qN
   for i in $(seq "$1"); do printf '[providers.q%s]\nissuer = "http://127.0.0.1:9"\nclient_id = "full"\n' "$i"; done
 }
 
+# --- the map grows ------------------------------------------------------------
+config "$work/grow.toml" "$work/grow-state" "$(many_providers 700)"
+expect "credd starts with the default map (16 MiB initial, 4 GiB cap)" start_credd "$work/grow.toml"
+printf '{"refresh_token":"%s","access_token":"AT","access_expires_at":%s}' "$big" "$far" >"$work/big.json"
+for i in $(seq 700); do printf 'url = "http://localhost/v1/users/root/credentials/q%s"\noutput = "/dev/null"\n' "$i"; done >"$work/puts"
+curl -s --unix-socket "$sock" -K "$work/puts" -X PUT --data-binary @"$work/big.json" -w '%{http_code}\n' >"$work/codes"
+expect "700 writes of 30 KB (21 MB in all) succeed" test "$(grep -c '^204$' "$work/codes")" -eq 700
+"$credctl" admin status -o json >"$work/status.json"
+expect "the map grew past its initial 16 MiB to 32 MiB" grep -q '"records":700,.*"map_bytes":33554432,' "$work/status.json"
+stop_credd
+
 # --- the map cap ------------------------------------------------------------
 config "$work/cap.toml" "$work/cap-state" "[store]
 max_map_bytes = 1048576
