@@ -132,15 +132,16 @@ Result<std::uint32_t> LmdbStore::begin_rotation() {
     auto& im = *impl_;
     if (im.data_keys.size() > 1) return im.current;  // a rotation is under way: continue it
     const std::uint32_t id = im.current + 1;
-    auto [key, sealed] = new_data_key(im.master, id);
+    auto fresh = new_data_key(im.master, id);
     const std::string name = data_key_name(id);
+    const std::string& sealed = fresh.second;  // clang < 16 cannot capture a structured binding
     auto r = im.write("install data key", [&](MDB_txn* txn) {
         MDB_val k = val(name);
         MDB_val v = val(sealed);
         return mdb_put(txn, im.meta, &k, &v, MDB_NOOVERWRITE);
     });
     if (!r) return r.error();
-    im.data_keys.emplace(id, Sealer(std::move(key), id));
+    im.data_keys.emplace(id, Sealer(std::move(fresh.first), id));
     im.current = id;
     im.rotate_from.clear();
     return id;
