@@ -52,8 +52,18 @@ echo "rotation of $total records took $((($(date +%s%N) - rotation_start) / 1000
 expect "tokens were served throughout the rotation ($served, slowest ${slowest} ms)" test "$served" -ge 3 -a "$failed" -eq 0
 expect "afterwards only data key 2 is held: key 1 is retired" test "$(keys)" = 2
 expect "credd logged the rotation's end" grep -q "key rotation done: $total records re-sealed, old keys retired" "$work/credd.log"
-"$credctl" admin check >"$work/check.out" 2>&1
+"$credctl" admin check >"$work/check.out" 2>&1 &
+checker=$!
+served=0; slowest=0
+while kill -0 "$checker" 2>/dev/null; do
+  s=$(date +%s%N)
+  [ "$(token)" = AT-root-2 ] && served=$((served + 1))
+  ms=$((($(date +%s%N) - s) / 1000000)); [ $ms -gt $slowest ] && slowest=$ms
+done
+wait "$checker"
+echo "check of $total records: served $served tokens meanwhile, slowest ${slowest} ms"
 expect "admin check: every record opens under the new key" grep -q "^$total of $total records open" "$work/check.out"
+expect "tokens were served while the check ran ($served, slowest ${slowest} ms)" test "$served" -ge 3
 
 # --- a crash in the middle of a rotation ---------------------------------------------
 "$credctl" admin rotate-key --no-wait 2>/dev/null
