@@ -93,6 +93,7 @@ asio::awaitable<Result<ApiReply>> admin_check(AdminState& a, const ApiRequest&) 
         for (const auto& f : part->failures) c.failures.push_back({f.key.user + "/" + f.key.provider, f.reason});
         from = std::move(part->next);
         if (!from.empty()) co_await asio::post(executor, asio::use_awaitable);  // let waiting requests run
+        if (a.stopping) co_return make_error(Errc::internal, "credd is stopping; the check was interrupted");
     } while (!from.empty());
     log::info("store check: " + std::to_string(c.opened) + " of " + std::to_string(c.records) + " records open");
     co_return json_reply(200, wire::to_json(c));
