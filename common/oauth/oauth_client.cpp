@@ -49,17 +49,23 @@ Result<json::object> parse_object(std::string_view body, std::string_view what) 
     return std::move(v.as_object());
 }
 
-Result<http::Response> post_form(const Endpoints& e, const ProviderConfig& p, std::string form,
-                                 const http::Options& options) {
+}  // namespace
+
+http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::string form,
+                        const http::Options& options) {
     http::Request req;
     req.method = "POST";
-    req.url = e.token_endpoint;
+    req.url = url;
+    // GitHub-style providers answer form-encoded unless asked for JSON.
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     if (p.client_auth == ClientAuth::none) {
         form += "&client_id=" + http::form_encode(p.client_id);
     } else {
         auto secret = read_client_secret(p.client_secret_file);
-        if (!secret) return secret.error();
+        if (!secret) {
+            sodium_memzero(form.data(), form.size());
+            return {secret.error(), false};
+        }
         if (p.client_auth == ClientAuth::client_secret_post) {
             form += "&client_id=" + http::form_encode(p.client_id) +
                     "&client_secret=" + http::form_encode(secret->reveal());
@@ -76,13 +82,25 @@ Result<http::Response> post_form(const Endpoints& e, const ProviderConfig& p, st
         }
     }
     req.body = std::move(form);
-    auto res = http::send(req, options);
+    auto res = http::exchange(req, options);
     sodium_memzero(req.body.data(), req.body.size());
     for (auto& [k, v] : req.headers) sodium_memzero(v.data(), v.size());
     return res;
 }
 
-}  // namespace
+Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh) {
+    if (!outcome.response) return {outcome.response.error(), outcome.retryable};
+    auto& res = *outcome.response;
+    BodyWiper wipe{res.body};
+    if (res.status >= 300 && res.status < 400) {
+        return {make_error(Errc::provider_unavailable, "token endpoint answered HTTP " + std::to_string(res.status) +
+                                                           " redirecting to \"" + res.location +
+                                                           "\"; redirects are not followed"),
+                false};
+    }
+    const bool retry = res.status >= 500 || res.status == 429;
+    return {parse_token_response(res.status, res.body, for_refresh), retry};
+}
 
 Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
     Endpoints e;
@@ -109,6 +127,7 @@ Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options
         e.authorization_endpoint = json_string(*o, "authorization_endpoint");
         e.token_endpoint = json_string(*o, "token_endpoint");
         e.revocation_endpoint = json_string(*o, "revocation_endpoint");
+        e.device_authorization_endpoint = json_string(*o, "device_authorization_endpoint");
         if (const auto* v = o->if_contains("authorization_response_iss_parameter_supported")) {
             e.iss_parameter_supported = v->is_bool() && v->as_bool();
         }
@@ -116,6 +135,7 @@ Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options
     if (!p.authorization_endpoint.empty()) e.authorization_endpoint = p.authorization_endpoint;
     if (!p.token_endpoint.empty()) e.token_endpoint = p.token_endpoint;
     if (!p.revocation_endpoint.empty()) e.revocation_endpoint = p.revocation_endpoint;
+    if (!p.device_authorization_endpoint.empty()) e.device_authorization_endpoint = p.device_authorization_endpoint;
     if (e.authorization_endpoint.empty() || e.token_endpoint.empty()) {
         return make_error(Errc::provider_unavailable,
                           "provider " + p.name + " has no authorization or token endpoint");
@@ -142,6 +162,7 @@ std::string authorization_url(const Endpoints& e, const ProviderConfig& p, std::
     if (!nonce.empty()) params.append({"nonce", nonce});
     params.append({"code_challenge", code_challenge});
     params.append({"code_challenge_method", "S256"});
+    if (!p.resource.empty()) params.append({"resource", p.resource});  // RFC 8707
     return std::string(u.buffer());
 }
 
@@ -151,20 +172,38 @@ Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std:
     std::string form = "grant_type=authorization_code&code=" + http::form_encode(code) +
                        "&redirect_uri=" + http::form_encode(redirect_uri) +
                        "&code_verifier=" + http::form_encode(code_verifier);
-    auto res = post_form(e, p, std::move(form), options);
-    if (!res) return res.error();
-    BodyWiper wipe{res->body};
-    return parse_token_response(res->status, res->body, false);
+    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
+    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false).tokens;
+}
+
+Attempt refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
+                        const std::vector<std::string>& scopes, const http::Options& options) {
+    std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
+    if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
+    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
+    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), true);
 }
 
 Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
                          const std::vector<std::string>& scopes, const http::Options& options) {
-    std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
-    if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
-    auto res = post_form(e, p, std::move(form), options);
-    if (!res) return res.error();
-    BodyWiper wipe{res->body};
-    return parse_token_response(res->status, res->body, true);
+    return refresh_attempt(e, p, refresh_token, scopes, options).tokens;
+}
+
+Result<void> revoke(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
+                    const http::Options& options) {
+    if (e.revocation_endpoint.empty()) {
+        return make_error(Errc::not_found, "provider " + p.name + " offers no revocation endpoint");
+    }
+    std::string form = "token=" + http::form_encode(refresh_token.reveal()) + "&token_type_hint=refresh_token";
+    auto out = post_form(e.revocation_endpoint, p, std::move(form), options);
+    if (!out.response) return out.response.error();
+    BodyWiper wipe{out.response->body};
+    // RFC 7009 §2.2: 200 whether or not the token was still valid.
+    if (out.response->status != 200) {
+        return make_error(Errc::provider_unavailable, "revocation endpoint " + e.revocation_endpoint +
+                                                          " answered HTTP " + std::to_string(out.response->status));
+    }
+    return {};
 }
 
 Result<TokenSet> parse_token_response(int status, std::string_view body, bool for_refresh) {

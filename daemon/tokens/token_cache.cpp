@@ -39,4 +39,9 @@ std::optional<CachedToken> TokenCache::get(const std::string& key, std::int64_t 
 
 void TokenCache::erase(const std::string& key) { entries_.erase(key); }
 
+void TokenCache::erase_prefix(const std::string& prefix) {
+    auto it = entries_.lower_bound(prefix);
+    while (it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0) it = entries_.erase(it);
+}
+
 }  // namespace credctl::tokens
