@@ -23,6 +23,8 @@
 //   POST /_test/reset  -> zeroes the counters, answers with the zeroed stats
 //   POST /_test/delay?ms=N -> delays every later POST /token by N ms
 //   POST /_test/revoke-all -> revokes every grant (refresh tokens stop working)
+//   POST /_test/fail?count=N&status=S -> the next N POST /token are answered
+//                        with HTTP S (5xx) without being processed
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
@@ -110,12 +112,14 @@ function freshStats() {
     // Time spent handling refresh grants inside the provider, injected delay
     // excluded (for the refresh overhead benchmark).
     refresh_ms_total: 0,
+    token_failures_injected: 0,
     userinfo_requests: 0,
     revocation_requests: 0,
     introspection_requests: 0,
   };
 }
 let stats = freshStats();
+let failNext = { count: 0, status: 503 };
 
 const ROUTES = {
   authorization: '/auth',
@@ -172,6 +176,18 @@ async function testMiddleware(ctx, next) {
     ctx.status = 204;
     return undefined;
   }
+  if (ctx.path === '/_test/fail' && ctx.method === 'POST') {
+    const count = Number(ctx.query.count);
+    const status = Number(ctx.query.status ?? 503);
+    if (!Number.isInteger(count) || count < 0 || !Number.isInteger(status) || status < 500 || status > 599) {
+      ctx.status = 400;
+      ctx.body = 'count must be >= 0 and status 500..599\n';
+      return undefined;
+    }
+    failNext = { count, status };
+    ctx.status = 204;
+    return undefined;
+  }
   if (ctx.path === '/_test/revoke-all' && ctx.method === 'POST') {
     for (const key of [...store.keys()]) {
       if (key.startsWith('grant:')) await MemoryAdapter.revokeGrant(key.slice('grant:'.length));
@@ -183,6 +199,15 @@ async function testMiddleware(ctx, next) {
   const { path, method } = ctx;
   if (method === 'POST' && path === ROUTES.token && tokenDelayMs > 0) {
     await new Promise((resolve) => { setTimeout(resolve, tokenDelayMs); });
+  }
+  if (method === 'POST' && path === ROUTES.token && failNext.count > 0) {
+    failNext.count -= 1;
+    stats.token_failures_injected += 1;
+    log(`token status=${failNext.status} (injected failure)`);
+    ctx.status = failNext.status;
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify({ error: 'temporarily_unavailable' });
+    return undefined;
   }
   const started = process.hrtime.bigint();
 
