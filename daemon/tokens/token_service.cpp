@@ -219,7 +219,12 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     if (!outcome.tokens) {
         const bool rejected = outcome.tokens.error().code == Errc::login_required;
         set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
-        if (rejected) log::warning("provider " + p->name + " rejected the refresh token of " + resource(key));
+        if (rejected) {
+            log::warning("provider " + p->name + " rejected the refresh token of " + resource(key));
+            co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
+                                                           " (" + outcome.tokens.error().message + "); run: credctl login " +
+                                                           key.provider);
+        }
         co_return outcome.tokens.error();
     }
     co_return commit_refresh(key, std::move(record), std::move(*outcome.tokens), scope_key(scopes));
