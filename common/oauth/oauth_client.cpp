@@ -103,6 +103,10 @@ Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh) {
 }
 
 Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
+    return discover_attempt(p, options).endpoints;
+}
+
+Discovery discover_attempt(const ProviderConfig& p, const http::Options& options) {
     Endpoints e;
     e.issuer = p.issuer;
     if (!p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {
@@ -111,18 +115,21 @@ Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options
         http::Request req;
         req.url = base + "/.well-known/openid-configuration";
         req.headers = {{"Accept", "application/json"}};
-        auto res = http::send(req, options);
-        if (!res) return res.error();
+        auto out = http::exchange(req, options);
+        if (!out.response) return {out.response.error(), out.retryable};
+        const auto& res = out.response;
         if (res->status != 200) {
-            return make_error(Errc::provider_unavailable,
-                              "discovery at " + req.url + " answered HTTP " + std::to_string(res->status));
+            return {make_error(Errc::provider_unavailable,
+                               "discovery at " + req.url + " answered HTTP " + std::to_string(res->status)),
+                    res->status >= 500 || res->status == 429};
         }
         auto o = parse_object(res->body, "discovery document at " + req.url);
-        if (!o) return o.error();
+        if (!o) return {o.error(), false};
         if (json_string(*o, "issuer") != p.issuer) {
             // OpenID Connect Discovery §4.3: the issuer must match exactly.
-            return make_error(Errc::provider_unavailable, "discovery at " + req.url + " names another issuer: \"" +
-                                                              json_string(*o, "issuer") + "\"");
+            return {make_error(Errc::provider_unavailable, "discovery at " + req.url + " names another issuer: \"" +
+                                                               json_string(*o, "issuer") + "\""),
+                    false};
         }
         e.authorization_endpoint = json_string(*o, "authorization_endpoint");
         e.token_endpoint = json_string(*o, "token_endpoint");
@@ -137,10 +144,10 @@ Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options
     if (!p.revocation_endpoint.empty()) e.revocation_endpoint = p.revocation_endpoint;
     if (!p.device_authorization_endpoint.empty()) e.device_authorization_endpoint = p.device_authorization_endpoint;
     if (e.authorization_endpoint.empty() || e.token_endpoint.empty()) {
-        return make_error(Errc::provider_unavailable,
-                          "provider " + p.name + " has no authorization or token endpoint");
+        return {make_error(Errc::provider_unavailable, "provider " + p.name + " has no authorization or token endpoint"),
+                false};
     }
-    return e;
+    return {e, false};
 }
 
 Pkce make_pkce() {

@@ -64,6 +64,13 @@ struct Attempt {
 // Provider metadata, from discovery when `issuer` is configured.
 [[nodiscard]] Result<Endpoints> discover(const ProviderConfig& provider, const http::Options& options);
 
+// discover(), telling whether a retry may help (transport failures, 5xx).
+struct Discovery {
+    Result<Endpoints> endpoints = make_error(Errc::internal, "no discovery made");
+    bool retryable = false;
+};
+[[nodiscard]] Discovery discover_attempt(const ProviderConfig& provider, const http::Options& options);
+
 [[nodiscard]] Pkce make_pkce();
 
 [[nodiscard]] std::string authorization_url(const Endpoints& endpoints, const ProviderConfig& provider,

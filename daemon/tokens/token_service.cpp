@@ -76,13 +76,12 @@ asio::awaitable<Upstream> refresh_upstream(ProviderConfig cfg, std::optional<oau
                                            http::Options opts) {
     Upstream out;
     if (!known) {
-        auto e = oauth::discover(cfg, opts);
-        if (!e) {
-            // Discovery over a broken network is as transient as the refresh.
-            out.attempt = {e.error(), e.error().code == Errc::provider_unavailable};
+        auto d = oauth::discover_attempt(cfg, opts);
+        if (!d.endpoints) {
+            out.attempt = {d.endpoints.error(), d.retryable};
             co_return out;
         }
-        known = std::move(*e);
+        known = std::move(*d.endpoints);
     }
     out.attempt = oauth::refresh_attempt(*known, cfg, refresh_token, scopes, opts);
     out.endpoints = std::move(known);
@@ -190,11 +189,11 @@ asio::awaitable<oauth::Attempt> TokenService::Impl::attempts(const ProviderConfi
             asio::use_awaitable);
         if (up.endpoints) endpoints[p.name] = *up.endpoints;
         last = std::move(up.attempt);
-        if (last.tokens || !last.retryable) co_return last;
+        if (last.tokens || last.tokens.error().code == Errc::login_required) co_return last;
         const auto delay = backoff_delay(backoff, n);
-        if (Clock::now() + delay >= deadline) {
+        if (!last.retryable || Clock::now() + delay >= deadline) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-            last.tokens = make_error(Errc::provider_unavailable,
+            last.tokens = make_error(last.tokens.error().code,
                                      "provider " + p.name + " did not answer usably after " + std::to_string(n) +
                                          " attempt(s) in " + std::to_string(ms) + " ms: " + last.tokens.error().message);
             co_return last;
