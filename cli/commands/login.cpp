@@ -33,6 +33,7 @@ struct LoginOptions {
     bool device = false;
     int port = -1;
     int timeout_seconds = 300;
+    std::string client_secret_file;  // confidential clients: credd does not send the path
 };
 
 // What a login path hands back: the tokens and the nonce they must carry.
@@ -100,7 +101,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     }
     // RFC 9207: the answer must come from the issuer we sent the user to;
     // an iss that is present is checked even where it is not advertised.
-    if ((e.iss_parameter_supported || !callback->iss.empty()) && callback->iss != e.issuer) {
+    if (!e.issuer.empty() && (e.iss_parameter_supported || !callback->iss.empty()) && callback->iss != e.issuer) {
         return make_error(Errc::login_required, "authorization response names issuer \"" + callback->iss +
                                                     "\", expected " + e.issuer);
     }
@@ -135,6 +136,13 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     if (!user) return user.error();
     auto provider = pick_provider(*client, o.provider);
     if (!provider) return provider.error();
+    if (provider->client_auth != ClientAuth::none) {
+        if (o.client_secret_file.empty()) {
+            return make_error(Errc::usage, "provider " + provider->name + " uses " + to_string(provider->client_auth) +
+                                               "; pass --client-secret-file FILE (the file credd is configured with)");
+        }
+        provider->client_secret_file = o.client_secret_file;
+    }
     auto endpoints = oauth::discover(*provider, http_options(*provider));
     if (!endpoints) return endpoints.error();
     auto got = o.device ? device_login(o, *provider, *endpoints) : redirect_login(o, *provider, *endpoints);
@@ -181,6 +189,8 @@ void add_login(CLI::App& sub, const Globals& g, Runner& runner) {
         ->check(CLI::Range(0, 65535))
         ->excludes(device);
     sub.add_option("--timeout", o->timeout_seconds, "Seconds to wait for the login")->check(CLI::Range(1, 3600));
+    sub.add_option("--client-secret-file", o->client_secret_file,
+                   "File holding the client secret, for providers with client_auth other than none (mode 0600)");
     sub.footer("Examples:\n  credctl login github\n  BROWSER=firefox credctl login corp\n"
                "  credctl login --no-browser corp    # over SSH: paste the address back\n"
                "  credctl login --device corp");

@@ -16,7 +16,7 @@ for _ in $(seq 100); do [ -s "$work/hostile" ] && break; sleep 0.1; done
 hostile=$(cat "$work/hostile")
 expect "the hostile server is up" test -n "$hostile"
 
-modes="ok notjson huge noaccess mac negexp absurdexp redirect drip hang e503"
+modes="ok github notjson huge noaccess mac negexp absurdexp redirect drip hang e503"
 export CREDD_SOCKET=$work/run/credd.sock
 {
   echo "socket = \"$CREDD_SOCKET\""
@@ -47,6 +47,8 @@ for m in $modes; do expect "stored a credential for h_$m" put_cred "$m"; done
 
 tok=$("$credctl" token h_ok)
 expect "control: a well-behaved endpoint gives a token" grep -q '^at-ok-' <<<"$tok"
+expect "a GitHub-style endpoint answers JSON because credd asks for it" \
+  bash -c "[ \"\$('$credctl' token h_github)\" = at-github ]"
 
 check() {  # MODE EXPECTED-MESSAGE-FRAGMENT
   local m=$1 want=$2 rc start elapsed

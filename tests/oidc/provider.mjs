@@ -465,6 +465,7 @@ function configuration() {
     ttl: {
       AccessToken: ACCESS_TTL,
       AuthorizationCode: 60,
+      DeviceCode: 120,
       IdToken: 3600,
       RefreshToken: REFRESH_TTL,
       Interaction: 600,

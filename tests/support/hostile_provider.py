@@ -7,6 +7,8 @@ Listens on 127.0.0.1 (ephemeral port), writes "http://127.0.0.1:PORT" to
 READY_FILE once listening. POST /MODE/token answers the way MODE says:
 
   ok         a valid token response (control)
+  github     like GitHub: JSON only with "Accept: application/json", else
+             a form-encoded body
   notjson    200 with an HTML page
   huge       200 with a 2 MiB JSON body
   noaccess   200 without access_token (but with a refresh_token)
@@ -88,7 +90,9 @@ class Handler(BaseHTTPRequestHandler):
         if parts[1] == "revoke":
             self.send(200, b"") if mode == "ok" else self.send(503, b"{}")
             return
-        if mode == "notjson":
+        if mode == "github" and "application/json" not in self.headers.get("Accept", ""):
+            self.send(200, b"access_token=at-github&token_type=bearer", "application/x-www-form-urlencoded")
+        elif mode == "notjson":
             self.send(200, b"<html><body>Sign in to continue</body></html>", "text/html")
         elif mode == "redirect":
             self.send(302, b"", "text/plain", [("Location", "http://127.0.0.1:%d/elsewhere" % self.server.server_port)])
