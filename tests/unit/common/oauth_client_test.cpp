@@ -240,3 +240,91 @@ TEST(ReadClientSecret, OversizedFileIsRefused) {
 }
 }  // namespace
 }  // namespace credctl::oauth
+
+namespace credctl::oauth {
+namespace {
+
+http::Outcome answered(int status, std::string body, std::string location = {}) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    r.location = std::move(location);
+    return {r, false};
+}
+
+TEST(InterpretTokenAnswer, RedirectIsRefusedNamingItsTargetAndNotRetried) {
+    auto a = interpret_token_answer(answered(302, "", "https://elsewhere.example/login"), true);
+    ASSERT_FALSE(a.tokens.has_value());
+    EXPECT_EQ(a.tokens.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(a.tokens.error().message,
+              "token endpoint answered HTTP 302 redirecting to \"https://elsewhere.example/login\"; redirects are not followed");
+    EXPECT_FALSE(a.retryable);
+}
+
+TEST(InterpretTokenAnswer, ServerErrorsAndTooManyRequestsAreRetryable) {
+    EXPECT_TRUE(interpret_token_answer(answered(503, "{}"), true).retryable);
+    EXPECT_TRUE(interpret_token_answer(answered(500, "oops"), true).retryable);
+    EXPECT_TRUE(interpret_token_answer(answered(429, R"({"error":"slow_down"})"), true).retryable);
+}
+
+TEST(InterpretTokenAnswer, InvalidGrantIsLoginRequiredAndNeverRetried) {
+    auto a = interpret_token_answer(answered(400, R"({"error":"invalid_grant"})"), true);
+    ASSERT_FALSE(a.tokens.has_value());
+    EXPECT_EQ(a.tokens.error().code, Errc::login_required);
+    EXPECT_FALSE(a.retryable);
+}
+
+TEST(InterpretTokenAnswer, TransportFailureKeepsItsRetryability) {
+    http::Outcome o{make_error(Errc::provider_unavailable, "connecting: refused"), true};
+    auto a = interpret_token_answer(std::move(o), true);
+    EXPECT_TRUE(a.retryable);
+    EXPECT_EQ(a.tokens.error().message, "connecting: refused");
+}
+
+TEST(ParseTokenResponse, HostileAnswersAreClearErrors) {
+    struct Case {
+        std::string body;
+        std::string message;
+    };
+    for (const auto& c : std::vector<Case>{
+             {"<html>sign in</html>", "token endpoint answered HTTP 200 with a body that is not JSON"},
+             {R"({"token_type":"Bearer","refresh_token":"RT"})", "token endpoint response has no access_token"},
+             {R"({"access_token":"AT","token_type":"mac"})", "token endpoint returned an unsupported token_type: \"mac\""},
+             {R"({"access_token":"AT","expires_in":-5})", "token endpoint returned an invalid expires_in"},
+             {R"({"access_token":"AT","expires_in":1000000000000})", "token endpoint returned an invalid expires_in"},
+             {R"({"access_token":"AT","expires_in":"3600"})", "token endpoint returned an invalid expires_in"},
+             {R"(["access_token"])", "token endpoint answered HTTP 200 with a body that is not JSON"},
+         }) {
+        auto r = parse_token_response(200, c.body, true);
+        ASSERT_FALSE(r.has_value()) << c.body;
+        EXPECT_EQ(r.error().code, Errc::provider_unavailable) << c.body;
+        EXPECT_EQ(r.error().message, c.message) << c.body;
+    }
+}
+
+TEST(Revoke, ProviderWithoutRevocationEndpointIsNotFound) {
+    Endpoints e;
+    e.token_endpoint = "http://127.0.0.1:1/token";
+    ProviderConfig p;
+    p.name = "gh";
+    auto r = revoke(e, p, SecretBytes("rt", 2), http::Options{});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::not_found);
+    EXPECT_EQ(r.error().message, "provider gh offers no revocation endpoint");
+}
+
+TEST(HttpExchange, RefusedConnectionIsRetryableAndPlainHttpToRemoteIsNot) {
+    http::Request req;
+    req.url = "http://127.0.0.1:1/token";  // nothing listens on port 1
+    auto refused = http::exchange(req, http::Options{});
+    ASSERT_FALSE(refused.response.has_value());
+    EXPECT_TRUE(refused.retryable);
+    req.url = "http://login.example.com/token";
+    auto remote = http::exchange(req, http::Options{});
+    ASSERT_FALSE(remote.response.has_value());
+    EXPECT_EQ(remote.response.error().code, Errc::bad_request);
+    EXPECT_FALSE(remote.retryable);
+}
+
+}  // namespace
+}  // namespace credctl::oauth
