@@ -106,6 +106,21 @@ expect "it polled the token endpoint with the device_code grant" \
   test "$(stat 'token_requests.urn:ietf:params:oauth:grant-type:device_code')" -ge 1
 expect "the device-flow credential gives a working token" userinfo_ok "$("$credctl" token demo --min-valid 7200)"
 
+# --- down-scoping ---------------------------------------------------------------------
+full=$("$credctl" token demo -o json)
+narrow=$("$credctl" token demo --scope openid -o json)
+expect "--scope openid gives a token with just that scope" grep -q '"scope":"openid"' <<<"$narrow"
+expect "which is not the full-scope token" test "$(grep -o '"access_token":"[^"]*"' <<<"$narrow")" != "$(grep -o '"access_token":"[^"]*"' <<<"$full")"
+expect "the full-scope token is still served from the cache" \
+  test "$("$credctl" token demo -o json | grep -o '"access_token":"[^"]*"')" = "$(grep -o '"access_token":"[^"]*"' <<<"$full")"
+expect "a later full refresh uses the refresh token the scoped one rotated" userinfo_ok "$("$credctl" token demo --min-valid 7200)"
+expect "and no refresh was refused by reuse detection" test "$(stat token_errors.refresh_token)" -eq 0
+
+# --- the provider refuses: an error callback with the right state ------------------------
+BROWSER_DENY=1 BROWSER=$oidc/browser "$credctl" login demo 2>"$work/deny.err"
+expect "a denied login exits 4" test $? -eq 4
+expect "saying what the provider answered" grep -q 'the provider refused the login: access_denied' "$work/deny.err"
+
 # --- client_secret_post --------------------------------------------------------------
 BROWSER=$oidc/browser "$credctl" login --client-secret-file "$work/post.secret" post 2>"$work/post.err"
 expect "client_secret_post login with the secret from a file" test $? -eq 0

@@ -328,3 +328,23 @@ TEST(HttpExchange, RefusedConnectionIsRetryableAndPlainHttpToRemoteIsNot) {
 
 }  // namespace
 }  // namespace credctl::oauth
+
+namespace credctl::oauth {
+namespace {
+
+TEST(AuthorizationUrl, CarriesPkceStateNonceAndResource) {
+    Endpoints e;
+    e.authorization_endpoint = "https://p.example/auth";
+    ProviderConfig p;
+    p.client_id = "c";
+    p.scopes = {"openid", "offline_access"};
+    p.resource = "https://api.example";
+    const auto url = authorization_url(e, p, "http://127.0.0.1:5/callback", "ST", "NO", "CH");
+    for (const char* part : {"response_type=code", "client_id=c", "state=ST", "nonce=NO", "code_challenge=CH",
+                             "code_challenge_method=S256", "resource=https://api.example"}) {
+        EXPECT_NE(url.find(part), std::string::npos) << part << " in " << url;
+    }
+}
+
+}  // namespace
+}  // namespace credctl::oauth
