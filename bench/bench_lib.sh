@@ -31,5 +31,5 @@ for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; d
 BROWSER=$root/tests/oidc/browser "$credctl" login demo 2>/dev/null
 # The access token lives 3600 s, so min_valid=86400 forces a refresh.
 token_path="/v1/users/$(id -un)/credentials/demo/token?min_valid=86400"
-stat() { curl -sf "$issuer/_test/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+pstat() { curl -sf "$issuer/_test/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 refreshes() { curl -sf "$issuer/_test/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token_requests"]["refresh_token"])'; }

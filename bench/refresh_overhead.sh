@@ -12,7 +12,7 @@ n=${1:-50}
 total=() provider=() overhead=()
 for _ in $(seq "$n"); do
   t=$(curl -s -o /dev/null -w '%{time_total}' --unix-socket "$CREDD_SOCKET" "http://localhost$token_path")
-  p=$(stat refresh_ms_last)
+  p=$(pstat refresh_ms_last)
   total+=("$(python3 -c "print(round($t * 1000, 3))")")
   provider+=("$p")
   overhead+=("$(python3 -c "print(round($t * 1000 - $p, 3))")")

@@ -14,7 +14,7 @@ for n in ${@:-1 100 1000}; do
   sleep 7   # the cached token now has less than 60 s left
   before=$(refreshes)
   out=$(python3 bench/stampede.py "$CREDD_SOCKET" "$token_path" "$n")
-  echo "N=$n upstream_refreshes=$(($(refreshes) - before)) provider_ms=$(stat refresh_ms_last) $out"
+  echo "N=$n upstream_refreshes=$(($(refreshes) - before)) provider_ms=$(pstat refresh_ms_last) $out"
   # The same N again at once, served from the cache: the cost of fan-out alone.
   before=$(refreshes)
   out=$(python3 bench/stampede.py "$CREDD_SOCKET" "$token_path" "$n")

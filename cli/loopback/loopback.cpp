@@ -135,8 +135,13 @@ asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::st
 asio::awaitable<void> LoopbackListener::Impl::read_pasted(std::string expected_state) {
     boost::system::error_code ec;
     asio::posix::stream_descriptor in(io);
-    in.assign(::dup(STDIN_FILENO), ec);
-    if (ec) co_return;  // not a pipe or terminal: the listener alone then
+    const int fd = ::dup(STDIN_FILENO);
+    if (fd < 0) co_return;
+    in.assign(fd, ec);
+    if (ec) {
+        ::close(fd);  // not a pipe or terminal (epoll refuses files): the listener alone then
+        co_return;
+    }
     asio::streambuf buf(k_max_pasted_bytes);
     for (;;) {
         auto [rec, n] = co_await asio::async_read_until(in, buf, '\n', k_tuple);

@@ -2,14 +2,12 @@
 
 #include "common/log/log.hpp"
 #include "common/oauth/oauth_client.hpp"
-#include "daemon/tokens/backoff.hpp"
 #include "daemon/tokens/token_cache.hpp"
+#include "daemon/tokens/upstream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -62,95 +60,28 @@ struct Flight {
     Result<void> result = make_error(Errc::internal, "refresh did not complete");
 };
 
-struct Upstream {
-    std::optional<oauth::Endpoints> endpoints;
-    oauth::Attempt attempt;
-};
-
-// Runs on the provider's worker pool: discovery when needed, then one
-// refresh attempt. A free function with named arguments rather than a
-// capturing lambda: g++ 12 destroys a coroutine lambda's captures twice under
-// co_spawn.
-asio::awaitable<Upstream> refresh_upstream(ProviderConfig cfg, std::optional<oauth::Endpoints> known,
-                                           SecretBytes refresh_token, std::vector<std::string> scopes,
-                                           http::Options opts) {
-    Upstream out;
-    if (!known) {
-        auto d = oauth::discover_attempt(cfg, opts);
-        if (!d.endpoints) {
-            out.attempt = {d.endpoints.error(), d.retryable};
-            co_return out;
-        }
-        known = std::move(*d.endpoints);
-    }
-    out.attempt = oauth::refresh_attempt(*known, cfg, refresh_token, scopes, opts);
-    out.endpoints = std::move(known);
-    co_return out;
-}
-
-struct Revocation {
-    std::optional<oauth::Endpoints> endpoints;
-    Result<void> result = make_error(Errc::internal, "revocation did not run");
-};
-
-asio::awaitable<Revocation> revoke_upstream(ProviderConfig cfg, std::optional<oauth::Endpoints> known,
-                                            SecretBytes refresh_token, http::Options opts) {
-    Revocation out;
-    if (!known) {
-        auto e = oauth::discover(cfg, opts);
-        if (!e) {
-            out.result = e.error();
-            co_return out;
-        }
-        known = std::move(*e);
-    }
-    out.result = oauth::revoke(*known, cfg, refresh_token, opts);
-    out.endpoints = std::move(known);
-    co_return out;
-}
-
 }  // namespace
 
 struct TokenService::Impl {
     Impl(asio::io_context& io_, store::Store& store_, TokenServiceOptions options_)
-        : io(io_), store(store_), options(std::move(options_)) {
-        for (const auto& p : options.providers) {
-            pools.emplace(p.name, std::make_unique<asio::thread_pool>(options.worker_threads));
-        }
-    }
+        : io(io_),
+          store(store_),
+          options(std::move(options_)),
+          upstream(options.providers, options.provider_timeout, options.worker_threads) {}
 
     asio::io_context& io;
     store::Store& store;
     TokenServiceOptions options;
-    // One pool per provider: a provider that hangs occupies only its own threads.
-    std::map<std::string, std::unique_ptr<asio::thread_pool>> pools;
+    Upstream upstream;
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
-    std::map<std::string, oauth::Endpoints> endpoints;       // by provider name
     std::set<std::string> removing;                          // credentials being deleted
-    std::uint64_t refreshes = 0;
-    BackoffPolicy backoff;
 
     const ProviderConfig* provider(const std::string& name) const {
         for (const auto& p : options.providers) {
             if (p.name == name) return &p;
         }
         return nullptr;
-    }
-
-    std::optional<oauth::Endpoints> known_endpoints(const std::string& name) const {
-        if (auto it = endpoints.find(name); it != endpoints.end()) return it->second;
-        return std::nullopt;
-    }
-
-    http::Options http_options(const ProviderConfig& p, Clock::duration remaining) const {
-        http::Options o;
-        o.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(p.connect_timeout);
-        const auto per_exchange = p.timeout.count() > 0 ? p.timeout : options.provider_timeout;
-        o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::min<Clock::duration>(per_exchange, remaining));
-        o.ca_file = p.ca_file;
-        return o;
     }
 
     void set_state(const store::CredentialKey& key, store::CredentialRecord& record, store::CredentialState state) {
@@ -161,49 +92,10 @@ struct TokenService::Impl {
 
     asio::awaitable<Result<void>> refresh(const store::CredentialKey& key, store::CredentialRecord record,
                                           std::vector<std::string> scopes);
-    asio::awaitable<oauth::Attempt> attempts(const ProviderConfig& p, const SecretBytes& refresh_token,
-                                             const std::vector<std::string>& scopes);
     Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
                                 const std::string& scopes);
     Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
 };
-
-// Attempts until one succeeds, fails for good, or the next wait would pass
-// the provider's retry deadline.
-asio::awaitable<oauth::Attempt> TokenService::Impl::attempts(const ProviderConfig& p,
-                                                             const SecretBytes& refresh_token,
-                                                             const std::vector<std::string>& scopes) {
-    const auto start = Clock::now();
-    const auto deadline = start + p.retry_deadline;
-    oauth::Attempt last;
-    for (unsigned n = 1;; ++n) {
-        ++refreshes;
-        ProviderConfig cfg = p;
-        SecretBytes token = refresh_token.clone();
-        std::vector<std::string> asked = scopes;
-        http::Options opts = http_options(p, deadline - Clock::now());
-        std::optional<oauth::Endpoints> known = known_endpoints(p.name);
-        Upstream up = co_await asio::co_spawn(
-            *pools.at(p.name),
-            refresh_upstream(std::move(cfg), std::move(known), std::move(token), std::move(asked), std::move(opts)),
-            asio::use_awaitable);
-        if (up.endpoints) endpoints[p.name] = *up.endpoints;
-        last = std::move(up.attempt);
-        if (last.tokens || last.tokens.error().code == Errc::login_required) co_return last;
-        const auto delay = backoff_delay(backoff, n);
-        if (!last.retryable || Clock::now() + delay >= deadline) {
-            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-            last.tokens = make_error(last.tokens.error().code,
-                                     "provider " + p.name + " did not answer usably after " + std::to_string(n) +
-                                         " attempt(s) in " + std::to_string(ms) + " ms: " + last.tokens.error().message);
-            co_return last;
-        }
-        log::warning("refresh at provider " + p.name + " failed (" + last.tokens.error().message + "); retry " +
-                     std::to_string(n) + " in " + std::to_string(delay.count()) + " ms");
-        asio::steady_timer timer(io, delay);
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    }
-}
 
 asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::CredentialKey& key,
                                                           store::CredentialRecord record,
@@ -214,7 +106,7 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     // (see the header: crash safety under rotation).
     record.state = store::CredentialState::refresh_pending;
     if (auto r = store.put(key, record); !r) co_return r.error();
-    oauth::Attempt outcome = co_await attempts(*p, record.refresh_token, scopes);
+    oauth::Attempt outcome = co_await upstream.refresh(*p, record.refresh_token, scopes);
     if (!outcome.tokens) {
         const bool rejected = outcome.tokens.error().code == Errc::login_required;
         set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
@@ -269,14 +161,11 @@ TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServi
 
 TokenService::~TokenService() { shutdown(); }
 
-void TokenService::shutdown() {
-    for (auto& [name, pool] : impl_->pools) pool->stop();
-    for (auto& [name, pool] : impl_->pools) pool->join();
-}
+void TokenService::shutdown() { impl_->upstream.shutdown(); }
 
 const std::vector<ProviderConfig>& TokenService::providers() const { return impl_->options.providers; }
 
-std::uint64_t TokenService::refreshes() const { return impl_->refreshes; }
+std::uint64_t TokenService::refreshes() const { return impl_->upstream.attempts(); }
 
 Result<void> TokenService::store_login(const store::CredentialKey& key, wire::StoreCredential login) {
     if (impl_->provider(key.provider) == nullptr) {
@@ -399,17 +288,10 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     if (revoke == Revoke::yes && p == nullptr) {
         removal.revocation_error = "provider " + key.provider + " is not configured";
     } else if (revoke == Revoke::yes) {
-        ProviderConfig cfg = *p;
-        SecretBytes token = (*rec)->refresh_token.clone();
-        http::Options opts = im.http_options(*p, p->retry_deadline);
-        std::optional<oauth::Endpoints> known = im.known_endpoints(p->name);
-        Revocation r = co_await asio::co_spawn(
-            *im.pools.at(p->name), revoke_upstream(std::move(cfg), std::move(known), std::move(token), std::move(opts)),
-            asio::use_awaitable);
-        if (r.endpoints) im.endpoints[p->name] = *r.endpoints;
-        removal.revoked = static_cast<bool>(r.result);
-        if (!r.result) {
-            removal.revocation_error = r.result.error().message;
+        auto r = co_await im.upstream.revoke(*p, (*rec)->refresh_token);
+        removal.revoked = static_cast<bool>(r);
+        if (!r) {
+            removal.revocation_error = r.error().message;
             if (on_failure == OnRevokeFailure::keep) {
                 co_return make_error(Errc::provider_unavailable,
                                      "could not revoke " + resource(key) + ", kept it: " + removal.revocation_error);

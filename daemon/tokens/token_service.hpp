@@ -8,9 +8,9 @@
 // committed to the store before any caller gets the new access token.
 // Access tokens are cached per (user, provider, scope set).
 //
-// Transient failures (network, timeouts, 5xx, 429) are retried with backoff
-// and jitter (backoff.hpp) until the provider's retry_deadline, then the
-// callers get provider_unavailable; invalid_grant is never retried.
+// Provider calls, their retries with backoff and jitter and their worker
+// pools are in upstream.hpp; invalid_grant becomes the persisted state
+// login_required and is never retried.
 //
 // Crash safety under rotation: before the refresh token is sent, the record
 // is durably marked refresh_pending. If credd dies before the answer is
@@ -18,9 +18,6 @@
 // old one would trip its reuse detection and revoke the grant behind the
 // user's back. So a pending mark found without a refresh in progress turns
 // the credential into login_required, and the user is told to log in again.
-//
-// Provider HTTP calls run on one small worker pool per provider, so a slow
-// provider never blocks the I/O thread or callers of other providers.
 //
 // Thread-safety: all public methods are called on the I/O thread.
 #pragma once

@@ -103,8 +103,8 @@ as_user() {  # NAME COMMAND...
 }
 
 # --- helpers of the OAuth tests (oauth_*_test.sh) ---------------------------
-# A field of the provider's /_test/stats, e.g. stat token_requests.refresh_token.
-stat() {  # DOTTED.KEY [ISSUER]
+# A field of the provider's /_test/stats, e.g. pstat token_requests.refresh_token.
+pstat() {  # DOTTED.KEY [ISSUER]
   curl -sf "${2:-$issuer}/_test/stats" | python3 -c 'import json,sys
 v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v=v[k]

@@ -103,7 +103,7 @@ expect "the scripted browser confirms the code, signs in and consents" test $? -
 wait "$device_pid"
 expect "credctl login --device succeeds" test $? -eq 0
 expect "it polled the token endpoint with the device_code grant" \
-  test "$(stat 'token_requests.urn:ietf:params:oauth:grant-type:device_code')" -ge 1
+  test "$(pstat 'token_requests.urn:ietf:params:oauth:grant-type:device_code')" -ge 1
 expect "the device-flow credential gives a working token" userinfo_ok "$("$credctl" token demo --min-valid 7200)"
 
 # --- down-scoping ---------------------------------------------------------------------
@@ -114,7 +114,7 @@ expect "which is not the full-scope token" test "$(grep -o '"access_token":"[^"]
 expect "the full-scope token is still served from the cache" \
   test "$("$credctl" token demo -o json | grep -o '"access_token":"[^"]*"')" = "$(grep -o '"access_token":"[^"]*"' <<<"$full")"
 expect "a later full refresh uses the refresh token the scoped one rotated" userinfo_ok "$("$credctl" token demo --min-valid 7200)"
-expect "and no refresh was refused by reuse detection" test "$(stat token_errors.refresh_token)" -eq 0
+expect "and no refresh was refused by reuse detection" test "$(pstat token_errors.refresh_token)" -eq 0
 
 # --- the provider refuses: an error callback with the right state ------------------------
 BROWSER_DENY=1 BROWSER=$oidc/browser "$credctl" login demo 2>"$work/deny.err"

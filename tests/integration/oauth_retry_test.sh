@@ -45,7 +45,7 @@ start=$(now_ms)
 tok=$("$credctl" token fast --min-valid 7200 2>"$work/retry.err")
 elapsed=$(($(now_ms) - start))
 expect "two 503s then success: a token ($elapsed ms)" test -n "$tok"
-expect "three attempts reached the provider" test "$(stat token_requests.refresh_token)" -eq 1 -a "$(stat token_failures_injected)" -eq 2
+expect "three attempts reached the provider" test "$(pstat token_requests.refresh_token)" -eq 1 -a "$(pstat token_failures_injected)" -eq 2
 expect "with backoff between them (>= 250 ms in all)" test "$elapsed" -ge 250
 expect "credd logged the retries" grep -q "retry 2 in [0-9]* ms" "$work/credd.log"
 expect "the new token works" userinfo_ok "$tok"
@@ -58,7 +58,7 @@ rc=$?
 elapsed=$(($(now_ms) - start))
 expect "a provider failing for good gives exit 5" test "$rc" -eq 5
 expect "within the 6 s retry deadline ($elapsed ms)" test "$elapsed" -lt 6500
-expect "after several attempts" test "$(stat token_failures_injected)" -ge 4
+expect "after several attempts" test "$(pstat token_failures_injected)" -ge 4
 expect "the message says so" grep -q "did not answer usably after [0-9]* attempt(s)" "$work/down.err"
 expect "the credential is still valid, not login_required" test "$(cred_state fast)" = valid
 curl -sf -X POST "$fast/_test/fail?count=0"

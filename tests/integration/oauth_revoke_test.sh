@@ -31,7 +31,7 @@ reset_stats
 "$credctl" logout demo 2>"$work/logout.err"
 expect "logout exits 0" test $? -eq 0
 expect "logout says it revoked" grep -q "Revoked credentials/.*/demo at the provider" "$work/logout.err"
-expect "the provider got one revocation request" test "$(stat revocation_requests)" -eq 1
+expect "the provider got one revocation request" test "$(pstat revocation_requests)" -eq 1
 expect "the provider no longer accepts the refresh token" \
   bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X POST '$issuer/token' --data-urlencode grant_type=refresh_token --data-urlencode 'refresh_token=$rt' --data-urlencode client_id=credctl-demo)\" = 400 ]"
 expect "the credential is gone" bash -c "'$credctl' token demo >/dev/null 2>&1; [ \$? -eq 7 ]"
@@ -42,7 +42,7 @@ rt=$(last_refresh_token)
 reset_stats
 "$credctl" logout --no-revoke demo 2>"$work/logout.err"
 expect "logout --no-revoke exits 0 and says so" grep -q "not revoked at the provider, as asked" "$work/logout.err"
-expect "no revocation request" test "$(stat revocation_requests)" -eq 0
+expect "no revocation request" test "$(pstat revocation_requests)" -eq 0
 expect "the provider still accepts that refresh token" test "$(direct_refresh "$rt")" = 200
 
 # --- provider unreachable ----------------------------------------------------
@@ -71,7 +71,7 @@ expect "the message says to log in again" grep -q "credctl login demo" "$work/ig
 expect "list shows login_required" test "$(cred_state demo)" = login_required
 for _ in 1 2 3 4 5; do "$credctl" token demo --min-valid 7200 >/dev/null 2>&1; done
 expect "one refresh attempt in all, none after the rejection (no retries, no storm)" \
-  test "$(stat token_requests.refresh_token)" -eq 1
+  test "$(pstat token_requests.refresh_token)" -eq 1
 login_demo 2>>"$work/login.err"
 expect "a new login makes the credential valid again" test "$(cred_state demo)" = valid
 
@@ -84,13 +84,13 @@ sleep 1   # the refresh is at the provider now
 kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null; credd_pid=
 sleep 1.5 # the provider rotated, and its answer goes into the void
 curl -sf -X POST "$issuer/_test/delay?ms=0"
-expect "the provider did rotate: one refresh answered" test "$(stat token_requests.refresh_token)" -eq 1
+expect "the provider did rotate: one refresh answered" test "$(pstat token_requests.refresh_token)" -eq 1
 expect "credd starts again after the crash" start_credd "$work/credd.toml"
 "$credctl" list >"$work/list.out" 2>&1
 expect "the interrupted credential shows login_required" test "$(cred_state demo)" = login_required
 "$credctl" token demo >/dev/null 2>"$work/crash.err"
 expect "token exits 4 (login_required)" test $? -eq 4
 expect "the message explains the interrupted refresh" grep -q "was interrupted" "$work/crash.err"
-expect "the old refresh token was not replayed" test "$(stat token_requests.refresh_token)" -eq 1
-expect "so the provider saw no reuse" test "$(stat token_errors.refresh_token)" -eq 0
+expect "the old refresh token was not replayed" test "$(pstat token_requests.refresh_token)" -eq 1
+expect "so the provider saw no reuse" test "$(pstat token_errors.refresh_token)" -eq 0
 finish

@@ -36,8 +36,8 @@ elapsed=$(($(now_ms) - start))
 echo "200 callers done in $elapsed ms"
 expect "all $callers concurrent credctl token calls succeed (failures: $failures)" test "$failures" -eq 0
 [ "$failures" -eq 0 ] || head -n 3 "$work"/e.* | head -20
-expect "exactly one upstream refresh for $callers callers" test "$(stat token_requests.refresh_token)" -eq 1
-expect "the provider refused no refresh (no reuse detection tripped)" test "$(stat token_errors.refresh_token)" -eq 0
+expect "exactly one upstream refresh for $callers callers" test "$(pstat token_requests.refresh_token)" -eq 1
+expect "the provider refused no refresh (no reuse detection tripped)" test "$(pstat token_errors.refresh_token)" -eq 0
 expect "the callers waited for the 2 s provider (elapsed $elapsed ms)" test "$elapsed" -ge 2000
 distinct=$(cat "$work"/t.* | sort -u | wc -l)
 expect "all $callers callers got the same token" test "$distinct" -eq 1
@@ -50,6 +50,6 @@ curl -sf -X POST "$issuer/_test/delay?ms=0"
 sleep "$access_ttl"
 again=$("$credctl" token demo)
 expect "a later refresh with the rotated refresh token succeeds" test -n "$again" -a "$again" != "$new"
-expect "still no refused refresh at the provider" test "$(stat token_errors.refresh_token)" -eq 0
+expect "still no refused refresh at the provider" test "$(pstat token_errors.refresh_token)" -eq 0
 expect "the credential is valid" test "$(cred_state demo)" = valid
 finish
