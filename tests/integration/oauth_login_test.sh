@@ -121,6 +121,29 @@ BROWSER_DENY=1 BROWSER=$oidc/browser "$credctl" login demo 2>"$work/deny.err"
 expect "a denied login exits 4" test $? -eq 4
 expect "saying what the provider answered" grep -q 'the provider refused the login: access_denied' "$work/deny.err"
 
+# --- device flow denied ------------------------------------------------------------------
+"$credctl" login --device demo 2>"$work/device-deny.err" &
+device_pid=$!
+for _ in $(seq 100); do grep -qs 'carries the code' "$work/device-deny.err" && break; sleep 0.1; done
+complete=$(grep -o "$issuer/device?user_code=[^ ]*" "$work/device-deny.err")
+BROWSER_DENY=1 node "$oidc/browser.mjs" "$complete" 2>>"$work/device-browser.err"
+wait "$device_pid"
+expect "a device login denied on the verification page exits 4" test $? -eq 4
+expect "saying it was denied" grep -q 'the login was denied on the verification page' "$work/device-deny.err"
+
+# --- waiting indicator, timeout --------------------------------------------------------------
+BROWSER=true script -qfec "$credctl login --timeout 2 demo" /dev/null >"$work/tty.out" 2>&1
+expect "on a terminal, a login that gets no answer times out with exit 4" test $? -eq 4
+expect "saying so" grep -q 'no answer from the browser within 2 seconds' "$work/tty.out"
+expect "a spinner showed while waiting" grep -q 'waiting for the login to finish' "$work/tty.out"
+NO_COLOR=1 BROWSER=true script -qfec "$credctl login --timeout 1 demo" /dev/null >"$work/tty2.out" 2>&1
+expect "no spinner with NO_COLOR" bash -c "! grep -q 'waiting for the login to finish' '$work/tty2.out'"
+BROWSER=true "$credctl" login --timeout 1 demo >"$work/notty.out" 2>&1
+expect "no spinner when stderr is not a terminal" bash -c "! grep -q 'waiting for the login to finish' '$work/notty.out'"
+"$credctl" --help >"$work/help.out" 2>&1
+expect "credctl --help lists the exit codes" \
+  bash -c "grep -q '^  4  login_required' '$work/help.out' && grep -q '^  5  provider_unavailable' '$work/help.out'"
+
 # --- client_secret_post --------------------------------------------------------------
 BROWSER=$oidc/browser "$credctl" login --client-secret-file "$work/post.secret" post 2>"$work/post.err"
 expect "client_secret_post login with the secret from a file" test $? -eq 0
