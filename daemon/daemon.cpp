@@ -31,9 +31,17 @@ Result<void> harden_process() {
     return {};
 }
 
+namespace {
+
+Result<DaemonConfig> load_config(const Options& options) {
+    return options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
+}
+
+}  // namespace
+
 Result<void> run(const Options& options) {
     if (options.verbose) log::set_threshold(log::Level::debug);
-    auto config = options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
+    auto config = load_config(options);
     if (!config) return config.error();
     const std::string key_path = config->key_file.empty() ? config->state_dir + "/master.key" : config->key_file;
     // The state directory holds the generated key too; create it first.
@@ -48,7 +56,7 @@ Result<void> run(const Options& options) {
     if (!st) return st.error();
     log::info("store open at " + config->state_dir + " with " + std::to_string(config->providers.size()) +
               " provider(s)");
-    return server::run_server(*config, **st);
+    return server::run_server(*config, **st, [&options] { return load_config(options); });
 }
 
 }  // namespace credctl::daemon

@@ -3,8 +3,9 @@
 #include "common/config/local_user.hpp"
 #include "common/config/provider_toml.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/policy/policy_toml.hpp"
 
-
+#include <unistd.h>
 
 namespace credctl::daemon {
 namespace {
@@ -62,6 +63,7 @@ Result<DaemonConfig> default_user_config() {
     DaemonConfig c;
     c.socket = config::default_user_socket();
     c.state_dir = config::default_user_state_dir();
+    c.policy = policy::make_policy(true, ::geteuid(), {});
     return c;
 }
 
@@ -73,7 +75,9 @@ Result<DaemonConfig> load_daemon_config(const std::string& path) {
     const toml::table& root = *parsed;
     const std::string file = path.substr(path.find_last_of('/') + 1);
     Fields f(root, file, "");
-    if (auto r = f.only({"socket", "socket_mode", "state_dir", "key_file", "owner_access", "limits", "providers"}); !r) {
+    if (auto r = f.only({"socket", "socket_mode", "state_dir", "key_file", "owner_access", "limits", "audit",
+                         "providers", "roles", "grants"});
+        !r) {
         return r.error();
     }
     for (auto [key, field] : {std::pair{"socket", &c->socket}, std::pair{"state_dir", &c->state_dir},
@@ -88,9 +92,18 @@ Result<DaemonConfig> load_daemon_config(const std::string& path) {
         if (**mode != 0600 && **mode != 0666) return f.error_at("socket_mode", "must be 0o600 or 0o666");
         c->socket_mode = static_cast<unsigned>(**mode);
     }
-    auto owner = f.boolean("owner_access");
-    if (!owner) return owner.error();
-    if (*owner) c->policy.owner_access = **owner;
+    auto policy = policy::parse_policy(f, root, ::geteuid());
+    if (!policy) return policy.error();
+    c->policy = std::move(*policy);
+    auto audit = f.table("audit");
+    if (!audit) return audit.error();
+    if (*audit != nullptr) {
+        const Fields a = f.child(**audit, "audit");
+        if (auto r = a.only({"file"}); !r) return r.error();
+        auto audit_file = a.path("file");
+        if (!audit_file) return audit_file.error();
+        c->audit_file = audit_file->value_or("");
+    }
     auto limits = f.table("limits");
     if (!limits) return limits.error();
     if (*limits != nullptr) {

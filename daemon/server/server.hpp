@@ -1,6 +1,7 @@
 // The credd server: a Unix socket speaking HTTP/1.1 (Beast over Asio local
 // sockets), one linear coroutine per connection, the limits of SPEC §4 set
-// before every read, and a clean drain on SIGTERM or SIGINT.
+// before every read, a clean drain on SIGTERM or SIGINT, and an atomic
+// policy reload on SIGHUP.
 //
 // Used by credd's main. Thread-safety: run_server() owns its I/O thread.
 #pragma once
@@ -9,11 +10,20 @@
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/store/store.hpp"
 
+#include <functional>
+
 namespace credctl::server {
 
+// Reads the configuration again (SIGHUP).
+using Reloader = std::function<Result<daemon::DaemonConfig>()>;
+
 // Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
+// On SIGHUP, calls `reload` and swaps in the new policy and audit log; a
+// config that fails to load or whose audit log cannot be opened is rejected
+// with a logged reason and the old one stays in force. Settings that need a
+// restart (socket, state, key, limits, providers) are reported, not applied.
 // Errors: the socket cannot be set up (bad directory, another daemon
-// listening, a non-socket file in the way).
-[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store);
+// listening, a non-socket file in the way), or the audit log cannot be opened.
+[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, Reloader reload);
 
 }  // namespace credctl::server
