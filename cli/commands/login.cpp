@@ -47,7 +47,9 @@ bool wants_openid(const ProviderConfig& p) {
 }
 
 // A spinner only for a person watching a terminal who did not opt out.
-bool indicator_wanted() { return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
+bool indicator_wanted() {
+    return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+}
 
 http::Options http_options(const ProviderConfig& p) {
     http::Options o;
@@ -58,7 +60,8 @@ http::Options http_options(const ProviderConfig& p) {
 // OpenID Connect Core §3.1.3.7: issuer, audience and nonce of the ID token.
 Result<std::string> check_id_token(const oauth::TokenSet& t, const oauth::Endpoints& e, const ProviderConfig& p,
                                    const std::string& nonce) {
-    if (t.id_token.empty()) return make_error(Errc::provider_unavailable, "provider returned no ID token for scope openid");
+    if (t.id_token.empty())
+        return make_error(Errc::provider_unavailable, "provider returned no ID token for scope openid");
     auto claims = oauth::parse_id_token_claims(t.id_token);
     if (!claims) return claims.error();
     if (!e.issuer.empty() && claims->issuer != e.issuer) {
@@ -96,14 +99,15 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     reap_browsers();
     if (!callback) return callback.error();
     if (!callback->error.empty()) {
-        return make_error(Errc::login_required, "the provider refused the login: " + callback->error +
-                                                    (callback->error_description.empty() ? "" : " (" + callback->error_description + ")"));
+        return make_error(Errc::login_required,
+                          "the provider refused the login: " + callback->error +
+                              (callback->error_description.empty() ? "" : " (" + callback->error_description + ")"));
     }
     // RFC 9207: the answer must come from the issuer we sent the user to;
     // an iss that is present is checked even where it is not advertised.
     if (!e.issuer.empty() && (e.iss_parameter_supported || !callback->iss.empty()) && callback->iss != e.issuer) {
-        return make_error(Errc::login_required, "authorization response names issuer \"" + callback->iss +
-                                                    "\", expected " + e.issuer);
+        return make_error(Errc::login_required,
+                          "authorization response names issuer \"" + callback->iss + "\", expected " + e.issuer);
     }
     auto tokens = oauth::exchange_code(e, p, callback->code, listener->redirect_uri(), pkce.verifier, http_options(p));
     sodium_memzero(callback->code.data(), callback->code.size());
@@ -116,15 +120,16 @@ Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, co
     const auto opts = http_options(p);
     auto auth = oauth::start_device_authorization(e, p, opts);
     if (!auth) return auth.error();
-    std::cerr << "To log in to " << p.name << ", open " << auth->verification_uri << " on any device and enter the code\n\n  "
-              << auth->user_code << "\n\n";
+    std::cerr << "To log in to " << p.name << ", open " << auth->verification_uri
+              << " on any device and enter the code\n\n  " << auth->user_code << "\n\n";
     if (!auth->verification_uri_complete.empty()) {
         std::cerr << "or open this URL, which carries the code:\n  " << auth->verification_uri_complete << "\n\n";
     }
     auth->expires_in = std::min<std::int64_t>(auth->expires_in, o.timeout_seconds);
     std::cerr << "Waiting up to " << auth->expires_in << " s...\n";
     const oauth::Poller poll = [&] { return oauth::poll_device_token(e, p, auth->device_code, opts); };
-    auto tokens = oauth::wait_for_device_token(*auth, poll, [](std::chrono::seconds s) { std::this_thread::sleep_for(s); });
+    auto tokens =
+        oauth::wait_for_device_token(*auth, poll, [](std::chrono::seconds s) { std::this_thread::sleep_for(s); });
     if (!tokens) return tokens.error();
     return Obtained{std::move(*tokens), {}};
 }
@@ -149,8 +154,9 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     if (!got) return got.error();
     auto& tokens = got->tokens;
     if (tokens.refresh_token.empty()) {
-        return make_error(Errc::provider_unavailable,
-                          "provider " + provider->name + " issued no refresh token (does it need scope offline_access?)");
+        return make_error(
+            Errc::provider_unavailable,
+            "provider " + provider->name + " issued no refresh token (does it need scope offline_access?)");
     }
     std::string subject;
     if (wants_openid(*provider)) {
@@ -161,8 +167,8 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     wire::StoreCredential cred;
     cred.refresh_token = std::move(tokens.refresh_token);
     cred.access_token = std::move(tokens.access_token);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     cred.access_expires_at = tokens.expires_in > 0 ? now + tokens.expires_in : 0;
     cred.scope = tokens.scope;
     cred.issuer = endpoints->issuer;
@@ -184,16 +190,18 @@ void add_login(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("--user", o->user, "Logical user the credential belongs to (default: your login name)");
     sub.add_flag("--no-browser", o->no_browser,
                  "Do not start a browser: print the URL and accept the pasted redirect address on stdin (SSH)");
-    auto* device = sub.add_flag("--device", o->device, "Device authorization (RFC 8628): a code to enter on any device");
+    auto* device =
+        sub.add_flag("--device", o->device, "Device authorization (RFC 8628): a code to enter on any device");
     sub.add_option("--port", o->port, "Loopback port for the redirect (default: the provider's, else ephemeral)")
         ->check(CLI::Range(0, 65535))
         ->excludes(device);
     sub.add_option("--timeout", o->timeout_seconds, "Seconds to wait for the login")->check(CLI::Range(1, 3600));
     sub.add_option("--client-secret-file", o->client_secret_file,
                    "File holding the client secret, for providers with client_auth other than none (mode 0600)");
-    sub.footer("Examples:\n  credctl login github\n  BROWSER=firefox credctl login corp\n"
-               "  credctl login --no-browser corp    # over SSH: paste the address back\n"
-               "  credctl login --device corp");
+    sub.footer(
+        "Examples:\n  credctl login github\n  BROWSER=firefox credctl login corp\n"
+        "  credctl login --no-browser corp    # over SSH: paste the address back\n"
+        "  credctl login --device corp");
     runner = [&g, o] { return run_login(g, *o); };
 }
 

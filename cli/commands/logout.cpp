@@ -42,8 +42,9 @@ Result<void> run_logout(const Globals& g, const LogoutOptions& o) {
     } else if (removal && removal->revoked) {
         std::cerr << "Revoked " << what << " at the provider and forgot it\n";
     } else {
-        std::cerr << "Forgot " << what << "; the provider was not told: "
-                  << (removal ? removal->revocation_error : std::string("no answer")) << "\n";
+        std::cerr << "Forgot " << what
+                  << "; the provider was not told: " << (removal ? removal->revocation_error : std::string("no answer"))
+                  << "\n";
     }
     return {};
 }

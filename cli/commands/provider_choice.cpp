@@ -13,7 +13,8 @@ Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::stri
     for (auto& p : *providers) {
         if (name.empty() ? p.is_default : p.name == name) return std::move(p);
     }
-    if (!name.empty()) return make_error(Errc::not_found, "credd has no provider named " + name + " (see: credctl providers)");
+    if (!name.empty())
+        return make_error(Errc::not_found, "credd has no provider named " + name + " (see: credctl providers)");
     if (providers->size() == 1) return providers->front();
     return make_error(Errc::usage, "credd knows " + std::to_string(providers->size()) +
                                        " providers and none is the default; name one (see: credctl providers)");

@@ -1,5 +1,6 @@
 #include "cli/loopback/loopback.hpp"
 
+#include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,7 +14,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <sodium.h>
 
 #include <unistd.h>
 
@@ -36,8 +36,8 @@ constexpr std::chrono::seconds k_connection_timeout{30};
 
 std::string page(std::string_view title, std::string_view text) {
     return "<!doctype html><html><head><meta charset=\"utf-8\"><title>credctl: " + std::string(title) +
-           "</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>" + std::string(title) +
-           "</h1><p>" + std::string(text) + "</p></body></html>\n";
+           "</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>" + std::string(title) + "</h1><p>" +
+           std::string(text) + "</p></body></html>\n";
 }
 
 bool is_safe_text(std::string_view s) {
@@ -74,7 +74,8 @@ Result<Callback> parse_callback(std::string_view text, std::string_view expected
         sodium_memzero(cb.code.data(), cb.code.size());
         return make_error(Errc::bad_request, "this answer does not belong to the login in progress (state mismatch)");
     }
-    if (cb.error.empty() && cb.code.empty()) return make_error(Errc::bad_request, "the answer carries no authorization code");
+    if (cb.error.empty() && cb.code.empty())
+        return make_error(Errc::bad_request, "the answer carries no authorization code");
     return cb;
 }
 
@@ -146,7 +147,8 @@ asio::awaitable<void> LoopbackListener::Impl::read_pasted(std::string expected_s
     for (;;) {
         auto [rec, n] = co_await asio::async_read_until(in, buf, '\n', k_tuple);
         if (rec && n == 0) co_return;  // end of input or an over-long line
-        std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
+        std::string line(asio::buffers_begin(buf.data()),
+                         asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
         buf.consume(n);
         auto cb = parse_callback(line, expected_state);
         sodium_memzero(line.data(), line.size());
@@ -198,7 +200,9 @@ Result<LoopbackListener> LoopbackListener::bind(std::uint16_t port) {
     return LoopbackListener(std::move(impl));
 }
 
-std::uint16_t LoopbackListener::port() const { return impl_->port; }
+std::uint16_t LoopbackListener::port() const {
+    return impl_->port;
+}
 
 std::string LoopbackListener::redirect_uri() const {
     return "http://127.0.0.1:" + std::to_string(port()) + "/callback";

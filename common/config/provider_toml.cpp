@@ -11,9 +11,12 @@ namespace credctl {
 
 const char* to_string(ClientAuth auth) {
     switch (auth) {
-        case ClientAuth::none: return "none";
-        case ClientAuth::client_secret_basic: return "client_secret_basic";
-        case ClientAuth::client_secret_post: return "client_secret_post";
+        case ClientAuth::none:
+            return "none";
+        case ClientAuth::client_secret_basic:
+            return "client_secret_basic";
+        case ClientAuth::client_secret_post:
+            return "client_secret_post";
     }
     return "none";
 }
@@ -57,9 +60,9 @@ Result<ProviderConfig> read_timeouts(const Fields& f, ProviderConfig p) {
         std::chrono::seconds* field;
         std::int64_t min, max;
     };
-    for (const auto& k : {Key{"connect_timeout_seconds", &p.connect_timeout, 1, 300},
-                          Key{"timeout_seconds", &p.timeout, 1, 600},
-                          Key{"retry_deadline_seconds", &p.retry_deadline, 1, 3600}}) {
+    for (const auto& k :
+         {Key{"connect_timeout_seconds", &p.connect_timeout, 1, 300}, Key{"timeout_seconds", &p.timeout, 1, 600},
+          Key{"retry_deadline_seconds", &p.retry_deadline, 1, 3600}}) {
         auto v = f.integer(k.key, k.min, k.max);
         if (!v) return v.error();
         if (*v) *k.field = std::chrono::seconds(**v);
@@ -79,12 +82,11 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     }
     ProviderConfig p;
     p.name = name;
-    for (auto [key, field] : {std::pair{"issuer", &p.issuer},
-                              std::pair{"authorization_endpoint", &p.authorization_endpoint},
-                              std::pair{"token_endpoint", &p.token_endpoint},
-                              std::pair{"revocation_endpoint", &p.revocation_endpoint},
-                              std::pair{"device_authorization_endpoint", &p.device_authorization_endpoint},
-                              std::pair{"resource", &p.resource}}) {
+    for (auto [key, field] :
+         {std::pair{"issuer", &p.issuer}, std::pair{"authorization_endpoint", &p.authorization_endpoint},
+          std::pair{"token_endpoint", &p.token_endpoint}, std::pair{"revocation_endpoint", &p.revocation_endpoint},
+          std::pair{"device_authorization_endpoint", &p.device_authorization_endpoint},
+          std::pair{"resource", &p.resource}}) {
         if (auto r = read_url(f, key, *field); !r) return r.error();
     }
     if (p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {

@@ -1,8 +1,8 @@
 #include "common/oauth/device_flow.hpp"
 
+#include <sodium.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <sodium.h>
 
 namespace credctl::oauth {
 namespace {
@@ -30,8 +30,8 @@ Result<DeviceAuthorization> parse_device_authorization(int status, std::string_v
     auto& o = v.as_object();
     if (status != 200) {
         const std::string err = str(o, "error");
-        return make_error(Errc::provider_unavailable, "device authorization refused: " +
-                                                          (err.empty() ? "HTTP " + std::to_string(status) : err));
+        return make_error(Errc::provider_unavailable,
+                          "device authorization refused: " + (err.empty() ? "HTTP " + std::to_string(status) : err));
     }
     DeviceAuthorization a;
     auto* code = o.if_contains("device_code");
@@ -63,7 +63,8 @@ Result<DeviceAuthorization> parse_device_authorization(int status, std::string_v
 Result<DeviceAuthorization> start_device_authorization(const Endpoints& e, const ProviderConfig& p,
                                                        const http::Options& options) {
     if (e.device_authorization_endpoint.empty()) {
-        return make_error(Errc::provider_unavailable, "provider " + p.name + " offers no device authorization endpoint");
+        return make_error(Errc::provider_unavailable,
+                          "provider " + p.name + " offers no device authorization endpoint");
     }
     std::string form;
     for (const auto& s : p.scopes) form += (form.empty() ? "" : " ") + s;
@@ -83,7 +84,8 @@ Result<PollResult> parse_device_poll(int status, std::string_view body) {
         const std::string err = (!ec && v.is_object()) ? str(v.as_object(), "error") : "";
         if (err == "authorization_pending") return PollResult{PollState::pending, {}};
         if (err == "slow_down") return PollResult{PollState::slow_down, {}};
-        if (err == "access_denied") return make_error(Errc::login_required, "the login was denied on the verification page");
+        if (err == "access_denied")
+            return make_error(Errc::login_required, "the login was denied on the verification page");
         if (err == "expired_token") {
             return make_error(Errc::login_required, "the device code expired before the login was completed");
         }

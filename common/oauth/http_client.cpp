@@ -1,5 +1,6 @@
 #include "common/oauth/http_client.hpp"
 
+#include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,10 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 #include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <sodium.h>
 
 #include <optional>
 
@@ -119,8 +119,7 @@ asio::awaitable<Result<Response>> round_trip(Stream& stream, const Request& r, c
     co_return out;
 }
 
-asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Result<Response>>& out,
-                          bool& retryable) {
+asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Result<Response>>& out, bool& retryable) {
     auto parsed = parse_target(r.url);
     if (!parsed) {
         out = parsed.error();
@@ -211,6 +210,8 @@ Outcome exchange(const Request& request, const Options& options) {
     return {std::move(*out), retryable};
 }
 
-Result<Response> send(const Request& request, const Options& options) { return exchange(request, options).response; }
+Result<Response> send(const Request& request, const Options& options) {
+    return exchange(request, options).response;
+}
 
 }  // namespace credctl::http

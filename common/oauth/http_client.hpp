@@ -38,8 +38,8 @@ struct Response {
 struct Options {
     std::chrono::milliseconds connect_timeout{5000};  // TCP connect only
     std::chrono::milliseconds timeout{10000};         // the whole exchange
-    std::string ca_file;                        // empty: system trust store
-    std::size_t max_body_bytes = 1024 * 1024;   // SPEC §6: hostile providers
+    std::string ca_file;                              // empty: system trust store
+    std::size_t max_body_bytes = 1024 * 1024;         // SPEC §6: hostile providers
 };
 
 // The result of one exchange and whether repeating it may help: DNS,

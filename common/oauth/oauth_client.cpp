@@ -2,14 +2,14 @@
 
 #include "common/crypto/crypto.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-#include <boost/url/url.hpp>
-#include <boost/url/parse.hpp>
-#include <sodium.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 namespace credctl::oauth {
 namespace {
@@ -73,8 +73,8 @@ http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::st
             // RFC 6749 §2.3.1: both parts form-encoded before base64.
             std::string pair = http::form_encode(p.client_id) + ":" + http::form_encode(secret->reveal());
             std::string b64(sodium_base64_encoded_len(pair.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-            sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(pair.data()),
-                              pair.size(), sodium_base64_VARIANT_ORIGINAL);
+            sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(pair.data()), pair.size(),
+                              sodium_base64_VARIANT_ORIGINAL);
             b64.pop_back();
             req.headers.emplace_back("Authorization", "Basic " + b64);
             sodium_memzero(pair.data(), pair.size());
@@ -144,8 +144,9 @@ Discovery discover_attempt(const ProviderConfig& p, const http::Options& options
     if (!p.revocation_endpoint.empty()) e.revocation_endpoint = p.revocation_endpoint;
     if (!p.device_authorization_endpoint.empty()) e.device_authorization_endpoint = p.device_authorization_endpoint;
     if (e.authorization_endpoint.empty() || e.token_endpoint.empty()) {
-        return {make_error(Errc::provider_unavailable, "provider " + p.name + " has no authorization or token endpoint"),
-                false};
+        return {
+            make_error(Errc::provider_unavailable, "provider " + p.name + " has no authorization or token endpoint"),
+            false};
     }
     return {e, false};
 }

@@ -28,9 +28,9 @@ struct Endpoints {
     std::string issuer;
     std::string authorization_endpoint;
     std::string token_endpoint;
-    std::string revocation_endpoint;          // RFC 7009; empty: not offered
+    std::string revocation_endpoint;            // RFC 7009; empty: not offered
     std::string device_authorization_endpoint;  // RFC 8628; empty: not offered
-    bool iss_parameter_supported = false;     // RFC 9207
+    bool iss_parameter_supported = false;       // RFC 9207
 };
 
 struct Pkce {

@@ -31,7 +31,9 @@ std::int64_t now_epoch() {
 
 // One credential: user NUL provider NUL. Cache entries of all its scope sets
 // start with it, so they can be dropped together.
-std::string credential_key(const store::CredentialKey& k) { return k.user + '\0' + k.provider + '\0'; }
+std::string credential_key(const store::CredentialKey& k) {
+    return k.user + '\0' + k.provider + '\0';
+}
 
 // Sorted, de-duplicated, space-joined: "b a a" and "a b" are one scope set.
 std::string scope_key(std::vector<std::string> scopes) {
@@ -42,7 +44,9 @@ std::string scope_key(std::vector<std::string> scopes) {
     return out;
 }
 
-std::string resource(const store::CredentialKey& k) { return "credentials/" + k.user + "/" + k.provider; }
+std::string resource(const store::CredentialKey& k) {
+    return "credentials/" + k.user + "/" + k.provider;
+}
 
 wire::AccessToken to_wire(CachedToken t) {
     wire::AccessToken a;
@@ -54,7 +58,8 @@ wire::AccessToken to_wire(CachedToken t) {
 
 // One refresh in progress; waiters park on the timer until it is cancelled.
 struct Flight {
-    Flight(asio::io_context& io, std::string scopes_) : done(io, Clock::time_point::max()), scopes(std::move(scopes_)) {}
+    Flight(asio::io_context& io, std::string scopes_)
+        : done(io, Clock::time_point::max()), scopes(std::move(scopes_)) {}
     asio::steady_timer done;
     std::string scopes;  // the scope set the leader asked for
     Result<void> result = make_error(Errc::internal, "refresh did not complete");
@@ -87,7 +92,8 @@ struct TokenService::Impl {
     void set_state(const store::CredentialKey& key, store::CredentialRecord& record, store::CredentialState state) {
         record.state = state;
         record.updated_at = now_epoch();
-        if (auto r = store.put(key, record); !r) log::error("store: cannot update " + resource(key) + ": " + r.error().message);
+        if (auto r = store.put(key, record); !r)
+            log::error("store: cannot update " + resource(key) + ": " + r.error().message);
     }
 
     asio::awaitable<Result<void>> refresh(const store::CredentialKey& key, store::CredentialRecord record,
@@ -113,8 +119,8 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
         if (rejected) {
             log::warning("provider " + p->name + " rejected the refresh token of " + resource(key));
             co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
-                                                           " (" + outcome.tokens.error().message + "); run: credctl login " +
-                                                           key.provider);
+                                                           " (" + outcome.tokens.error().message +
+                                                           "); run: credctl login " + key.provider);
         }
         co_return outcome.tokens.error();
     }
@@ -149,23 +155,33 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
 
 Error TokenService::Impl::forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record) {
     set_state(key, record, store::CredentialState::login_required);
-    log::warning("a refresh of " + resource(key) + " was interrupted before its answer was stored; marked login_required");
+    log::warning("a refresh of " + resource(key) +
+                 " was interrupted before its answer was stored; marked login_required");
     return make_error(Errc::login_required,
                       "a refresh of " + resource(key) +
                           " was interrupted (credd stopped before storing the provider's answer); the provider may "
-                          "have rotated the refresh token, so it is not replayed; run: credctl login " + key.provider);
+                          "have rotated the refresh token, so it is not replayed; run: credctl login " +
+                          key.provider);
 }
 
 TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServiceOptions options)
     : impl_(std::make_unique<Impl>(io, store, std::move(options))) {}
 
-TokenService::~TokenService() { shutdown(); }
+TokenService::~TokenService() {
+    shutdown();
+}
 
-void TokenService::shutdown() { impl_->upstream.shutdown(); }
+void TokenService::shutdown() {
+    impl_->upstream.shutdown();
+}
 
-const std::vector<ProviderConfig>& TokenService::providers() const { return impl_->options.providers; }
+const std::vector<ProviderConfig>& TokenService::providers() const {
+    return impl_->options.providers;
+}
 
-std::uint64_t TokenService::refreshes() const { return impl_->upstream.attempts(); }
+std::uint64_t TokenService::refreshes() const {
+    return impl_->upstream.attempts();
+}
 
 Result<void> TokenService::store_login(const store::CredentialKey& key, wire::StoreCredential login) {
     if (impl_->provider(key.provider) == nullptr) {
@@ -192,8 +208,8 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
 }
 
 asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::CredentialKey& key,
-                                                              std::chrono::seconds min_valid,
-                                                              std::vector<std::string> scopes) {
+                                                               std::chrono::seconds min_valid,
+                                                               std::vector<std::string> scopes) {
     auto& im = *impl_;
     const auto ck = credential_key(key);
     const auto sk = scope_key(scopes);
@@ -218,7 +234,8 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
     auto rec = im.store.get(key);
     if (!rec) co_return rec.error();
     if (!*rec) {
-        co_return make_error(Errc::not_found, "no credential for " + resource(key) + "; run: credctl login " + key.provider);
+        co_return make_error(Errc::not_found,
+                             "no credential for " + resource(key) + "; run: credctl login " + key.provider);
     }
     if ((*rec)->state == store::CredentialState::login_required) {
         co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
@@ -259,8 +276,8 @@ Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& 
         } else if (r.state != store::CredentialState::valid) {
             state = "login_required";  // rejected, or a refresh interrupted by a crash
         }
-        out.push_back({k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at,
-                       r.access_expires_at, state});
+        out.push_back(
+            {k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at, r.access_expires_at, state});
     }
     return out;
 }
@@ -306,6 +323,8 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     co_return removal;
 }
 
-Result<std::uint64_t> TokenService::count() { return impl_->store.count(); }
+Result<std::uint64_t> TokenService::count() {
+    return impl_->store.count();
+}
 
 }  // namespace credctl::tokens

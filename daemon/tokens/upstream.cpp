@@ -29,8 +29,8 @@ struct Refreshed {
 // capturing lambda: g++ 12 destroys a coroutine lambda's captures twice under
 // co_spawn.
 asio::awaitable<Refreshed> refresh_upstream(ProviderConfig cfg, std::optional<oauth::Endpoints> known,
-                                           SecretBytes refresh_token, std::vector<std::string> scopes,
-                                           http::Options opts) {
+                                            SecretBytes refresh_token, std::vector<std::string> scopes,
+                                            http::Options opts) {
     Refreshed out;
     if (!known) {
         auto d = oauth::discover_attempt(cfg, opts);
@@ -85,8 +85,8 @@ struct Upstream::Impl {
         http::Options o;
         o.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(p.connect_timeout);
         const auto per_exchange = p.timeout.count() > 0 ? p.timeout : default_timeout;
-        o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::min<Clock::duration>(per_exchange, remaining));
+        o.timeout =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::min<Clock::duration>(per_exchange, remaining));
         o.ca_file = p.ca_file;
         return o;
     }
@@ -101,14 +101,18 @@ Upstream::Upstream(const std::vector<ProviderConfig>& providers, std::chrono::se
     }
 }
 
-Upstream::~Upstream() { shutdown(); }
+Upstream::~Upstream() {
+    shutdown();
+}
 
 void Upstream::shutdown() {
     for (auto& [name, pool] : impl_->pools) pool->stop();
     for (auto& [name, pool] : impl_->pools) pool->join();
 }
 
-std::uint64_t Upstream::attempts() const { return impl_->attempts; }
+std::uint64_t Upstream::attempts() const {
+    return impl_->attempts;
+}
 
 // Attempts until one succeeds, fails for good, or the next wait would pass
 // the provider's retry deadline.
@@ -135,9 +139,10 @@ asio::awaitable<oauth::Attempt> Upstream::refresh(const ProviderConfig& p, const
         const auto delay = backoff_delay(im.backoff, n);
         if (!last.retryable || Clock::now() + delay >= deadline) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-            last.tokens = make_error(last.tokens.error().code,
-                                     "provider " + p.name + " did not answer usably after " + std::to_string(n) +
-                                         " attempt(s) in " + std::to_string(ms) + " ms: " + last.tokens.error().message);
+            last.tokens =
+                make_error(last.tokens.error().code, "provider " + p.name + " did not answer usably after " +
+                                                         std::to_string(n) + " attempt(s) in " + std::to_string(ms) +
+                                                         " ms: " + last.tokens.error().message);
             co_return last;
         }
         log::warning("refresh at provider " + p.name + " failed (" + last.tokens.error().message + "); retry " +

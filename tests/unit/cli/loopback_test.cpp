@@ -8,7 +8,8 @@ namespace {
 constexpr std::string_view k_state = "s-123";
 
 TEST(ParseCallback, PastedAddressWithRightStateGivesCodeAndIss) {
-    auto cb = parse_callback("  http://127.0.0.1:4711/callback?code=C1&state=s-123&iss=https%3A%2F%2Fp.example\r\n", k_state);
+    auto cb =
+        parse_callback("  http://127.0.0.1:4711/callback?code=C1&state=s-123&iss=https%3A%2F%2Fp.example\r\n", k_state);
     ASSERT_TRUE(cb.has_value()) << cb.error().message;
     EXPECT_EQ(cb->code, "C1");
     EXPECT_EQ(cb->iss, "https://p.example");
@@ -21,8 +22,7 @@ TEST(ParseCallback, OriginFormTargetIsAcceptedToo) {
 }
 
 TEST(ParseCallback, WrongMissingOrLongerStateIsRefused) {
-    for (const char* url : {"http://127.0.0.1:1/callback?code=C&state=s-124",
-                            "http://127.0.0.1:1/callback?code=C",
+    for (const char* url : {"http://127.0.0.1:1/callback?code=C&state=s-124", "http://127.0.0.1:1/callback?code=C",
                             "http://127.0.0.1:1/callback?code=C&state=s-1234",
                             "http://127.0.0.1:1/callback?error=access_denied&state=nope"}) {
         auto cb = parse_callback(url, k_state);

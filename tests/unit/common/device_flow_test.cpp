@@ -67,7 +67,11 @@ TEST(DeviceFlow, WaitHonoursIntervalAndSlowDown) {
 TEST(DeviceFlow, WaitStopsAtTheDeviceCodeExpiry) {
     int polls = 0;
     auto t = wait_for_device_token(
-        authorization(12, 5), [&]() -> Result<PollResult> { ++polls; return PollResult{}; },
+        authorization(12, 5),
+        [&]() -> Result<PollResult> {
+            ++polls;
+            return PollResult{};
+        },
         [](std::chrono::seconds) {});
     ASSERT_FALSE(t.has_value());
     EXPECT_EQ(t.error().code, Errc::login_required);
@@ -77,7 +81,9 @@ TEST(DeviceFlow, WaitStopsAtTheDeviceCodeExpiry) {
 TEST(DeviceFlow, WaitEndsOnDenial) {
     auto t = wait_for_device_token(
         authorization(600, 1),
-        []() -> Result<PollResult> { return make_error(Errc::login_required, "the login was denied on the verification page"); },
+        []() -> Result<PollResult> {
+            return make_error(Errc::login_required, "the login was denied on the verification page");
+        },
         [](std::chrono::seconds) {});
     ASSERT_FALSE(t.has_value());
     EXPECT_EQ(t.error().message, "the login was denied on the verification page");

@@ -124,7 +124,9 @@ TEST(MakePkce, ChallengeIsBase64urlOfSha256OfVerifier) {
     EXPECT_EQ(p.challenge.size(), 43u);
 }
 
-TEST(MakePkce, VerifiersAreDistinct) { EXPECT_NE(make_pkce().verifier, make_pkce().verifier); }
+TEST(MakePkce, VerifiersAreDistinct) {
+    EXPECT_NE(make_pkce().verifier, make_pkce().verifier);
+}
 
 TEST(ParseIdTokenClaims, ExtractsClaimsWithStringAudience) {
     auto r = parse_id_token_claims(
@@ -144,9 +146,9 @@ TEST(ParseIdTokenClaims, ExtractsArrayAudience) {
 }
 
 TEST(ParseIdTokenClaims, RejectsGarbage) {
-    for (const std::string& bad : {std::string("not-a-jwt"), std::string("only.one"), std::string("a.!!!.c"),
-                                  crypto::base64url_encode("{}") + "." + crypto::base64url_encode("not json") + ".s",
-                                  std::string("")}) {
+    for (const std::string& bad :
+         {std::string("not-a-jwt"), std::string("only.one"), std::string("a.!!!.c"),
+          crypto::base64url_encode("{}") + "." + crypto::base64url_encode("not json") + ".s", std::string("")}) {
         auto r = parse_id_token_claims(bad);
         EXPECT_FALSE(r.has_value()) << bad;
         if (!r) {
@@ -257,7 +259,8 @@ TEST(InterpretTokenAnswer, RedirectIsRefusedNamingItsTargetAndNotRetried) {
     ASSERT_FALSE(a.tokens.has_value());
     EXPECT_EQ(a.tokens.error().code, Errc::provider_unavailable);
     EXPECT_EQ(a.tokens.error().message,
-              "token endpoint answered HTTP 302 redirecting to \"https://elsewhere.example/login\"; redirects are not followed");
+              "token endpoint answered HTTP 302 redirecting to \"https://elsewhere.example/login\"; redirects are not "
+              "followed");
     EXPECT_FALSE(a.retryable);
 }
 
@@ -289,7 +292,8 @@ TEST(ParseTokenResponse, HostileAnswersAreClearErrors) {
     for (const auto& c : std::vector<Case>{
              {"<html>sign in</html>", "token endpoint answered HTTP 200 with a body that is not JSON"},
              {R"({"token_type":"Bearer","refresh_token":"RT"})", "token endpoint response has no access_token"},
-             {R"({"access_token":"AT","token_type":"mac"})", "token endpoint returned an unsupported token_type: \"mac\""},
+             {R"({"access_token":"AT","token_type":"mac"})",
+              "token endpoint returned an unsupported token_type: \"mac\""},
              {R"({"access_token":"AT","expires_in":-5})", "token endpoint returned an invalid expires_in"},
              {R"({"access_token":"AT","expires_in":1000000000000})", "token endpoint returned an invalid expires_in"},
              {R"({"access_token":"AT","expires_in":"3600"})", "token endpoint returned an invalid expires_in"},

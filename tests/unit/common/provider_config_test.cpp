@@ -47,8 +47,9 @@ TEST(ProviderConfig, EveryNewKeyIsRead) {
 TEST(ProviderConfig, PlainHttpToARemoteHostIsRefusedNamingKeyAndValue) {
     auto p = parse("issuer = \"http://login.example.com\"\nclient_id = \"c\"\n");
     ASSERT_FALSE(p.has_value());
-    EXPECT_EQ(p.error().message,
-              "p.toml:1: providers.x.issuer: plain http is allowed only for loopback hosts: \"http://login.example.com\"");
+    EXPECT_EQ(
+        p.error().message,
+        "p.toml:1: providers.x.issuer: plain http is allowed only for loopback hosts: \"http://login.example.com\"");
 }
 
 TEST(ProviderConfig, PlainHttpToLoopbackIsAllowed) {

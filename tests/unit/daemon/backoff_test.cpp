@@ -14,8 +14,9 @@ TEST(Backoff, GrowsExponentiallyWithinEqualJitterBounds) {
     const std::int64_t bases[] = {250, 500, 1000, 2000, 4000, 4000, 4000};
     for (unsigned retry = 1; retry <= 7; ++retry) {
         const auto base = bases[retry - 1];
-        EXPECT_EQ(backoff_delay(p, retry, 0).count(), base / 2) << retry;                          // lowest
-        EXPECT_EQ(backoff_delay(p, retry, static_cast<std::uint32_t>(base - base / 2)).count(), base) << retry;  // highest
+        EXPECT_EQ(backoff_delay(p, retry, 0).count(), base / 2) << retry;  // lowest
+        EXPECT_EQ(backoff_delay(p, retry, static_cast<std::uint32_t>(base - base / 2)).count(), base)
+            << retry;  // highest
     }
 }
 
