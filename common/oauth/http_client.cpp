@@ -210,6 +210,16 @@ Outcome exchange(const Request& request, const Options& options) {
     return {std::move(*out), retryable};
 }
 
+asio::awaitable<Outcome> async_exchange(const Request& request, const Options& options) {
+    std::optional<Result<Response>> out;
+    bool retryable = false;
+    co_await run(request, options, out, retryable);
+    if (!out)
+        co_return Outcome{make_error(Errc::internal, "provider request to " + request.url + " did not complete"),
+                          false};
+    co_return Outcome{std::move(*out), retryable};
+}
+
 Result<Response> send(const Request& request, const Options& options) {
     return exchange(request, options).response;
 }

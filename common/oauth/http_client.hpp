@@ -7,11 +7,13 @@
 // an error. The whole exchange runs under one deadline and the response body
 // is capped, so a slow or hostile provider cannot hang or bloat the caller.
 //
-// Thread-safety: each call is independent and may run on any thread; it owns
-// its own io_context. Callers in the daemon run it on a worker pool.
+// Thread-safety: each call is independent and may run on any thread;
+// exchange() owns its own io_context, async_exchange() runs on the caller's.
 #pragma once
 
 #include "common/error/error.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -55,6 +57,11 @@ struct Outcome {
 // non-loopback host; provider_unavailable for DNS, connect, TLS, timeout,
 // malformed or oversized responses. Messages name the URL, never the body.
 [[nodiscard]] Outcome exchange(const Request& request, const Options& options);
+
+// exchange() as a coroutine on the caller's executor, for credd: nothing
+// blocks a thread, so a slow provider holds up only the coroutines waiting
+// for it. `request` and `options` must outlive the co_await.
+[[nodiscard]] boost::asio::awaitable<Outcome> async_exchange(const Request& request, const Options& options);
 [[nodiscard]] Result<Response> send(const Request& request, const Options& options);
 
 // True when `host` is 127.0.0.0/8, ::1 or "localhost".

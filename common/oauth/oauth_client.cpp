@@ -51,8 +51,7 @@ Result<json::object> parse_object(std::string_view body, std::string_view what) 
 
 }  // namespace
 
-http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::string form,
-                        const http::Options& options) {
+Result<http::Request> form_request(const std::string& url, const ProviderConfig& p, std::string form) {
     http::Request req;
     req.method = "POST";
     req.url = url;
@@ -64,7 +63,7 @@ http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::st
         auto secret = read_client_secret(p.client_secret_file);
         if (!secret) {
             sodium_memzero(form.data(), form.size());
-            return {secret.error(), false};
+            return secret.error();
         }
         if (p.client_auth == ClientAuth::client_secret_post) {
             form += "&client_id=" + http::form_encode(p.client_id) +
@@ -82,9 +81,20 @@ http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::st
         }
     }
     req.body = std::move(form);
-    auto res = http::exchange(req, options);
-    sodium_memzero(req.body.data(), req.body.size());
-    for (auto& [k, v] : req.headers) sodium_memzero(v.data(), v.size());
+    return req;
+}
+
+void wipe(http::Request& request) {
+    sodium_memzero(request.body.data(), request.body.size());
+    for (auto& [k, v] : request.headers) sodium_memzero(v.data(), v.size());
+}
+
+http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::string form,
+                        const http::Options& options) {
+    auto req = form_request(url, p, std::move(form));
+    if (!req) return {req.error(), false};
+    auto res = http::exchange(*req, options);
+    wipe(*req);
     return res;
 }
 
@@ -106,29 +116,36 @@ Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options
     return discover_attempt(p, options).endpoints;
 }
 
-Discovery discover_attempt(const ProviderConfig& p, const http::Options& options) {
+bool needs_discovery(const ProviderConfig& p) {
+    return !p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty());
+}
+
+http::Request discovery_request(const ProviderConfig& p) {
+    std::string base = p.issuer;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    http::Request req;
+    req.url = base + "/.well-known/openid-configuration";
+    req.headers = {{"Accept", "application/json"}};
+    return req;
+}
+
+Discovery interpret_discovery(const ProviderConfig& p, const std::string& url, const http::Outcome& out) {
     Endpoints e;
     e.issuer = p.issuer;
-    if (!p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {
-        std::string base = p.issuer;
-        while (!base.empty() && base.back() == '/') base.pop_back();
-        http::Request req;
-        req.url = base + "/.well-known/openid-configuration";
-        req.headers = {{"Accept", "application/json"}};
-        auto out = http::exchange(req, options);
+    if (!url.empty()) {
         if (!out.response) return {out.response.error(), out.retryable};
         const auto& res = out.response;
         if (res->status != 200) {
             return {make_error(Errc::provider_unavailable,
-                               "discovery at " + req.url + " answered HTTP " + std::to_string(res->status)),
+                               "discovery at " + url + " answered HTTP " + std::to_string(res->status)),
                     res->status >= 500 || res->status == 429};
         }
-        auto o = parse_object(res->body, "discovery document at " + req.url);
+        auto o = parse_object(res->body, "discovery document at " + url);
         if (!o) return {o.error(), false};
         if (json_string(*o, "issuer") != p.issuer) {
             // OpenID Connect Discovery §4.3: the issuer must match exactly.
-            return {make_error(Errc::provider_unavailable, "discovery at " + req.url + " names another issuer: \"" +
-                                                               json_string(*o, "issuer") + "\""),
+            return {make_error(Errc::provider_unavailable,
+                               "discovery at " + url + " names another issuer: \"" + json_string(*o, "issuer") + "\""),
                     false};
         }
         e.authorization_endpoint = json_string(*o, "authorization_endpoint");
@@ -149,6 +166,12 @@ Discovery discover_attempt(const ProviderConfig& p, const http::Options& options
             false};
     }
     return {e, false};
+}
+
+Discovery discover_attempt(const ProviderConfig& p, const http::Options& options) {
+    if (!needs_discovery(p)) return interpret_discovery(p, {}, http::Outcome{});
+    const auto req = discovery_request(p);
+    return interpret_discovery(p, req.url, http::exchange(req, options));
 }
 
 Pkce make_pkce() {
@@ -184,12 +207,18 @@ Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std:
     return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false).tokens;
 }
 
-Attempt refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                        const std::vector<std::string>& scopes, const http::Options& options) {
+std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,
+                         const std::vector<std::string>& scopes) {
     std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
     if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
     if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
-    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), true);
+    return form;
+}
+
+Attempt refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
+                        const std::vector<std::string>& scopes, const http::Options& options) {
+    return interpret_token_answer(post_form(e.token_endpoint, p, refresh_form(p, refresh_token, scopes), options),
+                                  true);
 }
 
 Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
@@ -202,8 +231,14 @@ Result<void> revoke(const Endpoints& e, const ProviderConfig& p, const SecretByt
     if (e.revocation_endpoint.empty()) {
         return make_error(Errc::not_found, "provider " + p.name + " offers no revocation endpoint");
     }
-    std::string form = "token=" + http::form_encode(refresh_token.reveal()) + "&token_type_hint=refresh_token";
-    auto out = post_form(e.revocation_endpoint, p, std::move(form), options);
+    return interpret_revocation(e, post_form(e.revocation_endpoint, p, revocation_form(refresh_token), options));
+}
+
+std::string revocation_form(const SecretBytes& refresh_token) {
+    return "token=" + http::form_encode(refresh_token.reveal()) + "&token_type_hint=refresh_token";
+}
+
+Result<void> interpret_revocation(const Endpoints& e, http::Outcome out) {
     if (!out.response) return out.response.error();
     BodyWiper wipe{out.response->body};
     // RFC 7009 §2.2: 200 whether or not the token was still valid.

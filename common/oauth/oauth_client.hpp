@@ -103,6 +103,22 @@ struct Discovery {
 [[nodiscard]] http::Outcome post_form(const std::string& url, const ProviderConfig& provider, std::string form,
                                       const http::Options& options);
 
+// The pieces of the calls above, shared with the coroutine versions in
+// oauth_async.hpp: request building (form_request zeroes `form` on error;
+// wipe() zeroes a sent request) and answer interpretation.
+[[nodiscard]] Result<http::Request> form_request(const std::string& url, const ProviderConfig& provider,
+                                                 std::string form);
+void wipe(http::Request& request);
+[[nodiscard]] bool needs_discovery(const ProviderConfig& provider);
+[[nodiscard]] http::Request discovery_request(const ProviderConfig& provider);
+// `url` empty: no discovery was made, the endpoints come from the config.
+[[nodiscard]] Discovery interpret_discovery(const ProviderConfig& provider, const std::string& url,
+                                            const http::Outcome& outcome);
+[[nodiscard]] std::string refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,
+                                       const std::vector<std::string>& scopes);
+[[nodiscard]] std::string revocation_form(const SecretBytes& refresh_token);
+[[nodiscard]] Result<void> interpret_revocation(const Endpoints& endpoints, http::Outcome outcome);
+
 // Interprets a token endpoint answer: a redirect is refused (OAuth
 // endpoints do not redirect; following one could leak the grant), a 5xx or
 // 429 is retryable, anything else goes to parse_token_response.

@@ -70,7 +70,7 @@ public:
           acceptor_(io_),
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
-          tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
+          tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
                    std::move(audit),
@@ -136,7 +136,6 @@ void Server::run() {
     });
     log::info("credd " CREDCTL_VERSION " listening on " + config_.socket);
     io_.run();
-    tokens_.shutdown();
     ::unlink(config_.socket.c_str());
     log::info("credd stopped");
 }

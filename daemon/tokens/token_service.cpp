@@ -69,10 +69,7 @@ struct Flight {
 
 struct TokenService::Impl {
     Impl(asio::io_context& io_, store::Store& store_, TokenServiceOptions options_)
-        : io(io_),
-          store(store_),
-          options(std::move(options_)),
-          upstream(options.providers, options.provider_timeout, options.worker_threads) {}
+        : io(io_), store(store_), options(std::move(options_)), upstream(options.provider_timeout) {}
 
     asio::io_context& io;
     store::Store& store;
@@ -167,13 +164,7 @@ Error TokenService::Impl::forget_interrupted(const store::CredentialKey& key, st
 TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServiceOptions options)
     : impl_(std::make_unique<Impl>(io, store, std::move(options))) {}
 
-TokenService::~TokenService() {
-    shutdown();
-}
-
-void TokenService::shutdown() {
-    impl_->upstream.shutdown();
-}
+TokenService::~TokenService() = default;
 
 const std::vector<ProviderConfig>& TokenService::providers() const {
     return impl_->options.providers;

@@ -8,9 +8,9 @@
 // committed to the store before any caller gets the new access token.
 // Access tokens are cached per (user, provider, scope set).
 //
-// Provider calls, their retries with backoff and jitter and their worker
-// pools are in upstream.hpp; invalid_grant becomes the persisted state
-// login_required and is never retried.
+// Provider calls (coroutines that never block the I/O thread) and their
+// retries with backoff and jitter are in upstream.hpp; invalid_grant becomes
+// the persisted state login_required and is never retried.
 //
 // Crash safety under rotation: before the refresh token is sent, the record
 // is durably marked refresh_pending. If credd dies before the answer is
@@ -43,7 +43,6 @@ namespace credctl::tokens {
 struct TokenServiceOptions {
     std::vector<ProviderConfig> providers;
     std::chrono::seconds provider_timeout{15};  // one exchange, unless the provider sets timeout_seconds
-    std::size_t worker_threads = 4;             // per provider
 };
 
 using Removal = wire::Removal;
@@ -84,9 +83,6 @@ public:
 
     // Upstream refresh requests made since start (for status and tests).
     [[nodiscard]] std::uint64_t refreshes() const;
-
-    // Stops the worker pool; waits for provider calls in progress.
-    void shutdown();
 
 private:
     struct Impl;

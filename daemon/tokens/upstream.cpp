@@ -1,17 +1,15 @@
 #include "daemon/tokens/upstream.hpp"
 
 #include "common/log/log.hpp"
+#include "common/oauth/oauth_async.hpp"
 #include "daemon/tokens/backoff.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <map>
-#include <optional>
 
 namespace credctl::tokens {
 namespace {
@@ -19,67 +17,13 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-struct Refreshed {
-    std::optional<oauth::Endpoints> endpoints;
-    oauth::Attempt attempt;
-};
-
-// Runs on the provider's worker pool: discovery when needed, then one
-// refresh attempt. A free function with named arguments rather than a
-// capturing lambda: g++ 12 destroys a coroutine lambda's captures twice under
-// co_spawn.
-asio::awaitable<Refreshed> refresh_upstream(ProviderConfig cfg, std::optional<oauth::Endpoints> known,
-                                            SecretBytes refresh_token, std::vector<std::string> scopes,
-                                            http::Options opts) {
-    Refreshed out;
-    if (!known) {
-        auto d = oauth::discover_attempt(cfg, opts);
-        if (!d.endpoints) {
-            out.attempt = {d.endpoints.error(), d.retryable};
-            co_return out;
-        }
-        known = std::move(*d.endpoints);
-    }
-    out.attempt = oauth::refresh_attempt(*known, cfg, refresh_token, scopes, opts);
-    out.endpoints = std::move(known);
-    co_return out;
-}
-
-struct Revocation {
-    std::optional<oauth::Endpoints> endpoints;
-    Result<void> result = make_error(Errc::internal, "revocation did not run");
-};
-
-asio::awaitable<Revocation> revoke_upstream(ProviderConfig cfg, std::optional<oauth::Endpoints> known,
-                                            SecretBytes refresh_token, http::Options opts) {
-    Revocation out;
-    if (!known) {
-        auto e = oauth::discover(cfg, opts);
-        if (!e) {
-            out.result = e.error();
-            co_return out;
-        }
-        known = std::move(*e);
-    }
-    out.result = oauth::revoke(*known, cfg, refresh_token, opts);
-    out.endpoints = std::move(known);
-    co_return out;
-}
-
 }  // namespace
 
 struct Upstream::Impl {
     std::chrono::seconds default_timeout;
-    // One pool per provider: a provider that hangs occupies only its own threads.
-    std::map<std::string, std::unique_ptr<asio::thread_pool>> pools;
-    std::map<std::string, oauth::Endpoints> endpoints;  // by provider name
+    std::map<std::string, oauth::Endpoints> endpoints;  // by provider name, once discovered
     std::uint64_t attempts = 0;
     BackoffPolicy backoff;
-
-    std::optional<oauth::Endpoints> known_endpoints(const std::string& name) const {
-        if (auto it = endpoints.find(name); it != endpoints.end()) return it->second;
-        return std::nullopt;
-    }
 
     http::Options http_options(const ProviderConfig& p, Clock::duration remaining) const {
         http::Options o;
@@ -90,25 +34,29 @@ struct Upstream::Impl {
         o.ca_file = p.ca_file;
         return o;
     }
+
+    // The provider's endpoints, discovering them the first time.
+    asio::awaitable<oauth::Discovery> endpoints_of(const ProviderConfig& p, const http::Options& opts) {
+        if (auto it = endpoints.find(p.name); it != endpoints.end()) co_return oauth::Discovery{it->second, false};
+        oauth::Discovery d = co_await oauth::async_discover(p, opts);
+        if (d.endpoints) endpoints[p.name] = *d.endpoints;
+        co_return d;
+    }
+
+    asio::awaitable<oauth::Attempt> attempt(const ProviderConfig& p, const SecretBytes& refresh_token,
+                                            const std::vector<std::string>& scopes, const http::Options& opts) {
+        oauth::Discovery d = co_await endpoints_of(p, opts);
+        if (!d.endpoints) co_return oauth::Attempt{d.endpoints.error(), d.retryable};
+        const oauth::Endpoints& e = *d.endpoints;
+        co_return co_await oauth::async_refresh(e, p, refresh_token, scopes, opts);
+    }
 };
 
-Upstream::Upstream(const std::vector<ProviderConfig>& providers, std::chrono::seconds default_timeout,
-                   std::size_t threads_per_provider)
-    : impl_(std::make_unique<Impl>()) {
+Upstream::Upstream(std::chrono::seconds default_timeout) : impl_(std::make_unique<Impl>()) {
     impl_->default_timeout = default_timeout;
-    for (const auto& p : providers) {
-        impl_->pools.emplace(p.name, std::make_unique<asio::thread_pool>(threads_per_provider));
-    }
 }
 
-Upstream::~Upstream() {
-    shutdown();
-}
-
-void Upstream::shutdown() {
-    for (auto& [name, pool] : impl_->pools) pool->stop();
-    for (auto& [name, pool] : impl_->pools) pool->join();
-}
+Upstream::~Upstream() = default;
 
 std::uint64_t Upstream::attempts() const {
     return impl_->attempts;
@@ -121,20 +69,10 @@ asio::awaitable<oauth::Attempt> Upstream::refresh(const ProviderConfig& p, const
     auto& im = *impl_;
     const auto start = Clock::now();
     const auto deadline = start + p.retry_deadline;
-    oauth::Attempt last;
     for (unsigned n = 1;; ++n) {
         ++im.attempts;
-        ProviderConfig cfg = p;
-        SecretBytes token = refresh_token.clone();
-        std::vector<std::string> asked = scopes;
-        http::Options opts = im.http_options(p, deadline - Clock::now());
-        std::optional<oauth::Endpoints> known = im.known_endpoints(p.name);
-        Refreshed up = co_await asio::co_spawn(
-            *im.pools.at(p.name),
-            refresh_upstream(std::move(cfg), std::move(known), std::move(token), std::move(asked), std::move(opts)),
-            asio::use_awaitable);
-        if (up.endpoints) im.endpoints[p.name] = *up.endpoints;
-        last = std::move(up.attempt);
+        const http::Options opts = im.http_options(p, deadline - Clock::now());
+        oauth::Attempt last = co_await im.attempt(p, refresh_token, scopes, opts);
         if (last.tokens || last.tokens.error().code == Errc::login_required) co_return last;
         const auto delay = backoff_delay(im.backoff, n);
         if (!last.retryable || Clock::now() + delay >= deadline) {
@@ -154,15 +92,11 @@ asio::awaitable<oauth::Attempt> Upstream::refresh(const ProviderConfig& p, const
 
 asio::awaitable<Result<void>> Upstream::revoke(const ProviderConfig& p, const SecretBytes& refresh_token) {
     auto& im = *impl_;
-    ProviderConfig cfg = p;
-    SecretBytes token = refresh_token.clone();
-    http::Options opts = im.http_options(p, p.retry_deadline);
-    std::optional<oauth::Endpoints> known = im.known_endpoints(p.name);
-    Revocation r = co_await asio::co_spawn(
-        *im.pools.at(p.name), revoke_upstream(std::move(cfg), std::move(known), std::move(token), std::move(opts)),
-        asio::use_awaitable);
-    if (r.endpoints) im.endpoints[p.name] = *r.endpoints;
-    co_return r.result;
+    const http::Options opts = im.http_options(p, p.retry_deadline);
+    oauth::Discovery d = co_await im.endpoints_of(p, opts);
+    if (!d.endpoints) co_return d.endpoints.error();
+    const oauth::Endpoints& e = *d.endpoints;
+    co_return co_await oauth::async_revoke(e, p, refresh_token, opts);
 }
 
 }  // namespace credctl::tokens

@@ -1,10 +1,11 @@
-// Upstream: credd's calls to OAuth providers (refresh and revocation), off
-// the I/O thread, with retries.
+// Upstream: credd's calls to OAuth providers (refresh and revocation), with
+// retries.
 //
-// Each provider has its own small worker pool, so a provider that hangs
-// occupies only its own threads and never delays callers of another. The
-// blocking HTTP exchange runs there; the waiting between attempts happens
-// on the caller's executor. Endpoints learnt by discovery are kept per
+// Every call is a coroutine on the I/O thread (oauth_async.hpp): no thread
+// blocks on a provider, so a provider that hangs delays only the callers
+// waiting for that very call, never another credential of it or of another
+// provider, and never the rest of the daemon. Each exchange has its connect
+// timeout and total timeout. Endpoints learnt by discovery are kept per
 // provider.
 //
 // A refresh is attempted until it succeeds, fails for good (invalid_grant,
@@ -32,15 +33,13 @@ namespace credctl::tokens {
 class Upstream {
 public:
     // `default_timeout`: one exchange, for providers without timeout_seconds.
-    Upstream(const std::vector<ProviderConfig>& providers, std::chrono::seconds default_timeout,
-             std::size_t threads_per_provider);
+    explicit Upstream(std::chrono::seconds default_timeout);
     ~Upstream();
     Upstream(const Upstream&) = delete;
     Upstream& operator=(const Upstream&) = delete;
 
     // The refresh grant with retries. A failure other than login_required
-    // names the number of attempts. `provider` must be one of those given
-    // at construction.
+    // names the number of attempts.
     [[nodiscard]] boost::asio::awaitable<oauth::Attempt> refresh(const ProviderConfig& provider,
                                                                  const SecretBytes& refresh_token,
                                                                  const std::vector<std::string>& scopes);
@@ -51,9 +50,6 @@ public:
 
     // Requests sent to token endpoints since start (attempts, not refreshes).
     [[nodiscard]] std::uint64_t attempts() const;
-
-    // Stops the pools; waits for provider calls in progress.
-    void shutdown();
 
 private:
     struct Impl;
