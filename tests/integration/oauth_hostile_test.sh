@@ -33,6 +33,17 @@ timeout_seconds        = 1
 retry_deadline_seconds = 3
 TOML
   done
+  # Eight more names for the hanging endpoint: eight refreshes stuck at once.
+  for i in 1 2 3 4 5 6 7 8; do
+    cat <<TOML
+[providers.stuck$i]
+authorization_endpoint = "$hostile/hang/auth"
+token_endpoint         = "$hostile/hang/token"
+client_id              = "credctl-hostile"
+timeout_seconds        = 5
+retry_deadline_seconds = 6
+TOML
+  done
 } >"$work/credd.toml"
 expect "credd starts" start_credd "$work/credd.toml"
 
@@ -87,6 +98,26 @@ for m in notjson huge noaccess mac negexp absurdexp redirect; do
   expect "$m: only the original refresh token was ever sent (never the offered rotated one)" \
     bash -c "[ \"\$(tr ' ' '\n' <<<'$(seen "$m")' | sort -u)\" = rt-$m ]"
 done
+# A provider that hangs holds up nobody else, however many refreshes it holds.
+stuck_pids=()
+for i in 1 2 3 4 5 6 7 8; do
+  curl -sf --unix-socket "$CREDD_SOCKET" -X PUT -o /dev/null --data '{"refresh_token":"rt-stuck"}' \
+    "http://localhost/v1/users/$(id -un)/credentials/stuck$i"
+  "$credctl" token "stuck$i" >/dev/null 2>&1 &
+  stuck_pids+=($!)
+done
+sleep 0.5
+start=$(now_ms)
+tok=$("$credctl" token h_ok --min-valid 7200)
+elapsed=$(($(now_ms) - start))
+expect "with 8 refreshes hanging, another provider's refresh takes < 500 ms ($elapsed ms)" \
+  test -n "$tok" -a "$elapsed" -lt 500
+start=$(now_ms)
+"$credctl" list >/dev/null
+expect "and the rest of the API answers at once ($(($(now_ms) - start)) ms)" test $(($(now_ms) - start)) -lt 500
+expect "list shows the stuck ones as refreshing" test "$(cred_state stuck1)" = refreshing
+for p in "${stuck_pids[@]}"; do wait "$p"; done
+
 expect "no refresh token appears in credd's log" bash -c "! grep -qE 'rt-|rotated-' '$work/credd.log'"
 expect "credd still serves after all that" "$credctl" status
 expect "and still hands out good tokens" bash -c "'$credctl' token h_ok --min-valid 7200 | grep -q '^at-ok-'"

@@ -352,3 +352,39 @@ TEST(AuthorizationUrl, CarriesPkceStateNonceAndResource) {
 
 }  // namespace
 }  // namespace credctl::oauth
+
+#include "common/oauth/oauth_async.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace credctl::oauth {
+namespace {
+
+boost::asio::awaitable<void> refresh_into(const Endpoints& e, const ProviderConfig& p, const SecretBytes& token,
+                                          const http::Options& o, Attempt& out) {
+    const std::vector<std::string> scopes;
+    out = co_await async_refresh(e, p, token, scopes, o);
+}
+
+TEST(AsyncRefresh, RefusedConnectionIsARetryableProviderUnavailable) {
+    Endpoints e;
+    e.token_endpoint = "http://127.0.0.1:1/token";  // nothing listens on port 1
+    ProviderConfig p;
+    p.name = "x";
+    p.client_id = "c";
+    const SecretBytes token("rt", 2);
+    const http::Options o;
+    Attempt out;
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, refresh_into(e, p, token, o, out), boost::asio::detached);
+    io.run();
+    ASSERT_FALSE(out.tokens.has_value());
+    EXPECT_EQ(out.tokens.error().code, Errc::provider_unavailable);
+    EXPECT_TRUE(out.retryable);
+    EXPECT_NE(out.tokens.error().message.find("http://127.0.0.1:1/token"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace credctl::oauth
