@@ -1,10 +1,15 @@
 #include "common/oauth/oauth_client.hpp"
 
+#include "common/oauth/oauth_async.hpp"
+
 #include "common/crypto/crypto.hpp"
 #include "temp_dir.hpp"
 
 #include <sys/stat.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -352,12 +357,6 @@ TEST(AuthorizationUrl, CarriesPkceStateNonceAndResource) {
 
 }  // namespace
 }  // namespace credctl::oauth
-
-#include "common/oauth/oauth_async.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 
 namespace credctl::oauth {
 namespace {
