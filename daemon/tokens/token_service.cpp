@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <sodium.h>
 
 #include <algorithm>
 #include <map>
@@ -95,6 +96,15 @@ struct TokenService::Impl {
 
     asio::awaitable<Result<void>> refresh(const store::CredentialKey& key, store::CredentialRecord record,
                                           std::vector<std::string> scopes);
+    // False when a login stored another refresh token while ours was at the
+    // provider: the answer about the old one must not overwrite the new.
+    bool still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
+        auto now = store.get(key);
+        if (!now || !*now) return false;
+        const auto& current = (*now)->refresh_token;
+        return current.size() == sent.size() && sodium_memcmp(current.data(), sent.data(), sent.size()) == 0;
+    }
+
     Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
                                 const std::string& scopes);
     Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
@@ -110,6 +120,11 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     record.state = store::CredentialState::refresh_pending;
     if (auto r = store.put(key, record); !r) co_return r.error();
     oauth::Attempt outcome = co_await upstream.refresh(*p, record.refresh_token, scopes);
+    if (!still_ours(key, record.refresh_token)) {
+        log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
+        co_return make_error(Errc::provider_unavailable,
+                             resource(key) + " was replaced by a new login during its refresh; ask again");
+    }
     if (!outcome.tokens) {
         const bool rejected = outcome.tokens.error().code == Errc::login_required;
         set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);

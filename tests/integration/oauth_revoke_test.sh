@@ -75,6 +75,24 @@ expect "one refresh attempt in all, none after the rejection (no retries, no sto
 login_demo 2>>"$work/login.err"
 expect "a new login makes the credential valid again" test "$(cred_state demo)" = valid
 
+# --- a new login while a refresh is at the provider ------------------------------
+# The refresh's late answer is about the old grant: it must not overwrite
+# the credential the new login stored.
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=3000&after=1&grant=refresh_token"
+"$credctl" token demo --min-valid 7200 >/dev/null 2>"$work/raced.err" &
+raced_pid=$!
+sleep 0.5
+login_demo 2>>"$work/login.err"
+expect "a login during a refresh succeeds" test $? -eq 0
+wait "$raced_pid"
+expect "the raced refresh reports that the credential was replaced" grep -q "was replaced by a new login" "$work/raced.err"
+curl -sf -X POST "$issuer/_test/delay?ms=0"
+old_grant_rt=$(curl -sf "$issuer/_test/issued" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_tokens"][-2])')
+curl -sf -o /dev/null -X POST "$issuer/token/revocation" --data-urlencode "token=$old_grant_rt" --data-urlencode client_id=credctl-demo
+expect "with the old grant revoked, credd still refreshes: it kept the new login's token" \
+  userinfo_ok "$("$credctl" token demo --min-valid 7200)"
+
 # --- crash between the provider's answer and the commit --------------------------
 reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=2000&after=1"

@@ -21,9 +21,10 @@
 //                          "revocation_requests":R,"introspection_requests":I}
 //   GET  /_test/issued -> {"access_tokens":[...],"refresh_tokens":[...]} every token issued
 //   POST /_test/reset  -> zeroes the counters, answers with the zeroed stats
-//   POST /_test/delay?ms=N[&after=1] -> delays every later POST /token by N ms,
-//                        before handling it, or (after=1) after handling it
-//                        and before answering (a token rotated, the answer late)
+//   POST /_test/delay?ms=N[&after=1[&grant=G]] -> delays every later POST /token
+//                        by N ms, before handling it, or (after=1) after
+//                        handling it and before answering (a token rotated,
+//                        the answer late), then only for grant_type G if given
 //   POST /_test/revoke-all -> revokes every grant (refresh tokens stop working)
 //   POST /_test/fail?count=N&status=S -> the next N POST /token are answered
 //                        with HTTP S (5xx) without being processed
@@ -81,6 +82,7 @@ const REFRESH_TTL = intArg('refresh-ttl', 1, 365 * 24 * 3600);
 const READY_FILE = args['ready-file'];
 let tokenDelayMs = intArg('token-delay-ms', 0, 600_000);
 let tokenDelayAfter = false;
+let tokenDelayGrant = null;
 const TLS = args['tls-cert'] && args['tls-key']
   ? { cert: readFileSync(args['tls-cert']), key: readFileSync(args['tls-key']) } : null;
 if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) usage('--tls-cert and --tls-key go together');
@@ -178,6 +180,7 @@ async function testMiddleware(ctx, next) {
     }
     tokenDelayMs = ms;
     tokenDelayAfter = ctx.query.after === '1';
+    tokenDelayGrant = typeof ctx.query.grant === 'string' ? ctx.query.grant : null;
     ctx.status = 204;
     return undefined;
   }
@@ -255,7 +258,7 @@ async function testMiddleware(ctx, next) {
       }
     }
     log(`token grant_type=${grant} status=${ctx.status}${extra}`);
-    if (tokenDelayMs > 0 && tokenDelayAfter) await new Promise((resolve) => { setTimeout(resolve, tokenDelayMs); });
+    if (tokenDelayMs > 0 && tokenDelayAfter && (tokenDelayGrant === null || tokenDelayGrant === grant)) await new Promise((resolve) => { setTimeout(resolve, tokenDelayMs); });
   } else if ((method === 'GET' || method === 'POST') && path === ROUTES.userinfo) {
     stats.userinfo_requests += 1;
     if (VERBOSE) log(`userinfo status=${ctx.status}`);
