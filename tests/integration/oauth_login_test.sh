@@ -43,6 +43,8 @@ cat >"$work/forging-browser" <<SH
 # Before the real browser comes back, something else knocks on the listener.
 redirect=\$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(sys.argv[1]).query)["redirect_uri"][0])' "\$1")
 printf '%s\n' "\$1" >"$work/auth-url"
+port=\$(printf '%s' "\$redirect" | sed -E 's|.*:([0-9]+)/callback|\\1|')
+ss -ltnH "( sport = :\$port )" | awk '{print \$4}' >"$work/listen-addr"
 curl -s -o /dev/null -w '%{http_code}\n' "\$redirect?code=forged&state=wrong" >"$work/forged.codes"
 curl -s -o /dev/null -w '%{http_code}\n' "\$redirect?error=access_denied&state=wrong" >>"$work/forged.codes"
 curl -s -o /dev/null -w '%{http_code}\n' "\$redirect?code=forged" >>"$work/forged.codes"
@@ -57,6 +59,10 @@ expect "the authorization request uses PKCE S256" grep -q 'code_challenge_method
 expect "and carries state and nonce" grep -q 'state=.*nonce=' "$work/auth-url"
 expect "the redirect URI is on 127.0.0.1" grep -q 'redirect_uri=http://127.0.0.1:[0-9]*/callback&' "$work/auth-url"
 expect "the token works" userinfo_ok "$("$credctl" token demo)"
+redirect_uri=$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(open(sys.argv[1]).read().strip()).query)["redirect_uri"][0])' "$work/auth-url")
+expect "the listener is closed after the login" bash -c "! curl -s -o /dev/null '$redirect_uri?state=x'"
+expect "while waiting it listened on 127.0.0.1 only ($(tr '\n' ' ' <"$work/listen-addr"))" \
+  bash -c "[ \"\$(cat '$work/listen-addr')\" = \"127.0.0.1:$(sed -E 's|.*:([0-9]+)/callback|\1|' <<<"$redirect_uri")\" ]"
 
 # --- paste-back ----------------------------------------------------------------
 paste_login() {  # FIFO ERRFILE: starts credctl login --no-browser demo reading FIFO
