@@ -110,11 +110,11 @@ sleep 0.5
 start=$(now_ms)
 tok=$("$credctl" token h_ok --min-valid 7200)
 elapsed=$(($(now_ms) - start))
-expect "with 8 refreshes hanging, another provider's refresh takes < 500 ms ($elapsed ms)" \
-  test -n "$tok" -a "$elapsed" -lt 500
+expect "with 8 refreshes hanging, another provider's refresh takes < 1 s ($elapsed ms)" \
+  test -n "$tok" -a "$elapsed" -lt 1000
 start=$(now_ms)
 "$credctl" list >/dev/null
-expect "and the rest of the API answers at once ($(($(now_ms) - start)) ms)" test $(($(now_ms) - start)) -lt 500
+expect "and the rest of the API answers at once ($(($(now_ms) - start)) ms)" test $(($(now_ms) - start)) -lt 1000
 expect "list shows the stuck ones as refreshing" test "$(cred_state stuck1)" = refreshing
 for p in "${stuck_pids[@]}"; do wait "$p"; done
 
