@@ -51,6 +51,22 @@ bool indicator_wanted() {
     return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
 }
 
+// Sleeps between device-flow polls, turning a spinner when one is wanted.
+void pause_polling(std::chrono::seconds how_long, bool indicator) {
+    if (!indicator) {
+        std::this_thread::sleep_for(how_long);
+        return;
+    }
+    static constexpr std::string_view k_frames = "|/-\\";
+    const auto until = std::chrono::steady_clock::now() + how_long;
+    for (std::size_t i = 0; std::chrono::steady_clock::now() < until; ++i) {
+        std::cerr << '\r' << k_frames[i % k_frames.size()] << " waiting for the login to finish " << std::flush;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(150), until - std::chrono::steady_clock::now()));
+    }
+    std::cerr << "\r\033[K" << std::flush;
+}
+
 http::Options http_options(const ProviderConfig& p) {
     http::Options o;
     o.ca_file = p.ca_file;
@@ -128,8 +144,9 @@ Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, co
     auth->expires_in = std::min<std::int64_t>(auth->expires_in, o.timeout_seconds);
     std::cerr << "Waiting up to " << auth->expires_in << " s...\n";
     const oauth::Poller poll = [&] { return oauth::poll_device_token(e, p, auth->device_code, opts); };
+    const bool indicator = indicator_wanted();
     auto tokens =
-        oauth::wait_for_device_token(*auth, poll, [](std::chrono::seconds s) { std::this_thread::sleep_for(s); });
+        oauth::wait_for_device_token(*auth, poll, [indicator](std::chrono::seconds s) { pause_polling(s, indicator); });
     if (!tokens) return tokens.error();
     return Obtained{std::move(*tokens), {}};
 }

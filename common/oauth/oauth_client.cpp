@@ -265,7 +265,7 @@ Result<TokenSet> parse_token_response(int status, std::string_view body, bool fo
         if (err.empty()) err = "HTTP " + std::to_string(status);
         const Errc code = (for_refresh && err == "invalid_grant") ? Errc::login_required : Errc::provider_unavailable;
         std::string msg = "token endpoint refused the request: " + err;
-        if (code == Errc::login_required) msg += " (the refresh token is no longer valid; log in again)";
+        if (code == Errc::login_required) msg = "token endpoint refused the refresh token: " + err;
         return make_error(code, std::move(msg));
     }
     TokenSet t;
