@@ -4,6 +4,8 @@
 
 #include <boost/url/parse.hpp>
 
+#include <sys/stat.h>
+
 #include <array>
 #include <utility>
 
@@ -102,6 +104,14 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     if (*secret_file) {
         p.client_secret_file = **secret_file;
         p.client_auth = ClientAuth::client_secret_basic;
+        // Checked again at each read; refusing here makes a bad file a start-up error.
+        struct stat st {};
+        if (::stat(p.client_secret_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            return f.error_at("client_secret_file", "not a readable file: \"" + p.client_secret_file + "\"");
+        }
+        if ((st.st_mode & 077) != 0) {
+            return f.error_at("client_secret_file", "readable by group or others: \"" + p.client_secret_file + "\"");
+        }
     }
     auto auth = f.string("client_auth");
     if (!auth) return auth.error();

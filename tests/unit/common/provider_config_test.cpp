@@ -2,6 +2,8 @@
 
 #include "temp_dir.hpp"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 namespace credctl::config {
@@ -27,11 +29,16 @@ TEST(ProviderConfig, DefaultsForTimeoutsAndFlags) {
 }
 
 TEST(ProviderConfig, EveryNewKeyIsRead) {
+    TempDir dir;
+    const std::string secret = dir.write("gh.secret", "s3cret\n");
+    ::chmod(secret.c_str(), 0600);
     auto p = parse(
         "authorization_endpoint = \"https://gh.example/login/oauth/authorize\"\n"
         "token_endpoint = \"https://gh.example/login/oauth/access_token\"\n"
         "device_authorization_endpoint = \"https://gh.example/login/device/code\"\n"
-        "client_id = \"c\"\nclient_auth = \"client_secret_post\"\nclient_secret_file = \"/etc/credctl/gh.secret\"\n"
+        "client_id = \"c\"\nclient_auth = \"client_secret_post\"\nclient_secret_file = \"" +
+        secret +
+        "\"\n"
         "resource = \"https://api.example\"\ndefault = true\n"
         "connect_timeout_seconds = 2\ntimeout_seconds = 7\nretry_deadline_seconds = 20\n");
     ASSERT_TRUE(p.has_value()) << p.error().message;
@@ -63,6 +70,20 @@ TEST(ProviderConfig, OutOfRangeTimeoutIsRefused) {
     auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\nretry_deadline_seconds = 0\n");
     ASSERT_FALSE(p.has_value());
     EXPECT_NE(p.error().message.find("providers.x.retry_deadline_seconds"), std::string::npos) << p.error().message;
+}
+
+TEST(ProviderConfig, SecretFileReadableByOthersOrMissingIsRefusedAtLoad) {
+    TempDir dir;
+    const std::string secret = dir.write("open.secret", "s3cret\n");
+    ::chmod(secret.c_str(), 0640);
+    auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\nclient_secret_file = \"" + secret + "\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_EQ(p.error().message,
+              "p.toml:3: providers.x.client_secret_file: readable by group or others: \"" + secret + "\"");
+    auto missing = parse("issuer = \"https://i\"\nclient_id = \"c\"\nclient_secret_file = \"/nonexistent/x.secret\"\n");
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().message,
+              "p.toml:3: providers.x.client_secret_file: not a readable file: \"/nonexistent/x.secret\"");
 }
 
 TEST(ProviderConfig, ClientSecretAuthWithoutFileIsRefused) {
