@@ -7,10 +7,10 @@
 
 #include <sys/stat.h>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include <string>
 
@@ -383,6 +383,74 @@ TEST(AsyncRefresh, RefusedConnectionIsARetryableProviderUnavailable) {
     EXPECT_EQ(out.tokens.error().code, Errc::provider_unavailable);
     EXPECT_TRUE(out.retryable);
     EXPECT_NE(out.tokens.error().message.find("http://127.0.0.1:1/token"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace credctl::oauth
+
+namespace credctl::oauth {
+namespace {
+
+ProviderConfig issuer_provider() {
+    ProviderConfig p;
+    p.name = "corp";
+    p.issuer = "https://login.example";
+    p.client_id = "c";
+    return p;
+}
+
+http::Outcome discovery_answer(int status, std::string body) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return {r, false};
+}
+
+TEST(Discovery, DocumentGivesEndpointsAndIssParameterSupport) {
+    auto d = interpret_discovery(issuer_provider(), "https://login.example/.well-known/openid-configuration",
+                                 discovery_answer(200, R"({"issuer":"https://login.example",
+                                   "authorization_endpoint":"https://login.example/auth",
+                                   "token_endpoint":"https://login.example/token",
+                                   "revocation_endpoint":"https://login.example/revoke",
+                                   "device_authorization_endpoint":"https://login.example/device",
+                                   "authorization_response_iss_parameter_supported":true})"));
+    ASSERT_TRUE(d.endpoints.has_value()) << d.endpoints.error().message;
+    EXPECT_EQ(d.endpoints->token_endpoint, "https://login.example/token");
+    EXPECT_EQ(d.endpoints->revocation_endpoint, "https://login.example/revoke");
+    EXPECT_EQ(d.endpoints->device_authorization_endpoint, "https://login.example/device");
+    EXPECT_TRUE(d.endpoints->iss_parameter_supported);
+}
+
+TEST(Discovery, AnotherIssuerIsRefusedAndNotRetried) {
+    auto d = interpret_discovery(issuer_provider(), "https://login.example/.well-known/openid-configuration",
+                                 discovery_answer(200, R"({"issuer":"https://evil.example",
+                                   "authorization_endpoint":"a","token_endpoint":"t"})"));
+    ASSERT_FALSE(d.endpoints.has_value());
+    EXPECT_EQ(d.endpoints.error().message,
+              "discovery at https://login.example/.well-known/openid-configuration "
+              "names another issuer: \"https://evil.example\"");
+    EXPECT_FALSE(d.retryable);
+}
+
+TEST(Discovery, ServerErrorIsRetryableAndGarbageIsNot) {
+    const std::string url = "https://login.example/.well-known/openid-configuration";
+    EXPECT_TRUE(interpret_discovery(issuer_provider(), url, discovery_answer(503, "")).retryable);
+    auto garbage = interpret_discovery(issuer_provider(), url, discovery_answer(200, "<html>"));
+    ASSERT_FALSE(garbage.endpoints.has_value());
+    EXPECT_FALSE(garbage.retryable);
+}
+
+TEST(Discovery, ExplicitEndpointsNeedNoDiscoveryAndOverrideIt) {
+    ProviderConfig p;
+    p.name = "gh";
+    p.authorization_endpoint = "https://gh.example/login/oauth/authorize";
+    p.token_endpoint = "https://gh.example/login/oauth/access_token";
+    EXPECT_FALSE(needs_discovery(p));
+    auto d = interpret_discovery(p, {}, http::Outcome{});
+    ASSERT_TRUE(d.endpoints.has_value());
+    EXPECT_EQ(d.endpoints->token_endpoint, "https://gh.example/login/oauth/access_token");
+    EXPECT_TRUE(d.endpoints->revocation_endpoint.empty());
+    EXPECT_TRUE(needs_discovery(issuer_provider()));
 }
 
 }  // namespace
