@@ -7,6 +7,7 @@
 #pragma once
 
 #include "cli/client/daemon_client.hpp"
+#include "common/config/provider.hpp"
 #include "common/error/error.hpp"
 
 #include <CLI/App.hpp>
@@ -34,6 +35,13 @@ using Runner = std::function<Result<void>()>;
 
 // "/v1/users/alice/credentials/github"
 [[nodiscard]] std::string credential_path(const std::string& user, const std::string& provider);
+
+// The provider a command means: `name`, else credd's default provider, else
+// its only one. Errors: not_found, usage (several and no default).
+[[nodiscard]] Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::string& name);
+
+// The EXIT STATUS table of credctl(1), for --help.
+[[nodiscard]] std::string exit_status_help();
 
 struct CommandSpec {
     std::string_view name;

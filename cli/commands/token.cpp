@@ -1,5 +1,6 @@
 // credctl token [PROVIDER]: print an access token for scripts.
 #include "cli/commands/command.hpp"
+#include "common/oauth/http_client.hpp"
 #include "common/wire/wire.hpp"
 
 #include <sodium.h>
@@ -19,6 +20,7 @@ struct TokenOptions {
     std::string user;
     int min_valid = -1;
     std::string output = "raw";
+    std::string scope;  // down-scoping, space-separated
 };
 
 void write_all(const std::string& s) {
@@ -37,6 +39,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     if (!user) return user.error();
     std::string target = credential_path(*user, o.provider) + "/token";
     if (o.min_valid >= 0) target += "?min_valid=" + std::to_string(o.min_valid);
+    if (!o.scope.empty()) target += (o.min_valid >= 0 ? "&scope=" : "?scope=") + http::form_encode(o.scope);
     auto reply = client->call("GET", target);
     if (!reply) return reply.error();
     auto token = wire::parse_access_token(reply->body);
@@ -69,6 +72,7 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("--user", o->user, "Whose credential (default: your login name)");
     sub.add_option("--min-valid", o->min_valid, "The token must stay valid this many seconds (default 60)")
         ->check(CLI::Range(0, 86400));
+    sub.add_option("--scope", o->scope, "Ask for a token with fewer scopes (space-separated), cached apart");
     sub.add_option("-o,--output", o->output, "raw (default): the token alone; json; header")
         ->check(CLI::IsMember({"raw", "json", "header"}));
     sub.footer("Examples:\n  curl -H \"Authorization: Bearer $(credctl token github)\" https://api.github.com/user\n"

@@ -70,7 +70,7 @@ public:
           acceptor_(io_),
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
-          tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
+          tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
           admin_{maintenance, &io_, false, false, 0, {}},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
@@ -143,7 +143,6 @@ void Server::run() {
     }
     log::info("credd " CREDCTL_VERSION " listening on " + config_.socket);
     io_.run();
-    tokens_.shutdown();
     ::unlink(config_.socket.c_str());
     log::info("credd stopped");
 }
