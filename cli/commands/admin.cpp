@@ -17,6 +17,8 @@ namespace {
 
 // How often `rotate-key` asks for progress while it waits.
 constexpr std::chrono::milliseconds k_poll_interval{200};
+// A progress line every 5 s of a long rotation.
+constexpr int k_polls_per_report = 25;
 
 struct AdminOptions {
     std::string output = "text";
@@ -85,11 +87,14 @@ Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
     auto s = wire::parse_store_status(reply->body);
     if (!s) return s.error();
     std::cerr << "Rotating to data key " << s->current_key << " (" << s->records << " records)\n";
-    while (!o.no_wait && s->rotating) {
+    for (int polls = 1; !o.no_wait && s->rotating; ++polls) {
         std::this_thread::sleep_for(k_poll_interval);
         s = store_status(client);
         if (!s) return s.error();
         if (!s->rotation_error.empty()) return make_error(Errc::internal, "key rotation stopped: " + s->rotation_error);
+        if (polls % k_polls_per_report == 0 && s->rotating) {
+            std::cerr << "  " << s->resealed << " records re-sealed so far\n";
+        }
     }
     if (!o.no_wait) std::cerr << "Done: every record is sealed under data key " << s->current_key << "\n";
     return {};
