@@ -87,6 +87,12 @@ expect "and finished: only data key 3 is held" test "$(keys)" = 3
 "$credctl" admin check >"$work/check.out" 2>&1
 expect "admin check after the crash: every record opens" grep -q "^$total of $total records open" "$work/check.out"
 
+# --- a rotation waited for ----------------------------------------------------------
+"$credctl" admin rotate-key 2>"$work/rotate-wait.err"
+expect "credctl admin rotate-key waits for the end and says so" \
+  bash -c "[ $? -eq 0 ] && grep -q 'Done: every record is sealed under data key 4' '$work/rotate-wait.err'"
+expect "only data key 4 is held afterwards" test "$(keys)" = 4
+
 # --- backup and restore --------------------------------------------------------------
 backup_start=$(date +%s%N)
 "$credctl" admin backup "$work/backup.mdb" 2>"$work/backup.err"
