@@ -1,5 +1,6 @@
 #include "cli/client/daemon_client.hpp"
 
+#include "cli/client/daemon_locator.hpp"
 #include "common/wire/wire.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -18,9 +19,7 @@ using local = asio::local::stream_protocol;
 
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,
-                      "cannot reach credd at " + socket + ": " + ec.message() +
-                          "\nStart a per-user daemon with:  credd --config ~/.config/credctl/credd.toml &"
-                          "\n(or pick another with --socket PATH or CREDD_SOCKET)");
+                      "cannot reach credd at " + socket + ": " + ec.message() + "\n" + how_to_start_credd());
 }
 
 }  // namespace
@@ -32,6 +31,10 @@ Result<DaemonReply> DaemonClient::request(const std::string& method, const std::
     boost::system::error_code ec;
     sock.connect(local::endpoint(socket_), ec);
     if (ec) return unreachable(socket_, ec);
+    // A body may carry a refresh token: only a daemon user may receive it.
+    if (!body.empty()) {
+        if (auto r = check_daemon_peer(sock.native_handle(), socket_); !r) return r.error();
+    }
     // Blocking I/O with kernel timeouts: a wedged daemon cannot hang a script.
     const timeval tv{static_cast<time_t>(timeout_.count()), 0};
     ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -8,6 +8,7 @@
 
 #include "cli/client/daemon_client.hpp"
 #include "common/error/error.hpp"
+#include "common/wire/wire.hpp"
 
 #include <CLI/App.hpp>
 
@@ -32,6 +33,11 @@ using Runner = std::function<Result<void>()>;
 // Login name of the calling user, the default `--user`.
 [[nodiscard]] Result<std::string> current_user();
 
+// GET .../token through the discovered daemon (token and exec share it).
+// min_valid < 0 leaves the daemon's default. Errors: the daemon's, as codes.
+[[nodiscard]] Result<wire::AccessToken> fetch_access_token(const Globals& globals, const std::string& user,
+                                                           const std::string& provider, int min_valid);
+
 // "/v1/users/alice/credentials/github"
 [[nodiscard]] std::string credential_path(const std::string& user, const std::string& provider);
 
@@ -47,6 +53,7 @@ void add_list(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_logout(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_status(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_providers(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_exec(CLI::App& sub, const Globals& globals, Runner& runner);
 
 // The table main registers, in --help order.
 [[nodiscard]] const std::vector<CommandSpec>& command_table();

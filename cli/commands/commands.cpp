@@ -1,5 +1,7 @@
 #include "cli/commands/command.hpp"
 
+#include "cli/client/daemon_locator.hpp"
+
 #include "common/config/local_user.hpp"
 #include "common/config/toml_fields.hpp"
 
@@ -32,15 +34,15 @@ std::string default_client_config() {
 }  // namespace
 
 Result<DaemonClient> make_client(const Globals& g) {
-    if (!g.socket.empty()) return DaemonClient(g.socket);
-    if (const char* env = std::getenv("CREDD_SOCKET"); env != nullptr && env[0] != '\0') return DaemonClient(env);
+    LocateInputs in{g.socket, {}};
+    const bool env_set = std::getenv("CREDD_SOCKET") != nullptr && std::getenv("CREDD_SOCKET")[0] != '\0';
     const std::string cfg = g.config_file.empty() ? default_client_config() : g.config_file;
-    if (!g.config_file.empty() || ::access(cfg.c_str(), F_OK) == 0) {
+    if (g.socket.empty() && !env_set && (!g.config_file.empty() || ::access(cfg.c_str(), F_OK) == 0)) {
         auto s = socket_from_config(cfg);
         if (!s) return s.error();
-        if (!s->empty()) return DaemonClient(*s);
+        in.config_socket = *s;
     }
-    return DaemonClient(config::default_user_socket());
+    return DaemonClient(locate_daemon(in).socket);
 }
 
 Result<std::string> current_user() {
@@ -57,6 +59,7 @@ const std::vector<CommandSpec>& command_table() {
     static const std::vector<CommandSpec> table{
         {"login", "Log in to a provider and hand the refresh token to credd", add_login},
         {"token", "Print an access token (refreshed by credd when needed)", add_token},
+        {"exec", "Run a command with an access token in an environment variable", add_exec},
         {"list", "List stored credentials (never secrets)", add_list},
         {"logout", "Forget a stored credential", add_logout},
         {"status", "Show the daemon's status", add_status},
