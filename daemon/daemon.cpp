@@ -16,7 +16,7 @@
 
 namespace credctl::daemon {
 
-Result<void> harden_process() {
+Result<void> harden_process(int keep_fds) {
     // Order matters: nothing secret exists yet, and from here on no core
     // file, ptrace by the same uid or group-readable file can expose it.
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
@@ -27,28 +27,29 @@ Result<void> harden_process() {
         return make_error(Errc::internal, std::string("cannot disable core files: ") + std::strerror(errno));
     }
     ::umask(077);
-    ::close_range(3, ~0U, 0);
+    ::close_range(3U + static_cast<unsigned>(keep_fds), ~0U, 0);
     return {};
 }
 
 Result<void> run(const Options& options) {
     if (options.verbose) log::set_threshold(log::Level::debug);
-    auto config = options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
+    auto config = load_config_for(options.mode, options.config_file);
     if (!config) return config.error();
-    const std::string key_path = config->key_file.empty() ? config->state_dir + "/master.key" : config->key_file;
+    auto source = master_key_source(options.mode, *config);
+    if (!source) return source.error();
     // The state directory holds the generated key too; create it first.
     if (::mkdir(config->state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
         return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
                                               std::strerror(errno));
     }
-    auto key = store::load_master_key(key_path, config->key_file.empty() ? store::KeyCreation::allow
-                                                                         : store::KeyCreation::forbid);
+    auto key = store::load_master_key(source->path, source->create_if_missing ? store::KeyCreation::allow
+                                                                             : store::KeyCreation::forbid);
     if (!key) return key.error();
     auto st = store::LmdbStore::open({config->state_dir}, store::Sealer(std::move(*key)));
     if (!st) return st.error();
-    log::info("store open at " + config->state_dir + " with " + std::to_string(config->providers.size()) +
-              " provider(s)");
-    return server::run_server(*config, **st);
+    log::info(std::string(to_string(options.mode)) + " mode: store open at " + config->state_dir + " with " +
+              std::to_string(config->providers.size()) + " provider(s), master key from " + source->origin);
+    return server::run_server(*config, **st, server::ServeOptions{options.listen_fd});
 }
 
 }  // namespace credctl::daemon

@@ -41,12 +41,15 @@ Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
 
 }  // namespace
 
+const std::vector<std::string_view>& provider_keys() {
+    static const std::vector<std::string_view> keys{
+        "issuer",      "authorization_endpoint", "token_endpoint", "revocation_endpoint", "client_id",
+        "client_auth", "client_secret_file",     "scopes",         "redirect_port",       "ca_file"};
+    return keys;
+}
+
 Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) {
-    if (auto r = f.only({"issuer", "authorization_endpoint", "token_endpoint", "revocation_endpoint",
-                         "client_id", "client_auth", "client_secret_file", "scopes", "redirect_port", "ca_file"});
-        !r) {
-        return r.error();
-    }
+    if (auto r = f.only(provider_keys()); !r) return r.error();
     ProviderConfig p;
     p.name = name;
     for (auto [key, field] : {std::pair{"issuer", &p.issuer},

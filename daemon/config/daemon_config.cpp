@@ -3,6 +3,7 @@
 #include "common/config/local_user.hpp"
 #include "common/config/provider_toml.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/config/config_keys.hpp"
 
 
 
@@ -12,11 +13,7 @@ namespace {
 using config::Fields;
 
 Result<void> read_limits(const Fields& f, Limits& l) {
-    if (auto r = f.only({"max_head_bytes", "max_body_bytes", "idle_timeout_seconds", "max_connections",
-                         "max_connections_per_uid", "provider_timeout_seconds"});
-        !r) {
-        return r;
-    }
+    if (auto r = f.only(keys_below("limits")); !r) return r;
     struct SizeKey {
         std::string_view key;
         std::size_t* field;
@@ -63,14 +60,17 @@ Result<DaemonConfig> default_user_config() {
 Result<DaemonConfig> load_daemon_config(const std::string& path) {
     auto c = default_user_config();
     if (!c) return c;
+    return load_daemon_config(path, std::move(*c));
+}
+
+Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig defaults) {
+    Result<DaemonConfig> c = std::move(defaults);
     auto parsed = config::parse_toml_file(path);
     if (!parsed) return parsed.error();
     const toml::table& root = *parsed;
     const std::string file = path.substr(path.find_last_of('/') + 1);
     Fields f(root, file, "");
-    if (auto r = f.only({"socket", "socket_mode", "state_dir", "key_file", "owner_access", "limits", "providers"}); !r) {
-        return r.error();
-    }
+    if (auto r = f.only(keys_below("")); !r) return r.error();
     for (auto [key, field] : {std::pair{"socket", &c->socket}, std::pair{"state_dir", &c->state_dir},
                               std::pair{"key_file", &c->key_file}}) {
         auto v = f.path(key);

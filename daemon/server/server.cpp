@@ -5,6 +5,7 @@
 #include "daemon/peer/peer.hpp"
 #include "daemon/server/api.hpp"
 #include "daemon/server/socket_path.hpp"
+#include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -61,9 +63,11 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
 
 class Server {
 public:
-    Server(const daemon::DaemonConfig& config, store::Store& store)
+    Server(const daemon::DaemonConfig& config, store::Store& store, const ServeOptions& options)
         : config_(config),
+          options_(options),
           acceptor_(io_),
+          watchdog_(io_),
           signals_(io_, SIGTERM, SIGINT),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
           context_{tokens_, config_.policy, std::chrono::steady_clock::now(), connections_} {}
@@ -73,6 +77,7 @@ public:
 
 private:
     asio::awaitable<void> accept_loop();
+    asio::awaitable<void> watchdog_loop();
     asio::awaitable<void> session(local::socket socket);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
     // `r` by reference: g++ 12 may destroy a temporary passed by value to a
@@ -81,20 +86,30 @@ private:
     void stop();
 
     const daemon::DaemonConfig& config_;
+    const ServeOptions options_;
+    const systemd::Notifier notifier_ = systemd::Notifier::from_environment();
     asio::io_context io_;
     local::acceptor acceptor_;
+    asio::steady_timer watchdog_;
     asio::signal_set signals_;
     tokens::TokenService tokens_;
     std::size_t connections_ = 0;
     ApiContext context_;
     std::map<uid_t, std::size_t> per_uid_;
     std::set<Session*> sessions_;
+    std::string where_ = config_.socket;
     bool stopping_ = false;
 };
 
 Result<void> Server::listen() {
-    if (auto r = prepare_socket_path(config_.socket, config_.socket_mode); !r) return r;
     boost::system::error_code ec;
+    if (options_.listen_fd >= 0) {
+        acceptor_.assign(local(), options_.listen_fd, ec);
+        if (ec) return make_error(Errc::internal, "cannot serve the socket-activated fd: " + ec.message());
+        where_ = acceptor_.local_endpoint(ec).path() + " (socket-activated)";
+        return {};
+    }
+    if (auto r = prepare_socket_path(config_.socket, config_.socket_mode); !r) return r;
     acceptor_.open(local(), ec);
     // The socket file is created by bind(2) under the umask: make it 0600
     // from the first instant, then widen only if configured.
@@ -118,16 +133,25 @@ void Server::run() {
     asio::co_spawn(io_, accept_loop(), [](const std::exception_ptr& e) {
         if (e) log::error("accept loop ended by an exception");
     });
-    log::info("credd " CREDCTL_VERSION " listening on " + config_.socket);
+    if (notifier_.watchdog_period()) {
+        asio::co_spawn(io_, watchdog_loop(), [](const std::exception_ptr& e) {
+            if (e) log::error("watchdog loop ended by an exception");
+        });
+    }
+    log::info("credd " CREDCTL_VERSION " listening on " + where_);
+    notifier_.ready("listening on " + where_);
     io_.run();
     tokens_.shutdown();
-    ::unlink(config_.socket.c_str());
+    // An activated socket's path belongs to systemd, which keeps listening.
+    if (options_.listen_fd < 0) ::unlink(config_.socket.c_str());
     log::info("credd stopped");
 }
 
 void Server::stop() {
     stopping_ = true;
+    notifier_.stopping();
     boost::system::error_code ec;
+    watchdog_.cancel();
     acceptor_.close(ec);
     signals_.cancel(ec);
     // Idle sessions close now; busy ones finish their request first.
@@ -147,6 +171,18 @@ asio::awaitable<void> Server::accept_loop() {
         asio::co_spawn(io_, session(std::move(socket)), [](const std::exception_ptr& e) {
             if (e) log::error("a session ended by an exception");
         });
+    }
+}
+
+// WATCHDOG=1 from the I/O thread itself: if the loop wedges, pings stop and
+// systemd restarts credd (WatchdogSec= in credd.service).
+asio::awaitable<void> Server::watchdog_loop() {
+    const auto period = *notifier_.watchdog_period();
+    while (!stopping_) {
+        notifier_.watchdog();
+        watchdog_.expires_after(period);
+        auto [ec] = co_await watchdog_.async_wait(k_tuple);
+        if (ec) co_return;
     }
 }
 
@@ -222,8 +258,8 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
 
 }  // namespace
 
-Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store) {
-    Server server(config, store);
+Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, const ServeOptions& options) {
+    Server server(config, store, options);
     if (auto r = server.listen(); !r) return r;
     server.run();
     return {};
