@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# End-to-end: how credctl finds credd (--socket, CREDD_SOCKET, the per-user
+# socket, then the system socket /run/credd/credd.sock), credd's --user and
+# --system defaults, and a squatted socket: another uid listening where
+# credd's per-user socket should be gets no refresh token.
+# Usage: cli_discovery_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+. "$(dirname "$0")/lib.sh"
+here=$root/tests/integration
+client=credctl-sd-client
+squatter=credctl-sd-squat
+system_socket=/run/credd/credd.sock
+
+wait_for() {  # SECONDS COMMAND...
+  local n=$(($1 * 10)); shift
+  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+
+start_provider --access-ttl 600
+cat >"$work/providers.toml" <<TOML
+[providers.demo]
+issuer    = "$issuer"
+client_id = "credctl-demo"
+scopes    = ["openid", "offline_access"]
+TOML
+
+# --- per-user mode: everything under XDG dirs -------------------------------
+mkdir -p "$work/xdg-run" "$work/xdg-state" "$work/xdg-config/credctl"
+chmod 700 "$work/xdg-run"
+cp "$work/providers.toml" "$work/xdg-config/credctl/credd.toml"
+XDG_RUNTIME_DIR=$work/xdg-run XDG_STATE_HOME=$work/xdg-state XDG_CONFIG_HOME=$work/xdg-config \
+  "$credd" --user 2>>"$work/credd-user.log" &
+user_pid=$!
+extra_pids+=($user_pid)
+expect "credd --user listens on \$XDG_RUNTIME_DIR/credd/credd.sock" wait_for 5 test -S "$work/xdg-run/credd/credd.sock"
+expect "credd --user keeps state in \$XDG_STATE_HOME/credd" wait_for 5 test -f "$work/xdg-state/credd/data.mdb"
+expect "credd --user read \$XDG_CONFIG_HOME/credctl/credd.toml" \
+  bash -c "env -u CREDD_SOCKET XDG_RUNTIME_DIR='$work/xdg-run' '$credctl' providers | grep -q demo"
+expect "credd --user's socket is 0600" test "$(stat -c %a "$work/xdg-run/credd/credd.sock")" = 600
+expect "credd --user generated its master key" test -f "$work/xdg-state/credd/master.key"
+
+# --- system mode at the real system path ---------------------------------------
+if [ -e "$system_socket" ] && "$credctl" --socket "$system_socket" status >/dev/null 2>&1; then
+  bad "a daemon already serves $system_socket; this test needs it free"
+fi
+head -c 32 /dev/urandom >"$work/system.key"; chmod 600 "$work/system.key"
+{ echo "state_dir = \"$work/system-state\""; echo "key_file = \"$work/system.key\""; cat "$work/providers.toml"; } >"$work/system.toml"
+"$credd" --system --config "$work/system.toml" 2>>"$work/credd-system.log" &
+system_pid=$!
+extra_pids+=($system_pid)
+expect "credd --system listens on $system_socket" wait_for 5 test -S "$system_socket"
+expect "the system socket is 0666 (policy decides, not file modes)" test "$(stat -c %a "$system_socket")" = 666
+mkdir -p "$work/system-state-nokey"
+echo "state_dir = \"$work/system-state-nokey\"" >"$work/nokey.toml"
+"$credd" --system --config "$work/nokey.toml" 2>"$work/nokey.err"
+expect "credd --system without a master key refuses to start" test $? -eq 1
+expect "and names the two key sources" grep -q "LoadCredential=credd.key" "$work/nokey.err"
+expect "credd --system never generates a key" test ! -e "$work/system-state-nokey/master.key"
+
+# --- discovery order ------------------------------------------------------------
+unset CREDD_SOCKET
+where() { "$credctl" "$@" status 2>/dev/null | head -1 | awk '{print $NF}'; }
+expect "the per-user socket comes before the system socket" \
+  test "$(XDG_RUNTIME_DIR=$work/xdg-run where)" = "$work/xdg-run/credd/credd.sock"
+mkdir -p "$work/empty-run"
+expect "with no per-user socket the system socket is used" \
+  test "$(XDG_RUNTIME_DIR=$work/empty-run where)" = "$system_socket"
+expect "CREDD_SOCKET comes before the per-user socket" \
+  test "$(CREDD_SOCKET=$system_socket XDG_RUNTIME_DIR=$work/xdg-run where)" = "$system_socket"
+expect "--socket comes before CREDD_SOCKET" \
+  test "$(CREDD_SOCKET=$system_socket where --socket "$work/xdg-run/credd/credd.sock")" = "$work/xdg-run/credd/credd.sock"
+kill "$system_pid"; wait "$system_pid"
+expect "credd --system exits 0 on SIGTERM and removes its socket" test $? -eq 0 -a ! -e "$system_socket"
+XDG_RUNTIME_DIR=$work/empty-run "$credctl" status 2>"$work/none.err"
+expect "no daemon at all: exit 6" test $? -eq 6
+expect "and the message names the per-user socket and how to start credd" \
+  bash -c "grep -q '$work/empty-run/credd/credd.sock' '$work/none.err' && grep -q 'credd --user' '$work/none.err'"
+
+# --- a squatted per-user socket gets no refresh token ---------------------------
+ensure_user "$client"
+ensure_user "$squatter"
+client_uid=$(id -u "$client")
+squat_dir=/tmp/credd-$client_uid   # the per-user path without XDG_RUNTIME_DIR
+rm -rf "$squat_dir"
+curl -sf --unix-socket "$work/xdg-run/credd/credd.sock" http://localhost/v1/providers >"$work/providers.json"
+chmod 644 "$work/providers.json"
+setpriv --reuid="$squatter" --regid="$squatter" --init-groups \
+  bash -c "umask 022; mkdir -m 755 '$squat_dir' && exec python3 '$here/fake_daemon.py' '$squat_dir/credd.sock' /tmp/credctl-sd-squat.rec --providers '$work/providers.json'" &
+extra_pids+=($!)
+expect "another uid listens on the client's per-user socket path" wait_for 5 test -S "$squat_dir/credd.sock"
+mkdir -p "$work/client-home" && chown "$client" "$work/client-home"
+setpriv --reuid="$client" --regid="$client" --init-groups \
+  env -u CREDD_SOCKET -u XDG_RUNTIME_DIR HOME="$work/client-home" BROWSER="$oidc/browser" \
+  "$credctl" login demo >"$work/squat.out" 2>"$work/squat.err"
+expect "login towards the squatted socket fails with exit 6" test $? -eq 6
+expect "credctl says it refuses to send a secret to that uid" \
+  grep -q "refusing to send a secret to $squat_dir/credd.sock: it is served by uid $(id -u "$squatter")" "$work/squat.err"
+expect "the squatter saw the providers request" grep -q "GET /v1/providers" /tmp/credctl-sd-squat.rec
+expect "the squatter received no PUT" bash -c "! grep -q '^PUT ' /tmp/credctl-sd-squat.rec"
+issued=$(curl -sf "$issuer/_test/issued")
+refresh=$(python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["refresh_tokens"]))' <<<"$issued")
+expect "the provider did issue a refresh token in that login" test -n "$refresh"
+leak=0
+while read -r t; do [ -n "$t" ] && grep -qF -- "$t" /tmp/credctl-sd-squat.rec && leak=1; done <<<"$refresh"
+expect "no refresh token reached the squatter" test $leak -eq 0
+rm -rf "$squat_dir" /tmp/credctl-sd-squat.rec
+
+finish
