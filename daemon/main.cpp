@@ -47,7 +47,11 @@ int main(int argc, char** argv) {
     app.add_flag("--check-config", check, "Check the configuration, print what credd would use, and exit");
     app.add_flag("--list-config-keys", list_keys, "")->group("");  // for the man page test
     app.add_flag("--verbose", options.verbose, "Log debug messages");
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     if (system) options.mode = daemon::Mode::system;
     if (user) options.mode = daemon::Mode::user;
     if (list_keys) {

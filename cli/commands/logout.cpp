@@ -29,6 +29,7 @@ void add_logout(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<LogoutOptions>();
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("--user", o->user, "Whose credential (default: your login name)");
+    sub.footer("Examples:\n  credctl logout github\n  credctl logout --user alice corp");
     runner = [&g, o] { return run_logout(g, *o); };
 }
 

@@ -32,6 +32,7 @@ Result<void> run_status(const Globals& g, const std::string& output) {
 void add_status(CLI::App& sub, const Globals& g, Runner& runner) {
     auto output = std::make_shared<std::string>("text");
     sub.add_option("-o,--output", *output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+    sub.footer("Examples:\n  credctl status\n  credctl --socket /run/credd/credd.sock status -o json");
     runner = [&g, output] { return run_status(g, *output); };
 }
 
