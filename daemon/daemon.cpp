@@ -31,9 +31,17 @@ Result<void> harden_process(int keep_fds) {
     return {};
 }
 
+namespace {
+
+Result<DaemonConfig> load_config(const Options& options) {
+    return load_config_for(options.mode, options.config_file);
+}
+
+}  // namespace
+
 Result<void> run(const Options& options) {
     if (options.verbose) log::set_threshold(log::Level::debug);
-    auto config = load_config_for(options.mode, options.config_file);
+    auto config = load_config(options);
     if (!config) return config.error();
     auto source = master_key_source(options.mode, *config);
     if (!source) return source.error();
@@ -49,7 +57,8 @@ Result<void> run(const Options& options) {
     if (!st) return st.error();
     log::info(std::string(to_string(options.mode)) + " mode: store open at " + config->state_dir + " with " +
               std::to_string(config->providers.size()) + " provider(s), master key from " + source->origin);
-    return server::run_server(*config, **st, server::ServeOptions{options.listen_fd});
+    return server::run_server(*config, **st, [&options] { return load_config(options); },
+                              server::ServeOptions{options.listen_fd});
 }
 
 }  // namespace credctl::daemon

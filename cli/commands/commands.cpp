@@ -64,6 +64,8 @@ const std::vector<CommandSpec>& command_table() {
         {"logout", "Forget a stored credential", add_logout},
         {"status", "Show the daemon's status", add_status},
         {"providers", "List the providers credd knows", add_providers},
+        {"whoami", "Show how credd sees this process and what it may do", add_whoami},
+        {"policy", "Explain policy decisions (policy check)", add_policy},
     };
     return table;
 }

@@ -123,8 +123,7 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
         ->check([](const std::string& v) { return valid_env_name(v) ? std::string() : "not a variable name: " + v; });
     sub.footer(
         "Examples:\n"
-        "  curl -H \"Authorization: Bearer $(credctl token github)\" https://api.github.com/user\n"
-        "  curl -H @<(credctl token -o header github) https://api.github.com/user\n"
+        "  credctl token -o header github | curl -H @- https://api.github.com/user\n"
         "  eval \"$(credctl token -o env --env GITHUB_TOKEN github)\"\n"
         "  git config credential.helper '!credctl token -o git-credential github'\n"
         "  credctl token --user alice --min-valid 300 -o json github");

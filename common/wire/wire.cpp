@@ -1,31 +1,13 @@
 #include "common/wire/wire.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include "common/wire/json_util.hpp"
+
 #include <sodium.h>
 
 namespace credctl::wire {
 namespace {
 
-namespace json = boost::json;
-
-Result<json::object> parse_object(std::string_view body, std::string_view what) {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    if (ec || !v.is_object()) return make_error(Errc::bad_request, std::string(what) + ": body is not a JSON object");
-    return std::move(v.as_object());
-}
-
-std::string str(const json::object& o, std::string_view key) {
-    if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return std::string(v->as_string());
-    return {};
-}
-
-std::int64_t num(const json::object& o, std::string_view key) {
-    if (const auto* v = o.if_contains(key); v != nullptr && v->is_int64()) return v->as_int64();
-    return 0;
-}
+using namespace detail;
 
 // Moves a JSON string into guarded memory and wipes the heap copy.
 SecretBytes take_secret(json::object& o, std::string_view key) {

@@ -20,6 +20,19 @@ std::vector<ConfigKey> build() {
         {"limits.max_connections"},
         {"limits.max_connections_per_uid"},
         {"limits.provider_timeout_seconds"},
+        {"audit.file"},
+        {"roles.NAME.permissions"},
+        {"grants.name"},
+        {"grants.roles"},
+        {"grants.resources"},
+        {"grants.clients"},
+        {"grants.clients.uid"},
+        {"grants.clients.user"},
+        {"grants.clients.gid"},
+        {"grants.clients.group"},
+        {"grants.clients.exe"},
+        {"grants.clients.exe_sha256"},
+        {"grants.clients.systemd_unit"},
     };
     for (const auto k : config::provider_keys()) keys.push_back({"providers.NAME." + std::string(k)});
     return keys;

@@ -4,8 +4,9 @@
 #include "common/config/provider_toml.hpp"
 #include "common/wire/wire.hpp"
 #include "daemon/config/config_keys.hpp"
+#include "daemon/policy/policy_toml.hpp"
 
-
+#include <unistd.h>
 
 namespace credctl::daemon {
 namespace {
@@ -54,6 +55,7 @@ Result<DaemonConfig> default_user_config() {
     DaemonConfig c;
     c.socket = config::default_user_socket();
     c.state_dir = config::default_user_state_dir();
+    c.policy = policy::make_policy(true, ::geteuid(), {});
     return c;
 }
 
@@ -83,9 +85,18 @@ Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig de
         if (**mode != 0600 && **mode != 0666) return f.error_at("socket_mode", "must be 0o600 or 0o666");
         c->socket_mode = static_cast<unsigned>(**mode);
     }
-    auto owner = f.boolean("owner_access");
-    if (!owner) return owner.error();
-    if (*owner) c->policy.owner_access = **owner;
+    auto policy = policy::parse_policy(f, root, ::geteuid());
+    if (!policy) return policy.error();
+    c->policy = std::move(*policy);
+    auto audit = f.table("audit");
+    if (!audit) return audit.error();
+    if (*audit != nullptr) {
+        const Fields a = f.child(**audit, "audit");
+        if (auto r = a.only(keys_below("audit")); !r) return r.error();
+        auto audit_file = a.path("file");
+        if (!audit_file) return audit_file.error();
+        c->audit_file = audit_file->value_or("");
+    }
     auto limits = f.table("limits");
     if (!limits) return limits.error();
     if (*limits != nullptr) {

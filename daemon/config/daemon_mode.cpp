@@ -33,11 +33,11 @@ std::string default_config_file(Mode mode) {
 }
 
 Result<DaemonConfig> mode_defaults(Mode mode) {
-    if (mode == Mode::user) return default_user_config();
-    DaemonConfig c;
-    c.socket = k_system_socket;
-    c.socket_mode = 0666;
-    c.state_dir = k_system_state_dir;
+    auto c = default_user_config();  // the policy's defaults are the same in both modes
+    if (!c || mode == Mode::user) return c;
+    c->socket = k_system_socket;
+    c->socket_mode = 0666;
+    c->state_dir = k_system_state_dir;
     return c;
 }
 

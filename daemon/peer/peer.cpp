@@ -1,16 +1,124 @@
 #include "daemon/peer/peer.hpp"
 
 #include "common/config/local_user.hpp"
+#include "daemon/peer/cgroup.hpp"
 
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77  // Linux 6.5
+#endif
 
 namespace credctl::peer {
+namespace {
 
-Result<PeerIdentity> identify(int socket_fd) {
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    [[nodiscard]] int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+std::string proc_path(pid_t pid, const char* file) {
+    return "/proc/" + std::to_string(pid) + "/" + file;
+}
+
+std::optional<std::string> read_small_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Field 22 of /proc/<pid>/stat (proc(5)), after the parenthesised comm,
+// which may itself contain spaces and parentheses.
+std::optional<std::string> start_time(pid_t pid) {
+    auto stat = read_small_file(proc_path(pid, "stat"));
+    if (!stat) return std::nullopt;
+    const auto close = stat->rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(stat->substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && (fields >> field); ++i) {
+        if (i == 22) return field;
+    }
+    return std::nullopt;
+}
+
+std::vector<gid_t> peer_groups(int socket_fd) {
+    std::vector<gid_t> groups(64);
+    socklen_t len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) {
+        if (errno != ERANGE) return {};
+        groups.resize(len / sizeof(gid_t));
+        if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return {};
+    }
+    groups.resize(len / sizeof(gid_t));
+    return groups;
+}
+
+std::optional<std::string> exe_link(pid_t pid) {
+    std::array<char, 4096> buf{};
+    const ssize_t n = ::readlink(proc_path(pid, "exe").c_str(), buf.data(), buf.size() - 1);
+    if (n <= 0) return std::nullopt;
+    std::string path(buf.data(), static_cast<std::size_t>(n));
+    // A deleted or replaced binary has no path that names it any more.
+    if (path.front() != '/' || path.ends_with(" (deleted)")) return std::nullopt;
+    return path;
+}
+
+struct ProcFacts {
+    std::optional<std::string> exe;
+    std::optional<std::string> exe_sha256;
+    std::optional<std::string> unit;
+};
+
+ProcFacts read_proc(pid_t pid, ExeHashCache& hashes, bool hash_exe) {
+    ProcFacts facts;
+    facts.exe = exe_link(pid);
+    if (hash_exe) {
+        const Fd exe(::open(proc_path(pid, "exe").c_str(), O_RDONLY | O_CLOEXEC));
+        if (exe.get() >= 0) facts.exe_sha256 = hashes.digest(exe.get());
+    }
+    if (auto cgroup = read_small_file(proc_path(pid, "cgroup"))) facts.unit = unit_from_cgroup(*cgroup);
+    return facts;
+}
+
+bool pidfd_alive(int pidfd) {
+    return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0;
+}
+
+}  // namespace
+
+bool PeerIdentity::in_group(gid_t g) const {
+    return gid == g || std::find(groups.begin(), groups.end(), g) != groups.end();
+}
+
+std::string_view to_string(Liveness l) {
+    return l == Liveness::pidfd ? "pidfd" : "start time";
+}
+
+Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe, Liveness check) {
     struct ucred cred {};
     socklen_t len = sizeof cred;
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
@@ -20,7 +128,64 @@ Result<PeerIdentity> identify(int socket_fd) {
     id.pid = cred.pid;
     id.uid = cred.uid;
     id.gid = cred.gid;
+    id.groups = peer_groups(socket_fd);
     id.user = config::user_name(cred.uid);
+
+    int raw_pidfd = -1;
+    len = sizeof raw_pidfd;
+    const bool have_pidfd =
+        check == Liveness::pidfd && ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
+    const int pidfd_errno = check == Liveness::pidfd ? errno : ENOPROTOOPT;
+    const Fd pidfd(have_pidfd ? raw_pidfd : -1);
+    const bool no_pidfd_support = !have_pidfd && (pidfd_errno == ENOPROTOOPT || pidfd_errno == EINVAL);
+    id.liveness = no_pidfd_support ? Liveness::start_time : Liveness::pidfd;
+
+    const auto started_before = no_pidfd_support ? start_time(id.pid) : std::nullopt;
+    ProcFacts facts = read_proc(id.pid, hashes, hash_exe);
+    // The check comes after the reads: a live pidfd proves that the pid was
+    // not reused while they were made (a dead one, that it may have been).
+    if (no_pidfd_support) {
+        id.verified = started_before && start_time(id.pid) == started_before;
+    } else {
+        id.verified = have_pidfd && pidfd_alive(pidfd.get());
+    }
+    if (id.verified) {
+        id.exe = std::move(facts.exe);
+        id.exe_sha256 = std::move(facts.exe_sha256);
+        id.unit = std::move(facts.unit);
+    }
+    return id;
+}
+
+PeerIdentity hypothetical(uid_t uid, std::optional<std::string> exe, std::optional<std::string> unit,
+                          ExeHashCache& hashes) {
+    PeerIdentity id;
+    id.pid = 0;
+    id.uid = uid;
+    id.user = config::user_name(uid);
+    if (id.user) {
+        const long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+        std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
+        struct passwd pw {};
+        struct passwd* found = nullptr;
+        if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+            id.gid = found->pw_gid;
+            int n = 64;
+            std::vector<gid_t> groups(static_cast<std::size_t>(n));
+            if (::getgrouplist(found->pw_name, found->pw_gid, groups.data(), &n) < 0) {
+                groups.resize(static_cast<std::size_t>(n));
+                ::getgrouplist(found->pw_name, found->pw_gid, groups.data(), &n);
+            }
+            groups.resize(static_cast<std::size_t>(std::max(n, 0)));
+            id.groups = std::move(groups);
+        }
+    }
+    if (exe) {
+        const Fd fd(::open(exe->c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() >= 0) id.exe_sha256 = hashes.digest(fd.get());
+    }
+    id.exe = std::move(exe);
+    id.unit = std::move(unit);
     return id;
 }
 

@@ -1,30 +1,68 @@
 // Caller identity, taken once when a connection is accepted (SPEC §3).
 //
-// Read from SO_PEERCRED: the credentials the peer had at connect(2), which
-// the kernel records and a later setuid or exec cannot change. The user name
-// is resolved from the uid; a uid without a passwd entry has no name and so
-// matches no owner rule (deny when not certain).
+// uid, gid and pid come from SO_PEERCRED and the supplementary groups from
+// SO_PEERGROUPS: the credentials the peer had at connect(2), recorded by the
+// kernel, which a later setuid or exec cannot change. These, and the systemd
+// unit, are the security boundary.
 //
-// Thread-safety: identify() is reentrant.
+// The executable and the unit are read from /proc/<pid>, which names a pid,
+// not a process: the pid could be reused between connect(2) and the read. So
+// a pidfd taken from the socket (SO_PEERPIDFD, Linux 6.5) is checked after
+// the reads to still refer to a live process; while it lives, its pid cannot
+// be reused, so what was read was read from the caller. A dead caller gets
+// `verified == false` and nothing from /proc. Without SO_PEERPIDFD the
+// process start time is read before and after instead, which cannot tell a
+// pid reused *before* the first read (weaker; credd(8) says so).
+//
+// `exe` and `exe_sha256` can only narrow a grant, never widen one: a process
+// may connect and then exec an allowed binary, so the executable seen at
+// accept is the one running *now*, not necessarily the one that connected.
+//
+// Thread-safety: identify() uses the caller's ExeHashCache; one per thread.
 #pragma once
 
 #include "common/error/error.hpp"
+#include "daemon/peer/exe_hash.hpp"
 
 #include <sys/types.h>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace credctl::peer {
+
+enum class Liveness { pidfd, start_time };
 
 struct PeerIdentity {
     pid_t pid = 0;
     uid_t uid = 0;
     gid_t gid = 0;
+    std::vector<gid_t> groups;        // supplementary groups at connect
     std::optional<std::string> user;  // login name of uid, when it has one
+    // Resolved from /proc and verified; std::nullopt when not certain.
+    std::optional<std::string> exe;  // absolute path
+    std::optional<std::string> exe_sha256;
+    std::optional<std::string> unit;  // systemd unit, e.g. "nightly-sync.service"
+    // The process that connected was still alive after /proc was read.
+    bool verified = true;
+    Liveness liveness = Liveness::pidfd;
+
+    [[nodiscard]] bool in_group(gid_t g) const;
 };
 
-// Errors: internal when the socket has no peer credentials.
-[[nodiscard]] Result<PeerIdentity> identify(int socket_fd);
+[[nodiscard]] std::string_view to_string(Liveness l);  // "pidfd", "start time"
+
+// Errors: internal when the socket has no peer credentials. The executable
+// is hashed only when `hash_exe` (some grant pins a hash), through `hashes`.
+// `check` is Liveness::pidfd except to exercise the older kernels' path.
+[[nodiscard]] Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe,
+                                            Liveness check = Liveness::pidfd);
+
+// The identity a process of `uid` would have (its passwd name, primary group
+// and group list), with `exe` hashed if it is given and readable. For
+// `credctl policy check --as-uid`; not a live process, so `verified`.
+[[nodiscard]] PeerIdentity hypothetical(uid_t uid, std::optional<std::string> exe, std::optional<std::string> unit,
+                                        ExeHashCache& hashes);
 
 }  // namespace credctl::peer

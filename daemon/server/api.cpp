@@ -1,6 +1,7 @@
 #include "daemon/server/api.hpp"
 
 #include "common/log/log.hpp"
+#include "common/wire/policy_wire.hpp"
 #include "common/wire/wire.hpp"
 
 #include <boost/url/parse.hpp>
@@ -25,6 +26,8 @@ struct Params {
     std::string user;
     std::string provider;
     std::optional<std::string> min_valid;
+    const peer::PeerIdentity* caller = nullptr;
+    const policy::Policy* policy = nullptr;
 };
 
 using Handler = asio::awaitable<Result<ApiReply>> (*)(ApiContext&, const Params&, const ApiRequest&);
@@ -39,7 +42,9 @@ struct Route {
     Handler handler;
 };
 
-ApiReply json_reply(int status, std::string body) { return ApiReply{status, std::move(body), "application/json"}; }
+ApiReply json_reply(int status, std::string body) {
+    return ApiReply{status, std::move(body), "application/json"};
+}
 
 asio::awaitable<Result<ApiReply>> put_credential(ApiContext& c, const Params& p, const ApiRequest& r) {
     auto login = wire::parse_store_credential(r.body);
@@ -97,13 +102,84 @@ asio::awaitable<Result<ApiReply>> get_status(ApiContext& c, const Params&, const
     co_return json_reply(200, wire::to_json(s));
 }
 
-constexpr std::array<Route, 6> k_routes{{
+wire::Identity to_wire(const peer::PeerIdentity& c) {
+    wire::Identity i;
+    i.pid = c.pid;
+    i.uid = c.uid;
+    i.gid = c.gid;
+    i.groups.assign(c.groups.begin(), c.groups.end());
+    i.user = c.user;
+    i.exe = c.exe;
+    i.exe_sha256 = c.exe_sha256;
+    i.systemd_unit = c.unit;
+    i.verified = c.verified;
+    i.liveness = std::string(peer::to_string(c.liveness));
+    return i;
+}
+
+asio::awaitable<Result<ApiReply>> get_whoami(ApiContext&, const Params& p, const ApiRequest&) {
+    wire::Whoami w;
+    w.identity = to_wire(*p.caller);
+    w.owner_access = p.policy->owner_access;
+    for (const auto* g : policy::grants_for(*p.policy, *p.caller)) {
+        w.grants.push_back({g->name, policy::permission_names(g->permissions), g->resources});
+    }
+    co_return json_reply(200, wire::to_json(w));
+}
+
+std::optional<Permission> permission_named(std::string_view name) {
+    for (auto perm : {Permission::token, Permission::login, Permission::read, Permission::remove, Permission::admin}) {
+        if (policy::to_string(perm) == name) return perm;
+    }
+    return std::nullopt;
+}
+
+// The identity to check: the caller itself, or the one it describes.
+peer::PeerIdentity subject_of(ApiContext& c, const Params& p, const wire::PolicyCheck& check) {
+    if (check.as_uid) {
+        return peer::hypothetical(static_cast<uid_t>(*check.as_uid), check.exe, check.systemd_unit, c.hashes);
+    }
+    peer::PeerIdentity id = *p.caller;
+    if (check.exe || check.systemd_unit) {
+        auto described = peer::hypothetical(id.uid, check.exe, check.systemd_unit, c.hashes);
+        if (check.exe) {
+            id.exe = described.exe;
+            id.exe_sha256 = described.exe_sha256;
+        }
+        if (check.systemd_unit) id.unit = described.unit;
+    }
+    return id;
+}
+
+asio::awaitable<Result<ApiReply>> post_policy_check(ApiContext& c, const Params& p, const ApiRequest& r) {
+    auto check = wire::parse_policy_check(r.body);
+    if (!check) co_return check.error();
+    const auto perm = permission_named(check->permission);
+    if (!perm) co_return make_error(Errc::bad_request, "unknown permission: \"" + check->permission + "\"");
+    if (!wire::valid_name(check->user) || !wire::valid_name(check->provider)) {
+        co_return make_error(Errc::bad_request, "invalid user or provider name");
+    }
+    const peer::PeerIdentity subject = subject_of(c, p, *check);
+    const policy::Resource resource{check->user, check->provider};
+    const auto decision = policy::decide(*p.policy, subject, *perm, resource);
+    wire::PolicyDecision out{decision.allowed,
+                             policy::to_string(resource),
+                             std::string(policy::to_string(*perm)),
+                             decision.grant,
+                             decision.reason,
+                             to_wire(subject)};
+    co_return json_reply(200, wire::to_json(out));
+}
+
+constexpr std::array<Route, 8> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, get_token},
     {"GET", "/v1/users/{user}/credentials", Permission::read, list_credentials},
     {"DELETE", "/v1/users/{user}/credentials/{provider}", Permission::remove, delete_credential},
     {"GET", "/v1/providers", Permission::any_local, get_providers},
     {"GET", "/v1/status", Permission::any_local, get_status},
+    {"GET", "/v1/whoami", Permission::any_local, get_whoami},
+    {"POST", "/v1/policy/check", Permission::admin, post_policy_check},
 }};
 
 std::vector<std::string> split_path(std::string_view path) {
@@ -134,8 +210,29 @@ bool match(std::string_view pattern, const std::vector<std::string>& segments, P
     return true;
 }
 
-std::string who(const peer::PeerIdentity& c) {
-    return "uid=" + std::to_string(c.uid) + " user=" + c.user.value_or("?") + " pid=" + std::to_string(c.pid);
+// Checks `permission` on `resource` for `caller` and writes the audit line.
+// An allowed request that crosses users is refused when its audit line could
+// not be written: nobody reads another user's credential unrecorded.
+std::optional<Error> authorize(const policy::Policy& policy, audit::AuditLog& audit, const peer::PeerIdentity& caller,
+                               Permission permission, const policy::Resource& resource) {
+    auto decision = policy::decide(policy, caller, permission, resource);
+    if (permission == Permission::any_local) return std::nullopt;
+    const std::string request_id = audit::new_request_id();
+    const std::string resource_text = policy::to_string(resource);
+    const std::string_view permission_text = policy::to_string(permission);
+    const bool recorded = audit.write(
+        {caller, request_id, resource_text, permission_text, decision.allowed, decision.grant, decision.reason});
+    if (!recorded) {
+        log::error("audit log " + audit.path() + " cannot be written (request " + request_id + ")");
+        if (decision.allowed && caller.user != resource.user) {
+            decision = {false, "", "the audit log cannot be written, so access across users is refused"};
+            log::warning("request " + request_id + " denied: " + decision.reason);
+        }
+    }
+    if (decision.allowed) return std::nullopt;
+    const std::string who = caller.user.value_or("uid " + std::to_string(caller.uid));
+    return make_error(Errc::forbidden, std::string(permission_text) + " on " + resource_text + " denied to " + who +
+                                           ": " + decision.reason);
 }
 
 }  // namespace
@@ -145,6 +242,9 @@ ApiReply problem(const Error& error) {
 }
 
 asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request) {
+    // This request runs under the policy in force when it arrived.
+    const std::shared_ptr<const policy::Policy> policy = context.policy;
+    const std::shared_ptr<audit::AuditLog> audit = context.audit;
     auto url = boost::urls::parse_origin_form(request.target);
     if (!url || url->path().empty() || url->path().front() != '/') {
         co_return problem(make_error(Errc::bad_request, "malformed request target"));
@@ -156,23 +256,18 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         if (!match(route.pattern, segments, params)) continue;
         path_known = true;
         if (route.method != request.method) continue;
-        if (route.permission != Permission::any_local &&
+        const bool per_user = route.pattern.find("{user}") != std::string_view::npos;
+        if (per_user &&
             (!wire::valid_name(params.user) || (!params.provider.empty() && !wire::valid_name(params.provider)))) {
-            co_return problem(make_error(Errc::bad_request, "invalid user or provider name in " + std::string(url->path())));
+            co_return problem(
+                make_error(Errc::bad_request, "invalid user or provider name in " + std::string(url->path())));
         }
         if (auto it = url->params().find("min_valid"); it != url->params().end()) params.min_valid = (*it).value;
-        const policy::Resource resource{params.user, params.provider};
-        const auto decision = policy::decide(context.policy, caller, route.permission, resource);
-        if (route.permission != Permission::any_local) {
-            log::info(std::string(decision.allowed ? "allow " : "deny ") + std::string(policy::to_string(route.permission)) +
-                      " on " + policy::to_string(resource) + " to " + who(caller) + ": " + decision.reason);
-        }
-        if (!decision.allowed) {
-            co_return problem(make_error(Errc::forbidden, std::string(policy::to_string(route.permission)) + " on " +
-                                                              policy::to_string(resource) + " denied to " +
-                                                              caller.user.value_or("uid " + std::to_string(caller.uid)) +
-                                                              ": " + decision.reason));
-        }
+        const policy::Resource resource =
+            per_user ? policy::Resource{params.user, params.provider} : policy::Resource{"*", "*"};
+        if (auto denied = authorize(*policy, *audit, caller, route.permission, resource)) co_return problem(*denied);
+        params.caller = &caller;
+        params.policy = policy.get();
         auto reply = co_await route.handler(context, params, request);
         if (!reply) co_return problem(reply.error());
         co_return std::move(*reply);

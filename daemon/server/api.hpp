@@ -5,6 +5,7 @@
 // Used by the server's sessions. Thread-safety: I/O thread only.
 #pragma once
 
+#include "daemon/audit/audit.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/tokens/token_service.hpp"
@@ -13,13 +14,18 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace credctl::server {
 
 struct ApiContext {
     tokens::TokenService& tokens;
-    const policy::Policy& policy;
+    // The current policy and audit log, replaced whole on reload; a request
+    // keeps the pair it started with until it ends.
+    std::shared_ptr<const policy::Policy> policy;
+    std::shared_ptr<audit::AuditLog> audit;
+    peer::ExeHashCache& hashes;
     std::chrono::steady_clock::time_point started;
     const std::size_t& connections;
 };

@@ -8,6 +8,8 @@
 #include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/token_service.hpp"
 
+#include <sodium.h>
+#include <sys/stat.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,8 +19,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <sodium.h>
-#include <sys/stat.h>
 
 #include <map>
 #include <optional>
@@ -39,7 +39,9 @@ struct Session {
     bool busy = false;
 };
 
-void wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
+void wipe(std::string& s) {
+    sodium_memzero(s.data(), s.size());
+}
 
 // What a client whose request could not be read is told, or std::nullopt when
 // the connection simply ended (closed, idle, shutdown) and nothing is owed.
@@ -54,8 +56,8 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
         return make_error(Errc::payload_too_large,
                           "request head larger than " + std::to_string(limits.max_head_bytes) + " bytes");
     }
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+        ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
         return std::nullopt;
     }
     return make_error(Errc::bad_request, "malformed request: " + ec.message());
@@ -63,14 +65,22 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
 
 class Server {
 public:
-    Server(const daemon::DaemonConfig& config, store::Store& store, const ServeOptions& options)
+    Server(const daemon::DaemonConfig& config, store::Store& store, std::shared_ptr<audit::AuditLog> audit,
+           Reloader reload, const ServeOptions& options)
         : config_(config),
           options_(options),
+          reload_(std::move(reload)),
           acceptor_(io_),
           watchdog_(io_),
           signals_(io_, SIGTERM, SIGINT),
+          hangup_(io_, SIGHUP),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
-          context_{tokens_, config_.policy, std::chrono::steady_clock::now(), connections_} {}
+          context_{tokens_,
+                   std::make_shared<const policy::Policy>(config.policy),
+                   std::move(audit),
+                   hashes_,
+                   std::chrono::steady_clock::now(),
+                   connections_} {}
 
     Result<void> listen();
     void run();
@@ -78,6 +88,8 @@ public:
 private:
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> watchdog_loop();
+    void wait_for_hangup();
+    void reload();
     asio::awaitable<void> session(local::socket socket);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
     // `r` by reference: g++ 12 may destroy a temporary passed by value to a
@@ -88,10 +100,13 @@ private:
     const daemon::DaemonConfig& config_;
     const ServeOptions options_;
     const systemd::Notifier notifier_ = systemd::Notifier::from_environment();
+    Reloader reload_;
     asio::io_context io_;
     local::acceptor acceptor_;
     asio::steady_timer watchdog_;
     asio::signal_set signals_;
+    asio::signal_set hangup_;
+    peer::ExeHashCache hashes_;
     tokens::TokenService tokens_;
     std::size_t connections_ = 0;
     ApiContext context_;
@@ -130,6 +145,7 @@ void Server::run() {
         log::info("received signal " + std::to_string(sig) + ", draining and stopping");
         stop();
     });
+    wait_for_hangup();
     asio::co_spawn(io_, accept_loop(), [](const std::exception_ptr& e) {
         if (e) log::error("accept loop ended by an exception");
     });
@@ -147,6 +163,42 @@ void Server::run() {
     log::info("credd stopped");
 }
 
+void Server::wait_for_hangup() {
+    hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        // sd_notify(3): RELOADING=1 first, READY=1 once done, whether the new
+        // configuration was taken or rejected, so systemctl reload returns.
+        notifier_.reloading();
+        reload();
+        notifier_.ready("listening on " + where_);
+        wait_for_hangup();
+    });
+}
+
+// Runs on the I/O thread, between requests' steps: sessions that already
+// hold the old policy keep it until their request ends.
+void Server::reload() {
+    auto next = reload_();
+    if (!next) {
+        log::error("reload rejected, keeping the current configuration: " + next.error().message);
+        return;
+    }
+    auto audit = audit::AuditLog::open(next->audit_file);
+    if (!audit) {
+        log::error("reload rejected, keeping the current configuration: " + audit.error().message);
+        return;
+    }
+    const auto& n = *next;
+    if (n.socket != config_.socket || n.socket_mode != config_.socket_mode || n.state_dir != config_.state_dir ||
+        n.key_file != config_.key_file || n.providers.size() != config_.providers.size()) {
+        log::warning("reload: socket, state, key and provider changes take effect at the next start");
+    }
+    context_.policy = std::make_shared<const policy::Policy>(std::move(next->policy));
+    context_.audit = std::move(*audit);
+    log::info("configuration reloaded: " + std::to_string(context_.policy->grants.size()) + " grant(s), owner rule " +
+              (context_.policy->owner_access ? "on" : "off"));
+}
+
 void Server::stop() {
     stopping_ = true;
     notifier_.stopping();
@@ -154,6 +206,7 @@ void Server::stop() {
     watchdog_.cancel();
     acceptor_.close(ec);
     signals_.cancel(ec);
+    hangup_.cancel(ec);
     // Idle sessions close now; busy ones finish their request first.
     for (auto* s : sessions_) {
         if (!s->busy) s->stream->socket().close(ec);
@@ -188,7 +241,7 @@ asio::awaitable<void> Server::watchdog_loop() {
 
 asio::awaitable<void> Server::session(local::socket socket) {
     // Identity is taken at accept, before a single byte is read.
-    auto caller = peer::identify(socket.native_handle());
+    auto caller = peer::identify(socket.native_handle(), hashes_, context_.policy->needs_exe_hash);
     if (!caller) {
         log::warning(caller.error().message);
         co_return;
@@ -258,8 +311,11 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
 
 }  // namespace
 
-Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, const ServeOptions& options) {
-    Server server(config, store, options);
+Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, Reloader reload,
+                        const ServeOptions& options) {
+    auto audit = audit::AuditLog::open(config.audit_file);
+    if (!audit) return audit.error();
+    Server server(config, store, std::move(*audit), std::move(reload), options);
     if (auto r = server.listen(); !r) return r;
     server.run();
     return {};

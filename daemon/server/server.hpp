@@ -1,6 +1,7 @@
 // The credd server: a Unix socket speaking HTTP/1.1 (Beast over Asio local
 // sockets), one linear coroutine per connection, the limits of SPEC §4 set
-// before every read, and a clean drain on SIGTERM or SIGINT.
+// before every read, a clean drain on SIGTERM or SIGINT, and an atomic
+// policy reload on SIGHUP.
 //
 // Used by credd's main. Thread-safety: run_server() owns its I/O thread.
 #pragma once
@@ -8,6 +9,8 @@
 #include "common/error/error.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/store/store.hpp"
+
+#include <functional>
 
 namespace credctl::server {
 
@@ -18,12 +21,21 @@ struct ServeOptions {
     int listen_fd = -1;
 };
 
+// Reads the configuration again (SIGHUP).
+using Reloader = std::function<Result<daemon::DaemonConfig>()>;
+
 // Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
-// Tells the service manager READY=1, STOPPING=1 and WATCHDOG=1 when
-// $NOTIFY_SOCKET is set (daemon/systemd/notify.hpp).
+// On SIGHUP, calls `reload` and swaps in the new policy and audit log; a
+// config that fails to load or whose audit log cannot be opened is rejected
+// with a logged reason and the old one stays in force. Settings that need a
+// restart (socket, state, key, limits, providers) are reported, not applied.
+// Tells the service manager READY=1, RELOADING=1 (then READY=1 again),
+// STOPPING=1 and WATCHDOG=1 when $NOTIFY_SOCKET is set
+// (daemon/systemd/notify.hpp).
 // Errors: the socket cannot be set up (bad directory, another daemon
-// listening, a non-socket file in the way, an unusable activated fd).
-[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store,
+// listening, a non-socket file in the way, an unusable activated fd), or the
+// audit log cannot be opened.
+[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, Reloader reload,
                                       const ServeOptions& options = {});
 
 }  // namespace credctl::server

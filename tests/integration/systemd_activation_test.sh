@@ -3,7 +3,8 @@
 # Socket activation: a listening fd passed on fd 3 with LISTEN_FDS/LISTEN_PID
 # exactly as systemd does (tests/integration/sd_activate.py, and
 # systemd-socket-activate); sd_notify: READY=1, WATCHDOG=1 and STOPPING=1 on
-# a test NOTIFY_SOCKET, in order; SIGTERM drains an in-flight request.
+# a test NOTIFY_SOCKET, in order, with RELOADING=1/READY=1 around SIGHUP;
+# SIGTERM drains an in-flight request.
 # Usage: systemd_activation_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
@@ -47,6 +48,20 @@ export CREDD_SOCKET=$act
 login_demo >/dev/null 2>"$work/login.err"
 expect "login through the activated socket" test $? -eq 0
 
+# --- SIGHUP: RELOADING=1, then READY=1, for a good and a rejected config ---
+kill -HUP "$credd_pid"
+expect "SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1" wait_for 3 bash -c "
+  grep -vx 'WATCHDOG=1' '$work/notify1' | cut -d'|' -f1 | tr '\n' ' ' | grep -qx 'READY=1 RELOADING=1 READY=1 '"
+expect "RELOADING=1 carries MONOTONIC_USEC" grep -qE '^RELOADING=1\|MONOTONIC_USEC=[0-9]+$' "$work/notify1"
+cp "$work/credd.toml" "$work/credd.toml.good"
+echo "bogus_key = 1" >>"$work/credd.toml"
+kill -HUP "$credd_pid"
+expect "a rejected reload still ends with READY=1" wait_for 3 bash -c "
+  grep -vx 'WATCHDOG=1' '$work/notify1' | cut -d'|' -f1 | tr '\n' ' ' | grep -qx 'READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 '"
+expect "and credd logs why it kept the old config" grep -q "reload rejected" "$work/credd.log"
+cp "$work/credd.toml.good" "$work/credd.toml"
+expect "credd still serves after the reloads" "$credctl" status
+
 # --- SIGTERM drains an in-flight request ----------------------------------
 kill -STOP "$provider_pid"
 "$credctl" token --min-valid 3600 demo >"$work/drained" 2>&1 &
@@ -61,8 +76,8 @@ wait "$credd_pid"
 expect "credd exits 0 after draining" test $? -eq 0
 credd_pid=
 grep -vx 'WATCHDOG=1' "$work/notify1" | cut -d'|' -f1 >"$work/notify1.states"
-expect "READY=1 then STOPPING=1, nothing else but watchdog pings" \
-  test "$(tr '\n' ' ' <"$work/notify1.states")" = "READY=1 STOPPING=1 "
+expect "READY=1, the reloads, then STOPPING=1, nothing else but watchdog pings" \
+  test "$(tr '\n' ' ' <"$work/notify1.states")" = "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 "
 expect "STOPPING=1 is the last message" test "$(tail -1 "$work/notify1")" = "STOPPING=1"
 expect "the activated socket's path stays (it belongs to systemd)" test -S "$act"
 expect "no token in credd's log" bash -c "! grep -qF \"\$(cat '$work/drained')\" '$work/credd.log'"

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include <unistd.h>
+
 namespace credctl::daemon {
 namespace {
 
@@ -236,6 +238,61 @@ TEST(DaemonConfig, RelativeStateDirIsNotAnAbsolutePath) {
     auto c = load_daemon_config(dir.write("credd.toml", "\nstate_dir = \"var/lib\"\n"));
     ASSERT_FALSE(c.has_value());
     EXPECT_EQ(c.error().message, "credd.toml:2: state_dir: not an absolute path: \"var/lib\"");
+}
+
+}  // namespace
+}  // namespace credctl::daemon
+
+namespace credctl::daemon {
+namespace {
+
+TEST(DaemonConfig, AuditFileRolesAndGrantsAreRead) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", R"(
+[audit]
+file = "/var/log/credd/audit.jsonl"
+[roles.reader]
+permissions = ["credentials:token"]
+[[grants]]
+name = "g"
+roles = ["reader"]
+resources = ["credentials/alice/github"]
+clients = [{ user = "root" }]
+)"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->audit_file, "/var/log/credd/audit.jsonl");
+    ASSERT_EQ(c->policy.grants.size(), 1U);
+    EXPECT_EQ(c->policy.grants[0].name, "g");
+    EXPECT_EQ(c->policy.daemon_uid, ::geteuid());
+}
+
+TEST(DaemonConfig, DefaultsHaveTheOwnerRuleAndTheDaemonUid) {
+    auto c = default_user_config();
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(c->policy.owner_access);
+    EXPECT_EQ(c->policy.daemon_uid, ::geteuid());
+    EXPECT_EQ(c->audit_file, "");
+}
+
+TEST(DaemonConfig, GrantErrorsComeThroughWithFileAndLine) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[[grants]]\nname = \"g\"\nroles = [\"nope\"]\n"));
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "credd.toml:3: grants[0].roles: no such role: \"nope\"");
+}
+
+TEST(DaemonConfig, RelativeAuditFileIsAnError) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[audit]\nfile = \"audit.jsonl\"\n"));
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "credd.toml:2: audit.file: not an absolute path: \"audit.jsonl\"");
+}
+
+TEST(DaemonConfig, UnknownAuditKeyIsAnError) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[audit]\npath = \"/x\"\n"));
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "credd.toml:2: audit.path: unknown key");
 }
 
 }  // namespace

@@ -80,12 +80,14 @@ TEST_F(DaemonMode, OnlyUserModeGeneratesAKey) {
 TEST(ConfigKeys, KeysBelowATableAreItsDirectChildren) {
     const auto root = keys_below("");
     EXPECT_EQ(root, (std::vector<std::string_view>{"socket", "socket_mode", "state_dir", "key_file", "owner_access",
-                                                   "limits", "providers"}));
+                                                   "limits", "audit", "roles", "grants", "providers"}));
     const auto limits = keys_below("limits");
     EXPECT_EQ(limits.size(), 6U);
     EXPECT_EQ(limits.front(), "max_head_bytes");
     const auto provider = keys_below("providers.NAME");
     EXPECT_NE(std::find(provider.begin(), provider.end(), "client_id"), provider.end());
+    EXPECT_EQ(keys_below("grants"), (std::vector<std::string_view>{"name", "roles", "resources", "clients"}));
+    EXPECT_EQ(keys_below("grants.clients").size(), 7U);
     EXPECT_TRUE(keys_below("nosuch").empty());
 }
 

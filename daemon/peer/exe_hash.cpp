@@ -1,0 +1,39 @@
+#include "daemon/peer/exe_hash.hpp"
+
+#include "common/crypto/crypto.hpp"
+
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+
+namespace credctl::peer {
+
+std::optional<std::string> ExeHashCache::digest(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > k_max_exe_bytes) return std::nullopt;
+    const Key key{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+    if (auto it = digests_.find(key); it != digests_.end()) return it->second;
+
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    std::array<unsigned char, 64 * 1024> buf{};
+    off_t offset = 0;
+    while (offset < st.st_size) {
+        const ssize_t n = ::pread(fd, buf.data(), buf.size(), offset);
+        if (n < 0) return std::nullopt;
+        if (n == 0) break;
+        crypto_hash_sha256_update(&state, buf.data(), static_cast<unsigned long long>(n));
+        offset += n;
+    }
+    if (offset != st.st_size) return std::nullopt;  // changed under us
+    std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
+    crypto_hash_sha256_final(&state, out.data());
+    std::string hex = crypto::hex(std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));
+    if (digests_.size() >= k_max_entries) digests_.clear();
+    digests_.emplace(key, hex);
+    return hex;
+}
+
+}  // namespace credctl::peer

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# End-to-end policy: real users, groups, executables, a real cgroup named as
+# a systemd unit, a user namespace, a caller that exits before it is
+# identified, SIGHUP reload and the audit log, against a real credd and the
+# real provider. Usage: policy_test.sh CREDD CREDCTL (as root, as in CI).
+set -uo pipefail
+credd=$(realpath "$1")
+credctl=$(realpath "$2")  # credd reports executables by absolute path
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+  bad "the policy tests create users and cgroups and so must run as root (as CI does)"
+  finish
+fi
+
+alice=credctl-pa   # owns the credential
+batch=credctl-pb   # granted by user + exe
+ops=credctl-po     # granted by supplementary group
+other=credctl-px   # granted nothing
+hasher=credctl-ph  # granted by uid + exe hash
+group=credctl-pg
+getent group "$group" >/dev/null || groupadd --system "$group"
+for u in "$alice" "$batch" "$other" "$hasher"; do ensure_user "$u"; done
+ensure_user "$ops" --groups "$group"
+unit=credctl-nightly.service
+
+mkdir -p "$work/bin"
+cp "$credctl" "$work/bin/sync"
+cp "$credctl" "$work/bin/hashed"
+printf 'x' >>"$work/bin/hashed"   # same program, other bytes, other hash
+chmod 755 "$work/bin" "$work/bin/sync" "$work/bin/hashed"
+hashed_sha=$(sha256sum "$work/bin/hashed" | cut -d' ' -f1)
+
+start_provider
+write_config "$work/credd.toml"
+cat >"$work/grants.toml" <<TOML
+
+[audit]
+file = "$work/audit.jsonl"
+
+[roles.reader]
+permissions = ["credentials:token", "credentials:read"]
+
+[[grants]]
+name = "nightly sync"
+roles = ["reader"]
+resources = ["credentials/$alice/demo"]
+clients = [
+  { user = "$batch", exe = "$work/bin/sync" },
+  { systemd_unit = "$unit" },
+]
+
+[[grants]]
+name = "ops group"
+roles = ["reader"]
+resources = ["credentials/$alice/*"]
+clients = [{ group = "$group" }]
+
+[[grants]]
+name = "pinned binary"
+roles = ["reader"]
+resources = ["credentials/*/demo"]
+clients = [{ uid = $(id -u "$hasher"), exe_sha256 = "$hashed_sha" }]
+TOML
+cp "$work/credd.toml" "$work/base.toml"
+cat "$work/grants.toml" >>"$work/credd.toml"
+expect "credd starts with roles, grants and an audit log" start_credd "$work/credd.toml"
+
+# alice logs in herself, through the scripted browser, as her own uid.
+as_user "$alice" env BROWSER="$oidc/browser" HOME="$work" "$credctl" login demo >/dev/null 2>"$work/login.err"
+expect "alice logs in as her own uid" test $? -eq 0
+
+token_as() {  # USER [credctl path] -> prints token, returns credctl's status
+  local who=$1 bin=${2:-$credctl}
+  as_user "$who" "$bin" token --user "$alice" demo
+}
+
+# --- who may have alice's token ------------------------------------------
+t=$(token_as "$alice"); expect "the owner gets her token" test -n "$t"
+expect "the provider accepts it" userinfo_ok "$t"
+
+t=$(token_as "$batch" "$work/bin/sync" 2>"$work/batch.err"); rc=$?
+expect "batch running the granted executable gets alice's token" test $rc -eq 0 -a -n "$t"
+t=$(token_as "$batch" 2>"$work/batch2.err"); rc=$?
+expect "batch running another executable is denied (exit 3)" test $rc -eq 3 -a -z "$t"
+expect "the denial names permission, resource, caller and the differing field" \
+  grep -q "credentials:token on credentials/$alice/demo denied to $batch: .*grant \"nightly sync\" covers it but exe $credctl is not $work/bin/sync" "$work/batch2.err"
+
+t=$(token_as "$ops" 2>/dev/null); rc=$?
+expect "a member of the granted supplementary group gets it" test $rc -eq 0 -a -n "$t"
+t=$(setpriv --reuid="$ops" --regid="$ops" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" "$credctl" token --user "$alice" demo 2>/dev/null); rc=$?
+expect "the same uid without that group is denied" test $rc -eq 3 -a -z "$t"
+
+t=$(token_as "$hasher" "$work/bin/hashed" 2>/dev/null); rc=$?
+expect "the uid running the binary with the pinned hash gets it" test $rc -eq 0 -a -n "$t"
+t=$(token_as "$hasher" "$work/bin/sync" 2>/dev/null); rc=$?
+expect "the same uid running a binary with another hash is denied" test $rc -eq 3 -a -z "$t"
+
+t=$(token_as "$other" 2>"$work/other.err"); rc=$?
+expect "another uid is denied with exit 3 and no token" test $rc -eq 3 -a -z "$t"
+expect "its message says why in one line" \
+  bash -c "[ \$(wc -l <'$work/other.err') -eq 1 ] && grep -q '^credctl: credentials:token on credentials/$alice/demo denied to $other: no grant gives' '$work/other.err'"
+as_user "$other" "$credctl" logout --user "$alice" demo >/dev/null 2>&1
+expect "another uid cannot delete alice's credential" test $? -eq 3
+as_user "$batch" "$work/bin/sync" logout --user "$alice" demo >/dev/null 2>&1
+expect "a reader grant does not allow delete" test $? -eq 3
+
+t=$(as_user "$other" unshare -Ur "$credctl" token --user "$alice" demo 2>/dev/null); rc=$?
+expect "root inside a user namespace is still the outside uid and is denied" test $rc -eq 3 -a -z "$t"
+expect "the audit log records that caller by its real uid" \
+  grep -q "\"uid\":$(id -u "$other"),.*\"decision\":\"deny\"" "$work/audit.jsonl"
+
+# --- a systemd unit, as a real cgroup named like one ------------------------
+cgroot=$(findmnt -n -t cgroup2 -o TARGET | head -1)
+[ -n "$cgroot" ] || cgroot=$(findmnt -n -o TARGET /sys/fs/cgroup/systemd 2>/dev/null)
+cg=$cgroot/$unit
+if mkdir -p "$cg" 2>/dev/null; then
+  t=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
+        setpriv --reuid="$other" --regid="$other" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" \
+        "$credctl" token --user "$alice" demo 2>"$work/unit.err"); rc=$?
+  expect "a process in the granted unit's cgroup gets it, whatever its uid" test $rc -eq 0 -a -n "$t"
+  expect "the audit line names the unit and the grant" \
+    grep -q "\"unit\":\"$unit\",.*\"decision\":\"allow\",\"grant\":\"nightly sync\"" "$work/audit.jsonl"
+  w=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$credctl" whoami -o json)
+  expect "whoami shows the unit" grep -q "\"systemd_unit\":\"$unit\"" <<<"$w"
+  rmdir "$cg"
+else
+  bad "cannot create a cgroup under $cgroot to stand for $unit"
+fi
+
+# --- whoami and policy check -------------------------------------------------
+w=$(as_user "$batch" "$work/bin/sync" whoami -o json)
+expect "whoami shows uid, exe and pidfd verification" \
+  bash -c "grep -q '\"uid\":$(id -u "$batch"),' <<<'$w' && grep -q '\"exe\":\"$work/bin/sync\"' <<<'$w' && grep -q '\"verified\":true,\"liveness\":\"pidfd\"' <<<'$w'"
+expect "whoami lists the grant that matches" grep -q '"name":"nightly sync"' <<<"$w"
+as_user "$ops" "$credctl" whoami >"$work/whoami.txt"
+expect "whoami text shows the group grant" grep -q '^ops group' "$work/whoami.txt"
+expect "whoami text shows the supplementary group" grep -q "supplementary $(getent group "$group" | cut -d: -f3)" "$work/whoami.txt"
+
+"$credctl" policy check --user "$alice" --provider demo --as-uid "$(id -u "$batch")" --exe "$work/bin/sync" >"$work/check.out"
+expect "policy check allows batch with the sync binary (exit 0)" test $? -eq 0
+expect "and names the grant" grep -q "^allow: credentials:token on credentials/$alice/demo for $batch (uid $(id -u "$batch")), exe $work/bin/sync by grant \"nightly sync\"" "$work/check.out"
+"$credctl" policy check --user "$alice" --provider demo --as-uid "$(id -u "$batch")" >"$work/check2.out" 2>/dev/null
+expect "policy check denies batch without the exe (exit 3)" test $? -eq 3
+expect "and says which field differs" grep -q "^deny: .*exe not known for certain is not $work/bin/sync" "$work/check2.out"
+"$credctl" policy check --user "$alice" --provider demo --unit "$unit" >/dev/null
+expect "policy check with --unit allows by the unit client" test $? -eq 0
+"$credctl" policy check --user "$alice" --provider demo --permission delete --as-uid "$(id -u "$ops")" >/dev/null 2>&1
+expect "policy check: the group grant does not give delete" test $? -eq 3
+as_user "$other" "$credctl" policy check --user "$alice" --provider demo >/dev/null 2>"$work/check3.err"
+expect "policy check itself needs credentials:* (exit 3 for others)" \
+  bash -c "[ $? -eq 3 ] && grep -q 'credentials:\* on credentials/\*/\* denied' '$work/check3.err'"
+
+# --- a caller that exits before it is identified ----------------------------
+kill -STOP "$credd_pid"
+as_user "$alice" python3 - "$CREDD_SOCKET" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])  # queued in the backlog: credd is stopped
+s.sendall(b"GET /v1/users/credctl-pa/credentials/demo/token HTTP/1.1\r\nHost: localhost\r\n\r\n")
+PY
+kill -CONT "$credd_pid"
+for _ in $(seq 50); do grep -q 'exited before it could be identified' "$work/audit.jsonl" && break; sleep 0.1; done
+expect "the owner's own request is denied when her process exited before it was identified" \
+  grep -q "\"uid\":$(id -u "$alice"),.*\"decision\":\"deny\",\"grant\":null,\"reason\":\"the calling process exited before it could be identified\"" "$work/audit.jsonl"
+
+# --- reload ------------------------------------------------------------------
+cp "$work/credd.toml" "$work/good.toml"
+cat >>"$work/credd.toml" <<TOML
+
+[[grants]]
+name = "other now allowed"
+roles = ["reader"]
+resources = ["credentials/$alice/demo"]
+clients = [{ user = "$other" }]
+TOML
+kill -HUP "$credd_pid"
+for _ in $(seq 50); do grep -q 'configuration reloaded: 4 grant' "$work/credd.log" && break; sleep 0.1; done
+t=$(token_as "$other" 2>/dev/null); rc=$?
+expect "after SIGHUP with a new grant the other uid is allowed" test $rc -eq 0 -a -n "$t"
+echo 'this is [ not toml' >>"$work/credd.toml"
+kill -HUP "$credd_pid"
+for _ in $(seq 50); do grep -q 'reload rejected' "$work/credd.log" && break; sleep 0.1; done
+expect "an invalid config is rejected with a logged reason naming the file and line" \
+  grep -q "reload rejected, keeping the current configuration: .*credd.toml:[0-9]*:" "$work/credd.log"
+t=$(token_as "$other" 2>/dev/null); rc=$?
+expect "and the previous policy stays in force" test $rc -eq 0 -a -n "$t"
+sed -i '$d' "$work/credd.toml"
+sed -i "s|file = \"$work/audit.jsonl\"|file = \"/dev/full\"|" "$work/credd.toml"
+kill -HUP "$credd_pid"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$work/credd.log")" -ge 2 ] && break; sleep 0.1; done
+t=$(token_as "$other" 2>"$work/full.err"); rc=$?
+expect "when the audit log cannot be written, a cross-user grant is refused (fail closed)" \
+  bash -c "[ $rc -eq 3 ] && grep -q 'the audit log cannot be written, so access across users is refused' '$work/full.err'"
+t=$(token_as "$alice" 2>/dev/null); rc=$?
+expect "while the owner still gets her own token" test $rc -eq 0 -a -n "$t"
+cp "$work/good.toml" "$work/credd.toml"
+kill -HUP "$credd_pid"
+for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$work/credd.log")" -ge 3 ] && break; sleep 0.1; done
+t=$(token_as "$other" 2>/dev/null); rc=$?
+expect "reloading the original config takes the grant away again" test $rc -eq 3 -a -z "$t"
+
+# --- the audit log --------------------------------------------------------------
+expect "the audit log is mode 0600" test "$(stat -c %a "$work/audit.jsonl")" = 600
+expect "it has allow lines with the grant name" grep -q '"decision":"allow","grant":"nightly sync"' "$work/audit.jsonl"
+expect "it has deny lines" grep -q '"decision":"deny","grant":null' "$work/audit.jsonl"
+expect "every line is JSON with the documented fields" python3 -c '
+import json, sys
+keys = {"time","request_id","pid","uid","user","exe","unit","resource","permission","decision","grant","reason"}
+for line in open(sys.argv[1]):
+    if set(json.loads(line)) != keys: sys.exit(1)
+' "$work/audit.jsonl"
+issued=$(curl -sf "$issuer/_test/issued" | grep -oE '"[A-Za-z0-9_-]{20,}"' | tr -d '"')
+leaks=0
+while read -r tok; do
+  [ -n "$tok" ] && grep -qF -- "$tok" "$work/audit.jsonl" "$work/credd.log" && leaks=1
+done <<<"$issued"
+expect "no token issued by the provider appears in the audit log or credd's log" test $leaks -eq 0
+
+finish

@@ -1,0 +1,91 @@
+#include "common/wire/policy_wire.hpp"
+
+#include <gtest/gtest.h>
+
+namespace credctl::wire {
+namespace {
+
+Identity sample_identity() {
+    Identity i;
+    i.pid = 42;
+    i.uid = 1001;
+    i.gid = 1001;
+    i.groups = {1001, 27};
+    i.user = "batch";
+    i.exe = "/opt/jobs/bin/sync";
+    i.systemd_unit = "nightly-sync.service";
+    i.verified = true;
+    i.liveness = "pidfd";
+    return i;
+}
+
+TEST(PolicyWire, WhoamiRoundTrips) {
+    Whoami w;
+    w.identity = sample_identity();
+    w.owner_access = false;
+    w.grants.push_back({"nightly", {"credentials:token"}, {"credentials/alice/github"}});
+    auto back = parse_whoami(to_json(w));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->identity.groups, (std::vector<std::int64_t>{1001, 27}));
+    EXPECT_EQ(back->identity.user, "batch");
+    EXPECT_EQ(back->identity.exe, "/opt/jobs/bin/sync");
+    EXPECT_FALSE(back->identity.exe_sha256);
+    EXPECT_EQ(back->identity.systemd_unit, "nightly-sync.service");
+    EXPECT_TRUE(back->identity.verified);
+    EXPECT_FALSE(back->owner_access);
+    ASSERT_EQ(back->grants.size(), 1U);
+    EXPECT_EQ(back->grants[0].resources, std::vector<std::string>{"credentials/alice/github"});
+}
+
+TEST(PolicyWire, UnknownFieldsAreNullNotEmptyStrings) {
+    Whoami w;
+    const std::string json = to_json(w);
+    EXPECT_NE(json.find("\"exe\":null"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"user\":null"), std::string::npos) << json;
+}
+
+TEST(PolicyWire, PolicyCheckRoundTripsWithOptionalFields) {
+    PolicyCheck c{"alice", "github", "credentials:read", 1001, "/bin/true", std::nullopt};
+    auto back = parse_policy_check(to_json(c));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->user, "alice");
+    EXPECT_EQ(back->permission, "credentials:read");
+    EXPECT_EQ(back->as_uid, 1001);
+    EXPECT_EQ(back->exe, "/bin/true");
+    EXPECT_FALSE(back->systemd_unit);
+}
+
+TEST(PolicyWire, PolicyCheckNeedsUserAndProvider) {
+    auto r = parse_policy_check(R"({"user":"alice"})");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::bad_request);
+    EXPECT_EQ(r.error().message, "policy check: user and provider are required");
+}
+
+TEST(PolicyWire, PolicyCheckRejectsANegativeUid) {
+    auto r = parse_policy_check(R"({"user":"a","provider":"b","as_uid":-1})");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "policy check: as_uid must be a uid");
+}
+
+TEST(PolicyWire, PolicyCheckThatIsNotJsonIsBadRequest) {
+    auto r = parse_policy_check("nope");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::bad_request);
+}
+
+TEST(PolicyWire, DecisionRoundTrips) {
+    PolicyDecision d{true, "credentials/alice/github", "credentials:token", "nightly", "grant \"nightly\"",
+                     sample_identity()};
+    auto back = parse_policy_decision(to_json(d));
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(back->allowed);
+    EXPECT_EQ(back->grant, "nightly");
+    EXPECT_EQ(back->identity.uid, 1001);
+    PolicyDecision denied;
+    const std::string json = to_json(denied);
+    EXPECT_NE(json.find("\"grant\":null"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace credctl::wire

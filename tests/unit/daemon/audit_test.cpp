@@ -1,0 +1,126 @@
+#include "daemon/audit/audit.hpp"
+
+#include "temp_dir.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace credctl::audit {
+namespace {
+
+peer::PeerIdentity batch() {
+    peer::PeerIdentity p;
+    p.pid = 4242;
+    p.uid = 1001;
+    p.gid = 1001;
+    p.user = "batch";
+    p.exe = "/opt/jobs/bin/sync";
+    return p;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(Audit, LineHasEveryDocumentedField) {
+    const auto who = batch();
+    const Record r{who, "00ff", "credentials/alice/github", "credentials:token", true, "nightly", "grant \"nightly\""};
+    const auto v = boost::json::parse(to_json_line(r)).as_object();
+    for (const char* key : {"time", "request_id", "pid", "uid", "user", "exe", "unit", "resource", "permission",
+                            "decision", "grant", "reason"}) {
+        EXPECT_TRUE(v.contains(key)) << key;
+    }
+    EXPECT_EQ(v.at("decision").as_string(), "allow");
+    EXPECT_EQ(v.at("pid").as_int64(), 4242);
+    EXPECT_EQ(v.at("user").as_string(), "batch");
+    EXPECT_TRUE(v.at("unit").is_null());
+    EXPECT_EQ(v.at("grant").as_string(), "nightly");
+    const std::string time(v.at("time").as_string());
+    EXPECT_EQ(time.size(), 24U) << time;  // 2026-11-29T10:02:03.123Z
+    EXPECT_EQ(time.back(), 'Z');
+}
+
+TEST(Audit, DenyHasNullGrant) {
+    const auto who = batch();
+    const Record r{who, "01", "credentials/alice/github", "credentials:token", false, "", "no grant"};
+    const auto v = boost::json::parse(to_json_line(r)).as_object();
+    EXPECT_EQ(v.at("decision").as_string(), "deny");
+    EXPECT_TRUE(v.at("grant").is_null());
+}
+
+TEST(Audit, FileIsCreated0600AndAppendedOneLinePerRecord) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    auto log = AuditLog::open(path);
+    ASSERT_TRUE(log) << log.error().message;
+    const auto who = batch();
+    EXPECT_TRUE((*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}));
+    EXPECT_TRUE((*log)->write({who, "b", "credentials/alice/github", "credentials:token", false, "", "r"}));
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600U);
+    const std::string text = slurp(path);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+    // Reopening appends; it never truncates.
+    auto again = AuditLog::open(path);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE((*again)->write({who, "c", "credentials/alice/github", "credentials:token", true, "g", "r"}));
+    const std::string after = slurp(path);
+    EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), 3);
+    EXPECT_EQ(after.substr(0, text.size()), text);
+}
+
+TEST(Audit, ExistingWideFileIsNarrowedTo0600) {
+    test::TempDir dir;
+    const std::string path = dir.write("audit.jsonl", "");
+    ::chmod(path.c_str(), 0644);
+    ASSERT_TRUE(AuditLog::open(path));
+    struct stat st {};
+    ::stat(path.c_str(), &st);
+    EXPECT_EQ(st.st_mode & 07777, 0600U);
+}
+
+TEST(Audit, WriteToAFullDeviceReportsFailure) {
+    auto log = AuditLog::open("/dev/full");
+    ASSERT_TRUE(log) << log.error().message;
+    const auto who = batch();
+    EXPECT_FALSE((*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}));
+}
+
+TEST(Audit, MissingDirectoryIsAnErrorNamingThePath) {
+    auto log = AuditLog::open("/nonexistent-dir/audit.jsonl");
+    ASSERT_FALSE(log);
+    EXPECT_EQ(log.error().message.rfind("cannot open audit log /nonexistent-dir/audit.jsonl: ", 0), 0U)
+        << log.error().message;
+}
+
+TEST(Audit, SymlinkIsRefused) {
+    test::TempDir dir;
+    const std::string target = dir.write("target", "");
+    const std::string link = dir.file("audit.jsonl");
+    ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+    EXPECT_FALSE(AuditLog::open(link));
+}
+
+TEST(Audit, StderrOnlyLogAlwaysSucceeds) {
+    auto log = AuditLog::open("");
+    ASSERT_TRUE(log);
+    const auto who = batch();
+    EXPECT_TRUE((*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}));
+}
+
+TEST(Audit, RequestIdsAreSixteenHexDigitsAndDistinct) {
+    const auto a = new_request_id();
+    EXPECT_EQ(a.size(), 16U);
+    EXPECT_NE(a, new_request_id());
+}
+
+}  // namespace
+}  // namespace credctl::audit

@@ -1,0 +1,166 @@
+#include "daemon/peer/peer.hpp"
+
+#include "common/crypto/crypto.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <cstring>
+#include <sstream>
+
+namespace credctl::peer {
+namespace {
+
+std::string file_sha256(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return crypto::hex(crypto::sha256(s.str()));
+}
+
+struct Pair {
+    int fds[2] = {-1, -1};
+    Pair() { EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0); }
+    ~Pair() {
+        for (int fd : fds) {
+            if (fd >= 0) ::close(fd);
+        }
+    }
+};
+
+// One byte carrying one descriptor (SCM_RIGHTS).
+struct FdMessage {
+    char byte = 'x';
+    struct iovec iov {&byte, 1};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg {};
+    FdMessage() {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    FdMessage(const FdMessage&) = delete;
+    FdMessage& operator=(const FdMessage&) = delete;
+};
+
+TEST(Peer, IdentifiesThisProcessThroughARealSocket) {
+    Pair pair;
+    ExeHashCache hashes;
+    auto id = identify(pair.fds[0], hashes, true);
+    ASSERT_TRUE(id) << id.error().message;
+    EXPECT_EQ(id->pid, ::getpid());
+    EXPECT_EQ(id->uid, ::getuid());
+    EXPECT_EQ(id->gid, ::getgid());
+    EXPECT_TRUE(id->verified);
+    EXPECT_EQ(id->liveness, Liveness::pidfd);  // Linux >= 6.5
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    EXPECT_EQ(id->exe, self);
+    EXPECT_EQ(id->exe_sha256, file_sha256(self));
+    EXPECT_EQ(hashes.size(), 1U);
+}
+
+TEST(Peer, StartTimeCheckVerifiesALiveProcess) {
+    Pair pair;
+    ExeHashCache hashes;
+    auto id = identify(pair.fds[0], hashes, false, Liveness::start_time);
+    ASSERT_TRUE(id);
+    EXPECT_EQ(id->liveness, Liveness::start_time);
+    EXPECT_TRUE(id->verified);
+    EXPECT_TRUE(id->exe);
+}
+
+TEST(Peer, DoesNotHashUnlessAsked) {
+    Pair pair;
+    ExeHashCache hashes;
+    auto id = identify(pair.fds[0], hashes, false);
+    ASSERT_TRUE(id);
+    EXPECT_FALSE(id->exe_sha256);
+    EXPECT_EQ(hashes.size(), 0U);
+}
+
+TEST(Peer, PeerThatExitedBeforeResolutionIsNotVerifiedAndHasNoExe) {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    // The child creates a connected pair of its own and passes one end back,
+    // so that the peer recorded on it is the child; then the child exits.
+    int carrier[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM, 0, carrier), 0);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        int inner[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM, 0, inner) != 0) ::_exit(1);
+        FdMessage m;
+        struct cmsghdr* cmsg = CMSG_FIRSTHDR(&m.msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(cmsg), &inner[0], sizeof(int));
+        ::_exit(::sendmsg(carrier[1], &m.msg, 0) == 1 ? 0 : 1);
+    }
+    FdMessage m;
+    ASSERT_EQ(::recvmsg(carrier[0], &m.msg, 0), 1);
+    int received = -1;
+    std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&m.msg)), sizeof(int));
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);  // reaped: the pid is free
+    ExeHashCache hashes;
+    for (Liveness check : {Liveness::pidfd, Liveness::start_time}) {
+        auto id = identify(received, hashes, true, check);
+        ASSERT_TRUE(id) << id.error().message;
+        EXPECT_EQ(id->liveness, check);
+        EXPECT_EQ(id->pid, child);
+        EXPECT_FALSE(id->verified) << to_string(check);
+        EXPECT_FALSE(id->exe);
+        EXPECT_FALSE(id->exe_sha256);
+        EXPECT_FALSE(id->unit);
+    }
+    for (int fd : {fds[0], fds[1], carrier[0], carrier[1], received}) ::close(fd);
+}
+
+TEST(Peer, HypotheticalRootHasItsGroupsAndHashedExe) {
+    ExeHashCache hashes;
+    const auto id = hypothetical(0, std::string("/bin/true"), std::string("x.service"), hashes);
+    EXPECT_EQ(id.user, "root");
+    EXPECT_EQ(id.gid, 0U);
+    EXPECT_TRUE(id.in_group(0));
+    EXPECT_EQ(id.exe, "/bin/true");
+    EXPECT_EQ(id.exe_sha256, file_sha256("/bin/true"));
+    EXPECT_EQ(id.unit, "x.service");
+    EXPECT_TRUE(id.verified);
+}
+
+TEST(ExeHash, CacheHitsForTheSameFileAndMissesAfterItChanges) {
+    test::TempDir dir;
+    const std::string path = dir.write("bin", "first");
+    ExeHashCache hashes;
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(hashes.digest(fd), crypto::hex(crypto::sha256("first")));
+    EXPECT_EQ(hashes.digest(fd), crypto::hex(crypto::sha256("first")));
+    EXPECT_EQ(hashes.size(), 1U);
+    ::close(fd);
+    const std::string replaced = dir.write("bin2", "second!");
+    std::filesystem::rename(replaced, path);  // new inode at the same path
+    const int fd2 = ::open(path.c_str(), O_RDONLY);
+    EXPECT_EQ(hashes.digest(fd2), crypto::hex(crypto::sha256("second!")));
+    EXPECT_EQ(hashes.size(), 2U);
+    ::close(fd2);
+}
+
+TEST(ExeHash, DirectoryIsNotHashed) {
+    test::TempDir dir;
+    const int fd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY);
+    ExeHashCache hashes;
+    EXPECT_FALSE(hashes.digest(fd));
+    ::close(fd);
+}
+
+}  // namespace
+}  // namespace credctl::peer
