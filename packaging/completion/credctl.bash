@@ -57,7 +57,8 @@ _credctl() {
         exec) opts="--user --min-valid --env --help --" ;;
         list) opts="--user -o --output --help" ;;
         logout) opts="--user --help" ;;
-        status|providers) opts="-o --output --help" ;;
+        status) opts="--user -o --output --help" ;;
+        providers) opts="-o --output --help" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -64,5 +64,7 @@ expect "4: a refresh token the provider rejects: login required" test "$rc" -eq 
 expect "4: the message says to log in again" grep -qi "log in" "$work/err"
 "$credctl" list >"$work/list.txt"
 expect "list shows the credential as login_required" grep -qE '^demo +login_required' "$work/list.txt"
+"$credctl" status >"$work/status.txt"
+expect "status shows the credential as login_required" grep -qE '^demo +login_required' "$work/status.txt"
 
 finish

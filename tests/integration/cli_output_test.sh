@@ -107,8 +107,13 @@ import json, sys; d = json.load(open(sys.argv[1]))
 items = d if isinstance(d, list) else d.get("credentials", [])
 assert any(c["provider"] == "demo" and c["state"] == "valid" for c in items), d' "$work/list.json"
 "$credctl" status -o json >"$work/status.json"
-expect "status -o json parses and reports the store ok" python3 -c '
-import json, sys; d = json.load(open(sys.argv[1])); assert d["store"] == "ok", d' "$work/status.json"
+expect "status -o json parses: store ok, the socket, demo's state valid" python3 -c '
+import json, sys; d = json.load(open(sys.argv[1])); assert d["store"] == "ok", d
+assert d["socket"] == sys.argv[2], d
+assert [(c["provider"], c["state"]) for c in d["credentials"]] == [("demo", "valid")], d' "$work/status.json" "$CREDD_SOCKET"
+"$credctl" status >"$work/status.txt"
+expect "status lists each credential with its state in a table" \
+  bash -c "grep -q '^Credentials of $(id -un):' '$work/status.txt' && grep -qE '^demo +valid +[0-9]{4}-' '$work/status.txt'"
 "$credctl" list >"$work/list.txt"
 expect "list prints an aligned table with a header" \
   awk 'NR==1 && /^PROVIDER +STATE/ {h=index($0,"STATE")} NR==2 {exit !(index($0,"valid")==h)}' "$work/list.txt"
