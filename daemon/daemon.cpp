@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 
 namespace credctl::daemon {
@@ -45,7 +46,11 @@ Result<void> run(const Options& options) {
     if (!config) return config.error();
     auto source = master_key_source(options.mode, *config);
     if (!source) return source.error();
-    // The state directory holds the generated key too; create it first.
+    // The state directory holds the generated key too; create it first, and
+    // its parents on a fresh account (~/.local/state), 0700 as the XDG base
+    // directory spec asks.
+    std::error_code parents_ec;
+    std::filesystem::create_directories(std::filesystem::path(config->state_dir).parent_path(), parents_ec);
     if (::mkdir(config->state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
         return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
                                               std::strerror(errno));

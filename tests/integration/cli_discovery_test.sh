@@ -28,19 +28,21 @@ scopes    = ["openid", "offline_access"]
 TOML
 
 # --- per-user mode: everything under XDG dirs -------------------------------
-mkdir -p "$work/xdg-run" "$work/xdg-state" "$work/xdg-config/credctl"
+mkdir -p "$work/xdg-run" "$work/xdg-config/credctl"  # no state dir yet: a fresh account
 chmod 700 "$work/xdg-run"
 cp "$work/providers.toml" "$work/xdg-config/credctl/credd.toml"
-XDG_RUNTIME_DIR=$work/xdg-run XDG_STATE_HOME=$work/xdg-state XDG_CONFIG_HOME=$work/xdg-config \
+XDG_RUNTIME_DIR=$work/xdg-run XDG_STATE_HOME=$work/home/.local/state XDG_CONFIG_HOME=$work/xdg-config \
   "$credd" --user 2>>"$work/credd-user.log" &
 user_pid=$!
 extra_pids+=($user_pid)
 expect "credd --user listens on \$XDG_RUNTIME_DIR/credd/credd.sock" wait_for 5 test -S "$work/xdg-run/credd/credd.sock"
-expect "credd --user keeps state in \$XDG_STATE_HOME/credd" wait_for 5 test -f "$work/xdg-state/credd/data.mdb"
+expect "credd --user keeps state in \$XDG_STATE_HOME/credd, creating its parents" \
+  wait_for 5 test -f "$work/home/.local/state/credd/data.mdb"
+expect "the state directory is 0700" test "$(stat -c %a "$work/home/.local/state/credd")" = 700
 expect "credd --user read \$XDG_CONFIG_HOME/credctl/credd.toml" \
   bash -c "env -u CREDD_SOCKET XDG_RUNTIME_DIR='$work/xdg-run' '$credctl' providers | grep -q demo"
 expect "credd --user's socket is 0600" test "$(stat -c %a "$work/xdg-run/credd/credd.sock")" = 600
-expect "credd --user generated its master key" test -f "$work/xdg-state/credd/master.key"
+expect "credd --user generated its master key" test -f "$work/home/.local/state/credd/master.key"
 
 # --- system mode at the real system path ---------------------------------------
 if [ -e "$system_socket" ] && "$credctl" --socket "$system_socket" status >/dev/null 2>&1; then
