@@ -55,10 +55,10 @@ Result<void> check_daemon_peer(int fd, const std::string& socket) {
     }
     if (cred.uid == 0 || cred.uid == ::getuid() || uid_of(k_daemon_user) == cred.uid) return {};
     const auto name = config::user_name(cred.uid);
-    return make_error(Errc::daemon_unreachable,
-                      "refusing to send a secret to " + socket + ": it is served by uid " + std::to_string(cred.uid) +
-                          " (" + name.value_or("no name") + "), not by root, you or the " + k_daemon_user +
-                          " user; someone else may have taken the socket's place");
+    return make_error(Errc::daemon_unreachable, "refusing to send a secret to " + socket + ": it is served by uid " +
+                                                    std::to_string(cred.uid) + " (" + name.value_or("no name") +
+                                                    "), not by root, you or the " + k_daemon_user +
+                                                    " user; someone else may have taken the socket's place");
 }
 
 }  // namespace credctl::cli

@@ -62,10 +62,11 @@ void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
         ->check(CLI::Range(0, 86400));
     sub.add_option("--env", o->env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
         ->check([](const std::string& v) { return valid_env_name(v) ? std::string() : "not a variable name: " + v; });
-    sub.footer("The command's exit status is credctl's; 126 or 127 when it cannot run (as env(1)).\n"
-               "Examples:\n"
-               "  credctl exec github --env GITHUB_TOKEN -- gh api /user\n"
-               "  credctl exec --user alice corp --env TOKEN -- sh -c 'curl -H \"Authorization: Bearer $TOKEN\" ...'");
+    sub.footer(
+        "The command's exit status is credctl's; 126 or 127 when it cannot run (as env(1)).\n"
+        "Examples:\n"
+        "  credctl exec github --env GITHUB_TOKEN -- gh api /user\n"
+        "  credctl exec --user alice corp --env TOKEN -- sh -c 'curl -H \"Authorization: Bearer $TOKEN\" ...'");
     runner = [&g, o] { return run_exec(g, *o); };
 }
 

@@ -29,7 +29,8 @@ std::optional<DaemonReply> credentials_of(const DaemonClient& client, const std:
     return std::move(*reply);
 }
 
-Result<void> print_json(const DaemonClient& client, const std::string& status, const std::optional<DaemonReply>& creds) {
+Result<void> print_json(const DaemonClient& client, const std::string& status,
+                        const std::optional<DaemonReply>& creds) {
     boost::system::error_code ec;
     auto v = boost::json::parse(status, ec);
     if (ec || !v.is_object()) return make_error(Errc::internal, "credd's status is not a JSON object");
@@ -37,7 +38,8 @@ Result<void> print_json(const DaemonClient& client, const std::string& status, c
     o["socket"] = client.socket_path();
     if (creds) {
         auto c = boost::json::parse(creds->body, ec);
-        if (!ec && c.is_object() && c.as_object().contains("credentials")) o["credentials"] = c.as_object()["credentials"];
+        if (!ec && c.is_object() && c.as_object().contains("credentials"))
+            o["credentials"] = c.as_object()["credentials"];
     }
     std::cout << boost::json::serialize(v) << "\n";
     return {};

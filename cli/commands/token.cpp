@@ -5,10 +5,10 @@
 #include "cli/output/token_format.hpp"
 #include "common/wire/wire.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <sodium.h>
 #include <unistd.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -119,7 +119,8 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("-o,--output", o->output,
                    "raw (default), json, env, header, credential-process, git-credential, exec-credential")
         ->check(CLI::IsMember(token_format_names()));
-    sub.add_option("--env", o->env_name, "With -o env: the variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
+    sub.add_option("--env", o->env_name,
+                   "With -o env: the variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
         ->check([](const std::string& v) { return valid_env_name(v) ? std::string() : "not a variable name: " + v; });
     sub.footer(
         "Examples:\n"

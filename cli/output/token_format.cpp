@@ -1,8 +1,8 @@
 #include "cli/output/token_format.hpp"
 
+#include <sodium.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <sodium.h>
 
 #include <array>
 #include <ctime>
@@ -103,14 +103,20 @@ Result<TokenFormat> parse_token_format(std::string_view name) {
 
 std::string format_token(TokenFormat format, const TokenView& t) {
     switch (format) {
-        case TokenFormat::raw: return std::string(t.access_token) + "\n";
-        case TokenFormat::json: return json(t);
-        case TokenFormat::env: return env(t);
+        case TokenFormat::raw:
+            return std::string(t.access_token) + "\n";
+        case TokenFormat::json:
+            return json(t);
+        case TokenFormat::env:
+            return env(t);
         case TokenFormat::header:
             return "Authorization: " + std::string(t.token_type) + " " + std::string(t.access_token) + "\n";
-        case TokenFormat::credential_process: return credential_process(t);
-        case TokenFormat::git_credential: return git_credential(t);
-        case TokenFormat::exec_credential: return exec_credential(t);
+        case TokenFormat::credential_process:
+            return credential_process(t);
+        case TokenFormat::git_credential:
+            return git_credential(t);
+        case TokenFormat::exec_credential:
+            return exec_credential(t);
     }
     return {};
 }

@@ -66,6 +66,8 @@ Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config) {
     return KeySource{config.state_dir + "/master.key", true, "generated"};
 }
 
-const char* to_string(Mode mode) { return mode == Mode::system ? "system" : "user"; }
+const char* to_string(Mode mode) {
+    return mode == Mode::system ? "system" : "user";
+}
 
 }  // namespace credctl::daemon

@@ -57,7 +57,8 @@ Result<void> Notifier::send(std::string_view state) const {
         len += 1;
     }
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return make_error(Errc::internal, std::string("cannot create a notify socket: ") + std::strerror(errno));
+    if (fd < 0)
+        return make_error(Errc::internal, std::string("cannot create a notify socket: ") + std::strerror(errno));
     const ssize_t n = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
     const int err = errno;
     ::close(fd);

@@ -1,7 +1,7 @@
 #include "cli/output/token_format.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace credctl::cli {
 namespace {

@@ -1,5 +1,5 @@
-#include "daemon/config/config_keys.hpp"
 #include "daemon/config/daemon_mode.hpp"
+#include "daemon/config/config_keys.hpp"
 
 #include "temp_dir.hpp"
 
