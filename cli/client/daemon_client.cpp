@@ -64,6 +64,15 @@ Result<DaemonReply> DaemonClient::request(const std::string& method, const std::
     return DaemonReply{static_cast<int>(res.result_int()), std::move(res.body())};
 }
 
+Result<void> DaemonClient::verify_peer() const {
+    asio::io_context io;
+    local::socket sock(io);
+    boost::system::error_code ec;
+    sock.connect(local::endpoint(socket_), ec);
+    if (ec) return unreachable(socket_, ec);
+    return check_daemon_peer(sock.native_handle(), socket_);
+}
+
 Result<DaemonReply> DaemonClient::call(const std::string& method, const std::string& target,
                                        const std::string& body) const {
     auto r = request(method, target, body);

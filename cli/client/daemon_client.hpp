@@ -33,6 +33,11 @@ public:
     [[nodiscard]] Result<DaemonReply> call(const std::string& method, const std::string& target,
                                            const std::string& body = {}) const;
 
+    // Connects and checks that the daemon's uid may receive a secret, so
+    // that a login towards a squatted socket stops before the browser opens.
+    // Errors: daemon_unreachable, as request().
+    [[nodiscard]] Result<void> verify_peer() const;
+
     [[nodiscard]] const std::string& socket_path() const { return socket_; }
 
 private:

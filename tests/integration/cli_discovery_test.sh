@@ -12,6 +12,7 @@ here=$root/tests/integration
 client=credctl-sd-client
 squatter=credctl-sd-squat
 system_socket=/run/credd/credd.sock
+other_python=/usr/bin/python3  # other uids cannot use an interpreter under /root (pyenv)
 
 wait_for() {  # SECONDS COMMAND...
   local n=$(($1 * 10)); shift
@@ -81,33 +82,74 @@ expect "no daemon at all: exit 6" test $? -eq 6
 expect "and the message names the per-user socket and how to start credd" \
   bash -c "grep -q '$work/empty-run/credd/credd.sock' '$work/none.err' && grep -q 'credd --user' '$work/none.err'"
 
-# --- a squatted per-user socket gets no refresh token ---------------------------
+# --- a squatted per-user socket: credctl login stops before the browser ------
 ensure_user "$client"
 ensure_user "$squatter"
 client_uid=$(id -u "$client")
 squat_dir=/tmp/credd-$client_uid   # the per-user path without XDG_RUNTIME_DIR
-rm -rf "$squat_dir"
+rm -rf "$squat_dir" /tmp/credctl-sd-squat.rec
 curl -sf --unix-socket "$work/xdg-run/credd/credd.sock" http://localhost/v1/providers >"$work/providers.json"
 chmod 644 "$work/providers.json"
-setpriv --reuid="$squatter" --regid="$squatter" --init-groups \
-  bash -c "umask 022; mkdir -m 755 '$squat_dir' && exec python3 '$here/fake_daemon.py' '$squat_dir/credd.sock' /tmp/credctl-sd-squat.rec --providers '$work/providers.json'" &
-extra_pids+=($!)
-expect "another uid listens on the client's per-user socket path" wait_for 5 test -S "$squat_dir/credd.sock"
+squat() {  # SOCKET: the squatter listens there, answering like credd
+  setpriv --reuid="$squatter" --regid="$squatter" --init-groups \
+    "$other_python" "$here/fake_daemon.py" "$1" /tmp/credctl-sd-squat.rec --providers "$work/providers.json" &
+  extra_pids+=($!)
+  wait_for 5 test -S "$1"
+}
+setpriv --reuid="$squatter" --regid="$squatter" --init-groups mkdir -m 755 "$squat_dir"
+expect "another uid listens on the client's per-user socket path" squat "$squat_dir/credd.sock"
+cat >"$work/marking-browser" <<SH
+#!/bin/sh
+touch "$work/browser-opened"
+exec "$oidc/browser" "\$@"
+SH
+chmod 755 "$work/marking-browser"
 mkdir -p "$work/client-home" && chown "$client" "$work/client-home"
 setpriv --reuid="$client" --regid="$client" --init-groups \
-  env -u CREDD_SOCKET -u XDG_RUNTIME_DIR HOME="$work/client-home" BROWSER="$oidc/browser" \
+  env -u CREDD_SOCKET -u XDG_RUNTIME_DIR HOME="$work/client-home" BROWSER="$work/marking-browser" \
   "$credctl" login demo >"$work/squat.out" 2>"$work/squat.err"
 expect "login towards the squatted socket fails with exit 6" test $? -eq 6
 expect "credctl says it refuses to send a secret to that uid" \
   grep -q "refusing to send a secret to $squat_dir/credd.sock: it is served by uid $(id -u "$squatter")" "$work/squat.err"
-expect "the squatter saw the providers request" grep -q "GET /v1/providers" /tmp/credctl-sd-squat.rec
-expect "the squatter received no PUT" bash -c "! grep -q '^PUT ' /tmp/credctl-sd-squat.rec"
-issued=$(curl -sf "$issuer/_test/issued")
-refresh=$(python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["refresh_tokens"]))' <<<"$issued")
-expect "the provider did issue a refresh token in that login" test -n "$refresh"
-leak=0
-while read -r t; do [ -n "$t" ] && grep -qF -- "$t" /tmp/credctl-sd-squat.rec && leak=1; done <<<"$refresh"
-expect "no refresh token reached the squatter" test $leak -eq 0
+expect "no browser was opened" test ! -e "$work/browser-opened"
+expect "the squatter received no request at all" test ! -s /tmp/credctl-sd-squat.rec
 rm -rf "$squat_dir" /tmp/credctl-sd-squat.rec
+
+# --- the socket changes hands during a login: the refresh token is not sent --
+# credd (root) serves a socket in a sticky, world-writable directory; once
+# credctl has asked it for the providers and opens the browser, credd stops
+# and the squatter binds the same path. The PUT must not reach it.
+mkdir -m 1777 "$work/shared"
+shared=$work/shared/credd.sock
+{ echo "socket = \"$shared\""; echo "socket_mode = 0o666"; echo "state_dir = \"$work/swap-state\""; cat "$work/providers.toml"; } >"$work/swap.toml"
+"$credd" --config "$work/swap.toml" 2>>"$work/credd-swap.log" &
+swap_pid=$!
+extra_pids+=($swap_pid)
+expect "credd serves the shared socket" wait_for 5 "$credctl" --socket "$shared" status
+cat >"$work/swapping-browser" <<SH
+#!/bin/bash
+kill $swap_pid
+for _ in \$(seq 50); do [ -e "$shared" ] || break; sleep 0.1; done
+setpriv --reuid="$squatter" --regid="$squatter" --init-groups \\
+  "$other_python" "$here/fake_daemon.py" "$shared" /tmp/credctl-sd-squat.rec --providers "$work/providers.json" &
+echo \$! >"$work/squatter.pid"
+for _ in \$(seq 50); do [ -S "$shared" ] && break; sleep 0.1; done
+exec "$oidc/browser" "\$@"
+SH
+chmod 755 "$work/swapping-browser"
+reset_stats
+BROWSER=$work/swapping-browser "$credctl" --socket "$shared" login demo >"$work/swap.out" 2>"$work/swap.err"
+expect "login fails with exit 6 when the socket changed hands" test $? -eq 6
+[ -s "$work/squatter.pid" ] && extra_pids+=("$(cat "$work/squatter.pid")")
+expect "credctl refuses to send the refresh token to the squatter's uid" \
+  grep -q "refusing to send a secret to $shared: it is served by uid $(id -u "$squatter")" "$work/swap.err"
+expect "the login itself went through at the provider (a refresh token was issued)" \
+  bash -c "curl -sf '$issuer/_test/stats' | grep -q '\"authorization_code\":1'"
+expect "the squatter received no PUT" bash -c "! grep -q '^PUT ' /tmp/credctl-sd-squat.rec 2>/dev/null"
+refresh=$(curl -sf "$issuer/_test/issued" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["refresh_tokens"]))')
+leak=0
+while read -r t; do [ -n "$t" ] && grep -qF -- "$t" /tmp/credctl-sd-squat.rec 2>/dev/null && leak=1; done <<<"$refresh"
+expect "no refresh token reached the squatter" test $leak -eq 0
+rm -f /tmp/credctl-sd-squat.rec
 
 finish
