@@ -1,5 +1,6 @@
 #include "cli/commands/command.hpp"
 
+#include "cli/client/autostart.hpp"
 #include "cli/client/daemon_locator.hpp"
 
 #include "common/config/local_user.hpp"
@@ -13,15 +14,22 @@
 namespace credctl::cli {
 namespace {
 
-// Client config (credctl.toml(5), CLIENT CONFIGURATION): only `socket`.
-Result<std::string> socket_from_config(const std::string& path) {
+struct ClientConfig {
+    std::string socket;
+    bool autostart = false;
+};
+
+// Client config (credctl.toml(5), Client keys).
+Result<ClientConfig> read_client_config(const std::string& path) {
     auto parsed = config::parse_toml_file(path);
     if (!parsed) return parsed.error();
     config::Fields f(*parsed, path.substr(path.find_last_of('/') + 1), "");
-    if (auto r = f.only({"socket"}); !r) return r.error();
+    if (auto r = f.only({"socket", "autostart"}); !r) return r.error();
     auto s = f.path("socket");
     if (!s) return s.error();
-    return s->value_or("");
+    auto a = f.boolean("autostart");
+    if (!a) return a.error();
+    return ClientConfig{s->value_or(""), a->value_or(false)};
 }
 
 std::string default_client_config() {
@@ -34,15 +42,18 @@ std::string default_client_config() {
 }  // namespace
 
 Result<DaemonClient> make_client(const Globals& g) {
-    LocateInputs in{g.socket, {}};
-    const bool env_set = std::getenv("CREDD_SOCKET") != nullptr && std::getenv("CREDD_SOCKET")[0] != '\0';
     const std::string cfg = g.config_file.empty() ? default_client_config() : g.config_file;
-    if (g.socket.empty() && !env_set && (!g.config_file.empty() || ::access(cfg.c_str(), F_OK) == 0)) {
-        auto s = socket_from_config(cfg);
-        if (!s) return s.error();
-        in.config_socket = *s;
+    ClientConfig client_config;
+    if (!g.config_file.empty() || ::access(cfg.c_str(), F_OK) == 0) {
+        auto c = read_client_config(cfg);
+        if (!c) return c.error();
+        client_config = std::move(*c);
     }
-    return DaemonClient(locate_daemon(in).socket);
+    const auto where = locate_daemon({g.socket, client_config.socket});
+    if (client_config.autostart && where.origin == "per-user") {
+        if (auto r = ensure_user_daemon(where.socket); !r) return r.error();
+    }
+    return DaemonClient(where.socket);
 }
 
 Result<std::string> current_user() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: how credctl finds credd (--socket, CREDD_SOCKET, the per-user
 # socket, then the system socket /run/credd/credd.sock), credd's --user and
-# --system defaults, and a squatted socket: another uid listening where
+# --system defaults, autostart of a per-user credd, and squatted sockets:
+# another uid listening where
 # credd's per-user socket should be gets no refresh token.
 # Usage: cli_discovery_test.sh CREDD CREDCTL
 set -uo pipefail
@@ -81,6 +82,33 @@ XDG_RUNTIME_DIR=$work/empty-run "$credctl" status 2>"$work/none.err"
 expect "no daemon at all: exit 6" test $? -eq 6
 expect "and the message names the per-user socket and how to start credd" \
   bash -c "grep -q '$work/empty-run/credd/credd.sock' '$work/none.err' && grep -q 'credd --user' '$work/none.err'"
+
+# --- autostart = true: credctl starts a per-user credd itself ------------------
+mkdir -p "$work/auto-run" "$work/auto-config/credctl"
+chmod 700 "$work/auto-run"
+cp "$work/providers.toml" "$work/auto-config/credctl/credd.toml"
+echo "autostart = true" >"$work/auto-config/credctl/credctl.toml"
+auto_env=(env -u CREDD_SOCKET PATH="$(dirname "$(realpath "$credd")"):$PATH" XDG_RUNTIME_DIR="$work/auto-run"
+  XDG_CONFIG_HOME="$work/auto-config" XDG_STATE_HOME="$work/auto-state")
+"${auto_env[@]}" "$credctl" providers >"$work/auto.out" 2>"$work/auto.err"
+expect "with autostart, credctl providers succeeds with no daemon running" test $? -eq 0
+expect "the daemon it started knows the user's providers" grep -q '^demo ' "$work/auto.out"
+auto_pid=$(python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+print(struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0])' "$work/auto-run/credd/credd.sock")
+extra_pids+=("$auto_pid")
+expect "the started daemon is credd --user" \
+  bash -c "tr '\0' ' ' </proc/$auto_pid/cmdline | grep -qx 'credd --user '"
+auto_sid=$(ps -o sid= -p "$auto_pid" | tr -d ' ')
+expect "it runs in a session of its own, detached from credctl's" test "$auto_sid" != "$(ps -o sid= -p $$ | tr -d ' ')"
+"${auto_env[@]}" "$credctl" status >/dev/null 2>&1
+expect "a second call uses the running daemon, starting no other" test "$(pgrep -xc credd -s "$auto_sid")" -eq 1
+kill "$auto_pid"
+rm "$work/auto-config/credctl/credctl.toml"
+wait_for 5 bash -c "! kill -0 $auto_pid 2>/dev/null"
+"${auto_env[@]}" "$credctl" status >/dev/null 2>&1
+expect "without autostart nothing is started: exit 6" test $? -eq 6
 
 # --- a squatted per-user socket: credctl login stops before the browser ------
 ensure_user "$client"
