@@ -88,6 +88,8 @@ expect "the installed credd serves as user credd" wait_for 5 /usr/bin/credctl --
 expect "it runs as uid credd" test "$(stat -c %U /proc/$credd_pid)" = credd
 expect "it took the key from the systemd credential" grep -q "master key from systemd credential" "$work/installed-credd.log"
 expect "its store is in /var/lib/credd" wait_for 3 test -f /var/lib/credd/data.mdb
+expect "it writes the audit log the default config names" \
+  test "$(stat -c '%U %a' /var/log/credd/audit.jsonl 2>/dev/null)" = "credd 600"
 stop_credd
 expect "it exits 0 on SIGTERM" test $? -eq 0
 
