@@ -18,7 +18,11 @@ wait_for() {  # SECONDS COMMAND...
   return 1
 }
 
-if dpkg-query -W credctl >/dev/null 2>&1; then dpkg -P credctl >/dev/null 2>&1; fi
+# Never replace (and then purge) an installation this test did not make.
+if dpkg-query -W -f='${Status}' credctl 2>/dev/null | grep -q installed; then
+  bad "credctl is already installed on this machine; remove it (dpkg -P credctl) to run this test"
+  finish
+fi
 
 # --- cmake --install into a prefix ---------------------------------------------
 p=$work/prefix
