@@ -1,6 +1,6 @@
 // credctl status: is credd up, how is it doing, and what state each of the
-// caller's (or --user's) credentials is in: valid, expired, refreshing or
-// login_required.
+// caller's (or --user's) credentials is in: valid, refreshing,
+// login_required or provider_unavailable, with what to do about it.
 #include "cli/commands/command.hpp"
 #include "cli/output/table.hpp"
 #include "common/wire/wire.hpp"
@@ -45,6 +45,15 @@ Result<void> print_json(const DaemonClient& client, const std::string& status,
     return {};
 }
 
+// What to do about a state, or "-".
+std::string note(const wire::CredentialInfo& c) {
+    if (c.state == "provider_unavailable") {
+        return "refresh failing since " + format_time(c.unavailable_since) + "; retried on the next token request";
+    }
+    if (c.state == "login_required") return "run: credctl login " + c.provider;
+    return "-";
+}
+
 void print_credentials(const std::string& user, const std::optional<DaemonReply>& creds) {
     if (!creds) return;
     auto list = wire::parse_credential_list(creds->body);
@@ -54,9 +63,9 @@ void print_credentials(const std::string& user, const std::optional<DaemonReply>
         return;
     }
     std::cout << "\nCredentials of " << user << ":\n";
-    Table t({"PROVIDER", "STATE", "ACCESS EXPIRES", "UPDATED"});
+    Table t({"PROVIDER", "STATE", "ACCESS EXPIRES", "UPDATED", "NOTE"});
     for (const auto& c : *list) {
-        t.add({c.provider, c.state, format_time(c.access_expires_at), format_time(c.updated_at)});
+        t.add({c.provider, c.state, format_time(c.access_expires_at), format_time(c.updated_at), note(c)});
     }
     t.print(std::cout);
 }

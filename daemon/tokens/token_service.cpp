@@ -82,6 +82,9 @@ struct TokenService::Impl {
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;
     std::map<std::string, oauth::Endpoints> endpoints;
+    // Credentials whose last refresh failed for a transient reason, and
+    // since when: `credctl status` shows them as provider_unavailable.
+    std::map<std::string, std::int64_t> unavailable_since;
     std::uint64_t refreshes = 0;
 
     const ProviderConfig* provider(const std::string& name) const {
@@ -118,6 +121,11 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
         pool, refresh_upstream(std::move(cfg), std::move(known), std::move(refresh_token), std::move(opts)),
         asio::use_awaitable);
     if (!outcome.tokens) {
+        if (outcome.tokens.error().code == Errc::provider_unavailable) {
+            unavailable_since.try_emplace(cache_key(key), now_epoch());
+        } else {
+            unavailable_since.erase(cache_key(key));
+        }
         if (outcome.tokens.error().code == Errc::login_required) {
             record.state = store::CredentialState::login_required;
             record.updated_at = now_epoch();
@@ -144,6 +152,7 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
     if (auto r = store.put(key, record); !r) return r.error();
+    unavailable_since.erase(cache_key(key));
     cache.put(cache_key(key), CachedToken{record.access_token.clone(), record.access_expires_at, record.scope});
     return {};
 }
@@ -238,19 +247,24 @@ Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& 
         if (!*rec) continue;
         const auto& r = **rec;
         std::string state = "valid";
+        std::int64_t since = 0;
         if (r.state == store::CredentialState::login_required) {
             state = "login_required";
         } else if (impl_->flights.contains(cache_key(k))) {
             state = "refreshing";
+        } else if (auto it = impl_->unavailable_since.find(cache_key(k)); it != impl_->unavailable_since.end()) {
+            state = "provider_unavailable";
+            since = it->second;
         }
         out.push_back({k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at,
-                       r.access_expires_at, state});
+                       r.access_expires_at, state, since});
     }
     return out;
 }
 
 Result<bool> TokenService::remove(const store::CredentialKey& key) {
     impl_->cache.erase(cache_key(key));
+    impl_->unavailable_since.erase(cache_key(key));
     return impl_->store.erase(key);
 }
 

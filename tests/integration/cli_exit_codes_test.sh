@@ -55,6 +55,13 @@ kill "$provider_pid"; wait "$provider_pid" 2>/dev/null; provider_pid=
 rc=$(status_of "$credctl" token --min-valid 3600 demo)
 expect "5: a refresh while the provider is down: provider unavailable" test "$rc" -eq 5
 expect "5: the message names the provider problem" grep -qi "provider" "$work/err"
+"$credctl" status >"$work/status5.txt"
+expect "status shows provider_unavailable, since when, and when it is retried" \
+  grep -qE '^demo +provider_unavailable .*refresh failing since [0-9-]+ [0-9:]+Z; retried on the next token request' "$work/status5.txt"
+"$credctl" list -o json >"$work/list5.json"
+expect "list -o json carries unavailable_since" python3 -c '
+import json, sys, time; c = json.load(open(sys.argv[1]))["credentials"][0]
+assert c["state"] == "provider_unavailable" and 0 < time.time() - c["unavailable_since"] < 60, c' "$work/list5.json"
 
 # 4: login required (a new provider on the same port no longer knows the refresh token)
 rm -f "$work/issuer"
