@@ -105,6 +105,10 @@ Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string
     if (!reply) return reply.error();
     auto token = wire::parse_access_token(reply->body);
     sodium_memzero(reply->body.data(), reply->body.size());
+    if (token && !safe_token(token->access_token.reveal())) {
+        return make_error(Errc::provider_unavailable, "the provider's access token for " + provider +
+                                                          " is empty or holds control characters; not printing it");
+    }
     return token;
 }
 

@@ -142,6 +142,14 @@ std::string shell_quote(std::string_view s) {
     return out + "'";
 }
 
+bool safe_token(std::string_view token) {
+    for (const char c : token) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) return false;
+    }
+    return !token.empty();
+}
+
 bool valid_env_name(std::string_view name) {
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
     for (const char c : name) {

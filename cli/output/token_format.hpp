@@ -48,6 +48,10 @@ struct TokenView {
 // 'it'\''s' — safe for eval in any POSIX shell, whatever the bytes.
 [[nodiscard]] std::string shell_quote(std::string_view s);
 
+// False when `token` holds a control character: printed in a header or a
+// git credential line it could inject another header or key.
+[[nodiscard]] bool safe_token(std::string_view token);
+
 // True for a portable environment variable name ([A-Za-z_][A-Za-z0-9_]*).
 [[nodiscard]] bool valid_env_name(std::string_view name);
 

@@ -56,6 +56,15 @@ TEST(TokenFormat, GitCredentialAnswersUsernameAndPassword) {
               "username=oauth2\npassword=tok'en\npassword_expiry_utc=1796000000\n");
 }
 
+TEST(TokenFormat, TokensWithControlCharactersAreUnsafe) {
+    EXPECT_TRUE(safe_token("eyJhbGciOi.J9-_~+/="));
+    EXPECT_FALSE(safe_token(""));
+    EXPECT_FALSE(safe_token("abc\r\nX-Evil: 1"));
+    EXPECT_FALSE(safe_token("abc\npassword=x"));
+    EXPECT_FALSE(safe_token(std::string_view("a\0b", 3)));
+    EXPECT_FALSE(safe_token("a\x7f"));
+}
+
 TEST(TokenFormat, EnvNamesArePortableShellNames) {
     EXPECT_TRUE(valid_env_name("GITHUB_TOKEN"));
     EXPECT_TRUE(valid_env_name("_x1"));
