@@ -44,6 +44,7 @@ Result<void> run(const Options& options) {
     if (options.verbose) log::set_threshold(log::Level::debug);
     auto config = load_config(options);
     if (!config) return config.error();
+    if (auto r = check_state_owner(options.mode, *config); !r) return r.error();
     auto source = master_key_source(options.mode, *config);
     if (!source) return source.error();
     // The state directory holds the generated key too; create it first, and

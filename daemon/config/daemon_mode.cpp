@@ -66,6 +66,15 @@ Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config) {
     return KeySource{config.state_dir + "/master.key", true, "generated"};
 }
 
+Result<void> check_state_owner(Mode mode, const DaemonConfig& config) {
+    struct stat st {};
+    if (mode != Mode::system || ::stat(config.state_dir.c_str(), &st) != 0) return {};
+    if (st.st_uid == ::geteuid()) return {};
+    return make_error(Errc::internal, "state directory " + config.state_dir + " belongs to uid " +
+                                          std::to_string(st.st_uid) + ", not to uid " + std::to_string(::geteuid()) +
+                                          " that credd runs as; start it with: systemctl start credd.socket");
+}
+
 const char* to_string(Mode mode) {
     return mode == Mode::system ? "system" : "user";
 }

@@ -50,6 +50,12 @@ struct KeySource {
 // Errors: system mode with neither a systemd credential nor key_file.
 [[nodiscard]] Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config);
 
+// System mode only: an existing state directory must belong to the uid credd
+// runs as, so that `sudo credd --system` by hand cannot leave root-owned
+// store files that credd.service (user credd) can no longer open.
+// Errors: internal, naming the directory and both uids.
+[[nodiscard]] Result<void> check_state_owner(Mode mode, const DaemonConfig& config);
+
 [[nodiscard]] const char* to_string(Mode mode);
 
 }  // namespace credctl::daemon

@@ -76,6 +76,11 @@ expect "the installed service loads /etc/credctl/credd.key as a credential" \
 expect "systemd-analyze verify passes on the installed units" \
   systemd-analyze verify --man=no /usr/lib/systemd/system/credd.socket /usr/lib/systemd/system/credd.service
 
+/usr/sbin/credd --system --config /etc/credctl/credd.toml 2>"$work/as-root.err"
+expect "credd --system by hand as root refuses the credd user's /var/lib/credd" \
+  grep -q "state directory /var/lib/credd belongs to uid $(id -u credd), not to uid 0" "$work/as-root.err"
+expect "and leaves no root-owned file there" test -z "$(find /var/lib/credd -user root)"
+
 # The installed credd, as systemd would run it: user credd, socket passed on
 # fd 3, the key copied into a credentials directory owned by credd.
 mkdir -p "$work/creds" "$work/sock"

@@ -4,6 +4,8 @@
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -75,6 +77,23 @@ TEST_F(DaemonMode, OnlyUserModeGeneratesAKey) {
     auto system = master_key_source(Mode::system, c);
     ASSERT_FALSE(system);
     EXPECT_NE(system.error().message.find("LoadCredential=credd.key:/etc/credctl/credd.key"), std::string::npos);
+}
+
+TEST_F(DaemonMode, SystemModeRefusesAStateDirectoryOfAnotherUid) {
+    DaemonConfig c;
+    c.state_dir = dir_.path().string();
+    EXPECT_TRUE(check_state_owner(Mode::system, c));  // ours
+    c.state_dir = dir_.file("missing");
+    EXPECT_TRUE(check_state_owner(Mode::system, c));  // credd creates it
+    // Another uid's directory: one chowned to nobody as root, else "/".
+    const std::string other = dir_.file("other");
+    ASSERT_EQ(::mkdir(other.c_str(), 0700), 0);
+    c.state_dir = ::geteuid() == 0 && ::chown(other.c_str(), 65534, 65534) == 0 ? other : "/";
+    auto r = check_state_owner(Mode::system, c);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message.rfind("state directory " + c.state_dir + " belongs to uid ", 0), 0U)
+        << r.error().message;
+    EXPECT_TRUE(check_state_owner(Mode::user, c));
 }
 
 TEST(ConfigKeys, KeysBelowATableAreItsDirectChildren) {
