@@ -30,13 +30,33 @@ _credctl() {
             fi
         done
     fi
+    # `policy` has one subcommand, `check`, whose options follow it.
+    if [ "$cmd" = policy ]; then
+        local sub=
+        for ((i = 1; i < COMP_CWORD; i++)); do [ "${COMP_WORDS[i]}" = check ] && sub=check; done
+        if [ -z "$sub" ]; then
+            COMPREPLY=($(compgen -W "check" -- "$cur"))
+            return
+        fi
+        case $prev in
+            # mapfile: a bare * in COMPREPLY=($(...)) would expand to file names.
+            --permission) mapfile -t COMPREPLY < <(compgen -W "token read login delete '*'" -- "$cur"); return ;;
+            --provider) COMPREPLY=($(compgen -W "$(_credctl_providers)" -- "$cur")); return ;;
+            --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+            --exe) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+            -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+            --as-uid|--unit) return ;;
+        esac
+        COMPREPLY=($(compgen -W "--user --provider --permission --as-uid --exe --unit -o --output --help" -- "$cur"))
+        return
+    fi
     case $prev in
         --socket|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o|--output)
             case $cmd in
                 token) COMPREPLY=($(compgen -W "raw json env header credential-process git-credential exec-credential" -- "$cur")) ;;
                 list|providers) COMPREPLY=($(compgen -W "table json" -- "$cur")) ;;
-                status) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
+                status|whoami) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
             esac
             return ;;
         --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
@@ -58,7 +78,7 @@ _credctl() {
         list) opts="--user -o --output --help" ;;
         logout) opts="--user --help" ;;
         status) opts="--user -o --output --help" ;;
-        providers) opts="-o --output --help" ;;
+        providers|whoami) opts="-o --output --help" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -30,6 +30,11 @@ expect "token -o completes every output format" \
 expect "list -o offers table and json" test "$(complete_line list -o "")" = "json table "
 expect "token --m completes --min-valid" test "$(complete_line token --m)" = "--min-valid "
 expect "global --so completes --socket" test "$(complete_line --so)" = "--socket "
+expect "policy completes to its subcommand check" test "$(complete_line policy "")" = "check "
+expect "policy check --perm completes --permission" test "$(complete_line policy check --perm)" = "--permission "
+expect "policy check --permission offers the permissions" \
+  test "$(complete_line policy check --permission "")" = "* delete login read token "
+expect "whoami -o offers text and json" test "$(complete_line whoami -o "")" = "json text "
 expect "after exec ... -- a command is completed" bash -c "[[ ' $(complete_line exec demo -- bas) ' == *' bash '* ]]"
 
 start_provider
