@@ -12,6 +12,7 @@ credctl=$2
 build=$(cd "$(dirname "$credd")/.." && pwd)
 here=$root/tests/integration
 
+pkg_status() { /usr/bin/credctl status >/dev/null 2>&1; }
 wait_for() {  # SECONDS COMMAND...
   local n=$(($1 * 10)); shift
   for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
@@ -93,7 +94,8 @@ CREDENTIALS_DIRECTORY="$work/creds" python3 "$here/sd_activate.py" "$work/sock/c
   setpriv --reuid=credd --regid=credd --init-groups /usr/sbin/credd --system --config /etc/credctl/credd.toml \
   2>"$work/installed-credd.log" &
 credd_pid=$!
-expect "the installed credd serves as user credd" wait_for 5 /usr/bin/credctl --socket "$work/sock/credd.sock" status
+export CREDD_SOCKET=$work/sock/credd.sock
+expect "the installed credd serves as user credd" wait_for 5 pkg_status
 expect "it runs as uid credd" test "$(stat -c %U /proc/$credd_pid)" = credd
 expect "it took the key from the systemd credential" grep -q "master key from systemd credential" "$work/installed-credd.log"
 expect "its store is in /var/lib/credd" wait_for 3 test -f /var/lib/credd/data.mdb
@@ -101,6 +103,24 @@ expect "it writes the audit log the default config names" \
   test "$(stat -c '%U %a' /var/log/credd/audit.jsonl 2>/dev/null)" = "credd 600"
 stop_credd
 expect "it exits 0 on SIGTERM" test $? -eq 0
+
+# The same with a provider: credctl (as root) logs in through a daemon that
+# runs as the credd user, which it trusts with the refresh token.
+start_provider --access-ttl 600
+{ cat /etc/credctl/credd.toml; printf '[providers.demo]\nissuer = "%s"\nclient_id = "credctl-demo"\nscopes = ["openid", "offline_access"]\n' "$issuer"; } \
+  >"$work/with-provider.toml"
+chmod 644 "$work/with-provider.toml"
+CREDENTIALS_DIRECTORY="$work/creds" python3 "$here/sd_activate.py" "$work/sock/credd.sock" -- \
+  setpriv --reuid=credd --regid=credd --init-groups /usr/sbin/credd --system --config "$work/with-provider.toml" \
+  2>>"$work/installed-credd.log" &
+credd_pid=$!
+expect "the installed credd with a provider answers" wait_for 5 pkg_status
+BROWSER=$oidc/browser /usr/bin/credctl login demo >/dev/null 2>"$work/pkg-login.err"
+expect "credctl login hands the refresh token to credd running as user credd" test $? -eq 0
+expect "the token it then serves is accepted by the provider" userinfo_ok "$(/usr/bin/credctl token demo)"
+expect "the audit log recorded the decisions" grep -q '"decision"' /var/log/credd/audit.jsonl
+stop_credd
+expect "it exits 0 on SIGTERM again" test $? -eq 0
 
 dpkg -r credctl >"$work/dpkg-r.log" 2>&1
 expect "dpkg -r removes it" test $? -eq 0
