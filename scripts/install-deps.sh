@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev liblmdb-dev libsodium-dev libtomlplusplus-dev libssl-dev libgtest-dev
   nodejs npm mandoc
-  systemd python3 dpkg-dev procps
+  systemd python3 dpkg-dev procps strace
 )
 missing=()
 for p in "${packages[@]}"; do

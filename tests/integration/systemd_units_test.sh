@@ -2,8 +2,9 @@
 # The units under packaging/: systemd-analyze verify passes on each (system
 # and user), the system service's offline `systemd-analyze security` exposure
 # is at most 2.0, the directives credd(8) documents are there, and the
-# sysusers.d and tmpfiles.d files do what they say in a scratch root, and the
-# default config passes credd --check-config.
+# sysusers.d and tmpfiles.d files do what they say in a scratch root, the
+# syscall filter allows every call credd makes, and the default config passes
+# credd --check-config.
 # Usage: systemd_units_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$(realpath "$1")
@@ -47,6 +48,28 @@ expect "the user socket is under the runtime dir with mode 0600" \
   bash -c "grep -qx 'ListenStream=%t/credd/credd.sock' '$work/user/credd.socket' && grep -qx 'SocketMode=0600' '$work/user/credd.socket'"
 expect "the units start credd in the right mode" \
   bash -c "grep -q -- '--system' credd.service && grep -q -- '--user' '$work/user/credd.service'"
+
+# The unit's syscall filter lets credd work: every system call credd makes
+# while it starts, serves a login, refreshes a token, reloads and drains
+# (strace -f) is one that SystemCallFilter= allows.
+start_provider --access-ttl 600
+write_config "$work/credd.toml"
+strace -f -qq -o "$work/strace.log" "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
+strace_pid=$!
+extra_pids+=($strace_pid)
+for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+credd_pid=$(pgrep -P "$strace_pid" -x credd)  # signals go to credd, not to strace
+BROWSER=$oidc/browser "$credctl" login demo >/dev/null 2>&1
+expect "under strace: login" test $? -eq 0
+expect "under strace: a forced refresh" userinfo_ok "$("$credctl" token --min-valid 3600 demo)"
+"$credctl" list >/dev/null
+kill -HUP "$credd_pid"; sleep 0.3
+kill -TERM "$credd_pid"; credd_pid=
+wait "$strace_pid"
+expect "under strace: credd drains and exits 0" test $? -eq 0
+python3 "$root/tests/integration/syscall_filter.py" credd.service "$work/strace.log" >"$work/filter.out"
+expect "every system call credd made is allowed by credd.service's SystemCallFilter=" test $? -eq 0
+cat "$work/filter.out"
 
 # sysusers.d and tmpfiles.d in a scratch root
 mkdir -p "$work/root/etc" "$work/root/var/lib" "$work/root/var/log"
