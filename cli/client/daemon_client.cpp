@@ -3,12 +3,12 @@
 #include "cli/client/daemon_locator.hpp"
 #include "common/wire/wire.hpp"
 
+#include <sodium.h>
+#include <sys/socket.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <sodium.h>
-#include <sys/socket.h>
 
 namespace credctl::cli {
 namespace {
