@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     CLI::App app{"credctl: OAuth credentials for local processes, kept by credd"};
     app.set_version_flag("--version", "credctl " CREDCTL_VERSION);
     app.require_subcommand(1);
+    app.footer(cli::exit_status_help());
     cli::Globals globals;
     app.add_option("--socket", globals.socket, "credd socket (default: $CREDD_SOCKET, then the per-user, then the system socket)");
     app.add_option("--config", globals.config_file, "Client config file (default: ~/.config/credctl/credctl.toml)");

@@ -11,6 +11,7 @@ packages=(
   libcli11-dev liblmdb-dev libsodium-dev libtomlplusplus-dev libssl-dev libgtest-dev
   nodejs npm mandoc
   systemd python3 dpkg-dev procps strace
+  openssl iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "cli/client/daemon_client.hpp"
+#include "common/config/provider.hpp"
 #include "common/error/error.hpp"
 #include "common/wire/wire.hpp"
 
@@ -35,11 +36,20 @@ using Runner = std::function<Result<void>()>;
 
 // GET .../token through the discovered daemon (token and exec share it).
 // min_valid < 0 leaves the daemon's default. Errors: the daemon's, as codes.
+// `scope` (space-separated, may be empty) asks for a down-scoped token.
 [[nodiscard]] Result<wire::AccessToken> fetch_access_token(const Globals& globals, const std::string& user,
-                                                           const std::string& provider, int min_valid);
+                                                           const std::string& provider, int min_valid,
+                                                           const std::string& scope = {});
 
 // "/v1/users/alice/credentials/github"
 [[nodiscard]] std::string credential_path(const std::string& user, const std::string& provider);
+
+// The provider a command means: `name`, else credd's default provider, else
+// its only one. Errors: not_found, usage (several and no default).
+[[nodiscard]] Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::string& name);
+
+// The EXIT STATUS table of credctl(1), for --help.
+[[nodiscard]] std::string exit_status_help();
 
 struct CommandSpec {
     std::string_view name;

@@ -66,6 +66,16 @@ std::string credential_path(const std::string& user, const std::string& provider
     return "/v1/users/" + user + "/credentials/" + provider;
 }
 
+std::string exit_status_help() {
+    std::string out = "Exit status (error code in docs/api.md):\n  0  success\n";
+    for (Errc code : {Errc::internal, Errc::store_full, Errc::bad_request, Errc::usage, Errc::payload_too_large,
+                      Errc::forbidden, Errc::login_required, Errc::provider_unavailable, Errc::too_many_requests,
+                      Errc::daemon_unreachable, Errc::not_found}) {
+        out += "  " + std::to_string(exit_code(code)) + "  " + std::string(to_string(code)) + "\n";
+    }
+    return out;
+}
+
 const std::vector<CommandSpec>& command_table() {
     static const std::vector<CommandSpec> table{
         {"login", "Log in to a provider and hand the refresh token to credd", add_login},

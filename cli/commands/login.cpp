@@ -1,19 +1,27 @@
-// credctl login [PROVIDER]: the authorization-code flow with PKCE through a
-// loopback redirect (RFC 8252), then the refresh token goes to credd.
+// credctl login [PROVIDER]: get a refresh token and hand it to credd, by one
+// of three paths (credctl(1)):
+//   - the authorization-code flow with PKCE through a loopback redirect
+//     (RFC 8252 §7.3), the browser started by credctl;
+//   - --no-browser: the same, but the user opens the URL and may paste the
+//     address the browser was sent to (SSH sessions);
+//   - --device: the device authorization grant (RFC 8628).
 #include "cli/browser/browser.hpp"
 #include "cli/commands/command.hpp"
 #include "cli/loopback/loopback.hpp"
 #include "common/crypto/crypto.hpp"
+#include "common/oauth/device_flow.hpp"
 #include "common/oauth/oauth_client.hpp"
 #include "common/wire/wire.hpp"
 
 #include <sodium.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 namespace credctl::cli {
 namespace {
@@ -22,34 +30,54 @@ struct LoginOptions {
     std::string provider;
     std::string user;
     bool no_browser = false;
+    bool device = false;
     int port = -1;
     int timeout_seconds = 300;
+    std::string client_secret_file;  // confidential clients: credd does not send the path
 };
 
-Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::string& name) {
-    auto reply = client.call("GET", "/v1/providers");
-    if (!reply) return reply.error();
-    auto providers = wire::parse_providers(reply->body);
-    if (!providers) return providers.error();
-    if (name.empty()) {
-        if (providers->size() == 1) return providers->front();
-        return make_error(Errc::usage, "credd knows " + std::to_string(providers->size()) +
-                                           " providers; name one (see: credctl providers)");
-    }
-    for (auto& p : *providers) {
-        if (p.name == name) return std::move(p);
-    }
-    return make_error(Errc::not_found, "credd has no provider named " + name + " (see: credctl providers)");
-}
+// What a login path hands back: the tokens and the nonce they must carry.
+struct Obtained {
+    oauth::TokenSet tokens;
+    std::string nonce;  // empty: no nonce to check (device flow, no openid)
+};
 
 bool wants_openid(const ProviderConfig& p) {
     return std::find(p.scopes.begin(), p.scopes.end(), "openid") != p.scopes.end();
 }
 
+// A spinner only for a person watching a terminal who did not opt out.
+bool indicator_wanted() {
+    return ::isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+}
+
+// Sleeps between device-flow polls, turning a spinner when one is wanted.
+void pause_polling(std::chrono::seconds how_long, bool indicator) {
+    if (!indicator) {
+        std::this_thread::sleep_for(how_long);
+        return;
+    }
+    static constexpr std::string_view k_frames = "|/-\\";
+    const auto until = std::chrono::steady_clock::now() + how_long;
+    for (std::size_t i = 0; std::chrono::steady_clock::now() < until; ++i) {
+        std::cerr << '\r' << k_frames[i % k_frames.size()] << " waiting for the login to finish " << std::flush;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(150), until - std::chrono::steady_clock::now()));
+    }
+    std::cerr << "\r\033[K" << std::flush;
+}
+
+http::Options http_options(const ProviderConfig& p) {
+    http::Options o;
+    o.ca_file = p.ca_file;
+    return o;
+}
+
 // OpenID Connect Core §3.1.3.7: issuer, audience and nonce of the ID token.
 Result<std::string> check_id_token(const oauth::TokenSet& t, const oauth::Endpoints& e, const ProviderConfig& p,
                                    const std::string& nonce) {
-    if (t.id_token.empty()) return make_error(Errc::provider_unavailable, "provider returned no ID token for scope openid");
+    if (t.id_token.empty())
+        return make_error(Errc::provider_unavailable, "provider returned no ID token for scope openid");
     auto claims = oauth::parse_id_token_claims(t.id_token);
     if (!claims) return claims.error();
     if (!e.issuer.empty() && claims->issuer != e.issuer) {
@@ -58,11 +86,69 @@ Result<std::string> check_id_token(const oauth::TokenSet& t, const oauth::Endpoi
     if (std::find(claims->audience.begin(), claims->audience.end(), p.client_id) == claims->audience.end()) {
         return make_error(Errc::provider_unavailable, "ID token is not addressed to client " + p.client_id);
     }
-    if (claims->nonce.size() != nonce.size() ||
-        sodium_memcmp(claims->nonce.data(), nonce.data(), nonce.size()) != 0) {
+    if (!nonce.empty() && (claims->nonce.size() != nonce.size() ||
+                           sodium_memcmp(claims->nonce.data(), nonce.data(), nonce.size()) != 0)) {
         return make_error(Errc::provider_unavailable, "ID token nonce does not match this login");
     }
     return claims->subject;
+}
+
+Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, const oauth::Endpoints& e) {
+    const auto port = o.port >= 0 ? static_cast<std::uint16_t>(o.port) : p.redirect_port;
+    auto listener = LoopbackListener::bind(port);
+    if (!listener) return listener.error();
+    const auto pkce = oauth::make_pkce();
+    const auto state = crypto::random_token(24);
+    Obtained out;
+    out.nonce = wants_openid(p) ? crypto::random_token(24) : std::string();
+    const auto url = oauth::authorization_url(e, p, listener->redirect_uri(), state, out.nonce, pkce.challenge);
+    std::cerr << "To log in to " << p.name << ", open this URL in a browser:\n\n  " << url << "\n\n";
+    if (o.no_browser) {
+        std::cerr << "If the browser runs on another machine, it ends on an address starting with\n  "
+                  << listener->redirect_uri() << "\nthat does not load: paste that address here and press Enter.\n";
+    } else if (auto b = open_browser(url); !b) {
+        std::cerr << "credctl: " << b.error().message << "; open the URL by hand\n";
+    }
+    std::cerr << "Waiting up to " << o.timeout_seconds << " s...\n";
+    const WaitOptions wait{std::chrono::seconds(o.timeout_seconds), o.no_browser, indicator_wanted()};
+    auto callback = listener->wait(state, wait);
+    reap_browsers();
+    if (!callback) return callback.error();
+    if (!callback->error.empty()) {
+        return make_error(Errc::login_required,
+                          "the provider refused the login: " + callback->error +
+                              (callback->error_description.empty() ? "" : " (" + callback->error_description + ")"));
+    }
+    // RFC 9207: the answer must come from the issuer we sent the user to;
+    // an iss that is present is checked even where it is not advertised.
+    if (!e.issuer.empty() && (e.iss_parameter_supported || !callback->iss.empty()) && callback->iss != e.issuer) {
+        return make_error(Errc::login_required,
+                          "authorization response names issuer \"" + callback->iss + "\", expected " + e.issuer);
+    }
+    auto tokens = oauth::exchange_code(e, p, callback->code, listener->redirect_uri(), pkce.verifier, http_options(p));
+    sodium_memzero(callback->code.data(), callback->code.size());
+    if (!tokens) return tokens.error();
+    out.tokens = std::move(*tokens);
+    return out;
+}
+
+Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, const oauth::Endpoints& e) {
+    const auto opts = http_options(p);
+    auto auth = oauth::start_device_authorization(e, p, opts);
+    if (!auth) return auth.error();
+    std::cerr << "To log in to " << p.name << ", open " << auth->verification_uri
+              << " on any device and enter the code\n\n  " << auth->user_code << "\n\n";
+    if (!auth->verification_uri_complete.empty()) {
+        std::cerr << "or open this URL, which carries the code:\n  " << auth->verification_uri_complete << "\n\n";
+    }
+    auth->expires_in = std::min<std::int64_t>(auth->expires_in, o.timeout_seconds);
+    std::cerr << "Waiting up to " << auth->expires_in << " s...\n";
+    const oauth::Poller poll = [&] { return oauth::poll_device_token(e, p, auth->device_code, opts); };
+    const bool indicator = indicator_wanted();
+    auto tokens =
+        oauth::wait_for_device_token(*auth, poll, [indicator](std::chrono::seconds s) { pause_polling(s, indicator); });
+    if (!tokens) return tokens.error();
+    return Obtained{std::move(*tokens), {}};
 }
 
 Result<void> run_login(const Globals& g, const LoginOptions& o) {
@@ -75,56 +161,36 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     if (!user) return user.error();
     auto provider = pick_provider(*client, o.provider);
     if (!provider) return provider.error();
-    http::Options http_opts;
-    auto endpoints = oauth::discover(*provider, http_opts);
+    if (provider->client_auth != ClientAuth::none) {
+        if (o.client_secret_file.empty()) {
+            return make_error(Errc::usage, "provider " + provider->name + " uses " + to_string(provider->client_auth) +
+                                               "; pass --client-secret-file FILE (the file credd is configured with)");
+        }
+        provider->client_secret_file = o.client_secret_file;
+    }
+    auto endpoints = oauth::discover(*provider, http_options(*provider));
     if (!endpoints) return endpoints.error();
-
-    const auto port = o.port >= 0 ? static_cast<std::uint16_t>(o.port) : provider->redirect_port;
-    auto listener = LoopbackListener::bind(port);
-    if (!listener) return listener.error();
-    const auto pkce = oauth::make_pkce();
-    const auto state = crypto::random_token(24);
-    const auto nonce = wants_openid(*provider) ? crypto::random_token(24) : std::string();
-    const auto url = oauth::authorization_url(*endpoints, *provider, listener->redirect_uri(), state, nonce,
-                                              pkce.challenge);
-    std::cerr << "To log in to " << provider->name << ", open this URL in a browser:\n\n  " << url << "\n\n";
-    if (!o.no_browser) {
-        if (auto b = open_browser(url); !b) std::cerr << "credctl: " << b.error().message << "; open the URL by hand\n";
-    }
-    std::cerr << "Waiting for the browser (up to " << o.timeout_seconds << " s)...\n";
-    auto callback = listener->wait(state, std::chrono::seconds(o.timeout_seconds));
-    reap_browsers();
-    if (!callback) return callback.error();
-    if (!callback->error.empty()) {
-        return make_error(Errc::login_required, "the provider refused the login: " + callback->error +
-                                                    (callback->error_description.empty() ? "" : " (" + callback->error_description + ")"));
-    }
-    // RFC 9207: the answer must come from the issuer we sent the user to.
-    if (endpoints->iss_parameter_supported && callback->iss != endpoints->issuer) {
-        return make_error(Errc::login_required, "authorization response names issuer \"" + callback->iss +
-                                                    "\", expected " + endpoints->issuer);
-    }
-    auto tokens = oauth::exchange_code(*endpoints, *provider, callback->code, listener->redirect_uri(), pkce.verifier,
-                                       http_opts);
-    sodium_memzero(callback->code.data(), callback->code.size());
-    if (!tokens) return tokens.error();
-    if (tokens->refresh_token.empty()) {
-        return make_error(Errc::provider_unavailable,
-                          "provider " + provider->name + " issued no refresh token (does it need scope offline_access?)");
+    auto got = o.device ? device_login(o, *provider, *endpoints) : redirect_login(o, *provider, *endpoints);
+    if (!got) return got.error();
+    auto& tokens = got->tokens;
+    if (tokens.refresh_token.empty()) {
+        return make_error(
+            Errc::provider_unavailable,
+            "provider " + provider->name + " issued no refresh token (does it need scope offline_access?)");
     }
     std::string subject;
-    if (!nonce.empty()) {
-        auto sub = check_id_token(*tokens, *endpoints, *provider, nonce);
+    if (wants_openid(*provider)) {
+        auto sub = check_id_token(tokens, *endpoints, *provider, got->nonce);
         if (!sub) return sub.error();
         subject = *sub;
     }
     wire::StoreCredential cred;
-    cred.refresh_token = std::move(tokens->refresh_token);
-    cred.access_token = std::move(tokens->access_token);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    cred.access_expires_at = tokens->expires_in > 0 ? now + tokens->expires_in : 0;
-    cred.scope = tokens->scope;
+    cred.refresh_token = std::move(tokens.refresh_token);
+    cred.access_token = std::move(tokens.access_token);
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    cred.access_expires_at = tokens.expires_in > 0 ? now + tokens.expires_in : 0;
+    cred.scope = tokens.scope;
     cred.issuer = endpoints->issuer;
     cred.subject = subject;
     std::string body = wire::to_json(cred);
@@ -140,13 +206,22 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
 
 void add_login(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<LoginOptions>();
-    sub.add_option("provider", o->provider, "Provider name (optional when credd knows only one)");
+    sub.add_option("provider", o->provider, "Provider name (default: credd's default provider, or its only one)");
     sub.add_option("--user", o->user, "Logical user the credential belongs to (default: your login name)");
-    sub.add_flag("--no-browser", o->no_browser, "Only print the URL; do not start a browser");
+    sub.add_flag("--no-browser", o->no_browser,
+                 "Do not start a browser: print the URL and accept the pasted redirect address on stdin (SSH)");
+    auto* device =
+        sub.add_flag("--device", o->device, "Device authorization (RFC 8628): a code to enter on any device");
     sub.add_option("--port", o->port, "Loopback port for the redirect (default: the provider's, else ephemeral)")
-        ->check(CLI::Range(0, 65535));
-    sub.add_option("--timeout", o->timeout_seconds, "Seconds to wait for the browser")->check(CLI::Range(1, 3600));
-    sub.footer("Examples:\n  credctl login github\n  BROWSER=firefox credctl login corp\n  credctl login --no-browser corp");
+        ->check(CLI::Range(0, 65535))
+        ->excludes(device);
+    sub.add_option("--timeout", o->timeout_seconds, "Seconds to wait for the login")->check(CLI::Range(1, 3600));
+    sub.add_option("--client-secret-file", o->client_secret_file,
+                   "File holding the client secret, for providers with client_auth other than none (mode 0600)");
+    sub.footer(
+        "Examples:\n  credctl login github\n  BROWSER=firefox credctl login corp\n"
+        "  credctl login --no-browser corp    # over SSH: paste the address back\n"
+        "  credctl login --device corp");
     runner = [&g, o] { return run_login(g, *o); };
 }
 

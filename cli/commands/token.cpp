@@ -3,6 +3,7 @@
 // shares.
 #include "cli/commands/command.hpp"
 #include "cli/output/token_format.hpp"
+#include "common/oauth/http_client.hpp"
 #include "common/wire/wire.hpp"
 
 #include <sodium.h>
@@ -25,6 +26,7 @@ struct TokenOptions {
     std::string output = "raw";
     std::string env_name = "CREDCTL_ACCESS_TOKEN";
     std::string git_action;  // appended by git to a credential.helper command
+    std::string scope;  // down-scoping, space-separated
 };
 
 void write_all(const std::string& s) {
@@ -74,7 +76,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     }
     const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
     if (!user) return user.error();
-    auto token = fetch_access_token(g, *user, o.provider, o.min_valid);
+    auto token = fetch_access_token(g, *user, o.provider, o.min_valid, o.scope);
     if (!token) return token.error();
     const std::string api_version = exec_api_version();
     TokenView view;
@@ -96,11 +98,12 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
 }  // namespace
 
 Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string& user, const std::string& provider,
-                                             int min_valid) {
+                                             int min_valid, const std::string& scope) {
     auto client = make_client(g);
     if (!client) return client.error();
     std::string target = credential_path(user, provider) + "/token";
     if (min_valid >= 0) target += "?min_valid=" + std::to_string(min_valid);
+    if (!scope.empty()) target += (min_valid >= 0 ? "&scope=" : "?scope=") + http::form_encode(scope);
     auto reply = client->call("GET", target);
     if (!reply) return reply.error();
     auto token = wire::parse_access_token(reply->body);
@@ -120,6 +123,7 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("--user", o->user, "Whose credential (default: your login name)");
     sub.add_option("--min-valid", o->min_valid, "The token must stay valid this many seconds (default 60)")
         ->check(CLI::Range(0, 86400));
+    sub.add_option("--scope", o->scope, "Ask for a token with fewer scopes (space-separated), cached apart");
     sub.add_option("-o,--output", o->output,
                    "raw (default), json, env, header, credential-process, git-credential, exec-credential")
         ->check(CLI::IsMember(token_format_names()));

@@ -1,16 +1,24 @@
 #include "cli/loopback/loopback.hpp"
 
+#include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <sodium.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
 #include <optional>
 
 namespace credctl::cli {
@@ -28,8 +36,8 @@ constexpr std::chrono::seconds k_connection_timeout{30};
 
 std::string page(std::string_view title, std::string_view text) {
     return "<!doctype html><html><head><meta charset=\"utf-8\"><title>credctl: " + std::string(title) +
-           "</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>" + std::string(title) +
-           "</h1><p>" + std::string(text) + "</p></body></html>\n";
+           "</title></head><body style=\"font-family:sans-serif;margin:3em\"><h1>" + std::string(title) + "</h1><p>" +
+           std::string(text) + "</p></body></html>\n";
 }
 
 bool is_safe_text(std::string_view s) {
@@ -39,7 +47,37 @@ bool is_safe_text(std::string_view s) {
     return true;
 }
 
+// A pasted line longer than this is not a redirect address.
+constexpr std::size_t k_max_pasted_bytes = 16 * 1024;
+
 }  // namespace
+
+Result<Callback> parse_callback(std::string_view text, std::string_view expected_state) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    auto url = text.starts_with("/") ? boost::urls::parse_origin_form(text) : boost::urls::parse_absolute_uri(text);
+    if (!url || url->path() != "/callback") {
+        return make_error(Errc::bad_request, "not a redirect to this login's /callback");
+    }
+    Callback cb;
+    std::string state;
+    for (auto p : url->params()) {
+        if (p.key == "code") cb.code = p.value;
+        if (p.key == "state") state = p.value;
+        if (p.key == "iss") cb.iss = p.value;
+        if (p.key == "error") cb.error = p.value;
+        if (p.key == "error_description") cb.error_description = p.value;
+    }
+    const bool state_ok = !state.empty() && state.size() == expected_state.size() &&
+                          sodium_memcmp(state.data(), expected_state.data(), state.size()) == 0;
+    if (!state_ok) {
+        sodium_memzero(cb.code.data(), cb.code.size());
+        return make_error(Errc::bad_request, "this answer does not belong to the login in progress (state mismatch)");
+    }
+    if (cb.error.empty() && cb.code.empty())
+        return make_error(Errc::bad_request, "the answer carries no authorization code");
+    return cb;
+}
 
 struct LoopbackListener::Impl {
     asio::io_context io;
@@ -49,6 +87,8 @@ struct LoopbackListener::Impl {
 
     asio::awaitable<void> handle(tcp::socket socket, std::string expected_state);
     asio::awaitable<void> accept_loop(std::string expected_state);
+    asio::awaitable<void> read_pasted(std::string expected_state);
+    asio::awaitable<void> spin();
 };
 
 asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::string expected_state) {
@@ -64,32 +104,19 @@ asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::st
     std::string body = page("Not found", "This is credctl's login listener.");
     auto url = boost::urls::parse_origin_form(req.target());
     if (url && url->path() == "/callback") {
-        Callback cb;
-        std::string state;
-        for (auto p : url->params()) {
-            if (p.key == "code") cb.code = p.value;
-            if (p.key == "state") state = p.value;
-            if (p.key == "iss") cb.iss = p.value;
-            if (p.key == "error") cb.error = p.value;
-            if (p.key == "error_description") cb.error_description = p.value;
-        }
-        const bool state_ok = !state.empty() && state.size() == expected_state.size() &&
-                              sodium_memcmp(state.data(), expected_state.data(), state.size()) == 0;
-        if (!state_ok) {
+        auto cb = parse_callback(req.target(), expected_state);
+        if (!cb) {
             status = 400;
-            body = page("Login not accepted", "This answer does not belong to the login in progress (state mismatch).");
-        } else if (!cb.error.empty()) {
+            body = page("Login not accepted", "This answer was refused: " + cb.error().message + ".");
+        } else if (!cb->error.empty()) {
             status = 200;
-            const std::string why = is_safe_text(cb.error) ? cb.error : "error";
+            const std::string why = is_safe_text(cb->error) ? cb->error : "error";
             body = page("Login failed", "The provider answered: " + why + ". You can close this window.");
-            result = std::move(cb);
-        } else if (cb.code.empty()) {
-            status = 400;
-            body = page("Login not accepted", "The answer carries no authorization code.");
+            result = std::move(*cb);
         } else {
             status = 200;
             body = page("Logged in", "credctl received the authorization. You can close this window.");
-            result = std::move(cb);
+            result = std::move(*cb);
         }
     }
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
@@ -103,6 +130,47 @@ asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::st
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     if (result) io.stop();
+}
+
+// Paste-back: one pasted address per line until one is this login's answer.
+asio::awaitable<void> LoopbackListener::Impl::read_pasted(std::string expected_state) {
+    boost::system::error_code ec;
+    asio::posix::stream_descriptor in(io);
+    const int fd = ::dup(STDIN_FILENO);
+    if (fd < 0) co_return;
+    in.assign(fd, ec);
+    if (ec) {
+        ::close(fd);  // not a pipe or terminal (epoll refuses files): the listener alone then
+        co_return;
+    }
+    asio::streambuf buf(k_max_pasted_bytes);
+    for (;;) {
+        auto [rec, n] = co_await asio::async_read_until(in, buf, '\n', k_tuple);
+        if (rec && n == 0) co_return;  // end of input or an over-long line
+        std::string line(asio::buffers_begin(buf.data()),
+                         asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
+        buf.consume(n);
+        auto cb = parse_callback(line, expected_state);
+        sodium_memzero(line.data(), line.size());
+        if (cb) {
+            result = std::move(*cb);
+            io.stop();
+            co_return;
+        }
+        std::cerr << "\ncredctl: " << cb.error().message << "; paste the address again:\n";
+    }
+}
+
+// A spinner on stderr, so a user knows credctl is still waiting.
+asio::awaitable<void> LoopbackListener::Impl::spin() {
+    static constexpr std::string_view k_frames = "|/-\\";
+    asio::steady_timer timer(io);
+    for (std::size_t i = 0;; ++i) {
+        std::cerr << '\r' << k_frames[i % k_frames.size()] << " waiting for the login to finish " << std::flush;
+        timer.expires_after(std::chrono::milliseconds(150));
+        auto [ec] = co_await timer.async_wait(k_tuple);
+        if (ec) co_return;
+    }
 }
 
 asio::awaitable<void> LoopbackListener::Impl::accept_loop(std::string expected_state) {
@@ -132,15 +200,22 @@ Result<LoopbackListener> LoopbackListener::bind(std::uint16_t port) {
     return LoopbackListener(std::move(impl));
 }
 
-std::uint16_t LoopbackListener::port() const { return impl_->port; }
+std::uint16_t LoopbackListener::port() const {
+    return impl_->port;
+}
 
 std::string LoopbackListener::redirect_uri() const {
     return "http://127.0.0.1:" + std::to_string(port()) + "/callback";
 }
 
-Result<Callback> LoopbackListener::wait(std::string_view expected_state, std::chrono::seconds timeout) {
-    asio::co_spawn(impl_->io, impl_->accept_loop(std::string(expected_state)), asio::detached);
+Result<Callback> LoopbackListener::wait(std::string_view expected_state, const WaitOptions& options) {
+    const std::string state(expected_state);
+    asio::co_spawn(impl_->io, impl_->accept_loop(state), asio::detached);
+    if (options.read_stdin) asio::co_spawn(impl_->io, impl_->read_pasted(state), asio::detached);
+    if (options.indicator) asio::co_spawn(impl_->io, impl_->spin(), asio::detached);
+    const auto timeout = options.timeout;
     impl_->io.run_for(timeout);
+    if (options.indicator) std::cerr << "\r\033[K" << std::flush;
     boost::system::error_code ec;
     impl_->acceptor.close(ec);
     if (!impl_->result) {

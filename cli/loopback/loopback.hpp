@@ -6,6 +6,10 @@
 // request cannot end the login; an `error=` answer is believed only with the
 // right state. The listener closes when wait() returns.
 //
+// Paste-back (`credctl login --no-browser`, for SSH sessions): wait() can
+// also read lines from standard input, each the address the browser was
+// sent to; the first one with the right state ends the wait, like a callback.
+//
 // Thread-safety: one thread.
 #pragma once
 
@@ -26,6 +30,17 @@ struct Callback {
     std::string error_description;
 };
 
+// Reads a callback from a redirect URL ("http://127.0.0.1:P/callback?...")
+// or origin-form target ("/callback?..."). Errors: bad_request naming what is
+// wrong (not a callback, state missing or wrong, no code); never echoes input.
+[[nodiscard]] Result<Callback> parse_callback(std::string_view url, std::string_view expected_state);
+
+struct WaitOptions {
+    std::chrono::seconds timeout{300};
+    bool read_stdin = false;  // paste-back
+    bool indicator = false;   // a spinner on stderr while waiting
+};
+
 class LoopbackListener {
 public:
     // Errors: internal when the port cannot be bound.
@@ -39,7 +54,7 @@ public:
 
     // The first callback carrying `expected_state`. Errors: usage-free
     // `login_required` on timeout ("no answer from the browser within N s").
-    [[nodiscard]] Result<Callback> wait(std::string_view expected_state, std::chrono::seconds timeout);
+    [[nodiscard]] Result<Callback> wait(std::string_view expected_state, const WaitOptions& options);
 
 private:
     struct Impl;

@@ -7,6 +7,7 @@
 // GET /v1/providers). Plain value type.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,12 +22,18 @@ struct ProviderConfig {
     std::string authorization_endpoint;  // explicit endpoints override discovery
     std::string token_endpoint;
     std::string revocation_endpoint;
+    std::string device_authorization_endpoint;  // RFC 8628
     std::string client_id;
     ClientAuth client_auth = ClientAuth::none;
     std::string client_secret_file;
     std::vector<std::string> scopes;
-    std::uint16_t redirect_port = 0;  // 0: ephemeral loopback port
-    std::string ca_file;              // empty: the system trust store
+    std::uint16_t redirect_port = 0;          // 0: ephemeral loopback port
+    std::string ca_file;                      // empty: the system trust store
+    std::string resource;                     // RFC 8707 resource indicator; empty: none
+    bool is_default = false;                  // chosen when a command names no provider
+    std::chrono::seconds connect_timeout{5};  // TCP connect to the provider
+    std::chrono::seconds timeout{0};          // one exchange; 0: credd's provider_timeout
+    std::chrono::seconds retry_deadline{30};  // all attempts of one refresh
 };
 
 [[nodiscard]] const char* to_string(ClientAuth auth);

@@ -1,5 +1,11 @@
 #include "common/config/provider_toml.hpp"
 
+#include "common/oauth/http_client.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <sys/stat.h>
+
 #include <array>
 #include <utility>
 
@@ -7,9 +13,12 @@ namespace credctl {
 
 const char* to_string(ClientAuth auth) {
     switch (auth) {
-        case ClientAuth::none: return "none";
-        case ClientAuth::client_secret_basic: return "client_secret_basic";
-        case ClientAuth::client_secret_post: return "client_secret_post";
+        case ClientAuth::none:
+            return "none";
+        case ClientAuth::client_secret_basic:
+            return "client_secret_basic";
+        case ClientAuth::client_secret_post:
+            return "client_secret_post";
     }
     return "none";
 }
@@ -25,8 +34,9 @@ constexpr std::array<std::pair<std::string_view, ClientAuth>, 3> k_client_auth{{
     {"client_secret_post", ClientAuth::client_secret_post},
 }};
 
-// Reads a URL-valued key into `out`; only http(s) URLs are accepted here, the
-// loopback-only rule for plain http is enforced when the URL is used.
+// Reads a URL-valued key into `out`; only https URLs, or plain http to a
+// loopback host (SPEC §6), are accepted. The rule is enforced again when the
+// URL is used, for endpoints learnt by discovery.
 Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
     auto v = f.string(key);
     if (!v) return v.error();
@@ -35,16 +45,52 @@ Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
     if (s.rfind("https://", 0) != 0 && s.rfind("http://", 0) != 0) {
         return f.error_at(key, "not an http(s) URL: \"" + s + "\"");
     }
+    auto u = boost::urls::parse_absolute_uri(s);
+    if (!u || u->host().empty()) return f.error_at(key, "not a URL with a host: \"" + s + "\"");
+    std::string host = u->host_address();
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    if (u->scheme() == "http" && !http::is_loopback_host(host)) {
+        return f.error_at(key, "plain http is allowed only for loopback hosts: \"" + s + "\"");
+    }
     out = s;
     return {};
+}
+
+Result<ProviderConfig> read_timeouts(const Fields& f, ProviderConfig p) {
+    struct Key {
+        std::string_view key;
+        std::chrono::seconds* field;
+        std::int64_t min, max;
+    };
+    for (const auto& k :
+         {Key{"connect_timeout_seconds", &p.connect_timeout, 1, 300}, Key{"timeout_seconds", &p.timeout, 1, 600},
+          Key{"retry_deadline_seconds", &p.retry_deadline, 1, 3600}}) {
+        auto v = f.integer(k.key, k.min, k.max);
+        if (!v) return v.error();
+        if (*v) *k.field = std::chrono::seconds(**v);
+    }
+    return p;
 }
 
 }  // namespace
 
 const std::vector<std::string_view>& provider_keys() {
-    static const std::vector<std::string_view> keys{
-        "issuer",      "authorization_endpoint", "token_endpoint", "revocation_endpoint", "client_id",
-        "client_auth", "client_secret_file",     "scopes",         "redirect_port",       "ca_file"};
+    static const std::vector<std::string_view> keys{"issuer",
+                                                    "authorization_endpoint",
+                                                    "token_endpoint",
+                                                    "revocation_endpoint",
+                                                    "device_authorization_endpoint",
+                                                    "client_id",
+                                                    "client_auth",
+                                                    "client_secret_file",
+                                                    "scopes",
+                                                    "redirect_port",
+                                                    "ca_file",
+                                                    "resource",
+                                                    "default",
+                                                    "connect_timeout_seconds",
+                                                    "timeout_seconds",
+                                                    "retry_deadline_seconds"};
     return keys;
 }
 
@@ -52,10 +98,11 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     if (auto r = f.only(provider_keys()); !r) return r.error();
     ProviderConfig p;
     p.name = name;
-    for (auto [key, field] : {std::pair{"issuer", &p.issuer},
-                              std::pair{"authorization_endpoint", &p.authorization_endpoint},
-                              std::pair{"token_endpoint", &p.token_endpoint},
-                              std::pair{"revocation_endpoint", &p.revocation_endpoint}}) {
+    for (auto [key, field] :
+         {std::pair{"issuer", &p.issuer}, std::pair{"authorization_endpoint", &p.authorization_endpoint},
+          std::pair{"token_endpoint", &p.token_endpoint}, std::pair{"revocation_endpoint", &p.revocation_endpoint},
+          std::pair{"device_authorization_endpoint", &p.device_authorization_endpoint},
+          std::pair{"resource", &p.resource}}) {
         if (auto r = read_url(f, key, *field); !r) return r.error();
     }
     if (p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {
@@ -71,6 +118,14 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     if (*secret_file) {
         p.client_secret_file = **secret_file;
         p.client_auth = ClientAuth::client_secret_basic;
+        // Checked again at each read; refusing here makes a bad file a start-up error.
+        struct stat st {};
+        if (::stat(p.client_secret_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            return f.error_at("client_secret_file", "not a readable file: \"" + p.client_secret_file + "\"");
+        }
+        if ((st.st_mode & 077) != 0) {
+            return f.error_at("client_secret_file", "readable by group or others: \"" + p.client_secret_file + "\"");
+        }
     }
     auto auth = f.string("client_auth");
     if (!auth) return auth.error();
@@ -96,7 +151,10 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     auto ca = f.path("ca_file");
     if (!ca) return ca.error();
     if (*ca) p.ca_file = **ca;
-    return p;
+    auto is_default = f.boolean("default");
+    if (!is_default) return is_default.error();
+    p.is_default = is_default->value_or(false);
+    return read_timeouts(f, p);
 }
 
 }  // namespace credctl::config

@@ -1,5 +1,6 @@
 #include "common/oauth/http_client.hpp"
 
+#include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,10 +10,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 #include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <sodium.h>
 
 #include <optional>
 
@@ -79,13 +79,26 @@ bhttp::request<bhttp::string_body> build(const Request& r, const Target& t) {
     return req;
 }
 
+// Transport failures that a later attempt may not meet again.
+bool transient(const boost::system::error_code& ec) {
+    return ec == beast::error::timeout || ec == asio::error::connection_refused ||
+           ec == asio::error::connection_reset || ec == asio::error::connection_aborted ||
+           ec == asio::error::host_unreachable || ec == asio::error::network_unreachable ||
+           ec == asio::error::timed_out || ec == asio::error::host_not_found_try_again ||
+           ec == asio::error::broken_pipe || ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+           ec == bhttp::error::partial_message;
+}
+
 template <class Stream>
-asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& r, const Target& t,
-                                           const Options& o) {
+asio::awaitable<Result<Response>> round_trip(Stream& stream, const Request& r, const Target& t, const Options& o,
+                                             bool& retryable) {
     auto req = build(r, t);
     auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
     sodium_memzero(req.body().data(), req.body().size());
-    if (wec) co_return unavailable(r.url, "sending the request", wec);
+    if (wec) {
+        retryable = transient(wec);
+        co_return unavailable(r.url, "sending the request", wec);
+    }
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(16 * 1024);
@@ -94,6 +107,8 @@ asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& r, con
     if (rec == bhttp::error::body_limit) {
         co_return unavailable(r.url, "response larger than " + std::to_string(o.max_body_bytes) + " bytes", {});
     }
+    retryable = transient(rec);
+    if (rec == beast::error::timeout) co_return unavailable(r.url, "reading the response (timed out)", {});
     if (rec) co_return unavailable(r.url, "reading the response", rec);
     auto& res = parser.get();
     Response out;
@@ -104,7 +119,7 @@ asio::awaitable<Result<Response>> exchange(Stream& stream, const Request& r, con
     co_return out;
 }
 
-asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Result<Response>>& out) {
+asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Result<Response>>& out, bool& retryable) {
     auto parsed = parse_target(r.url);
     if (!parsed) {
         out = parsed.error();
@@ -116,23 +131,28 @@ asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Resu
     tcp::resolver resolver(ex);
     auto [dec, endpoints] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
     if (dec) {
+        retryable = transient(dec) || dec == asio::error::host_not_found;
         out = unavailable(r.url, "resolving " + t.host, dec);
         co_return;
     }
     beast::tcp_stream tcp_stream(ex);
-    tcp_stream.expires_at(deadline);
+    tcp_stream.expires_at(std::min(deadline, std::chrono::steady_clock::now() + o.connect_timeout));
     auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, k_tuple);
     if (cec) {
-        out = unavailable(r.url, "connecting", cec);
+        retryable = true;
+        out = unavailable(r.url, cec == beast::error::timeout ? "connecting (timed out)" : "connecting", cec);
         co_return;
     }
+    tcp_stream.expires_at(deadline);
     if (!t.tls) {
-        out = co_await exchange(tcp_stream, r, t, o);
+        out = co_await round_trip(tcp_stream, r, t, o, retryable);
         co_return;
     }
     ssl::context ctx(ssl::context::tls_client);
     ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                     ssl::context::no_tlsv1_1);
+    // SPEC §6: TLS 1.2 is the floor, whatever the system's OpenSSL defaults.
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
     boost::system::error_code ec;
     if (o.ca_file.empty()) {
         ctx.set_default_verify_paths(ec);
@@ -158,10 +178,12 @@ asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Resu
     stream.set_verify_callback(ssl::host_name_verification(t.host));
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
     if (hec) {
+        // A certificate that does not verify will not verify next time.
+        retryable = hec.category() != asio::error::get_ssl_category() && transient(hec);
         out = unavailable(r.url, "TLS handshake", hec);
         co_return;
     }
-    out = co_await exchange(stream, r, t, o);
+    out = co_await round_trip(stream, r, t, o, retryable);
 }
 
 }  // namespace
@@ -176,15 +198,30 @@ std::string form_encode(std::string_view value) {
     return boost::urls::encode(value, boost::urls::unreserved_chars, opts);
 }
 
-Result<Response> send(const Request& request, const Options& options) {
+Outcome exchange(const Request& request, const Options& options) {
     asio::io_context ioc;
     std::optional<Result<Response>> out;
-    asio::co_spawn(ioc, run(request, options, out), [&](std::exception_ptr e) {
+    bool retryable = false;
+    asio::co_spawn(ioc, run(request, options, out, retryable), [&](std::exception_ptr e) {
         if (e && !out) out = make_error(Errc::internal, "provider request to " + request.url + " failed");
     });
     ioc.run();
-    if (!out) return make_error(Errc::internal, "provider request to " + request.url + " did not complete");
-    return std::move(*out);
+    if (!out) return {make_error(Errc::internal, "provider request to " + request.url + " did not complete"), false};
+    return {std::move(*out), retryable};
+}
+
+asio::awaitable<Outcome> async_exchange(const Request& request, const Options& options) {
+    std::optional<Result<Response>> out;
+    bool retryable = false;
+    co_await run(request, options, out, retryable);
+    if (!out)
+        co_return Outcome{make_error(Errc::internal, "provider request to " + request.url + " did not complete"),
+                          false};
+    co_return Outcome{std::move(*out), retryable};
+}
+
+Result<Response> send(const Request& request, const Options& options) {
+    return exchange(request, options).response;
 }
 
 }  // namespace credctl::http

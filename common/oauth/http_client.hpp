@@ -7,11 +7,13 @@
 // an error. The whole exchange runs under one deadline and the response body
 // is capped, so a slow or hostile provider cannot hang or bloat the caller.
 //
-// Thread-safety: each call is independent and may run on any thread; it owns
-// its own io_context. Callers in the daemon run it on a worker pool.
+// Thread-safety: each call is independent and may run on any thread;
+// exchange() owns its own io_context, async_exchange() runs on the caller's.
 #pragma once
 
 #include "common/error/error.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -36,15 +38,30 @@ struct Response {
 };
 
 struct Options {
-    std::chrono::milliseconds timeout{10000};  // the whole exchange
-    std::string ca_file;                        // empty: system trust store
-    std::size_t max_body_bytes = 1024 * 1024;   // SPEC §6: hostile providers
+    std::chrono::milliseconds connect_timeout{5000};  // TCP connect only
+    std::chrono::milliseconds timeout{10000};         // the whole exchange
+    std::string ca_file;                              // empty: system trust store
+    std::size_t max_body_bytes = 1024 * 1024;         // SPEC §6: hostile providers
+};
+
+// The result of one exchange and whether repeating it may help: DNS,
+// connect, reset and timeout failures may; a bad URL, a certificate that
+// does not verify, an oversized or malformed answer will not.
+struct Outcome {
+    Result<Response> response = make_error(Errc::internal, "request not sent");
+    bool retryable = false;
 };
 
 // Sends `request` and returns the response, whatever its status.
 // Errors: bad_request for a URL that is malformed or plain http to a
 // non-loopback host; provider_unavailable for DNS, connect, TLS, timeout,
 // malformed or oversized responses. Messages name the URL, never the body.
+[[nodiscard]] Outcome exchange(const Request& request, const Options& options);
+
+// exchange() as a coroutine on the caller's executor, for credd: nothing
+// blocks a thread, so a slow provider holds up only the coroutines waiting
+// for it. `request` and `options` must outlive the co_await.
+[[nodiscard]] boost::asio::awaitable<Outcome> async_exchange(const Request& request, const Options& options);
 [[nodiscard]] Result<Response> send(const Request& request, const Options& options);
 
 // True when `host` is 127.0.0.0/8, ::1 or "localhost".

@@ -2,14 +2,14 @@
 
 #include "common/crypto/crypto.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-#include <boost/url/url.hpp>
-#include <boost/url/parse.hpp>
-#include <sodium.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 
 namespace credctl::oauth {
 namespace {
@@ -49,17 +49,22 @@ Result<json::object> parse_object(std::string_view body, std::string_view what) 
     return std::move(v.as_object());
 }
 
-Result<http::Response> post_form(const Endpoints& e, const ProviderConfig& p, std::string form,
-                                 const http::Options& options) {
+}  // namespace
+
+Result<http::Request> form_request(const std::string& url, const ProviderConfig& p, std::string form) {
     http::Request req;
     req.method = "POST";
-    req.url = e.token_endpoint;
+    req.url = url;
+    // GitHub-style providers answer form-encoded unless asked for JSON.
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     if (p.client_auth == ClientAuth::none) {
         form += "&client_id=" + http::form_encode(p.client_id);
     } else {
         auto secret = read_client_secret(p.client_secret_file);
-        if (!secret) return secret.error();
+        if (!secret) {
+            sodium_memzero(form.data(), form.size());
+            return secret.error();
+        }
         if (p.client_auth == ClientAuth::client_secret_post) {
             form += "&client_id=" + http::form_encode(p.client_id) +
                     "&client_secret=" + http::form_encode(secret->reveal());
@@ -67,8 +72,8 @@ Result<http::Response> post_form(const Endpoints& e, const ProviderConfig& p, st
             // RFC 6749 §2.3.1: both parts form-encoded before base64.
             std::string pair = http::form_encode(p.client_id) + ":" + http::form_encode(secret->reveal());
             std::string b64(sodium_base64_encoded_len(pair.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-            sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(pair.data()),
-                              pair.size(), sodium_base64_VARIANT_ORIGINAL);
+            sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(pair.data()), pair.size(),
+                              sodium_base64_VARIANT_ORIGINAL);
             b64.pop_back();
             req.headers.emplace_back("Authorization", "Basic " + b64);
             sodium_memzero(pair.data(), pair.size());
@@ -76,39 +81,77 @@ Result<http::Response> post_form(const Endpoints& e, const ProviderConfig& p, st
         }
     }
     req.body = std::move(form);
-    auto res = http::send(req, options);
-    sodium_memzero(req.body.data(), req.body.size());
-    for (auto& [k, v] : req.headers) sodium_memzero(v.data(), v.size());
+    return req;
+}
+
+void wipe(http::Request& request) {
+    sodium_memzero(request.body.data(), request.body.size());
+    for (auto& [k, v] : request.headers) sodium_memzero(v.data(), v.size());
+}
+
+http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::string form,
+                        const http::Options& options) {
+    auto req = form_request(url, p, std::move(form));
+    if (!req) return {req.error(), false};
+    auto res = http::exchange(*req, options);
+    wipe(*req);
     return res;
 }
 
-}  // namespace
+Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh) {
+    if (!outcome.response) return {outcome.response.error(), outcome.retryable};
+    auto& res = *outcome.response;
+    BodyWiper wipe{res.body};
+    if (res.status >= 300 && res.status < 400) {
+        return {make_error(Errc::provider_unavailable, "token endpoint answered HTTP " + std::to_string(res.status) +
+                                                           " redirecting to \"" + res.location +
+                                                           "\"; redirects are not followed"),
+                false};
+    }
+    const bool retry = res.status >= 500 || res.status == 429;
+    return {parse_token_response(res.status, res.body, for_refresh), retry};
+}
 
 Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
+    return discover_attempt(p, options).endpoints;
+}
+
+bool needs_discovery(const ProviderConfig& p) {
+    return !p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty());
+}
+
+http::Request discovery_request(const ProviderConfig& p) {
+    std::string base = p.issuer;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    http::Request req;
+    req.url = base + "/.well-known/openid-configuration";
+    req.headers = {{"Accept", "application/json"}};
+    return req;
+}
+
+Discovery interpret_discovery(const ProviderConfig& p, const std::string& url, const http::Outcome& out) {
     Endpoints e;
     e.issuer = p.issuer;
-    if (!p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {
-        std::string base = p.issuer;
-        while (!base.empty() && base.back() == '/') base.pop_back();
-        http::Request req;
-        req.url = base + "/.well-known/openid-configuration";
-        req.headers = {{"Accept", "application/json"}};
-        auto res = http::send(req, options);
-        if (!res) return res.error();
+    if (!url.empty()) {
+        if (!out.response) return {out.response.error(), out.retryable};
+        const auto& res = out.response;
         if (res->status != 200) {
-            return make_error(Errc::provider_unavailable,
-                              "discovery at " + req.url + " answered HTTP " + std::to_string(res->status));
+            return {make_error(Errc::provider_unavailable,
+                               "discovery at " + url + " answered HTTP " + std::to_string(res->status)),
+                    res->status >= 500 || res->status == 429};
         }
-        auto o = parse_object(res->body, "discovery document at " + req.url);
-        if (!o) return o.error();
+        auto o = parse_object(res->body, "discovery document at " + url);
+        if (!o) return {o.error(), false};
         if (json_string(*o, "issuer") != p.issuer) {
             // OpenID Connect Discovery §4.3: the issuer must match exactly.
-            return make_error(Errc::provider_unavailable, "discovery at " + req.url + " names another issuer: \"" +
-                                                              json_string(*o, "issuer") + "\"");
+            return {make_error(Errc::provider_unavailable,
+                               "discovery at " + url + " names another issuer: \"" + json_string(*o, "issuer") + "\""),
+                    false};
         }
         e.authorization_endpoint = json_string(*o, "authorization_endpoint");
         e.token_endpoint = json_string(*o, "token_endpoint");
         e.revocation_endpoint = json_string(*o, "revocation_endpoint");
+        e.device_authorization_endpoint = json_string(*o, "device_authorization_endpoint");
         if (const auto* v = o->if_contains("authorization_response_iss_parameter_supported")) {
             e.iss_parameter_supported = v->is_bool() && v->as_bool();
         }
@@ -116,11 +159,19 @@ Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options
     if (!p.authorization_endpoint.empty()) e.authorization_endpoint = p.authorization_endpoint;
     if (!p.token_endpoint.empty()) e.token_endpoint = p.token_endpoint;
     if (!p.revocation_endpoint.empty()) e.revocation_endpoint = p.revocation_endpoint;
+    if (!p.device_authorization_endpoint.empty()) e.device_authorization_endpoint = p.device_authorization_endpoint;
     if (e.authorization_endpoint.empty() || e.token_endpoint.empty()) {
-        return make_error(Errc::provider_unavailable,
-                          "provider " + p.name + " has no authorization or token endpoint");
+        return {
+            make_error(Errc::provider_unavailable, "provider " + p.name + " has no authorization or token endpoint"),
+            false};
     }
-    return e;
+    return {e, false};
+}
+
+Discovery discover_attempt(const ProviderConfig& p, const http::Options& options) {
+    if (!needs_discovery(p)) return interpret_discovery(p, {}, http::Outcome{});
+    const auto req = discovery_request(p);
+    return interpret_discovery(p, req.url, http::exchange(req, options));
 }
 
 Pkce make_pkce() {
@@ -142,6 +193,7 @@ std::string authorization_url(const Endpoints& e, const ProviderConfig& p, std::
     if (!nonce.empty()) params.append({"nonce", nonce});
     params.append({"code_challenge", code_challenge});
     params.append({"code_challenge_method", "S256"});
+    if (!p.resource.empty()) params.append({"resource", p.resource});  // RFC 8707
     return std::string(u.buffer());
 }
 
@@ -151,20 +203,50 @@ Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std:
     std::string form = "grant_type=authorization_code&code=" + http::form_encode(code) +
                        "&redirect_uri=" + http::form_encode(redirect_uri) +
                        "&code_verifier=" + http::form_encode(code_verifier);
-    auto res = post_form(e, p, std::move(form), options);
-    if (!res) return res.error();
-    BodyWiper wipe{res->body};
-    return parse_token_response(res->status, res->body, false);
+    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
+    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false).tokens;
+}
+
+std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,
+                         const std::vector<std::string>& scopes) {
+    std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
+    if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
+    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
+    return form;
+}
+
+Attempt refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
+                        const std::vector<std::string>& scopes, const http::Options& options) {
+    return interpret_token_answer(post_form(e.token_endpoint, p, refresh_form(p, refresh_token, scopes), options),
+                                  true);
 }
 
 Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
                          const std::vector<std::string>& scopes, const http::Options& options) {
-    std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
-    if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
-    auto res = post_form(e, p, std::move(form), options);
-    if (!res) return res.error();
-    BodyWiper wipe{res->body};
-    return parse_token_response(res->status, res->body, true);
+    return refresh_attempt(e, p, refresh_token, scopes, options).tokens;
+}
+
+Result<void> revoke(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
+                    const http::Options& options) {
+    if (e.revocation_endpoint.empty()) {
+        return make_error(Errc::not_found, "provider " + p.name + " offers no revocation endpoint");
+    }
+    return interpret_revocation(e, post_form(e.revocation_endpoint, p, revocation_form(refresh_token), options));
+}
+
+std::string revocation_form(const SecretBytes& refresh_token) {
+    return "token=" + http::form_encode(refresh_token.reveal()) + "&token_type_hint=refresh_token";
+}
+
+Result<void> interpret_revocation(const Endpoints& e, http::Outcome out) {
+    if (!out.response) return out.response.error();
+    BodyWiper wipe{out.response->body};
+    // RFC 7009 §2.2: 200 whether or not the token was still valid.
+    if (out.response->status != 200) {
+        return make_error(Errc::provider_unavailable, "revocation endpoint " + e.revocation_endpoint +
+                                                          " answered HTTP " + std::to_string(out.response->status));
+    }
+    return {};
 }
 
 Result<TokenSet> parse_token_response(int status, std::string_view body, bool for_refresh) {
@@ -183,7 +265,7 @@ Result<TokenSet> parse_token_response(int status, std::string_view body, bool fo
         if (err.empty()) err = "HTTP " + std::to_string(status);
         const Errc code = (for_refresh && err == "invalid_grant") ? Errc::login_required : Errc::provider_unavailable;
         std::string msg = "token endpoint refused the request: " + err;
-        if (code == Errc::login_required) msg += " (the refresh token is no longer valid; log in again)";
+        if (code == Errc::login_required) msg = "token endpoint refused the refresh token: " + err;
         return make_error(code, std::move(msg));
     }
     TokenSet t;

@@ -28,8 +28,9 @@ struct Endpoints {
     std::string issuer;
     std::string authorization_endpoint;
     std::string token_endpoint;
-    std::string revocation_endpoint;
-    bool iss_parameter_supported = false;  // RFC 9207
+    std::string revocation_endpoint;            // RFC 7009; empty: not offered
+    std::string device_authorization_endpoint;  // RFC 8628; empty: not offered
+    bool iss_parameter_supported = false;       // RFC 9207
 };
 
 struct Pkce {
@@ -53,8 +54,22 @@ struct IdTokenClaims {
     std::vector<std::string> audience;
 };
 
+// One call to the token endpoint and whether trying again may help
+// (transport failures, timeouts, HTTP 5xx and 429; never invalid_grant).
+struct Attempt {
+    Result<TokenSet> tokens = make_error(Errc::internal, "no attempt made");
+    bool retryable = false;
+};
+
 // Provider metadata, from discovery when `issuer` is configured.
 [[nodiscard]] Result<Endpoints> discover(const ProviderConfig& provider, const http::Options& options);
+
+// discover(), telling whether a retry may help (transport failures, 5xx).
+struct Discovery {
+    Result<Endpoints> endpoints = make_error(Errc::internal, "no discovery made");
+    bool retryable = false;
+};
+[[nodiscard]] Discovery discover_attempt(const ProviderConfig& provider, const http::Options& options);
 
 [[nodiscard]] Pkce make_pkce();
 
@@ -70,6 +85,44 @@ struct IdTokenClaims {
 [[nodiscard]] Result<TokenSet> refresh(const Endpoints& endpoints, const ProviderConfig& provider,
                                        const SecretBytes& refresh_token, const std::vector<std::string>& scopes,
                                        const http::Options& options);
+// One refresh attempt, telling whether a retry may help.
+[[nodiscard]] Attempt refresh_attempt(const Endpoints& endpoints, const ProviderConfig& provider,
+                                      const SecretBytes& refresh_token, const std::vector<std::string>& scopes,
+                                      const http::Options& options);
+
+// RFC 7009 revocation of a refresh token (which, per §2.1, also ends the
+// access tokens of its grant at providers that support that). Errors:
+// not_found when the provider offers no revocation endpoint;
+// provider_unavailable when it cannot be reached or refuses.
+[[nodiscard]] Result<void> revoke(const Endpoints& endpoints, const ProviderConfig& provider,
+                                  const SecretBytes& refresh_token, const http::Options& options);
+
+// POSTs a form to `url` with the provider's client authentication (RFC 6749
+// §2.3: none adds client_id, client_secret_post adds both to the form,
+// client_secret_basic uses the Authorization header). Zeroes the form.
+[[nodiscard]] http::Outcome post_form(const std::string& url, const ProviderConfig& provider, std::string form,
+                                      const http::Options& options);
+
+// The pieces of the calls above, shared with the coroutine versions in
+// oauth_async.hpp: request building (form_request zeroes `form` on error;
+// wipe() zeroes a sent request) and answer interpretation.
+[[nodiscard]] Result<http::Request> form_request(const std::string& url, const ProviderConfig& provider,
+                                                 std::string form);
+void wipe(http::Request& request);
+[[nodiscard]] bool needs_discovery(const ProviderConfig& provider);
+[[nodiscard]] http::Request discovery_request(const ProviderConfig& provider);
+// `url` empty: no discovery was made, the endpoints come from the config.
+[[nodiscard]] Discovery interpret_discovery(const ProviderConfig& provider, const std::string& url,
+                                            const http::Outcome& outcome);
+[[nodiscard]] std::string refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,
+                                       const std::vector<std::string>& scopes);
+[[nodiscard]] std::string revocation_form(const SecretBytes& refresh_token);
+[[nodiscard]] Result<void> interpret_revocation(const Endpoints& endpoints, http::Outcome outcome);
+
+// Interprets a token endpoint answer: a redirect is refused (OAuth
+// endpoints do not redirect; following one could leak the grant), a 5xx or
+// 429 is retryable, anything else goes to parse_token_response.
+[[nodiscard]] Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh);
 
 // Parses a token endpoint response (RFC 6749 §5.1, §5.2). `for_refresh`
 // turns invalid_grant into login_required. Exposed for unit and fuzz tests.

@@ -135,6 +135,19 @@ Result<Status> parse_status(std::string_view body) {
                   str(*o, "store")};
 }
 
+std::string to_json(const Removal& v) {
+    return json::serialize(json::object{{"revoked", v.revoked}, {"revocation_error", v.revocation_error}});
+}
+
+Result<Removal> parse_removal(std::string_view body) {
+    auto o = parse_object(body, "removal");
+    if (!o) return o.error();
+    Removal r;
+    if (const auto* v = o->if_contains("revoked"); v != nullptr && v->is_bool()) r.revoked = v->as_bool();
+    r.revocation_error = str(*o, "revocation_error");
+    return r;
+}
+
 std::string to_json(const std::vector<ProviderConfig>& v) {
     json::array arr;
     for (const auto& p : v) {
@@ -148,7 +161,11 @@ std::string to_json(const std::vector<ProviderConfig>& v) {
                                    {"client_id", p.client_id},
                                    {"client_auth", to_string(p.client_auth)},
                                    {"scopes", std::move(scopes)},
-                                   {"redirect_port", p.redirect_port}});
+                                   {"redirect_port", p.redirect_port},
+                                   {"device_authorization_endpoint", p.device_authorization_endpoint},
+                                   {"ca_file", p.ca_file},
+                                   {"resource", p.resource},
+                                   {"default", p.is_default}});
     }
     return json::serialize(json::object{{"providers", std::move(arr)}});
 }
@@ -180,6 +197,10 @@ Result<std::vector<ProviderConfig>> parse_providers(std::string_view body) {
         }
         const auto port = num(p, "redirect_port");
         c.redirect_port = port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
+        c.device_authorization_endpoint = str(p, "device_authorization_endpoint");
+        c.ca_file = str(p, "ca_file");
+        c.resource = str(p, "resource");
+        if (const auto* d = p.if_contains("default"); d != nullptr && d->is_bool()) c.is_default = d->as_bool();
         out.push_back(std::move(c));
     }
     return out;

@@ -61,6 +61,13 @@ struct Status {
     std::string store;  // "ok" or the reason it is not
 };
 
+// DELETE /v1/users/{user}/credentials/{provider}: what happened at the
+// provider besides forgetting the credential locally.
+struct Removal {
+    bool revoked = false;          // the provider confirmed the RFC 7009 revocation
+    std::string revocation_error;  // why not, when revocation was asked for
+};
+
 // RFC 9457 problem document with our stable `code`.
 struct Problem {
     Errc code = Errc::internal;
@@ -82,6 +89,9 @@ struct Problem {
 // Public provider settings only (no secret file path either).
 [[nodiscard]] std::string to_json(const std::vector<ProviderConfig>& v);
 [[nodiscard]] Result<std::vector<ProviderConfig>> parse_providers(std::string_view body);
+
+[[nodiscard]] std::string to_json(const Removal& v);
+[[nodiscard]] Result<Removal> parse_removal(std::string_view body);
 
 [[nodiscard]] std::string to_json(const Problem& v);
 // A problem document back into an Error; a body that is not one gives an

@@ -44,6 +44,11 @@ Result<void> read_providers(const Fields& f, const toml::table& providers, Daemo
         if (!wire::valid_name(name.str())) return f.error_at(name.str(), "not a valid provider name");
         auto p = config::parse_provider(f.child(*t, name.str()), std::string(name.str()));
         if (!p) return p.error();
+        for (const auto& other : c.providers) {
+            if (p->is_default && other.is_default) {
+                return f.error_at(name.str(), "is marked default, and so is " + other.name + "; at most one may be");
+            }
+        }
         c.providers.push_back(std::move(*p));
     }
     return {};

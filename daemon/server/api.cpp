@@ -54,7 +54,15 @@ asio::awaitable<Result<ApiReply>> put_credential(ApiContext& c, const Params& p,
     co_return ApiReply{204, {}, {}};
 }
 
-asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, const ApiRequest&) {
+// The value of query parameter `name` in `target`, if present.
+std::optional<std::string> query_param(const std::string& target, std::string_view name) {
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return std::nullopt;
+    if (auto it = url->params().find(name); it != url->params().end()) return std::string((*it).value);
+    return std::nullopt;
+}
+
+asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, const ApiRequest& r) {
     std::int64_t min_valid = k_default_min_valid_seconds;
     if (p.min_valid) {
         char* end = nullptr;
@@ -67,7 +75,15 @@ asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, cons
     }
     // A named key, not a braced temporary: see GCC PR 99576 in server.cpp.
     const store::CredentialKey key{p.user, p.provider};
-    auto t = co_await c.tokens.token(key, std::chrono::seconds(min_valid));
+    std::vector<std::string> scopes;  // RFC 6749 §6 down-scoping: space-separated
+    const std::string scope = query_param(r.target, "scope").value_or("");
+    for (std::size_t i = 0; i < scope.size();) {
+        const auto end = std::min(scope.find(' ', i), scope.size());
+        if (end > i) scopes.push_back(scope.substr(i, end - i));
+        i = end + 1;
+    }
+    const std::chrono::seconds min_valid_s(min_valid);
+    auto t = co_await c.tokens.token(key, min_valid_s, std::move(scopes));
     if (!t) co_return t.error();
     co_return json_reply(200, wire::to_json(*t));
 }
@@ -78,12 +94,18 @@ asio::awaitable<Result<ApiReply>> list_credentials(ApiContext& c, const Params& 
     co_return json_reply(200, wire::to_json(*l));
 }
 
-asio::awaitable<Result<ApiReply>> delete_credential(ApiContext& c, const Params& p, const ApiRequest&) {
-    auto removed = c.tokens.remove({p.user, p.provider});
+// ?revoke=false skips the RFC 7009 revocation; ?keep_on_failure=true keeps
+// the credential when the provider cannot be told.
+asio::awaitable<Result<ApiReply>> delete_credential(ApiContext& c, const Params& p, const ApiRequest& r) {
+    const store::CredentialKey key{p.user, p.provider};
+    const auto revoke = query_param(r.target, "revoke") == "false" ? tokens::Revoke::no : tokens::Revoke::yes;
+    const auto keep = query_param(r.target, "keep_on_failure") == "true" ? tokens::OnRevokeFailure::keep
+                                                                         : tokens::OnRevokeFailure::remove;
+    auto removed = co_await c.tokens.remove(key, revoke, keep);
     if (!removed) co_return removed.error();
-    if (!*removed) co_return make_error(Errc::not_found, "no credential for credentials/" + p.user + "/" + p.provider);
-    log::info("deleted credential credentials/" + p.user + "/" + p.provider);
-    co_return ApiReply{204, {}, {}};
+    log::info("deleted credential credentials/" + p.user + "/" + p.provider +
+              (removed->revoked ? " (revoked at the provider)" : ""));
+    co_return json_reply(200, wire::to_json(*removed));
 }
 
 asio::awaitable<Result<ApiReply>> get_providers(ApiContext& c, const Params&, const ApiRequest&) {

@@ -74,7 +74,7 @@ public:
           watchdog_(io_),
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
-          tokens_(io_, store, {config.providers, config.limits.provider_timeout, 2}),
+          tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
                    std::move(audit),
@@ -157,7 +157,6 @@ void Server::run() {
     log::info("credd " CREDCTL_VERSION " listening on " + where_);
     notifier_.ready("listening on " + where_);
     io_.run();
-    tokens_.shutdown();
     // An activated socket's path belongs to systemd, which keeps listening.
     if (options_.listen_fd < 0) ::unlink(config_.socket.c_str());
     log::info("credd stopped");

@@ -107,7 +107,7 @@ Result<CredentialRecord> decode_record(const SecretBytes& plaintext) {
     r.updated_at = static_cast<std::int64_t>(rd.u64());
     r.rotation = rd.u64();
     const auto state = rd.u64();
-    if (!rd.ok() || !rd.at_end() || state > 1) return make_error(Errc::internal, "record plaintext is malformed");
+    if (!rd.ok() || !rd.at_end() || state > 2) return make_error(Errc::internal, "record plaintext is malformed");
     r.state = static_cast<CredentialState>(state);
     return r;
 }

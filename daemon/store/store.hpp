@@ -24,7 +24,10 @@ struct CredentialKey {
     std::string provider;
 };
 
-enum class CredentialState : std::uint8_t { valid = 0, login_required = 1 };
+// refresh_pending: a refresh was sent and its answer not yet stored; found
+// at rest without a refresh in progress it means credd died in between
+// (daemon/tokens/token_service.hpp, crash safety under rotation).
+enum class CredentialState : std::uint8_t { valid = 0, login_required = 1, refresh_pending = 2 };
 
 struct CredentialRecord {
     SecretBytes refresh_token;

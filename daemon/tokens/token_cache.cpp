@@ -29,7 +29,8 @@ std::optional<CachedToken> TokenCache::get(const std::string& key, std::int64_t 
     const std::size_t clen = box.size() - crypto_secretbox_NONCEBYTES;
     CachedToken t;
     t.access_token = SecretBytes::zeroed(clen - crypto_secretbox_MACBYTES);
-    if (crypto_secretbox_open_easy(t.access_token.data(), in + crypto_secretbox_NONCEBYTES, clen, in, key_.data()) != 0) {
+    if (crypto_secretbox_open_easy(t.access_token.data(), in + crypto_secretbox_NONCEBYTES, clen, in, key_.data()) !=
+        0) {
         return std::nullopt;
     }
     t.expires_at = it->second.expires_at;
@@ -37,6 +38,13 @@ std::optional<CachedToken> TokenCache::get(const std::string& key, std::int64_t 
     return t;
 }
 
-void TokenCache::erase(const std::string& key) { entries_.erase(key); }
+void TokenCache::erase(const std::string& key) {
+    entries_.erase(key);
+}
+
+void TokenCache::erase_prefix(const std::string& prefix) {
+    auto it = entries_.lower_bound(prefix);
+    while (it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0) it = entries_.erase(it);
+}
 
 }  // namespace credctl::tokens

@@ -28,6 +28,8 @@ public:
     [[nodiscard]] std::optional<CachedToken> get(const std::string& key, std::int64_t now,
                                                  std::int64_t min_valid_seconds) const;
     void erase(const std::string& key);
+    // Every entry whose key starts with `prefix` (all scopes of a credential).
+    void erase_prefix(const std::string& prefix);
 
 private:
     struct Sealed {

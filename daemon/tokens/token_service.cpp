@@ -3,21 +3,24 @@
 #include "common/log/log.hpp"
 #include "common/oauth/oauth_client.hpp"
 #include "daemon/tokens/token_cache.hpp"
+#include "daemon/tokens/upstream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <sodium.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace credctl::tokens {
 namespace {
 
 namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
 
 // RFC 6749 §5.1 lets a provider omit expires_in; assume an hour then.
 constexpr std::int64_t k_default_lifetime_seconds = 3600;
@@ -27,7 +30,24 @@ std::int64_t now_epoch() {
         .count();
 }
 
-std::string cache_key(const store::CredentialKey& k) { return k.user + std::string(1, '\0') + k.provider; }
+// One credential: user NUL provider NUL. Cache entries of all its scope sets
+// start with it, so they can be dropped together.
+std::string credential_key(const store::CredentialKey& k) {
+    return k.user + '\0' + k.provider + '\0';
+}
+
+// Sorted, de-duplicated, space-joined: "b a a" and "a b" are one scope set.
+std::string scope_key(std::vector<std::string> scopes) {
+    std::sort(scopes.begin(), scopes.end());
+    scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
+    std::string out;
+    for (const auto& s : scopes) out += (out.empty() ? "" : " ") + s;
+    return out;
+}
+
+std::string resource(const store::CredentialKey& k) {
+    return "credentials/" + k.user + "/" + k.provider;
+}
 
 wire::AccessToken to_wire(CachedToken t) {
     wire::AccessToken a;
@@ -39,53 +59,29 @@ wire::AccessToken to_wire(CachedToken t) {
 
 // One refresh in progress; waiters park on the timer until it is cancelled.
 struct Flight {
-    explicit Flight(asio::io_context& io) : done(io, asio::steady_timer::time_point::max()) {}
+    Flight(asio::io_context& io, std::string scopes_)
+        : done(io, Clock::time_point::max()), scopes(std::move(scopes_)) {}
     asio::steady_timer done;
+    std::string scopes;  // the scope set the leader asked for
     Result<void> result = make_error(Errc::internal, "refresh did not complete");
 };
-
-struct RefreshOutcome {
-    oauth::Endpoints endpoints;
-    Result<oauth::TokenSet> tokens = make_error(Errc::internal, "refresh did not run");
-};
-
-// Runs on the worker pool: discovery when needed, then the refresh grant.
-// A free function with named arguments rather than a capturing lambda: g++ 12
-// destroys a coroutine lambda's captures twice under co_spawn.
-asio::awaitable<RefreshOutcome> refresh_upstream(ProviderConfig cfg, std::optional<oauth::Endpoints> known,
-                                                 SecretBytes refresh_token, http::Options opts) {
-    RefreshOutcome out;
-    if (known) {
-        out.endpoints = std::move(*known);
-    } else {
-        auto e = oauth::discover(cfg, opts);
-        if (!e) {
-            out.tokens = e.error();
-            co_return out;
-        }
-        out.endpoints = std::move(*e);
-    }
-    out.tokens = oauth::refresh(out.endpoints, cfg, refresh_token, {}, opts);
-    co_return out;
-}
 
 }  // namespace
 
 struct TokenService::Impl {
     Impl(asio::io_context& io_, store::Store& store_, TokenServiceOptions options_)
-        : io(io_), store(store_), options(std::move(options_)), pool(options.worker_threads) {}
+        : io(io_), store(store_), options(std::move(options_)), upstream(options.provider_timeout) {}
 
     asio::io_context& io;
     store::Store& store;
     TokenServiceOptions options;
-    asio::thread_pool pool;
+    Upstream upstream;
     TokenCache cache;
-    std::map<std::string, std::shared_ptr<Flight>> flights;
-    std::map<std::string, oauth::Endpoints> endpoints;
+    std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
+    std::set<std::string> removing;                          // credentials being deleted
     // Credentials whose last refresh failed for a transient reason, and
     // since when: `credctl status` shows them as provider_unavailable.
-    std::map<std::string, std::int64_t> unavailable_since;
-    std::uint64_t refreshes = 0;
+    std::map<std::string, std::int64_t> unavailable_since;  // by credential_key
 
     const ProviderConfig* provider(const std::string& name) const {
         for (const auto& p : options.providers) {
@@ -94,82 +90,113 @@ struct TokenService::Impl {
         return nullptr;
     }
 
-    http::Options http_options(const ProviderConfig& p) const {
-        http::Options o;
-        o.timeout = options.provider_timeout;
-        o.ca_file = p.ca_file;
-        return o;
+    void set_state(const store::CredentialKey& key, store::CredentialRecord& record, store::CredentialState state) {
+        record.state = state;
+        record.updated_at = now_epoch();
+        if (auto r = store.put(key, record); !r)
+            log::error("store: cannot update " + resource(key) + ": " + r.error().message);
     }
 
-    asio::awaitable<Result<void>> refresh(const store::CredentialKey& key, store::CredentialRecord& record);
-    Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t);
+    asio::awaitable<Result<void>> refresh(const store::CredentialKey& key, store::CredentialRecord record,
+                                          std::vector<std::string> scopes);
+    // False when a login stored another refresh token while ours was at the
+    // provider: the answer about the old one must not overwrite the new.
+    bool still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
+        auto now = store.get(key);
+        if (!now || !*now) return false;
+        const auto& current = (*now)->refresh_token;
+        return current.size() == sent.size() && sodium_memcmp(current.data(), sent.data(), sent.size()) == 0;
+    }
+
+    Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
+                                const std::string& scopes);
+    Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
 };
 
 asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::CredentialKey& key,
-                                                          store::CredentialRecord& record) {
+                                                          store::CredentialRecord record,
+                                                          std::vector<std::string> scopes) {
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
-    std::optional<oauth::Endpoints> known;
-    if (auto it = endpoints.find(p->name); it != endpoints.end()) known = it->second;
-    ++refreshes;
-    // The provider call blocks, so it runs on the pool; the store commit
-    // below runs back on the I/O thread, which owns the store.
-    ProviderConfig cfg = *p;
-    http::Options opts = http_options(*p);
-    SecretBytes refresh_token = record.refresh_token.clone();
-    RefreshOutcome outcome = co_await asio::co_spawn(
-        pool, refresh_upstream(std::move(cfg), std::move(known), std::move(refresh_token), std::move(opts)),
-        asio::use_awaitable);
+    // The intent is durable before the refresh token leaves the process
+    // (see the header: crash safety under rotation).
+    record.state = store::CredentialState::refresh_pending;
+    if (auto r = store.put(key, record); !r) co_return r.error();
+    oauth::Attempt outcome = co_await upstream.refresh(*p, record.refresh_token, scopes);
+    if (!still_ours(key, record.refresh_token)) {
+        log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
+        co_return make_error(Errc::provider_unavailable,
+                             resource(key) + " was replaced by a new login during its refresh; ask again");
+    }
     if (!outcome.tokens) {
         if (outcome.tokens.error().code == Errc::provider_unavailable) {
-            unavailable_since.try_emplace(cache_key(key), now_epoch());
+            unavailable_since.try_emplace(credential_key(key), now_epoch());
         } else {
-            unavailable_since.erase(cache_key(key));
+            unavailable_since.erase(credential_key(key));
         }
-        if (outcome.tokens.error().code == Errc::login_required) {
-            record.state = store::CredentialState::login_required;
-            record.updated_at = now_epoch();
-            if (auto r = store.put(key, record); !r) log::error("store: cannot mark login_required: " + r.error().message);
+        const bool rejected = outcome.tokens.error().code == Errc::login_required;
+        set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
+        if (rejected) {
+            log::warning("provider " + p->name + " rejected the refresh token of " + resource(key));
+            co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
+                                                           " (" + outcome.tokens.error().message +
+                                                           "); run: credctl login " + key.provider);
         }
         co_return outcome.tokens.error();
     }
-    endpoints[p->name] = outcome.endpoints;
-    co_return commit_refresh(key, std::move(record), std::move(*outcome.tokens));
+    co_return commit_refresh(key, std::move(record), std::move(*outcome.tokens), scope_key(scopes));
 }
 
 Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key, store::CredentialRecord record,
-                                                oauth::TokenSet t) {
+                                                oauth::TokenSet t, const std::string& scopes) {
     const std::int64_t now = now_epoch();
-    record.access_token = std::move(t.access_token);
-    record.access_expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
+    const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
     if (!t.refresh_token.empty()) {
         record.refresh_token = std::move(t.refresh_token);
         ++record.rotation;
     }
-    if (!t.scope.empty()) record.scope = t.scope;
+    const std::string granted = t.scope.empty() ? (scopes.empty() ? record.scope : scopes) : t.scope;
+    CachedToken served{t.access_token.clone(), expires_at, granted};
+    if (scopes.empty()) {
+        // The record keeps the full-scope token only; down-scoped ones live
+        // in the cache.
+        record.access_token = std::move(t.access_token);
+        record.access_expires_at = expires_at;
+        record.scope = granted;
+    }
     record.updated_at = now;
     record.state = store::CredentialState::valid;
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
     if (auto r = store.put(key, record); !r) return r.error();
-    unavailable_since.erase(cache_key(key));
-    cache.put(cache_key(key), CachedToken{record.access_token.clone(), record.access_expires_at, record.scope});
+    unavailable_since.erase(credential_key(key));
+    cache.put(credential_key(key) + scopes, served);
     return {};
+}
+
+Error TokenService::Impl::forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record) {
+    set_state(key, record, store::CredentialState::login_required);
+    log::warning("a refresh of " + resource(key) +
+                 " was interrupted before its answer was stored; marked login_required");
+    return make_error(Errc::login_required,
+                      "a refresh of " + resource(key) +
+                          " was interrupted (credd stopped before storing the provider's answer); the provider may "
+                          "have rotated the refresh token, so it is not replayed; run: credctl login " +
+                          key.provider);
 }
 
 TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServiceOptions options)
     : impl_(std::make_unique<Impl>(io, store, std::move(options))) {}
 
-TokenService::~TokenService() { shutdown(); }
+TokenService::~TokenService() = default;
 
-void TokenService::shutdown() {
-    impl_->pool.stop();
-    impl_->pool.join();
+const std::vector<ProviderConfig>& TokenService::providers() const {
+    return impl_->options.providers;
 }
 
-const std::vector<ProviderConfig>& TokenService::providers() const { return impl_->options.providers; }
-
-std::uint64_t TokenService::refreshes() const { return impl_->refreshes; }
+std::uint64_t TokenService::refreshes() const {
+    return impl_->upstream.attempts();
+}
 
 Result<void> TokenService::store_login(const store::CredentialKey& key, wire::StoreCredential login) {
     if (impl_->provider(key.provider) == nullptr) {
@@ -187,8 +214,8 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     rec.subject = std::move(login.subject);
     rec.updated_at = now;
     if (auto r = impl_->store.put(key, rec); !r) return r.error();
-    const auto ck = cache_key(key);
-    impl_->cache.erase(ck);
+    const auto ck = credential_key(key);
+    impl_->cache.erase_prefix(ck);
     if (!rec.access_token.empty()) {
         impl_->cache.put(ck, CachedToken{rec.access_token.clone(), rec.access_expires_at, rec.scope});
     }
@@ -196,44 +223,55 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
 }
 
 asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::CredentialKey& key,
-                                                              std::chrono::seconds min_valid) {
+                                                               std::chrono::seconds min_valid,
+                                                               std::vector<std::string> scopes) {
     auto& im = *impl_;
-    const auto ck = cache_key(key);
+    const auto ck = credential_key(key);
+    const auto sk = scope_key(scopes);
     const std::int64_t want = min_valid.count();
-    if (auto hit = im.cache.get(ck, now_epoch(), want)) co_return to_wire(std::move(*hit));
-    if (auto it = im.flights.find(ck); it != im.flights.end()) {
+    for (;;) {
+        if (auto hit = im.cache.get(ck + sk, now_epoch(), want)) co_return to_wire(std::move(*hit));
+        auto it = im.flights.find(ck);
+        if (it == im.flights.end()) break;
         auto flight = it->second;
         co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        // A refresh for another scope set used the one refresh token in
+        // the meantime: look again, maybe lead a refresh of our own.
+        if (flight->scopes != sk) continue;
         if (!flight->result) co_return flight->result.error();
         // The freshest token the provider gave, even if shorter than asked.
-        if (auto hit = im.cache.get(ck, now_epoch(), 0)) co_return to_wire(std::move(*hit));
+        if (auto hit = im.cache.get(ck + sk, now_epoch(), 0)) co_return to_wire(std::move(*hit));
         co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
     }
+    if (im.removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
     // No co_await between the miss above and registering the flight below,
     // so no second leader can start.
     auto rec = im.store.get(key);
     if (!rec) co_return rec.error();
     if (!*rec) {
-        co_return make_error(Errc::not_found, "no credential for credentials/" + key.user + "/" + key.provider +
-                                                  "; run: credctl login " + key.provider);
+        co_return make_error(Errc::not_found,
+                             "no credential for " + resource(key) + "; run: credctl login " + key.provider);
     }
     if ((*rec)->state == store::CredentialState::login_required) {
-        co_return make_error(Errc::login_required, "the provider rejected the refresh token of credentials/" +
-                                                       key.user + "/" + key.provider + "; run: credctl login " +
-                                                       key.provider);
+        co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
+                                                       "; run: credctl login " + key.provider);
     }
-    if (!(*rec)->access_token.empty()) {
+    // Pending with no flight in this process: an earlier credd died mid-refresh.
+    if ((*rec)->state == store::CredentialState::refresh_pending) {
+        co_return im.forget_interrupted(key, std::move(**rec));
+    }
+    if (sk.empty() && !(*rec)->access_token.empty()) {
         CachedToken stored{(*rec)->access_token.clone(), (*rec)->access_expires_at, (*rec)->scope};
         im.cache.put(ck, stored);
         if ((*rec)->access_expires_at - now_epoch() >= want) co_return to_wire(std::move(stored));
     }
-    auto flight = std::make_shared<Flight>(im.io);
+    auto flight = std::make_shared<Flight>(im.io, sk);
     im.flights[ck] = flight;
-    flight->result = co_await im.refresh(key, **rec);
+    flight->result = co_await im.refresh(key, std::move(**rec), std::move(scopes));
     im.flights.erase(ck);
     flight->done.cancel();
     if (!flight->result) co_return flight->result.error();
-    if (auto hit = im.cache.get(ck, now_epoch(), 0)) co_return to_wire(std::move(*hit));
+    if (auto hit = im.cache.get(ck + sk, now_epoch(), 0)) co_return to_wire(std::move(*hit));
     co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
 }
 
@@ -246,15 +284,17 @@ Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& 
         if (!rec) return rec.error();
         if (!*rec) continue;
         const auto& r = **rec;
+        const bool flying = impl_->flights.contains(credential_key(k));
+        const auto unavailable = impl_->unavailable_since.find(credential_key(k));
         std::string state = "valid";
         std::int64_t since = 0;
-        if (r.state == store::CredentialState::login_required) {
-            state = "login_required";
-        } else if (impl_->flights.contains(cache_key(k))) {
+        if (flying) {
             state = "refreshing";
-        } else if (auto it = impl_->unavailable_since.find(cache_key(k)); it != impl_->unavailable_since.end()) {
+        } else if (r.state != store::CredentialState::valid) {
+            state = "login_required";  // rejected, or a refresh interrupted by a crash
+        } else if (unavailable != impl_->unavailable_since.end()) {
             state = "provider_unavailable";
-            since = it->second;
+            since = unavailable->second;
         }
         out.push_back({k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at,
                        r.access_expires_at, state, since});
@@ -262,12 +302,50 @@ Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& 
     return out;
 }
 
-Result<bool> TokenService::remove(const store::CredentialKey& key) {
-    impl_->cache.erase(cache_key(key));
-    impl_->unavailable_since.erase(cache_key(key));
-    return impl_->store.erase(key);
+asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey& key, Revoke revoke,
+                                                      OnRevokeFailure on_failure) {
+    auto& im = *impl_;
+    const auto ck = credential_key(key);
+    // A refresh in progress would write the record back after the erase.
+    while (im.flights.contains(ck)) {
+        auto flight = im.flights.at(ck);
+        co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    auto rec = im.store.get(key);
+    if (!rec) co_return rec.error();
+    if (!*rec) co_return make_error(Errc::not_found, "no credential for " + resource(key));
+    if (!im.removing.insert(ck).second) co_return make_error(Errc::not_found, resource(key) + " is being removed");
+    struct Unmark {
+        std::set<std::string>& set;
+        const std::string& key;
+        ~Unmark() { set.erase(key); }
+    } unmark{im.removing, ck};
+    Removal removal;
+    const ProviderConfig* p = im.provider(key.provider);
+    if (revoke == Revoke::yes && p == nullptr) {
+        removal.revocation_error = "provider " + key.provider + " is not configured";
+    } else if (revoke == Revoke::yes) {
+        auto r = co_await im.upstream.revoke(*p, (*rec)->refresh_token);
+        removal.revoked = static_cast<bool>(r);
+        if (!r) {
+            removal.revocation_error = r.error().message;
+            if (on_failure == OnRevokeFailure::keep) {
+                co_return make_error(Errc::provider_unavailable,
+                                     "could not revoke " + resource(key) + ", kept it: " + removal.revocation_error);
+            }
+        }
+    }
+    // A concurrent DELETE may have won while we were at the provider.
+    auto erased = im.store.erase(key);
+    if (!erased) co_return erased.error();
+    im.cache.erase_prefix(ck);
+    im.unavailable_since.erase(ck);
+    if (!*erased) co_return make_error(Errc::not_found, "no credential for " + resource(key));
+    co_return removal;
 }
 
-Result<std::uint64_t> TokenService::count() { return impl_->store.count(); }
+Result<std::uint64_t> TokenService::count() {
+    return impl_->store.count();
+}
 
 }  // namespace credctl::tokens

@@ -6,8 +6,18 @@
 // every other caller for it waits on that refresh and gets its result, so the
 // provider sees exactly one refresh request. A rotated refresh token is
 // committed to the store before any caller gets the new access token.
-// Provider HTTP calls run on a small worker pool so that a slow provider never
-// blocks the I/O thread or callers of other credentials.
+// Access tokens are cached per (user, provider, scope set).
+//
+// Provider calls (coroutines that never block the I/O thread) and their
+// retries with backoff and jitter are in upstream.hpp; invalid_grant becomes
+// the persisted state login_required and is never retried.
+//
+// Crash safety under rotation: before the refresh token is sent, the record
+// is durably marked refresh_pending. If credd dies before the answer is
+// committed, the provider may already have rotated the token; replaying the
+// old one would trip its reuse detection and revoke the grant behind the
+// user's back. So a pending mark found without a refresh in progress turns
+// the credential into login_required, and the user is told to log in again.
 //
 // Thread-safety: all public methods are called on the I/O thread.
 #pragma once
@@ -32,9 +42,13 @@ namespace credctl::tokens {
 
 struct TokenServiceOptions {
     std::vector<ProviderConfig> providers;
-    std::chrono::seconds provider_timeout{15};
-    std::size_t worker_threads = 2;
+    std::chrono::seconds provider_timeout{15};  // one exchange, unless the provider sets timeout_seconds
 };
+
+using Removal = wire::Removal;
+
+enum class Revoke { yes, no };
+enum class OnRevokeFailure { remove, keep };
 
 class TokenService {
 public:
@@ -52,19 +66,23 @@ public:
     // An access token valid for at least `min_valid` (or the freshest the
     // provider will give). Errors: not_found, login_required,
     // provider_unavailable, store errors.
+    // `scopes` non-empty asks for a down-scoped token (RFC 6749 §6); it is
+    // cached apart from the full-scope one.
     [[nodiscard]] boost::asio::awaitable<Result<wire::AccessToken>> token(const store::CredentialKey& key,
-                                                                          std::chrono::seconds min_valid);
+                                                                          std::chrono::seconds min_valid,
+                                                                          std::vector<std::string> scopes = {});
 
     [[nodiscard]] Result<std::vector<wire::CredentialInfo>> list(const std::string& user);
-    // False when there was nothing to remove.
-    [[nodiscard]] Result<bool> remove(const store::CredentialKey& key);
+    // Waits for a refresh of the credential in progress, revokes its refresh
+    // token at the provider (RFC 7009) when asked, then forgets it. A failed
+    // revocation keeps the credential only with OnRevokeFailure::keep
+    // (error provider_unavailable). Errors: not_found; store errors.
+    [[nodiscard]] boost::asio::awaitable<Result<Removal>> remove(const store::CredentialKey& key, Revoke revoke,
+                                                                 OnRevokeFailure on_failure);
     [[nodiscard]] Result<std::uint64_t> count();
 
     // Upstream refresh requests made since start (for status and tests).
     [[nodiscard]] std::uint64_t refreshes() const;
-
-    // Stops the worker pool; waits for provider calls in progress.
-    void shutdown();
 
 private:
     struct Impl;

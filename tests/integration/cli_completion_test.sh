@@ -19,7 +19,7 @@ complete_line() {  # WORDS... (the last one is being completed)
 
 registered() { complete -p credctl | grep -q _credctl; }
 expect "the completion function is registered for credctl" registered
-listed=$("$credctl" --help | awk '/^Subcommands:/ {on=1; next} on && NF {print $1}')
+listed=$("$credctl" --help | awk '/^Subcommands:/ {on=1; next} on && !NF {exit} on {print $1}')
 offered=$(complete_line "")
 missing=
 for c in $listed; do grep -qw -- "$c" <<<"$offered" || missing="$missing $c"; done

@@ -16,6 +16,7 @@ start_provider --access-ttl 600
 port=$(sed -E 's#.*:([0-9]+).*#\1#' <<<"$issuer")
 write_config "$work/credd.toml"
 sed -i 's/^\[limits\]$/[limits]\nprovider_timeout_seconds = 3/' "$work/credd.toml"
+sed -i 's/^\[providers.demo\]$/[providers.demo]\nretry_deadline_seconds = 2/' "$work/credd.toml"  # fail fast
 expect "credd starts" start_credd "$work/credd.toml"
 login_demo >/dev/null 2>&1
 expect "login succeeds" test $? -eq 0
@@ -68,7 +69,7 @@ rm -f "$work/issuer"
 start_provider --port "$port" --access-ttl 600
 rc=$(status_of "$credctl" token --min-valid 3600 demo)
 expect "4: a refresh token the provider rejects: login required" test "$rc" -eq 4
-expect "4: the message says to log in again" grep -qi "log in" "$work/err"
+expect "4: the message says to log in again" grep -qiE "log in|run: credctl login demo" "$work/err"
 "$credctl" list >"$work/list.txt"
 expect "list shows the credential as login_required" grep -qE '^demo +login_required' "$work/list.txt"
 "$credctl" status >"$work/status.txt"

@@ -101,3 +101,16 @@ as_user() {  # NAME COMMAND...
   local name=$1; shift
   setpriv --reuid="$name" --regid="$name" --init-groups env CREDD_SOCKET="$CREDD_SOCKET" "$@"
 }
+
+# --- helpers of the OAuth tests (oauth_*_test.sh) ---------------------------
+# A field of the provider's /_test/stats, e.g. pstat token_requests.refresh_token.
+pstat() {  # DOTTED.KEY [ISSUER]
+  curl -sf "${2:-$issuer}/_test/stats" | python3 -c 'import json,sys
+v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v=v[k]
+print(v)' "$1"
+}
+# Milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+# The state column of `credctl list` for PROVIDER.
+cred_state() { "$credctl" list 2>/dev/null | awk -v p="$1" '$1 == p { print $2 }'; }

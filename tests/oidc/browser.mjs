@@ -13,6 +13,13 @@
 //   BROWSER_PASSWORD  password to type (default: any-password; any is accepted)
 //   BROWSER_DENY=1    press "Cancel" on the consent page -> error=access_denied
 //   BROWSER_VERBOSE=1 trace each hop (method, origin+path, status; no queries)
+//   BROWSER_PRINT_REDIRECT=1  do not GET the client's redirect URI: print it
+//                     on stdout (the address a user pastes back into
+//                     `credctl login --no-browser`) and exit 0
+//
+// Device flow (RFC 8628): give the verification_uri_complete as the URL; the
+// confirmation form is submitted, then login and consent as usual, and the
+// provider's "Sign-in Success" page ends the run with exit 0.
 //
 // Exit status:
 //   0  the loopback callback answered 2xx
@@ -31,6 +38,7 @@ const LOGIN = process.env.BROWSER_LOGIN || 'demo-user';
 const PASSWORD = process.env.BROWSER_PASSWORD || 'any-password';
 const DENY = process.env.BROWSER_DENY === '1';
 const VERBOSE = process.env.BROWSER_VERBOSE === '1';
+const PRINT_REDIRECT = process.env.BROWSER_PRINT_REDIRECT === '1';
 
 class Exit extends Error {
   constructor(code, message) {
@@ -234,6 +242,10 @@ async function run(startUrl, signal) {
     if (cookie) headers.cookie = cookie;
     if (req.body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
 
+    if (isCallback && PRINT_REDIRECT) {
+      process.stdout.write(`${target.href}\n`);
+      return 0;
+    }
     let res;
     try {
       res = await fetch(target.href, {
@@ -252,6 +264,10 @@ async function run(startUrl, signal) {
 
     if (isCallback) {
       const text = await res.text().catch(() => '');
+      if (PRINT_REDIRECT) {
+        process.stdout.write(`${target.href}\n`);
+        return 0;
+      }
       const params = [...target.searchParams.keys()];
       const error = target.searchParams.get('error');
       const what = error
@@ -285,6 +301,16 @@ async function run(startUrl, signal) {
     }
 
     const forms = parseForms(text);
+    if (/<title>Sign-in Success<\/title>/.test(text)) {
+      say('device login confirmed by the provider');
+      return 0;
+    }
+    const deviceConfirm = forms.find((f) => hiddenValue(f, 'confirm') === 'yes' && hiddenValue(f, 'user_code') !== undefined);
+    if (deviceConfirm) {
+      if (VERBOSE) say('confirming the device code');
+      req = { url: new URL(deviceConfirm.action || target.href, target).href, method: 'POST', body: fillForm(deviceConfirm).toString() };
+      continue;
+    }
     const login = forms.find((f) => hiddenValue(f, 'prompt') === 'login');
     const consent = forms.find((f) => hiddenValue(f, 'prompt') === 'consent');
 
@@ -311,6 +337,13 @@ async function run(startUrl, signal) {
       if (VERBOSE) say('granting consent');
       if (consent.method !== 'post') throw new Exit(3, 'consent form does not use POST');
       req = { url: new URL(consent.action || target.href, target).href, method: 'POST', body: fillForm(consent).toString() };
+      continue;
+    }
+
+    // An auto-submitting page of the provider's own (the device flow's
+    // callback step): submit its form as the script would.
+    if (/document\.forms\[0\]\.submit\(\)/.test(text) && forms.length > 0 && forms[0].method === 'post') {
+      req = { url: new URL(forms[0].action || target.href, target).href, method: 'POST', body: fillForm(forms[0]).toString() };
       continue;
     }
 

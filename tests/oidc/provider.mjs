@@ -2,7 +2,13 @@
 // Local test OpenID provider for credctl integration tests.
 //
 //   node provider.mjs [--port N] [--ready-file PATH] [--access-ttl SECONDS]
-//                     [--refresh-ttl SECONDS] [--verbose]
+//                     [--refresh-ttl SECONDS] [--token-delay-ms MS]
+//                     [--tls-cert PEM --tls-key PEM [--host NAME]] [--verbose]
+//
+// --token-delay-ms holds every POST /token that long before it is handled (a
+// slow provider); POST /_test/delay?ms=N changes it at run time. With
+// --tls-cert/--tls-key the provider speaks https and the issuer is
+// https://NAME:PORT (NAME defaults to localhost).
 //
 // Listens on 127.0.0.1 only. Once listening it writes "<issuer>\n" atomically
 // to --ready-file (tmp + rename) and prints "issuer=<issuer>" on stdout.
@@ -15,10 +21,19 @@
 //                          "revocation_requests":R,"introspection_requests":I}
 //   GET  /_test/issued -> {"access_tokens":[...],"refresh_tokens":[...]} every token issued
 //   POST /_test/reset  -> zeroes the counters, answers with the zeroed stats
+//   POST /_test/delay?ms=N[&after=1[&grant=G]] -> delays every later POST /token
+//                        by N ms, before handling it, or (after=1) after
+//                        handling it and before answering (a token rotated,
+//                        the answer late), then only for grant_type G if given
+//   POST /_test/revoke-all -> revokes every grant (refresh tokens stop working)
+//   POST /_test/fail?count=N&status=S -> the next N POST /token are answered
+//                        with HTTP S (5xx) without being processed
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 
@@ -39,6 +54,10 @@ try {
       'ready-file': { type: 'string' },
       'access-ttl': { type: 'string', default: '8' },
       'refresh-ttl': { type: 'string', default: '86400' },
+      'token-delay-ms': { type: 'string', default: '0' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      host: { type: 'string', default: 'localhost' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,6 +80,13 @@ const PORT = intArg('port', 0, 65535);
 const ACCESS_TTL = intArg('access-ttl', 1, 365 * 24 * 3600);
 const REFRESH_TTL = intArg('refresh-ttl', 1, 365 * 24 * 3600);
 const READY_FILE = args['ready-file'];
+let tokenDelayMs = intArg('token-delay-ms', 0, 600_000);
+let tokenDelayAfter = false;
+let tokenDelayGrant = null;
+const TLS = args['tls-cert'] && args['tls-key']
+  ? { cert: readFileSync(args['tls-cert']), key: readFileSync(args['tls-key']) } : null;
+if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) usage('--tls-cert and --tls-key go together');
+if (!/^[A-Za-z0-9.-]{1,253}$/.test(args.host)) usage('--host must be a host name');
 const VERBOSE = args.verbose || process.env.OIDC_PROVIDER_VERBOSE === '1';
 
 // oidc-provider prints development-mode notices through console.info (stdout!)
@@ -88,12 +114,18 @@ function freshStats() {
     // null prototype: grant_type values become keys, "__proto__" included
     token_requests: { __proto__: null, authorization_code: 0, refresh_token: 0 },
     token_errors: { __proto__: null, authorization_code: 0, refresh_token: 0 },
+    // Time spent handling refresh grants inside the provider, injected delay
+    // excluded (for the refresh overhead benchmark).
+    refresh_ms_total: 0,
+    refresh_ms_last: 0,
+    token_failures_injected: 0,
     userinfo_requests: 0,
     revocation_requests: 0,
     introspection_requests: 0,
   };
 }
 let stats = freshStats();
+let failNext = { count: 0, status: 503 };
 
 const ROUTES = {
   authorization: '/auth',
@@ -139,7 +171,53 @@ async function testMiddleware(ctx, next) {
     return undefined;
   }
 
+  if (ctx.path === '/_test/delay' && ctx.method === 'POST') {
+    const ms = Number(ctx.query.ms);
+    if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) {
+      ctx.status = 400;
+      ctx.body = 'ms must be 0..600000\n';
+      return undefined;
+    }
+    tokenDelayMs = ms;
+    tokenDelayAfter = ctx.query.after === '1';
+    tokenDelayGrant = typeof ctx.query.grant === 'string' ? ctx.query.grant : null;
+    ctx.status = 204;
+    return undefined;
+  }
+  if (ctx.path === '/_test/fail' && ctx.method === 'POST') {
+    const count = Number(ctx.query.count);
+    const status = Number(ctx.query.status ?? 503);
+    if (!Number.isInteger(count) || count < 0 || !Number.isInteger(status) || status < 500 || status > 599) {
+      ctx.status = 400;
+      ctx.body = 'count must be >= 0 and status 500..599\n';
+      return undefined;
+    }
+    failNext = { count, status };
+    ctx.status = 204;
+    return undefined;
+  }
+  if (ctx.path === '/_test/revoke-all' && ctx.method === 'POST') {
+    for (const key of [...store.keys()]) {
+      if (key.startsWith('grant:')) await MemoryAdapter.revokeGrant(key.slice('grant:'.length));
+    }
+    ctx.status = 204;
+    return undefined;
+  }
+
   const { path, method } = ctx;
+  if (method === 'POST' && path === ROUTES.token && tokenDelayMs > 0 && !tokenDelayAfter) {
+    await new Promise((resolve) => { setTimeout(resolve, tokenDelayMs); });
+  }
+  if (method === 'POST' && path === ROUTES.token && failNext.count > 0) {
+    failNext.count -= 1;
+    stats.token_failures_injected += 1;
+    log(`token status=${failNext.status} (injected failure)`);
+    ctx.status = failNext.status;
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify({ error: 'temporarily_unavailable' });
+    return undefined;
+  }
+  const started = process.hrtime.bigint();
 
   // oidc-provider 8 silently drops the offline_access scope unless the
   // authorization request carries prompt=consent (OIDC Core 11). A native
@@ -170,12 +248,17 @@ async function testMiddleware(ctx, next) {
         extra += ` (${body.error_description.replace(/[^\x20-\x7e]/g, '?').slice(0, 120)})`;
       }
     }
+    if (grant === 'refresh_token') {
+      stats.refresh_ms_last = Number(process.hrtime.bigint() - started) / 1e6;
+      stats.refresh_ms_total += stats.refresh_ms_last;
+    }
     if (ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
       for (const kind of ['access_token', 'refresh_token']) {
         if (typeof ctx.body[kind] === 'string') issued[`${kind}s`].push(ctx.body[kind]);
       }
     }
     log(`token grant_type=${grant} status=${ctx.status}${extra}`);
+    if (tokenDelayMs > 0 && tokenDelayAfter && (tokenDelayGrant === null || tokenDelayGrant === grant)) await new Promise((resolve) => { setTimeout(resolve, tokenDelayMs); });
   } else if ((method === 'GET' || method === 'POST') && path === ROUTES.userinfo) {
     stats.userinfo_requests += 1;
     if (VERBOSE) log(`userinfo status=${ctx.status}`);
@@ -270,6 +353,10 @@ class MemoryAdapter {
   }
 
   async revokeByGrantId(grantId) { // eslint-disable-line class-methods-use-this
+    await MemoryAdapter.revokeGrant(grantId);
+  }
+
+  static async revokeGrant(grantId) {
     const grantKey = `grant:${grantId}`;
     const list = storeGet(grantKey);
     if (list) for (const key of list) store.delete(key);
@@ -291,7 +378,7 @@ const CLIENT_COMMON = {
   // Registered without a port; oidc-provider ignores the port when matching
   // http loopback redirect URIs of native clients (RFC 8252 section 7.3).
   redirect_uris: ['http://127.0.0.1/callback'],
-  grant_types: ['authorization_code', 'refresh_token'],
+  grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
   response_types: ['code'],
   scope: 'openid profile email offline_access',
 };
@@ -305,6 +392,12 @@ function configuration() {
         client_id: 'credctl-secret',
         client_secret: 'test-secret-123',
         token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        ...CLIENT_COMMON,
+        client_id: 'credctl-post',
+        client_secret: 'test-secret-456',
+        token_endpoint_auth_method: 'client_secret_post',
       },
     ],
     adapter: MemoryAdapter,
@@ -342,6 +435,8 @@ function configuration() {
     },
     features: {
       devInteractions: { enabled: true },
+      // RFC 8628; the verification page is /device.
+      deviceFlow: { enabled: true },
       introspection: {
         enabled: true,
         // Public clients may introspect their own tokens only; confidential
@@ -377,6 +472,7 @@ function configuration() {
     ttl: {
       AccessToken: ACCESS_TTL,
       AuthorizationCode: 60,
+      DeviceCode: 120,
       IdToken: 3600,
       RefreshToken: REFRESH_TTL,
       Interaction: 600,
@@ -393,7 +489,7 @@ function configuration() {
 
 // -------------------------------------------------------------- start ----
 
-const server = http.createServer();
+const server = TLS ? https.createServer(TLS) : http.createServer();
 server.keepAliveTimeout = 2000;
 
 await new Promise((resolve, reject) => {
@@ -405,7 +501,7 @@ await new Promise((resolve, reject) => {
 });
 
 const { port } = server.address();
-const ISSUER = `http://127.0.0.1:${port}`;
+const ISSUER = TLS ? `https://${args.host}:${port}` : `http://127.0.0.1:${port}`;
 
 let provider;
 try {

@@ -1,11 +1,16 @@
 #include "common/oauth/oauth_client.hpp"
 
+#include "common/oauth/oauth_async.hpp"
+
 #include "common/crypto/crypto.hpp"
 #include "temp_dir.hpp"
 
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <string>
 
@@ -95,7 +100,7 @@ TEST(ParseTokenResponse, InvalidGrantOnRefreshIsLoginRequired) {
     auto r = parse_token_response(400, R"({"error":"invalid_grant"})", true);
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::login_required);
-    EXPECT_NE(r.error().message.find("invalid_grant"), std::string::npos);
+    EXPECT_EQ(r.error().message, "token endpoint refused the refresh token: invalid_grant");
 }
 
 TEST(ParseTokenResponse, InvalidGrantOnCodeExchangeIsProviderUnavailable) {
@@ -124,7 +129,9 @@ TEST(MakePkce, ChallengeIsBase64urlOfSha256OfVerifier) {
     EXPECT_EQ(p.challenge.size(), 43u);
 }
 
-TEST(MakePkce, VerifiersAreDistinct) { EXPECT_NE(make_pkce().verifier, make_pkce().verifier); }
+TEST(MakePkce, VerifiersAreDistinct) {
+    EXPECT_NE(make_pkce().verifier, make_pkce().verifier);
+}
 
 TEST(ParseIdTokenClaims, ExtractsClaimsWithStringAudience) {
     auto r = parse_id_token_claims(
@@ -144,9 +151,9 @@ TEST(ParseIdTokenClaims, ExtractsArrayAudience) {
 }
 
 TEST(ParseIdTokenClaims, RejectsGarbage) {
-    for (const std::string& bad : {std::string("not-a-jwt"), std::string("only.one"), std::string("a.!!!.c"),
-                                  crypto::base64url_encode("{}") + "." + crypto::base64url_encode("not json") + ".s",
-                                  std::string("")}) {
+    for (const std::string& bad :
+         {std::string("not-a-jwt"), std::string("only.one"), std::string("a.!!!.c"),
+          crypto::base64url_encode("{}") + "." + crypto::base64url_encode("not json") + ".s", std::string("")}) {
         auto r = parse_id_token_claims(bad);
         EXPECT_FALSE(r.has_value()) << bad;
         if (!r) {
@@ -238,5 +245,213 @@ TEST(ReadClientSecret, OversizedFileIsRefused) {
     ASSERT_FALSE(s.has_value());
     EXPECT_EQ(s.error().message, "client secret file " + path + " is larger than 4096 bytes");
 }
+}  // namespace
+}  // namespace credctl::oauth
+
+namespace credctl::oauth {
+namespace {
+
+http::Outcome answered(int status, std::string body, std::string location = {}) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    r.location = std::move(location);
+    return {r, false};
+}
+
+TEST(InterpretTokenAnswer, RedirectIsRefusedNamingItsTargetAndNotRetried) {
+    auto a = interpret_token_answer(answered(302, "", "https://elsewhere.example/login"), true);
+    ASSERT_FALSE(a.tokens.has_value());
+    EXPECT_EQ(a.tokens.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(a.tokens.error().message,
+              "token endpoint answered HTTP 302 redirecting to \"https://elsewhere.example/login\"; redirects are not "
+              "followed");
+    EXPECT_FALSE(a.retryable);
+}
+
+TEST(InterpretTokenAnswer, ServerErrorsAndTooManyRequestsAreRetryable) {
+    EXPECT_TRUE(interpret_token_answer(answered(503, "{}"), true).retryable);
+    EXPECT_TRUE(interpret_token_answer(answered(500, "oops"), true).retryable);
+    EXPECT_TRUE(interpret_token_answer(answered(429, R"({"error":"slow_down"})"), true).retryable);
+}
+
+TEST(InterpretTokenAnswer, InvalidGrantIsLoginRequiredAndNeverRetried) {
+    auto a = interpret_token_answer(answered(400, R"({"error":"invalid_grant"})"), true);
+    ASSERT_FALSE(a.tokens.has_value());
+    EXPECT_EQ(a.tokens.error().code, Errc::login_required);
+    EXPECT_FALSE(a.retryable);
+}
+
+TEST(InterpretTokenAnswer, TransportFailureKeepsItsRetryability) {
+    http::Outcome o{make_error(Errc::provider_unavailable, "connecting: refused"), true};
+    auto a = interpret_token_answer(std::move(o), true);
+    EXPECT_TRUE(a.retryable);
+    EXPECT_EQ(a.tokens.error().message, "connecting: refused");
+}
+
+TEST(ParseTokenResponse, HostileAnswersAreClearErrors) {
+    struct Case {
+        std::string body;
+        std::string message;
+    };
+    for (const auto& c : std::vector<Case>{
+             {"<html>sign in</html>", "token endpoint answered HTTP 200 with a body that is not JSON"},
+             {R"({"token_type":"Bearer","refresh_token":"RT"})", "token endpoint response has no access_token"},
+             {R"({"access_token":"AT","token_type":"mac"})",
+              "token endpoint returned an unsupported token_type: \"mac\""},
+             {R"({"access_token":"AT","expires_in":-5})", "token endpoint returned an invalid expires_in"},
+             {R"({"access_token":"AT","expires_in":1000000000000})", "token endpoint returned an invalid expires_in"},
+             {R"({"access_token":"AT","expires_in":"3600"})", "token endpoint returned an invalid expires_in"},
+             {R"(["access_token"])", "token endpoint answered HTTP 200 with a body that is not JSON"},
+         }) {
+        auto r = parse_token_response(200, c.body, true);
+        ASSERT_FALSE(r.has_value()) << c.body;
+        EXPECT_EQ(r.error().code, Errc::provider_unavailable) << c.body;
+        EXPECT_EQ(r.error().message, c.message) << c.body;
+    }
+}
+
+TEST(Revoke, ProviderWithoutRevocationEndpointIsNotFound) {
+    Endpoints e;
+    e.token_endpoint = "http://127.0.0.1:1/token";
+    ProviderConfig p;
+    p.name = "gh";
+    auto r = revoke(e, p, SecretBytes("rt", 2), http::Options{});
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::not_found);
+    EXPECT_EQ(r.error().message, "provider gh offers no revocation endpoint");
+}
+
+TEST(HttpExchange, RefusedConnectionIsRetryableAndPlainHttpToRemoteIsNot) {
+    http::Request req;
+    req.url = "http://127.0.0.1:1/token";  // nothing listens on port 1
+    auto refused = http::exchange(req, http::Options{});
+    ASSERT_FALSE(refused.response.has_value());
+    EXPECT_TRUE(refused.retryable);
+    req.url = "http://login.example.com/token";
+    auto remote = http::exchange(req, http::Options{});
+    ASSERT_FALSE(remote.response.has_value());
+    EXPECT_EQ(remote.response.error().code, Errc::bad_request);
+    EXPECT_FALSE(remote.retryable);
+}
+
+}  // namespace
+}  // namespace credctl::oauth
+
+namespace credctl::oauth {
+namespace {
+
+TEST(AuthorizationUrl, CarriesPkceStateNonceAndResource) {
+    Endpoints e;
+    e.authorization_endpoint = "https://p.example/auth";
+    ProviderConfig p;
+    p.client_id = "c";
+    p.scopes = {"openid", "offline_access"};
+    p.resource = "https://api.example";
+    const auto url = authorization_url(e, p, "http://127.0.0.1:5/callback", "ST", "NO", "CH");
+    for (const char* part : {"response_type=code", "client_id=c", "state=ST", "nonce=NO", "code_challenge=CH",
+                             "code_challenge_method=S256", "resource=https://api.example"}) {
+        EXPECT_NE(url.find(part), std::string::npos) << part << " in " << url;
+    }
+}
+
+}  // namespace
+}  // namespace credctl::oauth
+
+namespace credctl::oauth {
+namespace {
+
+boost::asio::awaitable<void> refresh_into(const Endpoints& e, const ProviderConfig& p, const SecretBytes& token,
+                                          const http::Options& o, Attempt& out) {
+    const std::vector<std::string> scopes;
+    out = co_await async_refresh(e, p, token, scopes, o);
+}
+
+TEST(AsyncRefresh, RefusedConnectionIsARetryableProviderUnavailable) {
+    Endpoints e;
+    e.token_endpoint = "http://127.0.0.1:1/token";  // nothing listens on port 1
+    ProviderConfig p;
+    p.name = "x";
+    p.client_id = "c";
+    const SecretBytes token("rt", 2);
+    const http::Options o;
+    Attempt out;
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, refresh_into(e, p, token, o, out), boost::asio::detached);
+    io.run();
+    ASSERT_FALSE(out.tokens.has_value());
+    EXPECT_EQ(out.tokens.error().code, Errc::provider_unavailable);
+    EXPECT_TRUE(out.retryable);
+    EXPECT_NE(out.tokens.error().message.find("http://127.0.0.1:1/token"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace credctl::oauth
+
+namespace credctl::oauth {
+namespace {
+
+ProviderConfig issuer_provider() {
+    ProviderConfig p;
+    p.name = "corp";
+    p.issuer = "https://login.example";
+    p.client_id = "c";
+    return p;
+}
+
+http::Outcome discovery_answer(int status, std::string body) {
+    http::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return {r, false};
+}
+
+TEST(Discovery, DocumentGivesEndpointsAndIssParameterSupport) {
+    auto d = interpret_discovery(issuer_provider(), "https://login.example/.well-known/openid-configuration",
+                                 discovery_answer(200, R"({"issuer":"https://login.example",
+                                   "authorization_endpoint":"https://login.example/auth",
+                                   "token_endpoint":"https://login.example/token",
+                                   "revocation_endpoint":"https://login.example/revoke",
+                                   "device_authorization_endpoint":"https://login.example/device",
+                                   "authorization_response_iss_parameter_supported":true})"));
+    ASSERT_TRUE(d.endpoints.has_value()) << d.endpoints.error().message;
+    EXPECT_EQ(d.endpoints->token_endpoint, "https://login.example/token");
+    EXPECT_EQ(d.endpoints->revocation_endpoint, "https://login.example/revoke");
+    EXPECT_EQ(d.endpoints->device_authorization_endpoint, "https://login.example/device");
+    EXPECT_TRUE(d.endpoints->iss_parameter_supported);
+}
+
+TEST(Discovery, AnotherIssuerIsRefusedAndNotRetried) {
+    auto d = interpret_discovery(issuer_provider(), "https://login.example/.well-known/openid-configuration",
+                                 discovery_answer(200, R"({"issuer":"https://evil.example",
+                                   "authorization_endpoint":"a","token_endpoint":"t"})"));
+    ASSERT_FALSE(d.endpoints.has_value());
+    EXPECT_EQ(d.endpoints.error().message,
+              "discovery at https://login.example/.well-known/openid-configuration "
+              "names another issuer: \"https://evil.example\"");
+    EXPECT_FALSE(d.retryable);
+}
+
+TEST(Discovery, ServerErrorIsRetryableAndGarbageIsNot) {
+    const std::string url = "https://login.example/.well-known/openid-configuration";
+    EXPECT_TRUE(interpret_discovery(issuer_provider(), url, discovery_answer(503, "")).retryable);
+    auto garbage = interpret_discovery(issuer_provider(), url, discovery_answer(200, "<html>"));
+    ASSERT_FALSE(garbage.endpoints.has_value());
+    EXPECT_FALSE(garbage.retryable);
+}
+
+TEST(Discovery, ExplicitEndpointsNeedNoDiscoveryAndOverrideIt) {
+    ProviderConfig p;
+    p.name = "gh";
+    p.authorization_endpoint = "https://gh.example/login/oauth/authorize";
+    p.token_endpoint = "https://gh.example/login/oauth/access_token";
+    EXPECT_FALSE(needs_discovery(p));
+    auto d = interpret_discovery(p, {}, http::Outcome{});
+    ASSERT_TRUE(d.endpoints.has_value());
+    EXPECT_EQ(d.endpoints->token_endpoint, "https://gh.example/login/oauth/access_token");
+    EXPECT_TRUE(d.endpoints->revocation_endpoint.empty());
+    EXPECT_TRUE(needs_discovery(issuer_provider()));
+}
+
 }  // namespace
 }  // namespace credctl::oauth

@@ -246,6 +246,15 @@ TEST(DaemonConfig, RelativeStateDirIsNotAnAbsolutePath) {
 namespace credctl::daemon {
 namespace {
 
+TEST(DaemonConfig, TwoDefaultProvidersAreAnError) {
+    TempDir dir;
+    auto c = load_daemon_config(dir.write(
+        "credd.toml", "[providers.a]\nissuer = \"https://a\"\nclient_id = \"x\"\ndefault = true\n"
+                      "[providers.b]\nissuer = \"https://b\"\nclient_id = \"x\"\ndefault = true\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_TRUE(contains(c.error().message, "is marked default, and so is a; at most one may be"));
+}
+
 TEST(DaemonConfig, AuditFileRolesAndGrantsAreRead) {
     test::TempDir dir;
     auto c = load_daemon_config(dir.write("credd.toml", R"(

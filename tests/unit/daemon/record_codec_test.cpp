@@ -88,7 +88,7 @@ TEST(RecordCodec, EmptyPlaintextIsAnError) { EXPECT_FALSE(decode_record(SecretBy
 TEST(RecordCodec, UnknownStateIsAnError) {
     const SecretBytes full = encode_record(sample());
     auto bad = full.clone();
-    bad.data()[bad.size() - 8] = 2;  // state is the last u64, little-endian
+    bad.data()[bad.size() - 8] = 3;  // state is the last u64, little-endian; 0..2 are known
     auto out = decode_record(bad);
     ASSERT_FALSE(out.has_value());
     EXPECT_EQ(out.error().message, "record plaintext is malformed");

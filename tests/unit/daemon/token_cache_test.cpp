@@ -83,3 +83,21 @@ TEST(TokenCache, SeparateCachesDoNotShareKeys) {
 
 }  // namespace
 }  // namespace credctl::tokens
+
+namespace credctl::tokens {
+namespace {
+
+TEST(TokenCache, ErasePrefixDropsEveryScopeOfOneCredentialOnly) {
+    TokenCache c;
+    const std::string alice("alice\0gh\0", 9);
+    c.put(alice, token("AT-full", 2000));
+    c.put(alice + "repo", token("AT-repo", 2000));
+    c.put(std::string("alice\0gh2\0", 10), token("AT-other", 2000));
+    c.erase_prefix(alice);
+    EXPECT_FALSE(c.get(alice, 1000, 0).has_value());
+    EXPECT_FALSE(c.get(alice + "repo", 1000, 0).has_value());
+    EXPECT_TRUE(c.get(std::string("alice\0gh2\0", 10), 1000, 0).has_value());
+}
+
+}  // namespace
+}  // namespace credctl::tokens

@@ -1,0 +1,35 @@
+# Shared set-up of the refresh benchmarks: the local OpenID provider, a credd
+# with generous connection limits, and one logged-in credential `demo`.
+# Source it from bench/*.sh after `cd` to the repository root.
+root=$PWD
+credd=$root/build/default/daemon/credd
+credctl=$root/build/default/cli/credctl
+work=$(mktemp -d /tmp/credctl-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+node tests/oidc/provider.mjs --port 0 --ready-file "$work/issuer" --access-ttl "${ACCESS_TTL:-3600}" >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
+issuer=$(cat "$work/issuer")
+cat >"$work/credd.toml" <<TOML
+socket = "$work/run/credd.sock"
+state_dir = "$work/state"
+[limits]
+max_connections = 4096
+max_connections_per_uid = 4096
+idle_timeout_seconds = 60
+[providers.demo]
+issuer = "$issuer"
+client_id = "credctl-demo"
+scopes = ["openid", "offline_access"]
+TOML
+"$credd" --config "$work/credd.toml" 2>/dev/null &
+pids+=($!)
+export CREDD_SOCKET=$work/run/credd.sock
+for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+BROWSER=$root/tests/oidc/browser "$credctl" login demo 2>/dev/null
+# The access token lives 3600 s, so min_valid=86400 forces a refresh.
+token_path="/v1/users/$(id -un)/credentials/demo/token?min_valid=86400"
+pstat() { curl -sf "$issuer/_test/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+refreshes() { curl -sf "$issuer/_test/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token_requests"]["refresh_token"])'; }

@@ -1,0 +1,58 @@
+// The OAuth 2.0 device authorization grant (RFC 8628), for `credctl login
+// --device` on machines without a browser: ask the provider for a device
+// code and a user code, show the user where to enter it, then poll the token
+// endpoint at the interval the provider asks for.
+//
+// Used by the CLI's login command. Thread-safety: reentrant; calls block.
+#pragma once
+
+#include "common/oauth/oauth_client.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace credctl::oauth {
+
+// RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default."
+constexpr std::int64_t k_device_default_interval_seconds = 5;
+// RFC 8628 §3.5: slow_down adds 5 seconds to the interval, for good.
+constexpr std::int64_t k_device_slow_down_seconds = 5;
+
+struct DeviceAuthorization {
+    SecretBytes device_code;
+    std::string user_code;
+    std::string verification_uri;
+    std::string verification_uri_complete;  // may be empty
+    std::int64_t expires_in = 0;            // seconds
+    std::int64_t interval = k_device_default_interval_seconds;
+};
+
+enum class PollState { done, pending, slow_down };
+
+struct PollResult {
+    PollState state = PollState::pending;
+    TokenSet tokens;  // when done
+};
+
+// RFC 8628 §3.1-3.2. Errors: provider_unavailable (no endpoint, refusal,
+// malformed answer).
+[[nodiscard]] Result<DeviceAuthorization> start_device_authorization(const Endpoints& endpoints,
+                                                                     const ProviderConfig& provider,
+                                                                     const http::Options& options);
+[[nodiscard]] Result<DeviceAuthorization> parse_device_authorization(int status, std::string_view body);
+
+// One poll (§3.4-3.5). access_denied and expired_token are login_required
+// errors naming what happened.
+[[nodiscard]] Result<PollResult> poll_device_token(const Endpoints& endpoints, const ProviderConfig& provider,
+                                                   const SecretBytes& device_code, const http::Options& options);
+[[nodiscard]] Result<PollResult> parse_device_poll(int status, std::string_view body);
+
+// Polls until tokens, an error, or the device code's expiry; `sleep` waits
+// between polls (a seam for tests). `poll` defaults to poll_device_token.
+using Poller = std::function<Result<PollResult>()>;
+[[nodiscard]] Result<TokenSet> wait_for_device_token(const DeviceAuthorization& authorization, const Poller& poll,
+                                                     const std::function<void(std::chrono::seconds)>& sleep);
+
+}  // namespace credctl::oauth

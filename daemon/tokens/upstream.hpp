@@ -1,0 +1,59 @@
+// Upstream: credd's calls to OAuth providers (refresh and revocation), with
+// retries.
+//
+// Every call is a coroutine on the I/O thread (oauth_async.hpp): no thread
+// blocks on a provider, so a provider that hangs delays only the callers
+// waiting for that very call, never another credential of it or of another
+// provider, and never the rest of the daemon. Each exchange has its connect
+// timeout and total timeout. Endpoints learnt by discovery are kept per
+// provider.
+//
+// A refresh is attempted until it succeeds, fails for good (invalid_grant,
+// a certificate that does not verify, an unusable answer), or the next
+// backoff wait (backoff.hpp) would pass the provider's retry_deadline.
+//
+// Used by TokenService. Thread-safety: call from one thread (the I/O thread).
+#pragma once
+
+#include "common/config/provider.hpp"
+#include "common/error/error.hpp"
+#include "common/oauth/oauth_client.hpp"
+#include "common/secret/secret_bytes.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace credctl::tokens {
+
+class Upstream {
+public:
+    // `default_timeout`: one exchange, for providers without timeout_seconds.
+    explicit Upstream(std::chrono::seconds default_timeout);
+    ~Upstream();
+    Upstream(const Upstream&) = delete;
+    Upstream& operator=(const Upstream&) = delete;
+
+    // The refresh grant with retries. A failure other than login_required
+    // names the number of attempts.
+    [[nodiscard]] boost::asio::awaitable<oauth::Attempt> refresh(const ProviderConfig& provider,
+                                                                 const SecretBytes& refresh_token,
+                                                                 const std::vector<std::string>& scopes);
+
+    // RFC 7009 revocation, one attempt (a logout is not worth a long wait).
+    [[nodiscard]] boost::asio::awaitable<Result<void>> revoke(const ProviderConfig& provider,
+                                                              const SecretBytes& refresh_token);
+
+    // Requests sent to token endpoints since start (attempts, not refreshes).
+    [[nodiscard]] std::uint64_t attempts() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace credctl::tokens

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End-to-end: 200 concurrent `credctl token` calls at the expiry of the access
+# token, with a provider that holds its token endpoint for 2 s and rotates
+# refresh tokens with reuse detection (tests/oidc/provider.mjs): exactly one
+# upstream refresh, every caller gets the same new token, and the grant is
+# not revoked (a later refresh with the rotated token works).
+# Usage: oauth_stampede_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+. "$(dirname "$0")/lib.sh"
+access_ttl=6
+callers=200
+
+start_provider --access-ttl "$access_ttl"
+write_config "$work/credd.toml"
+# 200 callers of one uid at once: raise the per-uid connection limit.
+sed -i 's/^idle_timeout_seconds = 5$/idle_timeout_seconds = 30\nmax_connections = 1024\nmax_connections_per_uid = 512/' "$work/credd.toml"
+expect "credd starts" start_credd "$work/credd.toml"
+expect "login succeeds" login_demo 2>"$work/login.err"
+first=$("$credctl" token demo --min-valid 1)
+expect "a first token is served from the login" test -n "$first"
+
+sleep "$access_ttl"   # the access token has expired now
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=2000"
+start=$(now_ms)
+pids=()
+for i in $(seq "$callers"); do
+  "$credctl" token demo >"$work/t.$i" 2>"$work/e.$i" &
+  pids+=($!)
+done
+failures=0
+for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+elapsed=$(($(now_ms) - start))
+echo "200 callers done in $elapsed ms"
+expect "all $callers concurrent credctl token calls succeed (failures: $failures)" test "$failures" -eq 0
+[ "$failures" -eq 0 ] || head -n 3 "$work"/e.* | head -20
+expect "exactly one upstream refresh for $callers callers" test "$(pstat token_requests.refresh_token)" -eq 1
+expect "the provider refused no refresh (no reuse detection tripped)" test "$(pstat token_errors.refresh_token)" -eq 0
+expect "the callers waited for the 2 s provider (elapsed $elapsed ms)" test "$elapsed" -ge 2000
+distinct=$(cat "$work"/t.* | sort -u | wc -l)
+expect "all $callers callers got the same token" test "$distinct" -eq 1
+new=$(cat "$work/t.1")
+expect "it is a new token" test "$new" != "$first"
+expect "the provider accepts it" userinfo_ok "$new"
+
+# The grant is intact: the rotated refresh token, committed by credd, works.
+curl -sf -X POST "$issuer/_test/delay?ms=0"
+sleep "$access_ttl"
+again=$("$credctl" token demo)
+expect "a later refresh with the rotated refresh token succeeds" test -n "$again" -a "$again" != "$new"
+expect "still no refused refresh at the provider" test "$(pstat token_errors.refresh_token)" -eq 0
+expect "the credential is valid" test "$(cred_state demo)" = valid
+finish

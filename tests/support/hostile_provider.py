@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""A hostile OAuth token endpoint for credctl's end-to-end tests.
+
+    python3 hostile_provider.py READY_FILE
+
+Listens on 127.0.0.1 (ephemeral port), writes "http://127.0.0.1:PORT" to
+READY_FILE once listening. POST /MODE/token answers the way MODE says:
+
+  ok         a valid token response (control)
+  github     like GitHub: JSON only with "Accept: application/json", else
+             a form-encoded body
+  notjson    200 with an HTML page
+  huge       200 with a 2 MiB JSON body
+  noaccess   200 without access_token (but with a refresh_token)
+  mac        200 with token_type "mac"
+  negexp     200 with expires_in -5
+  absurdexp  200 with expires_in 10^12
+  redirect   302 to another URL on this server
+  drip       200 announcing 100 bytes, then one byte every 0.5 s
+  hang       reads the request and never answers
+  e503       503 every time
+
+Every answer except "ok" also offers a rotated refresh token, which the
+client must not store. GET /_stats answers {"MODE": [refresh tokens
+received, in order]}. Nothing here is a real secret.
+"""
+import json
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+received = {}
+lock = threading.Lock()
+
+
+def token_body(mode):
+    body = {"access_token": "at-" + mode, "token_type": "Bearer", "expires_in": 3600,
+            "refresh_token": "rotated-" + mode}
+    if mode == "ok":
+        body["access_token"] = "at-ok-%d" % time.monotonic_ns()
+        del body["refresh_token"]
+    elif mode == "noaccess":
+        del body["access_token"]
+    elif mode == "mac":
+        body["token_type"] = "mac"
+    elif mode == "negexp":
+        body["expires_in"] = -5
+    elif mode == "absurdexp":
+        body["expires_in"] = 10 ** 12
+    elif mode == "huge":
+        body["padding"] = "x" * (2 * 1024 * 1024)
+    return json.dumps(body).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):  # paths only, never bodies
+        sys.stderr.write("[hostile] %s %s\n" % (self.command, self.path))
+
+    def send(self, status, body, ctype="application/json", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/_stats":
+            with lock:
+                self.send(200, json.dumps(received).encode())
+        else:
+            self.send(404, b"{}")
+
+    def do_POST(self):
+        parts = self.path.strip("/").split("/")
+        length = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        if len(parts) != 2 or parts[1] not in ("token", "revoke"):
+            self.send(404, b"{}")
+            return
+        mode = parts[0]
+        with lock:
+            received.setdefault(mode, []).extend(form.get("refresh_token", []) or form.get("token", []))
+        if parts[1] == "revoke":
+            self.send(200, b"") if mode == "ok" else self.send(503, b"{}")
+            return
+        if mode == "github" and "application/json" not in self.headers.get("Accept", ""):
+            self.send(200, b"access_token=at-github&token_type=bearer", "application/x-www-form-urlencoded")
+        elif mode == "notjson":
+            self.send(200, b"<html><body>Sign in to continue</body></html>", "text/html")
+        elif mode == "redirect":
+            self.send(302, b"", "text/plain", [("Location", "http://127.0.0.1:%d/elsewhere" % self.server.server_port)])
+        elif mode == "drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.5)
+            except OSError:
+                pass
+        elif mode == "hang":
+            time.sleep(3600)
+        elif mode == "e503":
+            self.send(503, b'{"error":"temporarily_unavailable"}')
+        else:
+            self.send(200, token_body(mode))
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    ready = sys.argv[1]
+    with open(ready + ".tmp", "w") as f:
+        f.write("http://127.0.0.1:%d\n" % server.server_port)
+    import os
+    os.rename(ready + ".tmp", ready)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

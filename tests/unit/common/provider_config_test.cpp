@@ -1,0 +1,96 @@
+#include "common/config/provider_toml.hpp"
+
+#include "temp_dir.hpp"
+
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+namespace credctl::config {
+namespace {
+
+using credctl::test::TempDir;
+
+Result<ProviderConfig> parse(const std::string& body) {
+    TempDir dir;
+    auto t = parse_toml_file(dir.write("p.toml", body));
+    if (!t) return t.error();
+    return parse_provider(Fields(*t, "p.toml", "providers.x"), "x");
+}
+
+TEST(ProviderConfig, DefaultsForTimeoutsAndFlags) {
+    auto p = parse("issuer = \"https://login.example\"\nclient_id = \"c\"\n");
+    ASSERT_TRUE(p.has_value()) << p.error().message;
+    EXPECT_EQ(p->connect_timeout.count(), 5);
+    EXPECT_EQ(p->timeout.count(), 0);  // credd's provider_timeout
+    EXPECT_EQ(p->retry_deadline.count(), 30);
+    EXPECT_FALSE(p->is_default);
+    EXPECT_EQ(p->client_auth, ClientAuth::none);
+}
+
+TEST(ProviderConfig, EveryNewKeyIsRead) {
+    TempDir dir;
+    const std::string secret = dir.write("gh.secret", "s3cret\n");
+    ::chmod(secret.c_str(), 0600);
+    auto p = parse(
+        "authorization_endpoint = \"https://gh.example/login/oauth/authorize\"\n"
+        "token_endpoint = \"https://gh.example/login/oauth/access_token\"\n"
+        "device_authorization_endpoint = \"https://gh.example/login/device/code\"\n"
+        "client_id = \"c\"\nclient_auth = \"client_secret_post\"\nclient_secret_file = \"" +
+        secret +
+        "\"\n"
+        "resource = \"https://api.example\"\ndefault = true\n"
+        "connect_timeout_seconds = 2\ntimeout_seconds = 7\nretry_deadline_seconds = 20\n");
+    ASSERT_TRUE(p.has_value()) << p.error().message;
+    EXPECT_EQ(p->device_authorization_endpoint, "https://gh.example/login/device/code");
+    EXPECT_EQ(p->client_auth, ClientAuth::client_secret_post);
+    EXPECT_EQ(p->resource, "https://api.example");
+    EXPECT_TRUE(p->is_default);
+    EXPECT_EQ(p->connect_timeout.count(), 2);
+    EXPECT_EQ(p->timeout.count(), 7);
+    EXPECT_EQ(p->retry_deadline.count(), 20);
+}
+
+TEST(ProviderConfig, PlainHttpToARemoteHostIsRefusedNamingKeyAndValue) {
+    auto p = parse("issuer = \"http://login.example.com\"\nclient_id = \"c\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_EQ(
+        p.error().message,
+        "p.toml:1: providers.x.issuer: plain http is allowed only for loopback hosts: \"http://login.example.com\"");
+}
+
+TEST(ProviderConfig, PlainHttpToLoopbackIsAllowed) {
+    for (const char* issuer : {"http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"}) {
+        auto p = parse(std::string("issuer = \"") + issuer + "\"\nclient_id = \"c\"\n");
+        EXPECT_TRUE(p.has_value()) << issuer << ": " << p.error().message;
+    }
+}
+
+TEST(ProviderConfig, OutOfRangeTimeoutIsRefused) {
+    auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\nretry_deadline_seconds = 0\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_NE(p.error().message.find("providers.x.retry_deadline_seconds"), std::string::npos) << p.error().message;
+}
+
+TEST(ProviderConfig, SecretFileReadableByOthersOrMissingIsRefusedAtLoad) {
+    TempDir dir;
+    const std::string secret = dir.write("open.secret", "s3cret\n");
+    ::chmod(secret.c_str(), 0640);
+    auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\nclient_secret_file = \"" + secret + "\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_EQ(p.error().message,
+              "p.toml:3: providers.x.client_secret_file: readable by group or others: \"" + secret + "\"");
+    auto missing = parse("issuer = \"https://i\"\nclient_id = \"c\"\nclient_secret_file = \"/nonexistent/x.secret\"\n");
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().message,
+              "p.toml:3: providers.x.client_secret_file: not a readable file: \"/nonexistent/x.secret\"");
+}
+
+TEST(ProviderConfig, ClientSecretAuthWithoutFileIsRefused) {
+    auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\nclient_auth = \"client_secret_post\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_NE(p.error().message.find("needs client_secret_file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace credctl::config
