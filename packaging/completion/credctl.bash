@@ -51,7 +51,7 @@ _credctl() {
         return
     fi
     case $prev in
-        --socket|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --socket|--config|--client-secret-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o|--output)
             case $cmd in
                 token) COMPREPLY=($(compgen -W "raw json env header credential-process git-credential exec-credential" -- "$cur")) ;;
@@ -60,7 +60,7 @@ _credctl() {
             esac
             return ;;
         --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
-        --env|--min-valid|--port|--timeout) return ;;
+        --env|--min-valid|--port|--timeout|--scope) return ;;
     esac
     if [ -z "$cmd" ]; then
         if [[ $cur == -* ]]; then
@@ -72,11 +72,11 @@ _credctl() {
     fi
     local opts=
     case $cmd in
-        login) opts="--user --no-browser --port --timeout --help" ;;
-        token) opts="--user --min-valid -o --output --env --help" ;;
+        login) opts="--user --no-browser --device --port --timeout --client-secret-file --help" ;;
+        token) opts="--user --min-valid --scope -o --output --env --help" ;;
         exec) opts="--user --min-valid --env --help --" ;;
         list) opts="--user -o --output --help" ;;
-        logout) opts="--user --help" ;;
+        logout) opts="--user --no-revoke --keep-on-failure --help" ;;
         status) opts="--user -o --output --help" ;;
         providers|whoami) opts="-o --output --help" ;;
     esac

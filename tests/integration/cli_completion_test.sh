@@ -24,6 +24,16 @@ offered=$(complete_line "")
 missing=
 for c in $listed; do grep -qw -- "$c" <<<"$offered" || missing="$missing $c"; done
 expect "every subcommand of credctl --help is offered (missing:${missing:- none})" test -z "$missing"
+# Every long option a subcommand's --help shows is completed.
+missing=
+for c in $listed; do
+  [ "$c" = policy ] && continue
+  offered=$(complete_line "$c" --)
+  for opt in $("$credctl" "$c" --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+    grep -qw -- "$opt" <<<"$offered" || missing="$missing $c$opt"
+  done
+done
+expect "every long option of every subcommand completes (missing:${missing:- none})" test -z "$missing"
 expect "'to' completes to token" test "$(complete_line to)" = "token "
 expect "token -o completes every output format" \
   test "$(complete_line token -o "")" = "credential-process env exec-credential git-credential header json raw "
