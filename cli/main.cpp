@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(cli::exit_status_help());
     cli::Globals globals;
-    app.add_option("--socket", globals.socket, "credd socket (default: $CREDD_SOCKET, then the per-user socket)");
+    app.add_option("--socket", globals.socket, "credd socket (default: $CREDD_SOCKET, then the per-user, then the system socket)");
     app.add_option("--config", globals.config_file, "Client config file (default: ~/.config/credctl/credctl.toml)");
     app.add_flag("-v,--verbose", globals.verbose, "Say more");
     const auto& table = cli::command_table();

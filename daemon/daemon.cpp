@@ -14,10 +14,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace credctl::daemon {
 
-Result<void> harden_process() {
+Result<void> harden_process(int keep_fds) {
     // Order matters: nothing secret exists yet, and from here on no core
     // file, ptrace by the same uid or group-readable file can expose it.
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
@@ -28,21 +29,21 @@ Result<void> harden_process() {
         return make_error(Errc::internal, std::string("cannot disable core files: ") + std::strerror(errno));
     }
     ::umask(077);
-    ::close_range(3, ~0U, 0);
+    ::close_range(3U + static_cast<unsigned>(keep_fds), ~0U, 0);
     return {};
 }
 
 namespace {
 
 Result<DaemonConfig> load_config(const Options& options) {
-    return options.config_file.empty() ? default_user_config() : load_daemon_config(options.config_file);
+    return load_config_for(options.mode, options.config_file);
 }
 
 // SPEC §5: systemd credential, then key_file, then (per-user) a generated key.
-Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config) {
+Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config, bool mode_may_generate) {
     const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
     auto key = store::find_master_key({credentials != nullptr ? credentials : "", config.key_file, config.state_dir,
-                                       config.store.generate_key});
+                                       mode_may_generate && config.store.generate_key});
     if (!key) return key.error();
     store::LmdbOptions options;
     options.directory = config.state_dir;
@@ -62,15 +63,25 @@ Result<void> run(const Options& options) {
     if (options.verbose) log::set_threshold(log::Level::debug);
     auto config = load_config(options);
     if (!config) return config.error();
-    // The state directory holds the generated key too; create it first.
+    if (auto r = check_state_owner(options.mode, *config); !r) return r.error();
+    // The mode decides whether a key may be generated (never in system mode).
+    auto source = master_key_source(options.mode, *config);
+    if (!source) return source.error();
+    // The state directory holds the generated key too; create it first, and
+    // its parents on a fresh account (~/.local/state), 0700 as the XDG base
+    // directory spec asks.
+    std::error_code parents_ec;
+    std::filesystem::create_directories(std::filesystem::path(config->state_dir).parent_path(), parents_ec);
     if (::mkdir(config->state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
         return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
                                               std::strerror(errno));
     }
-    auto st = open_store(*config);
+    auto st = open_store(*config, source->create_if_missing);
     if (!st) return st.error();
-    log::info(std::to_string(config->providers.size()) + " provider(s) configured");
-    return server::run_server(*config, **st, st->get(), [&options] { return load_config(options); });
+    log::info(std::string(to_string(options.mode)) + " mode, " + std::to_string(config->providers.size()) +
+              " provider(s) configured");
+    return server::run_server(*config, **st, st->get(), [&options] { return load_config(options); },
+                              server::ServeOptions{options.listen_fd});
 }
 
 }  // namespace credctl::daemon

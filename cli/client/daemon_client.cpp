@@ -1,13 +1,14 @@
 #include "cli/client/daemon_client.hpp"
 
+#include "cli/client/daemon_locator.hpp"
 #include "common/wire/wire.hpp"
 
+#include <sodium.h>
+#include <sys/socket.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <sodium.h>
-#include <sys/socket.h>
 
 namespace credctl::cli {
 namespace {
@@ -18,9 +19,7 @@ using local = asio::local::stream_protocol;
 
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,
-                      "cannot reach credd at " + socket + ": " + ec.message() +
-                          "\nStart a per-user daemon with:  credd --config ~/.config/credctl/credd.toml &"
-                          "\n(or pick another with --socket PATH or CREDD_SOCKET)");
+                      "cannot reach credd at " + socket + ": " + ec.message() + "\n" + how_to_start_credd());
 }
 
 }  // namespace
@@ -32,6 +31,10 @@ Result<DaemonReply> DaemonClient::request(const std::string& method, const std::
     boost::system::error_code ec;
     sock.connect(local::endpoint(socket_), ec);
     if (ec) return unreachable(socket_, ec);
+    // A body may carry a refresh token: only a daemon user may receive it.
+    if (!body.empty()) {
+        if (auto r = check_daemon_peer(sock.native_handle(), socket_); !r) return r.error();
+    }
     // Blocking I/O with kernel timeouts: a wedged daemon cannot hang a script.
     const timeval tv{static_cast<time_t>(timeout_.count()), 0};
     ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -59,6 +62,15 @@ Result<DaemonReply> DaemonClient::request(const std::string& method, const std::
     }
     auto& res = parser.get();
     return DaemonReply{static_cast<int>(res.result_int()), std::move(res.body())};
+}
+
+Result<void> DaemonClient::verify_peer() const {
+    asio::io_context io;
+    local::socket sock(io);
+    boost::system::error_code ec;
+    sock.connect(local::endpoint(socket_), ec);
+    if (ec) return unreachable(socket_, ec);
+    return check_daemon_peer(sock.native_handle(), socket_);
 }
 
 Result<DaemonReply> DaemonClient::call(const std::string& method, const std::string& target,

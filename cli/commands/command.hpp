@@ -9,6 +9,7 @@
 #include "cli/client/daemon_client.hpp"
 #include "common/config/provider.hpp"
 #include "common/error/error.hpp"
+#include "common/wire/wire.hpp"
 
 #include <CLI/App.hpp>
 
@@ -33,6 +34,13 @@ using Runner = std::function<Result<void>()>;
 // Login name of the calling user, the default `--user`.
 [[nodiscard]] Result<std::string> current_user();
 
+// GET .../token through the discovered daemon (token and exec share it).
+// min_valid < 0 leaves the daemon's default. Errors: the daemon's, as codes.
+// `scope` (space-separated, may be empty) asks for a down-scoped token.
+[[nodiscard]] Result<wire::AccessToken> fetch_access_token(const Globals& globals, const std::string& user,
+                                                           const std::string& provider, int min_valid,
+                                                           const std::string& scope = {});
+
 // "/v1/users/alice/credentials/github"
 [[nodiscard]] std::string credential_path(const std::string& user, const std::string& provider);
 
@@ -55,6 +63,7 @@ void add_list(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_logout(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_status(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_providers(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_exec(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_whoami(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_policy(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_admin(CLI::App& sub, const Globals& globals, Runner& runner);

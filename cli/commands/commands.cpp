@@ -1,5 +1,8 @@
 #include "cli/commands/command.hpp"
 
+#include "cli/client/autostart.hpp"
+#include "cli/client/daemon_locator.hpp"
+
 #include "common/config/local_user.hpp"
 #include "common/config/toml_fields.hpp"
 
@@ -11,15 +14,22 @@
 namespace credctl::cli {
 namespace {
 
-// Client config (credctl.toml(5), CLIENT CONFIGURATION): only `socket`.
-Result<std::string> socket_from_config(const std::string& path) {
+struct ClientConfig {
+    std::string socket;
+    bool autostart = false;
+};
+
+// Client config (credctl.toml(5), Client keys).
+Result<ClientConfig> read_client_config(const std::string& path) {
     auto parsed = config::parse_toml_file(path);
     if (!parsed) return parsed.error();
     config::Fields f(*parsed, path.substr(path.find_last_of('/') + 1), "");
-    if (auto r = f.only({"socket"}); !r) return r.error();
+    if (auto r = f.only({"socket", "autostart"}); !r) return r.error();
     auto s = f.path("socket");
     if (!s) return s.error();
-    return s->value_or("");
+    auto a = f.boolean("autostart");
+    if (!a) return a.error();
+    return ClientConfig{s->value_or(""), a->value_or(false)};
 }
 
 std::string default_client_config() {
@@ -32,15 +42,18 @@ std::string default_client_config() {
 }  // namespace
 
 Result<DaemonClient> make_client(const Globals& g) {
-    if (!g.socket.empty()) return DaemonClient(g.socket);
-    if (const char* env = std::getenv("CREDD_SOCKET"); env != nullptr && env[0] != '\0') return DaemonClient(env);
     const std::string cfg = g.config_file.empty() ? default_client_config() : g.config_file;
+    ClientConfig client_config;
     if (!g.config_file.empty() || ::access(cfg.c_str(), F_OK) == 0) {
-        auto s = socket_from_config(cfg);
-        if (!s) return s.error();
-        if (!s->empty()) return DaemonClient(*s);
+        auto c = read_client_config(cfg);
+        if (!c) return c.error();
+        client_config = std::move(*c);
     }
-    return DaemonClient(config::default_user_socket());
+    const auto where = locate_daemon({g.socket, client_config.socket});
+    if (client_config.autostart && where.origin == "per-user") {
+        if (auto r = ensure_user_daemon(where.socket); !r) return r.error();
+    }
+    return DaemonClient(where.socket);
 }
 
 Result<std::string> current_user() {
@@ -67,6 +80,7 @@ const std::vector<CommandSpec>& command_table() {
     static const std::vector<CommandSpec> table{
         {"login", "Log in to a provider and hand the refresh token to credd", add_login},
         {"token", "Print an access token (refreshed by credd when needed)", add_token},
+        {"exec", "Run a command with an access token in an environment variable", add_exec},
         {"list", "List stored credentials (never secrets)", add_list},
         {"logout", "Forget a stored credential", add_logout},
         {"status", "Show the daemon's status", add_status},

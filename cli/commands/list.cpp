@@ -46,6 +46,7 @@ void add_list(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<ListOptions>();
     sub.add_option("--user", o->user, "Whose credentials (default: your login name)");
     sub.add_option("-o,--output", o->output, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+    sub.footer("Examples:\n  credctl list\n  credctl list --user alice -o json");
     runner = [&g, o] { return run_list(g, *o); };
 }
 

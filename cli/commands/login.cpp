@@ -154,6 +154,9 @@ Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, co
 Result<void> run_login(const Globals& g, const LoginOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
+    // Checked again when the refresh token is sent; this spares the user a
+    // login whose result could only be refused.
+    if (auto r = client->verify_peer(); !r) return r.error();
     const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
     if (!user) return user.error();
     auto provider = pick_provider(*client, o.provider);

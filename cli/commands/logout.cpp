@@ -59,6 +59,7 @@ void add_logout(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_flag("--keep-on-failure", o->keep_on_failure,
                  "Keep the credential when the provider cannot be told (exit 5)")
         ->excludes(no_revoke);
+    sub.footer("Examples:\n  credctl logout github\n  credctl logout --user alice corp");
     runner = [&g, o] { return run_logout(g, *o); };
 }
 

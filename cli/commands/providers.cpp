@@ -35,6 +35,7 @@ Result<void> run_providers(const Globals& g, const std::string& output) {
 void add_providers(CLI::App& sub, const Globals& g, Runner& runner) {
     auto output = std::make_shared<std::string>("table");
     sub.add_option("-o,--output", *output, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
+    sub.footer("Examples:\n  credctl providers\n  credctl providers -o json");
     runner = [&g, output] { return run_providers(g, *output); };
 }
 

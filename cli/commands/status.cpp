@@ -1,22 +1,83 @@
-// credctl status: is credd up, and how is it doing.
+// credctl status: is credd up, how is it doing, and what state each of the
+// caller's (or --user's) credentials is in: valid, refreshing,
+// login_required or provider_unavailable, with what to do about it.
 #include "cli/commands/command.hpp"
+#include "cli/output/table.hpp"
 #include "common/wire/wire.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace credctl::cli {
 namespace {
 
-Result<void> run_status(const Globals& g, const std::string& output) {
+struct StatusOptions {
+    std::string user;
+    std::string output = "text";
+};
+
+// The credentials part is best effort: a caller that may not read them still
+// gets the daemon's status.
+std::optional<DaemonReply> credentials_of(const DaemonClient& client, const std::string& user) {
+    auto reply = client.call("GET", "/v1/users/" + user + "/credentials");
+    if (!reply) return std::nullopt;
+    return std::move(*reply);
+}
+
+Result<void> print_json(const DaemonClient& client, const std::string& status,
+                        const std::optional<DaemonReply>& creds) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(status, ec);
+    if (ec || !v.is_object()) return make_error(Errc::internal, "credd's status is not a JSON object");
+    auto& o = v.as_object();
+    o["socket"] = client.socket_path();
+    if (creds) {
+        auto c = boost::json::parse(creds->body, ec);
+        if (!ec && c.is_object() && c.as_object().contains("credentials"))
+            o["credentials"] = c.as_object()["credentials"];
+    }
+    std::cout << boost::json::serialize(v) << "\n";
+    return {};
+}
+
+// What to do about a state, or "-".
+std::string note(const wire::CredentialInfo& c) {
+    if (c.state == "provider_unavailable") {
+        return "refresh failing since " + format_time(c.unavailable_since) + "; retried on the next token request";
+    }
+    if (c.state == "login_required") return "run: credctl login " + c.provider;
+    return "-";
+}
+
+void print_credentials(const std::string& user, const std::optional<DaemonReply>& creds) {
+    if (!creds) return;
+    auto list = wire::parse_credential_list(creds->body);
+    if (!list) return;
+    if (list->empty()) {
+        std::cout << "\nNo credentials for " << user << ".\n";
+        return;
+    }
+    std::cout << "\nCredentials of " << user << ":\n";
+    Table t({"PROVIDER", "STATE", "ACCESS EXPIRES", "UPDATED", "NOTE"});
+    for (const auto& c : *list) {
+        t.add({c.provider, c.state, format_time(c.access_expires_at), format_time(c.updated_at), note(c)});
+    }
+    t.print(std::cout);
+}
+
+Result<void> run_status(const Globals& g, const StatusOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
     auto reply = client->call("GET", "/v1/status");
     if (!reply) return reply.error();
-    if (output == "json") {
-        std::cout << reply->body << "\n";
-        return {};
-    }
+    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    const auto creds = user ? credentials_of(*client, *user) : std::nullopt;
+    if (o.output == "json") return print_json(*client, reply->body, creds);
     auto s = wire::parse_status(reply->body);
     if (!s) return s.error();
     std::cout << "credd " << s->version << " at " << client->socket_path() << "\n"
@@ -24,15 +85,18 @@ Result<void> run_status(const Globals& g, const std::string& output) {
               << "credentials:  " << s->credentials << "\n"
               << "connections:  " << s->connections << "\n"
               << "store:        " << s->store << "\n";
+    if (user) print_credentials(*user, creds);
     return {};
 }
 
 }  // namespace
 
 void add_status(CLI::App& sub, const Globals& g, Runner& runner) {
-    auto output = std::make_shared<std::string>("text");
-    sub.add_option("-o,--output", *output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
-    runner = [&g, output] { return run_status(g, *output); };
+    auto o = std::make_shared<StatusOptions>();
+    sub.add_option("--user", o->user, "Whose credentials to show (default: your login name)");
+    sub.add_option("-o,--output", o->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+    sub.footer("Examples:\n  credctl status\n  credctl --socket /run/credd/credd.sock status -o json");
+    runner = [&g, o] { return run_status(g, *o); };
 }
 
 }  // namespace credctl::cli

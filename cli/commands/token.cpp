@@ -1,14 +1,18 @@
-// credctl token [PROVIDER]: print an access token for scripts.
+// credctl token PROVIDER: print an access token in the format its consumer
+// reads (cli/output/token_format.hpp), and the token fetch that `exec`
+// shares.
 #include "cli/commands/command.hpp"
+#include "cli/output/token_format.hpp"
 #include "common/oauth/http_client.hpp"
 #include "common/wire/wire.hpp"
 
 #include <sodium.h>
 #include <unistd.h>
-
-#include <boost/json/serialize.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
 
@@ -20,6 +24,8 @@ struct TokenOptions {
     std::string user;
     int min_valid = -1;
     std::string output = "raw";
+    std::string env_name = "CREDCTL_ACCESS_TOKEN";
+    std::string git_action;  // appended by git to a credential.helper command
     std::string scope;  // down-scoping, space-separated
 };
 
@@ -32,33 +38,58 @@ void write_all(const std::string& s) {
     }
 }
 
+// gitcredentials(7): the helper reads "key=value" lines up to a blank line
+// or EOF. Returns the username git already knows, if any.
+std::string read_git_request() {
+    std::string line;
+    std::string username;
+    while (std::getline(std::cin, line) && !line.empty()) {
+        if (line.rfind("username=", 0) == 0) username = line.substr(9);
+    }
+    return username;
+}
+
+// kubectl passes the ExecCredential apiVersion it wants in
+// KUBERNETES_EXEC_INFO; answer in that version when it is one we know.
+std::string exec_api_version() {
+    const char* info = std::getenv("KUBERNETES_EXEC_INFO");
+    std::string version = "client.authentication.k8s.io/v1";
+    if (info == nullptr) return version;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(info, ec);
+    if (ec || !v.is_object()) return version;
+    if (const auto* a = v.as_object().if_contains("apiVersion"); a != nullptr && a->is_string()) {
+        const std::string wanted(a->as_string());
+        if (wanted == "client.authentication.k8s.io/v1beta1") version = wanted;
+    }
+    return version;
+}
+
 Result<void> run_token(const Globals& g, const TokenOptions& o) {
-    auto client = make_client(g);
-    if (!client) return client.error();
+    auto format = parse_token_format(o.output);
+    if (!format) return format.error();
+    std::string git_user;
+    if (*format == TokenFormat::git_credential && !o.git_action.empty()) {
+        git_user = read_git_request();
+        // Only `get` is answered: credd, not git, stores and forgets tokens.
+        if (o.git_action != "get") return {};
+    }
     const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
     if (!user) return user.error();
-    std::string target = credential_path(*user, o.provider) + "/token";
-    if (o.min_valid >= 0) target += "?min_valid=" + std::to_string(o.min_valid);
-    if (!o.scope.empty()) target += (o.min_valid >= 0 ? "&scope=" : "?scope=") + http::form_encode(o.scope);
-    auto reply = client->call("GET", target);
-    if (!reply) return reply.error();
-    auto token = wire::parse_access_token(reply->body);
-    sodium_memzero(reply->body.data(), reply->body.size());
+    auto token = fetch_access_token(g, *user, o.provider, o.min_valid, o.scope);
     if (!token) return token.error();
-    std::string out;
-    if (o.output == "json") {
-        boost::json::object j{{"access_token", token->access_token.reveal()},
-                              {"token_type", token->token_type},
-                              {"expires_at", token->expires_at},
-                              {"scope", token->scope}};
-        out = boost::json::serialize(j) + "\n";
-        auto& a = j["access_token"].as_string();
-        sodium_memzero(a.data(), a.size());
-    } else if (o.output == "header") {
-        out = "Authorization: Bearer " + std::string(token->access_token.reveal()) + "\n";
-    } else {
-        out = std::string(token->access_token.reveal()) + "\n";
-    }
+    const std::string api_version = exec_api_version();
+    TokenView view;
+    view.access_token = token->access_token.reveal();
+    view.token_type = token->token_type;
+    view.expires_at = token->expires_at;
+    view.scope = token->scope;
+    view.user = *user;
+    view.provider = o.provider;
+    view.env_name = o.env_name;
+    if (!git_user.empty()) view.git_username = git_user;
+    view.exec_api_version = api_version;
+    std::string out = format_token(*format, view);
     write_all(out);
     sodium_memzero(out.data(), out.size());
     return {};
@@ -66,17 +97,45 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
 
 }  // namespace
 
+Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string& user, const std::string& provider,
+                                             int min_valid, const std::string& scope) {
+    auto client = make_client(g);
+    if (!client) return client.error();
+    std::string target = credential_path(user, provider) + "/token";
+    if (min_valid >= 0) target += "?min_valid=" + std::to_string(min_valid);
+    if (!scope.empty()) target += (min_valid >= 0 ? "&scope=" : "?scope=") + http::form_encode(scope);
+    auto reply = client->call("GET", target);
+    if (!reply) return reply.error();
+    auto token = wire::parse_access_token(reply->body);
+    sodium_memzero(reply->body.data(), reply->body.size());
+    if (token && !safe_token(token->access_token.reveal())) {
+        return make_error(Errc::provider_unavailable, "the provider's access token for " + provider +
+                                                          " is empty or holds control characters; not printing it");
+    }
+    return token;
+}
+
 void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<TokenOptions>();
     sub.add_option("provider", o->provider, "Provider name")->required();
+    sub.add_option("action", o->git_action, "With -o git-credential: the action git appends (get, store, erase)")
+        ->check(CLI::IsMember({"get", "store", "erase"}));
     sub.add_option("--user", o->user, "Whose credential (default: your login name)");
     sub.add_option("--min-valid", o->min_valid, "The token must stay valid this many seconds (default 60)")
         ->check(CLI::Range(0, 86400));
     sub.add_option("--scope", o->scope, "Ask for a token with fewer scopes (space-separated), cached apart");
-    sub.add_option("-o,--output", o->output, "raw (default): the token alone; json; header")
-        ->check(CLI::IsMember({"raw", "json", "header"}));
-    sub.footer("Examples:\n  curl -H \"Authorization: Bearer $(credctl token github)\" https://api.github.com/user\n"
-               "  credctl token --user alice --min-valid 300 github");
+    sub.add_option("-o,--output", o->output,
+                   "raw (default), json, env, header, credential-process, git-credential, exec-credential")
+        ->check(CLI::IsMember(token_format_names()));
+    sub.add_option("--env", o->env_name,
+                   "With -o env: the variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
+        ->check([](const std::string& v) { return valid_env_name(v) ? std::string() : "not a variable name: " + v; });
+    sub.footer(
+        "Examples:\n"
+        "  credctl token -o header github | curl -H @- https://api.github.com/user\n"
+        "  eval \"$(credctl token -o env --env GITHUB_TOKEN github)\"\n"
+        "  git config credential.helper '!credctl token -o git-credential github'\n"
+        "  credctl token --user alice --min-valid 300 -o json github");
     runner = [&g, o] { return run_token(g, *o); };
 }
 

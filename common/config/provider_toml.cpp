@@ -74,14 +74,28 @@ Result<ProviderConfig> read_timeouts(const Fields& f, ProviderConfig p) {
 
 }  // namespace
 
+const std::vector<std::string_view>& provider_keys() {
+    static const std::vector<std::string_view> keys{"issuer",
+                                                    "authorization_endpoint",
+                                                    "token_endpoint",
+                                                    "revocation_endpoint",
+                                                    "device_authorization_endpoint",
+                                                    "client_id",
+                                                    "client_auth",
+                                                    "client_secret_file",
+                                                    "scopes",
+                                                    "redirect_port",
+                                                    "ca_file",
+                                                    "resource",
+                                                    "default",
+                                                    "connect_timeout_seconds",
+                                                    "timeout_seconds",
+                                                    "retry_deadline_seconds"};
+    return keys;
+}
+
 Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) {
-    if (auto r = f.only({"issuer", "authorization_endpoint", "token_endpoint", "revocation_endpoint",
-                         "device_authorization_endpoint", "client_id", "client_auth", "client_secret_file", "scopes",
-                         "redirect_port", "ca_file", "resource", "default", "connect_timeout_seconds",
-                         "timeout_seconds", "retry_deadline_seconds"});
-        !r) {
-        return r.error();
-    }
+    if (auto r = f.only(provider_keys()); !r) return r.error();
     ProviderConfig p;
     p.name = name;
     for (auto [key, field] :

@@ -90,6 +90,10 @@ Result<const toml::table*> Fields::table(std::string_view key) const {
 }
 
 Result<void> Fields::only(std::initializer_list<std::string_view> known) const {
+    return only(std::vector<std::string_view>(known));
+}
+
+Result<void> Fields::only(const std::vector<std::string_view>& known) const {
     for (const auto& [k, v] : table_) {
         if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
             return error_at(k.str(), "unknown key");

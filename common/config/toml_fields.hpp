@@ -41,6 +41,7 @@ public:
 
     // Rejects keys not in `known`, so that a typo is an error, not a default.
     [[nodiscard]] Result<void> only(std::initializer_list<std::string_view> known) const;
+    [[nodiscard]] Result<void> only(const std::vector<std::string_view>& known) const;
 
     [[nodiscard]] Error error_at(std::string_view key, std::string_view what) const;
     [[nodiscard]] Fields child(const toml::table& table, std::string_view key) const;

@@ -98,7 +98,8 @@ std::string to_json(const std::vector<CredentialInfo>& v) {
                                    {"created_at", c.created_at},
                                    {"updated_at", c.updated_at},
                                    {"access_expires_at", c.access_expires_at},
-                                   {"state", c.state}});
+                                   {"state", c.state},
+                                   {"unavailable_since", c.unavailable_since}});
     }
     return json::serialize(json::object{{"credentials", std::move(arr)}});
 }
@@ -113,7 +114,8 @@ Result<std::vector<CredentialInfo>> parse_credential_list(std::string_view body)
         if (!el.is_object()) continue;
         const auto& c = el.as_object();
         out.push_back({str(c, "user"), str(c, "provider"), str(c, "issuer"), str(c, "subject"), str(c, "scope"),
-                       num(c, "created_at"), num(c, "updated_at"), num(c, "access_expires_at"), str(c, "state")});
+                       num(c, "created_at"), num(c, "updated_at"), num(c, "access_expires_at"), str(c, "state"),
+                       num(c, "unavailable_since")});
     }
     return out;
 }

@@ -47,7 +47,10 @@ struct CredentialInfo {
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
     std::int64_t access_expires_at = 0;
-    std::string state;  // "valid" | "expired" | "login_required"
+    std::string state;  // "valid" | "refreshing" | "login_required" | "provider_unavailable"
+    // provider_unavailable: when refreshing first failed for a transient
+    // reason; the next token request that needs a refresh tries again.
+    std::int64_t unavailable_since = 0;
 };
 
 struct Status {

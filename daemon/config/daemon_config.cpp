@@ -3,6 +3,7 @@
 #include "common/config/local_user.hpp"
 #include "common/config/provider_toml.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/config/config_keys.hpp"
 #include "daemon/policy/policy_toml.hpp"
 
 #include <unistd.h>
@@ -13,11 +14,7 @@ namespace {
 using config::Fields;
 
 Result<void> read_limits(const Fields& f, Limits& l) {
-    if (auto r = f.only({"max_head_bytes", "max_body_bytes", "idle_timeout_seconds", "max_connections",
-                         "max_connections_per_uid", "provider_timeout_seconds"});
-        !r) {
-        return r;
-    }
+    if (auto r = f.only(keys_below("limits")); !r) return r;
     struct SizeKey {
         std::string_view key;
         std::size_t* field;
@@ -41,7 +38,7 @@ Result<void> read_limits(const Fields& f, Limits& l) {
 }
 
 Result<void> read_store(const Fields& f, StoreSettings& s) {
-    if (auto r = f.only({"max_map_bytes", "generate_key"}); !r) return r;
+    if (auto r = f.only(keys_below("store")); !r) return r;
     // 1 MiB: a few hundred pages; 1 TiB: far beyond any credential count.
     auto cap = f.integer("max_map_bytes", std::int64_t{1} << 20, std::int64_t{1} << 40);
     if (!cap) return cap.error();
@@ -82,16 +79,17 @@ Result<DaemonConfig> default_user_config() {
 Result<DaemonConfig> load_daemon_config(const std::string& path) {
     auto c = default_user_config();
     if (!c) return c;
+    return load_daemon_config(path, std::move(*c));
+}
+
+Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig defaults) {
+    Result<DaemonConfig> c = std::move(defaults);
     auto parsed = config::parse_toml_file(path);
     if (!parsed) return parsed.error();
     const toml::table& root = *parsed;
     const std::string file = path.substr(path.find_last_of('/') + 1);
     Fields f(root, file, "");
-    if (auto r = f.only({"socket", "socket_mode", "state_dir", "key_file", "owner_access", "limits", "store",
-                         "audit", "providers", "roles", "grants"});
-        !r) {
-        return r.error();
-    }
+    if (auto r = f.only(keys_below("")); !r) return r.error();
     for (auto [key, field] : {std::pair{"socket", &c->socket}, std::pair{"state_dir", &c->state_dir},
                               std::pair{"key_file", &c->key_file}}) {
         auto v = f.path(key);
@@ -111,7 +109,7 @@ Result<DaemonConfig> load_daemon_config(const std::string& path) {
     if (!audit) return audit.error();
     if (*audit != nullptr) {
         const Fields a = f.child(**audit, "audit");
-        if (auto r = a.only({"file"}); !r) return r.error();
+        if (auto r = a.only(keys_below("audit")); !r) return r.error();
         auto audit_file = a.path("file");
         if (!audit_file) return audit_file.error();
         c->audit_file = audit_file->value_or("");

@@ -56,5 +56,7 @@ struct DaemonConfig {
 // Reads `path` over the per-user defaults. Errors name file, line and key:
 // `credd.toml:14: limits.max_body_bytes: must be between 1024 and ...: 5`.
 [[nodiscard]] Result<DaemonConfig> load_daemon_config(const std::string& path);
+// The same over other defaults (daemon_mode.hpp: system mode's).
+[[nodiscard]] Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig defaults);
 
 }  // namespace credctl::daemon

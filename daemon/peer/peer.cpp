@@ -104,8 +104,11 @@ ProcFacts read_proc(pid_t pid, ExeHashCache& hashes, bool hash_exe) {
     return facts;
 }
 
+// Signal 0 only checks: ESRCH means the process is gone. EPERM means it
+// lives but we may not signal it, which is the normal case for credd running
+// as the credd user and a caller of any other uid.
 bool pidfd_alive(int pidfd) {
-    return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0;
+    return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0 || errno == EPERM;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "daemon/policy/policy_toml.hpp"
 
+#include "daemon/config/config_keys.hpp"
+
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -46,7 +48,7 @@ Result<Roles> read_roles(const Fields& f, const toml::table* roles) {
         const auto* t = node.as_table();
         if (t == nullptr) return f.error_at(name.str(), "must be a table");
         const Fields role = f.child(*t, name.str());
-        if (auto r = role.only({"permissions"}); !r) return r.error();
+        if (auto r = role.only(daemon::keys_below("roles.NAME")); !r) return r.error();
         auto perms = role.strings("permissions");
         if (!perms) return perms.error();
         if (!*perms || (*perms)->empty()) return role.error_at("permissions", "a role needs at least one permission");
@@ -99,7 +101,7 @@ Result<void> read_names(const Fields& c, ClientSelector& s) {
 }
 
 Result<ClientSelector> read_client(const Fields& c) {
-    if (auto r = c.only({"uid", "user", "gid", "group", "exe", "exe_sha256", "systemd_unit"}); !r) return r.error();
+    if (auto r = c.only(daemon::keys_below("grants.clients")); !r) return r.error();
     ClientSelector s;
     auto uid = read_id(c, "uid");
     if (!uid) return uid.error();
@@ -135,7 +137,7 @@ Result<std::vector<std::string>> required_strings(const Fields& g, std::string_v
 }
 
 Result<Grant> read_grant(const Fields& g, const toml::table& t, const Roles& roles) {
-    if (auto r = g.only({"name", "roles", "resources", "clients"}); !r) return r.error();
+    if (auto r = g.only(daemon::keys_below("grants")); !r) return r.error();
     Grant grant;
     auto name = g.string("name");
     if (!name) return name.error();

@@ -5,6 +5,7 @@
 #include "daemon/peer/peer.hpp"
 #include "daemon/server/api.hpp"
 #include "daemon/server/socket_path.hpp"
+#include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <sodium.h>
@@ -14,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -64,10 +66,12 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
 class Server {
 public:
     Server(const daemon::DaemonConfig& config, store::Store& store, std::shared_ptr<audit::AuditLog> audit,
-           store::Maintenance* maintenance, Reloader reload)
+           store::Maintenance* maintenance, Reloader reload, const ServeOptions& options)
         : config_(config),
+          options_(options),
           reload_(std::move(reload)),
           acceptor_(io_),
+          watchdog_(io_),
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
@@ -85,6 +89,7 @@ public:
 
 private:
     asio::awaitable<void> accept_loop();
+    asio::awaitable<void> watchdog_loop();
     void wait_for_hangup();
     void reload();
     asio::awaitable<void> session(local::socket socket);
@@ -95,9 +100,12 @@ private:
     void stop();
 
     const daemon::DaemonConfig& config_;
+    const ServeOptions options_;
+    const systemd::Notifier notifier_ = systemd::Notifier::from_environment();
     Reloader reload_;
     asio::io_context io_;
     local::acceptor acceptor_;
+    asio::steady_timer watchdog_;
     asio::signal_set signals_;
     asio::signal_set hangup_;
     peer::ExeHashCache hashes_;
@@ -107,12 +115,19 @@ private:
     ApiContext context_;
     std::map<uid_t, std::size_t> per_uid_;
     std::set<Session*> sessions_;
+    std::string where_ = config_.socket;
     bool stopping_ = false;
 };
 
 Result<void> Server::listen() {
-    if (auto r = prepare_socket_path(config_.socket, config_.socket_mode); !r) return r;
     boost::system::error_code ec;
+    if (options_.listen_fd >= 0) {
+        acceptor_.assign(local(), options_.listen_fd, ec);
+        if (ec) return make_error(Errc::internal, "cannot serve the socket-activated fd: " + ec.message());
+        where_ = acceptor_.local_endpoint(ec).path() + " (socket-activated)";
+        return {};
+    }
+    if (auto r = prepare_socket_path(config_.socket, config_.socket_mode); !r) return r;
     acceptor_.open(local(), ec);
     // The socket file is created by bind(2) under the umask: make it 0600
     // from the first instant, then widen only if configured.
@@ -141,16 +156,27 @@ void Server::run() {
         log::info("resuming an interrupted key rotation");
         start_rotation(admin_);
     }
-    log::info("credd " CREDCTL_VERSION " listening on " + config_.socket);
+    if (notifier_.watchdog_period()) {
+        asio::co_spawn(io_, watchdog_loop(), [](const std::exception_ptr& e) {
+            if (e) log::error("watchdog loop ended by an exception");
+        });
+    }
+    log::info("credd " CREDCTL_VERSION " listening on " + where_);
+    notifier_.ready("listening on " + where_);
     io_.run();
-    ::unlink(config_.socket.c_str());
+    // An activated socket's path belongs to systemd, which keeps listening.
+    if (options_.listen_fd < 0) ::unlink(config_.socket.c_str());
     log::info("credd stopped");
 }
 
 void Server::wait_for_hangup() {
     hangup_.async_wait([this](const boost::system::error_code& ec, int) {
         if (ec) return;
+        // sd_notify(3): RELOADING=1 first, READY=1 once done, whether the new
+        // configuration was taken or rejected, so systemctl reload returns.
+        notifier_.reloading();
         reload();
+        notifier_.ready("listening on " + where_);
         wait_for_hangup();
     });
 }
@@ -182,7 +208,9 @@ void Server::reload() {
 void Server::stop() {
     stopping_ = true;
     admin_.stopping = true;
+    notifier_.stopping();
     boost::system::error_code ec;
+    watchdog_.cancel();
     acceptor_.close(ec);
     signals_.cancel(ec);
     hangup_.cancel(ec);
@@ -203,6 +231,18 @@ asio::awaitable<void> Server::accept_loop() {
         asio::co_spawn(io_, session(std::move(socket)), [](const std::exception_ptr& e) {
             if (e) log::error("a session ended by an exception");
         });
+    }
+}
+
+// WATCHDOG=1 from the I/O thread itself: if the loop wedges, pings stop and
+// systemd restarts credd (WatchdogSec= in credd.service).
+asio::awaitable<void> Server::watchdog_loop() {
+    const auto period = *notifier_.watchdog_period();
+    while (!stopping_) {
+        notifier_.watchdog();
+        watchdog_.expires_after(period);
+        auto [ec] = co_await watchdog_.async_wait(k_tuple);
+        if (ec) co_return;
     }
 }
 
@@ -279,10 +319,10 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
 }  // namespace
 
 Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, store::Maintenance* maintenance,
-                        Reloader reload) {
+                        Reloader reload, const ServeOptions& options) {
     auto audit = audit::AuditLog::open(config.audit_file);
     if (!audit) return audit.error();
-    Server server(config, store, std::move(*audit), maintenance, std::move(reload));
+    Server server(config, store, std::move(*audit), maintenance, std::move(reload), options);
     if (auto r = server.listen(); !r) return r;
     server.run();
     return {};

@@ -15,6 +15,13 @@
 
 namespace credctl::server {
 
+struct ServeOptions {
+    // An already listening socket from socket activation (daemon/systemd),
+    // served instead of binding config.socket; its path belongs to systemd
+    // and is left in place at exit. -1: bind config.socket.
+    int listen_fd = -1;
+};
+
 // Reads the configuration again (SIGHUP).
 using Reloader = std::function<Result<daemon::DaemonConfig>()>;
 
@@ -25,9 +32,14 @@ using Reloader = std::function<Result<daemon::DaemonConfig>()>;
 // restart (socket, state, key, limits, providers) are reported, not applied.
 // `maintenance` (may be null) backs the admin routes; an interrupted key
 // rotation is resumed at start.
+// Tells the service manager READY=1, RELOADING=1 (then READY=1 again),
+// STOPPING=1 and WATCHDOG=1 when $NOTIFY_SOCKET is set
+// (daemon/systemd/notify.hpp).
 // Errors: the socket cannot be set up (bad directory, another daemon
-// listening, a non-socket file in the way), or the audit log cannot be opened.
+// listening, a non-socket file in the way, an unusable activated fd), or the
+// audit log cannot be opened.
 [[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store,
-                                      store::Maintenance* maintenance, Reloader reload);
+                                      store::Maintenance* maintenance, Reloader reload,
+                                      const ServeOptions& options = {});
 
 }  // namespace credctl::server

@@ -79,6 +79,9 @@ struct TokenService::Impl {
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
     std::set<std::string> removing;                          // credentials being deleted
+    // Credentials whose last refresh failed for a transient reason, and
+    // since when: `credctl status` shows them as provider_unavailable.
+    std::map<std::string, std::int64_t> unavailable_since;  // by credential_key
 
     const ProviderConfig* provider(const std::string& name) const {
         for (const auto& p : options.providers) {
@@ -126,6 +129,11 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
                              resource(key) + " was replaced by a new login during its refresh; ask again");
     }
     if (!outcome.tokens) {
+        if (outcome.tokens.error().code == Errc::provider_unavailable) {
+            unavailable_since.try_emplace(credential_key(key), now_epoch());
+        } else {
+            unavailable_since.erase(credential_key(key));
+        }
         const bool rejected = outcome.tokens.error().code == Errc::login_required;
         set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
         if (rejected) {
@@ -161,6 +169,7 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
     if (auto r = store.put(key, record); !r) return r.error();
+    unavailable_since.erase(credential_key(key));
     cache.put(credential_key(key) + scopes, served);
     return {};
 }
@@ -276,14 +285,19 @@ Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& 
         if (!*rec) continue;
         const auto& r = **rec;
         const bool flying = impl_->flights.contains(credential_key(k));
+        const auto unavailable = impl_->unavailable_since.find(credential_key(k));
         std::string state = "valid";
+        std::int64_t since = 0;
         if (flying) {
             state = "refreshing";
         } else if (r.state != store::CredentialState::valid) {
             state = "login_required";  // rejected, or a refresh interrupted by a crash
+        } else if (unavailable != impl_->unavailable_since.end()) {
+            state = "provider_unavailable";
+            since = unavailable->second;
         }
-        out.push_back(
-            {k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at, r.access_expires_at, state});
+        out.push_back({k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at,
+                       r.access_expires_at, state, since});
     }
     return out;
 }
@@ -325,6 +339,7 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     auto erased = im.store.erase(key);
     if (!erased) co_return erased.error();
     im.cache.erase_prefix(ck);
+    im.unavailable_since.erase(ck);
     if (!*erased) co_return make_error(Errc::not_found, "no credential for " + resource(key));
     co_return removal;
 }

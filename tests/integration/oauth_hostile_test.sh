@@ -71,7 +71,8 @@ check() {  # MODE EXPECTED-MESSAGE-FRAGMENT
   expect "$m: prints no token" test ! -s "$work/$m.out"
   expect "$m: the message says \"$want\"" grep -qF -- "$want" "$work/$m.err"
   expect "$m: answered within the retry deadline plus one timeout ($elapsed ms)" test "$elapsed" -lt 5500
-  expect "$m: the credential stays valid" test "$(cred_state "h_$m")" = valid
+  # Kept, not login_required; shown as provider_unavailable until a refresh works.
+  expect "$m: the credential is kept (provider_unavailable)" test "$(cred_state "h_$m")" = provider_unavailable
 }
 check notjson "body that is not JSON"
 check huge "response larger than 1048576 bytes"

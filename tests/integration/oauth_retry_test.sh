@@ -60,7 +60,7 @@ expect "a provider failing for good gives exit 5" test "$rc" -eq 5
 expect "within the 6 s retry deadline ($elapsed ms)" test "$elapsed" -lt 6500
 expect "after several attempts" test "$(pstat token_failures_injected)" -ge 4
 expect "the message says so" grep -q "did not answer usably after [0-9]* attempt(s)" "$work/down.err"
-expect "the credential is still valid, not login_required" test "$(cred_state fast)" = valid
+expect "the credential is kept, not login_required (provider_unavailable)" test "$(cred_state fast)" = provider_unavailable
 curl -sf -X POST "$fast/_test/fail?count=0"
 expect "once the provider is back the same credential refreshes" test -n "$("$credctl" token fast --min-valid 7200)"
 

@@ -65,7 +65,7 @@ TEST(Wire, AccessTokenRoundTrips) {
 TEST(Wire, CredentialListRoundTrips) {
     std::vector<CredentialInfo> in(2);
     in[0] = {"alice", "github", "https://gh", "s1", "repo", 10, 20, 30, "valid"};
-    in[1] = {"alice", "google", "https://g", "s2", "email", 11, 21, 0, "login_required"};
+    in[1] = {"alice", "google", "https://g", "s2", "email", 11, 21, 0, "provider_unavailable", 1800000000};
     auto out = parse_credential_list(to_json(in));
     ASSERT_TRUE(out.has_value()) << out.error().message;
     ASSERT_EQ(out->size(), 2u);
@@ -79,6 +79,7 @@ TEST(Wire, CredentialListRoundTrips) {
         EXPECT_EQ((*out)[i].updated_at, in[i].updated_at);
         EXPECT_EQ((*out)[i].access_expires_at, in[i].access_expires_at);
         EXPECT_EQ((*out)[i].state, in[i].state);
+        EXPECT_EQ((*out)[i].unavailable_since, in[i].unavailable_since);
     }
 }
 

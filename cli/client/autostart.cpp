@@ -1,0 +1,90 @@
+#include "cli/client/autostart.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace credctl::cli {
+namespace {
+
+constexpr auto k_start_timeout = std::chrono::seconds(5);  // LMDB open and key load take milliseconds
+constexpr auto k_poll_interval = std::chrono::milliseconds(20);
+
+bool answers(const std::string& path) {
+    if (path.size() >= sizeof(sockaddr_un::sun_path)) return false;
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+std::optional<std::string> find_credd() {
+    std::vector<std::string> dirs;
+    if (const char* path = std::getenv("PATH"); path != nullptr) {
+        std::stringstream ss(path);
+        for (std::string d; std::getline(ss, d, ':');) {
+            if (!d.empty() && d[0] == '/') dirs.push_back(d);
+        }
+    }
+    dirs.insert(dirs.end(), {"/usr/sbin", "/usr/local/sbin"});
+    for (const auto& d : dirs) {
+        const std::string candidate = d + "/credd";
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return std::nullopt;
+}
+
+// Double fork: credd is re-parented away from credctl, in a new session,
+// with /dev/null for standard streams, so the shell neither waits for it nor
+// hands it its terminal.
+void spawn_detached(const std::string& credd) {
+    const pid_t child = ::fork();
+    if (child < 0) return;
+    if (child > 0) {
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        return;
+    }
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    if (::chdir("/") != 0) ::_exit(127);
+    const int null = ::open("/dev/null", O_RDWR);
+    for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+    ::execl(credd.c_str(), "credd", "--user", static_cast<char*>(nullptr));
+    ::_exit(127);
+}
+
+}  // namespace
+
+Result<void> ensure_user_daemon(const std::string& socket) {
+    if (answers(socket)) return {};
+    const auto credd = find_credd();
+    if (!credd) {
+        return make_error(Errc::daemon_unreachable,
+                          "autostart: no credd in $PATH, /usr/sbin or /usr/local/sbin to start on " + socket);
+    }
+    spawn_detached(*credd);
+    const auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (answers(socket)) return {};
+        std::this_thread::sleep_for(k_poll_interval);
+    }
+    return make_error(Errc::daemon_unreachable, "autostart: started " + *credd + " --user, but nothing answers on " +
+                                                    socket + " after 5 s; run it by hand to see why");
+}
+
+}  // namespace credctl::cli

@@ -1,0 +1,73 @@
+// credctl exec PROVIDER -- CMD...: run a command with a fresh access token in
+// an environment variable, the way `aws-vault exec` or `op run` do. credctl
+// replaces itself with the command, so the command's exit status is the
+// status of `credctl exec`.
+#include "cli/commands/command.hpp"
+#include "cli/output/token_format.hpp"
+#include "common/wire/wire.hpp"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace credctl::cli {
+namespace {
+
+struct ExecOptions {
+    std::string provider;
+    std::string user;
+    int min_valid = -1;
+    std::string env_name = "CREDCTL_ACCESS_TOKEN";
+    std::vector<std::string> command;
+};
+
+// Like env(1): 126 when the command cannot run, 127 when it is not found.
+constexpr int k_exit_cannot_run = 126;
+constexpr int k_exit_not_found = 127;
+
+Result<void> run_exec(const Globals& g, const ExecOptions& o) {
+    if (o.command.empty()) return make_error(Errc::usage, "no command given after --");
+    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    if (!user) return user.error();
+    auto token = fetch_access_token(g, *user, o.provider, o.min_valid);
+    if (!token) return token.error();
+    if (::setenv(o.env_name.c_str(), std::string(token->access_token.reveal()).c_str(), 1) != 0 ||
+        ::setenv("CREDCTL_EXPIRES_AT", std::to_string(token->expires_at).c_str(), 1) != 0) {
+        return make_error(Errc::internal, "cannot set " + o.env_name + ": " + std::strerror(errno));
+    }
+    std::vector<char*> argv;
+    for (const auto& a : o.command) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execvp(argv[0], argv.data());
+    const int err = errno;
+    std::cerr << "credctl: cannot run " << o.command[0] << ": " << std::strerror(err) << "\n";
+    std::exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
+}
+
+}  // namespace
+
+void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
+    auto o = std::make_shared<ExecOptions>();
+    sub.add_option("provider", o->provider, "Provider name")->required();
+    sub.add_option("command", o->command, "The command and its arguments, after --")->required();
+    sub.add_option("--user", o->user, "Whose credential (default: your login name)");
+    sub.add_option("--min-valid", o->min_valid, "The token must stay valid this many seconds (default 60)")
+        ->check(CLI::Range(0, 86400));
+    sub.add_option("--env", o->env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
+        ->check([](const std::string& v) { return valid_env_name(v) ? std::string() : "not a variable name: " + v; });
+    sub.footer(
+        "The command's exit status is credctl's; 126 or 127 when it cannot run (as env(1)).\n"
+        "Examples:\n"
+        "  credctl exec github --env GITHUB_TOKEN -- gh api /user\n"
+        "  credctl exec --user alice corp --env TOKEN -- sh -c 'curl -H \"Authorization: Bearer $TOKEN\" ...'");
+    runner = [&g, o] { return run_exec(g, *o); };
+}
+
+}  // namespace credctl::cli
