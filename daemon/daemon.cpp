@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -38,6 +39,24 @@ Result<DaemonConfig> load_config(const Options& options) {
     return load_config_for(options.mode, options.config_file);
 }
 
+// SPEC §5: systemd credential, then key_file, then (per-user) a generated key.
+Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config) {
+    const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+    auto key = store::find_master_key({credentials != nullptr ? credentials : "", config.key_file, config.state_dir,
+                                       config.store.generate_key});
+    if (!key) return key.error();
+    store::LmdbOptions options;
+    options.directory = config.state_dir;
+    options.max_map_bytes = config.store.max_map_bytes;
+    auto st = store::LmdbStore::open(options, store::Sealer(std::move(key->key)));
+    if (!st) {
+        return make_error(st.error().code, "store " + config.state_dir + ": " + st.error().message + " (key from " +
+                                               key->source + ")");
+    }
+    log::info("store open at " + config.state_dir + ", master key from " + key->source);
+    return st;
+}
+
 }  // namespace
 
 Result<void> run(const Options& options) {
@@ -45,8 +64,8 @@ Result<void> run(const Options& options) {
     auto config = load_config(options);
     if (!config) return config.error();
     if (auto r = check_state_owner(options.mode, *config); !r) return r.error();
-    auto source = master_key_source(options.mode, *config);
-    if (!source) return source.error();
+    // Says which source is missing in system mode before anything is created.
+    if (auto source = master_key_source(options.mode, *config); !source) return source.error();
     // The state directory holds the generated key too; create it first, and
     // its parents on a fresh account (~/.local/state), 0700 as the XDG base
     // directory spec asks.
@@ -56,14 +75,11 @@ Result<void> run(const Options& options) {
         return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
                                               std::strerror(errno));
     }
-    auto key = store::load_master_key(source->path, source->create_if_missing ? store::KeyCreation::allow
-                                                                             : store::KeyCreation::forbid);
-    if (!key) return key.error();
-    auto st = store::LmdbStore::open({config->state_dir}, store::Sealer(std::move(*key)));
+    auto st = open_store(*config);
     if (!st) return st.error();
-    log::info(std::string(to_string(options.mode)) + " mode: store open at " + config->state_dir + " with " +
-              std::to_string(config->providers.size()) + " provider(s), master key from " + source->origin);
-    return server::run_server(*config, **st, [&options] { return load_config(options); },
+    log::info(std::string(to_string(options.mode)) + " mode: " + std::to_string(config->providers.size()) +
+              " provider(s) configured");
+    return server::run_server(*config, **st, st->get(), [&options] { return load_config(options); },
                               server::ServeOptions{options.listen_fd});
 }
 

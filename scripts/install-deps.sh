@@ -9,8 +9,8 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates util-linux passwd
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev liblmdb-dev libsodium-dev libtomlplusplus-dev libssl-dev libgtest-dev
-  nodejs npm mandoc
-  systemd python3 dpkg-dev procps strace
+  nodejs npm mandoc gdb strace
+  systemd python3 dpkg-dev procps
   openssl iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
 )
 missing=()

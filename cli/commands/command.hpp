@@ -66,6 +66,7 @@ void add_providers(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_exec(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_whoami(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_policy(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_admin(CLI::App& sub, const Globals& globals, Runner& runner);
 
 // The table main registers, in --help order.
 [[nodiscard]] const std::vector<CommandSpec>& command_table();

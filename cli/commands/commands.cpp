@@ -87,6 +87,7 @@ const std::vector<CommandSpec>& command_table() {
         {"providers", "List the providers credd knows", add_providers},
         {"whoami", "Show how credd sees this process and what it may do", add_whoami},
         {"policy", "Explain policy decisions (policy check)", add_policy},
+        {"admin", "Store administration: status, check, backup, rotate-key (root or credd's user)", add_admin},
     };
     return table;
 }

@@ -20,6 +20,8 @@ std::vector<ConfigKey> build() {
         {"limits.max_connections"},
         {"limits.max_connections_per_uid"},
         {"limits.provider_timeout_seconds"},
+        {"store.max_map_bytes"},
+        {"store.generate_key"},
         {"audit.file"},
         {"roles.NAME.permissions"},
         {"grants.name"},

@@ -37,6 +37,18 @@ Result<void> read_limits(const Fields& f, Limits& l) {
     return {};
 }
 
+Result<void> read_store(const Fields& f, StoreSettings& s) {
+    if (auto r = f.only(keys_below("store")); !r) return r;
+    // 1 MiB: a few hundred pages; 1 TiB: far beyond any credential count.
+    auto cap = f.integer("max_map_bytes", std::int64_t{1} << 20, std::int64_t{1} << 40);
+    if (!cap) return cap.error();
+    if (*cap) s.max_map_bytes = static_cast<std::size_t>(**cap);
+    auto gen = f.boolean("generate_key");
+    if (!gen) return gen.error();
+    if (*gen) s.generate_key = **gen;
+    return {};
+}
+
 Result<void> read_providers(const Fields& f, const toml::table& providers, DaemonConfig& c) {
     for (const auto& [name, node] : providers) {
         const auto* t = node.as_table();
@@ -106,6 +118,11 @@ Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig de
     if (!limits) return limits.error();
     if (*limits != nullptr) {
         if (auto r = read_limits(f.child(**limits, "limits"), c->limits); !r) return r.error();
+    }
+    auto store = f.table("store");
+    if (!store) return store.error();
+    if (*store != nullptr) {
+        if (auto r = read_store(f.child(**store, "store"), c->store); !r) return r.error();
     }
     auto providers = f.table("providers");
     if (!providers) return providers.error();

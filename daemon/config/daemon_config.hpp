@@ -28,6 +28,16 @@ struct Limits {
     std::chrono::seconds provider_timeout{15};
 };
 
+// [store] (credctl.toml(5)).
+struct StoreSettings {
+    // The LMDB map doubles when full up to this cap; at the cap writes fail
+    // with store_full and reads go on.
+    std::size_t max_map_bytes = std::size_t{4} << 30;
+    // Per-user mode: create <state_dir>/master.key on the first start.
+    // System configs set false and provide key_file or a systemd credential.
+    bool generate_key = true;
+};
+
 struct DaemonConfig {
     std::string socket;
     unsigned socket_mode = 0600;  // 0666 lets other users reach the policy
@@ -36,6 +46,7 @@ struct DaemonConfig {
     std::string audit_file;  // empty: audit lines go to stderr only
     policy::Policy policy;   // owner_access, [roles.*], [[grants]]
     Limits limits;
+    StoreSettings store;
     std::vector<ProviderConfig> providers;
 };
 

@@ -38,6 +38,7 @@ Result<DaemonConfig> mode_defaults(Mode mode) {
     c->socket = k_system_socket;
     c->socket_mode = 0666;
     c->state_dir = k_system_state_dir;
+    c->store.generate_key = false;  // SPEC §5: only per-user mode generates a key
     return c;
 }
 
@@ -58,7 +59,7 @@ Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config) {
         if (exists(path)) return KeySource{path, false, "systemd credential"};
     }
     if (!config.key_file.empty()) return KeySource{config.key_file, false, "key_file"};
-    if (mode == Mode::system) {
+    if (mode == Mode::system || !config.store.generate_key) {
         return make_error(Errc::internal,
                           "no master key: system mode needs the systemd credential credd.key "
                           "(LoadCredential=credd.key:/etc/credctl/credd.key) or key_file in the config");

@@ -193,7 +193,24 @@ asio::awaitable<Result<ApiReply>> post_policy_check(ApiContext& c, const Params&
     co_return json_reply(200, wire::to_json(out));
 }
 
-constexpr std::array<Route, 8> k_routes{{
+// Adapters of the admin handlers (admin_api.hpp) to the route table.
+asio::awaitable<Result<ApiReply>> get_admin_store(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_store_status(c.admin, r);
+}
+asio::awaitable<Result<ApiReply>> post_admin_check(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return co_await admin_check(c.admin, r);
+}
+asio::awaitable<Result<ApiReply>> post_admin_backup(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_backup(c.admin, r);
+}
+asio::awaitable<Result<ApiReply>> post_admin_rotate_key(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_rotate_key(c.admin, r);
+}
+asio::awaitable<Result<ApiReply>> post_admin_master_key(ApiContext& c, const Params&, const ApiRequest& r) {
+    co_return admin_replace_master_key(c.admin, r);
+}
+
+constexpr std::array<Route, 13> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, get_token},
     {"GET", "/v1/users/{user}/credentials", Permission::read, list_credentials},
@@ -202,6 +219,11 @@ constexpr std::array<Route, 8> k_routes{{
     {"GET", "/v1/status", Permission::any_local, get_status},
     {"GET", "/v1/whoami", Permission::any_local, get_whoami},
     {"POST", "/v1/policy/check", Permission::admin, post_policy_check},
+    {"GET", "/v1/admin/store", Permission::admin, get_admin_store},
+    {"POST", "/v1/admin/check", Permission::admin, post_admin_check},
+    {"POST", "/v1/admin/backup", Permission::admin, post_admin_backup},
+    {"POST", "/v1/admin/rotate-key", Permission::admin, post_admin_rotate_key},
+    {"POST", "/v1/admin/master-key", Permission::admin, post_admin_master_key},
 }};
 
 std::vector<std::string> split_path(std::string_view path) {

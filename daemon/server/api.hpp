@@ -7,6 +7,7 @@
 
 #include "daemon/audit/audit.hpp"
 #include "daemon/peer/peer.hpp"
+#include "daemon/server/admin_api.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/tokens/token_service.hpp"
 
@@ -28,6 +29,7 @@ struct ApiContext {
     peer::ExeHashCache& hashes;
     std::chrono::steady_clock::time_point started;
     const std::size_t& connections;
+    AdminState& admin;
 };
 
 struct ApiRequest {

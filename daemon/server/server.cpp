@@ -66,7 +66,7 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
 class Server {
 public:
     Server(const daemon::DaemonConfig& config, store::Store& store, std::shared_ptr<audit::AuditLog> audit,
-           Reloader reload, const ServeOptions& options)
+           store::Maintenance* maintenance, Reloader reload, const ServeOptions& options)
         : config_(config),
           options_(options),
           reload_(std::move(reload)),
@@ -75,12 +75,14 @@ public:
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
+          admin_{maintenance, &io_, false, false, 0, {}},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
                    std::move(audit),
                    hashes_,
                    std::chrono::steady_clock::now(),
-                   connections_} {}
+                   connections_,
+                   admin_} {}
 
     Result<void> listen();
     void run();
@@ -109,6 +111,7 @@ private:
     peer::ExeHashCache hashes_;
     tokens::TokenService tokens_;
     std::size_t connections_ = 0;
+    AdminState admin_;
     ApiContext context_;
     std::map<uid_t, std::size_t> per_uid_;
     std::set<Session*> sessions_;
@@ -149,6 +152,10 @@ void Server::run() {
     asio::co_spawn(io_, accept_loop(), [](const std::exception_ptr& e) {
         if (e) log::error("accept loop ended by an exception");
     });
+    if (admin_.store != nullptr && admin_.store->rotating()) {
+        log::info("resuming an interrupted key rotation");
+        start_rotation(admin_);
+    }
     if (notifier_.watchdog_period()) {
         asio::co_spawn(io_, watchdog_loop(), [](const std::exception_ptr& e) {
             if (e) log::error("watchdog loop ended by an exception");
@@ -201,6 +208,7 @@ void Server::reload() {
 void Server::stop() {
     stopping_ = true;
     notifier_.stopping();
+    admin_.stopping = true;
     boost::system::error_code ec;
     watchdog_.cancel();
     acceptor_.close(ec);
@@ -310,11 +318,11 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
 
 }  // namespace
 
-Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, Reloader reload,
-                        const ServeOptions& options) {
+Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, store::Maintenance* maintenance,
+                        Reloader reload, const ServeOptions& options) {
     auto audit = audit::AuditLog::open(config.audit_file);
     if (!audit) return audit.error();
-    Server server(config, store, std::move(*audit), std::move(reload), options);
+    Server server(config, store, std::move(*audit), maintenance, std::move(reload), options);
     if (auto r = server.listen(); !r) return r;
     server.run();
     return {};

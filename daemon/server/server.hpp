@@ -8,6 +8,7 @@
 
 #include "common/error/error.hpp"
 #include "daemon/config/daemon_config.hpp"
+#include "daemon/store/maintenance.hpp"
 #include "daemon/store/store.hpp"
 
 #include <functional>
@@ -29,13 +30,16 @@ using Reloader = std::function<Result<daemon::DaemonConfig>()>;
 // config that fails to load or whose audit log cannot be opened is rejected
 // with a logged reason and the old one stays in force. Settings that need a
 // restart (socket, state, key, limits, providers) are reported, not applied.
+// `maintenance` (may be null) backs the admin routes; an interrupted key
+// rotation is resumed at start.
 // Tells the service manager READY=1, RELOADING=1 (then READY=1 again),
 // STOPPING=1 and WATCHDOG=1 when $NOTIFY_SOCKET is set
 // (daemon/systemd/notify.hpp).
 // Errors: the socket cannot be set up (bad directory, another daemon
 // listening, a non-socket file in the way, an unusable activated fd), or the
 // audit log cannot be opened.
-[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, Reloader reload,
+[[nodiscard]] Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store,
+                                      store::Maintenance* maintenance, Reloader reload,
                                       const ServeOptions& options = {});
 
 }  // namespace credctl::server

@@ -1,25 +1,21 @@
 #include "daemon/store/lmdb_store.hpp"
 
+#include "daemon/store/lmdb_internal.hpp"
 #include "daemon/store/record_codec.hpp"
 
-#include <lmdb.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace credctl::store {
-namespace {
-
-constexpr std::string_view k_credentials_db = "credentials";
-constexpr std::string_view k_meta_db = "meta";
-constexpr std::string_view k_key_check = "key_check";
-constexpr std::string_view k_key_check_plain = "credctl key check v1";
 
 Error lmdb_error(std::string_view what, int rc) {
-    const Errc code = (rc == MDB_MAP_FULL || rc == ENOSPC) ? Errc::store_full : Errc::internal;
-    return make_error(code, "store: " + std::string(what) + ": " + mdb_strerror(rc));
+    const bool full = rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT;
+    return make_error(full ? Errc::store_full : Errc::internal,
+                      "store: " + std::string(what) + ": " + mdb_strerror(rc));
 }
 
 std::string record_key(const CredentialKey& k) {
@@ -29,30 +25,13 @@ std::string record_key(const CredentialKey& k) {
     return s;
 }
 
-MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+std::optional<CredentialKey> split_record_key(std::string_view key) {
+    const auto nul = key.find('\0');
+    if (nul == std::string_view::npos) return std::nullopt;
+    return CredentialKey{std::string(key.substr(0, nul)), std::string(key.substr(nul + 1))};
+}
 
-// Aborts the transaction unless committed; keeps every early return clean.
-class Txn {
-public:
-    Txn(MDB_env* env, unsigned flags) { rc_ = mdb_txn_begin(env, nullptr, flags, &txn_); }
-    ~Txn() {
-        if (txn_ != nullptr) mdb_txn_abort(txn_);
-    }
-    Txn(const Txn&) = delete;
-    Txn& operator=(const Txn&) = delete;
-    int begin_rc() const { return rc_; }
-    MDB_txn* get() { return txn_; }
-    int commit() {
-        const int rc = mdb_txn_commit(txn_);
-        txn_ = nullptr;
-        return rc;
-    }
-
-private:
-    MDB_txn* txn_ = nullptr;
-    int rc_ = 0;
-};
+namespace {
 
 Result<void> prepare_directory(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -69,64 +48,52 @@ Result<void> prepare_directory(const std::string& dir) {
     return {};
 }
 
+std::string mib(std::size_t bytes) {
+    return std::to_string(bytes >> 20) + " MiB";
+}
+
 }  // namespace
 
-struct LmdbStore::Impl {
-    explicit Impl(Sealer s) : sealer(std::move(s)) {}
-    ~Impl() {
-        if (env != nullptr) mdb_env_close(env);
-    }
-    Impl(const Impl&) = delete;
-    Impl& operator=(const Impl&) = delete;
+bool LmdbStore::Impl::grow() {
+    if (map_bytes >= max_map_bytes) return false;
+    const std::size_t next = std::min(max_map_bytes, map_bytes * 2);
+    if (mdb_env_set_mapsize(env, next) != 0) return false;
+    map_bytes = next;
+    return true;
+}
 
-    Sealer sealer;
-    MDB_env* env = nullptr;
-    MDB_dbi credentials = 0;
-    MDB_dbi meta = 0;
-
-    Result<void> check_key();
-};
-
-Result<void> LmdbStore::Impl::check_key() {
-    Txn txn(env, 0);
-    if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
-    MDB_val k = val(k_key_check);
-    MDB_val v{};
-    const int rc = mdb_get(txn.get(), meta, &k, &v);
-    if (rc == 0) {
-        auto opened = sealer.open(k_meta_db, k_key_check, view(v));
-        if (!opened || opened->reveal() != k_key_check_plain) {
-            return make_error(Errc::internal, "master key does not match this store");
-        }
-        return {};
+Error LmdbStore::Impl::failed_write(std::string_view what, int rc) const {
+    if (rc == MDB_MAP_FULL) {
+        return make_error(Errc::store_full, "store: " + std::string(what) + ": the store reached its size cap of " +
+                                                mib(max_map_bytes) + " ([store] max_map_bytes)");
     }
-    if (rc != MDB_NOTFOUND) return lmdb_error("read key check", rc);
-    MDB_stat st{};
-    mdb_stat(txn.get(), credentials, &st);
-    if (st.ms_entries != 0) {
-        // Records without a key check: never seal new data over them blindly.
-        return make_error(Errc::internal, "store has records but no key check; refusing to guess the key");
+    if (rc == ENOSPC || rc == EDQUOT) {
+        return make_error(Errc::store_full,
+                          "store: " + std::string(what) + ": no space left on the file system of " + directory);
     }
-    const std::string sealed = sealer.seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
-    MDB_val sv = val(sealed);
-    if (const int prc = mdb_put(txn.get(), meta, &k, &sv, 0); prc != 0) return lmdb_error("write key check", prc);
-    if (const int crc = txn.commit(); crc != 0) return lmdb_error("commit key check", crc);
-    return {};
+    return lmdb_error(what, rc);
 }
 
 LmdbStore::LmdbStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LmdbStore::~LmdbStore() = default;
 
-Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const LmdbOptions& options, Sealer sealer) {
+Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const LmdbOptions& options, Sealer master) {
     if (auto r = prepare_directory(options.directory); !r) return r.error();
-    auto impl = std::make_unique<Impl>(std::move(sealer));
+    auto impl = std::make_unique<Impl>(std::move(master));
+    impl->directory = options.directory;
+    impl->max_map_bytes = options.max_map_bytes;  // the cap wins over the initial size
     if (int rc = mdb_env_create(&impl->env); rc != 0) return lmdb_error("create environment", rc);
     mdb_env_set_maxdbs(impl->env, 4);
-    mdb_env_set_mapsize(impl->env, options.map_bytes);
+    mdb_env_set_mapsize(impl->env, std::min(options.initial_map_bytes, impl->max_map_bytes));
     // MDB_NOTLS: reader slots belong to transactions, not threads.
-    if (int rc = mdb_env_open(impl->env, options.directory.c_str(), MDB_NOTLS, 0600); rc != 0) {
+    // MDB_NORDAHEAD: lookups are random; readahead and fault-around would
+    // map (and count in RSS) pages around every record read.
+    if (int rc = mdb_env_open(impl->env, options.directory.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600); rc != 0) {
         return lmdb_error("open " + options.directory, rc);
     }
+    MDB_envinfo ei{};
+    mdb_env_info(impl->env, &ei);  // an existing store bigger than the initial map keeps its size
+    impl->map_bytes = ei.me_mapsize;
     {
         Txn txn(impl->env, 0);
         if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
@@ -138,20 +105,36 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const LmdbOptions& options, S
         }
         if (int rc = txn.commit(); rc != 0) return lmdb_error("commit", rc);
     }
-    if (auto r = impl->check_key(); !r) return r.error();
+    if (auto r = impl->load_keys(); !r) return r.error();
     return std::unique_ptr<LmdbStore>(new LmdbStore(std::move(impl)));
 }
 
 Result<void> LmdbStore::put(const CredentialKey& key, const CredentialRecord& record) {
     const std::string rk = record_key(key);
-    const std::string sealed = impl_->sealer.seal(k_credentials_db, rk, encode_record(record));
-    Txn txn(impl_->env, 0);
-    if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
-    MDB_val k = val(rk);
-    MDB_val v = val(sealed);
-    if (int rc = mdb_put(txn.get(), impl_->credentials, &k, &v, 0); rc != 0) return lmdb_error("write", rc);
-    if (int rc = txn.commit(); rc != 0) return lmdb_error("commit", rc);
-    return {};
+    const std::string sealed = impl_->current_sealer().seal(k_credentials_db, rk, encode_record(record));
+    return impl_->write("write", [&](MDB_txn* txn) {
+        MDB_val k = val(rk);
+        MDB_val v = val(sealed);
+        return mdb_put(txn, impl_->credentials, &k, &v, 0);
+    });
+}
+
+Result<void> LmdbStore::put_batch(const std::vector<std::pair<CredentialKey, CredentialRecord>>& records) {
+    std::vector<std::pair<std::string, std::string>> sealed;
+    sealed.reserve(records.size());
+    for (const auto& [key, record] : records) {
+        std::string rk = record_key(key);
+        std::string value = impl_->current_sealer().seal(k_credentials_db, rk, encode_record(record));
+        sealed.emplace_back(std::move(rk), std::move(value));
+    }
+    return impl_->write("write batch", [&](MDB_txn* txn) {
+        for (const auto& [rk, value] : sealed) {
+            MDB_val k = val(rk);
+            MDB_val v = val(value);
+            if (int rc = mdb_put(txn, impl_->credentials, &k, &v, 0); rc != 0) return rc;
+        }
+        return 0;
+    });
 }
 
 Result<std::optional<CredentialRecord>> LmdbStore::get(const CredentialKey& key) {
@@ -163,10 +146,10 @@ Result<std::optional<CredentialRecord>> LmdbStore::get(const CredentialKey& key)
     const int rc = mdb_get(txn.get(), impl_->credentials, &k, &v);
     if (rc == MDB_NOTFOUND) return std::optional<CredentialRecord>{};
     if (rc != 0) return lmdb_error("read", rc);
-    auto plain = impl_->sealer.open(k_credentials_db, rk, view(v));
+    auto plain = impl_->open_record(rk, view(v));
     if (!plain) {
-        return make_error(Errc::internal, "store: credential " + key.user + "/" + key.provider + ": " +
-                                              plain.error().message);
+        return make_error(Errc::internal,
+                          "store: credential " + key.user + "/" + key.provider + ": " + plain.error().message);
     }
     auto rec = decode_record(*plain);
     if (!rec) return rec.error();
@@ -186,9 +169,7 @@ Result<std::vector<CredentialKey>> LmdbStore::keys(const std::string& user) {
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         const auto key = view(k);
         if (!prefix.empty() && key.substr(0, prefix.size()) != prefix) break;
-        const auto nul = key.find('\0');
-        if (nul == std::string_view::npos) continue;
-        out.push_back({std::string(key.substr(0, nul)), std::string(key.substr(nul + 1))});
+        if (auto ck = split_record_key(key)) out.push_back(std::move(*ck));
     }
     mdb_cursor_close(cur);
     if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("list", rc);
@@ -197,14 +178,15 @@ Result<std::vector<CredentialKey>> LmdbStore::keys(const std::string& user) {
 
 Result<bool> LmdbStore::erase(const CredentialKey& key) {
     const std::string rk = record_key(key);
-    Txn txn(impl_->env, 0);
-    if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
-    MDB_val k = val(rk);
-    const int rc = mdb_del(txn.get(), impl_->credentials, &k, nullptr);
-    if (rc == MDB_NOTFOUND) return false;
-    if (rc != 0) return lmdb_error("delete", rc);
-    if (int crc = txn.commit(); crc != 0) return lmdb_error("commit", crc);
-    return true;
+    bool removed = false;
+    auto r = impl_->write("delete", [&](MDB_txn* txn) {
+        MDB_val k = val(rk);
+        const int rc = mdb_del(txn, impl_->credentials, &k, nullptr);
+        removed = rc == 0;
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    });
+    if (!r) return r.error();
+    return removed;
 }
 
 Result<std::uint64_t> LmdbStore::count() {

@@ -39,14 +39,16 @@ public:
     std::uint64_t u64() {
         if (!need(8)) return 0;
         std::uint64_t v = 0;
-        for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(in_.data()[pos_ + static_cast<std::size_t>(i)]) << (8 * i);
+        for (int i = 0; i < 8; ++i)
+            v |= static_cast<std::uint64_t>(in_.data()[pos_ + static_cast<std::size_t>(i)]) << (8 * i);
         pos_ += 8;
         return v;
     }
     std::size_t len() {
         if (!need(4)) return 0;
         std::size_t n = 0;
-        for (int i = 0; i < 4; ++i) n |= static_cast<std::size_t>(in_.data()[pos_ + static_cast<std::size_t>(i)]) << (8 * i);
+        for (int i = 0; i < 4; ++i)
+            n |= static_cast<std::size_t>(in_.data()[pos_ + static_cast<std::size_t>(i)]) << (8 * i);
         pos_ += 4;
         return need(n) ? n : 0;
     }
@@ -77,8 +79,8 @@ private:
 }  // namespace
 
 SecretBytes encode_record(const CredentialRecord& r) {
-    const std::size_t size = 4 * 5 + 8 * 4 + 1 * 8 + r.refresh_token.size() + r.access_token.size() +
-                             r.scope.size() + r.issuer.size() + r.subject.size();
+    const std::size_t size = 4 * 5 + 8 * 4 + 1 * 8 + r.refresh_token.size() + r.access_token.size() + r.scope.size() +
+                             r.issuer.size() + r.subject.size();
     auto out = SecretBytes::zeroed(size);
     Writer w(out);
     w.secret(r.refresh_token);

@@ -42,12 +42,22 @@ std::uint32_t derive_key_id(const SecretBytes& key) {
 
 }  // namespace
 
-Sealer::Sealer(SecretBytes key) : key_(std::move(key)) {
+Sealer::Sealer(SecretBytes key, std::uint32_t key_id) : key_(std::move(key)), key_id_(key_id) {
     if (key_.size() != k_master_key_bytes) {
-        std::fputs("credd: master key has the wrong length\n", stderr);
+        std::fputs("credd: store key has the wrong length\n", stderr);
         std::abort();
     }
+}
+
+Sealer::Sealer(SecretBytes key) : Sealer(std::move(key), 0) {
     key_id_ = derive_key_id(key_);
+}
+
+std::optional<std::uint32_t> Sealer::key_id_of(std::string_view sealed) {
+    if (sealed.size() < k_header_bytes || static_cast<std::uint8_t>(sealed[0]) != k_format_version) {
+        return std::nullopt;
+    }
+    return get_u32(sealed.substr(1, 4));
 }
 
 std::string Sealer::seal(std::string_view database, std::string_view record_key, const SecretBytes& plaintext) const {
@@ -76,8 +86,8 @@ Result<SecretBytes> Sealer::open(std::string_view database, std::string_view rec
         return make_error(Errc::internal, "record is truncated");
     }
     if (static_cast<std::uint8_t>(sealed[0]) != k_format_version) {
-        return make_error(Errc::internal, "record has unknown format version " +
-                                              std::to_string(static_cast<unsigned char>(sealed[0])));
+        return make_error(Errc::internal,
+                          "record has unknown format version " + std::to_string(static_cast<unsigned char>(sealed[0])));
     }
     const std::uint32_t key_id = get_u32(sealed.substr(1, 4));
     if (key_id != key_id_) return make_error(Errc::internal, "record is sealed under another master key");

@@ -13,6 +13,7 @@
 #include "common/secret/secret_bytes.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,8 +25,15 @@ inline constexpr std::size_t k_master_key_bytes = 32;
 class Sealer {
 public:
     // `key` must be k_master_key_bytes long (aborts otherwise: a short key
-    // would silently weaken every record).
+    // would silently weaken every record). The key id is derived from the
+    // key (used for the master key, which has no stored id).
     explicit Sealer(SecretBytes key);
+    // A data key with the id the store assigned to it.
+    Sealer(SecretBytes key, std::uint32_t key_id);
+
+    // The key id in a sealed value's header, or std::nullopt when the value
+    // is too short or of an unknown format version.
+    [[nodiscard]] static std::optional<std::uint32_t> key_id_of(std::string_view sealed);
 
     [[nodiscard]] std::uint32_t key_id() const { return key_id_; }
     // `record_key` names the record inside `database` (e.g. "alice\0github").

@@ -24,14 +24,23 @@ offered=$(complete_line "")
 missing=
 for c in $listed; do grep -qw -- "$c" <<<"$offered" || missing="$missing $c"; done
 expect "every subcommand of credctl --help is offered (missing:${missing:- none})" test -z "$missing"
-# Every long option a subcommand's --help shows is completed.
+# Every long option a subcommand's --help shows is completed, and for the
+# commands that have subcommands (policy, admin), those of each subcommand.
+subcommands_of() { "$credctl" "$@" --help | awk '/^Subcommands:/ {on=1; next} on && !NF {exit} on {print $1}'; }
+long_options() { "$credctl" "$@" --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | grep -oE -- '--[a-z-]+'; }
 missing=
 for c in $listed; do
-  [ "$c" = policy ] && continue
-  offered=$(complete_line "$c" --)
-  for opt in $("$credctl" "$c" --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
-    grep -qw -- "$opt" <<<"$offered" || missing="$missing $c$opt"
+  subs=$(subcommands_of "$c")
+  for sub in ${subs:-""}; do
+    offered=$(complete_line "$c" $sub --)
+    for opt in $(long_options "$c" $sub); do
+      grep -qw -- "$opt" <<<"$offered" || missing="$missing $c${sub:+ $sub}$opt"
+    done
   done
+  if [ -n "$subs" ]; then
+    offered=$(complete_line "$c" "")
+    for sub in $subs; do grep -qw -- "$sub" <<<"$offered" || missing="$missing $c:$sub"; done
+  fi
 done
 expect "every long option of every subcommand completes (missing:${missing:- none})" test -z "$missing"
 expect "'to' completes to token" test "$(complete_line to)" = "token "

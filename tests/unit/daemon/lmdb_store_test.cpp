@@ -41,7 +41,7 @@ protected:
     LmdbOptions options() const {
         LmdbOptions o;
         o.directory = dir_.file("state");
-        o.map_bytes = std::size_t{16} << 20;
+        o.max_map_bytes = std::size_t{16} << 20;
         return o;
     }
     std::unique_ptr<LmdbStore> open_with(unsigned char fill) const {

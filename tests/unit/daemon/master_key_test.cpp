@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
 namespace credctl::store {
@@ -110,8 +111,103 @@ TEST(MasterKey, GroupReadableMessageNamesTheMode) {
     ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
     auto key = load_master_key(path, KeyCreation::forbid);
     ASSERT_FALSE(key.has_value());
-    EXPECT_EQ(key.error().message,
-              "master key " + path + " is readable by group or others (mode 0640); chmod 600 it");
+    EXPECT_EQ(key.error().message, "master key " + path + " is readable by group or others (mode 0640); chmod 600 it");
+}
+
+}  // namespace
+}  // namespace credctl::store
+
+namespace credctl::store {
+namespace {
+
+using credctl::test::TempDir;
+
+std::string key_file(const TempDir& dir, const std::string& name, char fill, unsigned mode = 0600) {
+    const std::string path = dir.write(name, std::string(32, fill));
+    ::chmod(path.c_str(), mode);
+    return path;
+}
+
+TEST(MasterKeySources, SystemdCredentialWinsOverKeyFile) {
+    TempDir dir;
+    ASSERT_EQ(::mkdir(dir.file("creds").c_str(), 0700), 0);
+    key_file(dir, "creds/credd.key", 'C', 0400);
+    const std::string file = key_file(dir, "file.key", 'F');
+    auto key = find_master_key({dir.file("creds"), file, dir.file("state"), true});
+    ASSERT_TRUE(key.has_value()) << key.error().message;
+    EXPECT_EQ(key->key.reveal(), std::string(32, 'C'));
+    EXPECT_EQ(key->source, dir.file("creds") + "/credd.key (systemd credential)");
+}
+
+TEST(MasterKeySources, KeyFileIsUsedWhenTheCredentialsDirectoryHasNoKey) {
+    TempDir dir;
+    ASSERT_EQ(::mkdir(dir.file("creds").c_str(), 0700), 0);
+    const std::string file = key_file(dir, "file.key", 'F', 0400);
+    auto key = find_master_key({dir.file("creds"), file, dir.file("state"), true});
+    ASSERT_TRUE(key.has_value()) << key.error().message;
+    EXPECT_EQ(key->key.reveal(), std::string(32, 'F'));
+    EXPECT_EQ(key->source, file);
+}
+
+TEST(MasterKeySources, BadSystemdCredentialStopsTheSearch) {
+    TempDir dir;
+    ASSERT_EQ(::mkdir(dir.file("creds").c_str(), 0700), 0);
+    dir.write("creds/credd.key", "short");
+    ::chmod(dir.file("creds/credd.key").c_str(), 0400);
+    const std::string file = key_file(dir, "file.key", 'F');
+    auto key = find_master_key({dir.file("creds"), file, dir.file("state"), true});
+    ASSERT_FALSE(key.has_value());
+    EXPECT_EQ(key.error().message, "master key " + dir.file("creds/credd.key") + " is not 32 bytes long");
+}
+
+TEST(MasterKeySources, KeyFileModesOtherThan0400And0600AreRefused) {
+    TempDir dir;
+    for (unsigned mode : {0640u, 0604u, 0700u, 0660u}) {
+        const std::string file = key_file(dir, "k" + std::to_string(mode) + ".key", 'F', mode);
+        auto key = find_master_key({"", file, dir.file("state"), true});
+        EXPECT_FALSE(key.has_value()) << std::oct << mode;
+    }
+    const std::string exec = key_file(dir, "exec.key", 'F', 0700);
+    auto key = find_master_key({"", exec, dir.file("state"), true});
+    ASSERT_FALSE(key.has_value());
+    EXPECT_EQ(key.error().message, "master key " + exec + " has mode 0700; it must be 0400 or 0600");
+}
+
+TEST(MasterKeySources, MissingKeyFileIsAnErrorNotANewKey) {
+    TempDir dir;
+    auto key = find_master_key({"", dir.file("absent.key"), dir.file("state"), true});
+    ASSERT_FALSE(key.has_value());
+    EXPECT_NE(key.error().message.find("cannot open master key " + dir.file("absent.key")), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir.file("absent.key")));
+}
+
+TEST(MasterKeySources, WithoutGenerationAndWithoutSourcesThereIsNoKey) {
+    TempDir dir;
+    auto key = find_master_key({"", "", dir.path().string(), false});
+    ASSERT_FALSE(key.has_value());
+    EXPECT_NE(key.error().message.find("no master key"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(dir.file("master.key")));
+}
+
+TEST(MasterKeySources, PerUserModeGeneratesOnceThenLoads) {
+    TempDir dir;
+    auto first = find_master_key({"", "", dir.path().string(), true});
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    EXPECT_EQ(first->source, dir.file("master.key"));
+    auto second = find_master_key({"", "", dir.path().string(), true});
+    ASSERT_TRUE(second.has_value());
+    EXPECT_TRUE(first->key.equals(second->key));
+}
+
+TEST(MasterKeySources, ExistingStoreWithoutItsGeneratedKeyIsRefused) {
+    TempDir dir;
+    dir.write("data.mdb", "not empty");
+    auto key = find_master_key({"", "", dir.path().string(), true});
+    ASSERT_FALSE(key.has_value());
+    EXPECT_EQ(key.error().message, "store " + dir.path().string() + " exists but its master key " +
+                                       dir.file("master.key") +
+                                       " is missing; restore the key (a new one would not open the store)");
+    EXPECT_FALSE(std::filesystem::exists(dir.file("master.key")));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <optional>
 #include <string>
 
 namespace credctl::store {
@@ -128,6 +129,26 @@ TEST(Sealer, GarbageNeverOpens) {
         if (!junk.empty()) junk[0] = static_cast<char>(k_format_version);
         EXPECT_FALSE(s.open("credentials", k_record_key, junk).has_value()) << i;
     }
+}
+
+TEST(Sealer, DataKeyCarriesItsAssignedIdAndTheHeaderNamesIt) {
+    Sealer s(key_of(3), 7);
+    EXPECT_EQ(s.key_id(), 7u);
+    const std::string sealed = s.seal("credentials", k_record_key, SecretBytes::from("x"));
+    EXPECT_EQ(Sealer::key_id_of(sealed), std::optional<std::uint32_t>(7));
+    EXPECT_EQ(Sealer::key_id_of(sealed.substr(0, 10)), std::nullopt);
+    EXPECT_EQ(Sealer::key_id_of("\x02" + sealed.substr(1)), std::nullopt) << "unknown format version";
+}
+
+TEST(Sealer, SameKeyBytesUnderAnotherIdDoNotOpen) {
+    Sealer a(key_of(3), 1);
+    Sealer b(key_of(3), 2);
+    const std::string sealed = a.seal("credentials", k_record_key, SecretBytes::from("x"));
+    EXPECT_FALSE(b.open("credentials", k_record_key, sealed).has_value());
+    // Even with the header rewritten to id 2, the associated data still says 1.
+    std::string forged = sealed;
+    forged[4] = 2;
+    EXPECT_FALSE(b.open("credentials", k_record_key, forged).has_value());
 }
 
 }  // namespace

@@ -1,0 +1,158 @@
+// credctl admin status|check|backup FILE|rotate-key: store administration
+// (docs/api.md "Administration"). Needs credentials:* on credentials/*/*:
+// root, credd's own user, or a client granted it.
+// Nothing here ever prints a secret: the daemon's answers hold none.
+#include "cli/commands/command.hpp"
+#include "common/wire/admin_wire.hpp"
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+namespace credctl::cli {
+namespace {
+
+// How often `rotate-key` asks for progress while it waits.
+constexpr std::chrono::milliseconds k_poll_interval{200};
+// A progress line every 5 s of a long rotation.
+constexpr int k_polls_per_report = 25;
+
+struct AdminOptions {
+    std::string output = "text";
+    std::string file;  // backup target or new master key
+    bool no_wait = false;
+};
+
+Result<wire::StoreStatus> store_status(const DaemonClient& client) {
+    auto reply = client.call("GET", "/v1/admin/store");
+    if (!reply) return reply.error();
+    return wire::parse_store_status(reply->body);
+}
+
+void print_status(const wire::StoreStatus& s) {
+    std::cout << "records:      " << s.records << "\n"
+              << "used:         " << s.used_bytes << " bytes\n"
+              << "map:          " << s.map_bytes << " of at most " << s.max_map_bytes << " bytes\n"
+              << "data key:     " << s.current_key << "\n"
+              << "rotating:     " << (s.rotating ? "yes" : "no") << "\n";
+    if (!s.rotation_error.empty()) std::cout << "rotation error: " << s.rotation_error << "\n";
+}
+
+Result<void> run_status(const DaemonClient& client, const AdminOptions& o) {
+    auto s = store_status(client);
+    if (!s) return s.error();
+    if (o.output == "json") {
+        std::cout << wire::to_json(*s) << "\n";
+    } else {
+        print_status(*s);
+    }
+    return {};
+}
+
+Result<void> run_check(const DaemonClient& client, const AdminOptions& o) {
+    auto reply = client.call("POST", "/v1/admin/check");
+    if (!reply) return reply.error();
+    auto c = wire::parse_check_result(reply->body);
+    if (!c) return c.error();
+    if (o.output == "json") {
+        std::cout << reply->body << "\n";
+    } else {
+        for (const auto& f : c->failures) std::cout << "FAILED " << f.credential << ": " << f.reason << "\n";
+        std::cout << c->opened << " of " << c->records << " records open\n";
+    }
+    if (!c->failures.empty()) {
+        return make_error(Errc::internal, std::to_string(c->failures.size()) + " of " + std::to_string(c->records) +
+                                              " records do not open");
+    }
+    return {};
+}
+
+Result<void> run_backup(const DaemonClient& client, const AdminOptions& o) {
+    // credd writes the file itself, from its own working directory: send an absolute path.
+    const std::string path = std::filesystem::absolute(o.file).lexically_normal().string();
+    auto reply = client.call("POST", "/v1/admin/backup", wire::to_json(wire::Backup{path, 0}));
+    if (!reply) return reply.error();
+    auto b = wire::parse_backup(reply->body);
+    if (!b) return b.error();
+    std::cerr << "Backup written to " << b->path << " (" << b->bytes << " bytes)\n";
+    return {};
+}
+
+Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
+    auto reply = client.call("POST", "/v1/admin/rotate-key");
+    if (!reply) return reply.error();
+    auto s = wire::parse_store_status(reply->body);
+    if (!s) return s.error();
+    std::cerr << "Rotating to data key " << s->current_key << " (" << s->records << " records)\n";
+    for (int polls = 1; !o.no_wait && s->rotating; ++polls) {
+        std::this_thread::sleep_for(k_poll_interval);
+        s = store_status(client);
+        if (!s) return s.error();
+        if (!s->rotation_error.empty()) return make_error(Errc::internal, "key rotation stopped: " + s->rotation_error);
+        if (polls % k_polls_per_report == 0 && s->rotating) {
+            std::cerr << "  " << s->resealed << " records re-sealed so far\n";
+        }
+    }
+    if (!o.no_wait) std::cerr << "Done: every record is sealed under data key " << s->current_key << "\n";
+    return {};
+}
+
+Result<void> run_replace_master_key(const DaemonClient& client, const AdminOptions& o) {
+    // credd reads the file itself: send an absolute path.
+    const std::string path = std::filesystem::absolute(o.file).lexically_normal().string();
+    auto reply = client.call("POST", "/v1/admin/master-key", wire::to_json(wire::KeyFile{path}));
+    if (!reply) return reply.error();
+    std::cerr << "The store's keys are now sealed under " << path << ".\n"
+              << "Point key_file (or the systemd credential credd.key) at it before credd restarts;\n"
+              << "the old master key no longer opens the store.\n";
+    return {};
+}
+
+using AdminRun = Result<void> (*)(const DaemonClient&, const AdminOptions&);
+
+struct AdminCommand {
+    std::string_view name;
+    std::string_view summary;
+    AdminRun run;
+};
+
+// wireguard-style table: one row per admin subcommand.
+constexpr std::array<AdminCommand, 5> k_admin_commands{{
+    {"status", "Show store size, map and data key", run_status},
+    {"check", "Verify that every record opens (never prints secrets)", run_check},
+    {"backup", "Write a consistent compacted copy of the store to FILE", run_backup},
+    {"rotate-key", "Re-seal every record under a new data key, while serving", run_rotate},
+    {"replace-master-key", "Re-seal the store's keys under the master key in FILE", run_replace_master_key},
+}};
+
+}  // namespace
+
+void add_admin(CLI::App& sub, const Globals& g, Runner& runner) {
+    auto o = std::make_shared<AdminOptions>();
+    auto subs = std::make_shared<std::vector<CLI::App*>>();
+    sub.require_subcommand(1);
+    for (const auto& c : k_admin_commands) {
+        auto* s = sub.add_subcommand(std::string(c.name), std::string(c.summary));
+        s->add_option("-o,--output", o->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+        if (c.name == "backup") s->add_option("file", o->file, "Backup file (must not exist)")->required();
+        if (c.name == "replace-master-key") {
+            s->add_option("file", o->file, "New master key: 32 bytes, owned by credd's user, mode 0400 or 0600")
+                ->required();
+        }
+        if (c.name == "rotate-key") s->add_flag("--no-wait", o->no_wait, "Return once the rotation has started");
+        subs->push_back(s);
+    }
+    runner = [&g, o, subs]() -> Result<void> {
+        auto client = make_client(g);
+        if (!client) return client.error();
+        for (std::size_t i = 0; i < subs->size(); ++i) {
+            if ((*subs)[i]->parsed()) return k_admin_commands[i].run(*client, *o);
+        }
+        return make_error(Errc::usage, "admin: name a subcommand");
+    };
+}
+
+}  // namespace credctl::cli

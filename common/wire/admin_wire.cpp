@@ -1,0 +1,92 @@
+#include "common/wire/admin_wire.hpp"
+
+#include "common/wire/json_util.hpp"
+
+namespace credctl::wire {
+namespace {
+
+namespace json = boost::json;
+using detail::num;
+using detail::parse_object;
+using detail::str;
+
+}  // namespace
+
+std::string to_json(const StoreStatus& v) {
+    json::array keys;
+    for (auto k : v.keys) keys.emplace_back(k);
+    return json::serialize(json::object{{"records", v.records},
+                                        {"used_bytes", v.used_bytes},
+                                        {"map_bytes", v.map_bytes},
+                                        {"max_map_bytes", v.max_map_bytes},
+                                        {"current_key", v.current_key},
+                                        {"keys", std::move(keys)},
+                                        {"rotating", v.rotating},
+                                        {"resealed", v.resealed},
+                                        {"rotation_error", v.rotation_error}});
+}
+
+Result<StoreStatus> parse_store_status(std::string_view body) {
+    auto o = parse_object(body, "store status");
+    if (!o) return o.error();
+    StoreStatus s{num(*o, "records"),
+                  num(*o, "used_bytes"),
+                  num(*o, "map_bytes"),
+                  num(*o, "max_map_bytes"),
+                  num(*o, "current_key"),
+                  {},
+                  false,
+                  num(*o, "resealed"),
+                  str(*o, "rotation_error")};
+    if (const auto* r = o->if_contains("rotating"); r != nullptr && r->is_bool()) s.rotating = r->as_bool();
+    if (const auto* k = o->if_contains("keys"); k != nullptr && k->is_array()) {
+        for (const auto& id : k->as_array()) {
+            if (id.is_int64()) s.keys.push_back(id.as_int64());
+        }
+    }
+    return s;
+}
+
+std::string to_json(const CheckResult& v) {
+    json::array failures;
+    for (const auto& f : v.failures)
+        failures.push_back(json::object{{"credential", f.credential}, {"reason", f.reason}});
+    return json::serialize(
+        json::object{{"records", v.records}, {"opened", v.opened}, {"failures", std::move(failures)}});
+}
+
+Result<CheckResult> parse_check_result(std::string_view body) {
+    auto o = parse_object(body, "check result");
+    if (!o) return o.error();
+    CheckResult c{num(*o, "records"), num(*o, "opened"), {}};
+    if (const auto* f = o->if_contains("failures"); f != nullptr && f->is_array()) {
+        for (const auto& e : f->as_array()) {
+            if (e.is_object()) c.failures.push_back({str(e.as_object(), "credential"), str(e.as_object(), "reason")});
+        }
+    }
+    return c;
+}
+
+std::string to_json(const Backup& v) {
+    return json::serialize(json::object{{"path", v.path}, {"bytes", v.bytes}});
+}
+
+Result<Backup> parse_backup(std::string_view body) {
+    auto o = parse_object(body, "backup");
+    if (!o) return o.error();
+    const auto* p = o->if_contains("path");
+    if (p == nullptr || !p->is_string()) return make_error(Errc::bad_request, "backup: \"path\" must be a string");
+    return Backup{std::string(p->as_string()), num(*o, "bytes")};
+}
+
+std::string to_json(const KeyFile& v) {
+    return json::serialize(json::object{{"path", v.path}});
+}
+
+Result<KeyFile> parse_key_file(std::string_view body) {
+    auto b = parse_backup(body);
+    if (!b) return b.error();
+    return KeyFile{std::move(b->path)};
+}
+
+}  // namespace credctl::wire

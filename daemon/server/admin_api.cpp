@@ -1,0 +1,141 @@
+#include "daemon/server/admin_api.hpp"
+
+#include "common/log/log.hpp"
+#include "common/wire/admin_wire.hpp"
+#include "daemon/server/api.hpp"
+#include "daemon/store/master_key.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace credctl::server {
+namespace {
+
+namespace asio = boost::asio;
+
+// One durable transaction per batch, and the longest a request waits behind
+// the rotation: 200 re-seals take about 20-40 ms (each plaintext passes
+// through a fresh guarded allocation).
+constexpr std::size_t k_rotation_batch = 200;
+// Opening a record costs about as much as re-sealing one: same bound.
+constexpr std::size_t k_check_batch = 200;
+
+Result<store::Maintenance*> maintenance(AdminState& a) {
+    if (a.store == nullptr) return make_error(Errc::not_found, "this store backend has no maintenance operations");
+    return a.store;
+}
+
+ApiReply json_reply(int status, std::string body) {
+    return ApiReply{status, std::move(body), "application/json"};
+}
+
+// A free function, not a lambda: see GCC PR 99576 in server.cpp.
+asio::awaitable<void> rotate(AdminState& a) {
+    auto executor = co_await asio::this_coro::executor;
+    while (!a.stopping) {
+        auto step = a.store->rotate_batch(k_rotation_batch);
+        if (!step) {
+            a.rotation_error = step.error().message;
+            log::error("key rotation stopped: " + step.error().message);
+            break;
+        }
+        a.resealed += step->resealed;
+        if (step->done) {
+            log::info("key rotation done: " + std::to_string(a.resealed) + " records re-sealed, old keys retired");
+            break;
+        }
+        co_await asio::post(executor, asio::use_awaitable);  // let waiting requests run
+    }
+    a.rotation_running = false;
+}
+
+}  // namespace
+
+void start_rotation(AdminState& a) {
+    if (a.rotation_running || a.store == nullptr || a.io == nullptr) return;
+    a.rotation_running = true;
+    a.rotation_error.clear();
+    asio::co_spawn(*a.io, rotate(a), asio::detached);
+}
+
+Result<ApiReply> admin_store_status(AdminState& a, const ApiRequest&) {
+    auto m = maintenance(a);
+    if (!m) return m.error();
+    auto info = (*m)->info();
+    if (!info) return info.error();
+    wire::StoreStatus s;
+    s.records = static_cast<std::int64_t>(info->records);
+    s.used_bytes = static_cast<std::int64_t>(info->used_bytes);
+    s.map_bytes = static_cast<std::int64_t>(info->map_bytes);
+    s.max_map_bytes = static_cast<std::int64_t>(info->max_map_bytes);
+    s.current_key = info->current_key;
+    for (auto id : info->keys) s.keys.push_back(id);
+    s.rotating = info->keys.size() > 1;
+    s.resealed = static_cast<std::int64_t>(a.resealed);
+    s.rotation_error = a.rotation_error;
+    return json_reply(200, wire::to_json(s));
+}
+
+asio::awaitable<Result<ApiReply>> admin_check(AdminState& a, const ApiRequest&) {
+    auto m = maintenance(a);
+    if (!m) co_return m.error();
+    auto executor = co_await asio::this_coro::executor;
+    wire::CheckResult c;
+    std::string from;
+    do {
+        auto part = (*m)->check_batch(from, k_check_batch);
+        if (!part) co_return part.error();
+        c.records += static_cast<std::int64_t>(part->records);
+        c.opened += static_cast<std::int64_t>(part->opened);
+        for (const auto& f : part->failures) c.failures.push_back({f.key.user + "/" + f.key.provider, f.reason});
+        from = std::move(part->next);
+        if (!from.empty()) co_await asio::post(executor, asio::use_awaitable);  // let waiting requests run
+        if (a.stopping) co_return make_error(Errc::internal, "credd is stopping; the check was interrupted");
+    } while (!from.empty());
+    log::info("store check: " + std::to_string(c.opened) + " of " + std::to_string(c.records) + " records open");
+    co_return json_reply(200, wire::to_json(c));
+}
+
+Result<ApiReply> admin_backup(AdminState& a, const ApiRequest& r) {
+    auto m = maintenance(a);
+    if (!m) return m.error();
+    auto req = wire::parse_backup(r.body);
+    if (!req) return req.error();
+    auto bytes = (*m)->backup(req->path);
+    if (!bytes) return bytes.error();
+    log::info("store backup written to " + req->path + " (" + std::to_string(*bytes) + " bytes)");
+    return json_reply(200, wire::to_json(wire::Backup{req->path, static_cast<std::int64_t>(*bytes)}));
+}
+
+Result<ApiReply> admin_rotate_key(AdminState& a, const ApiRequest& r) {
+    auto m = maintenance(a);
+    if (!m) return m.error();
+    auto id = (*m)->begin_rotation();
+    if (!id) return id.error();
+    log::info("key rotation to data key " + std::to_string(*id) + " started");
+    start_rotation(a);
+    auto reply = admin_store_status(a, r);
+    if (!reply) return reply.error();
+    reply->status = 202;
+    return reply;
+}
+
+Result<ApiReply> admin_replace_master_key(AdminState& a, const ApiRequest& r) {
+    auto m = maintenance(a);
+    if (!m) return m.error();
+    auto req = wire::parse_key_file(r.body);
+    if (!req) return req.error();
+    if (req->path.empty() || req->path.front() != '/') {
+        return make_error(Errc::bad_request, "master key path must be absolute: \"" + req->path + "\"");
+    }
+    auto key = store::load_master_key(req->path, store::KeyCreation::forbid);
+    if (!key) return make_error(Errc::bad_request, key.error().message);
+    if (auto done = (*m)->replace_master_key(std::move(*key)); !done) return done.error();
+    log::info("master key replaced by " + req->path + "; credd needs it (key_file or credd.key) at its next start");
+    return json_reply(200, wire::to_json(*req));
+}
+
+}  // namespace credctl::server

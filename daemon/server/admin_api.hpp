@@ -1,0 +1,51 @@
+// The admin routes of the daemon API (docs/api.md "Administration"): store
+// figures, check, backup and data-key rotation. api.cpp's route table maps
+// them to Permission::admin, so these handlers never check permissions.
+//
+// Rotation runs as one coroutine on the I/O thread that re-seals a bounded
+// batch per durable transaction and yields between batches, so requests are
+// served throughout; it resumes by itself when credd starts on a store whose
+// rotation a crash interrupted.
+//
+// Thread-safety: I/O thread only.
+#pragma once
+
+#include "common/error/error.hpp"
+#include "daemon/store/maintenance.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace credctl::server {
+
+struct ApiRequest;
+struct ApiReply;
+
+struct AdminState {
+    store::Maintenance* store = nullptr;  // null: the backend has no maintenance
+    boost::asio::io_context* io = nullptr;
+    bool rotation_running = false;
+    bool stopping = false;  // set at shutdown: the rotation stops after its batch
+    std::uint64_t resealed = 0;
+    std::string rotation_error;
+};
+
+// Starts the rotation coroutine unless it runs already.
+void start_rotation(AdminState& admin);
+
+[[nodiscard]] Result<ApiReply> admin_store_status(AdminState& admin, const ApiRequest& request);
+// Checks in batches, yielding between them, so a big store never stalls other requests.
+[[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_check(AdminState& admin, const ApiRequest& request);
+[[nodiscard]] Result<ApiReply> admin_backup(AdminState& admin, const ApiRequest& request);
+[[nodiscard]] Result<ApiReply> admin_rotate_key(AdminState& admin, const ApiRequest& request);
+// Loads the key file named in the request (owner and mode checked like
+// key_file) and re-seals the store's keys under it.
+[[nodiscard]] Result<ApiReply> admin_replace_master_key(AdminState& admin, const ApiRequest& request);
+
+}  // namespace credctl::server

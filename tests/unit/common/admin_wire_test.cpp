@@ -1,0 +1,43 @@
+// Admin wire types: what credd sends is what credctl reads.
+#include "common/wire/admin_wire.hpp"
+
+#include <gtest/gtest.h>
+
+namespace credctl::wire {
+namespace {
+
+TEST(AdminWire, StoreStatusRoundTrips) {
+    StoreStatus s{100001, 41099264, 67108864, 4294967296, 2, {1, 2}, true, 36000, "stopped: x"};
+    auto back = parse_store_status(to_json(s));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->records, 100001);
+    EXPECT_EQ(back->max_map_bytes, 4294967296);
+    EXPECT_EQ(back->keys, (std::vector<std::int64_t>{1, 2}));
+    EXPECT_TRUE(back->rotating);
+    EXPECT_EQ(back->resealed, 36000);
+    EXPECT_EQ(back->rotation_error, "stopped: x");
+}
+
+TEST(AdminWire, CheckResultRoundTripsFailures) {
+    CheckResult c{3, 2, {{"alice/github", "record does not open (wrong key, moved or damaged)"}}};
+    auto back = parse_check_result(to_json(c));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->records, 3);
+    EXPECT_EQ(back->opened, 2);
+    ASSERT_EQ(back->failures.size(), 1u);
+    EXPECT_EQ(back->failures[0].credential, "alice/github");
+}
+
+TEST(AdminWire, BackupNeedsAStringPath) {
+    auto ok = parse_backup(R"({"path":"/var/backups/credd.mdb"})");
+    ASSERT_TRUE(ok.has_value());
+    EXPECT_EQ(ok->path, "/var/backups/credd.mdb");
+    for (const char* bad : {R"({})", R"({"path":7})", "[]", "not json"}) {
+        auto r = parse_backup(bad);
+        ASSERT_FALSE(r.has_value()) << bad;
+        EXPECT_EQ(r.error().code, Errc::bad_request);
+    }
+}
+
+}  // namespace
+}  // namespace credctl::wire
