@@ -40,10 +40,10 @@ Result<DaemonConfig> load_config(const Options& options) {
 }
 
 // SPEC §5: systemd credential, then key_file, then (per-user) a generated key.
-Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config) {
+Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config, bool mode_may_generate) {
     const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
     auto key = store::find_master_key({credentials != nullptr ? credentials : "", config.key_file, config.state_dir,
-                                       config.store.generate_key});
+                                       mode_may_generate && config.store.generate_key});
     if (!key) return key.error();
     store::LmdbOptions options;
     options.directory = config.state_dir;
@@ -64,8 +64,9 @@ Result<void> run(const Options& options) {
     auto config = load_config(options);
     if (!config) return config.error();
     if (auto r = check_state_owner(options.mode, *config); !r) return r.error();
-    // Says which source is missing in system mode before anything is created.
-    if (auto source = master_key_source(options.mode, *config); !source) return source.error();
+    // The mode decides whether a key may be generated (never in system mode).
+    auto source = master_key_source(options.mode, *config);
+    if (!source) return source.error();
     // The state directory holds the generated key too; create it first, and
     // its parents on a fresh account (~/.local/state), 0700 as the XDG base
     // directory spec asks.
@@ -75,9 +76,9 @@ Result<void> run(const Options& options) {
         return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
                                               std::strerror(errno));
     }
-    auto st = open_store(*config);
+    auto st = open_store(*config, source->create_if_missing);
     if (!st) return st.error();
-    log::info(std::string(to_string(options.mode)) + " mode: " + std::to_string(config->providers.size()) +
+    log::info(std::string(to_string(options.mode)) + " mode, " + std::to_string(config->providers.size()) +
               " provider(s) configured");
     return server::run_server(*config, **st, st->get(), [&options] { return load_config(options); },
                               server::ServeOptions{options.listen_fd});

@@ -10,8 +10,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev liblmdb-dev libsodium-dev libtomlplusplus-dev libssl-dev libgtest-dev
   nodejs npm mandoc gdb strace
-  systemd python3 dpkg-dev procps
-  openssl iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
+  systemd dpkg-dev procps   # units: systemd-analyze; the Debian package
+  openssl python3 iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -38,7 +38,6 @@ Result<DaemonConfig> mode_defaults(Mode mode) {
     c->socket = k_system_socket;
     c->socket_mode = 0666;
     c->state_dir = k_system_state_dir;
-    c->store.generate_key = false;  // SPEC §5: only per-user mode generates a key
     return c;
 }
 
@@ -61,8 +60,10 @@ Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config) {
     if (!config.key_file.empty()) return KeySource{config.key_file, false, "key_file"};
     if (mode == Mode::system || !config.store.generate_key) {
         return make_error(Errc::internal,
-                          "no master key: system mode needs the systemd credential credd.key "
-                          "(LoadCredential=credd.key:/etc/credctl/credd.key) or key_file in the config");
+                          std::string("no master key: ") +
+                              (mode == Mode::system ? "system mode" : "store.generate_key = false") +
+                              " needs the systemd credential credd.key "
+                              "(LoadCredential=credd.key:/etc/credctl/credd.key) or key_file in the config");
     }
     return KeySource{config.state_dir + "/master.key", true, "generated"};
 }

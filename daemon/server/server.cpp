@@ -207,8 +207,8 @@ void Server::reload() {
 
 void Server::stop() {
     stopping_ = true;
-    notifier_.stopping();
     admin_.stopping = true;
+    notifier_.stopping();
     boost::system::error_code ec;
     watchdog_.cancel();
     acceptor_.close(ec);

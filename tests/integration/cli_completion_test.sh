@@ -24,25 +24,30 @@ offered=$(complete_line "")
 missing=
 for c in $listed; do grep -qw -- "$c" <<<"$offered" || missing="$missing $c"; done
 expect "every subcommand of credctl --help is offered (missing:${missing:- none})" test -z "$missing"
-# Every long option a subcommand's --help shows is completed, and for the
-# commands that have subcommands (policy, admin), those of each subcommand.
-subcommands_of() { "$credctl" "$@" --help | awk '/^Subcommands:/ {on=1; next} on && !NF {exit} on {print $1}'; }
-long_options() { "$credctl" "$@" --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | grep -oE -- '--[a-z-]+'; }
+# Every long option a subcommand's --help shows is completed.
 missing=
 for c in $listed; do
-  subs=$(subcommands_of "$c")
-  for sub in ${subs:-""}; do
-    offered=$(complete_line "$c" $sub --)
-    for opt in $(long_options "$c" $sub); do
-      grep -qw -- "$opt" <<<"$offered" || missing="$missing $c${sub:+ $sub}$opt"
-    done
+  [ "$c" = policy ] || [ "$c" = admin ] && continue  # nested: checked below
+  offered=$(complete_line "$c" --)
+  for opt in $("$credctl" "$c" --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+    grep -qw -- "$opt" <<<"$offered" || missing="$missing $c$opt"
   done
-  if [ -n "$subs" ]; then
-    offered=$(complete_line "$c" "")
-    for sub in $subs; do grep -qw -- "$sub" <<<"$offered" || missing="$missing $c:$sub"; done
-  fi
 done
 expect "every long option of every subcommand completes (missing:${missing:- none})" test -z "$missing"
+# admin's subcommands, and each one's long options.
+admin_subs=$("$credctl" admin --help | awk '/^Subcommands:/ {on=1; next} on && !NF {exit} on {print $1}')
+offered=$(complete_line admin "")
+missing=
+for s in $admin_subs; do grep -qw -- "$s" <<<"$offered" || missing="$missing $s"; done
+expect "every admin subcommand is offered (missing:${missing:- none})" test -z "$missing"
+missing=
+for s in $admin_subs; do
+  offered=$(complete_line admin "$s" --)
+  for opt in $("$credctl" admin "$s" --help | grep -oE '^ +(-[a-z],)?--[a-z-]+' | grep -oE -- '--[a-z-]+'); do
+    grep -qw -- "$opt" <<<"$offered" || missing="$missing admin-$s$opt"
+  done
+done
+expect "every long option of every admin subcommand completes (missing:${missing:- none})" test -z "$missing"
 expect "'to' completes to token" test "$(complete_line to)" = "token "
 expect "token -o completes every output format" \
   test "$(complete_line token -o "")" = "credential-process env exec-credential git-credential header json raw "
