@@ -58,10 +58,12 @@ Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config) {
         if (exists(path)) return KeySource{path, false, "systemd credential"};
     }
     if (!config.key_file.empty()) return KeySource{config.key_file, false, "key_file"};
-    if (mode == Mode::system) {
+    if (mode == Mode::system || !config.store.generate_key) {
         return make_error(Errc::internal,
-                          "no master key: system mode needs the systemd credential credd.key "
-                          "(LoadCredential=credd.key:/etc/credctl/credd.key) or key_file in the config");
+                          std::string("no master key: ") +
+                              (mode == Mode::system ? "system mode" : "store.generate_key = false") +
+                              " needs the systemd credential credd.key "
+                              "(LoadCredential=credd.key:/etc/credctl/credd.key) or key_file in the config");
     }
     return KeySource{config.state_dir + "/master.key", true, "generated"};
 }

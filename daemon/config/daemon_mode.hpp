@@ -7,9 +7,11 @@
 //           $XDG_STATE_HOME/credd, config $XDG_CONFIG_HOME/credctl/credd.toml;
 //           a master key is generated on first start.
 //
-// Master key sources, first found wins (SPEC §5): the systemd credential
-// $CREDENTIALS_DIRECTORY/credd.key, the config's key_file, then (user mode
-// only) <state_dir>/master.key, created when missing.
+// Master key sources, first found wins (SPEC §5, store::find_master_key):
+// the systemd credential $CREDENTIALS_DIRECTORY/credd.key, the config's
+// key_file, then (user mode, store.generate_key) <state_dir>/master.key,
+// created when missing. master_key_source() only names the source, for
+// --check-config and a clear error before the store is touched.
 //
 // Used by credd's main and daemon.cpp. Thread-safety: reads the environment.
 #pragma once
@@ -47,7 +49,8 @@ struct KeySource {
     std::string origin;  // "systemd credential", "key_file", "generated"
 };
 
-// Errors: system mode with neither a systemd credential nor key_file.
+// Errors: neither a systemd credential nor key_file, in system mode or with
+// store.generate_key = false.
 [[nodiscard]] Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config);
 
 // System mode only: an existing state directory must belong to the uid credd
