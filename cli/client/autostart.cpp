@@ -1,5 +1,7 @@
 #include "cli/client/autostart.hpp"
 
+#include "common/net/unix_socket.hpp"
+
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,17 +22,6 @@ namespace {
 constexpr auto k_start_timeout = std::chrono::seconds(5);  // LMDB open and key load take milliseconds
 constexpr auto k_poll_interval = std::chrono::milliseconds(20);
 
-bool answers(const std::string& path) {
-    if (path.size() >= sizeof(sockaddr_un::sun_path)) return false;
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
 
 std::optional<std::string> find_credd() {
     std::vector<std::string> dirs;
@@ -71,7 +62,7 @@ void spawn_detached(const std::string& credd) {
 }  // namespace
 
 Result<void> ensure_user_daemon(const std::string& socket) {
-    if (answers(socket)) return {};
+    if (net::unix_socket_answers(socket)) return {};
     const auto credd = find_credd();
     if (!credd) {
         return make_error(Errc::daemon_unreachable,
@@ -80,7 +71,7 @@ Result<void> ensure_user_daemon(const std::string& socket) {
     spawn_detached(*credd);
     const auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-        if (answers(socket)) return {};
+        if (net::unix_socket_answers(socket)) return {};
         std::this_thread::sleep_for(k_poll_interval);
     }
     return make_error(Errc::daemon_unreachable, "autostart: started " + *credd + " --user, but nothing answers on " +

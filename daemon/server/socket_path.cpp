@@ -1,5 +1,7 @@
 #include "daemon/server/socket_path.hpp"
 
+#include "common/net/unix_socket.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,17 +33,6 @@ Result<void> prepare_directory(const std::string& dir, unsigned socket_mode) {
     return {};
 }
 
-// True when something accepts connections on the socket at `path`.
-bool someone_listens(const std::string& path) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    return ok;
-}
 
 }  // namespace
 
@@ -60,7 +51,7 @@ Result<void> prepare_socket_path(const std::string& path, unsigned socket_mode) 
     }
     if (!S_ISSOCK(st.st_mode)) return make_error(Errc::internal, path + " exists and is not a socket; not removing it");
     if (st.st_uid != ::geteuid()) return make_error(Errc::internal, path + " is a socket of another user; not removing it");
-    if (someone_listens(path)) return make_error(Errc::internal, "another daemon is already listening on " + path);
+    if (net::unix_socket_answers(path)) return make_error(Errc::internal, "another daemon is already listening on " + path);
     if (::unlink(path.c_str()) != 0) return make_error(Errc::internal, "cannot remove stale socket " + path);
     return {};
 }
