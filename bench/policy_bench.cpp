@@ -68,9 +68,9 @@ void bench_decide(long n) {
     long allowed = 0;
     const auto start = Clock::now();
     for (long i = 0; i < n; ++i) {
-        const auto d = policy::decide(policy, callers[static_cast<std::size_t>(i) % callers.size()],
-                                      policy::Permission::token,
-                                      resources[static_cast<std::size_t>(i * 7919) % resources.size()]);
+        const auto d =
+            policy::decide(policy, callers[static_cast<std::size_t>(i) % callers.size()], policy::Permission::token,
+                           resources[static_cast<std::size_t>(i * 7919) % resources.size()]);
         allowed += d.allowed ? 1 : 0;
     }
     const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / static_cast<double>(n);

@@ -5,13 +5,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
 #include <sys/resource.h>
+#include <iostream>
 
 int main(int argc, char** argv) {
     using namespace credctl;
     // Tokens pass through this process: no core file may hold one.
-    const struct rlimit no_core {0, 0};
+    const struct rlimit no_core { 0, 0 };
     ::setrlimit(RLIMIT_CORE, &no_core);
     if (auto r = crypto::init(); !r) {
         std::cerr << "credctl: " << r.error().message << "\n";
@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(cli::exit_status_help());
     cli::Globals globals;
-    app.add_option("--socket", globals.socket, "credd socket (default: $CREDD_SOCKET, then the per-user, then the system socket)");
+    app.add_option("--socket", globals.socket,
+                   "credd socket (default: $CREDD_SOCKET, then the per-user, then the system socket)");
     app.add_option("--config", globals.config_file, "Client config file (default: ~/.config/credctl/credctl.toml)");
     app.add_flag("-v,--verbose", globals.verbose, "Say more");
     const auto& table = cli::command_table();

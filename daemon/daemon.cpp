@@ -24,7 +24,7 @@ Result<void> harden_process(int keep_fds) {
     if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
         return make_error(Errc::internal, std::string("cannot make the process non-dumpable: ") + std::strerror(errno));
     }
-    const struct rlimit no_core {0, 0};
+    const struct rlimit no_core { 0, 0 };
     if (::setrlimit(RLIMIT_CORE, &no_core) != 0) {
         return make_error(Errc::internal, std::string("cannot disable core files: ") + std::strerror(errno));
     }
@@ -50,8 +50,8 @@ Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config,
     options.max_map_bytes = config.store.max_map_bytes;
     auto st = store::LmdbStore::open(options, store::Sealer(std::move(key->key)));
     if (!st) {
-        return make_error(st.error().code, "store " + config.state_dir + ": " + st.error().message + " (key from " +
-                                               key->source + ")");
+        return make_error(st.error().code,
+                          "store " + config.state_dir + ": " + st.error().message + " (key from " + key->source + ")");
     }
     log::info("store open at " + config.state_dir + ", master key from " + key->source);
     return st;
@@ -73,15 +73,15 @@ Result<void> run(const Options& options) {
     std::error_code parents_ec;
     std::filesystem::create_directories(std::filesystem::path(config->state_dir).parent_path(), parents_ec);
     if (::mkdir(config->state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-        return make_error(Errc::internal, "cannot create state directory " + config->state_dir + ": " +
-                                              std::strerror(errno));
+        return make_error(Errc::internal,
+                          "cannot create state directory " + config->state_dir + ": " + std::strerror(errno));
     }
     auto st = open_store(*config, source->create_if_missing);
     if (!st) return st.error();
     log::info(std::string(to_string(options.mode)) + " mode, " + std::to_string(config->providers.size()) +
               " provider(s) configured");
-    return server::run_server(*config, **st, st->get(), [&options] { return load_config(options); },
-                              server::ServeOptions{options.listen_fd});
+    return server::run_server(
+        *config, **st, st->get(), [&options] { return load_config(options); }, server::ServeOptions{options.listen_fd});
 }
 
 }  // namespace credctl::daemon

@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates util-linux passwd
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcli11-dev liblmdb-dev libsodium-dev libtomlplusplus-dev libssl-dev libgtest-dev
-  nodejs npm mandoc gdb strace
+  nodejs npm mandoc gdb strace clang-format
   systemd dpkg-dev procps   # units: systemd-analyze; the Debian package
   openssl python3 iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
 )

@@ -22,7 +22,6 @@ namespace {
 constexpr auto k_start_timeout = std::chrono::seconds(5);  // LMDB open and key load take milliseconds
 constexpr auto k_poll_interval = std::chrono::milliseconds(20);
 
-
 std::optional<std::string> find_credd() {
     std::vector<std::string> dirs;
     if (const char* path = std::getenv("PATH"); path != nullptr) {

@@ -26,7 +26,7 @@ struct TokenOptions {
     std::string output = "raw";
     std::string env_name = "CREDCTL_ACCESS_TOKEN";
     std::string git_action;  // appended by git to a credential.helper command
-    std::string scope;  // down-scoping, space-separated
+    std::string scope;       // down-scoping, space-separated
 };
 
 void write_all(const std::string& s) {

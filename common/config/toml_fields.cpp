@@ -8,8 +8,8 @@ Result<toml::table> parse_toml_file(const std::string& path) {
     try {
         return toml::parse_file(path);
     } catch (const toml::parse_error& e) {
-        return make_error(Errc::bad_request, path + ":" + std::to_string(e.source().begin.line) + ": " +
-                                                 std::string(e.description()));
+        return make_error(Errc::bad_request,
+                          path + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
     }
 }
 
@@ -40,16 +40,15 @@ Result<std::optional<std::string>> Fields::string(std::string_view key) const {
     return error_at(key, "must be a string");
 }
 
-Result<std::optional<std::int64_t>> Fields::integer(std::string_view key, std::int64_t min,
-                                                    std::int64_t max) const {
+Result<std::optional<std::int64_t>> Fields::integer(std::string_view key, std::int64_t min, std::int64_t max) const {
     const toml::node* node = table_.get(key);
     if (node == nullptr) return std::optional<std::int64_t>{};
     const auto* i = node->as_integer();
     if (i == nullptr) return error_at(key, "must be an integer");
     const std::int64_t v = i->get();
     if (v < min || v > max) {
-        return error_at(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ": " +
-                                 std::to_string(v));
+        return error_at(
+            key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ": " + std::to_string(v));
     }
     return std::optional<std::int64_t>{v};
 }

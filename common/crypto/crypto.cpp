@@ -22,8 +22,8 @@ std::string random_token(std::size_t bytes) {
 std::string base64url_encode(std::string_view data) {
     constexpr int k_variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
     std::string out(sodium_base64_encoded_len(data.size(), k_variant), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
-                      data.size(), k_variant);
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                      k_variant);
     out.resize(out.size() - 1);  // drop the terminating NUL
     return out;
 }
@@ -31,8 +31,8 @@ std::string base64url_encode(std::string_view data) {
 std::optional<std::string> base64url_decode(std::string_view text) {
     std::string out(text.size(), '\0');
     std::size_t len = 0;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                          nullptr, &len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                          &len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
         return std::nullopt;
     }
     out.resize(len);

@@ -37,9 +37,13 @@ const ErrcInfo& info(Errc code) {
 
 }  // namespace
 
-Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+Error make_error(Errc code, std::string message) {
+    return Error{code, std::move(message)};
+}
 
-std::string_view to_string(Errc code) { return info(code).name; }
+std::string_view to_string(Errc code) {
+    return info(code).name;
+}
 
 Errc errc_from_string(std::string_view code) {
     for (const auto& row : k_errc_table) {
@@ -48,9 +52,13 @@ Errc errc_from_string(std::string_view code) {
     return Errc::internal;
 }
 
-int http_status(Errc code) { return info(code).http_status; }
+int http_status(Errc code) {
+    return info(code).http_status;
+}
 
-int exit_code(Errc code) { return info(code).exit_code; }
+int exit_code(Errc code) {
+    return info(code).exit_code;
+}
 
 void throw_exception_from_error(const Error& e, const boost::source_location&) {
     throw std::runtime_error(std::string(to_string(e.code)) + ": " + e.message);

@@ -10,7 +10,9 @@ namespace {
 std::atomic<int> g_threshold{static_cast<int>(Level::info)};
 }
 
-void set_threshold(Level level) { g_threshold = static_cast<int>(level); }
+void set_threshold(Level level) {
+    g_threshold = static_cast<int>(level);
+}
 
 void write(Level level, std::string_view message) {
     if (static_cast<int>(level) > g_threshold) return;

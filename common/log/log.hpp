@@ -15,9 +15,17 @@ enum class Level { error = 3, warning = 4, info = 6, debug = 7 };
 void set_threshold(Level level);
 void write(Level level, std::string_view message);
 
-inline void error(std::string_view m) { write(Level::error, m); }
-inline void warning(std::string_view m) { write(Level::warning, m); }
-inline void info(std::string_view m) { write(Level::info, m); }
-inline void debug(std::string_view m) { write(Level::debug, m); }
+inline void error(std::string_view m) {
+    write(Level::error, m);
+}
+inline void warning(std::string_view m) {
+    write(Level::warning, m);
+}
+inline void info(std::string_view m) {
+    write(Level::info, m);
+}
+inline void debug(std::string_view m) {
+    write(Level::debug, m);
+}
 
 }  // namespace credctl::log

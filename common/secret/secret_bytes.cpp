@@ -49,7 +49,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
     return *this;
 }
 
-SecretBytes::~SecretBytes() { release(); }
+SecretBytes::~SecretBytes() {
+    release();
+}
 
 void SecretBytes::release() noexcept {
     // sodium_free zeroes the region before unmapping it.

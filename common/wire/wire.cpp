@@ -187,7 +187,7 @@ Result<std::vector<ProviderConfig>> parse_providers(std::string_view body) {
         c.revocation_endpoint = str(p, "revocation_endpoint");
         c.client_id = str(p, "client_id");
         const std::string auth = str(p, "client_auth");
-        c.client_auth = auth == "client_secret_basic" ? ClientAuth::client_secret_basic
+        c.client_auth = auth == "client_secret_basic"  ? ClientAuth::client_secret_basic
                         : auth == "client_secret_post" ? ClientAuth::client_secret_post
                                                        : ClientAuth::none;
         if (const auto* s = p.if_contains("scopes"); s != nullptr && s->is_array()) {

@@ -22,7 +22,7 @@ namespace credctl::wire {
 // PUT /v1/users/{user}/credentials/{provider}
 struct StoreCredential {
     SecretBytes refresh_token;
-    SecretBytes access_token;  // may be empty
+    SecretBytes access_token;            // may be empty
     std::int64_t access_expires_at = 0;  // UTC epoch seconds; 0 when unknown
     std::string scope;
     std::string issuer;

@@ -42,7 +42,7 @@ struct DaemonConfig {
     std::string socket;
     unsigned socket_mode = 0600;  // 0666 lets other users reach the policy
     std::string state_dir;
-    std::string key_file;  // empty: <state_dir>/master.key, created on first start
+    std::string key_file;    // empty: <state_dir>/master.key, created on first start
     std::string audit_file;  // empty: audit lines go to stderr only
     policy::Policy policy;   // owner_access, [roles.*], [[grants]]
     Limits limits;

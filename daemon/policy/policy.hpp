@@ -36,10 +36,11 @@ enum class Permission : std::uint8_t { token, login, read, remove, admin, any_lo
 
 // A set of permissions, as a role carries them.
 using PermissionSet = std::uint8_t;
-[[nodiscard]] constexpr PermissionSet bit(Permission p) { return static_cast<PermissionSet>(1U << static_cast<unsigned>(p)); }
-constexpr PermissionSet k_all_permissions =
-    bit(Permission::token) | bit(Permission::login) | bit(Permission::read) | bit(Permission::remove) |
-    bit(Permission::admin);
+[[nodiscard]] constexpr PermissionSet bit(Permission p) {
+    return static_cast<PermissionSet>(1U << static_cast<unsigned>(p));
+}
+constexpr PermissionSet k_all_permissions = bit(Permission::token) | bit(Permission::login) | bit(Permission::read) |
+                                            bit(Permission::remove) | bit(Permission::admin);
 
 // "credentials:token" ... "credentials:*"; std::nullopt for anything else.
 [[nodiscard]] std::optional<PermissionSet> parse_permission(std::string_view text);
@@ -65,8 +66,8 @@ struct ResourcePattern {
 struct ClientSelector {
     std::optional<uid_t> uid;
     std::optional<std::string> user;
-    std::optional<gid_t> gid;        // primary or supplementary
-    std::optional<gid_t> group;      // resolved from its name at load
+    std::optional<gid_t> gid;    // primary or supplementary
+    std::optional<gid_t> group;  // resolved from its name at load
     std::optional<std::string> group_name;
     std::optional<std::string> exe;
     std::optional<std::string> exe_sha256;

@@ -7,8 +7,8 @@
 
 #include "daemon/audit/audit.hpp"
 #include "daemon/peer/peer.hpp"
-#include "daemon/server/admin_api.hpp"
 #include "daemon/policy/policy.hpp"
+#include "daemon/server/admin_api.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <boost/asio/awaitable.hpp>

@@ -20,7 +20,8 @@ Result<void> prepare_directory(const std::string& dir, unsigned socket_mode) {
         if (::chmod(dir.c_str(), mode) != 0) return make_error(Errc::internal, "cannot set the mode of " + dir);
         return {};
     }
-    if (errno != EEXIST) return make_error(Errc::internal, "cannot create socket directory " + dir + ": " + std::strerror(errno));
+    if (errno != EEXIST)
+        return make_error(Errc::internal, "cannot create socket directory " + dir + ": " + std::strerror(errno));
     struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
         return make_error(Errc::internal, "socket directory " + dir + " is not a directory");
@@ -32,7 +33,6 @@ Result<void> prepare_directory(const std::string& dir, unsigned socket_mode) {
     }
     return {};
 }
-
 
 }  // namespace
 
@@ -50,8 +50,10 @@ Result<void> prepare_socket_path(const std::string& path, unsigned socket_mode) 
         return make_error(Errc::internal, "cannot inspect " + path + ": " + std::strerror(errno));
     }
     if (!S_ISSOCK(st.st_mode)) return make_error(Errc::internal, path + " exists and is not a socket; not removing it");
-    if (st.st_uid != ::geteuid()) return make_error(Errc::internal, path + " is a socket of another user; not removing it");
-    if (net::unix_socket_answers(path)) return make_error(Errc::internal, "another daemon is already listening on " + path);
+    if (st.st_uid != ::geteuid())
+        return make_error(Errc::internal, path + " is a socket of another user; not removing it");
+    if (net::unix_socket_answers(path))
+        return make_error(Errc::internal, "another daemon is already listening on " + path);
     if (::unlink(path.c_str()) != 0) return make_error(Errc::internal, "cannot remove stale socket " + path);
     return {};
 }

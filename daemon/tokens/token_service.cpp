@@ -5,11 +5,11 @@
 #include "daemon/tokens/token_cache.hpp"
 #include "daemon/tokens/upstream.hpp"
 
+#include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <sodium.h>
 
 #include <algorithm>
 #include <map>

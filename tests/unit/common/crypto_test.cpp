@@ -31,9 +31,9 @@ TEST(Base64url, EncodesKnownVectorsWithoutPadding) {
 
 TEST(Base64url, RejectsInvalidInput) {
     EXPECT_FALSE(base64url_decode("Zm9v!").has_value());
-    EXPECT_FALSE(base64url_decode("Zg==").has_value());   // padding is not base64url here
-    EXPECT_FALSE(base64url_decode("+/8").has_value());    // standard alphabet
-    EXPECT_FALSE(base64url_decode("Z").has_value());      // impossible length
+    EXPECT_FALSE(base64url_decode("Zg==").has_value());  // padding is not base64url here
+    EXPECT_FALSE(base64url_decode("+/8").has_value());   // standard alphabet
+    EXPECT_FALSE(base64url_decode("Z").has_value());     // impossible length
     EXPECT_FALSE(base64url_decode("Zm 9v").has_value());
 }
 
@@ -46,7 +46,9 @@ TEST(Sha256, EmptyMatchesKnownVector) {
     EXPECT_EQ(hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-TEST(Hex, EncodesLowercase) { EXPECT_EQ(hex(std::string("\x00\x0f\xab\xff", 4)), "000fabff"); }
+TEST(Hex, EncodesLowercase) {
+    EXPECT_EQ(hex(std::string("\x00\x0f\xab\xff", 4)), "000fabff");
+}
 
 TEST(RandomToken, ThirtyTwoBytesGiveFortyThreeChars) {
     const std::string t = random_token(32);
@@ -62,7 +64,9 @@ TEST(RandomToken, TokensAreDistinct) {
     EXPECT_EQ(seen.size(), 100u);
 }
 
-TEST(CryptoInit, Succeeds) { EXPECT_TRUE(init().has_value()); }
+TEST(CryptoInit, Succeeds) {
+    EXPECT_TRUE(init().has_value());
+}
 
 TEST(Base64url, RejectsNonCanonicalTrailingBits) {
     // "Zg" is the encoding of "f"; "Zh" carries set padding bits.

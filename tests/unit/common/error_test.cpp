@@ -9,9 +9,17 @@ namespace credctl {
 namespace {
 
 constexpr std::array k_all_codes{
-    Errc::bad_request,       Errc::forbidden, Errc::not_found,          Errc::login_required,
-    Errc::provider_unavailable, Errc::payload_too_large, Errc::too_many_requests, Errc::store_full,
-    Errc::daemon_unreachable, Errc::usage,     Errc::internal,
+    Errc::bad_request,
+    Errc::forbidden,
+    Errc::not_found,
+    Errc::login_required,
+    Errc::provider_unavailable,
+    Errc::payload_too_large,
+    Errc::too_many_requests,
+    Errc::store_full,
+    Errc::daemon_unreachable,
+    Errc::usage,
+    Errc::internal,
 };
 
 TEST(Errc, EveryCodeRoundTripsThroughItsWireName) {

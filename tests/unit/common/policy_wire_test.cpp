@@ -75,8 +75,8 @@ TEST(PolicyWire, PolicyCheckThatIsNotJsonIsBadRequest) {
 }
 
 TEST(PolicyWire, DecisionRoundTrips) {
-    PolicyDecision d{true, "credentials/alice/github", "credentials:token", "nightly", "grant \"nightly\"",
-                     sample_identity()};
+    PolicyDecision d{true,      "credentials/alice/github", "credentials:token",
+                     "nightly", "grant \"nightly\"",        sample_identity()};
     auto back = parse_policy_decision(to_json(d));
     ASSERT_TRUE(back);
     EXPECT_TRUE(back->allowed);

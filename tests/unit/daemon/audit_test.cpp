@@ -2,9 +2,9 @@
 
 #include "temp_dir.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <boost/json/parse.hpp>
 
 #include <fstream>
 #include <sstream>

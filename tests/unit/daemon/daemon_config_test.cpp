@@ -122,17 +122,16 @@ TEST(DaemonConfig, ProviderWithoutIssuerOrEndpointsIsAnError) {
 
 TEST(DaemonConfig, ProviderWithOnlyAuthorizationEndpointIsAnError) {
     TempDir dir;
-    auto c = load_daemon_config(dir.write(
-        "credd.toml", "[providers.demo]\nauthorization_endpoint = \"https://i/auth\"\nclient_id = \"x\"\n"));
+    auto c = load_daemon_config(
+        dir.write("credd.toml", "[providers.demo]\nauthorization_endpoint = \"https://i/auth\"\nclient_id = \"x\"\n"));
     ASSERT_FALSE(c.has_value());
 }
 
 TEST(DaemonConfig, ProviderWithExplicitEndpointsLoads) {
     TempDir dir;
-    auto c = load_daemon_config(
-        dir.write("credd.toml",
-                  "[providers.gh]\nauthorization_endpoint = \"https://i/auth\"\n"
-                  "token_endpoint = \"https://i/token\"\nclient_id = \"x\"\n"));
+    auto c = load_daemon_config(dir.write("credd.toml",
+                                          "[providers.gh]\nauthorization_endpoint = \"https://i/auth\"\n"
+                                          "token_endpoint = \"https://i/token\"\nclient_id = \"x\"\n"));
     ASSERT_TRUE(c.has_value()) << c.error().message;
     ASSERT_EQ(c->providers.size(), 1u);
     EXPECT_EQ(c->providers[0].issuer, "");
@@ -149,8 +148,7 @@ TEST(DaemonConfig, ProviderWithoutClientIdIsAnError) {
 
 TEST(DaemonConfig, NonHttpIssuerIsAnError) {
     TempDir dir;
-    auto c = load_daemon_config(
-        dir.write("credd.toml", "[providers.demo]\nissuer = \"ftp://x\"\nclient_id = \"x\"\n"));
+    auto c = load_daemon_config(dir.write("credd.toml", "[providers.demo]\nissuer = \"ftp://x\"\nclient_id = \"x\"\n"));
     ASSERT_FALSE(c.has_value());
     EXPECT_TRUE(contains(c.error().message, "not an http(s) URL"));
 }
@@ -248,9 +246,10 @@ namespace {
 
 TEST(DaemonConfig, TwoDefaultProvidersAreAnError) {
     TempDir dir;
-    auto c = load_daemon_config(dir.write(
-        "credd.toml", "[providers.a]\nissuer = \"https://a\"\nclient_id = \"x\"\ndefault = true\n"
-                      "[providers.b]\nissuer = \"https://b\"\nclient_id = \"x\"\ndefault = true\n"));
+    auto c =
+        load_daemon_config(dir.write("credd.toml",
+                                     "[providers.a]\nissuer = \"https://a\"\nclient_id = \"x\"\ndefault = true\n"
+                                     "[providers.b]\nissuer = \"https://b\"\nclient_id = \"x\"\ndefault = true\n"));
     ASSERT_FALSE(c.has_value());
     EXPECT_TRUE(contains(c.error().message, "is marked default, and so is a; at most one may be"));
 }

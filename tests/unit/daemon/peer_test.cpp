@@ -3,15 +3,15 @@
 #include "common/crypto/crypto.hpp"
 #include "temp_dir.hpp"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cstring>
 #include <sstream>
 
 namespace credctl::peer {
@@ -37,7 +37,9 @@ struct Pair {
 // One byte carrying one descriptor (SCM_RIGHTS).
 struct FdMessage {
     char byte = 'x';
-    struct iovec iov {&byte, 1};
+    struct iovec iov {
+        &byte, 1
+    };
     alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
     struct msghdr msg {};
     FdMessage() {

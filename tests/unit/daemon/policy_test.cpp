@@ -44,7 +44,8 @@ clients = [{ group = "daemon" }]
 name = "pinned"
 roles = ["reader"]
 resources = ["credentials/dave/github"]
-clients = [{ uid = 4000, exe_sha256 = ")" + k_sha_a + R"(" }]
+clients = [{ uid = 4000, exe_sha256 = ")" +
+                             k_sha_a + R"(" }]
 
 [[grants]]
 name = "by gid"
@@ -89,29 +90,104 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
     const Policy policy = test::policy_from(k_config);
     const auto nobody = caller("nobody", 65534);
     const std::vector<Case> cases = {
-        {"user and exe both match", with_exe(nobody, "/opt/jobs/bin/sync"), Permission::token, {"alice", "github"}, true, "nightly"},
-        {"user matches, exe does not", with_exe(nobody, "/usr/bin/curl"), Permission::token, {"alice", "github"}, false, ""},
-        {"exe matches, user does not", with_exe(caller("bob"), "/opt/jobs/bin/sync"), Permission::token, {"alice", "github"}, false, ""},
+        {"user and exe both match",
+         with_exe(nobody, "/opt/jobs/bin/sync"),
+         Permission::token,
+         {"alice", "github"},
+         true,
+         "nightly"},
+        {"user matches, exe does not",
+         with_exe(nobody, "/usr/bin/curl"),
+         Permission::token,
+         {"alice", "github"},
+         false,
+         ""},
+        {"exe matches, user does not",
+         with_exe(caller("bob"), "/opt/jobs/bin/sync"),
+         Permission::token,
+         {"alice", "github"},
+         false,
+         ""},
         {"exe not resolved", nobody, Permission::token, {"alice", "github"}, false, ""},
         {"role lacks login", with_exe(nobody, "/opt/jobs/bin/sync"), Permission::login, {"alice", "github"}, false, ""},
-        {"role lacks delete", with_exe(nobody, "/opt/jobs/bin/sync"), Permission::remove, {"alice", "github"}, false, ""},
-        {"second client: unit", with_unit(caller("bob"), "nightly-sync.service"), Permission::token, {"alice", "github"}, true, "nightly"},
-        {"unit and wildcard user", with_unit(caller("bob"), "nightly-sync.service"), Permission::read, {"zed", "gitlab"}, true, "nightly"},
-        {"wildcard stays in its segment", with_unit(caller("bob"), "nightly-sync.service"), Permission::token, {"zed", "gitlabx"}, false, ""},
+        {"role lacks delete",
+         with_exe(nobody, "/opt/jobs/bin/sync"),
+         Permission::remove,
+         {"alice", "github"},
+         false,
+         ""},
+        {"second client: unit",
+         with_unit(caller("bob"), "nightly-sync.service"),
+         Permission::token,
+         {"alice", "github"},
+         true,
+         "nightly"},
+        {"unit and wildcard user",
+         with_unit(caller("bob"), "nightly-sync.service"),
+         Permission::read,
+         {"zed", "gitlab"},
+         true,
+         "nightly"},
+        {"wildcard stays in its segment",
+         with_unit(caller("bob"), "nightly-sync.service"),
+         Permission::token,
+         {"zed", "gitlabx"},
+         false,
+         ""},
         {"other unit", with_unit(caller("bob"), "other.service"), Permission::token, {"alice", "github"}, false, ""},
-        {"supplementary group", with_groups(caller("bob"), {1}), Permission::token, {"carol", "anything"}, true, "ops group"},
+        {"supplementary group",
+         with_groups(caller("bob"), {1}),
+         Permission::token,
+         {"carol", "anything"},
+         true,
+         "ops group"},
         {"primary group", caller("daemon", 1), Permission::token, {"carol", "x"}, true, "ops group"},
         {"not in group", with_groups(caller("bob"), {2, 3}), Permission::token, {"carol", "x"}, false, ""},
-        {"list by provider wildcard", with_groups(caller("bob"), {1}), Permission::read, {"carol", ""}, true, "ops group"},
-        {"list needs a provider wildcard", with_exe(nobody, "/opt/jobs/bin/sync"), Permission::read, {"alice", ""}, false, ""},
-        {"hash matches", with_sha(caller("u4000", 4000), k_sha_a), Permission::token, {"dave", "github"}, true, "pinned"},
+        {"list by provider wildcard",
+         with_groups(caller("bob"), {1}),
+         Permission::read,
+         {"carol", ""},
+         true,
+         "ops group"},
+        {"list needs a provider wildcard",
+         with_exe(nobody, "/opt/jobs/bin/sync"),
+         Permission::read,
+         {"alice", ""},
+         false,
+         ""},
+        {"hash matches",
+         with_sha(caller("u4000", 4000), k_sha_a),
+         Permission::token,
+         {"dave", "github"},
+         true,
+         "pinned"},
         {"hash differs", with_sha(caller("u4000", 4000), k_sha_b), Permission::token, {"dave", "github"}, false, ""},
-        {"hash unknown", with_sha(caller("u4000", 4000), std::nullopt), Permission::token, {"dave", "github"}, false, ""},
-        {"hash matches, uid does not", with_sha(caller("u4001", 4001), k_sha_a), Permission::token, {"dave", "github"}, false, ""},
+        {"hash unknown",
+         with_sha(caller("u4000", 4000), std::nullopt),
+         Permission::token,
+         {"dave", "github"},
+         false,
+         ""},
+        {"hash matches, uid does not",
+         with_sha(caller("u4001", 4001), k_sha_a),
+         Permission::token,
+         {"dave", "github"},
+         false,
+         ""},
         {"gid and prefix wildcard", caller("g", 5000), Permission::token, {"erin", "xyz"}, true, "by gid"},
         {"prefix wildcard anchors", caller("g", 5000), Permission::token, {"erin", "yx"}, false, ""},
-        {"credentials:* on */* administers", caller("backup", 4100), Permission::admin, {"*", "*"}, true, "backup admin"},
-        {"credentials:* covers token", caller("backup", 4100), Permission::token, {"alice", "github"}, true, "backup admin"},
+        {"credentials:* on */* administers",
+         caller("backup", 4100),
+         Permission::admin,
+         {"*", "*"},
+         true,
+         "backup admin"},
+        {"credentials:* covers token",
+         caller("backup", 4100),
+         Permission::token,
+         {"alice", "github"},
+         true,
+         "backup admin"},
         {"root administers", caller("root", 0), Permission::admin, {"*", "*"}, true, "administrator"},
         {"the daemon's uid administers", caller("credd", 777), Permission::admin, {"*", "*"}, true, "administrator"},
         {"nobody else administers", caller("bob", 4001), Permission::admin, {"*", "*"}, false, ""},
@@ -127,8 +203,8 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
 
 TEST(Policy, DenialNamesTheNearestGrantAndTheFieldThatDiffers) {
     const Policy policy = test::policy_from(k_config);
-    const Decision d = decide(policy, with_exe(caller("nobody", 65534), "/usr/bin/curl"), Permission::token,
-                              {"alice", "github"});
+    const Decision d =
+        decide(policy, with_exe(caller("nobody", 65534), "/usr/bin/curl"), Permission::token, {"alice", "github"});
     EXPECT_EQ(d.reason,
               "no grant gives credentials:token on credentials/alice/github to nobody (uid 65534); grant \"nightly\" "
               "covers it but exe /usr/bin/curl is not /opt/jobs/bin/sync");
@@ -140,7 +216,8 @@ TEST(Policy, DenialWithoutAnyCoveringGrantSaysSo) {
 }
 
 TEST(Policy, UnresolvedFieldIsShownAsNotKnown) {
-    const Decision d = decide(test::policy_from(k_config), caller("nobody", 65534), Permission::token, {"alice", "github"});
+    const Decision d =
+        decide(test::policy_from(k_config), caller("nobody", 65534), Permission::token, {"alice", "github"});
     EXPECT_NE(d.reason.find("exe not known for certain is not /opt/jobs/bin/sync"), std::string::npos) << d.reason;
 }
 
@@ -248,9 +325,9 @@ TEST(Policy, MakePolicyIndexesExactAndWildcardPatterns) {
     const Policy policy = test::policy_from(k_config);
     EXPECT_EQ(policy.exact.count("alice/github"), 1U);
     EXPECT_EQ(policy.exact.count("dave/github"), 1U);
-    EXPECT_EQ(policy.by_provider.count("gitlab"), 1U);  // credentials/*/gitlab
-    EXPECT_EQ(policy.by_user.count("carol"), 1U);       // credentials/carol/*
-    EXPECT_EQ(policy.by_user.count("erin"), 1U);        // credentials/erin/x*
+    EXPECT_EQ(policy.by_provider.count("gitlab"), 1U);          // credentials/*/gitlab
+    EXPECT_EQ(policy.by_user.count("carol"), 1U);               // credentials/carol/*
+    EXPECT_EQ(policy.by_user.count("erin"), 1U);                // credentials/erin/x*
     EXPECT_EQ(policy.wildcard, std::vector<std::uint32_t>{4});  // backup admin: credentials/*/*
     EXPECT_TRUE(policy.needs_exe_hash);
     EXPECT_FALSE(Policy{}.needs_exe_hash);

@@ -16,7 +16,9 @@ std::string error_of(const std::string& text) {
 
 const std::string k_role = "[roles.r]\npermissions = [\"credentials:token\"]\n";
 
-std::string grant(const std::string& body) { return k_role + "[[grants]]\n" + body; }
+std::string grant(const std::string& body) {
+    return k_role + "[[grants]]\n" + body;
+}
 
 TEST(PolicyToml, EmptyConfigIsOwnerRuleOnlyWithTheDaemonUid) {
     auto p = test::parse_policy_text("", 321);
@@ -69,22 +71,28 @@ TEST(PolicyToml, ErrorsNameFileLineKeyAndValue) {
          "credd.toml:7: grants[0].clients: a grant needs a non-empty array of clients"},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{}]\n"),
          "credd.toml:7: grants[0].clients: client 0 has no fields"},
-        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = 1 }, { exe = \"sync\" }]\n"),
+        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = 1 }, { exe = "
+               "\"sync\" }]\n"),
          "credd.toml:7: grants[0].clients[1].exe: not an absolute path: \"sync\""},
-        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ user = \"no-such-user-x\" }]\n"),
+        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ user = "
+               "\"no-such-user-x\" }]\n"),
          "credd.toml:7: grants[0].clients[0].user: no such user: \"no-such-user-x\""},
-        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ group = \"no-such-group-x\" }]\n"),
+        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ group = "
+               "\"no-such-group-x\" }]\n"),
          "credd.toml:7: grants[0].clients[0].group: no such group: \"no-such-group-x\""},
-        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ exe_sha256 = \"ABC\" }]\n"),
+        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ exe_sha256 = \"ABC\" "
+               "}]\n"),
          "credd.toml:7: grants[0].clients[0].exe_sha256: not 64 lowercase hex digits: \"ABC\""},
-        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ systemd_unit = \"x/y\" }]\n"),
+        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ systemd_unit = \"x/y\" "
+               "}]\n"),
          "credd.toml:7: grants[0].clients[0].systemd_unit: not a unit name: \"x/y\""},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = -1 }]\n"),
          "credd.toml:7: grants[0].clients[0].uid: must be between 0 and 4294967294: -1"},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ pid = 1 }]\n"),
          "credd.toml:7: grants[0].clients[0].pid: unknown key"},
-        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = 1 }]\n"
-               "[[grants]]\nname = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = 1 }]\n"),
+        {grant(
+             "name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = 1 }]\n"
+             "[[grants]]\nname = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = 1 }]\n"),
          "credd.toml:9: grants[1].name: duplicate grant name: \"g\""},
         {"grants = 3\n", "credd.toml:1: grants: must be an array of tables ([[grants]])"},
     };

@@ -83,7 +83,9 @@ TEST(RecordCodec, TrailingGarbageIsAnError) {
     EXPECT_EQ(out.error().message, "record plaintext is malformed");
 }
 
-TEST(RecordCodec, EmptyPlaintextIsAnError) { EXPECT_FALSE(decode_record(SecretBytes{}).has_value()); }
+TEST(RecordCodec, EmptyPlaintextIsAnError) {
+    EXPECT_FALSE(decode_record(SecretBytes{}).has_value());
+}
 
 TEST(RecordCodec, UnknownStateIsAnError) {
     const SecretBytes full = encode_record(sample());

@@ -31,7 +31,9 @@ std::string le64(std::uint64_t v) {
     return s;
 }
 
-std::string lv(const std::string& s) { return le32(static_cast<std::uint32_t>(s.size())) + s; }
+std::string lv(const std::string& s) {
+    return le32(static_cast<std::uint32_t>(s.size())) + s;
+}
 
 TEST(StoreFormat, ASealedRecordOpensWithOnlyTheDocumentedLayout) {
     auto key = SecretBytes::zeroed(k_master_key_bytes);
@@ -64,17 +66,17 @@ TEST(StoreFormat, ASealedRecordOpensWithOnlyTheDocumentedLayout) {
                            be32(static_cast<std::uint32_t>(record_key.size())) + record_key;
     std::string plain(cipher.size() - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
     unsigned long long plen = 0;
-    ASSERT_EQ(crypto_aead_xchacha20poly1305_ietf_decrypt(
-                  reinterpret_cast<unsigned char*>(plain.data()), &plen, nullptr,
-                  reinterpret_cast<const unsigned char*>(cipher.data()), cipher.size(),
-                  reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
-                  reinterpret_cast<const unsigned char*>(nonce.data()),
-                  reinterpret_cast<const unsigned char*>(raw_key.data())),
-              0);
+    ASSERT_EQ(
+        crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &plen, nullptr,
+                                                   reinterpret_cast<const unsigned char*>(cipher.data()), cipher.size(),
+                                                   reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
+                                                   reinterpret_cast<const unsigned char*>(nonce.data()),
+                                                   reinterpret_cast<const unsigned char*>(raw_key.data())),
+        0);
     // Plaintext: strings as u32 LE length + bytes, integers as u64 LE, in
     // the documented order.
-    const std::string expected = lv("RT-1") + lv("AT-22") + le64(1700000000) + lv("openid") +
-                                 lv("https://i.example") + lv("sub") + le64(1) + le64(2) + le64(3) + le64(1);
+    const std::string expected = lv("RT-1") + lv("AT-22") + le64(1700000000) + lv("openid") + lv("https://i.example") +
+                                 lv("sub") + le64(1) + le64(2) + le64(3) + le64(1);
     EXPECT_EQ(plain, expected);
 }
 
