@@ -61,7 +61,7 @@ void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("--min-valid", o->min_valid, "The token must stay valid this many seconds (default 60)")
         ->check(CLI::Range(0, 86400));
     sub.add_option("--env", o->env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
-        ->check([](const std::string& v) { return valid_env_name(v) ? std::string() : "not a variable name: " + v; });
+        ->check(env_name_problem);
     sub.footer(
         "The command's exit status is credctl's; 126 or 127 when it cannot run (as env(1)).\n"
         "Examples:\n"

@@ -129,7 +129,7 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
         ->check(CLI::IsMember(token_format_names()));
     sub.add_option("--env", o->env_name,
                    "With -o env: the variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
-        ->check([](const std::string& v) { return valid_env_name(v) ? std::string() : "not a variable name: " + v; });
+        ->check(env_name_problem);
     sub.footer(
         "Examples:\n"
         "  credctl token -o header github | curl -H @- https://api.github.com/user\n"

@@ -159,4 +159,8 @@ bool valid_env_name(std::string_view name) {
     return true;
 }
 
+std::string env_name_problem(const std::string& name) {
+    return valid_env_name(name) ? std::string() : "not a variable name: " + name;
+}
+
 }  // namespace credctl::cli

@@ -54,5 +54,7 @@ struct TokenView {
 
 // True for a portable environment variable name ([A-Za-z_][A-Za-z0-9_]*).
 [[nodiscard]] bool valid_env_name(std::string_view name);
+// For a CLI11 option check: "" when `name` is valid, else the message.
+[[nodiscard]] std::string env_name_problem(const std::string& name);
 
 }  // namespace credctl::cli
