@@ -2,7 +2,7 @@
 # with generous connection limits, and one logged-in credential `demo`.
 # Source it from bench/*.sh after `cd` to the repository root.
 root=$PWD
-credd=$root/build/default/daemon/credd
+credd=${CREDD:-$root/build/default/daemon/credd}
 credctl=$root/build/default/cli/credctl
 work=$(mktemp -d /tmp/credctl-bench.XXXXXX)
 pids=()

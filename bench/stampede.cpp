@@ -1,0 +1,177 @@
+// Expiry stampede load generator (docs/benchmarks.md, "Expiry stampede").
+//
+//     credctl_bench_stampede SOCKET TARGET N [PID]
+//
+// Opens N connections to credd's Unix socket, waits until credd has taken
+// all of them (GET /v1/status reports N + 1 connections: identity is read at
+// accept, so that cost is not measured), then writes one
+// `GET TARGET HTTP/1.1` (Connection: close) on each, back to back, and reads
+// every answer to its end with epoll. Prints one JSON line: the callers, how
+// many got 200, the time it took to send all N requests, and the latency of
+// the first, median and last answer, each measured from the moment the first
+// request was sent until that answer's last byte was read. Given credd's PID,
+// also the CPU time its main (I/O) thread used in that window
+// (/proc/PID/schedstat), which the other load on the machine does not blur.
+//
+// Plain sockets and one epoll loop on purpose: the client must cost far less
+// per request than the daemon it measures (the Python asyncio client it
+// replaces spent more time per request than credd itself).
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Caller {
+    int fd = -1;
+    std::string answer;
+    Clock::time_point done{};
+    bool finished = false;
+};
+
+[[noreturn]] void die(const std::string& what) {
+    std::fprintf(stderr, "credctl_bench_stampede: %s: %s\n", what.c_str(), std::strerror(errno));
+    std::exit(1);
+}
+
+int connect_to(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(addr.sun_path)) die("socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) die("connect " + path);
+    return fd;
+}
+
+// One blocking request on a fresh connection; the whole answer.
+std::string fetch(const std::string& path, const std::string& target) {
+    const int fd = connect_to(path);
+    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
+}
+
+// credd's connection count, from GET /v1/status; -1 when unreadable.
+long connections(const std::string& path) {
+    const std::string s = fetch(path, "/v1/status");
+    const auto at = s.find("\"connections\":");
+    return at == std::string::npos ? -1 : std::strtol(s.c_str() + at + 14, nullptr, 10);
+}
+
+int status_of(const std::string& answer) {
+    // "HTTP/1.1 200 OK"
+    return answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0;
+}
+
+// Nanoseconds on CPU of the main thread of `pid`; 0 when unknown.
+long long cpu_ns(const std::string& pid) {
+    if (pid.empty()) return 0;
+    FILE* f = std::fopen(("/proc/" + pid + "/schedstat").c_str(), "r");
+    if (f == nullptr) return 0;
+    long long ns = 0;
+    if (std::fscanf(f, "%lld", &ns) != 1) ns = 0;
+    std::fclose(f);
+    return ns;
+}
+
+double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 4 && argc != 5) {
+        std::fprintf(stderr, "usage: credctl_bench_stampede SOCKET TARGET N [PID]\n");
+        return 2;
+    }
+    const std::string path = argv[1];
+    const std::string target = argv[2];
+    const int n = std::atoi(argv[3]);
+    const std::string pid = argc == 5 ? argv[4] : "";
+    if (n <= 0) return 2;
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;  // N sockets may exceed the usual soft limit of 1024
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    std::vector<Caller> callers(static_cast<std::size_t>(n));
+    for (auto& c : callers) c.fd = connect_to(path);
+    // Wait until credd has accepted and identified every connection.
+    for (int i = 0; connections(path) < n + 1; ++i) {
+        if (i == 500) die("credd did not take all connections");
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+    for (std::size_t i = 0; i < callers.size(); ++i) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = i;
+        if (::epoll_ctl(ep, EPOLL_CTL_ADD, callers[i].fd, &ev) != 0) die("epoll_ctl");
+    }
+    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    const long long cpu0 = cpu_ns(pid);
+    const auto t0 = Clock::now();
+    for (auto& c : callers) {
+        if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
+    }
+    const auto sent = Clock::now();
+    int open = n;
+    std::vector<epoll_event> events(256);
+    char buf[8192];
+    while (open > 0) {
+        const int k = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 10000);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) die("no answer within 10 s");
+        for (int e = 0; e < k; ++e) {
+            auto& c = callers[events[e].data.u64];
+            const ssize_t got = ::read(c.fd, buf, sizeof buf);
+            if (got > 0) {
+                c.answer.append(buf, static_cast<std::size_t>(got));
+                continue;
+            }
+            if (got < 0 && errno == EAGAIN) continue;
+            c.done = Clock::now();
+            c.finished = true;
+            ::epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+            ::close(c.fd);
+            --open;
+        }
+    }
+    const long long cpu1 = cpu_ns(pid);
+    std::vector<double> lat;
+    int ok = 0;
+    for (const auto& c : callers) {
+        lat.push_back(ms(c.done - t0));
+        ok += status_of(c.answer) == 200 ? 1 : 0;
+    }
+    std::sort(lat.begin(), lat.end());
+    std::printf(
+        "{\"callers\": %d, \"ok\": %d, \"send_ms\": %.1f, \"first_ms\": %.1f, \"median_ms\": %.1f, "
+        "\"last_ms\": %.1f",
+        n, ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back());
+    if (!pid.empty()) std::printf(", \"credd_cpu_ms\": %.1f", static_cast<double>(cpu1 - cpu0) / 1e6);
+    std::printf("}\n");
+    return ok == n ? 0 : 1;
+}
