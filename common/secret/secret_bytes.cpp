@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,9 +11,63 @@
 namespace credctl {
 namespace {
 
+// Released guarded regions kept for reuse, per thread. sodium_malloc and
+// sodium_free cost nine system calls together (mmap, four mprotect for the
+// guard pages, mlock, madvise and back) and took half of credd's CPU time
+// when it served a burst of 1000 cached tokens (docs/benchmarks.md,
+// "Expiry stampede"). A pooled region stays mapped, locked and between its
+// guard pages, and is zeroed before it is pooled; it is only handed out again
+// for the same size, so the secret still ends right at the guard page.
+class Pool {
+public:
+    // Bounds the memory kept locked: a few small regions per thread.
+    static constexpr std::size_t k_max_regions = 16;
+    static constexpr std::size_t k_max_region_bytes = 16 * 1024;
+
+    unsigned char* take(std::size_t size) {
+        for (std::size_t i = 0; i < count_; ++i) {
+            if (regions_[i].size != size) continue;
+            unsigned char* p = regions_[i].data;
+            regions_[i] = regions_[--count_];
+            return p;
+        }
+        return nullptr;
+    }
+    // False when full or too big: the caller frees the region.
+    bool give(unsigned char* p, std::size_t size) {
+        if (count_ == k_max_regions || size > k_max_region_bytes) return false;
+        sodium_memzero(p, size);
+        regions_[count_++] = {p, size};
+        return true;
+    }
+    ~Pool();
+
+private:
+    struct Region {
+        unsigned char* data;
+        std::size_t size;
+    };
+    std::array<Region, k_max_regions> regions_{};
+    std::size_t count_ = 0;
+};
+
+// Trivially destructible, so still readable while the thread's other
+// thread_local objects are destroyed: a secret released after the pool is
+// gone is simply freed.
+thread_local bool t_pool_gone = false;
+thread_local Pool t_pool;
+
+Pool::~Pool() {
+    t_pool_gone = true;
+    for (std::size_t i = 0; i < count_; ++i) sodium_free(regions_[i].data);
+}
+
 unsigned char* guarded_alloc(std::size_t size) {
     // sodium_malloc(0) is legal but pointless; keep empty secrets unallocated.
     if (size == 0) return nullptr;
+    if (!t_pool_gone) {
+        if (auto* p = t_pool.take(size)) return p;
+    }
     auto* p = static_cast<unsigned char*>(sodium_malloc(size));
     if (p == nullptr) {
         // Falling back to ordinary memory would put the secret in swap and
@@ -54,8 +109,9 @@ SecretBytes::~SecretBytes() {
 }
 
 void SecretBytes::release() noexcept {
-    // sodium_free zeroes the region before unmapping it.
-    if (data_ != nullptr) sodium_free(data_);
+    // Both zero the region: sodium_free before unmapping it, the pool
+    // before keeping it.
+    if (data_ != nullptr && (t_pool_gone || !t_pool.give(data_, size_))) sodium_free(data_);
     data_ = nullptr;
     size_ = 0;
 }

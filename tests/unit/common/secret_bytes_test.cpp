@@ -72,5 +72,21 @@ TEST(SecretBytes, ZeroedHasRequestedSizeOfZeros) {
     for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(s.data()[i], 0) << i;
 }
 
+TEST(SecretBytes, ReleasedRegionIsZeroedThenReusedForTheSameSize) {
+    const unsigned char* where = nullptr;
+    {
+        auto s = SecretBytes::from("a pooled secret");
+        where = s.data();
+    }
+    // The region stays mapped in the pool: it must hold no trace of the secret.
+    const volatile unsigned char* stale = where;
+    for (std::size_t i = 0; i < 15; ++i) EXPECT_EQ(stale[i], 0) << "byte " << i;
+    auto other_size = SecretBytes::from("shorter");
+    EXPECT_NE(other_size.data(), where) << "a region is reused only for a secret of its own size";
+    auto same_size = SecretBytes::from("another secret!");
+    EXPECT_EQ(same_size.data(), where);
+    EXPECT_EQ(same_size.reveal(), "another secret!");
+}
+
 }  // namespace
 }  // namespace credctl
