@@ -1,5 +1,6 @@
 # Shared set-up of the refresh benchmarks: the local OpenID provider, a credd
-# with generous connection limits, and one logged-in credential `demo`.
+# with generous connection limits (AUDIT=1: and an audit file, as packaged),
+# and one logged-in credential `demo`.
 # Source it from bench/*.sh after `cd` to the repository root.
 root=$PWD
 credd=${CREDD:-$root/build/default/daemon/credd}
@@ -24,8 +25,10 @@ issuer = "$issuer"
 client_id = "credctl-demo"
 scopes = ["openid", "offline_access"]
 TOML
+[ -z "${AUDIT:-}" ] || printf '[audit]\nfile = "%s"\n' "$work/audit.jsonl" >>"$work/credd.toml"
 "$credd" --config "$work/credd.toml" 2>/dev/null &
-pids+=($!)
+credd_pid=$!
+pids+=($credd_pid)
 export CREDD_SOCKET=$work/run/credd.sock
 for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
 BROWSER=$root/tests/oidc/browser "$credctl" login demo 2>/dev/null
