@@ -7,7 +7,6 @@
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <array>
@@ -15,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 namespace credctl::audit {
 namespace {
@@ -35,27 +35,49 @@ std::string utc_now() {
     return std::string(buf.data(), n) + frac.data();
 }
 
-json::value optional(const std::optional<std::string>& v) {
-    return v ? json::value(*v) : json::value(nullptr);
+// Append `,"key":value` (the first one opens the object). The line is built
+// field by field, not through a json::object, whose allocations were a
+// visible share of credd's time per request at 1000 concurrent callers
+// (docs/benchmarks.md, "Expiry stampede"). Strings go through
+// json::serialize, so escaping is the library's.
+void text(std::string& out, std::string_view key, std::string_view value) {
+    out += out.empty() ? "{\"" : ",\"";
+    out += key;
+    out += "\":";
+    out += json::serialize(value);
+}
+void text_or_null(std::string& out, std::string_view key, const std::optional<std::string>& value) {
+    if (value) return text(out, key, *value);
+    out += ",\"";
+    out += key;
+    out += "\":null";
+}
+void number(std::string& out, std::string_view key, std::int64_t value) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    out += std::to_string(value);
 }
 
 }  // namespace
 
 std::string to_json_line(const Record& r) {
-    json::object o;
-    o["time"] = utc_now();
-    o["request_id"] = r.request_id;
-    o["pid"] = r.caller.pid;
-    o["uid"] = r.caller.uid;
-    o["user"] = optional(r.caller.user);
-    o["exe"] = optional(r.caller.exe);
-    o["unit"] = optional(r.caller.unit);
-    o["resource"] = r.resource;
-    o["permission"] = r.permission;
-    o["decision"] = r.allowed ? "allow" : "deny";
-    o["grant"] = r.grant.empty() ? json::value(nullptr) : json::value(r.grant);
-    o["reason"] = r.reason;
-    return json::serialize(o);
+    std::string out;
+    out.reserve(512);
+    text(out, "time", utc_now());
+    text(out, "request_id", r.request_id);
+    number(out, "pid", static_cast<std::int64_t>(r.caller.pid));
+    number(out, "uid", static_cast<std::int64_t>(r.caller.uid));
+    text_or_null(out, "user", r.caller.user);
+    text_or_null(out, "exe", r.caller.exe);
+    text_or_null(out, "unit", r.caller.unit);
+    text(out, "resource", r.resource);
+    text(out, "permission", r.permission);
+    text(out, "decision", r.allowed ? "allow" : "deny");
+    text_or_null(out, "grant", r.grant.empty() ? std::nullopt : std::optional<std::string>(r.grant));
+    text(out, "reason", r.reason);
+    out += '}';
+    return out;
 }
 
 Result<std::shared_ptr<AuditLog>> AuditLog::open(const std::string& path) {
@@ -93,9 +115,18 @@ bool AuditLog::write(const Record& r) {
 }
 
 std::string new_request_id() {
-    std::array<unsigned char, 8> id{};
-    randombytes_buf(id.data(), id.size());
-    return crypto::hex(std::string_view(reinterpret_cast<const char*>(id.data()), id.size()));
+    // Random bytes for 64 ids at a time: one getrandom(2) per request was a
+    // measurable share of a request's cost. Ids are not secrets.
+    constexpr std::size_t k_id_bytes = 8;
+    thread_local std::array<unsigned char, 64 * k_id_bytes> pool{};
+    thread_local std::size_t used = pool.size();
+    if (used == pool.size()) {
+        randombytes_buf(pool.data(), pool.size());
+        used = 0;
+    }
+    const auto* id = reinterpret_cast<const char*>(pool.data() + used);
+    used += k_id_bytes;
+    return crypto::hex(std::string_view(id, k_id_bytes));
 }
 
 }  // namespace credctl::audit

@@ -7,7 +7,10 @@
 #include <boost/json/parse.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace credctl::audit {
 namespace {
@@ -53,6 +56,25 @@ TEST(Audit, DenyHasNullGrant) {
     const auto v = boost::json::parse(to_json_line(r)).as_object();
     EXPECT_EQ(v.at("decision").as_string(), "deny");
     EXPECT_TRUE(v.at("grant").is_null());
+}
+
+TEST(Audit, HostileNamesAreEscapedAndFieldsKeepTheirOrder) {
+    auto who = batch();
+    who.exe = std::string("/tmp/a\"b\\c\nd\x01\xc3\xa9", 13);
+    who.unit = "x}{\",\"decision\":\"allow";
+    const Record r{who, "02", "credentials/alice/github", "credentials:token", false, "", "reason \"quoted\"\t"};
+    const std::string line = to_json_line(r);
+    EXPECT_EQ(line.find('\n'), std::string::npos) << "one line per record";
+    const auto v = boost::json::parse(line).as_object();
+    EXPECT_EQ(v.at("exe").as_string(), *who.exe);
+    EXPECT_EQ(v.at("unit").as_string(), *who.unit);
+    EXPECT_EQ(v.at("decision").as_string(), "deny");
+    EXPECT_EQ(v.at("reason").as_string(), "reason \"quoted\"\t");
+    std::vector<std::string> keys;
+    for (const auto& kv : v) keys.emplace_back(kv.key());
+    const std::vector<std::string> documented{"time", "request_id", "pid",        "uid",      "user",  "exe",
+                                              "unit", "resource",   "permission", "decision", "grant", "reason"};
+    EXPECT_EQ(keys, documented);
 }
 
 TEST(Audit, FileIsCreated0600AndAppendedOneLinePerRecord) {
@@ -120,6 +142,9 @@ TEST(Audit, RequestIdsAreSixteenHexDigitsAndDistinct) {
     const auto a = new_request_id();
     EXPECT_EQ(a.size(), 16U);
     EXPECT_NE(a, new_request_id());
+    // Ids come from a batch of random bytes: still distinct across batches.
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(new_request_id()).second);
 }
 
 }  // namespace
