@@ -5,11 +5,15 @@
 #include "daemon/tokens/backoff.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <map>
+#include <thread>
 
 namespace credctl::tokens {
 namespace {
@@ -20,10 +24,30 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 struct Upstream::Impl {
-    std::chrono::seconds default_timeout;
+    Impl() : work(asio::make_work_guard(exchanges)), thread([this] { exchanges.run(); }) {}
+    ~Impl() {
+        work.reset();
+        exchanges.stop();
+        thread.join();
+    }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    std::chrono::seconds default_timeout{};
     std::map<std::string, oauth::Endpoints> endpoints;  // by provider name, once discovered
     std::uint64_t attempts = 0;
     BackoffPolicy backoff;
+    // The provider exchanges' own thread (see the header).
+    asio::io_context exchanges{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+    std::thread thread;
+
+    // Runs `exchange` on the exchanges' thread; the caller resumes on its own.
+    // Not a coroutine, so its prvalue argument is safe (GCC PR 99576).
+    template <class T>
+    asio::awaitable<T> on_exchange_thread(asio::awaitable<T> exchange) {
+        return asio::co_spawn(exchanges, std::move(exchange), asio::use_awaitable);
+    }
 
     http::Options http_options(const ProviderConfig& p, Clock::duration remaining) const {
         http::Options o;
@@ -38,7 +62,7 @@ struct Upstream::Impl {
     // The provider's endpoints, discovering them the first time.
     asio::awaitable<oauth::Discovery> endpoints_of(const ProviderConfig& p, const http::Options& opts) {
         if (auto it = endpoints.find(p.name); it != endpoints.end()) co_return oauth::Discovery{it->second, false};
-        oauth::Discovery d = co_await oauth::async_discover(p, opts);
+        oauth::Discovery d = co_await on_exchange_thread(oauth::async_discover(p, opts));
         if (d.endpoints) endpoints[p.name] = *d.endpoints;
         co_return d;
     }
@@ -48,7 +72,7 @@ struct Upstream::Impl {
         oauth::Discovery d = co_await endpoints_of(p, opts);
         if (!d.endpoints) co_return oauth::Attempt{d.endpoints.error(), d.retryable};
         const oauth::Endpoints& e = *d.endpoints;
-        co_return co_await oauth::async_refresh(e, p, refresh_token, scopes, opts);
+        co_return co_await on_exchange_thread(oauth::async_refresh(e, p, refresh_token, scopes, opts));
     }
 };
 
@@ -96,7 +120,7 @@ asio::awaitable<Result<void>> Upstream::revoke(const ProviderConfig& p, const Se
     oauth::Discovery d = co_await im.endpoints_of(p, opts);
     if (!d.endpoints) co_return d.endpoints.error();
     const oauth::Endpoints& e = *d.endpoints;
-    co_return co_await oauth::async_revoke(e, p, refresh_token, opts);
+    co_return co_await im.on_exchange_thread(oauth::async_revoke(e, p, refresh_token, opts));
 }
 
 }  // namespace credctl::tokens

@@ -1,18 +1,27 @@
 // Upstream: credd's calls to OAuth providers (refresh and revocation), with
 // retries.
 //
-// Every call is a coroutine on the I/O thread (oauth_async.hpp): no thread
-// blocks on a provider, so a provider that hangs delays only the callers
-// waiting for that very call, never another credential of it or of another
-// provider, and never the rest of the daemon. Each exchange has its connect
-// timeout and total timeout. Endpoints learnt by discovery are kept per
-// provider.
+// Every call is a coroutine (oauth_async.hpp): no thread blocks on a
+// provider, so a provider that hangs delays only the callers waiting for that
+// very call, never another credential of it or of another provider, and never
+// the rest of the daemon. Each exchange has its connect timeout and total
+// timeout. Endpoints learnt by discovery are kept per provider.
+//
+// The exchanges themselves (discovery, refresh, revocation: network I/O on
+// their own arguments, nothing shared) run on a thread of their own, and the
+// caller resumes on its thread with the result. On the I/O thread, each step
+// of an exchange (resolve, connect, write, read) waited in line behind every
+// request that was ready before it: with 1000 callers of one expired token,
+// the one refresh they all wait for finished only after all 1000 requests
+// had been read (docs/benchmarks.md, "Expiry stampede"). All state here
+// (endpoints, counters) is touched on the caller's thread only.
 //
 // A refresh is attempted until it succeeds, fails for good (invalid_grant,
 // a certificate that does not verify, an unusable answer), or the next
 // backoff wait (backoff.hpp) would pass the provider's retry_deadline.
 //
-// Used by TokenService. Thread-safety: call from one thread (the I/O thread).
+// Used by TokenService. Thread-safety: call from one thread (the I/O thread);
+// arguments passed by reference must outlive the call, as for any coroutine.
 #pragma once
 
 #include "common/config/provider.hpp"
