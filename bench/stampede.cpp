@@ -10,8 +10,9 @@
 // many got 200, the time it took to send all N requests, and the latency of
 // the first, median and last answer, each measured from the moment the first
 // request was sent until that answer's last byte was read. Given credd's PID,
-// also the CPU time its main (I/O) thread used in that window
-// (/proc/PID/schedstat), which the other load on the machine does not blur.
+// also, for credd's main (I/O) thread in that window (/proc/PID/schedstat),
+// the CPU time it used, which other load on the machine does not blur, and
+// the time it was ready to run but waited for a CPU, which is that load.
 //
 // Plain sockets and one epoll loop on purpose: the client must cost far less
 // per request than the daemon it measures (the Python asyncio client it
@@ -84,15 +85,20 @@ int status_of(const std::string& answer) {
     return answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0;
 }
 
-// Nanoseconds on CPU of the main thread of `pid`; 0 when unknown.
-long long cpu_ns(const std::string& pid) {
-    if (pid.empty()) return 0;
+// The main thread of `pid`: nanoseconds on a CPU, and nanoseconds ready to
+// run but waiting for one (/proc/PID/schedstat); zeros when unknown.
+struct CpuTime {
+    long long on_cpu_ns = 0;
+    long long waiting_ns = 0;
+};
+CpuTime cpu_of(const std::string& pid) {
+    CpuTime t;
+    if (pid.empty()) return t;
     FILE* f = std::fopen(("/proc/" + pid + "/schedstat").c_str(), "r");
-    if (f == nullptr) return 0;
-    long long ns = 0;
-    if (std::fscanf(f, "%lld", &ns) != 1) ns = 0;
+    if (f == nullptr) return t;
+    if (std::fscanf(f, "%lld %lld", &t.on_cpu_ns, &t.waiting_ns) != 2) t = {};
     std::fclose(f);
-    return ns;
+    return t;
 }
 
 double ms(Clock::duration d) {
@@ -131,7 +137,7 @@ int main(int argc, char** argv) {
         if (::epoll_ctl(ep, EPOLL_CTL_ADD, callers[i].fd, &ev) != 0) die("epoll_ctl");
     }
     const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    const long long cpu0 = cpu_ns(pid);
+    const CpuTime cpu0 = cpu_of(pid);
     const auto t0 = Clock::now();
     for (auto& c : callers) {
         if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
@@ -159,7 +165,7 @@ int main(int argc, char** argv) {
             --open;
         }
     }
-    const long long cpu1 = cpu_ns(pid);
+    const CpuTime cpu1 = cpu_of(pid);
     std::vector<double> lat;
     int ok = 0;
     for (const auto& c : callers) {
@@ -171,7 +177,11 @@ int main(int argc, char** argv) {
         "{\"callers\": %d, \"ok\": %d, \"send_ms\": %.1f, \"first_ms\": %.1f, \"median_ms\": %.1f, "
         "\"last_ms\": %.1f",
         n, ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back());
-    if (!pid.empty()) std::printf(", \"credd_cpu_ms\": %.1f", static_cast<double>(cpu1 - cpu0) / 1e6);
+    if (!pid.empty()) {
+        std::printf(", \"credd_cpu_ms\": %.1f, \"credd_runnable_ms\": %.1f",
+                    static_cast<double>(cpu1.on_cpu_ns - cpu0.on_cpu_ns) / 1e6,
+                    static_cast<double>(cpu1.waiting_ns - cpu0.waiting_ns) / 1e6);
+    }
     std::printf("}\n");
     return ok == n ? 0 : 1;
 }
