@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <variant>
 
 namespace credctl::tokens {
 namespace {
@@ -57,14 +60,39 @@ wire::AccessToken to_wire(CachedToken t) {
     return a;
 }
 
-// One refresh in progress; waiters park on the timer until it is cancelled.
+// One refresh in progress, run by a coroutine of its own so that it goes on
+// when the caller who started it stops waiting. Callers without a deadline
+// park on `done` until it is cancelled; callers with one park on a timer of
+// their own, listed in `deadline_waiters` and cancelled at the end too.
 struct Flight {
     Flight(asio::io_context& io, std::string scopes_)
         : done(io, Clock::time_point::max()), scopes(std::move(scopes_)) {}
     asio::steady_timer done;
-    std::string scopes;  // the scope set the leader asked for
+    std::vector<asio::steady_timer*> deadline_waiters;
+    std::string scopes;  // the scope set the first caller asked for
+    bool finished = false;
     Result<void> result = make_error(Errc::internal, "refresh did not complete");
+
+    void finish(Result<void> r) {
+        result = std::move(r);
+        finished = true;
+        done.cancel();
+        for (auto* t : deadline_waiters) t->cancel();
+    }
 };
+
+// Waits for `flight` to finish or `deadline` to pass; true when it finished.
+asio::awaitable<bool> wait_for(std::shared_ptr<Flight> flight, Clock::time_point deadline) {
+    if (deadline == Clock::time_point::max()) {
+        co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_return flight->finished;
+    }
+    asio::steady_timer mine(flight->done.get_executor(), deadline);
+    flight->deadline_waiters.push_back(&mine);
+    co_await mine.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::erase(flight->deadline_waiters, &mine);
+    co_return flight->finished;
+}
 
 }  // namespace
 
@@ -109,6 +137,13 @@ struct TokenService::Impl {
 
     Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
                                 const std::string& scopes);
+    Result<std::variant<CachedToken, std::shared_ptr<Flight>>> start_refresh(const store::CredentialKey& key,
+                                                                             const std::string& sk,
+                                                                             const std::vector<std::string>& scopes,
+                                                                             std::int64_t want);
+    asio::awaitable<void> fly(store::CredentialKey key, store::CredentialRecord record, std::vector<std::string> scopes,
+                              std::shared_ptr<Flight> flight);
+    Error gave_up(const store::CredentialKey& key, std::chrono::milliseconds waited) const;
     Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
 };
 
@@ -222,57 +257,83 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     return {};
 }
 
+asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
+                                              std::vector<std::string> scopes, std::shared_ptr<Flight> flight) {
+    auto result = co_await refresh(key, std::move(record), std::move(scopes));
+    flights.erase(credential_key(key));
+    flight->finish(std::move(result));
+}
+
+// Why a caller got no token: its own deadline passed while the refresh went on.
+Error TokenService::Impl::gave_up(const store::CredentialKey& key, std::chrono::milliseconds waited) const {
+    const ProviderConfig* p = provider(key.provider);
+    return make_error(Errc::provider_unavailable,
+                      "provider " + (p != nullptr ? p->name : key.provider) + " did not answer the refresh of " +
+                          resource(key) + " within the caller's timeout of " + std::to_string(waited.count()) +
+                          " ms; the refresh goes on in credd, ask again");
+}
+
 asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::CredentialKey& key,
                                                                std::chrono::seconds min_valid,
-                                                               std::vector<std::string> scopes) {
+                                                               std::vector<std::string> scopes,
+                                                               std::chrono::milliseconds timeout) {
     auto& im = *impl_;
     const auto ck = credential_key(key);
     const auto sk = scope_key(scopes);
     const std::int64_t want = min_valid.count();
+    const auto deadline = timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max();
     for (;;) {
         if (auto hit = im.cache.get(ck + sk, now_epoch(), want)) co_return to_wire(std::move(*hit));
-        auto it = im.flights.find(ck);
-        if (it == im.flights.end()) break;
-        auto flight = it->second;
-        co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        std::shared_ptr<Flight> flight;
+        if (auto it = im.flights.find(ck); it != im.flights.end()) {
+            flight = it->second;
+        } else {
+            // No co_await between the miss above and registering the flight
+            // below, so no second refresh can start.
+            auto started = im.start_refresh(key, sk, scopes, want);
+            if (!started) co_return started.error();
+            if (std::holds_alternative<CachedToken>(*started)) {
+                co_return to_wire(std::move(std::get<CachedToken>(*started)));
+            }
+            flight = std::get<std::shared_ptr<Flight>>(*started);
+        }
+        if (!co_await wait_for(flight, deadline)) co_return im.gave_up(key, timeout);
         // A refresh for another scope set used the one refresh token in
-        // the meantime: look again, maybe lead a refresh of our own.
+        // the meantime: look again, maybe start a refresh of our own.
         if (flight->scopes != sk) continue;
         if (!flight->result) co_return flight->result.error();
         // The freshest token the provider gave, even if shorter than asked.
         if (auto hit = im.cache.get(ck + sk, now_epoch(), 0)) co_return to_wire(std::move(*hit));
         co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
     }
-    if (im.removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
-    // No co_await between the miss above and registering the flight below,
-    // so no second leader can start.
-    auto rec = im.store.get(key);
-    if (!rec) co_return rec.error();
+}
+
+// Either the stored access token, good enough, or a refresh now in flight.
+Result<std::variant<CachedToken, std::shared_ptr<Flight>>> TokenService::Impl::start_refresh(
+    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
+    const auto ck = credential_key(key);
+    if (removing.contains(ck)) return make_error(Errc::not_found, resource(key) + " is being removed");
+    auto rec = store.get(key);
+    if (!rec) return rec.error();
     if (!*rec) {
-        co_return make_error(Errc::not_found,
-                             "no credential for " + resource(key) + "; run: credctl login " + key.provider);
+        return make_error(Errc::not_found,
+                          "no credential for " + resource(key) + "; run: credctl login " + key.provider);
     }
     if ((*rec)->state == store::CredentialState::login_required) {
-        co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
-                                                       "; run: credctl login " + key.provider);
+        return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
+                                                    "; run: credctl login " + key.provider);
     }
     // Pending with no flight in this process: an earlier credd died mid-refresh.
-    if ((*rec)->state == store::CredentialState::refresh_pending) {
-        co_return im.forget_interrupted(key, std::move(**rec));
-    }
+    if ((*rec)->state == store::CredentialState::refresh_pending) return forget_interrupted(key, std::move(**rec));
     if (sk.empty() && !(*rec)->access_token.empty()) {
         CachedToken stored{(*rec)->access_token.clone(), (*rec)->access_expires_at, (*rec)->scope};
-        im.cache.put(ck, stored);
-        if ((*rec)->access_expires_at - now_epoch() >= want) co_return to_wire(std::move(stored));
+        cache.put(ck, stored);
+        if ((*rec)->access_expires_at - now_epoch() >= want) return stored;
     }
-    auto flight = std::make_shared<Flight>(im.io, sk);
-    im.flights[ck] = flight;
-    flight->result = co_await im.refresh(key, std::move(**rec), std::move(scopes));
-    im.flights.erase(ck);
-    flight->done.cancel();
-    if (!flight->result) co_return flight->result.error();
-    if (auto hit = im.cache.get(ck + sk, now_epoch(), 0)) co_return to_wire(std::move(*hit));
-    co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
+    auto flight = std::make_shared<Flight>(io, sk);
+    flights[ck] = flight;
+    asio::co_spawn(io, fly(key, std::move(**rec), scopes, flight), asio::detached);
+    return flight;
 }
 
 Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& user) {
