@@ -5,9 +5,10 @@
 # /jwks key; asked for none, an opaque userinfo token; any other resource is
 # invalid_target. Its useGrantedResource is false, so a code exchange, device
 # poll or refresh that leaves `resource` out gets a token without the audience.
-# - a provider with `resource`: the loopback login, the device login and a
-#   forced refresh all give tokens issued for the resource (signature checked
-#   against the provider's keys, `aud` decoded), and every request carried it;
+# - a provider with `resource`: the loopback login, the device login, forced
+#   and down-scoped (--scope) refreshes all give tokens issued for the
+#   resource (signature checked against the provider's keys, `aud` decoded),
+#   and every request carried it;
 # - a provider without `resource`: no resource sent, no audience in the token;
 # - an unknown resource: login (loopback and device) and a refresh of a
 #   credential granted for another resource fail with exit 4 naming it.
@@ -73,6 +74,8 @@ expect "and so did the code exchange" test "$(sent_resource authorization_code)"
 "$credctl" token api >"$work/t1"
 jwt_claims <"$work/t1" >"$work/t1.claims"
 expect "credctl token gives a JWT signed by the provider's key" test $? -eq 0
+sed -E 's/^([^.]*)\.e/\1.f/' "$work/t1" | jwt_claims >/dev/null
+expect "(the check refuses that token with one payload byte changed)" test $? -eq 2
 expect "whose audience is the resource ($(claim aud <"$work/t1.claims"))" test "$(claim aud <"$work/t1.claims")" = "$api"
 expect "issued by the provider to credctl-demo for demo-user" \
   test "$(claim iss <"$work/t1.claims") $(claim client_id <"$work/t1.claims") $(claim sub <"$work/t1.claims")" \
@@ -92,7 +95,14 @@ expect "whose audience is still the resource" test "$(claim aud <"$work/t2.claim
 "$credctl" token api --min-valid 7200 | jwt_claims >"$work/t2b.claims"
 expect "a second forced refresh, with the rotated refresh token, is for the resource too" \
   test "$(claim aud <"$work/t2b.claims")" = "$api"
+"$credctl" token api --scope api:read -o json >"$work/narrow.json"
+expect "a down-scoped token (--scope api:read) has that scope" \
+  test "$(claim scope <"$work/narrow.json")" = "api:read"
+python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <"$work/narrow.json" | jwt_claims >"$work/narrow.claims"
+expect "and is the provider's JWT for the resource as well" test "$(claim aud <"$work/narrow.claims")" = "$api"
 expect "and the provider refused no refresh" test "$(pstat token_errors.refresh_token)" -eq 0
+expect "every one of the $(pstat token_requests.refresh_token) refreshes carried the resource" \
+  test "$(sent_resource refresh_token)" -eq "$(pstat token_requests.refresh_token)"
 
 # --- device login with a resource ---------------------------------------------------
 "$credctl" logout api 2>/dev/null
