@@ -93,7 +93,7 @@ struct TokenService::Impl {
     void set_state(const store::CredentialKey& key, store::CredentialRecord& record, store::CredentialState state) {
         record.state = state;
         record.updated_at = now_epoch();
-        if (auto r = store.put(key, record); !r)
+        if (auto r = store.update(key, record); !r)
             log::error("store: cannot update " + resource(key) + ": " + r.error().message);
     }
 
@@ -102,10 +102,9 @@ struct TokenService::Impl {
     // False when a login stored another refresh token while ours was at the
     // provider: the answer about the old one must not overwrite the new.
     bool still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
-        auto now = store.get(key);
-        if (!now || !*now) return false;
-        const auto& current = (*now)->refresh_token;
-        return current.size() == sent.size() && sodium_memcmp(current.data(), sent.data(), sent.size()) == 0;
+        auto current = store.refresh_token(key);
+        if (!current) return false;
+        return current->size() == sent.size() && sodium_memcmp(current->data(), sent.data(), sent.size()) == 0;
     }
 
     Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
@@ -118,12 +117,16 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
                                                           std::vector<std::string> scopes) {
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
+    // The refresh token is in the clear from here to the end of this
+    // function only (SPEC §5).
+    auto refresh_token = store.refresh_token(key);
+    if (!refresh_token) co_return refresh_token.error();
     // The intent is durable before the refresh token leaves the process
     // (see the header: crash safety under rotation).
     record.state = store::CredentialState::refresh_pending;
-    if (auto r = store.put(key, record); !r) co_return r.error();
-    oauth::Attempt outcome = co_await upstream.refresh(*p, record.refresh_token, scopes);
-    if (!still_ours(key, record.refresh_token)) {
+    if (auto r = store.update(key, record); !r) co_return r.error();
+    oauth::Attempt outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
+    if (!still_ours(key, *refresh_token)) {
         log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
         co_return make_error(Errc::provider_unavailable,
                              resource(key) + " was replaced by a new login during its refresh; ask again");
@@ -151,10 +154,8 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
                                                 oauth::TokenSet t, const std::string& scopes) {
     const std::int64_t now = now_epoch();
     const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
-    if (!t.refresh_token.empty()) {
-        record.refresh_token = std::move(t.refresh_token);
-        ++record.rotation;
-    }
+    const bool rotated = !t.refresh_token.empty();
+    if (rotated) ++record.rotation;
     const std::string granted = t.scope.empty() ? (scopes.empty() ? record.scope : scopes) : t.scope;
     CachedToken served{t.access_token.clone(), expires_at, granted};
     if (scopes.empty()) {
@@ -168,7 +169,7 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
     record.state = store::CredentialState::valid;
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
-    if (auto r = store.put(key, record); !r) return r.error();
+    if (auto r = rotated ? store.put(key, record, t.refresh_token) : store.update(key, record); !r) return r.error();
     unavailable_since.erase(credential_key(key));
     cache.put(credential_key(key) + scopes, served);
     return {};
@@ -206,14 +207,13 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     store::CredentialRecord rec;
     rec.created_at = now;
     if (auto old = impl_->store.get(key); old && *old) rec.created_at = (*old)->created_at;
-    rec.refresh_token = std::move(login.refresh_token);
     rec.access_token = std::move(login.access_token);
     rec.access_expires_at = rec.access_token.empty() ? 0 : login.access_expires_at;
     rec.scope = std::move(login.scope);
     rec.issuer = std::move(login.issuer);
     rec.subject = std::move(login.subject);
     rec.updated_at = now;
-    if (auto r = impl_->store.put(key, rec); !r) return r.error();
+    if (auto r = impl_->store.put(key, rec, login.refresh_token); !r) return r.error();
     const auto ck = credential_key(key);
     impl_->cache.erase_prefix(ck);
     if (!rec.access_token.empty()) {
@@ -325,7 +325,9 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     if (revoke == Revoke::yes && p == nullptr) {
         removal.revocation_error = "provider " + key.provider + " is not configured";
     } else if (revoke == Revoke::yes) {
-        auto r = co_await im.upstream.revoke(*p, (*rec)->refresh_token);
+        auto refresh_token = im.store.refresh_token(key);
+        if (!refresh_token) co_return refresh_token.error();
+        auto r = co_await im.upstream.revoke(*p, *refresh_token);
         removal.revoked = static_cast<bool>(r);
         if (!r) {
             removal.revocation_error = r.error().message;
