@@ -83,6 +83,9 @@ struct Flight {
 
 // Waits for `flight` to finish or `deadline` to pass; true when it finished.
 asio::awaitable<bool> wait_for(std::shared_ptr<Flight> flight, Clock::time_point deadline) {
+    // co_spawn may run a refresh inline up to its first suspension: one
+    // that fails before any I/O has already finished here.
+    if (flight->finished) co_return true;
     if (deadline == Clock::time_point::max()) {
         co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
         co_return flight->finished;

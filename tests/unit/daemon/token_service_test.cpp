@@ -221,5 +221,25 @@ TEST_F(TokenServiceTest, RefreshTokenIsOpenedOnlyForARefresh) {
     EXPECT_EQ(counting_->opened, after_refresh);
 }
 
+// A refresh can fail before its first suspension (here: a provider with no
+// token endpoint); its caller must still get the answer, not wait forever.
+TEST_F(TokenServiceTest, ARefreshThatFailsBeforeAnyIoStillAnswersItsCaller) {
+    auto o = options();
+    o.providers[0].authorization_endpoint.clear();
+    o.providers[0].token_endpoint.clear();
+    TokenService service(io_, *counting_, o);
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-login");
+    ASSERT_TRUE(service.store_login(key_, std::move(login)).has_value());
+    Result<wire::AccessToken> out = make_error(Errc::internal, "not answered");
+    asio::co_spawn(io_, ask(service, key_, std::chrono::seconds(60), &out), asio::detached);
+    io_.restart();
+    io_.run_for(std::chrono::seconds(5));
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, Errc::provider_unavailable) << out.error().message;
+    EXPECT_NE(out.error().message.find("has no authorization or token endpoint"), std::string::npos)
+        << out.error().message;
+}
+
 }  // namespace
 }  // namespace credctl::tokens
