@@ -53,7 +53,6 @@ store::CredentialKey key_of(std::uint64_t i, const std::string& user) {
 
 store::CredentialRecord record_of(std::uint64_t i) {
     store::CredentialRecord r;
-    r.refresh_token = SecretBytes::from(random_text(k_refresh_bytes));
     r.access_token = SecretBytes::from("AT-" + std::to_string(i) + "-" + random_text(k_access_bytes));
     r.access_expires_at = std::time(nullptr) + 365 * 86400;
     r.scope = "openid offline_access";
@@ -85,9 +84,9 @@ double seconds_since(Clock::time_point t) {
 
 int fill(store::LmdbStore& s, std::uint64_t count, const std::string& user) {
     const auto t0 = Clock::now();
-    std::vector<std::pair<store::CredentialKey, store::CredentialRecord>> batch;
+    std::vector<store::LmdbStore::NewCredential> batch;
     for (std::uint64_t i = 0; i < count; ++i) {
-        batch.emplace_back(key_of(i, user), record_of(i));
+        batch.push_back({key_of(i, user), record_of(i), SecretBytes::from(random_text(k_refresh_bytes))});
         if (batch.size() == k_fill_batch || i + 1 == count) {
             if (auto r = s.put_batch(batch); !r) {
                 std::fprintf(stderr, "fill: %s\n", r.error().message.c_str());
@@ -121,8 +120,9 @@ int write(store::LmdbStore& s, int n) {
     std::vector<double> us;
     for (int i = 0; i < n; ++i) {
         auto rec = record_of(static_cast<std::uint64_t>(i));
+        auto refresh_token = SecretBytes::from(random_text(k_refresh_bytes));
         const auto t0 = Clock::now();
-        if (auto r = s.put(key_of(static_cast<std::uint64_t>(i % 100), "writer"), rec); !r) {
+        if (auto r = s.put(key_of(static_cast<std::uint64_t>(i % 100), "writer"), rec, refresh_token); !r) {
             std::fprintf(stderr, "write: %s\n", r.error().message.c_str());
             return 1;
         }

@@ -34,12 +34,20 @@ using Runner = std::function<Result<void>()>;
 // Login name of the calling user, the default `--user`.
 [[nodiscard]] Result<std::string> current_user();
 
+// What `token` and `exec` ask of GET .../token.
+struct TokenAsk {
+    int min_valid = -1;  // < 0: the daemon's default
+    std::string scope;   // space-separated; non-empty asks for a down-scoped token
+    double timeout = 0;  // seconds the caller waits for a refresh; 0: as long as it takes
+};
+
 // GET .../token through the discovered daemon (token and exec share it).
-// min_valid < 0 leaves the daemon's default. Errors: the daemon's, as codes.
-// `scope` (space-separated, may be empty) asks for a down-scoped token.
+// Errors: the daemon's, as codes.
 [[nodiscard]] Result<wire::AccessToken> fetch_access_token(const Globals& globals, const std::string& user,
-                                                           const std::string& provider, int min_valid,
-                                                           const std::string& scope = {});
+                                                           const std::string& provider, const TokenAsk& ask);
+
+// Adds --min-valid and --timeout, shared by `token` and `exec`.
+void add_token_ask_options(CLI::App& sub, TokenAsk& ask);
 
 // "/v1/users/alice/credentials/github"
 [[nodiscard]] std::string credential_path(const std::string& user, const std::string& provider);

@@ -23,7 +23,7 @@ namespace {
 struct ExecOptions {
     std::string provider;
     std::string user;
-    int min_valid = -1;
+    TokenAsk ask;
     std::string env_name = "CREDCTL_ACCESS_TOKEN";
     std::vector<std::string> command;
 };
@@ -36,7 +36,7 @@ Result<void> run_exec(const Globals& g, const ExecOptions& o) {
     if (o.command.empty()) return make_error(Errc::usage, "no command given after --");
     const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
     if (!user) return user.error();
-    auto token = fetch_access_token(g, *user, o.provider, o.min_valid);
+    auto token = fetch_access_token(g, *user, o.provider, o.ask);
     if (!token) return token.error();
     if (::setenv(o.env_name.c_str(), std::string(token->access_token.reveal()).c_str(), 1) != 0 ||
         ::setenv("CREDCTL_EXPIRES_AT", std::to_string(token->expires_at).c_str(), 1) != 0) {
@@ -58,8 +58,7 @@ void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("command", o->command, "The command and its arguments, after --")->required();
     sub.add_option("--user", o->user, "Whose credential (default: your login name)");
-    sub.add_option("--min-valid", o->min_valid, "The token must stay valid this many seconds (default 60)")
-        ->check(CLI::Range(0, 86400));
+    add_token_ask_options(sub, o->ask);
     sub.add_option("--env", o->env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
         ->check(env_name_problem);
     sub.footer(

@@ -114,6 +114,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     auto callback = listener->wait(state, wait);
     reap_browsers();
     if (!callback) return callback.error();
+    if (callback->error == "invalid_target") return oauth::resource_refused("authorization endpoint", p.resource);
     if (!callback->error.empty()) {
         return make_error(Errc::login_required,
                           "the provider refused the login: " + callback->error +

@@ -22,11 +22,10 @@ namespace {
 struct TokenOptions {
     std::string provider;
     std::string user;
-    int min_valid = -1;
+    TokenAsk ask;
     std::string output = "raw";
     std::string env_name = "CREDCTL_ACCESS_TOKEN";
     std::string git_action;  // appended by git to a credential.helper command
-    std::string scope;       // down-scoping, space-separated
 };
 
 void write_all(const std::string& s) {
@@ -76,7 +75,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     }
     const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
     if (!user) return user.error();
-    auto token = fetch_access_token(g, *user, o.provider, o.min_valid, o.scope);
+    auto token = fetch_access_token(g, *user, o.provider, o.ask);
     if (!token) return token.error();
     const std::string api_version = exec_api_version();
     TokenView view;
@@ -98,12 +97,17 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
 }  // namespace
 
 Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string& user, const std::string& provider,
-                                             int min_valid, const std::string& scope) {
+                                             const TokenAsk& ask) {
     auto client = make_client(g);
     if (!client) return client.error();
-    std::string target = credential_path(user, provider) + "/token";
-    if (min_valid >= 0) target += "?min_valid=" + std::to_string(min_valid);
-    if (!scope.empty()) target += (min_valid >= 0 ? "&scope=" : "?scope=") + http::form_encode(scope);
+    std::string query;
+    const auto add = [&query](const std::string& name, const std::string& value) {
+        query += (query.empty() ? "?" : "&") + name + "=" + value;
+    };
+    if (ask.min_valid >= 0) add("min_valid", std::to_string(ask.min_valid));
+    if (!ask.scope.empty()) add("scope", http::form_encode(ask.scope));
+    if (ask.timeout > 0) add("timeout_ms", std::to_string(static_cast<long long>(ask.timeout * 1000 + 0.5)));
+    const std::string target = credential_path(user, provider) + "/token" + query;
     auto reply = client->call("GET", target);
     if (!reply) return reply.error();
     auto token = wire::parse_access_token(reply->body);
@@ -115,15 +119,23 @@ Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string
     return token;
 }
 
+void add_token_ask_options(CLI::App& sub, TokenAsk& ask) {
+    sub.add_option("--min-valid", ask.min_valid, "The token must stay valid this many seconds (default 60)")
+        ->check(CLI::Range(0, 86400));
+    sub.add_option("--timeout", ask.timeout,
+                   "Wait at most this many seconds (e.g. 2.5) for a refresh at the provider (default: as long as "
+                   "credd retries it); then exit 5, provider_unavailable")
+        ->check(CLI::Range(0.001, 3600.0));
+}
+
 void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<TokenOptions>();
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("action", o->git_action, "With -o git-credential: the action git appends (get, store, erase)")
         ->check(CLI::IsMember({"get", "store", "erase"}));
     sub.add_option("--user", o->user, "Whose credential (default: your login name)");
-    sub.add_option("--min-valid", o->min_valid, "The token must stay valid this many seconds (default 60)")
-        ->check(CLI::Range(0, 86400));
-    sub.add_option("--scope", o->scope, "Ask for a token with fewer scopes (space-separated), cached apart");
+    add_token_ask_options(sub, o->ask);
+    sub.add_option("--scope", o->ask.scope, "Ask for a token with fewer scopes (space-separated), cached apart");
     sub.add_option("-o,--output", o->output,
                    "raw (default), json, env, header, credential-process, git-credential, exec-credential")
         ->check(CLI::IsMember(token_format_names()));
@@ -135,7 +147,8 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
         "  credctl token -o header github | curl -H @- https://api.github.com/user\n"
         "  eval \"$(credctl token -o env --env GITHUB_TOKEN github)\"\n"
         "  git config credential.helper '!credctl token -o git-credential github'\n"
-        "  credctl token --user alice --min-valid 300 -o json github");
+        "  credctl token --user alice --min-valid 300 -o json github\n"
+        "  credctl token --timeout 5 github   # give up after 5 s if the provider is slow");
     runner = [&g, o] { return run_token(g, *o); };
 }
 

@@ -17,13 +17,19 @@ std::optional<std::string> absolute_env(const char* name) {
 
 }  // namespace
 
-std::optional<std::string> user_name(uid_t uid) {
+std::optional<LocalUser> local_user(uid_t uid) {
     const long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
     std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
     struct passwd pw {};
     struct passwd* found = nullptr;
     if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) return std::nullopt;
-    return std::string(found->pw_name);
+    return LocalUser{found->pw_name, found->pw_gid};
+}
+
+std::optional<std::string> user_name(uid_t uid) {
+    auto user = local_user(uid);
+    if (!user) return std::nullopt;
+    return std::move(user->name);
 }
 
 std::string default_user_socket() {

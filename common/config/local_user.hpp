@@ -10,6 +10,14 @@
 
 namespace credctl::config {
 
+struct LocalUser {
+    std::string name;
+    gid_t gid = 0;  // primary group
+};
+
+// The passwd entry of `uid`, or std::nullopt.
+[[nodiscard]] std::optional<LocalUser> local_user(uid_t uid);
+
 // Login name of `uid` from the passwd database, or std::nullopt.
 [[nodiscard]] std::optional<std::string> user_name(uid_t uid);
 

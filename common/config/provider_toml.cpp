@@ -56,6 +56,19 @@ Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
     return {};
 }
 
+// RFC 8707 §2: a resource indicator is an absolute URI without a fragment. It
+// names a resource server and is never connected to, so any scheme will do.
+Result<void> read_resource(const Fields& f, std::string& out) {
+    auto v = f.string("resource");
+    if (!v) return v.error();
+    if (!*v) return {};
+    if (!boost::urls::parse_absolute_uri(**v)) {
+        return f.error_at("resource", "not an absolute URI without a fragment (RFC 8707): \"" + **v + "\"");
+    }
+    out = **v;
+    return {};
+}
+
 Result<ProviderConfig> read_timeouts(const Fields& f, ProviderConfig p) {
     struct Key {
         std::string_view key;
@@ -101,10 +114,10 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     for (auto [key, field] :
          {std::pair{"issuer", &p.issuer}, std::pair{"authorization_endpoint", &p.authorization_endpoint},
           std::pair{"token_endpoint", &p.token_endpoint}, std::pair{"revocation_endpoint", &p.revocation_endpoint},
-          std::pair{"device_authorization_endpoint", &p.device_authorization_endpoint},
-          std::pair{"resource", &p.resource}}) {
+          std::pair{"device_authorization_endpoint", &p.device_authorization_endpoint}}) {
         if (auto r = read_url(f, key, *field); !r) return r.error();
     }
+    if (auto r = read_resource(f, p.resource); !r) return r.error();
     if (p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty())) {
         return f.error_at("issuer", "needs either issuer or both authorization_endpoint and token_endpoint");
     }

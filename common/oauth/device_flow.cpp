@@ -20,7 +20,7 @@ std::string str(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-Result<DeviceAuthorization> parse_device_authorization(int status, std::string_view body) {
+Result<DeviceAuthorization> parse_device_authorization(int status, std::string_view body, std::string_view resource) {
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
     if (ec || !v.is_object()) {
@@ -30,6 +30,7 @@ Result<DeviceAuthorization> parse_device_authorization(int status, std::string_v
     auto& o = v.as_object();
     if (status != 200) {
         const std::string err = str(o, "error");
+        if (err == "invalid_target") return resource_refused("device authorization endpoint", resource);
         return make_error(Errc::provider_unavailable,
                           "device authorization refused: " + (err.empty() ? "HTTP " + std::to_string(status) : err));
     }
@@ -66,18 +67,30 @@ Result<DeviceAuthorization> start_device_authorization(const Endpoints& e, const
         return make_error(Errc::provider_unavailable,
                           "provider " + p.name + " offers no device authorization endpoint");
     }
-    std::string form;
-    for (const auto& s : p.scopes) form += (form.empty() ? "" : " ") + s;
-    form = "scope=" + http::form_encode(form);
-    auto out = post_form(e.device_authorization_endpoint, p, std::move(form), options);
+    auto out = post_form(e.device_authorization_endpoint, p, device_authorization_form(p), options);
     if (!out.response) return out.response.error();
     auto& body = out.response->body;
-    auto parsed = parse_device_authorization(out.response->status, body);
+    auto parsed = parse_device_authorization(out.response->status, body, p.resource);
     sodium_memzero(body.data(), body.size());
     return parsed;
 }
 
-Result<PollResult> parse_device_poll(int status, std::string_view body) {
+std::string device_authorization_form(const ProviderConfig& p) {
+    std::string scopes;
+    for (const auto& s : p.scopes) scopes += (scopes.empty() ? "" : " ") + s;
+    std::string form = "scope=" + http::form_encode(scopes);
+    append_resource(form, p);  // RFC 8707 §2.1: the device grant is an authorization request too
+    return form;
+}
+
+std::string device_poll_form(const ProviderConfig& p, const SecretBytes& device_code) {
+    std::string form = "grant_type=" + http::form_encode("urn:ietf:params:oauth:grant-type:device_code") +
+                       "&device_code=" + http::form_encode(device_code.reveal());
+    append_resource(form, p);  // RFC 8707 §2.2
+    return form;
+}
+
+Result<PollResult> parse_device_poll(int status, std::string_view body, std::string_view resource) {
     if (status == 400 || status == 401) {
         boost::system::error_code ec;
         json::value v = json::parse(body, ec);
@@ -90,20 +103,18 @@ Result<PollResult> parse_device_poll(int status, std::string_view body) {
             return make_error(Errc::login_required, "the device code expired before the login was completed");
         }
     }
-    auto t = parse_token_response(status, body, false);
+    auto t = parse_token_response(status, body, false, resource);
     if (!t) return t.error();
     return PollResult{PollState::done, std::move(*t)};
 }
 
 Result<PollResult> poll_device_token(const Endpoints& e, const ProviderConfig& p, const SecretBytes& device_code,
                                      const http::Options& options) {
-    std::string form = "grant_type=" + http::form_encode("urn:ietf:params:oauth:grant-type:device_code") +
-                       "&device_code=" + http::form_encode(device_code.reveal());
-    auto out = post_form(e.token_endpoint, p, std::move(form), options);
+    auto out = post_form(e.token_endpoint, p, device_poll_form(p, device_code), options);
     // A network blip while polling is not the end of the login: poll again.
     if (!out.response) return out.retryable ? Result<PollResult>(PollResult{}) : out.response.error();
     auto& body = out.response->body;
-    auto parsed = parse_device_poll(out.response->status, body);
+    auto parsed = parse_device_poll(out.response->status, body, p.resource);
     sodium_memzero(body.data(), body.size());
     return parsed;
 }

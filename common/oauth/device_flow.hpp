@@ -37,17 +37,26 @@ struct PollResult {
 };
 
 // RFC 8628 §3.1-3.2. Errors: provider_unavailable (no endpoint, refusal,
-// malformed answer).
+// malformed answer); login_required when the provider refuses the
+// configured resource (invalid_target, RFC 8707).
 [[nodiscard]] Result<DeviceAuthorization> start_device_authorization(const Endpoints& endpoints,
                                                                      const ProviderConfig& provider,
                                                                      const http::Options& options);
-[[nodiscard]] Result<DeviceAuthorization> parse_device_authorization(int status, std::string_view body);
+// `resource`: the one the request carried, named in an invalid_target error.
+[[nodiscard]] Result<DeviceAuthorization> parse_device_authorization(int status, std::string_view body,
+                                                                     std::string_view resource = {});
 
 // One poll (§3.4-3.5). access_denied and expired_token are login_required
 // errors naming what happened.
 [[nodiscard]] Result<PollResult> poll_device_token(const Endpoints& endpoints, const ProviderConfig& provider,
                                                    const SecretBytes& device_code, const http::Options& options);
-[[nodiscard]] Result<PollResult> parse_device_poll(int status, std::string_view body);
+[[nodiscard]] Result<PollResult> parse_device_poll(int status, std::string_view body, std::string_view resource = {});
+
+// The forms of the two requests, each with the provider's resource if any:
+// scope for the device authorization, the device_code grant for a poll (it
+// holds the device code; post_form() zeroes it once sent).
+[[nodiscard]] std::string device_authorization_form(const ProviderConfig& provider);
+[[nodiscard]] std::string device_poll_form(const ProviderConfig& provider, const SecretBytes& device_code);
 
 // Polls until tokens, an error, or the device code's expiry; `sleep` waits
 // between polls (a seam for tests). `poll` defaults to poll_device_token.

@@ -32,7 +32,7 @@ asio::awaitable<Attempt> async_refresh(const Endpoints& e, const ProviderConfig&
                                        const std::vector<std::string>& scopes, const http::Options& options) {
     std::string form = refresh_form(p, refresh_token, scopes);
     http::Outcome out = co_await async_post_form(e.token_endpoint, p, std::move(form), options);
-    co_return interpret_token_answer(std::move(out), true);
+    co_return interpret_token_answer(std::move(out), true, p.resource);
 }
 
 asio::awaitable<Result<void>> async_revoke(const Endpoints& e, const ProviderConfig& p,

@@ -98,7 +98,7 @@ http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::st
     return res;
 }
 
-Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh) {
+Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh, std::string_view resource) {
     if (!outcome.response) return {outcome.response.error(), outcome.retryable};
     auto& res = *outcome.response;
     BodyWiper wipe{res.body};
@@ -109,7 +109,7 @@ Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh) {
                 false};
     }
     const bool retry = res.status >= 500 || res.status == 429;
-    return {parse_token_response(res.status, res.body, for_refresh), retry};
+    return {parse_token_response(res.status, res.body, for_refresh, resource), retry};
 }
 
 Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
@@ -193,8 +193,23 @@ std::string authorization_url(const Endpoints& e, const ProviderConfig& p, std::
     if (!nonce.empty()) params.append({"nonce", nonce});
     params.append({"code_challenge", code_challenge});
     params.append({"code_challenge_method", "S256"});
-    if (!p.resource.empty()) params.append({"resource", p.resource});  // RFC 8707
+    if (!p.resource.empty()) params.append({"resource", p.resource});  // RFC 8707 §2.1
     return std::string(u.buffer());
+}
+
+void append_resource(std::string& form, const ProviderConfig& p) {
+    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
+}
+
+Error resource_refused(std::string_view where, std::string_view resource) {
+    if (resource.empty()) {
+        return make_error(Errc::login_required, std::string(where) +
+                                                    " refused the request: invalid_target (RFC 8707: the provider "
+                                                    "wants a resource indicator; set resource in credd.toml)");
+    }
+    return make_error(Errc::login_required, std::string(where) + " refused resource \"" + std::string(resource) +
+                                                "\" (invalid_target, RFC 8707): the provider does not know it, or "
+                                                "this login was not granted for it");
 }
 
 Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std::string_view code,
@@ -203,22 +218,22 @@ Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std:
     std::string form = "grant_type=authorization_code&code=" + http::form_encode(code) +
                        "&redirect_uri=" + http::form_encode(redirect_uri) +
                        "&code_verifier=" + http::form_encode(code_verifier);
-    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
-    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false).tokens;
+    append_resource(form, p);
+    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false, p.resource).tokens;
 }
 
 std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,
                          const std::vector<std::string>& scopes) {
     std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
     if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
-    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
+    append_resource(form, p);
     return form;
 }
 
 Attempt refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
                         const std::vector<std::string>& scopes, const http::Options& options) {
-    return interpret_token_answer(post_form(e.token_endpoint, p, refresh_form(p, refresh_token, scopes), options),
-                                  true);
+    return interpret_token_answer(post_form(e.token_endpoint, p, refresh_form(p, refresh_token, scopes), options), true,
+                                  p.resource);
 }
 
 Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
@@ -249,7 +264,7 @@ Result<void> interpret_revocation(const Endpoints& e, http::Outcome out) {
     return {};
 }
 
-Result<TokenSet> parse_token_response(int status, std::string_view body, bool for_refresh) {
+Result<TokenSet> parse_token_response(int status, std::string_view body, bool for_refresh, std::string_view resource) {
     if (status >= 500) {
         return make_error(Errc::provider_unavailable, "token endpoint answered HTTP " + std::to_string(status));
     }
@@ -263,6 +278,7 @@ Result<TokenSet> parse_token_response(int status, std::string_view body, bool fo
     if (status != 200 || o.contains("error")) {
         std::string err = json_string(o, "error");
         if (err.empty()) err = "HTTP " + std::to_string(status);
+        if (err == "invalid_target") return resource_refused("token endpoint", resource);
         const Errc code = (for_refresh && err == "invalid_grant") ? Errc::login_required : Errc::provider_unavailable;
         std::string msg = "token endpoint refused the request: " + err;
         if (code == Errc::login_required) msg = "token endpoint refused the refresh token: " + err;

@@ -3,10 +3,14 @@
 // the authorization request for a loopback redirect (RFC 8252 §7.3), the
 // authorization-code exchange and the refresh grant (RFC 6749 §4.1, §6).
 //
+// A provider's `resource` (RFC 8707) goes with the authorization request,
+// the code exchange, the refresh and both device-flow requests.
+//
 // Token values come back as SecretBytes and response bodies are zeroed after
 // parsing. Provider errors map onto the one error model: `invalid_grant` on a
-// refresh becomes login_required; transport failures, 5xx and garbage become
-// provider_unavailable. Messages never contain token values.
+// refresh and `invalid_target` anywhere become login_required; transport
+// failures, 5xx and garbage become provider_unavailable. Messages never
+// contain token values.
 //
 // Thread-safety: all functions are reentrant; each HTTP call blocks.
 #pragma once
@@ -117,16 +121,26 @@ void wipe(http::Request& request);
 [[nodiscard]] std::string refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,
                                        const std::vector<std::string>& scopes);
 [[nodiscard]] std::string revocation_form(const SecretBytes& refresh_token);
+// Appends "&resource=..." (RFC 8707 §2) to a form when the provider has one.
+void append_resource(std::string& form, const ProviderConfig& provider);
+// The error for an `invalid_target` answer (RFC 8707 §2) from `where` (e.g.
+// "token endpoint") to a request that carried `resource` (may be empty):
+// login_required, since only a new login with a resource the provider
+// accepts can fix it.
+[[nodiscard]] Error resource_refused(std::string_view where, std::string_view resource);
 [[nodiscard]] Result<void> interpret_revocation(const Endpoints& endpoints, http::Outcome outcome);
 
 // Interprets a token endpoint answer: a redirect is refused (OAuth
 // endpoints do not redirect; following one could leak the grant), a 5xx or
 // 429 is retryable, anything else goes to parse_token_response.
-[[nodiscard]] Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh);
+[[nodiscard]] Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh, std::string_view resource = {});
 
 // Parses a token endpoint response (RFC 6749 §5.1, §5.2). `for_refresh`
-// turns invalid_grant into login_required. Exposed for unit and fuzz tests.
-[[nodiscard]] Result<TokenSet> parse_token_response(int status, std::string_view body, bool for_refresh);
+// turns invalid_grant into login_required; invalid_target is
+// resource_refused() naming `resource`, the one the request carried.
+// Exposed for unit and fuzz tests.
+[[nodiscard]] Result<TokenSet> parse_token_response(int status, std::string_view body, bool for_refresh,
+                                                    std::string_view resource = {});
 
 // Decodes the claims of an ID token received directly from the token
 // endpoint over TLS or loopback (OpenID Connect Core §3.1.3.7 lets the TLS

@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -165,23 +164,17 @@ PeerIdentity hypothetical(uid_t uid, std::optional<std::string> exe, std::option
     PeerIdentity id;
     id.pid = 0;
     id.uid = uid;
-    id.user = config::user_name(uid);
-    if (id.user) {
-        const long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-        std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
-        struct passwd pw {};
-        struct passwd* found = nullptr;
-        if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
-            id.gid = found->pw_gid;
-            int n = 64;
-            std::vector<gid_t> groups(static_cast<std::size_t>(n));
-            if (::getgrouplist(found->pw_name, found->pw_gid, groups.data(), &n) < 0) {
-                groups.resize(static_cast<std::size_t>(n));
-                ::getgrouplist(found->pw_name, found->pw_gid, groups.data(), &n);
-            }
-            groups.resize(static_cast<std::size_t>(std::max(n, 0)));
-            id.groups = std::move(groups);
+    if (auto user = config::local_user(uid)) {
+        id.user = user->name;
+        id.gid = user->gid;
+        int n = 64;
+        std::vector<gid_t> groups(static_cast<std::size_t>(n));
+        if (::getgrouplist(user->name.c_str(), user->gid, groups.data(), &n) < 0) {
+            groups.resize(static_cast<std::size_t>(n));
+            ::getgrouplist(user->name.c_str(), user->gid, groups.data(), &n);
         }
+        groups.resize(static_cast<std::size_t>(std::max(n, 0)));
+        id.groups = std::move(groups);
     }
     if (exe) {
         const Fd fd(::open(exe->c_str(), O_RDONLY | O_CLOEXEC));

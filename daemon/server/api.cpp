@@ -21,6 +21,8 @@ using policy::Permission;
 constexpr std::int64_t k_max_min_valid_seconds = 24 * 3600;
 // Without an explicit ask, a token must stay good for this long.
 constexpr std::int64_t k_default_min_valid_seconds = 60;
+// A caller's deadline for one token request: up to an hour.
+constexpr std::int64_t k_max_timeout_ms = 3600 * 1000;
 
 struct Params {
     std::string user;
@@ -82,8 +84,18 @@ asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, cons
         if (end > i) scopes.push_back(scope.substr(i, end - i));
         i = end + 1;
     }
+    std::chrono::milliseconds timeout{0};  // 0: wait as long as the refresh takes
+    if (const auto t = query_param(r.target, "timeout_ms")) {
+        char* end = nullptr;
+        const long long v = std::strtoll(t->c_str(), &end, 10);
+        if (t->empty() || *end != '\0' || v < 1 || v > k_max_timeout_ms) {
+            co_return make_error(Errc::bad_request,
+                                 "timeout_ms must be 1.." + std::to_string(k_max_timeout_ms) + ": \"" + *t + "\"");
+        }
+        timeout = std::chrono::milliseconds(v);
+    }
     const std::chrono::seconds min_valid_s(min_valid);
-    auto t = co_await c.tokens.token(key, min_valid_s, std::move(scopes));
+    auto t = co_await c.tokens.token(key, min_valid_s, std::move(scopes), timeout);
     if (!t) co_return t.error();
     co_return json_reply(200, wire::to_json(*t));
 }

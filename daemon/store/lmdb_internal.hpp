@@ -7,6 +7,7 @@
 #pragma once
 
 #include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/record_codec.hpp"
 
 #include <lmdb.h>
 
@@ -19,6 +20,9 @@ namespace credctl::store {
 
 inline constexpr std::string_view k_credentials_db = "credentials";
 inline constexpr std::string_view k_meta_db = "meta";
+// Not a database: the associated-data name of a refresh token sealed inside
+// its record, so that it opens only as what it is.
+inline constexpr std::string_view k_refresh_token_seal = "refresh_token";
 
 Error lmdb_error(std::string_view what, int rc);
 inline MDB_val val(std::string_view s) {
@@ -75,8 +79,20 @@ struct LmdbStore::Impl {
     // lmdb_keys.cpp: verifies the key check and loads (or creates) the data keys.
     [[nodiscard]] Result<void> load_keys();
     [[nodiscard]] const Sealer& current_sealer() const { return data_keys.at(current); }
-    // Opens a sealed record with whichever held data key its header names.
-    [[nodiscard]] Result<SecretBytes> open_record(std::string_view rk, std::string_view sealed) const;
+    // Opens a value sealed under whichever held data key its header names.
+    [[nodiscard]] Result<SecretBytes> open_sealed(std::string_view database, std::string_view rk,
+                                                  std::string_view sealed) const;
+    [[nodiscard]] Result<SecretBytes> open_record(std::string_view rk, std::string_view sealed) const {
+        return open_sealed(k_credentials_db, rk, sealed);
+    }
+    // lmdb_store.cpp: a stored value opened and decoded; the refresh token
+    // stays sealed.
+    [[nodiscard]] Result<DecodedRecord> read_record(std::string_view rk, std::string_view sealed) const;
+    // A record's value under the current data key. The refresh token's own
+    // seal is kept when it is already under that key, otherwise opened and
+    // sealed again (a record written back during a rotation).
+    [[nodiscard]] Result<std::string> seal_record(std::string_view rk, const CredentialRecord& record,
+                                                  std::string_view sealed_refresh_token) const;
 
     // One write transaction: `body(txn)` returns an LMDB code. On
     // MDB_MAP_FULL the map grows (up to max_map_bytes) and the body runs again.

@@ -36,14 +36,21 @@ std::uint64_t entries(MDB_txn* txn, MDB_dbi dbi) {
 
 }  // namespace
 
-Result<SecretBytes> LmdbStore::Impl::open_record(std::string_view rk, std::string_view sealed) const {
+Result<SecretBytes> LmdbStore::Impl::open_sealed(std::string_view database, std::string_view rk,
+                                                 std::string_view sealed) const {
+    const std::string what = database == k_refresh_token_seal ? "refresh token" : "record";
     const auto id = Sealer::key_id_of(sealed);
-    if (!id) return make_error(Errc::internal, "record is truncated or of an unknown format version");
+    if (!id) return make_error(Errc::internal, what + " is truncated or of an unknown format version");
     const auto it = data_keys.find(*id);
     if (it == data_keys.end()) {
-        return make_error(Errc::internal, "record is sealed under unknown key id " + std::to_string(*id));
+        return make_error(Errc::internal, what + " is sealed under unknown key id " + std::to_string(*id));
     }
-    return it->second.open(k_credentials_db, rk, sealed);
+    auto opened = it->second.open(database, rk, sealed);
+    // The Sealer's messages name a "record"; say which sealed value failed.
+    if (!opened && what != "record" && opened.error().message.starts_with("record ")) {
+        return make_error(opened.error().code, what + opened.error().message.substr(6));
+    }
+    return opened;
 }
 
 namespace {
@@ -210,16 +217,16 @@ Result<Resealed> collect(LmdbStore::Impl& im, MDB_txn* txn, const std::string& f
             break;
         }
         if (Sealer::key_id_of(view(v)) == im.current) continue;
-        auto plain = im.open_record(view(k), view(v));
-        if (!plain) {
+        auto decoded = im.read_record(view(k), view(v));
+        auto sealed = decoded ? im.seal_record(view(k), decoded->record, decoded->sealed_refresh_token)
+                              : Result<std::string>(decoded.error());
+        if (!sealed) {
             mdb_cursor_close(cur);
             const auto ck = split_record_key(view(k)).value_or(CredentialKey{"?", "?"});
             return make_error(Errc::internal, "rotation stopped: credential " + ck.user + "/" + ck.provider + ": " +
-                                                  plain.error().message);
+                                                  sealed.error().message);
         }
-        std::string rk(view(k));
-        std::string sealed = im.current_sealer().seal(k_credentials_db, rk, *plain);
-        out.values.emplace_back(std::move(rk), std::move(sealed));
+        out.values.emplace_back(std::string(view(k)), std::move(*sealed));
     }
     mdb_cursor_close(cur);
     if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error("rotation scan", rc);

@@ -1,6 +1,5 @@
 // LmdbStore's Maintenance: check every record, compacted backup, figures.
 #include "daemon/store/lmdb_internal.hpp"
-#include "daemon/store/record_codec.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -46,13 +45,14 @@ Result<CheckReport> LmdbStore::check_batch(const std::string& from, std::size_t 
             report.failures.push_back({{"?", "?"}, "record key has no user/provider separator"});
             continue;
         }
-        auto plain = im.open_record(view(k), view(v));
-        if (!plain) {
-            report.failures.push_back({*key, plain.error().message});
+        auto decoded = im.read_record(view(k), view(v));
+        if (!decoded) {
+            report.failures.push_back({*key, decoded.error().message});
             continue;
         }
-        if (auto rec = decode_record(*plain); !rec) {
-            report.failures.push_back({*key, rec.error().message});
+        // Authenticated by opening; the token is wiped when `token` goes.
+        if (auto token = im.open_sealed(k_refresh_token_seal, view(k), decoded->sealed_refresh_token); !token) {
+            report.failures.push_back({*key, token.error().message});
             continue;
         }
         ++report.opened;

@@ -109,9 +109,38 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const LmdbOptions& options, S
     return std::unique_ptr<LmdbStore>(new LmdbStore(std::move(impl)));
 }
 
-Result<void> LmdbStore::put(const CredentialKey& key, const CredentialRecord& record) {
+Result<DecodedRecord> LmdbStore::Impl::read_record(std::string_view rk, std::string_view sealed) const {
+    auto plain = open_record(rk, sealed);
+    if (!plain) return plain.error();
+    return decode_record(*plain);
+}
+
+Result<std::string> LmdbStore::Impl::seal_record(std::string_view rk, const CredentialRecord& record,
+                                                 std::string_view sealed_refresh_token) const {
+    const Sealer& sealer = current_sealer();
+    if (Sealer::key_id_of(sealed_refresh_token) == current) {
+        return sealer.seal(k_credentials_db, rk, encode_record(record, sealed_refresh_token));
+    }
+    auto token = open_sealed(k_refresh_token_seal, rk, sealed_refresh_token);
+    if (!token) return token.error();
+    const std::string resealed = sealer.seal(k_refresh_token_seal, rk, *token);
+    return sealer.seal(k_credentials_db, rk, encode_record(record, resealed));
+}
+
+namespace {
+
+Error unreadable(const CredentialKey& key, const Error& e) {
+    return make_error(Errc::internal, "store: credential " + key.user + "/" + key.provider + ": " + e.message);
+}
+
+}  // namespace
+
+Result<void> LmdbStore::put(const CredentialKey& key, const CredentialRecord& record,
+                            const SecretBytes& refresh_token) {
     const std::string rk = record_key(key);
-    const std::string sealed = impl_->current_sealer().seal(k_credentials_db, rk, encode_record(record));
+    const Sealer& sealer = impl_->current_sealer();
+    const std::string inner = sealer.seal(k_refresh_token_seal, rk, refresh_token);
+    const std::string sealed = sealer.seal(k_credentials_db, rk, encode_record(record, inner));
     return impl_->write("write", [&](MDB_txn* txn) {
         MDB_val k = val(rk);
         MDB_val v = val(sealed);
@@ -119,12 +148,38 @@ Result<void> LmdbStore::put(const CredentialKey& key, const CredentialRecord& re
     });
 }
 
-Result<void> LmdbStore::put_batch(const std::vector<std::pair<CredentialKey, CredentialRecord>>& records) {
+// Read, re-seal and write in one write transaction: a refresh token stored
+// by a concurrent login can never be overwritten by an older one.
+Result<void> LmdbStore::update(const CredentialKey& key, const CredentialRecord& record) {
+    const std::string rk = record_key(key);
+    std::optional<Error> failure;
+    auto r = impl_->write("write", [&](MDB_txn* txn) -> int {
+        MDB_val k = val(rk);
+        MDB_val v{};
+        if (int rc = mdb_get(txn, impl_->credentials, &k, &v); rc != 0) {
+            if (rc == MDB_NOTFOUND)
+                failure = make_error(Errc::not_found, "no credential for " + key.user + "/" + key.provider);
+            return rc;
+        }
+        auto stored = impl_->read_record(rk, view(v));
+        auto sealed =
+            stored ? impl_->seal_record(rk, record, stored->sealed_refresh_token) : Result<std::string>(stored.error());
+        if (!sealed) return failure = unreadable(key, sealed.error()), EINVAL;
+        MDB_val nv = val(*sealed);
+        return mdb_put(txn, impl_->credentials, &k, &nv, 0);
+    });
+    if (failure) return *failure;
+    return r;
+}
+
+Result<void> LmdbStore::put_batch(const std::vector<NewCredential>& credentials) {
     std::vector<std::pair<std::string, std::string>> sealed;
-    sealed.reserve(records.size());
-    for (const auto& [key, record] : records) {
-        std::string rk = record_key(key);
-        std::string value = impl_->current_sealer().seal(k_credentials_db, rk, encode_record(record));
+    sealed.reserve(credentials.size());
+    const Sealer& sealer = impl_->current_sealer();
+    for (const auto& c : credentials) {
+        std::string rk = record_key(c.key);
+        const std::string inner = sealer.seal(k_refresh_token_seal, rk, c.refresh_token);
+        std::string value = sealer.seal(k_credentials_db, rk, encode_record(c.record, inner));
         sealed.emplace_back(std::move(rk), std::move(value));
     }
     return impl_->write("write batch", [&](MDB_txn* txn) {
@@ -137,23 +192,39 @@ Result<void> LmdbStore::put_batch(const std::vector<std::pair<CredentialKey, Cre
     });
 }
 
-Result<std::optional<CredentialRecord>> LmdbStore::get(const CredentialKey& key) {
+namespace {
+
+// The sealed value of one record, read in a transaction of its own.
+Result<std::optional<DecodedRecord>> read(LmdbStore::Impl& im, const CredentialKey& key) {
     const std::string rk = record_key(key);
-    Txn txn(impl_->env, MDB_RDONLY);
+    Txn txn(im.env, MDB_RDONLY);
     if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
     MDB_val k = val(rk);
     MDB_val v{};
-    const int rc = mdb_get(txn.get(), impl_->credentials, &k, &v);
-    if (rc == MDB_NOTFOUND) return std::optional<CredentialRecord>{};
+    const int rc = mdb_get(txn.get(), im.credentials, &k, &v);
+    if (rc == MDB_NOTFOUND) return std::optional<DecodedRecord>{};
     if (rc != 0) return lmdb_error("read", rc);
-    auto plain = impl_->open_record(rk, view(v));
-    if (!plain) {
-        return make_error(Errc::internal,
-                          "store: credential " + key.user + "/" + key.provider + ": " + plain.error().message);
-    }
-    auto rec = decode_record(*plain);
-    if (!rec) return rec.error();
-    return std::optional<CredentialRecord>{std::move(*rec)};
+    auto decoded = im.read_record(rk, view(v));
+    if (!decoded) return unreadable(key, decoded.error());
+    return std::optional<DecodedRecord>{std::move(*decoded)};
+}
+
+}  // namespace
+
+Result<std::optional<CredentialRecord>> LmdbStore::get(const CredentialKey& key) {
+    auto decoded = read(*impl_, key);
+    if (!decoded) return decoded.error();
+    if (!*decoded) return std::optional<CredentialRecord>{};
+    return std::optional<CredentialRecord>{std::move((*decoded)->record)};
+}
+
+Result<SecretBytes> LmdbStore::refresh_token(const CredentialKey& key) {
+    auto decoded = read(*impl_, key);
+    if (!decoded) return decoded.error();
+    if (!*decoded) return make_error(Errc::not_found, "no credential for " + key.user + "/" + key.provider);
+    auto token = impl_->open_sealed(k_refresh_token_seal, record_key(key), (*decoded)->sealed_refresh_token);
+    if (!token) return unreadable(key, token.error());
+    return std::move(*token);
 }
 
 Result<std::vector<CredentialKey>> LmdbStore::keys(const std::string& user) {

@@ -2,7 +2,7 @@
 //
 // One LMDB environment in the state directory (files 0600, directory 0700)
 // with two databases: "credentials" (key: user NUL provider; value: a record
-// sealed under a data key) and "meta" (the key-check record that makes a
+// sealed under a data key, holding its refresh token sealed apart) and "meta" (the key-check record that makes a
 // wrong master key a clear error at open, and the data keys, each sealed
 // under the master key). LMDB runs with its default durable commits (no
 // MDB_NOSYNC, no MDB_WRITEMAP): put() returns only after fsync. The map
@@ -46,14 +46,22 @@ public:
     LmdbStore(const LmdbStore&) = delete;
     LmdbStore& operator=(const LmdbStore&) = delete;
 
-    Result<void> put(const CredentialKey& key, const CredentialRecord& record) override;
+    Result<void> put(const CredentialKey& key, const CredentialRecord& record,
+                     const SecretBytes& refresh_token) override;
+    Result<void> update(const CredentialKey& key, const CredentialRecord& record) override;
     Result<std::optional<CredentialRecord>> get(const CredentialKey& key) override;
+    Result<SecretBytes> refresh_token(const CredentialKey& key) override;
     Result<std::vector<CredentialKey>> keys(const std::string& user) override;
     Result<bool> erase(const CredentialKey& key) override;
     Result<std::uint64_t> count() override;
 
-    // Many records in one durable transaction (bulk import, benchmarks).
-    [[nodiscard]] Result<void> put_batch(const std::vector<std::pair<CredentialKey, CredentialRecord>>& records);
+    // Many credentials in one durable transaction (bulk import, benchmarks).
+    struct NewCredential {
+        CredentialKey key;
+        CredentialRecord record;
+        SecretBytes refresh_token;
+    };
+    [[nodiscard]] Result<void> put_batch(const std::vector<NewCredential>& credentials);
 
     Result<CheckReport> check_batch(const std::string& from, std::size_t max_records) override;
     using Maintenance::check;

@@ -4,7 +4,7 @@
 // key in bounded batches while the daemon keeps serving.
 //
 // Kept apart from Store so that the Store interface stays the narrow
-// five-call seam of SPEC §9; a replicated backend would offer its own
+// seam of SPEC §9; a replicated backend would offer its own
 // equivalents or none. Reports never contain secrets.
 //
 // Thread-safety: like Store, the daemon's I/O thread only.

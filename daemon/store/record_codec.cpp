@@ -23,7 +23,7 @@ public:
         bytes(b, 4);
         bytes(p, n);
     }
-    void str(const std::string& s) { str(s.data(), s.size()); }
+    void str(std::string_view s) { str(s.data(), s.size()); }
     void secret(const SecretBytes& s) { str(s.data(), s.size()); }
 
 private:
@@ -78,12 +78,12 @@ private:
 
 }  // namespace
 
-SecretBytes encode_record(const CredentialRecord& r) {
-    const std::size_t size = 4 * 5 + 8 * 4 + 1 * 8 + r.refresh_token.size() + r.access_token.size() + r.scope.size() +
-                             r.issuer.size() + r.subject.size();
+SecretBytes encode_record(const CredentialRecord& r, std::string_view sealed_refresh_token) {
+    const std::size_t size = 4 * 5 + 8 * 4 + 1 * 8 + sealed_refresh_token.size() + r.access_token.size() +
+                             r.scope.size() + r.issuer.size() + r.subject.size();
     auto out = SecretBytes::zeroed(size);
     Writer w(out);
-    w.secret(r.refresh_token);
+    w.str(sealed_refresh_token);
     w.secret(r.access_token);
     w.u64(static_cast<std::uint64_t>(r.access_expires_at));
     w.str(r.scope);
@@ -96,10 +96,11 @@ SecretBytes encode_record(const CredentialRecord& r) {
     return out;
 }
 
-Result<CredentialRecord> decode_record(const SecretBytes& plaintext) {
+Result<DecodedRecord> decode_record(const SecretBytes& plaintext) {
     Reader rd(plaintext);
-    CredentialRecord r;
-    r.refresh_token = rd.secret();
+    DecodedRecord out;
+    out.sealed_refresh_token = rd.str();
+    auto& r = out.record;
     r.access_token = rd.secret();
     r.access_expires_at = static_cast<std::int64_t>(rd.u64());
     r.scope = rd.str();
@@ -111,7 +112,7 @@ Result<CredentialRecord> decode_record(const SecretBytes& plaintext) {
     const auto state = rd.u64();
     if (!rd.ok() || !rd.at_end() || state > 2) return make_error(Errc::internal, "record plaintext is malformed");
     r.state = static_cast<CredentialState>(state);
-    return r;
+    return out;
 }
 
 }  // namespace credctl::store

@@ -1,17 +1,27 @@
 // Plaintext layout of a CredentialRecord before sealing (docs/store-format.md):
 // a fixed sequence of fields, strings as u32 little-endian length + bytes,
-// integers as 8 bytes little-endian. Encoded straight into guarded memory so
-// the refresh token never passes through an ordinary heap buffer.
+// integers as 8 bytes little-endian. The first field is the refresh token
+// sealed on its own (LmdbStore seals and opens it), so opening a record
+// never decrypts the refresh token. Encoded straight into guarded memory so
+// the access token never passes through an ordinary heap buffer.
 //
 // Thread-safety: pure functions.
 #pragma once
 
 #include "daemon/store/store.hpp"
 
+#include <string>
+#include <string_view>
+
 namespace credctl::store {
 
-[[nodiscard]] SecretBytes encode_record(const CredentialRecord& record);
+struct DecodedRecord {
+    CredentialRecord record;
+    std::string sealed_refresh_token;
+};
+
+[[nodiscard]] SecretBytes encode_record(const CredentialRecord& record, std::string_view sealed_refresh_token);
 // Errors: internal when the bytes are truncated or have trailing garbage.
-[[nodiscard]] Result<CredentialRecord> decode_record(const SecretBytes& plaintext);
+[[nodiscard]] Result<DecodedRecord> decode_record(const SecretBytes& plaintext);
 
 }  // namespace credctl::store

@@ -1,10 +1,14 @@
 // Store: the narrow interface between credd and wherever refresh tokens are
 // kept (SPEC §9). LmdbStore is the embedded default; a replicated backend
-// (PostgreSQL rows, etcd transactions) implements the same five calls.
+// (PostgreSQL rows, etcd transactions) implements the same calls.
 //
 // Every successful put() or erase() is durable before it returns: callers
-// acknowledge a write to a client only after it. Records come back decrypted
-// with their secrets in SecretBytes.
+// acknowledge a write to a client only after it.
+//
+// The refresh token is kept apart from the rest of a record: get() returns
+// the record without it, and only refresh_token() opens it, for the moment
+// of a refresh or a revocation (SPEC §5). A record's other secret, the last
+// access token, comes back in SecretBytes.
 //
 // Thread-safety: implementations are used from the daemon's I/O thread only.
 #pragma once
@@ -29,8 +33,8 @@ struct CredentialKey {
 // (daemon/tokens/token_service.hpp, crash safety under rotation).
 enum class CredentialState : std::uint8_t { valid = 0, login_required = 1, refresh_pending = 2 };
 
+// Everything stored about a credential except its refresh token.
 struct CredentialRecord {
-    SecretBytes refresh_token;
     SecretBytes access_token;            // the last one handed out; may be empty
     std::int64_t access_expires_at = 0;  // UTC epoch seconds
     std::string scope;
@@ -45,10 +49,18 @@ struct CredentialRecord {
 class Store {
 public:
     virtual ~Store() = default;
-    // Inserts or replaces; durable on success. store_full when out of space.
-    [[nodiscard]] virtual Result<void> put(const CredentialKey& key, const CredentialRecord& record) = 0;
+    // Inserts or replaces the record and its refresh token (a login, a
+    // rotated refresh token); durable on success. store_full when out of space.
+    [[nodiscard]] virtual Result<void> put(const CredentialKey& key, const CredentialRecord& record,
+                                           const SecretBytes& refresh_token) = 0;
+    // Replaces the record and keeps its refresh token as stored, without
+    // opening it. not_found when absent; otherwise as put().
+    [[nodiscard]] virtual Result<void> update(const CredentialKey& key, const CredentialRecord& record) = 0;
     // std::nullopt when absent; internal when the record does not open.
     [[nodiscard]] virtual Result<std::optional<CredentialRecord>> get(const CredentialKey& key) = 0;
+    // The refresh token in the clear; the caller wipes it (SecretBytes) as
+    // soon as the refresh or revocation is done. not_found when absent.
+    [[nodiscard]] virtual Result<SecretBytes> refresh_token(const CredentialKey& key) = 0;
     // Keys of one user's credentials ("" lists everyone's).
     [[nodiscard]] virtual Result<std::vector<CredentialKey>> keys(const std::string& user) = 0;
     // True when something was removed; durable on success.

@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <variant>
 
 namespace credctl::tokens {
 namespace {
@@ -57,14 +60,42 @@ wire::AccessToken to_wire(CachedToken t) {
     return a;
 }
 
-// One refresh in progress; waiters park on the timer until it is cancelled.
+// One refresh in progress, run by a coroutine of its own so that it goes on
+// when the caller who started it stops waiting. Callers without a deadline
+// park on `done` until it is cancelled; callers with one park on a timer of
+// their own, listed in `deadline_waiters` and cancelled at the end too.
 struct Flight {
     Flight(asio::io_context& io, std::string scopes_)
         : done(io, Clock::time_point::max()), scopes(std::move(scopes_)) {}
     asio::steady_timer done;
-    std::string scopes;  // the scope set the leader asked for
+    std::vector<asio::steady_timer*> deadline_waiters;
+    std::string scopes;  // the scope set the first caller asked for
+    bool finished = false;
     Result<void> result = make_error(Errc::internal, "refresh did not complete");
+
+    void finish(Result<void> r) {
+        result = std::move(r);
+        finished = true;
+        done.cancel();
+        for (auto* t : deadline_waiters) t->cancel();
+    }
 };
+
+// Waits for `flight` to finish or `deadline` to pass; true when it finished.
+asio::awaitable<bool> wait_for(std::shared_ptr<Flight> flight, Clock::time_point deadline) {
+    // co_spawn may run a refresh inline up to its first suspension: one
+    // that fails before any I/O has already finished here.
+    if (flight->finished) co_return true;
+    if (deadline == Clock::time_point::max()) {
+        co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_return flight->finished;
+    }
+    asio::steady_timer mine(flight->done.get_executor(), deadline);
+    flight->deadline_waiters.push_back(&mine);
+    co_await mine.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::erase(flight->deadline_waiters, &mine);
+    co_return flight->finished;
+}
 
 }  // namespace
 
@@ -93,7 +124,7 @@ struct TokenService::Impl {
     void set_state(const store::CredentialKey& key, store::CredentialRecord& record, store::CredentialState state) {
         record.state = state;
         record.updated_at = now_epoch();
-        if (auto r = store.put(key, record); !r)
+        if (auto r = store.update(key, record); !r)
             log::error("store: cannot update " + resource(key) + ": " + r.error().message);
     }
 
@@ -102,14 +133,20 @@ struct TokenService::Impl {
     // False when a login stored another refresh token while ours was at the
     // provider: the answer about the old one must not overwrite the new.
     bool still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
-        auto now = store.get(key);
-        if (!now || !*now) return false;
-        const auto& current = (*now)->refresh_token;
-        return current.size() == sent.size() && sodium_memcmp(current.data(), sent.data(), sent.size()) == 0;
+        auto current = store.refresh_token(key);
+        if (!current) return false;
+        return current->size() == sent.size() && sodium_memcmp(current->data(), sent.data(), sent.size()) == 0;
     }
 
     Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
                                 const std::string& scopes);
+    Result<std::variant<CachedToken, std::shared_ptr<Flight>>> start_refresh(const store::CredentialKey& key,
+                                                                             const std::string& sk,
+                                                                             const std::vector<std::string>& scopes,
+                                                                             std::int64_t want);
+    asio::awaitable<void> fly(store::CredentialKey key, store::CredentialRecord record, std::vector<std::string> scopes,
+                              std::shared_ptr<Flight> flight);
+    Error gave_up(const store::CredentialKey& key, std::chrono::milliseconds waited) const;
     Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
 };
 
@@ -118,12 +155,16 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
                                                           std::vector<std::string> scopes) {
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
+    // The refresh token is in the clear from here to the end of this
+    // function only (SPEC §5).
+    auto refresh_token = store.refresh_token(key);
+    if (!refresh_token) co_return refresh_token.error();
     // The intent is durable before the refresh token leaves the process
     // (see the header: crash safety under rotation).
     record.state = store::CredentialState::refresh_pending;
-    if (auto r = store.put(key, record); !r) co_return r.error();
-    oauth::Attempt outcome = co_await upstream.refresh(*p, record.refresh_token, scopes);
-    if (!still_ours(key, record.refresh_token)) {
+    if (auto r = store.update(key, record); !r) co_return r.error();
+    oauth::Attempt outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
+    if (!still_ours(key, *refresh_token)) {
         log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
         co_return make_error(Errc::provider_unavailable,
                              resource(key) + " was replaced by a new login during its refresh; ask again");
@@ -151,10 +192,8 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
                                                 oauth::TokenSet t, const std::string& scopes) {
     const std::int64_t now = now_epoch();
     const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
-    if (!t.refresh_token.empty()) {
-        record.refresh_token = std::move(t.refresh_token);
-        ++record.rotation;
-    }
+    const bool rotated = !t.refresh_token.empty();
+    if (rotated) ++record.rotation;
     const std::string granted = t.scope.empty() ? (scopes.empty() ? record.scope : scopes) : t.scope;
     CachedToken served{t.access_token.clone(), expires_at, granted};
     if (scopes.empty()) {
@@ -168,7 +207,7 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
     record.state = store::CredentialState::valid;
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
-    if (auto r = store.put(key, record); !r) return r.error();
+    if (auto r = rotated ? store.put(key, record, t.refresh_token) : store.update(key, record); !r) return r.error();
     unavailable_since.erase(credential_key(key));
     cache.put(credential_key(key) + scopes, served);
     return {};
@@ -206,14 +245,13 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     store::CredentialRecord rec;
     rec.created_at = now;
     if (auto old = impl_->store.get(key); old && *old) rec.created_at = (*old)->created_at;
-    rec.refresh_token = std::move(login.refresh_token);
     rec.access_token = std::move(login.access_token);
     rec.access_expires_at = rec.access_token.empty() ? 0 : login.access_expires_at;
     rec.scope = std::move(login.scope);
     rec.issuer = std::move(login.issuer);
     rec.subject = std::move(login.subject);
     rec.updated_at = now;
-    if (auto r = impl_->store.put(key, rec); !r) return r.error();
+    if (auto r = impl_->store.put(key, rec, login.refresh_token); !r) return r.error();
     const auto ck = credential_key(key);
     impl_->cache.erase_prefix(ck);
     if (!rec.access_token.empty()) {
@@ -222,57 +260,83 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     return {};
 }
 
+asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
+                                              std::vector<std::string> scopes, std::shared_ptr<Flight> flight) {
+    auto result = co_await refresh(key, std::move(record), std::move(scopes));
+    flights.erase(credential_key(key));
+    flight->finish(std::move(result));
+}
+
+// Why a caller got no token: its own deadline passed while the refresh went on.
+Error TokenService::Impl::gave_up(const store::CredentialKey& key, std::chrono::milliseconds waited) const {
+    const ProviderConfig* p = provider(key.provider);
+    return make_error(Errc::provider_unavailable,
+                      "provider " + (p != nullptr ? p->name : key.provider) + " did not answer the refresh of " +
+                          resource(key) + " within the caller's timeout of " + std::to_string(waited.count()) +
+                          " ms; the refresh goes on in credd, ask again");
+}
+
 asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::CredentialKey& key,
                                                                std::chrono::seconds min_valid,
-                                                               std::vector<std::string> scopes) {
+                                                               std::vector<std::string> scopes,
+                                                               std::chrono::milliseconds timeout) {
     auto& im = *impl_;
     const auto ck = credential_key(key);
     const auto sk = scope_key(scopes);
     const std::int64_t want = min_valid.count();
+    const auto deadline = timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max();
     for (;;) {
         if (auto hit = im.cache.get(ck + sk, now_epoch(), want)) co_return to_wire(std::move(*hit));
-        auto it = im.flights.find(ck);
-        if (it == im.flights.end()) break;
-        auto flight = it->second;
-        co_await flight->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        std::shared_ptr<Flight> flight;
+        if (auto it = im.flights.find(ck); it != im.flights.end()) {
+            flight = it->second;
+        } else {
+            // No co_await between the miss above and registering the flight
+            // below, so no second refresh can start.
+            auto started = im.start_refresh(key, sk, scopes, want);
+            if (!started) co_return started.error();
+            if (std::holds_alternative<CachedToken>(*started)) {
+                co_return to_wire(std::move(std::get<CachedToken>(*started)));
+            }
+            flight = std::get<std::shared_ptr<Flight>>(*started);
+        }
+        if (!co_await wait_for(flight, deadline)) co_return im.gave_up(key, timeout);
         // A refresh for another scope set used the one refresh token in
-        // the meantime: look again, maybe lead a refresh of our own.
+        // the meantime: look again, maybe start a refresh of our own.
         if (flight->scopes != sk) continue;
         if (!flight->result) co_return flight->result.error();
         // The freshest token the provider gave, even if shorter than asked.
         if (auto hit = im.cache.get(ck + sk, now_epoch(), 0)) co_return to_wire(std::move(*hit));
         co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
     }
-    if (im.removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
-    // No co_await between the miss above and registering the flight below,
-    // so no second leader can start.
-    auto rec = im.store.get(key);
-    if (!rec) co_return rec.error();
+}
+
+// Either the stored access token, good enough, or a refresh now in flight.
+Result<std::variant<CachedToken, std::shared_ptr<Flight>>> TokenService::Impl::start_refresh(
+    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
+    const auto ck = credential_key(key);
+    if (removing.contains(ck)) return make_error(Errc::not_found, resource(key) + " is being removed");
+    auto rec = store.get(key);
+    if (!rec) return rec.error();
     if (!*rec) {
-        co_return make_error(Errc::not_found,
-                             "no credential for " + resource(key) + "; run: credctl login " + key.provider);
+        return make_error(Errc::not_found,
+                          "no credential for " + resource(key) + "; run: credctl login " + key.provider);
     }
     if ((*rec)->state == store::CredentialState::login_required) {
-        co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
-                                                       "; run: credctl login " + key.provider);
+        return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
+                                                    "; run: credctl login " + key.provider);
     }
     // Pending with no flight in this process: an earlier credd died mid-refresh.
-    if ((*rec)->state == store::CredentialState::refresh_pending) {
-        co_return im.forget_interrupted(key, std::move(**rec));
-    }
+    if ((*rec)->state == store::CredentialState::refresh_pending) return forget_interrupted(key, std::move(**rec));
     if (sk.empty() && !(*rec)->access_token.empty()) {
         CachedToken stored{(*rec)->access_token.clone(), (*rec)->access_expires_at, (*rec)->scope};
-        im.cache.put(ck, stored);
-        if ((*rec)->access_expires_at - now_epoch() >= want) co_return to_wire(std::move(stored));
+        cache.put(ck, stored);
+        if ((*rec)->access_expires_at - now_epoch() >= want) return stored;
     }
-    auto flight = std::make_shared<Flight>(im.io, sk);
-    im.flights[ck] = flight;
-    flight->result = co_await im.refresh(key, std::move(**rec), std::move(scopes));
-    im.flights.erase(ck);
-    flight->done.cancel();
-    if (!flight->result) co_return flight->result.error();
-    if (auto hit = im.cache.get(ck + sk, now_epoch(), 0)) co_return to_wire(std::move(*hit));
-    co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
+    auto flight = std::make_shared<Flight>(io, sk);
+    flights[ck] = flight;
+    asio::co_spawn(io, fly(key, std::move(**rec), scopes, flight), asio::detached);
+    return flight;
 }
 
 Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& user) {
@@ -325,7 +389,9 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     if (revoke == Revoke::yes && p == nullptr) {
         removal.revocation_error = "provider " + key.provider + " is not configured";
     } else if (revoke == Revoke::yes) {
-        auto r = co_await im.upstream.revoke(*p, (*rec)->refresh_token);
+        auto refresh_token = im.store.refresh_token(key);
+        if (!refresh_token) co_return refresh_token.error();
+        auto r = co_await im.upstream.revoke(*p, *refresh_token);
         removal.revoked = static_cast<bool>(r);
         if (!r) {
             removal.revocation_error = r.error().message;

@@ -4,7 +4,9 @@
 //
 // Refresh is single-flight: while one refresh of a credential is in progress,
 // every other caller for it waits on that refresh and gets its result, so the
-// provider sees exactly one refresh request. A rotated refresh token is
+// provider sees exactly one refresh request. The refresh runs on its own, not
+// in the caller's request: a caller whose deadline passes stops waiting, the
+// refresh does not. A rotated refresh token is
 // committed to the store before any caller gets the new access token.
 // Access tokens are cached per (user, provider, scope set).
 //
@@ -68,9 +70,12 @@ public:
     // provider_unavailable, store errors.
     // `scopes` non-empty asks for a down-scoped token (RFC 6749 §6); it is
     // cached apart from the full-scope one.
-    [[nodiscard]] boost::asio::awaitable<Result<wire::AccessToken>> token(const store::CredentialKey& key,
-                                                                          std::chrono::seconds min_valid,
-                                                                          std::vector<std::string> scopes = {});
+    // `timeout` > 0 is the caller's deadline: when it passes before the
+    // refresh ends, the caller gets provider_unavailable while the refresh
+    // goes on (bounded by the provider's retry_deadline) for everyone else.
+    [[nodiscard]] boost::asio::awaitable<Result<wire::AccessToken>> token(
+        const store::CredentialKey& key, std::chrono::seconds min_valid, std::vector<std::string> scopes = {},
+        std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
     [[nodiscard]] Result<std::vector<wire::CredentialInfo>> list(const std::string& user);
     // Waits for a refresh of the credential in progress, revokes its refresh

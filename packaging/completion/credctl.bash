@@ -93,8 +93,8 @@ _credctl() {
     local opts=
     case $cmd in
         login) opts="--user --no-browser --device --port --timeout --client-secret-file --help" ;;
-        token) opts="--user --min-valid --scope -o --output --env --help" ;;
-        exec) opts="--user --min-valid --env --help --" ;;
+        token) opts="--user --min-valid --timeout --scope -o --output --env --help" ;;
+        exec) opts="--user --min-valid --timeout --env --help --" ;;
         list) opts="--user -o --output --help" ;;
         logout) opts="--user --no-revoke --keep-on-failure --help" ;;
         status) opts="--user -o --output --help" ;;

@@ -25,6 +25,11 @@ if dpkg-query -W -f='${Status}' credctl 2>/dev/null | grep -q installed; then
   finish
 fi
 
+# The package creates the system user credd and, as is Debian practice, never
+# deletes it; this test removes it again when it was not there before.
+had_credd_user=0
+id credd >/dev/null 2>&1 && had_credd_user=1
+
 # --- cmake --install into a prefix ---------------------------------------------
 p=$work/prefix
 cmake --install "$build" --prefix "$p" >"$work/install.log" 2>&1
@@ -133,5 +138,10 @@ expect "dpkg -P purges it" test $? -eq 0
 expect "purge removes /etc/credctl, /var/lib/credd and /var/log/credd" \
   test ! -e /etc/credctl -a ! -e /var/lib/credd -a ! -e /var/log/credd
 expect "dpkg no longer knows the package" bash -c "! dpkg-query -W -f='\${Status}' credctl 2>/dev/null | grep -q installed"
+expect "the system user credd stays after purge (Debian practice)" id credd
+if [ "$had_credd_user" -eq 0 ]; then
+  userdel credd 2>"$work/userdel.err"
+  expect "the test removes the credd user it caused" bash -c "! id credd >/dev/null 2>&1"
+fi
 
 finish

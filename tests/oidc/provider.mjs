@@ -18,7 +18,13 @@
 // Test-only endpoints (not part of any spec):
 //   GET  /_test/stats  -> {"token_requests":{"authorization_code":N,"refresh_token":M,...},
 //                          "token_errors":{...},"userinfo_requests":K,
-//                          "revocation_requests":R,"introspection_requests":I}
+//                          "revocation_requests":R,"introspection_requests":I,
+//                          "resource_requests":{"authorization":A,"refresh_token":F,...}}
+//
+// Resource indicators (RFC 8707): the one resource server is
+// https://api.example.test (scope api:read); asking for it gives a JWT access
+// token (RS256, the provider's /jwks key) with that `aud`. Requests without
+// `resource` get opaque, audience-less tokens as before.
 //   GET  /_test/issued -> {"access_tokens":[...],"refresh_tokens":[...]} every token issued
 //   POST /_test/reset  -> zeroes the counters, answers with the zeroed stats
 //   POST /_test/delay?ms=N[&after=1[&grant=G]] -> delays every later POST /token
@@ -101,7 +107,11 @@ if (!VERBOSE) {
   }
 }
 
-const { default: Provider } = await import('oidc-provider');
+const { default: Provider, errors } = await import('oidc-provider');
+
+// The one resource server (RFC 8707) this provider knows, and its scope.
+const TEST_RESOURCE = 'https://api.example.test';
+const TEST_RESOURCE_SCOPE = 'api:read';
 
 function log(line) {
   process.stderr.write(`[oidc] ${line}\n`);
@@ -122,6 +132,9 @@ function freshStats() {
     userinfo_requests: 0,
     revocation_requests: 0,
     introspection_requests: 0,
+    // Requests that carried an RFC 8707 `resource` parameter, keyed by
+    // endpoint (authorization, device_authorization) or token grant_type.
+    resource_requests: { __proto__: null },
   };
 }
 let stats = freshStats();
@@ -133,6 +146,7 @@ const ROUTES = {
   userinfo: '/me',
   revocation: '/token/revocation',
   introspection: '/token/introspection',
+  device_authorization: '/device/auth',
 };
 
 // grant_type values are short ASCII identifiers; anything odd is bucketed so
@@ -144,6 +158,25 @@ function grantBucket(value) {
 }
 
 const issued = { access_tokens: [], refresh_tokens: [] };
+
+function countResource(ctx) {
+  const { path, method } = ctx;
+  let where;
+  let sent;
+  if (method === 'GET' && path === ROUTES.authorization) {
+    where = 'authorization';
+    sent = ctx.query.resource;
+  } else if (method === 'POST' && path === ROUTES.device_authorization) {
+    where = 'device_authorization';
+    sent = ctx.oidc?.body?.resource;
+  } else if (method === 'POST' && path === ROUTES.token) {
+    where = grantBucket(ctx.oidc?.params?.grant_type ?? ctx.oidc?.body?.grant_type);
+    sent = ctx.oidc?.body?.resource;
+  }
+  if (where !== undefined && sent !== undefined && sent !== '') {
+    stats.resource_requests[where] = (stats.resource_requests[where] || 0) + 1;
+  }
+}
 
 async function testMiddleware(ctx, next) {
   if (ctx.path === '/_test/stats' && ctx.method === 'GET') {
@@ -234,6 +267,7 @@ async function testMiddleware(ctx, next) {
 
   await next();
 
+  countResource(ctx);
   if (method === 'POST' && path === ROUTES.token) {
     const grant = grantBucket(ctx.oidc?.params?.grant_type ?? ctx.oidc?.body?.grant_type);
     stats.token_requests[grant] = (stats.token_requests[grant] || 0) + 1;
@@ -450,9 +484,32 @@ function configuration() {
       },
       revocation: { enabled: true },
       userinfo: { enabled: true },
-      // Off: no `resource` parameter needed, access tokens are always opaque
-      // and audience-less, i.e. usable at the userinfo endpoint.
-      resourceIndicators: { enabled: false },
+      // RFC 8707. A request without `resource` is handled exactly as with
+      // the feature off: an opaque, audience-less access token usable at
+      // userinfo. With resource=TEST_RESOURCE the access token is a JWT
+      // whose `aud` is that resource; any other resource is invalid_target.
+      resourceIndicators: {
+        enabled: true,
+        async defaultResource(ctx, client, oneOf) {
+          return oneOf; // no default: undefined unless the client asked for some
+        },
+        // The library default, spelled out: a token request must name the
+        // resource again. A refresh (or code exchange) of an openid grant
+        // without `resource` gets a userinfo token, so a client that forgets
+        // the parameter there shows up as a token without the audience.
+        async useGrantedResource() {
+          return false;
+        },
+        async getResourceServerInfo(ctx, resourceIndicator) {
+          if (resourceIndicator !== TEST_RESOURCE) throw new errors.InvalidTarget();
+          return {
+            scope: TEST_RESOURCE_SCOPE,
+            audience: TEST_RESOURCE,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
     },
     pkce: {
       methods: ['S256'],

@@ -41,6 +41,33 @@ TEST(DeviceFlow, PollAnswersMapToStates) {
     EXPECT_EQ(done->tokens.refresh_token.reveal(), "RT");
 }
 
+TEST(DeviceFlow, BothFormsCarryTheResourceOnlyWhenConfigured) {
+    ProviderConfig p;
+    p.scopes = {"openid", "offline_access"};
+    const SecretBytes code("DC", 2);
+    EXPECT_EQ(device_authorization_form(p), "scope=openid%20offline_access");
+    EXPECT_EQ(device_poll_form(p, code),
+              "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=DC");
+    p.resource = "https://api.example";
+    EXPECT_EQ(device_authorization_form(p), "scope=openid%20offline_access&resource=https%3A%2F%2Fapi.example");
+    EXPECT_EQ(device_poll_form(p, code),
+              "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=DC"
+              "&resource=https%3A%2F%2Fapi.example");
+}
+
+TEST(DeviceFlow, InvalidTargetIsLoginRequiredNamingTheResource) {
+    auto a = parse_device_authorization(400, R"({"error":"invalid_target"})", "https://api.example");
+    ASSERT_FALSE(a.has_value());
+    EXPECT_EQ(a.error().code, Errc::login_required);
+    EXPECT_EQ(a.error().message,
+              "device authorization endpoint refused resource \"https://api.example\" (invalid_target, RFC 8707): the "
+              "provider does not know it, or this login was not granted for it");
+    auto poll = parse_device_poll(400, R"({"error":"invalid_target"})", "https://api.example");
+    ASSERT_FALSE(poll.has_value());
+    EXPECT_EQ(poll.error().code, Errc::login_required);
+    EXPECT_NE(poll.error().message.find("token endpoint refused resource \"https://api.example\""), std::string::npos);
+}
+
 DeviceAuthorization authorization(std::int64_t expires_in, std::int64_t interval) {
     DeviceAuthorization a;
     a.expires_in = expires_in;

@@ -122,6 +122,35 @@ TEST(ParseTokenResponse, ErrorMessageNeverContainsTheTokens) {
     EXPECT_EQ(r.error().message.find("SECRET-AT-999"), std::string::npos);
 }
 
+TEST(ParseTokenResponse, InvalidTargetIsLoginRequiredNamingTheResource) {
+    for (bool for_refresh : {false, true}) {
+        auto r = parse_token_response(400, R"({"error":"invalid_target"})", for_refresh, "https://api.example");
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(r.error().code, Errc::login_required);
+        EXPECT_EQ(r.error().message,
+                  "token endpoint refused resource \"https://api.example\" (invalid_target, RFC 8707): the provider "
+                  "does not know it, or this login was not granted for it");
+    }
+}
+
+TEST(ParseTokenResponse, InvalidTargetWithoutResourceSaysOneIsWanted) {
+    auto r = parse_token_response(400, R"({"error":"invalid_target"})", true);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::login_required);
+    EXPECT_EQ(r.error().message,
+              "token endpoint refused the request: invalid_target (RFC 8707: the provider wants a resource "
+              "indicator; set resource in credd.toml)");
+}
+
+TEST(RefreshForm, CarriesTheResourceFormEncodedOnlyWhenConfigured) {
+    ProviderConfig p;
+    const SecretBytes rt("RT", 2);
+    EXPECT_EQ(refresh_form(p, rt, {}), "grant_type=refresh_token&refresh_token=RT");
+    p.resource = "https://api.example/v1?a=b";
+    EXPECT_EQ(refresh_form(p, rt, {"openid"}),
+              "grant_type=refresh_token&refresh_token=RT&scope=openid&resource=https%3A%2F%2Fapi.example%2Fv1%3Fa%3Db");
+}
+
 TEST(MakePkce, ChallengeIsBase64urlOfSha256OfVerifier) {
     const Pkce p = make_pkce();
     EXPECT_EQ(p.verifier.size(), 43u);

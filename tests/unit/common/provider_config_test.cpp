@@ -59,6 +59,23 @@ TEST(ProviderConfig, PlainHttpToARemoteHostIsRefusedNamingKeyAndValue) {
         "p.toml:1: providers.x.issuer: plain http is allowed only for loopback hosts: \"http://login.example.com\"");
 }
 
+TEST(ProviderConfig, ResourceIsAnyAbsoluteUriWithoutFragment) {
+    for (const char* resource : {"https://api.example/v1?tenant=a", "http://api.example", "urn:example:api"}) {
+        auto p = parse(std::string("issuer = \"https://i\"\nclient_id = \"c\"\nresource = \"") + resource + "\"\n");
+        ASSERT_TRUE(p.has_value()) << resource << ": " << p.error().message;
+        EXPECT_EQ(p->resource, resource);
+    }
+}
+
+TEST(ProviderConfig, ResourceWithFragmentOrRelativeIsRefusedNamingKeyAndValue) {
+    auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\nresource = \"https://api.example/#x\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_EQ(p.error().message,
+              "p.toml:3: providers.x.resource: not an absolute URI without a fragment (RFC 8707): "
+              "\"https://api.example/#x\"");
+    EXPECT_FALSE(parse("issuer = \"https://i\"\nclient_id = \"c\"\nresource = \"/api\"\n").has_value());
+}
+
 TEST(ProviderConfig, PlainHttpToLoopbackIsAllowed) {
     for (const char* issuer : {"http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"}) {
         auto p = parse(std::string("issuer = \"") + issuer + "\"\nclient_id = \"c\"\n");

@@ -36,6 +36,11 @@ std::size_t locked_kib() {
 }
 
 TEST(SecretGuard, BytesAreLockedInMemory) {
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer intercepts mlock() as a no-op: nothing to observe in
+    // the asan preset. The default preset (CI) runs this check.
+    GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
+#endif
     const std::size_t before = locked_kib();
     auto s = SecretBytes::zeroed(256 * 1024);
     EXPECT_GE(locked_kib(), before + 256) << "sodium_malloc mlocks the secret so it never reaches swap";

@@ -24,7 +24,6 @@ SecretBytes key_of(unsigned char fill) {
 
 CredentialRecord record(const std::string& refresh, const std::string& subject = "sub") {
     CredentialRecord r;
-    r.refresh_token = SecretBytes::from(refresh);
     r.access_token = SecretBytes::from("AT-" + refresh);
     r.access_expires_at = 1700000000;
     r.scope = "openid";
@@ -56,12 +55,14 @@ protected:
 TEST_F(LmdbStoreTest, PutThenGetReturnsTheRecord) {
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("RT-1", "s-1")).has_value());
+    ASSERT_TRUE(store->put({"alice", "github"}, record("RT-1", "s-1"), SecretBytes::from("RT-1")).has_value());
     auto got = store->get({"alice", "github"});
     ASSERT_TRUE(got.has_value()) << got.error().message;
     ASSERT_TRUE(got->has_value());
     const CredentialRecord& r = **got;
-    EXPECT_EQ(r.refresh_token.reveal(), "RT-1");
+    auto refresh_token = store->refresh_token({"alice", "github"});
+    ASSERT_TRUE(refresh_token.has_value()) << refresh_token.error().message;
+    EXPECT_EQ(refresh_token->reveal(), "RT-1");
     EXPECT_EQ(r.access_token.reveal(), "AT-RT-1");
     EXPECT_EQ(r.subject, "s-1");
     EXPECT_EQ(r.issuer, "https://issuer.example");
@@ -81,11 +82,11 @@ TEST_F(LmdbStoreTest, GetOfAbsentKeyIsNullopt) {
 TEST_F(LmdbStoreTest, PutReplacesExistingRecord) {
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("old")).has_value());
-    ASSERT_TRUE(store->put({"alice", "github"}, record("new")).has_value());
-    auto got = store->get({"alice", "github"});
-    ASSERT_TRUE(got.has_value() && got->has_value());
-    EXPECT_EQ((*got)->refresh_token.reveal(), "new");
+    ASSERT_TRUE(store->put({"alice", "github"}, record("old"), SecretBytes::from("old")).has_value());
+    ASSERT_TRUE(store->put({"alice", "github"}, record("new"), SecretBytes::from("new")).has_value());
+    auto got = store->refresh_token({"alice", "github"});
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->reveal(), "new");
     auto n = store->count();
     ASSERT_TRUE(n.has_value());
     EXPECT_EQ(*n, 1u);
@@ -94,10 +95,10 @@ TEST_F(LmdbStoreTest, PutReplacesExistingRecord) {
 TEST_F(LmdbStoreTest, KeysListsOneUserOrEveryone) {
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("a1")).has_value());
-    ASSERT_TRUE(store->put({"alice", "google"}, record("a2")).has_value());
-    ASSERT_TRUE(store->put({"bob", "github"}, record("b1")).has_value());
-    ASSERT_TRUE(store->put({"alicex", "github"}, record("x1")).has_value());
+    ASSERT_TRUE(store->put({"alice", "github"}, record("a1"), SecretBytes::from("a1")).has_value());
+    ASSERT_TRUE(store->put({"alice", "google"}, record("a2"), SecretBytes::from("a2")).has_value());
+    ASSERT_TRUE(store->put({"bob", "github"}, record("b1"), SecretBytes::from("b1")).has_value());
+    ASSERT_TRUE(store->put({"alicex", "github"}, record("x1"), SecretBytes::from("x1")).has_value());
 
     auto alice = store->keys("alice");
     ASSERT_TRUE(alice.has_value()) << alice.error().message;
@@ -120,8 +121,8 @@ TEST_F(LmdbStoreTest, KeysListsOneUserOrEveryone) {
 TEST_F(LmdbStoreTest, EraseRemovesOnlyThatRecord) {
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("a1")).has_value());
-    ASSERT_TRUE(store->put({"alice", "google"}, record("a2")).has_value());
+    ASSERT_TRUE(store->put({"alice", "github"}, record("a1"), SecretBytes::from("a1")).has_value());
+    ASSERT_TRUE(store->put({"alice", "google"}, record("a2"), SecretBytes::from("a2")).has_value());
     auto erased = store->erase({"alice", "github"});
     ASSERT_TRUE(erased.has_value());
     EXPECT_TRUE(*erased);
@@ -148,20 +149,20 @@ TEST_F(LmdbStoreTest, ReopenWithSameKeySeesData) {
     {
         auto store = open_with(1);
         ASSERT_NE(store, nullptr);
-        ASSERT_TRUE(store->put({"alice", "github"}, record("persisted")).has_value());
+        ASSERT_TRUE(store->put({"alice", "github"}, record("persisted"), SecretBytes::from("persisted")).has_value());
     }
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    auto got = store->get({"alice", "github"});
-    ASSERT_TRUE(got.has_value() && got->has_value());
-    EXPECT_EQ((*got)->refresh_token.reveal(), "persisted");
+    auto got = store->refresh_token({"alice", "github"});
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->reveal(), "persisted");
 }
 
 TEST_F(LmdbStoreTest, ReopenWithAnotherKeyIsRefused) {
     {
         auto store = open_with(1);
         ASSERT_NE(store, nullptr);
-        ASSERT_TRUE(store->put({"alice", "github"}, record("x")).has_value());
+        ASSERT_TRUE(store->put({"alice", "github"}, record("x"), SecretBytes::from("x")).has_value());
     }
     auto other = LmdbStore::open(options(), Sealer(key_of(2)));
     ASSERT_FALSE(other.has_value());
@@ -182,7 +183,7 @@ TEST_F(LmdbStoreTest, DataFileDoesNotContainTokensInTheClear) {
         ASSERT_NE(store, nullptr);
         auto r = record(canary);
         r.access_token = SecretBytes::from("CANARY-ACCESS-654321");
-        ASSERT_TRUE(store->put({"alice", "github"}, r).has_value());
+        ASSERT_TRUE(store->put({"alice", "github"}, r, SecretBytes::from(canary)).has_value());
     }
     std::ifstream in(options().directory + "/data.mdb", std::ios::binary);
     ASSERT_TRUE(in.good());
@@ -196,7 +197,7 @@ TEST_F(LmdbStoreTest, DataFileDoesNotContainTokensInTheClear) {
 TEST_F(LmdbStoreTest, StateDirectoryIs0700AndDataFileIs0600) {
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("x")).has_value());
+    ASSERT_TRUE(store->put({"alice", "github"}, record("x"), SecretBytes::from("x")).has_value());
     struct stat st {};
     ASSERT_EQ(::stat(options().directory.c_str(), &st), 0);
     EXPECT_TRUE(S_ISDIR(st.st_mode));

@@ -9,7 +9,6 @@ namespace {
 
 CredentialRecord sample() {
     CredentialRecord r;
-    r.refresh_token = SecretBytes::from("RT-0123456789");
     r.access_token = SecretBytes::from("AT-abcdef");
     r.access_expires_at = 1700000123;
     r.scope = "openid email offline_access";
@@ -30,9 +29,10 @@ SecretBytes with_bytes(const SecretBytes& base, std::size_t size) {
 
 TEST(RecordCodec, EveryFieldRoundTrips) {
     const CredentialRecord in = sample();
-    auto out = decode_record(encode_record(in));
-    ASSERT_TRUE(out.has_value()) << out.error().message;
-    EXPECT_EQ(out->refresh_token.reveal(), "RT-0123456789");
+    auto decoded = decode_record(encode_record(in, "sealed-RT"));
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+    EXPECT_EQ(decoded->sealed_refresh_token, "sealed-RT");
+    const auto* out = &decoded->record;
     EXPECT_EQ(out->access_token.reveal(), "AT-abcdef");
     EXPECT_EQ(out->access_expires_at, 1700000123);
     EXPECT_EQ(out->scope, "openid email offline_access");
@@ -46,14 +46,14 @@ TEST(RecordCodec, EveryFieldRoundTrips) {
 
 TEST(RecordCodec, EmptyFieldsAndExtremeIntegersRoundTrip) {
     CredentialRecord in;
-    in.refresh_token = SecretBytes::from("R");
     in.access_expires_at = -1;
     in.created_at = INT64_MIN;
     in.updated_at = INT64_MAX;
     in.rotation = UINT64_MAX;
-    auto out = decode_record(encode_record(in));
-    ASSERT_TRUE(out.has_value()) << out.error().message;
-    EXPECT_EQ(out->refresh_token.reveal(), "R");
+    auto decoded = decode_record(encode_record(in, ""));
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+    EXPECT_EQ(decoded->sealed_refresh_token, "");
+    const auto* out = &decoded->record;
     EXPECT_TRUE(out->access_token.empty());
     EXPECT_EQ(out->access_expires_at, -1);
     EXPECT_EQ(out->scope, "");
@@ -64,7 +64,7 @@ TEST(RecordCodec, EmptyFieldsAndExtremeIntegersRoundTrip) {
 }
 
 TEST(RecordCodec, EveryTruncationIsAnError) {
-    const SecretBytes full = encode_record(sample());
+    const SecretBytes full = encode_record(sample(), "sealed-RT");
     for (std::size_t len = 0; len < full.size(); ++len) {
         auto out = decode_record(with_bytes(full, len));
         EXPECT_FALSE(out.has_value()) << "length " << len;
@@ -76,7 +76,7 @@ TEST(RecordCodec, EveryTruncationIsAnError) {
 }
 
 TEST(RecordCodec, TrailingGarbageIsAnError) {
-    const SecretBytes full = encode_record(sample());
+    const SecretBytes full = encode_record(sample(), "sealed-RT");
     auto out = decode_record(with_bytes(full, full.size() + 1));
     ASSERT_FALSE(out.has_value());
     EXPECT_EQ(out.error().code, Errc::internal);
@@ -88,7 +88,7 @@ TEST(RecordCodec, EmptyPlaintextIsAnError) {
 }
 
 TEST(RecordCodec, UnknownStateIsAnError) {
-    const SecretBytes full = encode_record(sample());
+    const SecretBytes full = encode_record(sample(), "sealed-RT");
     auto bad = full.clone();
     bad.data()[bad.size() - 8] = 3;  // state is the last u64, little-endian; 0..2 are known
     auto out = decode_record(bad);
@@ -97,8 +97,8 @@ TEST(RecordCodec, UnknownStateIsAnError) {
 }
 
 TEST(RecordCodec, HugeLengthPrefixIsAnErrorNotAnOverread) {
-    auto bad = encode_record(sample());
-    for (int i = 0; i < 4; ++i) bad.data()[i] = 0xff;  // refresh_token length
+    auto bad = encode_record(sample(), "sealed-RT");
+    for (int i = 0; i < 4; ++i) bad.data()[i] = 0xff;  // length of the sealed refresh token
     EXPECT_FALSE(decode_record(bad).has_value());
 }
 

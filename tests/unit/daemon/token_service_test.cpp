@@ -1,0 +1,245 @@
+// TokenService over a real LmdbStore and a real HTTP token endpoint on
+// loopback: the refresh token is opened (Store::refresh_token) only when a
+// refresh or a revocation needs it, never to serve a cached or stored access
+// token, to list, or to mark a state (SPEC §5).
+#include "daemon/tokens/token_service.hpp"
+#include "daemon/store/lmdb_store.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace credctl::tokens {
+namespace {
+
+namespace asio = boost::asio;
+using credctl::test::TempDir;
+
+// Counts the openings of refresh tokens; everything else goes straight to
+// the real store.
+class CountingStore final : public store::Store {
+public:
+    explicit CountingStore(store::Store& inner) : inner_(inner) {}
+    int opened = 0;
+
+    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
+        return inner_.put(k, r, t);
+    }
+    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        return inner_.update(k, r);
+    }
+    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override { return inner_.get(k); }
+    Result<SecretBytes> refresh_token(const store::CredentialKey& k) override {
+        ++opened;
+        return inner_.refresh_token(k);
+    }
+    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
+    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
+    Result<std::uint64_t> count() override { return inner_.count(); }
+
+private:
+    store::Store& inner_;
+};
+
+// A token endpoint on 127.0.0.1 answering each request with a new access
+// token and a rotated refresh token; keeps the request bodies.
+class TokenEndpoint {
+public:
+    TokenEndpoint() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 8) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+            ADD_FAILURE() << "cannot listen on loopback";
+        }
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~TokenEndpoint() {
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/token"; }
+    std::vector<std::string> bodies() const {
+        std::vector<std::string> out;
+        for (int i = 0; i < served_.load(); ++i) out.push_back(bodies_[static_cast<std::size_t>(i)]);
+        return out;
+    }
+
+private:
+    void serve() {
+        for (int n = 1;; ++n) {
+            const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0) return;
+            std::string req;
+            char buf[4096];
+            std::size_t body_at = std::string::npos;
+            std::size_t length = 0;
+            for (;;) {
+                const ssize_t got = ::read(c, buf, sizeof buf);
+                if (got <= 0) break;
+                req.append(buf, static_cast<std::size_t>(got));
+                if (body_at == std::string::npos && (body_at = req.find("\r\n\r\n")) != std::string::npos) {
+                    body_at += 4;
+                    const auto cl = req.find("Content-Length: ");
+                    length = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
+                }
+                if (body_at != std::string::npos && req.size() >= body_at + length) break;
+            }
+            bodies_[static_cast<std::size_t>(n - 1)] = body_at == std::string::npos ? "" : req.substr(body_at);
+            served_ = n;
+            const std::string body = R"({"access_token":"AT-)" + std::to_string(n) +
+                                     R"(","token_type":"Bearer","expires_in":86400,"refresh_token":"RT-)" +
+                                     std::to_string(n) + R"("})";
+            const std::string answer =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\nConnection: close\r\n\r\n" + body;
+            [[maybe_unused]] auto w = ::write(c, answer.data(), answer.size());
+            ::close(c);
+            if (n == static_cast<int>(std::size(bodies_))) return;
+        }
+    }
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+    std::string bodies_[16];
+    std::atomic<int> served_{0};
+};
+
+asio::awaitable<void> ask(TokenService& service, store::CredentialKey key, std::chrono::seconds min_valid,
+                          Result<wire::AccessToken>* out) {
+    *out = co_await service.token(key, min_valid);
+}
+
+asio::awaitable<void> forget(TokenService& service, store::CredentialKey key, Result<Removal>* out) {
+    *out = co_await service.remove(key, Revoke::no, OnRevokeFailure::remove);
+}
+
+class TokenServiceTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto key = SecretBytes::zeroed(store::k_master_key_bytes);
+        for (std::size_t i = 0; i < key.size(); ++i) key.data()[i] = static_cast<unsigned char>(i);
+        store::LmdbOptions o;
+        o.directory = dir_.file("state");
+        auto s = store::LmdbStore::open(o, store::Sealer(std::move(key)));
+        ASSERT_TRUE(s.has_value()) << s.error().message;
+        lmdb_ = std::move(*s);
+        counting_ = std::make_unique<CountingStore>(*lmdb_);
+    }
+    TokenServiceOptions options() const {
+        ProviderConfig p;
+        p.name = "demo";
+        p.authorization_endpoint = "http://127.0.0.1:1/authorize";  // never visited here
+        p.token_endpoint = endpoint_.url();
+        p.client_id = "client";
+        return TokenServiceOptions{{p}, std::chrono::seconds(5)};
+    }
+    Result<wire::AccessToken> token(TokenService& service, std::chrono::seconds min_valid) {
+        Result<wire::AccessToken> out = make_error(Errc::internal, "not run");
+        asio::co_spawn(io_, ask(service, key_, min_valid, &out), asio::detached);
+        io_.restart();
+        io_.run();
+        return out;
+    }
+
+    TempDir dir_;
+    TokenEndpoint endpoint_;
+    asio::io_context io_;
+    std::unique_ptr<store::LmdbStore> lmdb_;
+    std::unique_ptr<CountingStore> counting_;
+    store::CredentialKey key_{"alice", "demo"};
+};
+
+TEST_F(TokenServiceTest, RefreshTokenIsOpenedOnlyForARefresh) {
+    {
+        TokenService service(io_, *counting_, options());
+        wire::StoreCredential login;
+        login.refresh_token = SecretBytes::from("RT-login");
+        login.access_token = SecretBytes::from("AT-login");
+        login.access_expires_at = std::time(nullptr) + 3600;
+        ASSERT_TRUE(service.store_login(key_, std::move(login)).has_value());
+        auto cached = token(service, std::chrono::seconds(60));
+        ASSERT_TRUE(cached.has_value()) << cached.error().message;
+        EXPECT_EQ(cached->access_token.reveal(), "AT-login");
+        ASSERT_TRUE(service.list("alice").has_value());
+    }
+    EXPECT_EQ(counting_->opened, 0) << "login, a cached token and list opened the refresh token";
+
+    // A new process: the access token comes from the stored record.
+    TokenService service(io_, *counting_, options());
+    auto stored = token(service, std::chrono::seconds(60));
+    ASSERT_TRUE(stored.has_value()) << stored.error().message;
+    EXPECT_EQ(stored->access_token.reveal(), "AT-login");
+    EXPECT_EQ(counting_->opened, 0) << "serving the stored access token opened the refresh token";
+    EXPECT_TRUE(endpoint_.bodies().empty());
+
+    // Asking for more than the stored token has left: a refresh.
+    auto refreshed = token(service, std::chrono::seconds(7200));
+    ASSERT_TRUE(refreshed.has_value()) << refreshed.error().message;
+    EXPECT_EQ(refreshed->access_token.reveal(), "AT-1");
+    ASSERT_EQ(endpoint_.bodies().size(), 1u);
+    EXPECT_NE(endpoint_.bodies()[0].find("refresh_token=RT-login"), std::string::npos) << endpoint_.bodies()[0];
+    EXPECT_GE(counting_->opened, 1);
+    const int after_refresh = counting_->opened;
+
+    // The rotated refresh token is stored; serving the new access token
+    // again opens nothing.
+    auto rotated = lmdb_->refresh_token(key_);
+    ASSERT_TRUE(rotated.has_value());
+    EXPECT_EQ(rotated->reveal(), "RT-1");
+    counting_->opened = after_refresh;
+    auto again = token(service, std::chrono::seconds(7200));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->access_token.reveal(), "AT-1");
+    EXPECT_EQ(counting_->opened, after_refresh);
+
+    // Removal without revocation has no use for the refresh token either.
+    Result<Removal> removed = make_error(Errc::internal, "not run");
+    asio::co_spawn(io_, forget(service, key_, &removed), asio::detached);
+    io_.restart();
+    io_.run();
+    ASSERT_TRUE(removed.has_value()) << removed.error().message;
+    EXPECT_EQ(counting_->opened, after_refresh);
+}
+
+// A refresh can fail before its first suspension (here: a provider with no
+// token endpoint); its caller must still get the answer, not wait forever.
+TEST_F(TokenServiceTest, ARefreshThatFailsBeforeAnyIoStillAnswersItsCaller) {
+    auto o = options();
+    o.providers[0].authorization_endpoint.clear();
+    o.providers[0].token_endpoint.clear();
+    TokenService service(io_, *counting_, o);
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-login");
+    ASSERT_TRUE(service.store_login(key_, std::move(login)).has_value());
+    Result<wire::AccessToken> out = make_error(Errc::internal, "not answered");
+    asio::co_spawn(io_, ask(service, key_, std::chrono::seconds(60), &out), asio::detached);
+    io_.restart();
+    io_.run_for(std::chrono::seconds(5));
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, Errc::provider_unavailable) << out.error().message;
+    EXPECT_NE(out.error().message.find("has no authorization or token endpoint"), std::string::npos)
+        << out.error().message;
+}
+
+}  // namespace
+}  // namespace credctl::tokens
