@@ -30,6 +30,7 @@ struct Params {
     std::optional<std::string> min_valid;
     const peer::PeerIdentity* caller = nullptr;
     const policy::Policy* policy = nullptr;
+    boost::urls::url_view url;  // the request target, parsed once
 };
 
 using Handler = asio::awaitable<Result<ApiReply>> (*)(ApiContext&, const Params&, const ApiRequest&);
@@ -56,15 +57,13 @@ asio::awaitable<Result<ApiReply>> put_credential(ApiContext& c, const Params& p,
     co_return ApiReply{204, {}, {}};
 }
 
-// The value of query parameter `name` in `target`, if present.
-std::optional<std::string> query_param(const std::string& target, std::string_view name) {
-    auto url = boost::urls::parse_origin_form(target);
-    if (!url) return std::nullopt;
-    if (auto it = url->params().find(name); it != url->params().end()) return std::string((*it).value);
+// The value of query parameter `name` of the request, if present.
+std::optional<std::string> query_param(const Params& p, std::string_view name) {
+    if (auto it = p.url.params().find(name); it != p.url.params().end()) return std::string((*it).value);
     return std::nullopt;
 }
 
-asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, const ApiRequest& r) {
+asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, const ApiRequest&) {
     std::int64_t min_valid = k_default_min_valid_seconds;
     if (p.min_valid) {
         char* end = nullptr;
@@ -78,14 +77,14 @@ asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, cons
     // A named key, not a braced temporary: see GCC PR 99576 in server.cpp.
     const store::CredentialKey key{p.user, p.provider};
     std::vector<std::string> scopes;  // RFC 6749 §6 down-scoping: space-separated
-    const std::string scope = query_param(r.target, "scope").value_or("");
+    const std::string scope = query_param(p, "scope").value_or("");
     for (std::size_t i = 0; i < scope.size();) {
         const auto end = std::min(scope.find(' ', i), scope.size());
         if (end > i) scopes.push_back(scope.substr(i, end - i));
         i = end + 1;
     }
     std::chrono::milliseconds timeout{0};  // 0: wait as long as the refresh takes
-    if (const auto t = query_param(r.target, "timeout_ms")) {
+    if (const auto t = query_param(p, "timeout_ms")) {
         char* end = nullptr;
         const long long v = std::strtoll(t->c_str(), &end, 10);
         if (t->empty() || *end != '\0' || v < 1 || v > k_max_timeout_ms) {
@@ -108,11 +107,11 @@ asio::awaitable<Result<ApiReply>> list_credentials(ApiContext& c, const Params& 
 
 // ?revoke=false skips the RFC 7009 revocation; ?keep_on_failure=true keeps
 // the credential when the provider cannot be told.
-asio::awaitable<Result<ApiReply>> delete_credential(ApiContext& c, const Params& p, const ApiRequest& r) {
+asio::awaitable<Result<ApiReply>> delete_credential(ApiContext& c, const Params& p, const ApiRequest&) {
     const store::CredentialKey key{p.user, p.provider};
-    const auto revoke = query_param(r.target, "revoke") == "false" ? tokens::Revoke::no : tokens::Revoke::yes;
-    const auto keep = query_param(r.target, "keep_on_failure") == "true" ? tokens::OnRevokeFailure::keep
-                                                                         : tokens::OnRevokeFailure::remove;
+    const auto revoke = query_param(p, "revoke") == "false" ? tokens::Revoke::no : tokens::Revoke::yes;
+    const auto keep =
+        query_param(p, "keep_on_failure") == "true" ? tokens::OnRevokeFailure::keep : tokens::OnRevokeFailure::remove;
     auto removed = co_await c.tokens.remove(key, revoke, keep);
     if (!removed) co_return removed.error();
     log::info("deleted credential credentials/" + p.user + "/" + p.provider +
@@ -324,6 +323,7 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         if (auto denied = authorize(*policy, *audit, caller, route.permission, resource)) co_return problem(*denied);
         params.caller = &caller;
         params.policy = policy.get();
+        params.url = *url;
         auto reply = co_await route.handler(context, params, request);
         if (!reply) co_return problem(reply.error());
         co_return std::move(*reply);

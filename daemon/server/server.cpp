@@ -285,7 +285,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         stream.expires_after(limits.idle_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
         state.busy = true;
-        if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, k_tuple);
+        // A request without a body is complete with its head; async_read
+        // would still take a trip through the scheduler to say so.
+        if (!ec && !parser.is_done()) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, k_tuple);
         if (ec) {
             if (auto failure = read_failure(ec, limits)) {
                 ApiReply r = problem(*failure);
