@@ -27,7 +27,6 @@ constexpr std::int64_t k_max_timeout_ms = 3600 * 1000;
 struct Params {
     std::string user;
     std::string provider;
-    std::optional<std::string> min_valid;
     const peer::PeerIdentity* caller = nullptr;
     const policy::Policy* policy = nullptr;
     boost::urls::url_view url;  // the request target, parsed once
@@ -63,17 +62,28 @@ std::optional<std::string> query_param(const Params& p, std::string_view name) {
     return std::nullopt;
 }
 
-asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, const ApiRequest&) {
-    std::int64_t min_valid = k_default_min_valid_seconds;
-    if (p.min_valid) {
-        char* end = nullptr;
-        const long long v = std::strtoll(p.min_valid->c_str(), &end, 10);
-        if (p.min_valid->empty() || *end != '\0' || v < 0 || v > k_max_min_valid_seconds) {
-            co_return make_error(Errc::bad_request, "min_valid must be 0.." + std::to_string(k_max_min_valid_seconds) +
-                                                        " seconds: \"" + *p.min_valid + "\"");
-        }
-        min_valid = v;
+// Query parameter `name` as an integer in lo..hi, or `fallback` when absent.
+// `unit` (" seconds" or "") only words the error.
+Result<std::int64_t> bounded_param(const Params& p, std::string_view name, std::int64_t lo, std::int64_t hi,
+                                   std::int64_t fallback, std::string_view unit) {
+    const auto text = query_param(p, name);
+    if (!text) return fallback;
+    char* end = nullptr;
+    const long long v = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || v < lo || v > hi) {
+        return make_error(Errc::bad_request, std::string(name) + " must be " + std::to_string(lo) + ".." +
+                                                 std::to_string(hi) + std::string(unit) + ": \"" + *text + "\"");
     }
+    return v;
+}
+
+asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, const ApiRequest&) {
+    const auto min_valid =
+        bounded_param(p, "min_valid", 0, k_max_min_valid_seconds, k_default_min_valid_seconds, " seconds");
+    if (!min_valid) co_return min_valid.error();
+    // 0: wait as long as the refresh takes.
+    const auto timeout_ms = bounded_param(p, "timeout_ms", 1, k_max_timeout_ms, 0, "");
+    if (!timeout_ms) co_return timeout_ms.error();
     // A named key, not a braced temporary: see GCC PR 99576 in server.cpp.
     const store::CredentialKey key{p.user, p.provider};
     std::vector<std::string> scopes;  // RFC 6749 §6 down-scoping: space-separated
@@ -83,17 +93,8 @@ asio::awaitable<Result<ApiReply>> get_token(ApiContext& c, const Params& p, cons
         if (end > i) scopes.push_back(scope.substr(i, end - i));
         i = end + 1;
     }
-    std::chrono::milliseconds timeout{0};  // 0: wait as long as the refresh takes
-    if (const auto t = query_param(p, "timeout_ms")) {
-        char* end = nullptr;
-        const long long v = std::strtoll(t->c_str(), &end, 10);
-        if (t->empty() || *end != '\0' || v < 1 || v > k_max_timeout_ms) {
-            co_return make_error(Errc::bad_request,
-                                 "timeout_ms must be 1.." + std::to_string(k_max_timeout_ms) + ": \"" + *t + "\"");
-        }
-        timeout = std::chrono::milliseconds(v);
-    }
-    const std::chrono::seconds min_valid_s(min_valid);
+    const std::chrono::seconds min_valid_s(*min_valid);
+    const std::chrono::milliseconds timeout(*timeout_ms);
     auto t = co_await c.tokens.token(key, min_valid_s, std::move(scopes), timeout);
     if (!t) co_return t.error();
     co_return json_reply(200, wire::to_json(*t));
@@ -317,7 +318,6 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
             co_return problem(
                 make_error(Errc::bad_request, "invalid user or provider name in " + std::string(url->path())));
         }
-        if (auto it = url->params().find("min_valid"); it != url->params().end()) params.min_valid = (*it).value;
         const policy::Resource resource =
             per_user ? policy::Resource{params.user, params.provider} : policy::Resource{"*", "*"};
         if (auto denied = authorize(*policy, *audit, caller, route.permission, resource)) co_return problem(*denied);

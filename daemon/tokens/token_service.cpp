@@ -269,11 +269,10 @@ asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::C
 
 // Why a caller got no token: its own deadline passed while the refresh went on.
 Error TokenService::Impl::gave_up(const store::CredentialKey& key, std::chrono::milliseconds waited) const {
-    const ProviderConfig* p = provider(key.provider);
-    return make_error(Errc::provider_unavailable,
-                      "provider " + (p != nullptr ? p->name : key.provider) + " did not answer the refresh of " +
-                          resource(key) + " within the caller's timeout of " + std::to_string(waited.count()) +
-                          " ms; the refresh goes on in credd, ask again");
+    return make_error(Errc::provider_unavailable, "provider " + key.provider + " did not answer the refresh of " +
+                                                      resource(key) + " within the caller's timeout of " +
+                                                      std::to_string(waited.count()) +
+                                                      " ms; the refresh goes on in credd, ask again");
 }
 
 asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::CredentialKey& key,

@@ -112,44 +112,6 @@ TEST_F(LmdbMaintenanceTest, CheckReportsEveryRecordOpening) {
     EXPECT_TRUE(report->failures.empty());
 }
 
-TEST_F(LmdbMaintenanceTest, CheckNamesADamagedRecordWithoutPrintingIt) {
-    const auto o = options();
-    {
-        auto s = open(o);
-        ASSERT_NE(s, nullptr);
-        fill(*s, 3);
-    }
-    {  // flip one ciphertext byte of u1/p behind the store's back
-        MDB_env* env = nullptr;
-        ASSERT_EQ(mdb_env_create(&env), 0);
-        mdb_env_set_maxdbs(env, 4);
-        ASSERT_EQ(mdb_env_open(env, o.directory.c_str(), 0, 0600), 0);
-        MDB_txn* txn = nullptr;
-        ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-        MDB_dbi dbi = 0;
-        ASSERT_EQ(mdb_dbi_open(txn, "credentials", 0, &dbi), 0);
-        std::string key("u1\0p", 4);
-        MDB_val k{key.size(), key.data()};
-        MDB_val v{};
-        ASSERT_EQ(mdb_get(txn, dbi, &k, &v), 0);
-        std::string value(static_cast<char*>(v.mv_data), v.mv_size);
-        value[40] ^= 1;
-        MDB_val nv{value.size(), value.data()};
-        ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
-        ASSERT_EQ(mdb_txn_commit(txn), 0);
-        mdb_env_close(env);
-    }
-    auto s = open(o);
-    ASSERT_NE(s, nullptr);
-    auto report = s->check();
-    ASSERT_TRUE(report.has_value());
-    EXPECT_EQ(report->records, 3u);
-    EXPECT_EQ(report->opened, 2u);
-    ASSERT_EQ(report->failures.size(), 1u);
-    EXPECT_EQ(report->failures[0].key.user, "u1");
-    EXPECT_EQ(report->failures[0].reason, "record does not open (wrong key, moved or damaged)");
-}
-
 // Reads, changes and writes back one raw value of a database, behind the
 // store's back (the store must be closed).
 template <class Change>
@@ -170,6 +132,29 @@ void rewrite_raw(const std::string& dir, const char* database, const std::string
     ASSERT_EQ(mdb_put(txn, dbi, &k, &nv, 0), 0);
     ASSERT_EQ(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
+}
+
+TEST_F(LmdbMaintenanceTest, CheckNamesADamagedRecordWithoutPrintingIt) {
+    const auto o = options();
+    {
+        auto s = open(o);
+        ASSERT_NE(s, nullptr);
+        fill(*s, 3);
+    }
+    // Flip one ciphertext byte of u1/p behind the store's back.
+    rewrite_raw(o.directory, "credentials", std::string("u1\0p", 4), [](std::string v) {
+        v[40] ^= 1;
+        return v;
+    });
+    auto s = open(o);
+    ASSERT_NE(s, nullptr);
+    auto report = s->check();
+    ASSERT_TRUE(report.has_value());
+    EXPECT_EQ(report->records, 3u);
+    EXPECT_EQ(report->opened, 2u);
+    ASSERT_EQ(report->failures.size(), 1u);
+    EXPECT_EQ(report->failures[0].key.user, "u1");
+    EXPECT_EQ(report->failures[0].reason, "record does not open (wrong key, moved or damaged)");
 }
 
 TEST_F(LmdbMaintenanceTest, CheckOpensTheRefreshTokenSealedInsideEachRecord) {
@@ -391,22 +376,8 @@ TEST_F(LmdbMaintenanceTest, RecordUnderARetiredKeyDoesNotOpen) {
     auto step = s->rotate_batch(100);
     ASSERT_TRUE(step.has_value() && step->done);
     s.reset();
-    {
-        MDB_env* env = nullptr;
-        ASSERT_EQ(mdb_env_create(&env), 0);
-        mdb_env_set_maxdbs(env, 4);
-        ASSERT_EQ(mdb_env_open(env, options().directory.c_str(), 0, 0600), 0);
-        MDB_txn* txn = nullptr;
-        ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-        MDB_dbi dbi = 0;
-        ASSERT_EQ(mdb_dbi_open(txn, "credentials", 0, &dbi), 0);
-        std::string key("u0\0p", 4);
-        MDB_val k{key.size(), key.data()};
-        MDB_val v{old_value.size(), old_value.data()};
-        ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
-        ASSERT_EQ(mdb_txn_commit(txn), 0);
-        mdb_env_close(env);
-    }
+    rewrite_raw(options().directory, "credentials", std::string("u0\0p", 4),
+                [&](const std::string&) { return old_value; });
     s = open(options());
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(refresh_of(*s, {"u0", "p"}), "error: store: credential u0/p: record is sealed under unknown key id 1");
