@@ -101,6 +101,15 @@ CpuTime cpu_of(const std::string& pid) {
     return t;
 }
 
+// Writes `command` to perf's control FIFO, if there is one.
+void perf(const char* fifo, const char* command) {
+    if (fifo == nullptr) return;
+    const int fd = ::open(fifo, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) die(std::string("open ") + fifo);
+    if (::write(fd, command, std::strlen(command)) < 0) die("write to perf");
+    ::close(fd);
+}
+
 double ms(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -137,6 +146,11 @@ int main(int argc, char** argv) {
         if (::epoll_ctl(ep, EPOLL_CTL_ADD, callers[i].fd, &ev) != 0) die("epoll_ctl");
     }
     const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    // With STAMPEDE_PERF_CTL set to the control FIFO of a `perf record -D -1
+    // --control fifo:...`, the profile covers the requests and answers only,
+    // not the connections and the identification that precede them.
+    const char* perf_ctl = std::getenv("STAMPEDE_PERF_CTL");
+    perf(perf_ctl, "enable\n");
     const CpuTime cpu0 = cpu_of(pid);
     const auto t0 = Clock::now();
     for (auto& c : callers) {
@@ -166,6 +180,7 @@ int main(int argc, char** argv) {
         }
     }
     const CpuTime cpu1 = cpu_of(pid);
+    perf(perf_ctl, "disable\n");
     std::vector<double> lat;
     int ok = 0;
     for (const auto& c : callers) {
