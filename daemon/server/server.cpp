@@ -4,6 +4,7 @@
 #include "common/wire/wire.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/server/api.hpp"
+#include "daemon/server/closer.hpp"
 #include "daemon/server/socket_path.hpp"
 #include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/token_service.hpp"
@@ -103,6 +104,7 @@ private:
     const ServeOptions options_;
     const systemd::Notifier notifier_ = systemd::Notifier::from_environment();
     Reloader reload_;
+    Closer closer_;  // before io_: outlives every session
     asio::io_context io_;
     local::acceptor acceptor_;
     asio::steady_timer watchdog_;
@@ -271,8 +273,13 @@ asio::awaitable<void> Server::session(local::socket socket) {
     sessions_.erase(&state);
     --connections_;
     if (--per_uid_[caller->uid] == 0) per_uid_.erase(caller->uid);
-    // The stream closes the socket; a shutdown(2) first would only wake the
-    // peer twice.
+    // The answer is written: the socket is closed on the closer's thread
+    // while this one serves the next request. (A shutdown(2) first would
+    // only wake the peer twice.) A socket the idle timeout already closed
+    // has nothing to release.
+    boost::system::error_code released;
+    const int fd = stream.socket().release(released);
+    if (!released) closer_.close(fd);
 }
 
 asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::PeerIdentity& caller) {
