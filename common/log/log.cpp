@@ -23,4 +23,19 @@ void write(Level level, std::string_view message) {
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
+void write_lines(Level level, std::string_view prefix, std::span<const std::string> messages) {
+    if (static_cast<int>(level) > g_threshold || messages.empty()) return;
+    const std::string head = "<" + std::to_string(static_cast<int>(level)) + ">" + std::string(prefix);
+    std::size_t size = 0;
+    for (const auto& m : messages) size += head.size() + m.size() + 1;
+    std::string text;
+    text.reserve(size);
+    for (const auto& m : messages) {
+        text += head;
+        text += m;
+        text += '\n';
+    }
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, text.data(), text.size());
+}
+
 }  // namespace credctl::log

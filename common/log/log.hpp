@@ -3,9 +3,12 @@
 // reads well in a terminal and in the journal.
 //
 // Never pass token material: SecretBytes has no conversion to string on
-// purpose. Thread-safety: each call writes one line with a single write(2).
+// purpose. Thread-safety: each call writes its line, or its lines, with a
+// single write(2).
 #pragma once
 
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace credctl::log {
@@ -14,6 +17,8 @@ enum class Level { error = 3, warning = 4, info = 6, debug = 7 };
 
 void set_threshold(Level level);
 void write(Level level, std::string_view message);
+// One line per message, each `prefix` + message, all in one write(2).
+void write_lines(Level level, std::string_view prefix, std::span<const std::string> messages);
 
 inline void error(std::string_view m) {
     write(Level::error, m);

@@ -102,16 +102,38 @@ Result<std::shared_ptr<AuditLog>> AuditLog::open(const std::string& path) {
 }
 
 AuditLog::~AuditLog() {
+    if (!flush()) log::error("audit log " + path_ + " cannot be written: lines lost at close");
     if (fd_ >= 0) ::close(fd_);
 }
 
+std::uint64_t AuditLog::append(const Record& r) {
+    queued_.push_back(to_json_line(r));
+    return ++appended_;
+}
+
+bool AuditLog::flush() {
+    if (queued_.empty()) return true;
+    log::write_lines(log::Level::info, "audit ", queued_);
+    bool written = true;
+    if (fd_ >= 0) {
+        std::size_t size = 0;
+        for (const auto& line : queued_) size += line.size() + 1;
+        std::string text;
+        text.reserve(size);
+        for (const auto& line : queued_) {
+            text += line;
+            text += '\n';
+        }
+        written = ::write(fd_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    }
+    queued_.clear();
+    flushed_ = appended_;
+    return written;
+}
+
 bool AuditLog::write(const Record& r) {
-    std::string line = to_json_line(r);
-    log::info("audit " + line);
-    if (fd_ < 0) return true;
-    line += '\n';
-    const ssize_t n = ::write(fd_, line.data(), line.size());
-    return n == static_cast<ssize_t>(line.size());
+    append(r);
+    return flush();
 }
 
 std::string new_request_id() {

@@ -4,6 +4,9 @@
 #include "common/wire/policy_wire.hpp"
 #include "common/wire/wire.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -266,29 +269,54 @@ bool match(std::string_view pattern, const std::vector<std::string>& segments, P
     return true;
 }
 
-// Checks `permission` on `resource` for `caller` and writes the audit line.
-// An allowed request that crosses users is refused when its audit line could
-// not be written: nobody reads another user's credential unrecorded.
-std::optional<Error> authorize(const policy::Policy& policy, audit::AuditLog& audit, const peer::PeerIdentity& caller,
-                               Permission permission, const policy::Resource& resource) {
+// The decision on one request, and the number of its audit line (0: none).
+struct Authorization {
+    std::optional<Error> denied;
+    std::uint64_t audit_line = 0;
+};
+
+// Makes sure a flush of `audit` is posted to `ex` while lines are queued: the
+// first line of a batch posts it, and the lines queued after it, before it
+// runs, go out with it.
+void schedule_flush(const std::shared_ptr<audit::AuditLog>& audit, const asio::any_io_executor& ex) {
+    if (audit->queued() != 1) return;
+    asio::post(ex, [audit] {
+        const auto lines = audit->queued();
+        if (!audit->flush()) {
+            log::error("audit log " + audit->path() + " cannot be written: " + std::to_string(lines) + " line(s) lost");
+        }
+    });
+}
+
+// Checks `permission` on `resource` for `caller` and queues the audit line.
+// An allowed request that crosses users has its line written at once, and is
+// refused when it could not be: nobody reads another user's credential
+// unrecorded. Other lines are written by the flush of their batch, which the
+// request waits for before it answers (handle()).
+Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audit::AuditLog>& audit,
+                        const asio::any_io_executor& ex, const peer::PeerIdentity& caller, Permission permission,
+                        const policy::Resource& resource) {
     auto decision = policy::decide(policy, caller, permission, resource);
-    if (permission == Permission::any_local) return std::nullopt;
+    if (permission == Permission::any_local) return {};
     const std::string request_id = audit::new_request_id();
     const std::string resource_text = policy::to_string(resource);
     const std::string_view permission_text = policy::to_string(permission);
-    const bool recorded = audit.write(
+    const auto line = audit->append(
         {caller, request_id, resource_text, permission_text, decision.allowed, decision.grant, decision.reason});
-    if (!recorded) {
-        log::error("audit log " + audit.path() + " cannot be written (request " + request_id + ")");
-        if (decision.allowed && caller.user != resource.user) {
+    if (decision.allowed && caller.user != resource.user) {
+        if (!audit->flush()) {
+            log::error("audit log " + audit->path() + " cannot be written (request " + request_id + ")");
             decision = {false, "", "the audit log cannot be written, so access across users is refused"};
             log::warning("request " + request_id + " denied: " + decision.reason);
         }
+    } else {
+        schedule_flush(audit, ex);
     }
-    if (decision.allowed) return std::nullopt;
+    if (decision.allowed) return {std::nullopt, line};
     const std::string who = caller.user.value_or("uid " + std::to_string(caller.uid));
-    return make_error(Errc::forbidden, std::string(permission_text) + " on " + resource_text + " denied to " + who +
-                                           ": " + decision.reason);
+    return {make_error(Errc::forbidden, std::string(permission_text) + " on " + resource_text + " denied to " + who +
+                                            ": " + decision.reason),
+            line};
 }
 
 }  // namespace
@@ -320,13 +348,22 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         }
         const policy::Resource resource =
             per_user ? policy::Resource{params.user, params.provider} : policy::Resource{"*", "*"};
-        if (auto denied = authorize(*policy, *audit, caller, route.permission, resource)) co_return problem(*denied);
-        params.caller = &caller;
-        params.policy = policy.get();
-        params.url = *url;
-        auto reply = co_await route.handler(context, params, request);
-        if (!reply) co_return problem(reply.error());
-        co_return std::move(*reply);
+        const auto ex = co_await asio::this_coro::executor;
+        const auto verdict = authorize(*policy, audit, ex, caller, route.permission, resource);
+        ApiReply out;
+        if (verdict.denied) {
+            out = problem(*verdict.denied);
+        } else {
+            params.caller = &caller;
+            params.policy = policy.get();
+            params.url = *url;
+            auto reply = co_await route.handler(context, params, request);
+            out = reply ? std::move(*reply) : problem(reply.error());
+        }
+        // The audit line is written before the answer: the flush of its
+        // batch was posted before this, and the executor runs in order.
+        if (!audit->flushed(verdict.audit_line)) co_await asio::post(ex, asio::use_awaitable);
+        co_return out;
     }
     if (path_known) co_return problem(make_error(Errc::bad_request, "method " + request.method + " not allowed here"));
     co_return problem(make_error(Errc::not_found, "no such endpoint: " + std::string(url->path())));

@@ -3,7 +3,8 @@
 # token, with a provider that holds its token endpoint for 2 s and rotates
 # refresh tokens with reuse detection (tests/oidc/provider.mjs): exactly one
 # upstream refresh, every caller gets the same new token, and the grant is
-# not revoked (a later refresh with the rotated token works).
+# not revoked (a later refresh with the rotated token works). credd writes
+# its audit lines in batches: none is lost, and none comes after its answer.
 # Usage: oauth_stampede_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
@@ -16,10 +17,18 @@ start_provider --access-ttl "$access_ttl"
 write_config "$work/credd.toml"
 # 200 callers of one uid at once: raise the per-uid connection limit.
 sed -i 's/^idle_timeout_seconds = 5$/idle_timeout_seconds = 30\nmax_connections = 1024\nmax_connections_per_uid = 512/' "$work/credd.toml"
+printf '[audit]\nfile = "%s"\n' "$work/audit.jsonl" >>"$work/credd.toml"
 expect "credd starts" start_credd "$work/credd.toml"
 expect "login succeeds" login_demo 2>"$work/login.err"
 first=$("$credctl" token demo --min-valid 1)
 expect "a first token is served from the login" test -n "$first"
+
+# Answers wait for their audit line: 200 requests for the cached token reach
+# credd at once (it is stopped while they are sent), and each caller reads the
+# audit log the moment its answer begins to arrive.
+out=$(python3 "$root/tests/integration/audit_before_answer.py" "$CREDD_SOCKET" \
+  "/v1/users/$(id -un)/credentials/demo/token?min_valid=1" "$work/audit.jsonl" "$callers" "$credd_pid"); rc=$?
+expect "every answer found its audit line already written ($out)" test "$rc" -eq 0
 
 sleep "$access_ttl"   # the access token has expired now
 reset_stats
@@ -41,6 +50,9 @@ expect "the provider refused no refresh (no reuse detection tripped)" test "$(ps
 expect "the callers waited for the 2 s provider (elapsed $elapsed ms)" test "$elapsed" -ge 2000
 distinct=$(cat "$work"/t.* | sort -u | wc -l)
 expect "all $callers callers got the same token" test "$distinct" -eq 1
+missing=0
+for pid in "${pids[@]}"; do grep -q "\"pid\":$pid,.*\"permission\":\"credentials:token\",\"decision\":\"allow\"" "$work/audit.jsonl" || missing=$((missing + 1)); done
+expect "the audit log has the allow line of each of the $callers callers (missing: $missing)" test "$missing" -eq 0
 new=$(cat "$work/t.1")
 expect "it is a new token" test "$new" != "$first"
 expect "the provider accepts it" userinfo_ok "$new"
@@ -52,4 +64,5 @@ again=$("$credctl" token demo)
 expect "a later refresh with the rotated refresh token succeeds" test -n "$again" -a "$again" != "$new"
 expect "still no refused refresh at the provider" test "$(pstat token_errors.refresh_token)" -eq 0
 expect "the credential is valid" test "$(cred_state demo)" = valid
+
 finish

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -99,6 +100,45 @@ TEST(Audit, FileIsCreated0600AndAppendedOneLinePerRecord) {
     EXPECT_EQ(after.substr(0, text.size()), text);
 }
 
+TEST(Audit, AppendedLinesWaitForAFlushAndGoOutTogetherInOrder) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    auto log = AuditLog::open(path);
+    ASSERT_TRUE(log) << log.error().message;
+    const auto who = batch();
+    EXPECT_TRUE((*log)->flushed(0));  // "no line" is always flushed
+    const auto a = (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
+    const auto b = (*log)->append({who, "b", "credentials/alice/github", "credentials:token", false, "", "r"});
+    EXPECT_EQ(b, a + 1);
+    EXPECT_EQ((*log)->queued(), 2U);
+    EXPECT_FALSE((*log)->flushed(a));
+    EXPECT_EQ(slurp(path), "");  // nothing written before the flush
+    EXPECT_TRUE((*log)->flush());
+    EXPECT_EQ((*log)->queued(), 0U);
+    EXPECT_TRUE((*log)->flushed(a));
+    EXPECT_TRUE((*log)->flushed(b));
+    const std::string text = slurp(path);
+    ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+    const auto first = boost::json::parse(text.substr(0, text.find('\n'))).as_object();
+    const auto second = boost::json::parse(text.substr(text.find('\n') + 1)).as_object();
+    EXPECT_EQ(first.at("request_id").as_string(), "a");
+    EXPECT_EQ(second.at("request_id").as_string(), "b");
+    EXPECT_TRUE((*log)->flush());  // nothing queued
+    EXPECT_EQ(slurp(path), text);
+}
+
+TEST(Audit, ClosingTheLogFlushesWhatIsQueued) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    const auto who = batch();
+    {
+        auto log = AuditLog::open(path);
+        ASSERT_TRUE(log) << log.error().message;
+        (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
+    }
+    EXPECT_NE(slurp(path).find("\"request_id\":\"a\""), std::string::npos);
+}
+
 TEST(Audit, ExistingWideFileIsNarrowedTo0600) {
     test::TempDir dir;
     const std::string path = dir.write("audit.jsonl", "");
@@ -114,6 +154,17 @@ TEST(Audit, WriteToAFullDeviceReportsFailure) {
     ASSERT_TRUE(log) << log.error().message;
     const auto who = batch();
     EXPECT_FALSE((*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}));
+}
+
+TEST(Audit, AFailedFlushReportsFailureAndDropsTheBatch) {
+    auto log = AuditLog::open("/dev/full");
+    ASSERT_TRUE(log) << log.error().message;
+    const auto who = batch();
+    const auto a = (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
+    (*log)->append({who, "b", "credentials/alice/github", "credentials:token", true, "g", "r"});
+    EXPECT_FALSE((*log)->flush());
+    EXPECT_EQ((*log)->queued(), 0U);  // not retried forever
+    EXPECT_TRUE((*log)->flushed(a));
 }
 
 TEST(Audit, MissingDirectoryIsAnErrorNamingThePath) {
