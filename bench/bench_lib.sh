@@ -1,6 +1,6 @@
 # Shared set-up of the refresh benchmarks: the local OpenID provider, a credd
 # with generous connection limits (AUDIT=1: and an audit file, as packaged),
-# and one logged-in credential `demo`.
+# and one logged-in credential `demo`. CREDD_STDERR=FILE keeps credd's log.
 # Source it from bench/*.sh after `cd` to the repository root.
 root=$PWD
 credd=${CREDD:-$root/build/default/daemon/credd}
@@ -26,7 +26,7 @@ client_id = "credctl-demo"
 scopes = ["openid", "offline_access"]
 TOML
 [ -z "${AUDIT:-}" ] || printf '[audit]\nfile = "%s"\n' "$work/audit.jsonl" >>"$work/credd.toml"
-"$credd" --config "$work/credd.toml" 2>/dev/null &
+"$credd" --config "$work/credd.toml" 2>${CREDD_STDERR:-/dev/null} &
 credd_pid=$!
 pids+=($credd_pid)
 export CREDD_SOCKET=$work/run/credd.sock

@@ -12,11 +12,15 @@
 // request was sent until that answer's last byte was read. Given credd's PID,
 // also, for credd's main (I/O) thread in that window (/proc/PID/schedstat),
 // the CPU time it used, which other load on the machine does not blur, and
-// the time it was ready to run but waited for a CPU, which is that load.
+// the time it was ready to run but waited for a CPU, which is that load;
+// and the CPU time of all credd's threads together. Last, the CPU time of
+// this client itself: on a machine of 2 cores, credd's threads, this client
+// and the provider share them.
 //
 // Plain sockets and one epoll loop on purpose: the client must cost far less
 // per request than the daemon it measures (the Python asyncio client it
 // replaces spent more time per request than credd itself).
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -91,14 +95,38 @@ struct CpuTime {
     long long on_cpu_ns = 0;
     long long waiting_ns = 0;
 };
-CpuTime cpu_of(const std::string& pid) {
+CpuTime read_schedstat(const std::string& path) {
     CpuTime t;
-    if (pid.empty()) return t;
-    FILE* f = std::fopen(("/proc/" + pid + "/schedstat").c_str(), "r");
+    FILE* f = std::fopen(path.c_str(), "r");
     if (f == nullptr) return t;
     if (std::fscanf(f, "%lld %lld", &t.on_cpu_ns, &t.waiting_ns) != 2) t = {};
     std::fclose(f);
     return t;
+}
+CpuTime cpu_of(const std::string& pid) {
+    return pid.empty() ? CpuTime{} : read_schedstat("/proc/" + pid + "/schedstat");
+}
+// The same, summed over every thread of `pid`.
+CpuTime cpu_of_all_threads(const std::string& pid) {
+    CpuTime sum;
+    if (pid.empty()) return sum;
+    const std::string tasks = "/proc/" + pid + "/task";
+    DIR* d = ::opendir(tasks.c_str());
+    if (d == nullptr) return sum;
+    while (const dirent* e = ::readdir(d)) {
+        if (e->d_name[0] == '.') continue;
+        const CpuTime t = read_schedstat(tasks + "/" + e->d_name + "/schedstat");
+        sum.on_cpu_ns += t.on_cpu_ns;
+        sum.waiting_ns += t.waiting_ns;
+    }
+    ::closedir(d);
+    return sum;
+}
+// This process's own CPU time (user and system), in nanoseconds.
+long long own_cpu_ns() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000000LL + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1000LL;
 }
 
 // Writes `command` to perf's control FIFO, if there is one.
@@ -132,7 +160,10 @@ int main(int argc, char** argv) {
         ::setrlimit(RLIMIT_NOFILE, &files);
     }
     std::vector<Caller> callers(static_cast<std::size_t>(n));
-    for (auto& c : callers) c.fd = connect_to(path);
+    for (auto& c : callers) {
+        c.fd = connect_to(path);
+        if (::fcntl(c.fd, F_SETFL, O_NONBLOCK) != 0) die("fcntl");
+    }
     // Wait until credd has accepted and identified every connection.
     for (int i = 0; connections(path) < n + 1; ++i) {
         if (i == 500) die("credd did not take all connections");
@@ -152,6 +183,8 @@ int main(int argc, char** argv) {
     const char* perf_ctl = std::getenv("STAMPEDE_PERF_CTL");
     perf(perf_ctl, "enable\n");
     const CpuTime cpu0 = cpu_of(pid);
+    const CpuTime all0 = cpu_of_all_threads(pid);
+    const long long own0 = own_cpu_ns();
     const auto t0 = Clock::now();
     for (auto& c : callers) {
         if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
@@ -166,20 +199,21 @@ int main(int argc, char** argv) {
         if (k <= 0) die("no answer within 10 s");
         for (int e = 0; e < k; ++e) {
             auto& c = callers[events[e].data.u64];
-            const ssize_t got = ::read(c.fd, buf, sizeof buf);
-            if (got > 0) {
-                c.answer.append(buf, static_cast<std::size_t>(got));
-                continue;
-            }
+            // Read what is there, up to the end when the answer is complete
+            // (the sockets are non-blocking). Closing the socket takes it out
+            // of the epoll set too: the client spends as little as it can.
+            ssize_t got = 0;
+            while ((got = ::read(c.fd, buf, sizeof buf)) > 0) c.answer.append(buf, static_cast<std::size_t>(got));
             if (got < 0 && errno == EAGAIN) continue;
             c.done = Clock::now();
             c.finished = true;
-            ::epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
             ::close(c.fd);
             --open;
         }
     }
     const CpuTime cpu1 = cpu_of(pid);
+    const CpuTime all1 = cpu_of_all_threads(pid);
+    const long long own1 = own_cpu_ns();
     perf(perf_ctl, "disable\n");
     std::vector<double> lat;
     int ok = 0;
@@ -193,10 +227,12 @@ int main(int argc, char** argv) {
         "\"last_ms\": %.1f",
         n, ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back());
     if (!pid.empty()) {
-        std::printf(", \"credd_cpu_ms\": %.1f, \"credd_runnable_ms\": %.1f",
+        std::printf(", \"credd_cpu_ms\": %.1f, \"credd_runnable_ms\": %.1f, \"credd_all_threads_cpu_ms\": %.1f",
                     static_cast<double>(cpu1.on_cpu_ns - cpu0.on_cpu_ns) / 1e6,
-                    static_cast<double>(cpu1.waiting_ns - cpu0.waiting_ns) / 1e6);
+                    static_cast<double>(cpu1.waiting_ns - cpu0.waiting_ns) / 1e6,
+                    static_cast<double>(all1.on_cpu_ns - all0.on_cpu_ns) / 1e6);
     }
+    std::printf(", \"client_cpu_ms\": %.1f", static_cast<double>(own1 - own0) / 1e6);
     std::printf("}\n");
     return ok == n ? 0 : 1;
 }
