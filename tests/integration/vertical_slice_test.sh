@@ -94,6 +94,21 @@ code=$(api http://localhost/v1/nope)
 expect "an unknown path gets 404 not_found" test "$code" = 404
 expect "the daemon still serves tokens after bad input" test -n "$("$credctl" token demo --min-valid 5)"
 
+# --- the head of an answer ------------------------------------------------
+curl -s --unix-socket "$CREDD_SOCKET" -D "$work/head" -o "$work/body" http://localhost/v1/status
+tr -d '\r' <"$work/head" >"$work/head.txt"
+expect "an answer starts with its status line" test "$(head -1 "$work/head.txt")" = "HTTP/1.1 200 OK"
+expect "it is never to be cached" grep -qx "Cache-Control: no-store" "$work/head.txt"
+expect "it names its type" grep -qx "Content-Type: application/json" "$work/head.txt"
+expect "its Content-Length is the length of its body" grep -qx "Content-Length: $(stat -c %s "$work/body")" "$work/head.txt"
+expect "it names the server" grep -qx "Server: credd/.*" "$work/head.txt"
+curl -s --unix-socket "$CREDD_SOCKET" -D "$work/head" -o "$work/body" http://localhost/v1/nope
+out=$(curl -sv --unix-socket "$CREDD_SOCKET" http://localhost/v1/status http://localhost/v1/whoami 2>"$work/keep.err")
+expect "two requests on one kept-alive connection both get their answer" \
+  bash -c "grep -q '\"connections\"' <<<'$out' && grep -q '\"identity\"' <<<'$out' && grep -q 'Re-using existing connection' '$work/keep.err'"
+expect "a problem is application/problem+json with a 404 status line" \
+  bash -c "tr -d '\r' <'$work/head' | grep -qx 'Content-Type: application/problem+json' && head -1 '$work/head' | grep -q '^HTTP/1.1 404 Not Found'"
+
 # --- another uid ----------------------------------------------------------
 if [ "$(id -u)" -eq 0 ]; then
   ensure_user "$other_user"
