@@ -41,6 +41,63 @@ bool valid_name(std::string_view name) {
     return true;
 }
 
+namespace {
+
+// The length of `s` as append_json_string() writes it.
+std::size_t json_string_size(std::string_view s) {
+    std::size_t n = 2;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+            n += 2;
+        } else {
+            n += u < 0x20 ? 6 : 1;
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (const char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    out += "\\u00";
+                    out += hex[static_cast<unsigned char>(c) >> 4];
+                    out += hex[static_cast<unsigned char>(c) & 0xf];
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+}
+
 std::string to_json(const StoreCredential& v) {
     json::object o;
     o["refresh_token"] = v.refresh_token.reveal();
@@ -66,13 +123,25 @@ Result<StoreCredential> parse_store_credential(std::string_view body) {
     return v;
 }
 
+// Built field by field: the answer to every token request, and the token is
+// copied once, into the answer, instead of into a json::object first. The
+// string is sized up front, so it never moves and leaves no copy of the
+// token behind in freed memory.
 std::string to_json(const AccessToken& v) {
-    json::object o;
-    o["access_token"] = v.access_token.reveal();
-    o["token_type"] = v.token_type;
-    o["expires_at"] = v.expires_at;
-    o["scope"] = v.scope;
-    return serialize_wiping(o, {"access_token"});
+    const std::string expires_at = std::to_string(v.expires_at);
+    std::string out;
+    out.reserve(json_string_size(v.access_token.reveal()) + json_string_size(v.token_type) + json_string_size(v.scope) +
+                expires_at.size() + 64);
+    out += "{\"access_token\":";
+    append_json_string(out, v.access_token.reveal());
+    out += ",\"token_type\":";
+    append_json_string(out, v.token_type);
+    out += ",\"expires_at\":";
+    out += expires_at;
+    out += ",\"scope\":";
+    append_json_string(out, v.scope);
+    out += '}';
+    return out;
 }
 
 Result<AccessToken> parse_access_token(std::string_view body) {

@@ -101,4 +101,10 @@ struct Problem {
 // A user or provider name that may appear in a resource path.
 [[nodiscard]] bool valid_name(std::string_view name);
 
+// Appends `s` to `out` as a JSON string, quotes included, escaped exactly as
+// boost::json::serialize escapes it. For the few lines built field by field
+// on the hot path (the token answer, the audit line), where a json::object
+// and a serialized copy per field cost allocations.
+void append_json_string(std::string& out, std::string_view s);
+
 }  // namespace credctl::wire

@@ -2,12 +2,12 @@
 
 #include "common/crypto/crypto.hpp"
 #include "common/log/log.hpp"
+#include "common/wire/wire.hpp"
 
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <boost/json/serialize.hpp>
 
 #include <array>
 #include <cerrno>
@@ -18,8 +18,6 @@
 
 namespace credctl::audit {
 namespace {
-
-namespace json = boost::json;
 
 // RFC 3339 UTC with milliseconds: "2026-11-29T10:02:03.123Z".
 std::string utc_now() {
@@ -38,13 +36,13 @@ std::string utc_now() {
 // Append `,"key":value` (the first one opens the object). The line is built
 // field by field, not through a json::object, whose allocations were a
 // visible share of credd's time per request at 1000 concurrent callers
-// (docs/benchmarks.md, "Expiry stampede"). Strings go through
-// json::serialize, so escaping is the library's.
+// (docs/benchmarks.md, "Expiry stampede"). Strings are escaped as
+// boost::json escapes them (wire::append_json_string).
 void text(std::string& out, std::string_view key, std::string_view value) {
     out += out.empty() ? "{\"" : ",\"";
     out += key;
     out += "\":";
-    out += json::serialize(value);
+    wire::append_json_string(out, value);
 }
 void text_or_null(std::string& out, std::string_view key, const std::optional<std::string>& value) {
     if (value) return text(out, key, *value);

@@ -183,3 +183,46 @@ TEST(Wire, ValidNameRejectsLeadingDashAndDotDot) {
 
 }  // namespace
 }  // namespace credctl::wire
+
+namespace credctl::wire {
+namespace {
+
+std::string appended(std::string_view s) {
+    std::string out;
+    append_json_string(out, s);
+    return out;
+}
+
+TEST(Wire, JsonStringsAreEscapedExactlyAsBoostJsonDoes) {
+    for (int b = 0; b < 256; ++b) {
+        const std::string one(1, static_cast<char>(b));
+        EXPECT_EQ(appended(one), boost::json::serialize(boost::json::string_view(one))) << "byte " << b;
+    }
+    std::string all;
+    for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+    EXPECT_EQ(appended(all), boost::json::serialize(boost::json::string_view(all)));
+    EXPECT_EQ(appended(""), "\"\"");
+    EXPECT_EQ(appended("grant \"nightly\"\t\\ é"), "\"grant \\\"nightly\\\"\\t\\\\ é\"");
+    std::string out = "{\"a\":";  // appends, never replaces
+    append_json_string(out, "b");
+    EXPECT_EQ(out, "{\"a\":\"b\"");
+}
+
+TEST(Wire, AccessTokenJsonIsTheDocumentedObject) {
+    AccessToken in;
+    in.access_token = SecretBytes::from("AT \"quoted\"\n");
+    in.expires_at = 1700000000;
+    in.scope = "openid email";
+    const std::string text = to_json(in);
+    const auto v = boost::json::parse(text).as_object();
+    std::vector<std::string> keys;
+    for (const auto& kv : v) keys.emplace_back(kv.key());
+    EXPECT_EQ(keys, (std::vector<std::string>{"access_token", "token_type", "expires_at", "scope"}));
+    EXPECT_EQ(v.at("access_token").as_string(), "AT \"quoted\"\n");
+    EXPECT_EQ(v.at("token_type").as_string(), "Bearer");
+    EXPECT_EQ(v.at("expires_at").as_int64(), 1700000000);
+    EXPECT_EQ(v.at("scope").as_string(), "openid email");
+}
+
+}  // namespace
+}  // namespace credctl::wire
