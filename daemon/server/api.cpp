@@ -254,19 +254,24 @@ std::vector<std::string> split_path(std::string_view path) {
 }
 
 // Matches decoded path segments against a pattern; fills user and provider.
+// The pattern is walked in place: no allocation per route tried.
 bool match(std::string_view pattern, const std::vector<std::string>& segments, Params& params) {
-    const auto want = split_path(pattern);
-    if (want.size() != segments.size()) return false;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        if (want[i] == "{user}") {
+    std::size_t i = 0;
+    for (std::size_t pos = 1; pos <= pattern.size(); ++i) {
+        const auto next = pattern.find('/', pos);
+        const auto end = next == std::string_view::npos ? pattern.size() : next;
+        const std::string_view want = pattern.substr(pos, end - pos);
+        pos = end + 1;
+        if (i == segments.size()) return false;
+        if (want == "{user}") {
             params.user = segments[i];
-        } else if (want[i] == "{provider}") {
+        } else if (want == "{provider}") {
             params.provider = segments[i];
-        } else if (want[i] != segments[i]) {
+        } else if (want != segments[i]) {
             return false;
         }
     }
-    return true;
+    return i == segments.size();
 }
 
 // The decision on one request, and the number of its audit line (0: none).
