@@ -9,7 +9,11 @@
 // every answer to its end with epoll. Prints one JSON line: the callers, how
 // many got 200, the time it took to send all N requests, and the latency of
 // the first, median and last answer, each measured from the moment the first
-// request was sent until that answer's last byte was read. Given credd's PID,
+// request was sent until the answer was complete: its head and as many bytes
+// of body as its Content-Length says, which is when credctl, reading with
+// Beast, has its token. last_eof_ms is the last caller's latency until credd
+// closed the connection as well (end of file), which is when this client
+// closes its end. Given credd's PID,
 // also, for credd's main (I/O) thread in that window (/proc/PID/schedstat),
 // the CPU time it used, which other load on the machine does not blur, and
 // the time it was ready to run but waited for a CPU, which is that load;
@@ -45,9 +49,21 @@ using Clock = std::chrono::steady_clock;
 struct Caller {
     int fd = -1;
     std::string answer;
-    Clock::time_point done{};
+    Clock::time_point done{};  // the answer is complete
+    Clock::time_point eof{};   // credd closed the connection
     bool finished = false;
 };
+
+// Whether `answer` holds a whole HTTP answer: the head, then Content-Length
+// bytes of body (an answer without Content-Length ends at end of file).
+bool complete(const std::string& answer) {
+    const auto head_end = answer.find("\r\n\r\n");
+    if (head_end == std::string::npos) return false;
+    const auto field = answer.find("\r\nContent-Length: ");
+    if (field == std::string::npos || field > head_end) return false;
+    const auto length = std::strtoul(answer.c_str() + field + 18, nullptr, 10);
+    return answer.size() >= head_end + 4 + length;
+}
 
 [[noreturn]] void die(const std::string& what) {
     std::fprintf(stderr, "credctl_bench_stampede: %s: %s\n", what.c_str(), std::strerror(errno));
@@ -203,9 +219,13 @@ int main(int argc, char** argv) {
             // (the sockets are non-blocking). Closing the socket takes it out
             // of the epoll set too: the client spends as little as it can.
             ssize_t got = 0;
-            while ((got = ::read(c.fd, buf, sizeof buf)) > 0) c.answer.append(buf, static_cast<std::size_t>(got));
+            while ((got = ::read(c.fd, buf, sizeof buf)) > 0) {
+                c.answer.append(buf, static_cast<std::size_t>(got));
+                if (c.done == Clock::time_point{} && complete(c.answer)) c.done = Clock::now();
+            }
             if (got < 0 && errno == EAGAIN) continue;
-            c.done = Clock::now();
+            c.eof = Clock::now();
+            if (c.done == Clock::time_point{}) c.done = c.eof;
             c.finished = true;
             ::close(c.fd);
             --open;
@@ -216,16 +236,18 @@ int main(int argc, char** argv) {
     const long long own1 = own_cpu_ns();
     perf(perf_ctl, "disable\n");
     std::vector<double> lat;
+    double last_eof = 0;
     int ok = 0;
     for (const auto& c : callers) {
         lat.push_back(ms(c.done - t0));
+        last_eof = std::max(last_eof, ms(c.eof - t0));
         ok += status_of(c.answer) == 200 ? 1 : 0;
     }
     std::sort(lat.begin(), lat.end());
     std::printf(
         "{\"callers\": %d, \"ok\": %d, \"send_ms\": %.1f, \"first_ms\": %.1f, \"median_ms\": %.1f, "
-        "\"last_ms\": %.1f",
-        n, ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back());
+        "\"last_ms\": %.1f, \"last_eof_ms\": %.1f",
+        n, ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back(), last_eof);
     if (!pid.empty()) {
         std::printf(", \"credd_cpu_ms\": %.1f, \"credd_runnable_ms\": %.1f, \"credd_all_threads_cpu_ms\": %.1f",
                     static_cast<double>(cpu1.on_cpu_ns - cpu0.on_cpu_ns) / 1e6,
