@@ -2,7 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace credctl::server {
+
+std::size_t closer_bound(std::uint64_t open_files) {
+    return static_cast<std::size_t>(std::clamp<std::uint64_t>(open_files / 8, 16, 4096));
+}
 
 Closer::Closer(std::size_t max_queued) : max_queued_(max_queued), thread_([this] { run(); }) {}
 

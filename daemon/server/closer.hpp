@@ -14,11 +14,17 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace credctl::server {
+
+// How many descriptors a Closer may hold in a process allowed `open_files`
+// of them: an eighth, at least 16 and at most 4096, so that finished
+// connections waiting to be closed never crowd out new ones.
+[[nodiscard]] std::size_t closer_bound(std::uint64_t open_files);
 
 class Closer {
 public:

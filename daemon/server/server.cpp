@@ -10,6 +10,7 @@
 #include "daemon/tokens/token_service.hpp"
 
 #include <sodium.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -64,6 +65,30 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
         return std::nullopt;
     }
     return make_error(Errc::bad_request, "malformed request: " + ec.message());
+}
+
+// Raises the soft limit of open files to the hard one (systemd starts a
+// service with a soft limit of 1024, which is also the default
+// max_connections) and returns the soft limit now in force; warns when
+// max_connections cannot fit under it.
+std::uint64_t raise_open_files(std::size_t max_connections) {
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return 1024;
+    if (files.rlim_cur < files.rlim_max) {
+        const rlim_t before = files.rlim_cur;
+        files.rlim_cur = files.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &files) != 0) files.rlim_cur = before;
+    }
+    // Room for the store, the audit log, the listening socket and the
+    // connections to providers.
+    constexpr rlim_t k_own_files = 64;
+    if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < max_connections + k_own_files) {
+        log::warning("the open-file limit " + std::to_string(files.rlim_cur) + " is below max_connections (" +
+                     std::to_string(max_connections) +
+                     ") plus credd's own files: connections beyond it wait in the "
+                     "listen queue until others end");
+    }
+    return files.rlim_cur == RLIM_INFINITY ? UINT64_MAX : files.rlim_cur;
 }
 
 // The status line and header fields of an answer, written by hand: Beast's
@@ -139,7 +164,9 @@ private:
     const ServeOptions options_;
     const systemd::Notifier notifier_ = systemd::Notifier::from_environment();
     Reloader reload_;
-    Closer closer_;  // before io_: outlives every session
+    // Before io_, so that it outlives every session; sized once the limit of
+    // open files is raised.
+    Closer closer_{closer_bound(raise_open_files(config_.limits.max_connections))};
     asio::io_context io_;
     local::acceptor acceptor_;
     asio::steady_timer watchdog_;
@@ -262,7 +289,12 @@ asio::awaitable<void> Server::accept_loop() {
         auto [ec, socket] = co_await acceptor_.async_accept(k_tuple);
         if (ec) {
             if (stopping_ || ec == asio::error::operation_aborted) co_return;
-            log::warning("accept failed: " + ec.message());
+            // Out of descriptors (EMFILE, ENFILE) or memory: the connection
+            // stays in the listen queue and a retry at once would fail
+            // again, spinning the I/O thread. Pause, let sessions end.
+            log::warning("accept failed: " + ec.message() + "; trying again in 100 ms");
+            asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+            co_await pause.async_wait(k_tuple);
             continue;
         }
         asio::co_spawn(io_, session(std::move(socket)), [](const std::exception_ptr& e) {

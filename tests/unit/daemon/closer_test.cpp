@@ -73,3 +73,17 @@ TEST(Closer, BeyondItsBoundItClosesOnTheCallingThread) {
 
 }  // namespace
 }  // namespace credctl::server
+
+namespace credctl::server {
+namespace {
+
+TEST(Closer, ItsBoundIsAnEighthOfTheOpenFileLimitWithinLimits) {
+    EXPECT_EQ(closer_bound(1024), 128U);
+    EXPECT_EQ(closer_bound(20000), 2500U);
+    EXPECT_EQ(closer_bound(64), 16U);            // never below 16
+    EXPECT_EQ(closer_bound(524288), 4096U);      // never above 4096
+    EXPECT_EQ(closer_bound(UINT64_MAX), 4096U);  // no limit at all
+}
+
+}  // namespace
+}  // namespace credctl::server

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# End-to-end: credd and its limit of open files. It raises its soft limit to
+# the hard one (systemd's soft limit is 1024, the default max_connections).
+# When it runs out of descriptors anyway, accept(2) fails with EMFILE and the
+# connection stays in the listen queue: credd must pause instead of retrying
+# at once in a loop, and serve again once connections end.
+# Usage: open_files_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+. "$(dirname "$0")/lib.sh"
+
+issuer=http://127.0.0.1:9  # never contacted: no token is asked for
+write_config "$work/credd.toml"
+soft_limit() { awk '/^Max open files/ {print $4}' "/proc/$1/limits"; }
+
+# --- a soft limit below the hard one is raised -------------------------------
+credd_with_limit() {  # SOFT:HARD, then runs credd with it in the background
+  prlimit --nofile="$1" "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
+  credd_pid=$!
+  for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+expect "credd starts with an open-file limit of 256:4096" credd_with_limit 256:4096
+expect "it raises its soft limit to the hard one (soft now $(soft_limit "$credd_pid"))" \
+  test "$(soft_limit "$credd_pid")" = 4096
+expect "with the limit raised, it has no limit to warn about" \
+  bash -c "! grep -q 'open-file limit 4096 is below' '$work/credd.log'"
+stop_credd
+: >"$work/credd.log"
+
+# --- out of descriptors: a pause, not a spin ---------------------------------
+expect "credd starts with an open-file limit of 40:40" credd_with_limit 40:40
+expect "it warns that max_connections does not fit under 40 files" \
+  grep -q "the open-file limit 40 is below max_connections (1024)" "$work/credd.log"
+python3 - "$CREDD_SOCKET" "$credd_pid" >"$work/emfile.out" 2>&1 <<'PY'
+import socket, sys, time
+
+path, pid = sys.argv[1], sys.argv[2]
+
+def cpu_seconds():
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in ticks of 10 ms
+
+held = []
+for _ in range(60):  # more than credd has descriptors for
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)  # completes in the listen queue even when credd cannot accept
+    held.append(s)
+time.sleep(0.5)
+before = cpu_seconds()
+time.sleep(2)
+print(f"cpu {cpu_seconds() - before:.2f}")
+for s in held:
+    s.close()
+PY
+cpu=$(awk '/^cpu/ {print $2}' "$work/emfile.out")
+expect "with its descriptors used up, credd is not spinning (CPU ${cpu:-?} s in 2 s)" \
+  python3 -c "import sys; sys.exit(0 if float('${cpu:-9}') < 0.5 else 1)"
+failures=$(grep -c "accept failed: Too many open files; trying again in 100 ms" "$work/credd.log")
+expect "it logs the failed accept and pauses: $failures warnings in about 2.5 s" \
+  test "$failures" -ge 1 -a "$failures" -le 40
+expect "once the connections end, credd serves again" \
+  bash -c "for _ in \$(seq 50); do '$credctl' status >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"
+expect "credd stops cleanly" stop_credd
+finish
