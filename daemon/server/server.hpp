@@ -3,7 +3,9 @@
 // before every read, a clean drain on SIGTERM or SIGINT, and an atomic
 // policy reload on SIGHUP.
 //
-// Used by credd's main. Thread-safety: run_server() owns its I/O thread.
+// Used by credd's main. Thread-safety: run_server() owns its I/O thread,
+// and a second thread that only closes finished connections
+// (daemon/server/closer.hpp).
 #pragma once
 
 #include "common/error/error.hpp"
