@@ -191,7 +191,7 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     cred.access_expires_at = tokens.expires_in > 0 ? now + tokens.expires_in : 0;
-    cred.scope = tokens.scope;
+    cred.scope = tokens.scope.value_or("");  // "" when the provider did not say
     cred.issuer = endpoints->issuer;
     cred.subject = subject;
     std::string body = wire::to_json(cred);

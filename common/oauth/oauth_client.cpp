@@ -311,7 +311,9 @@ Result<TokenSet> parse_token_response(int status, std::string_view body, bool fo
         t.refresh_token = SecretBytes(rs.data(), rs.size());
         sodium_memzero(rs.data(), rs.size());
     }
-    t.scope = json_string(o, "scope");
+    if (const auto* scope = o.if_contains("scope"); scope != nullptr && scope->is_string()) {
+        t.scope = std::string(scope->as_string());
+    }
     t.id_token = json_string(o, "id_token");
     return t;
 }

@@ -21,6 +21,7 @@
 #include "common/secret/secret_bytes.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,9 @@ struct TokenSet {
     SecretBytes refresh_token;  // empty when the provider did not rotate it
     std::string token_type;
     std::int64_t expires_in = 0;  // seconds; 0 when the provider gave none
-    std::string scope;
+    // Absent when the provider gave none: then the scope is the one asked
+    // for (RFC 6749 §5.1). Present and empty: no scope at all was granted.
+    std::optional<std::string> scope;
     std::string id_token;
 };
 

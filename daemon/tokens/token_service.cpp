@@ -194,7 +194,9 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
     const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
     const bool rotated = !t.refresh_token.empty();
     if (rotated) ++record.rotation;
-    const std::string granted = t.scope.empty() ? (scopes.empty() ? record.scope : scopes) : t.scope;
+    // No scope in the answer: the one asked for (RFC 6749 §5.1). An empty
+    // one is what was granted, and is reported as such.
+    const std::string granted = t.scope ? *t.scope : (scopes.empty() ? record.scope : scopes);
     CachedToken served{t.access_token.clone(), expires_at, granted};
     if (scopes.empty()) {
         // The record keeps the full-scope token only; down-scoped ones live

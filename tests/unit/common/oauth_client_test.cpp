@@ -44,6 +44,16 @@ TEST(ParseTokenResponse, LowercaseBearerAndMissingOptionalFieldsAreAccepted) {
     EXPECT_TRUE(r->refresh_token.empty());
 }
 
+TEST(ParseTokenResponse, AnAbsentScopeIsToldApartFromAnEmptyOne) {
+    auto absent = parse_token_response(200, R"({"access_token":"AT","token_type":"Bearer"})", true);
+    ASSERT_TRUE(absent.has_value()) << absent.error().message;
+    EXPECT_FALSE(absent->scope.has_value());
+    auto empty = parse_token_response(200, R"({"access_token":"AT","token_type":"Bearer","scope":""})", true);
+    ASSERT_TRUE(empty.has_value()) << empty.error().message;
+    ASSERT_TRUE(empty->scope.has_value());
+    EXPECT_EQ(*empty->scope, "");
+}
+
 TEST(ParseTokenResponse, BodyThatIsNotJsonIsProviderUnavailable) {
     auto r = parse_token_response(200, "<html>oops</html>", false);
     ASSERT_FALSE(r.has_value());

@@ -108,7 +108,7 @@ private:
             served_ = n;
             const std::string body = R"({"access_token":"AT-)" + std::to_string(n) +
                                      R"(","token_type":"Bearer","expires_in":86400,"refresh_token":"RT-)" +
-                                     std::to_string(n) + R"("})";
+                                     std::to_string(n) + (empty_scope_ ? R"(","scope":""})" : R"("})");
             const std::string answer =
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                 "\r\nConnection: close\r\n\r\n" + body;
@@ -122,6 +122,10 @@ private:
     std::thread thread_;
     std::string bodies_[16];
     std::atomic<int> served_{0};
+
+public:
+    // Answers with "scope":"" (nothing granted) instead of no scope field.
+    std::atomic<bool> empty_scope_{false};
 };
 
 asio::awaitable<void> ask(TokenService& service, store::CredentialKey key, std::chrono::seconds min_valid,
@@ -219,6 +223,26 @@ TEST_F(TokenServiceTest, RefreshTokenIsOpenedOnlyForARefresh) {
     io_.run();
     ASSERT_TRUE(removed.has_value()) << removed.error().message;
     EXPECT_EQ(counting_->opened, after_refresh);
+}
+
+// RFC 6749 §5.1: no scope in the answer means the scope asked for; an
+// empty one means none was granted, and must not be reported as asked.
+TEST_F(TokenServiceTest, AnEmptyGrantedScopeIsReportedAsEmpty) {
+    TokenService service(io_, *counting_, options());
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-login");
+    login.scope = "openid email";
+    ASSERT_TRUE(service.store_login(key_, std::move(login)).has_value());
+    auto as_asked = token(service, std::chrono::seconds(60));
+    ASSERT_TRUE(as_asked.has_value()) << as_asked.error().message;
+    EXPECT_EQ(as_asked->access_token.reveal(), "AT-1");
+    EXPECT_EQ(as_asked->scope, "openid email");  // no scope field: as asked
+
+    endpoint_.empty_scope_ = true;
+    auto none = token(service, std::chrono::seconds(2 * 86400));  // more than AT-1 has: a refresh
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    EXPECT_EQ(none->access_token.reveal(), "AT-2");
+    EXPECT_EQ(none->scope, "");
 }
 
 // A refresh can fail before its first suspension (here: a provider with no
