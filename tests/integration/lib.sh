@@ -4,7 +4,7 @@
 #   . "$(dirname "$0")/lib.sh"
 #   start_provider [provider.mjs options...]   # sets $issuer
 #   write_config FILE                            # a credd.toml with provider demo
-#   start_credd FILE                             # sets $credd_pid, waits for status
+#   start_credd FILE [WRAPPER...]                # sets $credd_pid, waits for status
 #   ...checks with expect...
 #   finish                                       # prints the tally, exits 0 or 1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -74,8 +74,8 @@ TOML
   export CREDD_SOCKET=$work/run/credd.sock
 }
 
-start_credd() {  # CONFIG
-  "$credd" --config "$1" 2>>"$work/credd.log" &
+start_credd() {  # CONFIG [WRAPPER...], e.g. prlimit --nofile=40:40
+  "${@:2}" "$credd" --config "$1" 2>>"$work/credd.log" &
   credd_pid=$!
   for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1

@@ -15,12 +15,7 @@ write_config "$work/credd.toml"
 soft_limit() { awk '/^Max open files/ {print $4}' "/proc/$1/limits"; }
 
 # --- a soft limit below the hard one is raised -------------------------------
-credd_with_limit() {  # SOFT:HARD, then runs credd with it in the background
-  prlimit --nofile="$1" "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
-  credd_pid=$!
-  for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
+credd_with_limit() { start_credd "$work/credd.toml" prlimit --nofile="$1"; }  # SOFT:HARD
 expect "credd starts with an open-file limit of 256:4096" credd_with_limit 256:4096
 expect "it raises its soft limit to the hard one (soft now $(soft_limit "$credd_pid"))" \
   test "$(soft_limit "$credd_pid")" = 4096
