@@ -115,6 +115,11 @@ struct LmdbStore::Impl {
     // this process may be open (true: all are scoped to one call).
     bool grow();
     [[nodiscard]] Error failed_write(std::string_view what, int rc) const;
+    // Ok when data.mdb holds every page its meta page says is in use. A
+    // shorter file (truncated by a full disk, a bad copy or a hostile hand)
+    // is mapped all the same, and the first read of a page past its end
+    // would kill credd with SIGBUS; this refuses it with a message instead.
+    [[nodiscard]] Result<void> check_file_size() const;
 };
 
 }  // namespace credctl::store

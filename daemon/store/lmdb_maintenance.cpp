@@ -26,6 +26,8 @@ Result<CheckReport> Maintenance::check() {
 
 Result<CheckReport> LmdbStore::check_batch(const std::string& from, std::size_t max_records) {
     auto& im = *impl_;
+    // The file may have been cut short since credd opened it.
+    if (auto r = im.check_file_size(); !r) return r.error();
     Txn txn(im.env, MDB_RDONLY);
     if (txn.begin_rc() != 0) return lmdb_error("begin", txn.begin_rc());
     MDB_cursor* cur = nullptr;

@@ -74,6 +74,30 @@ Error LmdbStore::Impl::failed_write(std::string_view what, int rc) const {
     return lmdb_error(what, rc);
 }
 
+Result<void> LmdbStore::Impl::check_file_size() const {
+    mdb_filehandle_t fd = -1;
+    struct stat file {};
+    if (mdb_env_get_fd(env, &fd) != 0 || ::fstat(fd, &file) != 0) {
+        return make_error(Errc::internal, "store: cannot read the size of " + directory + "/data.mdb");
+    }
+    const auto size = static_cast<std::uint64_t>(file.st_size);
+    // The two meta pages come first and are read through the map too: check
+    // them before asking LMDB for the page count they hold.
+    auto needed = 2 * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    MDB_envinfo ei{};
+    MDB_stat st{};
+    if (size >= needed && mdb_env_info(env, &ei) == 0 && mdb_env_stat(env, &st) == 0) {
+        // Pages 0 .. me_last_pgno are in use (lmdb.h, MDB_envinfo).
+        needed = (static_cast<std::uint64_t>(ei.me_last_pgno) + 1) * st.ms_psize;
+    }
+    if (size < needed) {
+        return make_error(Errc::internal, "store: " + directory + "/data.mdb is truncated: " + std::to_string(size) +
+                                              " bytes, but its pages in use need " + std::to_string(needed) +
+                                              "; restore it from a backup (credctl admin backup)");
+    }
+    return {};
+}
+
 LmdbStore::LmdbStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 LmdbStore::~LmdbStore() = default;
 
@@ -89,8 +113,15 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const LmdbOptions& options, S
     // MDB_NORDAHEAD: lookups are random; readahead and fault-around would
     // map (and count in RSS) pages around every record read.
     if (int rc = mdb_env_open(impl->env, options.directory.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600); rc != 0) {
+        if (rc == MDB_INVALID) {
+            return make_error(Errc::internal, "store: " + options.directory +
+                                                  "/data.mdb is not an LMDB file, or is truncated before its "
+                                                  "meta pages; restore it from a backup (credctl admin backup)");
+        }
         return lmdb_error("open " + options.directory, rc);
     }
+    // Before any transaction: the first one reads the root pages.
+    if (auto r = impl->check_file_size(); !r) return r.error();
     MDB_envinfo ei{};
     mdb_env_info(impl->env, &ei);  // an existing store bigger than the initial map keeps its size
     impl->map_bytes = ei.me_mapsize;

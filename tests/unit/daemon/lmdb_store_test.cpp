@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -213,6 +214,68 @@ TEST_F(LmdbStoreTest, GroupReadableStateDirectoryIsRefused) {
     auto s = LmdbStore::open(options(), Sealer(key_of(1)));
     ASSERT_FALSE(s.has_value());
     EXPECT_NE(s.error().message.find("with mode 0700"), std::string::npos) << s.error().message;
+}
+
+// Enough records to span many pages.
+bool fill_store(LmdbStore& store) {
+    for (int i = 0; i < 300; ++i) {
+        const auto user = "user" + std::to_string(i);
+        if (!store.put({user, "github"}, record("RT-" + user), SecretBytes::from("RT-" + user))) return false;
+    }
+    return true;
+}
+
+off_t file_size(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+TEST_F(LmdbStoreTest, ADataFileCutShortIsRefusedAtOpenAndLeftAsItIs) {
+    const std::string data = options().directory + "/data.mdb";
+    {
+        auto store = open_with(1);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(fill_store(*store));
+    }
+    const off_t full = file_size(data);
+    ASSERT_GT(full, 3 * 4096);
+    ASSERT_EQ(::truncate(data.c_str(), 3 * 4096), 0);
+    // Without the check, the first transaction reads a page past the end of
+    // the file and the process dies of SIGBUS.
+    auto s = LmdbStore::open(options(), Sealer(key_of(1)));
+    ASSERT_FALSE(s.has_value());
+    EXPECT_EQ(s.error().message, "store: " + options().directory +
+                                     "/data.mdb is truncated: 12288 bytes, but its "
+                                     "pages in use need " +
+                                     std::to_string(full) + "; restore it from a backup (credctl admin backup)");
+    EXPECT_EQ(file_size(data), 3 * 4096);
+}
+
+TEST_F(LmdbStoreTest, ADataFileCutShortBeforeItsMetaPagesIsRefusedAtOpen) {
+    const std::string data = options().directory + "/data.mdb";
+    {
+        auto store = open_with(1);
+        ASSERT_NE(store, nullptr);
+        ASSERT_TRUE(fill_store(*store));
+    }
+    ASSERT_EQ(::truncate(data.c_str(), 4096 + 100), 0);
+    auto s = LmdbStore::open(options(), Sealer(key_of(1)));
+    ASSERT_FALSE(s.has_value());
+    EXPECT_EQ(s.error().message, "store: " + options().directory +
+                                     "/data.mdb is not an LMDB file, or is truncated before its meta pages; "
+                                     "restore it from a backup (credctl admin backup)");
+}
+
+TEST_F(LmdbStoreTest, CheckReportsADataFileCutShortWhileOpen) {
+    auto store = open_with(1);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(fill_store(*store));
+    const std::string data = options().directory + "/data.mdb";
+    ASSERT_EQ(::truncate(data.c_str(), 4096), 0);
+    auto report = store->check();
+    ASSERT_FALSE(report.has_value());
+    EXPECT_NE(report.error().message.find("data.mdb is truncated: 4096 bytes"), std::string::npos)
+        << report.error().message;
 }
 
 }  // namespace
