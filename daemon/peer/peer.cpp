@@ -112,6 +112,16 @@ bool pidfd_alive(int pidfd) {
 
 }  // namespace
 
+// Only ENOPROTOOPT is a kernel that does not know the option. Linux 6.5 to
+// 6.17 answer EINVAL when the peer has already exited (pidfd_prepare() on a
+// pid without a task); ESRCH and ENODATA (no peer pid recorded) also mean no
+// live caller. Taking those for "unsupported" would fall back to the weaker
+// start-time check exactly when the pid may have been reused. Any other
+// failure leaves the caller unverifiable too, which denies.
+bool pidfd_unsupported(int getsockopt_errno) {
+    return getsockopt_errno == ENOPROTOOPT;
+}
+
 bool PeerIdentity::in_group(gid_t g) const {
     return gid == g || std::find(groups.begin(), groups.end(), g) != groups.end();
 }
@@ -139,7 +149,7 @@ Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe
         check == Liveness::pidfd && ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
     const int pidfd_errno = check == Liveness::pidfd ? errno : ENOPROTOOPT;
     const Fd pidfd(have_pidfd ? raw_pidfd : -1);
-    const bool no_pidfd_support = !have_pidfd && (pidfd_errno == ENOPROTOOPT || pidfd_errno == EINVAL);
+    const bool no_pidfd_support = !have_pidfd && pidfd_unsupported(pidfd_errno);
     id.liveness = no_pidfd_support ? Liveness::start_time : Liveness::pidfd;
 
     const auto started_before = no_pidfd_support ? start_time(id.pid) : std::nullopt;

@@ -53,6 +53,12 @@ struct PeerIdentity {
 
 [[nodiscard]] std::string_view to_string(Liveness l);  // "pidfd", "start time"
 
+// Whether getsockopt(SO_PEERPIDFD) failing with `getsockopt_errno` means the
+// kernel lacks the option (ENOPROTOOPT only), so that the start-time check
+// applies. Every other errno (EINVAL, ESRCH, ENODATA: the caller is gone)
+// leaves the caller unverified.
+[[nodiscard]] bool pidfd_unsupported(int getsockopt_errno);
+
 // Errors: internal when the socket has no peer credentials. The executable
 // is hashed only when `hash_exe` (some grant pins a hash), through `hashes`.
 // `check` is Liveness::pidfd except to exercise the older kernels' path.

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -136,6 +137,16 @@ TEST(Peer, HypotheticalRootHasItsGroupsAndHashedExe) {
     EXPECT_EQ(id.exe_sha256, file_sha256("/bin/true"));
     EXPECT_EQ(id.unit, "x.service");
     EXPECT_TRUE(id.verified);
+}
+
+// Linux 6.5 to 6.17 answer EINVAL for a peer that has exited: that must not
+// be mistaken for a kernel without SO_PEERPIDFD (which falls back to the
+// weaker start-time check).
+TEST(Peer, OnlyEnoprotooptMeansThePidfdOptionIsUnsupported) {
+    EXPECT_TRUE(pidfd_unsupported(ENOPROTOOPT));
+    for (int gone : {EINVAL, ESRCH, ENODATA, EMFILE, ENOMEM, EFAULT, 0}) {
+        EXPECT_FALSE(pidfd_unsupported(gone)) << std::strerror(gone);
+    }
 }
 
 TEST(ExeHash, CacheHitsForTheSameFileAndMissesAfterItChanges) {
