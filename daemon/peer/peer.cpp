@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -187,8 +188,14 @@ PeerIdentity hypothetical(uid_t uid, std::optional<std::string> exe, std::option
         id.groups = std::move(groups);
     }
     if (exe) {
-        const Fd fd(::open(exe->c_str(), O_RDONLY | O_CLOEXEC));
-        if (fd.get() >= 0) id.exe_sha256 = hashes.digest(fd.get());
+        // The path comes from an administrator's request, not from a process:
+        // a FIFO would block open(2) and a device would never end, so only a
+        // regular file, not through a final symlink, is hashed.
+        const Fd fd(::open(exe->c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st {};
+        if (fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+            id.exe_sha256 = hashes.digest(fd.get());
+        }
     }
     id.exe = std::move(exe);
     id.unit = std::move(unit);

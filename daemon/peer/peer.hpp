@@ -66,7 +66,9 @@ struct PeerIdentity {
                                             Liveness check = Liveness::pidfd);
 
 // The identity a process of `uid` would have (its passwd name, primary group
-// and group list), with `exe` hashed if it is given and readable. For
+// and group list), with `exe` hashed if it is given and names a readable
+// regular file (opened without blocking and without following a final
+// symlink, so a FIFO or a device answers at once, unhashed). For
 // `credctl policy check --as-uid`; not a live process, so `verified`.
 [[nodiscard]] PeerIdentity hypothetical(uid_t uid, std::optional<std::string> exe, std::optional<std::string> unit,
                                         ExeHashCache& hashes);

@@ -147,6 +147,13 @@ expect "and says which field differs" grep -q "^deny: .*exe not known for certai
 expect "policy check with --unit allows by the unit client" test $? -eq 0
 "$credctl" policy check --user "$alice" --provider demo --permission delete --as-uid "$(id -u "$ops")" >/dev/null 2>&1
 expect "policy check: the group grant does not give delete" test $? -eq 3
+mkfifo "$work/fifo"
+timeout 10 "$credctl" policy check --user "$alice" --provider demo --exe "$work/fifo" >"$work/fifo.out" 2>&1
+rc=$?
+timeout 1 sh -c ': <>"$1"' sh "$work/fifo"  # releases credd if it did block
+expect "policy check --exe on a FIFO answers at once (deny, exit 3)" \
+  bash -c "[ $rc -eq 3 ] && grep -q '^deny: ' '$work/fifo.out'"
+expect "and credd still serves" "$credctl" status
 as_user "$other" "$credctl" policy check --user "$alice" --provider demo >/dev/null 2>"$work/check3.err"
 expect "policy check itself needs credentials:* (exit 3 for others)" \
   bash -c "[ $? -eq 3 ] && grep -q 'credentials:\* on credentials/\*/\* denied' '$work/check3.err'"
