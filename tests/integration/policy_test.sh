@@ -110,10 +110,13 @@ expect "root inside a user namespace is still the outside uid and is denied" tes
 expect "the audit log records that caller by its real uid" \
   grep -q "\"uid\":$(id -u "$other"),.*\"decision\":\"deny\"" "$work/audit.jsonl"
 
-# --- a systemd unit, as a real cgroup named like one ------------------------
+# --- a systemd unit, as a real cgroup where systemd puts one ----------------
+# (a unit is the first component after the slices; see unit_identity_test.sh
+# for cgroups named like a unit that are not one)
 cgroot=$(findmnt -n -t cgroup2 -o TARGET | head -1)
 [ -n "$cgroot" ] || cgroot=$(findmnt -n -o TARGET /sys/fs/cgroup/systemd 2>/dev/null)
-cg=$cgroot/$unit
+cg=$cgroot/system.slice/$unit
+[ -d "$cgroot/system.slice" ] || made_slice=1
 if mkdir -p "$cg" 2>/dev/null; then
   t=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
         setpriv --reuid="$other" --regid="$other" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" \
@@ -124,6 +127,7 @@ if mkdir -p "$cg" 2>/dev/null; then
   w=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$credctl" whoami -o json)
   expect "whoami shows the unit" grep -q "\"systemd_unit\":\"$unit\"" <<<"$w"
   rmdir "$cg"
+  [ -n "${made_slice:-}" ] && rmdir "$cgroot/system.slice" 2>/dev/null
 else
   bad "cannot create a cgroup under $cgroot to stand for $unit"
 fi
