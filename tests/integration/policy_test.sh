@@ -95,6 +95,14 @@ t=$(token_as "$hasher" "$work/bin/hashed" 2>/dev/null); rc=$?
 expect "the uid running the binary with the pinned hash gets it" test $rc -eq 0 -a -n "$t"
 t=$(token_as "$hasher" "$work/bin/sync" 2>/dev/null); rc=$?
 expect "the same uid running a binary with another hash is denied" test $rc -eq 3 -a -z "$t"
+# exe matches by path as the caller's mount namespace shows it (documented);
+# exe_sha256 hashes the file actually running, so a bind mount over the
+# pinned binary in a private namespace does not pass.
+t=$(as_user "$hasher" unshare -Urm sh -c 'mount --bind "$1" "$2" && exec "$2" token --user "$3" demo' \
+      sh "$work/bin/sync" "$work/bin/hashed" "$alice" 2>"$work/bind.err"); rc=$?
+expect "another binary bind-mounted over the pinned one (unshare -Urm) is denied" test $rc -eq 3 -a -z "$t"
+expect "though credd saw the pinned binary's path" \
+  grep -q "\"uid\":$(id -u "$hasher"),.*\"exe\":\"$work/bin/hashed\",.*\"decision\":\"deny\"" "$work/audit.jsonl"
 
 t=$(token_as "$other" 2>"$work/other.err"); rc=$?
 expect "another uid is denied with exit 3 and no token" test $rc -eq 3 -a -z "$t"
