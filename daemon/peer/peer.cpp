@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -112,6 +113,16 @@ bool pidfd_alive(int pidfd) {
 
 }  // namespace
 
+// Only ENOPROTOOPT is a kernel that does not know the option. Linux 6.5 to
+// 6.17 answer EINVAL when the peer has already exited (pidfd_prepare() on a
+// pid without a task); ESRCH and ENODATA (no peer pid recorded) also mean no
+// live caller. Taking those for "unsupported" would fall back to the weaker
+// start-time check exactly when the pid may have been reused. Any other
+// failure leaves the caller unverifiable too, which denies.
+bool pidfd_unsupported(int getsockopt_errno) {
+    return getsockopt_errno == ENOPROTOOPT;
+}
+
 bool PeerIdentity::in_group(gid_t g) const {
     return gid == g || std::find(groups.begin(), groups.end(), g) != groups.end();
 }
@@ -139,7 +150,7 @@ Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe
         check == Liveness::pidfd && ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
     const int pidfd_errno = check == Liveness::pidfd ? errno : ENOPROTOOPT;
     const Fd pidfd(have_pidfd ? raw_pidfd : -1);
-    const bool no_pidfd_support = !have_pidfd && (pidfd_errno == ENOPROTOOPT || pidfd_errno == EINVAL);
+    const bool no_pidfd_support = !have_pidfd && pidfd_unsupported(pidfd_errno);
     id.liveness = no_pidfd_support ? Liveness::start_time : Liveness::pidfd;
 
     const auto started_before = no_pidfd_support ? start_time(id.pid) : std::nullopt;
@@ -177,8 +188,14 @@ PeerIdentity hypothetical(uid_t uid, std::optional<std::string> exe, std::option
         id.groups = std::move(groups);
     }
     if (exe) {
-        const Fd fd(::open(exe->c_str(), O_RDONLY | O_CLOEXEC));
-        if (fd.get() >= 0) id.exe_sha256 = hashes.digest(fd.get());
+        // The path comes from an administrator's request, not from a process:
+        // a FIFO would block open(2) and a device would never end, so only a
+        // regular file, not through a final symlink, is hashed.
+        const Fd fd(::open(exe->c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st {};
+        if (fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+            id.exe_sha256 = hashes.digest(fd.get());
+        }
     }
     id.exe = std::move(exe);
     id.unit = std::move(unit);

@@ -53,6 +53,12 @@ struct PeerIdentity {
 
 [[nodiscard]] std::string_view to_string(Liveness l);  // "pidfd", "start time"
 
+// Whether getsockopt(SO_PEERPIDFD) failing with `getsockopt_errno` means the
+// kernel lacks the option (ENOPROTOOPT only), so that the start-time check
+// applies. Every other errno (EINVAL, ESRCH, ENODATA: the caller is gone)
+// leaves the caller unverified.
+[[nodiscard]] bool pidfd_unsupported(int getsockopt_errno);
+
 // Errors: internal when the socket has no peer credentials. The executable
 // is hashed only when `hash_exe` (some grant pins a hash), through `hashes`.
 // `check` is Liveness::pidfd except to exercise the older kernels' path.
@@ -60,7 +66,9 @@ struct PeerIdentity {
                                             Liveness check = Liveness::pidfd);
 
 // The identity a process of `uid` would have (its passwd name, primary group
-// and group list), with `exe` hashed if it is given and readable. For
+// and group list), with `exe` hashed if it is given and names a readable
+// regular file (opened without blocking and without following a final
+// symlink, so a FIFO or a device answers at once, unhashed). For
 // `credctl policy check --as-uid`; not a live process, so `verified`.
 [[nodiscard]] PeerIdentity hypothetical(uid_t uid, std::optional<std::string> exe, std::optional<std::string> unit,
                                         ExeHashCache& hashes);

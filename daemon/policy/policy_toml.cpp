@@ -1,6 +1,7 @@
 #include "daemon/policy/policy_toml.hpp"
 
 #include "daemon/config/config_keys.hpp"
+#include "daemon/peer/cgroup.hpp"
 
 #include <grp.h>
 #include <pwd.h>
@@ -92,9 +93,10 @@ Result<void> read_names(const Fields& c, ClientSelector& s) {
     s.exe_sha256 = *sha;
     auto unit = c.string("systemd_unit");
     if (!unit) return unit.error();
-    if (*unit &&
-        ((*unit)->empty() || (*unit)->find('/') != std::string::npos || (*unit)->find('.') == std::string::npos)) {
-        return c.error_at("systemd_unit", "not a unit name: " + quoted(**unit));
+    // Only a name unit_from_cgroup() can return can ever match: a slice, a
+    // timer or a malformed name would be a grant that silently never applies.
+    if (*unit && !peer::is_process_unit_name(**unit)) {
+        return c.error_at("systemd_unit", "not the name of a service, scope or socket unit: " + quoted(**unit));
     }
     s.systemd_unit = *unit;
     return {};

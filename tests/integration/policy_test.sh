@@ -95,6 +95,14 @@ t=$(token_as "$hasher" "$work/bin/hashed" 2>/dev/null); rc=$?
 expect "the uid running the binary with the pinned hash gets it" test $rc -eq 0 -a -n "$t"
 t=$(token_as "$hasher" "$work/bin/sync" 2>/dev/null); rc=$?
 expect "the same uid running a binary with another hash is denied" test $rc -eq 3 -a -z "$t"
+# exe matches by path as the caller's mount namespace shows it (documented);
+# exe_sha256 hashes the file actually running, so a bind mount over the
+# pinned binary in a private namespace does not pass.
+t=$(as_user "$hasher" unshare -Urm sh -c 'mount --bind "$1" "$2" && exec "$2" token --user "$3" demo' \
+      sh "$work/bin/sync" "$work/bin/hashed" "$alice" 2>"$work/bind.err"); rc=$?
+expect "another binary bind-mounted over the pinned one (unshare -Urm) is denied" test $rc -eq 3 -a -z "$t"
+expect "though credd saw the pinned binary's path" \
+  grep -q "\"uid\":$(id -u "$hasher"),.*\"exe\":\"$work/bin/hashed\",.*\"decision\":\"deny\"" "$work/audit.jsonl"
 
 t=$(token_as "$other" 2>"$work/other.err"); rc=$?
 expect "another uid is denied with exit 3 and no token" test $rc -eq 3 -a -z "$t"
@@ -110,10 +118,13 @@ expect "root inside a user namespace is still the outside uid and is denied" tes
 expect "the audit log records that caller by its real uid" \
   grep -q "\"uid\":$(id -u "$other"),.*\"decision\":\"deny\"" "$work/audit.jsonl"
 
-# --- a systemd unit, as a real cgroup named like one ------------------------
+# --- a systemd unit, as a real cgroup where systemd puts one ----------------
+# (a unit is the first component after the slices; see unit_identity_test.sh
+# for cgroups named like a unit that are not one)
 cgroot=$(findmnt -n -t cgroup2 -o TARGET | head -1)
 [ -n "$cgroot" ] || cgroot=$(findmnt -n -o TARGET /sys/fs/cgroup/systemd 2>/dev/null)
-cg=$cgroot/$unit
+cg=$cgroot/system.slice/$unit
+[ -d "$cgroot/system.slice" ] || made_slice=1
 if mkdir -p "$cg" 2>/dev/null; then
   t=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
         setpriv --reuid="$other" --regid="$other" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" \
@@ -124,6 +135,7 @@ if mkdir -p "$cg" 2>/dev/null; then
   w=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$credctl" whoami -o json)
   expect "whoami shows the unit" grep -q "\"systemd_unit\":\"$unit\"" <<<"$w"
   rmdir "$cg"
+  [ -n "${made_slice:-}" ] && rmdir "$cgroot/system.slice" 2>/dev/null
 else
   bad "cannot create a cgroup under $cgroot to stand for $unit"
 fi
@@ -147,6 +159,13 @@ expect "and says which field differs" grep -q "^deny: .*exe not known for certai
 expect "policy check with --unit allows by the unit client" test $? -eq 0
 "$credctl" policy check --user "$alice" --provider demo --permission delete --as-uid "$(id -u "$ops")" >/dev/null 2>&1
 expect "policy check: the group grant does not give delete" test $? -eq 3
+mkfifo "$work/fifo"
+timeout 10 "$credctl" policy check --user "$alice" --provider demo --exe "$work/fifo" >"$work/fifo.out" 2>&1
+rc=$?
+timeout 1 sh -c ': <>"$1"' sh "$work/fifo"  # releases credd if it did block
+expect "policy check --exe on a FIFO answers at once (deny, exit 3)" \
+  bash -c "[ $rc -eq 3 ] && grep -q '^deny: ' '$work/fifo.out'"
+expect "and credd still serves" "$credctl" status
 as_user "$other" "$credctl" policy check --user "$alice" --provider demo >/dev/null 2>"$work/check3.err"
 expect "policy check itself needs credentials:* (exit 3 for others)" \
   bash -c "[ $? -eq 3 ] && grep -q 'credentials:\* on credentials/\*/\* denied' '$work/check3.err'"

@@ -6,12 +6,16 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 namespace credctl::peer {
@@ -136,6 +140,44 @@ TEST(Peer, HypotheticalRootHasItsGroupsAndHashedExe) {
     EXPECT_EQ(id.exe_sha256, file_sha256("/bin/true"));
     EXPECT_EQ(id.unit, "x.service");
     EXPECT_TRUE(id.verified);
+}
+
+// Linux 6.5 to 6.17 answer EINVAL for a peer that has exited: that must not
+// be mistaken for a kernel without SO_PEERPIDFD (which falls back to the
+// weaker start-time check).
+TEST(Peer, OnlyEnoprotooptMeansThePidfdOptionIsUnsupported) {
+    EXPECT_TRUE(pidfd_unsupported(ENOPROTOOPT));
+    for (int gone : {EINVAL, ESRCH, ENODATA, EMFILE, ENOMEM, EFAULT, 0}) {
+        EXPECT_FALSE(pidfd_unsupported(gone)) << std::strerror(gone);
+    }
+}
+
+TEST(Peer, HypotheticalExeThatIsAFifoAnswersAtOnceUnhashed) {
+    test::TempDir dir;
+    const std::string fifo = dir.file("fifo");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    ExeHashCache hashes;
+    auto done = std::async(std::launch::async, [&] { return hypothetical(0, fifo, std::nullopt, hashes); });
+    const bool prompt = done.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    if (!prompt) {
+        // Release a reader blocked in open(2), so that the test ends.
+        const int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+        if (writer >= 0) ::close(writer);
+    }
+    const auto id = done.get();
+    EXPECT_TRUE(prompt) << "hypothetical() blocked opening a FIFO";
+    EXPECT_EQ(id.exe, fifo);
+    EXPECT_FALSE(id.exe_sha256);
+}
+
+TEST(Peer, HypotheticalExeThroughASymlinkOrOfADeviceIsNotHashed) {
+    test::TempDir dir;
+    const std::string link = dir.file("true");
+    std::filesystem::create_symlink("/bin/true", link);
+    ExeHashCache hashes;
+    EXPECT_FALSE(hypothetical(0, link, std::nullopt, hashes).exe_sha256);
+    EXPECT_FALSE(hypothetical(0, std::string("/dev/zero"), std::nullopt, hashes).exe_sha256);
+    EXPECT_EQ(hashes.size(), 0U);
 }
 
 TEST(ExeHash, CacheHitsForTheSameFileAndMissesAfterItChanges) {

@@ -85,7 +85,15 @@ TEST(PolicyToml, ErrorsNameFileLineKeyAndValue) {
          "credd.toml:7: grants[0].clients[0].exe_sha256: not 64 lowercase hex digits: \"ABC\""},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ systemd_unit = \"x/y\" "
                "}]\n"),
-         "credd.toml:7: grants[0].clients[0].systemd_unit: not a unit name: \"x/y\""},
+         "credd.toml:7: grants[0].clients[0].systemd_unit: not the name of a service, scope or socket unit: \"x/y\""},
+        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ systemd_unit = "
+               "\"batch.slice\" }]\n"),
+         "credd.toml:7: grants[0].clients[0].systemd_unit: not the name of a service, scope or socket unit: "
+         "\"batch.slice\""},
+        {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ systemd_unit = "
+               "\"nightly sync.service\" }]\n"),
+         "credd.toml:7: grants[0].clients[0].systemd_unit: not the name of a service, scope or socket unit: "
+         "\"nightly sync.service\""},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = -1 }]\n"),
          "credd.toml:7: grants[0].clients[0].uid: must be between 0 and 4294967294: -1"},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{ pid = 1 }]\n"),
