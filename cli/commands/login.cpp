@@ -108,7 +108,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     if (o.no_browser) {
         std::cerr << "If the browser runs on another machine, it ends on an address starting with\n  "
                   << listener->redirect_uri() << "\nthat does not load: paste that address here and press Enter.\n";
-    } else if (auto b = open_browser(url); !b) {
+    } else if (auto b = open_browser(listener->launch(url)); !b) {
         std::cerr << "credctl: " << b.error().message << "; open the URL by hand\n";
     }
     std::cerr << "Waiting up to " << o.timeout_seconds << " s...\n";
