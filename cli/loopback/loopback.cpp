@@ -161,17 +161,19 @@ asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::st
     const auto foreign = foreign_peer(socket);
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(k_connection_timeout);
+    // Read even a foreign request (and ignore it): closing on unread bytes
+    // would reset the connection instead of delivering the 403.
+    beast::flat_buffer buffer;
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(k_max_head_bytes);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
+    if (ec) co_return;
     http::response<http::string_body> res;
     if (foreign) {
         std::cerr << "\ncredctl: WARNING: refused " << *foreign
                   << " to the login listener: only your own browser may answer this login\n";
         res = html(http::status::forbidden, page("Refused", "This login belongs to another user."));
     } else {
-        beast::flat_buffer buffer;
-        http::request_parser<http::empty_body> parser;
-        parser.header_limit(k_max_head_bytes);
-        auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
-        if (ec) co_return;
         res = answer(std::string(parser.get().target()), expected_state);
     }
     res.set(http::field::cache_control, "no-store");
