@@ -1,6 +1,8 @@
 // Opening the login URL in the user's browser: $BROWSER when set (as a
-// command line the URL is appended to), else xdg-open. The URL carries no
-// secret (PKCE sends only the challenge), so passing it in argv is safe.
+// command line the URL is appended to), else xdg-open. Every user can read
+// a process's argv in /proc: the URL given here must carry nothing of the
+// login (login passes LoopbackListener::launch(), never the authorization
+// URL with its state, PKCE challenge and nonce).
 // Thread-safety: forks; call from the main thread.
 #pragma once
 

@@ -3,12 +3,16 @@
 #include "cli/client/daemon_locator.hpp"
 #include "common/wire/wire.hpp"
 
+#include <fcntl.h>
 #include <sodium.h>
 #include <sys/socket.h>
+#include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+
+#include <cerrno>
 
 namespace credctl::cli {
 namespace {
@@ -17,68 +21,102 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using local = asio::local::stream_protocol;
 
+constexpr std::size_t k_max_reply_bytes = 1024 * 1024;  // a credential list of a busy user fits
+
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,
                       "cannot reach credd at " + socket + ": " + ec.message() + "\n" + how_to_start_credd());
 }
 
+// The daemon may have answered and closed before reading all we wrote (a
+// connection over its limit): its answer is still in our receive queue.
+bool peer_closed_early(const boost::system::error_code& ec) {
+    return ec == asio::error::broken_pipe || ec == asio::error::connection_reset;
+}
+
 }  // namespace
 
-Result<DaemonReply> DaemonClient::request(const std::string& method, const std::string& target,
-                                          const std::string& body) const {
+struct DaemonConnection::Impl {
+    std::string socket_path;
     asio::io_context io;
-    local::socket sock(io);
-    boost::system::error_code ec;
-    sock.connect(local::endpoint(socket_), ec);
-    if (ec) return unreachable(socket_, ec);
-    // A body may carry a refresh token: only a daemon user may receive it.
-    if (!body.empty()) {
-        if (auto r = check_daemon_peer(sock.native_handle(), socket_); !r) return r.error();
-    }
-    // Blocking I/O with kernel timeouts: a wedged daemon cannot hang a script.
-    const timeval tv{static_cast<time_t>(timeout_.count()), 0};
-    ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(sock.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    local::socket sock{io};
+    boost::beast::flat_buffer buffer;
+};
 
+DaemonConnection::DaemonConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DaemonConnection::DaemonConnection(DaemonConnection&&) noexcept = default;
+DaemonConnection& DaemonConnection::operator=(DaemonConnection&&) noexcept = default;
+DaemonConnection::~DaemonConnection() = default;
+
+Result<DaemonReply> DaemonConnection::request(const std::string& method, const std::string& target,
+                                              const std::string& body, bool last) {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "localhost");
     req.set(http::field::user_agent, "credctl/" CREDCTL_VERSION);
-    req.keep_alive(false);
+    req.keep_alive(!last);
     if (!body.empty()) {
         req.set(http::field::content_type, "application/json");
         req.body() = body;
     }
     req.prepare_payload();
-    http::write(sock, req, ec);
+    boost::system::error_code write_ec;
+    http::write(impl_->sock, req, write_ec);
     sodium_memzero(req.body().data(), req.body().size());
-    if (ec) return unreachable(socket_, ec);
+    if (write_ec && !peer_closed_early(write_ec)) return unreachable(impl_->socket_path, write_ec);
 
-    boost::beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(1024 * 1024);
-    http::read(sock, buffer, parser, ec);
+    parser.body_limit(k_max_reply_bytes);
+    boost::system::error_code ec;
+    http::read(impl_->sock, impl_->buffer, parser, ec);
+    if (ec && write_ec) return unreachable(impl_->socket_path, write_ec);
     if (ec) {
-        return make_error(Errc::daemon_unreachable, "credd at " + socket_ + " closed the connection: " + ec.message());
+        return make_error(Errc::daemon_unreachable,
+                          "credd at " + impl_->socket_path + " closed the connection: " + ec.message());
     }
     auto& res = parser.get();
     return DaemonReply{static_cast<int>(res.result_int()), std::move(res.body())};
 }
 
-Result<void> DaemonClient::verify_peer() const {
-    asio::io_context io;
-    local::socket sock(io);
+Result<DaemonReply> DaemonConnection::call(const std::string& method, const std::string& target,
+                                           const std::string& body, bool last) {
+    auto r = request(method, target, body, last);
+    if (!r) return r;
+    if (r->status >= 200 && r->status < 300) return r;
+    return wire::parse_problem(r->status, r->body);
+}
+
+Result<DaemonConnection> DaemonClient::connect() const {
+    auto impl = std::make_unique<DaemonConnection::Impl>();
+    impl->socket_path = socket_;
     boost::system::error_code ec;
-    sock.connect(local::endpoint(socket_), ec);
+    impl->sock.open(local(), ec);
+    // Not inherited by a browser or by the command of `credctl exec`.
+    if (!ec && ::fcntl(impl->sock.native_handle(), F_SETFD, FD_CLOEXEC) != 0)
+        ec.assign(errno, boost::system::system_category());
+    if (!ec) impl->sock.connect(local::endpoint(socket_), ec);
     if (ec) return unreachable(socket_, ec);
-    return check_daemon_peer(sock.native_handle(), socket_);
+    // Before anything is sent or read: a squatter learns nothing and tells
+    // us nothing (no token, no endpoints, no "revoked").
+    if (auto r = check_daemon_peer(impl->sock.native_handle(), socket_); !r) return r.error();
+    // Blocking I/O with kernel timeouts: a wedged daemon cannot hang a script.
+    const timeval tv{static_cast<time_t>(timeout_.count()), 0};
+    ::setsockopt(impl->sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(impl->sock.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    return DaemonConnection(std::move(impl));
+}
+
+Result<DaemonReply> DaemonClient::request(const std::string& method, const std::string& target,
+                                          const std::string& body) const {
+    auto conn = connect();
+    if (!conn) return conn.error();
+    return conn->request(method, target, body, true);
 }
 
 Result<DaemonReply> DaemonClient::call(const std::string& method, const std::string& target,
                                        const std::string& body) const {
-    auto r = request(method, target, body);
-    if (!r) return r;
-    if (r->status >= 200 && r->status < 300) return r;
-    return wire::parse_problem(r->status, r->body);
+    auto conn = connect();
+    if (!conn) return conn.error();
+    return conn->call(method, target, body, true);
 }
 
 }  // namespace credctl::cli

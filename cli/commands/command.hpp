@@ -55,6 +55,8 @@ void add_token_ask_options(CLI::App& sub, TokenAsk& ask);
 // The provider a command means: `name`, else credd's default provider, else
 // its only one. Errors: not_found, usage (several and no default).
 [[nodiscard]] Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::string& name);
+// The same, asked on an open connection (login asks and stores on one).
+[[nodiscard]] Result<ProviderConfig> pick_provider(DaemonConnection& connection, const std::string& name);
 
 // The EXIT STATUS table of credctl(1), for --help.
 [[nodiscard]] std::string exit_status_help();

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <iostream>
 #include <vector>
 
 namespace credctl::cli {
@@ -50,6 +51,7 @@ Result<DaemonClient> make_client(const Globals& g) {
         client_config = std::move(*c);
     }
     const auto where = locate_daemon({g.socket, client_config.socket});
+    for (const auto& w : where.warnings) std::cerr << "credctl: warning: " << w << "\n";
     if (client_config.autostart && where.origin == "per-user") {
         if (auto r = ensure_user_daemon(where.socket); !r) return r.error();
     }

@@ -65,7 +65,10 @@ void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
         "The command's exit status is credctl's; 126 or 127 when it cannot run (as env(1)).\n"
         "Examples:\n"
         "  credctl exec github --env GITHUB_TOKEN -- gh api /user\n"
-        "  credctl exec --user alice corp --env TOKEN -- sh -c 'curl -H \"Authorization: Bearer $TOKEN\" ...'");
+        "  credctl exec --user alice corp --env TOKEN -- \\\n"
+        "    sh -c 'printf \"Authorization: Bearer %s\\n\" \"$TOKEN\" | curl -H @- https://api.example.com/'\n"
+        "Never put the token in a command's arguments (curl -H \"...$TOKEN\"): every local user can read\n"
+        "them in /proc; printf is a shell builtin, and curl -H @- reads the header from stdin.");
     runner = [&g, o] { return run_exec(g, *o); };
 }
 

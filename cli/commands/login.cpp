@@ -7,6 +7,7 @@
 //   - --device: the device authorization grant (RFC 8628).
 #include "cli/browser/browser.hpp"
 #include "cli/commands/command.hpp"
+#include "cli/commands/login_store.hpp"
 #include "cli/loopback/loopback.hpp"
 #include "common/crypto/crypto.hpp"
 #include "common/oauth/device_flow.hpp"
@@ -34,6 +35,7 @@ struct LoginOptions {
     int port = -1;
     int timeout_seconds = 300;
     std::string client_secret_file;  // confidential clients: credd does not send the path
+    bool allow_new_subject = false;
 };
 
 // What a login path hands back: the tokens and the nonce they must carry.
@@ -106,7 +108,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     if (o.no_browser) {
         std::cerr << "If the browser runs on another machine, it ends on an address starting with\n  "
                   << listener->redirect_uri() << "\nthat does not load: paste that address here and press Enter.\n";
-    } else if (auto b = open_browser(url); !b) {
+    } else if (auto b = open_browser(listener->launch(url)); !b) {
         std::cerr << "credctl: " << b.error().message << "; open the URL by hand\n";
     }
     std::cerr << "Waiting up to " << o.timeout_seconds << " s...\n";
@@ -152,15 +154,12 @@ Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, co
     return Obtained{std::move(*tokens), {}};
 }
 
-Result<void> run_login(const Globals& g, const LoginOptions& o) {
-    auto client = make_client(g);
-    if (!client) return client.error();
-    // Checked again when the refresh token is sent; this spares the user a
-    // login whose result could only be refused.
-    if (auto r = client->verify_peer(); !r) return r.error();
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
-    if (!user) return user.error();
-    auto provider = pick_provider(*client, o.provider);
+// The provider as credd names it, on a checked connection closed before the
+// browser starts (nothing of credd's is inherited by it).
+Result<ProviderConfig> provider_for_login(const DaemonClient& client, const LoginOptions& o) {
+    auto conn = client.connect();
+    if (!conn) return conn.error();
+    auto provider = pick_provider(*conn, o.provider);
     if (!provider) return provider.error();
     if (provider->client_auth != ClientAuth::none) {
         if (o.client_secret_file.empty()) {
@@ -169,6 +168,16 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
         }
         provider->client_secret_file = o.client_secret_file;
     }
+    return provider;
+}
+
+Result<void> run_login(const Globals& g, const LoginOptions& o) {
+    auto client = make_client(g);
+    if (!client) return client.error();
+    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    if (!user) return user.error();
+    auto provider = provider_for_login(*client, o);
+    if (!provider) return provider.error();
     auto endpoints = oauth::discover(*provider, http_options(*provider));
     if (!endpoints) return endpoints.error();
     auto got = o.device ? device_login(o, *provider, *endpoints) : redirect_login(o, *provider, *endpoints);
@@ -194,10 +203,7 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     cred.scope = tokens.scope.value_or("");  // "" when the provider did not say
     cred.issuer = endpoints->issuer;
     cred.subject = subject;
-    std::string body = wire::to_json(cred);
-    auto put = client->call("PUT", credential_path(*user, provider->name), body);
-    sodium_memzero(body.data(), body.size());
-    if (!put) return put.error();
+    if (auto r = store_login(*client, {&*provider, *user, o.allow_new_subject}, cred); !r) return r.error();
     std::cerr << "Logged in to " << provider->name << (subject.empty() ? "" : " as " + subject)
               << "; credd keeps credentials/" << *user << "/" << provider->name << "\n";
     return {};
@@ -219,6 +225,8 @@ void add_login(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("--timeout", o->timeout_seconds, "Seconds to wait for the login")->check(CLI::Range(1, 3600));
     sub.add_option("--client-secret-file", o->client_secret_file,
                    "File holding the client secret, for providers with client_auth other than none (mode 0600)");
+    sub.add_flag("--allow-new-subject", o->allow_new_subject,
+                 "Replace a stored credential even when this login is another account (another subject)");
     sub.footer(
         "Examples:\n  credctl login github\n  BROWSER=firefox credctl login corp\n"
         "  credctl login --no-browser corp    # over SSH: paste the address back\n"

@@ -4,11 +4,10 @@
 #include "common/wire/wire.hpp"
 
 namespace credctl::cli {
+namespace {
 
-Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::string& name) {
-    auto reply = client.call("GET", "/v1/providers");
-    if (!reply) return reply.error();
-    auto providers = wire::parse_providers(reply->body);
+Result<ProviderConfig> choose(const DaemonReply& reply, const std::string& name) {
+    auto providers = wire::parse_providers(reply.body);
     if (!providers) return providers.error();
     for (auto& p : *providers) {
         if (name.empty() ? p.is_default : p.name == name) return std::move(p);
@@ -18,6 +17,20 @@ Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::stri
     if (providers->size() == 1) return providers->front();
     return make_error(Errc::usage, "credd knows " + std::to_string(providers->size()) +
                                        " providers and none is the default; name one (see: credctl providers)");
+}
+
+}  // namespace
+
+Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::string& name) {
+    auto reply = client.call("GET", "/v1/providers");
+    if (!reply) return reply.error();
+    return choose(*reply, name);
+}
+
+Result<ProviderConfig> pick_provider(DaemonConnection& connection, const std::string& name) {
+    auto reply = connection.call("GET", "/v1/providers");
+    if (!reply) return reply.error();
+    return choose(*reply, name);
 }
 
 }  // namespace credctl::cli

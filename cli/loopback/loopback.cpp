@@ -1,5 +1,9 @@
 #include "cli/loopback/loopback.hpp"
 
+#include "cli/loopback/tcp_owner.hpp"
+#include "common/config/local_user.hpp"
+#include "common/crypto/crypto.hpp"
+
 #include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -15,9 +19,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <optional>
 
@@ -84,47 +91,94 @@ struct LoopbackListener::Impl {
     tcp::acceptor acceptor{io};
     std::uint16_t port = 0;  // kept: the acceptor is closed after wait()
     std::optional<Callback> result;
+    std::string launch_path;    // "/start/<random>", answered once
+    std::string launch_target;  // the authorization URL it redirects to
 
+    http::response<http::string_body> answer(const std::string& target, const std::string& expected_state);
     asio::awaitable<void> handle(tcp::socket socket, std::string expected_state);
     asio::awaitable<void> accept_loop(std::string expected_state);
     asio::awaitable<void> read_pasted(std::string expected_state);
     asio::awaitable<void> spin();
 };
 
+namespace {
+
+// Another local user may connect to 127.0.0.1 too: only a client socket
+// owned by our uid may fetch the launch URL or deliver a callback.
+std::optional<std::string> foreign_peer(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const auto self = ec ? tcp::endpoint() : socket.local_endpoint(ec);
+    if (ec || !peer.address().is_v4() || !self.address().is_v4()) return "a connection that cannot be identified";
+    in_addr peer_addr{};
+    in_addr self_addr{};
+    const auto p = peer.address().to_v4().to_bytes();
+    const auto s = self.address().to_v4().to_bytes();
+    std::memcpy(&peer_addr.s_addr, p.data(), 4);
+    std::memcpy(&self_addr.s_addr, s.data(), 4);
+    const auto uid = tcp_peer_owner(peer_addr, peer.port(), self_addr, self.port());
+    if (!uid) return "a connection from port " + std::to_string(peer.port()) + " whose owner cannot be found";
+    if (*uid == ::getuid()) return std::nullopt;
+    return "a connection from uid " + std::to_string(*uid) + " (" + config::user_name(*uid).value_or("no name") + ")";
+}
+
+http::response<http::string_body> html(http::status status, std::string body) {
+    http::response<http::string_body> res{status, 11};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.body() = std::move(body);
+    return res;
+}
+
+}  // namespace
+
+http::response<http::string_body> LoopbackListener::Impl::answer(const std::string& target,
+                                                                 const std::string& expected_state) {
+    auto url = boost::urls::parse_origin_form(target);
+    if (url && !launch_path.empty() && url->path() == launch_path) {
+        launch_path.clear();  // one time only
+        http::response<http::string_body> res{http::status::found, 11};
+        res.set(http::field::location, launch_target);
+        return res;
+    }
+    if (!url || url->path() != "/callback") {
+        return html(http::status::not_found, page("Not found", "This is credctl's login listener."));
+    }
+    auto cb = parse_callback(target, expected_state);
+    if (!cb) {
+        return html(http::status::bad_request,
+                    page("Login not accepted", "This answer was refused: " + cb.error().message + "."));
+    }
+    std::string body = page("Logged in", "credctl received the authorization. You can close this window.");
+    if (!cb->error.empty()) {
+        const std::string why = is_safe_text(cb->error) ? cb->error : "error";
+        body = page("Login failed", "The provider answered: " + why + ". You can close this window.");
+    }
+    result = std::move(*cb);
+    return html(http::status::ok, std::move(body));
+}
+
 asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::string expected_state) {
+    const auto foreign = foreign_peer(socket);
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(k_connection_timeout);
+    // Read even a foreign request (and ignore it): closing on unread bytes
+    // would reset the connection instead of delivering the 403.
     beast::flat_buffer buffer;
     http::request_parser<http::empty_body> parser;
     parser.header_limit(k_max_head_bytes);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
     if (ec) co_return;
-    const auto& req = parser.get();
-    int status = 404;
-    std::string body = page("Not found", "This is credctl's login listener.");
-    auto url = boost::urls::parse_origin_form(req.target());
-    if (url && url->path() == "/callback") {
-        auto cb = parse_callback(req.target(), expected_state);
-        if (!cb) {
-            status = 400;
-            body = page("Login not accepted", "This answer was refused: " + cb.error().message + ".");
-        } else if (!cb->error.empty()) {
-            status = 200;
-            const std::string why = is_safe_text(cb->error) ? cb->error : "error";
-            body = page("Login failed", "The provider answered: " + why + ". You can close this window.");
-            result = std::move(*cb);
-        } else {
-            status = 200;
-            body = page("Logged in", "credctl received the authorization. You can close this window.");
-            result = std::move(*cb);
-        }
+    http::response<http::string_body> res;
+    if (foreign) {
+        std::cerr << "\ncredctl: WARNING: refused " << *foreign
+                  << " to the login listener: only your own browser may answer this login\n";
+        res = html(http::status::forbidden, page("Refused", "This login belongs to another user."));
+    } else {
+        res = answer(std::string(parser.get().target()), expected_state);
     }
-    http::response<http::string_body> res{static_cast<http::status>(status), 11};
-    res.set(http::field::content_type, "text/html; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
     res.set("Referrer-Policy", "no-referrer");
     res.keep_alive(false);
-    res.body() = std::move(body);
     res.prepare_payload();
     co_await http::async_write(stream, res, k_tuple);
     boost::system::error_code ignored;
@@ -177,6 +231,7 @@ asio::awaitable<void> LoopbackListener::Impl::accept_loop(std::string expected_s
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(k_tuple);
         if (ec) co_return;
+        ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
         asio::co_spawn(io, handle(std::move(socket), expected_state), asio::detached);
     }
 }
@@ -191,6 +246,10 @@ Result<LoopbackListener> LoopbackListener::bind(std::uint16_t port) {
     boost::system::error_code ec;
     const tcp::endpoint ep(asio::ip::address_v4::loopback(), port);
     impl->acceptor.open(ep.protocol(), ec);
+    // Not inherited by the browser (or anything else credctl starts).
+    if (!ec && ::fcntl(impl->acceptor.native_handle(), F_SETFD, FD_CLOEXEC) != 0) {
+        ec.assign(errno, boost::system::system_category());
+    }
     if (!ec) impl->acceptor.bind(ep, ec);
     if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
@@ -202,6 +261,12 @@ Result<LoopbackListener> LoopbackListener::bind(std::uint16_t port) {
 
 std::uint16_t LoopbackListener::port() const {
     return impl_->port;
+}
+
+std::string LoopbackListener::launch(std::string authorization_url) {
+    impl_->launch_path = "/start/" + crypto::random_token(24);
+    impl_->launch_target = std::move(authorization_url);
+    return "http://127.0.0.1:" + std::to_string(port()) + impl_->launch_path;
 }
 
 std::string LoopbackListener::redirect_uri() const {

@@ -6,6 +6,17 @@
 // request cannot end the login; an `error=` answer is believed only with the
 // right state. The listener closes when wait() returns.
 //
+// Any local user can connect to 127.0.0.1: a connection is served only when
+// its client socket belongs to credctl's own uid (tcp_owner.hpp); any other,
+// root's included, gets a 403 and a warning on stderr, and the wait goes on.
+// So another user can neither deliver a code of his own account with this
+// login's `state` nor fetch the launch URL.
+//
+// The authorization URL (state, PKCE challenge, nonce) must not appear in a
+// browser's argv, which every user can read in /proc: launch() gives a
+// one-time loopback URL that redirects the browser to it. The listening and
+// accepted sockets are close-on-exec.
+//
 // Paste-back (`credctl login --no-browser`, for SSH sessions): wait() can
 // also read lines from standard input, each the address the browser was
 // sent to; the first one with the right state ends the wait, like a callback.
@@ -51,6 +62,11 @@ public:
 
     [[nodiscard]] std::uint16_t port() const;
     [[nodiscard]] std::string redirect_uri() const;
+
+    // A one-time URL ("http://127.0.0.1:P/start/<random>") that answers the
+    // first request of our uid with a redirect to `authorization_url`, for
+    // the browser's command line.
+    [[nodiscard]] std::string launch(std::string authorization_url);
 
     // The first callback carrying `expected_state`. Errors: usage-free
     // `login_required` on timeout ("no answer from the browser within N s").

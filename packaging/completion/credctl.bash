@@ -92,7 +92,7 @@ _credctl() {
     fi
     local opts=
     case $cmd in
-        login) opts="--user --no-browser --device --port --timeout --client-secret-file --help" ;;
+        login) opts="--user --no-browser --device --port --timeout --client-secret-file --allow-new-subject --help" ;;
         token) opts="--user --min-valid --timeout --scope -o --output --env --help" ;;
         exec) opts="--user --min-valid --timeout --env --help --" ;;
         list) opts="--user -o --output --help" ;;

@@ -110,7 +110,7 @@ wait_for 5 bash -c "! kill -0 $auto_pid 2>/dev/null"
 "${auto_env[@]}" "$credctl" status >/dev/null 2>&1
 expect "without autostart nothing is started: exit 6" test $? -eq 6
 
-# --- a squatted per-user socket: credctl login stops before the browser ------
+# --- a squatted per-user directory: credctl login stops before the browser ---
 ensure_user "$client"
 ensure_user "$squatter"
 client_uid=$(id -u "$client")
@@ -137,8 +137,8 @@ setpriv --reuid="$client" --regid="$client" --init-groups \
   env -u CREDD_SOCKET -u XDG_RUNTIME_DIR HOME="$work/client-home" BROWSER="$work/marking-browser" \
   "$credctl" login demo >"$work/squat.out" 2>"$work/squat.err"
 expect "login towards the squatted socket fails with exit 6" test $? -eq 6
-expect "credctl says it refuses to send a secret to that uid" \
-  grep -q "refusing to send a secret to $squat_dir/credd.sock: it is served by uid $(id -u "$squatter")" "$work/squat.err"
+expect "credctl ignores the squatter's directory, with a warning naming its uid" \
+  grep -q "warning: ignoring the per-user socket $squat_dir/credd.sock: $squat_dir belongs to uid $(id -u "$squatter")" "$work/squat.err"
 expect "no browser was opened" test ! -e "$work/browser-opened"
 expect "the squatter received no request at all" test ! -s /tmp/credctl-sd-squat.rec
 rm -rf "$squat_dir" /tmp/credctl-sd-squat.rec
@@ -169,8 +169,8 @@ reset_stats
 BROWSER=$work/swapping-browser "$credctl" --socket "$shared" login demo >"$work/swap.out" 2>"$work/swap.err"
 expect "login fails with exit 6 when the socket changed hands" test $? -eq 6
 [ -s "$work/squatter.pid" ] && extra_pids+=("$(cat "$work/squatter.pid")")
-expect "credctl refuses to send the refresh token to the squatter's uid" \
-  grep -q "refusing to send a secret to $shared: it is served by uid $(id -u "$squatter")" "$work/swap.err"
+expect "credctl refuses to talk to the squatter's uid" \
+  grep -q "refusing to talk to $shared: it is served by uid $(id -u "$squatter")" "$work/swap.err"
 expect "the login itself went through at the provider (a refresh token was issued)" \
   bash -c "curl -sf '$issuer/_test/stats' | grep -q '\"authorization_code\":1'"
 expect "the squatter received no PUT" bash -c "! grep -q '^PUT ' /tmp/credctl-sd-squat.rec 2>/dev/null"

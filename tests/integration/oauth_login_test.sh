@@ -41,20 +41,28 @@ expect "credd starts" start_credd "$work/credd.toml"
 cat >"$work/forging-browser" <<SH
 #!/bin/sh
 # Before the real browser comes back, something else knocks on the listener.
-redirect=\$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(sys.argv[1]).query)["redirect_uri"][0])' "\$1")
-printf '%s\n' "\$1" >"$work/auth-url"
+# credctl gives the browser a one-time loopback URL that redirects to the
+# authorization URL: take the latter from the redirect.
+printf '%s\n' "\$1" >"$work/launch-url"
+auth=\$(curl -s -o /dev/null -w '%{redirect_url}' "\$1")
+curl -s -o /dev/null -w '%{http_code}\n' "\$1" >"$work/launch-again.code"
+redirect=\$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.urlsplit(sys.argv[1]).query)["redirect_uri"][0])' "\$auth")
+printf '%s\n' "\$auth" >"$work/auth-url"
 port=\$(printf '%s' "\$redirect" | sed -E 's|.*:([0-9]+)/callback|\\1|')
 ss -ltnH "( sport = :\$port )" | awk '{print \$4}' >"$work/listen-addr"
 curl -s -o /dev/null -w '%{http_code}\n' "\$redirect?code=forged&state=wrong" >"$work/forged.codes"
 curl -s -o /dev/null -w '%{http_code}\n' "\$redirect?error=access_denied&state=wrong" >>"$work/forged.codes"
 curl -s -o /dev/null -w '%{http_code}\n' "\$redirect?code=forged" >>"$work/forged.codes"
-exec "$oidc/browser" "\$1"
+exec "$oidc/browser" "\$auth"
 SH
 chmod +x "$work/forging-browser"
 BROWSER=$work/forging-browser "$credctl" login demo 2>"$work/loopback.err"
 expect "loopback login succeeds despite forged callbacks" test $? -eq 0
 expect "the forged callbacks (wrong state, error with wrong state, no state) got 400" \
   test "$(tr '\n' ' ' <"$work/forged.codes")" = "400 400 400 "
+expect "the browser was started on a loopback launch URL, not the authorization URL" \
+  grep -qx 'http://127.0.0.1:[0-9]*/start/[A-Za-z0-9_-]*' "$work/launch-url"
+expect "the launch URL works once only" test "$(cat "$work/launch-again.code")" = 404
 expect "the authorization request uses PKCE S256" grep -q 'code_challenge_method=S256' "$work/auth-url"
 expect "and carries state and nonce" grep -q 'state=.*nonce=' "$work/auth-url"
 expect "the redirect URI is on 127.0.0.1" grep -q 'redirect_uri=http://127.0.0.1:[0-9]*/callback&' "$work/auth-url"

@@ -113,8 +113,14 @@ expect "another uid cannot delete alice's credential" test $? -eq 3
 as_user "$batch" "$work/bin/sync" logout --user "$alice" demo >/dev/null 2>&1
 expect "a reader grant does not allow delete" test $? -eq 3
 
-t=$(as_user "$other" unshare -Ur "$credctl" token --user "$alice" demo 2>/dev/null); rc=$?
-expect "root inside a user namespace is still the outside uid and is denied" test $rc -eq 3 -a -z "$t"
+# credd's side, asked directly: credctl itself does not talk to a daemon it
+# sees as the overflow uid (cli_squat_test.sh), so curl asks instead.
+code=$(as_user "$other" unshare -Ur curl -s -o /dev/null -w '%{http_code}' --unix-socket "$CREDD_SOCKET" \
+  "http://localhost/v1/users/$alice/credentials/demo/token")
+expect "root inside a user namespace is still the outside uid and is denied (403, not $code)" test "$code" = 403
+t=$(as_user "$other" unshare -Ur "$credctl" token --user "$alice" demo 2>"$work/userns.err"); rc=$?
+expect "credctl in a user namespace does not trust a daemon it sees as unmapped (exit 6, no token)" \
+  test $rc -eq 6 -a -z "$t"
 expect "the audit log records that caller by its real uid" \
   grep -q "\"uid\":$(id -u "$other"),.*\"decision\":\"deny\"" "$work/audit.jsonl"
 

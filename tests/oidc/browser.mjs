@@ -3,6 +3,7 @@
 //
 //   node browser.mjs AUTHORIZATION_URL
 //
+// The URL may be a client's own launch URL that redirects to the provider.
 // Follows redirects by hand with a cookie jar, signs in through the
 // oidc-provider devInteractions login form, answers the consent form and
 // finally performs the GET on the client's loopback redirect URI
@@ -225,7 +226,10 @@ async function run(startUrl, signal) {
   if (start.protocol !== 'http:' && start.protocol !== 'https:') {
     throw new Exit(2, `unsupported URL scheme ${start.protocol}`);
   }
-  const providerOrigin = start.origin;
+  // A client may start the browser on a loopback URL of its own that
+  // redirects to the provider (credctl does, to keep the authorization URL
+  // out of argv): the origin of that first redirect is the provider's.
+  let providerOrigin = start.origin;
   const jar = new CookieJar();
   let req = { url: start.href, method: 'GET', body: undefined };
   let sawLogin = false;
@@ -286,6 +290,7 @@ async function run(startUrl, signal) {
       const location = res.headers.get('location');
       if (!location) throw new Exit(3, `${res.status} without Location from ${show(target.href)}`);
       const next = new URL(location, target);
+      if (hop === 0 && next.origin !== providerOrigin) providerOrigin = next.origin;
       const keep = res.status === 307 || res.status === 308;
       req = {
         url: next.href,

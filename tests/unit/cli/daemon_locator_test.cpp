@@ -35,6 +35,10 @@ protected:
         std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
         ASSERT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
     }
+    void listen_user_socket() {
+        bind_user_socket();
+        ASSERT_EQ(::listen(fd_, 1), 0);
+    }
     std::string user_socket() const { return dir_.file("credd/credd.sock"); }
 
     test::TempDir dir_;
@@ -55,8 +59,8 @@ TEST_F(DaemonLocator, EnvironmentComesBeforeTheClientConfig) {
     EXPECT_EQ(locate_daemon({"", "/config.sock"}).origin, "client config");
 }
 
-TEST_F(DaemonLocator, AnExistingPerUserSocketComesBeforeTheSystemSocket) {
-    bind_user_socket();
+TEST_F(DaemonLocator, AnAnsweringPerUserSocketComesBeforeTheSystemSocket) {
+    listen_user_socket();
     const auto l = locate_daemon({"", ""});
     EXPECT_EQ(l.socket, user_socket());
     EXPECT_EQ(l.origin, "per-user");
@@ -70,6 +74,59 @@ TEST_F(DaemonLocator, WithoutAnySocketThePerUserPathIsNamed) {
         EXPECT_EQ(l.socket, user_socket());
         EXPECT_EQ(l.origin, "per-user");
     }
+}
+
+TEST_F(DaemonLocator, APerUserSocketWhereNothingAnswersFallsBackToTheSystemSocket) {
+    bind_user_socket();  // a stale socket file: no listener
+    const auto l = locate_daemon({"", ""});
+    if (std::filesystem::exists(k_system_socket)) {
+        EXPECT_EQ(l.socket, k_system_socket);
+        EXPECT_EQ(l.origin, "system");
+    } else {
+        EXPECT_EQ(l.socket, user_socket());  // named by the "not running" message
+    }
+    EXPECT_TRUE(l.warnings.empty());
+}
+
+// The /tmp fallback (no $XDG_RUNTIME_DIR): /tmp/credd-UID may be anyone's.
+class SharedDirSocket : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::filesystem::create_directory(dir_);
+        std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);
+    }
+    test::TempDir tmp_;
+    std::string dir_ = tmp_.file("credd-1000");
+    std::string socket_ = dir_ + "/credd.sock";
+};
+
+TEST_F(SharedDirSocket, OwnDirectoryWithMode0700IsUsed) {
+    EXPECT_EQ(shared_dir_socket_problem(socket_, ::getuid()), std::nullopt);
+}
+
+TEST_F(SharedDirSocket, AMissingDirectoryIsLeftToTheDaemonToCreate) {
+    EXPECT_EQ(shared_dir_socket_problem(tmp_.file("none/credd.sock"), ::getuid()), std::nullopt);
+}
+
+TEST_F(SharedDirSocket, ADirectoryOfAnotherUidIsRefused) {
+    const uid_t me = ::getuid() + 1;  // as seen by another caller
+    EXPECT_EQ(shared_dir_socket_problem(socket_, me),
+              dir_ + " belongs to uid " + std::to_string(::getuid()) + ", not to you (uid " + std::to_string(me) + ")");
+}
+
+TEST_F(SharedDirSocket, AnOpenDirectoryIsRefused) {
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                           std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                           std::filesystem::perms::others_exec);
+    EXPECT_EQ(shared_dir_socket_problem(socket_, ::getuid()), dir_ + " has mode 0755, not 0700");
+}
+
+TEST_F(SharedDirSocket, ASymlinkedDirectoryOrSocketIsRefused) {
+    const std::string link = tmp_.file("credd-link");
+    std::filesystem::create_directory_symlink(dir_, link);
+    EXPECT_EQ(shared_dir_socket_problem(link + "/credd.sock", ::getuid()), link + " is a symlink");
+    std::filesystem::create_symlink(tmp_.file("elsewhere.sock"), socket_);
+    EXPECT_EQ(shared_dir_socket_problem(socket_, ::getuid()), socket_ + " is a symlink");
 }
 
 TEST_F(DaemonLocator, OwnUidIsATrustedPeer) {

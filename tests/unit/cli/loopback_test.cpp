@@ -1,6 +1,13 @@
 #include "cli/loopback/loopback.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <thread>
 
 namespace credctl::cli {
 namespace {
@@ -44,6 +51,67 @@ TEST(ParseCallback, OtherPathsGarbageAndMissingCodeAreRefused) {
     EXPECT_EQ(parse_callback("not a url at all", k_state).error().message, "not a redirect to this login's /callback");
     EXPECT_EQ(parse_callback("/callback?state=s-123", k_state).error().message,
               "the answer carries no authorization code");
+}
+
+// One HTTP/1.1 GET to 127.0.0.1:port; the whole answer.
+std::string get(std::uint16_t port, const std::string& target) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return "connect failed";
+    }
+    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
+}
+
+TEST(LoopbackListener, TheLaunchUrlRedirectsToTheAuthorizationUrlOnce) {
+    auto listener = LoopbackListener::bind(0);
+    ASSERT_TRUE(listener.has_value()) << listener.error().message;
+    const std::string auth = "http://127.0.0.1:1/auth?state=s-123&code_challenge=X&nonce=N";
+    const std::string launch = listener->launch(auth);
+    const std::string prefix = "http://127.0.0.1:" + std::to_string(listener->port()) + "/start/";
+    ASSERT_EQ(launch.rfind(prefix, 0), 0u) << launch;
+    EXPECT_EQ(launch.find("s-123"), std::string::npos);
+    const std::string path = launch.substr(prefix.size() - 7);
+    std::string first;
+    std::string second;
+    std::thread browser([&] {
+        first = get(listener->port(), path);
+        second = get(listener->port(), path);
+        (void)get(listener->port(), "/callback?code=C9&state=s-123");
+    });
+    auto cb = listener->wait(k_state, WaitOptions{std::chrono::seconds(10)});
+    browser.join();
+    ASSERT_TRUE(cb.has_value()) << cb.error().message;
+    EXPECT_EQ(cb->code, "C9");
+    EXPECT_EQ(first.rfind("HTTP/1.1 302 ", 0), 0u) << first;
+    EXPECT_NE(first.find("Location: " + auth + "\r\n"), std::string::npos) << first;
+    EXPECT_EQ(second.rfind("HTTP/1.1 404 ", 0), 0u) << second;
+}
+
+TEST(LoopbackListener, TheListeningSocketIsNotInheritedByChildren) {
+    auto listener = LoopbackListener::bind(0);
+    ASSERT_TRUE(listener.has_value());
+    // The only TCP listener of this process on that port: find its fd.
+    int found = 0;
+    for (int fd = 0; fd < 1024; ++fd) {
+        sockaddr_in addr{};
+        socklen_t len = sizeof addr;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sin_family != AF_INET) continue;
+        if (ntohs(addr.sin_port) != listener->port()) continue;
+        ++found;
+        EXPECT_NE(::fcntl(fd, F_GETFD) & FD_CLOEXEC, 0) << "fd " << fd;
+    }
+    EXPECT_EQ(found, 1);
 }
 
 }  // namespace
