@@ -168,19 +168,25 @@ bool AuditLog::flush() {
 // then a new path, made as open() makes it but never an existing file.
 bool AuditLog::rotate() {
     const auto numbered = [this](std::uint32_t i) { return path_ + "." + std::to_string(i); };
-    const auto fail = [this](const std::string& what) {
-        log::error("audit log " + path_ + " cannot be rotated: " + what + ": " + std::strerror(errno) +
+    const auto fail = [this](int err, const std::string& what) {
+        log::error("audit log " + path_ + " cannot be rotated: " + what + ": " + std::strerror(err) +
                    "; lines go on to the current file");
         return false;
     };
     for (std::uint32_t i = settings_.keep_files; i > 1; --i) {
         if (::rename(numbered(i - 1).c_str(), numbered(i).c_str()) != 0 && errno != ENOENT) {
-            return fail("rename to " + numbered(i));
+            return fail(errno, "rename to " + numbered(i));
         }
     }
-    if (::rename(path_.c_str(), numbered(1).c_str()) != 0) return fail("rename to " + numbered(1));
+    if (::rename(path_.c_str(), numbered(1).c_str()) != 0) return fail(errno, "rename to " + numbered(1));
     const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return fail("create");
+    if (fd < 0) {
+        const int err = errno;
+        // The current file goes back to its name, so that the next rotation
+        // does not shift it while it is still being written.
+        (void)::rename(numbered(1).c_str(), path_.c_str());
+        return fail(err, "create");
+    }
     ::close(fd_);
     fd_ = fd;
     size_ = 0;

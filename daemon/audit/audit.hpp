@@ -87,9 +87,10 @@ public:
     // Whether a flush() has taken line `number` (0 stands for no line).
     [[nodiscard]] bool flushed(std::uint64_t number) const { return number <= flushed_; }
     // Writes every queued line, to stderr and then to the file, with one
-    // write(2) each. False when the file did not take all of them (disk
-    // full, I/O error), so that the caller can fail closed; the lines are not
-    // kept for another try. True when nothing was queued.
+    // write(2) each; rotates the file first when they would take it past
+    // its cap (a failed rotation is logged, and the lines still written). False when the file did not take all of them
+    // (disk full, I/O error), so that the caller can fail closed; the lines are not kept for another try. True when
+    // nothing was queued.
     [[nodiscard]] bool flush();
     // append() and flush(): the line, and any queued before it, is written
     // before this returns.
