@@ -61,11 +61,13 @@ t=$(as_user "$granted" "$credctl" token --user "$owner" demo 2>/dev/null)
 expect "the granted caller gets the owner's token" test -n "$t"
 
 # --- one keep-alive connection that keeps being denied -----------------------
+# 20 denial lines in a row (denial_burst), 2 more a second: the answer over
+# that closes the connection (a slow machine may see a few refills).
 probe=$(as_user "$hostile" python3 "$flood" probe "$CREDD_SOCKET" "$target" 200)
 echo "probe: $probe"
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 expect "a keep-alive connection that keeps being denied is closed by credd (answers: $(field "$probe" answers) of 200)" \
-  test "$(field "$probe" closed_by_server)" = True -a "$(field "$probe" answers)" -le 25
+  test "$(field "$probe" closed_by_server)" = True -a "$(field "$probe" answers)" -le 40
 expect "its last answer said Connection: close" test "$(field "$probe" last_said_close)" = True
 
 # --- the flood ---------------------------------------------------------------
