@@ -72,6 +72,7 @@ expect "its last answer said Connection: close" test "$(field "$probe" last_said
 
 # --- the flood ---------------------------------------------------------------
 before=$(audit_bytes)
+journal_before=$(stat -c %s "$work/credd.log")
 as_user "$hostile" python3 "$flood" flood "$CREDD_SOCKET" "$target" 5 8 >"$work/flood.json" &
 flood_pid=$!
 sleep 2.5
@@ -85,6 +86,8 @@ expect "and credd closed its connections ($(field "$(cat "$work/flood.json")" se
   test "$(field "$(cat "$work/flood.json")" server_closes)" -gt 0
 grown=$(($(audit_bytes) - before))
 expect "the audit log grew by less than 1 MB ($grown bytes)" test "$grown" -lt 1000000
+journal_grown=$(($(stat -c %s "$work/credd.log") - journal_before))
+expect "so did credd's standard error, the journal's copy ($journal_grown bytes)" test "$journal_grown" -lt 1000000
 t=$(as_user "$granted" "$credctl" token --user "$owner" demo 2>"$work/after.err")
 expect "after the flood the granted caller is served" test -n "$t"
 as_user "$owner" env BROWSER="$oidc/browser" HOME="$work" "$credctl" login demo >/dev/null 2>"$work/login2.err"
