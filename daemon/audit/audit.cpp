@@ -57,6 +57,19 @@ void number(std::string& out, std::string_view key, std::int64_t value) {
     out += std::to_string(value);
 }
 
+// The lines, each ended by a newline, as one string for one write(2).
+std::string joined(const std::vector<std::string>& lines) {
+    std::size_t size = 0;
+    for (const auto& line : lines) size += line.size() + 1;
+    std::string text;
+    text.reserve(size);
+    for (const auto& line : lines) {
+        text += line;
+        text += '\n';
+    }
+    return text;
+}
+
 }  // namespace
 
 std::string to_json_line(const Record& r) {
@@ -78,11 +91,30 @@ std::string to_json_line(const Record& r) {
     return out;
 }
 
-Result<std::shared_ptr<AuditLog>> AuditLog::open(const std::string& path) {
-    if (path.empty()) return std::shared_ptr<AuditLog>(new AuditLog(path, -1));
+std::string to_json_line(const Suppressed& s, const LimiterSettings& limits) {
+    std::string out;
+    text(out, "time", utc_now());
+    text(out, "event", "suppressed");
+    if (s.uid) {
+        number(out, "uid", static_cast<std::int64_t>(*s.uid));
+    } else {
+        out += ",\"uid\":null";
+    }
+    number(out, "denials", static_cast<std::int64_t>(s.denials));
+    const std::string who = s.uid ? "uid " + std::to_string(*s.uid)
+                                  : "uids beyond the " + std::to_string(limits.max_uids) + " tracked at once";
+    text(out, "reason",
+         std::to_string(s.denials) + " more denials of " + who + " suppressed (over " + std::to_string(limits.burst) +
+             " in a row, then " + std::to_string(limits.per_second) + " per second)");
+    out += '}';
+    return out;
+}
+
+Result<std::shared_ptr<AuditLog>> AuditLog::open(const std::string& path, const Settings& settings, Clock clock) {
+    if (path.empty()) return std::shared_ptr<AuditLog>(new AuditLog(path, -1, settings, std::move(clock)));
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return make_error(Errc::internal, "cannot open audit log " + path + ": " + std::strerror(errno));
-    std::shared_ptr<AuditLog> log(new AuditLog(path, fd));
+    std::shared_ptr<AuditLog> log(new AuditLog(path, fd, settings, std::move(clock)));
     struct stat st {};
     if (::fstat(fd, &st) != 0) return make_error(Errc::internal, "cannot stat audit log " + path);
     if (S_ISREG(st.st_mode)) {
@@ -93,6 +125,8 @@ Result<std::shared_ptr<AuditLog>> AuditLog::open(const std::string& path) {
         if ((st.st_mode & 07777) != 0600 && ::fchmod(fd, 0600) != 0) {
             return make_error(Errc::internal, "cannot make audit log " + path + " mode 0600");
         }
+        log->rotates_ = settings.max_file_bytes > 0;
+        log->size_ = static_cast<std::uint64_t>(st.st_size);
     } else if (!S_ISCHR(st.st_mode)) {
         return make_error(Errc::internal, "audit log " + path + " is neither a regular file nor a device");
     }
@@ -100,11 +134,13 @@ Result<std::shared_ptr<AuditLog>> AuditLog::open(const std::string& path) {
 }
 
 AuditLog::~AuditLog() {
+    queue_summaries();
     if (!flush()) log::error("audit log " + path_ + " cannot be written: lines lost at close");
     if (fd_ >= 0) ::close(fd_);
 }
 
 std::uint64_t AuditLog::append(const Record& r) {
+    if (!r.allowed && !limiter_.admit(r.caller.uid)) return 0;
     queued_.push_back(to_json_line(r));
     return ++appended_;
 }
@@ -114,19 +150,67 @@ bool AuditLog::flush() {
     log::write_lines(log::Level::info, "audit ", queued_);
     bool written = true;
     if (fd_ >= 0) {
-        std::size_t size = 0;
-        for (const auto& line : queued_) size += line.size() + 1;
-        std::string text;
-        text.reserve(size);
-        for (const auto& line : queued_) {
-            text += line;
-            text += '\n';
-        }
-        written = ::write(fd_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        const std::string text = joined(queued_);
+        // A rotation that fails leaves the lines to the current file, past
+        // the cap, rather than losing them; it is tried again once another
+        // cap's worth has been written.
+        if (rotates_ && size_ > 0 && size_ + text.size() > settings_.max_file_bytes && !rotate()) size_ = 0;
+        const ssize_t n = ::write(fd_, text.data(), text.size());
+        written = n == static_cast<ssize_t>(text.size());
+        if (n > 0) size_ += static_cast<std::uint64_t>(n);
     }
     queued_.clear();
     flushed_ = appended_;
     return written;
+}
+
+// path.(N-1) -> path.N, ..., path -> path.1 (rename(2) replaces the oldest),
+// then a new path, made as open() makes it but never an existing file.
+bool AuditLog::rotate() {
+    const auto numbered = [this](std::uint32_t i) { return path_ + "." + std::to_string(i); };
+    const auto fail = [this](int err, const std::string& what) {
+        log::error("audit log " + path_ + " cannot be rotated: " + what + ": " + std::strerror(err) +
+                   "; lines go on to the current file");
+        return false;
+    };
+    for (std::uint32_t i = settings_.keep_files; i > 1; --i) {
+        if (::rename(numbered(i - 1).c_str(), numbered(i).c_str()) != 0 && errno != ENOENT) {
+            return fail(errno, "rename to " + numbered(i));
+        }
+    }
+    if (::rename(path_.c_str(), numbered(1).c_str()) != 0) return fail(errno, "rename to " + numbered(1));
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        const int err = errno;
+        // The current file goes back to its name, so that the next rotation
+        // does not shift it while it is still being written.
+        (void)::rename(numbered(1).c_str(), path_.c_str());
+        return fail(err, "create");
+    }
+    ::close(fd_);
+    fd_ = fd;
+    size_ = 0;
+    log::info("audit log " + path_ + " rotated to " + numbered(1));
+    return true;
+}
+
+std::optional<std::chrono::milliseconds> AuditLog::schedule_summary() {
+    if (summary_due_ || !limiter_.pending()) return std::nullopt;
+    summary_due_ = true;
+    return settings_.summary_period;
+}
+
+void AuditLog::queue_summaries() {
+    for (const auto& s : limiter_.take()) {
+        queued_.push_back(to_json_line(s, limiter_.settings()));
+        ++appended_;
+    }
+}
+
+bool AuditLog::write_summaries() {
+    summary_due_ = false;
+    queue_summaries();
+    return flush();
 }
 
 bool AuditLog::write(const Record& r) {

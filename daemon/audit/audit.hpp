@@ -10,16 +10,26 @@
 // "Expiry stampede"). The API writes a request's line before its answer
 // (daemon/server/api.cpp).
 //
+// A flood of denials must not fill the disk the store shares: denial lines
+// pass a per-uid rate limit (denial_limiter.hpp) and the denials over it are
+// written as one "suppressed" line per uid and period; allows are never
+// limited. The file is rotated at a size cap (path -> path.1 -> ... ->
+// path.N, the oldest dropped), so it takes at most (N + 1) caps, each
+// exceeded by at most one batch.
+//
 // Used by the API's permission check. Thread-safety: I/O thread only; a
 // batch of whole lines is one write(2), so concurrent writers never
 // interleave within a line.
 #pragma once
 
 #include "common/error/error.hpp"
+#include "daemon/audit/denial_limiter.hpp"
 #include "daemon/peer/peer.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,41 +48,76 @@ struct Record {
 
 // The JSON line for `r`, without the newline.
 [[nodiscard]] std::string to_json_line(const Record& r);
+// The line that counts denials of `s.uid` not written, without the newline:
+// {"time":...,"event":"suppressed","uid":1002,"denials":5321,"reason":...}.
+[[nodiscard]] std::string to_json_line(const Suppressed& s, const LimiterSettings& limits);
+
+// [audit] (credctl.toml(5)), but for the file's path.
+struct Settings {
+    // A batch that would take the file past this size rotates it first;
+    // 0: never rotated (an outside logrotate(8), or a device).
+    std::uint64_t max_file_bytes = std::uint64_t{64} << 20;
+    // Rotated files kept, path.1 (newest) to path.N; at least 1.
+    std::uint32_t keep_files = 4;
+    LimiterSettings denials;
+    // How long after a denial was suppressed its count is written.
+    std::chrono::milliseconds summary_period{1000};
+};
 
 class AuditLog {
 public:
     // `path` empty: stderr only. Errors: the file cannot be opened, or is
     // not a regular file owned by this uid (a regular file's mode is set to
-    // 0600). Character devices are accepted (/dev/null, a tty).
-    [[nodiscard]] static Result<std::shared_ptr<AuditLog>> open(const std::string& path);
+    // 0600). Character devices are accepted (/dev/null, a tty) and never
+    // rotated. `clock` times the denial limit.
+    [[nodiscard]] static Result<std::shared_ptr<AuditLog>> open(const std::string& path, const Settings& settings = {},
+                                                                Clock clock = steady_now);
 
     AuditLog(const AuditLog&) = delete;
     AuditLog& operator=(const AuditLog&) = delete;
-    // Flushes what is still queued.
+    // Writes the counts of suppressed denials and what is still queued.
     ~AuditLog();
 
     // Queues the line for `r` for the next flush() and returns its number:
-    // 1, 2, 3... over the log's life.
+    // 1, 2, 3... over the log's life. A denial over its uid's rate limit is
+    // counted instead, and 0 ("no line") returned.
     std::uint64_t append(const Record& r);
     // Lines queued and not yet flushed.
     [[nodiscard]] std::size_t queued() const { return queued_.size(); }
     // Whether a flush() has taken line `number` (0 stands for no line).
     [[nodiscard]] bool flushed(std::uint64_t number) const { return number <= flushed_; }
     // Writes every queued line, to stderr and then to the file, with one
-    // write(2) each. False when the file did not take all of them (disk
-    // full, I/O error), so that the caller can fail closed; the lines are not
-    // kept for another try. True when nothing was queued.
+    // write(2) each; rotates the file first when they would take it past
+    // its cap (a failed rotation is logged, and the lines still written). False when the file did not take all of them
+    // (disk full, I/O error), so that the caller can fail closed; the lines are not kept for another try. True when
+    // nothing was queued.
     [[nodiscard]] bool flush();
     // append() and flush(): the line, and any queued before it, is written
     // before this returns.
     [[nodiscard]] bool write(const Record& r);
 
+    // When denials were suppressed and no summary is due yet: marks one due
+    // and returns how long to wait before calling write_summaries(). The
+    // caller owns the timer; the log has no thread of its own.
+    [[nodiscard]] std::optional<std::chrono::milliseconds> schedule_summary();
+    // Queues one "suppressed" line per uid whose denials were counted, and
+    // flushes; flush()'s result.
+    [[nodiscard]] bool write_summaries();
+
     [[nodiscard]] const std::string& path() const { return path_; }
 
 private:
-    AuditLog(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+    AuditLog(std::string path, int fd, const Settings& settings, Clock clock)
+        : path_(std::move(path)), fd_(fd), settings_(settings), limiter_(settings.denials, std::move(clock)) {}
+    void queue_summaries();
+    [[nodiscard]] bool rotate();
     std::string path_;
     int fd_;
+    Settings settings_;
+    DenialLimiter limiter_;
+    bool rotates_ = false;    // a regular file with a cap
+    std::uint64_t size_ = 0;  // bytes in the file, as far as this log knows
+    bool summary_due_ = false;
     std::vector<std::string> queued_;
     std::uint64_t appended_ = 0;
     std::uint64_t flushed_ = 0;

@@ -49,6 +49,37 @@ Result<void> read_store(const Fields& f, StoreSettings& s) {
     return {};
 }
 
+// Smallest audit file cap: a few lines, so that a cap is never a typo for
+// "no audit".
+constexpr std::int64_t k_min_audit_file_bytes = 4096;
+
+Result<void> read_audit(const Fields& f, std::string& file, audit::Settings& s) {
+    if (auto r = f.only(keys_below("audit")); !r) return r;
+    auto path = f.path("file");
+    if (!path) return path.error();
+    file = path->value_or("");
+    auto cap = f.integer("max_file_bytes", 0, std::int64_t{1} << 40);
+    if (!cap) return cap.error();
+    if (*cap && **cap != 0 && **cap < k_min_audit_file_bytes) {
+        return f.error_at("max_file_bytes", "must be 0 (no cap) or at least " + std::to_string(k_min_audit_file_bytes) +
+                                                ": " + std::to_string(**cap));
+    }
+    if (*cap) s.max_file_bytes = static_cast<std::uint64_t>(**cap);
+    struct CountKey {
+        std::string_view key;
+        std::uint32_t* field;
+        std::int64_t min, max;
+    };
+    for (const auto& k :
+         {CountKey{"keep_files", &s.keep_files, 1, 1000}, CountKey{"denial_burst", &s.denials.burst, 1, 1000000},
+          CountKey{"denials_per_second", &s.denials.per_second, 1, 1000000}}) {
+        auto v = f.integer(k.key, k.min, k.max);
+        if (!v) return v.error();
+        if (*v) *k.field = static_cast<std::uint32_t>(**v);
+    }
+    return {};
+}
+
 Result<void> read_providers(const Fields& f, const toml::table& providers, DaemonConfig& c) {
     for (const auto& [name, node] : providers) {
         const auto* t = node.as_table();
@@ -108,11 +139,7 @@ Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig de
     auto audit = f.table("audit");
     if (!audit) return audit.error();
     if (*audit != nullptr) {
-        const Fields a = f.child(**audit, "audit");
-        if (auto r = a.only(keys_below("audit")); !r) return r.error();
-        auto audit_file = a.path("file");
-        if (!audit_file) return audit_file.error();
-        c->audit_file = audit_file->value_or("");
+        if (auto r = read_audit(f.child(**audit, "audit"), c->audit_file, c->audit); !r) return r.error();
     }
     auto limits = f.table("limits");
     if (!limits) return limits.error();

@@ -6,6 +6,7 @@
 
 #include "common/config/provider.hpp"
 #include "common/error/error.hpp"
+#include "daemon/audit/audit.hpp"
 #include "daemon/policy/policy.hpp"
 
 #include <chrono>
@@ -44,6 +45,7 @@ struct DaemonConfig {
     std::string state_dir;
     std::string key_file;    // empty: <state_dir>/master.key, created on first start
     std::string audit_file;  // empty: audit lines go to stderr only
+    audit::Settings audit;   // [audit] but for file: cap, rotation, denial limit
     policy::Policy policy;   // owner_access, [roles.*], [[grants]]
     Limits limits;
     StoreSettings store;

@@ -5,6 +5,7 @@
 #include "common/wire/wire.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
@@ -274,10 +275,12 @@ bool match(std::string_view pattern, const std::vector<std::string>& segments, P
     return i == segments.size();
 }
 
-// The decision on one request, and the number of its audit line (0: none).
+// The decision on one request, the number of its audit line (0: none), and
+// whether its connection is to be closed after the answer.
 struct Authorization {
     std::optional<Error> denied;
     std::uint64_t audit_line = 0;
+    bool close = false;
 };
 
 // Makes sure a flush of `audit` is posted to `ex` while lines are queued: the
@@ -293,11 +296,24 @@ void schedule_flush(const std::shared_ptr<audit::AuditLog>& audit, const asio::a
     });
 }
 
+// Makes sure the counts of suppressed denials are written a period after the
+// first of them, even if the flood stops: one timer per period at most.
+void schedule_summary(const std::shared_ptr<audit::AuditLog>& audit, const asio::any_io_executor& ex) {
+    const auto wait = audit->schedule_summary();
+    if (!wait) return;
+    auto timer = std::make_shared<asio::steady_timer>(ex, *wait);
+    timer->async_wait([audit, timer](const boost::system::error_code&) {
+        if (!audit->write_summaries())
+            log::error("audit log " + audit->path() + " cannot be written: counts of suppressed denials lost");
+    });
+}
+
 // Checks `permission` on `resource` for `caller` and queues the audit line.
 // An allowed request that crosses users has its line written at once, and is
 // refused when it could not be: nobody reads another user's credential
 // unrecorded. Other lines are written by the flush of their batch, which the
-// request waits for before it answers (handle()).
+// request waits for before it answers (handle()). A denial over the uid's
+// rate limit has no line (it is counted) and closes its connection.
 Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audit::AuditLog>& audit,
                         const asio::any_io_executor& ex, const peer::PeerIdentity& caller, Permission permission,
                         const policy::Resource& resource) {
@@ -314,14 +330,16 @@ Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audi
             decision = {false, "", "the audit log cannot be written, so access across users is refused"};
             log::warning("request " + request_id + " denied: " + decision.reason);
         }
-    } else {
+    } else if (line != 0) {
         schedule_flush(audit, ex);
+    } else {
+        schedule_summary(audit, ex);
     }
     if (decision.allowed) return {std::nullopt, line};
     const std::string who = caller.user.value_or("uid " + std::to_string(caller.uid));
     return {make_error(Errc::forbidden, std::string(permission_text) + " on " + resource_text + " denied to " + who +
                                             ": " + decision.reason),
-            line};
+            line, line == 0};
 }
 
 }  // namespace
@@ -358,6 +376,7 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         ApiReply out;
         if (verdict.denied) {
             out = problem(*verdict.denied);
+            out.close = verdict.close;
         } else {
             params.caller = &caller;
             params.policy = policy.get();

@@ -42,6 +42,9 @@ struct ApiReply {
     int status = 200;
     std::string body;  // JSON; may hold an access token; zeroed by the session
     std::string content_type = "application/json";
+    // Close the connection after this answer: its uid keeps being denied
+    // (a denial over the audit log's rate limit).
+    bool close = false;
 };
 
 [[nodiscard]] boost::asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller,

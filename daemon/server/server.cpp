@@ -253,7 +253,7 @@ void Server::reload() {
         log::error("reload rejected, keeping the current configuration: " + next.error().message);
         return;
     }
-    auto audit = audit::AuditLog::open(next->audit_file);
+    auto audit = audit::AuditLog::open(next->audit_file, next->audit);
     if (!audit) {
         log::error("reload rejected, keeping the current configuration: " + audit.error().message);
         return;
@@ -374,9 +374,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         const bool keep_alive = req.keep_alive();
         ApiReply r = co_await handle(context_, caller, api);
         wipe(api.body);
-        co_await reply(stream, r, keep_alive && !stopping_);
+        co_await reply(stream, r, keep_alive && !r.close && !stopping_);
         state.busy = false;
-        if (!keep_alive) co_return;
+        if (!keep_alive || r.close) co_return;
     }
 }
 
@@ -401,7 +401,7 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
 
 Result<void> run_server(const daemon::DaemonConfig& config, store::Store& store, store::Maintenance* maintenance,
                         Reloader reload, const ServeOptions& options) {
-    auto audit = audit::AuditLog::open(config.audit_file);
+    auto audit = audit::AuditLog::open(config.audit_file, config.audit);
     if (!audit) return audit.error();
     Server server(config, store, std::move(*audit), maintenance, std::move(reload), options);
     if (auto r = server.listen(); !r) return r;

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -187,6 +188,164 @@ TEST(Audit, StderrOnlyLogAlwaysSucceeds) {
     ASSERT_TRUE(log);
     const auto who = batch();
     EXPECT_TRUE((*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}));
+}
+
+// A clock the test steps by hand, for the denial limit.
+struct SteppedClock {
+    TimePoint now{std::chrono::hours(1)};
+    Clock clock() {
+        return [this] { return now; };
+    }
+};
+
+std::size_t lines_of(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+Settings limited(std::uint32_t burst) {
+    Settings s;
+    s.denials = {burst, 1, 16};
+    return s;
+}
+
+TEST(Audit, DenialsOverTheLimitAreCountedNotWritten) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    SteppedClock t;
+    auto log = AuditLog::open(path, limited(2), t.clock());
+    ASSERT_TRUE(log) << log.error().message;
+    const auto who = batch();
+    const Record deny{who, "d", "credentials/alice/github", "credentials:token", false, "", "no grant"};
+    EXPECT_NE((*log)->append(deny), 0U);
+    EXPECT_NE((*log)->append(deny), 0U);
+    for (int i = 0; i < 8; ++i) EXPECT_EQ((*log)->append(deny), 0U) << "over the burst: no line";
+    EXPECT_EQ((*log)->queued(), 2U);
+    EXPECT_TRUE((*log)->flush());
+    EXPECT_EQ(lines_of(slurp(path)), 2U);
+    const auto wait = (*log)->schedule_summary();
+    ASSERT_TRUE(wait);
+    EXPECT_EQ(*wait, std::chrono::milliseconds(1000));
+    EXPECT_FALSE((*log)->schedule_summary()) << "one summary scheduled at a time";
+    EXPECT_TRUE((*log)->write_summaries());
+    const std::string text = slurp(path);
+    ASSERT_EQ(lines_of(text), 3U);
+    const std::string last = text.substr(text.rfind('\n', text.size() - 2) + 1);
+    const auto v = boost::json::parse(last).as_object();
+    EXPECT_EQ(v.at("event").as_string(), "suppressed");
+    EXPECT_EQ(v.at("uid").as_int64(), 1001);
+    EXPECT_EQ(v.at("denials").as_int64(), 8);
+    EXPECT_EQ(v.at("reason").as_string(), "8 more denials of uid 1001 suppressed (over 2 in a row, then 1 per second)");
+    EXPECT_FALSE((*log)->schedule_summary()) << "nothing counted since";
+}
+
+TEST(Audit, AllowsAreNeverLimited) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    SteppedClock t;
+    auto log = AuditLog::open(path, limited(1), t.clock());
+    ASSERT_TRUE(log) << log.error().message;
+    const auto who = batch();
+    for (int i = 0; i < 5; ++i) (*log)->append({who, "d", "credentials/a/b", "credentials:token", false, "", "r"});
+    for (int i = 0; i < 100; ++i) {
+        EXPECT_NE((*log)->append({who, "a", "credentials/a/b", "credentials:token", true, "g", "r"}), 0U);
+    }
+    EXPECT_TRUE((*log)->flush());
+    const std::string text = slurp(path);
+    const auto count = [&text](const std::string& part) {
+        std::size_t n = 0;
+        for (std::size_t at = 0; (at = text.find(part, at)) != std::string::npos; ++at) ++n;
+        return n;
+    };
+    EXPECT_EQ(count("\"decision\":\"deny\""), 1U);
+    EXPECT_EQ(count("\"decision\":\"allow\""), 100U);
+}
+
+TEST(Audit, SuppressedCountsAreWrittenWhenTheLogCloses) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    SteppedClock t;
+    {
+        auto log = AuditLog::open(path, limited(1), t.clock());
+        ASSERT_TRUE(log) << log.error().message;
+        auto who = batch();
+        for (int i = 0; i < 4; ++i) (*log)->append({who, "d", "credentials/a/b", "credentials:token", false, "", "r"});
+    }
+    EXPECT_NE(slurp(path).find("\"event\":\"suppressed\",\"uid\":1001,\"denials\":3,"), std::string::npos)
+        << slurp(path);
+}
+
+Settings capped(std::uint64_t bytes, std::uint32_t keep) {
+    Settings s;
+    s.max_file_bytes = bytes;
+    s.keep_files = keep;
+    return s;
+}
+
+void write_allows(AuditLog& log, int n) {
+    const auto who = batch();
+    for (int i = 0; i < n; ++i) {
+        const std::string id = std::to_string(i);
+        EXPECT_TRUE(log.write({who, id, "credentials/alice/github", "credentials:token", true, "g", "r"}));
+    }
+}
+
+TEST(Audit, FileIsRotatedAtItsCapKeepingTheNewestFiles) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    auto log = AuditLog::open(path, capped(4096, 2));
+    ASSERT_TRUE(log) << log.error().message;
+    write_allows(**log, 60);  // about 450 bytes each: six files' worth
+    for (const std::string& p : {path, path + ".1", path + ".2"}) {
+        struct stat st {};
+        ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+        EXPECT_LE(st.st_size, 4096) << p;
+        EXPECT_GT(st.st_size, 0) << p;
+        EXPECT_EQ(st.st_mode & 07777, 0600U) << p;
+    }
+    EXPECT_FALSE(std::filesystem::exists(path + ".3")) << "the oldest is dropped";
+    const std::string newest = slurp(path);
+    EXPECT_NE(newest.find("\"request_id\":\"59\""), std::string::npos);
+    // Lines are whole and in order across the files kept.
+    const std::string all = slurp(path + ".2") + slurp(path + ".1") + newest;
+    int previous = -1;
+    for (std::size_t at = 0; at < all.size();) {
+        const auto end = all.find('\n', at);
+        const auto v = boost::json::parse(all.substr(at, end - at)).as_object();
+        const int id = std::stoi(std::string(v.at("request_id").as_string()));
+        EXPECT_EQ(id, previous < 0 ? id : previous + 1);
+        previous = id;
+        at = end + 1;
+    }
+    EXPECT_EQ(previous, 59);
+}
+
+TEST(Audit, ReopeningCountsWhatTheFileAlreadyHolds) {
+    test::TempDir dir;
+    const std::string path = dir.write("audit.jsonl", std::string(4000, 'x') + "\n");
+    auto log = AuditLog::open(path, capped(4096, 1));
+    ASSERT_TRUE(log) << log.error().message;
+    write_allows(**log, 1);
+    EXPECT_EQ(slurp(path + ".1"), std::string(4000, 'x') + "\n");
+    EXPECT_EQ(lines_of(slurp(path)), 1U);
+}
+
+TEST(Audit, AFailedRotationKeepsWritingToTheCurrentFile) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    // A non-empty directory where the rotated file should go: rename fails.
+    std::filesystem::create_directory(path + ".1");
+    dir.write("audit.jsonl.1/keep", "x");
+    auto log = AuditLog::open(path, capped(4096, 1));
+    ASSERT_TRUE(log) << log.error().message;
+    write_allows(**log, 20);
+    EXPECT_EQ(lines_of(slurp(path)), 20U) << "no line lost, the cap passed";
+}
+
+TEST(Audit, DevicesAreNeverRotated) {
+    auto log = AuditLog::open("/dev/null", capped(4096, 1));
+    ASSERT_TRUE(log) << log.error().message;
+    write_allows(**log, 20);
+    EXPECT_FALSE(std::filesystem::exists("/dev/null.1"));
 }
 
 TEST(Audit, RequestIdsAreSixteenHexDigitsAndDistinct) {

@@ -303,5 +303,52 @@ TEST(DaemonConfig, UnknownAuditKeyIsAnError) {
     EXPECT_EQ(c.error().message, "credd.toml:2: audit.path: unknown key");
 }
 
+TEST(DaemonConfig, AuditCapRotationAndDenialLimitAreRead) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", R"(
+[audit]
+file = "/var/log/credd/audit.jsonl"
+max_file_bytes = 1048576
+keep_files = 7
+denial_burst = 5
+denials_per_second = 3
+)"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->audit.max_file_bytes, 1048576U);
+    EXPECT_EQ(c->audit.keep_files, 7U);
+    EXPECT_EQ(c->audit.denials.burst, 5U);
+    EXPECT_EQ(c->audit.denials.per_second, 3U);
+}
+
+TEST(DaemonConfig, AuditDefaultsCapTheFileAndLimitDenials) {
+    auto c = default_user_config();
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->audit.max_file_bytes, 64U << 20);
+    EXPECT_EQ(c->audit.keep_files, 4U);
+    EXPECT_EQ(c->audit.denials.burst, 20U);
+    EXPECT_EQ(c->audit.denials.per_second, 2U);
+}
+
+TEST(DaemonConfig, AuditCapZeroTurnsRotationOff) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[audit]\nmax_file_bytes = 0\n"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->audit.max_file_bytes, 0U);
+}
+
+TEST(DaemonConfig, AuditCapBelowFourKilobytesIsAnError) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[audit]\nmax_file_bytes = 100\n"));
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "credd.toml:2: audit.max_file_bytes: must be 0 (no cap) or at least 4096: 100");
+}
+
+TEST(DaemonConfig, AuditKeepFilesZeroIsAnError) {
+    test::TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "[audit]\nkeep_files = 0\n"));
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().message, "credd.toml:2: audit.keep_files: must be between 1 and 1000: 0");
+}
+
 }  // namespace
 }  // namespace credctl::daemon

@@ -1,0 +1,108 @@
+#include "daemon/audit/denial_limiter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace credctl::audit {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A clock the test steps by hand.
+struct SteppedClock {
+    TimePoint now{std::chrono::hours(1)};
+    Clock clock() {
+        return [this] { return now; };
+    }
+};
+
+int admitted(DenialLimiter& l, uid_t uid, int tries) {
+    int n = 0;
+    for (int i = 0; i < tries; ++i) n += l.admit(uid) ? 1 : 0;
+    return n;
+}
+
+TEST(DenialLimiter, AdmitsABurstThenCountsTheRest) {
+    SteppedClock t;
+    DenialLimiter l({3, 1, 16}, t.clock());
+    EXPECT_FALSE(l.pending());
+    EXPECT_EQ(admitted(l, 1001, 10), 3);
+    EXPECT_TRUE(l.pending());
+    const auto counts = l.take();
+    ASSERT_EQ(counts.size(), 1U);
+    EXPECT_EQ(counts[0].uid, 1001U);
+    EXPECT_EQ(counts[0].denials, 7U);
+    EXPECT_FALSE(l.pending());
+    EXPECT_TRUE(l.take().empty()) << "counts are reported once";
+}
+
+TEST(DenialLimiter, RefillsAtTheConfiguredRate) {
+    SteppedClock t;
+    DenialLimiter l({2, 4, 16}, t.clock());
+    EXPECT_EQ(admitted(l, 1001, 5), 2);
+    t.now += 100ms;  // 0.4 of a line
+    EXPECT_FALSE(l.admit(1001));
+    t.now += 150ms;  // 1.0
+    EXPECT_TRUE(l.admit(1001));
+    EXPECT_FALSE(l.admit(1001));
+    t.now += 10s;  // refilled to the burst, not beyond
+    EXPECT_EQ(admitted(l, 1001, 10), 2);
+}
+
+TEST(DenialLimiter, EachUidHasItsOwnBucket) {
+    SteppedClock t;
+    DenialLimiter l({2, 1, 16}, t.clock());
+    EXPECT_EQ(admitted(l, 1001, 50), 2);
+    EXPECT_EQ(admitted(l, 1002, 3), 2) << "a flooding uid does not use up another's lines";
+    const auto counts = l.take();
+    ASSERT_EQ(counts.size(), 2U);
+    EXPECT_EQ(counts[0].uid, 1001U);
+    EXPECT_EQ(counts[0].denials, 48U);
+    EXPECT_EQ(counts[1].uid, 1002U);
+    EXPECT_EQ(counts[1].denials, 1U);
+}
+
+TEST(DenialLimiter, IdleBucketsAreDroppedByTake) {
+    SteppedClock t;
+    DenialLimiter l({2, 1, 16}, t.clock());
+    EXPECT_EQ(admitted(l, 1001, 5), 2);
+    EXPECT_EQ(admitted(l, 1002, 1), 1);
+    EXPECT_EQ(l.tracked(), 2U);
+    t.now += 1s;
+    (void)l.take();
+    EXPECT_EQ(l.tracked(), 1U) << "1002 is full again and counted nothing; 1001 is not full yet";
+    t.now += 1s;
+    (void)l.take();
+    EXPECT_EQ(l.tracked(), 0U);
+}
+
+TEST(DenialLimiter, TableIsBoundedAndLateUidsShareOneBucket) {
+    SteppedClock t;
+    DenialLimiter l({2, 1, 4}, t.clock());
+    for (uid_t uid = 1; uid <= 4; ++uid) EXPECT_EQ(admitted(l, uid, 3), 2);
+    // The table is full of buckets with counts: every other uid shares one.
+    int shared = 0;
+    for (uid_t uid = 100; uid < 10100; ++uid) shared += l.admit(uid) ? 1 : 0;
+    EXPECT_EQ(shared, 2);
+    EXPECT_EQ(l.tracked(), 4U);
+    const auto counts = l.take();
+    ASSERT_EQ(counts.size(), 5U);
+    EXPECT_FALSE(counts.back().uid.has_value());
+    EXPECT_EQ(counts.back().denials, 9998U);
+}
+
+TEST(DenialLimiter, AFullTableMakesRoomByDroppingIdleBuckets) {
+    SteppedClock t;
+    DenialLimiter l({2, 1, 2}, t.clock());
+    EXPECT_TRUE(l.admit(1));
+    EXPECT_TRUE(l.admit(2));
+    t.now += 2s;  // both full again
+    EXPECT_EQ(admitted(l, 3, 5), 2);
+    const auto counts = l.take();
+    ASSERT_EQ(counts.size(), 1U);
+    EXPECT_EQ(counts[0].uid, 3U) << "uid 3 got a bucket of its own, not the overflow";
+}
+
+}  // namespace
+}  // namespace credctl::audit
