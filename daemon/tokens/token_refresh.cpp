@@ -5,8 +5,9 @@
 
 #include <sodium.h>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include <exception>
 
 namespace credctl::tokens {
 namespace {
@@ -55,13 +56,26 @@ Result<std::variant<CachedToken, std::shared_ptr<Flight>>> TokenService::Impl::s
     }
     auto flight = std::make_shared<Flight>(sk);
     flights[ck] = flight;
-    asio::co_spawn(io, fly(key, std::move(**rec), scopes, flight), asio::detached);
+    // fly() answers every waiter whatever happens; an exception that still
+    // escaped it could only be logged here.
+    asio::co_spawn(io, fly(key, std::move(**rec), scopes, flight), [](std::exception_ptr e) {
+        if (e) log::error("a refresh ended with an exception outside its handler");
+    });
     return flight;
 }
 
 asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
                                               std::vector<std::string> scopes, std::shared_ptr<Flight> flight) {
-    auto result = co_await refresh(key, std::move(record), std::move(scopes));
+    Result<void> result = make_error(Errc::internal, "refresh did not complete");
+    // Whatever happens below, the flight ends: a flight left in `flights`
+    // would hold every later caller of this credential forever.
+    try {
+        result = co_await refresh(key, std::move(record), std::move(scopes));
+    } catch (const std::exception& e) {
+        result = refresh_threw(key, e.what());
+    } catch (...) {
+        result = refresh_threw(key, "not a std::exception");
+    }
     if (auto it = flights.find(credential_key(key)); it != flights.end() && it->second == flight) flights.erase(it);
     flight->finish(std::move(result));
 }
@@ -142,6 +156,22 @@ Error TokenService::Impl::forget_interrupted(const store::CredentialKey& key, st
                           " was interrupted (credd stopped before storing the provider's answer); the provider may "
                           "have rotated the refresh token, so it is not replayed; run: credctl login " +
                           key.provider);
+}
+
+// An exception is a bug, not a crash: the process goes on, so the pending
+// mark is cleared as after a transient failure, and the next caller starts a
+// new refresh (token_service.hpp).
+Error TokenService::Impl::refresh_threw(const store::CredentialKey& key, const char* what) {
+    log::error("the refresh of " + resource(key) + " failed with an exception: " + what);
+    try {
+        auto rec = store.get(key);
+        if (rec && *rec && (*rec)->state == store::CredentialState::refresh_pending)
+            set_state(key, **rec, store::CredentialState::valid);
+    } catch (const std::exception& e) {
+        log::error("store: cannot clear the pending mark of " + resource(key) + ": " + e.what());
+    }
+    return make_error(Errc::internal,
+                      "the refresh of " + resource(key) + " failed inside credd (see its log); ask again");
 }
 
 }  // namespace credctl::tokens

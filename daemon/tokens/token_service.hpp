@@ -21,6 +21,13 @@
 // user's back. So a pending mark found without a refresh in progress turns
 // the credential into login_required, and the user is told to log in again.
 //
+// An exception escaping a refresh (a bug: upstream and store report errors as
+// values) completes every waiter with internal and ends the flight, so the
+// next caller starts a new refresh. It clears the pending mark as a
+// transient failure does (a timeout, say, which may also come after the
+// provider rotated the token): the process did not die, and at worst the next
+// refresh is refused and the credential becomes login_required.
+//
 // Seams (STYLE.md): the provider exchange (Upstream, upstream.hpp) and the
 // time (Clock, clock.hpp). The short constructor builds the production ones;
 // unit tests pass fakes through TokenServiceSeams.

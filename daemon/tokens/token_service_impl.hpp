@@ -87,6 +87,7 @@ struct TokenService::Impl {
     Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
                                 const std::string& scopes);
     Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
+    Error refresh_threw(const store::CredentialKey& key, const char* what);
 };
 
 }  // namespace credctl::tokens

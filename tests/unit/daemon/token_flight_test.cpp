@@ -24,6 +24,7 @@ namespace {
 namespace asio = boost::asio;
 using credctl::test::TempDir;
 using test::answer_error;
+using test::answer_throw;
 using test::answer_tokens;
 using test::Script;
 
@@ -176,7 +177,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Ending{"ProviderRejects", answer_error(Errc::login_required, "invalid_grant"),
                              Errc::login_required, false, "login_required"},
                       Ending{"ProviderUnavailable", answer_error(Errc::provider_unavailable, "503"),
-                             Errc::provider_unavailable, true, "provider_unavailable"}),
+                             Errc::provider_unavailable, true, "provider_unavailable"},
+                      Ending{"ExchangeThrows", answer_throw("bad_alloc in a parser"), Errc::internal, true, "valid"}),
     [](const ::testing::TestParamInfo<Ending>& row) { return std::string(row.param.name); });
 
 TEST_F(TokenFlightTest, ACallerWhoseDeadlinePassesStopsWaitingWhileTheRefreshGoesOn) {
