@@ -6,6 +6,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <ctime>
+
 namespace credctl::tokens {
 namespace {
 
