@@ -21,6 +21,17 @@
 // user's back. So a pending mark found without a refresh in progress turns
 // the credential into login_required, and the user is told to log in again.
 //
+// An exception escaping a refresh (a bug: upstream and store report errors as
+// values) completes every waiter with internal and ends the flight, so the
+// next caller starts a new refresh. It clears the pending mark as a
+// transient failure does (a timeout, say, which may also come after the
+// provider rotated the token): the process did not die, and at worst the next
+// refresh is refused and the credential becomes login_required.
+//
+// Seams (STYLE.md): the provider exchange (Upstream, upstream.hpp) and the
+// time (Clock, clock.hpp). The short constructor builds the production ones;
+// unit tests pass fakes through TokenServiceSeams.
+//
 // Thread-safety: all public methods are called on the I/O thread.
 #pragma once
 
@@ -42,6 +53,9 @@ class io_context;
 
 namespace credctl::tokens {
 
+class Clock;
+class Upstream;
+
 struct TokenServiceOptions {
     std::vector<ProviderConfig> providers;
     std::chrono::seconds provider_timeout{15};  // one exchange, unless the provider sets timeout_seconds
@@ -52,9 +66,21 @@ using Removal = wire::Removal;
 enum class Revoke { yes, no };
 enum class OnRevokeFailure { remove, keep };
 
+// Borrowed by TokenService; both must outlive it.
+struct TokenServiceSeams {
+    Upstream& upstream;
+    Clock& clock;
+};
+
 class TokenService {
 public:
+    // Production: provider exchanges over HTTP(S), the system clocks.
+    // `io` and `store` must outlive the service.
     TokenService(boost::asio::io_context& io, store::Store& store, TokenServiceOptions options);
+    // The same with the given seams (tests); options.provider_timeout is
+    // then the upstream's business.
+    TokenService(boost::asio::io_context& io, store::Store& store, TokenServiceOptions options,
+                 TokenServiceSeams seams);
     ~TokenService();
     TokenService(const TokenService&) = delete;
     TokenService& operator=(const TokenService&) = delete;

@@ -21,38 +21,37 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-}  // namespace
-
-struct Upstream::Impl {
-    Impl() : work(asio::make_work_guard(exchanges)), thread([this] { exchanges.run(); }) {}
-    ~Impl() {
-        work.reset();
-        exchanges.stop();
-        thread.join();
+class ProviderUpstream final : public Upstream {
+public:
+    explicit ProviderUpstream(std::chrono::seconds default_timeout)
+        : default_timeout_(default_timeout),
+          work_(asio::make_work_guard(exchanges_)),
+          thread_([this] { exchanges_.run(); }) {}
+    ~ProviderUpstream() override {
+        work_.reset();
+        exchanges_.stop();
+        thread_.join();
     }
-    Impl(const Impl&) = delete;
-    Impl& operator=(const Impl&) = delete;
+    ProviderUpstream(const ProviderUpstream&) = delete;
+    ProviderUpstream& operator=(const ProviderUpstream&) = delete;
 
-    std::chrono::seconds default_timeout{};
-    std::map<std::string, oauth::Endpoints> endpoints;  // by provider name, once discovered
-    std::uint64_t attempts = 0;
-    BackoffPolicy backoff;
-    // The provider exchanges' own thread (see the header).
-    asio::io_context exchanges{1};
-    asio::executor_work_guard<asio::io_context::executor_type> work;
-    std::thread thread;
+    asio::awaitable<oauth::Attempt> refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
+                                            const std::vector<std::string>& scopes) override;
+    asio::awaitable<Result<void>> revoke(const ProviderConfig& p, const SecretBytes& refresh_token) override;
+    std::uint64_t attempts() const override { return attempts_; }
 
+private:
     // Runs `exchange` on the exchanges' thread; the caller resumes on its own.
     // Not a coroutine, so its prvalue argument is safe (GCC PR 99576).
     template <class T>
     asio::awaitable<T> on_exchange_thread(asio::awaitable<T> exchange) {
-        return asio::co_spawn(exchanges, std::move(exchange), asio::use_awaitable);
+        return asio::co_spawn(exchanges_, std::move(exchange), asio::use_awaitable);
     }
 
     http::Options http_options(const ProviderConfig& p, Clock::duration remaining) const {
         http::Options o;
         o.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(p.connect_timeout);
-        const auto per_exchange = p.timeout.count() > 0 ? p.timeout : default_timeout;
+        const auto per_exchange = p.timeout.count() > 0 ? p.timeout : default_timeout_;
         o.timeout =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::min<Clock::duration>(per_exchange, remaining));
         o.ca_file = p.ca_file;
@@ -61,9 +60,9 @@ struct Upstream::Impl {
 
     // The provider's endpoints, discovering them the first time.
     asio::awaitable<oauth::Discovery> endpoints_of(const ProviderConfig& p, const http::Options& opts) {
-        if (auto it = endpoints.find(p.name); it != endpoints.end()) co_return oauth::Discovery{it->second, false};
+        if (auto it = endpoints_.find(p.name); it != endpoints_.end()) co_return oauth::Discovery{it->second, false};
         oauth::Discovery d = co_await on_exchange_thread(oauth::async_discover(p, opts));
-        if (d.endpoints) endpoints[p.name] = *d.endpoints;
+        if (d.endpoints) endpoints_[p.name] = *d.endpoints;
         co_return d;
     }
 
@@ -74,31 +73,29 @@ struct Upstream::Impl {
         const oauth::Endpoints& e = *d.endpoints;
         co_return co_await on_exchange_thread(oauth::async_refresh(e, p, refresh_token, scopes, opts));
     }
+
+    std::chrono::seconds default_timeout_{};
+    std::map<std::string, oauth::Endpoints> endpoints_;  // by provider name, once discovered
+    std::uint64_t attempts_ = 0;
+    BackoffPolicy backoff_;
+    // The provider exchanges' own thread (see the header).
+    asio::io_context exchanges_{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work_;
+    std::thread thread_;
 };
-
-Upstream::Upstream(std::chrono::seconds default_timeout) : impl_(std::make_unique<Impl>()) {
-    impl_->default_timeout = default_timeout;
-}
-
-Upstream::~Upstream() = default;
-
-std::uint64_t Upstream::attempts() const {
-    return impl_->attempts;
-}
 
 // Attempts until one succeeds, fails for good, or the next wait would pass
 // the provider's retry deadline.
-asio::awaitable<oauth::Attempt> Upstream::refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
-                                                  const std::vector<std::string>& scopes) {
-    auto& im = *impl_;
+asio::awaitable<oauth::Attempt> ProviderUpstream::refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
+                                                          const std::vector<std::string>& scopes) {
     const auto start = Clock::now();
     const auto deadline = start + p.retry_deadline;
     for (unsigned n = 1;; ++n) {
-        ++im.attempts;
-        const http::Options opts = im.http_options(p, deadline - Clock::now());
-        oauth::Attempt last = co_await im.attempt(p, refresh_token, scopes, opts);
+        ++attempts_;
+        const http::Options opts = http_options(p, deadline - Clock::now());
+        oauth::Attempt last = co_await attempt(p, refresh_token, scopes, opts);
         if (last.tokens || last.tokens.error().code == Errc::login_required) co_return last;
-        const auto delay = backoff_delay(im.backoff, n);
+        const auto delay = backoff_delay(backoff_, n);
         if (!last.retryable || Clock::now() + delay >= deadline) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
             last.tokens =
@@ -114,13 +111,18 @@ asio::awaitable<oauth::Attempt> Upstream::refresh(const ProviderConfig& p, const
     }
 }
 
-asio::awaitable<Result<void>> Upstream::revoke(const ProviderConfig& p, const SecretBytes& refresh_token) {
-    auto& im = *impl_;
-    const http::Options opts = im.http_options(p, p.retry_deadline);
-    oauth::Discovery d = co_await im.endpoints_of(p, opts);
+asio::awaitable<Result<void>> ProviderUpstream::revoke(const ProviderConfig& p, const SecretBytes& refresh_token) {
+    const http::Options opts = http_options(p, p.retry_deadline);
+    oauth::Discovery d = co_await endpoints_of(p, opts);
     if (!d.endpoints) co_return d.endpoints.error();
     const oauth::Endpoints& e = *d.endpoints;
-    co_return co_await im.on_exchange_thread(oauth::async_revoke(e, p, refresh_token, opts));
+    co_return co_await on_exchange_thread(oauth::async_revoke(e, p, refresh_token, opts));
+}
+
+}  // namespace
+
+std::unique_ptr<Upstream> make_provider_upstream(std::chrono::seconds default_timeout) {
+    return std::make_unique<ProviderUpstream>(default_timeout);
 }
 
 }  // namespace credctl::tokens

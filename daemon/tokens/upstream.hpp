@@ -1,11 +1,13 @@
-// Upstream: credd's calls to OAuth providers (refresh and revocation), with
-// retries.
+// Upstream: credd's calls to OAuth providers (refresh and revocation), as an
+// interface: the seam where TokenService meets the network, so that unit
+// tests drive each exchange by hand (hold it, answer it, fail it, throw).
 //
-// Every call is a coroutine (oauth_async.hpp): no thread blocks on a
-// provider, so a provider that hangs delays only the callers waiting for that
-// very call, never another credential of it or of another provider, and never
-// the rest of the daemon. Each exchange has its connect timeout and total
-// timeout. Endpoints learnt by discovery are kept per provider.
+// make_provider_upstream() is the production implementation. Every call is a
+// coroutine (oauth_async.hpp): no thread blocks on a provider, so a provider
+// that hangs delays only the callers waiting for that very call, never
+// another credential of it or of another provider, and never the rest of the
+// daemon. Each exchange has its connect timeout and total timeout. Endpoints
+// learnt by discovery are kept per provider.
 //
 // The exchanges themselves (discovery, refresh, revocation: network I/O on
 // their own arguments, nothing shared) run on a thread of their own, and the
@@ -41,28 +43,25 @@ namespace credctl::tokens {
 
 class Upstream {
 public:
-    // `default_timeout`: one exchange, for providers without timeout_seconds.
-    explicit Upstream(std::chrono::seconds default_timeout);
-    ~Upstream();
-    Upstream(const Upstream&) = delete;
-    Upstream& operator=(const Upstream&) = delete;
+    virtual ~Upstream() = default;
 
     // The refresh grant with retries. A failure other than login_required
-    // names the number of attempts.
-    [[nodiscard]] boost::asio::awaitable<oauth::Attempt> refresh(const ProviderConfig& provider,
-                                                                 const SecretBytes& refresh_token,
-                                                                 const std::vector<std::string>& scopes);
+    // names the number of attempts. Errors are values; an exception means a
+    // bug, and the caller treats it as one (Errc::internal).
+    [[nodiscard]] virtual boost::asio::awaitable<oauth::Attempt> refresh(const ProviderConfig& provider,
+                                                                         const SecretBytes& refresh_token,
+                                                                         const std::vector<std::string>& scopes) = 0;
 
     // RFC 7009 revocation, one attempt (a logout is not worth a long wait).
-    [[nodiscard]] boost::asio::awaitable<Result<void>> revoke(const ProviderConfig& provider,
-                                                              const SecretBytes& refresh_token);
+    [[nodiscard]] virtual boost::asio::awaitable<Result<void>> revoke(const ProviderConfig& provider,
+                                                                      const SecretBytes& refresh_token) = 0;
 
     // Requests sent to token endpoints since start (attempts, not refreshes).
-    [[nodiscard]] std::uint64_t attempts() const;
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    [[nodiscard]] virtual std::uint64_t attempts() const = 0;
 };
+
+// The provider exchanges over HTTP(S), on a thread of their own (see above).
+// `default_timeout`: one exchange, for providers without timeout_seconds.
+[[nodiscard]] std::unique_ptr<Upstream> make_provider_upstream(std::chrono::seconds default_timeout);
 
 }  // namespace credctl::tokens

@@ -1,0 +1,62 @@
+// Flight: one refresh of a credential in progress, and the callers waiting
+// for its end (the single flight of token_service.hpp).
+//
+// The refresh runs in a coroutine of its own; whoever asks for the
+// credential meanwhile waits here instead of starting a second refresh. A
+// waiter stops waiting when the flight finishes or when its own deadline
+// passes, whichever comes first; the flight does not care.
+//
+// finish() must be called exactly once, whatever happens to the refresh (an
+// error, an exception): a flight never finished would hold its waiters, and
+// every later caller of the credential, forever.
+//
+// Used by TokenService. Thread-safety: one thread (the I/O thread); waiters
+// hold the Flight by shared_ptr.
+#pragma once
+
+#include "common/error/error.hpp"
+#include "daemon/tokens/clock.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace credctl::tokens {
+
+class Flight {
+public:
+    // `scopes`: the scope set (scope_key) the refresh asks for.
+    explicit Flight(std::string scopes) : scopes_(std::move(scopes)) {}
+    Flight(const Flight&) = delete;
+    Flight& operator=(const Flight&) = delete;
+
+    [[nodiscard]] const std::string& scopes() const { return scopes_; }
+    [[nodiscard]] bool finished() const { return finished_; }
+    // The refresh's outcome; meaningful once finished().
+    [[nodiscard]] const Result<void>& result() const { return result_; }
+
+    // Records the outcome and wakes every waiter. Later calls are ignored.
+    void finish(Result<void> result);
+
+    // Called by finish(); the returned id removes it. For wait_for().
+    std::uint64_t add_waker(std::function<void()> wake);
+    void remove_waker(std::uint64_t id);
+
+private:
+    std::string scopes_;
+    bool finished_ = false;
+    Result<void> result_ = make_error(Errc::internal, "refresh did not complete");
+    std::uint64_t next_waker_ = 0;
+    std::map<std::uint64_t, std::function<void()>> wakers_;
+};
+
+// Waits until `flight` finishes or `clock` reaches `deadline`
+// (SteadyTime::max(): no deadline). True when the flight finished.
+[[nodiscard]] boost::asio::awaitable<bool> wait_for(std::shared_ptr<Flight> flight, Clock& clock,
+                                                    Clock::SteadyTime deadline);
+
+}  // namespace credctl::tokens

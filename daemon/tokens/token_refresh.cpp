@@ -1,0 +1,177 @@
+// The refresh path of TokenService: starting a flight, the exchange at the
+// provider, and committing its answer (token_service.hpp has the contract).
+#include "common/log/log.hpp"
+#include "daemon/tokens/token_service_impl.hpp"
+
+#include <sodium.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <exception>
+
+namespace credctl::tokens {
+namespace {
+
+namespace asio = boost::asio;
+
+// RFC 6749 §5.1 lets a provider omit expires_in; assume an hour then.
+constexpr std::int64_t k_default_lifetime_seconds = 3600;
+
+}  // namespace
+
+void TokenService::Impl::set_state(const store::CredentialKey& key, store::CredentialRecord& record,
+                                   store::CredentialState state) {
+    record.state = state;
+    record.updated_at = clock.now_epoch_seconds();
+    if (auto r = store.update(key, record); !r)
+        log::error("store: cannot update " + resource(key) + ": " + r.error().message);
+}
+
+bool TokenService::Impl::still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
+    auto current = store.refresh_token(key);
+    if (!current) return false;
+    return current->size() == sent.size() && sodium_memcmp(current->data(), sent.data(), sent.size()) == 0;
+}
+
+Result<std::variant<CachedToken, std::shared_ptr<Flight>>> TokenService::Impl::start_refresh(
+    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
+    const auto ck = credential_key(key);
+    if (removing.contains(ck)) return make_error(Errc::not_found, resource(key) + " is being removed");
+    auto rec = store.get(key);
+    if (!rec) return rec.error();
+    if (!*rec) {
+        return make_error(Errc::not_found,
+                          "no credential for " + resource(key) + "; run: credctl login " + key.provider);
+    }
+    if ((*rec)->state == store::CredentialState::login_required) {
+        return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
+                                                    "; run: credctl login " + key.provider);
+    }
+    // Pending with no flight in this process: an earlier credd died mid-refresh.
+    if ((*rec)->state == store::CredentialState::refresh_pending) return forget_interrupted(key, std::move(**rec));
+    if (sk.empty() && !(*rec)->access_token.empty()) {
+        CachedToken stored{(*rec)->access_token.clone(), (*rec)->access_expires_at, (*rec)->scope};
+        cache.put(ck, stored);
+        if ((*rec)->access_expires_at - clock.now_epoch_seconds() >= want) return stored;
+    }
+    auto flight = std::make_shared<Flight>(sk);
+    flights[ck] = flight;
+    // fly() answers every waiter whatever happens; an exception that still
+    // escaped it could only be logged here.
+    asio::co_spawn(io, fly(key, std::move(**rec), scopes, flight), [](std::exception_ptr e) {
+        if (e) log::error("a refresh ended with an exception outside its handler");
+    });
+    return flight;
+}
+
+asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
+                                              std::vector<std::string> scopes, std::shared_ptr<Flight> flight) {
+    Result<void> result = make_error(Errc::internal, "refresh did not complete");
+    // Whatever happens below, the flight ends: a flight left in `flights`
+    // would hold every later caller of this credential forever.
+    try {
+        result = co_await refresh(key, std::move(record), std::move(scopes));
+    } catch (const std::exception& e) {
+        result = refresh_threw(key, e.what());
+    } catch (...) {
+        result = refresh_threw(key, "not a std::exception");
+    }
+    if (auto it = flights.find(credential_key(key)); it != flights.end() && it->second == flight) flights.erase(it);
+    flight->finish(std::move(result));
+}
+
+asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::CredentialKey& key,
+                                                          store::CredentialRecord record,
+                                                          std::vector<std::string> scopes) {
+    const ProviderConfig* p = provider(key.provider);
+    if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
+    // The refresh token is in the clear from here to the end of this
+    // function only (SPEC §5).
+    auto refresh_token = store.refresh_token(key);
+    if (!refresh_token) co_return refresh_token.error();
+    // The intent is durable before the refresh token leaves the process
+    // (see the header: crash safety under rotation).
+    record.state = store::CredentialState::refresh_pending;
+    if (auto r = store.update(key, record); !r) co_return r.error();
+    oauth::Attempt outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
+    if (!still_ours(key, *refresh_token)) {
+        log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
+        co_return make_error(Errc::provider_unavailable,
+                             resource(key) + " was replaced by a new login during its refresh; ask again");
+    }
+    if (!outcome.tokens) co_return refresh_failed(key, *p, record, outcome.tokens.error());
+    co_return commit_refresh(key, std::move(record), std::move(*outcome.tokens), scope_key(scopes));
+}
+
+// The provider did not give a token: rejected for good (login_required) or
+// not now (the pending mark is cleared, the next caller tries again).
+Error TokenService::Impl::refresh_failed(const store::CredentialKey& key, const ProviderConfig& p,
+                                         store::CredentialRecord& record, const Error& failure) {
+    if (failure.code == Errc::provider_unavailable) {
+        unavailable_since.try_emplace(credential_key(key), clock.now_epoch_seconds());
+    } else {
+        unavailable_since.erase(credential_key(key));
+    }
+    const bool rejected = failure.code == Errc::login_required;
+    set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
+    if (!rejected) return failure;
+    log::warning("provider " + p.name + " rejected the refresh token of " + resource(key));
+    return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) + " (" +
+                                                failure.message + "); run: credctl login " + key.provider);
+}
+
+Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key, store::CredentialRecord record,
+                                                oauth::TokenSet t, const std::string& scopes) {
+    const std::int64_t now = clock.now_epoch_seconds();
+    const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
+    const bool rotated = !t.refresh_token.empty();
+    if (rotated) ++record.rotation;
+    // No scope in the answer: the one asked for (RFC 6749 §5.1). An empty
+    // one is what was granted, and is reported as such.
+    const std::string granted = t.scope ? *t.scope : (scopes.empty() ? record.scope : scopes);
+    CachedToken served{t.access_token.clone(), expires_at, granted};
+    if (scopes.empty()) {
+        // The record keeps the full-scope token only; down-scoped ones live
+        // in the cache.
+        record.access_token = std::move(t.access_token);
+        record.access_expires_at = expires_at;
+        record.scope = granted;
+    }
+    record.updated_at = now;
+    record.state = store::CredentialState::valid;
+    // Durable before anyone sees the new access token: if this fails the
+    // rotated refresh token would be lost, so nothing is served.
+    if (auto r = rotated ? store.put(key, record, t.refresh_token) : store.update(key, record); !r) return r.error();
+    unavailable_since.erase(credential_key(key));
+    cache.put(credential_key(key) + scopes, served);
+    return {};
+}
+
+Error TokenService::Impl::forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record) {
+    set_state(key, record, store::CredentialState::login_required);
+    log::warning("a refresh of " + resource(key) +
+                 " was interrupted before its answer was stored; marked login_required");
+    return make_error(Errc::login_required,
+                      "a refresh of " + resource(key) +
+                          " was interrupted (credd stopped before storing the provider's answer); the provider may "
+                          "have rotated the refresh token, so it is not replayed; run: credctl login " +
+                          key.provider);
+}
+
+// An exception is a bug, not a crash: the process goes on, so the pending
+// mark is cleared as after a transient failure, and the next caller starts a
+// new refresh (token_service.hpp).
+Error TokenService::Impl::refresh_threw(const store::CredentialKey& key, const char* what) {
+    log::error("the refresh of " + resource(key) + " failed with an exception: " + what);
+    try {
+        auto rec = store.get(key);
+        if (rec && *rec && (*rec)->state == store::CredentialState::refresh_pending)
+            set_state(key, **rec, store::CredentialState::valid);
+    } catch (const std::exception& e) {
+        log::error("store: cannot clear the pending mark of " + resource(key) + ": " + e.what());
+    }
+    return make_error(Errc::internal,
+                      "the refresh of " + resource(key) + " failed inside credd (see its log); ask again");
+}
+
+}  // namespace credctl::tokens

@@ -1,0 +1,138 @@
+// Fakes of TokenService's seams (daemon/tokens/clock.hpp, upstream.hpp) for
+// unit tests: a clock the test advances by hand, and an upstream whose every
+// refresh is held until the test answers it. Both run on the test's
+// io_context, so a test drives them with io.poll() and never sleeps.
+#pragma once
+
+#include "daemon/tokens/clock.hpp"
+#include "daemon/tokens/upstream.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <functional>
+#include <list>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace credctl::tokens::test {
+
+class FakeClock final : public Clock {
+public:
+    std::int64_t now_epoch_seconds() const override { return epoch_seconds_; }
+    SteadyTime steady_now() const override { return steady_; }
+    std::unique_ptr<Alarm> alarm(SteadyTime at, std::function<void()> wake) override {
+        auto armed = std::make_shared<bool>(true);
+        alarms_.push_back({at, std::move(wake), armed});
+        return std::make_unique<FakeAlarm>(std::move(armed));
+    }
+
+    // Moves both clocks on and rings the armed alarms whose time has come.
+    void advance(std::chrono::seconds d) {
+        epoch_seconds_ += d.count();
+        steady_ += d;
+        auto due = std::move(alarms_);
+        alarms_.clear();
+        for (auto& a : due) {
+            if (!*a.armed) continue;
+            if (a.at <= steady_) {
+                a.wake();
+            } else {
+                alarms_.push_back(std::move(a));
+            }
+        }
+    }
+
+private:
+    struct FakeAlarm final : Alarm {
+        explicit FakeAlarm(std::shared_ptr<bool> a) : armed(std::move(a)) {}
+        ~FakeAlarm() override { *armed = false; }
+        std::shared_ptr<bool> armed;
+    };
+    struct Pending {
+        SteadyTime at;
+        std::function<void()> wake;
+        std::shared_ptr<bool> armed;
+    };
+    std::int64_t epoch_seconds_ = 1'700'000'000;
+    SteadyTime steady_ = SteadyTime{} + std::chrono::hours(1);
+    std::vector<Pending> alarms_;
+};
+
+// What the provider does with one held refresh: answer, or throw.
+using Script = std::function<oauth::Attempt()>;
+
+inline Script answer_tokens(std::string access_token, std::string rotated_refresh_token, std::int64_t expires_in) {
+    return [=] {
+        oauth::TokenSet t;
+        t.access_token = SecretBytes::from(access_token);
+        if (!rotated_refresh_token.empty()) t.refresh_token = SecretBytes::from(rotated_refresh_token);
+        t.token_type = "Bearer";
+        t.expires_in = expires_in;
+        return oauth::Attempt{std::move(t), false};
+    };
+}
+
+inline Script answer_error(Errc code, std::string message) {
+    return [=] { return oauth::Attempt{make_error(code, message), false}; };
+}
+
+inline Script answer_throw(std::string what) {
+    return [=]() -> oauth::Attempt { throw std::runtime_error(what); };
+}
+
+class FakeUpstream final : public Upstream {
+public:
+    int calls = 0;                     // refreshes asked for
+    std::vector<std::string> sent;     // the refresh token each one carried
+    std::vector<std::string> revoked;  // refresh tokens revoked
+
+    boost::asio::awaitable<oauth::Attempt> refresh(const ProviderConfig&, const SecretBytes& refresh_token,
+                                                   const std::vector<std::string>&) override {
+        ++calls;
+        sent.emplace_back(refresh_token.reveal());
+        boost::asio::steady_timer parked(co_await boost::asio::this_coro::executor,
+                                         boost::asio::steady_timer::time_point::max());
+        held_.push_back({&parked, nullptr});
+        auto* me = &held_.back();
+        co_await parked.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        Script script = std::move(me->script);
+        std::erase_if(held_, [me](const Held& h) { return &h == me; });
+        co_return script();
+    }
+    boost::asio::awaitable<Result<void>> revoke(const ProviderConfig&, const SecretBytes& refresh_token) override {
+        revoked.emplace_back(refresh_token.reveal());
+        co_return Result<void>{};
+    }
+    std::uint64_t attempts() const override { return static_cast<std::uint64_t>(calls); }
+
+    // Refreshes waiting for an answer.
+    [[nodiscard]] std::size_t held() const {
+        std::size_t n = 0;
+        for (const auto& h : held_) n += h.script ? 0 : 1;
+        return n;
+    }
+    // Answers the oldest held refresh with `script` (it runs when the
+    // refresh resumes, at the next io.poll()).
+    void release(Script script) {
+        for (auto& h : held_) {
+            if (h.script) continue;
+            h.script = std::move(script);
+            h.timer->cancel();
+            return;
+        }
+        throw std::logic_error("no refresh is held");
+    }
+
+private:
+    struct Held {
+        boost::asio::steady_timer* timer;
+        Script script;
+    };
+    std::list<Held> held_;  // a list keeps `me` valid while others come and go
+};
+
+}  // namespace credctl::tokens::test
