@@ -358,7 +358,8 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         // Only this request waits while its caller's executable is hashed.
         std::optional<peer::PeerIdentity> hashed;
         if (policy::hash_could_allow(*policy, caller, route.permission, resource)) {
-            hashed = co_await with_exe_hash(context.hasher, caller);
+            hashed = caller;
+            co_await with_exe_hash(context.hasher, *hashed);
         }
         const peer::PeerIdentity& subject = hashed ? *hashed : caller;
         const auto verdict = authorize(*policy, audit, ex, subject, route.permission, resource);

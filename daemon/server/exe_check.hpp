@@ -18,11 +18,11 @@
 
 namespace credctl::server {
 
-// The caller with `exe_sha256` set, or without it when the hasher refused
-// (too large, over the uid's budget, unreadable; the reason is logged) or
-// /proc/<pid>/exe could not be opened. Call it when
+// Sets `subject.exe_sha256` to the hash of `subject.exe_file`, or leaves it
+// unset when the hasher refused (too large, over the uid's budget,
+// unreadable; the reason is logged) or there is no open file. `subject` is a
+// copy of the caller, and must outlive the wait. Call it when
 // policy::hash_could_allow() says the hash could decide the request.
-[[nodiscard]] boost::asio::awaitable<peer::PeerIdentity> with_exe_hash(peer::ExeHasher& hasher,
-                                                                       const peer::PeerIdentity& caller);
+[[nodiscard]] boost::asio::awaitable<void> with_exe_hash(peer::ExeHasher& hasher, peer::PeerIdentity& subject);
 
 }  // namespace credctl::server
