@@ -35,7 +35,9 @@ std::uint64_t raise_open_files(std::size_t max_connections) {
 }
 
 std::size_t waiting_room(std::uint64_t open_files, std::size_t max_connections) {
-    const std::uint64_t reserved = max_connections + k_own_files + closer_bound(open_files);
+    // A served connection may also hold its caller's executable open
+    // (peer::PeerIdentity::exe_file): two descriptors each.
+    const std::uint64_t reserved = 2 * std::uint64_t{max_connections} + k_own_files + closer_bound(open_files);
     return open_files > reserved ? static_cast<std::size_t>(std::min<std::uint64_t>(open_files - reserved, SIZE_MAX))
                                  : 0;
 }

@@ -15,8 +15,9 @@ namespace credctl::server {
 [[nodiscard]] std::uint64_t raise_open_files(std::size_t max_connections);
 
 // How many connections may wait for a slot of their uid (admission.hpp): the
-// open files left once every served connection, credd's own files and the
-// closer's queue (closer.hpp) have theirs, so that waiting connections never
+// open files left once every served connection (two: its socket and its
+// caller's executable), credd's own files and the closer's queue
+// (closer.hpp) have theirs, so that waiting connections never
 // take a served one's descriptor.
 [[nodiscard]] std::size_t waiting_room(std::uint64_t open_files, std::size_t max_connections);
 
