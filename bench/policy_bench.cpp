@@ -78,19 +78,18 @@ void bench_decide(long n) {
                 k_grants * k_patterns_per_grant, ns, n, allowed);
 }
 
-void bench_identify(long n, bool hash) {
+void bench_identify(long n, bool keep_exe) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) std::exit(1);
-    peer::ExeHashCache hashes;
     long verified = 0;
     const auto start = Clock::now();
     for (long i = 0; i < n; ++i) {
-        auto id = peer::identify(fds[0], hashes, hash);
+        auto id = peer::identify(fds[0], keep_exe);
         verified += id && id->verified ? 1 : 0;
     }
     const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / static_cast<double>(n);
-    std::printf("identify%s: %.1f us per connection (%ld of %ld verified)\n", hash ? " with cached exe hash" : "", us,
-                verified, n);
+    std::printf("identify%s: %.1f us per connection (%ld of %ld verified)\n", keep_exe ? " keeping the exe open" : "",
+                us, verified, n);
     ::close(fds[0]);
     ::close(fds[1]);
 }

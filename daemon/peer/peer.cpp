@@ -89,16 +89,17 @@ std::optional<std::string> exe_link(pid_t pid) {
 
 struct ProcFacts {
     std::optional<std::string> exe;
-    std::optional<std::string> exe_sha256;
+    std::shared_ptr<const OpenExe> exe_file;
     std::optional<std::string> unit;
 };
 
-ProcFacts read_proc(pid_t pid, ExeHashCache& hashes, bool hash_exe) {
+// Only cheap reads: the executable is opened, not hashed.
+ProcFacts read_proc(pid_t pid, bool keep_exe) {
     ProcFacts facts;
     facts.exe = exe_link(pid);
-    if (hash_exe) {
-        const Fd exe(::open(proc_path(pid, "exe").c_str(), O_RDONLY | O_CLOEXEC));
-        if (exe.get() >= 0) facts.exe_sha256 = hashes.digest(exe.get());
+    if (keep_exe) {
+        const int exe = ::open(proc_path(pid, "exe").c_str(), O_RDONLY | O_CLOEXEC);
+        if (exe >= 0) facts.exe_file = std::make_shared<const OpenExe>(exe);
     }
     if (auto cgroup = read_small_file(proc_path(pid, "cgroup"))) facts.unit = unit_from_cgroup(*cgroup);
     return facts;
@@ -131,7 +132,16 @@ std::string_view to_string(Liveness l) {
     return l == Liveness::pidfd ? "pidfd" : "start time";
 }
 
-Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe, Liveness check) {
+Result<uid_t> peer_uid(int socket_fd) {
+    struct ucred cred {};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
+        return make_error(Errc::internal, std::string("cannot read peer credentials: ") + std::strerror(errno));
+    }
+    return cred.uid;
+}
+
+Result<PeerIdentity> identify(int socket_fd, bool keep_exe, Liveness check) {
     struct ucred cred {};
     socklen_t len = sizeof cred;
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
@@ -154,7 +164,7 @@ Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe
     id.liveness = no_pidfd_support ? Liveness::start_time : Liveness::pidfd;
 
     const auto started_before = no_pidfd_support ? start_time(id.pid) : std::nullopt;
-    ProcFacts facts = read_proc(id.pid, hashes, hash_exe);
+    ProcFacts facts = read_proc(id.pid, keep_exe);
     // The check comes after the reads: a live pidfd proves that the pid was
     // not reused while they were made (a dead one, that it may have been).
     if (no_pidfd_support) {
@@ -164,7 +174,7 @@ Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe
     }
     if (id.verified) {
         id.exe = std::move(facts.exe);
-        id.exe_sha256 = std::move(facts.exe_sha256);
+        id.exe_file = std::move(facts.exe_file);
         id.unit = std::move(facts.unit);
     }
     return id;

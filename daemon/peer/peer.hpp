@@ -18,7 +18,14 @@
 // may connect and then exec an allowed binary, so the executable seen at
 // accept is the one running *now*, not necessarily the one that connected.
 //
-// Thread-safety: identify() uses the caller's ExeHashCache; one per thread.
+// The executable's hash is not computed here: when some grant pins one,
+// identify() keeps /proc/<pid>/exe open (opened before the liveness check,
+// so it is the file the verified caller runs) for the hash to be computed
+// later, off the I/O thread and only when it could decide a request
+// (daemon/peer/exe_hasher.hpp, daemon/server/exe_check.hpp).
+//
+// Thread-safety: identify() and peer_uid() are reentrant; hypothetical()
+// uses the caller's ExeHashCache, one per thread.
 #pragma once
 
 #include "common/error/error.hpp"
@@ -26,6 +33,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,9 +49,12 @@ struct PeerIdentity {
     std::vector<gid_t> groups;        // supplementary groups at connect
     std::optional<std::string> user;  // login name of uid, when it has one
     // Resolved from /proc and verified; std::nullopt when not certain.
-    std::optional<std::string> exe;  // absolute path
-    std::optional<std::string> exe_sha256;
-    std::optional<std::string> unit;  // systemd unit, e.g. "nightly-sync.service"
+    std::optional<std::string> exe;         // absolute path
+    std::optional<std::string> exe_sha256;  // computed on demand
+    std::optional<std::string> unit;        // systemd unit, e.g. "nightly-sync.service"
+    // The verified executable, open, to be hashed on demand; null unless
+    // asked for.
+    std::shared_ptr<const OpenExe> exe_file;
     // The process that connected was still alive after /proc was read.
     bool verified = true;
     Liveness liveness = Liveness::pidfd;
@@ -59,11 +70,16 @@ struct PeerIdentity {
 // leaves the caller unverified.
 [[nodiscard]] bool pidfd_unsupported(int getsockopt_errno);
 
-// Errors: internal when the socket has no peer credentials. The executable
-// is hashed only when `hash_exe` (some grant pins a hash), through `hashes`.
-// `check` is Liveness::pidfd except to exercise the older kernels' path.
-[[nodiscard]] Result<PeerIdentity> identify(int socket_fd, ExeHashCache& hashes, bool hash_exe,
-                                            Liveness check = Liveness::pidfd);
+// The uid of the peer of `socket_fd` (SO_PEERCRED) and nothing else: what
+// the server counts its limits by, before any other identification work.
+// Errors: internal when the socket has no peer credentials.
+[[nodiscard]] Result<uid_t> peer_uid(int socket_fd);
+
+// Errors: internal when the socket has no peer credentials. With `keep_exe`
+// (some grant pins a hash), the verified executable is kept open in
+// `exe_file`. `check` is Liveness::pidfd except to exercise the older
+// kernels' path.
+[[nodiscard]] Result<PeerIdentity> identify(int socket_fd, bool keep_exe, Liveness check = Liveness::pidfd);
 
 // The identity a process of `uid` would have (its passwd name, primary group
 // and group list), with `exe` hashed if it is given and names a readable

@@ -214,6 +214,23 @@ Decision decide(const Policy& policy, const peer::PeerIdentity& caller, Permissi
                 describe(caller) + near_miss};
 }
 
+bool hash_could_allow(const Policy& policy, const peer::PeerIdentity& caller, Permission permission,
+                      const Resource& resource) {
+    if (!policy.needs_exe_hash || !caller.verified || caller.exe_sha256) return false;
+    bool pinned_match = false;
+    for (std::uint32_t i : candidates(policy, resource)) {
+        const Grant& g = policy.grants[i];
+        if (!covers(g, permission, resource)) continue;
+        for (const auto& client : g.clients) {
+            if (!client.exe_sha256) continue;
+            ClientSelector rest = client;
+            rest.exe_sha256.reset();
+            pinned_match = pinned_match || client_matches(rest, caller, nullptr);
+        }
+    }
+    return pinned_match && !decide(policy, caller, permission, resource).allowed;
+}
+
 std::vector<const Grant*> grants_for(const Policy& policy, const peer::PeerIdentity& caller) {
     std::vector<const Grant*> out;
     for (const auto& g : policy.grants) {

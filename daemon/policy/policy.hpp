@@ -110,6 +110,14 @@ struct Decision {
 [[nodiscard]] Decision decide(const Policy& policy, const peer::PeerIdentity& caller, Permission permission,
                               const Resource& resource);
 
+// Would the hash of the caller's executable decide this request? True only
+// when `caller` is verified, its hash is not known yet, decide() denies
+// without it, and a grant covering `permission` on `resource` has a client
+// that pins `exe_sha256` and whose every other field matches `caller`: then
+// the hash is worth computing (daemon/server/exe_check.hpp), and only then.
+[[nodiscard]] bool hash_could_allow(const Policy& policy, const peer::PeerIdentity& caller, Permission permission,
+                                    const Resource& resource);
+
 // Does every given field of `client` match `caller`? When not, `why` names
 // the first field that does not ("exe /usr/bin/curl is not /opt/sync").
 [[nodiscard]] bool client_matches(const ClientSelector& client, const peer::PeerIdentity& caller, std::string* why);

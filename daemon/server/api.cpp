@@ -3,6 +3,7 @@
 #include "common/log/log.hpp"
 #include "common/wire/policy_wire.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/server/exe_check.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -372,13 +373,20 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         const policy::Resource resource =
             per_user ? policy::Resource{params.user, params.provider} : policy::Resource{"*", "*"};
         const auto ex = co_await asio::this_coro::executor;
-        const auto verdict = authorize(*policy, audit, ex, caller, route.permission, resource);
+        // Only this request waits while its caller's executable is hashed.
+        std::optional<peer::PeerIdentity> hashed;
+        if (policy::hash_could_allow(*policy, caller, route.permission, resource)) {
+            hashed = caller;
+            co_await with_exe_hash(context.hasher, *hashed);
+        }
+        const peer::PeerIdentity& subject = hashed ? *hashed : caller;
+        const auto verdict = authorize(*policy, audit, ex, subject, route.permission, resource);
         ApiReply out;
         if (verdict.denied) {
             out = problem(*verdict.denied);
             out.close = verdict.close;
         } else {
-            params.caller = &caller;
+            params.caller = &subject;
             params.policy = policy.get();
             params.url = *url;
             auto reply = co_await route.handler(context, params, request);

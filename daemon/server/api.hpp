@@ -6,6 +6,7 @@
 #pragma once
 
 #include "daemon/audit/audit.hpp"
+#include "daemon/peer/exe_hasher.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/server/admin_api.hpp"
@@ -30,6 +31,8 @@ struct ApiContext {
     std::chrono::steady_clock::time_point started;
     const std::size_t& connections;
     AdminState& admin;
+    // Hashes executables off the I/O thread, when a hash could decide.
+    peer::ExeHasher& hasher;
 };
 
 struct ApiRequest {

@@ -3,14 +3,17 @@
 #include "common/log/log.hpp"
 #include "common/wire/wire.hpp"
 #include "daemon/peer/peer.hpp"
+#include "daemon/server/admission.hpp"
 #include "daemon/server/api.hpp"
 #include "daemon/server/closer.hpp"
+#include "daemon/server/http_text.hpp"
+#include "daemon/server/open_files.hpp"
 #include "daemon/server/socket_path.hpp"
+#include "daemon/server/zeroing_allocator.hpp"
 #include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <sodium.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -38,84 +41,21 @@ using local = asio::local::stream_protocol;
 using Stream = beast::basic_stream<local, asio::any_io_executor, beast::unlimited_rate_policy>;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 
+using RequestBuffer = beast::basic_flat_buffer<ZeroingAllocator<char>>;
+
 struct Session {
     Stream* stream = nullptr;
     bool busy = false;
 };
 
+// A connection waiting for a slot of its uid (daemon/server/admission.hpp).
+struct Waiter {
+    asio::steady_timer timer;
+    bool admitted = false;
+};
+
 void wipe(std::string& s) {
     sodium_memzero(s.data(), s.size());
-}
-
-// What a client whose request could not be read is told, or std::nullopt when
-// the connection simply ended (closed, idle, shutdown) and nothing is owed.
-// Beast checks Content-Length against body_limit as soon as the head is read,
-// so an announced oversized body is refused before any of it is read.
-std::optional<Error> read_failure(const boost::system::error_code& ec, const daemon::Limits& limits) {
-    if (ec == http::error::body_limit) {
-        return make_error(Errc::payload_too_large,
-                          "request body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
-    }
-    if (ec == http::error::header_limit) {
-        return make_error(Errc::payload_too_large,
-                          "request head larger than " + std::to_string(limits.max_head_bytes) + " bytes");
-    }
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
-        ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
-        return std::nullopt;
-    }
-    return make_error(Errc::bad_request, "malformed request: " + ec.message());
-}
-
-// Raises the soft limit of open files to the hard one (systemd starts a
-// service with a soft limit of 1024, which is also the default
-// max_connections) and returns the soft limit now in force; warns when
-// max_connections cannot fit under it.
-std::uint64_t raise_open_files(std::size_t max_connections) {
-    rlimit files{};
-    if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return 1024;
-    if (files.rlim_cur < files.rlim_max) {
-        const rlim_t before = files.rlim_cur;
-        files.rlim_cur = files.rlim_max;
-        if (::setrlimit(RLIMIT_NOFILE, &files) != 0) files.rlim_cur = before;
-    }
-    // Room for the store, the audit log, the listening socket and the
-    // connections to providers.
-    constexpr rlim_t k_own_files = 64;
-    if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < max_connections + k_own_files) {
-        log::warning("the open-file limit " + std::to_string(files.rlim_cur) + " is below max_connections (" +
-                     std::to_string(max_connections) +
-                     ") plus credd's own files: connections beyond it wait in the "
-                     "listen queue until others end");
-    }
-    return files.rlim_cur == RLIM_INFINITY ? UINT64_MAX : files.rlim_cur;
-}
-
-// The status line and header fields of an answer, written by hand: Beast's
-// response fields and serializer cost an allocation per field and a pass of
-// buffer iterators per answer, a visible share of the fan-out to 1000
-// waiters. No Content-Length in a 204 (RFC 9110 §8.6).
-std::string head_of(const ApiReply& r, bool keep_alive) {
-    std::string h;
-    h.reserve(200);
-    h += "HTTP/1.1 ";
-    h += std::to_string(r.status);
-    h += ' ';
-    h += http::obsolete_reason(static_cast<http::status>(r.status));
-    h += "\r\nServer: credd/" CREDCTL_VERSION "\r\nCache-Control: no-store\r\n";
-    if (!r.body.empty()) {
-        h += "Content-Type: ";
-        h += r.status >= 400 ? "application/problem+json" : r.content_type;
-        h += "\r\n";
-    }
-    if (r.status != 204) {
-        h += "Content-Length: ";
-        h += std::to_string(r.body.size());
-        h += "\r\n";
-    }
-    if (!keep_alive) h += "Connection: close\r\n";
-    h += "\r\n";
-    return h;
 }
 
 // What is left of head and body after the first `sent` bytes.
@@ -143,7 +83,8 @@ public:
                    hashes_,
                    std::chrono::steady_clock::now(),
                    connections_,
-                   admin_} {}
+                   admin_,
+                   hasher_} {}
 
     Result<void> listen();
     void run();
@@ -154,6 +95,10 @@ private:
     void wait_for_hangup();
     void reload();
     asio::awaitable<void> session(local::socket socket);
+    // std::nullopt once the connection of `uid` is served (release() it
+    // after), or why it is refused.
+    asio::awaitable<std::optional<Error>> admit(uid_t uid);
+    void release(uid_t uid);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
     // `r` by reference: g++ 12 may destroy a temporary passed by value to a
     // coroutine twice (GCC PR 99576), so callers pass a named object.
@@ -164,20 +109,23 @@ private:
     const ServeOptions options_;
     const systemd::Notifier notifier_ = systemd::Notifier::from_environment();
     Reloader reload_;
-    // Before io_, so that it outlives every session; sized once the limit of
-    // open files is raised.
-    Closer closer_{closer_bound(raise_open_files(config_.limits.max_connections))};
+    const std::uint64_t open_files_ = raise_open_files(config_.limits.max_connections);
+    // Before io_, so that it outlives every session.
+    Closer closer_{closer_bound(open_files_)};
     asio::io_context io_;
     local::acceptor acceptor_;
     asio::steady_timer watchdog_;
     asio::signal_set signals_;
     asio::signal_set hangup_;
-    peer::ExeHashCache hashes_;
+    peer::ExeHashCache hashes_;  // `credctl policy check` only
+    peer::ExeHasher hasher_;
     tokens::TokenService tokens_;
-    std::size_t connections_ = 0;
+    Admission admission_{config_.limits.max_connections, config_.limits.max_connections_per_uid,
+                         waiting_room(open_files_, config_.limits.max_connections)};
+    std::map<Admission::Ticket, Waiter*> waiters_;
+    std::size_t connections_ = 0;  // served now
     AdminState admin_;
     ApiContext context_;
-    std::map<uid_t, std::size_t> per_uid_;
     std::set<Session*> sessions_;
     std::string where_ = config_.socket;
     bool stopping_ = false;
@@ -282,6 +230,7 @@ void Server::stop() {
     for (auto* s : sessions_) {
         if (!s->busy) s->stream->socket().close(ec);
     }
+    for (auto& [ticket, w] : waiters_) w->timer.cancel();
 }
 
 asio::awaitable<void> Server::accept_loop() {
@@ -316,10 +265,11 @@ asio::awaitable<void> Server::watchdog_loop() {
 }
 
 asio::awaitable<void> Server::session(local::socket socket) {
-    // Identity is taken at accept, before a single byte is read.
-    auto caller = peer::identify(socket.native_handle(), hashes_, context_.policy->needs_exe_hash);
-    if (!caller) {
-        log::warning(caller.error().message);
+    // Limits are counted by uid alone, before any other work is done for a
+    // connection; the rest of its identity is taken once it is served.
+    const auto uid = peer::peer_uid(socket.native_handle());
+    if (!uid) {
+        log::warning(uid.error().message);
         co_return;
     }
     boost::system::error_code ec;
@@ -327,19 +277,20 @@ asio::awaitable<void> Server::session(local::socket socket) {
     if (ec) co_return;
     Stream stream(std::move(socket));
     Session state{&stream, false};
-    ++connections_;
-    auto& mine = per_uid_[caller->uid];
-    ++mine;
     sessions_.insert(&state);
-    if (connections_ > config_.limits.max_connections || mine > config_.limits.max_connections_per_uid) {
-        ApiReply failure = problem(make_error(Errc::too_many_requests, "too many connections; try again later"));
+    if (auto refused = co_await admit(*uid)) {
+        ApiReply failure = problem(*refused);
         co_await reply(stream, failure, false);
     } else {
-        co_await serve(stream, state, *caller);
+        auto caller = peer::identify(stream.socket().native_handle(), context_.policy->needs_exe_hash);
+        if (caller) {
+            co_await serve(stream, state, *caller);
+        } else {
+            log::warning(caller.error().message);
+        }
+        release(*uid);
     }
     sessions_.erase(&state);
-    --connections_;
-    if (--per_uid_[caller->uid] == 0) per_uid_.erase(caller->uid);
     // The answer is written: the socket is closed on the closer's thread
     // while this one serves the next request. (A shutdown(2) first would
     // only wake the peer twice.) A socket the idle timeout already closed
@@ -349,9 +300,43 @@ asio::awaitable<void> Server::session(local::socket socket) {
     if (!released) closer_.close(fd);
 }
 
+// A connection over its uid's limit waits, unread, for one of that uid's
+// sessions to end, up to the idle plus the provider timeout: the longest a
+// served request holds its slot without a byte from client or provider.
+asio::awaitable<std::optional<Error>> Server::admit(uid_t uid) {
+    Admission::Ticket ticket = 0;
+    const auto verdict = admission_.arrive(uid, &ticket);
+    connections_ = admission_.served();
+    if (verdict == Admission::Verdict::serve) co_return std::nullopt;
+    if (verdict == Admission::Verdict::refuse) {
+        co_return make_error(Errc::too_many_requests, "too many connections; try again later");
+    }
+    const auto bound = config_.limits.idle_timeout + config_.limits.provider_timeout;
+    Waiter waiter{asio::steady_timer(io_, bound), false};
+    waiters_.emplace(ticket, &waiter);
+    co_await waiter.timer.async_wait(k_tuple);
+    waiters_.erase(ticket);
+    if (waiter.admitted) co_return std::nullopt;
+    admission_.give_up(uid, ticket);
+    co_return make_error(Errc::too_many_requests, "uid " + std::to_string(uid) + " has " +
+                                                      std::to_string(config_.limits.max_connections_per_uid) +
+                                                      " connections served and none ended within " +
+                                                      std::to_string(bound.count()) + " s; try again later");
+}
+
+void Server::release(uid_t uid) {
+    if (const auto next = admission_.leave(uid)) {
+        if (auto it = waiters_.find(*next); it != waiters_.end()) {
+            it->second->admitted = true;
+            it->second->timer.cancel();
+        }
+    }
+    connections_ = admission_.served();
+}
+
 asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::PeerIdentity& caller) {
     const auto& limits = config_.limits;
-    beast::flat_buffer buffer;
+    RequestBuffer buffer;
     while (!stopping_) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.max_head_bytes));
@@ -374,6 +359,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         const bool keep_alive = req.keep_alive();
         ApiReply r = co_await handle(context_, caller, api);
         wipe(api.body);
+        // The request's bytes, consumed or not, are zeroed as their storage
+        // is freed (what a pipelined request left is moved first).
+        buffer.shrink_to_fit();
         co_await reply(stream, r, keep_alive && !r.close && !stopping_);
         state.busy = false;
         if (!keep_alive || r.close) co_return;

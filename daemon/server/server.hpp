@@ -1,11 +1,13 @@
 // The credd server: a Unix socket speaking HTTP/1.1 (Beast over Asio local
-// sockets), one linear coroutine per connection, the limits of SPEC §4 set
-// before every read, a clean drain on SIGTERM or SIGINT, and an atomic
-// policy reload on SIGHUP.
+// sockets), one linear coroutine per connection, connections counted by uid
+// before any other work (over the per-uid limit they wait their turn,
+// daemon/server/admission.hpp), the limits of SPEC §4 set before every read,
+// request bytes zeroed when freed, a clean drain on SIGTERM or SIGINT, and
+// an atomic policy reload on SIGHUP.
 //
-// Used by credd's main. Thread-safety: run_server() owns its I/O thread,
-// and a second thread that only closes finished connections
-// (daemon/server/closer.hpp).
+// Used by credd's main. Thread-safety: run_server() owns its I/O thread, a
+// thread that only closes finished connections (daemon/server/closer.hpp)
+// and one that hashes executables (daemon/peer/exe_hasher.hpp).
 #pragma once
 
 #include "common/error/error.hpp"

@@ -15,8 +15,9 @@ callers=200
 
 start_provider --access-ttl "$access_ttl"
 write_config "$work/credd.toml"
-# 200 callers of one uid at once: raise the per-uid connection limit.
-sed -i 's/^idle_timeout_seconds = 5$/idle_timeout_seconds = 30\nmax_connections = 1024\nmax_connections_per_uid = 512/' "$work/credd.toml"
+# 200 callers of one uid at once, over the default per-uid limit of 64
+# connections: those over it wait their turn (no limit is raised).
+sed -i 's/^idle_timeout_seconds = 5$/idle_timeout_seconds = 30/' "$work/credd.toml"
 printf '[audit]\nfile = "%s"\n' "$work/audit.jsonl" >>"$work/credd.toml"
 expect "credd starts" start_credd "$work/credd.toml"
 expect "login succeeds" login_demo 2>"$work/login.err"
@@ -35,8 +36,11 @@ reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=2000"
 start=$(now_ms)
 pids=()
+# --min-valid 1: the 6 s token must satisfy callers that get their turn after
+# the refresh (64 of one uid are served at once, the rest wait); the default
+# of 60 s would make each of those refresh again.
 for i in $(seq "$callers"); do
-  "$credctl" token demo >"$work/t.$i" 2>"$work/e.$i" &
+  "$credctl" token demo --min-valid 1 >"$work/t.$i" 2>"$work/e.$i" &
   pids+=($!)
 done
 failures=0

@@ -58,8 +58,7 @@ struct FdMessage {
 
 TEST(Peer, IdentifiesThisProcessThroughARealSocket) {
     Pair pair;
-    ExeHashCache hashes;
-    auto id = identify(pair.fds[0], hashes, true);
+    auto id = identify(pair.fds[0], true);
     ASSERT_TRUE(id) << id.error().message;
     EXPECT_EQ(id->pid, ::getpid());
     EXPECT_EQ(id->uid, ::getuid());
@@ -68,27 +67,40 @@ TEST(Peer, IdentifiesThisProcessThroughARealSocket) {
     EXPECT_EQ(id->liveness, Liveness::pidfd);  // Linux >= 6.5
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
     EXPECT_EQ(id->exe, self);
-    EXPECT_EQ(id->exe_sha256, file_sha256(self));
-    EXPECT_EQ(hashes.size(), 1U);
+    // Kept open to be hashed on demand, not hashed at accept.
+    EXPECT_FALSE(id->exe_sha256);
+    ASSERT_TRUE(id->exe_file);
+    struct stat opened {
+    }, named{};
+    ASSERT_EQ(::fstat(id->exe_file->fd(), &opened), 0);
+    ASSERT_EQ(::stat(self.c_str(), &named), 0);
+    EXPECT_EQ(opened.st_dev, named.st_dev);
+    EXPECT_EQ(opened.st_ino, named.st_ino);
+}
+
+TEST(Peer, PeerUidIsTheConnectingUid) {
+    Pair pair;
+    auto uid = peer_uid(pair.fds[0]);
+    ASSERT_TRUE(uid) << uid.error().message;
+    EXPECT_EQ(*uid, ::getuid());
+    EXPECT_FALSE(peer_uid(-1));
 }
 
 TEST(Peer, StartTimeCheckVerifiesALiveProcess) {
     Pair pair;
-    ExeHashCache hashes;
-    auto id = identify(pair.fds[0], hashes, false, Liveness::start_time);
+    auto id = identify(pair.fds[0], false, Liveness::start_time);
     ASSERT_TRUE(id);
     EXPECT_EQ(id->liveness, Liveness::start_time);
     EXPECT_TRUE(id->verified);
     EXPECT_TRUE(id->exe);
 }
 
-TEST(Peer, DoesNotHashUnlessAsked) {
+TEST(Peer, DoesNotKeepTheExecutableOpenUnlessAsked) {
     Pair pair;
-    ExeHashCache hashes;
-    auto id = identify(pair.fds[0], hashes, false);
+    auto id = identify(pair.fds[0], false);
     ASSERT_TRUE(id);
     EXPECT_FALSE(id->exe_sha256);
-    EXPECT_EQ(hashes.size(), 0U);
+    EXPECT_FALSE(id->exe_file);
 }
 
 TEST(Peer, PeerThatExitedBeforeResolutionIsNotVerifiedAndHasNoExe) {
@@ -116,15 +128,14 @@ TEST(Peer, PeerThatExitedBeforeResolutionIsNotVerifiedAndHasNoExe) {
     std::memcpy(&received, CMSG_DATA(CMSG_FIRSTHDR(&m.msg)), sizeof(int));
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);  // reaped: the pid is free
-    ExeHashCache hashes;
     for (Liveness check : {Liveness::pidfd, Liveness::start_time}) {
-        auto id = identify(received, hashes, true, check);
+        auto id = identify(received, true, check);
         ASSERT_TRUE(id) << id.error().message;
         EXPECT_EQ(id->liveness, check);
         EXPECT_EQ(id->pid, child);
         EXPECT_FALSE(id->verified) << to_string(check);
         EXPECT_FALSE(id->exe);
-        EXPECT_FALSE(id->exe_sha256);
+        EXPECT_FALSE(id->exe_file);
         EXPECT_FALSE(id->unit);
     }
     for (int fd : {fds[0], fds[1], carrier[0], carrier[1], received}) ::close(fd);
@@ -196,6 +207,27 @@ TEST(ExeHash, CacheHitsForTheSameFileAndMissesAfterItChanges) {
     EXPECT_EQ(hashes.digest(fd2), crypto::hex(crypto::sha256("second!")));
     EXPECT_EQ(hashes.size(), 2U);
     ::close(fd2);
+}
+
+TEST(ExeHash, FileOverTheSizeCapIsNotHashed) {
+    test::TempDir dir;
+    const std::string path = dir.write("big", "x");
+    std::filesystem::resize_file(path, ExeHashCache::k_max_exe_bytes + 1);  // sparse
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    ExeHashCache hashes;
+    EXPECT_FALSE(hashes.digest(fd));
+    EXPECT_EQ(hashes.size(), 0U);
+    ::close(fd);
+}
+
+TEST(ExeHash, CachedKnowsOnlyWhatWasHashed) {
+    test::TempDir dir;
+    const int fd = ::open(dir.write("bin", "abc").c_str(), O_RDONLY);
+    ExeHashCache hashes;
+    EXPECT_FALSE(hashes.cached(fd));
+    EXPECT_TRUE(hashes.digest(fd));
+    EXPECT_EQ(hashes.cached(fd), crypto::hex(crypto::sha256("abc")));
+    ::close(fd);
 }
 
 TEST(ExeHash, DirectoryIsNotHashed) {

@@ -321,6 +321,58 @@ TEST(Policy, GrantsForListsOnlyGrantsWhoseClientMatches) {
     EXPECT_EQ(grants[0]->name, "ops group");
 }
 
+struct HashCase {
+    const char* what;
+    peer::PeerIdentity who;
+    Permission permission;
+    Resource resource;
+    bool worth_hashing;
+};
+
+TEST(Policy, HashIsWorthComputingOnlyWhenAPinnedClientsOtherFieldsMatch) {
+    const Policy policy = test::policy_from(k_config);
+    auto unverified = caller("u4000", 4000);
+    unverified.verified = false;
+    const std::vector<HashCase> cases = {
+        {"uid matches the pinned client, hash not known yet",
+         caller("u4000", 4000),
+         Permission::token,
+         {"dave", "github"},
+         true},
+        {"hash already known", with_sha(caller("u4000", 4000), k_sha_b), Permission::token, {"dave", "github"}, false},
+        {"another uid: no hash could make it match",
+         caller("u4001", 4001),
+         Permission::token,
+         {"dave", "github"},
+         false},
+        {"a resource the pinned grant does not cover",
+         caller("u4000", 4000),
+         Permission::token,
+         {"dave", "gitlab"},
+         false},
+        {"a permission the pinned grant does not give",
+         caller("u4000", 4000),
+         Permission::remove,
+         {"dave", "github"},
+         false},
+        {"already allowed without a hash (the owner rule)",
+         caller("dave", 4000),
+         Permission::token,
+         {"dave", "github"},
+         false},
+        {"a caller that could not be verified", unverified, Permission::token, {"dave", "github"}, false},
+        {"a route open to every local caller", caller("u4000", 4000), Permission::any_local, {"*", "*"}, false},
+    };
+    for (const auto& c : cases) {
+        EXPECT_EQ(hash_could_allow(policy, c.who, c.permission, c.resource), c.worth_hashing) << c.what;
+    }
+}
+
+TEST(Policy, HashIsNeverWorthComputingWithoutAPinnedGrant) {
+    const Policy policy = make_policy(true, 0, {});
+    EXPECT_FALSE(hash_could_allow(policy, caller("u4000", 4000), Permission::token, {"dave", "github"}));
+}
+
 TEST(Policy, MakePolicyIndexesExactAndWildcardPatterns) {
     const Policy policy = test::policy_from(k_config);
     EXPECT_EQ(policy.exact.count("alice/github"), 1U);

@@ -1,0 +1,52 @@
+#include "daemon/server/admission.hpp"
+
+#include <algorithm>
+
+namespace credctl::server {
+
+Admission::Verdict Admission::arrive(uid_t uid, Ticket* ticket) {
+    auto& u = uids_[uid];
+    if (u.served < max_per_uid_ && u.line.empty()) {
+        if (served_ >= max_served_) {
+            if (u.served == 0) uids_.erase(uid);
+            return Verdict::refuse;
+        }
+        ++u.served;
+        ++served_;
+        return Verdict::serve;
+    }
+    if (waiting_ >= max_waiting_) return Verdict::refuse;  // u.served > 0 or u.line is not empty: kept
+    *ticket = next_++;
+    u.line.push_back(*ticket);
+    ++waiting_;
+    return Verdict::wait;
+}
+
+std::optional<Admission::Ticket> Admission::leave(uid_t uid) {
+    auto it = uids_.find(uid);
+    if (it == uids_.end() || it->second.served == 0) return std::nullopt;  // not counted: a caller's bug
+    auto& u = it->second;
+    if (!u.line.empty()) {
+        const Ticket next = u.line.front();
+        u.line.pop_front();
+        --waiting_;
+        return next;
+    }
+    --u.served;
+    --served_;
+    if (u.served == 0) uids_.erase(it);
+    return std::nullopt;
+}
+
+void Admission::give_up(uid_t uid, Ticket ticket) {
+    auto it = uids_.find(uid);
+    if (it == uids_.end()) return;
+    auto& line = it->second.line;
+    if (auto t = std::find(line.begin(), line.end(), ticket); t != line.end()) {
+        line.erase(t);
+        --waiting_;
+    }
+    if (it->second.served == 0 && line.empty()) uids_.erase(it);
+}
+
+}  // namespace credctl::server

@@ -1,0 +1,67 @@
+// Who is served now and who waits: the connection limits of SPEC §4, counted
+// by uid alone (SO_PEERCRED), before any other work is done for a connection.
+//
+// At most `max_served` connections are served at once, and at most
+// `max_served_per_uid` of one uid. A connection of a uid at its limit is not
+// refused: it waits, unread, in that uid's line, and takes the slot of the
+// next of that uid's connections to end, in order of arrival. Waiting
+// connections take no served slot, so one uid can never crowd out another;
+// they only hold a descriptor, and at most `max_waiting` wait in all (the
+// open files left over once every served slot has its own), beyond which a
+// connection is refused. So is one arriving while `max_served` are served.
+//
+// Used by the server (daemon/server/server.cpp), which times the waits out.
+// Thread-safety: none; the I/O thread only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+
+namespace credctl::server {
+
+class Admission {
+public:
+    using Ticket = std::uint64_t;
+    enum class Verdict { serve, wait, refuse };
+
+    Admission(std::size_t max_served, std::size_t max_served_per_uid, std::size_t max_waiting)
+        : max_served_(max_served), max_per_uid_(max_served_per_uid), max_waiting_(max_waiting) {}
+
+    // A new connection of `uid`: served now (counted), waiting (with
+    // `*ticket` set), or refused (not counted).
+    [[nodiscard]] Verdict arrive(uid_t uid, Ticket* ticket);
+
+    // A served connection of `uid` ended. Its slot goes to the oldest waiting
+    // connection of that uid, whose ticket is returned (it is served now),
+    // or is freed.
+    [[nodiscard]] std::optional<Ticket> leave(uid_t uid);
+
+    // A waiting connection gives up (timed out, or shutdown): it is no
+    // longer counted. Precondition: `ticket` waits (was not returned by
+    // leave()).
+    void give_up(uid_t uid, Ticket ticket);
+
+    [[nodiscard]] std::size_t served() const { return served_; }
+    [[nodiscard]] std::size_t waiting() const { return waiting_; }
+
+private:
+    struct Uid {
+        std::size_t served = 0;
+        std::deque<Ticket> line;
+    };
+
+    const std::size_t max_served_;
+    const std::size_t max_per_uid_;
+    const std::size_t max_waiting_;
+    std::map<uid_t, Uid> uids_;
+    std::size_t served_ = 0;
+    std::size_t waiting_ = 0;
+    Ticket next_ = 1;
+};
+
+}  // namespace credctl::server
