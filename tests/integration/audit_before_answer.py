@@ -5,7 +5,8 @@ request, found by its own pid.
 
     audit_before_answer.py SOCKET TARGET AUDIT_FILE N CREDD_PID
 
-The N processes connect, then credd is stopped (SIGSTOP) while all of them
+The N processes connect and credd accepts every connection (they appear
+among its descriptors), then credd is stopped (SIGSTOP) while all of them
 send, and continued: it finds every request waiting at once, and writes their
 audit lines in batches. Prints how many callers found their line, missed it,
 or got no 200 answer; exits 0 only when all N found it. Used by
@@ -19,6 +20,30 @@ import sys
 import time
 
 FOUND, MISSING, NOT_OK = 0, 1, 2
+
+
+def sockets_of(pid):
+    """The inodes of the sockets process pid holds."""
+    held = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            held.add(target)
+    return held
+
+
+def wait_for_accepts(pid, before, n, timeout=30):
+    """Whether pid came to hold n sockets it did not hold before, within timeout."""
+    deadline = time.monotonic() + timeout
+    while len(sockets_of(pid) - before) < n:
+        if time.monotonic() > deadline:
+            print(f"gave up after {timeout} s waiting for credd to accept {n} connections", file=sys.stderr)
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def caller(sock_path, target, audit, ready, go, sent, results):
@@ -47,12 +72,16 @@ def main():
     n, credd = int(sys.argv[4]), int(sys.argv[5])
     ctx = mp.get_context("fork")
     ready, sent, go, results = ctx.Semaphore(0), ctx.Semaphore(0), ctx.Event(), ctx.Queue()
+    before = sockets_of(credd)
     procs = [ctx.Process(target=caller, args=(sock_path, target, audit, ready, go, sent, results)) for _ in range(n)]
     for p in procs:
         p.start()
     for _ in range(n):
         ready.acquire()
-    time.sleep(0.5)  # credd accepts and identifies every connection
+    if not wait_for_accepts(credd, before, n):  # identity is taken at accept
+        for p in procs:
+            p.terminate()
+        sys.exit(2)
     os.kill(credd, signal.SIGSTOP)
     try:
         go.set()

@@ -3,9 +3,10 @@
 as fast as it can, over keep-alive connections, reconnecting whenever credd
 closes one. Loopback (a Unix socket) only, bounded in time and processes.
 
-    audit_flood.py flood SOCKET TARGET SECONDS PROCESSES
+    audit_flood.py flood SOCKET TARGET SECONDS PROCESSES [STARTED_FILE]
         prints {"requests":..,"denials":..,"other":..,"server_closes":..,
-                "max_on_one_connection":..} as JSON
+                "max_on_one_connection":..} as JSON; creates STARTED_FILE
+        once every process has had its first answer
     audit_flood.py probe SOCKET TARGET N
         sends up to N requests on one connection; prints
         {"answers":..,"denials":..,"closed_by_server":..,"last_said_close":..}
@@ -63,7 +64,7 @@ class Connection:
         self.sock.close()
 
 
-def flooder(path, target, deadline, out):
+def flooder(path, target, deadline, out, started):
     req = request(target)
     counts = {"requests": 0, "denials": 0, "other": 0, "server_closes": 0, "max_on_one_connection": 0}
     while time.monotonic() < deadline:
@@ -79,6 +80,8 @@ def flooder(path, target, deadline, out):
                 counts["server_closes"] += 1
                 break
             status, says_close = got
+            if counts["requests"] == 0:
+                started.release()
             counts["requests"] += 1
             on_this += 1
             counts["denials" if status == 403 else "other"] += 1
@@ -90,12 +93,15 @@ def flooder(path, target, deadline, out):
     out.put(counts)
 
 
-def flood(path, target, seconds, processes):
+def flood(path, target, seconds, processes, started_file):
     deadline = time.monotonic() + seconds
-    out = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=flooder, args=(path, target, deadline, out)) for _ in range(processes)]
+    out, started = multiprocessing.Queue(), multiprocessing.Semaphore(0)
+    procs = [multiprocessing.Process(target=flooder, args=(path, target, deadline, out, started))
+             for _ in range(processes)]
     for p in procs:
         p.start()
+    if started_file and all(started.acquire(timeout=seconds) for _ in procs):
+        open(started_file, "w").close()
     total = {}
     for _ in procs:
         for k, v in out.get(timeout=seconds + 30).items():
@@ -127,6 +133,6 @@ def probe(path, target, n):
 if __name__ == "__main__":
     mode, path, target = sys.argv[1:4]
     if mode == "flood":
-        flood(path, target, float(sys.argv[4]), int(sys.argv[5]))
+        flood(path, target, float(sys.argv[4]), int(sys.argv[5]), sys.argv[6] if len(sys.argv) > 6 else None)
     else:
         probe(path, target, int(sys.argv[4]))

@@ -73,9 +73,11 @@ expect "its last answer said Connection: close" test "$(field "$probe" last_said
 # --- the flood ---------------------------------------------------------------
 before=$(audit_bytes)
 journal_before=$(stat -c %s "$work/credd.log")
-as_user "$hostile" python3 "$flood" flood "$CREDD_SOCKET" "$target" 5 8 >"$work/flood.json" &
+install -d -o "$hostile" "$work/flood"
+as_user "$hostile" python3 "$flood" flood "$CREDD_SOCKET" "$target" 5 8 "$work/flood/started" >"$work/flood.json" &
 flood_pid=$!
-sleep 2.5
+wait_for 10 "all 8 flooding processes to be answered" test -e "$work/flood/started"
+sleep 2  # a real span of time: by now an unthrottled audit log would have filled the file system
 t=$(as_user "$granted" "$credctl" token --user "$owner" demo 2>"$work/during.err")
 expect "during the flood the granted caller is served" test -n "$t"
 wait "$flood_pid"
@@ -93,7 +95,7 @@ expect "after the flood the granted caller is served" test -n "$t"
 as_user "$owner" env BROWSER="$oidc/browser" HOME="$work" "$credctl" login demo >/dev/null 2>"$work/login2.err"
 expect "a login still stores its credential" test $? -eq 0
 hostile_uid=$(id -u "$hostile")
-for _ in $(seq 30); do grep -q "\"event\":\"suppressed\",\"uid\":$hostile_uid," "$audit" && break; sleep 0.1; done
+wait_for 3 "a suppressed-count line" grep -q "\"event\":\"suppressed\",\"uid\":$hostile_uid," "$audit"
 expect "a suppressed-count line for the hostile uid appears while credd runs" \
   grep -q "\"event\":\"suppressed\",\"uid\":$hostile_uid,\"denials\":[0-9]*,\"reason\":\"[0-9]* more denials of uid $hostile_uid suppressed" "$audit"
 

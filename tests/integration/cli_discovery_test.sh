@@ -15,12 +15,6 @@ squatter=credctl-sd-squat
 system_socket=/run/credd/credd.sock
 other_python=/usr/bin/python3  # other uids cannot use an interpreter under /root (pyenv)
 
-wait_for() {  # SECONDS COMMAND...
-  local n=$(($1 * 10)); shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-
 start_provider --access-ttl 600
 cat >"$work/providers.toml" <<TOML
 [providers.demo]
@@ -37,9 +31,10 @@ XDG_RUNTIME_DIR=$work/xdg-run XDG_STATE_HOME=$work/home/.local/state XDG_CONFIG_
   "$credd" --user 2>>"$work/credd-user.log" &
 user_pid=$!
 extra_pids+=($user_pid)
-expect "credd --user listens on \$XDG_RUNTIME_DIR/credd/credd.sock" wait_for 5 test -S "$work/xdg-run/credd/credd.sock"
+expect "credd --user listens on \$XDG_RUNTIME_DIR/credd/credd.sock" \
+  wait_for 5 "the per-user socket" test -S "$work/xdg-run/credd/credd.sock"
 expect "credd --user keeps state in \$XDG_STATE_HOME/credd, creating its parents" \
-  wait_for 5 test -f "$work/home/.local/state/credd/data.mdb"
+  wait_for 5 "the per-user store" test -f "$work/home/.local/state/credd/data.mdb"
 expect "the state directory is 0700" test "$(stat -c %a "$work/home/.local/state/credd")" = 700
 expect "credd --user read \$XDG_CONFIG_HOME/credctl/credd.toml" \
   bash -c "env -u CREDD_SOCKET XDG_RUNTIME_DIR='$work/xdg-run' '$credctl' providers | grep -q demo"
@@ -55,7 +50,7 @@ head -c 32 /dev/urandom >"$work/system.key"; chmod 600 "$work/system.key"
 "$credd" --system --config "$work/system.toml" 2>>"$work/credd-system.log" &
 system_pid=$!
 extra_pids+=($system_pid)
-expect "credd --system listens on $system_socket" wait_for 5 test -S "$system_socket"
+expect "credd --system listens on $system_socket" wait_for 5 "the system socket" test -S "$system_socket"
 expect "the system socket is 0666 (policy decides, not file modes)" test "$(stat -c %a "$system_socket")" = 666
 mkdir -p "$work/system-state-nokey"
 echo "state_dir = \"$work/system-state-nokey\"" >"$work/nokey.toml"
@@ -106,7 +101,7 @@ expect "it runs in a session of its own, detached from credctl's" test "$auto_si
 expect "a second call uses the running daemon, starting no other" test "$(pgrep -xc credd -s "$auto_sid")" -eq 1
 kill "$auto_pid"
 rm "$work/auto-config/credctl/credctl.toml"
-wait_for 5 bash -c "! kill -0 $auto_pid 2>/dev/null"
+wait_for 5 "the autostarted credd to exit" exited "$auto_pid"
 "${auto_env[@]}" "$credctl" status >/dev/null 2>&1
 expect "without autostart nothing is started: exit 6" test $? -eq 6
 
@@ -122,7 +117,7 @@ squat() {  # SOCKET: the squatter listens there, answering like credd
   setpriv --reuid="$squatter" --regid="$squatter" --init-groups \
     "$other_python" "$here/fake_daemon.py" "$1" /tmp/credctl-sd-squat.rec --providers "$work/providers.json" &
   extra_pids+=($!)
-  wait_for 5 test -S "$1"
+  wait_for 5 "the squatter to listen on $1" test -S "$1"
 }
 setpriv --reuid="$squatter" --regid="$squatter" --init-groups mkdir -m 755 "$squat_dir"
 expect "another uid listens on the client's per-user socket path" squat "$squat_dir/credd.sock"
@@ -153,15 +148,16 @@ shared=$work/shared/credd.sock
 "$credd" --config "$work/swap.toml" 2>>"$work/credd-swap.log" &
 swap_pid=$!
 extra_pids+=($swap_pid)
-expect "credd serves the shared socket" wait_for 5 "$credctl" --socket "$shared" status
+expect "credd serves the shared socket" wait_for 5 "credd on $shared" credd_answers --socket "$shared"
 cat >"$work/swapping-browser" <<SH
 #!/bin/bash
+$(declare -f wait_for)
 kill $swap_pid
-for _ in \$(seq 50); do [ -e "$shared" ] || break; sleep 0.1; done
+wait_for 5 "credd to remove $shared" test ! -e "$shared"
 setpriv --reuid="$squatter" --regid="$squatter" --init-groups \\
   "$other_python" "$here/fake_daemon.py" "$shared" /tmp/credctl-sd-squat.rec --providers "$work/providers.json" &
 echo \$! >"$work/squatter.pid"
-for _ in \$(seq 50); do [ -S "$shared" ] && break; sleep 0.1; done
+wait_for 5 "the squatter to listen on $shared" test -S "$shared"
 exec "$oidc/browser" "\$@"
 SH
 chmod 755 "$work/swapping-browser"

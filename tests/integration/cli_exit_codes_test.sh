@@ -47,7 +47,7 @@ expect "6: the message names the socket" grep -q "$work/nothing.sock" "$work/err
 # 1: internal (a daemon answering 500 without a problem document)
 python3 "$root/tests/integration/fake_daemon.py" "$work/broken.sock" "$work/broken.rec" --status 500 &
 extra_pids+=($!)
-for _ in $(seq 50); do [ -S "$work/broken.sock" ] && break; sleep 0.1; done
+wait_for 5 "the failing fake daemon to listen" test -S "$work/broken.sock"
 expect "1: a daemon failing without a problem document is an internal error" \
   test "$(status_of "$credctl" --socket "$work/broken.sock" status)" -eq 1
 

@@ -20,12 +20,6 @@ victim=credctl-sq-victim
 squatter=credctl-sq-squat
 other_python=/usr/bin/python3  # other uids cannot use an interpreter under /root (pyenv)
 
-wait_for() {  # SECONDS COMMAND...
-  local n=$(($1 * 10)); shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-
 start_provider --access-ttl 600
 write_config "$work/credd.toml"
 expect "credd starts" start_credd "$work/credd.toml"
@@ -89,7 +83,7 @@ squat() {  # SOCKET RECORD: the squatter listens at SOCKET
   setpriv --reuid="$squatter" --regid="$squatter" --init-groups \
     "$other_python" "$work/squatter.py" "$1" "$2" "$issuer" 2>>"$work/squatter.log" &
   extra_pids+=($!)
-  wait_for 5 test -S "$1"
+  wait_for 5 "the squatter to listen on $1" test -S "$1"
 }
 # As the victim, without XDG_RUNTIME_DIR and CREDD_SOCKET: the /tmp fallback.
 victim_run() {  # OUT ERR COMMAND...

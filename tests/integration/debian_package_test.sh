@@ -13,11 +13,6 @@ build=$(cd "$(dirname "$credd")/.." && pwd)
 here=$root/tests/integration
 
 pkg_status() { /usr/bin/credctl status >/dev/null 2>&1; }
-wait_for() {  # SECONDS COMMAND...
-  local n=$(($1 * 10)); shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 
 # Never replace (and then purge) an installation this test did not make.
 if dpkg-query -W -f='${Status}' credctl 2>/dev/null | grep -q installed; then
@@ -100,10 +95,10 @@ CREDENTIALS_DIRECTORY="$work/creds" python3 "$here/sd_activate.py" "$work/sock/c
   2>"$work/installed-credd.log" &
 credd_pid=$!
 export CREDD_SOCKET=$work/sock/credd.sock
-expect "the installed credd serves as user credd" wait_for 5 pkg_status
+expect "the installed credd serves as user credd" wait_for 5 "the installed credd" pkg_status
 expect "it runs as uid credd" test "$(stat -c %U /proc/$credd_pid)" = credd
 expect "it took the key from the systemd credential" grep -q "master key from .*/credd.key (systemd credential)" "$work/installed-credd.log"
-expect "its store is in /var/lib/credd" wait_for 3 test -f /var/lib/credd/data.mdb
+expect "its store is in /var/lib/credd" wait_for 3 "its store" test -f /var/lib/credd/data.mdb
 expect "it writes the audit log the default config names" \
   test "$(stat -c '%U %a' /var/log/credd/audit.jsonl 2>/dev/null)" = "credd 600"
 stop_credd
@@ -119,7 +114,7 @@ CREDENTIALS_DIRECTORY="$work/creds" python3 "$here/sd_activate.py" "$work/sock/c
   setpriv --reuid=credd --regid=credd --init-groups /usr/sbin/credd --system --config "$work/with-provider.toml" \
   2>>"$work/installed-credd.log" &
 credd_pid=$!
-expect "the installed credd with a provider answers" wait_for 5 pkg_status
+expect "the installed credd with a provider answers" wait_for 5 "the installed credd" pkg_status
 BROWSER=$oidc/browser /usr/bin/credctl login demo >/dev/null 2>"$work/pkg-login.err"
 expect "credctl login hands the refresh token to credd running as user credd" test $? -eq 0
 expect "the token it then serves is accepted by the provider" userinfo_ok "$(/usr/bin/credctl token demo)"

@@ -5,7 +5,7 @@
 #   start_provider [provider.mjs options...]   # sets $issuer
 #   write_config FILE                            # a credd.toml with provider demo
 #   start_credd FILE [WRAPPER...]                # sets $credd_pid, waits for status
-#   ...checks with expect...
+#   ...checks with expect, waits with wait_for...
 #   finish                                       # prints the tally, exits 0 or 1
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 oidc=$root/tests/oidc
@@ -42,10 +42,34 @@ finish() {
   exit
 }
 
+# The one way the scripts wait: polls COMMAND every 50 ms until it succeeds
+# (0) or TIMEOUT seconds (decimals allowed) have passed; then it says on
+# stderr what it waited for and returns 1. A script never sleeps to wait for
+# something to happen; it waits for what it can observe (a file, a log line,
+# a status answer, a provider counter, /proc). COMMAND may be a function.
+wait_for() {  # TIMEOUT_SECONDS DESCRIPTION COMMAND...
+  local timeout=$1 what=$2; shift 2
+  local whole=${timeout%%.*} frac=
+  [[ $timeout == *.* ]] && frac=${timeout#*.}
+  frac=${frac}000000
+  local deadline=$((${EPOCHREALTIME//[.,]/} + ${whole:-0} * 1000000 + 10#${frac:0:6}))
+  until "$@"; do
+    if [ "${EPOCHREALTIME//[.,]/}" -ge "$deadline" ]; then
+      echo "wait_for: gave up after $timeout s waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+# Whether process PID is gone (for wait_for).
+exited() { ! kill -0 "$1" 2>/dev/null; }
+# Whether a credd answers `credctl [OPTIONS...] status` (for wait_for).
+credd_answers() { "$credctl" "$@" status >/dev/null 2>&1; }
+
 start_provider() {
   node "$oidc/provider.mjs" --port 0 --ready-file "$work/issuer" "$@" >"$work/provider.out" 2>"$work/provider.log" &
   provider_pid=$!
-  for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
+  wait_for 10 "the provider to write its issuer to $work/issuer" test -s "$work/issuer"
   issuer=$(cat "$work/issuer")
   [ -n "$issuer" ]
 }
@@ -77,8 +101,7 @@ TOML
 start_credd() {  # CONFIG [WRAPPER...], e.g. prlimit --nofile=40:40
   "${@:2}" "$credd" --config "$1" 2>>"$work/credd.log" &
   credd_pid=$!
-  for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
+  wait_for 10 "credd to answer status on ${CREDD_SOCKET:-its socket}" credd_answers
 }
 stop_credd() {
   kill -TERM "$credd_pid"
@@ -114,3 +137,5 @@ print(v)' "$1"
 now_ms() { date +%s%3N; }
 # The state column of `credctl list` for PROVIDER.
 cred_state() { "$credctl" list 2>/dev/null | awk -v p="$1" '$1 == p { print $2 }'; }
+# Whether that state is STATE, e.g. wait_for 5 "..." cred_state_is demo refreshing.
+cred_state_is() { [ "$(cred_state "$1")" = "$2" ]; }  # PROVIDER STATE

@@ -33,11 +33,12 @@ victim_token() { as_user "$victim" env HOME="$work/v" "$credctl" token demo; }
 # The victim's browser: records what it was given and what it inherited,
 # waits until the attacker has made his move, then does the real flow.
 cat >"$work/victim-browser" <<SH
-#!/bin/sh
+#!/bin/bash
+$(declare -f wait_for)
 tr '\0' '\n' </proc/\$\$/cmdline >"$work/v/browser.argv"
 ls -l /proc/\$\$/fd/ >"$work/v/browser.fds" 2>&1
 touch "$work/v/browser-started"
-for _ in \$(seq 300); do [ -e "$work/v/attack-done" ] && break; sleep 0.1; done
+wait_for 30 "the attacker's move" test -e "$work/v/attack-done"
 exec "$oidc/browser" "\$@"
 SH
 chmod 755 "$work/victim-browser"
@@ -45,8 +46,7 @@ chmod 755 "$work/victim-browser"
 as_user "$victim" env HOME="$work/v" BROWSER="$work/victim-browser" "$credctl" login demo \
   >"$work/v/login.out" 2>"$work/v/login.err" </dev/null &
 login_pid=$!
-for _ in $(seq 150); do [ -e "$work/v/browser-started" ] && break; sleep 0.1; done
-expect "the victim's browser started" test -e "$work/v/browser-started"
+expect "the victim's browser started" wait_for 15 "the victim's browser" test -e "$work/v/browser-started"
 
 # --- what the attacker can read in /proc ------------------------------------------
 as_user "$attacker" sh -c 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " <"$f" 2>/dev/null; echo; done' \

@@ -20,7 +20,7 @@ expect "login succeeds" login_demo 2>"$work/login.err"
 first=$("$credctl" token demo --min-valid 1)
 expect "a first token is served from the login" test -n "$first"
 
-sleep "$access_ttl"   # the access token has expired now
+sleep "$access_ttl"   # a real wait of time: the access token expires
 reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=3000"
 
@@ -57,11 +57,12 @@ expect "still one upstream refresh" test "$(pstat token_requests.refresh_token)"
 
 # A refresh abandoned by every caller still completes and is committed:
 # nobody waits, then the token is there without asking the provider again.
-sleep "$access_ttl"
+sleep "$access_ttl"   # a real wait of time: the access token expires
 "$credctl" token --timeout 0.3 demo >/dev/null 2>&1
 rc=$?
 expect "a lone impatient caller exits 5" test "$rc" -eq 5
-sleep 3.2
+expect "the refresh it started goes on at the provider" cred_state_is demo refreshing
+wait_for 10 "the abandoned refresh to be committed" cred_state_is demo valid
 before=$(pstat token_requests.refresh_token)
 abandoned=$("$credctl" token --timeout 0.5 --min-valid 1 demo)
 expect "the abandoned refresh's token is served without another refresh" \
@@ -71,7 +72,7 @@ expect "the provider accepts that token" userinfo_ok "$abandoned"
 # SIGTERM while an abandoned refresh is at the provider: credd drains it
 # (commits its answer) before it exits, so no refresh_pending mark is left
 # behind to turn into login_required at the next start.
-sleep "$access_ttl"
+sleep "$access_ttl"   # a real wait of time: the access token expires
 "$credctl" token --timeout 0.3 demo >/dev/null 2>&1
 start=$(now_ms)
 expect "credd stops cleanly on SIGTERM" stop_credd

@@ -12,7 +12,7 @@ credctl=$2
 
 python3 "$root/tests/support/hostile_provider.py" "$work/hostile" 2>"$work/hostile.log" &
 extra_pids+=($!)
-for _ in $(seq 100); do [ -s "$work/hostile" ] && break; sleep 0.1; done
+wait_for 10 "the hostile server to write its address" test -s "$work/hostile"
 hostile=$(cat "$work/hostile")
 expect "the hostile server is up" test -n "$hostile"
 
@@ -100,6 +100,7 @@ for m in notjson huge noaccess mac negexp absurdexp redirect; do
     bash -c "[ \"\$(tr ' ' '\n' <<<'$(seen "$m")' | sort -u)\" = rt-$m ]"
 done
 # A provider that hangs holds up nobody else, however many refreshes it holds.
+stuck_at_provider() { [ "$(tr ' ' '\n' <<<"$(seen hang)" | grep -c '^rt-stuck$')" -ge 8 ]; }
 stuck_pids=()
 for i in 1 2 3 4 5 6 7 8; do
   curl -sf --unix-socket "$CREDD_SOCKET" -X PUT -o /dev/null --data '{"refresh_token":"rt-stuck"}' \
@@ -107,7 +108,7 @@ for i in 1 2 3 4 5 6 7 8; do
   "$credctl" token "stuck$i" >/dev/null 2>&1 &
   stuck_pids+=($!)
 done
-sleep 0.5
+wait_for 10 "the 8 stuck refreshes to reach the hanging endpoint" stuck_at_provider
 start=$(now_ms)
 tok=$("$credctl" token h_ok --min-valid 7200)
 elapsed=$(($(now_ms) - start))

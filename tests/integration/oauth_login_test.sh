@@ -78,7 +78,7 @@ paste_login() {  # FIFO ERRFILE: starts credctl login --no-browser demo reading 
   "$credctl" login --no-browser demo <"$1" 2>"$2" &
   login_pid=$!
   exec 3>"$1"
-  for _ in $(seq 100); do grep -q '/auth?' "$2" && break; sleep 0.1; done
+  wait_for 10 "the authorization URL in $2" grep -q '/auth?' "$2"
   url=$(grep -o 'http://127.0.0.1:[0-9]*/auth?[^ ]*' "$2")
 }
 "$credctl" logout demo 2>/dev/null
@@ -86,8 +86,8 @@ paste_login "$work/paste" "$work/paste.err"
 redirect=$(BROWSER_PRINT_REDIRECT=1 node "$oidc/browser.mjs" "$url" 2>"$work/browser.err")
 expect "the provider sends the browser to the loopback address" grep -q '^http://127.0.0.1:[0-9]*/callback?code=' <<<"$redirect"
 sed -E 's/state=[^&]*/state=forged/' <<<"$redirect" >&3
-sleep 0.5
-expect "a pasted address with the wrong state is refused" grep -q 'state mismatch.*paste the address again' "$work/paste.err"
+expect "a pasted address with the wrong state is refused" \
+  wait_for 5 "the refusal of the forged address" grep -q 'state mismatch.*paste the address again' "$work/paste.err"
 expect "and the login keeps waiting" kill -0 "$login_pid"
 echo "$redirect" >&3
 wait "$login_pid"
@@ -108,7 +108,7 @@ expect "naming both issuers" grep -q 'names issuer "https://evil.example", expec
 reset_stats
 "$credctl" login --device demo 2>"$work/device.err" &
 device_pid=$!
-for _ in $(seq 100); do grep -qs 'carries the code' "$work/device.err" && break; sleep 0.1; done
+wait_for 10 "the device login's instructions" grep -qs 'carries the code' "$work/device.err"
 expect "the device login shows the verification URI and a user code" \
   bash -c "grep -q 'open $issuer/device on any device and enter the code' '$work/device.err'"
 complete=$(grep -o "$issuer/device?user_code=[^ ]*" "$work/device.err")
@@ -138,7 +138,7 @@ expect "saying what the provider answered" grep -q 'the provider refused the log
 # --- device flow denied ------------------------------------------------------------------
 "$credctl" login --device demo 2>"$work/device-deny.err" &
 device_pid=$!
-for _ in $(seq 100); do grep -qs 'carries the code' "$work/device-deny.err" && break; sleep 0.1; done
+wait_for 10 "the device login's instructions" grep -qs 'carries the code' "$work/device-deny.err"
 complete=$(grep -o "$issuer/device?user_code=[^ ]*" "$work/device-deny.err")
 BROWSER_DENY=1 node "$oidc/browser.mjs" "$complete" 2>>"$work/device-browser.err"
 wait "$device_pid"

@@ -109,7 +109,7 @@ expect "every one of the $(pstat token_requests.refresh_token) refreshes carried
 reset_stats
 "$credctl" login --device api 2>"$work/device.err" &
 device_pid=$!
-for _ in $(seq 100); do grep -qs 'carries the code' "$work/device.err" && break; sleep 0.1; done
+wait_for 10 "the device login's instructions" grep -qs 'carries the code' "$work/device.err"
 node "$oidc/browser.mjs" "$(grep -o "$issuer/device?user_code=[^ ]*" "$work/device.err")" 2>"$work/device-browser.err"
 wait "$device_pid"
 expect "credctl login --device to a provider with resource succeeds" test $? -eq 0

@@ -15,7 +15,7 @@ provider_fast_pid=$provider_pid
 rm -f "$work/issuer"
 node "$oidc/provider.mjs" --port 0 --ready-file "$work/issuer" >/dev/null 2>"$work/slow-provider.log" &
 extra_pids+=($!)
-for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
+wait_for 10 "the slow provider to write its issuer" test -s "$work/issuer"
 slow=$(cat "$work/issuer")
 
 write_config "$work/credd.toml"
@@ -70,7 +70,8 @@ for name in slow1 slow2 slow3 slow4; do
   "$credctl" token "$name" --min-valid 7200 >"$work/$name.out" 2>&1 &
   extra_pids+=($!)
 done
-sleep 0.5
+slow_in_flight() { for name in slow1 slow2 slow3 slow4; do cred_state_is "$name" refreshing || return 1; done; }
+wait_for 10 "the four slow refreshes to be in flight" slow_in_flight
 start=$(now_ms)
 tok=$("$credctl" token fast --min-valid 7200)
 elapsed=$(($(now_ms) - start))
@@ -79,7 +80,7 @@ expect "a refresh at the fast provider while four wait on the slow one takes < 1
 expect "credd answers status meanwhile" "$credctl" status
 wait_ok=0
 for name in slow1 slow2 slow3 slow4; do
-  for _ in $(seq 100); do [ -s "$work/$name.out" ] && break; sleep 0.1; done
+  wait_for 10 "the answer to $name" test -s "$work/$name.out"
   grep -q "did not answer usably\|timed out" "$work/$name.out" && wait_ok=$((wait_ok + 1))
 done
 expect "the slow refreshes end in provider_unavailable (2 s timeout < 4 s delay)" test "$wait_ok" -eq 4

@@ -77,12 +77,14 @@ expect "a new login makes the credential valid again" test "$(cred_state demo)" 
 
 # --- a new login while a refresh is at the provider ------------------------------
 # The refresh's late answer is about the old grant: it must not overwrite
-# the credential the new login stored.
+# the credential the new login stored. With after=1 the provider counts a
+# refresh once it has rotated the token, before its delayed answer.
+refresh_at_provider() { [ "$(pstat token_requests.refresh_token)" -ge 1 ]; }
 reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=3000&after=1&grant=refresh_token"
 "$credctl" token demo --min-valid 7200 >/dev/null 2>"$work/raced.err" &
 raced_pid=$!
-sleep 0.5
+wait_for 5 "the refresh to reach the provider" refresh_at_provider
 login_demo 2>>"$work/login.err"
 expect "a login during a refresh succeeds" test $? -eq 0
 wait "$raced_pid"
@@ -98,9 +100,9 @@ reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=2000&after=1"
 "$credctl" token demo --min-valid 7200 >/dev/null 2>&1 &
 extra_pids+=($!)
-sleep 1   # the refresh is at the provider now
+wait_for 5 "the refresh to reach the provider" refresh_at_provider
 kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null; credd_pid=
-sleep 1.5 # the provider rotated, and its answer goes into the void
+# The provider rotated; its answer, 2 s later, goes into the void.
 curl -sf -X POST "$issuer/_test/delay?ms=0"
 expect "the provider did rotate: one refresh answered" test "$(pstat token_requests.refresh_token)" -eq 1
 expect "credd starts again after the crash" start_credd "$work/credd.toml"

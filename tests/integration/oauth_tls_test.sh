@@ -33,7 +33,7 @@ tls_provider() {  # NAME CERT: starts provider.mjs over https, sets $issuer
   node "$oidc/provider.mjs" --port 0 --ready-file "$work/issuer" --access-ttl 3600 \
     --tls-cert "$pki/$2.pem" --tls-key "$pki/$2.key" --host localhost >/dev/null 2>"$work/$1-provider.log" &
   extra_pids+=($!)
-  for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
+  wait_for 10 "the $1 provider to write its issuer" test -s "$work/issuer"
   issuer=$(cat "$work/issuer")
 }
 tls_provider wronghost wrong
@@ -93,7 +93,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 openssl s_server -accept "127.0.0.1:$port" -cert "$pki/good.pem" -key "$pki/good.key" -tls1_1 \
   -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet >/dev/null 2>"$work/s_server.log" &
 extra_pids+=($!)
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for 5 "openssl s_server to listen on port $port" listening "$port"
 stop_credd
 provider_toml old "https://localhost:$port" "$pki/test-ca.pem" >>"$work/credd.toml"
 expect "credd restarts with a TLS 1.1-only provider configured" start_credd "$work/credd.toml"

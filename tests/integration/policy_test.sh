@@ -188,7 +188,7 @@ s.connect(sys.argv[1])  # queued in the backlog: credd is stopped
 s.sendall(b"GET /v1/users/credctl-pa/credentials/demo/token HTTP/1.1\r\nHost: localhost\r\n\r\n")
 PY
 kill -CONT "$credd_pid"
-for _ in $(seq 50); do grep -q 'exited before it could be identified' "$work/audit.jsonl" && break; sleep 0.1; done
+wait_for 5 "the audit line of the vanished caller" grep -q 'exited before it could be identified' "$work/audit.jsonl"
 expect "the owner's own request is denied when her process exited before it was identified" \
   grep -q "\"uid\":$(id -u "$alice"),.*\"decision\":\"deny\",\"grant\":null,\"reason\":\"the calling process exited before it could be identified\"" "$work/audit.jsonl"
 
@@ -202,13 +202,14 @@ roles = ["reader"]
 resources = ["credentials/$alice/demo"]
 clients = [{ user = "$other" }]
 TOML
+reloads_done() { [ "$(grep -c 'configuration reloaded' "$work/credd.log")" -ge "$1" ]; }  # N
 kill -HUP "$credd_pid"
-for _ in $(seq 50); do grep -q 'configuration reloaded: 4 grant' "$work/credd.log" && break; sleep 0.1; done
+wait_for 5 "the reload with 4 grants" grep -q 'configuration reloaded: 4 grant' "$work/credd.log"
 t=$(token_as "$other" 2>/dev/null); rc=$?
 expect "after SIGHUP with a new grant the other uid is allowed" test $rc -eq 0 -a -n "$t"
 echo 'this is [ not toml' >>"$work/credd.toml"
 kill -HUP "$credd_pid"
-for _ in $(seq 50); do grep -q 'reload rejected' "$work/credd.log" && break; sleep 0.1; done
+wait_for 5 "the invalid config's rejection" grep -q 'reload rejected' "$work/credd.log"
 expect "an invalid config is rejected with a logged reason naming the file and line" \
   grep -q "reload rejected, keeping the current configuration: .*credd.toml:[0-9]*:" "$work/credd.log"
 t=$(token_as "$other" 2>/dev/null); rc=$?
@@ -216,7 +217,7 @@ expect "and the previous policy stays in force" test $rc -eq 0 -a -n "$t"
 sed -i '$d' "$work/credd.toml"
 sed -i "s|file = \"$work/audit.jsonl\"|file = \"/dev/full\"|" "$work/credd.toml"
 kill -HUP "$credd_pid"
-for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$work/credd.log")" -ge 2 ] && break; sleep 0.1; done
+wait_for 5 "the second reload" reloads_done 2
 t=$(token_as "$other" 2>"$work/full.err"); rc=$?
 expect "when the audit log cannot be written, a cross-user grant is refused (fail closed)" \
   bash -c "[ $rc -eq 3 ] && grep -q 'the audit log cannot be written, so access across users is refused' '$work/full.err'"
@@ -224,7 +225,7 @@ t=$(token_as "$alice" 2>/dev/null); rc=$?
 expect "while the owner still gets her own token" test $rc -eq 0 -a -n "$t"
 cp "$work/good.toml" "$work/credd.toml"
 kill -HUP "$credd_pid"
-for _ in $(seq 50); do [ "$(grep -c 'configuration reloaded' "$work/credd.log")" -ge 3 ] && break; sleep 0.1; done
+wait_for 5 "the third reload" reloads_done 3
 t=$(token_as "$other" 2>/dev/null); rc=$?
 expect "reloading the original config takes the grant away again" test $rc -eq 3 -a -z "$t"
 

@@ -24,7 +24,7 @@ write_config "$work/credd.toml"
 expect "credd starts with 1,500 grants" start_credd "$work/credd.toml"
 
 python3 - "$CREDD_SOCKET" >"$work/client.out" 2>&1 <<'PY'
-import json, socket, sys, time
+import fcntl, json, socket, struct, sys, termios, time
 
 path = sys.argv[1]
 
@@ -50,9 +50,17 @@ def read_answer(s):
         body += chunk
     return head.split(b" ")[1].decode(), length, body
 
+def unread_bytes(s):
+    return struct.unpack("i", fcntl.ioctl(s, termios.FIONREAD, b"\0" * 4))[0]
+
 slow = connect()
 slow.sendall(b"GET /v1/whoami HTTP/1.1\r\nHost: localhost\r\n\r\n")
-time.sleep(1)  # credd has written what fits; the rest waits for us
+# The slow client reads nothing until the other one is answered; it only
+# waits for the answer to begin arriving: credd is writing what fits.
+deadline = time.monotonic() + 10
+while unread_bytes(slow) == 0 and time.monotonic() < deadline:
+    time.sleep(0.05)
+print("slow_unread_at_start", unread_bytes(slow))
 t0 = time.monotonic()
 other = connect()
 other.sendall(b"GET /v1/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
@@ -74,6 +82,7 @@ PY
 cat "$work/client.out" >>"$work/credd.log"
 field() { sed -n "s/^$1 //p" "$work/client.out"; }
 
+expect "the large answer began to arrive ($(field slow_unread_at_start) bytes unread)" test "$(field slow_unread_at_start)" -gt 0
 expect "another client is answered while the slow one is not reading" test "$(field other_status)" = 200
 expect "... promptly (under 500 ms)" test "$(field other_ms)" -lt 500
 expect "the slow client gets 200" test "$(field slow_status)" = 200

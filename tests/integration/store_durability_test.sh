@@ -23,15 +23,11 @@ sock=$work/run/credd.sock
 export CREDD_SOCKET=$sock
 far=$(($(date +%s) + 86400))
 
+answers() { curl -sf --unix-socket "$sock" http://localhost/v1/status >/dev/null 2>&1; }
 launch() {
   "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
   credd_pid=$!
-  for _ in $(seq 500); do
-    curl -sf --unix-socket "$sock" http://localhost/v1/status >/dev/null 2>&1 && return 0
-    kill -0 "$credd_pid" 2>/dev/null || return 1
-    sleep 0.01
-  done
-  return 1
+  wait_for 5 "credd to answer on $sock" answers
 }
 
 # Sequential PUTs over providers FIRST and FIRST+1; "start" before each
@@ -85,7 +81,7 @@ for round in $(seq "$rounds"); do
   writer_a=$!
   writer "$round" 2 &
   writer_b=$!
-  sleep "0.0$((RANDOM % 9 + 1))$((RANDOM % 10))"
+  sleep "0.0$((RANDOM % 9 + 1))$((RANDOM % 10))"  # a random kill moment, 10-99 ms in: not a wait for an event
   kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null
   credd_pid=
   wait "$writer_a" "$writer_b"
@@ -111,7 +107,7 @@ strace -f -e trace=openat,read,recvfrom,recvmsg,fdatasync,fsync,sendmsg,sendto,w
   -s 64 -o "$work/strace.out" "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
 tracer=$!
 extra_pids+=("$tracer")
-for _ in $(seq 200); do [ -S "$sock" ] && curl -sf --unix-socket "$sock" http://localhost/v1/status >/dev/null && break; sleep 0.05; done
+wait_for 10 "credd under strace to answer on $sock" answers
 code=$(curl -s --unix-socket "$sock" -o /dev/null -w '%{http_code}' -X PUT \
   --data "{\"refresh_token\":\"RT-traced\",\"access_token\":\"AT-traced\",\"access_expires_at\":$far}" \
   http://localhost/v1/users/root/credentials/p0)

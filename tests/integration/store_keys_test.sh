@@ -21,8 +21,7 @@ new_key() { head -c 32 /dev/urandom >"$1"; chmod "${2:-600}" "$1"; }
 refused() {  # CONFIG EXPECTED-MESSAGE: credd exits non-zero saying it
   env "${envs[@]}" "$credd" --config "$1" 2>"$work/refused.err" &
   local pid=$!
-  for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-  if kill -0 $pid 2>/dev/null; then kill $pid; wait $pid; return 1; fi
+  if ! wait_for 5 "credd to refuse to start" exited $pid; then kill $pid; wait $pid; return 1; fi
   wait $pid
   [ $? -ne 0 ] && grep -qF -- "$2" "$work/refused.err" || { cat "$work/refused.err"; return 1; }
 }
@@ -35,8 +34,7 @@ token() { curl -s --unix-socket "$sock" "http://localhost/v1/users/root/credenti
 start_with_env() {  # CONFIG
   env "${envs[@]}" "$credd" --config "$1" 2>>"$work/credd.log" &
   credd_pid=$!
-  for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
+  wait_for 10 "credd to answer status on $sock" credd_answers
 }
 envs=(-u CREDENTIALS_DIRECTORY)
 

@@ -23,6 +23,9 @@ token() { curl -s --unix-socket "$sock" "http://localhost/v1/users/root/credenti
 status_json() { "$credctl" admin status -o json; }
 rotating() { status_json | grep -q '"rotating":true'; }
 keys() { status_json | sed -nE 's/.*"keys":\[([0-9,]*)\].*/\1/p'; }
+resealed() { status_json | sed -nE 's/.*"resealed":([0-9]+).*/\1/p'; }
+resealed_past() { [ "$(resealed)" -gt "$1" ]; }  # N
+rotation_over() { ! rotating; }
 
 expect "credd_store_bench is built next to credd" test -x "$bench"
 install -d -m 700 "$work/state"
@@ -66,8 +69,9 @@ expect "admin check: every record opens under the new key" grep -q "^$total of $
 expect "tokens were served while the check ran ($served, slowest ${slowest} ms)" test "$served" -ge 3
 
 # --- a crash in the middle of a rotation ---------------------------------------------
+before=$(resealed)
 "$credctl" admin rotate-key --no-wait 2>/dev/null
-sleep 0.5
+wait_for 10 "the rotation to key 3 to re-seal its first records" resealed_past "$before"
 expect "a second rotation (to key 3) is under way" test "$(keys)" = 2,3
 kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null; credd_pid=
 expect "credd restarts after SIGKILL mid-rotation" start_credd "$work/credd.toml"
@@ -75,13 +79,13 @@ expect "the token still decrypts right after the restart" test "$(token)" = AT-r
 # More crashes at random points of the resumed rotation.
 kills=1; restarts_ok=0
 for _ in 1 2 3 4; do
-  sleep "0.$((RANDOM % 6 + 2))"
+  sleep "0.$((RANDOM % 6 + 2))"  # a random kill moment, 0.2-0.7 s in: not a wait for an event
   rotating || break
   kill -KILL "$credd_pid"; wait "$credd_pid" 2>/dev/null; credd_pid=; kills=$((kills + 1))
   start_credd "$work/credd.toml" && [ "$(token)" = AT-root-2 ] && restarts_ok=$((restarts_ok + 1))
 done
 expect "credd restarted and served after each of $kills kills mid-rotation" test "$restarts_ok" -eq $((kills - 1))
-for _ in $(seq 600); do rotating || break; sleep 0.1; done
+wait_for 60 "the resumed rotation to finish" rotation_over
 expect "the interrupted rotation resumed by itself" grep -q "resuming an interrupted key rotation" "$work/credd.log"
 expect "and finished: only data key 3 is held" test "$(keys)" = 3
 "$credctl" admin check >"$work/check.out" 2>&1

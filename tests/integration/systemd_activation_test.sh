@@ -16,15 +16,11 @@ start_notify() {  # RECORD -> $notify_sock
   notify_sock=$work/notify.$RANDOM.sock
   python3 "$here/notify_recorder.py" "$notify_sock" "$1" &
   extra_pids+=($!)
-  for _ in $(seq 50); do [ -e "$1.ready" ] && return 0; sleep 0.1; done
-  return 1
-}
-wait_for() {  # SECONDS COMMAND...
-  local n=$(($1 * 10)); shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-  return 1
+  wait_for 5 "the notify recorder" test -e "$1.ready"
 }
 has_line() { grep -qx "$2" "$1"; }
+# Whether a socket listens at PATH (flag __SO_ACCEPTCON in /proc/net/unix).
+listening_at() { awk -v p="$1" '$NF == p && $4 == "00010000" { found = 1 } END { exit !found }' /proc/net/unix; }
 
 start_provider --access-ttl 600
 write_config "$work/credd.toml"  # socket = $work/run/credd.sock, never bound when activated
@@ -36,27 +32,27 @@ start_notify "$work/notify1"
 NOTIFY_SOCKET=$notify_sock WATCHDOG_USEC=400000 \
   python3 "$here/sd_activate.py" --delay 1 "$act" -- "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
 credd_pid=$!
-sleep 0.3
+wait_for 5 "sd_activate.py to listen on $act" listening_at "$act"
 CREDD_SOCKET=$act "$credctl" status >"$work/status1" 2>&1   # connects while credd is not yet running
 expect "a client that connected before credd ran is served (backlog of the passed socket)" test $? -eq 0
 expect "credd serves the passed fd, not its configured socket" test ! -e "$work/run/credd.sock"
 expect "WATCHDOG_PID unset: the watchdog applies; READY=1 with a STATUS first" \
-  wait_for 3 bash -c "head -1 '$work/notify1' | grep -q '^READY=1|STATUS=listening on $act (socket-activated)$'"
+  wait_for 3 "READY=1" bash -c "head -1 '$work/notify1' | grep -q '^READY=1|STATUS=listening on $act (socket-activated)$'"
 expect "WATCHDOG=1 follows, repeatedly (every WATCHDOG_USEC/2)" \
-  wait_for 3 bash -c "test \$(grep -cx 'WATCHDOG=1' '$work/notify1') -ge 3"
+  wait_for 3 "three WATCHDOG=1" bash -c "test \$(grep -cx 'WATCHDOG=1' '$work/notify1') -ge 3"
 export CREDD_SOCKET=$act
 login_demo >/dev/null 2>"$work/login.err"
 expect "login through the activated socket" test $? -eq 0
 
 # --- SIGHUP: RELOADING=1, then READY=1, for a good and a rejected config ---
 kill -HUP "$credd_pid"
-expect "SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1" wait_for 3 bash -c "
+expect "SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1" wait_for 3 "RELOADING=1, READY=1" bash -c "
   grep -vx 'WATCHDOG=1' '$work/notify1' | cut -d'|' -f1 | tr '\n' ' ' | grep -qx 'READY=1 RELOADING=1 READY=1 '"
 expect "RELOADING=1 carries MONOTONIC_USEC" grep -qE '^RELOADING=1\|MONOTONIC_USEC=[0-9]+$' "$work/notify1"
 cp "$work/credd.toml" "$work/credd.toml.good"
 echo "bogus_key = 1" >>"$work/credd.toml"
 kill -HUP "$credd_pid"
-expect "a rejected reload still ends with READY=1" wait_for 3 bash -c "
+expect "a rejected reload still ends with READY=1" wait_for 3 "RELOADING=1, READY=1 again" bash -c "
   grep -vx 'WATCHDOG=1' '$work/notify1' | cut -d'|' -f1 | tr '\n' ' ' | grep -qx 'READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 '"
 expect "and credd logs why it kept the old config" grep -q "reload rejected" "$work/credd.log"
 cp "$work/credd.toml.good" "$work/credd.toml"
@@ -66,9 +62,9 @@ expect "credd still serves after the reloads" "$credctl" status
 kill -STOP "$provider_pid"
 "$credctl" token --min-valid 3600 demo >"$work/drained" 2>&1 &
 client=$!
-sleep 0.5
+wait_for 5 "the refresh to be in flight" cred_state_is demo refreshing
 kill -TERM "$credd_pid"
-sleep 0.5
+wait_for 5 "credd to begin stopping" has_line "$work/notify1" STOPPING=1
 kill -CONT "$provider_pid"
 wait "$client"
 expect "the request in flight at SIGTERM completes with a token" test $? -eq 0 -a -s "$work/drained"
@@ -86,9 +82,11 @@ expect "no token in credd's log" bash -c "! grep -qF \"\$(cat '$work/drained')\"
 start_notify "$work/notify2"
 NOTIFY_SOCKET=$notify_sock python3 "$here/sd_activate.py" "$act" -- "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
 credd_pid=$!
-expect "credd restarted by activation answers" wait_for 5 "$credctl" status
+expect "credd restarted by activation answers" wait_for 5 "credd on $act" credd_answers
 expect "the credential survived the restart" bash -c "'$credctl' list | grep -qE '^demo +valid'"
-expect "no WATCHDOG=1 without WATCHDOG_USEC" bash -c "sleep 0.5; ! grep -qx 'WATCHDOG=1' '$work/notify2'"
+wait_for 3 "READY=1" grep -q '^READY=1' "$work/notify2"
+sleep 0.5  # a real span of time: with WATCHDOG_USEC=400000 it would hold 2 pings
+expect "no WATCHDOG=1 without WATCHDOG_USEC" bash -c "! grep -qx 'WATCHDOG=1' '$work/notify2'"
 stop_credd
 expect "second instance exits 0" test $? -eq 0
 
@@ -96,7 +94,7 @@ expect "second instance exits 0" test $? -eq 0
 python3 "$here/sd_activate.py" --listen-pid 1 "$work/act/other.sock" -- "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
 credd_pid=$!
 expect "LISTEN_PID of another process: credd binds its own socket" \
-  wait_for 5 "$credctl" --socket "$work/run/credd.sock" status
+  wait_for 5 "credd on its own socket" credd_answers --socket "$work/run/credd.sock"
 stop_credd
 python3 "$here/sd_activate.py" --fds 2 "$work/act/two.sock" -- "$credd" --config "$work/credd.toml" 2>"$work/two.err"
 expect "two passed fds: credd refuses to start (exit 1)" test $? -eq 1
@@ -108,8 +106,8 @@ if command -v systemd-socket-activate >/dev/null; then
   systemd-socket-activate -l "$work/act/sa.sock" -E NOTIFY_SOCKET="$notify_sock" \
     "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
   credd_pid=$!
-  expect "systemd-socket-activate: credd answers on its socket" wait_for 5 "$credctl" --socket "$work/act/sa.sock" status
-  expect "systemd-socket-activate: READY=1 received" wait_for 3 grep -q '^READY=1' "$work/notify3"
+  expect "systemd-socket-activate: credd answers on its socket" wait_for 5 "credd on $work/act/sa.sock" credd_answers --socket "$work/act/sa.sock"
+  expect "systemd-socket-activate: READY=1 received" wait_for 3 "READY=1" grep -q '^READY=1' "$work/notify3"
   stop_credd
   expect "systemd-socket-activate: clean exit" test $? -eq 0
 else

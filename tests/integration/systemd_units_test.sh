@@ -57,13 +57,14 @@ write_config "$work/credd.toml"
 strace -f -qq -o "$work/strace.log" "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
 strace_pid=$!
 extra_pids+=($strace_pid)
-for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+wait_for 20 "credd under strace to answer" credd_answers
 credd_pid=$(pgrep -P "$strace_pid" -x credd)  # signals go to credd, not to strace
 BROWSER=$oidc/browser "$credctl" login demo >/dev/null 2>&1
 expect "under strace: login" test $? -eq 0
 expect "under strace: a forced refresh" userinfo_ok "$("$credctl" token --min-valid 3600 demo)"
 "$credctl" list >/dev/null
-kill -HUP "$credd_pid"; sleep 0.3
+kill -HUP "$credd_pid"
+wait_for 10 "the reload under strace" grep -q 'configuration reloaded' "$work/credd.log"
 kill -TERM "$credd_pid"; credd_pid=
 wait "$strace_pid"
 expect "under strace: credd drains and exits 0" test $? -eq 0

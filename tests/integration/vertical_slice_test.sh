@@ -36,7 +36,7 @@ json=$("$credctl" token demo --min-valid 5 -o json)
 expect "-o json carries expires_at" grep -q '"expires_at":[0-9]' <<<"$json"
 
 # --- single-flight refresh after the TTL ---------------------------------
-sleep $((access_ttl - 4))   # fewer than 5 s left now
+sleep $((access_ttl - 4))   # a real wait of time: fewer than 5 s of the token's life left now
 reset_stats
 pids=()
 for i in $(seq 20); do
@@ -141,14 +141,14 @@ state_dir = "$work/state2"
 TOML
 "$credd" --config "$work/private.toml" 2>>"$work/credd2.log" &
 private_pid=$!
-for _ in $(seq 100); do [ -S "$work/private/credd.sock" ] && break; sleep 0.1; done
+wait_for 10 "the private socket" test -S "$work/private/credd.sock"
 expect "default socket is 0600" test "$(stat -c %a "$work/private/credd.sock")" = 600
 expect "default socket directory is 0700" test "$(stat -c %a "$work/private")" = 700
 kill -KILL "$private_pid"; wait "$private_pid" 2>/dev/null
 expect "a crashed daemon leaves a stale socket behind" test -S "$work/private/credd.sock"
 "$credd" --config "$work/private.toml" 2>>"$work/credd2.log" &
 private_pid=$!
-for _ in $(seq 100); do CREDD_SOCKET=$work/private/credd.sock "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+wait_for 10 "the new daemon on the private socket" credd_answers --socket "$work/private/credd.sock"
 expect "a new daemon replaces the stale socket" env CREDD_SOCKET="$work/private/credd.sock" "$credctl" status
 "$credd" --config "$work/private.toml" 2>"$work/second.err"
 expect "a second daemon on a live socket refuses to start" \
