@@ -34,11 +34,8 @@ for i in $(seq "$callers"); do
 done
 # The listening socket's Recv-Q is its accept queue.
 queued() { ss -xlH 2>/dev/null | awk -v p="$CREDD_SOCKET" '$5 == p { print $3 }'; }
-for _ in $(seq 600); do  # until every caller is connected (or 60 s)
-  connected=$(queued)
-  [ "${connected:-0}" -ge "$callers" ] && break
-  sleep 0.1
-done
+all_connected() { connected=$(queued); [ "${connected:-0}" -ge "$callers" ]; }
+wait_for 60 "all $callers callers to be in credd's accept queue" all_connected
 echo "$connected connections in credd's socket queue"
 kill -CONT "$credd_pid"
 probe=$(python3 "$root/tests/integration/latency_probe.py" "$CREDD_SOCKET" \

@@ -28,10 +28,11 @@ expect "credd starts" start_credd "$work/credd.toml"
 
 # --- control: the search finds a secret that is in memory ------------------------
 control_secret=CONTROL-SECRET-$RANDOM$RANDOM$RANDOM
-python3 -c 'import sys, time; s = sys.argv[1] * 2; time.sleep(30)' "$control_secret" &
+python3 -c 'import sys, time; s = sys.argv[1] * 2; open(sys.argv[2], "w").close(); time.sleep(30)' \
+  "$control_secret" "$work/control.ready" &
 control=$!
 extra_pids+=("$control")
-sleep 0.3
+wait_for 5 "the control process to hold its secret" test -e "$work/control.ready"
 echo "$control_secret" >"$work/control.txt"
 expect "(control) the search finds a secret in a live process's memory" \
   bash -c "python3 '$search' $control '$work/control.txt' >/dev/null 2>&1; [ \$? -eq 1 ]"

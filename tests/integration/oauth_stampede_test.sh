@@ -31,7 +31,7 @@ out=$(python3 "$root/tests/integration/audit_before_answer.py" "$CREDD_SOCKET" \
   "/v1/users/$(id -un)/credentials/demo/token?min_valid=1" "$work/audit.jsonl" "$callers" "$credd_pid"); rc=$?
 expect "every answer found its audit line already written ($out)" test "$rc" -eq 0
 
-sleep "$access_ttl"   # the access token has expired now
+sleep "$access_ttl"   # a real wait: the access token expires now
 reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=2000"
 start=$(now_ms)
@@ -63,7 +63,7 @@ expect "the provider accepts it" userinfo_ok "$new"
 
 # The grant is intact: the rotated refresh token, committed by credd, works.
 curl -sf -X POST "$issuer/_test/delay?ms=0"
-sleep "$access_ttl"
+sleep "$access_ttl"   # a real wait: the rotated access token expires too
 again=$("$credctl" token demo)
 expect "a later refresh with the rotated refresh token succeeds" test -n "$again" -a "$again" != "$new"
 expect "still no refused refresh at the provider" test "$(pstat token_errors.refresh_token)" -eq 0

@@ -34,7 +34,7 @@ install -d -m 700 -o "$daemon_user" -g "$daemon_user" "$work/state" "$work/run"
 setpriv --reuid="$daemon_user" --regid="$daemon_user" --init-groups env -i PATH=/usr/bin:/bin \
   "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
 credd_pid=$!
-for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+wait_for 10 "credd to answer status" credd_answers
 expect "credd runs as $daemon_user" test "$(stat -c %U "/proc/$credd_pid")" != "" -a \
   "$(awk '/^Uid:/ {print $2}' "/proc/$credd_pid/status")" = "$(id -u "$daemon_user")"
 
@@ -46,7 +46,7 @@ as_user "$daemon_user" env BROWSER="$oidc/browser" "$credctl" login demo >"$work
 expect "login through the real provider" test $? -eq 0
 cli token demo >"$work/token1.out" 2>&1
 expect "token" test -s "$work/token1.out"
-sleep $((access_ttl + 1))
+sleep $((access_ttl + 1))   # a real wait: the access token expires, so the next call refreshes
 cli token demo --min-valid 2 >"$work/token2.out" 2>&1
 expect "token after the TTL (an upstream refresh)" bash -c "[ -s '$work/token2.out' ] && ! cmp -s '$work/token1.out' '$work/token2.out'"
 canary_rt=CANARY-REFRESH-$RANDOM$RANDOM$RANDOM
@@ -94,7 +94,7 @@ expect "no token in any /proc/*/cmdline or /proc/*/environ${proc_hits:+:$proc_hi
 env CONTROL="$(head -n1 "$work/canaries.txt")" sleep 30 &
 control=$!
 extra_pids+=("$control")
-sleep 0.2
+wait_for 5 "the control process to exec sleep" grep -qx sleep "/proc/$control/comm"
 expect "(control) the same search finds a token in a process environment" \
   bash -c "tr '\0' '\n' </proc/$control/environ | grep -qaF -f '$work/canaries.txt'"
 kill "$control"
@@ -106,7 +106,7 @@ expect "credd's core file limit is 0" grep -qE '^Max core file size +0 +0 ' "/pr
 setpriv --reuid="$daemon_user" --regid="$daemon_user" --init-groups sleep 30 &
 same_uid=$!
 extra_pids+=("$same_uid")
-sleep 0.2
+wait_for 5 "the same-uid process to exec sleep" grep -qx sleep "/proc/$same_uid/comm"
 as_daemon_user_gdb() {
   setpriv --reuid="$daemon_user" --regid="$daemon_user" --init-groups \
     gdb -nx -batch -p "$1" -ex 'info inferiors' -ex detach >"$work/gdb.$1" 2>&1
