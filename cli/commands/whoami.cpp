@@ -39,7 +39,7 @@ Result<void> run_whoami(const Globals& g, const std::string& output) {
               << "group:       gid " << id.gid << (groups.empty() ? "" : ", supplementary " + groups) << "\n"
               << "pid:         " << id.pid << "\n"
               << "exe:         " << shown(id.exe, "(not known for certain)") << "\n"
-              << "exe_sha256:  " << shown(id.exe_sha256, "(not computed: no grant pins a hash)") << "\n"
+              << "exe_sha256:  " << shown(id.exe_sha256, "(computed only when a request needs it)") << "\n"
               << "unit:        " << shown(id.systemd_unit, "(none)") << "\n"
               << "identity:    " << (id.verified ? "verified by " + id.liveness : "not verified") << "\n";
     if (w->owner_access && id.user) {
