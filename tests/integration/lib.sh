@@ -114,6 +114,25 @@ stop_credd() {
 # Logs in to provider demo through the scripted browser.
 login_demo() { BROWSER=$oidc/browser "$credctl" login demo "$@"; }
 
+# Appends to the credd.toml at FILE an audit log ($work/audit.jsonl), a role
+# `reader` (credentials:token and :read) and one grant of it.
+grant_reader() {  # FILE GRANT_NAME RESOURCE CLIENT_INLINE_TABLE
+  cat >>"$1" <<TOML
+
+[audit]
+file = "$work/audit.jsonl"
+
+[roles.reader]
+permissions = ["credentials:token", "credentials:read"]
+
+[[grants]]
+name = "$2"
+roles = ["reader"]
+resources = ["$3"]
+clients = [$4]
+TOML
+}
+
 # A system test user (created once; CI runs as root).
 ensure_user() {  # NAME [useradd options...]
   local name=$1; shift

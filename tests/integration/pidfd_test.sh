@@ -31,20 +31,7 @@ chmod 755 "$work/bin" "$work/bin/sync"
 
 start_provider
 write_config "$work/credd.toml"
-cat >>"$work/credd.toml" <<TOML
-
-[audit]
-file = "$work/audit.jsonl"
-
-[roles.reader]
-permissions = ["credentials:token", "credentials:read"]
-
-[[grants]]
-name = "sync binary"
-roles = ["reader"]
-resources = ["credentials/$alice/demo"]
-clients = [{ user = "$batch", exe = "$work/bin/sync" }]
-TOML
+grant_reader "$work/credd.toml" "sync binary" "credentials/$alice/demo" "{ user = \"$batch\", exe = \"$work/bin/sync\" }"
 
 # credd with getsockopt(SO_PEERPIDFD) failing with ERRNO.
 credd_failing_with() {  # ERRNO

@@ -46,20 +46,7 @@ trap cg_cleanup EXIT
 
 start_provider
 write_config "$work/credd.toml"
-cat >>"$work/credd.toml" <<TOML
-
-[audit]
-file = "$work/audit.jsonl"
-
-[roles.reader]
-permissions = ["credentials:token", "credentials:read"]
-
-[[grants]]
-name = "the sync unit"
-roles = ["reader"]
-resources = ["credentials/$alice/demo"]
-clients = [{ systemd_unit = "$unit" }]
-TOML
+grant_reader "$work/credd.toml" "the sync unit" "credentials/$alice/demo" "{ systemd_unit = \"$unit\" }"
 expect "credd starts with a systemd_unit grant" start_credd "$work/credd.toml"
 as_user "$alice" env BROWSER="$oidc/browser" HOME="$work" "$credctl" login demo >/dev/null 2>"$work/login.err"
 expect "alice logs in as her own uid" test $? -eq 0
