@@ -39,7 +39,8 @@ Result<DaemonConfig> load_config(const Options& options) {
     return load_config_for(options.mode, options.config_file);
 }
 
-// SPEC §5: systemd credential, then key_file, then (per-user) a generated key.
+// docs/store-format.md "Master key": systemd credential, then key_file, then
+// (per-user) a generated key.
 Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config, bool mode_may_generate) {
     const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
     auto key = store::find_master_key({credentials != nullptr ? credentials : "", config.key_file, config.state_dir,

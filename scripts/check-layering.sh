@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cli/ and daemon/ depend on common/ only, never on each other, and common/
-# on neither (STYLE.md "Boundaries enforced by the build").
+# on neither (docs/design.md "The layering rule").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bad=0

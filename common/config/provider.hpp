@@ -1,7 +1,7 @@
 // ProviderConfig: one OAuth provider as configured in credd.toml
 // ([providers.NAME]). Public settings only: the client secret is named by a
 // file path and read by whichever process needs it, never sent over the
-// daemon socket (SPEC §10).
+// daemon socket (docs/api.md "Bodies", GET /v1/providers).
 //
 // Used by the daemon (config, refresh) and the CLI (login, from
 // GET /v1/providers). Plain value type.

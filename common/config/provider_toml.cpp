@@ -35,8 +35,8 @@ constexpr std::array<std::pair<std::string_view, ClientAuth>, 3> k_client_auth{{
 }};
 
 // Reads a URL-valued key into `out`; only https URLs, or plain http to a
-// loopback host (SPEC §6), are accepted. The rule is enforced again when the
-// URL is used, for endpoints learnt by discovery.
+// loopback host (credctl.toml(5) [providers.NAME]), are accepted. The rule is
+// enforced again when the URL is used, for endpoints learnt by discovery.
 Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
     auto v = f.string(key);
     if (!v) return v.error();

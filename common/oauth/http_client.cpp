@@ -151,7 +151,8 @@ asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Resu
     ssl::context ctx(ssl::context::tls_client);
     ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                     ssl::context::no_tlsv1_1);
-    // SPEC §6: TLS 1.2 is the floor, whatever the system's OpenSSL defaults.
+    // credctl.toml(5) [providers.NAME]: TLS 1.2 is the floor, whatever the
+    // system's OpenSSL defaults.
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
     boost::system::error_code ec;
     if (o.ca_file.empty()) {

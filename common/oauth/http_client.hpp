@@ -3,9 +3,10 @@
 // Built on Beast over OpenSSL. TLS always verifies the peer chain and the host
 // name against the system trust store (or the given CA file); TLS 1.2 is the
 // minimum; plain http is refused unless the host is a loopback address
-// (SPEC §6). Redirects are not followed: an OAuth endpoint that redirects is
-// an error. The whole exchange runs under one deadline and the response body
-// is capped, so a slow or hostile provider cannot hang or bloat the caller.
+// (credctl.toml(5) [providers.NAME]). Redirects are not followed: an OAuth
+// endpoint that redirects is an error. The whole exchange runs under one
+// deadline and the response body is capped, so a slow or hostile provider
+// cannot hang or bloat the caller.
 //
 // Thread-safety: each call is independent and may run on any thread;
 // exchange() owns its own io_context, async_exchange() runs on the caller's.
@@ -41,7 +42,7 @@ struct Options {
     std::chrono::milliseconds connect_timeout{5000};  // TCP connect only
     std::chrono::milliseconds timeout{10000};         // the whole exchange
     std::string ca_file;                              // empty: system trust store
-    std::size_t max_body_bytes = 1024 * 1024;         // SPEC §6: hostile providers
+    std::size_t max_body_bytes = 1024 * 1024;         // docs/api.md "Refresh engine"
 };
 
 // The result of one exchange and whether repeating it may help: DNS,

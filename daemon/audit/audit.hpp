@@ -1,8 +1,9 @@
-// The audit trail (SPEC §3): one JSON line per policy decision, with time,
-// request id, caller (pid, uid, user, exe, unit), resource, permission,
-// decision and the grant that decided it. Lines go to the configured file
-// (opened O_APPEND, mode 0600) and to stderr for journald. Records carry
-// identities and names only; there is no field a token could reach.
+// The audit trail (docs/design.md "Audit before answer"): one JSON line per
+// policy decision, with time, request id, caller (pid, uid, user, exe, unit),
+// resource, permission, decision and the grant that decided it. Lines go to the
+// configured file (opened O_APPEND, mode 0600) and to stderr for journald.
+// Records carry identities and names only; there is no field a token could
+// reach.
 //
 // Lines are queued and written in batches, each batch with one write(2) to
 // the file and one to stderr: at 1000 requests in one turn of the I/O loop,

@@ -17,9 +17,10 @@
 namespace credctl::daemon {
 
 struct Limits {
-    // SPEC §4: big enough for any sane request line and headers.
+    // docs/api.md "Limits": big enough for any sane request line and headers.
     std::size_t max_head_bytes = 8 * 1024;
-    // SPEC §4: a credential with a long refresh token fits many times over.
+    // docs/api.md "Limits": a credential with a long refresh token fits many
+    // times over.
     std::size_t max_body_bytes = 64 * 1024;
     // A client that connects and says nothing must not pin a session.
     std::chrono::seconds idle_timeout{10};

@@ -7,7 +7,8 @@
 //           $XDG_STATE_HOME/credd, config $XDG_CONFIG_HOME/credctl/credd.toml;
 //           a master key is generated on first start.
 //
-// Master key sources, first found wins (SPEC §5, store::find_master_key):
+// Master key sources, first found wins (docs/store-format.md "Master key",
+// store::find_master_key):
 // the systemd credential $CREDENTIALS_DIRECTORY/credd.key, the config's
 // key_file, then (user mode, store.generate_key) <state_dir>/master.key,
 // created when missing. master_key_source() only names the source, for

@@ -1,4 +1,6 @@
-// Caller identity, taken once when a connection is accepted (SPEC §3).
+// Caller identity, taken once when a connection is accepted
+// (docs/design.md "Identity at accept", docs/policy.md "How credd knows who
+// is asking").
 //
 // uid, gid and pid come from SO_PEERCRED and the supplementary groups from
 // SO_PEERGROUPS: the credentials the peer had at connect(2), recorded by the

@@ -1,4 +1,5 @@
-// Policy: who may do what on which credentials (SPEC §3, docs/policy.md).
+// Policy: who may do what on which credentials (docs/policy.md;
+// docs/design.md "Permission in one table").
 //
 // Resources are `credentials/{user}/{provider}`. Roles carry permissions;
 // grants give roles, on resource patterns (`*` matches within one segment),

@@ -1,8 +1,8 @@
-// Reads roles and grants (SPEC §3, credctl.toml(5)) from the daemon's TOML
-// config into a Policy. Every error names file, line, key and bad value:
-// `credd.toml:14: grants[2].clients[0].exe: not an absolute path: "sync"`.
-// User and group names are resolved here, once; a name that does not exist
-// is an error, not a selector that silently never matches.
+// Reads roles and grants (docs/policy.md, credctl.toml(5)) from the daemon's
+// TOML config into a Policy. Every error names file, line, key and bad value:
+// `credd.toml:14: grants[2].clients[0].exe: not an absolute path: "sync"`. User
+// and group names are resolved here, once; a name that does not exist is an
+// error, not a selector that silently never matches.
 //
 // Used by the daemon's config loader. Thread-safety: reentrant.
 #pragma once

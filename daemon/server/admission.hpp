@@ -1,5 +1,6 @@
-// Who is served now and who waits: the connection limits of SPEC §4, counted
-// by uid alone (SO_PEERCRED), before any other work is done for a connection.
+// Who is served now and who waits: the connection limits of docs/api.md
+// "Limits", counted by uid alone (SO_PEERCRED), before any other work is done
+// for a connection.
 //
 // At most `max_served` connections are served at once, and at most
 // `max_served_per_uid` of one uid. A connection of a uid at its limit is not

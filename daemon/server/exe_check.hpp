@@ -1,5 +1,6 @@
 // The hash of a caller's executable, computed only when it could decide a
-// request (SPEC §3 `exe_sha256`).
+// request (`exe_sha256`; docs/policy.md, "The hash costs credd time";
+// docs/design.md "A request in credd, from accept to answer", step 7).
 //
 // A request is decided without the hash first. Only when that denies it and a
 // grant that pins `exe_sha256` would allow it if the hash matched

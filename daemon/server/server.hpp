@@ -1,9 +1,9 @@
 // The credd server: a Unix socket speaking HTTP/1.1 (Beast over Asio local
 // sockets), one linear coroutine per connection, connections counted by uid
 // before any other work (over the per-uid limit they wait their turn,
-// daemon/server/admission.hpp), the limits of SPEC §4 set before every read,
-// request bytes zeroed when freed, a clean drain on SIGTERM or SIGINT, and
-// an atomic policy reload on SIGHUP.
+// daemon/server/admission.hpp), the limits of docs/api.md "Limits" set before
+// every read, request bytes zeroed when freed, a clean drain on SIGTERM or
+// SIGINT, and an atomic policy reload on SIGHUP.
 //
 // Used by credd's main. Thread-safety: run_server() owns its I/O thread, a
 // thread that only closes finished connections (daemon/server/closer.hpp)

@@ -3,8 +3,8 @@
 // every record opens, take a consistent compacted backup, and rotate the data
 // key in bounded batches while the daemon keeps serving.
 //
-// Kept apart from Store so that the Store interface stays the narrow
-// seam of SPEC §9; a replicated backend would offer its own
+// Kept apart from Store so that the Store interface stays the narrow seam of
+// docs/design.md "The Store seam"; a replicated backend would offer its own
 // equivalents or none. Reports never contain secrets.
 //
 // Thread-safety: like Store, the daemon's I/O thread only.

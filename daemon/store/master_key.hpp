@@ -1,5 +1,5 @@
 // Finding, loading and (in per-user mode) creating the 32-byte master key
-// (SPEC §5, docs/store-format.md "Master key"). Sources, first found wins:
+// (docs/store-format.md "Master key"). Sources, first found wins:
 //   1. $CREDENTIALS_DIRECTORY/credd.key, the systemd credential
 //      (LoadCredential=, LoadCredentialEncrypted=, so TPM2 sealing works);
 //   2. `key_file` from the config;

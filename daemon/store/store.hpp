@@ -1,14 +1,15 @@
 // Store: the narrow interface between credd and wherever refresh tokens are
-// kept (SPEC §9). LmdbStore is the embedded default; a replicated backend
-// (PostgreSQL rows, etcd transactions) implements the same calls.
+// kept (docs/design.md "The Store seam"). LmdbStore is the embedded default; a
+// replicated backend (PostgreSQL rows, etcd transactions) implements the same
+// calls.
 //
 // Every successful put() or erase() is durable before it returns: callers
 // acknowledge a write to a client only after it.
 //
-// The refresh token is kept apart from the rest of a record: get() returns
-// the record without it, and only refresh_token() opens it, for the moment
-// of a refresh or a revocation (SPEC §5). A record's other secret, the last
-// access token, comes back in SecretBytes.
+// The refresh token is kept apart from the rest of a record: get() returns the
+// record without it, and only refresh_token() opens it, for the moment of a
+// refresh or a revocation (docs/store-format.md "`credentials`"). A record's
+// other secret, the last access token, comes back in SecretBytes.
 //
 // Thread-safety: implementations are used from the daemon's I/O thread only.
 #pragma once

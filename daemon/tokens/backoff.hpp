@@ -1,5 +1,6 @@
 // Backoff: how long credd waits between attempts of one upstream refresh
-// (SPEC §6: transient failures retried with backoff and jitter).
+// (docs/api.md "Refresh engine": transient failures retried with backoff
+// and jitter).
 //
 // Exponential growth from `initial` up to `cap`, with "equal jitter": the
 // delay is uniform in [base/2, base]. Jitter spreads the retries of many

@@ -1,6 +1,6 @@
 // Clock: the time TokenService reads and the deadlines it waits for, as a
-// seam so that unit tests set the time instead of sleeping (STYLE.md, "Few
-// seams, used by tests").
+// seam so that unit tests set the time instead of sleeping (docs/design.md
+// "Seams").
 //
 // Two clocks, as in the rest of credd: the wall clock (UTC epoch seconds) for
 // expiry times and record timestamps, which are stored and compared with the

@@ -1,6 +1,7 @@
 // TokenCache: access tokens kept between requests, sealed under an ephemeral
-// key that exists only in this process (SPEC §5). A token is in the clear
-// only inside the SecretBytes that get() returns, for the moment it is served.
+// key that exists only in this process (docs/design.md "Secrets"). A token is
+// in the clear only inside the SecretBytes that get() returns, for the moment
+// it is served.
 //
 // Thread-safety: one thread (the daemon's I/O thread).
 #pragma once

@@ -86,7 +86,7 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
     // The refresh token is in the clear from here to the end of this
-    // function only (SPEC §5).
+    // function only (docs/store-format.md "`credentials`").
     auto refresh_token = store.refresh_token(key);
     if (!refresh_token) co_return refresh_token.error();
     // The intent is durable before the refresh token leaves the process

@@ -28,9 +28,9 @@
 // provider rotated the token): the process did not die, and at worst the next
 // refresh is refused and the credential becomes login_required.
 //
-// Seams (STYLE.md): the provider exchange (Upstream, upstream.hpp) and the
-// time (Clock, clock.hpp). The short constructor builds the production ones;
-// unit tests pass fakes through TokenServiceSeams.
+// Seams (docs/design.md "Seams"): the provider exchange (Upstream,
+// upstream.hpp) and the time (Clock, clock.hpp). The short constructor builds
+// the production ones; unit tests pass fakes through TokenServiceSeams.
 //
 // Thread-safety: all public methods are called on the I/O thread.
 #pragma once

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Audit flood (issue 5): a hostile uid sends denied requests as fast as it can
-# for 5 s, with the audit log and the store on one small file system. Denial
-# lines are rate-limited per uid and the rest counted in "suppressed" lines;
-# a connection that keeps being denied is closed; the file grows by less than
-# 1 MB; a granted caller is served during and after, a login still stores;
-# no allow is lost and every denial is accounted for. Then the size cap: the
-# file rotates, keeping keep_files old ones. Real uids, real credd.
+# Audit flood (docs/policy.md "Floods of denials, and the size of the log"): a
+# hostile uid sends denied requests as fast as it can for 5 s, with the audit
+# log and the store on one small file system. Denial lines are rate-limited per
+# uid and the rest counted in "suppressed" lines; a connection that keeps being
+# denied is closed; the file grows by less than 1 MB; a granted caller is served
+# during and after, a login still stores; no allow is lost and every denial is
+# accounted for. Then the size cap: the file rotates, keeping keep_files old
+# ones. Real uids, real credd.
 # Usage: audit_flood_test.sh CREDD CREDCTL (as root, as in CI).
 set -uo pipefail
 credd=$(realpath "$1")

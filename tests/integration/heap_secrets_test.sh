@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end: no refresh token stays in credd's memory after a login (SPEC §5:
-# refresh tokens are decrypted only for the moment of a refresh). A real login
-# through the provider and a canary credential stored through the API, then
-# credd's readable memory (heap, stacks, every private mapping) is searched,
-# as root, through /proc/PID/maps and /proc/PID/mem. Guarded memory that
-# cannot be read is skipped; sealed records are encrypted anyway. A control
-# search first finds a token while it is still in memory: the search works.
+# End-to-end: no refresh token stays in credd's memory after a login
+# (docs/store-format.md "`credentials`": refresh tokens are decrypted only for
+# the moment of a refresh). A real login through the provider and a canary
+# credential stored through the API, then credd's readable memory (heap, stacks,
+# every private mapping) is searched, as root, through /proc/PID/maps and
+# /proc/PID/mem. Guarded memory that cannot be read is skipped; sealed records
+# are encrypted anyway. A control search first finds a token while it is still
+# in memory: the search works.
 # Usage: heap_secrets_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1

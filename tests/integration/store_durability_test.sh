@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Durability (SPEC §5, issue 3 item 4): credd is killed with SIGKILL at a
-# random moment during a stream of PUTs, 100 times. After every restart the
-# store must open, every acknowledged write must be there and decrypt, and
-# `credctl admin check` must find every record intact. Then, under strace,
-# that a PUT is answered only after its commit was fdatasync'd.
+# Durability (docs/design.md "Commit before answer"): credd is killed with
+# SIGKILL at a random moment during a stream of PUTs, 100 times. After every
+# restart the store must open, every acknowledged write must be there and
+# decrypt, and `credctl admin check` must find every record intact. Then, under
+# strace, that a PUT is answered only after its commit was fdatasync'd.
 # Usage: store_durability_test.sh CREDD CREDCTL [ROUNDS]
 set -uo pipefail
 credd=$1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Full map and full disk (SPEC §5, issue 3 item 5): the map grows up to
+# Full map and full disk (docs/store-format.md "Map size"): the map grows up to
 # [store] max_map_bytes; at the cap, and when the file system of the state
 # directory is full (a small tmpfs filled up), writes fail with 507
 # store_full, reads go on, and writes succeed again once space returns,

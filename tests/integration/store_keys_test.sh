@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Master key sources (SPEC §5, issue 3 item 2), with the real credd:
+# Master key sources (docs/store-format.md "Master key"), with the real credd:
 # $CREDENTIALS_DIRECTORY/credd.key first, then key_file (owner and mode
 # checked), then a per-user key generated only for a new store. A wrong key
 # is a clear error at start, never garbage and never a new key.

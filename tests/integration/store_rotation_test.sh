@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Key rotation without downtime, a crash in the middle of it, and backup
-# (SPEC §5, issue 3 items 3 and 8), on a store of 100,000 credentials made by
+# (docs/store-format.md "Operations"), on a store of 100,000 credentials made by
 # bench/credd_store_bench. Usage: store_rotation_test.sh CREDD CREDCTL [COUNT]
 set -uo pipefail
 credd=$1

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# No plaintext anywhere, and no way in (SPEC §5, issue 3 items 6 and 7).
-# credd runs as a dedicated test user. A full login / token / refresh /
-# failed refresh / logout cycle runs against the real provider, plus
-# recognisable canary tokens stored through the API; then every token is
-# searched for in the LMDB files, the state and runtime directories, the
-# daemon's log, the CLI's output, and /proc/*/cmdline and /proc/*/environ of
+# No plaintext anywhere, and no way in (docs/design.md "Secrets",
+# docs/store-format.md). credd runs as a dedicated test user. A full login /
+# token / refresh / failed refresh / logout cycle runs against the real
+# provider, plus recognisable canary tokens stored through the API; then every
+# token is searched for in the LMDB files, the state and runtime directories,
+# the daemon's log, the CLI's output, and /proc/*/cmdline and /proc/*/environ of
 # every process. The daemon must be non-dumpable with core files off, and a
-# ptrace attach by its own uid must fail (checked against a control process
-# of the same uid that can be attached).
+# ptrace attach by its own uid must fail (checked against a control process of
+# the same uid that can be attached).
 # Usage: store_secrets_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1

@@ -66,7 +66,7 @@ TEST_F(LmdbMaintenanceTest, CommitsAreSynchronous) {
     ASSERT_NE(s, nullptr);
     auto info = s->info();
     ASSERT_TRUE(info.has_value());
-    EXPECT_TRUE(info->sync_commits) << "SPEC §5: every acknowledged write is fsync'd";
+    EXPECT_TRUE(info->sync_commits) << "docs/store-format.md: acknowledged writes are fsync'd";
 }
 
 TEST_F(LmdbMaintenanceTest, MapGrowsBeyondItsInitialSize) {

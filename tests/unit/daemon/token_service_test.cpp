@@ -1,7 +1,7 @@
 // TokenService over a real LmdbStore and a real HTTP token endpoint on
 // loopback: the refresh token is opened (Store::refresh_token) only when a
 // refresh or a revocation needs it, never to serve a cached or stored access
-// token, to list, or to mark a state (SPEC §5).
+// token, to list, or to mark a state (docs/store-format.md "`credentials`").
 #include "daemon/tokens/token_service.hpp"
 #include "daemon/store/lmdb_store.hpp"
 
