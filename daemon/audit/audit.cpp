@@ -145,10 +145,10 @@ std::uint64_t AuditLog::append(const Record& r) {
     return ++appended_;
 }
 
-bool AuditLog::flush() {
-    if (queued_.empty()) return true;
+Result<void> AuditLog::flush() {
+    if (queued_.empty()) return {};
     log::write_lines(log::Level::info, "audit ", queued_);
-    bool written = true;
+    Result<void> written;
     if (fd_ >= 0) {
         const std::string text = joined(queued_);
         // A rotation that fails leaves the lines to the current file, past
@@ -156,7 +156,12 @@ bool AuditLog::flush() {
         // cap's worth has been written.
         if (rotates_ && size_ > 0 && size_ + text.size() > settings_.max_file_bytes && !rotate()) size_ = 0;
         const ssize_t n = ::write(fd_, text.data(), text.size());
-        written = n == static_cast<ssize_t>(text.size());
+        if (n < 0) {
+            written = make_error(Errc::internal, "audit log " + path_ + " cannot be written: " + std::strerror(errno));
+        } else if (n != static_cast<ssize_t>(text.size())) {
+            written = make_error(Errc::internal, "audit log " + path_ + " took " + std::to_string(n) + " of " +
+                                                     std::to_string(text.size()) + " bytes");
+        }
         if (n > 0) size_ += static_cast<std::uint64_t>(n);
     }
     queued_.clear();
@@ -207,13 +212,13 @@ void AuditLog::queue_summaries() {
     }
 }
 
-bool AuditLog::write_summaries() {
+Result<void> AuditLog::write_summaries() {
     summary_due_ = false;
     queue_summaries();
     return flush();
 }
 
-bool AuditLog::write(const Record& r) {
+Result<void> AuditLog::write(const Record& r) {
     append(r);
     return flush();
 }

@@ -8,8 +8,9 @@
 // Lines are queued and written in batches, each batch with one write(2) to
 // the file and one to stderr: at 1000 requests in one turn of the I/O loop,
 // two writes per request were a tenth of credd's time (docs/benchmarks.md,
-// "Expiry stampede"). The API writes a request's line before its answer
-// (daemon/server/api.cpp).
+// "Expiry stampede"). When a batch is flushed, and when a line must be
+// written at once, is decided by recorder.hpp; the API waits for a request's
+// line before its answer (daemon/server/api.cpp).
 //
 // A flood of denials must not fill the disk the store shares: denial lines
 // pass a per-uid rate limit (denial_limiter.hpp) and the denials over it are
@@ -89,21 +90,23 @@ public:
     [[nodiscard]] bool flushed(std::uint64_t number) const { return number <= flushed_; }
     // Writes every queued line, to stderr and then to the file, with one
     // write(2) each; rotates the file first when they would take it past
-    // its cap (a failed rotation is logged, and the lines still written). False when the file did not take all of them
-    // (disk full, I/O error), so that the caller can fail closed; the lines are not kept for another try. True when
-    // nothing was queued.
-    [[nodiscard]] bool flush();
+    // its cap (a failed rotation is logged, and the lines still written).
+    // Errc::internal, naming the file and why, when the file did not take
+    // all of them (disk full, I/O error), so that the caller can fail
+    // closed; the lines are not kept for another try. Nothing queued is a
+    // success.
+    [[nodiscard]] Result<void> flush();
     // append() and flush(): the line, and any queued before it, is written
-    // before this returns.
-    [[nodiscard]] bool write(const Record& r);
+    // before this returns; flush()'s errors.
+    [[nodiscard]] Result<void> write(const Record& r);
 
     // When denials were suppressed and no summary is due yet: marks one due
     // and returns how long to wait before calling write_summaries(). The
     // caller owns the timer; the log has no thread of its own.
     [[nodiscard]] std::optional<std::chrono::milliseconds> schedule_summary();
     // Queues one "suppressed" line per uid whose denials were counted, and
-    // flushes; flush()'s result.
-    [[nodiscard]] bool write_summaries();
+    // flushes; flush()'s errors.
+    [[nodiscard]] Result<void> write_summaries();
 
     [[nodiscard]] const std::string& path() const { return path_; }
 

@@ -1,6 +1,6 @@
 // The admin routes of the daemon API (docs/api.md "Administration"): store
-// figures, check, backup and data-key rotation. api.cpp's route table maps
-// them to Permission::admin, so these handlers never check permissions.
+// figures, check, backup and data-key rotation. The route table (routes.hpp)
+// maps them to Permission::admin, so these handlers never check permissions.
 //
 // Rotation runs as one coroutine on the I/O thread that re-seals a bounded
 // batch per durable transaction and yields between batches, so requests are

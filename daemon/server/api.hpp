@@ -1,6 +1,7 @@
-// The daemon API (docs/api.md): one route table mapping verb and path to the
-// permission it needs and the handler that serves it. Permission is checked
-// here, once, before any handler runs; a Route cannot be built without one.
+// The daemon API (docs/api.md): handle() finds the request's route in the
+// table of routes.hpp, checks the permission the table names, once, before
+// any handler runs, records the decision in the audit log when the table
+// says so (audit/recorder.hpp), and answers only once that line is written.
 //
 // Used by the server's sessions. Thread-safety: I/O thread only.
 #pragma once

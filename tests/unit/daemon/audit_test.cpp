@@ -154,7 +154,10 @@ TEST(Audit, WriteToAFullDeviceReportsFailure) {
     auto log = AuditLog::open("/dev/full");
     ASSERT_TRUE(log) << log.error().message;
     const auto who = batch();
-    EXPECT_FALSE((*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}));
+    const auto written = (*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
+    ASSERT_FALSE(written);
+    EXPECT_EQ(written.error().code, Errc::internal);
+    EXPECT_EQ(written.error().message, "audit log /dev/full cannot be written: No space left on device");
 }
 
 TEST(Audit, AFailedFlushReportsFailureAndDropsTheBatch) {
@@ -163,7 +166,9 @@ TEST(Audit, AFailedFlushReportsFailureAndDropsTheBatch) {
     const auto who = batch();
     const auto a = (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
     (*log)->append({who, "b", "credentials/alice/github", "credentials:token", true, "g", "r"});
-    EXPECT_FALSE((*log)->flush());
+    const auto flushed = (*log)->flush();
+    ASSERT_FALSE(flushed);
+    EXPECT_EQ(flushed.error().message, "audit log /dev/full cannot be written: No space left on device");
     EXPECT_EQ((*log)->queued(), 0U);  // not retried forever
     EXPECT_TRUE((*log)->flushed(a));
 }

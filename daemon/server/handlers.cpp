@@ -1,0 +1,209 @@
+#include "daemon/server/handlers.hpp"
+
+#include "common/log/log.hpp"
+#include "common/wire/policy_wire.hpp"
+#include "common/wire/wire.hpp"
+#include "daemon/server/admin_api.hpp"
+#include "daemon/server/api.hpp"
+
+#include <boost/url/url_view.hpp>
+
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
+namespace credctl::server {
+
+namespace {
+
+namespace asio = boost::asio;
+using policy::Permission;
+
+// A day is far beyond any access token lifetime; bigger asks are mistakes.
+constexpr std::int64_t k_max_min_valid_seconds = 24 * 3600;
+// Without an explicit ask, a token must stay good for this long.
+constexpr std::int64_t k_default_min_valid_seconds = 60;
+// A caller's deadline for one token request: up to an hour.
+constexpr std::int64_t k_max_timeout_ms = 3600 * 1000;
+
+ApiReply json_reply(int status, std::string body) {
+    return ApiReply{status, std::move(body), "application/json"};
+}
+
+// The value of query parameter `name` of the request, if present.
+std::optional<std::string> query_param(const RouteParams& p, std::string_view name) {
+    if (auto it = p.url->params().find(name); it != p.url->params().end()) return std::string((*it).value);
+    return std::nullopt;
+}
+
+// Query parameter `name` as an integer in lo..hi, or `fallback` when absent.
+// `unit` (" seconds" or "") only words the error.
+Result<std::int64_t> bounded_param(const RouteParams& p, std::string_view name, std::int64_t lo, std::int64_t hi,
+                                   std::int64_t fallback, std::string_view unit) {
+    const auto text = query_param(p, name);
+    if (!text) return fallback;
+    char* end = nullptr;
+    const long long v = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || v < lo || v > hi) {
+        return make_error(Errc::bad_request, std::string(name) + " must be " + std::to_string(lo) + ".." +
+                                                 std::to_string(hi) + std::string(unit) + ": \"" + *text + "\"");
+    }
+    return v;
+}
+
+wire::Identity to_wire(const peer::PeerIdentity& c) {
+    wire::Identity i;
+    i.pid = c.pid;
+    i.uid = c.uid;
+    i.gid = c.gid;
+    i.groups.assign(c.groups.begin(), c.groups.end());
+    i.user = c.user;
+    i.exe = c.exe;
+    i.exe_sha256 = c.exe_sha256;
+    i.systemd_unit = c.unit;
+    i.verified = c.verified;
+    i.liveness = std::string(peer::to_string(c.liveness));
+    return i;
+}
+
+std::optional<Permission> permission_named(std::string_view name) {
+    for (auto perm : {Permission::token, Permission::login, Permission::read, Permission::remove, Permission::admin}) {
+        if (policy::to_string(perm) == name) return perm;
+    }
+    return std::nullopt;
+}
+
+// The identity to check: the caller itself, or the one it describes.
+peer::PeerIdentity subject_of(ApiContext& c, const RouteParams& p, const wire::PolicyCheck& check) {
+    if (check.as_uid) {
+        return peer::hypothetical(static_cast<uid_t>(*check.as_uid), check.exe, check.systemd_unit, c.hashes);
+    }
+    peer::PeerIdentity id = *p.caller;
+    if (check.exe || check.systemd_unit) {
+        auto described = peer::hypothetical(id.uid, check.exe, check.systemd_unit, c.hashes);
+        if (check.exe) {
+            id.exe = described.exe;
+            id.exe_sha256 = described.exe_sha256;
+        }
+        if (check.systemd_unit) id.unit = described.unit;
+    }
+    return id;
+}
+
+}  // namespace
+
+HandlerResult put_credential(ApiContext& c, const RouteParams& p, const ApiRequest& r) {
+    auto login = wire::parse_store_credential(r.body);
+    if (!login) co_return login.error();
+    if (auto s = c.tokens.store_login({p.user, p.provider}, std::move(*login)); !s) co_return s.error();
+    log::info("stored credential credentials/" + p.user + "/" + p.provider);
+    co_return ApiReply{204, {}, {}};
+}
+
+HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
+    const auto min_valid =
+        bounded_param(p, "min_valid", 0, k_max_min_valid_seconds, k_default_min_valid_seconds, " seconds");
+    if (!min_valid) co_return min_valid.error();
+    // 0: wait as long as the refresh takes.
+    const auto timeout_ms = bounded_param(p, "timeout_ms", 1, k_max_timeout_ms, 0, "");
+    if (!timeout_ms) co_return timeout_ms.error();
+    // A named key, not a braced temporary: see GCC PR 99576 in server.cpp.
+    const store::CredentialKey key{p.user, p.provider};
+    std::vector<std::string> scopes;  // RFC 6749 §6 down-scoping: space-separated
+    const std::string scope = query_param(p, "scope").value_or("");
+    for (std::size_t i = 0; i < scope.size();) {
+        const auto end = std::min(scope.find(' ', i), scope.size());
+        if (end > i) scopes.push_back(scope.substr(i, end - i));
+        i = end + 1;
+    }
+    const std::chrono::seconds min_valid_s(*min_valid);
+    const std::chrono::milliseconds timeout(*timeout_ms);
+    auto t = co_await c.tokens.token(key, min_valid_s, std::move(scopes), timeout);
+    if (!t) co_return t.error();
+    co_return json_reply(200, wire::to_json(*t));
+}
+
+HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {
+    auto l = c.tokens.list(p.user);
+    if (!l) co_return l.error();
+    co_return json_reply(200, wire::to_json(*l));
+}
+
+// ?revoke=false skips the RFC 7009 revocation; ?keep_on_failure=true keeps
+// the credential when the provider cannot be told.
+HandlerResult delete_credential(ApiContext& c, const RouteParams& p, const ApiRequest&) {
+    const store::CredentialKey key{p.user, p.provider};
+    const auto revoke = query_param(p, "revoke") == "false" ? tokens::Revoke::no : tokens::Revoke::yes;
+    const auto keep =
+        query_param(p, "keep_on_failure") == "true" ? tokens::OnRevokeFailure::keep : tokens::OnRevokeFailure::remove;
+    auto removed = co_await c.tokens.remove(key, revoke, keep);
+    if (!removed) co_return removed.error();
+    log::info("deleted credential credentials/" + p.user + "/" + p.provider +
+              (removed->revoked ? " (revoked at the provider)" : ""));
+    co_return json_reply(200, wire::to_json(*removed));
+}
+
+HandlerResult get_providers(ApiContext& c, const RouteParams&, const ApiRequest&) {
+    co_return json_reply(200, wire::to_json(c.tokens.providers()));
+}
+
+HandlerResult get_status(ApiContext& c, const RouteParams&, const ApiRequest&) {
+    wire::Status s;
+    s.version = CREDCTL_VERSION;
+    s.uptime_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.started).count();
+    s.connections = static_cast<std::int64_t>(c.connections);
+    auto n = c.tokens.count();
+    s.credentials = n ? static_cast<std::int64_t>(*n) : -1;
+    s.store = n ? "ok" : n.error().message;
+    co_return json_reply(200, wire::to_json(s));
+}
+
+HandlerResult get_whoami(ApiContext&, const RouteParams& p, const ApiRequest&) {
+    wire::Whoami w;
+    w.identity = to_wire(*p.caller);
+    w.owner_access = p.policy->owner_access;
+    for (const auto* g : policy::grants_for(*p.policy, *p.caller)) {
+        w.grants.push_back({g->name, policy::permission_names(g->permissions), g->resources});
+    }
+    co_return json_reply(200, wire::to_json(w));
+}
+
+HandlerResult post_policy_check(ApiContext& c, const RouteParams& p, const ApiRequest& r) {
+    auto check = wire::parse_policy_check(r.body);
+    if (!check) co_return check.error();
+    const auto perm = permission_named(check->permission);
+    if (!perm) co_return make_error(Errc::bad_request, "unknown permission: \"" + check->permission + "\"");
+    if (!wire::valid_name(check->user) || !wire::valid_name(check->provider)) {
+        co_return make_error(Errc::bad_request, "invalid user or provider name");
+    }
+    const peer::PeerIdentity subject = subject_of(c, p, *check);
+    const policy::Resource resource{check->user, check->provider};
+    const auto decision = policy::decide(*p.policy, subject, *perm, resource);
+    wire::PolicyDecision out{decision.allowed,
+                             policy::to_string(resource),
+                             std::string(policy::to_string(*perm)),
+                             decision.grant,
+                             decision.reason,
+                             to_wire(subject)};
+    co_return json_reply(200, wire::to_json(out));
+}
+
+// Adapters of the admin handlers (admin_api.hpp) to the route table.
+HandlerResult get_admin_store(ApiContext& c, const RouteParams&, const ApiRequest& r) {
+    co_return admin_store_status(c.admin, r);
+}
+HandlerResult post_admin_check(ApiContext& c, const RouteParams&, const ApiRequest& r) {
+    co_return co_await admin_check(c.admin, r);
+}
+HandlerResult post_admin_backup(ApiContext& c, const RouteParams&, const ApiRequest& r) {
+    co_return admin_backup(c.admin, r);
+}
+HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
+    co_return admin_rotate_key(c.admin, r);
+}
+HandlerResult post_admin_master_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
+    co_return admin_replace_master_key(c.admin, r);
+}
+
+}  // namespace credctl::server

@@ -1,0 +1,33 @@
+// The handlers of the daemon API's routes (docs/api.md), one per route of
+// the table in routes.hpp, which decides who may call them: a handler runs
+// only once its route's permission was granted, and never checks one.
+// Failures are Result errors, which handle() turns into problem replies.
+//
+// Used by routes.cpp. Thread-safety: I/O thread only.
+#pragma once
+
+#include "daemon/server/routes.hpp"
+
+namespace credctl::server {
+
+using HandlerResult = boost::asio::awaitable<Result<ApiReply>>;
+
+HandlerResult put_credential(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+// Query: min_valid (seconds), timeout_ms, scope (space-separated).
+HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+// Query: revoke=false, keep_on_failure=true.
+HandlerResult delete_credential(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult get_providers(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult get_status(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult get_whoami(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult post_policy_check(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+
+// Adapters of the admin handlers (admin_api.hpp) to the route table.
+HandlerResult get_admin_store(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult post_admin_check(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult post_admin_backup(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult post_admin_master_key(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+
+}  // namespace credctl::server

@@ -1,0 +1,109 @@
+#include "daemon/server/routes.hpp"
+
+#include "daemon/server/api.hpp"
+#include "daemon/server/handlers.hpp"
+
+#include <array>
+#include <vector>
+
+namespace credctl::server {
+namespace {
+
+using policy::Permission;
+
+constexpr std::array<Route, 13> k_routes{{
+    {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, Whose::path_user, Audit::yes, put_credential},
+    {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, Whose::path_user, Audit::yes,
+     get_token},
+    {"GET", "/v1/users/{user}/credentials", Permission::read, Whose::path_user, Audit::yes, list_credentials},
+    {"DELETE", "/v1/users/{user}/credentials/{provider}", Permission::remove, Whose::path_user, Audit::yes,
+     delete_credential},
+    {"GET", "/v1/providers", Permission::any_local, Whose::everyone, Audit::no, get_providers},
+    {"GET", "/v1/status", Permission::any_local, Whose::everyone, Audit::no, get_status},
+    {"GET", "/v1/whoami", Permission::any_local, Whose::everyone, Audit::no, get_whoami},
+    {"POST", "/v1/policy/check", Permission::admin, Whose::everyone, Audit::yes, post_policy_check},
+    {"GET", "/v1/admin/store", Permission::admin, Whose::everyone, Audit::yes, get_admin_store},
+    {"POST", "/v1/admin/check", Permission::admin, Whose::everyone, Audit::yes, post_admin_check},
+    {"POST", "/v1/admin/backup", Permission::admin, Whose::everyone, Audit::yes, post_admin_backup},
+    {"POST", "/v1/admin/rotate-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_rotate_key},
+    {"POST", "/v1/admin/master-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_master_key},
+}};
+
+// Every decision that can deny is recorded; a route that skips the audit
+// log must be one nobody can be refused.
+constexpr bool audited_unless_open(const Route& r) {
+    return (r.audit == Audit::no) == (r.permission == Permission::any_local);
+}
+// A route checked on the path's user names one, and only such routes do.
+constexpr bool names_its_user(const Route& r) {
+    return (r.whose == Whose::path_user) == (r.pattern.find("{user}") != std::string_view::npos);
+}
+constexpr bool all_routes(bool (*check)(const Route&)) {
+    for (const auto& r : k_routes) {
+        if (!check(r)) return false;
+    }
+    return true;
+}
+static_assert(all_routes(audited_unless_open), "a route that can deny must be audited");
+static_assert(all_routes(names_its_user), "a route checked on the path's user must capture {user}");
+
+std::vector<std::string_view> split_path(std::string_view path) {
+    std::vector<std::string_view> out;
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+        const auto next = path.find('/', pos);
+        const auto end = next == std::string_view::npos ? path.size() : next;
+        out.push_back(path.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
+// Matches path segments against a pattern; fills user and provider.
+// The pattern is walked in place: no allocation per route tried.
+bool match(std::string_view pattern, const std::vector<std::string_view>& segments, RouteMatch& out) {
+    std::size_t i = 0;
+    for (std::size_t pos = 1; pos <= pattern.size(); ++i) {
+        const auto next = pattern.find('/', pos);
+        const auto end = next == std::string_view::npos ? pattern.size() : next;
+        const std::string_view want = pattern.substr(pos, end - pos);
+        pos = end + 1;
+        if (i == segments.size()) return false;
+        if (want == "{user}") {
+            out.user = segments[i];
+        } else if (want == "{provider}") {
+            out.provider = segments[i];
+        } else if (want != segments[i]) {
+            return false;
+        }
+    }
+    return i == segments.size();
+}
+
+}  // namespace
+
+std::span<const Route> routes() {
+    return k_routes;
+}
+
+RouteMatch find_route(std::string_view method, std::string_view path) {
+    const auto segments = split_path(path);
+    RouteMatch found;
+    for (const auto& route : k_routes) {
+        RouteMatch m;
+        if (!match(route.pattern, segments, m)) continue;
+        found.path_known = true;
+        if (route.method != method) continue;
+        m.route = &route;
+        m.path_known = true;
+        return m;
+    }
+    return found;
+}
+
+policy::Resource resource_of(const RouteMatch& m) {
+    if (m.route->whose == Whose::path_user) return {m.user, m.provider};
+    return {"*", "*"};
+}
+
+}  // namespace credctl::server

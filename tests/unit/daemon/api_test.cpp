@@ -1,0 +1,252 @@
+// handle() (daemon/server/api.hpp) dispatching through every route of the
+// table (routes.hpp), over a real LmdbStore, a real Policy and a real audit
+// file: an allowed caller reaches the handler and, on audited routes, has
+// its line written before the answer; a denied caller gets 403 `forbidden`
+// and a deny line.
+#include "daemon/server/api.hpp"
+
+#include "daemon/audit/audit.hpp"
+#include "daemon/server/routes.hpp"
+#include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/master_key.hpp"
+#include "support/policy_fixture.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace credctl::server {
+namespace {
+
+namespace asio = boost::asio;
+using credctl::test::caller;
+
+// bob (uid 2000) may take alice's tokens; uid 4100 administers.
+constexpr const char* k_policy = R"(
+[roles.reader]
+permissions = ["credentials:token"]
+
+[roles.admin]
+permissions = ["credentials:*"]
+
+[[grants]]
+name = "bob reads alice"
+roles = ["reader"]
+resources = ["credentials/alice/*"]
+clients = [{ uid = 2000 }]
+)";
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// The path of `r` with {user} alice and {provider} demo.
+std::string path_of(const Route& r) {
+    std::string path(r.pattern);
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"{user}", "alice"}, {"{provider}", "demo"}}) {
+        if (const auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
+    }
+    return path;
+}
+
+struct Answer {
+    ApiReply reply;
+    std::string audit_at_answer;  // the audit file when the answer was ready
+};
+
+class ApiTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto key = SecretBytes::zeroed(store::k_master_key_bytes);
+        store::LmdbOptions o;
+        o.directory = dir_.file("state");
+        auto s = store::LmdbStore::open(o, store::Sealer(std::move(key)));
+        ASSERT_TRUE(s.has_value()) << s.error().message;
+        lmdb_ = std::move(*s);
+        ProviderConfig p;
+        p.name = "demo";
+        p.authorization_endpoint = "http://127.0.0.1:1/authorize";  // never visited
+        p.token_endpoint = "http://127.0.0.1:1/token";
+        p.client_id = "client";
+        tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_,
+                                                         tokens::TokenServiceOptions{{p}, std::chrono::seconds(5)});
+        admin_.store = lmdb_.get();
+        admin_.io = &io_;
+        context_ = std::make_unique<ApiContext>(
+            ApiContext{*tokens_, std::make_shared<const policy::Policy>(test::policy_from(k_policy)), nullptr, hashes_,
+                       std::chrono::steady_clock::now(), connections_, admin_, hasher_});
+        open_audit(audit_path_);
+    }
+    void open_audit(const std::string& path, audit::Settings settings = {}) {
+        auto log = audit::AuditLog::open(path, settings);
+        ASSERT_TRUE(log) << log.error().message;
+        context_->audit = std::move(*log);
+    }
+
+    static asio::awaitable<void> ask(ApiContext& c, peer::PeerIdentity who, ApiRequest r, std::string audit_path,
+                                     Answer* out) {
+        out->reply = co_await handle(c, who, r);
+        out->audit_at_answer = audit_path.empty() ? "" : slurp(audit_path);
+    }
+    Answer call(const peer::PeerIdentity& who, std::string method, std::string target, std::string body = "{}") {
+        Answer out;
+        out.reply.status = 0;
+        asio::co_spawn(io_,
+                       ask(*context_, who, {std::move(method), std::move(target), std::move(body)}, audit_path_, &out),
+                       asio::detached);
+        io_.restart();
+        io_.run();
+        return out;
+    }
+    Answer call(const peer::PeerIdentity& who, const Route& r) { return call(who, std::string(r.method), path_of(r)); }
+
+    test::TempDir dir_;
+    asio::io_context io_;
+    std::unique_ptr<store::LmdbStore> lmdb_;
+    std::unique_ptr<tokens::TokenService> tokens_;
+    peer::ExeHashCache hashes_;
+    peer::ExeHasher hasher_;
+    std::size_t connections_ = 1;
+    AdminState admin_;
+    std::string audit_path_ = dir_.file("audit.jsonl");
+    std::unique_ptr<ApiContext> context_;
+};
+
+const peer::PeerIdentity k_alice = caller("alice", 1000);
+const peer::PeerIdentity k_bob = caller("bob", 2000);
+const peer::PeerIdentity k_mallory = caller("mallory", 3000);
+const peer::PeerIdentity k_root = caller("root", 0);
+
+// Who the policy lets through `r`: alice on her own credentials, root on
+// administration, anyone on open routes; and who it refuses.
+const peer::PeerIdentity& allowed_on(const Route& r) {
+    if (r.permission == policy::Permission::any_local) return k_mallory;
+    return r.whose == Whose::path_user ? k_alice : k_root;
+}
+const peer::PeerIdentity& denied_on(const Route& r) {
+    return r.whose == Whose::path_user ? k_mallory : k_alice;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+// The fields of the last audit line, which must be the only one added since
+// `before` lines.
+boost::json::object only_new_line(const std::string& text, std::size_t before) {
+    const auto lines = lines_of(text);
+    EXPECT_EQ(lines.size(), before + 1) << text;
+    if (lines.empty()) return {};
+    return boost::json::parse(lines.back()).as_object();
+}
+
+std::string code_of(const ApiReply& reply) {
+    return std::string(boost::json::parse(reply.body).as_object().at("code").as_string());
+}
+
+TEST_F(ApiTest, EveryRouteServesAnAllowedCallerAndWritesItsAuditLineBeforeTheAnswer) {
+    for (const auto& r : routes()) {
+        const std::string what = std::string(r.method) + " " + path_of(r);
+        const auto before = lines_of(slurp(audit_path_)).size();
+        const auto answer = call(allowed_on(r), r);
+        EXPECT_NE(answer.reply.status, 0) << what << ": no answer";
+        EXPECT_NE(answer.reply.status, 403) << what << ": " << answer.reply.body;
+        EXPECT_FALSE(answer.reply.close) << what;
+        if (r.audit == Audit::no) {
+            EXPECT_EQ(lines_of(answer.audit_at_answer).size(), before) << what << ": an open route is not audited";
+            continue;
+        }
+        const auto line = only_new_line(answer.audit_at_answer, before);
+        EXPECT_EQ(line.at("decision").as_string(), "allow") << what;
+        EXPECT_EQ(line.at("permission").as_string(), policy::to_string(r.permission)) << what;
+        const auto resource = policy::to_string(resource_of(find_route(r.method, path_of(r))));
+        EXPECT_EQ(line.at("resource").as_string(), resource) << what;
+    }
+}
+
+TEST_F(ApiTest, EveryAuditedRouteRefusesADeniedCallerWithForbiddenAndADenyLine) {
+    for (const auto& r : routes()) {
+        if (r.audit == Audit::no) continue;
+        const std::string what = std::string(r.method) + " " + path_of(r);
+        const auto before = lines_of(slurp(audit_path_)).size();
+        const auto answer = call(denied_on(r), r);
+        EXPECT_EQ(answer.reply.status, 403) << what << ": " << answer.reply.body;
+        EXPECT_EQ(code_of(answer.reply), "forbidden") << what;
+        const auto line = only_new_line(answer.audit_at_answer, before);
+        EXPECT_EQ(line.at("decision").as_string(), "deny") << what;
+        EXPECT_EQ(line.at("uid").as_int64(), denied_on(r).uid) << what;
+        EXPECT_EQ(line.at("permission").as_string(), policy::to_string(r.permission)) << what;
+    }
+}
+
+TEST_F(ApiTest, AGrantAcrossUsersIsAllowedAndNamedInItsLine) {
+    const auto answer = call(k_bob, "GET", "/v1/users/alice/credentials/demo/token");
+    EXPECT_EQ(answer.reply.status, 404) << answer.reply.body;  // served: there is no credential yet
+    const auto line = only_new_line(answer.audit_at_answer, 0);
+    EXPECT_EQ(line.at("decision").as_string(), "allow");
+    EXPECT_EQ(line.at("grant").as_string(), "bob reads alice");
+}
+
+TEST_F(ApiTest, AcrossUsersNothingIsServedWhenTheAuditLogCannotBeWritten) {
+    open_audit("/dev/full");
+    audit_path_.clear();
+    const auto crossing = call(k_bob, "GET", "/v1/users/alice/credentials/demo/token");
+    EXPECT_EQ(crossing.reply.status, 403);
+    EXPECT_NE(crossing.reply.body.find("credentials:token on credentials/alice/demo denied to bob: the audit log "
+                                       "cannot be written, so access across users is refused"),
+              std::string::npos)
+        << crossing.reply.body;
+    EXPECT_FALSE(crossing.reply.close);
+    // An owner's own request does not cross users: it is served (the lost
+    // line is logged by the flush).
+    const auto own = call(k_alice, "GET", "/v1/users/alice/credentials/demo/token");
+    EXPECT_EQ(own.reply.status, 404) << own.reply.body;
+}
+
+TEST_F(ApiTest, ADenialOverTheRateLimitIsCountedAndClosesItsConnection) {
+    audit::Settings limited;
+    limited.denials = {1, 1, 16};
+    open_audit(audit_path_, limited);
+    const auto first = call(k_mallory, "GET", "/v1/users/alice/credentials");
+    EXPECT_EQ(first.reply.status, 403);
+    EXPECT_FALSE(first.reply.close);
+    const auto second = call(k_mallory, "GET", "/v1/users/alice/credentials");
+    EXPECT_EQ(second.reply.status, 403);
+    EXPECT_EQ(code_of(second.reply), "forbidden");
+    EXPECT_TRUE(second.reply.close);
+    EXPECT_EQ(lines_of(second.audit_at_answer).size(), 1U) << "the second denial is counted, not written";
+    // The count is written a period later, by the timer the denial set.
+    EXPECT_NE(slurp(audit_path_).find("\"event\":\"suppressed\",\"uid\":3000,\"denials\":1,"), std::string::npos);
+}
+
+TEST_F(ApiTest, UnknownPathsWrongMethodsAndBadNamesAreRefusedBeforeAnyDecision) {
+    const auto unknown = call(k_alice, "GET", "/v1/nope");
+    EXPECT_EQ(unknown.reply.status, 404);
+    EXPECT_EQ(problem(make_error(Errc::not_found, "no such endpoint: /v1/nope")).body, unknown.reply.body);
+    const auto method = call(k_alice, "PATCH", "/v1/status");
+    EXPECT_EQ(method.reply.status, 400);
+    EXPECT_NE(method.reply.body.find("method PATCH not allowed here"), std::string::npos) << method.reply.body;
+    const auto name = call(k_alice, "GET", "/v1/users/.alice/credentials");
+    EXPECT_EQ(name.reply.status, 400);
+    EXPECT_NE(name.reply.body.find("invalid user or provider name in /v1/users/.alice/credentials"), std::string::npos)
+        << name.reply.body;
+    const auto malformed = call(k_alice, "GET", "v1/status");
+    EXPECT_EQ(malformed.reply.status, 400);
+    EXPECT_EQ(slurp(audit_path_), "") << "no decision, no line";
+}
+
+}  // namespace
+}  // namespace credctl::server

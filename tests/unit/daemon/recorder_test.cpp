@@ -1,0 +1,107 @@
+// audit::record() and audit::written() (daemon/audit/recorder.hpp): when
+// audit lines reach the file, on a real io_context and a real file.
+#include "daemon/audit/recorder.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace credctl::audit {
+namespace {
+
+namespace asio = boost::asio;
+
+peer::PeerIdentity batch() {
+    peer::PeerIdentity p;
+    p.pid = 4242;
+    p.uid = 1001;
+    p.user = "batch";
+    return p;
+}
+
+std::size_t lines_in(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    const std::string text = s.str();
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+Record allow(const peer::PeerIdentity& who) {
+    return {who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"};
+}
+
+TEST(Recorder, BatchedLinesWaitForOneFlushPostedByTheFirst) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    auto log = AuditLog::open(path);
+    ASSERT_TRUE(log) << log.error().message;
+    asio::io_context io;
+    const auto who = batch();
+    for (int i = 0; i < 3; ++i) {
+        const auto line = record(*log, io.get_executor(), allow(who), Urgency::batched);
+        ASSERT_TRUE(line);
+        EXPECT_EQ(*line, static_cast<std::uint64_t>(i + 1));
+    }
+    EXPECT_EQ(lines_in(path), 0U) << "nothing written before the flush runs";
+    EXPECT_EQ(io.poll(), 1U) << "one flush for the batch";
+    EXPECT_EQ(lines_in(path), 3U);
+}
+
+TEST(Recorder, AnAtOnceLineIsWrittenBeforeRecordReturnsWithThoseQueuedBefore) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    auto log = AuditLog::open(path);
+    ASSERT_TRUE(log) << log.error().message;
+    asio::io_context io;
+    const auto who = batch();
+    ASSERT_TRUE(record(*log, io.get_executor(), allow(who), Urgency::batched));
+    const auto line = record(*log, io.get_executor(), allow(who), Urgency::at_once);
+    ASSERT_TRUE(line);
+    EXPECT_TRUE((*log)->flushed(*line));
+    EXPECT_EQ(lines_in(path), 2U);
+    io.poll();  // the batch's flush finds nothing left
+    EXPECT_EQ(lines_in(path), 2U);
+}
+
+TEST(Recorder, AnAtOnceLineTheFileCannotTakeIsAnError) {
+    auto log = AuditLog::open("/dev/full");
+    ASSERT_TRUE(log) << log.error().message;
+    asio::io_context io;
+    const auto who = batch();
+    const auto line = record(*log, io.get_executor(), allow(who), Urgency::at_once);
+    ASSERT_FALSE(line);
+    EXPECT_EQ(line.error().message, "audit log /dev/full cannot be written: No space left on device");
+}
+
+// A request's order: record its line, then wait for it before answering.
+asio::awaitable<void> record_then_wait(std::shared_ptr<AuditLog> log, bool* seen_written) {
+    const auto who = batch();
+    const auto line = record(log, co_await asio::this_coro::executor, allow(who), Urgency::batched);
+    if (!line) co_return;
+    co_await written(log, *line);
+    *seen_written = log->flushed(*line);
+}
+
+TEST(Recorder, WrittenCompletesOnlyOnceTheBatchIsFlushed) {
+    test::TempDir dir;
+    auto log = AuditLog::open(dir.file("audit.jsonl"));
+    ASSERT_TRUE(log) << log.error().message;
+    asio::io_context io;
+    bool seen_written = false;
+    asio::co_spawn(io, record_then_wait(*log, &seen_written), asio::detached);
+    io.run();
+    EXPECT_TRUE(seen_written);
+}
+
+}  // namespace
+}  // namespace credctl::audit
