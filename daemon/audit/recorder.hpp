@@ -1,4 +1,4 @@
-// When audit lines reach the file (SPEC §3): the scheduling of AuditLog's
+// When audit lines reach the file (docs/design.md "Audit before answer"): the scheduling of AuditLog's
 // batches on the I/O loop. The API records each decision here and waits,
 // before it answers, until its line is written.
 //
