@@ -1,5 +1,7 @@
 #include "common/oauth/http_client.hpp"
 
+#include "common/net/loopback.hpp"
+
 #include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -46,7 +48,7 @@ Result<Target> parse_target(const std::string& url) {
     t.host = u->host_address();
     if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
     if (t.host.empty()) return make_error(Errc::bad_request, "URL has no host: \"" + url + "\"");
-    if (!t.tls && !is_loopback_host(t.host)) {
+    if (!t.tls && !net::is_loopback_host(t.host)) {
         return make_error(Errc::bad_request, "plain http is allowed only for loopback hosts: \"" + url + "\"");
     }
     t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
@@ -187,10 +189,6 @@ asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Resu
 }
 
 }  // namespace
-
-bool is_loopback_host(std::string_view host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 std::string form_encode(std::string_view value) {
     boost::urls::encoding_opts opts;

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -63,9 +64,6 @@ struct Outcome {
 // for it. `request` and `options` must outlive the co_await.
 [[nodiscard]] boost::asio::awaitable<Outcome> async_exchange(const Request& request, const Options& options);
 [[nodiscard]] Result<Response> send(const Request& request, const Options& options);
-
-// True when `host` is 127.0.0.0/8, ::1 or "localhost".
-[[nodiscard]] bool is_loopback_host(std::string_view host);
 
 // application/x-www-form-urlencoded encoding of one value.
 [[nodiscard]] std::string form_encode(std::string_view value);
