@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # cli/ and daemon/ depend on common/ only, never on each other, and common/
-# on neither (docs/design.md "The layering rule").
+# on neither (docs/design.md "The layering rule"). Inside each layer the
+# folders (daemon/policy, common/oauth...) form no cycle: a folder that
+# includes another must not be included back, directly or through others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bad=0
@@ -13,5 +15,31 @@ check cli daemon
 check daemon cli
 check common cli
 check common daemon
+
+# The folder graph of one layer as "from to" pairs, one per line: a file in
+# LAYER/A including "LAYER/B/..." gives "A B". Files directly in LAYER/
+# (main.cpp, daemon.cpp) are the layer's top and take part in no cycle.
+folder_edges() {  # layer
+  grep -rHoE "^[[:space:]]*#[[:space:]]*include \"$1/[a-z_0-9]+/" "$1" --include='*.hpp' --include='*.cpp' |
+    sed -nE "s|^$1/([a-z_0-9]+)/[^:]*:[[:space:]]*#[[:space:]]*include \"$1/([a-z_0-9]+)/$|\1 \2|p" |
+    awk '$1 != $2' | sort -u
+}
+
+# tsort prints "tsort: -: input contains a loop:" and the folders of each
+# loop on stderr, and exits non-zero.
+check_cycles() {  # layer
+  local edges out
+  edges=$(folder_edges "$1")
+  [ -n "$edges" ] || return 0
+  if ! out=$(printf '%s\n' "$edges" | tsort 2>&1 >/dev/null); then
+    echo "layering: folder cycle inside $1/:"
+    printf '%s\n' "$out" | sed -nE -e "s|^tsort: .*loop:$|  a loop through:|p" -e "s|^tsort: ([a-z_0-9]+)$|    $1/\1|p"
+    bad=1
+  fi
+}
+check_cycles common
+check_cycles daemon
+check_cycles cli
+
 [ "$bad" -eq 0 ] && echo "layering: ok"
 exit "$bad"

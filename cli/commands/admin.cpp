@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 
 namespace credctl::cli {
@@ -70,9 +73,23 @@ Result<void> run_check(const DaemonClient& client, const AdminOptions& o) {
     return {};
 }
 
+// credd opens the file itself, from its own working directory: it gets an
+// absolute path. Making one fails for an empty name or when the current
+// directory is gone; that is the caller's to fix, so a usage error.
+Result<std::string> absolute_path(std::string_view what, const std::string& file) {
+    std::error_code ec;
+    const auto path = std::filesystem::absolute(file, ec);
+    if (ec) {
+        return make_error(Errc::usage,
+                          std::string(what) + " \"" + file + "\": cannot make it absolute: " + ec.message());
+    }
+    return path.lexically_normal().string();
+}
+
 Result<void> run_backup(const DaemonClient& client, const AdminOptions& o) {
-    // credd writes the file itself, from its own working directory: send an absolute path.
-    const std::string path = std::filesystem::absolute(o.file).lexically_normal().string();
+    auto absolute = absolute_path("backup file", o.file);
+    if (!absolute) return absolute.error();
+    const std::string& path = *absolute;
     auto reply = client.call("POST", "/v1/admin/backup", wire::to_json(wire::Backup{path, 0}));
     if (!reply) return reply.error();
     auto b = wire::parse_backup(reply->body);
@@ -101,8 +118,9 @@ Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
 }
 
 Result<void> run_replace_master_key(const DaemonClient& client, const AdminOptions& o) {
-    // credd reads the file itself: send an absolute path.
-    const std::string path = std::filesystem::absolute(o.file).lexically_normal().string();
+    auto absolute = absolute_path("master key file", o.file);
+    if (!absolute) return absolute.error();
+    const std::string& path = *absolute;
     auto reply = client.call("POST", "/v1/admin/master-key", wire::to_json(wire::KeyFile{path}));
     if (!reply) return reply.error();
     std::cerr << "The store's keys are now sealed under " << path << ".\n"

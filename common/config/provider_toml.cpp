@@ -1,6 +1,6 @@
 #include "common/config/provider_toml.hpp"
 
-#include "common/oauth/http_client.hpp"
+#include "common/net/loopback.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -49,7 +49,7 @@ Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
     if (!u || u->host().empty()) return f.error_at(key, "not a URL with a host: \"" + s + "\"");
     std::string host = u->host_address();
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    if (u->scheme() == "http" && !http::is_loopback_host(host)) {
+    if (u->scheme() == "http" && !net::is_loopback_host(host)) {
         return f.error_at(key, "plain http is allowed only for loopback hosts: \"" + s + "\"");
     }
     out = s;

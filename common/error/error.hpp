@@ -41,6 +41,17 @@ using Result = boost::system::result<T, Error>;
 
 [[nodiscard]] Error make_error(Errc code, std::string message);
 
+// One attempt at something that may work when tried again later (a request
+// to an OAuth provider): its result, and whether trying again may help.
+// Transport failures, timeouts, HTTP 5xx and 429 may; a malformed URL, a
+// certificate that does not verify, a refused grant or a malformed answer
+// will not. Default: not attempted, not retryable.
+template <class T>
+struct Attempt {
+    Result<T> result = make_error(Errc::internal, "not attempted");
+    bool retryable = false;
+};
+
 // The wire spelling of a code ("login_required").
 [[nodiscard]] std::string_view to_string(Errc code);
 // The inverse of to_string; unknown strings map to Errc::internal.

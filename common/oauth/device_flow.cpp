@@ -68,9 +68,9 @@ Result<DeviceAuthorization> start_device_authorization(const Endpoints& e, const
                           "provider " + p.name + " offers no device authorization endpoint");
     }
     auto out = post_form(e.device_authorization_endpoint, p, device_authorization_form(p), options);
-    if (!out.response) return out.response.error();
-    auto& body = out.response->body;
-    auto parsed = parse_device_authorization(out.response->status, body, p.resource);
+    if (!out.result) return out.result.error();
+    auto& body = out.result->body;
+    auto parsed = parse_device_authorization(out.result->status, body, p.resource);
     sodium_memzero(body.data(), body.size());
     return parsed;
 }
@@ -112,9 +112,9 @@ Result<PollResult> poll_device_token(const Endpoints& e, const ProviderConfig& p
                                      const http::Options& options) {
     auto out = post_form(e.token_endpoint, p, device_poll_form(p, device_code), options);
     // A network blip while polling is not the end of the login: poll again.
-    if (!out.response) return out.retryable ? Result<PollResult>(PollResult{}) : out.response.error();
-    auto& body = out.response->body;
-    auto parsed = parse_device_poll(out.response->status, body, p.resource);
+    if (!out.result) return out.retryable ? Result<PollResult>(PollResult{}) : out.result.error();
+    auto& body = out.result->body;
+    auto parsed = parse_device_poll(out.result->status, body, p.resource);
     sodium_memzero(body.data(), body.size());
     return parsed;
 }

@@ -1,5 +1,7 @@
 #include "common/oauth/http_client.hpp"
 
+#include "common/net/loopback.hpp"
+
 #include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -46,7 +48,7 @@ Result<Target> parse_target(const std::string& url) {
     t.host = u->host_address();
     if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
     if (t.host.empty()) return make_error(Errc::bad_request, "URL has no host: \"" + url + "\"");
-    if (!t.tls && !is_loopback_host(t.host)) {
+    if (!t.tls && !net::is_loopback_host(t.host)) {
         return make_error(Errc::bad_request, "plain http is allowed only for loopback hosts: \"" + url + "\"");
     }
     t.port = u->has_port() ? std::string(u->port()) : (t.tls ? "443" : "80");
@@ -90,64 +92,37 @@ bool transient(const boost::system::error_code& ec) {
 }
 
 template <class Stream>
-asio::awaitable<Result<Response>> round_trip(Stream& stream, const Request& r, const Target& t, const Options& o,
-                                             bool& retryable) {
+asio::awaitable<Attempt<Response>> round_trip(Stream& stream, const Request& r, const Target& t, const Options& o) {
     auto req = build(r, t);
     auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
     sodium_memzero(req.body().data(), req.body().size());
-    if (wec) {
-        retryable = transient(wec);
-        co_return unavailable(r.url, "sending the request", wec);
-    }
+    if (wec) co_return Attempt<Response>{unavailable(r.url, "sending the request", wec), transient(wec)};
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(o.max_body_bytes);
     auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, k_tuple);
     if (rec == bhttp::error::body_limit) {
-        co_return unavailable(r.url, "response larger than " + std::to_string(o.max_body_bytes) + " bytes", {});
+        co_return Attempt<Response>{
+            unavailable(r.url, "response larger than " + std::to_string(o.max_body_bytes) + " bytes", {}), false};
     }
-    retryable = transient(rec);
-    if (rec == beast::error::timeout) co_return unavailable(r.url, "reading the response (timed out)", {});
-    if (rec) co_return unavailable(r.url, "reading the response", rec);
+    if (rec == beast::error::timeout) {
+        co_return Attempt<Response>{unavailable(r.url, "reading the response (timed out)", {}), true};
+    }
+    if (rec) co_return Attempt<Response>{unavailable(r.url, "reading the response", rec), transient(rec)};
     auto& res = parser.get();
     Response out;
     out.status = static_cast<int>(res.result_int());
     out.content_type = std::string(res[bhttp::field::content_type]);
     out.location = std::string(res[bhttp::field::location]);
     out.body = std::move(res.body());
-    co_return out;
+    co_return Attempt<Response>{std::move(out), false};
 }
 
-asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Result<Response>>& out, bool& retryable) {
-    auto parsed = parse_target(r.url);
-    if (!parsed) {
-        out = parsed.error();
-        co_return;
-    }
-    const Target& t = *parsed;
-    auto ex = co_await asio::this_coro::executor;
-    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
-    tcp::resolver resolver(ex);
-    auto [dec, endpoints] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
-    if (dec) {
-        retryable = transient(dec) || dec == asio::error::host_not_found;
-        out = unavailable(r.url, "resolving " + t.host, dec);
-        co_return;
-    }
-    beast::tcp_stream tcp_stream(ex);
-    tcp_stream.expires_at(std::min(deadline, std::chrono::steady_clock::now() + o.connect_timeout));
-    auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, k_tuple);
-    if (cec) {
-        retryable = true;
-        out = unavailable(r.url, cec == beast::error::timeout ? "connecting (timed out)" : "connecting", cec);
-        co_return;
-    }
-    tcp_stream.expires_at(deadline);
-    if (!t.tls) {
-        out = co_await round_trip(tcp_stream, r, t, o, retryable);
-        co_return;
-    }
+// The TLS leg of run(): verifies the peer against the trust anchors and the
+// host name, then one round trip.
+asio::awaitable<Attempt<Response>> tls_round_trip(beast::tcp_stream tcp_stream, const Request& r, const Target& t,
+                                                  const Options& o) {
     ssl::context ctx(ssl::context::tls_client);
     ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                     ssl::context::no_tlsv1_1);
@@ -160,10 +135,7 @@ asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Resu
     } else {
         ctx.load_verify_file(o.ca_file, ec);
     }
-    if (ec) {
-        out = unavailable(r.url, "loading trust anchors", ec);
-        co_return;
-    }
+    if (ec) co_return Attempt<Response>{unavailable(r.url, "loading trust anchors", ec), false};
     ctx.set_verify_mode(ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), ctx);
     // SNI, then verify the certificate against the host name (RFC 6125).
@@ -172,26 +144,42 @@ asio::awaitable<void> run(const Request& r, const Options& o, std::optional<Resu
 #pragma GCC diagnostic ignored "-Wold-style-cast"
     const bool sni_ok = SSL_set_tlsext_host_name(stream.native_handle(), t.host.c_str()) == 1;
 #pragma GCC diagnostic pop
-    if (!sni_ok) {
-        out = unavailable(r.url, "setting SNI", {});
-        co_return;
-    }
+    if (!sni_ok) co_return Attempt<Response>{unavailable(r.url, "setting SNI", {}), false};
     stream.set_verify_callback(ssl::host_name_verification(t.host));
     auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
     if (hec) {
         // A certificate that does not verify will not verify next time.
-        retryable = hec.category() != asio::error::get_ssl_category() && transient(hec);
-        out = unavailable(r.url, "TLS handshake", hec);
-        co_return;
+        const bool retryable = hec.category() != asio::error::get_ssl_category() && transient(hec);
+        co_return Attempt<Response>{unavailable(r.url, "TLS handshake", hec), retryable};
     }
-    out = co_await round_trip(stream, r, t, o, retryable);
+    co_return co_await round_trip(stream, r, t, o);
+}
+
+asio::awaitable<Attempt<Response>> run(const Request& r, const Options& o) {
+    auto parsed = parse_target(r.url);
+    if (!parsed) co_return Attempt<Response>{parsed.error(), false};
+    const Target& t = *parsed;
+    auto ex = co_await asio::this_coro::executor;
+    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+    tcp::resolver resolver(ex);
+    auto [dec, endpoints] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
+    if (dec) {
+        const bool retryable = transient(dec) || dec == asio::error::host_not_found;
+        co_return Attempt<Response>{unavailable(r.url, "resolving " + t.host, dec), retryable};
+    }
+    beast::tcp_stream tcp_stream(ex);
+    tcp_stream.expires_at(std::min(deadline, std::chrono::steady_clock::now() + o.connect_timeout));
+    auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, k_tuple);
+    if (cec) {
+        co_return Attempt<Response>{
+            unavailable(r.url, cec == beast::error::timeout ? "connecting (timed out)" : "connecting", cec), true};
+    }
+    tcp_stream.expires_at(deadline);
+    if (!t.tls) co_return co_await round_trip(tcp_stream, r, t, o);
+    co_return co_await tls_round_trip(std::move(tcp_stream), r, t, o);
 }
 
 }  // namespace
-
-bool is_loopback_host(std::string_view host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 std::string form_encode(std::string_view value) {
     boost::urls::encoding_opts opts;
@@ -199,30 +187,28 @@ std::string form_encode(std::string_view value) {
     return boost::urls::encode(value, boost::urls::unreserved_chars, opts);
 }
 
-Outcome exchange(const Request& request, const Options& options) {
+Attempt<Response> exchange(const Request& request, const Options& options) {
     asio::io_context ioc;
-    std::optional<Result<Response>> out;
-    bool retryable = false;
-    asio::co_spawn(ioc, run(request, options, out, retryable), [&](std::exception_ptr e) {
-        if (e && !out) out = make_error(Errc::internal, "provider request to " + request.url + " failed");
+    std::optional<Attempt<Response>> out;
+    asio::co_spawn(ioc, run(request, options), [&](std::exception_ptr e, Attempt<Response> attempt) {
+        if (e) {
+            out =
+                Attempt<Response>{make_error(Errc::internal, "provider request to " + request.url + " failed"), false};
+        } else {
+            out = std::move(attempt);
+        }
     });
     ioc.run();
     if (!out) return {make_error(Errc::internal, "provider request to " + request.url + " did not complete"), false};
-    return {std::move(*out), retryable};
+    return std::move(*out);
 }
 
-asio::awaitable<Outcome> async_exchange(const Request& request, const Options& options) {
-    std::optional<Result<Response>> out;
-    bool retryable = false;
-    co_await run(request, options, out, retryable);
-    if (!out)
-        co_return Outcome{make_error(Errc::internal, "provider request to " + request.url + " did not complete"),
-                          false};
-    co_return Outcome{std::move(*out), retryable};
+asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options) {
+    co_return co_await run(request, options);
 }
 
 Result<Response> send(const Request& request, const Options& options) {
-    return exchange(request, options).response;
+    return exchange(request, options).result;
 }
 
 }  // namespace credctl::http

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,28 +46,20 @@ struct Options {
     std::size_t max_body_bytes = 1024 * 1024;         // docs/api.md "Refresh engine"
 };
 
-// The result of one exchange and whether repeating it may help: DNS,
-// connect, reset and timeout failures may; a bad URL, a certificate that
-// does not verify, an oversized or malformed answer will not.
-struct Outcome {
-    Result<Response> response = make_error(Errc::internal, "request not sent");
-    bool retryable = false;
-};
-
-// Sends `request` and returns the response, whatever its status.
+// Sends `request` and returns the response, whatever its status, and
+// whether repeating the exchange may help: DNS, connect, reset and timeout
+// failures may; a bad URL, a certificate that does not verify, an oversized
+// or malformed answer will not.
 // Errors: bad_request for a URL that is malformed or plain http to a
 // non-loopback host; provider_unavailable for DNS, connect, TLS, timeout,
 // malformed or oversized responses. Messages name the URL, never the body.
-[[nodiscard]] Outcome exchange(const Request& request, const Options& options);
+[[nodiscard]] Attempt<Response> exchange(const Request& request, const Options& options);
 
 // exchange() as a coroutine on the caller's executor, for credd: nothing
 // blocks a thread, so a slow provider holds up only the coroutines waiting
 // for it. `request` and `options` must outlive the co_await.
-[[nodiscard]] boost::asio::awaitable<Outcome> async_exchange(const Request& request, const Options& options);
+[[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options);
 [[nodiscard]] Result<Response> send(const Request& request, const Options& options);
-
-// True when `host` is 127.0.0.0/8, ::1 or "localhost".
-[[nodiscard]] bool is_loopback_host(std::string_view host);
 
 // application/x-www-form-urlencoded encoding of one value.
 [[nodiscard]] std::string form_encode(std::string_view value);

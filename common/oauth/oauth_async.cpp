@@ -9,29 +9,30 @@ namespace asio = boost::asio;
 
 // POSTs a form with the provider's client authentication; the request,
 // which holds secrets, is zeroed once sent.
-asio::awaitable<http::Outcome> async_post_form(const std::string& url, const ProviderConfig& p, std::string form,
-                                               const http::Options& options) {
+asio::awaitable<Attempt<http::Response>> async_post_form(const std::string& url, const ProviderConfig& p,
+                                                         std::string form, const http::Options& options) {
     auto req = form_request(url, p, std::move(form));
-    if (!req) co_return http::Outcome{req.error(), false};
+    if (!req) co_return Attempt<http::Response>{req.error(), false};
     const http::Request& sent = *req;
-    http::Outcome out = co_await http::async_exchange(sent, options);
+    Attempt<http::Response> out = co_await http::async_exchange(sent, options);
     wipe(*req);
     co_return out;
 }
 
 }  // namespace
 
-asio::awaitable<Discovery> async_discover(const ProviderConfig& p, const http::Options& options) {
-    if (!needs_discovery(p)) co_return interpret_discovery(p, {}, http::Outcome{});
+asio::awaitable<Attempt<Endpoints>> async_discover(const ProviderConfig& p, const http::Options& options) {
+    if (!needs_discovery(p)) co_return interpret_discovery(p, {}, Attempt<http::Response>{});
     const http::Request req = discovery_request(p);
-    const http::Outcome out = co_await http::async_exchange(req, options);
+    const Attempt<http::Response> out = co_await http::async_exchange(req, options);
     co_return interpret_discovery(p, req.url, out);
 }
 
-asio::awaitable<Attempt> async_refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                                       const std::vector<std::string>& scopes, const http::Options& options) {
+asio::awaitable<Attempt<TokenSet>> async_refresh(const Endpoints& e, const ProviderConfig& p,
+                                                 const SecretBytes& refresh_token,
+                                                 const std::vector<std::string>& scopes, const http::Options& options) {
     std::string form = refresh_form(p, refresh_token, scopes);
-    http::Outcome out = co_await async_post_form(e.token_endpoint, p, std::move(form), options);
+    Attempt<http::Response> out = co_await async_post_form(e.token_endpoint, p, std::move(form), options);
     co_return interpret_token_answer(std::move(out), true, p.resource);
 }
 
@@ -41,7 +42,7 @@ asio::awaitable<Result<void>> async_revoke(const Endpoints& e, const ProviderCon
         co_return make_error(Errc::not_found, "provider " + p.name + " offers no revocation endpoint");
     }
     std::string form = revocation_form(refresh_token);
-    http::Outcome out = co_await async_post_form(e.revocation_endpoint, p, std::move(form), options);
+    Attempt<http::Response> out = co_await async_post_form(e.revocation_endpoint, p, std::move(form), options);
     co_return interpret_revocation(e, std::move(out));
 }
 

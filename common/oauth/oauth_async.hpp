@@ -16,13 +16,14 @@
 
 namespace credctl::oauth {
 
-[[nodiscard]] boost::asio::awaitable<Discovery> async_discover(const ProviderConfig& provider,
-                                                               const http::Options& options);
+[[nodiscard]] boost::asio::awaitable<Attempt<Endpoints>> async_discover(const ProviderConfig& provider,
+                                                                        const http::Options& options);
 
-[[nodiscard]] boost::asio::awaitable<Attempt> async_refresh(const Endpoints& endpoints, const ProviderConfig& provider,
-                                                            const SecretBytes& refresh_token,
-                                                            const std::vector<std::string>& scopes,
-                                                            const http::Options& options);
+[[nodiscard]] boost::asio::awaitable<Attempt<TokenSet>> async_refresh(const Endpoints& endpoints,
+                                                                      const ProviderConfig& provider,
+                                                                      const SecretBytes& refresh_token,
+                                                                      const std::vector<std::string>& scopes,
+                                                                      const http::Options& options);
 
 [[nodiscard]] boost::asio::awaitable<Result<void>> async_revoke(const Endpoints& endpoints,
                                                                 const ProviderConfig& provider,

@@ -89,8 +89,8 @@ void wipe(http::Request& request) {
     for (auto& [k, v] : request.headers) sodium_memzero(v.data(), v.size());
 }
 
-http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::string form,
-                        const http::Options& options) {
+Attempt<http::Response> post_form(const std::string& url, const ProviderConfig& p, std::string form,
+                                  const http::Options& options) {
     auto req = form_request(url, p, std::move(form));
     if (!req) return {req.error(), false};
     auto res = http::exchange(*req, options);
@@ -98,9 +98,9 @@ http::Outcome post_form(const std::string& url, const ProviderConfig& p, std::st
     return res;
 }
 
-Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh, std::string_view resource) {
-    if (!outcome.response) return {outcome.response.error(), outcome.retryable};
-    auto& res = *outcome.response;
+Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool for_refresh, std::string_view resource) {
+    if (!outcome.result) return {outcome.result.error(), outcome.retryable};
+    auto& res = *outcome.result;
     BodyWiper wipe{res.body};
     if (res.status >= 300 && res.status < 400) {
         return {make_error(Errc::provider_unavailable, "token endpoint answered HTTP " + std::to_string(res.status) +
@@ -113,7 +113,7 @@ Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh, std::str
 }
 
 Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
-    return discover_attempt(p, options).endpoints;
+    return discover_attempt(p, options).result;
 }
 
 bool needs_discovery(const ProviderConfig& p) {
@@ -129,12 +129,13 @@ http::Request discovery_request(const ProviderConfig& p) {
     return req;
 }
 
-Discovery interpret_discovery(const ProviderConfig& p, const std::string& url, const http::Outcome& out) {
+Attempt<Endpoints> interpret_discovery(const ProviderConfig& p, const std::string& url,
+                                       const Attempt<http::Response>& out) {
     Endpoints e;
     e.issuer = p.issuer;
     if (!url.empty()) {
-        if (!out.response) return {out.response.error(), out.retryable};
-        const auto& res = out.response;
+        if (!out.result) return {out.result.error(), out.retryable};
+        const auto& res = out.result;
         if (res->status != 200) {
             return {make_error(Errc::provider_unavailable,
                                "discovery at " + url + " answered HTTP " + std::to_string(res->status)),
@@ -168,8 +169,8 @@ Discovery interpret_discovery(const ProviderConfig& p, const std::string& url, c
     return {e, false};
 }
 
-Discovery discover_attempt(const ProviderConfig& p, const http::Options& options) {
-    if (!needs_discovery(p)) return interpret_discovery(p, {}, http::Outcome{});
+Attempt<Endpoints> discover_attempt(const ProviderConfig& p, const http::Options& options) {
+    if (!needs_discovery(p)) return interpret_discovery(p, {}, Attempt<http::Response>{});
     const auto req = discovery_request(p);
     return interpret_discovery(p, req.url, http::exchange(req, options));
 }
@@ -219,7 +220,7 @@ Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std:
                        "&redirect_uri=" + http::form_encode(redirect_uri) +
                        "&code_verifier=" + http::form_encode(code_verifier);
     append_resource(form, p);
-    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false, p.resource).tokens;
+    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false, p.resource).result;
 }
 
 std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,
@@ -230,15 +231,15 @@ std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_tok
     return form;
 }
 
-Attempt refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                        const std::vector<std::string>& scopes, const http::Options& options) {
+Attempt<TokenSet> refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
+                                  const std::vector<std::string>& scopes, const http::Options& options) {
     return interpret_token_answer(post_form(e.token_endpoint, p, refresh_form(p, refresh_token, scopes), options), true,
                                   p.resource);
 }
 
 Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
                          const std::vector<std::string>& scopes, const http::Options& options) {
-    return refresh_attempt(e, p, refresh_token, scopes, options).tokens;
+    return refresh_attempt(e, p, refresh_token, scopes, options).result;
 }
 
 Result<void> revoke(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
@@ -253,13 +254,13 @@ std::string revocation_form(const SecretBytes& refresh_token) {
     return "token=" + http::form_encode(refresh_token.reveal()) + "&token_type_hint=refresh_token";
 }
 
-Result<void> interpret_revocation(const Endpoints& e, http::Outcome out) {
-    if (!out.response) return out.response.error();
-    BodyWiper wipe{out.response->body};
+Result<void> interpret_revocation(const Endpoints& e, Attempt<http::Response> out) {
+    if (!out.result) return out.result.error();
+    BodyWiper wipe{out.result->body};
     // RFC 7009 §2.2: 200 whether or not the token was still valid.
-    if (out.response->status != 200) {
+    if (out.result->status != 200) {
         return make_error(Errc::provider_unavailable, "revocation endpoint " + e.revocation_endpoint +
-                                                          " answered HTTP " + std::to_string(out.response->status));
+                                                          " answered HTTP " + std::to_string(out.result->status));
     }
     return {};
 }

@@ -61,22 +61,11 @@ struct IdTokenClaims {
     std::vector<std::string> audience;
 };
 
-// One call to the token endpoint and whether trying again may help
-// (transport failures, timeouts, HTTP 5xx and 429; never invalid_grant).
-struct Attempt {
-    Result<TokenSet> tokens = make_error(Errc::internal, "no attempt made");
-    bool retryable = false;
-};
-
 // Provider metadata, from discovery when `issuer` is configured.
 [[nodiscard]] Result<Endpoints> discover(const ProviderConfig& provider, const http::Options& options);
 
 // discover(), telling whether a retry may help (transport failures, 5xx).
-struct Discovery {
-    Result<Endpoints> endpoints = make_error(Errc::internal, "no discovery made");
-    bool retryable = false;
-};
-[[nodiscard]] Discovery discover_attempt(const ProviderConfig& provider, const http::Options& options);
+[[nodiscard]] Attempt<Endpoints> discover_attempt(const ProviderConfig& provider, const http::Options& options);
 
 [[nodiscard]] Pkce make_pkce();
 
@@ -92,10 +81,11 @@ struct Discovery {
 [[nodiscard]] Result<TokenSet> refresh(const Endpoints& endpoints, const ProviderConfig& provider,
                                        const SecretBytes& refresh_token, const std::vector<std::string>& scopes,
                                        const http::Options& options);
-// One refresh attempt, telling whether a retry may help.
-[[nodiscard]] Attempt refresh_attempt(const Endpoints& endpoints, const ProviderConfig& provider,
-                                      const SecretBytes& refresh_token, const std::vector<std::string>& scopes,
-                                      const http::Options& options);
+// One refresh attempt, telling whether a retry may help (transport
+// failures, timeouts, HTTP 5xx and 429; never invalid_grant).
+[[nodiscard]] Attempt<TokenSet> refresh_attempt(const Endpoints& endpoints, const ProviderConfig& provider,
+                                                const SecretBytes& refresh_token,
+                                                const std::vector<std::string>& scopes, const http::Options& options);
 
 // RFC 7009 revocation of a refresh token (which, per §2.1, also ends the
 // access tokens of its grant at providers that support that). Errors:
@@ -107,8 +97,8 @@ struct Discovery {
 // POSTs a form to `url` with the provider's client authentication (RFC 6749
 // §2.3: none adds client_id, client_secret_post adds both to the form,
 // client_secret_basic uses the Authorization header). Zeroes the form.
-[[nodiscard]] http::Outcome post_form(const std::string& url, const ProviderConfig& provider, std::string form,
-                                      const http::Options& options);
+[[nodiscard]] Attempt<http::Response> post_form(const std::string& url, const ProviderConfig& provider,
+                                                std::string form, const http::Options& options);
 
 // The pieces of the calls above, shared with the coroutine versions in
 // oauth_async.hpp: request building (form_request zeroes `form` on error;
@@ -119,8 +109,8 @@ void wipe(http::Request& request);
 [[nodiscard]] bool needs_discovery(const ProviderConfig& provider);
 [[nodiscard]] http::Request discovery_request(const ProviderConfig& provider);
 // `url` empty: no discovery was made, the endpoints come from the config.
-[[nodiscard]] Discovery interpret_discovery(const ProviderConfig& provider, const std::string& url,
-                                            const http::Outcome& outcome);
+[[nodiscard]] Attempt<Endpoints> interpret_discovery(const ProviderConfig& provider, const std::string& url,
+                                                     const Attempt<http::Response>& outcome);
 [[nodiscard]] std::string refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,
                                        const std::vector<std::string>& scopes);
 [[nodiscard]] std::string revocation_form(const SecretBytes& refresh_token);
@@ -131,12 +121,13 @@ void append_resource(std::string& form, const ProviderConfig& provider);
 // login_required, since only a new login with a resource the provider
 // accepts can fix it.
 [[nodiscard]] Error resource_refused(std::string_view where, std::string_view resource);
-[[nodiscard]] Result<void> interpret_revocation(const Endpoints& endpoints, http::Outcome outcome);
+[[nodiscard]] Result<void> interpret_revocation(const Endpoints& endpoints, Attempt<http::Response> outcome);
 
 // Interprets a token endpoint answer: a redirect is refused (OAuth
 // endpoints do not redirect; following one could leak the grant), a 5xx or
 // 429 is retryable, anything else goes to parse_token_response.
-[[nodiscard]] Attempt interpret_token_answer(http::Outcome outcome, bool for_refresh, std::string_view resource = {});
+[[nodiscard]] Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool for_refresh,
+                                                       std::string_view resource = {});
 
 // Parses a token endpoint response (RFC 6749 §5.1, §5.2). `for_refresh`
 // turns invalid_grant into login_required; invalid_target is

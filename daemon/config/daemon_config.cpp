@@ -4,7 +4,7 @@
 #include "common/config/provider_toml.hpp"
 #include "common/wire/wire.hpp"
 #include "daemon/config/config_keys.hpp"
-#include "daemon/policy/policy_toml.hpp"
+#include "daemon/config/policy_toml.hpp"
 
 #include <unistd.h>
 

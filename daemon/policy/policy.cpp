@@ -161,11 +161,8 @@ Policy make_policy(bool owner_access, uid_t daemon_uid, std::vector<Grant> grant
     return p;
 }
 
-bool client_matches(const ClientSelector& c, const peer::PeerIdentity& caller, std::string* why) {
-    auto fail = [&](std::string text) {
-        if (why != nullptr) *why = std::move(text);
-        return false;
-    };
+Result<void> client_matches(const ClientSelector& c, const peer::PeerIdentity& caller) {
+    auto fail = [](std::string text) -> Result<void> { return make_error(Errc::forbidden, std::move(text)); };
     auto shown = [](const std::optional<std::string>& v) { return v ? *v : std::string("not known for certain"); };
     if (c.uid && *c.uid != caller.uid) {
         return fail("uid " + std::to_string(caller.uid) + " is not " + std::to_string(*c.uid));
@@ -180,7 +177,7 @@ bool client_matches(const ClientSelector& c, const peer::PeerIdentity& caller, s
     if (c.systemd_unit && caller.unit != c.systemd_unit) {
         return fail("systemd_unit " + shown(caller.unit) + " is not " + *c.systemd_unit);
     }
-    return true;
+    return {};
 }
 
 Decision decide(const Policy& policy, const peer::PeerIdentity& caller, Permission permission,
@@ -199,9 +196,9 @@ Decision decide(const Policy& policy, const peer::PeerIdentity& caller, Permissi
         if (!covers(g, permission, resource)) continue;
         std::string why;
         for (const auto& client : g.clients) {
-            if (client_matches(client, caller, why.empty() ? &why : nullptr)) {
-                return {true, g.name, "grant \"" + g.name + "\""};
-            }
+            auto match = client_matches(client, caller);
+            if (match) return {true, g.name, "grant \"" + g.name + "\""};
+            if (why.empty()) why = std::move(match.error().message);
         }
         if (near_miss.empty()) near_miss = "; grant \"" + g.name + "\" covers it but " + why;
     }
@@ -225,7 +222,7 @@ bool hash_could_allow(const Policy& policy, const peer::PeerIdentity& caller, Pe
             if (!client.exe_sha256) continue;
             ClientSelector rest = client;
             rest.exe_sha256.reset();
-            pinned_match = pinned_match || client_matches(rest, caller, nullptr);
+            pinned_match = pinned_match || client_matches(rest, caller).has_value();
         }
     }
     return pinned_match && !decide(policy, caller, permission, resource).allowed;
@@ -235,7 +232,7 @@ std::vector<const Grant*> grants_for(const Policy& policy, const peer::PeerIdent
     std::vector<const Grant*> out;
     for (const auto& g : policy.grants) {
         if (std::any_of(g.clients.begin(), g.clients.end(),
-                        [&](const ClientSelector& c) { return client_matches(c, caller, nullptr); })) {
+                        [&](const ClientSelector& c) { return client_matches(c, caller).has_value(); })) {
             out.push_back(&g);
         }
     }

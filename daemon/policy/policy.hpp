@@ -16,6 +16,7 @@
 // Thread-safety: Policy is immutable after make_policy(); decide() is pure.
 #pragma once
 
+#include "common/error/error.hpp"
 #include "daemon/peer/peer.hpp"
 
 #include <sys/types.h>
@@ -119,9 +120,10 @@ struct Decision {
 [[nodiscard]] bool hash_could_allow(const Policy& policy, const peer::PeerIdentity& caller, Permission permission,
                                     const Resource& resource);
 
-// Does every given field of `client` match `caller`? When not, `why` names
-// the first field that does not ("exe /usr/bin/curl is not /opt/sync").
-[[nodiscard]] bool client_matches(const ClientSelector& client, const peer::PeerIdentity& caller, std::string* why);
+// Does every given field of `client` match `caller`? When not, a forbidden
+// error whose message names the first field that does not
+// ("exe /usr/bin/curl is not /opt/sync").
+[[nodiscard]] Result<void> client_matches(const ClientSelector& client, const peer::PeerIdentity& caller);
 
 // The grants some client of which matches `caller` (for whoami).
 [[nodiscard]] std::vector<const Grant*> grants_for(const Policy& policy, const peer::PeerIdentity& caller);

@@ -93,14 +93,14 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     // (see the header: crash safety under rotation).
     record.state = store::CredentialState::refresh_pending;
     if (auto r = store.update(key, record); !r) co_return r.error();
-    oauth::Attempt outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
+    Attempt<oauth::TokenSet> outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
     if (!still_ours(key, *refresh_token)) {
         log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
         co_return make_error(Errc::provider_unavailable,
                              resource(key) + " was replaced by a new login during its refresh; ask again");
     }
-    if (!outcome.tokens) co_return refresh_failed(key, *p, record, outcome.tokens.error());
-    co_return commit_refresh(key, std::move(record), std::move(*outcome.tokens), scope_key(scopes));
+    if (!outcome.result) co_return refresh_failed(key, *p, record, outcome.result.error());
+    co_return commit_refresh(key, std::move(record), std::move(*outcome.result), scope_key(scopes));
 }
 
 // The provider did not give a token: rejected for good (login_required) or

@@ -35,8 +35,8 @@ public:
     ProviderUpstream(const ProviderUpstream&) = delete;
     ProviderUpstream& operator=(const ProviderUpstream&) = delete;
 
-    asio::awaitable<oauth::Attempt> refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
-                                            const std::vector<std::string>& scopes) override;
+    asio::awaitable<Attempt<oauth::TokenSet>> refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
+                                                      const std::vector<std::string>& scopes) override;
     asio::awaitable<Result<void>> revoke(const ProviderConfig& p, const SecretBytes& refresh_token) override;
     std::uint64_t attempts() const override { return attempts_; }
 
@@ -59,18 +59,20 @@ private:
     }
 
     // The provider's endpoints, discovering them the first time.
-    asio::awaitable<oauth::Discovery> endpoints_of(const ProviderConfig& p, const http::Options& opts) {
-        if (auto it = endpoints_.find(p.name); it != endpoints_.end()) co_return oauth::Discovery{it->second, false};
-        oauth::Discovery d = co_await on_exchange_thread(oauth::async_discover(p, opts));
-        if (d.endpoints) endpoints_[p.name] = *d.endpoints;
+    asio::awaitable<Attempt<oauth::Endpoints>> endpoints_of(const ProviderConfig& p, const http::Options& opts) {
+        if (auto it = endpoints_.find(p.name); it != endpoints_.end())
+            co_return Attempt<oauth::Endpoints>{it->second, false};
+        Attempt<oauth::Endpoints> d = co_await on_exchange_thread(oauth::async_discover(p, opts));
+        if (d.result) endpoints_[p.name] = *d.result;
         co_return d;
     }
 
-    asio::awaitable<oauth::Attempt> attempt(const ProviderConfig& p, const SecretBytes& refresh_token,
-                                            const std::vector<std::string>& scopes, const http::Options& opts) {
-        oauth::Discovery d = co_await endpoints_of(p, opts);
-        if (!d.endpoints) co_return oauth::Attempt{d.endpoints.error(), d.retryable};
-        const oauth::Endpoints& e = *d.endpoints;
+    asio::awaitable<Attempt<oauth::TokenSet>> attempt(const ProviderConfig& p, const SecretBytes& refresh_token,
+                                                      const std::vector<std::string>& scopes,
+                                                      const http::Options& opts) {
+        Attempt<oauth::Endpoints> d = co_await endpoints_of(p, opts);
+        if (!d.result) co_return Attempt<oauth::TokenSet>{d.result.error(), d.retryable};
+        const oauth::Endpoints& e = *d.result;
         co_return co_await on_exchange_thread(oauth::async_refresh(e, p, refresh_token, scopes, opts));
     }
 
@@ -86,25 +88,26 @@ private:
 
 // Attempts until one succeeds, fails for good, or the next wait would pass
 // the provider's retry deadline.
-asio::awaitable<oauth::Attempt> ProviderUpstream::refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
-                                                          const std::vector<std::string>& scopes) {
+asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh(const ProviderConfig& p,
+                                                                    const SecretBytes& refresh_token,
+                                                                    const std::vector<std::string>& scopes) {
     const auto start = Clock::now();
     const auto deadline = start + p.retry_deadline;
     for (unsigned n = 1;; ++n) {
         ++attempts_;
         const http::Options opts = http_options(p, deadline - Clock::now());
-        oauth::Attempt last = co_await attempt(p, refresh_token, scopes, opts);
-        if (last.tokens || last.tokens.error().code == Errc::login_required) co_return last;
+        Attempt<oauth::TokenSet> last = co_await attempt(p, refresh_token, scopes, opts);
+        if (last.result || last.result.error().code == Errc::login_required) co_return last;
         const auto delay = backoff_delay(backoff_, n);
         if (!last.retryable || Clock::now() + delay >= deadline) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-            last.tokens =
-                make_error(last.tokens.error().code, "provider " + p.name + " did not answer usably after " +
+            last.result =
+                make_error(last.result.error().code, "provider " + p.name + " did not answer usably after " +
                                                          std::to_string(n) + " attempt(s) in " + std::to_string(ms) +
-                                                         " ms: " + last.tokens.error().message);
+                                                         " ms: " + last.result.error().message);
             co_return last;
         }
-        log::warning("refresh at provider " + p.name + " failed (" + last.tokens.error().message + "); retry " +
+        log::warning("refresh at provider " + p.name + " failed (" + last.result.error().message + "); retry " +
                      std::to_string(n) + " in " + std::to_string(delay.count()) + " ms");
         asio::steady_timer timer(co_await asio::this_coro::executor, delay);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -113,9 +116,9 @@ asio::awaitable<oauth::Attempt> ProviderUpstream::refresh(const ProviderConfig& 
 
 asio::awaitable<Result<void>> ProviderUpstream::revoke(const ProviderConfig& p, const SecretBytes& refresh_token) {
     const http::Options opts = http_options(p, p.retry_deadline);
-    oauth::Discovery d = co_await endpoints_of(p, opts);
-    if (!d.endpoints) co_return d.endpoints.error();
-    const oauth::Endpoints& e = *d.endpoints;
+    Attempt<oauth::Endpoints> d = co_await endpoints_of(p, opts);
+    if (!d.result) co_return d.result.error();
+    const oauth::Endpoints& e = *d.result;
     co_return co_await on_exchange_thread(oauth::async_revoke(e, p, refresh_token, opts));
 }
 

@@ -48,9 +48,8 @@ public:
     // The refresh grant with retries. A failure other than login_required
     // names the number of attempts. Errors are values; an exception means a
     // bug, and the caller treats it as one (Errc::internal).
-    [[nodiscard]] virtual boost::asio::awaitable<oauth::Attempt> refresh(const ProviderConfig& provider,
-                                                                         const SecretBytes& refresh_token,
-                                                                         const std::vector<std::string>& scopes) = 0;
+    [[nodiscard]] virtual boost::asio::awaitable<Attempt<oauth::TokenSet>> refresh(
+        const ProviderConfig& provider, const SecretBytes& refresh_token, const std::vector<std::string>& scopes) = 0;
 
     // RFC 7009 revocation, one attempt (a logout is not worth a long wait).
     [[nodiscard]] virtual boost::asio::awaitable<Result<void>> revoke(const ProviderConfig& provider,

@@ -95,5 +95,13 @@ TEST(Error, ValueOfFailedResultThrowsWithCodeAndMessage) {
     }
 }
 
+TEST(Attempt, NothingAttemptedIsAnInternalFailureNotWorthRetrying) {
+    const Attempt<int> a;
+    ASSERT_FALSE(a.result.has_value());
+    EXPECT_EQ(a.result.error().code, Errc::internal);
+    EXPECT_EQ(a.result.error().message, "not attempted");
+    EXPECT_FALSE(a.retryable);
+}
+
 }  // namespace
 }  // namespace credctl

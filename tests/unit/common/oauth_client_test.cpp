@@ -290,7 +290,7 @@ TEST(ReadClientSecret, OversizedFileIsRefused) {
 namespace credctl::oauth {
 namespace {
 
-http::Outcome answered(int status, std::string body, std::string location = {}) {
+Attempt<http::Response> answered(int status, std::string body, std::string location = {}) {
     http::Response r;
     r.status = status;
     r.body = std::move(body);
@@ -300,9 +300,9 @@ http::Outcome answered(int status, std::string body, std::string location = {}) 
 
 TEST(InterpretTokenAnswer, RedirectIsRefusedNamingItsTargetAndNotRetried) {
     auto a = interpret_token_answer(answered(302, "", "https://elsewhere.example/login"), true);
-    ASSERT_FALSE(a.tokens.has_value());
-    EXPECT_EQ(a.tokens.error().code, Errc::provider_unavailable);
-    EXPECT_EQ(a.tokens.error().message,
+    ASSERT_FALSE(a.result.has_value());
+    EXPECT_EQ(a.result.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(a.result.error().message,
               "token endpoint answered HTTP 302 redirecting to \"https://elsewhere.example/login\"; redirects are not "
               "followed");
     EXPECT_FALSE(a.retryable);
@@ -316,16 +316,16 @@ TEST(InterpretTokenAnswer, ServerErrorsAndTooManyRequestsAreRetryable) {
 
 TEST(InterpretTokenAnswer, InvalidGrantIsLoginRequiredAndNeverRetried) {
     auto a = interpret_token_answer(answered(400, R"({"error":"invalid_grant"})"), true);
-    ASSERT_FALSE(a.tokens.has_value());
-    EXPECT_EQ(a.tokens.error().code, Errc::login_required);
+    ASSERT_FALSE(a.result.has_value());
+    EXPECT_EQ(a.result.error().code, Errc::login_required);
     EXPECT_FALSE(a.retryable);
 }
 
 TEST(InterpretTokenAnswer, TransportFailureKeepsItsRetryability) {
-    http::Outcome o{make_error(Errc::provider_unavailable, "connecting: refused"), true};
+    Attempt<http::Response> o{make_error(Errc::provider_unavailable, "connecting: refused"), true};
     auto a = interpret_token_answer(std::move(o), true);
     EXPECT_TRUE(a.retryable);
-    EXPECT_EQ(a.tokens.error().message, "connecting: refused");
+    EXPECT_EQ(a.result.error().message, "connecting: refused");
 }
 
 TEST(ParseTokenResponse, HostileAnswersAreClearErrors) {
@@ -365,12 +365,12 @@ TEST(HttpExchange, RefusedConnectionIsRetryableAndPlainHttpToRemoteIsNot) {
     http::Request req;
     req.url = "http://127.0.0.1:1/token";  // nothing listens on port 1
     auto refused = http::exchange(req, http::Options{});
-    ASSERT_FALSE(refused.response.has_value());
+    ASSERT_FALSE(refused.result.has_value());
     EXPECT_TRUE(refused.retryable);
     req.url = "http://login.example.com/token";
     auto remote = http::exchange(req, http::Options{});
-    ASSERT_FALSE(remote.response.has_value());
-    EXPECT_EQ(remote.response.error().code, Errc::bad_request);
+    ASSERT_FALSE(remote.result.has_value());
+    EXPECT_EQ(remote.result.error().code, Errc::bad_request);
     EXPECT_FALSE(remote.retryable);
 }
 
@@ -401,7 +401,7 @@ namespace credctl::oauth {
 namespace {
 
 boost::asio::awaitable<void> refresh_into(const Endpoints& e, const ProviderConfig& p, const SecretBytes& token,
-                                          const http::Options& o, Attempt& out) {
+                                          const http::Options& o, Attempt<TokenSet>& out) {
     const std::vector<std::string> scopes;
     out = co_await async_refresh(e, p, token, scopes, o);
 }
@@ -414,14 +414,14 @@ TEST(AsyncRefresh, RefusedConnectionIsARetryableProviderUnavailable) {
     p.client_id = "c";
     const SecretBytes token("rt", 2);
     const http::Options o;
-    Attempt out;
+    Attempt<TokenSet> out;
     boost::asio::io_context io;
     boost::asio::co_spawn(io, refresh_into(e, p, token, o, out), boost::asio::detached);
     io.run();
-    ASSERT_FALSE(out.tokens.has_value());
-    EXPECT_EQ(out.tokens.error().code, Errc::provider_unavailable);
+    ASSERT_FALSE(out.result.has_value());
+    EXPECT_EQ(out.result.error().code, Errc::provider_unavailable);
     EXPECT_TRUE(out.retryable);
-    EXPECT_NE(out.tokens.error().message.find("http://127.0.0.1:1/token"), std::string::npos);
+    EXPECT_NE(out.result.error().message.find("http://127.0.0.1:1/token"), std::string::npos);
 }
 
 }  // namespace
@@ -438,7 +438,7 @@ ProviderConfig issuer_provider() {
     return p;
 }
 
-http::Outcome discovery_answer(int status, std::string body) {
+Attempt<http::Response> discovery_answer(int status, std::string body) {
     http::Response r;
     r.status = status;
     r.body = std::move(body);
@@ -453,19 +453,19 @@ TEST(Discovery, DocumentGivesEndpointsAndIssParameterSupport) {
                                    "revocation_endpoint":"https://login.example/revoke",
                                    "device_authorization_endpoint":"https://login.example/device",
                                    "authorization_response_iss_parameter_supported":true})"));
-    ASSERT_TRUE(d.endpoints.has_value()) << d.endpoints.error().message;
-    EXPECT_EQ(d.endpoints->token_endpoint, "https://login.example/token");
-    EXPECT_EQ(d.endpoints->revocation_endpoint, "https://login.example/revoke");
-    EXPECT_EQ(d.endpoints->device_authorization_endpoint, "https://login.example/device");
-    EXPECT_TRUE(d.endpoints->iss_parameter_supported);
+    ASSERT_TRUE(d.result.has_value()) << d.result.error().message;
+    EXPECT_EQ(d.result->token_endpoint, "https://login.example/token");
+    EXPECT_EQ(d.result->revocation_endpoint, "https://login.example/revoke");
+    EXPECT_EQ(d.result->device_authorization_endpoint, "https://login.example/device");
+    EXPECT_TRUE(d.result->iss_parameter_supported);
 }
 
 TEST(Discovery, AnotherIssuerIsRefusedAndNotRetried) {
     auto d = interpret_discovery(issuer_provider(), "https://login.example/.well-known/openid-configuration",
                                  discovery_answer(200, R"({"issuer":"https://evil.example",
                                    "authorization_endpoint":"a","token_endpoint":"t"})"));
-    ASSERT_FALSE(d.endpoints.has_value());
-    EXPECT_EQ(d.endpoints.error().message,
+    ASSERT_FALSE(d.result.has_value());
+    EXPECT_EQ(d.result.error().message,
               "discovery at https://login.example/.well-known/openid-configuration "
               "names another issuer: \"https://evil.example\"");
     EXPECT_FALSE(d.retryable);
@@ -475,7 +475,7 @@ TEST(Discovery, ServerErrorIsRetryableAndGarbageIsNot) {
     const std::string url = "https://login.example/.well-known/openid-configuration";
     EXPECT_TRUE(interpret_discovery(issuer_provider(), url, discovery_answer(503, "")).retryable);
     auto garbage = interpret_discovery(issuer_provider(), url, discovery_answer(200, "<html>"));
-    ASSERT_FALSE(garbage.endpoints.has_value());
+    ASSERT_FALSE(garbage.result.has_value());
     EXPECT_FALSE(garbage.retryable);
 }
 
@@ -485,10 +485,10 @@ TEST(Discovery, ExplicitEndpointsNeedNoDiscoveryAndOverrideIt) {
     p.authorization_endpoint = "https://gh.example/login/oauth/authorize";
     p.token_endpoint = "https://gh.example/login/oauth/access_token";
     EXPECT_FALSE(needs_discovery(p));
-    auto d = interpret_discovery(p, {}, http::Outcome{});
-    ASSERT_TRUE(d.endpoints.has_value());
-    EXPECT_EQ(d.endpoints->token_endpoint, "https://gh.example/login/oauth/access_token");
-    EXPECT_TRUE(d.endpoints->revocation_endpoint.empty());
+    auto d = interpret_discovery(p, {}, Attempt<http::Response>{});
+    ASSERT_TRUE(d.result.has_value());
+    EXPECT_EQ(d.result->token_endpoint, "https://gh.example/login/oauth/access_token");
+    EXPECT_TRUE(d.result->revocation_endpoint.empty());
     EXPECT_TRUE(needs_discovery(issuer_provider()));
 }
 

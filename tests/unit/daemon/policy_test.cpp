@@ -210,6 +210,52 @@ TEST(Policy, DenialNamesTheNearestGrantAndTheFieldThatDiffers) {
               "covers it but exe /usr/bin/curl is not /opt/jobs/bin/sync");
 }
 
+TEST(Policy, ClientMismatchIsForbiddenAndNamesTheFirstFieldThatDiffers) {
+    const auto curl = with_exe(caller("bob", 1000), "/usr/bin/curl");
+    const auto selector = [](auto set) {
+        ClientSelector c;
+        set(c);
+        return c;
+    };
+    struct MatchCase {
+        const char* what;
+        ClientSelector client;
+        std::string mismatch;  // empty: matches
+    };
+    const MatchCase cases[] = {
+        {"empty selector", {}, ""},
+        {"uid and exe match", selector([](ClientSelector& c) {
+             c.uid = 1000;
+             c.exe = "/usr/bin/curl";
+         }),
+         ""},
+        {"uid differs first", selector([](ClientSelector& c) {
+             c.uid = 1001;
+             c.exe = "/opt/sync";
+         }),
+         "uid 1000 is not 1001"},
+        {"user differs", selector([](ClientSelector& c) { c.user = "alice"; }), "user bob is not alice"},
+        {"gid missing", selector([](ClientSelector& c) { c.gid = 5000; }), "not in gid 5000"},
+        {"exe differs", selector([](ClientSelector& c) {
+             c.uid = 1000;
+             c.exe = "/opt/sync";
+         }),
+         "exe /usr/bin/curl is not /opt/sync"},
+        {"unit unknown", selector([](ClientSelector& c) { c.systemd_unit = "x.service"; }),
+         "systemd_unit not known for certain is not x.service"},
+    };
+    for (const auto& c : cases) {
+        const auto m = client_matches(c.client, curl);
+        if (c.mismatch.empty()) {
+            EXPECT_TRUE(m.has_value()) << c.what << ": " << m.error().message;
+            continue;
+        }
+        ASSERT_FALSE(m.has_value()) << c.what;
+        EXPECT_EQ(m.error().code, Errc::forbidden) << c.what;
+        EXPECT_EQ(m.error().message, c.mismatch) << c.what;
+    }
+}
+
 TEST(Policy, DenialWithoutAnyCoveringGrantSaysSo) {
     const Decision d = decide(Policy{}, caller("bob"), Permission::token, {"alice", "mail"});
     EXPECT_EQ(d.reason, "no grant gives credentials:token on credentials/alice/mail to bob (uid 1000)");

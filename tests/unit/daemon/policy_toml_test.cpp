@@ -1,4 +1,4 @@
-#include "daemon/policy/policy_toml.hpp"
+#include "daemon/config/policy_toml.hpp"
 
 #include "support/policy_fixture.hpp"
 

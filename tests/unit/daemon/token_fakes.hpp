@@ -63,7 +63,7 @@ private:
 };
 
 // What the provider does with one held refresh: answer, or throw.
-using Script = std::function<oauth::Attempt()>;
+using Script = std::function<Attempt<oauth::TokenSet>()>;
 
 inline Script answer_tokens(std::string access_token, std::string rotated_refresh_token, std::int64_t expires_in) {
     return [=] {
@@ -72,16 +72,16 @@ inline Script answer_tokens(std::string access_token, std::string rotated_refres
         if (!rotated_refresh_token.empty()) t.refresh_token = SecretBytes::from(rotated_refresh_token);
         t.token_type = "Bearer";
         t.expires_in = expires_in;
-        return oauth::Attempt{std::move(t), false};
+        return Attempt<oauth::TokenSet>{std::move(t), false};
     };
 }
 
 inline Script answer_error(Errc code, std::string message) {
-    return [=] { return oauth::Attempt{make_error(code, message), false}; };
+    return [=] { return Attempt<oauth::TokenSet>{make_error(code, message), false}; };
 }
 
 inline Script answer_throw(std::string what) {
-    return [=]() -> oauth::Attempt { throw std::runtime_error(what); };
+    return [=]() -> Attempt<oauth::TokenSet> { throw std::runtime_error(what); };
 }
 
 class FakeUpstream final : public Upstream {
@@ -90,8 +90,8 @@ public:
     std::vector<std::string> sent;     // the refresh token each one carried
     std::vector<std::string> revoked;  // refresh tokens revoked
 
-    boost::asio::awaitable<oauth::Attempt> refresh(const ProviderConfig&, const SecretBytes& refresh_token,
-                                                   const std::vector<std::string>&) override {
+    boost::asio::awaitable<Attempt<oauth::TokenSet>> refresh(const ProviderConfig&, const SecretBytes& refresh_token,
+                                                             const std::vector<std::string>&) override {
         ++calls;
         sent.emplace_back(refresh_token.reveal());
         boost::asio::steady_timer parked(co_await boost::asio::this_coro::executor,

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "common/config/toml_fields.hpp"
-#include "daemon/policy/policy_toml.hpp"
+#include "daemon/config/policy_toml.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,9 @@
 // and group names are resolved here, once; a name that does not exist is an
 // error, not a selector that silently never matches.
 //
-// Used by the daemon's config loader. Thread-safety: reentrant.
+// Used by the daemon's config loader; it lives with it, apart from the policy
+// it builds, so that policy/ (deciding) never depends on config/ (parsing).
+// Thread-safety: reentrant.
 #pragma once
 
 #include "common/config/toml_fields.hpp"

@@ -1,4 +1,4 @@
-#include "daemon/policy/policy_toml.hpp"
+#include "daemon/config/policy_toml.hpp"
 
 #include "daemon/config/config_keys.hpp"
 #include "daemon/peer/cgroup.hpp"

@@ -1,0 +1,15 @@
+// Which host names stay on this machine. Plain http is allowed only to these
+// (SPEC §6): the provider config refuses other http URLs when loaded, and the
+// HTTP client refuses them again when sending.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string_view>
+
+namespace credctl::net {
+
+// True when `host` (a URL's host, without brackets) is 127.0.0.0/8, ::1 or
+// "localhost".
+[[nodiscard]] bool is_loopback_host(std::string_view host);
+
+}  // namespace credctl::net

@@ -1,0 +1,24 @@
+#include "common/net/loopback.hpp"
+
+#include <gtest/gtest.h>
+
+namespace credctl::net {
+namespace {
+
+TEST(Loopback, LocalhostAndLoopbackAddressesAreLoopback) {
+    EXPECT_TRUE(is_loopback_host("localhost"));
+    EXPECT_TRUE(is_loopback_host("::1"));
+    EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+    EXPECT_TRUE(is_loopback_host("127.1.2.3"));
+}
+
+TEST(Loopback, OtherHostsAreNot) {
+    EXPECT_FALSE(is_loopback_host("example.com"));
+    EXPECT_FALSE(is_loopback_host("10.0.0.1"));
+    EXPECT_FALSE(is_loopback_host("::2"));
+    EXPECT_FALSE(is_loopback_host("128.0.0.1"));
+    EXPECT_FALSE(is_loopback_host(""));
+}
+
+}  // namespace
+}  // namespace credctl::net
