@@ -20,7 +20,7 @@ check common daemon
 # LAYER/A including "LAYER/B/..." gives "A B". Files directly in LAYER/
 # (main.cpp, daemon.cpp) are the layer's top and take part in no cycle.
 folder_edges() {  # layer
-  grep -rHoE "^[[:space:]]*#[[:space:]]*include \"$1/[a-z_0-9]+/" "$1" --include='*.hpp' --include='*.cpp' |
+  { grep -rHoE "^[[:space:]]*#[[:space:]]*include \"$1/[a-z_0-9]+/" "$1" --include='*.hpp' --include='*.cpp' || true; } |
     sed -nE "s|^$1/([a-z_0-9]+)/[^:]*:[[:space:]]*#[[:space:]]*include \"$1/([a-z_0-9]+)/$|\1 \2|p" |
     awk '$1 != $2' | sort -u
 }
