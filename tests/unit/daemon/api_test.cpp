@@ -10,6 +10,7 @@
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/master_key.hpp"
 #include "support/policy_fixture.hpp"
+#include "support/temp_store.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -67,19 +68,11 @@ struct Answer {
 class ApiTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto key = SecretBytes::zeroed(store::k_master_key_bytes);
-        store::LmdbOptions o;
-        o.directory = dir_.file("state");
-        auto s = store::LmdbStore::open(o, store::Sealer(std::move(key)));
+        auto s = test::open_temp_store(dir_);
         ASSERT_TRUE(s.has_value()) << s.error().message;
         lmdb_ = std::move(*s);
-        ProviderConfig p;
-        p.name = "demo";
-        p.authorization_endpoint = "http://127.0.0.1:1/authorize";  // never visited
-        p.token_endpoint = "http://127.0.0.1:1/token";
-        p.client_id = "client";
-        tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_,
-                                                         tokens::TokenServiceOptions{{p}, std::chrono::seconds(5)});
+        tokens_ = std::make_unique<tokens::TokenService>(
+            io_, *lmdb_, tokens::TokenServiceOptions{{test::unreachable_provider()}, std::chrono::seconds(5)});
         admin_.store = lmdb_.get();
         admin_.io = &io_;
         context_ = std::make_unique<ApiContext>(

@@ -6,6 +6,7 @@
 #include "daemon/tokens/token_service.hpp"
 #include "token_fakes.hpp"
 
+#include "support/temp_store.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -62,19 +63,14 @@ struct Call {
 class TokenFlightTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto key = SecretBytes::zeroed(store::k_master_key_bytes);
-        store::LmdbOptions o;
-        o.directory = dir_.file("state");
-        auto s = store::LmdbStore::open(o, store::Sealer(std::move(key)));
+        auto s = credctl::test::open_temp_store(dir_);
         ASSERT_TRUE(s.has_value()) << s.error().message;
         lmdb_ = std::move(*s);
         store_ = std::make_unique<FailingStore>(*lmdb_);
-        ProviderConfig p;
-        p.name = "demo";
-        p.token_endpoint = "http://127.0.0.1:1/token";  // never reached: the upstream is fake
-        p.client_id = "client";
-        service_ = std::make_unique<TokenService>(io_, *store_, TokenServiceOptions{{p}, std::chrono::seconds(5)},
-                                                  TokenServiceSeams{upstream_, clock_});
+        // The upstream is fake: the provider's endpoints are never reached.
+        service_ = std::make_unique<TokenService>(
+            io_, *store_, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
+            TokenServiceSeams{upstream_, clock_});
         // A login whose access token has expired: the first caller refreshes.
         wire::StoreCredential login;
         login.refresh_token = SecretBytes::from("RT-0");
