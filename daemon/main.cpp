@@ -3,6 +3,7 @@
 #include "common/crypto/crypto.hpp"
 #include "common/log/log.hpp"
 #include "daemon/config/config_keys.hpp"
+#include "daemon/config/config_report.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/systemd/activation.hpp"
 
@@ -14,19 +15,21 @@ namespace {
 
 using namespace credctl;
 
-// credd --check-config: the config parses and names what credd would use.
+// credd --check-config: the config parses; each key with its effective value
+// and where it came from, then the master key's path (never its bytes).
 int check_config(const daemon::Options& options) {
+    const std::string file = daemon::config_file_for(options.mode, options.config_file);
     auto config = daemon::load_config_for(options.mode, options.config_file);
-    if (!config) {
-        std::cerr << "credd: " << config.error().message << "\n";
+    auto report = config ? daemon::report_config(*config, options.mode, file) : config.error();
+    if (!report) {
+        std::cerr << "credd: " << report.error().message << "\n";
         return 1;
     }
     auto key = daemon::master_key_source(options.mode, *config);
-    std::cout << "config ok (" << daemon::to_string(options.mode) << " mode)\n"
-              << "socket:    " << config->socket << "\n"
-              << "state_dir: " << config->state_dir << "\n"
-              << "providers: " << config->providers.size() << "\n"
-              << "key:       " << (key ? key->path + " (" + key->origin + ")" : key.error().message) << "\n";
+    std::cout << "# config ok (" << daemon::to_string(options.mode) << " mode, "
+              << (file.empty() ? "no config file" : file) << ")\n"
+              << daemon::format_report(*report)
+              << "# master key: " << (key ? key->path + " (" + key->origin + ")" : key.error().message) << "\n";
     return 0;
 }
 

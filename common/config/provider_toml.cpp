@@ -150,7 +150,10 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
                 found = true;
             }
         }
-        if (!found) return f.error_at("client_auth", "unknown method: \"" + **auth + "\"");
+        if (!found) {
+            return f.error_at("client_auth",
+                              "not one of none, client_secret_basic, client_secret_post: \"" + **auth + "\"");
+        }
     }
     if (p.client_auth != ClientAuth::none && p.client_secret_file.empty()) {
         return f.error_at("client_auth", "needs client_secret_file");

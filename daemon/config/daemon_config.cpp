@@ -13,25 +13,26 @@ namespace {
 
 using config::Fields;
 
+// An integer key with the bounds of its row (config_keys.cpp).
+Result<std::optional<std::int64_t>> bounded(const Fields& f, std::string_view table, std::string_view leaf) {
+    const auto& row = config_key(std::string(table) + "." + std::string(leaf));
+    return f.integer(leaf, row.min, row.max);
+}
+
 Result<void> read_limits(const Fields& f, Limits& l) {
     if (auto r = f.only(keys_below("limits")); !r) return r;
-    struct SizeKey {
-        std::string_view key;
-        std::size_t* field;
-        std::int64_t min, max;
-    };
-    for (const auto& k : {SizeKey{"max_head_bytes", &l.max_head_bytes, 1024, 1 << 20},
-                          SizeKey{"max_body_bytes", &l.max_body_bytes, 1024, 16 << 20},
-                          SizeKey{"max_connections", &l.max_connections, 1, 1 << 20},
-                          SizeKey{"max_connections_per_uid", &l.max_connections_per_uid, 1, 1 << 20}}) {
-        auto v = f.integer(k.key, k.min, k.max);
+    for (auto [key, field] :
+         {std::pair{"max_head_bytes", &l.max_head_bytes}, std::pair{"max_body_bytes", &l.max_body_bytes},
+          std::pair{"max_connections", &l.max_connections},
+          std::pair{"max_connections_per_uid", &l.max_connections_per_uid}}) {
+        auto v = bounded(f, "limits", key);
         if (!v) return v.error();
-        if (*v) *k.field = static_cast<std::size_t>(**v);
+        if (*v) *field = static_cast<std::size_t>(**v);
     }
-    auto idle = f.integer("idle_timeout_seconds", 1, 3600);
+    auto idle = bounded(f, "limits", "idle_timeout_seconds");
     if (!idle) return idle.error();
     if (*idle) l.idle_timeout = std::chrono::seconds(**idle);
-    auto pt = f.integer("provider_timeout_seconds", 1, 600);
+    auto pt = bounded(f, "limits", "provider_timeout_seconds");
     if (!pt) return pt.error();
     if (*pt) l.provider_timeout = std::chrono::seconds(**pt);
     return {};
@@ -39,8 +40,7 @@ Result<void> read_limits(const Fields& f, Limits& l) {
 
 Result<void> read_store(const Fields& f, StoreSettings& s) {
     if (auto r = f.only(keys_below("store")); !r) return r;
-    // 1 MiB: a few hundred pages; 1 TiB: far beyond any credential count.
-    auto cap = f.integer("max_map_bytes", std::int64_t{1} << 20, std::int64_t{1} << 40);
+    auto cap = bounded(f, "store", "max_map_bytes");
     if (!cap) return cap.error();
     if (*cap) s.max_map_bytes = static_cast<std::size_t>(**cap);
     auto gen = f.boolean("generate_key");
@@ -58,24 +58,18 @@ Result<void> read_audit(const Fields& f, std::string& file, audit::Settings& s) 
     auto path = f.path("file");
     if (!path) return path.error();
     file = path->value_or("");
-    auto cap = f.integer("max_file_bytes", 0, std::int64_t{1} << 40);
+    auto cap = bounded(f, "audit", "max_file_bytes");
     if (!cap) return cap.error();
     if (*cap && **cap != 0 && **cap < k_min_audit_file_bytes) {
         return f.error_at("max_file_bytes", "must be 0 (no cap) or at least " + std::to_string(k_min_audit_file_bytes) +
                                                 ": " + std::to_string(**cap));
     }
     if (*cap) s.max_file_bytes = static_cast<std::uint64_t>(**cap);
-    struct CountKey {
-        std::string_view key;
-        std::uint32_t* field;
-        std::int64_t min, max;
-    };
-    for (const auto& k :
-         {CountKey{"keep_files", &s.keep_files, 1, 1000}, CountKey{"denial_burst", &s.denials.burst, 1, 1000000},
-          CountKey{"denials_per_second", &s.denials.per_second, 1, 1000000}}) {
-        auto v = f.integer(k.key, k.min, k.max);
+    for (auto [key, field] : {std::pair{"keep_files", &s.keep_files}, std::pair{"denial_burst", &s.denials.burst},
+                              std::pair{"denials_per_second", &s.denials.per_second}}) {
+        auto v = bounded(f, "audit", key);
         if (!v) return v.error();
-        if (*v) *k.field = static_cast<std::uint32_t>(**v);
+        if (*v) *field = static_cast<std::uint32_t>(**v);
     }
     return {};
 }
@@ -127,7 +121,8 @@ Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig de
         if (!v) return v.error();
         if (*v) *field = **v;
     }
-    auto mode = f.integer("socket_mode", 0, 0777);
+    const auto& mode_row = config_key("socket_mode");
+    auto mode = f.integer("socket_mode", mode_row.min, mode_row.max);
     if (!mode) return mode.error();
     if (*mode) {
         if (**mode != 0600 && **mode != 0666) return f.error_at("socket_mode", "must be 0o600 or 0o666");

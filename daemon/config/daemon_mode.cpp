@@ -44,12 +44,15 @@ Result<DaemonConfig> mode_defaults(Mode mode) {
 Result<DaemonConfig> load_config_for(Mode mode, const std::string& path) {
     auto defaults = mode_defaults(mode);
     if (!defaults) return defaults;
-    std::string file = path;
-    if (file.empty()) {
-        file = default_config_file(mode);
-        if (mode == Mode::user && !exists(file)) return defaults;
-    }
+    const std::string file = config_file_for(mode, path);
+    if (file.empty()) return defaults;
     return load_daemon_config(file, std::move(*defaults));
+}
+
+std::string config_file_for(Mode mode, const std::string& path) {
+    if (!path.empty()) return path;
+    std::string file = default_config_file(mode);
+    return mode == Mode::user && !exists(file) ? "" : file;
 }
 
 Result<KeySource> master_key_source(Mode mode, const DaemonConfig& config) {

@@ -43,6 +43,8 @@ inline constexpr const char* k_credential_name = "credd.key";  // LoadCredential
 // `path` over the mode's defaults; empty `path`: the mode's default file if
 // it exists (system mode: it must), else the defaults alone.
 [[nodiscard]] Result<DaemonConfig> load_config_for(Mode mode, const std::string& path);
+// The file load_config_for() reads for `path`; "" when it reads none.
+[[nodiscard]] std::string config_file_for(Mode mode, const std::string& path);
 
 struct KeySource {
     std::string path;

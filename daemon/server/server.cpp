@@ -2,6 +2,7 @@
 
 #include "common/log/log.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/config/config_diff.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/server/admission.hpp"
 #include "daemon/server/api.hpp"
@@ -109,6 +110,7 @@ private:
     const ServeOptions options_;
     const systemd::Notifier notifier_ = systemd::Notifier::from_environment();
     Reloader reload_;
+    daemon::DaemonConfig applied_ = config_;  // the last configuration taken, for the reload diff
     const std::uint64_t open_files_ = raise_open_files(config_.limits.max_connections);
     // Before io_, so that it outlives every session.
     Closer closer_{closer_bound(open_files_)};
@@ -196,23 +198,19 @@ void Server::wait_for_hangup() {
 // Runs on the I/O thread, between requests' steps: sessions that already
 // hold the old policy keep it until their request ends.
 void Server::reload() {
+    const auto reject = [](const Error& e) {
+        log::error("reload rejected, keeping the current configuration: " + e.message);
+    };
     auto next = reload_();
-    if (!next) {
-        log::error("reload rejected, keeping the current configuration: " + next.error().message);
-        return;
-    }
+    if (!next) return reject(next.error());
+    auto changes = daemon::reloadable_changes(applied_, *next);
+    if (!changes) return reject(changes.error());
     auto audit = audit::AuditLog::open(next->audit_file, next->audit);
-    if (!audit) {
-        log::error("reload rejected, keeping the current configuration: " + audit.error().message);
-        return;
-    }
-    const auto& n = *next;
-    if (n.socket != config_.socket || n.socket_mode != config_.socket_mode || n.state_dir != config_.state_dir ||
-        n.key_file != config_.key_file || n.providers.size() != config_.providers.size()) {
-        log::warning("reload: socket, state, key and provider changes take effect at the next start");
-    }
-    context_.policy = std::make_shared<const policy::Policy>(std::move(next->policy));
+    if (!audit) return reject(audit.error());
+    for (const auto& c : *changes) log::info("reload: " + daemon::describe(c));
+    context_.policy = std::make_shared<const policy::Policy>(next->policy);
     context_.audit = std::move(*audit);
+    applied_ = std::move(*next);
     log::info("configuration reloaded: " + std::to_string(context_.policy->grants.size()) + " grant(s), owner rule " +
               (context_.policy->owner_access ? "on" : "off"));
 }

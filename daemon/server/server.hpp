@@ -32,8 +32,9 @@ using Reloader = std::function<Result<daemon::DaemonConfig>()>;
 // Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
 // On SIGHUP, calls `reload` and swaps in the new policy and audit log; a
 // config that fails to load or whose audit log cannot be opened is rejected
-// with a logged reason and the old one stays in force. Settings that need a
-// restart (socket, state, key, limits, providers) are reported, not applied.
+// with a logged reason and the old one stays in force. Every changed value is
+// logged; a change to a key that needs a restart (socket, state, key, limits,
+// store, providers: daemon/config/config_keys.hpp) rejects the reload whole.
 // `maintenance` (may be null) backs the admin routes; an interrupted key
 // rotation is resumed at start.
 // Tells the service manager READY=1, RELOADING=1 (then READY=1 again),

@@ -109,5 +109,13 @@ TEST(ProviderConfig, ClientSecretAuthWithoutFileIsRefused) {
     EXPECT_NE(p.error().message.find("needs client_secret_file"), std::string::npos);
 }
 
+TEST(ProviderConfig, UnknownClientAuthIsAnErrorNamingTheValue) {
+    auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\nclient_auth = \"client_secret_jwt\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_EQ(p.error().message,
+              "p.toml:3: providers.x.client_auth: not one of none, client_secret_basic, client_secret_post: "
+              "\"client_secret_jwt\"");
+}
+
 }  // namespace
 }  // namespace credctl::config
