@@ -12,6 +12,7 @@
 #include "common/crypto/crypto.hpp"
 #include "common/oauth/device_flow.hpp"
 #include "common/oauth/oauth_client.hpp"
+#include "common/oauth/oidc_checks.hpp"
 #include "common/wire/wire.hpp"
 
 #include <sodium.h>
@@ -75,26 +76,6 @@ http::Options http_options(const ProviderConfig& p) {
     return o;
 }
 
-// OpenID Connect Core §3.1.3.7: issuer, audience and nonce of the ID token.
-Result<std::string> check_id_token(const oauth::TokenSet& t, const oauth::Endpoints& e, const ProviderConfig& p,
-                                   const std::string& nonce) {
-    if (t.id_token.empty())
-        return make_error(Errc::provider_unavailable, "provider returned no ID token for scope openid");
-    auto claims = oauth::parse_id_token_claims(t.id_token);
-    if (!claims) return claims.error();
-    if (!e.issuer.empty() && claims->issuer != e.issuer) {
-        return make_error(Errc::provider_unavailable, "ID token issuer \"" + claims->issuer + "\" is not " + e.issuer);
-    }
-    if (std::find(claims->audience.begin(), claims->audience.end(), p.client_id) == claims->audience.end()) {
-        return make_error(Errc::provider_unavailable, "ID token is not addressed to client " + p.client_id);
-    }
-    if (!nonce.empty() && (claims->nonce.size() != nonce.size() ||
-                           sodium_memcmp(claims->nonce.data(), nonce.data(), nonce.size()) != 0)) {
-        return make_error(Errc::provider_unavailable, "ID token nonce does not match this login");
-    }
-    return claims->subject;
-}
-
 Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, const oauth::Endpoints& e) {
     const auto port = o.port >= 0 ? static_cast<std::uint16_t>(o.port) : p.redirect_port;
     auto listener = LoopbackListener::bind(port);
@@ -122,12 +103,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
                           "the provider refused the login: " + callback->error +
                               (callback->error_description.empty() ? "" : " (" + callback->error_description + ")"));
     }
-    // RFC 9207: the answer must come from the issuer we sent the user to;
-    // an iss that is present is checked even where it is not advertised.
-    if (!e.issuer.empty() && (e.iss_parameter_supported || !callback->iss.empty()) && callback->iss != e.issuer) {
-        return make_error(Errc::login_required,
-                          "authorization response names issuer \"" + callback->iss + "\", expected " + e.issuer);
-    }
+    if (auto iss = oauth::check_response_issuer(e, callback->iss); !iss) return iss.error();
     auto tokens = oauth::exchange_code(e, p, callback->code, listener->redirect_uri(), pkce.verifier, http_options(p));
     sodium_memzero(callback->code.data(), callback->code.size());
     if (!tokens) return tokens.error();
@@ -190,7 +166,7 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     }
     std::string subject;
     if (wants_openid(*provider)) {
-        auto sub = check_id_token(tokens, *endpoints, *provider, got->nonce);
+        auto sub = oauth::check_id_token(tokens, *endpoints, *provider, got->nonce, std::chrono::system_clock::now());
         if (!sub) return sub.error();
         subject = *sub;
     }

@@ -40,6 +40,16 @@ std::string json_string(const json::object& o, std::string_view key) {
     return {};
 }
 
+// A NumericDate claim (RFC 7519 §2), which may carry a fraction.
+std::optional<std::int64_t> numeric_date(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_int64()) return v->as_int64();
+    if (v->is_double() && v->as_double() >= 0 && v->as_double() < 1e15)
+        return static_cast<std::int64_t>(v->as_double());
+    return std::nullopt;
+}
+
 Result<json::object> parse_object(std::string_view body, std::string_view what) {
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
@@ -331,6 +341,7 @@ Result<IdTokenClaims> parse_id_token_claims(std::string_view id_token) {
     c.issuer = json_string(*o, "iss");
     c.subject = json_string(*o, "sub");
     c.nonce = json_string(*o, "nonce");
+    c.expires_at = numeric_date(*o, "exp");
     if (const auto* aud = o->if_contains("aud")) {
         if (aud->is_string()) c.audience.emplace_back(aud->as_string());
         if (aud->is_array()) {

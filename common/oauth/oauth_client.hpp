@@ -59,6 +59,7 @@ struct IdTokenClaims {
     std::string subject;
     std::string nonce;
     std::vector<std::string> audience;
+    std::optional<std::int64_t> expires_at;  // `exp`, seconds since the epoch; absent: none given
 };
 
 // Provider metadata, from discovery when `issuer` is configured.
