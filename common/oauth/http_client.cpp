@@ -207,8 +207,4 @@ asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const 
     co_return co_await run(request, options);
 }
 
-Result<Response> send(const Request& request, const Options& options) {
-    return exchange(request, options).result;
-}
-
 }  // namespace credctl::http

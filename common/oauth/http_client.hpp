@@ -59,7 +59,6 @@ struct Options {
 // blocks a thread, so a slow provider holds up only the coroutines waiting
 // for it. `request` and `options` must outlive the co_await.
 [[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options);
-[[nodiscard]] Result<Response> send(const Request& request, const Options& options);
 
 // application/x-www-form-urlencoded encoding of one value.
 [[nodiscard]] std::string form_encode(std::string_view value);

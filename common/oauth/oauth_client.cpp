@@ -241,25 +241,6 @@ std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_tok
     return form;
 }
 
-Attempt<TokenSet> refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                                  const std::vector<std::string>& scopes, const http::Options& options) {
-    return interpret_token_answer(post_form(e.token_endpoint, p, refresh_form(p, refresh_token, scopes), options), true,
-                                  p.resource);
-}
-
-Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                         const std::vector<std::string>& scopes, const http::Options& options) {
-    return refresh_attempt(e, p, refresh_token, scopes, options).result;
-}
-
-Result<void> revoke(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                    const http::Options& options) {
-    if (e.revocation_endpoint.empty()) {
-        return make_error(Errc::not_found, "provider " + p.name + " offers no revocation endpoint");
-    }
-    return interpret_revocation(e, post_form(e.revocation_endpoint, p, revocation_form(refresh_token), options));
-}
-
 std::string revocation_form(const SecretBytes& refresh_token) {
     return "token=" + http::form_encode(refresh_token.reveal()) + "&token_type_hint=refresh_token";
 }

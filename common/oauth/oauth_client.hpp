@@ -78,23 +78,6 @@ struct IdTokenClaims {
                                              std::string_view code, std::string_view redirect_uri,
                                              std::string_view code_verifier, const http::Options& options);
 
-// Refresh grant. `scopes` empty: the scope of the original grant.
-[[nodiscard]] Result<TokenSet> refresh(const Endpoints& endpoints, const ProviderConfig& provider,
-                                       const SecretBytes& refresh_token, const std::vector<std::string>& scopes,
-                                       const http::Options& options);
-// One refresh attempt, telling whether a retry may help (transport
-// failures, timeouts, HTTP 5xx and 429; never invalid_grant).
-[[nodiscard]] Attempt<TokenSet> refresh_attempt(const Endpoints& endpoints, const ProviderConfig& provider,
-                                                const SecretBytes& refresh_token,
-                                                const std::vector<std::string>& scopes, const http::Options& options);
-
-// RFC 7009 revocation of a refresh token (which, per §2.1, also ends the
-// access tokens of its grant at providers that support that). Errors:
-// not_found when the provider offers no revocation endpoint;
-// provider_unavailable when it cannot be reached or refuses.
-[[nodiscard]] Result<void> revoke(const Endpoints& endpoints, const ProviderConfig& provider,
-                                  const SecretBytes& refresh_token, const http::Options& options);
-
 // POSTs a form to `url` with the provider's client authentication (RFC 6749
 // §2.3: none adds client_id, client_secret_post adds both to the form,
 // client_secret_basic uses the Authorization header). Zeroes the form.

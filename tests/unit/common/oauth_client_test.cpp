@@ -350,12 +350,22 @@ TEST(ParseTokenResponse, HostileAnswersAreClearErrors) {
     }
 }
 
-TEST(Revoke, ProviderWithoutRevocationEndpointIsNotFound) {
+boost::asio::awaitable<void> revoke_into(const Endpoints& e, const ProviderConfig& p, const SecretBytes& token,
+                                         const http::Options& o, Result<void>& out) {
+    out = co_await async_revoke(e, p, token, o);
+}
+
+TEST(AsyncRevoke, ProviderWithoutRevocationEndpointIsNotFound) {
     Endpoints e;
     e.token_endpoint = "http://127.0.0.1:1/token";
     ProviderConfig p;
     p.name = "gh";
-    auto r = revoke(e, p, SecretBytes("rt", 2), http::Options{});
+    const SecretBytes token("rt", 2);
+    const http::Options o;
+    Result<void> r = make_error(Errc::internal, "not run");
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, revoke_into(e, p, token, o, r), boost::asio::detached);
+    io.run();
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::not_found);
     EXPECT_EQ(r.error().message, "provider gh offers no revocation endpoint");
