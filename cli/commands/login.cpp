@@ -11,8 +11,10 @@
 #include "cli/loopback/loopback.hpp"
 #include "common/crypto/crypto.hpp"
 #include "common/oauth/device_flow.hpp"
+#include "common/oauth/oauth_async.hpp"
 #include "common/oauth/oauth_client.hpp"
 #include "common/oauth/oidc_checks.hpp"
+#include "common/oauth/run_blocking.hpp"
 #include "common/wire/wire.hpp"
 
 #include <sodium.h>
@@ -104,7 +106,12 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
                               (callback->error_description.empty() ? "" : " (" + callback->error_description + ")"));
     }
     if (auto iss = oauth::check_response_issuer(e, callback->iss); !iss) return iss.error();
-    auto tokens = oauth::exchange_code(e, p, callback->code, listener->redirect_uri(), pkce.verifier, http_options(p));
+    // Lvalues only into the coroutine: a prvalue argument is destroyed
+    // twice by GCC 12 (PR 99576).
+    const std::string redirect_uri = listener->redirect_uri();
+    const auto opts = http_options(p);
+    auto tokens =
+        oauth::run_blocking(oauth::async_exchange_code(e, p, callback->code, redirect_uri, pkce.verifier, opts));
     sodium_memzero(callback->code.data(), callback->code.size());
     if (!tokens) return tokens.error();
     out.tokens = std::move(*tokens);
@@ -113,7 +120,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
 
 Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, const oauth::Endpoints& e) {
     const auto opts = http_options(p);
-    auto auth = oauth::start_device_authorization(e, p, opts);
+    auto auth = oauth::run_blocking(oauth::async_start_device_authorization(e, p, opts));
     if (!auth) return auth.error();
     std::cerr << "To log in to " << p.name << ", open " << auth->verification_uri
               << " on any device and enter the code\n\n  " << auth->user_code << "\n\n";
@@ -122,7 +129,9 @@ Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, co
     }
     auth->expires_in = std::min<std::int64_t>(auth->expires_in, o.timeout_seconds);
     std::cerr << "Waiting up to " << auth->expires_in << " s...\n";
-    const oauth::Poller poll = [&] { return oauth::poll_device_token(e, p, auth->device_code, opts); };
+    const oauth::Poller poll = [&] {
+        return oauth::run_blocking(oauth::async_poll_device_token(e, p, auth->device_code, opts));
+    };
     const bool indicator = indicator_wanted();
     auto tokens =
         oauth::wait_for_device_token(*auth, poll, [indicator](std::chrono::seconds s) { pause_polling(s, indicator); });
@@ -154,7 +163,8 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     if (!user) return user.error();
     auto provider = provider_for_login(*client, o);
     if (!provider) return provider.error();
-    auto endpoints = oauth::discover(*provider, http_options(*provider));
+    const auto opts = http_options(*provider);
+    auto endpoints = oauth::run_blocking(oauth::async_discover(*provider, opts)).result;
     if (!endpoints) return endpoints.error();
     auto got = o.device ? device_login(o, *provider, *endpoints) : redirect_login(o, *provider, *endpoints);
     if (!got) return got.error();

@@ -99,15 +99,6 @@ void wipe(http::Request& request) {
     for (auto& [k, v] : request.headers) sodium_memzero(v.data(), v.size());
 }
 
-Attempt<http::Response> post_form(const std::string& url, const ProviderConfig& p, std::string form,
-                                  const http::Options& options) {
-    auto req = form_request(url, p, std::move(form));
-    if (!req) return {req.error(), false};
-    auto res = http::exchange(*req, options);
-    wipe(*req);
-    return res;
-}
-
 Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool for_refresh, std::string_view resource) {
     if (!outcome.result) return {outcome.result.error(), outcome.retryable};
     auto& res = *outcome.result;
@@ -120,10 +111,6 @@ Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool f
     }
     const bool retry = res.status >= 500 || res.status == 429;
     return {parse_token_response(res.status, res.body, for_refresh, resource), retry};
-}
-
-Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
-    return discover_attempt(p, options).result;
 }
 
 bool needs_discovery(const ProviderConfig& p) {
@@ -179,12 +166,6 @@ Attempt<Endpoints> interpret_discovery(const ProviderConfig& p, const std::strin
     return {e, false};
 }
 
-Attempt<Endpoints> discover_attempt(const ProviderConfig& p, const http::Options& options) {
-    if (!needs_discovery(p)) return interpret_discovery(p, {}, Attempt<http::Response>{});
-    const auto req = discovery_request(p);
-    return interpret_discovery(p, req.url, http::exchange(req, options));
-}
-
 Pkce make_pkce() {
     Pkce p;
     p.verifier = crypto::random_token(32);  // 43 characters, RFC 7636 §4.1
@@ -223,14 +204,13 @@ Error resource_refused(std::string_view where, std::string_view resource) {
                                                 "this login was not granted for it");
 }
 
-Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std::string_view code,
-                               std::string_view redirect_uri, std::string_view code_verifier,
-                               const http::Options& options) {
+std::string code_exchange_form(const ProviderConfig& p, std::string_view code, std::string_view redirect_uri,
+                               std::string_view code_verifier) {
     std::string form = "grant_type=authorization_code&code=" + http::form_encode(code) +
                        "&redirect_uri=" + http::form_encode(redirect_uri) +
                        "&code_verifier=" + http::form_encode(code_verifier);
     append_resource(form, p);
-    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false, p.resource).result;
+    return form;
 }
 
 std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,

@@ -1,6 +1,7 @@
 #include "common/oauth/oauth_client.hpp"
 
 #include "common/oauth/oauth_async.hpp"
+#include "common/oauth/run_blocking.hpp"
 
 #include "common/crypto/crypto.hpp"
 #include "temp_dir.hpp"
@@ -374,11 +375,12 @@ TEST(AsyncRevoke, ProviderWithoutRevocationEndpointIsNotFound) {
 TEST(HttpExchange, RefusedConnectionIsRetryableAndPlainHttpToRemoteIsNot) {
     http::Request req;
     req.url = "http://127.0.0.1:1/token";  // nothing listens on port 1
-    auto refused = http::exchange(req, http::Options{});
+    const http::Options o;
+    auto refused = run_blocking(http::async_exchange(req, o));
     ASSERT_FALSE(refused.result.has_value());
     EXPECT_TRUE(refused.retryable);
     req.url = "http://login.example.com/token";
-    auto remote = http::exchange(req, http::Options{});
+    auto remote = run_blocking(http::async_exchange(req, o));
     ASSERT_FALSE(remote.result.has_value());
     EXPECT_EQ(remote.result.error().code, Errc::bad_request);
     EXPECT_FALSE(remote.retryable);
