@@ -15,8 +15,8 @@
 // The exchanges themselves are coroutines, in oauth_async.hpp; this header
 // holds the pieces they are built from, the values they return, and what
 // needs no provider at all.
-// Thread-safety: all functions are reentrant and pure, except
-// read_client_secret and make_pkce (file system, random source).
+// Thread-safety: all functions are reentrant; read_client_secret and
+// form_request read the client secret file, make_pkce the random source.
 #pragma once
 
 #include "common/config/provider.hpp"
