@@ -11,7 +11,10 @@
 #include "cli/loopback/loopback.hpp"
 #include "common/crypto/crypto.hpp"
 #include "common/oauth/device_flow.hpp"
+#include "common/oauth/oauth_async.hpp"
 #include "common/oauth/oauth_client.hpp"
+#include "common/oauth/oidc_checks.hpp"
+#include "common/oauth/run_blocking.hpp"
 #include "common/wire/wire.hpp"
 
 #include <sodium.h>
@@ -75,26 +78,6 @@ http::Options http_options(const ProviderConfig& p) {
     return o;
 }
 
-// OpenID Connect Core §3.1.3.7: issuer, audience and nonce of the ID token.
-Result<std::string> check_id_token(const oauth::TokenSet& t, const oauth::Endpoints& e, const ProviderConfig& p,
-                                   const std::string& nonce) {
-    if (t.id_token.empty())
-        return make_error(Errc::provider_unavailable, "provider returned no ID token for scope openid");
-    auto claims = oauth::parse_id_token_claims(t.id_token);
-    if (!claims) return claims.error();
-    if (!e.issuer.empty() && claims->issuer != e.issuer) {
-        return make_error(Errc::provider_unavailable, "ID token issuer \"" + claims->issuer + "\" is not " + e.issuer);
-    }
-    if (std::find(claims->audience.begin(), claims->audience.end(), p.client_id) == claims->audience.end()) {
-        return make_error(Errc::provider_unavailable, "ID token is not addressed to client " + p.client_id);
-    }
-    if (!nonce.empty() && (claims->nonce.size() != nonce.size() ||
-                           sodium_memcmp(claims->nonce.data(), nonce.data(), nonce.size()) != 0)) {
-        return make_error(Errc::provider_unavailable, "ID token nonce does not match this login");
-    }
-    return claims->subject;
-}
-
 Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, const oauth::Endpoints& e) {
     const auto port = o.port >= 0 ? static_cast<std::uint16_t>(o.port) : p.redirect_port;
     auto listener = LoopbackListener::bind(port);
@@ -122,13 +105,13 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
                           "the provider refused the login: " + callback->error +
                               (callback->error_description.empty() ? "" : " (" + callback->error_description + ")"));
     }
-    // RFC 9207: the answer must come from the issuer we sent the user to;
-    // an iss that is present is checked even where it is not advertised.
-    if (!e.issuer.empty() && (e.iss_parameter_supported || !callback->iss.empty()) && callback->iss != e.issuer) {
-        return make_error(Errc::login_required,
-                          "authorization response names issuer \"" + callback->iss + "\", expected " + e.issuer);
-    }
-    auto tokens = oauth::exchange_code(e, p, callback->code, listener->redirect_uri(), pkce.verifier, http_options(p));
+    if (auto iss = oauth::check_response_issuer(e, callback->iss); !iss) return iss.error();
+    // Lvalues only into the coroutine: a prvalue argument is destroyed
+    // twice by GCC 12 (PR 99576).
+    const std::string redirect_uri = listener->redirect_uri();
+    const auto opts = http_options(p);
+    auto tokens =
+        oauth::run_blocking(oauth::async_exchange_code(e, p, callback->code, redirect_uri, pkce.verifier, opts));
     sodium_memzero(callback->code.data(), callback->code.size());
     if (!tokens) return tokens.error();
     out.tokens = std::move(*tokens);
@@ -137,7 +120,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
 
 Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, const oauth::Endpoints& e) {
     const auto opts = http_options(p);
-    auto auth = oauth::start_device_authorization(e, p, opts);
+    auto auth = oauth::run_blocking(oauth::async_start_device_authorization(e, p, opts));
     if (!auth) return auth.error();
     std::cerr << "To log in to " << p.name << ", open " << auth->verification_uri
               << " on any device and enter the code\n\n  " << auth->user_code << "\n\n";
@@ -146,7 +129,9 @@ Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, co
     }
     auth->expires_in = std::min<std::int64_t>(auth->expires_in, o.timeout_seconds);
     std::cerr << "Waiting up to " << auth->expires_in << " s...\n";
-    const oauth::Poller poll = [&] { return oauth::poll_device_token(e, p, auth->device_code, opts); };
+    const oauth::Poller poll = [&] {
+        return oauth::run_blocking(oauth::async_poll_device_token(e, p, auth->device_code, opts));
+    };
     const bool indicator = indicator_wanted();
     auto tokens =
         oauth::wait_for_device_token(*auth, poll, [indicator](std::chrono::seconds s) { pause_polling(s, indicator); });
@@ -178,7 +163,8 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     if (!user) return user.error();
     auto provider = provider_for_login(*client, o);
     if (!provider) return provider.error();
-    auto endpoints = oauth::discover(*provider, http_options(*provider));
+    const auto opts = http_options(*provider);
+    auto endpoints = oauth::run_blocking(oauth::async_discover(*provider, opts)).result;
     if (!endpoints) return endpoints.error();
     auto got = o.device ? device_login(o, *provider, *endpoints) : redirect_login(o, *provider, *endpoints);
     if (!got) return got.error();
@@ -190,7 +176,7 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     }
     std::string subject;
     if (wants_openid(*provider)) {
-        auto sub = check_id_token(tokens, *endpoints, *provider, got->nonce);
+        auto sub = oauth::check_id_token(tokens, *endpoints, *provider, got->nonce, std::chrono::system_clock::now());
         if (!sub) return sub.error();
         subject = *sub;
     }

@@ -1,5 +1,7 @@
 #include "common/oauth/device_flow.hpp"
 
+#include "common/oauth/oauth_async.hpp"
+
 #include <sodium.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -61,18 +63,20 @@ Result<DeviceAuthorization> parse_device_authorization(int status, std::string_v
     return a;
 }
 
-Result<DeviceAuthorization> start_device_authorization(const Endpoints& e, const ProviderConfig& p,
-                                                       const http::Options& options) {
+boost::asio::awaitable<Result<DeviceAuthorization>> async_start_device_authorization(const Endpoints& e,
+                                                                                     const ProviderConfig& p,
+                                                                                     const http::Options& options) {
     if (e.device_authorization_endpoint.empty()) {
-        return make_error(Errc::provider_unavailable,
-                          "provider " + p.name + " offers no device authorization endpoint");
+        co_return make_error(Errc::provider_unavailable,
+                             "provider " + p.name + " offers no device authorization endpoint");
     }
-    auto out = post_form(e.device_authorization_endpoint, p, device_authorization_form(p), options);
-    if (!out.result) return out.result.error();
+    std::string form = device_authorization_form(p);  // no prvalue into a coroutine (GCC PR 99576)
+    auto out = co_await async_post_form(e.device_authorization_endpoint, p, std::move(form), options);
+    if (!out.result) co_return out.result.error();
     auto& body = out.result->body;
     auto parsed = parse_device_authorization(out.result->status, body, p.resource);
     sodium_memzero(body.data(), body.size());
-    return parsed;
+    co_return parsed;
 }
 
 std::string device_authorization_form(const ProviderConfig& p) {
@@ -108,15 +112,17 @@ Result<PollResult> parse_device_poll(int status, std::string_view body, std::str
     return PollResult{PollState::done, std::move(*t)};
 }
 
-Result<PollResult> poll_device_token(const Endpoints& e, const ProviderConfig& p, const SecretBytes& device_code,
-                                     const http::Options& options) {
-    auto out = post_form(e.token_endpoint, p, device_poll_form(p, device_code), options);
+boost::asio::awaitable<Result<PollResult>> async_poll_device_token(const Endpoints& e, const ProviderConfig& p,
+                                                                   const SecretBytes& device_code,
+                                                                   const http::Options& options) {
+    std::string form = device_poll_form(p, device_code);  // no prvalue into a coroutine (GCC PR 99576)
+    auto out = co_await async_post_form(e.token_endpoint, p, std::move(form), options);
     // A network blip while polling is not the end of the login: poll again.
-    if (!out.result) return out.retryable ? Result<PollResult>(PollResult{}) : out.result.error();
+    if (!out.result) co_return out.retryable ? Result<PollResult>(PollResult{}) : out.result.error();
     auto& body = out.result->body;
     auto parsed = parse_device_poll(out.result->status, body, p.resource);
     sodium_memzero(body.data(), body.size());
-    return parsed;
+    co_return parsed;
 }
 
 Result<TokenSet> wait_for_device_token(const DeviceAuthorization& a, const Poller& poll,

@@ -3,10 +3,15 @@
 // code and a user code, show the user where to enter it, then poll the token
 // endpoint at the interval the provider asks for.
 //
-// Used by the CLI's login command. Thread-safety: reentrant; calls block.
+// Used by the CLI's login command, through run_blocking(). Thread-safety:
+// reentrant; the two requests are coroutines on the executor that awaits
+// them, whose arguments must outlive the co_await; wait_for_device_token
+// blocks in `sleep`.
 #pragma once
 
 #include "common/oauth/oauth_client.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -39,27 +44,30 @@ struct PollResult {
 // RFC 8628 §3.1-3.2. Errors: provider_unavailable (no endpoint, refusal,
 // malformed answer); login_required when the provider refuses the
 // configured resource (invalid_target, RFC 8707).
-[[nodiscard]] Result<DeviceAuthorization> start_device_authorization(const Endpoints& endpoints,
-                                                                     const ProviderConfig& provider,
-                                                                     const http::Options& options);
+[[nodiscard]] boost::asio::awaitable<Result<DeviceAuthorization>> async_start_device_authorization(
+    const Endpoints& endpoints, const ProviderConfig& provider, const http::Options& options);
 // `resource`: the one the request carried, named in an invalid_target error.
 [[nodiscard]] Result<DeviceAuthorization> parse_device_authorization(int status, std::string_view body,
                                                                      std::string_view resource = {});
 
 // One poll (§3.4-3.5). access_denied and expired_token are login_required
-// errors naming what happened.
-[[nodiscard]] Result<PollResult> poll_device_token(const Endpoints& endpoints, const ProviderConfig& provider,
-                                                   const SecretBytes& device_code, const http::Options& options);
+// errors naming what happened; a transport failure that may pass is
+// `pending` (poll again).
+[[nodiscard]] boost::asio::awaitable<Result<PollResult>> async_poll_device_token(const Endpoints& endpoints,
+                                                                                 const ProviderConfig& provider,
+                                                                                 const SecretBytes& device_code,
+                                                                                 const http::Options& options);
 [[nodiscard]] Result<PollResult> parse_device_poll(int status, std::string_view body, std::string_view resource = {});
 
 // The forms of the two requests, each with the provider's resource if any:
 // scope for the device authorization, the device_code grant for a poll (it
-// holds the device code; post_form() zeroes it once sent).
+// holds the device code; async_post_form() zeroes it once sent).
 [[nodiscard]] std::string device_authorization_form(const ProviderConfig& provider);
 [[nodiscard]] std::string device_poll_form(const ProviderConfig& provider, const SecretBytes& device_code);
 
 // Polls until tokens, an error, or the device code's expiry; `sleep` waits
-// between polls (a seam for tests). `poll` defaults to poll_device_token.
+// between polls (a seam for tests). `poll` is async_poll_device_token run
+// to completion, in the CLI.
 using Poller = std::function<Result<PollResult>()>;
 [[nodiscard]] Result<TokenSet> wait_for_device_token(const DeviceAuthorization& authorization, const Poller& poll,
                                                      const std::function<void(std::chrono::seconds)>& sleep);

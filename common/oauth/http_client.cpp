@@ -4,8 +4,6 @@
 
 #include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -15,8 +13,6 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-
-#include <optional>
 
 namespace credctl::http {
 namespace {
@@ -187,28 +183,14 @@ std::string form_encode(std::string_view value) {
     return boost::urls::encode(value, boost::urls::unreserved_chars, opts);
 }
 
-Attempt<Response> exchange(const Request& request, const Options& options) {
-    asio::io_context ioc;
-    std::optional<Attempt<Response>> out;
-    asio::co_spawn(ioc, run(request, options), [&](std::exception_ptr e, Attempt<Response> attempt) {
-        if (e) {
-            out =
-                Attempt<Response>{make_error(Errc::internal, "provider request to " + request.url + " failed"), false};
-        } else {
-            out = std::move(attempt);
-        }
-    });
-    ioc.run();
-    if (!out) return {make_error(Errc::internal, "provider request to " + request.url + " did not complete"), false};
-    return std::move(*out);
-}
-
 asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options) {
-    co_return co_await run(request, options);
-}
-
-Result<Response> send(const Request& request, const Options& options) {
-    return exchange(request, options).result;
+    // Beast and Asio may throw (bad_alloc, a header value they refuse): the
+    // one exchange fails, not its caller.
+    try {
+        co_return co_await run(request, options);
+    } catch (...) {
+    }
+    co_return Attempt<Response>{make_error(Errc::internal, "provider request to " + request.url + " failed"), false};
 }
 
 }  // namespace credctl::http

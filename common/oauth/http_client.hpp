@@ -1,4 +1,4 @@
-// A small blocking HTTPS/HTTP client for talking to OAuth providers.
+// A small asynchronous HTTPS/HTTP client for talking to OAuth providers.
 //
 // Built on Beast over OpenSSL. TLS always verifies the peer chain and the host
 // name against the system trust store (or the given CA file); TLS 1.2 is the
@@ -8,8 +8,8 @@
 // deadline and the response body is capped, so a slow or hostile provider
 // cannot hang or bloat the caller.
 //
-// Thread-safety: each call is independent and may run on any thread;
-// exchange() owns its own io_context, async_exchange() runs on the caller's.
+// Thread-safety: each call is independent and runs on the executor that
+// awaits it (credd's exchange thread; the CLI's run_blocking()).
 #pragma once
 
 #include "common/error/error.hpp"
@@ -52,14 +52,11 @@ struct Options {
 // or malformed answer will not.
 // Errors: bad_request for a URL that is malformed or plain http to a
 // non-loopback host; provider_unavailable for DNS, connect, TLS, timeout,
-// malformed or oversized responses. Messages name the URL, never the body.
-[[nodiscard]] Attempt<Response> exchange(const Request& request, const Options& options);
-
-// exchange() as a coroutine on the caller's executor, for credd: nothing
-// blocks a thread, so a slow provider holds up only the coroutines waiting
-// for it. `request` and `options` must outlive the co_await.
+// malformed or oversized responses; internal when the exchange throws.
+// Messages name the URL, never the body. Nothing blocks a thread, so a slow
+// provider holds up only the coroutines waiting for it. `request` and
+// `options` must outlive the co_await.
 [[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options);
-[[nodiscard]] Result<Response> send(const Request& request, const Options& options);
 
 // application/x-www-form-urlencoded encoding of one value.
 [[nodiscard]] std::string form_encode(std::string_view value);

@@ -3,12 +3,8 @@
 #include <boost/asio/awaitable.hpp>
 
 namespace credctl::oauth {
-namespace {
-
 namespace asio = boost::asio;
 
-// POSTs a form with the provider's client authentication; the request,
-// which holds secrets, is zeroed once sent.
 asio::awaitable<Attempt<http::Response>> async_post_form(const std::string& url, const ProviderConfig& p,
                                                          std::string form, const http::Options& options) {
     auto req = form_request(url, p, std::move(form));
@@ -19,13 +15,19 @@ asio::awaitable<Attempt<http::Response>> async_post_form(const std::string& url,
     co_return out;
 }
 
-}  // namespace
-
 asio::awaitable<Attempt<Endpoints>> async_discover(const ProviderConfig& p, const http::Options& options) {
     if (!needs_discovery(p)) co_return interpret_discovery(p, {}, Attempt<http::Response>{});
     const http::Request req = discovery_request(p);
     const Attempt<http::Response> out = co_await http::async_exchange(req, options);
     co_return interpret_discovery(p, req.url, out);
+}
+
+asio::awaitable<Result<TokenSet>> async_exchange_code(const Endpoints& e, const ProviderConfig& p,
+                                                      std::string_view code, std::string_view redirect_uri,
+                                                      std::string_view code_verifier, const http::Options& options) {
+    std::string form = code_exchange_form(p, code, redirect_uri, code_verifier);
+    Attempt<http::Response> out = co_await async_post_form(e.token_endpoint, p, std::move(form), options);
+    co_return interpret_token_answer(std::move(out), false, p.resource).result;
 }
 
 asio::awaitable<Attempt<TokenSet>> async_refresh(const Endpoints& e, const ProviderConfig& p,

@@ -40,6 +40,16 @@ std::string json_string(const json::object& o, std::string_view key) {
     return {};
 }
 
+// A NumericDate claim (RFC 7519 §2), which may carry a fraction.
+std::optional<std::int64_t> numeric_date(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_int64()) return v->as_int64();
+    if (v->is_double() && v->as_double() >= 0 && v->as_double() < 1e15)
+        return static_cast<std::int64_t>(v->as_double());
+    return std::nullopt;
+}
+
 Result<json::object> parse_object(std::string_view body, std::string_view what) {
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
@@ -89,15 +99,6 @@ void wipe(http::Request& request) {
     for (auto& [k, v] : request.headers) sodium_memzero(v.data(), v.size());
 }
 
-Attempt<http::Response> post_form(const std::string& url, const ProviderConfig& p, std::string form,
-                                  const http::Options& options) {
-    auto req = form_request(url, p, std::move(form));
-    if (!req) return {req.error(), false};
-    auto res = http::exchange(*req, options);
-    wipe(*req);
-    return res;
-}
-
 Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool for_refresh, std::string_view resource) {
     if (!outcome.result) return {outcome.result.error(), outcome.retryable};
     auto& res = *outcome.result;
@@ -110,10 +111,6 @@ Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool f
     }
     const bool retry = res.status >= 500 || res.status == 429;
     return {parse_token_response(res.status, res.body, for_refresh, resource), retry};
-}
-
-Result<Endpoints> discover(const ProviderConfig& p, const http::Options& options) {
-    return discover_attempt(p, options).result;
 }
 
 bool needs_discovery(const ProviderConfig& p) {
@@ -169,12 +166,6 @@ Attempt<Endpoints> interpret_discovery(const ProviderConfig& p, const std::strin
     return {e, false};
 }
 
-Attempt<Endpoints> discover_attempt(const ProviderConfig& p, const http::Options& options) {
-    if (!needs_discovery(p)) return interpret_discovery(p, {}, Attempt<http::Response>{});
-    const auto req = discovery_request(p);
-    return interpret_discovery(p, req.url, http::exchange(req, options));
-}
-
 Pkce make_pkce() {
     Pkce p;
     p.verifier = crypto::random_token(32);  // 43 characters, RFC 7636 §4.1
@@ -213,14 +204,13 @@ Error resource_refused(std::string_view where, std::string_view resource) {
                                                 "this login was not granted for it");
 }
 
-Result<TokenSet> exchange_code(const Endpoints& e, const ProviderConfig& p, std::string_view code,
-                               std::string_view redirect_uri, std::string_view code_verifier,
-                               const http::Options& options) {
+std::string code_exchange_form(const ProviderConfig& p, std::string_view code, std::string_view redirect_uri,
+                               std::string_view code_verifier) {
     std::string form = "grant_type=authorization_code&code=" + http::form_encode(code) +
                        "&redirect_uri=" + http::form_encode(redirect_uri) +
                        "&code_verifier=" + http::form_encode(code_verifier);
     append_resource(form, p);
-    return interpret_token_answer(post_form(e.token_endpoint, p, std::move(form), options), false, p.resource).result;
+    return form;
 }
 
 std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,
@@ -229,25 +219,6 @@ std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_tok
     if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
     append_resource(form, p);
     return form;
-}
-
-Attempt<TokenSet> refresh_attempt(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                                  const std::vector<std::string>& scopes, const http::Options& options) {
-    return interpret_token_answer(post_form(e.token_endpoint, p, refresh_form(p, refresh_token, scopes), options), true,
-                                  p.resource);
-}
-
-Result<TokenSet> refresh(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                         const std::vector<std::string>& scopes, const http::Options& options) {
-    return refresh_attempt(e, p, refresh_token, scopes, options).result;
-}
-
-Result<void> revoke(const Endpoints& e, const ProviderConfig& p, const SecretBytes& refresh_token,
-                    const http::Options& options) {
-    if (e.revocation_endpoint.empty()) {
-        return make_error(Errc::not_found, "provider " + p.name + " offers no revocation endpoint");
-    }
-    return interpret_revocation(e, post_form(e.revocation_endpoint, p, revocation_form(refresh_token), options));
 }
 
 std::string revocation_form(const SecretBytes& refresh_token) {
@@ -331,6 +302,7 @@ Result<IdTokenClaims> parse_id_token_claims(std::string_view id_token) {
     c.issuer = json_string(*o, "iss");
     c.subject = json_string(*o, "sub");
     c.nonce = json_string(*o, "nonce");
+    c.expires_at = numeric_date(*o, "exp");
     if (const auto* aud = o->if_contains("aud")) {
         if (aud->is_string()) c.audience.emplace_back(aud->as_string());
         if (aud->is_array()) {

@@ -12,7 +12,11 @@
 // failures, 5xx and garbage become provider_unavailable. Messages never
 // contain token values.
 //
-// Thread-safety: all functions are reentrant; each HTTP call blocks.
+// The exchanges themselves are coroutines, in oauth_async.hpp; this header
+// holds the pieces they are built from, the values they return, and what
+// needs no provider at all.
+// Thread-safety: all functions are reentrant; read_client_secret and
+// form_request read the client secret file, make_pkce the random source.
 #pragma once
 
 #include "common/config/provider.hpp"
@@ -59,13 +63,8 @@ struct IdTokenClaims {
     std::string subject;
     std::string nonce;
     std::vector<std::string> audience;
+    std::optional<std::int64_t> expires_at;  // `exp`, seconds since the epoch; absent: none given
 };
-
-// Provider metadata, from discovery when `issuer` is configured.
-[[nodiscard]] Result<Endpoints> discover(const ProviderConfig& provider, const http::Options& options);
-
-// discover(), telling whether a retry may help (transport failures, 5xx).
-[[nodiscard]] Attempt<Endpoints> discover_attempt(const ProviderConfig& provider, const http::Options& options);
 
 [[nodiscard]] Pkce make_pkce();
 
@@ -73,36 +72,11 @@ struct IdTokenClaims {
                                             std::string_view redirect_uri, std::string_view state,
                                             std::string_view nonce, std::string_view code_challenge);
 
-[[nodiscard]] Result<TokenSet> exchange_code(const Endpoints& endpoints, const ProviderConfig& provider,
-                                             std::string_view code, std::string_view redirect_uri,
-                                             std::string_view code_verifier, const http::Options& options);
-
-// Refresh grant. `scopes` empty: the scope of the original grant.
-[[nodiscard]] Result<TokenSet> refresh(const Endpoints& endpoints, const ProviderConfig& provider,
-                                       const SecretBytes& refresh_token, const std::vector<std::string>& scopes,
-                                       const http::Options& options);
-// One refresh attempt, telling whether a retry may help (transport
-// failures, timeouts, HTTP 5xx and 429; never invalid_grant).
-[[nodiscard]] Attempt<TokenSet> refresh_attempt(const Endpoints& endpoints, const ProviderConfig& provider,
-                                                const SecretBytes& refresh_token,
-                                                const std::vector<std::string>& scopes, const http::Options& options);
-
-// RFC 7009 revocation of a refresh token (which, per §2.1, also ends the
-// access tokens of its grant at providers that support that). Errors:
-// not_found when the provider offers no revocation endpoint;
-// provider_unavailable when it cannot be reached or refuses.
-[[nodiscard]] Result<void> revoke(const Endpoints& endpoints, const ProviderConfig& provider,
-                                  const SecretBytes& refresh_token, const http::Options& options);
-
-// POSTs a form to `url` with the provider's client authentication (RFC 6749
-// §2.3: none adds client_id, client_secret_post adds both to the form,
-// client_secret_basic uses the Authorization header). Zeroes the form.
-[[nodiscard]] Attempt<http::Response> post_form(const std::string& url, const ProviderConfig& provider,
-                                                std::string form, const http::Options& options);
-
-// The pieces of the calls above, shared with the coroutine versions in
-// oauth_async.hpp: request building (form_request zeroes `form` on error;
-// wipe() zeroes a sent request) and answer interpretation.
+// The pieces of the exchanges in oauth_async.hpp: request building
+// (form_request adds the provider's client authentication, RFC 6749 §2.3:
+// none adds client_id, client_secret_post adds both to the form,
+// client_secret_basic uses the Authorization header; it zeroes `form` on
+// error; wipe() zeroes a sent request) and answer interpretation.
 [[nodiscard]] Result<http::Request> form_request(const std::string& url, const ProviderConfig& provider,
                                                  std::string form);
 void wipe(http::Request& request);
@@ -111,6 +85,8 @@ void wipe(http::Request& request);
 // `url` empty: no discovery was made, the endpoints come from the config.
 [[nodiscard]] Attempt<Endpoints> interpret_discovery(const ProviderConfig& provider, const std::string& url,
                                                      const Attempt<http::Response>& outcome);
+[[nodiscard]] std::string code_exchange_form(const ProviderConfig& provider, std::string_view code,
+                                             std::string_view redirect_uri, std::string_view code_verifier);
 [[nodiscard]] std::string refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,
                                        const std::vector<std::string>& scopes);
 [[nodiscard]] std::string revocation_form(const SecretBytes& refresh_token);

@@ -1,6 +1,7 @@
 #include "common/oauth/oauth_client.hpp"
 
 #include "common/oauth/oauth_async.hpp"
+#include "common/oauth/run_blocking.hpp"
 
 #include "common/crypto/crypto.hpp"
 #include "temp_dir.hpp"
@@ -350,12 +351,22 @@ TEST(ParseTokenResponse, HostileAnswersAreClearErrors) {
     }
 }
 
-TEST(Revoke, ProviderWithoutRevocationEndpointIsNotFound) {
+boost::asio::awaitable<void> revoke_into(const Endpoints& e, const ProviderConfig& p, const SecretBytes& token,
+                                         const http::Options& o, Result<void>& out) {
+    out = co_await async_revoke(e, p, token, o);
+}
+
+TEST(AsyncRevoke, ProviderWithoutRevocationEndpointIsNotFound) {
     Endpoints e;
     e.token_endpoint = "http://127.0.0.1:1/token";
     ProviderConfig p;
     p.name = "gh";
-    auto r = revoke(e, p, SecretBytes("rt", 2), http::Options{});
+    const SecretBytes token("rt", 2);
+    const http::Options o;
+    Result<void> r = make_error(Errc::internal, "not run");
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, revoke_into(e, p, token, o, r), boost::asio::detached);
+    io.run();
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, Errc::not_found);
     EXPECT_EQ(r.error().message, "provider gh offers no revocation endpoint");
@@ -364,11 +375,12 @@ TEST(Revoke, ProviderWithoutRevocationEndpointIsNotFound) {
 TEST(HttpExchange, RefusedConnectionIsRetryableAndPlainHttpToRemoteIsNot) {
     http::Request req;
     req.url = "http://127.0.0.1:1/token";  // nothing listens on port 1
-    auto refused = http::exchange(req, http::Options{});
+    const http::Options o;
+    auto refused = run_blocking(http::async_exchange(req, o));
     ASSERT_FALSE(refused.result.has_value());
     EXPECT_TRUE(refused.retryable);
     req.url = "http://login.example.com/token";
-    auto remote = http::exchange(req, http::Options{});
+    auto remote = run_blocking(http::async_exchange(req, o));
     ASSERT_FALSE(remote.result.has_value());
     EXPECT_EQ(remote.result.error().code, Errc::bad_request);
     EXPECT_FALSE(remote.retryable);
