@@ -36,7 +36,9 @@ grant_reader "$work/credd.toml" "sync binary" "credentials/$alice/demo" "{ user 
 # credd with getsockopt(SO_PEERPIDFD) failing with ERRNO.
 credd_failing_with() {  # ERRNO
   [ -n "$credd_pid" ] && stop_credd
-  start_credd "$work/credd.toml" env LD_PRELOAD="$shim" CREDCTL_TEST_PEERPIDFD_ERRNO="$1"
+  # A sanitizer build wants its runtime first; the shim is loaded before it.
+  start_credd "$work/credd.toml" env LD_PRELOAD="$shim" CREDCTL_TEST_PEERPIDFD_ERRNO="$1" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 }
 batch_token() { as_user "$batch" "$work/bin/sync" token --user "$alice" demo; }
 
