@@ -20,7 +20,9 @@ TEST(ConfigKeys, EveryRowHasADocLineAndIsUnique) {
 
 TEST(ConfigKeys, IntegerRowsHaveBoundsAndScalarRowsAValue) {
     for (const auto& k : config_keys()) {
-        if (k.type == KeyType::integer && k.key.rfind("grants.", 0) != 0) EXPECT_LT(k.min, k.max) << k.key;
+        if (k.type == KeyType::integer && k.key.rfind("grants.", 0) != 0) {
+            EXPECT_LT(k.min, k.max) << k.key;
+        }
         const bool shown = k.value != nullptr || k.provider_value != nullptr;
         const bool policy = k.key.rfind("grants.clients.", 0) == 0 || k.key.rfind("roles.", 0) == 0;
         EXPECT_EQ(shown, !policy) << k.key;
