@@ -1,15 +1,14 @@
 #include "cli/client/daemon_client.hpp"
 
 #include "cli/client/daemon_locator.hpp"
+#include "common/secret/secret_http.hpp"
 #include "common/wire/wire.hpp"
 
 #include <fcntl.h>
-#include <sodium.h>
 #include <sys/socket.h>
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
 #include <cerrno>
@@ -40,7 +39,7 @@ struct DaemonConnection::Impl {
     std::string socket_path;
     asio::io_context io;
     local::socket sock{io};
-    boost::beast::flat_buffer buffer;
+    SecretBuffer buffer;
 };
 
 DaemonConnection::DaemonConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -49,8 +48,8 @@ DaemonConnection& DaemonConnection::operator=(DaemonConnection&&) noexcept = def
 DaemonConnection::~DaemonConnection() = default;
 
 Result<DaemonReply> DaemonConnection::request(const std::string& method, const std::string& target,
-                                              const std::string& body, bool last) {
-    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+                                              std::string_view body, bool last) {
+    SecretRequest req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "localhost");
     req.set(http::field::user_agent, "credctl/" CREDCTL_VERSION);
     req.keep_alive(!last);
@@ -61,10 +60,9 @@ Result<DaemonReply> DaemonConnection::request(const std::string& method, const s
     req.prepare_payload();
     boost::system::error_code write_ec;
     http::write(impl_->sock, req, write_ec);
-    sodium_memzero(req.body().data(), req.body().size());
     if (write_ec && !peer_closed_early(write_ec)) return unreachable(impl_->socket_path, write_ec);
 
-    http::response_parser<http::string_body> parser;
+    http::response_parser<SecretBody, ZeroingAllocator<char>> parser;
     parser.body_limit(k_max_reply_bytes);
     boost::system::error_code ec;
     http::read(impl_->sock, impl_->buffer, parser, ec);
@@ -77,8 +75,8 @@ Result<DaemonReply> DaemonConnection::request(const std::string& method, const s
     return DaemonReply{static_cast<int>(res.result_int()), std::move(res.body())};
 }
 
-Result<DaemonReply> DaemonConnection::call(const std::string& method, const std::string& target,
-                                           const std::string& body, bool last) {
+Result<DaemonReply> DaemonConnection::call(const std::string& method, const std::string& target, std::string_view body,
+                                           bool last) {
     auto r = request(method, target, body, last);
     if (!r) return r;
     if (r->status >= 200 && r->status < 300) return r;
@@ -106,14 +104,14 @@ Result<DaemonConnection> DaemonClient::connect() const {
 }
 
 Result<DaemonReply> DaemonClient::request(const std::string& method, const std::string& target,
-                                          const std::string& body) const {
+                                          std::string_view body) const {
     auto conn = connect();
     if (!conn) return conn.error();
     return conn->request(method, target, body, true);
 }
 
 Result<DaemonReply> DaemonClient::call(const std::string& method, const std::string& target,
-                                       const std::string& body) const {
+                                       std::string_view body) const {
     auto conn = connect();
     if (!conn) return conn.error();
     return conn->call(method, target, body, true);

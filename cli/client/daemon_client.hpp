@@ -12,20 +12,24 @@
 // write that fails with EPIPE or ECONNRESET is followed by a read, so the
 // caller sees the daemon's answer (too_many_requests), not an unreachable
 // daemon.
+// Request and answer bytes, which may carry tokens, are zeroed as they are
+// freed (common/secret).
 // Thread-safety: one object per thread.
 #pragma once
 
 #include "common/error/error.hpp"
+#include "common/secret/secret_string.hpp"
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace credctl::cli {
 
 struct DaemonReply {
     int status = 0;
-    std::string body;  // may hold a token: the caller zeroes it after use
+    SecretString body;  // may hold a token
 };
 
 // One checked connection that carries several requests (keep-alive), so that
@@ -38,10 +42,10 @@ public:
 
     // As DaemonClient::request(); `last` asks the daemon to close after it.
     [[nodiscard]] Result<DaemonReply> request(const std::string& method, const std::string& target,
-                                              const std::string& body = {}, bool last = false);
+                                              std::string_view body = {}, bool last = false);
     // request() that turns a non-2xx answer into the daemon's Error.
     [[nodiscard]] Result<DaemonReply> call(const std::string& method, const std::string& target,
-                                           const std::string& body = {}, bool last = false);
+                                           std::string_view body = {}, bool last = false);
 
 private:
     friend class DaemonClient;
@@ -62,11 +66,11 @@ public:
     // a reply; 4xx/5xx are not errors here. Errors: as connect(), and
     // daemon_unreachable when the daemon closes without an answer.
     [[nodiscard]] Result<DaemonReply> request(const std::string& method, const std::string& target,
-                                              const std::string& body = {}) const;
+                                              std::string_view body = {}) const;
 
     // request() that turns a non-2xx answer into the daemon's Error.
     [[nodiscard]] Result<DaemonReply> call(const std::string& method, const std::string& target,
-                                           const std::string& body = {}) const;
+                                           std::string_view body = {}) const;
 
     [[nodiscard]] const std::string& socket_path() const { return socket_; }
 

@@ -17,7 +17,6 @@
 #include "common/oauth/run_blocking.hpp"
 #include "common/wire/wire.hpp"
 
-#include <sodium.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -112,7 +111,6 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     const auto opts = http_options(p);
     auto tokens =
         oauth::run_blocking(oauth::async_exchange_code(e, p, callback->code, redirect_uri, pkce.verifier, opts));
-    sodium_memzero(callback->code.data(), callback->code.size());
     if (!tokens) return tokens.error();
     out.tokens = std::move(*tokens);
     return out;

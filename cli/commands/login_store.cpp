@@ -2,7 +2,6 @@
 
 #include "cli/commands/command.hpp"
 
-#include <sodium.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -98,9 +97,8 @@ Result<void> store_login(const DaemonClient& client, const StoreRequest& request
         conn = connect_confirmed(client, used);
         if (!conn) return conn.error();
     }
-    std::string body = wire::to_json(credential);
+    const SecretString body = wire::to_json(credential);
     auto put = conn->call("PUT", credential_path(request.user, used.name), body, true);
-    sodium_memzero(body.data(), body.size());
     if (!put) return put.error();
     return {};
 }

@@ -29,8 +29,7 @@ std::optional<DaemonReply> credentials_of(const DaemonClient& client, const std:
     return std::move(*reply);
 }
 
-Result<void> print_json(const DaemonClient& client, const std::string& status,
-                        const std::optional<DaemonReply>& creds) {
+Result<void> print_json(const DaemonClient& client, std::string_view status, const std::optional<DaemonReply>& creds) {
     boost::system::error_code ec;
     auto v = boost::json::parse(status, ec);
     if (ec || !v.is_object()) return make_error(Errc::internal, "credd's status is not a JSON object");

@@ -6,7 +6,6 @@
 #include "common/oauth/http_client.hpp"
 #include "common/wire/wire.hpp"
 
-#include <sodium.h>
 #include <unistd.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -28,7 +27,7 @@ struct TokenOptions {
     std::string git_action;  // appended by git to a credential.helper command
 };
 
-void write_all(const std::string& s) {
+void write_all(std::string_view s) {
     std::size_t off = 0;
     while (off < s.size()) {
         const ssize_t n = ::write(STDOUT_FILENO, s.data() + off, s.size() - off);
@@ -88,9 +87,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     view.env_name = o.env_name;
     if (!git_user.empty()) view.git_username = git_user;
     view.exec_api_version = api_version;
-    std::string out = format_token(*format, view);
-    write_all(out);
-    sodium_memzero(out.data(), out.size());
+    write_all(format_token(*format, view));
     return {};
 }
 
@@ -111,7 +108,6 @@ Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string
     auto reply = client->call("GET", target);
     if (!reply) return reply.error();
     auto token = wire::parse_access_token(reply->body);
-    sodium_memzero(reply->body.data(), reply->body.size());
     if (token && !safe_token(token->access_token.reveal())) {
         return make_error(Errc::provider_unavailable, "the provider's access token for " + provider +
                                                           " is empty or holds control characters; not printing it");

@@ -3,6 +3,7 @@
 #include "cli/loopback/tcp_owner.hpp"
 #include "common/config/local_user.hpp"
 #include "common/crypto/crypto.hpp"
+#include "common/secret/secret_http.hpp"
 
 #include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/decode_view.hpp>
 #include <boost/url/parse.hpp>
 
 #include <fcntl.h>
@@ -68,17 +70,18 @@ Result<Callback> parse_callback(std::string_view text, std::string_view expected
     }
     Callback cb;
     std::string state;
-    for (auto p : url->params()) {
-        if (p.key == "code") cb.code = p.value;
-        if (p.key == "state") state = p.value;
-        if (p.key == "iss") cb.iss = p.value;
-        if (p.key == "error") cb.error = p.value;
-        if (p.key == "error_description") cb.error_description = p.value;
+    for (auto p : url->encoded_params()) {
+        const auto key = *p.key;  // percent-decoded as they are read
+        const auto value = *p.value;
+        if (key == "code") cb.code.assign(value.begin(), value.end());
+        if (key == "state") state.assign(value.begin(), value.end());
+        if (key == "iss") cb.iss.assign(value.begin(), value.end());
+        if (key == "error") cb.error.assign(value.begin(), value.end());
+        if (key == "error_description") cb.error_description.assign(value.begin(), value.end());
     }
     const bool state_ok = !state.empty() && state.size() == expected_state.size() &&
                           sodium_memcmp(state.data(), expected_state.data(), state.size()) == 0;
     if (!state_ok) {
-        sodium_memzero(cb.code.data(), cb.code.size());
         return make_error(Errc::bad_request, "this answer does not belong to the login in progress (state mismatch)");
     }
     if (cb.error.empty() && cb.code.empty())
@@ -94,7 +97,7 @@ struct LoopbackListener::Impl {
     std::string launch_path;    // "/start/<random>", answered once
     std::string launch_target;  // the authorization URL it redirects to
 
-    http::response<http::string_body> answer(const std::string& target, const std::string& expected_state);
+    http::response<http::string_body> answer(std::string_view target, const std::string& expected_state);
     asio::awaitable<void> handle(tcp::socket socket, std::string expected_state);
     asio::awaitable<void> accept_loop(std::string expected_state);
     asio::awaitable<void> read_pasted(std::string expected_state);
@@ -131,7 +134,7 @@ http::response<http::string_body> html(http::status status, std::string body) {
 
 }  // namespace
 
-http::response<http::string_body> LoopbackListener::Impl::answer(const std::string& target,
+http::response<http::string_body> LoopbackListener::Impl::answer(std::string_view target,
                                                                  const std::string& expected_state) {
     auto url = boost::urls::parse_origin_form(target);
     if (url && !launch_path.empty() && url->path() == launch_path) {
@@ -163,8 +166,9 @@ asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::st
     stream.expires_after(k_connection_timeout);
     // Read even a foreign request (and ignore it): closing on unread bytes
     // would reset the connection instead of delivering the 403.
-    beast::flat_buffer buffer;
-    http::request_parser<http::empty_body> parser;
+    // The request line carries the authorization code.
+    SecretBuffer buffer;
+    http::request_parser<http::empty_body, ZeroingAllocator<char>> parser;
     parser.header_limit(k_max_head_bytes);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
     if (ec) co_return;
@@ -174,7 +178,7 @@ asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::st
                   << " to the login listener: only your own browser may answer this login\n";
         res = html(http::status::forbidden, page("Refused", "This login belongs to another user."));
     } else {
-        res = answer(std::string(parser.get().target()), expected_state);
+        res = answer(parser.get().target(), expected_state);
     }
     res.set(http::field::cache_control, "no-store");
     res.set("Referrer-Policy", "no-referrer");
@@ -197,15 +201,14 @@ asio::awaitable<void> LoopbackListener::Impl::read_pasted(std::string expected_s
         ::close(fd);  // not a pipe or terminal (epoll refuses files): the listener alone then
         co_return;
     }
-    asio::streambuf buf(k_max_pasted_bytes);
+    asio::basic_streambuf<ZeroingAllocator<char>> buf(k_max_pasted_bytes);
     for (;;) {
         auto [rec, n] = co_await asio::async_read_until(in, buf, '\n', k_tuple);
         if (rec && n == 0) co_return;  // end of input or an over-long line
-        std::string line(asio::buffers_begin(buf.data()),
-                         asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
+        const SecretString line(asio::buffers_begin(buf.data()),
+                                asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(n));
         buf.consume(n);
         auto cb = parse_callback(line, expected_state);
-        sodium_memzero(line.data(), line.size());
         if (cb) {
             result = std::move(*cb);
             io.stop();

@@ -25,6 +25,7 @@
 #pragma once
 
 #include "common/error/error.hpp"
+#include "common/secret/secret_string.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -35,8 +36,8 @@
 namespace credctl::cli {
 
 struct Callback {
-    std::string code;  // secret until exchanged
-    std::string iss;   // RFC 9207, when the provider sent it
+    SecretString code;  // secret until exchanged
+    std::string iss;    // RFC 9207, when the provider sent it
     std::string error;
     std::string error_description;
 };

@@ -1,7 +1,7 @@
 #include "cli/output/token_format.hpp"
 
-#include <sodium.h>
-#include <boost/json/serialize.hpp>
+#include "common/secret/secret_json.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <array>
@@ -21,66 +21,99 @@ constexpr std::array<std::pair<std::string_view, TokenFormat>, 7> k_formats{{
     {"exec-credential", TokenFormat::exec_credential},
 }};
 
-// Zeroes every string in `v` after it has been serialized: one of them is
-// the token, and Boost.JSON frees without wiping.
-void wipe(boost::json::value& v) {
-    if (auto* s = v.if_string()) {
-        sodium_memzero(s->data(), s->size());
-    } else if (auto* o = v.if_object()) {
-        for (auto& kv : *o) wipe(kv.value());
-    }
-}
+namespace json = boost::json;
 
-std::string serialize_and_wipe(boost::json::value v) {
-    std::string out = boost::json::serialize(v) + "\n";
-    wipe(v);
+// One line of JSON. The object is built in zeroing storage: one of its
+// strings is the token.
+SecretString json_line(const json::value& v) {
+    SecretString out = serialize_secret_json(v);
+    out += '\n';
     return out;
 }
 
-std::string json(const TokenView& t) {
-    return serialize_and_wipe(boost::json::object{{"access_token", t.access_token},
-                                                  {"token_type", t.token_type},
-                                                  {"expires_at", t.expires_at},
-                                                  {"scope", t.scope}});
+SecretString json_format(const TokenView& t) {
+    json::object o(zeroing_storage());
+    o["access_token"] = t.access_token;
+    o["token_type"] = t.token_type;
+    o["expires_at"] = t.expires_at;
+    o["scope"] = t.scope;
+    return json_line(o);
 }
 
-std::string env(const TokenView& t) {
+void append_shell_quoted(SecretString& out, std::string_view s) {
+    out += '\'';
+    for (const char c : s) {
+        if (c == '\'') {
+            out += "'\\''";
+        } else {
+            out += c;
+        }
+    }
+    out += '\'';
+}
+
+SecretString env(const TokenView& t) {
     // `export` on each line so that `eval "$(credctl token -o env P)"` hands
     // the variables to the programs the script runs next.
-    std::string out = "export " + std::string(t.env_name) + "=" + shell_quote(t.access_token) + "\n";
-    out += "export CREDCTL_TOKEN_TYPE=" + shell_quote(t.token_type) + "\n";
-    out += "export CREDCTL_EXPIRES_AT=" + std::to_string(t.expires_at) + "\n";
+    SecretString out("export ");
+    out += t.env_name;
+    out += '=';
+    append_shell_quoted(out, t.access_token);
+    out += "\nexport CREDCTL_TOKEN_TYPE=";
+    append_shell_quoted(out, t.token_type);
+    out += "\nexport CREDCTL_EXPIRES_AT=";
+    out += std::to_string(t.expires_at);
+    out += '\n';
     return out;
 }
 
 // AWS CLI/SDK "Sourcing credentials with an external process": Version 1,
 // AccessKeyId and SecretAccessKey required, Expiration in ISO 8601. The
 // bearer token is the secret; the key id names whose credential it is.
-std::string credential_process(const TokenView& t) {
-    boost::json::object o{{"Version", 1},
-                          {"AccessKeyId", std::string(t.user) + "/" + std::string(t.provider)},
-                          {"SecretAccessKey", t.access_token},
-                          {"SessionToken", t.access_token}};
+SecretString credential_process(const TokenView& t) {
+    json::object o(zeroing_storage());
+    o["Version"] = 1;
+    o["AccessKeyId"] = std::string(t.user) + "/" + std::string(t.provider);
+    o["SecretAccessKey"] = t.access_token;
+    o["SessionToken"] = t.access_token;
     if (t.expires_at > 0) o["Expiration"] = rfc3339_utc(t.expires_at);
-    return serialize_and_wipe(std::move(o));
+    return json_line(o);
 }
 
 // gitcredentials(7): "key=value" lines on stdout answer a `get`. git 2.41+
 // also reads password_expiry_utc; older versions ignore unknown keys.
-std::string git_credential(const TokenView& t) {
-    std::string out = "username=" + std::string(t.git_username) + "\n";
-    out += "password=" + std::string(t.access_token) + "\n";
-    if (t.expires_at > 0) out += "password_expiry_utc=" + std::to_string(t.expires_at) + "\n";
+SecretString git_credential(const TokenView& t) {
+    SecretString out("username=");
+    out += t.git_username;
+    out += "\npassword=";
+    out += t.access_token;
+    out += '\n';
+    if (t.expires_at > 0) {
+        out += "password_expiry_utc=";
+        out += std::to_string(t.expires_at);
+        out += '\n';
+    }
     return out;
 }
 
 // client-go credential plugins: an ExecCredential whose status carries the
 // bearer token and when it expires, so kubectl asks again only then.
-std::string exec_credential(const TokenView& t) {
-    boost::json::object status{{"token", t.access_token}};
+SecretString exec_credential(const TokenView& t) {
+    json::object o(zeroing_storage());
+    o["apiVersion"] = t.exec_api_version;
+    o["kind"] = "ExecCredential";
+    auto& status = o["status"].emplace_object();
+    status["token"] = t.access_token;
     if (t.expires_at > 0) status["expirationTimestamp"] = rfc3339_utc(t.expires_at);
-    return serialize_and_wipe(boost::json::object{
-        {"apiVersion", t.exec_api_version}, {"kind", "ExecCredential"}, {"status", std::move(status)}});
+    return json_line(o);
+}
+
+// "PREFIX TOKEN\n".
+SecretString line(std::string_view prefix, std::string_view token) {
+    SecretString out(prefix);
+    out += token;
+    out += '\n';
+    return out;
 }
 
 }  // namespace
@@ -101,16 +134,16 @@ Result<TokenFormat> parse_token_format(std::string_view name) {
     return make_error(Errc::usage, "unknown output format: \"" + std::string(name) + "\"");
 }
 
-std::string format_token(TokenFormat format, const TokenView& t) {
+SecretString format_token(TokenFormat format, const TokenView& t) {
     switch (format) {
         case TokenFormat::raw:
-            return std::string(t.access_token) + "\n";
+            return line({}, t.access_token);
         case TokenFormat::json:
-            return json(t);
+            return json_format(t);
         case TokenFormat::env:
             return env(t);
         case TokenFormat::header:
-            return "Authorization: " + std::string(t.token_type) + " " + std::string(t.access_token) + "\n";
+            return line("Authorization: " + std::string(t.token_type) + " ", t.access_token);
         case TokenFormat::credential_process:
             return credential_process(t);
         case TokenFormat::git_credential:

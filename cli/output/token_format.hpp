@@ -5,11 +5,12 @@
 //
 // Used by cli/commands/token.cpp; tested by tests/unit/cli and by the
 // end-to-end script that feeds each format to its consumer.
-// Thread-safety: pure functions. The returned strings hold the token: the
-// caller writes them out and zeroes them (sodium_memzero).
+// Thread-safety: pure functions. The output holds the token: it is a
+// SecretString, zeroed when freed (common/secret).
 #pragma once
 
 #include "common/error/error.hpp"
+#include "common/secret/secret_string.hpp"
 
 #include <cstdint>
 #include <string>
@@ -40,7 +41,7 @@ struct TokenView {
 [[nodiscard]] Result<TokenFormat> parse_token_format(std::string_view name);
 
 // The full output, newline-terminated.
-[[nodiscard]] std::string format_token(TokenFormat format, const TokenView& token);
+[[nodiscard]] SecretString format_token(TokenFormat format, const TokenView& token);
 
 // "2026-11-29T06:30:15Z" (RFC 3339, UTC).
 [[nodiscard]] std::string rfc3339_utc(std::int64_t epoch_seconds);

@@ -11,12 +11,19 @@ Result<void> init() {
     return {};
 }
 
-std::string random_token(std::size_t bytes) {
-    std::string raw(bytes, '\0');
+SecretString random_secret(std::size_t bytes) {
+    constexpr int k_variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+    SecretString raw(bytes, '\0');
     randombytes_buf(raw.data(), raw.size());
-    auto out = base64url_encode(raw);
-    sodium_memzero(raw.data(), raw.size());
+    SecretString out(sodium_base64_encoded_len(raw.size(), k_variant), '\0');
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                      k_variant);
+    out.pop_back();  // the terminating NUL
     return out;
+}
+
+std::string random_token(std::size_t bytes) {
+    return std::string(random_secret(bytes).view());
 }
 
 std::string base64url_encode(std::string_view data) {

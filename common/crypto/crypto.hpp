@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/error/error.hpp"
+#include "common/secret/secret_string.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -17,8 +18,10 @@ namespace credctl::crypto {
 // Initialises libsodium; returns an error if it cannot.
 [[nodiscard]] Result<void> init();
 
-// `bytes` random bytes, base64url encoded (e.g. state, nonce, PKCE verifier).
+// `bytes` random bytes, base64url encoded (a state, a nonce).
 [[nodiscard]] std::string random_token(std::size_t bytes);
+// The same, for a value that is a secret (a PKCE verifier).
+[[nodiscard]] SecretString random_secret(std::size_t bytes);
 
 [[nodiscard]] std::string base64url_encode(std::string_view data);
 // std::nullopt when `text` is not unpadded base64url.

@@ -1,10 +1,7 @@
 #include "common/oauth/device_flow.hpp"
 
 #include "common/oauth/oauth_async.hpp"
-
-#include <sodium.h>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
+#include "common/secret/secret_json.hpp"
 
 namespace credctl::oauth {
 namespace {
@@ -24,7 +21,7 @@ std::string str(const json::object& o, std::string_view key) {
 
 Result<DeviceAuthorization> parse_device_authorization(int status, std::string_view body, std::string_view resource) {
     boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
+    json::value v = parse_secret_json(body, ec);
     if (ec || !v.is_object()) {
         return make_error(Errc::provider_unavailable,
                           "device authorization endpoint answered HTTP " + std::to_string(status) + " without JSON");
@@ -45,9 +42,7 @@ Result<DeviceAuthorization> parse_device_authorization(int status, std::string_v
         return make_error(Errc::provider_unavailable,
                           "device authorization answer lacks device_code, user_code or verification_uri");
     }
-    auto& c = code->as_string();
-    a.device_code = SecretBytes(c.data(), c.size());
-    sodium_memzero(c.data(), c.size());
+    a.device_code = SecretBytes::from(code->as_string());
     a.verification_uri_complete = str(o, "verification_uri_complete");
     const auto* exp = o.if_contains("expires_in");
     if (exp == nullptr || !exp->is_int64() || exp->as_int64() <= 0 || exp->as_int64() > k_max_device_expires_in) {
@@ -70,26 +65,26 @@ boost::asio::awaitable<Result<DeviceAuthorization>> async_start_device_authoriza
         co_return make_error(Errc::provider_unavailable,
                              "provider " + p.name + " offers no device authorization endpoint");
     }
-    std::string form = device_authorization_form(p);  // no prvalue into a coroutine (GCC PR 99576)
+    SecretString form = device_authorization_form(p);  // no prvalue into a coroutine (GCC PR 99576)
     auto out = co_await async_post_form(e.device_authorization_endpoint, p, std::move(form), options);
     if (!out.result) co_return out.result.error();
-    auto& body = out.result->body;
-    auto parsed = parse_device_authorization(out.result->status, body, p.resource);
-    sodium_memzero(body.data(), body.size());
-    co_return parsed;
+    co_return parse_device_authorization(out.result->status, out.result->body, p.resource);
 }
 
-std::string device_authorization_form(const ProviderConfig& p) {
+SecretString device_authorization_form(const ProviderConfig& p) {
     std::string scopes;
     for (const auto& s : p.scopes) scopes += (scopes.empty() ? "" : " ") + s;
-    std::string form = "scope=" + http::form_encode(scopes);
+    SecretString form("scope=");
+    http::append_form_encoded(form, scopes);
     append_resource(form, p);  // RFC 8707 §2.1: the device grant is an authorization request too
     return form;
 }
 
-std::string device_poll_form(const ProviderConfig& p, const SecretBytes& device_code) {
-    std::string form = "grant_type=" + http::form_encode("urn:ietf:params:oauth:grant-type:device_code") +
-                       "&device_code=" + http::form_encode(device_code.reveal());
+SecretString device_poll_form(const ProviderConfig& p, const SecretBytes& device_code) {
+    SecretString form("grant_type=");
+    http::append_form_encoded(form, "urn:ietf:params:oauth:grant-type:device_code");
+    form += "&device_code=";
+    http::append_form_encoded(form, device_code.reveal());
     append_resource(form, p);  // RFC 8707 §2.2
     return form;
 }
@@ -97,7 +92,7 @@ std::string device_poll_form(const ProviderConfig& p, const SecretBytes& device_
 Result<PollResult> parse_device_poll(int status, std::string_view body, std::string_view resource) {
     if (status == 400 || status == 401) {
         boost::system::error_code ec;
-        json::value v = json::parse(body, ec);
+        const json::value v = parse_secret_json(body, ec);
         const std::string err = (!ec && v.is_object()) ? str(v.as_object(), "error") : "";
         if (err == "authorization_pending") return PollResult{PollState::pending, {}};
         if (err == "slow_down") return PollResult{PollState::slow_down, {}};
@@ -115,14 +110,11 @@ Result<PollResult> parse_device_poll(int status, std::string_view body, std::str
 boost::asio::awaitable<Result<PollResult>> async_poll_device_token(const Endpoints& e, const ProviderConfig& p,
                                                                    const SecretBytes& device_code,
                                                                    const http::Options& options) {
-    std::string form = device_poll_form(p, device_code);  // no prvalue into a coroutine (GCC PR 99576)
+    SecretString form = device_poll_form(p, device_code);  // no prvalue into a coroutine (GCC PR 99576)
     auto out = co_await async_post_form(e.token_endpoint, p, std::move(form), options);
     // A network blip while polling is not the end of the login: poll again.
     if (!out.result) co_return out.retryable ? Result<PollResult>(PollResult{}) : out.result.error();
-    auto& body = out.result->body;
-    auto parsed = parse_device_poll(out.result->status, body, p.resource);
-    sodium_memzero(body.data(), body.size());
-    co_return parsed;
+    co_return parse_device_poll(out.result->status, out.result->body, p.resource);
 }
 
 Result<TokenSet> wait_for_device_token(const DeviceAuthorization& a, const Poller& poll,

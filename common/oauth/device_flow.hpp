@@ -61,9 +61,9 @@ struct PollResult {
 
 // The forms of the two requests, each with the provider's resource if any:
 // scope for the device authorization, the device_code grant for a poll (it
-// holds the device code; async_post_form() zeroes it once sent).
-[[nodiscard]] std::string device_authorization_form(const ProviderConfig& provider);
-[[nodiscard]] std::string device_poll_form(const ProviderConfig& provider, const SecretBytes& device_code);
+// holds the device code, hence a SecretString).
+[[nodiscard]] SecretString device_authorization_form(const ProviderConfig& provider);
+[[nodiscard]] SecretString device_poll_form(const ProviderConfig& provider, const SecretBytes& device_code);
 
 // Polls until tokens, an error, or the device code's expiry; `sleep` waits
 // between polls (a seam for tests). `poll` is async_poll_device_token run

@@ -1,8 +1,8 @@
 #include "common/oauth/http_client.hpp"
 
 #include "common/net/loopback.hpp"
+#include "common/secret/secret_http.hpp"
 
-#include <sodium.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -60,8 +60,8 @@ Error unavailable(const std::string& url, std::string_view what, const boost::sy
     return make_error(Errc::provider_unavailable, std::move(msg));
 }
 
-bhttp::request<bhttp::string_body> build(const Request& r, const Target& t) {
-    bhttp::request<bhttp::string_body> req;
+SecretRequest build(const Request& r, const Target& t) {
+    SecretRequest req;
     req.method_string(r.method);
     req.target(t.path);
     req.version(11);
@@ -91,10 +91,9 @@ template <class Stream>
 asio::awaitable<Attempt<Response>> round_trip(Stream& stream, const Request& r, const Target& t, const Options& o) {
     auto req = build(r, t);
     auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
-    sodium_memzero(req.body().data(), req.body().size());
     if (wec) co_return Attempt<Response>{unavailable(r.url, "sending the request", wec), transient(wec)};
-    beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::string_body> parser;
+    SecretBuffer buffer;
+    bhttp::response_parser<SecretBody, ZeroingAllocator<char>> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(o.max_body_bytes);
     auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, k_tuple);
@@ -125,6 +124,9 @@ asio::awaitable<Attempt<Response>> tls_round_trip(beast::tcp_stream tcp_stream, 
     // credctl.toml(5) [providers.NAME]: TLS 1.2 is the floor, whatever the
     // system's OpenSSL defaults.
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    // OpenSSL decrypts records in place: without this, the plaintext of the
+    // answer (the tokens) would stay in its freed read buffers.
+    SSL_CTX_set_options(ctx.native_handle(), SSL_OP_CLEANSE_PLAINTEXT);
     boost::system::error_code ec;
     if (o.ca_file.empty()) {
         ctx.set_default_verify_paths(ec);
@@ -181,6 +183,15 @@ std::string form_encode(std::string_view value) {
     boost::urls::encoding_opts opts;
     opts.space_as_plus = false;
     return boost::urls::encode(value, boost::urls::unreserved_chars, opts);
+}
+
+void append_form_encoded(SecretString& form, std::string_view value) {
+    boost::urls::encoding_opts opts;
+    opts.space_as_plus = false;
+    const std::size_t size = boost::urls::encoded_size(value, boost::urls::unreserved_chars, opts);
+    const std::size_t at = form.size();
+    form.resize(at + size);
+    boost::urls::encode(form.data() + at, size, value, boost::urls::unreserved_chars, opts);
 }
 
 asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "common/error/error.hpp"
+#include "common/secret/secret_string.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -25,18 +26,21 @@
 
 namespace credctl::http {
 
+// Bodies and header values may hold secrets (a grant, a client secret, the
+// tokens answered): they are SecretStrings, zeroed when freed, and so are the
+// buffers the exchange reads and writes them through.
 struct Request {
     std::string method = "GET";
     std::string url;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;  // may hold secrets: the caller zeroes it after use
+    std::vector<std::pair<std::string, SecretString>> headers;
+    SecretString body;
 };
 
 struct Response {
     int status = 0;
     std::string content_type;
     std::string location;
-    std::string body;  // may hold secrets: the caller zeroes it after use
+    SecretString body;
 };
 
 struct Options {
@@ -60,5 +64,8 @@ struct Options {
 
 // application/x-www-form-urlencoded encoding of one value.
 [[nodiscard]] std::string form_encode(std::string_view value);
+// The same, appended to `form` in place: for secret values, so that no
+// encoded copy is left in a temporary.
+void append_form_encoded(SecretString& form, std::string_view value);
 
 }  // namespace credctl::http

@@ -19,10 +19,10 @@
 namespace credctl::oauth {
 
 // POSTs a form to `url` with the provider's client authentication
-// (form_request()); the request, which holds secrets, is zeroed once sent.
+// (form_request()); the form and the request are SecretStrings.
 [[nodiscard]] boost::asio::awaitable<Attempt<http::Response>> async_post_form(const std::string& url,
                                                                               const ProviderConfig& provider,
-                                                                              std::string form,
+                                                                              SecretString form,
                                                                               const http::Options& options);
 
 // Provider metadata, from discovery when `issuer` is configured; retryable

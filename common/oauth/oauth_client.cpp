@@ -1,13 +1,12 @@
 #include "common/oauth/oauth_client.hpp"
 
 #include "common/crypto/crypto.hpp"
+#include "common/secret/secret_json.hpp"
 
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -29,12 +28,6 @@ std::string join(const std::vector<std::string>& parts, char sep) {
     return out;
 }
 
-// Zeroes a response body that may hold tokens once it has been parsed.
-struct BodyWiper {
-    std::string& body;
-    ~BodyWiper() { sodium_memzero(body.data(), body.size()); }
-};
-
 std::string json_string(const json::object& o, std::string_view key) {
     if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return std::string(v->as_string());
     return {};
@@ -50,9 +43,10 @@ std::optional<std::int64_t> numeric_date(const json::object& o, std::string_view
     return std::nullopt;
 }
 
+// Parsed into zeroing storage: the object may hold tokens.
 Result<json::object> parse_object(std::string_view body, std::string_view what) {
     boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
+    json::value v = parse_secret_json(body, ec);
     if (ec || !v.is_object()) {
         return make_error(Errc::provider_unavailable, std::string(what) + " is not a JSON object");
     }
@@ -61,48 +55,47 @@ Result<json::object> parse_object(std::string_view body, std::string_view what) 
 
 }  // namespace
 
-Result<http::Request> form_request(const std::string& url, const ProviderConfig& p, std::string form) {
+Result<http::Request> form_request(const std::string& url, const ProviderConfig& p, SecretString form) {
     http::Request req;
     req.method = "POST";
     req.url = url;
     // GitHub-style providers answer form-encoded unless asked for JSON.
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     if (p.client_auth == ClientAuth::none) {
-        form += "&client_id=" + http::form_encode(p.client_id);
+        form += "&client_id=";
+        http::append_form_encoded(form, p.client_id);
     } else {
         auto secret = read_client_secret(p.client_secret_file);
-        if (!secret) {
-            sodium_memzero(form.data(), form.size());
-            return secret.error();
-        }
+        if (!secret) return secret.error();
         if (p.client_auth == ClientAuth::client_secret_post) {
-            form += "&client_id=" + http::form_encode(p.client_id) +
-                    "&client_secret=" + http::form_encode(secret->reveal());
+            form += "&client_id=";
+            http::append_form_encoded(form, p.client_id);
+            form += "&client_secret=";
+            http::append_form_encoded(form, secret->reveal());
         } else {
             // RFC 6749 §2.3.1: both parts form-encoded before base64.
-            std::string pair = http::form_encode(p.client_id) + ":" + http::form_encode(secret->reveal());
-            std::string b64(sodium_base64_encoded_len(pair.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-            sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(pair.data()), pair.size(),
+            SecretString pair;
+            http::append_form_encoded(pair, p.client_id);
+            pair += ':';
+            http::append_form_encoded(pair, secret->reveal());
+            const std::string_view prefix = "Basic ";
+            SecretString header(prefix.size() + sodium_base64_encoded_len(pair.size(), sodium_base64_VARIANT_ORIGINAL),
+                                '\0');
+            header.replace(0, prefix.size(), prefix);
+            sodium_bin2base64(header.data() + prefix.size(), header.size() - prefix.size(),
+                              reinterpret_cast<const unsigned char*>(pair.data()), pair.size(),
                               sodium_base64_VARIANT_ORIGINAL);
-            b64.pop_back();
-            req.headers.emplace_back("Authorization", "Basic " + b64);
-            sodium_memzero(pair.data(), pair.size());
-            sodium_memzero(b64.data(), b64.size());
+            header.pop_back();  // the terminating NUL sodium_bin2base64 writes
+            req.headers.emplace_back("Authorization", std::move(header));
         }
     }
     req.body = std::move(form);
     return req;
 }
 
-void wipe(http::Request& request) {
-    sodium_memzero(request.body.data(), request.body.size());
-    for (auto& [k, v] : request.headers) sodium_memzero(v.data(), v.size());
-}
-
 Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool for_refresh, std::string_view resource) {
     if (!outcome.result) return {outcome.result.error(), outcome.retryable};
     auto& res = *outcome.result;
-    BodyWiper wipe{res.body};
     if (res.status >= 300 && res.status < 400) {
         return {make_error(Errc::provider_unavailable, "token endpoint answered HTTP " + std::to_string(res.status) +
                                                            " redirecting to \"" + res.location +
@@ -168,7 +161,7 @@ Attempt<Endpoints> interpret_discovery(const ProviderConfig& p, const std::strin
 
 Pkce make_pkce() {
     Pkce p;
-    p.verifier = crypto::random_token(32);  // 43 characters, RFC 7636 §4.1
+    p.verifier = crypto::random_secret(32);  // 43 characters, RFC 7636 §4.1
     p.challenge = crypto::base64url_encode(crypto::sha256(p.verifier));
     return p;
 }
@@ -189,8 +182,10 @@ std::string authorization_url(const Endpoints& e, const ProviderConfig& p, std::
     return std::string(u.buffer());
 }
 
-void append_resource(std::string& form, const ProviderConfig& p) {
-    if (!p.resource.empty()) form += "&resource=" + http::form_encode(p.resource);
+void append_resource(SecretString& form, const ProviderConfig& p) {
+    if (p.resource.empty()) return;
+    form += "&resource=";
+    http::append_form_encoded(form, p.resource);
 }
 
 Error resource_refused(std::string_view where, std::string_view resource) {
@@ -204,30 +199,39 @@ Error resource_refused(std::string_view where, std::string_view resource) {
                                                 "this login was not granted for it");
 }
 
-std::string code_exchange_form(const ProviderConfig& p, std::string_view code, std::string_view redirect_uri,
-                               std::string_view code_verifier) {
-    std::string form = "grant_type=authorization_code&code=" + http::form_encode(code) +
-                       "&redirect_uri=" + http::form_encode(redirect_uri) +
-                       "&code_verifier=" + http::form_encode(code_verifier);
+SecretString code_exchange_form(const ProviderConfig& p, std::string_view code, std::string_view redirect_uri,
+                                std::string_view code_verifier) {
+    SecretString form("grant_type=authorization_code&code=");
+    http::append_form_encoded(form, code);
+    form += "&redirect_uri=";
+    http::append_form_encoded(form, redirect_uri);
+    form += "&code_verifier=";
+    http::append_form_encoded(form, code_verifier);
     append_resource(form, p);
     return form;
 }
 
-std::string refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,
-                         const std::vector<std::string>& scopes) {
-    std::string form = "grant_type=refresh_token&refresh_token=" + http::form_encode(refresh_token.reveal());
-    if (!scopes.empty()) form += "&scope=" + http::form_encode(join(scopes, ' '));
+SecretString refresh_form(const ProviderConfig& p, const SecretBytes& refresh_token,
+                          const std::vector<std::string>& scopes) {
+    SecretString form("grant_type=refresh_token&refresh_token=");
+    http::append_form_encoded(form, refresh_token.reveal());
+    if (!scopes.empty()) {
+        form += "&scope=";
+        http::append_form_encoded(form, join(scopes, ' '));
+    }
     append_resource(form, p);
     return form;
 }
 
-std::string revocation_form(const SecretBytes& refresh_token) {
-    return "token=" + http::form_encode(refresh_token.reveal()) + "&token_type_hint=refresh_token";
+SecretString revocation_form(const SecretBytes& refresh_token) {
+    SecretString form("token=");
+    http::append_form_encoded(form, refresh_token.reveal());
+    form += "&token_type_hint=refresh_token";
+    return form;
 }
 
 Result<void> interpret_revocation(const Endpoints& e, Attempt<http::Response> out) {
     if (!out.result) return out.result.error();
-    BodyWiper wipe{out.result->body};
     // RFC 7009 §2.2: 200 whether or not the token was still valid.
     if (out.result->status != 200) {
         return make_error(Errc::provider_unavailable, "revocation endpoint " + e.revocation_endpoint +
@@ -241,7 +245,7 @@ Result<TokenSet> parse_token_response(int status, std::string_view body, bool fo
         return make_error(Errc::provider_unavailable, "token endpoint answered HTTP " + std::to_string(status));
     }
     boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
+    json::value v = parse_secret_json(body, ec);
     if (ec || !v.is_object()) {
         return make_error(Errc::provider_unavailable,
                           "token endpoint answered HTTP " + std::to_string(status) + " with a body that is not JSON");
@@ -275,18 +279,16 @@ Result<TokenSet> parse_token_response(int status, std::string_view body, bool fo
         }
         t.expires_in = exp->as_int64();
     }
-    auto& a = access->as_string();
-    t.access_token = SecretBytes(a.data(), a.size());
-    sodium_memzero(a.data(), a.size());
-    if (auto* r = o.if_contains("refresh_token"); r != nullptr && r->is_string()) {
-        auto& rs = r->as_string();
-        t.refresh_token = SecretBytes(rs.data(), rs.size());
-        sodium_memzero(rs.data(), rs.size());
+    t.access_token = SecretBytes::from(access->as_string());
+    if (const auto* r = o.if_contains("refresh_token"); r != nullptr && r->is_string()) {
+        t.refresh_token = SecretBytes::from(r->as_string());
     }
     if (const auto* scope = o.if_contains("scope"); scope != nullptr && scope->is_string()) {
         t.scope = std::string(scope->as_string());
     }
-    t.id_token = json_string(o, "id_token");
+    if (const auto* id = o.if_contains("id_token"); id != nullptr && id->is_string()) {
+        t.id_token = std::string_view(id->as_string());
+    }
     return t;
 }
 

@@ -6,11 +6,11 @@
 // A provider's `resource` (RFC 8707) goes with the authorization request,
 // the code exchange, the refresh and both device-flow requests.
 //
-// Token values come back as SecretBytes and response bodies are zeroed after
-// parsing. Provider errors map onto the one error model: `invalid_grant` on a
-// refresh and `invalid_target` anywhere become login_required; transport
-// failures, 5xx and garbage become provider_unavailable. Messages never
-// contain token values.
+// Token values come back as SecretBytes; forms, request and response bodies
+// and the JSON they are parsed into are SecretStrings and zeroing storage
+// (common/secret), so no copy of a grant or a token is freed unzeroed. Provider errors map onto the one error model:
+// `invalid_grant` on a refresh and `invalid_target` anywhere become login_required; transport failures, 5xx and garbage
+// become provider_unavailable. Messages never contain token values.
 //
 // The exchanges themselves are coroutines, in oauth_async.hpp; this header
 // holds the pieces they are built from, the values they return, and what
@@ -43,7 +43,7 @@ struct Endpoints {
 };
 
 struct Pkce {
-    std::string verifier;   // secret until the code exchange
+    SecretString verifier;  // secret until the code exchange
     std::string challenge;  // BASE64URL(SHA256(verifier))
 };
 
@@ -55,7 +55,7 @@ struct TokenSet {
     // Absent when the provider gave none: then the scope is the one asked
     // for (RFC 6749 §5.1). Present and empty: no scope at all was granted.
     std::optional<std::string> scope;
-    std::string id_token;
+    SecretString id_token;
 };
 
 struct IdTokenClaims {
@@ -75,23 +75,22 @@ struct IdTokenClaims {
 // The pieces of the exchanges in oauth_async.hpp: request building
 // (form_request adds the provider's client authentication, RFC 6749 §2.3:
 // none adds client_id, client_secret_post adds both to the form,
-// client_secret_basic uses the Authorization header; it zeroes `form` on
-// error; wipe() zeroes a sent request) and answer interpretation.
+// client_secret_basic uses the Authorization header) and answer
+// interpretation.
 [[nodiscard]] Result<http::Request> form_request(const std::string& url, const ProviderConfig& provider,
-                                                 std::string form);
-void wipe(http::Request& request);
+                                                 SecretString form);
 [[nodiscard]] bool needs_discovery(const ProviderConfig& provider);
 [[nodiscard]] http::Request discovery_request(const ProviderConfig& provider);
 // `url` empty: no discovery was made, the endpoints come from the config.
 [[nodiscard]] Attempt<Endpoints> interpret_discovery(const ProviderConfig& provider, const std::string& url,
                                                      const Attempt<http::Response>& outcome);
-[[nodiscard]] std::string code_exchange_form(const ProviderConfig& provider, std::string_view code,
-                                             std::string_view redirect_uri, std::string_view code_verifier);
-[[nodiscard]] std::string refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,
-                                       const std::vector<std::string>& scopes);
-[[nodiscard]] std::string revocation_form(const SecretBytes& refresh_token);
+[[nodiscard]] SecretString code_exchange_form(const ProviderConfig& provider, std::string_view code,
+                                              std::string_view redirect_uri, std::string_view code_verifier);
+[[nodiscard]] SecretString refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,
+                                        const std::vector<std::string>& scopes);
+[[nodiscard]] SecretString revocation_form(const SecretBytes& refresh_token);
 // Appends "&resource=..." (RFC 8707 §2) to a form when the provider has one.
-void append_resource(std::string& form, const ProviderConfig& provider);
+void append_resource(SecretString& form, const ProviderConfig& provider);
 // The error for an `invalid_target` answer (RFC 8707 §2) from `where` (e.g.
 // "token endpoint") to a request that carried `resource` (may be empty):
 // login_required, since only a new login with a resource the provider

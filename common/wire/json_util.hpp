@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/error/error.hpp"
+#include "common/secret/secret_json.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -18,10 +19,11 @@ namespace credctl::wire::detail {
 
 namespace json = boost::json;
 
-// Errors: bad_request naming `what` when `body` is not a JSON object.
+// Errors: bad_request naming `what` when `body` is not a JSON object. Parsed
+// into zeroing storage: a body may carry a refresh or an access token.
 inline Result<json::object> parse_object(std::string_view body, std::string_view what) {
     boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
+    json::value v = parse_secret_json(body, ec);
     if (ec || !v.is_object()) return make_error(Errc::bad_request, std::string(what) + ": body is not a JSON object");
     return std::move(v.as_object());
 }

@@ -2,31 +2,17 @@
 
 #include "common/wire/json_util.hpp"
 
-#include <sodium.h>
-
 namespace credctl::wire {
 namespace {
 
 using namespace detail;
 
-// Moves a JSON string into guarded memory and wipes the heap copy.
-SecretBytes take_secret(json::object& o, std::string_view key) {
-    auto* v = o.if_contains(key);
+// Copies a JSON string (in zeroing storage, parse_object()) into guarded
+// memory.
+SecretBytes take_secret(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
     if (v == nullptr || !v->is_string()) return {};
-    auto& s = v->as_string();
-    SecretBytes out(s.data(), s.size());
-    sodium_memzero(s.data(), s.size());
-    return out;
-}
-
-std::string serialize_wiping(json::object& o, std::initializer_list<std::string_view> secret_keys) {
-    std::string out = json::serialize(o);
-    for (auto key : secret_keys) {
-        if (auto* v = o.if_contains(key); v != nullptr && v->is_string()) {
-            sodium_memzero(v->as_string().data(), v->as_string().size());
-        }
-    }
-    return out;
+    return SecretBytes::from(v->as_string());
 }
 
 }  // namespace
@@ -59,7 +45,10 @@ std::size_t json_string_size(std::string_view s) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
+namespace {
+
+template <class String>
+void append_json_string_to(String& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
     for (const char c : s) {
@@ -98,15 +87,24 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
-std::string to_json(const StoreCredential& v) {
-    json::object o;
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+    append_json_string_to(out, s);
+}
+void append_json_string(SecretString& out, std::string_view s) {
+    append_json_string_to(out, s);
+}
+
+SecretString to_json(const StoreCredential& v) {
+    json::object o(zeroing_storage());
     o["refresh_token"] = v.refresh_token.reveal();
     if (!v.access_token.empty()) o["access_token"] = v.access_token.reveal();
     o["access_expires_at"] = v.access_expires_at;
     o["scope"] = v.scope;
     o["issuer"] = v.issuer;
     o["subject"] = v.subject;
-    return serialize_wiping(o, {"refresh_token", "access_token"});
+    return serialize_secret_json(o);
 }
 
 Result<StoreCredential> parse_store_credential(std::string_view body) {
@@ -125,11 +123,10 @@ Result<StoreCredential> parse_store_credential(std::string_view body) {
 
 // Built field by field: the answer to every token request, and the token is
 // copied once, into the answer, instead of into a json::object first. The
-// string is sized up front, so it never moves and leaves no copy of the
-// token behind in freed memory.
-std::string to_json(const AccessToken& v) {
+// string is sized up front, so that it is allocated once.
+SecretString to_json(const AccessToken& v) {
     const std::string expires_at = std::to_string(v.expires_at);
-    std::string out;
+    SecretString out;
     out.reserve(json_string_size(v.access_token.reveal()) + json_string_size(v.token_type) + json_string_size(v.scope) +
                 expires_at.size() + 64);
     out += "{\"access_token\":";

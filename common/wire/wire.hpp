@@ -2,8 +2,9 @@
 //
 // Plain structs plus parse_*/to_json functions so that neither program's
 // headers need Boost.JSON or Beast. Both sides use the same functions, so the
-// encodings cannot drift. Bodies carrying secrets are returned as std::string
-// for the moment they are written to the socket; the caller zeroes them.
+// encodings cannot drift. Bodies carrying secrets are SecretStrings, and
+// every body is parsed into zeroing storage (common/secret), so no copy of a
+// token is freed unzeroed.
 //
 // Thread-safety: pure functions on values.
 #pragma once
@@ -11,6 +12,7 @@
 #include "common/config/provider.hpp"
 #include "common/error/error.hpp"
 #include "common/secret/secret_bytes.hpp"
+#include "common/secret/secret_string.hpp"
 
 #include <cstdint>
 #include <string>
@@ -74,10 +76,10 @@ struct Problem {
     std::string detail;
 };
 
-[[nodiscard]] std::string to_json(const StoreCredential& v);
+[[nodiscard]] SecretString to_json(const StoreCredential& v);
 [[nodiscard]] Result<StoreCredential> parse_store_credential(std::string_view body);
 
-[[nodiscard]] std::string to_json(const AccessToken& v);
+[[nodiscard]] SecretString to_json(const AccessToken& v);
 [[nodiscard]] Result<AccessToken> parse_access_token(std::string_view body);
 
 [[nodiscard]] std::string to_json(const std::vector<CredentialInfo>& v);
@@ -106,5 +108,6 @@ struct Problem {
 // on the hot path (the token answer, the audit line), where a json::object
 // and a serialized copy per field cost allocations.
 void append_json_string(std::string& out, std::string_view s);
+void append_json_string(SecretString& out, std::string_view s);
 
 }  // namespace credctl::wire

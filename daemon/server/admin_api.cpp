@@ -28,7 +28,7 @@ Result<store::Maintenance*> maintenance(AdminState& a) {
     return a.store;
 }
 
-ApiReply json_reply(int status, std::string body) {
+ApiReply json_reply(int status, SecretString body) {
     return ApiReply{status, std::move(body), "application/json"};
 }
 

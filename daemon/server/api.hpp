@@ -6,6 +6,7 @@
 // Used by the server's sessions. Thread-safety: I/O thread only.
 #pragma once
 
+#include "common/secret/secret_string.hpp"
 #include "daemon/audit/audit.hpp"
 #include "daemon/peer/exe_hasher.hpp"
 #include "daemon/peer/peer.hpp"
@@ -39,12 +40,12 @@ struct ApiContext {
 struct ApiRequest {
     std::string method;
     std::string target;  // path and query, still percent-encoded
-    std::string body;    // may hold a refresh token; zeroed by the session
+    SecretString body;   // may hold a refresh token
 };
 
 struct ApiReply {
     int status = 200;
-    std::string body;  // JSON; may hold an access token; zeroed by the session
+    SecretString body;  // JSON; may hold an access token
     std::string content_type = "application/json";
     // Close the connection after this answer: its uid keeps being denied
     // (a denial over the audit log's rate limit).

@@ -26,7 +26,7 @@ constexpr std::int64_t k_default_min_valid_seconds = 60;
 // A caller's deadline for one token request: up to an hour.
 constexpr std::int64_t k_max_timeout_ms = 3600 * 1000;
 
-ApiReply json_reply(int status, std::string body) {
+ApiReply json_reply(int status, SecretString body) {
     return ApiReply{status, std::move(body), "application/json"};
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/server/server.hpp"
 
 #include "common/log/log.hpp"
+#include "common/secret/secret_http.hpp"
 #include "common/wire/wire.hpp"
 #include "daemon/config/config_diff.hpp"
 #include "daemon/peer/peer.hpp"
@@ -10,11 +11,9 @@
 #include "daemon/server/http_text.hpp"
 #include "daemon/server/open_files.hpp"
 #include "daemon/server/socket_path.hpp"
-#include "daemon/server/zeroing_allocator.hpp"
 #include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/token_service.hpp"
 
-#include <sodium.h>
 #include <sys/stat.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -42,8 +41,6 @@ using local = asio::local::stream_protocol;
 using Stream = beast::basic_stream<local, asio::any_io_executor, beast::unlimited_rate_policy>;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 
-using RequestBuffer = beast::basic_flat_buffer<ZeroingAllocator<char>>;
-
 struct Session {
     Stream* stream = nullptr;
     bool busy = false;
@@ -55,12 +52,8 @@ struct Waiter {
     bool admitted = false;
 };
 
-void wipe(std::string& s) {
-    sodium_memzero(s.data(), s.size());
-}
-
 // What is left of head and body after the first `sent` bytes.
-std::array<asio::const_buffer, 2> unsent(const std::string& head, const std::string& body, std::size_t sent) {
+std::array<asio::const_buffer, 2> unsent(std::string_view head, std::string_view body, std::size_t sent) {
     if (sent < head.size()) return {asio::buffer(head) + sent, asio::buffer(body)};
     return {asio::const_buffer(), asio::buffer(body) + (sent - head.size())};
 }
@@ -334,9 +327,11 @@ void Server::release(uid_t uid) {
 
 asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::PeerIdentity& caller) {
     const auto& limits = config_.limits;
-    RequestBuffer buffer;
+    // The request's bytes, a login's refresh token among them, are zeroed
+    // as their storage is freed (common/secret/secret_http.hpp).
+    SecretBuffer buffer;
     while (!stopping_) {
-        http::request_parser<http::string_body> parser;
+        http::request_parser<SecretBody, ZeroingAllocator<char>> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.max_head_bytes));
         parser.body_limit(limits.max_body_bytes);
         stream.expires_after(limits.idle_timeout);
@@ -356,9 +351,8 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         ApiRequest api{std::string(req.method_string()), std::string(req.target()), std::move(req.body())};
         const bool keep_alive = req.keep_alive();
         ApiReply r = co_await handle(context_, caller, api);
-        wipe(api.body);
-        // The request's bytes, consumed or not, are zeroed as their storage
-        // is freed (what a pipelined request left is moved first).
+        // Frees the request's bytes now, consumed or not (what a pipelined
+        // request left is moved first).
         buffer.shrink_to_fit();
         co_await reply(stream, r, keep_alive && !r.close && !stopping_);
         state.busy = false;
@@ -381,7 +375,6 @@ asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive
         stream.expires_after(config_.limits.idle_timeout);
         co_await asio::async_write(stream, unsent(head, r.body, sent), k_tuple);
     }
-    wipe(r.body);
 }
 }  // namespace
 

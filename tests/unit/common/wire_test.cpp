@@ -213,7 +213,7 @@ TEST(Wire, AccessTokenJsonIsTheDocumentedObject) {
     in.access_token = SecretBytes::from("AT \"quoted\"\n");
     in.expires_at = 1700000000;
     in.scope = "openid email";
-    const std::string text = to_json(in);
+    const SecretString text = to_json(in);
     const auto v = boost::json::parse(text).as_object();
     std::vector<std::string> keys;
     for (const auto& kv : v) keys.emplace_back(kv.key());
