@@ -115,22 +115,18 @@ TEST(ParseTokenResponse, ErrorMessageNeverContainsTheTokens) {
 
 TEST(ParseTokenResponse, InvalidTargetIsLoginRequiredNamingTheResource) {
     for (bool for_refresh : {false, true}) {
-        auto r = parse_token_response(400, R"({"error":"invalid_target"})", for_refresh, "https://api.example");
-        ASSERT_FALSE(r.has_value());
-        EXPECT_EQ(r.error().code, Errc::login_required);
-        EXPECT_EQ(r.error().message,
-                  "token endpoint refused resource \"https://api.example\" (invalid_target, RFC 8707): the provider "
-                  "does not know it, or this login was not granted for it");
+        expect_refused(
+            parse_token_response(400, R"({"error":"invalid_target"})", for_refresh, "https://api.example"),
+            Errc::login_required,
+            "token endpoint refused resource \"https://api.example\" (invalid_target, RFC 8707): the provider "
+            "does not know it, or this login was not granted for it");
     }
 }
 
 TEST(ParseTokenResponse, InvalidTargetWithoutResourceSaysOneIsWanted) {
-    auto r = parse_token_response(400, R"({"error":"invalid_target"})", true);
-    ASSERT_FALSE(r.has_value());
-    EXPECT_EQ(r.error().code, Errc::login_required);
-    EXPECT_EQ(r.error().message,
-              "token endpoint refused the request: invalid_target (RFC 8707: the provider wants a resource "
-              "indicator; set resource in credd.toml)");
+    expect_refused(parse_token_response(400, R"({"error":"invalid_target"})", true), Errc::login_required,
+                   "token endpoint refused the request: invalid_target (RFC 8707: the provider wants a resource "
+                   "indicator; set resource in credd.toml)");
 }
 
 TEST(ParseTokenResponse, ExpiresInOfExactlyOneLeapYearIsAcceptedAndOneMoreIsNot) {

@@ -55,9 +55,8 @@ TEST_F(LmdbMaintenanceTest, AtTheCapWritesFailWithStoreFullReadsGoOnAndFreedSpac
 }
 
 TEST_F(LmdbMaintenanceTest, CheckReportsEveryRecordOpening) {
-    auto s = open(options());
+    auto s = open_filled(50);
     ASSERT_NE(s, nullptr);
-    fill(*s, 50);
     auto report = s->check();
     ASSERT_TRUE(report.has_value());
     EXPECT_EQ(report->records, 50u);
@@ -130,9 +129,8 @@ TEST_F(LmdbMaintenanceTest, CheckOpensTheRefreshTokenSealedInsideEachRecord) {
 }
 
 TEST_F(LmdbMaintenanceTest, UpdateKeepsTheRefreshTokenAndReplacesTheRest) {
-    auto s = open(options());
+    auto s = open_filled(2);
     ASSERT_NE(s, nullptr);
-    fill(*s, 2);
     auto rec = record("ignored");
     rec.subject = "changed";
     rec.state = CredentialState::refresh_pending;
@@ -151,9 +149,8 @@ TEST_F(LmdbMaintenanceTest, UpdateKeepsTheRefreshTokenAndReplacesTheRest) {
 TEST_F(LmdbMaintenanceTest, BackupOpensWithTheSameKeyOnlyAndNeverOverwrites) {
     const std::string backup = dir_.file("backup.mdb");
     {
-        auto s = open(options());
+        auto s = open_filled(20);
         ASSERT_NE(s, nullptr);
-        fill(*s, 20);
         auto bytes = s->backup(backup);
         ASSERT_TRUE(bytes.has_value()) << bytes.error().message;
         EXPECT_GT(*bytes, 0u);

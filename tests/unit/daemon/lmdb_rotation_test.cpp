@@ -16,9 +16,8 @@ namespace {
 // marks and commits its record around a provider call) must not carry its
 // refresh token's old seal past the retirement of the old key.
 TEST_F(LmdbMaintenanceTest, UpdateDuringARotationResealsTheRefreshTokenUnderTheNewKey) {
-    auto s = open(options());
+    auto s = open_filled(300);
     ASSERT_NE(s, nullptr);
-    fill(*s, 300);
     auto rec = s->get({"u0", "p"});
     ASSERT_TRUE(rec.has_value() && rec->has_value());
     ASSERT_TRUE(s->begin_rotation().has_value());
@@ -42,9 +41,8 @@ TEST_F(LmdbMaintenanceTest, UpdateDuringARotationResealsTheRefreshTokenUnderTheN
 }
 
 TEST_F(LmdbMaintenanceTest, RotationResealsEveryRecordAndRetiresTheOldKey) {
-    auto s = open(options());
+    auto s = open_filled(2500);
     ASSERT_NE(s, nullptr);
-    fill(*s, 2500);
     auto id = s->begin_rotation();
     ASSERT_TRUE(id.has_value());
     EXPECT_EQ(*id, 2u);
@@ -81,9 +79,8 @@ TEST_F(LmdbMaintenanceTest, RotationResealsEveryRecordAndRetiresTheOldKey) {
 
 TEST_F(LmdbMaintenanceTest, RotationInterruptedBetweenBatchesResumesAfterReopen) {
     {
-        auto s = open(options());
+        auto s = open_filled(1500);
         ASSERT_NE(s, nullptr);
-        fill(*s, 1500);
         ASSERT_TRUE(s->begin_rotation().has_value());
         auto step = s->rotate_batch(500);
         ASSERT_TRUE(step.has_value());
@@ -111,9 +108,8 @@ TEST_F(LmdbMaintenanceTest, RotationInterruptedBetweenBatchesResumesAfterReopen)
 }
 
 TEST_F(LmdbMaintenanceTest, RecordUnderARetiredKeyDoesNotOpen) {
-    auto s = open(options());
+    auto s = open_filled(1);
     ASSERT_NE(s, nullptr);
-    fill(*s, 1);
     // Keep a value sealed under key 1, rotate, then put the old value back.
     std::string old_value;
     read_raw(options().directory, "credentials", std::string("u0\0p", 4), old_value);

@@ -54,6 +54,13 @@ protected:
         if (!s) ADD_FAILURE() << s.error().message;
         return s ? std::move(*s) : nullptr;
     }
+    // A store under key 1 holding `n` records; null (and a failure) if it
+    // does not open.
+    std::unique_ptr<LmdbStore> open_filled(int n) const {
+        auto s = open(options());
+        if (s) fill(*s, n);
+        return s;
+    }
     void fill(LmdbStore& s, int n, const std::string& tag = "RT") const {
         std::vector<LmdbStore::NewCredential> batch;
         for (int i = 0; i < n; ++i) {
