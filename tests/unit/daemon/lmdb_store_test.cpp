@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <string>
+#include <utility>
 
 namespace credctl::store {
 namespace {
@@ -48,6 +50,16 @@ protected:
         auto s = LmdbStore::open(options(), Sealer(key_of(fill)));
         if (!s) ADD_FAILURE() << s.error().message;
         return s ? std::move(*s) : nullptr;
+    }
+    // A store under key 1 holding, in order, a record per key and refresh
+    // token; null (and a failure) if it does not open.
+    std::unique_ptr<LmdbStore> open_holding(
+        std::initializer_list<std::pair<CredentialKey, std::string>> records) const {
+        auto store = open_with(1);
+        for (const auto& [key, refresh] : records) {
+            if (store) put(*store, key, refresh);
+        }
+        return store;
     }
     // Stores a record under `k` whose refresh token is `refresh`.
     static void put(LmdbStore& store, const CredentialKey& k, const std::string& refresh) {
@@ -96,10 +108,8 @@ TEST_F(LmdbStoreTest, GetOfAbsentKeyIsNullopt) {
 }
 
 TEST_F(LmdbStoreTest, PutReplacesExistingRecord) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "old"}, {{"alice", "github"}, "new"}});
     ASSERT_NE(store, nullptr);
-    put(*store, {"alice", "github"}, "old");
-    put(*store, {"alice", "github"}, "new");
     auto got = store->refresh_token({"alice", "github"});
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->reveal(), "new");
@@ -107,13 +117,11 @@ TEST_F(LmdbStoreTest, PutReplacesExistingRecord) {
 }
 
 TEST_F(LmdbStoreTest, KeysListsOneUserOrEveryone) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "a1"},
+                               {{"alice", "google"}, "a2"},
+                               {{"bob", "github"}, "b1"},
+                               {{"alicex", "github"}, "x1"}});
     ASSERT_NE(store, nullptr);
-    put(*store, {"alice", "github"}, "a1");
-    put(*store, {"alice", "google"}, "a2");
-    put(*store, {"bob", "github"}, "b1");
-    put(*store, {"alicex", "github"}, "x1");
-
     auto alice = store->keys("alice");
     ASSERT_TRUE(alice.has_value()) << alice.error().message;
     std::vector<std::string> names;
@@ -131,10 +139,8 @@ TEST_F(LmdbStoreTest, KeysListsOneUserOrEveryone) {
 }
 
 TEST_F(LmdbStoreTest, EraseRemovesOnlyThatRecord) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "a1"}, {{"alice", "google"}, "a2"}});
     ASSERT_NE(store, nullptr);
-    put(*store, {"alice", "github"}, "a1");
-    put(*store, {"alice", "google"}, "a2");
     auto erased = store->erase({"alice", "github"});
     ASSERT_TRUE(erased.has_value());
     EXPECT_TRUE(*erased);
@@ -199,9 +205,8 @@ TEST_F(LmdbStoreTest, DataFileDoesNotContainTokensInTheClear) {
 }
 
 TEST_F(LmdbStoreTest, StateDirectoryIs0700AndDataFileIs0600) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "x"}});
     ASSERT_NE(store, nullptr);
-    put(*store, {"alice", "github"}, "x");
     struct stat st {};
     ASSERT_EQ(::stat(options().directory.c_str(), &st), 0);
     EXPECT_TRUE(S_ISDIR(st.st_mode));
