@@ -156,33 +156,32 @@ double ms(Clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    if (argc != 4 && argc != 5) {
-        std::fprintf(stderr, "usage: credctl_bench_stampede SOCKET TARGET N [PID]\n");
-        return 2;
-    }
-    const std::string path = argv[1];
-    const std::string target = argv[2];
-    const int n = std::atoi(argv[3]);
-    const std::string pid = argc == 5 ? argv[4] : "";
-    if (n <= 0) return 2;
+// N sockets may exceed the usual soft limit of 1024 open files.
+void raise_file_limit() {
     rlimit files{};
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-        files.rlim_cur = files.rlim_max;  // N sockets may exceed the usual soft limit of 1024
+        files.rlim_cur = files.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &files);
     }
+}
+
+// N non-blocking connections, returned once credd has accepted and
+// identified every one of them.
+std::vector<Caller> connect_all(const std::string& path, int n) {
     std::vector<Caller> callers(static_cast<std::size_t>(n));
     for (auto& c : callers) {
         c.fd = connect_to(path);
         if (::fcntl(c.fd, F_SETFL, O_NONBLOCK) != 0) die("fcntl");
     }
-    // Wait until credd has accepted and identified every connection.
     for (int i = 0; connections(path) < n + 1; ++i) {
         if (i == 500) die("credd did not take all connections");
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    return callers;
+}
+
+// An epoll set watching every caller for input, keyed by its index.
+int watch(const std::vector<Caller>& callers) {
     const int ep = ::epoll_create1(EPOLL_CLOEXEC);
     for (std::size_t i = 0; i < callers.size(); ++i) {
         epoll_event ev{};
@@ -190,21 +189,12 @@ int main(int argc, char** argv) {
         ev.data.u64 = i;
         if (::epoll_ctl(ep, EPOLL_CTL_ADD, callers[i].fd, &ev) != 0) die("epoll_ctl");
     }
-    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-    // With STAMPEDE_PERF_CTL set to the control FIFO of a `perf record -D -1
-    // --control fifo:...`, the profile covers the requests and answers only,
-    // not the connections and the identification that precede them.
-    const char* perf_ctl = std::getenv("STAMPEDE_PERF_CTL");
-    perf(perf_ctl, "enable\n");
-    const CpuTime cpu0 = cpu_of(pid);
-    const CpuTime all0 = cpu_of_all_threads(pid);
-    const long long own0 = own_cpu_ns();
-    const auto t0 = Clock::now();
-    for (auto& c : callers) {
-        if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
-    }
-    const auto sent = Clock::now();
-    int open = n;
+    return ep;
+}
+
+// Reads every answer to its end, noting when each was complete.
+void read_answers(int ep, std::vector<Caller>& callers) {
+    std::size_t open = callers.size();
     std::vector<epoll_event> events(256);
     char buf[8192];
     while (open > 0) {
@@ -227,10 +217,21 @@ int main(int argc, char** argv) {
             --open;
         }
     }
-    const CpuTime cpu1 = cpu_of(pid);
-    const CpuTime all1 = cpu_of_all_threads(pid);
-    const long long own1 = own_cpu_ns();
-    perf(perf_ctl, "disable\n");
+}
+
+// CPU times read at the start and at the end of the measured window.
+struct CpuSample {
+    CpuTime main_thread;
+    CpuTime all_threads;
+    long long own_ns = 0;
+};
+CpuSample sample_cpu(const std::string& pid) {
+    return {cpu_of(pid), cpu_of_all_threads(pid), own_cpu_ns()};
+}
+
+// The JSON line of the results; returns how many callers got 200.
+int report(const std::vector<Caller>& callers, Clock::time_point t0, Clock::time_point sent, const std::string& pid,
+           const CpuSample& before, const CpuSample& after) {
     std::vector<double> lat;
     int ok = 0;
     for (const auto& c : callers) {
@@ -239,16 +240,49 @@ int main(int argc, char** argv) {
     }
     std::sort(lat.begin(), lat.end());
     std::printf(
-        "{\"callers\": %d, \"ok\": %d, \"send_ms\": %.1f, \"first_ms\": %.1f, \"median_ms\": %.1f, "
+        "{\"callers\": %zu, \"ok\": %d, \"send_ms\": %.1f, \"first_ms\": %.1f, \"median_ms\": %.1f, "
         "\"last_ms\": %.1f",
-        n, ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back());
+        callers.size(), ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back());
     if (!pid.empty()) {
         std::printf(", \"credd_cpu_ms\": %.1f, \"credd_runnable_ms\": %.1f, \"credd_all_threads_cpu_ms\": %.1f",
-                    static_cast<double>(cpu1.on_cpu_ns - cpu0.on_cpu_ns) / 1e6,
-                    static_cast<double>(cpu1.waiting_ns - cpu0.waiting_ns) / 1e6,
-                    static_cast<double>(all1.on_cpu_ns - all0.on_cpu_ns) / 1e6);
+                    static_cast<double>(after.main_thread.on_cpu_ns - before.main_thread.on_cpu_ns) / 1e6,
+                    static_cast<double>(after.main_thread.waiting_ns - before.main_thread.waiting_ns) / 1e6,
+                    static_cast<double>(after.all_threads.on_cpu_ns - before.all_threads.on_cpu_ns) / 1e6);
     }
-    std::printf(", \"client_cpu_ms\": %.1f", static_cast<double>(own1 - own0) / 1e6);
+    std::printf(", \"client_cpu_ms\": %.1f", static_cast<double>(after.own_ns - before.own_ns) / 1e6);
     std::printf("}\n");
-    return ok == n ? 0 : 1;
+    return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 4 && argc != 5) {
+        std::fprintf(stderr, "usage: credctl_bench_stampede SOCKET TARGET N [PID]\n");
+        return 2;
+    }
+    const std::string path = argv[1];
+    const std::string target = argv[2];
+    const int n = std::atoi(argv[3]);
+    const std::string pid = argc == 5 ? argv[4] : "";
+    if (n <= 0) return 2;
+    raise_file_limit();
+    std::vector<Caller> callers = connect_all(path, n);
+    const int ep = watch(callers);
+    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    // With STAMPEDE_PERF_CTL set to the control FIFO of a `perf record -D -1
+    // --control fifo:...`, the profile covers the requests and answers only,
+    // not the connections and the identification that precede them.
+    const char* perf_ctl = std::getenv("STAMPEDE_PERF_CTL");
+    perf(perf_ctl, "enable\n");
+    const CpuSample before = sample_cpu(pid);
+    const auto t0 = Clock::now();
+    for (auto& c : callers) {
+        if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
+    }
+    const auto sent = Clock::now();
+    read_answers(ep, callers);
+    const CpuSample after = sample_cpu(pid);
+    perf(perf_ctl, "disable\n");
+    return report(callers, t0, sent, pid, before, after) == n ? 0 : 1;
 }

@@ -12,6 +12,7 @@ packages=(
   nodejs npm mandoc gdb strace clang-format
   systemd dpkg-dev procps   # units: systemd-analyze; the Debian package
   openssl python3 iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
+  universal-ctags           # the size check: function lengths
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -69,6 +70,40 @@ Result<void> read_resource(const Fields& f, std::string& out) {
     return {};
 }
 
+// client_secret_file (owner-only regular file) and client_auth; a secret
+// file alone means client_secret_basic, and any other method than none needs one.
+Result<void> read_client_auth(const Fields& f, ProviderConfig& p) {
+    auto secret_file = f.path("client_secret_file");
+    if (!secret_file) return secret_file.error();
+    if (*secret_file) {
+        p.client_secret_file = **secret_file;
+        p.client_auth = ClientAuth::client_secret_basic;
+        // Checked again at each read; refusing here makes a bad file a start-up error.
+        struct stat st {};
+        if (::stat(p.client_secret_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            return f.error_at("client_secret_file", "not a readable file: \"" + p.client_secret_file + "\"");
+        }
+        if ((st.st_mode & 077) != 0) {
+            return f.error_at("client_secret_file", "readable by group or others: \"" + p.client_secret_file + "\"");
+        }
+    }
+    auto auth = f.string("client_auth");
+    if (!auth) return auth.error();
+    if (*auth) {
+        const auto* entry =
+            std::find_if(k_client_auth.begin(), k_client_auth.end(), [&](const auto& e) { return e.first == **auth; });
+        if (entry == k_client_auth.end()) {
+            return f.error_at("client_auth",
+                              "not one of none, client_secret_basic, client_secret_post: \"" + **auth + "\"");
+        }
+        p.client_auth = entry->second;
+    }
+    if (p.client_auth != ClientAuth::none && p.client_secret_file.empty()) {
+        return f.error_at("client_auth", "needs client_secret_file");
+    }
+    return {};
+}
+
 Result<ProviderConfig> read_timeouts(const Fields& f, ProviderConfig p) {
     struct Key {
         std::string_view key;
@@ -126,38 +161,7 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     if (!*client_id || (*client_id)->empty()) return f.error_at("client_id", "is required");
     p.client_id = **client_id;
 
-    auto secret_file = f.path("client_secret_file");
-    if (!secret_file) return secret_file.error();
-    if (*secret_file) {
-        p.client_secret_file = **secret_file;
-        p.client_auth = ClientAuth::client_secret_basic;
-        // Checked again at each read; refusing here makes a bad file a start-up error.
-        struct stat st {};
-        if (::stat(p.client_secret_file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-            return f.error_at("client_secret_file", "not a readable file: \"" + p.client_secret_file + "\"");
-        }
-        if ((st.st_mode & 077) != 0) {
-            return f.error_at("client_secret_file", "readable by group or others: \"" + p.client_secret_file + "\"");
-        }
-    }
-    auto auth = f.string("client_auth");
-    if (!auth) return auth.error();
-    if (*auth) {
-        bool found = false;
-        for (auto [text, value] : k_client_auth) {
-            if (text == **auth) {
-                p.client_auth = value;
-                found = true;
-            }
-        }
-        if (!found) {
-            return f.error_at("client_auth",
-                              "not one of none, client_secret_basic, client_secret_post: \"" + **auth + "\"");
-        }
-    }
-    if (p.client_auth != ClientAuth::none && p.client_secret_file.empty()) {
-        return f.error_at("client_auth", "needs client_secret_file");
-    }
+    if (auto r = read_client_auth(f, p); !r) return r.error();
     auto scopes = f.strings("scopes");
     if (!scopes) return scopes.error();
     if (*scopes) p.scopes = std::move(**scopes);

@@ -9,9 +9,7 @@ credd=$1
 credctl=$2
 . "$(dirname "$0")/lib.sh"
 
-start_provider --access-ttl 600
-write_config "$work/credd.toml"
-expect "credd starts" start_credd "$work/credd.toml"
+start_demo_credd --access-ttl 600
 login_demo >/dev/null 2>"$work/login.err"
 expect "login succeeds" test $? -eq 0
 

@@ -98,6 +98,13 @@ TOML
   export CREDD_SOCKET=$work/run/credd.sock
 }
 
+# A credd.toml at FILE whose provider demo is never contacted (the test asks
+# for no token), for tests of the daemon alone.
+write_offline_config() {  # FILE
+  issuer=http://127.0.0.1:9
+  write_config "$1"
+}
+
 start_credd() {  # CONFIG [WRAPPER...], e.g. prlimit --nofile=40:40
   "${@:2}" "$credd" --config "$1" 2>>"$work/credd.log" &
   credd_pid=$!
@@ -109,6 +116,14 @@ stop_credd() {
   local rc=$?
   credd_pid=
   return $rc
+}
+
+# The provider (with OPTIONS), a credd.toml of write_config at
+# $work/credd.toml, and credd on it, checked as the test's first expectation.
+start_demo_credd() {  # [provider.mjs options...]
+  start_provider "$@"
+  write_config "$work/credd.toml"
+  expect "credd starts" start_credd "$work/credd.toml"
 }
 
 # Logs in to provider demo through the scripted browser.

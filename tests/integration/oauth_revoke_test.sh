@@ -14,9 +14,7 @@ credd=$1
 credctl=$2
 . "$(dirname "$0")/lib.sh"
 
-start_provider --access-ttl 3600
-write_config "$work/credd.toml"
-expect "credd starts" start_credd "$work/credd.toml"
+start_demo_credd --access-ttl 3600
 last_refresh_token() { curl -sf "$issuer/_test/issued" | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_tokens"][-1])'; }
 # Status of a refresh grant sent straight to the provider with TOKEN.
 direct_refresh() {

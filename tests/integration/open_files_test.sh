@@ -10,8 +10,7 @@ credd=$1
 credctl=$2
 . "$(dirname "$0")/lib.sh"
 
-issuer=http://127.0.0.1:9  # never contacted: no token is asked for
-write_config "$work/credd.toml"
+write_offline_config "$work/credd.toml"
 soft_limit() { awk '/^Max open files/ {print $4}' "/proc/$1/limits"; }
 
 # --- a soft limit below the hard one is raised -------------------------------

@@ -10,8 +10,7 @@ credd=$1
 credctl=$2
 . "$(dirname "$0")/lib.sh"
 
-issuer=http://127.0.0.1:9  # never contacted: no token is asked for
-write_config "$work/credd.toml"
+write_offline_config "$work/credd.toml"
 {
   printf '\n[roles.reader]\npermissions = ["credentials:read"]\n'
   for i in $(seq 1500); do

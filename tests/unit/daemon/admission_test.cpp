@@ -2,46 +2,59 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+
 namespace credctl::server {
 namespace {
 
 using Verdict = Admission::Verdict;
 
+// The verdicts of one arrival per uid of `uids`, in order, as
+// "serve wait refuse"; the ticket of a waiter lands in `ticket`.
+std::string arrivals(Admission& a, std::initializer_list<uid_t> uids, Admission::Ticket* ticket) {
+    std::string out;
+    for (uid_t uid : uids) {
+        const Verdict v = a.arrive(uid, ticket);
+        out += out.empty() ? "" : " ";
+        out += v == Verdict::serve ? "serve" : v == Verdict::wait ? "wait" : "refuse";
+    }
+    return out;
+}
+
+std::string counts(const Admission& a) {
+    return std::to_string(a.served()) + " served, " + std::to_string(a.waiting()) + " waiting";
+}
+
 TEST(Admission, ConnectionsOverTheUidLimitWaitAndTakeFreedSlotsInOrder) {
     Admission a(10, 2, 100);
     Admission::Ticket t1 = 0, t2 = 0;
-    EXPECT_EQ(a.arrive(1000, &t1), Verdict::serve);
-    EXPECT_EQ(a.arrive(1000, &t1), Verdict::serve);
-    EXPECT_EQ(a.arrive(1000, &t1), Verdict::wait);
-    EXPECT_EQ(a.arrive(1000, &t2), Verdict::wait);
+    EXPECT_EQ(arrivals(a, {1000, 1000, 1000}, &t1), "serve serve wait");
+    EXPECT_EQ(arrivals(a, {1000}, &t2), "wait");
     EXPECT_NE(t1, t2);
-    EXPECT_EQ(a.served(), 2U);
-    EXPECT_EQ(a.waiting(), 2U);
+    EXPECT_EQ(counts(a), "2 served, 2 waiting");
     EXPECT_EQ(a.leave(1000), t1);  // the oldest waiter takes the slot
-    EXPECT_EQ(a.served(), 2U);
-    EXPECT_EQ(a.waiting(), 1U);
+    EXPECT_EQ(counts(a), "2 served, 1 waiting");
     EXPECT_EQ(a.leave(1000), t2);
     EXPECT_EQ(a.leave(1000), std::nullopt);
     EXPECT_EQ(a.leave(1000), std::nullopt);
-    EXPECT_EQ(a.served(), 0U);
-    EXPECT_EQ(a.waiting(), 0U);
+    EXPECT_EQ(counts(a), "0 served, 0 waiting");
 }
 
 TEST(Admission, OneUidWaitingDoesNotDelayAnotherUid) {
     Admission a(10, 2, 100);
     Admission::Ticket t = 0;
-    for (int i = 0; i < 2; ++i) EXPECT_EQ(a.arrive(1000, &t), Verdict::serve);
+    EXPECT_EQ(arrivals(a, {1000, 1000}, &t), "serve serve");
     for (int i = 0; i < 50; ++i) EXPECT_EQ(a.arrive(1000, &t), Verdict::wait);
-    EXPECT_EQ(a.arrive(2000, &t), Verdict::serve);
+    EXPECT_EQ(arrivals(a, {2000}, &t), "serve");
     EXPECT_EQ(a.served(), 3U);
 }
 
 TEST(Admission, ANewcomerQueuesBehindWaitersOfItsUid) {
     Admission a(10, 1, 100);
     Admission::Ticket first = 0, second = 0;
-    EXPECT_EQ(a.arrive(1000, &first), Verdict::serve);
-    EXPECT_EQ(a.arrive(1000, &first), Verdict::wait);
-    EXPECT_EQ(a.arrive(1000, &second), Verdict::wait);
+    EXPECT_EQ(arrivals(a, {1000, 1000}, &first), "serve wait");
+    EXPECT_EQ(arrivals(a, {1000}, &second), "wait");
     a.give_up(1000, first);
     EXPECT_EQ(a.waiting(), 1U);
     EXPECT_EQ(a.leave(1000), second);
@@ -50,25 +63,20 @@ TEST(Admission, ANewcomerQueuesBehindWaitersOfItsUid) {
 TEST(Admission, RefusesWhenTheTotalIsServedOrTheWaitingRoomIsFull) {
     Admission a(2, 1, 1);
     Admission::Ticket t = 0;
-    EXPECT_EQ(a.arrive(1, &t), Verdict::serve);
-    EXPECT_EQ(a.arrive(2, &t), Verdict::serve);
-    EXPECT_EQ(a.arrive(3, &t), Verdict::refuse);  // the total is served
-    EXPECT_EQ(a.arrive(1, &t), Verdict::wait);
-    EXPECT_EQ(a.arrive(2, &t), Verdict::refuse);  // the waiting room is full
-    EXPECT_EQ(a.served(), 2U);
-    EXPECT_EQ(a.waiting(), 1U);
+    // uid 3: the total is served; the second uid 2: the waiting room is full.
+    EXPECT_EQ(arrivals(a, {1, 2, 3, 1, 2}, &t), "serve serve refuse wait refuse");
+    EXPECT_EQ(counts(a), "2 served, 1 waiting");
 }
 
 TEST(Admission, AWaiterThatGivesUpIsNoLongerCounted) {
     Admission a(10, 1, 10);
     Admission::Ticket t = 0;
-    EXPECT_EQ(a.arrive(7, &t), Verdict::serve);
-    EXPECT_EQ(a.arrive(7, &t), Verdict::wait);
+    EXPECT_EQ(arrivals(a, {7, 7}, &t), "serve wait");
     a.give_up(7, t);
     EXPECT_EQ(a.waiting(), 0U);
     EXPECT_EQ(a.leave(7), std::nullopt);
     EXPECT_EQ(a.served(), 0U);
-    EXPECT_EQ(a.arrive(7, &t), Verdict::serve);
+    EXPECT_EQ(arrivals(a, {7}, &t), "serve");
 }
 
 }  // namespace

@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <string>
+#include <utility>
 
 namespace credctl::store {
 namespace {
@@ -49,6 +51,31 @@ protected:
         if (!s) ADD_FAILURE() << s.error().message;
         return s ? std::move(*s) : nullptr;
     }
+    // A store under key 1 holding, in order, a record per key and refresh
+    // token; null (and a failure) if it does not open.
+    std::unique_ptr<LmdbStore> open_holding(
+        std::initializer_list<std::pair<CredentialKey, std::string>> records) const {
+        auto store = open_with(1);
+        for (const auto& [key, refresh] : records) {
+            if (store) put(*store, key, refresh);
+        }
+        return store;
+    }
+    // Stores a record under `k` whose refresh token is `refresh`.
+    static void put(LmdbStore& store, const CredentialKey& k, const std::string& refresh) {
+        ASSERT_TRUE(store.put(k, record(refresh), SecretBytes::from(refresh)).has_value()) << refresh;
+    }
+    static std::uint64_t count_of(LmdbStore& store) {
+        auto n = store.count();
+        EXPECT_TRUE(n.has_value()) << n.error().message;
+        return n ? *n : ~std::uint64_t{0};
+    }
+    // Opening the store under the master key of `fill` fails as a key mismatch.
+    void expect_key_refused(unsigned char fill) const {
+        auto other = LmdbStore::open(options(), Sealer(key_of(fill)));
+        ASSERT_FALSE(other.has_value());
+        EXPECT_EQ(other.error().message, "master key does not match this store");
+    }
 
     TempDir dir_;
 };
@@ -81,26 +108,20 @@ TEST_F(LmdbStoreTest, GetOfAbsentKeyIsNullopt) {
 }
 
 TEST_F(LmdbStoreTest, PutReplacesExistingRecord) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "old"}, {{"alice", "github"}, "new"}});
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("old"), SecretBytes::from("old")).has_value());
-    ASSERT_TRUE(store->put({"alice", "github"}, record("new"), SecretBytes::from("new")).has_value());
     auto got = store->refresh_token({"alice", "github"});
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->reveal(), "new");
-    auto n = store->count();
-    ASSERT_TRUE(n.has_value());
-    EXPECT_EQ(*n, 1u);
+    EXPECT_EQ(count_of(*store), 1u);
 }
 
 TEST_F(LmdbStoreTest, KeysListsOneUserOrEveryone) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "a1"},
+                               {{"alice", "google"}, "a2"},
+                               {{"bob", "github"}, "b1"},
+                               {{"alicex", "github"}, "x1"}});
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("a1"), SecretBytes::from("a1")).has_value());
-    ASSERT_TRUE(store->put({"alice", "google"}, record("a2"), SecretBytes::from("a2")).has_value());
-    ASSERT_TRUE(store->put({"bob", "github"}, record("b1"), SecretBytes::from("b1")).has_value());
-    ASSERT_TRUE(store->put({"alicex", "github"}, record("x1"), SecretBytes::from("x1")).has_value());
-
     auto alice = store->keys("alice");
     ASSERT_TRUE(alice.has_value()) << alice.error().message;
     std::vector<std::string> names;
@@ -114,16 +135,12 @@ TEST_F(LmdbStoreTest, KeysListsOneUserOrEveryone) {
     auto all = store->keys("");
     ASSERT_TRUE(all.has_value());
     EXPECT_EQ(all->size(), 4u);
-    auto n = store->count();
-    ASSERT_TRUE(n.has_value());
-    EXPECT_EQ(*n, 4u);
+    EXPECT_EQ(count_of(*store), 4u);
 }
 
 TEST_F(LmdbStoreTest, EraseRemovesOnlyThatRecord) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "a1"}, {{"alice", "google"}, "a2"}});
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("a1"), SecretBytes::from("a1")).has_value());
-    ASSERT_TRUE(store->put({"alice", "google"}, record("a2"), SecretBytes::from("a2")).has_value());
     auto erased = store->erase({"alice", "github"});
     ASSERT_TRUE(erased.has_value());
     EXPECT_TRUE(*erased);
@@ -133,24 +150,20 @@ TEST_F(LmdbStoreTest, EraseRemovesOnlyThatRecord) {
     auto got = store->get({"alice", "github"});
     ASSERT_TRUE(got.has_value());
     EXPECT_FALSE(got->has_value());
-    auto n = store->count();
-    ASSERT_TRUE(n.has_value());
-    EXPECT_EQ(*n, 1u);
+    EXPECT_EQ(count_of(*store), 1u);
 }
 
 TEST_F(LmdbStoreTest, EmptyStoreCountsZero) {
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    auto n = store->count();
-    ASSERT_TRUE(n.has_value());
-    EXPECT_EQ(*n, 0u);
+    EXPECT_EQ(count_of(*store), 0u);
 }
 
 TEST_F(LmdbStoreTest, ReopenWithSameKeySeesData) {
     {
         auto store = open_with(1);
         ASSERT_NE(store, nullptr);
-        ASSERT_TRUE(store->put({"alice", "github"}, record("persisted"), SecretBytes::from("persisted")).has_value());
+        put(*store, {"alice", "github"}, "persisted");
     }
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
@@ -163,18 +176,14 @@ TEST_F(LmdbStoreTest, ReopenWithAnotherKeyIsRefused) {
     {
         auto store = open_with(1);
         ASSERT_NE(store, nullptr);
-        ASSERT_TRUE(store->put({"alice", "github"}, record("x"), SecretBytes::from("x")).has_value());
+        put(*store, {"alice", "github"}, "x");
     }
-    auto other = LmdbStore::open(options(), Sealer(key_of(2)));
-    ASSERT_FALSE(other.has_value());
-    EXPECT_EQ(other.error().message, "master key does not match this store");
+    expect_key_refused(2);
 }
 
 TEST_F(LmdbStoreTest, ReopenOfEmptyStoreWithAnotherKeyIsRefused) {
     { ASSERT_NE(open_with(1), nullptr); }
-    auto other = LmdbStore::open(options(), Sealer(key_of(2)));
-    ASSERT_FALSE(other.has_value());
-    EXPECT_EQ(other.error().message, "master key does not match this store");
+    expect_key_refused(2);
 }
 
 TEST_F(LmdbStoreTest, DataFileDoesNotContainTokensInTheClear) {
@@ -196,9 +205,8 @@ TEST_F(LmdbStoreTest, DataFileDoesNotContainTokensInTheClear) {
 }
 
 TEST_F(LmdbStoreTest, StateDirectoryIs0700AndDataFileIs0600) {
-    auto store = open_with(1);
+    auto store = open_holding({{{"alice", "github"}, "x"}});
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("x"), SecretBytes::from("x")).has_value());
     struct stat st {};
     ASSERT_EQ(::stat(options().directory.c_str(), &st), 0);
     EXPECT_TRUE(S_ISDIR(st.st_mode));

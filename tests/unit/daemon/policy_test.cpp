@@ -1,6 +1,6 @@
 #include "daemon/policy/policy.hpp"
 
-#include "support/policy_fixture.hpp"
+#include "support/policy_example.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,87 +9,11 @@
 namespace credctl::policy {
 namespace {
 
-using test::caller;
+using namespace example;
 
-constexpr Permission k_owner_permissions[] = {Permission::token, Permission::login, Permission::read,
-                                              Permission::remove};
-
-const std::string k_sha_a(64, 'a');
-const std::string k_sha_b(64, 'b');
-
-// The policy of docs/policy.md's worked example, plus one grant per selector.
-const std::string k_config = R"(
-[roles.reader]
-permissions = ["credentials:token", "credentials:read"]
-
-[roles.admin]
-permissions = ["credentials:*"]
-
-[[grants]]
-name = "nightly"
-roles = ["reader"]
-resources = ["credentials/alice/github", "credentials/*/gitlab"]
-clients = [
-  { user = "nobody", exe = "/opt/jobs/bin/sync" },
-  { systemd_unit = "nightly-sync.service" },
-]
-
-[[grants]]
-name = "ops group"
-roles = ["reader"]
-resources = ["credentials/carol/*"]
-clients = [{ group = "daemon" }]
-
-[[grants]]
-name = "pinned"
-roles = ["reader"]
-resources = ["credentials/dave/github"]
-clients = [{ uid = 4000, exe_sha256 = ")" +
-                             k_sha_a + R"(" }]
-
-[[grants]]
-name = "by gid"
-roles = ["reader"]
-resources = ["credentials/erin/x*"]
-clients = [{ gid = 5000 }]
-
-[[grants]]
-name = "backup admin"
-roles = ["admin"]
-resources = ["credentials/*/*"]
-clients = [{ uid = 4100 }]
-)";
-
-peer::PeerIdentity with_exe(peer::PeerIdentity p, std::string exe) {
-    p.exe = std::move(exe);
-    return p;
-}
-peer::PeerIdentity with_unit(peer::PeerIdentity p, std::string unit) {
-    p.unit = std::move(unit);
-    return p;
-}
-peer::PeerIdentity with_sha(peer::PeerIdentity p, std::optional<std::string> sha) {
-    p.exe_sha256 = std::move(sha);
-    return p;
-}
-peer::PeerIdentity with_groups(peer::PeerIdentity p, std::vector<gid_t> groups) {
-    p.groups = std::move(groups);
-    return p;
-}
-
-struct Case {
-    const char* what;
-    peer::PeerIdentity who;
-    Permission permission;
-    Resource resource;
-    bool allowed;
-    const char* grant;  // expected grant when allowed
-};
-
-TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
-    const Policy policy = test::policy_from(k_config);
+TEST(Policy, GrantsNeedEveryFieldOfOneClientToMatch) {
     const auto nobody = caller("nobody", 65534);
-    const std::vector<Case> cases = {
+    expect_decisions({
         {"user and exe both match",
          with_exe(nobody, "/opt/jobs/bin/sync"),
          Permission::token,
@@ -109,6 +33,12 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
          false,
          ""},
         {"exe not resolved", nobody, Permission::token, {"alice", "github"}, false, ""},
+    });
+}
+
+TEST(Policy, GrantsGiveOnlyTheirRolesPermissions) {
+    const auto nobody = caller("nobody", 65534);
+    expect_decisions({
         {"role lacks login", with_exe(nobody, "/opt/jobs/bin/sync"), Permission::login, {"alice", "github"}, false, ""},
         {"role lacks delete",
          with_exe(nobody, "/opt/jobs/bin/sync"),
@@ -116,6 +46,11 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
          {"alice", "github"},
          false,
          ""},
+    });
+}
+
+TEST(Policy, GrantsMatchASystemUnitOnTheResourcesTheyCover) {
+    expect_decisions({
         {"second client: unit",
          with_unit(caller("bob"), "nightly-sync.service"),
          Permission::token,
@@ -135,6 +70,11 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
          false,
          ""},
         {"other unit", with_unit(caller("bob"), "other.service"), Permission::token, {"alice", "github"}, false, ""},
+    });
+}
+
+TEST(Policy, GrantsMatchPrimaryOrSupplementaryGroups) {
+    expect_decisions({
         {"supplementary group",
          with_groups(caller("bob"), {1}),
          Permission::token,
@@ -143,6 +83,12 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
          "ops group"},
         {"primary group", caller("daemon", 1), Permission::token, {"carol", "x"}, true, "ops group"},
         {"not in group", with_groups(caller("bob"), {2, 3}), Permission::token, {"carol", "x"}, false, ""},
+    });
+}
+
+TEST(Policy, ListingNeedsAProviderWildcard) {
+    const auto nobody = caller("nobody", 65534);
+    expect_decisions({
         {"list by provider wildcard",
          with_groups(caller("bob"), {1}),
          Permission::read,
@@ -155,6 +101,11 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
          {"alice", ""},
          false,
          ""},
+    });
+}
+
+TEST(Policy, GrantsPinTheExecutableHashTogetherWithTheOtherFields) {
+    expect_decisions({
         {"hash matches",
          with_sha(caller("u4000", 4000), k_sha_a),
          Permission::token,
@@ -174,8 +125,18 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
          {"dave", "github"},
          false,
          ""},
+    });
+}
+
+TEST(Policy, GrantsMatchAGidAndAnchoredPrefixWildcards) {
+    expect_decisions({
         {"gid and prefix wildcard", caller("g", 5000), Permission::token, {"erin", "xyz"}, true, "by gid"},
         {"prefix wildcard anchors", caller("g", 5000), Permission::token, {"erin", "yx"}, false, ""},
+    });
+}
+
+TEST(Policy, AdministrationNeedsRootTheDaemonOrAGrantOfEverything) {
+    expect_decisions({
         {"credentials:* on */* administers",
          caller("backup", 4100),
          Permission::admin,
@@ -193,12 +154,7 @@ TEST(Policy, GrantsDecideEachSelectorAsDocumented) {
         {"nobody else administers", caller("bob", 4001), Permission::admin, {"*", "*"}, false, ""},
         {"owner does not administer", caller("alice", 4002), Permission::admin, {"*", "*"}, false, ""},
         {"root is not the owner of alice's", caller("root", 0), Permission::token, {"alice", "github"}, false, ""},
-    };
-    for (const auto& c : cases) {
-        const Decision d = decide(policy, c.who, c.permission, c.resource);
-        EXPECT_EQ(d.allowed, c.allowed) << c.what << ": " << d.reason;
-        EXPECT_EQ(d.grant, c.allowed ? c.grant : "") << c.what;
-    }
+    });
 }
 
 TEST(Policy, DenialNamesTheNearestGrantAndTheFieldThatDiffers) {
@@ -267,81 +223,6 @@ TEST(Policy, UnresolvedFieldIsShownAsNotKnown) {
     EXPECT_NE(d.reason.find("exe not known for certain is not /opt/jobs/bin/sync"), std::string::npos) << d.reason;
 }
 
-TEST(Policy, CallerThatExitedIsDeniedEvenAsOwner) {
-    auto gone = caller("alice");
-    gone.verified = false;
-    for (Permission perm : k_owner_permissions) {
-        const Decision d = decide(Policy{}, gone, perm, Resource{"alice", "github"});
-        EXPECT_FALSE(d.allowed);
-        EXPECT_EQ(d.reason, "the calling process exited before it could be identified");
-    }
-    EXPECT_TRUE(decide(Policy{}, gone, Permission::any_local, Resource{}).allowed);
-}
-
-TEST(Policy, OwnerIsAllowedEveryCredentialPermission) {
-    for (Permission perm : k_owner_permissions) {
-        const Decision d = decide(Policy{}, caller("alice"), perm, Resource{"alice", "github"});
-        EXPECT_TRUE(d.allowed) << to_string(perm);
-        EXPECT_EQ(d.grant, "owner");
-    }
-}
-
-TEST(Policy, OwnerIsAllowedOnAllOfTheirCredentials) {
-    EXPECT_TRUE(decide(Policy{}, caller("alice"), Permission::read, Resource{"alice", ""}).allowed);
-}
-
-TEST(Policy, OtherUserIsDeniedAndReasonNamesBoth) {
-    for (Permission perm : k_owner_permissions) {
-        const Decision d = decide(Policy{}, caller("bob"), perm, Resource{"alice", "github"});
-        EXPECT_FALSE(d.allowed) << to_string(perm);
-        EXPECT_NE(d.reason.find("bob"), std::string::npos) << d.reason;
-        EXPECT_NE(d.reason.find("alice"), std::string::npos) << d.reason;
-    }
-}
-
-TEST(Policy, CallerWithoutUserNameIsDenied) {
-    for (Permission perm : k_owner_permissions) {
-        const Decision d = decide(Policy{}, caller(std::nullopt, 4242), perm, Resource{"alice", "github"});
-        EXPECT_FALSE(d.allowed) << to_string(perm);
-        EXPECT_EQ(d.reason, "uid 4242 has no user name and no grant allows it");
-    }
-}
-
-TEST(Policy, CallerWithoutUserNameCanStillMatchAUidGrant) {
-    const Policy policy = test::policy_from(k_config);
-    EXPECT_TRUE(decide(policy, caller(std::nullopt, 4100), Permission::token, Resource{"alice", "github"}).allowed);
-}
-
-TEST(Policy, OwnerAccessSwitchedOffDeniesOwner) {
-    Policy off;
-    off.owner_access = false;
-    for (Permission perm : k_owner_permissions) {
-        const Decision d = decide(off, caller("alice"), perm, Resource{"alice", "github"});
-        EXPECT_FALSE(d.allowed) << to_string(perm);
-        EXPECT_EQ(d.reason, "the owner rule is switched off and no grant allows it");
-    }
-}
-
-TEST(Policy, OwnerAccessOffStillLetsGrantsAllow) {
-    const Policy policy = test::policy_from("owner_access = false\n" + k_config);
-    EXPECT_FALSE(policy.owner_access);
-    EXPECT_TRUE(decide(policy, caller("backup", 4100), Permission::token, Resource{"alice", "github"}).allowed);
-    EXPECT_FALSE(decide(policy, caller("alice", 4003), Permission::token, Resource{"alice", "github"}).allowed);
-}
-
-TEST(Policy, AnyLocalIsAllowedForAnyone) {
-    Policy off;
-    off.owner_access = false;
-    EXPECT_TRUE(decide(Policy{}, caller("alice"), Permission::any_local, Resource{}).allowed);
-    EXPECT_TRUE(decide(Policy{}, caller("bob"), Permission::any_local, Resource{"alice", "x"}).allowed);
-    EXPECT_TRUE(decide(Policy{}, caller(std::nullopt), Permission::any_local, Resource{}).allowed);
-    EXPECT_TRUE(decide(off, caller("alice"), Permission::any_local, Resource{}).allowed);
-}
-
-TEST(Policy, UserNameComparisonIsCaseSensitive) {
-    EXPECT_FALSE(decide(Policy{}, caller("Alice"), Permission::token, Resource{"alice", "github"}).allowed);
-}
-
 TEST(Policy, FirstMatchingGrantInConfigOrderIsReported) {
     const Policy policy = test::policy_from(R"(
 [roles.r]
@@ -365,97 +246,6 @@ TEST(Policy, GrantsForListsOnlyGrantsWhoseClientMatches) {
     const auto grants = grants_for(policy, with_groups(caller("bob"), {1}));
     ASSERT_EQ(grants.size(), 1U);
     EXPECT_EQ(grants[0]->name, "ops group");
-}
-
-struct HashCase {
-    const char* what;
-    peer::PeerIdentity who;
-    Permission permission;
-    Resource resource;
-    bool worth_hashing;
-};
-
-TEST(Policy, HashIsWorthComputingOnlyWhenAPinnedClientsOtherFieldsMatch) {
-    const Policy policy = test::policy_from(k_config);
-    auto unverified = caller("u4000", 4000);
-    unverified.verified = false;
-    const std::vector<HashCase> cases = {
-        {"uid matches the pinned client, hash not known yet",
-         caller("u4000", 4000),
-         Permission::token,
-         {"dave", "github"},
-         true},
-        {"hash already known", with_sha(caller("u4000", 4000), k_sha_b), Permission::token, {"dave", "github"}, false},
-        {"another uid: no hash could make it match",
-         caller("u4001", 4001),
-         Permission::token,
-         {"dave", "github"},
-         false},
-        {"a resource the pinned grant does not cover",
-         caller("u4000", 4000),
-         Permission::token,
-         {"dave", "gitlab"},
-         false},
-        {"a permission the pinned grant does not give",
-         caller("u4000", 4000),
-         Permission::remove,
-         {"dave", "github"},
-         false},
-        {"already allowed without a hash (the owner rule)",
-         caller("dave", 4000),
-         Permission::token,
-         {"dave", "github"},
-         false},
-        {"a caller that could not be verified", unverified, Permission::token, {"dave", "github"}, false},
-        {"a route open to every local caller", caller("u4000", 4000), Permission::any_local, {"*", "*"}, false},
-    };
-    for (const auto& c : cases) {
-        EXPECT_EQ(hash_could_allow(policy, c.who, c.permission, c.resource), c.worth_hashing) << c.what;
-    }
-}
-
-TEST(Policy, HashIsNeverWorthComputingWithoutAPinnedGrant) {
-    const Policy policy = make_policy(true, 0, {});
-    EXPECT_FALSE(hash_could_allow(policy, caller("u4000", 4000), Permission::token, {"dave", "github"}));
-}
-
-TEST(Policy, MakePolicyIndexesExactAndWildcardPatterns) {
-    const Policy policy = test::policy_from(k_config);
-    EXPECT_EQ(policy.exact.count("alice/github"), 1U);
-    EXPECT_EQ(policy.exact.count("dave/github"), 1U);
-    EXPECT_EQ(policy.by_provider.count("gitlab"), 1U);          // credentials/*/gitlab
-    EXPECT_EQ(policy.by_user.count("carol"), 1U);               // credentials/carol/*
-    EXPECT_EQ(policy.by_user.count("erin"), 1U);                // credentials/erin/x*
-    EXPECT_EQ(policy.wildcard, std::vector<std::uint32_t>{4});  // backup admin: credentials/*/*
-    EXPECT_TRUE(policy.needs_exe_hash);
-    EXPECT_FALSE(Policy{}.needs_exe_hash);
-}
-
-TEST(Policy, ResourcePatternsParseOnlyCredentialsUserProvider) {
-    EXPECT_TRUE(parse_resource_pattern("credentials/alice/github"));
-    EXPECT_TRUE(parse_resource_pattern("credentials/*/*"));
-    EXPECT_TRUE(parse_resource_pattern("credentials/al*/git*"));
-    EXPECT_FALSE(parse_resource_pattern("credentials/alice"));
-    EXPECT_FALSE(parse_resource_pattern("credentials/alice/github/x"));
-    EXPECT_FALSE(parse_resource_pattern("secrets/alice/github"));
-    EXPECT_FALSE(parse_resource_pattern("credentials//github"));
-    EXPECT_FALSE(parse_resource_pattern("credentials/../github"));
-}
-
-TEST(Policy, PermissionSpellings) {
-    EXPECT_EQ(to_string(Permission::token), "credentials:token");
-    EXPECT_EQ(to_string(Permission::login), "credentials:login");
-    EXPECT_EQ(to_string(Permission::read), "credentials:read");
-    EXPECT_EQ(to_string(Permission::remove), "credentials:delete");
-    EXPECT_EQ(to_string(Permission::admin), "credentials:*");
-    EXPECT_EQ(parse_permission("credentials:*"), k_all_permissions);
-    EXPECT_EQ(parse_permission("credentials:delete"), bit(Permission::remove));
-    EXPECT_FALSE(parse_permission("credentials:write"));
-    EXPECT_EQ(permission_names(bit(Permission::token) | bit(Permission::read)),
-              (std::vector<std::string>{"credentials:token", "credentials:read"}));
-    EXPECT_EQ(permission_names(k_all_permissions), std::vector<std::string>{"credentials:*"});
-    EXPECT_EQ(to_string(Resource{"alice", "github"}), "credentials/alice/github");
-    EXPECT_EQ(to_string(Resource{"alice", ""}), "credentials/alice/*");
 }
 
 }  // namespace

@@ -1,25 +1,13 @@
 #include "daemon/store/record_codec.hpp"
 
+#include "support/sample_record.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 namespace credctl::store {
 namespace {
-
-CredentialRecord sample() {
-    CredentialRecord r;
-    r.access_token = SecretBytes::from("AT-abcdef");
-    r.access_expires_at = 1700000123;
-    r.scope = "openid email offline_access";
-    r.issuer = "https://issuer.example";
-    r.subject = "subject-42";
-    r.created_at = 1600000000;
-    r.updated_at = 1650000000;
-    r.rotation = 7;
-    r.state = CredentialState::login_required;
-    return r;
-}
 
 SecretBytes with_bytes(const SecretBytes& base, std::size_t size) {
     auto out = SecretBytes::zeroed(size);
@@ -28,7 +16,7 @@ SecretBytes with_bytes(const SecretBytes& base, std::size_t size) {
 }
 
 TEST(RecordCodec, EveryFieldRoundTrips) {
-    const CredentialRecord in = sample();
+    const CredentialRecord in = test::sample_record();
     auto decoded = decode_record(encode_record(in, "sealed-RT"));
     ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
     EXPECT_EQ(decoded->sealed_refresh_token, "sealed-RT");
@@ -64,7 +52,7 @@ TEST(RecordCodec, EmptyFieldsAndExtremeIntegersRoundTrip) {
 }
 
 TEST(RecordCodec, EveryTruncationIsAnError) {
-    const SecretBytes full = encode_record(sample(), "sealed-RT");
+    const SecretBytes full = encode_record(test::sample_record(), "sealed-RT");
     for (std::size_t len = 0; len < full.size(); ++len) {
         auto out = decode_record(with_bytes(full, len));
         EXPECT_FALSE(out.has_value()) << "length " << len;
@@ -76,7 +64,7 @@ TEST(RecordCodec, EveryTruncationIsAnError) {
 }
 
 TEST(RecordCodec, TrailingGarbageIsAnError) {
-    const SecretBytes full = encode_record(sample(), "sealed-RT");
+    const SecretBytes full = encode_record(test::sample_record(), "sealed-RT");
     auto out = decode_record(with_bytes(full, full.size() + 1));
     ASSERT_FALSE(out.has_value());
     EXPECT_EQ(out.error().code, Errc::internal);
@@ -88,7 +76,7 @@ TEST(RecordCodec, EmptyPlaintextIsAnError) {
 }
 
 TEST(RecordCodec, UnknownStateIsAnError) {
-    const SecretBytes full = encode_record(sample(), "sealed-RT");
+    const SecretBytes full = encode_record(test::sample_record(), "sealed-RT");
     auto bad = full.clone();
     bad.data()[bad.size() - 8] = 3;  // state is the last u64, little-endian; 0..2 are known
     auto out = decode_record(bad);
@@ -97,7 +85,7 @@ TEST(RecordCodec, UnknownStateIsAnError) {
 }
 
 TEST(RecordCodec, HugeLengthPrefixIsAnErrorNotAnOverread) {
-    auto bad = encode_record(sample(), "sealed-RT");
+    auto bad = encode_record(test::sample_record(), "sealed-RT");
     for (int i = 0; i < 4; ++i) bad.data()[i] = 0xff;  // length of the sealed refresh token
     EXPECT_FALSE(decode_record(bad).has_value());
 }

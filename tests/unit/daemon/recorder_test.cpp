@@ -40,45 +40,50 @@ Record allow(const peer::PeerIdentity& who) {
     return {who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"};
 }
 
-TEST(Recorder, BatchedLinesWaitForOneFlushPostedByTheFirst) {
-    test::TempDir dir;
-    const std::string path = dir.file("audit.jsonl");
-    auto log = AuditLog::open(path);
-    ASSERT_TRUE(log) << log.error().message;
-    asio::io_context io;
-    const auto who = batch();
+// An audit log at `path` (a file in a temporary directory unless a test
+// says otherwise) and the io_context its batches are flushed on.
+class Recorder : public ::testing::Test {
+protected:
+    void open(const std::string& path) {
+        auto opened = AuditLog::open(path);
+        ASSERT_TRUE(opened) << opened.error().message;
+        log_ = *opened;
+    }
+    void SetUp() override { open(path_); }
+    Result<std::uint64_t> record_one(Urgency urgency) {
+        return record(log_, io_.get_executor(), allow(batch()), urgency);
+    }
+
+    test::TempDir dir_;
+    const std::string path_ = dir_.file("audit.jsonl");
+    std::shared_ptr<AuditLog> log_;
+    asio::io_context io_;
+};
+
+TEST_F(Recorder, BatchedLinesWaitForOneFlushPostedByTheFirst) {
     for (int i = 0; i < 3; ++i) {
-        const auto line = record(*log, io.get_executor(), allow(who), Urgency::batched);
+        const auto line = record_one(Urgency::batched);
         ASSERT_TRUE(line);
         EXPECT_EQ(*line, static_cast<std::uint64_t>(i + 1));
     }
-    EXPECT_EQ(lines_in(path), 0U) << "nothing written before the flush runs";
-    EXPECT_EQ(io.poll(), 1U) << "one flush for the batch";
-    EXPECT_EQ(lines_in(path), 3U);
+    EXPECT_EQ(lines_in(path_), 0U) << "nothing written before the flush runs";
+    EXPECT_EQ(io_.poll(), 1U) << "one flush for the batch";
+    EXPECT_EQ(lines_in(path_), 3U);
 }
 
-TEST(Recorder, AnAtOnceLineIsWrittenBeforeRecordReturnsWithThoseQueuedBefore) {
-    test::TempDir dir;
-    const std::string path = dir.file("audit.jsonl");
-    auto log = AuditLog::open(path);
-    ASSERT_TRUE(log) << log.error().message;
-    asio::io_context io;
-    const auto who = batch();
-    ASSERT_TRUE(record(*log, io.get_executor(), allow(who), Urgency::batched));
-    const auto line = record(*log, io.get_executor(), allow(who), Urgency::at_once);
+TEST_F(Recorder, AnAtOnceLineIsWrittenBeforeRecordReturnsWithThoseQueuedBefore) {
+    ASSERT_TRUE(record_one(Urgency::batched));
+    const auto line = record_one(Urgency::at_once);
     ASSERT_TRUE(line);
-    EXPECT_TRUE((*log)->flushed(*line));
-    EXPECT_EQ(lines_in(path), 2U);
-    io.poll();  // the batch's flush finds nothing left
-    EXPECT_EQ(lines_in(path), 2U);
+    EXPECT_TRUE(log_->flushed(*line));
+    EXPECT_EQ(lines_in(path_), 2U);
+    io_.poll();  // the batch's flush finds nothing left
+    EXPECT_EQ(lines_in(path_), 2U);
 }
 
-TEST(Recorder, AnAtOnceLineTheFileCannotTakeIsAnError) {
-    auto log = AuditLog::open("/dev/full");
-    ASSERT_TRUE(log) << log.error().message;
-    asio::io_context io;
-    const auto who = batch();
-    const auto line = record(*log, io.get_executor(), allow(who), Urgency::at_once);
+TEST_F(Recorder, AnAtOnceLineTheFileCannotTakeIsAnError) {
+    open("/dev/full");
+    const auto line = record_one(Urgency::at_once);
     ASSERT_FALSE(line);
     EXPECT_EQ(line.error().message, "audit log /dev/full cannot be written: No space left on device");
 }
@@ -92,14 +97,10 @@ asio::awaitable<void> record_then_wait(std::shared_ptr<AuditLog> log, bool* seen
     *seen_written = log->flushed(*line);
 }
 
-TEST(Recorder, WrittenCompletesOnlyOnceTheBatchIsFlushed) {
-    test::TempDir dir;
-    auto log = AuditLog::open(dir.file("audit.jsonl"));
-    ASSERT_TRUE(log) << log.error().message;
-    asio::io_context io;
+TEST_F(Recorder, WrittenCompletesOnlyOnceTheBatchIsFlushed) {
     bool seen_written = false;
-    asio::co_spawn(io, record_then_wait(*log, &seen_written), asio::detached);
-    io.run();
+    asio::co_spawn(io_, record_then_wait(log_, &seen_written), asio::detached);
+    io_.run();
     EXPECT_TRUE(seen_written);
 }
 

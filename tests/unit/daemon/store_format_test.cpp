@@ -3,6 +3,7 @@
 // (data keys, header layout, associated data, plaintext layout). If the code and the document
 // drift apart, this fails.
 #include "daemon/store/lmdb_store.hpp"
+#include "support/sample_record.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -95,16 +96,7 @@ TEST(StoreFormat, AStoredRecordOpensWithOnlyTheDocumentedLayout) {
     auto key = SecretBytes::zeroed(k_master_key_bytes);
     randombytes_buf(key.data(), key.size());
     const std::string raw_master(key.reveal());
-    CredentialRecord r;
-    r.access_token = SecretBytes::from("AT-22");
-    r.access_expires_at = 1700000000;
-    r.scope = "openid";
-    r.issuer = "https://i.example";
-    r.subject = "sub";
-    r.created_at = 1;
-    r.updated_at = 2;
-    r.rotation = 3;
-    r.state = CredentialState::login_required;
+    const CredentialRecord r = test::sample_record();
     {
         LmdbOptions o;
         o.directory = dir.file("state");
@@ -132,8 +124,9 @@ TEST(StoreFormat, AStoredRecordOpensWithOnlyTheDocumentedLayout) {
         static_cast<std::uint32_t>(plain[2] & 0xff) << 16 | static_cast<std::uint32_t>(plain[3] & 0xff) << 24;
     ASSERT_LT(inner_len + 4, plain.size());
     const std::string inner = plain.substr(4, inner_len);
-    const std::string expected_rest = lv("AT-22") + le64(1700000000) + lv("openid") + lv("https://i.example") +
-                                      lv("sub") + le64(1) + le64(2) + le64(3) + le64(1);
+    const std::string expected_rest = lv("AT-abcdef") + le64(1700000123) + lv("openid email offline_access") +
+                                      lv("https://issuer.example") + lv("subject-42") + le64(1600000000) +
+                                      le64(1650000000) + le64(7) + le64(1);
     EXPECT_EQ(plain.substr(4 + inner_len), expected_rest);
     // Opening the record does not reveal the refresh token ...
     EXPECT_EQ(plain.find("RT-canary-1"), std::string::npos);

@@ -2,11 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace credctl::tokens {
 namespace {
 
 CachedToken token(const std::string& value, std::int64_t expires_at, const std::string& scope = "openid") {
     return CachedToken{SecretBytes::from(value), expires_at, scope};
+}
+
+// The access token `cache` serves for `key` at `now` for at least
+// `min_valid` seconds, or "(none)".
+std::string served(const TokenCache& cache, const std::string& key, std::int64_t now = 1000,
+                   std::int64_t min_valid = 0) {
+    auto got = cache.get(key, now, min_valid);
+    return got ? std::string(got->access_token.reveal()) : "(none)";
 }
 
 TEST(TokenCache, PutThenGetReturnsTheToken) {
@@ -20,32 +30,30 @@ TEST(TokenCache, PutThenGetReturnsTheToken) {
 }
 
 TEST(TokenCache, UnknownKeyIsNullopt) {
-    TokenCache c;
-    EXPECT_FALSE(c.get("nobody/none", 0, 0).has_value());
+    const TokenCache c;
+    EXPECT_EQ(served(c, "nobody/none", 0, 0), "(none)");
 }
 
 TEST(TokenCache, MinValidLargerThanRemainingIsNullopt) {
     TokenCache c;
     c.put("k", token("AT", 1100));
-    EXPECT_FALSE(c.get("k", 1000, 101).has_value());
-    EXPECT_FALSE(c.get("k", 1000, 3600).has_value());
-    EXPECT_TRUE(c.get("k", 1000, 99).has_value());
+    EXPECT_EQ(served(c, "k", 1000, 101), "(none)");
+    EXPECT_EQ(served(c, "k", 1000, 3600), "(none)");
+    EXPECT_EQ(served(c, "k", 1000, 99), "AT");
 }
 
 TEST(TokenCache, ExpiredTokenIsNullopt) {
     TokenCache c;
     c.put("k", token("AT", 1000));
-    EXPECT_FALSE(c.get("k", 1001, 0).has_value());
+    EXPECT_EQ(served(c, "k", 1001), "(none)");
 }
 
 TEST(TokenCache, PutReplaces) {
     TokenCache c;
     c.put("k", token("old", 2000));
     c.put("k", token("new", 3000));
-    auto got = c.get("k", 1000, 0);
-    ASSERT_TRUE(got.has_value());
-    EXPECT_EQ(got->access_token.reveal(), "new");
-    EXPECT_EQ(got->expires_at, 3000);
+    EXPECT_EQ(served(c, "k"), "new");
+    EXPECT_EQ(c.get("k", 1000, 0).value().expires_at, 3000);
 }
 
 TEST(TokenCache, EraseRemovesOnlyThatKey) {
@@ -53,50 +61,43 @@ TEST(TokenCache, EraseRemovesOnlyThatKey) {
     c.put("a", token("AT-a", 2000));
     c.put("b", token("AT-b", 2000));
     c.erase("a");
-    EXPECT_FALSE(c.get("a", 1000, 0).has_value());
-    auto b = c.get("b", 1000, 0);
-    ASSERT_TRUE(b.has_value());
-    EXPECT_EQ(b->access_token.reveal(), "AT-b");
     c.erase("missing");  // no-op
+    EXPECT_EQ(served(c, "a"), "(none)");
+    EXPECT_EQ(served(c, "b"), "AT-b");
 }
 
 TEST(TokenCache, KeysAreIndependent) {
     TokenCache c;
     c.put("alice/github", token("AT-alice", 2000));
     c.put("bob/github", token("AT-bob", 2000));
-    EXPECT_EQ(c.get("alice/github", 1000, 0)->access_token.reveal(), "AT-alice");
-    EXPECT_EQ(c.get("bob/github", 1000, 0)->access_token.reveal(), "AT-bob");
+    EXPECT_EQ(served(c, "alice/github"), "AT-alice");
+    EXPECT_EQ(served(c, "bob/github"), "AT-bob");
 }
 
 TEST(TokenCache, TokenValidForExactlyMinValidIsReturned) {
     TokenCache c;
     c.put("k", token("AT", 1100));
-    EXPECT_TRUE(c.get("k", 1000, 100).has_value());
+    EXPECT_EQ(served(c, "k", 1000, 100), "AT");
 }
 
 TEST(TokenCache, SeparateCachesDoNotShareKeys) {
     TokenCache a;
-    TokenCache b;
+    const TokenCache b;
     a.put("k", token("AT-a", 2000));
-    EXPECT_FALSE(b.get("k", 1000, 0).has_value());
+    EXPECT_EQ(served(b, "k"), "(none)");
 }
-
-}  // namespace
-}  // namespace credctl::tokens
-
-namespace credctl::tokens {
-namespace {
 
 TEST(TokenCache, ErasePrefixDropsEveryScopeOfOneCredentialOnly) {
     TokenCache c;
     const std::string alice("alice\0gh\0", 9);
+    const std::string other("alice\0gh2\0", 10);
     c.put(alice, token("AT-full", 2000));
     c.put(alice + "repo", token("AT-repo", 2000));
-    c.put(std::string("alice\0gh2\0", 10), token("AT-other", 2000));
+    c.put(other, token("AT-other", 2000));
     c.erase_prefix(alice);
-    EXPECT_FALSE(c.get(alice, 1000, 0).has_value());
-    EXPECT_FALSE(c.get(alice + "repo", 1000, 0).has_value());
-    EXPECT_TRUE(c.get(std::string("alice\0gh2\0", 10), 1000, 0).has_value());
+    EXPECT_EQ(served(c, alice), "(none)");
+    EXPECT_EQ(served(c, alice + "repo"), "(none)");
+    EXPECT_EQ(served(c, other), "AT-other");
 }
 
 }  // namespace
