@@ -13,6 +13,7 @@ packages=(
   systemd dpkg-dev procps   # units: systemd-analyze; the Debian package
   openssl python3 iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
   universal-ctags           # the size check: function lengths
+  etcd-server etcd-client   # the etcd store backend: a 3-member cluster on loopback
 )
 missing=()
 for p in "${packages[@]}"; do
