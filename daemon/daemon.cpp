@@ -52,7 +52,8 @@ Result<OpenStore> open_etcd_store(const DaemonConfig& config, store::MasterKey k
     etcd::ClientOptions options{e.endpoints, e.request_timeout, e.ca_file, e.cert_file, e.key_file};
     auto client = etcd::EtcdClient::create(std::move(options));
     if (!client) return make_error(client.error().code, "store: " + client.error().message);
-    auto st = store::EtcdStore::open(std::move(*client), e.prefix, store::Sealer(std::move(key.key)));
+    auto st = store::EtcdStore::open(std::move(*client), e.prefix, store::Sealer(std::move(key.key)),
+                                     std::chrono::seconds(e.lease_seconds));
     if (!st) return make_error(st.error().code, "store: " + st.error().message + " (key from " + key.source + ")");
     log::info("store: etcd at prefix " + e.prefix + " (" + std::to_string(e.endpoints.size()) +
               " endpoint(s)), master key from " + key.source);

@@ -36,12 +36,13 @@ struct EtcdStore::Read {
     std::int64_t mod_revision = 0;
 };
 
-EtcdStore::EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master)
-    : client_(std::move(client)), prefix_(std::move(prefix)), master_(std::move(master)) {}
+EtcdStore::EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master,
+                     std::chrono::seconds lease)
+    : client_(std::move(client)), prefix_(std::move(prefix)), master_(std::move(master)), lease_(lease) {}
 
 Result<std::unique_ptr<EtcdStore>> EtcdStore::open(std::unique_ptr<etcd::EtcdClient> client, std::string prefix,
-                                                   Sealer master) {
-    std::unique_ptr<EtcdStore> st(new EtcdStore(std::move(client), std::move(prefix), std::move(master)));
+                                                   Sealer master, std::chrono::seconds lease) {
+    std::unique_ptr<EtcdStore> st(new EtcdStore(std::move(client), std::move(prefix), std::move(master), lease));
     if (auto r = st->check_key(); !r) {
         if (r.error().code != Errc::provider_unavailable) return r.error();
         log::warning("store: " + r.error().message + "; credd starts and checks the master key on first contact");

@@ -24,6 +24,7 @@
 #pragma once
 
 #include "daemon/etcd/etcd_client.hpp"
+#include "daemon/store/refresh_lock.hpp"
 #include "daemon/store/sealer.hpp"
 #include "daemon/store/store.hpp"
 
@@ -33,14 +34,16 @@
 
 namespace credctl::store {
 
-class EtcdStore final : public Store {
+class EtcdStore final : public Store, public RefreshLock {
 public:
     // Checks the master key against "meta/key_check" (writing it on a new
     // prefix). etcd not answering is not an error here: credd starts and
     // the check is made on the first call that reaches the cluster. Errors:
     // "master key does not match ..." for a wrong key.
+    // `lease` is the refresh lock's ([store.etcd] lease_seconds).
     [[nodiscard]] static Result<std::unique_ptr<EtcdStore>> open(std::unique_ptr<etcd::EtcdClient> client,
-                                                                 std::string prefix, Sealer master);
+                                                                 std::string prefix, Sealer master,
+                                                                 std::chrono::seconds lease = std::chrono::seconds(10));
 
     Result<void> put(const CredentialKey& key, const CredentialRecord& record,
                      const SecretBytes& refresh_token) override;
@@ -50,13 +53,24 @@ public:
     Result<std::vector<CredentialKey>> keys(const std::string& user) override;
     Result<bool> erase(const CredentialKey& key) override;
     Result<std::uint64_t> count() override;
+    RefreshLock* refresh_lock() override { return this; }
+
+    // The refresh lock: PREFIX "locks/" USER "/" PROVIDER, created in a
+    // transaction only if absent, attached to a lease of its own; its value
+    // names the holder (host name and pid) for an operator's eyes.
+    Result<bool> try_lock(const CredentialKey& key) override;
+    Result<bool> keep_alive(const CredentialKey& key) override;
+    void unlock(const CredentialKey& key) override;
+    Result<bool> locked(const CredentialKey& key) override;
+    std::chrono::seconds lease() const override { return lease_; }
 
     // The etcd key of a credential: PREFIX "credentials/" USER "/" PROVIDER.
     [[nodiscard]] std::string etcd_key(const CredentialKey& key) const;
     [[nodiscard]] etcd::EtcdClient& client() { return *client_; }
 
 private:
-    EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master);
+    EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master, std::chrono::seconds lease);
+    [[nodiscard]] std::string lock_key(const CredentialKey& key) const;
     [[nodiscard]] Result<void> check_key();
     // The stored value opened and decoded, and its mod_revision remembered.
     struct Read;
@@ -67,6 +81,8 @@ private:
     std::string prefix_;
     Sealer master_;
     bool key_checked_ = false;
+    std::chrono::seconds lease_;
+    std::map<std::string, std::int64_t> held_;  // lock key -> lease id of a lock this process holds
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
 };
 
