@@ -80,21 +80,22 @@ Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key)
     const std::string ek = etcd_key(key);
     auto kv = client_->get(ek);
     if (!kv) return kv.error();
+    const bool pinned = pinned_[ek];
     if (!*kv) {
-        seen_[ek] = 0;
+        if (!pinned) seen_[ek] = 0;
         return std::optional<Read>{};
     }
     auto plain = master_.open(k_credentials_db, record_key(key), (*kv)->value);
     if (!plain) return unreadable(key, plain.error());
     auto decoded = decode_record(*plain);
     if (!decoded) return unreadable(key, decoded.error());
-    seen_[ek] = (*kv)->mod_revision;
+    if (!pinned) seen_[ek] = (*kv)->mod_revision;
     return std::optional<Read>{Read{std::move(*decoded), (*kv)->mod_revision}};
 }
 
 // A transaction that writes only over the revision this process last saw:
 // another host's write in between is refused, never overwritten.
-Result<void> EtcdStore::write(const CredentialKey& key, const std::string& sealed) {
+Result<void> EtcdStore::write(const CredentialKey& key, const std::string& sealed, bool pending) {
     const std::string ek = etcd_key(key);
     const auto seen = seen_.find(ek);
     std::int64_t expected = 0;
@@ -109,6 +110,7 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
     if (!txn) return txn.error();
     if (!txn->succeeded) {
         seen_.erase(ek);
+        pinned_.erase(ek);
         const std::int64_t now = txn->current.kvs.empty() ? 0 : txn->current.kvs.front().mod_revision;
         return make_error(Errc::provider_unavailable, "store: " + resource(key) +
                                                           " was changed by another credd since this one read it "
@@ -117,6 +119,7 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
                                                           std::to_string(expected) + "); ask again");
     }
     seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
+    pinned_[ek] = pending;
     return {};
 }
 
@@ -125,7 +128,8 @@ Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& re
     if (auto r = check_key(); !r) return r.error();
     const std::string rk = record_key(key);
     const std::string inner = master_.seal(k_refresh_token_seal, rk, refresh_token);
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)));
+    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+                 record.state == CredentialState::refresh_pending);
 }
 
 Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord& record) {
@@ -141,7 +145,8 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
     if (expected) seen_[ek] = *expected;
     const std::string rk = record_key(key);
     const std::string& inner = (*stored)->decoded.sealed_refresh_token;
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)));
+    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+                 record.state == CredentialState::refresh_pending);
 }
 
 Result<std::optional<CredentialRecord>> EtcdStore::get(const CredentialKey& key) {
@@ -179,6 +184,7 @@ Result<bool> EtcdStore::erase(const CredentialKey& key) {
     auto removed = client_->erase(ek);
     if (!removed) return removed.error();
     seen_[ek] = 0;
+    pinned_.erase(ek);
     return *removed;
 }
 

@@ -10,7 +10,11 @@
 //
 // No fork under rotation: the store remembers, per credential, the etcd
 // mod_revision it last read or wrote, and update() and put() are
-// transactions that write only if the record is still at that revision. Of
+// transactions that write only if the record is still at that revision.
+// After this process wrote a refresh_pending mark, reads do not move that
+// revision: the refresh's commit lands only on its own mark, so a holder
+// cut off past its lock's lease cannot overwrite what another host decided
+// meanwhile (docs/fleet.md "Failures"). Of
 // two hosts that both store a rotated refresh token read from the same
 // record, exactly one wins; the other gets provider_unavailable ("changed by
 // another credd ... ask again") and re-reads on the next call.
@@ -75,7 +79,7 @@ private:
     // The stored value opened and decoded, and its mod_revision remembered.
     struct Read;
     [[nodiscard]] Result<std::optional<Read>> read(const CredentialKey& key);
-    [[nodiscard]] Result<void> write(const CredentialKey& key, const std::string& sealed);
+    [[nodiscard]] Result<void> write(const CredentialKey& key, const std::string& sealed, bool pending);
 
     std::unique_ptr<etcd::EtcdClient> client_;
     std::string prefix_;
@@ -84,6 +88,7 @@ private:
     std::chrono::seconds lease_;
     std::map<std::string, std::int64_t> held_;  // lock key -> lease id of a lock this process holds
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
+    std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
 };
 
 }  // namespace credctl::store

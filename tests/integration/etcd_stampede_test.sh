@@ -9,7 +9,11 @@
 # - the credd holding the lock killed after the provider rotated the token
 #   and before it committed: another credd waits out the lease, does not
 #   replay the old refresh token (the provider sees it once), and the
-#   credential ends login_required, never forked.
+#   credential ends login_required, never forked;
+# - the holder SIGSTOPped past its lease, then SIGCONTed: another credd has
+#   marked the credential login_required meanwhile, the late commit is
+#   refused and the stopped credd's caller gets an error (exit 5), not a
+#   token.
 # Usage: etcd_stampede_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
@@ -108,5 +112,28 @@ expect "saying the refresh was interrupted" grep -q "was interrupted" "$work/tak
 expect "the provider saw the old refresh token once" test "$(pstat token_requests.refresh_token)" -eq 1
 expect "and refused nothing (no replay)" test "$(pstat token_errors.refresh_token)" -eq 0
 expect "credd 3 agrees: login_required" test "$(on 3 cred_state demo)" = login_required
+
+# --- the holder stopped past its lease, then resumed --------------------------------
+on 3 login_demo 2>>"$work/login.err"
+expect "a new login through credd 3 succeeds" test $? -eq 0
+on 2 "$credctl" token demo --min-valid 1 >/dev/null
+sleep "$access_ttl"
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=5000&after=1&grant=refresh_token" >/dev/null
+(on 2 "$credctl" token demo --min-valid 1 >"$work/late.out" 2>"$work/late.err"; echo $? >"$work/late.rc") &
+expect "credd 2 took the lock and the provider rotated the token" wait_for 10 "the provider to rotate" spent
+kill -STOP "${host_pids[2]}"
+on 3 "$credctl" token demo --min-valid 1 >/dev/null 2>"$work/stopped.err"
+rc=$?
+expect "while credd 2 is stopped past its lease, credd 3 answers login_required (got $rc)" test "$rc" -eq 4
+kill -CONT "${host_pids[2]}"
+curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
+expect "credd 2's caller gets its answer after SIGCONT" wait_for 15 "credd 2's caller" test -s "$work/late.rc"
+expect "an error, not a token the fleet cannot refresh (exit $(cat "$work/late.rc"))" test "$(cat "$work/late.rc")" -eq 5
+expect "no token printed" test ! -s "$work/late.out"
+expect "saying another credd changed the credential" grep -q "changed by another credd" "$work/late.err"
+expect "the late commit did not land: login_required on credd 3" test "$(on 3 cred_state demo)" = login_required
+expect "the provider saw that refresh token once, refused nothing" \
+  test "$(pstat token_requests.refresh_token)" -eq 1 -a "$(pstat token_errors.refresh_token)" -eq 0
 
 finish

@@ -123,6 +123,30 @@ TEST_F(EtcdStoreTest, AnUpdateOverAnotherHostsWriteIsRefusedAndKeepsItsToken) {
     EXPECT_EQ((*a->get(alice_))->state, CredentialState::refresh_pending);
 }
 
+// A holder cut off past its lock's lease (SIGSTOP, a partition) comes back
+// with the provider's answer: another host has meanwhile marked the
+// credential login_required. The late commit must not land.
+TEST_F(EtcdStoreTest, AHoldersLateCommitOverAnotherHostsDecisionIsRefused) {
+    auto a = open_store();
+    auto b = open_store();
+    ASSERT_TRUE(a->put(alice_, record("sub-a"), SecretBytes::from("RT-1")));
+    ASSERT_TRUE(a->refresh_token(alice_));
+    auto pending = record("sub-a");
+    pending.state = CredentialState::refresh_pending;
+    ASSERT_TRUE(a->update(alice_, pending));
+    auto seen = b->get(alice_);
+    ASSERT_TRUE(seen && *seen);
+    auto dead = std::move(**seen);
+    dead.state = CredentialState::login_required;
+    ASSERT_TRUE(b->update(alice_, dead));
+    ASSERT_EQ(a->refresh_token(alice_)->reveal(), "RT-1");  // the holder's check that the grant is still its own
+    auto late = a->put(alice_, record("sub-a"), SecretBytes::from("RT-2"));
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, Errc::provider_unavailable);
+    EXPECT_EQ((*b->get(alice_))->state, CredentialState::login_required);
+    EXPECT_EQ(b->refresh_token(alice_)->reveal(), "RT-1");
+}
+
 TEST_F(EtcdStoreTest, AWrongMasterKeyIsRefusedAtOpen) {
     ASSERT_TRUE(open_store(1));
     auto wrong = EtcdStore::open(client(), "/credd/", Sealer(key_of(2)));
