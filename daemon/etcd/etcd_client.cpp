@@ -110,8 +110,8 @@ Exchange attempt(const Endpoint& e, ssl::context* tls, const char* path, const s
                  Clock::time_point deadline) {
     Exchange out;
     try {
+        const auto req = make_request(e, path, body);  // outlives the io_context and the frames it destroys
         asio::io_context io;
-        const auto req = make_request(e, path, body);
         asio::co_spawn(io, exchange(e, tls, req, deadline, out), asio::detached);
         io.run_until(deadline + std::chrono::milliseconds(100));
         if (out.status == 0 && out.failure.empty()) out.failure = "timed out";
