@@ -108,6 +108,13 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
     }
     auto txn = client_->put_if(ek, sealed, expected);
     if (!txn) return txn.error();
+    if (!txn->succeeded && !txn->current.kvs.empty() && txn->current.kvs.front().value == sealed) {
+        // Our own write, applied by the cluster although the member we first
+        // asked timed out (a fresh nonce makes every sealed value unique).
+        seen_[ek] = txn->current.kvs.front().mod_revision;
+        pinned_[ek] = pending;
+        return {};
+    }
     if (!txn->succeeded) {
         seen_.erase(ek);
         pinned_.erase(ek);
