@@ -3,6 +3,7 @@
 #   start_etcd_cluster 3       # sets $etcd_endpoints (TOML list) and $etcd_urls
 #   kill_etcd_member 2         # SIGKILL one member
 #   etcd_get_prefix PREFIX     # every key and value below PREFIX, via etcdctl
+#   etcd_leader_index          # which member leads now
 # Each member has its own client and peer ports and its data directory under
 # $work/etcd; lib.sh's cleanup stops them (extra_pids).
 
@@ -40,4 +41,19 @@ kill_etcd_member() {  # INDEX
 
 etcd_get_prefix() {  # PREFIX
   ETCDCTL_API=3 etcdctl --endpoints "$etcd_urls" get --prefix "$1"
+}
+
+etcd_leader_index() {  # prints the index of the member that leads now
+  local url
+  url=$(etcdctl --endpoints "$etcd_urls" endpoint status -w json 2>/dev/null | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    s = e["Status"]
+    if s["header"]["member_id"] == s["leader"]:
+        print(e["Endpoint"])
+        break')
+  for i in "${!etcd_client_urls[@]}"; do
+    [ "${etcd_client_urls[i]}" = "$url" ] && echo "$i" && return 0
+  done
+  return 1
 }

@@ -3,9 +3,11 @@
 # 3-member etcd cluster, the real provider with rotation and reuse detection,
 # and three credds sharing one prefix and one master key, standing for three
 # hosts:
-# - an expiry stampede of 90 callers spread over the three: exactly one
+# - an expiry stampede of 300 callers spread over the three: exactly one
 #   refresh at the provider, every caller the same new token, no refused
 #   refresh, and the rotated refresh token works for the next refresh;
+# - the etcd leader killed while the fleet waits on a refresh: one refresh,
+#   no caller error;
 # - the credd holding the lock killed after the provider rotated the token
 #   and before it committed: another credd waits out the lease, does not
 #   replay the old refresh token (the provider sees it once), and the
@@ -21,7 +23,7 @@ credctl=$2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.sh"
 access_ttl=6
-per_host=30
+per_host=100
 
 start_provider --access-ttl "$access_ttl"
 start_etcd_cluster 3
@@ -88,6 +90,31 @@ sleep "$access_ttl"
 again=$(on 2 "$credctl" token demo --min-valid 1)
 expect "the next refresh, through another credd, uses the rotated token" test -n "$again" -a "$again" != "$new"
 expect "still no refused refresh" test "$(pstat token_errors.refresh_token)" -eq 0
+
+# --- the etcd leader killed while the fleet waits on a refresh -------------------
+sleep "$access_ttl"
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=1500" >/dev/null
+leader=$(etcd_leader_index)
+expect "the cluster has a leader (member ${leader:-none})" test -n "$leader"
+pids=()
+for i in $(seq "$per_host"); do
+  for h in 1 2 3; do
+    on "$h" "$credctl" token demo --min-valid 1 >"$work/l.$h.$i" 2>"$work/le.$h.$i" &
+    pids+=($!)
+  done
+done
+in_flight() { [ -n "$(etcd_get_prefix /stampede/locks/ 2>/dev/null)" ]; }
+expect "a credd took the refresh lock" wait_for 10 "the refresh lock" in_flight
+kill_etcd_member "$leader"
+failures=0
+for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+[ "$failures" -eq 0 ] || cat "$work"/le.* | sort | uniq -c | head -5
+expect "with the leader killed mid-stampede, no caller fails (failures: $failures)" test "$failures" -eq 0
+expect "still exactly one upstream refresh" test "$(pstat token_requests.refresh_token)" -eq 1
+expect "and no refused refresh" test "$(pstat token_errors.refresh_token)" -eq 0
+expect "every caller got the same token" test "$(cat "$work"/l.* | sort -u | wc -l)" -eq 1
+curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
 
 # --- the lock holder dies between the provider's answer and its commit -----------
 sleep "$access_ttl"
