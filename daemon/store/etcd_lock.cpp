@@ -48,6 +48,9 @@ Result<bool> EtcdStore::keep_alive(const CredentialKey& key) {
 }
 
 void EtcdStore::unlock(const CredentialKey& key) {
+    // The refresh this lock covered is over, committed or not: reads may
+    // move the compared revision again (etcd_store.hpp).
+    pinned_.erase(etcd_key(key));
     const auto it = held_.find(lock_key(key));
     if (it == held_.end()) return;
     // Revoking the lease deletes the lock key with it. If etcd cannot be

@@ -12,9 +12,9 @@
 // mod_revision it last read or wrote, and update() and put() are
 // transactions that write only if the record is still at that revision.
 // After this process wrote a refresh_pending mark, reads do not move that
-// revision: the refresh's commit lands only on its own mark, so a holder
-// cut off past its lock's lease cannot overwrite what another host decided
-// meanwhile (docs/fleet.md "Failures"). Of
+// revision until its next write or unlock(): the refresh's commit lands only
+// on its own mark, so a holder cut off past its lock's lease cannot
+// overwrite what another host decided meanwhile (docs/fleet.md "Failures"). Of
 // two hosts that both store a rotated refresh token read from the same
 // record, exactly one wins; the other gets provider_unavailable ("changed by
 // another credd ... ask again") and re-reads on the next call.

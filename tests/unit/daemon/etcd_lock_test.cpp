@@ -78,5 +78,29 @@ TEST_F(EtcdLockTest, ALockWhoseHolderStoppedRenewingEndsWithItsLease) {
     EXPECT_FALSE(*a->keep_alive(alice_)) << "the old holder must learn it lost the lock";
 }
 
+// A refresh that ends without a commit (its answer dropped because a login
+// replaced the grant meanwhile) must not leave the next write compared with
+// its stale pending mark.
+TEST_F(EtcdLockTest, ReleasingTheLockLetsTheNextWriteCompareWithWhatIsStoredNow) {
+    auto a = host();
+    auto b = host();
+    CredentialRecord rec;
+    rec.subject = "sub";
+    ASSERT_TRUE(a->put(alice_, rec, SecretBytes::from("RT-1")));
+    ASSERT_TRUE(*a->try_lock(alice_));
+    ASSERT_TRUE(a->refresh_token(alice_));
+    rec.state = CredentialState::refresh_pending;
+    ASSERT_TRUE(a->update(alice_, rec));
+    rec.state = CredentialState::valid;
+    ASSERT_TRUE(b->get(alice_));
+    ASSERT_TRUE(b->put(alice_, rec, SecretBytes::from("RT-new-login")));
+    a->unlock(alice_);
+    ASSERT_TRUE(a->get(alice_));
+    rec.rotation = 7;
+    auto next = a->update(alice_, rec);
+    EXPECT_TRUE(next) << next.error().message;
+    EXPECT_EQ(b->refresh_token(alice_)->reveal(), "RT-new-login");
+}
+
 }  // namespace
 }  // namespace credctl::store
