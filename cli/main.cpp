@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
         return exit_code(Errc::internal);
     }
     CLI::App app{"credctl: OAuth credentials for local processes, kept by credd"};
-    app.set_version_flag("--version", "credctl " CREDCTL_VERSION);
+    app.set_version_flag("--version", "credctl " CREDCTL_VERSION " (linked: " CREDCTL_LINKAGE ")");
     app.require_subcommand(1);
     app.footer(cli::exit_status_help());
     cli::Globals globals;
