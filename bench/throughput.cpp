@@ -1,7 +1,7 @@
 // Cached-token throughput through credd against a bare Unix-socket
 // ping-pong of the same size (docs/benchmarks.md, "Throughput").
 //
-//     credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS]
+//     credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS [PID]]
 //
 // Opens CLIENTS persistent (keep-alive) connections to credd's socket and
 // keeps one `GET TARGET` in flight on each: as soon as an answer is complete
@@ -13,24 +13,31 @@
 // SECONDS / ROUNDS each side alternate, so that other load on the machine
 // hits both alike. Prints, for each side, answers per second and the p50,
 // p99 and max of the latency from request written to answer complete, then
-// the ratio credd / bare of answers per second.
+// the ratio credd / bare of answers per second. Given credd's PID, also the
+// CPU time per answer of each server (all of credd's threads, from
+// /proc/PID/stat; the bare server process): unlike the rates, other load on
+// the machine hardly moves it.
 //
 // One epoll loop drives every client connection: the client must cost far
 // less per request than the daemon it measures.
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -89,6 +96,7 @@ struct Conn {
 struct Result {
     std::size_t answers = 0;
     double seconds = 0;
+    double server_cpu_s = 0;
     std::vector<double> latency_us;
     std::string first_answer;
 };
@@ -141,7 +149,9 @@ void drive(std::vector<Conn>& conns, const std::string& request, double seconds,
     ::close(ep);
 }
 
-// The bare side: one epoll loop that answers every request head with `answer`.
+// The bare side: a child process (credd is another process too: switching
+// between threads of one process would be cheaper) whose one epoll loop
+// answers every request head with `answer`.
 class BareServer {
 public:
     BareServer(std::string path, std::string answer) : path_(std::move(path)), answer_(std::move(answer)) {
@@ -152,11 +162,18 @@ public:
             ::listen(listen_fd_, 4096) != 0) {
             die("bare server on " + path_);
         }
-        thread_ = std::thread([this] { loop(); });
+        pid_ = ::fork();
+        if (pid_ < 0) die("fork");
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            loop();
+            ::_exit(0);
+        }
     }
+    int pid() const { return pid_; }
     ~BareServer() {
-        stop_ = true;
-        thread_.join();
+        ::kill(pid_, SIGTERM);
+        ::waitpid(pid_, nullptr, 0);
         ::close(listen_fd_);
         ::unlink(path_.c_str());
     }
@@ -171,8 +188,8 @@ private:
         std::vector<std::string> pending(65536);
         epoll_event events[256];
         char chunk[16384];
-        while (!stop_) {
-            const int n = ::epoll_wait(ep, events, 256, 100);
+        for (;;) {
+            const int n = ::epoll_wait(ep, events, 256, -1);
             for (int e = 0; e < n; ++e) {
                 const int fd = events[e].data.fd;
                 if (fd == listen_fd_) {
@@ -204,9 +221,24 @@ private:
     std::string path_;
     std::string answer_;
     int listen_fd_ = -1;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
+    int pid_ = -1;
 };
+
+// utime + stime of all threads of `pid`, in seconds (0 without a pid).
+double process_cpu_s(int pid) {
+    if (pid <= 0) return 0;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 double percentile(std::vector<double>& v, double p) {
     std::sort(v.begin(), v.end());
@@ -217,8 +249,11 @@ void print(const char* name, Result& r) {
     const double rate = static_cast<double>(r.answers) / r.seconds;
     const double p50 = percentile(r.latency_us, 0.5);
     const double p99 = percentile(r.latency_us, 0.99);
-    std::printf("%-6s answers %8zu  %9.0f /s  p50 %7.0f  p99 %7.0f  max %7.0f us\n", name, r.answers, rate, p50, p99,
+    std::printf("%-6s answers %8zu  %9.0f /s  p50 %7.0f  p99 %7.0f  max %7.0f us", name, r.answers, rate, p50, p99,
                 r.latency_us.back());
+    if (r.server_cpu_s > 0)
+        std::printf("  server CPU %.1f us/answer", r.server_cpu_s * 1e6 / static_cast<double>(r.answers));
+    std::printf("\n");
 }
 
 std::vector<Conn> open_all(const std::string& path, int n) {
@@ -239,6 +274,7 @@ int main(int argc, char** argv) {
     const int clients = std::atoi(argv[3]);
     const double seconds = std::atof(argv[4]);
     const int rounds = argc > 5 ? std::atoi(argv[5]) : 3;
+    const int pid = argc > 6 ? std::atoi(argv[6]) : 0;
     if (clients < 1 || seconds <= 0 || rounds < 1) return 2;
 
     auto credd_conns = open_all(socket, clients);
@@ -252,8 +288,12 @@ int main(int argc, char** argv) {
     credd = Result{};
     bare = Result{};
     for (int r = 0; r < rounds; ++r) {
+        const double credd_cpu = process_cpu_s(pid);
         drive(credd_conns, request, seconds / rounds, credd);
+        if (pid > 0) credd.server_cpu_s += process_cpu_s(pid) - credd_cpu;
+        const double bare_cpu = process_cpu_s(server.pid());
         drive(bare_conns, request, seconds / rounds, bare);
+        if (pid > 0) bare.server_cpu_s += process_cpu_s(server.pid()) - bare_cpu;
     }
     for (auto& c : credd_conns) ::close(c.fd);
     for (auto& c : bare_conns) ::close(c.fd);

@@ -16,6 +16,8 @@ AUDIT=1
 . bench/bench_lib.sh  # provider, credd, and a logged-in credential `demo`
 target="/v1/users/$(id -un)/credentials/demo/token"
 echo "$(date -u '+%F %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "credd idle after login: $(grep -E '^VmRSS' /proc/$credd_pid/status | tr -s ' ')"
 for clients in "$@"; do
-  "$root/build/default/bench/credctl_bench_throughput" "$CREDD_SOCKET" "$target" "$clients" "$seconds"
+  "$root/build/default/bench/credctl_bench_throughput" "$CREDD_SOCKET" "$target" "$clients" "$seconds" 3 "$credd_pid"
 done
+echo "credd after the load: $(grep -E '^VmRSS' /proc/$credd_pid/status | tr -s ' ')"
