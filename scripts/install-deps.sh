@@ -12,6 +12,7 @@ packages=(
   nodejs npm mandoc gdb strace clang-format
   systemd dpkg-dev procps   # units: systemd-analyze; the Debian package
   openssl python3 iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
+  clang-16 libfuzzer-16-dev libclang-rt-16-dev  # the fuzz preset (scripts/fuzz.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@
 #include "daemon/server/closer.hpp"
 #include "daemon/server/http_text.hpp"
 #include "daemon/server/open_files.hpp"
+#include "daemon/server/request_parse.hpp"
 #include "daemon/server/socket_path.hpp"
 #include "daemon/server/zeroing_allocator.hpp"
 #include "daemon/systemd/notify.hpp"
@@ -337,8 +338,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
     RequestBuffer buffer;
     while (!stopping_) {
         http::request_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(limits.max_head_bytes));
-        parser.body_limit(limits.max_body_bytes);
+        apply_request_limits(parser, limits);
         stream.expires_after(limits.idle_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
         state.busy = true;

@@ -350,5 +350,14 @@ TEST(DaemonConfig, AuditKeepFilesZeroIsAnError) {
     EXPECT_EQ(c.error().message, "credd.toml:2: audit.keep_files: must be between 1 and 1000: 0");
 }
 
+TEST(DaemonConfig, PathHoldingANulIsRefused) {
+    // The system would cut the path at the NUL: credd would use another
+    // directory than the one the file names.
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "state_dir = \"/var/lib/credd\\u0000/x\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().message, "credd.toml:1: state_dir: holds a NUL byte: \"/var/lib/credd\\u0000...\"");
+}
+
 }  // namespace
 }  // namespace credctl::daemon
