@@ -28,6 +28,16 @@ void apply_request_limits(RequestParser& parser, const daemon::Limits& limits) {
     parser.body_limit(limits.max_body_bytes);
 }
 
+// Whether a head of `head_bytes` (request line, header fields and the
+// blank line) is over limits.max_head_bytes. Beast's header limit counts the
+// fields apart from the request line once that line is parsed, so a head
+// longer than the limit by up to the request line's length got through it;
+// the session checks the whole head with this once it is read, and refuses
+// it as header_limit.
+[[nodiscard]] constexpr bool head_too_large(std::size_t head_bytes, const daemon::Limits& limits) {
+    return head_bytes > limits.max_head_bytes;
+}
+
 struct ParsedRequest {
     ApiRequest request;
     bool keep_alive = true;

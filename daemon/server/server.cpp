@@ -341,6 +341,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         apply_request_limits(parser, limits);
         stream.expires_after(limits.idle_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
+        if (!ec && head_too_large(n, limits)) ec = http::error::header_limit;
         state.busy = true;
         // A request without a body is complete with its head; async_read
         // would still take a trip through the scheduler to say so.

@@ -41,7 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         if (!*parsed) return 0;  // a session would read on
         const auto& r = **parsed;
-        fuzz::check(r.head_bytes <= limits.max_head_bytes, "the head is within max_head_bytes");
+        fuzz::check(r.head_bytes <= limits.max_head_bytes, "the head is within max_head_bytes",
+                    std::to_string(r.head_bytes) + " bytes of head, body " + std::to_string(r.request.body.size()));
         fuzz::check(r.request.body.size() <= limits.max_body_bytes, "the body is within max_body_bytes");
         fuzz::check(r.consumed > 0 && r.consumed <= in.size() - offset, "a request consumes what it was given");
         fuzz::check(r.head_bytes <= r.consumed, "the head is part of the request");

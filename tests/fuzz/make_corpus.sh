@@ -102,6 +102,11 @@ if [ -n "$id_token" ]; then
   python3 -c 'import base64,sys; p=sys.argv[1].split(".")[1]; sys.stdout.buffer.write(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))' \
     "$id_token" >"$work/claims.json"
   seed id_token 01 "$work/claims.json"
+  # The same claims naming what id_token_fuzz.cpp expects, so that the
+  # fuzzer starts past the issuer, audience and nonce checks.
+  python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c.update(iss="https://issuer.example", aud="credctl", nonce="n-0S6_WzA2Mj", exp=1800000600); sys.stdout.write(json.dumps(c))' \
+    "$work/claims.json" >"$work/claims-ours.json"
+  seed id_token 01 "$work/claims-ours.json"
 fi
 new_refresh=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("refresh_token",""))' "$work/refresh.json")
 post "$work/revoke.txt" "$revoke_ep" "token=$new_refresh&token_type_hint=refresh_token&client_id=credctl-demo"

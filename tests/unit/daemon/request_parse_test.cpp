@@ -41,6 +41,27 @@ TEST(RequestParse, HeadOverTheLimitIsPayloadTooLarge) {
     EXPECT_EQ(r.error().message, "request head larger than 1024 bytes");
 }
 
+TEST(RequestParse, HeadOverTheLimitWithALongRequestLineIsPayloadTooLarge) {
+    // Beast counts the fields apart from the request line: 600 bytes of
+    // each passed a 1024-byte limit.
+    const std::string bytes =
+        "GET /v1/status?" + std::string(600, 'a') + " HTTP/1.1\r\nX-Pad: " + std::string(600, 'b') + "\r\n\r\n";
+    const auto r = parse_request(bytes, small_limits());
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::payload_too_large);
+    EXPECT_EQ(r.error().message, "request head larger than 1024 bytes");
+}
+
+TEST(RequestParse, HeadOfExactlyTheLimitIsRead) {
+    const std::string start = "GET /v1/status HTTP/1.1\r\nX-Pad: ";
+    const std::string bytes = start + std::string(1024 - start.size() - 4, 'a') + "\r\n\r\n";
+    ASSERT_EQ(bytes.size(), 1024u);
+    const auto r = parse_request(bytes, small_limits());
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ((*r)->head_bytes, 1024u);
+}
+
 TEST(RequestParse, AnnouncedBodyOverTheLimitIsRefusedBeforeItIsRead) {
     const auto r = parse_request("PUT /v1/x HTTP/1.1\r\nContent-Length: 1025\r\n\r\n", small_limits());
     ASSERT_FALSE(r.has_value());
