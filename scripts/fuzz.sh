@@ -15,7 +15,11 @@ seconds=${1:-15}
 [ $# -gt 0 ] && shift
 mkdir -p build/fuzz
 cmake --preset fuzz >"build/fuzz-configure.log" 2>&1 || { cat build/fuzz-configure.log; exit 1; }
-cmake --build --preset fuzz -j 2 | tail -n 1
+if ! cmake --build --preset fuzz -j 2 >build/fuzz-build.log 2>&1; then
+  grep -E 'error|FAILED' build/fuzz-build.log | head -n 40
+  echo "fuzz: the build failed; build/fuzz-build.log has it all"
+  exit 1
+fi
 
 bin=build/fuzz/tests/fuzz
 findings=build/fuzz/findings
