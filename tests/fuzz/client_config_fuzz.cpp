@@ -13,17 +13,21 @@ using namespace credctl;
 
 namespace {
 
-fuzz::ScratchFile* g_file = nullptr;
+// Removed at exit, with its directory.
+fuzz::ScratchFile& scratch() {
+    static fuzz::ScratchFile file("credctl.toml");
+    return file;
+}
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    g_file = new fuzz::ScratchFile("credctl.toml");
+    (void)scratch();
     return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const auto first = cli::read_client_config(g_file->write(fuzz::bytes(data, size)));
+    const auto first = cli::read_client_config(scratch().write(fuzz::bytes(data, size)));
     if (!first) {
         fuzz::check(first.error().message.find("credctl.toml:") != std::string::npos, "a refused config names the file",
                     first.error().message);
@@ -36,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     out.insert("autostart", first->autostart);
     std::ostringstream text;
     text << out;
-    const auto second = cli::read_client_config(g_file->write(text.str()));
+    const auto second = cli::read_client_config(scratch().write(text.str()));
     fuzz::check(second.has_value(), "an accepted config written back out is accepted again");
     fuzz::check(second->socket == first->socket && second->autostart == first->autostart,
                 "an accepted config written back out has the same values");

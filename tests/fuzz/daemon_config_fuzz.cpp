@@ -21,7 +21,11 @@ using namespace credctl;
 
 namespace {
 
-fuzz::ScratchFile* g_file = nullptr;
+// Removed at exit, with its directory.
+fuzz::ScratchFile& scratch() {
+    static fuzz::ScratchFile file("credd.toml");
+    return file;
+}
 
 void check_bounds(const daemon::DaemonConfig& c) {
     for (const auto& row : daemon::config_keys()) {
@@ -49,13 +53,13 @@ void check_paths(const daemon::DaemonConfig& c) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     ::setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
     ::setenv("XDG_STATE_HOME", "/root/.local/state", 1);
-    g_file = new fuzz::ScratchFile("credd.toml");
+    (void)scratch();
     return sodium_init() < 0 ? 1 : 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto in = fuzz::bytes(data, size);
-    const auto first = daemon::load_daemon_config(g_file->write(in));
+    const auto first = daemon::load_daemon_config(scratch().write(in));
     if (!first) {
         fuzz::check(first.error().message.find("credd.toml:") != std::string::npos, "a refused config names the file",
                     first.error().message);
@@ -69,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const toml::parse_error&) {
         fuzz::check(false, "what the loader accepted is TOML");
     }
-    const auto second = daemon::load_daemon_config(g_file->write(again.str()));
+    const auto second = daemon::load_daemon_config(scratch().write(again.str()));
     fuzz::check(second.has_value(), "an accepted config written back out is accepted again");
     fuzz::check(daemon::diff_config(*first, *second).empty(), "an accepted config written back out is the same");
     return 0;

@@ -1,5 +1,6 @@
 // A file for the fuzz targets whose parser reads a path (the config
-// loaders): one per process, in a private directory, rewritten per input.
+// loaders): one per process, in a private directory, rewritten per input,
+// removed with its directory when destroyed.
 //
 // Used by tests/fuzz/*_config_fuzz.cpp. Thread-safety: one thread.
 #pragma once
