@@ -43,10 +43,13 @@ template <class Parse, class Emit>
 void round_trips(std::string_view in, const Parse& parse, const Emit& emit, const char* what) {
     auto first = parse(in);
     if (!first) return;
-    const std::string text = emit(*first);
+    // An encoder returns a std::string, or a SecretString for a body that
+    // carries a secret.
+    const auto as_text = [](std::string_view text) { return std::string(text); };
+    const std::string text = as_text(emit(*first));
     auto second = parse(text);
     check(second.has_value(), what);
-    check(emit(*second) == text, what);
+    check(as_text(emit(*second)) == text, what);
 }
 
 }  // namespace credctl::fuzz

@@ -27,7 +27,7 @@ void git(std::string_view in) {
     cli::TokenView view;
     view.access_token = "token";
     if (!user.empty()) view.git_username = user;
-    const std::string out = cli::format_token(cli::TokenFormat::git_credential, view);
+    const SecretString out = cli::format_token(cli::TokenFormat::git_credential, view);
     fuzz::check(std::count(out.begin(), out.end(), '\n') == 2, "the answer to git is two lines");
     fuzz::check(out.find('\0') == std::string::npos && out.find('\r') == std::string::npos,
                 "the answer to git holds no NUL or carriage return");
@@ -42,7 +42,7 @@ void kube(std::string_view in) {
     cli::TokenView view;
     view.access_token = "token";
     view.exec_api_version = version;
-    const std::string out = cli::format_token(cli::TokenFormat::exec_credential, view);
+    const SecretString out = cli::format_token(cli::TokenFormat::exec_credential, view);
     boost::system::error_code ec;
     const auto v = boost::json::parse(out, ec);
     fuzz::check(!ec && v.is_object(), "the ExecCredential is a JSON object");
