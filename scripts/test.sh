@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds, and runs the whole suite
 # (unit tests, layering check, and end-to-end tests against a real local
-# OpenID provider that the tests start themselves). .ci/run runs exactly this.
+# OpenID provider that the tests start themselves), then every fuzz target
+# for a short, bounded time on its seed corpus (scripts/fuzz.sh; a crash or a
+# broken property fails the run). .ci/run runs exactly this.
 # `scripts/test.sh asan` builds with AddressSanitizer and UndefinedBehavior-
 # Sanitizer and runs every test but those labelled `timing` in
 # tests/CMakeLists.txt (their bounds are for an optimised build).
@@ -20,4 +22,9 @@ cmake --build --preset "$preset"
 built=$(date +%s)
 echo "build: $((built - start)) s"
 ctest --preset "$preset" "${ctest_args[@]}"
-echo "tests: $(($(date +%s) - built)) s"
+tested=$(date +%s)
+echo "tests: $((tested - built)) s"
+if [ "$preset" = default ]; then
+  bash scripts/fuzz.sh "${CREDCTL_FUZZ_SECONDS:-10}"
+  echo "fuzz: $(($(date +%s) - tested)) s"
+fi
