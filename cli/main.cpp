@@ -1,12 +1,15 @@
 // credctl: the command-line client of credd. Argument parsing and one call
 // into the command table.
 #include "cli/commands/command.hpp"
+#include "cli/commands/command_pick.hpp"
 #include "common/crypto/crypto.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <sys/resource.h>
+#include <array>
 #include <iostream>
+#include <string_view>
 
 int main(int argc, char** argv) {
     using namespace credctl;
@@ -18,7 +21,7 @@ int main(int argc, char** argv) {
         return exit_code(Errc::internal);
     }
     CLI::App app{"credctl: OAuth credentials for local processes, kept by credd"};
-    app.set_version_flag("--version", "credctl " CREDCTL_VERSION);
+    app.set_version_flag("--version", "credctl " CREDCTL_VERSION " (linked: " CREDCTL_LINKAGE ")");
     app.require_subcommand(1);
     app.footer(cli::exit_status_help());
     cli::Globals globals;
@@ -27,11 +30,17 @@ int main(int argc, char** argv) {
     app.add_option("--config", globals.config_file, "Client config file (default: ~/.config/credctl/credctl.toml)");
     app.add_flag("-v,--verbose", globals.verbose, "Say more");
     const auto& table = cli::command_table();
+    std::vector<std::string_view> names;
+    for (const auto& c : table) names.push_back(c.name);
+    constexpr std::array<std::string_view, 2> k_value_options{"--socket", "--config"};
+    // Only the subcommand named is built (cli/commands/command_pick.hpp).
+    const auto named = cli::named_subcommand(names, k_value_options, {argv + 1, static_cast<std::size_t>(argc - 1)});
     std::vector<cli::Runner> runners(table.size());
-    std::vector<CLI::App*> subs;
+    std::vector<CLI::App*> subs(table.size(), nullptr);
     for (std::size_t i = 0; i < table.size(); ++i) {
-        subs.push_back(app.add_subcommand(std::string(table[i].name), std::string(table[i].summary)));
-        table[i].add(*subs.back(), globals, runners[i]);
+        if (named && *named != i) continue;
+        subs[i] = app.add_subcommand(std::string(table[i].name), std::string(table[i].summary));
+        table[i].add(*subs[i], globals, runners[i]);
     }
     try {
         app.parse(argc, argv);
@@ -41,7 +50,7 @@ int main(int argc, char** argv) {
     }
     cli::Runner runner;
     for (std::size_t i = 0; i < subs.size(); ++i) {
-        if (subs[i]->parsed()) runner = runners[i];
+        if (subs[i] != nullptr && subs[i]->parsed()) runner = runners[i];
     }
     auto r = runner();
     if (!r) {

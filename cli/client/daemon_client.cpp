@@ -1,6 +1,7 @@
 #include "cli/client/daemon_client.hpp"
 
 #include "cli/client/daemon_locator.hpp"
+#include "cli/client/reply_parse.hpp"
 #include "common/secret/secret_http.hpp"
 #include "common/wire/wire.hpp"
 
@@ -19,8 +20,6 @@ namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using local = asio::local::stream_protocol;
-
-constexpr std::size_t k_max_reply_bytes = 1024 * 1024;  // a credential list of a busy user fits
 
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,

@@ -1,10 +1,10 @@
 #include "cli/commands/command.hpp"
 
 #include "cli/client/autostart.hpp"
+#include "cli/client/client_config.hpp"
 #include "cli/client/daemon_locator.hpp"
 
 #include "common/config/local_user.hpp"
-#include "common/config/toml_fields.hpp"
 
 #include <unistd.h>
 
@@ -14,24 +14,6 @@
 
 namespace credctl::cli {
 namespace {
-
-struct ClientConfig {
-    std::string socket;
-    bool autostart = false;
-};
-
-// Client config (credctl.toml(5), Client keys).
-Result<ClientConfig> read_client_config(const std::string& path) {
-    auto parsed = config::parse_toml_file(path);
-    if (!parsed) return parsed.error();
-    config::Fields f(*parsed, path.substr(path.find_last_of('/') + 1), "");
-    if (auto r = f.only({"socket", "autostart"}); !r) return r.error();
-    auto s = f.path("socket");
-    if (!s) return s.error();
-    auto a = f.boolean("autostart");
-    if (!a) return a.error();
-    return ClientConfig{s->value_or(""), a->value_or(false)};
-}
 
 std::string default_client_config() {
     const char* xdg = std::getenv("XDG_CONFIG_HOME");

@@ -6,7 +6,6 @@
 #include "cli/output/token_format.hpp"
 #include "common/wire/wire.hpp"
 
-#include <sodium.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,7 +37,7 @@ Result<void> run_exec(const Globals& g, const ExecOptions& o) {
     if (!user) return user.error();
     auto token = fetch_access_token(g, *user, o.provider, o.ask);
     if (!token) return token.error();
-    if (::setenv(o.env_name.c_str(), std::string(token->access_token.reveal()).c_str(), 1) != 0 ||
+    if (::setenv(o.env_name.c_str(), SecretString(token->access_token.reveal()).c_str(), 1) != 0 ||
         ::setenv("CREDCTL_EXPIRES_AT", std::to_string(token->expires_at).c_str(), 1) != 0) {
         return make_error(Errc::internal, "cannot set " + o.env_name + ": " + std::strerror(errno));
     }

@@ -2,13 +2,12 @@
 // reads (cli/output/token_format.hpp), and the token fetch that `exec`
 // shares.
 #include "cli/commands/command.hpp"
+#include "cli/commands/token_input.hpp"
 #include "cli/output/token_format.hpp"
 #include "common/oauth/http_client.hpp"
 #include "common/wire/wire.hpp"
 
 #include <unistd.h>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -36,39 +35,12 @@ void write_all(std::string_view s) {
     }
 }
 
-// gitcredentials(7): the helper reads "key=value" lines up to a blank line
-// or EOF. Returns the username git already knows, if any.
-std::string read_git_request() {
-    std::string line;
-    std::string username;
-    while (std::getline(std::cin, line) && !line.empty()) {
-        if (line.rfind("username=", 0) == 0) username = line.substr(9);
-    }
-    return username;
-}
-
-// kubectl passes the ExecCredential apiVersion it wants in
-// KUBERNETES_EXEC_INFO; answer in that version when it is one we know.
-std::string exec_api_version() {
-    const char* info = std::getenv("KUBERNETES_EXEC_INFO");
-    std::string version = "client.authentication.k8s.io/v1";
-    if (info == nullptr) return version;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(info, ec);
-    if (ec || !v.is_object()) return version;
-    if (const auto* a = v.as_object().if_contains("apiVersion"); a != nullptr && a->is_string()) {
-        const std::string wanted(a->as_string());
-        if (wanted == "client.authentication.k8s.io/v1beta1") version = wanted;
-    }
-    return version;
-}
-
 Result<void> run_token(const Globals& g, const TokenOptions& o) {
     auto format = parse_token_format(o.output);
     if (!format) return format.error();
     std::string git_user;
     if (*format == TokenFormat::git_credential && !o.git_action.empty()) {
-        git_user = read_git_request();
+        git_user = read_git_username(std::cin);
         // Only `get` is answered: credd, not git, stores and forgets tokens.
         if (o.git_action != "get") return {};
     }
@@ -76,7 +48,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     if (!user) return user.error();
     auto token = fetch_access_token(g, *user, o.provider, o.ask);
     if (!token) return token.error();
-    const std::string api_version = exec_api_version();
+    const std::string api_version = exec_api_version(std::getenv("KUBERNETES_EXEC_INFO"));
     TokenView view;
     view.access_token = token->access_token.reveal();
     view.token_type = token->token_type;

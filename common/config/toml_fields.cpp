@@ -78,6 +78,9 @@ Result<std::optional<std::string>> Fields::path(std::string_view key) const {
     auto s = string(key);
     if (!s || !*s) return s;
     if ((*s)->empty() || (**s)[0] != '/') return error_at(key, "not an absolute path: \"" + **s + "\"");
+    if (const auto nul = (*s)->find('\0'); nul != std::string::npos) {
+        return error_at(key, "holds a NUL byte: \"" + (*s)->substr(0, nul) + "\\u0000...\"");
+    }
     return s;
 }
 

@@ -34,7 +34,8 @@ public:
                                                               std::int64_t max) const;
     [[nodiscard]] Result<std::optional<bool>> boolean(std::string_view key) const;
     [[nodiscard]] Result<std::optional<std::vector<std::string>>> strings(std::string_view key) const;
-    // An absolute path, or an error naming the value.
+    // An absolute path, or an error naming the value. A path holding a NUL
+    // byte (a TOML "\u0000") is refused: the system would cut it there.
     [[nodiscard]] Result<std::optional<std::string>> path(std::string_view key) const;
     // A sub-table, or nullptr when absent.
     [[nodiscard]] Result<const toml::table*> table(std::string_view key) const;

@@ -16,7 +16,9 @@ Result<void> check_expiry(const IdTokenClaims& claims, std::chrono::system_clock
     // time must be before it.
     if (!claims.expires_at) return make_error(Errc::provider_unavailable, "ID token has no valid exp claim");
     const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    if (*claims.expires_at + k_id_token_clock_skew.count() < now_s) {
+    // Compared without adding to `exp`, which the provider chooses up to
+    // INT64_MAX: the sum would overflow.
+    if (*claims.expires_at < now_s - k_id_token_clock_skew.count()) {
         return make_error(Errc::provider_unavailable, "ID token expired at " + std::to_string(*claims.expires_at) +
                                                           " (now " + std::to_string(now_s) + ")");
     }

@@ -16,11 +16,16 @@ namespace json = boost::json;
 // whole block is zeroed.
 class ZeroingResource final : public json::memory_resource {
     void* do_allocate(std::size_t bytes, std::size_t alignment) override {
+        if (alignment <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) return ::operator new(bytes);
         return ::operator new(bytes, std::align_val_t(alignment));
     }
     void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
         sodium_memzero(p, bytes);
-        ::operator delete(p, bytes, std::align_val_t(alignment));
+        if (alignment <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+            ::operator delete(p);
+        } else {
+            ::operator delete(p, std::align_val_t(alignment));
+        }
     }
     [[nodiscard]] bool do_is_equal(const json::memory_resource& other) const noexcept override {
         return this == &other;

@@ -2,6 +2,7 @@
 
 #include "common/config/local_user.hpp"
 #include "daemon/peer/cgroup.hpp"
+#include "daemon/peer/proc_stat.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -50,19 +51,11 @@ std::optional<std::string> read_small_file(const std::string& path) {
     return text.str();
 }
 
-// Field 22 of /proc/<pid>/stat (proc(5)), after the parenthesised comm,
-// which may itself contain spaces and parentheses.
+// The process's start time (daemon/peer/proc_stat.hpp).
 std::optional<std::string> start_time(pid_t pid) {
-    auto stat = read_small_file(proc_path(pid, "stat"));
+    const auto stat = read_small_file(proc_path(pid, "stat"));
     if (!stat) return std::nullopt;
-    const auto close = stat->rfind(')');
-    if (close == std::string::npos) return std::nullopt;
-    std::istringstream fields(stat->substr(close + 2));
-    std::string field;
-    for (int i = 3; i <= 22 && (fields >> field); ++i) {
-        if (i == 22) return field;
-    }
-    return std::nullopt;
+    return start_time_from_stat(*stat);
 }
 
 std::vector<gid_t> peer_groups(int socket_fd) {

@@ -10,6 +10,7 @@
 #include "daemon/server/closer.hpp"
 #include "daemon/server/http_text.hpp"
 #include "daemon/server/open_files.hpp"
+#include "daemon/server/request_parse.hpp"
 #include "daemon/server/socket_path.hpp"
 #include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/token_service.hpp"
@@ -332,10 +333,10 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
     SecretBuffer buffer;
     while (!stopping_) {
         http::request_parser<SecretBody, ZeroingAllocator<char>> parser;
-        parser.header_limit(static_cast<std::uint32_t>(limits.max_head_bytes));
-        parser.body_limit(limits.max_body_bytes);
+        apply_request_limits(parser, limits);
         stream.expires_after(limits.idle_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
+        if (!ec && head_too_large(n, limits)) ec = http::error::header_limit;
         state.busy = true;
         // A request without a body is complete with its head; async_read
         // would still take a trip through the scheduler to say so.

@@ -8,6 +8,7 @@
 
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/record_codec.hpp"
+#include "daemon/store/record_key.hpp"
 
 #include <lmdb.h>
 
@@ -31,9 +32,6 @@ inline MDB_val val(std::string_view s) {
 inline std::string_view view(const MDB_val& v) {
     return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
-std::string record_key(const CredentialKey& k);
-// Splits "user NUL provider"; std::nullopt when there is no NUL.
-std::optional<CredentialKey> split_record_key(std::string_view key);
 
 // Aborts the transaction unless committed; keeps every early return clean.
 class Txn {

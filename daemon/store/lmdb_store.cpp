@@ -18,19 +18,6 @@ Error lmdb_error(std::string_view what, int rc) {
                       "store: " + std::string(what) + ": " + mdb_strerror(rc));
 }
 
-std::string record_key(const CredentialKey& k) {
-    std::string s = k.user;
-    s.push_back('\0');
-    s += k.provider;
-    return s;
-}
-
-std::optional<CredentialKey> split_record_key(std::string_view key) {
-    const auto nul = key.find('\0');
-    if (nul == std::string_view::npos) return std::nullopt;
-    return CredentialKey{std::string(key.substr(0, nul)), std::string(key.substr(nul + 1))};
-}
-
 namespace {
 
 Result<void> prepare_directory(const std::string& dir) {

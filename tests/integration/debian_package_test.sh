@@ -61,6 +61,13 @@ for f in "${files[@]}"; do expect "installed: $f" test -f "$f"; done
 expect "the package holds exactly those files" \
   test "$(printf '%s\n' "${files[@]}" | sort)" = "$(cat "$work/contents")"
 expect "the installed credd and credctl run" bash -c "/usr/sbin/credd --version && /usr/bin/credctl --version" 
+# credctl starts once per token: only glibc is loaded at start (cli/CMakeLists.txt).
+ldd /usr/bin/credctl >"$work/credctl.ldd" 2>&1
+echo "ldd /usr/bin/credctl:"; sed 's/^/  /' "$work/credctl.ldd"
+expect "the installed credctl loads no shared library but glibc's" \
+  bash -c "! grep -vE 'linux-vdso|libc\.so\.6|ld-linux' '$work/credctl.ldd' | grep -q ."
+expect "credctl --version names the libraries linked in" \
+  bash -c "/usr/bin/credctl --version | grep -q 'static Boost .*OpenSSL .*libsodium .*dynamic glibc'"
 expect "the credd system user exists" id credd
 expect "/var/lib/credd is 0700 credd" test "$(stat -c '%a %U' /var/lib/credd)" = "700 credd"
 expect "a master key was generated: 32 bytes, root, 0600" \

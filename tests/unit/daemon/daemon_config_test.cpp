@@ -272,5 +272,14 @@ TEST(DaemonConfig, AuditCapZeroTurnsRotationOff) {
     EXPECT_EQ(c->audit.max_file_bytes, 0U);
 }
 
+TEST(DaemonConfig, PathHoldingANulIsRefused) {
+    // The system would cut the path at the NUL: credd would use another
+    // directory than the one the file names.
+    TempDir dir;
+    auto c = load_daemon_config(dir.write("credd.toml", "state_dir = \"/var/lib/credd\\u0000/x\"\n"));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().message, "credd.toml:1: state_dir: holds a NUL byte: \"/var/lib/credd\\u0000...\"");
+}
+
 }  // namespace
 }  // namespace credctl::daemon

@@ -1,0 +1,307 @@
+// Cached-token throughput through credd against a bare Unix-socket
+// ping-pong of the same size (docs/benchmarks.md, "Throughput").
+//
+//     credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS [PID]]
+//
+// Opens CLIENTS persistent (keep-alive) connections to credd's socket and
+// keeps one `GET TARGET` in flight on each: as soon as an answer is complete
+// (head and Content-Length bytes of body) the next request goes out on that
+// connection. Then the same with a bare server: a thread of this program
+// that answers each request, on a Unix socket of its own, with a copy of
+// credd's first answer (same size), with one epoll loop and no parsing
+// beyond finding the end of the request's head. ROUNDS (default 3) rounds of
+// SECONDS / ROUNDS each side alternate, so that other load on the machine
+// hits both alike. Prints, for each side, answers per second and the p50,
+// p99 and max of the latency from request written to answer complete, then
+// the ratio credd / bare of answers per second. Given credd's PID, also the
+// CPU time per answer of each server (all of credd's threads, from
+// /proc/PID/stat; the bare server process): unlike the rates, other load on
+// the machine hardly moves it.
+//
+// One epoll loop drives every client connection: the client must cost far
+// less per request than the daemon it measures.
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& what) {
+    std::fprintf(stderr, "credctl_bench_throughput: %s: %s\n", what.c_str(), std::strerror(errno));
+    std::exit(1);
+}
+
+sockaddr_un address(const std::string& path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(addr.sun_path)) die("socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    return addr;
+}
+
+int connect_to(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    const auto addr = address(path);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) die("connect " + path);
+    return fd;
+}
+
+// The length of the whole answer at the start of `buf`, or 0 while it is
+// incomplete.
+std::size_t answer_length(const std::string& buf) {
+    const auto head_end = buf.find("\r\n\r\n");
+    if (head_end == std::string::npos) return 0;
+    const auto field = buf.find("\r\nContent-Length: ");
+    if (field == std::string::npos || field > head_end) die("answer without Content-Length");
+    const auto length = std::strtoul(buf.c_str() + field + 18, nullptr, 10);
+    const std::size_t total = head_end + 4 + length;
+    return buf.size() >= total ? total : 0;
+}
+
+void write_all(int fd, const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        const ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) die("write");
+        off += static_cast<std::size_t>(n);
+    }
+}
+
+struct Conn {
+    int fd = -1;
+    std::string buf;
+    Clock::time_point sent;
+};
+
+struct Result {
+    std::size_t answers = 0;
+    double seconds = 0;
+    double server_cpu_s = 0;
+    std::vector<double> latency_us;
+    std::string first_answer;
+};
+
+// Closed loop on `conns` for `seconds`; adds to `out`.
+void drive(std::vector<Conn>& conns, const std::string& request, double seconds, Result& out) {
+    const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) die("epoll_create1");
+    for (std::size_t i = 0; i < conns.size(); ++i) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = i;
+        if (::epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev) != 0) die("epoll_ctl");
+    }
+    const auto start = Clock::now();
+    const auto end = start + std::chrono::duration<double>(seconds);
+    for (auto& c : conns) {
+        c.sent = Clock::now();
+        write_all(c.fd, request);
+    }
+    std::size_t in_flight = conns.size();
+    std::vector<epoll_event> events(conns.size());
+    char chunk[16384];
+    while (in_flight > 0) {
+        const int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 5000);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) die("no answer within 5 s");
+        const auto now = Clock::now();
+        for (int e = 0; e < n; ++e) {
+            auto& c = conns[events[e].data.u64];
+            const ssize_t got = ::read(c.fd, chunk, sizeof chunk);
+            if (got <= 0) die("the server closed a connection");
+            c.buf.append(chunk, static_cast<std::size_t>(got));
+            const std::size_t len = answer_length(c.buf);
+            if (len == 0) continue;
+            if (out.first_answer.empty()) out.first_answer = c.buf.substr(0, len);
+            if (c.buf.compare(9, 3, "200") != 0) die("answer not 200: " + c.buf.substr(0, 40));
+            c.buf.erase(0, len);
+            ++out.answers;
+            out.latency_us.push_back(std::chrono::duration<double, std::micro>(now - c.sent).count());
+            if (now < end) {
+                c.sent = now;
+                write_all(c.fd, request);
+            } else {
+                --in_flight;
+            }
+        }
+    }
+    out.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    ::close(ep);
+}
+
+// The bare side: a child process (credd is another process too: switching
+// between threads of one process would be cheaper) whose one epoll loop
+// answers every request head with `answer`.
+class BareServer {
+public:
+    BareServer(std::string path, std::string answer) : path_(std::move(path)), answer_(std::move(answer)) {
+        listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        const auto addr = address(path_);
+        ::unlink(path_.c_str());
+        if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
+            ::listen(listen_fd_, 4096) != 0) {
+            die("bare server on " + path_);
+        }
+        pid_ = ::fork();
+        if (pid_ < 0) die("fork");
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            loop();
+            ::_exit(0);
+        }
+    }
+    int pid() const { return pid_; }
+    ~BareServer() {
+        ::kill(pid_, SIGTERM);
+        ::waitpid(pid_, nullptr, 0);
+        ::close(listen_fd_);
+        ::unlink(path_.c_str());
+    }
+
+private:
+    void loop() {
+        const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+        epoll_event lev{};
+        lev.events = EPOLLIN;
+        lev.data.fd = listen_fd_;
+        ::epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd_, &lev);
+        std::vector<std::string> pending(65536);
+        epoll_event events[256];
+        char chunk[16384];
+        for (;;) {
+            const int n = ::epoll_wait(ep, events, 256, -1);
+            for (int e = 0; e < n; ++e) {
+                const int fd = events[e].data.fd;
+                if (fd == listen_fd_) {
+                    const int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+                    if (c < 0) continue;
+                    epoll_event ev{};
+                    ev.events = EPOLLIN;
+                    ev.data.fd = c;
+                    ::epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+                    continue;
+                }
+                const ssize_t got = ::read(fd, chunk, sizeof chunk);
+                if (got <= 0) {
+                    ::close(fd);
+                    pending[static_cast<std::size_t>(fd)].clear();
+                    continue;
+                }
+                auto& buf = pending[static_cast<std::size_t>(fd)];
+                buf.append(chunk, static_cast<std::size_t>(got));
+                for (auto at = buf.find("\r\n\r\n"); at != std::string::npos; at = buf.find("\r\n\r\n")) {
+                    buf.erase(0, at + 4);
+                    write_all(fd, answer_);
+                }
+            }
+        }
+        ::close(ep);
+    }
+
+    std::string path_;
+    std::string answer_;
+    int listen_fd_ = -1;
+    int pid_ = -1;
+};
+
+// utime + stime of all threads of `pid`, in seconds (0 without a pid).
+double process_cpu_s(int pid) {
+    if (pid <= 0) return 0;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double percentile(std::vector<double>& v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5)];
+}
+
+void print(const char* name, Result& r) {
+    const double rate = static_cast<double>(r.answers) / r.seconds;
+    const double p50 = percentile(r.latency_us, 0.5);
+    const double p99 = percentile(r.latency_us, 0.99);
+    std::printf("%-6s answers %8zu  %9.0f /s  p50 %7.0f  p99 %7.0f  max %7.0f us", name, r.answers, rate, p50, p99,
+                r.latency_us.back());
+    if (r.server_cpu_s > 0)
+        std::printf("  server CPU %.1f us/answer", r.server_cpu_s * 1e6 / static_cast<double>(r.answers));
+    std::printf("\n");
+}
+
+std::vector<Conn> open_all(const std::string& path, int n) {
+    std::vector<Conn> conns(static_cast<std::size_t>(n));
+    for (auto& c : conns) c.fd = connect_to(path);
+    return conns;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 5) {
+        std::fprintf(stderr, "usage: credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS]\n");
+        return 2;
+    }
+    const std::string socket = argv[1];
+    const std::string request = std::string("GET ") + argv[2] + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    const int clients = std::atoi(argv[3]);
+    const double seconds = std::atof(argv[4]);
+    const int rounds = argc > 5 ? std::atoi(argv[5]) : 3;
+    const int pid = argc > 6 ? std::atoi(argv[6]) : 0;
+    if (clients < 1 || seconds <= 0 || rounds < 1) return 2;
+
+    auto credd_conns = open_all(socket, clients);
+    Result credd;
+    drive(credd_conns, request, 0.2, credd);  // warm-up, and the answer the bare side copies
+    Result bare;
+    const std::string bare_path = socket + ".bare";
+    BareServer server(bare_path, credd.first_answer);
+    auto bare_conns = open_all(bare_path, clients);
+    drive(bare_conns, request, 0.2, bare);
+    credd = Result{};
+    bare = Result{};
+    for (int r = 0; r < rounds; ++r) {
+        const double credd_cpu = process_cpu_s(pid);
+        drive(credd_conns, request, seconds / rounds, credd);
+        if (pid > 0) credd.server_cpu_s += process_cpu_s(pid) - credd_cpu;
+        const double bare_cpu = process_cpu_s(server.pid());
+        drive(bare_conns, request, seconds / rounds, bare);
+        if (pid > 0) bare.server_cpu_s += process_cpu_s(server.pid()) - bare_cpu;
+    }
+    for (auto& c : credd_conns) ::close(c.fd);
+    for (auto& c : bare_conns) ::close(c.fd);
+    std::printf("clients %d, answer %zu bytes, %d rounds of %.2f s each side\n", clients, credd.first_answer.size(),
+                rounds, seconds / rounds);
+    print("credd", credd);
+    print("bare", bare);
+    std::printf("ratio credd/bare %.2f\n", (static_cast<double>(credd.answers) / credd.seconds) /
+                                               (static_cast<double>(bare.answers) / bare.seconds));
+    return 0;
+}

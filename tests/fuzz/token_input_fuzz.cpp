@@ -1,0 +1,64 @@
+// What `credctl token` reads from whoever runs it (cli/commands/
+// token_input.hpp): git's credential request on standard input and
+// kubectl's KUBERNETES_EXEC_INFO. The answer to git stays two lines whose
+// values carry no byte that git's line protocol cannot hold; the
+// ExecCredential is JSON in one of the two versions credctl writes.
+//
+// Input: the first byte picks the source. Even: the rest is git's standard
+// input. Odd: the rest, up to a NUL (an environment value cannot hold one),
+// is KUBERNETES_EXEC_INFO.
+#include "cli/commands/token_input.hpp"
+#include "cli/output/token_format.hpp"
+#include "fuzz_check.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+using namespace credctl;
+
+namespace {
+
+void git(std::string_view in) {
+    std::istringstream stdin_text{std::string(in)};
+    const std::string user = cli::read_git_username(stdin_text);
+    cli::TokenView view;
+    view.access_token = "token";
+    if (!user.empty()) view.git_username = user;
+    const SecretString out = cli::format_token(cli::TokenFormat::git_credential, view);
+    fuzz::check(std::count(out.begin(), out.end(), '\n') == 2, "the answer to git is two lines");
+    fuzz::check(out.find('\0') == std::string::npos && out.find('\r') == std::string::npos,
+                "the answer to git holds no NUL or carriage return");
+    fuzz::check(out.ends_with("\npassword=token\n"), "the token is the password line");
+}
+
+void kube(std::string_view in) {
+    const std::string info(in.substr(0, in.find('\0')));
+    const std::string version = cli::exec_api_version(info.c_str());
+    fuzz::check(version == "client.authentication.k8s.io/v1" || version == "client.authentication.k8s.io/v1beta1",
+                "the answer is in a version credctl writes");
+    cli::TokenView view;
+    view.access_token = "token";
+    view.exec_api_version = version;
+    const SecretString out = cli::format_token(cli::TokenFormat::exec_credential, view);
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(out, ec);
+    fuzz::check(!ec && v.is_object(), "the ExecCredential is a JSON object");
+    fuzz::check(v.as_object().at("apiVersion").as_string() == version, "the ExecCredential has the version asked");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto in = fuzz::bytes(data, size);
+    unsigned selector = 0;
+    if (!fuzz::take_selector(in, selector)) return 0;
+    if (selector % 2 == 0) {
+        git(in);
+    } else {
+        kube(in);
+    }
+    return 0;
+}

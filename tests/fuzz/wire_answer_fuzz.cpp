@@ -1,0 +1,80 @@
+// The JSON answers credctl decodes from credd (docs/api.md): a daemon that
+// is not ours, or a broken one, must not crash credctl or make it print
+// something it cannot read back. The first byte picks the decoder; each
+// accepted answer must round-trip through its encoder. The token answer is
+// built by hand (append_json_string): it must escape exactly as Boost.JSON.
+#include "common/error/error.hpp"
+#include "common/wire/admin_wire.hpp"
+#include "common/wire/policy_wire.hpp"
+#include "common/wire/wire.hpp"
+#include "fuzz_check.hpp"
+
+#include <sodium.h>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+using namespace credctl;
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    return sodium_init() < 0 ? 1 : 0;
+}
+
+namespace {
+
+void problem(std::string_view in) {
+    const Error e = wire::parse_problem(400, in);
+    // Whatever the body, the error is one of the list and survives the trip.
+    const Error again = wire::parse_problem(400, wire::to_json(wire::Problem{e.code, e.message}));
+    fuzz::check(again.code == e.code && again.message == e.message, "problem document round-trips");
+}
+
+void escaping(std::string_view in) {
+    std::string mine;
+    wire::append_json_string(mine, in);
+    fuzz::check(mine == boost::json::serialize(boost::json::string(in)), "append_json_string escapes as Boost.JSON");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    auto in = fuzz::bytes(data, size);
+    unsigned selector = 0;
+    if (!fuzz::take_selector(in, selector)) return 0;
+    const auto emit = [](const auto& v) { return wire::to_json(v); };
+    switch (selector % 11) {
+        case 0:
+            fuzz::round_trips(in, wire::parse_access_token, emit, "token answer round-trips");
+            break;
+        case 1:
+            fuzz::round_trips(in, wire::parse_credential_list, emit, "credential list round-trips");
+            break;
+        case 2:
+            fuzz::round_trips(in, wire::parse_status, emit, "status round-trips");
+            break;
+        case 3:
+            fuzz::round_trips(in, wire::parse_providers, emit, "providers round-trip");
+            break;
+        case 4:
+            fuzz::round_trips(in, wire::parse_removal, emit, "removal round-trips");
+            break;
+        case 5:
+            fuzz::round_trips(in, wire::parse_whoami, emit, "whoami round-trips");
+            break;
+        case 6:
+            fuzz::round_trips(in, wire::parse_policy_decision, emit, "policy decision round-trips");
+            break;
+        case 7:
+            fuzz::round_trips(in, wire::parse_store_status, emit, "store status round-trips");
+            break;
+        case 8:
+            fuzz::round_trips(in, wire::parse_check_result, emit, "check result round-trips");
+            break;
+        case 9:
+            problem(in);
+            break;
+        default:
+            escaping(in);
+            break;
+    }
+    return 0;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End-to-end: credd's request head limit (docs/api.md "Limits",
+# limits.max_head_bytes) covers the request line and the header fields
+# together. The HTTP parser counts the fields apart from the request line
+# once it has parsed that line, so a head longer than the limit by up to the
+# request line's length used to be read and served. With the smallest
+# limit (1024 bytes): heads of 1024 bytes are served, heads of 1319 to 1419
+# bytes split between the request line and a field are refused with 413
+# payload_too_large and the connection closed, and credd goes on serving.
+# Usage: request_limits_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+. "$(dirname "$0")/lib.sh"
+
+issuer=http://127.0.0.1:9  # never contacted: no token is asked for
+write_config "$work/credd.toml"
+sed -i 's/^\[limits\]$/[limits]\nmax_head_bytes = 1024/' "$work/credd.toml"
+expect "credd starts with max_head_bytes = 1024" start_credd "$work/credd.toml"
+
+# The raw answer's status line to a GET /v1/status whose request line is
+# padded to LINE bytes and which carries one field of FIELD bytes.
+status_for() {  # LINE FIELD
+  python3 - "$CREDD_SOCKET" "$1" "$2" <<'PY'
+import socket, sys
+path, line, field = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+start = "GET /v1/status?pad="
+end = " HTTP/1.1\r\n"
+request_line = start + "a" * (line - len(start) - len(end)) + end
+pad = "X-Pad: "
+fields = "Host: localhost\r\n" + pad + "b" * (field - len(pad) - 2) + "\r\n"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(path)
+s.sendall((request_line + fields + "\r\n").encode())
+answer = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except (ConnectionResetError, socket.timeout):
+        break
+    if not chunk:
+        break
+    answer += chunk
+    if b"\r\n\r\n" in answer and b"Connection: close" not in answer and b"payload_too_large" not in answer:
+        break
+print(answer.split(b"\r\n", 1)[0].decode(errors="replace"))
+print("code" if b'"code":"payload_too_large"' in answer else "")
+PY
+}
+
+# Head sizes: request line + 17 (the Host field) + FIELD + 2 (the blank line).
+out=$(status_for 200 805)
+expect "a head of 1024 bytes is served" grep -q '^HTTP/1.1 200' <<<"$out"
+out=$(status_for 450 900)
+expect "a head of 1369 bytes (450 in the request line) is refused with 413" grep -q '^HTTP/1.1 413' <<<"$out"
+expect "the refusal is payload_too_large" grep -q '^code$' <<<"$out"
+out=$(status_for 300 1000)
+expect "a head of 1319 bytes (300 in the request line) is refused with 413" grep -q '^HTTP/1.1 413' <<<"$out"
+out=$(status_for 700 700)
+expect "a head of 1419 bytes (700 in the request line) is refused with 413" grep -q '^HTTP/1.1 413' <<<"$out"
+out=$(status_for 990 15)
+expect "a head of 1024 bytes, most of it the request line, is served" grep -q '^HTTP/1.1 200' <<<"$out"
+out=$(status_for 100 1100)
+expect "a field of 1100 bytes is refused with 413" grep -q '^HTTP/1.1 413' <<<"$out"
+expect "credd goes on serving" credd_answers
+finish
