@@ -2,6 +2,7 @@
 
 #include "common/log/log.hpp"
 #include "daemon/store/record_codec.hpp"
+#include "daemon/store/record_key.hpp"
 
 namespace credctl::store {
 namespace {
@@ -13,13 +14,6 @@ constexpr std::string_view k_meta_db = "meta";
 constexpr std::string_view k_refresh_token_seal = "refresh_token";
 constexpr std::string_view k_key_check = "key_check";
 constexpr std::string_view k_key_check_plain = "credctl key check v1";
-
-std::string record_key(const CredentialKey& k) {
-    std::string s = k.user;
-    s.push_back('\0');
-    s += k.provider;
-    return s;
-}
 
 std::string resource(const CredentialKey& k) {
     return k.user + "/" + k.provider;
