@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace credctl::etcd {
@@ -101,6 +102,13 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
+    // libsodium takes a byte over 0x7f (a negative char) for a digit: check
+    // the alphabet first.
+    const auto digit = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+               c == '=';
+    };
+    if (!std::all_of(text.begin(), text.end(), digit)) return std::nullopt;
     std::string out(text.size() / 4 * 3 + 3, '\0');
     std::size_t len = 0;
     const char* end = nullptr;

@@ -28,6 +28,14 @@ TEST(EtcdCodec, Base64DecodeRefusesUrlAlphabetAndGarbage) {
     EXPECT_FALSE(base64_decode("Zm8"));
 }
 
+// libsodium's decoder takes a byte over 0x7f (a negative char) for a
+// base64 digit; found by etcd_answer_fuzz.
+TEST(EtcdCodec, Base64DecodeRefusesBytesOutsideTheAlphabet) {
+    EXPECT_FALSE(base64_decode(std::string("\x80\xff\xff\xff\xff\xff\xff\xff", 8)));
+    EXPECT_FALSE(base64_decode(std::string("Zm9v\xc3\xa9===", 9)));
+    EXPECT_FALSE(base64_decode(std::string("Zm\0v", 4)));
+}
+
 TEST(EtcdCodec, PrefixEndIsTheNextKeyAfterEveryKeyOfThePrefix) {
     EXPECT_EQ(prefix_end("/credd/"), "/credd0");
     EXPECT_EQ(prefix_end(std::string("a\xff", 2)), "b");
