@@ -2,7 +2,9 @@
 
 #include "common/log/log.hpp"
 #include "daemon/config/daemon_config.hpp"
+#include "daemon/etcd/etcd_client.hpp"
 #include "daemon/server/server.hpp"
+#include "daemon/store/etcd_store.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/master_key.hpp"
 
@@ -39,13 +41,33 @@ Result<DaemonConfig> load_config(const Options& options) {
     return load_config_for(options.mode, options.config_file);
 }
 
+struct OpenStore {
+    std::unique_ptr<store::Store> store;
+    store::Maintenance* maintenance = nullptr;  // check, backup, rotation: LMDB only
+};
+
+// docs/fleet.md: every host of a fleet holds the same master key.
+Result<OpenStore> open_etcd_store(const DaemonConfig& config, store::MasterKey key) {
+    const auto& e = config.store.etcd;
+    etcd::ClientOptions options{e.endpoints, e.request_timeout, e.ca_file, e.cert_file, e.key_file};
+    auto client = etcd::EtcdClient::create(std::move(options));
+    if (!client) return make_error(client.error().code, "store: " + client.error().message);
+    auto st = store::EtcdStore::open(std::move(*client), e.prefix, store::Sealer(std::move(key.key)),
+                                     std::chrono::seconds(e.lease_seconds));
+    if (!st) return make_error(st.error().code, "store: " + st.error().message + " (key from " + key.source + ")");
+    log::info("store: etcd at prefix " + e.prefix + " (" + std::to_string(e.endpoints.size()) +
+              " endpoint(s)), master key from " + key.source);
+    return OpenStore{std::move(*st), nullptr};
+}
+
 // docs/store-format.md "Master key": systemd credential, then key_file, then
 // (per-user) a generated key.
-Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config, bool mode_may_generate) {
+Result<OpenStore> open_store(const DaemonConfig& config, bool mode_may_generate) {
     const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
     auto key = store::find_master_key({credentials != nullptr ? credentials : "", config.key_file, config.state_dir,
                                        mode_may_generate && config.store.generate_key});
     if (!key) return key.error();
+    if (config.store.backend == StoreBackend::etcd) return open_etcd_store(config, std::move(*key));
     store::LmdbOptions options;
     options.directory = config.state_dir;
     options.max_map_bytes = config.store.max_map_bytes;
@@ -55,7 +77,8 @@ Result<std::unique_ptr<store::LmdbStore>> open_store(const DaemonConfig& config,
                           "store " + config.state_dir + ": " + st.error().message + " (key from " + key->source + ")");
     }
     log::info("store open at " + config.state_dir + ", master key from " + key->source);
-    return st;
+    store::Maintenance* maintenance = st->get();
+    return OpenStore{std::move(*st), maintenance};
 }
 
 }  // namespace
@@ -82,7 +105,8 @@ Result<void> run(const Options& options) {
     log::info(std::string(to_string(options.mode)) + " mode, " + std::to_string(config->providers.size()) +
               " provider(s) configured");
     return server::run_server(
-        *config, **st, st->get(), [&options] { return load_config(options); }, server::ServeOptions{options.listen_fd});
+        *config, *st->store, st->maintenance, [&options] { return load_config(options); },
+        server::ServeOptions{options.listen_fd});
 }
 
 }  // namespace credctl::daemon

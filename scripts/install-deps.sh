@@ -14,6 +14,7 @@ packages=(
   openssl python3 iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
   universal-ctags           # the size check: function lengths
   clang-16 libfuzzer-16-dev libclang-rt-16-dev  # the fuzz preset (scripts/fuzz.sh)
+  etcd-server etcd-client   # the etcd store backend: a 3-member cluster on loopback
 )
 missing=()
 for p in "${packages[@]}"; do

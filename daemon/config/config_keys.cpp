@@ -41,6 +41,38 @@ std::string joined(const std::vector<std::string>& v) {
     return out;
 }
 
+std::string seconds(std::chrono::seconds s) {
+    return num(static_cast<std::uint64_t>(s.count()));
+}
+
+// [store] and [store.etcd] (docs/fleet.md).
+std::vector<ConfigKey> store_rows() {
+    return {
+        // 1 MiB: a few hundred pages; 1 TiB: far beyond any credential count.
+        {"store.max_map_bytes", K::integer, std::int64_t{1} << 20, std::int64_t{1} << 40, "4294967296",
+         R::needs_restart, "cap of the LMDB map", [](C c) { return num(c.store.max_map_bytes); }},
+        {"store.generate_key", K::boolean, 0, 0, "true", R::needs_restart,
+         "per-user mode: create the master key on first start", [](C c) { return boolean(c.store.generate_key); }},
+        {"store.backend", K::choice, 0, 0, "lmdb", R::needs_restart, "lmdb (this host) or etcd (a fleet)",
+         [](C c) { return toml_string(c.store.backend == StoreBackend::etcd ? "etcd" : "lmdb"); }},
+        {"store.etcd.endpoints", K::strings, 0, 0, "[]", R::needs_restart, "etcd members, tried in turn",
+         [](C c) { return toml_strings(c.store.etcd.endpoints); }},
+        {"store.etcd.prefix", K::string, 0, 0, "\"/credd/\"", R::needs_restart, "every key credd writes is below it",
+         [](C c) { return toml_string(c.store.etcd.prefix); }},
+        // 2 s: a keepalive every third of it; 1 h: a dead holder blocks refreshes that long.
+        {"store.etcd.lease_seconds", K::integer, 2, 3600, "10", R::needs_restart, "lease of the refresh lock",
+         [](C c) { return num(static_cast<std::uint64_t>(c.store.etcd.lease_seconds)); }},
+        {"store.etcd.request_timeout_seconds", K::integer, 1, 60, "5", R::needs_restart,
+         "one etcd call, every endpoint included", [](C c) { return seconds(c.store.etcd.request_timeout); }},
+        {"store.etcd.ca_file", K::path, 0, 0, "the system trust store", R::needs_restart, "CA bundle for the members",
+         [](C c) { return toml_string(c.store.etcd.ca_file); }},
+        {"store.etcd.cert_file", K::path, 0, 0, "none", R::needs_restart, "client certificate (mTLS)",
+         [](C c) { return toml_string(c.store.etcd.cert_file); }},
+        {"store.etcd.key_file", K::path, 0, 0, "none", R::needs_restart, "client certificate's key",
+         [](C c) { return toml_string(c.store.etcd.key_file); }},
+    };
+}
+
 // Limits: bounds are the reason the value exists at all (docs/api.md "Limits").
 std::vector<ConfigKey> daemon_rows() {
     return {
@@ -66,11 +98,6 @@ std::vector<ConfigKey> daemon_rows() {
          "connections of one uid served at once", [](C c) { return num(c.limits.max_connections_per_uid); }},
         {"limits.provider_timeout_seconds", K::integer, 1, 600, "15", R::needs_restart,
          "whole exchange with a provider", [](C c) { return num(c.limits.provider_timeout.count()); }},
-        // 1 MiB: a few hundred pages; 1 TiB: far beyond any credential count.
-        {"store.max_map_bytes", K::integer, std::int64_t{1} << 20, std::int64_t{1} << 40, "4294967296",
-         R::needs_restart, "cap of the LMDB map", [](C c) { return num(c.store.max_map_bytes); }},
-        {"store.generate_key", K::boolean, 0, 0, "true", R::needs_restart,
-         "per-user mode: create the master key on first start", [](C c) { return boolean(c.store.generate_key); }},
         {"audit.file", K::path, 0, 0, "none (stderr only)", R::applied, "audit log file",
          [](C c) { return toml_string(c.audit_file); }},
         {"audit.max_file_bytes", K::integer, 0, std::int64_t{1} << 40, "67108864", R::applied,
@@ -98,10 +125,6 @@ std::vector<ConfigKey> daemon_rows() {
         {"grants.clients.exe_sha256", K::string, 0, 0, "", R::applied, "SHA-256 of the client's executable"},
         {"grants.clients.systemd_unit", K::string, 0, 0, "", R::applied, "client's systemd unit"},
     };
-}
-
-std::string seconds(std::chrono::seconds s) {
-    return num(static_cast<std::uint64_t>(s.count()));
 }
 
 std::vector<ConfigKey> provider_rows() {
@@ -142,6 +165,8 @@ std::vector<ConfigKey> provider_rows() {
 
 std::vector<ConfigKey> build() {
     auto keys = daemon_rows();
+    const auto store = store_rows();
+    keys.insert(keys.begin() + 11, store.begin(), store.end());  // after [limits], as in credctl.toml(5)
     const auto providers = provider_rows();
     // The provider parser lives in common/ (its key list too): each of its
     // keys must have exactly one row here, and no row may be left over.

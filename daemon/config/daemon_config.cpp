@@ -38,8 +38,54 @@ Result<void> read_limits(const Fields& f, Limits& l) {
     return {};
 }
 
+Result<void> read_etcd(const Fields& f, EtcdSettings& e) {
+    if (auto r = f.only(keys_below("store.etcd")); !r) return r;
+    auto endpoints = f.strings("endpoints");
+    if (!endpoints) return endpoints.error();
+    if (*endpoints) e.endpoints = std::move(**endpoints);
+    auto prefix = f.string("prefix");
+    if (!prefix) return prefix.error();
+    if (*prefix) {
+        if (prefix->value().empty()) return f.error_at("prefix", "must not be empty: \"\"");
+        e.prefix = **prefix;
+    }
+    auto lease = bounded(f, "store.etcd", "lease_seconds");
+    if (!lease) return lease.error();
+    if (*lease) e.lease_seconds = **lease;
+    auto timeout = bounded(f, "store.etcd", "request_timeout_seconds");
+    if (!timeout) return timeout.error();
+    if (*timeout) e.request_timeout = std::chrono::seconds(**timeout);
+    for (auto [key, field] :
+         {std::pair{"ca_file", &e.ca_file}, std::pair{"cert_file", &e.cert_file}, std::pair{"key_file", &e.key_file}}) {
+        auto v = f.path(key);
+        if (!v) return v.error();
+        if (*v) *field = **v;
+    }
+    if (e.cert_file.empty() != e.key_file.empty()) {
+        return f.error_at(e.cert_file.empty() ? "key_file" : "cert_file",
+                          "cert_file and key_file go together; only one is set");
+    }
+    return {};
+}
+
+Result<void> read_backend(const Fields& f, StoreSettings& s) {
+    auto backend = f.string("backend");
+    if (!backend) return backend.error();
+    if (!*backend || **backend == "lmdb") return {};
+    if (**backend != "etcd") return f.error_at("backend", "must be \"lmdb\" or \"etcd\": \"" + **backend + "\"");
+    s.backend = StoreBackend::etcd;
+    if (s.etcd.endpoints.empty()) return f.error_at("backend", "\"etcd\" needs [store.etcd] endpoints");
+    return {};
+}
+
 Result<void> read_store(const Fields& f, StoreSettings& s) {
     if (auto r = f.only(keys_below("store")); !r) return r;
+    auto etcd = f.table("etcd");
+    if (!etcd) return etcd.error();
+    if (*etcd != nullptr) {
+        if (auto r = read_etcd(f.child(**etcd, "etcd"), s.etcd); !r) return r;
+    }
+    if (auto r = read_backend(f, s); !r) return r;
     auto cap = bounded(f, "store", "max_map_bytes");
     if (!cap) return cap.error();
     if (*cap) s.max_map_bytes = static_cast<std::size_t>(**cap);

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,24 @@ struct Limits {
     std::chrono::seconds provider_timeout{15};
 };
 
+// [store.etcd] (credctl.toml(5), docs/fleet.md): the cluster a fleet of
+// credds shares.
+struct EtcdSettings {
+    std::vector<std::string> endpoints;  // https://, or http:// on loopback
+    std::string prefix = "/credd/";      // every key credd writes is below it
+    std::int64_t lease_seconds = 10;     // the refresh lock's lease
+    std::chrono::seconds request_timeout{5};
+    std::string ca_file;    // empty: the system trust store
+    std::string cert_file;  // client certificate (mTLS), with key_file
+    std::string key_file;
+};
+
+enum class StoreBackend { lmdb, etcd };
+
 // [store] (credctl.toml(5)).
 struct StoreSettings {
+    StoreBackend backend = StoreBackend::lmdb;
+    EtcdSettings etcd;
     // The LMDB map doubles when full up to this cap; at the cap writes fail
     // with store_full and reads go on.
     std::size_t max_map_bytes = std::size_t{4} << 30;

@@ -3,7 +3,7 @@
 // provider name. User and provider names are wire::valid_name() names,
 // which hold no NUL, so a key splits back into the names it was made of.
 //
-// Used by the LMDB store and its maintenance. Thread-safety: pure functions.
+// Used by the LMDB and etcd stores and LMDB maintenance. Thread-safety: pure functions.
 #pragma once
 
 #include "daemon/store/store.hpp"

@@ -24,6 +24,8 @@
 
 namespace credctl::store {
 
+class RefreshLock;
+
 struct CredentialKey {
     std::string user;
     std::string provider;
@@ -67,6 +69,9 @@ public:
     // True when something was removed; durable on success.
     [[nodiscard]] virtual Result<bool> erase(const CredentialKey& key) = 0;
     [[nodiscard]] virtual Result<std::uint64_t> count() = 0;
+    // The fleet-wide refresh lock of a store that several credds share
+    // (refresh_lock.hpp); nullptr for a store of one process (LMDB).
+    [[nodiscard]] virtual RefreshLock* refresh_lock() { return nullptr; }
 };
 
 }  // namespace credctl::store

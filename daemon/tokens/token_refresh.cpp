@@ -1,6 +1,7 @@
 // The refresh path of TokenService: starting a flight, the exchange at the
 // provider, and committing its answer (token_service.hpp has the contract).
 #include "common/log/log.hpp"
+#include "daemon/store/refresh_lock.hpp"
 #include "daemon/tokens/token_service_impl.hpp"
 
 #include <sodium.h>
@@ -48,7 +49,11 @@ Result<std::variant<CachedToken, std::shared_ptr<Flight>>> TokenService::Impl::s
                                                     "; run: credctl login " + key.provider);
     }
     // Pending with no flight in this process: an earlier credd died mid-refresh.
-    if ((*rec)->state == store::CredentialState::refresh_pending) return forget_interrupted(key, std::move(**rec));
+    if ((*rec)->state == store::CredentialState::refresh_pending) {
+        auto elsewhere = refreshing_elsewhere(key);
+        if (!elsewhere) return elsewhere.error();
+        if (!*elsewhere) return forget_interrupted(key, std::move(**rec));
+    }
     if (sk.empty() && !(*rec)->access_token.empty()) {
         CachedToken stored{(*rec)->access_token.clone(), (*rec)->access_expires_at, (*rec)->scope};
         cache.put(ck, stored);
@@ -76,6 +81,7 @@ asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::C
     } catch (...) {
         result = refresh_threw(key, "not a std::exception");
     }
+    if (store::RefreshLock* lock = store.refresh_lock(); lock != nullptr) lock->unlock(key);
     if (auto it = flights.find(credential_key(key)); it != flights.end() && it->second == flight) flights.erase(it);
     flight->finish(std::move(result));
 }
@@ -85,6 +91,11 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
                                                           std::vector<std::string> scopes) {
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
+    if (store.refresh_lock() != nullptr) {
+        auto ours = co_await take_fleet_lock(key, record, scopes);
+        if (!ours) co_return ours.error();
+        if (!*ours) co_return Result<void>{};  // another host refreshed it
+    }
     // The refresh token is in the clear from here to the end of this
     // function only (docs/store-format.md "`credentials`").
     auto refresh_token = store.refresh_token(key);
@@ -93,7 +104,9 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     // (see the header: crash safety under rotation).
     record.state = store::CredentialState::refresh_pending;
     if (auto r = store.update(key, record); !r) co_return r.error();
+    const auto keeper = keep_fleet_lock(key);
     Attempt<oauth::TokenSet> outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
+    if (keeper) keeper->cancel();
     if (!still_ours(key, *refresh_token)) {
         log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
         co_return make_error(Errc::provider_unavailable,

@@ -12,6 +12,7 @@
 #include "daemon/tokens/upstream.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <map>
@@ -87,6 +88,20 @@ struct TokenService::Impl {
     Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
                                 const std::string& scopes);
     Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
+
+    // fleet_refresh.cpp: the fleet-wide single flight over store.refresh_lock()
+    // (daemon/store/refresh_lock.hpp). True when this process holds the lock
+    // and `record` is the current record to refresh; false when another
+    // host's refresh answered for us (its access token is in the cache).
+    boost::asio::awaitable<Result<bool>> take_fleet_lock(const store::CredentialKey& key,
+                                                         store::CredentialRecord& record,
+                                                         const std::vector<std::string>& scopes);
+    // A pending mark with the lock held is another host's refresh in flight,
+    // not a dead one: true then.
+    Result<bool> refreshing_elsewhere(const store::CredentialKey& key);
+    // Renews the lock's lease every third of it until the returned timer is
+    // cancelled; nullptr without a lock.
+    std::shared_ptr<boost::asio::steady_timer> keep_fleet_lock(const store::CredentialKey& key);
     Error refresh_threw(const store::CredentialKey& key, const char* what);
 };
 

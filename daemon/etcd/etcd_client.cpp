@@ -1,0 +1,271 @@
+#include "daemon/etcd/etcd_client.hpp"
+
+#include "common/net/loopback.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <optional>
+
+namespace credctl::etcd {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+// A range of every credential, sealed: far beyond any real fleet's records.
+constexpr std::size_t k_max_answer_bytes = 64 * 1024 * 1024;
+
+struct Endpoint {
+    std::string url;
+    bool tls = false;
+    std::string host;
+    std::string port;
+};
+
+Result<Endpoint> parse_endpoint(const std::string& url) {
+    auto u = boost::urls::parse_absolute_uri(url);
+    if (!u || u->host_address().empty() || (u->scheme() != "http" && u->scheme() != "https")) {
+        return make_error(Errc::bad_request, "etcd endpoint is not an http(s) URL with a host: \"" + url + "\"");
+    }
+    Endpoint e{url, u->scheme() == "https", std::string(u->host_address()), std::string(u->port())};
+    if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
+    if (!e.tls && !net::is_loopback_host(e.host)) {
+        return make_error(Errc::bad_request, "plain http is allowed only for loopback etcd endpoints: \"" + url + "\"");
+    }
+    if (e.port.empty()) e.port = "2379";
+    return e;
+}
+
+// One exchange's outcome: the answer's status and body, or why none came.
+struct Exchange {
+    int status = 0;
+    std::string body;
+    std::string failure;
+};
+
+bhttp::request<bhttp::string_body> make_request(const Endpoint& e, const char* path, const std::string& body) {
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, path, 11};
+    req.set(bhttp::field::host, e.host + ":" + e.port);
+    req.set(bhttp::field::content_type, "application/json");
+    req.set(bhttp::field::connection, "close");
+    req.body() = body;
+    req.prepare_payload();
+    return req;
+}
+
+template <class Stream>
+asio::awaitable<void> round_trip(Stream& stream, const bhttp::request<bhttp::string_body>& req, Exchange& out) {
+    auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
+    if (wec) co_return out.failure = "sending: " + wec.message(), void();
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(k_max_answer_bytes);
+    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, k_tuple);
+    if (rec == beast::error::timeout) co_return out.failure = "timed out waiting for the answer", void();
+    if (rec) co_return out.failure = "reading the answer: " + rec.message(), void();
+    out.status = static_cast<int>(parser.get().result_int());
+    out.body = std::move(parser.get().body());
+}
+
+asio::awaitable<void> exchange(const Endpoint& e, ssl::context* tls, const bhttp::request<bhttp::string_body>& req,
+                               Clock::time_point deadline, Exchange& out) {
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    auto [dec, found] = co_await resolver.async_resolve(e.host, e.port, k_tuple);
+    if (dec) co_return out.failure = "resolving " + e.host + ": " + dec.message(), void();
+    beast::tcp_stream tcp_stream(ex);
+    tcp_stream.expires_at(deadline);
+    auto [cec, ep] = co_await tcp_stream.async_connect(found, k_tuple);
+    if (cec == beast::error::timeout) co_return out.failure = "timed out connecting", void();
+    if (cec) co_return out.failure = "connecting: " + cec.message(), void();
+    if (!e.tls) co_return co_await round_trip(tcp_stream, req, out);
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    SSL_set_tlsext_host_name(stream.native_handle(), e.host.c_str());
+#pragma GCC diagnostic pop
+    stream.set_verify_callback(ssl::host_name_verification(e.host));
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
+    if (hec) co_return out.failure = "TLS handshake: " + hec.message(), void();
+    co_await round_trip(stream, req, out);
+}
+
+// One attempt on one member, on a private io_context: the calling thread
+// runs it to the end, which the deadline bounds.
+Exchange attempt(const Endpoint& e, ssl::context* tls, const char* path, const std::string& body,
+                 Clock::time_point deadline) {
+    Exchange out;
+    try {
+        const auto req = make_request(e, path, body);  // outlives the io_context and the frames it destroys
+        asio::io_context io;
+        asio::co_spawn(io, exchange(e, tls, req, deadline, out), asio::detached);
+        io.run_until(deadline + std::chrono::milliseconds(100));
+        if (out.status == 0 && out.failure.empty()) out.failure = "timed out";
+    } catch (const std::exception& ex) {
+        out.failure = ex.what();
+    }
+    return out;
+}
+
+Result<std::unique_ptr<ssl::context>> make_tls(const ClientOptions& o) {
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    boost::system::error_code ec;
+    o.ca_file.empty() ? ctx->set_default_verify_paths(ec) : ctx->load_verify_file(o.ca_file, ec);
+    if (ec) return make_error(Errc::bad_request, "etcd ca_file " + o.ca_file + ": " + ec.message());
+    if (o.cert_file.empty() != o.key_file.empty()) {
+        return make_error(Errc::bad_request, "etcd cert_file and key_file go together; only one is set");
+    }
+    if (!o.cert_file.empty()) {
+        ctx->use_certificate_chain_file(o.cert_file, ec);
+        if (ec) return make_error(Errc::bad_request, "etcd cert_file " + o.cert_file + ": " + ec.message());
+        ctx->use_private_key_file(o.key_file, ssl::context::pem, ec);
+        if (ec) return make_error(Errc::bad_request, "etcd key_file " + o.key_file + ": " + ec.message());
+    }
+    ctx->set_verify_mode(ssl::verify_peer);
+    return ctx;
+}
+
+}  // namespace
+
+struct EtcdClient::Impl {
+    ClientOptions options;
+    std::vector<Endpoint> endpoints;
+    std::unique_ptr<ssl::context> tls;
+    std::size_t next = 0;  // the member that answered last is asked first
+    bool answered = false;
+};
+
+EtcdClient::EtcdClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EtcdClient::~EtcdClient() = default;
+
+Result<std::unique_ptr<EtcdClient>> EtcdClient::create(ClientOptions options) {
+    if (options.endpoints.empty()) return make_error(Errc::bad_request, "etcd: no endpoints configured");
+    auto impl = std::make_unique<Impl>();
+    bool any_tls = false;
+    for (const auto& url : options.endpoints) {
+        auto e = parse_endpoint(url);
+        if (!e) return e.error();
+        any_tls = any_tls || e->tls;
+        impl->endpoints.push_back(std::move(*e));
+    }
+    if (any_tls) {
+        auto tls = make_tls(options);
+        if (!tls) return tls.error();
+        impl->tls = std::move(*tls);
+    }
+    impl->options = std::move(options);
+    return std::unique_ptr<EtcdClient>(new EtcdClient(std::move(impl)));
+}
+
+const std::vector<std::string>& EtcdClient::endpoints() const {
+    return impl_->options.endpoints;
+}
+
+std::string EtcdClient::last_answered() const {
+    return impl_->answered ? impl_->endpoints[impl_->next].url : "";
+}
+
+// Each member gets an equal share of what is left of the call's time, so a
+// member that hangs cannot eat the time of the ones after it.
+Result<std::string> EtcdClient::post(const char* path, const std::string& body) {
+    auto& im = *impl_;
+    const auto deadline = Clock::now() + im.options.request_timeout;
+    const std::size_t n = im.endpoints.size();
+    std::string failures;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t at = (im.next + i) % n;
+        const auto left = deadline - Clock::now();
+        if (left <= Clock::duration::zero()) break;
+        const auto share = left / static_cast<int>(n - i);
+        Exchange x = attempt(im.endpoints[at], im.tls.get(), path, body, Clock::now() + share);
+        if (x.status >= 200 && x.status < 300) {
+            im.next = at;
+            im.answered = true;
+            return std::move(x.body);
+        }
+        if (x.status >= 400 && x.status < 500) {
+            return make_error(Errc::internal, "etcd " + im.endpoints[at].url + path + ": " + std::to_string(x.status) +
+                                                  " " + error_message(x.body));
+        }
+        const std::string why = x.status != 0 ? std::to_string(x.status) + " " + error_message(x.body) : x.failure;
+        failures += (failures.empty() ? "" : "; ") + im.endpoints[at].url + ": " + why;
+    }
+    im.answered = false;
+    return make_error(Errc::provider_unavailable, "etcd: no member answered " + std::string(path) + " within " +
+                                                      std::to_string(im.options.request_timeout.count()) + " ms (" +
+                                                      failures + ")");
+}
+
+Result<std::optional<KeyValue>> EtcdClient::get(const std::string& key) {
+    auto body = post("/v3/kv/range", range_request(key, std::nullopt, false));
+    if (!body) return body.error();
+    auto range = parse_range(*body);
+    if (!range) return range.error();
+    if (range->kvs.empty()) return std::optional<KeyValue>{};
+    return std::optional<KeyValue>{std::move(range->kvs.front())};
+}
+
+Result<RangeAnswer> EtcdClient::list(const std::string& prefix, bool keys_only) {
+    const std::string end = prefix_end(prefix);
+    auto body = post("/v3/kv/range", range_request(prefix, std::string_view(end), keys_only));
+    if (!body) return body.error();
+    return parse_range(*body);
+}
+
+Result<TxnAnswer> EtcdClient::put_if(const std::string& key, const std::string& value,
+                                     std::int64_t expected_mod_revision, std::int64_t lease) {
+    auto body = post("/v3/kv/txn", put_if_request(key, value, expected_mod_revision, lease));
+    if (!body) return body.error();
+    return parse_txn(*body);
+}
+
+Result<bool> EtcdClient::erase(const std::string& key) {
+    auto body = post("/v3/kv/deleterange", delete_request(key));
+    if (!body) return body.error();
+    auto n = parse_deleted(*body);
+    if (!n) return n.error();
+    return *n > 0;
+}
+
+Result<bool> EtcdClient::erase_if(const std::string& key, std::int64_t expected_mod_revision) {
+    auto body = post("/v3/kv/txn", delete_if_request(key, expected_mod_revision));
+    if (!body) return body.error();
+    auto txn = parse_txn(*body);
+    if (!txn) return txn.error();
+    return txn->succeeded;
+}
+
+Result<std::int64_t> EtcdClient::lease_grant(std::int64_t ttl_seconds) {
+    auto body = post("/v3/lease/grant", lease_grant_request(ttl_seconds));
+    if (!body) return body.error();
+    return parse_lease_grant(*body);
+}
+
+Result<std::int64_t> EtcdClient::lease_keepalive(std::int64_t lease) {
+    auto body = post("/v3/lease/keepalive", lease_id_request(lease));
+    if (!body) return body.error();
+    return parse_keepalive(*body);
+}
+
+Result<void> EtcdClient::lease_revoke(std::int64_t lease) {
+    auto body = post("/v3/lease/revoke", lease_id_request(lease));
+    if (!body) return body.error();
+    return {};
+}
+
+}  // namespace credctl::etcd

@@ -1,0 +1,80 @@
+// The JSON bodies of etcd's v3 gateway (docs/fleet.md "Talking to etcd"):
+// the requests EtcdClient sends to /v3/kv/*, /v3/lease/* and what it reads
+// back from the answers. Keys and values travel base64-encoded (standard
+// alphabet, padded, as protobuf's JSON mapping wants bytes), 64-bit integers
+// as decimal strings; proto3 leaves out fields at their default (false, 0,
+// empty), so a missing field reads as its default here too.
+//
+// Used by etcd_client.cpp and the unit tests. Thread-safety: pure functions.
+#pragma once
+
+#include "common/error/error.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace credctl::etcd {
+
+struct KeyValue {
+    std::string key;
+    std::string value;
+    std::int64_t create_revision = 0;
+    std::int64_t mod_revision = 0;
+    std::int64_t lease = 0;
+};
+
+struct RangeAnswer {
+    std::vector<KeyValue> kvs;
+    std::int64_t revision = 0;  // the store's revision when it answered
+};
+
+// The answer to a compare-and-put transaction: whether the compare held, and
+// when it did not, the key as it is now (absent: kvs empty).
+struct TxnAnswer {
+    bool succeeded = false;
+    std::int64_t revision = 0;  // the store's revision after it: a put's mod_revision
+    RangeAnswer current;
+};
+
+[[nodiscard]] std::string base64_encode(std::string_view bytes);
+// std::nullopt when `text` is not padded standard base64.
+[[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
+
+// The smallest key greater than every key that starts with `prefix`: the
+// range_end of a prefix query ("\0" for an empty prefix, meaning all keys).
+[[nodiscard]] std::string prefix_end(std::string_view prefix);
+
+// POST /v3/kv/range: one key, or every key below `prefix` when `range_end`
+// is given (prefix_end()).
+[[nodiscard]] std::string range_request(std::string_view key, std::optional<std::string_view> range_end,
+                                        bool keys_only);
+// POST /v3/kv/txn: put `value` under `key` (attached to `lease`, 0 for none)
+// only if the key's mod_revision is `expected_mod_revision`; 0 means only if
+// the key is absent. On failure the transaction reads the key back.
+[[nodiscard]] std::string put_if_request(std::string_view key, std::string_view value,
+                                         std::int64_t expected_mod_revision, std::int64_t lease);
+// POST /v3/kv/txn: delete `key` only if its mod_revision is the one given.
+[[nodiscard]] std::string delete_if_request(std::string_view key, std::int64_t expected_mod_revision);
+// POST /v3/kv/deleterange: one key.
+[[nodiscard]] std::string delete_request(std::string_view key);
+// POST /v3/lease/grant, /v3/lease/keepalive and /v3/lease/revoke.
+[[nodiscard]] std::string lease_grant_request(std::int64_t ttl_seconds);
+[[nodiscard]] std::string lease_id_request(std::int64_t lease);
+
+// Errors: internal naming what is malformed (never a value).
+[[nodiscard]] Result<RangeAnswer> parse_range(std::string_view body);
+[[nodiscard]] Result<TxnAnswer> parse_txn(std::string_view body);
+// The number of keys a deleterange removed.
+[[nodiscard]] Result<std::int64_t> parse_deleted(std::string_view body);
+// The lease id granted.
+[[nodiscard]] Result<std::int64_t> parse_lease_grant(std::string_view body);
+// The TTL left after a keepalive; 0 when the lease is gone.
+[[nodiscard]] Result<std::int64_t> parse_keepalive(std::string_view body);
+// The gateway's error text ({"error": ..., "message": ...}), or "" when
+// the body holds none.
+[[nodiscard]] std::string error_message(std::string_view body);
+
+}  // namespace credctl::etcd

@@ -1,0 +1,198 @@
+#include "daemon/store/etcd_store.hpp"
+
+#include "common/log/log.hpp"
+#include "daemon/store/record_codec.hpp"
+#include "daemon/store/record_key.hpp"
+
+namespace credctl::store {
+namespace {
+
+// The associated-data names of LmdbStore (lmdb_internal.hpp): the same
+// sealed format on both backends.
+constexpr std::string_view k_credentials_db = "credentials";
+constexpr std::string_view k_meta_db = "meta";
+constexpr std::string_view k_refresh_token_seal = "refresh_token";
+constexpr std::string_view k_key_check = "key_check";
+constexpr std::string_view k_key_check_plain = "credctl key check v1";
+
+std::string resource(const CredentialKey& k) {
+    return k.user + "/" + k.provider;
+}
+
+Error unreadable(const CredentialKey& key, const Error& e) {
+    return make_error(Errc::internal, "store: credential " + resource(key) + ": " + e.message);
+}
+
+}  // namespace
+
+struct EtcdStore::Read {
+    DecodedRecord decoded;
+    std::int64_t mod_revision = 0;
+};
+
+EtcdStore::EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master,
+                     std::chrono::seconds lease)
+    : client_(std::move(client)), prefix_(std::move(prefix)), master_(std::move(master)), lease_(lease) {}
+
+Result<std::unique_ptr<EtcdStore>> EtcdStore::open(std::unique_ptr<etcd::EtcdClient> client, std::string prefix,
+                                                   Sealer master, std::chrono::seconds lease) {
+    std::unique_ptr<EtcdStore> st(new EtcdStore(std::move(client), std::move(prefix), std::move(master), lease));
+    if (auto r = st->check_key(); !r) {
+        if (r.error().code != Errc::provider_unavailable) return r.error();
+        log::warning("store: " + r.error().message + "; credd starts and checks the master key on first contact");
+    }
+    return st;
+}
+
+std::string EtcdStore::etcd_key(const CredentialKey& key) const {
+    return prefix_ + "credentials/" + key.user + "/" + key.provider;
+}
+
+Result<void> EtcdStore::check_key() {
+    if (key_checked_) return {};
+    const std::string key = prefix_ + "meta/key_check";
+    auto kv = client_->get(key);
+    if (!kv) return kv.error();
+    if (!*kv) {
+        const std::string sealed = master_.seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
+        auto created = client_->put_if(key, sealed, 0);
+        if (!created) return created.error();
+        if (!created->succeeded) return check_key();  // another host wrote it first: check theirs
+        key_checked_ = true;
+        return {};
+    }
+    auto opened = master_.open(k_meta_db, k_key_check, (*kv)->value);
+    if (!opened || opened->reveal() != k_key_check_plain) {
+        return make_error(Errc::internal, "master key does not match the etcd store at prefix \"" + prefix_ + "\"");
+    }
+    key_checked_ = true;
+    return {};
+}
+
+Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key) {
+    if (auto r = check_key(); !r) return r.error();
+    const std::string ek = etcd_key(key);
+    auto kv = client_->get(ek);
+    if (!kv) return kv.error();
+    const bool pinned = pinned_[ek];
+    if (!*kv) {
+        if (!pinned) seen_[ek] = 0;
+        return std::optional<Read>{};
+    }
+    auto plain = master_.open(k_credentials_db, record_key(key), (*kv)->value);
+    if (!plain) return unreadable(key, plain.error());
+    auto decoded = decode_record(*plain);
+    if (!decoded) return unreadable(key, decoded.error());
+    if (!pinned) seen_[ek] = (*kv)->mod_revision;
+    return std::optional<Read>{Read{std::move(*decoded), (*kv)->mod_revision}};
+}
+
+// A transaction that writes only over the revision this process last saw:
+// another host's write in between is refused, never overwritten.
+Result<void> EtcdStore::write(const CredentialKey& key, const std::string& sealed, bool pending) {
+    const std::string ek = etcd_key(key);
+    const auto seen = seen_.find(ek);
+    std::int64_t expected = 0;
+    if (seen != seen_.end()) {
+        expected = seen->second;
+    } else {
+        auto kv = client_->get(ek);
+        if (!kv) return kv.error();
+        expected = *kv ? (*kv)->mod_revision : 0;
+    }
+    auto txn = client_->put_if(ek, sealed, expected);
+    if (!txn) return txn.error();
+    if (!txn->succeeded && !txn->current.kvs.empty() && txn->current.kvs.front().value == sealed) {
+        // Our own write, applied by the cluster although the member we first
+        // asked timed out (a fresh nonce makes every sealed value unique).
+        seen_[ek] = txn->current.kvs.front().mod_revision;
+        pinned_[ek] = pending;
+        return {};
+    }
+    if (!txn->succeeded) {
+        seen_.erase(ek);
+        pinned_.erase(ek);
+        const std::int64_t now = txn->current.kvs.empty() ? 0 : txn->current.kvs.front().mod_revision;
+        return make_error(Errc::provider_unavailable, "store: " + resource(key) +
+                                                          " was changed by another credd since this one read it "
+                                                          "(etcd revision " +
+                                                          std::to_string(now) + ", expected " +
+                                                          std::to_string(expected) + "); ask again");
+    }
+    seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
+    pinned_[ek] = pending;
+    return {};
+}
+
+Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& record,
+                            const SecretBytes& refresh_token) {
+    if (auto r = check_key(); !r) return r.error();
+    const std::string rk = record_key(key);
+    const std::string inner = master_.seal(k_refresh_token_seal, rk, refresh_token);
+    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+                 record.state == CredentialState::refresh_pending);
+}
+
+Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord& record) {
+    const std::string ek = etcd_key(key);
+    const auto seen = seen_.find(ek);
+    const std::optional<std::int64_t> expected =
+        seen != seen_.end() ? std::optional<std::int64_t>(seen->second) : std::nullopt;
+    auto stored = read(key);
+    if (!stored) return stored.error();
+    if (!*stored) return make_error(Errc::not_found, "no credential for " + resource(key));
+    // Read again for the sealed refresh token; keep the older revision to
+    // compare, so that a change since the caller's read is still refused.
+    if (expected) seen_[ek] = *expected;
+    const std::string rk = record_key(key);
+    const std::string& inner = (*stored)->decoded.sealed_refresh_token;
+    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+                 record.state == CredentialState::refresh_pending);
+}
+
+Result<std::optional<CredentialRecord>> EtcdStore::get(const CredentialKey& key) {
+    auto stored = read(key);
+    if (!stored) return stored.error();
+    if (!*stored) return std::optional<CredentialRecord>{};
+    return std::optional<CredentialRecord>{std::move((*stored)->decoded.record)};
+}
+
+Result<SecretBytes> EtcdStore::refresh_token(const CredentialKey& key) {
+    auto stored = read(key);
+    if (!stored) return stored.error();
+    if (!*stored) return make_error(Errc::not_found, "no credential for " + resource(key));
+    auto token = master_.open(k_refresh_token_seal, record_key(key), (*stored)->decoded.sealed_refresh_token);
+    if (!token) return unreadable(key, token.error());
+    return std::move(*token);
+}
+
+Result<std::vector<CredentialKey>> EtcdStore::keys(const std::string& user) {
+    const std::string base = prefix_ + "credentials/";
+    auto range = client_->list(user.empty() ? base : base + user + "/", true);
+    if (!range) return range.error();
+    std::vector<CredentialKey> out;
+    for (const auto& kv : range->kvs) {
+        const std::string_view rest = std::string_view(kv.key).substr(base.size());
+        const auto slash = rest.find('/');
+        if (slash == std::string_view::npos) continue;
+        out.push_back({std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))});
+    }
+    return out;
+}
+
+Result<bool> EtcdStore::erase(const CredentialKey& key) {
+    const std::string ek = etcd_key(key);
+    auto removed = client_->erase(ek);
+    if (!removed) return removed.error();
+    seen_[ek] = 0;
+    pinned_.erase(ek);
+    return *removed;
+}
+
+Result<std::uint64_t> EtcdStore::count() {
+    auto all = keys("");
+    if (!all) return all.error();
+    return all->size();
+}
+
+}  // namespace credctl::store

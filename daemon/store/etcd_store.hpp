@@ -1,0 +1,94 @@
+// EtcdStore: the Store backend for a fleet (docs/fleet.md), over an etcd
+// cluster that every credd of the fleet shares.
+//
+// Keys, below the configured prefix: "credentials/USER/PROVIDER" holds a
+// record in the same sealed format as LMDB's (docs/store-format.md), sealed
+// under the master key that every host of the fleet holds, with the same
+// associated data (database "credentials", record key "USER NUL PROVIDER"),
+// so a value moved to another key does not open; "meta/key_check" makes a
+// wrong master key a clear error. etcd never sees a token in the clear.
+//
+// No fork under rotation: the store remembers, per credential, the etcd
+// mod_revision it last read or wrote, and update() and put() are
+// transactions that write only if the record is still at that revision.
+// After this process wrote a refresh_pending mark, reads do not move that
+// revision until its next write or unlock(): the refresh's commit lands only
+// on its own mark, so a holder cut off past its lock's lease cannot
+// overwrite what another host decided meanwhile (docs/fleet.md "Failures"). Of
+// two hosts that both store a rotated refresh token read from the same
+// record, exactly one wins; the other gets provider_unavailable ("changed by
+// another credd ... ask again") and re-reads on the next call.
+//
+// Blocking: the Store interface is synchronous and credd calls it on its
+// I/O thread, so each call is bounded by [store.etcd]
+// request_timeout_seconds for all endpoints together (EtcdClient); a slow
+// cluster holds the I/O thread at most that long per call.
+//
+// Thread-safety: one thread at a time (the daemon's I/O thread).
+#pragma once
+
+#include "daemon/etcd/etcd_client.hpp"
+#include "daemon/store/refresh_lock.hpp"
+#include "daemon/store/sealer.hpp"
+#include "daemon/store/store.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace credctl::store {
+
+class EtcdStore final : public Store, public RefreshLock {
+public:
+    // Checks the master key against "meta/key_check" (writing it on a new
+    // prefix). etcd not answering is not an error here: credd starts and
+    // the check is made on the first call that reaches the cluster. Errors:
+    // "master key does not match ..." for a wrong key.
+    // `lease` is the refresh lock's ([store.etcd] lease_seconds).
+    [[nodiscard]] static Result<std::unique_ptr<EtcdStore>> open(std::unique_ptr<etcd::EtcdClient> client,
+                                                                 std::string prefix, Sealer master,
+                                                                 std::chrono::seconds lease = std::chrono::seconds(10));
+
+    Result<void> put(const CredentialKey& key, const CredentialRecord& record,
+                     const SecretBytes& refresh_token) override;
+    Result<void> update(const CredentialKey& key, const CredentialRecord& record) override;
+    Result<std::optional<CredentialRecord>> get(const CredentialKey& key) override;
+    Result<SecretBytes> refresh_token(const CredentialKey& key) override;
+    Result<std::vector<CredentialKey>> keys(const std::string& user) override;
+    Result<bool> erase(const CredentialKey& key) override;
+    Result<std::uint64_t> count() override;
+    RefreshLock* refresh_lock() override { return this; }
+
+    // The refresh lock: PREFIX "locks/" USER "/" PROVIDER, created in a
+    // transaction only if absent, attached to a lease of its own; its value
+    // names the holder (host name and pid) for an operator's eyes.
+    Result<bool> try_lock(const CredentialKey& key) override;
+    Result<bool> keep_alive(const CredentialKey& key) override;
+    void unlock(const CredentialKey& key) override;
+    Result<bool> locked(const CredentialKey& key) override;
+    std::chrono::seconds lease() const override { return lease_; }
+
+    // The etcd key of a credential: PREFIX "credentials/" USER "/" PROVIDER.
+    [[nodiscard]] std::string etcd_key(const CredentialKey& key) const;
+    [[nodiscard]] etcd::EtcdClient& client() { return *client_; }
+
+private:
+    EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master, std::chrono::seconds lease);
+    [[nodiscard]] std::string lock_key(const CredentialKey& key) const;
+    [[nodiscard]] Result<void> check_key();
+    // The stored value opened and decoded, and its mod_revision remembered.
+    struct Read;
+    [[nodiscard]] Result<std::optional<Read>> read(const CredentialKey& key);
+    [[nodiscard]] Result<void> write(const CredentialKey& key, const std::string& sealed, bool pending);
+
+    std::unique_ptr<etcd::EtcdClient> client_;
+    std::string prefix_;
+    Sealer master_;
+    bool key_checked_ = false;
+    std::chrono::seconds lease_;
+    std::map<std::string, std::int64_t> held_;  // lock key -> lease id of a lock this process holds
+    std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
+    std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
+};
+
+}  // namespace credctl::store

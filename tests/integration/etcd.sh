@@ -1,0 +1,59 @@
+# A real etcd cluster on loopback for the end-to-end scripts of the etcd
+# store backend (docs/fleet.md). Source it after lib.sh:
+#   start_etcd_cluster 3       # sets $etcd_endpoints (TOML list) and $etcd_urls
+#   kill_etcd_member 2         # SIGKILL one member
+#   etcd_get_prefix PREFIX     # every key and value below PREFIX, via etcdctl
+#   etcd_leader_index          # which member leads now
+# Each member has its own client and peer ports and its data directory under
+# $work/etcd; lib.sh's cleanup stops them (extra_pids).
+
+etcd_pids=()
+etcd_client_urls=()
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_etcd_cluster() {  # MEMBERS
+  local n=$1 i cluster= peers=()
+  for ((i = 1; i <= n; i++)); do
+    etcd_client_urls[i]=http://127.0.0.1:$(free_port)
+    peers[i]=http://127.0.0.1:$(free_port)
+    cluster+="${cluster:+,}m$i=${peers[i]}"
+  done
+  for ((i = 1; i <= n; i++)); do
+    mkdir -p "$work/etcd/m$i"
+    etcd --name "m$i" --data-dir "$work/etcd/m$i" \
+      --listen-client-urls "${etcd_client_urls[i]}" --advertise-client-urls "${etcd_client_urls[i]}" \
+      --listen-peer-urls "${peers[i]}" --initial-advertise-peer-urls "${peers[i]}" \
+      --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "credctl-$$" \
+      >"$work/etcd-m$i.out" 2>&1 &
+    etcd_pids[i]=$!
+    extra_pids+=("$!")
+  done
+  etcd_urls=$(IFS=,; echo "${etcd_client_urls[*]}")
+  etcd_endpoints="[$(printf '"%s", ' "${etcd_client_urls[@]}" | sed 's/, $//')]"
+  wait_for 30 "the etcd cluster to be healthy" etcdctl --endpoints "$etcd_urls" endpoint health
+}
+
+kill_etcd_member() {  # INDEX
+  kill -KILL "${etcd_pids[$1]}" 2>/dev/null
+  wait "${etcd_pids[$1]}" 2>/dev/null
+}
+
+etcd_get_prefix() {  # PREFIX
+  ETCDCTL_API=3 etcdctl --endpoints "$etcd_urls" get --prefix "$1"
+}
+
+etcd_leader_index() {  # prints the index of the member that leads now
+  local url
+  url=$(etcdctl --endpoints "$etcd_urls" endpoint status -w json 2>/dev/null | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    s = e["Status"]
+    if s["header"]["member_id"] == s["leader"]:
+        print(e["Endpoint"])
+        break')
+  for i in "${!etcd_client_urls[@]}"; do
+    [ "${etcd_client_urls[i]}" = "$url" ] && echo "$i" && return 0
+  done
+  return 1
+}

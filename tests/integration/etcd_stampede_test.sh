@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# End-to-end: one refresh fleet-wide (docs/fleet.md "The refresh lock"). A
+# 3-member etcd cluster, the real provider with rotation and reuse detection,
+# and three credds sharing one prefix and one master key, standing for three
+# hosts:
+# - an expiry stampede of 300 callers spread over the three: exactly one
+#   refresh at the provider, every caller the same new token, no refused
+#   refresh, and the rotated refresh token works for the next refresh;
+# - the etcd leader killed while the fleet waits on a refresh: one refresh,
+#   no caller error;
+# - the credd holding the lock killed after the provider rotated the token
+#   and before it committed: another credd waits out the lease, does not
+#   replay the old refresh token (the provider sees it once), and the
+#   credential ends login_required, never forked;
+# - the holder SIGSTOPped past its lease, then SIGCONTed: another credd has
+#   marked the credential login_required meanwhile, the late commit is
+#   refused and the stopped credd's caller gets an error (exit 5), not a
+#   token.
+# Usage: etcd_stampede_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/etcd.sh"
+access_ttl=6
+per_host=100
+
+start_provider --access-ttl "$access_ttl"
+start_etcd_cluster 3
+head -c 32 /dev/urandom >"$work/master.key"
+chmod 600 "$work/master.key"
+host_pids=()
+start_host() {  # INDEX
+  cat >"$work/credd$1.toml" <<TOML
+socket    = "$work/run$1/credd.sock"
+state_dir = "$work/state$1"
+key_file  = "$work/master.key"
+[limits]
+idle_timeout_seconds = 30
+[store]
+backend = "etcd"
+[store.etcd]
+endpoints = $etcd_endpoints
+prefix = "/stampede/"
+lease_seconds = 3
+[providers.demo]
+issuer    = "$issuer"
+client_id = "credctl-demo"
+scopes    = ["openid", "offline_access"]
+TOML
+  "$credd" --config "$work/credd$1.toml" 2>>"$work/credd$1.log" &
+  host_pids[$1]=$!
+  extra_pids+=("$!")
+  wait_for 10 "credd $1 to answer" on "$1" credd_answers
+}
+on() { local i=$1; shift; CREDD_SOCKET=$work/run$i/credd.sock "$@"; }
+for i in 1 2 3; do expect "credd $i starts on etcd" start_host "$i"; done
+
+on 1 login_demo 2>>"$work/login.err"
+expect "a login through credd 1 succeeds" test $? -eq 0
+first=$(on 1 "$credctl" token demo --min-valid 1)
+for i in 2 3; do
+  expect "credd $i serves the login's token" test "$(on "$i" "$credctl" token demo --min-valid 1)" = "$first"
+done
+
+# --- expiry stampede across the fleet ----------------------------------------------
+sleep "$access_ttl"   # a real wait: the access token expires now
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=1000" >/dev/null
+pids=()
+for i in $(seq "$per_host"); do
+  for h in 1 2 3; do
+    on "$h" "$credctl" token demo --min-valid 1 >"$work/t.$h.$i" 2>"$work/e.$h.$i" &
+    pids+=($!)
+  done
+done
+failures=0
+for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+[ "$failures" -eq 0 ] || cat "$work"/e.* | sort | uniq -c | head -5
+expect "all $((3 * per_host)) callers on 3 credds succeed (failures: $failures)" test "$failures" -eq 0
+expect "exactly one upstream refresh for the fleet" test "$(pstat token_requests.refresh_token)" -eq 1
+expect "the provider refused no refresh (no reuse detected)" test "$(pstat token_errors.refresh_token)" -eq 0
+expect "every caller got the same token" test "$(cat "$work"/t.* | sort -u | wc -l)" -eq 1
+new=$(cat "$work/t.3.1")
+expect "a new token, accepted by the provider" bash -c "[ '$new' != '$first' ] && curl -sf -H 'Authorization: Bearer $new' '$issuer/me' >/dev/null"
+expect "no refresh lock is left in etcd" test -z "$(etcd_get_prefix /stampede/locks/)"
+
+curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
+sleep "$access_ttl"
+again=$(on 2 "$credctl" token demo --min-valid 1)
+expect "the next refresh, through another credd, uses the rotated token" test -n "$again" -a "$again" != "$new"
+expect "still no refused refresh" test "$(pstat token_errors.refresh_token)" -eq 0
+
+# --- the etcd leader killed while the fleet waits on a refresh -------------------
+sleep "$access_ttl"
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=1500" >/dev/null
+leader=$(etcd_leader_index)
+expect "the cluster has a leader (member ${leader:-none})" test -n "$leader"
+pids=()
+for i in $(seq "$per_host"); do
+  for h in 1 2 3; do
+    on "$h" "$credctl" token demo --min-valid 1 >"$work/l.$h.$i" 2>"$work/le.$h.$i" &
+    pids+=($!)
+  done
+done
+in_flight() { [ -n "$(etcd_get_prefix /stampede/locks/ 2>/dev/null)" ]; }
+expect "a credd took the refresh lock" wait_for 10 "the refresh lock" in_flight
+kill_etcd_member "$leader"
+failures=0
+for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+[ "$failures" -eq 0 ] || cat "$work"/le.* | sort | uniq -c | head -5
+expect "with the leader killed mid-stampede, no caller fails (failures: $failures)" test "$failures" -eq 0
+expect "still exactly one upstream refresh" test "$(pstat token_requests.refresh_token)" -eq 1
+expect "and no refused refresh" test "$(pstat token_errors.refresh_token)" -eq 0
+expect "every caller got the same token" test "$(cat "$work"/l.* | sort -u | wc -l)" -eq 1
+curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
+
+# --- the lock holder dies between the provider's answer and its commit -----------
+sleep "$access_ttl"
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=30000&after=1&grant=refresh_token" >/dev/null
+on 1 "$credctl" token demo --min-valid 1 >/dev/null 2>&1 &
+holder_call=$!
+spent() { [ "$(pstat token_requests.refresh_token)" -eq 1 ]; }
+expect "credd 1 took the lock and the provider rotated the token" wait_for 10 "the provider to rotate" spent
+expect "credd 1 holds the refresh lock" test -n "$(etcd_get_prefix /stampede/locks/)"
+kill -KILL "${host_pids[1]}"
+wait "${host_pids[1]}" 2>/dev/null
+wait "$holder_call" 2>/dev/null
+curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
+start=$(now_ms)
+on 2 "$credctl" token demo --min-valid 1 >/dev/null 2>"$work/takeover.err"
+rc=$?
+took=$(($(now_ms) - start))
+expect "credd 2 answers login_required (exit 4, got $rc)" test "$rc" -eq 4
+expect "after the dead holder's lease ran out (${took} ms)" test "$took" -ge 1000
+expect "saying the refresh was interrupted" grep -q "was interrupted" "$work/takeover.err"
+expect "the provider saw the old refresh token once" test "$(pstat token_requests.refresh_token)" -eq 1
+expect "and refused nothing (no replay)" test "$(pstat token_errors.refresh_token)" -eq 0
+expect "credd 3 agrees: login_required" test "$(on 3 cred_state demo)" = login_required
+
+# --- the holder stopped past its lease, then resumed --------------------------------
+on 3 login_demo 2>>"$work/login.err"
+expect "a new login through credd 3 succeeds" test $? -eq 0
+on 2 "$credctl" token demo --min-valid 1 >/dev/null
+sleep "$access_ttl"
+reset_stats
+curl -sf -X POST "$issuer/_test/delay?ms=5000&after=1&grant=refresh_token" >/dev/null
+(on 2 "$credctl" token demo --min-valid 1 >"$work/late.out" 2>"$work/late.err"; echo $? >"$work/late.rc") &
+expect "credd 2 took the lock and the provider rotated the token" wait_for 10 "the provider to rotate" spent
+kill -STOP "${host_pids[2]}"
+on 3 "$credctl" token demo --min-valid 1 >/dev/null 2>"$work/stopped.err"
+rc=$?
+expect "while credd 2 is stopped past its lease, credd 3 answers login_required (got $rc)" test "$rc" -eq 4
+kill -CONT "${host_pids[2]}"
+curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
+expect "credd 2's caller gets its answer after SIGCONT" wait_for 15 "credd 2's caller" test -s "$work/late.rc"
+expect "an error, not a token the fleet cannot refresh (exit $(cat "$work/late.rc"))" test "$(cat "$work/late.rc")" -eq 5
+expect "no token printed" test ! -s "$work/late.out"
+expect "saying another credd changed the credential" grep -q "changed by another credd" "$work/late.err"
+expect "the late commit did not land: login_required on credd 3" test "$(on 3 cred_state demo)" = login_required
+expect "the provider saw that refresh token once, refused nothing" \
+  test "$(pstat token_requests.refresh_token)" -eq 1 -a "$(pstat token_errors.refresh_token)" -eq 0
+
+finish

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# End-to-end: the etcd backend over mutual TLS, as etcd is normally run. A
+# test CA made with openssl signs etcd's server certificate (IP SAN
+# 127.0.0.1) and credd's client certificate; etcd requires client
+# certificates. credd with [store.etcd] ca_file, cert_file and key_file
+# stores a login and serves it; without the client certificate, or trusting
+# another CA, it reaches nothing and says why, within the request timeout.
+# Usage: etcd_tls_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/etcd.sh"
+
+pki=$work/pki
+mkdir -p "$pki"
+make_ca() {  # NAME
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
+    -keyout "$pki/$1.key" -out "$pki/$1.pem" 2>/dev/null
+}
+make_cert() {  # NAME CA EXTENSIONS
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
+  printf '%s\n' "$3" >"$pki/$1.ext"
+  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$2.pem" -CAkey "$pki/$2.key" -CAcreateserial -days 2 \
+    -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>/dev/null
+}
+make_ca test-ca
+make_ca other-ca
+make_cert etcd-server test-ca "subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth,clientAuth"
+make_cert credd-client test-ca "extendedKeyUsage=clientAuth"
+expect "a test CA, a server and a client certificate" test -s "$pki/etcd-server.pem" -a -s "$pki/credd-client.pem"
+
+url=https://127.0.0.1:$(free_port)
+peer=http://127.0.0.1:$(free_port)
+mkdir -p "$work/etcd/tls"
+etcd --name tls --data-dir "$work/etcd/tls" --listen-client-urls "$url" --advertise-client-urls "$url" \
+  --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" --initial-cluster "tls=$peer" \
+  --cert-file "$pki/etcd-server.pem" --key-file "$pki/etcd-server.key" \
+  --client-cert-auth --trusted-ca-file "$pki/test-ca.pem" >"$work/etcd-tls.out" 2>&1 &
+extra_pids+=("$!")
+healthy() {
+  etcdctl --endpoints "$url" --cacert "$pki/test-ca.pem" --cert "$pki/credd-client.pem" \
+    --key "$pki/credd-client.key" endpoint health >/dev/null 2>&1
+}
+expect "etcd serves https with client certificates required" wait_for 30 "etcd over TLS" healthy
+
+start_provider --access-ttl 3600
+head -c 32 /dev/urandom >"$work/master.key"
+chmod 600 "$work/master.key"
+tls_config() {  # FILE CA [CERT KEY]
+  cat >"$1" <<TOML
+socket    = "$work/run/credd.sock"
+state_dir = "$work/state"
+key_file  = "$work/master.key"
+[store]
+backend = "etcd"
+[store.etcd]
+endpoints = ["$url"]
+request_timeout_seconds = 2
+ca_file = "$2"
+${3:+cert_file = \"$3\"}
+${4:+key_file = \"$4\"}
+[providers.demo]
+issuer    = "$issuer"
+client_id = "credctl-demo"
+scopes    = ["openid", "offline_access"]
+TOML
+}
+export CREDD_SOCKET=$work/run/credd.sock
+
+tls_config "$work/mtls.toml" "$pki/test-ca.pem" "$pki/credd-client.pem" "$pki/credd-client.key"
+expect "credd starts with mTLS to etcd" start_credd "$work/mtls.toml"
+expect "a login is stored in etcd over mTLS" login_demo 2>>"$work/login.err"
+expect "and served" test -n "$("$credctl" token demo)"
+expect "credd lists it from etcd" test "$(cred_state demo)" = valid
+stop_credd
+
+tls_config "$work/nocert.toml" "$pki/test-ca.pem"
+expect "credd starts without a client certificate (etcd is only checked on first use)" \
+  start_credd "$work/nocert.toml"
+"$credctl" list >/dev/null 2>"$work/nocert.err"
+rc=$?
+expect "without a client certificate etcd refuses it: exit 5 (got $rc)" test "$rc" -eq 5
+expect "naming the endpoint" grep -qF "$url" "$work/nocert.err"
+stop_credd
+
+tls_config "$work/otherca.toml" "$pki/other-ca.pem" "$pki/credd-client.pem" "$pki/credd-client.key"
+expect "credd starts trusting another CA" start_credd "$work/otherca.toml"
+"$credctl" list >/dev/null 2>"$work/otherca.err"
+rc=$?
+expect "a server certificate from an untrusted CA is refused: exit 5 (got $rc)" test "$rc" -eq 5
+expect "saying the TLS handshake failed" grep -q "TLS handshake" "$work/otherca.err"
+stop_credd
+
+finish

@@ -1,0 +1,106 @@
+// EtcdStore's refresh lock (daemon/store/etcd_lock.cpp) against a real etcd:
+// two stores stand for two hosts of a fleet.
+#include "daemon/store/etcd_store.hpp"
+
+#include "etcd_process.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+namespace credctl::store {
+namespace {
+
+using credctl::test::EtcdProcess;
+using credctl::test::TempDir;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class EtcdLockTest : public ::testing::Test {
+protected:
+    void SetUp() override { ASSERT_TRUE(etcd_.ready()) << "etcd did not start"; }
+
+    std::unique_ptr<EtcdStore> host(seconds lease = seconds(10)) {
+        etcd::ClientOptions o;
+        o.endpoints = {etcd_.url()};
+        o.request_timeout = milliseconds(3000);
+        auto c = etcd::EtcdClient::create(o);
+        EXPECT_TRUE(c);
+        auto key = SecretBytes::zeroed(k_master_key_bytes);
+        auto st = EtcdStore::open(std::move(*c), "/credd/", Sealer(std::move(key)), lease);
+        EXPECT_TRUE(st) << (st ? "" : st.error().message);
+        return st ? std::move(*st) : nullptr;
+    }
+
+    TempDir dir_;
+    EtcdProcess etcd_{dir_.file("etcd")};
+    const CredentialKey alice_{"alice", "github"};
+};
+
+TEST_F(EtcdLockTest, OneHostAtATimeHoldsTheLockOfACredential) {
+    auto a = host();
+    auto b = host();
+    EXPECT_TRUE(*a->try_lock(alice_));
+    EXPECT_TRUE(*a->try_lock(alice_)) << "the holder asking again still holds it";
+    EXPECT_FALSE(*b->try_lock(alice_));
+    EXPECT_TRUE(*b->locked(alice_));
+    EXPECT_TRUE(*b->try_lock({"alice", "gitlab"})) << "another credential has its own lock";
+    a->unlock(alice_);
+    EXPECT_FALSE(*b->locked(alice_));
+    EXPECT_TRUE(*b->try_lock(alice_));
+}
+
+TEST_F(EtcdLockTest, TheLockNamesItsHolderBelowThePrefix) {
+    auto a = host();
+    ASSERT_TRUE(*a->try_lock(alice_));
+    auto kv = a->client().get("/credd/locks/alice/github");
+    ASSERT_TRUE(kv && *kv);
+    EXPECT_NE((*kv)->value.find(" pid " + std::to_string(::getpid())), std::string::npos) << (*kv)->value;
+    EXPECT_NE((*kv)->lease, 0);
+}
+
+TEST_F(EtcdLockTest, ALockWhoseHolderStoppedRenewingEndsWithItsLease) {
+    auto a = host(seconds(2));
+    auto b = host(seconds(2));
+    ASSERT_TRUE(*a->try_lock(alice_));
+    EXPECT_TRUE(*a->keep_alive(alice_));
+    // a stops renewing, as a dead or stopped credd would.
+    bool taken = false;
+    const auto until = std::chrono::steady_clock::now() + seconds(6);
+    while (!taken && std::chrono::steady_clock::now() < until) {
+        taken = *b->try_lock(alice_);
+        if (!taken) std::this_thread::sleep_for(milliseconds(200));
+    }
+    EXPECT_TRUE(taken) << "the lock outlived its lease";
+    EXPECT_FALSE(*a->keep_alive(alice_)) << "the old holder must learn it lost the lock";
+}
+
+// A refresh that ends without a commit (its answer dropped because a login
+// replaced the grant meanwhile) must not leave the next write compared with
+// its stale pending mark.
+TEST_F(EtcdLockTest, ReleasingTheLockLetsTheNextWriteCompareWithWhatIsStoredNow) {
+    auto a = host();
+    auto b = host();
+    CredentialRecord rec;
+    rec.subject = "sub";
+    ASSERT_TRUE(a->put(alice_, rec, SecretBytes::from("RT-1")));
+    ASSERT_TRUE(*a->try_lock(alice_));
+    ASSERT_TRUE(a->refresh_token(alice_));
+    rec.state = CredentialState::refresh_pending;
+    ASSERT_TRUE(a->update(alice_, rec));
+    rec.state = CredentialState::valid;
+    ASSERT_TRUE(b->get(alice_));
+    ASSERT_TRUE(b->put(alice_, rec, SecretBytes::from("RT-new-login")));
+    a->unlock(alice_);
+    ASSERT_TRUE(a->get(alice_));
+    rec.rotation = 7;
+    auto next = a->update(alice_, rec);
+    EXPECT_TRUE(next) << next.error().message;
+    EXPECT_EQ(b->refresh_token(alice_)->reveal(), "RT-new-login");
+}
+
+}  // namespace
+}  // namespace credctl::store

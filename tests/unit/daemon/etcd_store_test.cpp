@@ -1,0 +1,186 @@
+#include "daemon/store/etcd_store.hpp"
+
+#include "etcd_process.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace credctl::store {
+namespace {
+
+using credctl::test::EtcdProcess;
+using credctl::test::TempDir;
+using std::chrono::milliseconds;
+
+SecretBytes key_of(unsigned char fill) {
+    auto k = SecretBytes::zeroed(k_master_key_bytes);
+    for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill ^ i);
+    return k;
+}
+
+CredentialRecord record(const std::string& subject) {
+    CredentialRecord r;
+    r.access_token = SecretBytes::from("AT-" + subject);
+    r.access_expires_at = 1700000000;
+    r.scope = "openid";
+    r.issuer = "https://issuer.example";
+    r.subject = subject;
+    r.rotation = 1;
+    return r;
+}
+
+class EtcdStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override { ASSERT_TRUE(etcd_.ready()) << "etcd did not start"; }
+
+    std::unique_ptr<etcd::EtcdClient> client(std::vector<std::string> endpoints = {}) {
+        etcd::ClientOptions o;
+        o.endpoints = endpoints.empty() ? std::vector<std::string>{etcd_.url()} : std::move(endpoints);
+        o.request_timeout = milliseconds(3000);
+        auto c = etcd::EtcdClient::create(o);
+        EXPECT_TRUE(c);
+        return std::move(*c);
+    }
+    std::unique_ptr<EtcdStore> open_store(unsigned char key = 1, const std::string& prefix = "/credd/") {
+        auto st = EtcdStore::open(client(), prefix, Sealer(key_of(key)));
+        EXPECT_TRUE(st) << (st ? "" : st.error().message);
+        return st ? std::move(*st) : nullptr;
+    }
+
+    TempDir dir_;
+    EtcdProcess etcd_{dir_.file("etcd")};
+    const CredentialKey alice_{"alice", "github"};
+};
+
+TEST_F(EtcdStoreTest, APutRecordReadsBackWithItsRefreshTokenApart) {
+    auto st = open_store();
+    ASSERT_TRUE(st->put(alice_, record("sub-a"), SecretBytes::from("RT-1")));
+    auto got = st->get(alice_);
+    ASSERT_TRUE(got && *got);
+    EXPECT_EQ((*got)->subject, "sub-a");
+    EXPECT_EQ((*got)->access_token.reveal(), "AT-sub-a");
+    EXPECT_EQ(st->refresh_token(alice_)->reveal(), "RT-1");
+    auto other = open_store();  // another host of the fleet
+    EXPECT_EQ(other->refresh_token(alice_)->reveal(), "RT-1");
+}
+
+TEST_F(EtcdStoreTest, NoTokenIsStoredInTheClear) {
+    auto st = open_store();
+    ASSERT_TRUE(st->put(alice_, record("sub-a"), SecretBytes::from("RT-secret-marker")));
+    auto all = client()->list("/", false);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->kvs.size(), 2u);  // the record and the key check
+    for (const auto& kv : all->kvs) {
+        EXPECT_EQ(kv.value.find("RT-secret-marker"), std::string::npos);
+        EXPECT_EQ(kv.value.find("AT-sub-a"), std::string::npos);
+    }
+}
+
+TEST_F(EtcdStoreTest, AValueMovedToAnotherKeyDoesNotOpen) {
+    auto st = open_store();
+    ASSERT_TRUE(st->put(alice_, record("sub-a"), SecretBytes::from("RT-1")));
+    auto c = client();
+    auto value = c->get(st->etcd_key(alice_));
+    ASSERT_TRUE(value && *value);
+    const CredentialKey bob{"bob", "github"};
+    ASSERT_TRUE(c->put_if(st->etcd_key(bob), (*value)->value, 0));
+    auto moved = st->get(bob);
+    ASSERT_FALSE(moved);
+    EXPECT_EQ(moved.error().message,
+              "store: credential bob/github: record does not open (wrong key, moved or damaged)");
+}
+
+TEST_F(EtcdStoreTest, OfTwoHostsStoringARotatedTokenExactlyOneWins) {
+    auto a = open_store();
+    auto b = open_store();
+    ASSERT_TRUE(a->put(alice_, record("sub-a"), SecretBytes::from("RT-1")));
+    ASSERT_TRUE(a->refresh_token(alice_));
+    ASSERT_TRUE(b->refresh_token(alice_));
+    ASSERT_TRUE(a->put(alice_, record("sub-a"), SecretBytes::from("RT-from-a")));
+    auto lost = b->put(alice_, record("sub-a"), SecretBytes::from("RT-from-b"));
+    ASSERT_FALSE(lost);
+    EXPECT_EQ(lost.error().code, Errc::provider_unavailable);
+    EXPECT_NE(lost.error().message.find("alice/github was changed by another credd"), std::string::npos)
+        << lost.error().message;
+    EXPECT_EQ(b->refresh_token(alice_)->reveal(), "RT-from-a");  // the loser re-reads the winner's
+}
+
+TEST_F(EtcdStoreTest, AnUpdateOverAnotherHostsWriteIsRefusedAndKeepsItsToken) {
+    auto a = open_store();
+    auto b = open_store();
+    ASSERT_TRUE(a->put(alice_, record("sub-a"), SecretBytes::from("RT-1")));
+    ASSERT_TRUE(b->get(alice_));
+    ASSERT_TRUE(a->put(alice_, record("sub-a"), SecretBytes::from("RT-2")));
+    auto pending = record("sub-a");
+    pending.state = CredentialState::refresh_pending;
+    EXPECT_FALSE(b->update(alice_, pending));
+    ASSERT_TRUE(b->update(alice_, pending));  // after the refusal it compares with what it read
+    EXPECT_EQ(a->refresh_token(alice_)->reveal(), "RT-2");
+    EXPECT_EQ((*a->get(alice_))->state, CredentialState::refresh_pending);
+}
+
+// A holder cut off past its lock's lease (SIGSTOP, a partition) comes back
+// with the provider's answer: another host has meanwhile marked the
+// credential login_required. The late commit must not land.
+TEST_F(EtcdStoreTest, AHoldersLateCommitOverAnotherHostsDecisionIsRefused) {
+    auto a = open_store();
+    auto b = open_store();
+    ASSERT_TRUE(a->put(alice_, record("sub-a"), SecretBytes::from("RT-1")));
+    ASSERT_TRUE(a->refresh_token(alice_));
+    auto pending = record("sub-a");
+    pending.state = CredentialState::refresh_pending;
+    ASSERT_TRUE(a->update(alice_, pending));
+    auto seen = b->get(alice_);
+    ASSERT_TRUE(seen && *seen);
+    auto dead = std::move(**seen);
+    dead.state = CredentialState::login_required;
+    ASSERT_TRUE(b->update(alice_, dead));
+    ASSERT_EQ(a->refresh_token(alice_)->reveal(), "RT-1");  // the holder's check that the grant is still its own
+    auto late = a->put(alice_, record("sub-a"), SecretBytes::from("RT-2"));
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, Errc::provider_unavailable);
+    EXPECT_EQ((*b->get(alice_))->state, CredentialState::login_required);
+    EXPECT_EQ(b->refresh_token(alice_)->reveal(), "RT-1");
+}
+
+TEST_F(EtcdStoreTest, AWrongMasterKeyIsRefusedAtOpen) {
+    ASSERT_TRUE(open_store(1));
+    auto wrong = EtcdStore::open(client(), "/credd/", Sealer(key_of(2)));
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().message, "master key does not match the etcd store at prefix \"/credd/\"");
+    EXPECT_TRUE(EtcdStore::open(client(), "/other/", Sealer(key_of(2))));  // another prefix, another fleet
+}
+
+TEST_F(EtcdStoreTest, KeysCountAndEraseStayBelowThePrefix) {
+    auto st = open_store();
+    auto elsewhere = open_store(1, "/elsewhere/");
+    ASSERT_TRUE(st->put(alice_, record("a"), SecretBytes::from("RT")));
+    ASSERT_TRUE(st->put({"alice", "gitlab"}, record("a"), SecretBytes::from("RT")));
+    ASSERT_TRUE(st->put({"bob", "github"}, record("b"), SecretBytes::from("RT")));
+    ASSERT_TRUE(elsewhere->put({"carol", "github"}, record("c"), SecretBytes::from("RT")));
+    EXPECT_EQ(*st->count(), 3u);
+    auto keys = st->keys("alice");
+    ASSERT_TRUE(keys);
+    ASSERT_EQ(keys->size(), 2u);
+    EXPECT_EQ((*keys)[0].provider, "github");
+    EXPECT_EQ((*keys)[1].provider, "gitlab");
+    EXPECT_TRUE(*st->erase(alice_));
+    EXPECT_FALSE(*st->erase(alice_));
+    EXPECT_FALSE(*st->get(alice_));
+    EXPECT_EQ(*st->count(), 2u);
+}
+
+TEST_F(EtcdStoreTest, ADeadEndpointIsSkippedForTheNext) {
+    const std::string dead = "http://127.0.0.1:" + std::to_string(credctl::test::free_loopback_port());
+    auto st = EtcdStore::open(client({dead, etcd_.url()}), "/credd/", Sealer(key_of(1)));
+    ASSERT_TRUE(st);
+    ASSERT_TRUE((*st)->put(alice_, record("a"), SecretBytes::from("RT")));
+    EXPECT_EQ((*st)->client().last_answered(), etcd_.url());
+}
+
+}  // namespace
+}  // namespace credctl::store

@@ -1,0 +1,192 @@
+// TokenService's fleet-wide single flight (daemon/tokens/fleet_refresh.cpp):
+// two TokenServices standing for two hosts share one real LmdbStore and one
+// table of refresh locks (a store that offers store::RefreshLock, as
+// EtcdStore does), each with its own fake upstream. A waiting host polls
+// the lock on real timers, so these tests run the io_context for bounded
+// stretches of time.
+#include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/refresh_lock.hpp"
+#include "daemon/tokens/token_service.hpp"
+#include "token_fakes.hpp"
+
+#include "support/temp_store.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <list>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace credctl::tokens {
+namespace {
+
+namespace asio = boost::asio;
+using credctl::test::TempDir;
+using std::chrono::milliseconds;
+using test::answer_error;
+using test::answer_tokens;
+
+// Who holds the lock of each credential; what a lease ending does to it is
+// drop().
+struct LockTable {
+    std::map<std::string, int> holder;
+    int keep_alives = 0;
+    void drop(const store::CredentialKey& k) { holder.erase(k.user + "/" + k.provider); }
+};
+
+class LockingStore final : public store::Store, public store::RefreshLock {
+public:
+    LockingStore(store::Store& inner, LockTable& table, int host) : inner_(inner), table_(table), host_(host) {}
+
+    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
+        return inner_.put(k, r, t);
+    }
+    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        return inner_.update(k, r);
+    }
+    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override { return inner_.get(k); }
+    Result<SecretBytes> refresh_token(const store::CredentialKey& k) override { return inner_.refresh_token(k); }
+    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
+    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
+    Result<std::uint64_t> count() override { return inner_.count(); }
+    store::RefreshLock* refresh_lock() override { return this; }
+
+    Result<bool> try_lock(const store::CredentialKey& k) override {
+        return table_.holder.try_emplace(name(k), host_).first->second == host_;
+    }
+    Result<bool> keep_alive(const store::CredentialKey& k) override {
+        ++table_.keep_alives;
+        auto it = table_.holder.find(name(k));
+        return it != table_.holder.end() && it->second == host_;
+    }
+    void unlock(const store::CredentialKey& k) override {
+        if (auto it = table_.holder.find(name(k)); it != table_.holder.end() && it->second == host_) {
+            table_.holder.erase(it);
+        }
+    }
+    Result<bool> locked(const store::CredentialKey& k) override { return table_.holder.contains(name(k)); }
+    std::chrono::seconds lease() const override { return std::chrono::seconds(1); }
+
+private:
+    static std::string name(const store::CredentialKey& k) { return k.user + "/" + k.provider; }
+    store::Store& inner_;
+    LockTable& table_;
+    int host_;
+};
+
+struct Host {
+    Host(asio::io_context& io, store::Store& shared, LockTable& locks, int id, test::FakeClock& clock)
+        : store(shared, locks, id),
+          service(io, store, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
+                  TokenServiceSeams{upstream, clock}) {}
+    LockingStore store;
+    test::FakeUpstream upstream;
+    TokenService service;
+};
+
+class TokenFleetTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto s = credctl::test::open_temp_store(dir_);
+        ASSERT_TRUE(s.has_value()) << s.error().message;
+        lmdb_ = std::move(*s);
+        a_ = std::make_unique<Host>(io_, *lmdb_, locks_, 1, clock_);
+        b_ = std::make_unique<Host>(io_, *lmdb_, locks_, 2, clock_);
+        wire::StoreCredential login;  // its access token has expired
+        login.refresh_token = SecretBytes::from("RT-0");
+        login.access_token = SecretBytes::from("AT-0");
+        login.access_expires_at = clock_.now_epoch_seconds() - 1;
+        ASSERT_TRUE(a_->service.store_login(key_, std::move(login)).has_value());
+    }
+    void TearDown() override {
+        io_.stop();
+        b_.reset();
+        a_.reset();
+    }
+
+    using Answer = std::optional<Result<wire::AccessToken>>;
+    asio::awaitable<void> ask(Host* host, Answer* out) {
+        *out = co_await host->service.token(key_, std::chrono::seconds(60), {}, milliseconds::zero());
+    }
+    Answer& start(Host& host) {
+        auto& answer = answers_.emplace_back();
+        asio::co_spawn(io_, ask(&host, &answer), asio::detached);
+        run(milliseconds(50));
+        return answer;
+    }
+    void run(milliseconds d) {
+        io_.restart();
+        io_.run_for(d);
+    }
+    store::CredentialState stored_state() { return (*lmdb_->get(key_))->state; }
+
+    TempDir dir_;
+    asio::io_context io_;
+    std::unique_ptr<store::LmdbStore> lmdb_;
+    LockTable locks_;
+    test::FakeClock clock_;
+    std::unique_ptr<Host> a_, b_;
+    std::list<Answer> answers_;
+    store::CredentialKey key_{"alice", "demo"};
+};
+
+TEST_F(TokenFleetTest, AHostThatFindsTheLockHeldServesTheHoldersTokenWithoutCallingTheProvider) {
+    Answer& on_a = start(*a_);
+    ASSERT_EQ(a_->upstream.held(), 1u);
+    EXPECT_EQ(locks_.holder.at("alice/demo"), 1);
+    EXPECT_EQ(stored_state(), store::CredentialState::refresh_pending);
+
+    Answer& on_b = start(*b_);
+    run(milliseconds(200));
+    EXPECT_FALSE(on_b.has_value()) << "B answered while A's refresh was in flight";
+    EXPECT_EQ(b_->upstream.calls, 0);
+
+    a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
+    for (int i = 0; i < 40 && !on_b.has_value(); ++i) run(milliseconds(50));
+    ASSERT_TRUE(on_a.has_value() && on_a->has_value());
+    ASSERT_TRUE(on_b.has_value() && on_b->has_value()) << (on_b ? on_b->error().message : "no answer");
+    EXPECT_EQ((*on_b)->access_token.reveal(), "AT-1");
+    EXPECT_EQ((*on_a)->access_token.reveal(), "AT-1");
+    EXPECT_EQ(b_->upstream.calls, 0);
+    EXPECT_EQ(a_->upstream.calls, 1);
+    EXPECT_TRUE(locks_.holder.empty()) << "the lock outlived the refresh";
+    EXPECT_EQ(lmdb_->refresh_token(key_)->reveal(), "RT-1");
+}
+
+TEST_F(TokenFleetTest, APendingMarkWhoseLockEndedIsNotReplayed) {
+    start(*a_);
+    ASSERT_EQ(a_->upstream.held(), 1u);
+    locks_.drop(key_);  // A's lease ran out: A died or was cut off after sending RT-0
+
+    Answer& on_b = start(*b_);
+    ASSERT_TRUE(on_b.has_value());
+    ASSERT_FALSE(on_b->has_value());
+    EXPECT_EQ(on_b->error().code, Errc::login_required) << on_b->error().message;
+    EXPECT_EQ(b_->upstream.calls, 0) << "replayed a refresh token its holder may have spent";
+    EXPECT_EQ(stored_state(), store::CredentialState::login_required);
+    a_->upstream.release(answer_error(Errc::provider_unavailable, "gone"));
+    run(milliseconds(50));
+}
+
+TEST_F(TokenFleetTest, TheHolderRenewsItsLeaseWhileTheProviderIsSlow) {
+    start(*a_);
+    ASSERT_EQ(a_->upstream.held(), 1u);
+    run(milliseconds(1100));  // a 1 s lease is renewed every third of it
+    EXPECT_GE(locks_.keep_alives, 2);
+    EXPECT_EQ(locks_.holder.at("alice/demo"), 1);
+    a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
+    run(milliseconds(50));
+    const int renewed = locks_.keep_alives;
+    run(milliseconds(500));
+    EXPECT_EQ(locks_.keep_alives, renewed) << "still renewing after the exchange ended";
+    EXPECT_TRUE(locks_.holder.empty());
+}
+
+}  // namespace
+}  // namespace credctl::tokens
