@@ -36,6 +36,17 @@ inline bool take_selector(std::string_view& in, unsigned& selector) {
     return true;
 }
 
+// The body of a target with two parsers: the input's first byte picks one,
+// the rest is its input.
+inline int one_of_two(const std::uint8_t* data, std::size_t size, void (*even)(std::string_view),
+                      void (*odd)(std::string_view)) {
+    auto in = bytes(data, size);
+    unsigned selector = 0;
+    if (!take_selector(in, selector)) return 0;
+    (selector % 2 == 0 ? even : odd)(in);
+    return 0;
+}
+
 // The round-trip property of a decoder with its encoder: whatever `parse`
 // accepts, `emit` writes as text that `parse` accepts again and that
 // encodes to the same text (a fixed point after one trip).

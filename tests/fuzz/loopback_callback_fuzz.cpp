@@ -59,13 +59,5 @@ void request(std::string_view bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto in = fuzz::bytes(data, size);
-    unsigned selector = 0;
-    if (!fuzz::take_selector(in, selector)) return 0;
-    if (selector % 2 == 0) {
-        request(in);
-    } else {
-        callback(in);
-    }
-    return 0;
+    return fuzz::one_of_two(data, size, request, callback);
 }

@@ -34,13 +34,5 @@ void stat(std::string_view text) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto in = fuzz::bytes(data, size);
-    unsigned selector = 0;
-    if (!fuzz::take_selector(in, selector)) return 0;
-    if (selector % 2 == 0) {
-        cgroup(in);
-    } else {
-        stat(in);
-    }
-    return 0;
+    return fuzz::one_of_two(data, size, cgroup, stat);
 }

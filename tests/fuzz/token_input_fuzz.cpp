@@ -52,13 +52,5 @@ void kube(std::string_view in) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    auto in = fuzz::bytes(data, size);
-    unsigned selector = 0;
-    if (!fuzz::take_selector(in, selector)) return 0;
-    if (selector % 2 == 0) {
-        git(in);
-    } else {
-        kube(in);
-    }
-    return 0;
+    return fuzz::one_of_two(data, size, git, kube);
 }
