@@ -14,7 +14,9 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <optional>
+#include <thread>
 
 namespace credctl::etcd {
 namespace {
@@ -28,6 +30,10 @@ using Clock = std::chrono::steady_clock;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 // A range of every credential, sealed: far beyond any real fleet's records.
 constexpr std::size_t k_max_answer_bytes = 64 * 1024 * 1024;
+// The pause between two rounds over every member: short at first (a leader
+// election takes about a second), doubling up to the cap.
+constexpr std::chrono::milliseconds k_first_pause{50};
+constexpr std::chrono::milliseconds k_max_pause{400};
 
 struct Endpoint {
     std::string url;
@@ -180,30 +186,42 @@ std::string EtcdClient::last_answered() const {
     return impl_->answered ? impl_->endpoints[impl_->next].url : "";
 }
 
-// Each member gets an equal share of what is left of the call's time, so a
-// member that hangs cannot eat the time of the ones after it.
+// Members are asked in turn, starting with the one that answered last, and
+// then again in rounds with a short pause between them until one answers or
+// the call's time is up: while the cluster elects a new leader every member
+// may refuse, hang or answer "leader changed" for a second or two. Within a
+// round each member gets an equal share of what is left, so a member that
+// hangs cannot eat the time of the ones after it.
 Result<std::string> EtcdClient::post(const char* path, const std::string& body) {
     auto& im = *impl_;
     const auto deadline = Clock::now() + im.options.request_timeout;
     const std::size_t n = im.endpoints.size();
-    std::string failures;
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t at = (im.next + i) % n;
-        const auto left = deadline - Clock::now();
-        if (left <= Clock::duration::zero()) break;
-        const auto share = left / static_cast<int>(n - i);
-        Exchange x = attempt(im.endpoints[at], im.tls.get(), path, body, Clock::now() + share);
-        if (x.status >= 200 && x.status < 300) {
-            im.next = at;
-            im.answered = true;
-            return std::move(x.body);
+    std::string failures;  // the last round's, for the error
+    auto pause = k_first_pause;
+    for (;;) {
+        std::string round;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t at = (im.next + i) % n;
+            const auto left = deadline - Clock::now();
+            if (left <= Clock::duration::zero()) break;
+            Exchange x =
+                attempt(im.endpoints[at], im.tls.get(), path, body, Clock::now() + left / static_cast<int>(n - i));
+            if (x.status >= 200 && x.status < 300) {
+                im.next = at;
+                im.answered = true;
+                return std::move(x.body);
+            }
+            if (x.status >= 400 && x.status < 500) {
+                return make_error(Errc::internal, "etcd " + im.endpoints[at].url + path + ": " +
+                                                      std::to_string(x.status) + " " + error_message(x.body));
+            }
+            const std::string why = x.status != 0 ? std::to_string(x.status) + " " + error_message(x.body) : x.failure;
+            round += (round.empty() ? "" : "; ") + im.endpoints[at].url + ": " + why;
         }
-        if (x.status >= 400 && x.status < 500) {
-            return make_error(Errc::internal, "etcd " + im.endpoints[at].url + path + ": " + std::to_string(x.status) +
-                                                  " " + error_message(x.body));
-        }
-        const std::string why = x.status != 0 ? std::to_string(x.status) + " " + error_message(x.body) : x.failure;
-        failures += (failures.empty() ? "" : "; ") + im.endpoints[at].url + ": " + why;
+        if (!round.empty()) failures = std::move(round);
+        if (deadline - Clock::now() <= pause) break;
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, k_max_pause);
     }
     im.answered = false;
     return make_error(Errc::provider_unavailable, "etcd: no member answered " + std::string(path) + " within " +

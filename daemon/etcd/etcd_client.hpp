@@ -3,9 +3,11 @@
 //
 // Each call is one POST, tried on every endpoint in turn starting with the
 // last one that answered; a member that refuses, times out or answers 5xx
-// (no leader, a timed-out proposal) is skipped. The whole call, every
-// endpoint included, ends by `request_timeout`: a call never blocks its
-// thread longer than that (docs/fleet.md "Blocking"). https verifies the
+// (no leader, a leader change, a timed-out proposal) is skipped, and the
+// members are asked again, round after round with a short pause, until one
+// answers: a call rides out a leader election. The whole call, every
+// endpoint and round included, ends by `request_timeout`: a call never
+// blocks its thread longer than that (docs/fleet.md "Blocking"). https verifies the
 // member's certificate against `ca_file` (the system store when empty) and
 // presents `cert_file`/`key_file` when given (mTLS); plain http is refused
 // unless the endpoint is on loopback, as for providers.

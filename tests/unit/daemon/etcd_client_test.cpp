@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace credctl::etcd {
@@ -65,6 +67,91 @@ TEST(EtcdClient, AMemberThatNeverAnswersCostsNoMoreThanTheRequestTimeout) {
     EXPECT_EQ(got.error().message,
               "etcd: no member answered /v3/kv/range within 700 ms (" + url + ": timed out waiting for the answer)");
     EXPECT_LT(took, milliseconds(1500));
+}
+
+// A member that answers the first `refusals` requests as etcd does while it
+// elects a leader (503, "leader changed"), then an empty range.
+class ElectingMember {
+public:
+    explicit ElectingMember(int refusals) : refusals_(refusals) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0) return;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        url_ = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~ElectingMember() {
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        if (thread_.joinable()) thread_.join();
+    }
+    const std::string& url() const { return url_; }
+    int requests() const { return requests_; }
+
+private:
+    void serve() {
+        for (;;) {
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) return;
+            char buf[4096];
+            std::string got;
+            while (got.find("\r\n\r\n") == std::string::npos || got.find('}') == std::string::npos) {
+                const ssize_t n = ::read(c, buf, sizeof buf);
+                if (n <= 0) break;
+                got.append(buf, static_cast<std::size_t>(n));
+            }
+            const bool refuse = requests_++ < refusals_;
+            const std::string body = refuse ? R"({"error":"etcdserver: leader changed","code":14})"
+                                            : R"({"header":{"revision":"7"},"count":"0"})";
+            const std::string answer =
+                std::string(refuse ? "HTTP/1.1 503 Service Unavailable" : "HTTP/1.1 200 OK") +
+                "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\nConnection: close\r\n\r\n" + body;
+            [[maybe_unused]] const ssize_t w = ::write(c, answer.data(), answer.size());
+            ::close(c);
+        }
+    }
+    int fd_ = -1;
+    int refusals_;
+    std::atomic<int> requests_{0};
+    std::string url_;
+    std::thread thread_;
+};
+
+// The killed leader refuses, the two others say "leader changed" for a
+// while: the call goes round them again until one answers.
+TEST(EtcdClient, AClusterElectingALeaderIsAskedAgainUntilAMemberAnswers) {
+    ElectingMember a(3), b(3);
+    ASSERT_FALSE(a.url().empty());
+    ASSERT_FALSE(b.url().empty());
+    auto c = EtcdClient::create(options({"http://127.0.0.1:1", a.url(), b.url()}, milliseconds(5000)));
+    ASSERT_TRUE(c);
+    auto got = (*c)->get("k");
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_FALSE(*got);
+    EXPECT_EQ(a.requests() + b.requests(), 7);  // six refusals, then the answer
+    EXPECT_EQ((*c)->last_answered(), a.url());
+}
+
+// Still bounded: members that never stop refusing fail the call by its
+// timeout, naming what each said in the last round.
+TEST(EtcdClient, AClusterThatNeverElectsFailsWithinTheRequestTimeout) {
+    ElectingMember a(1000000);
+    auto c = EtcdClient::create(options({a.url()}, milliseconds(800)));
+    ASSERT_TRUE(c);
+    const auto start = Clock::now();
+    auto got = (*c)->get("k");
+    const auto took = Clock::now() - start;
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(got.error().message,
+              "etcd: no member answered /v3/kv/range within 800 ms (" + a.url() + ": 503 etcdserver: leader changed)");
+    EXPECT_GT(a.requests(), 2);
+    EXPECT_LT(took, milliseconds(1600));
 }
 
 TEST(EtcdClient, LeasesAreGrantedKeptAliveAndRevoked) {
