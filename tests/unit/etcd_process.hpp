@@ -15,8 +15,10 @@
 #include <fcntl.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace credctl::test {
 
@@ -71,6 +73,14 @@ public:
 
     [[nodiscard]] bool ready() const { return ready_; }
     [[nodiscard]] const std::string& url() const { return url_; }
+    // A client of this member (or of `endpoints` when given), 3 s per call.
+    [[nodiscard]] std::unique_ptr<etcd::EtcdClient> client(std::vector<std::string> endpoints = {}) const {
+        etcd::ClientOptions o;
+        o.endpoints = endpoints.empty() ? std::vector<std::string>{url_} : std::move(endpoints);
+        o.request_timeout = std::chrono::milliseconds(3000);
+        auto c = etcd::EtcdClient::create(std::move(o));
+        return c ? std::move(*c) : nullptr;
+    }
 
 private:
     pid_t pid_ = -1;

@@ -24,13 +24,7 @@ protected:
     void SetUp() override { ASSERT_TRUE(etcd_.ready()) << "etcd did not start"; }
 
     std::unique_ptr<EtcdStore> host(seconds lease = seconds(10)) {
-        etcd::ClientOptions o;
-        o.endpoints = {etcd_.url()};
-        o.request_timeout = milliseconds(3000);
-        auto c = etcd::EtcdClient::create(o);
-        EXPECT_TRUE(c);
-        auto key = SecretBytes::zeroed(k_master_key_bytes);
-        auto st = EtcdStore::open(std::move(*c), "/credd/", Sealer(std::move(key)), lease);
+        auto st = EtcdStore::open(etcd_.client(), "/credd/", Sealer(SecretBytes::zeroed(k_master_key_bytes)), lease);
         EXPECT_TRUE(st) << (st ? "" : st.error().message);
         return st ? std::move(*st) : nullptr;
     }

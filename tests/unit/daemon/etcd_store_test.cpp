@@ -1,6 +1,7 @@
 #include "daemon/store/etcd_store.hpp"
 
 #include "etcd_process.hpp"
+#include "support/sample_record.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -14,23 +15,11 @@ namespace {
 
 using credctl::test::EtcdProcess;
 using credctl::test::TempDir;
-using std::chrono::milliseconds;
 
-SecretBytes key_of(unsigned char fill) {
-    auto k = SecretBytes::zeroed(k_master_key_bytes);
-    for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill ^ i);
-    return k;
-}
+using test::key_of;
 
 CredentialRecord record(const std::string& subject) {
-    CredentialRecord r;
-    r.access_token = SecretBytes::from("AT-" + subject);
-    r.access_expires_at = 1700000000;
-    r.scope = "openid";
-    r.issuer = "https://issuer.example";
-    r.subject = subject;
-    r.rotation = 1;
-    return r;
+    return test::record_tagged(subject, subject);
 }
 
 class EtcdStoreTest : public ::testing::Test {
@@ -38,12 +27,7 @@ protected:
     void SetUp() override { ASSERT_TRUE(etcd_.ready()) << "etcd did not start"; }
 
     std::unique_ptr<etcd::EtcdClient> client(std::vector<std::string> endpoints = {}) {
-        etcd::ClientOptions o;
-        o.endpoints = endpoints.empty() ? std::vector<std::string>{etcd_.url()} : std::move(endpoints);
-        o.request_timeout = milliseconds(3000);
-        auto c = etcd::EtcdClient::create(o);
-        EXPECT_TRUE(c);
-        return std::move(*c);
+        return etcd_.client(std::move(endpoints));
     }
     std::unique_ptr<EtcdStore> open_store(unsigned char key = 1, const std::string& prefix = "/credd/") {
         auto st = EtcdStore::open(client(), prefix, Sealer(key_of(key)));

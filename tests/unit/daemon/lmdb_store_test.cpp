@@ -1,5 +1,6 @@
 #include "daemon/store/lmdb_store.hpp"
 
+#include "support/sample_record.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -19,23 +20,10 @@ namespace {
 
 using credctl::test::TempDir;
 
-SecretBytes key_of(unsigned char fill) {
-    auto k = SecretBytes::zeroed(k_master_key_bytes);
-    for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill ^ i);
-    return k;
-}
+using test::key_of;
 
 CredentialRecord record(const std::string& refresh, const std::string& subject = "sub") {
-    CredentialRecord r;
-    r.access_token = SecretBytes::from("AT-" + refresh);
-    r.access_expires_at = 1700000000;
-    r.scope = "openid";
-    r.issuer = "https://issuer.example";
-    r.subject = subject;
-    r.created_at = 1;
-    r.updated_at = 2;
-    r.rotation = 3;
-    return r;
+    return test::record_tagged(refresh, subject);
 }
 
 class LmdbStoreTest : public ::testing::Test {

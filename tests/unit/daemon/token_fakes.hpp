@@ -2,8 +2,11 @@
 // unit tests: a clock the test advances by hand, and an upstream whose every
 // refresh is held until the test answers it. Both run on the test's
 // io_context, so a test drives them with io.poll() and never sleeps.
+// ForwardingStore passes every call to a real store: a test derives from it
+// to fail or watch the one call it is about.
 #pragma once
 
+#include "daemon/store/store.hpp"
 #include "daemon/tokens/clock.hpp"
 #include "daemon/tokens/upstream.hpp"
 
@@ -14,11 +17,32 @@
 
 #include <functional>
 #include <list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace credctl::tokens::test {
+
+class ForwardingStore : public store::Store {
+public:
+    explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
+
+    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
+        return inner_.put(k, r, t);
+    }
+    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        return inner_.update(k, r);
+    }
+    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override { return inner_.get(k); }
+    Result<SecretBytes> refresh_token(const store::CredentialKey& k) override { return inner_.refresh_token(k); }
+    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
+    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
+    Result<std::uint64_t> count() override { return inner_.count(); }
+
+private:
+    store::Store& inner_;
+};
 
 class FakeClock final : public Clock {
 public:

@@ -40,21 +40,11 @@ struct LockTable {
     void drop(const store::CredentialKey& k) { holder.erase(k.user + "/" + k.provider); }
 };
 
-class LockingStore final : public store::Store, public store::RefreshLock {
+class LockingStore final : public test::ForwardingStore, public store::RefreshLock {
 public:
-    LockingStore(store::Store& inner, LockTable& table, int host) : inner_(inner), table_(table), host_(host) {}
+    LockingStore(store::Store& inner, LockTable& table, int host)
+        : ForwardingStore(inner), table_(table), host_(host) {}
 
-    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
-        return inner_.put(k, r, t);
-    }
-    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
-        return inner_.update(k, r);
-    }
-    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override { return inner_.get(k); }
-    Result<SecretBytes> refresh_token(const store::CredentialKey& k) override { return inner_.refresh_token(k); }
-    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
-    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
-    Result<std::uint64_t> count() override { return inner_.count(); }
     store::RefreshLock* refresh_lock() override { return this; }
 
     Result<bool> try_lock(const store::CredentialKey& k) override {
@@ -75,7 +65,6 @@ public:
 
 private:
     static std::string name(const store::CredentialKey& k) { return k.user + "/" + k.provider; }
-    store::Store& inner_;
     LockTable& table_;
     int host_;
 };

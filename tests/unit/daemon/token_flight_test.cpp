@@ -31,26 +31,15 @@ using test::Script;
 
 // The real store, whose put() (the commit of a rotated refresh token) fails
 // while `fail_put` is set.
-class FailingStore final : public store::Store {
+class FailingStore final : public test::ForwardingStore {
 public:
-    explicit FailingStore(store::Store& inner) : inner_(inner) {}
+    using ForwardingStore::ForwardingStore;
     bool fail_put = false;
 
     Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
         if (fail_put) return make_error(Errc::store_full, "store: map full at its cap");
-        return inner_.put(k, r, t);
+        return ForwardingStore::put(k, r, t);
     }
-    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
-        return inner_.update(k, r);
-    }
-    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override { return inner_.get(k); }
-    Result<SecretBytes> refresh_token(const store::CredentialKey& k) override { return inner_.refresh_token(k); }
-    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
-    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
-    Result<std::uint64_t> count() override { return inner_.count(); }
-
-private:
-    store::Store& inner_;
 };
 
 // One caller of token(): its answer once it has one, and the refresh token
