@@ -4,6 +4,11 @@
 #   kill_etcd_member 2         # SIGKILL one member
 #   etcd_get_prefix PREFIX     # every key and value below PREFIX, via etcdctl
 #   etcd_leader_index          # which member leads now
+#   etcd_credd_config I PREFIX STORE_LINES [MORE_TOML]
+#                              # $work/credd$I.toml: credd I of a fleet on the
+#                              # cluster below PREFIX, sharing $work/master.key
+#   start_fleet_credd I        # starts credd I on it (pid in fleet_pids[I])
+#   on I COMMAND...            # runs COMMAND as a client of credd I
 # Each member has its own client and peer ports and its data directory under
 # $work/etcd; lib.sh's cleanup stops them (extra_pids).
 
@@ -56,4 +61,37 @@ for e in json.load(sys.stdin):
     [ "${etcd_client_urls[i]}" = "$url" ] && echo "$i" && return 0
   done
   return 1
+}
+
+# The config of credd INDEX of a fleet: its own socket and state, the
+# shared master key, the etcd store below PREFIX with STORE_LINES added to
+# [store.etcd], the provider demo, then MORE_TOML (more tables).
+etcd_credd_config() {  # INDEX PREFIX STORE_LINES [MORE_TOML]
+  cat >"$work/credd$1.toml" <<TOML
+socket    = "$work/run$1/credd.sock"
+state_dir = "$work/state$1"
+key_file  = "$work/master.key"
+
+[store]
+backend = "etcd"
+[store.etcd]
+endpoints = $etcd_endpoints
+prefix = "$2"
+$3
+
+[providers.demo]
+issuer    = "$issuer"
+client_id = "credctl-demo"
+scopes    = ["openid", "offline_access"]
+${4:-}
+TOML
+}
+
+fleet_pids=()
+on() { local i=$1; shift; CREDD_SOCKET=$work/run$i/credd.sock "$@"; }
+start_fleet_credd() {  # INDEX
+  "$credd" --config "$work/credd$1.toml" 2>>"$work/credd$1.log" &
+  fleet_pids[$1]=$!
+  extra_pids+=("$!")
+  wait_for 10 "credd $1 to answer" on "$1" credd_answers
 }

@@ -25,36 +25,13 @@ head -c 32 /dev/urandom >"$work/master.key"
 chmod 600 "$work/master.key"
 
 fleet_config() {  # INDEX
-  cat >"$work/credd$1.toml" <<TOML
-socket    = "$work/run$1/credd.sock"
-state_dir = "$work/state$1"
-key_file  = "$work/master.key"
-
-[store]
-backend = "etcd"
-[store.etcd]
-endpoints = $etcd_endpoints
-prefix = "/fleet-test/"
-request_timeout_seconds = 5
-
-[providers.demo]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
-
+  etcd_credd_config "$1" /fleet-test/ "request_timeout_seconds = 5" '
 [providers.demo2]
-issuer    = "$issuer"
+issuer    = "'"$issuer"'"
 client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
-TOML
+scopes    = ["openid", "offline_access"]'
 }
-on() { local i=$1; shift; CREDD_SOCKET=$work/run$i/credd.sock "$@"; }
-start_host() {  # INDEX
-  fleet_config "$1"
-  "$credd" --config "$work/credd$1.toml" 2>>"$work/credd$1.log" &
-  extra_pids+=("$!")
-  wait_for 10 "credd $1 to answer" on "$1" credd_answers
-}
+start_host() { fleet_config "$1" && start_fleet_credd "$1"; }  # INDEX
 
 "$credd" --config "$(fleet_config 1; echo "$work/credd1.toml")" --check-config >"$work/check.out" 2>&1
 expect "--check-config shows the etcd backend" grep -q 'store.backend *= *"etcd"' "$work/check.out"

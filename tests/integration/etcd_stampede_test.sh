@@ -24,43 +24,45 @@ credctl=$2
 . "$(dirname "$0")/etcd.sh"
 access_ttl=6
 lease_seconds=3
+etcd_timeout=5
 per_host=100
-# Under the sanitizers 300 callers take seconds to start on 2 cores and every
-# credd runs several times slower: a holder starved of CPU past a 3 s lease
-# is (rightly) taken for dead and the credential ends login_required, which
-# is not what this test measures. Longer lifetimes and leases keep it about
-# the fleet's logic.
-if ldd "$credctl" | grep -q 'libasan\.so'; then access_ttl=15 lease_seconds=10; fi
+# Under the sanitizers every process is several times slower: 300 callers
+# take seconds to start on 2 cores, a holder starved of CPU past a 3 s lease
+# is (rightly) taken for dead and the credential ends login_required, and
+# etcd calls of starved credds run past 5 s. Fewer callers, longer lifetimes,
+# leases and etcd timeouts keep the test about the fleet's logic (one
+# refresh, no replay, no fork) rather than the machine's speed.
+if ldd "$credctl" | grep -q 'libasan\.so'; then access_ttl=15 lease_seconds=10 etcd_timeout=15 per_host=30; fi
 
 start_provider --access-ttl "$access_ttl"
 start_etcd_cluster 3
 head -c 32 /dev/urandom >"$work/master.key"
 chmod 600 "$work/master.key"
-host_pids=()
 start_host() {  # INDEX
-  cat >"$work/credd$1.toml" <<TOML
-socket    = "$work/run$1/credd.sock"
-state_dir = "$work/state$1"
-key_file  = "$work/master.key"
+  etcd_credd_config "$1" /stampede/ "lease_seconds = $lease_seconds
+request_timeout_seconds = $etcd_timeout" '
 [limits]
-idle_timeout_seconds = 30
-[store]
-backend = "etcd"
-[store.etcd]
-endpoints = $etcd_endpoints
-prefix = "/stampede/"
-lease_seconds = $lease_seconds
-[providers.demo]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
-TOML
-  "$credd" --config "$work/credd$1.toml" 2>>"$work/credd$1.log" &
-  host_pids[$1]=$!
-  extra_pids+=("$!")
-  wait_for 10 "credd $1 to answer" on "$1" credd_answers
+idle_timeout_seconds = 30'
+  start_fleet_credd "$1"
 }
-on() { local i=$1; shift; CREDD_SOCKET=$work/run$i/credd.sock "$@"; }
+# start_callers NAME: per_host token callers on each credd, in the
+# background (pids in `pids`); tokens in $work/NAME.out.*, errors in
+# $work/NAME.err.*. wait_callers NAME: waits for them, counts in `failures`
+# those that failed and shows what they said.
+start_callers() {
+  pids=()
+  for i in $(seq "$per_host"); do
+    for h in 1 2 3; do
+      on "$h" "$credctl" token demo --min-valid 1 >"$work/$1.out.$h.$i" 2>"$work/$1.err.$h.$i" &
+      pids+=($!)
+    done
+  done
+}
+wait_callers() {
+  failures=0
+  for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
+  [ "$failures" -eq 0 ] || cat "$work/$1".err.* | sort | uniq -c | head -5
+}
 for i in 1 2 3; do expect "credd $i starts on etcd" start_host "$i"; done
 
 on 1 login_demo 2>>"$work/login.err"
@@ -74,21 +76,13 @@ done
 sleep "$access_ttl"   # a real wait: the access token expires now
 reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=1000" >/dev/null
-pids=()
-for i in $(seq "$per_host"); do
-  for h in 1 2 3; do
-    on "$h" "$credctl" token demo --min-valid 1 >"$work/t.$h.$i" 2>"$work/e.$h.$i" &
-    pids+=($!)
-  done
-done
-failures=0
-for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
-[ "$failures" -eq 0 ] || cat "$work"/e.* | sort | uniq -c | head -5
+start_callers t
+wait_callers t
 expect "all $((3 * per_host)) callers on 3 credds succeed (failures: $failures)" test "$failures" -eq 0
 expect "exactly one upstream refresh for the fleet" test "$(pstat token_requests.refresh_token)" -eq 1
 expect "the provider refused no refresh (no reuse detected)" test "$(pstat token_errors.refresh_token)" -eq 0
-expect "every caller got the same token" test "$(cat "$work"/t.* | sort -u | wc -l)" -eq 1
-new=$(cat "$work/t.3.1")
+expect "every caller got the same token" test "$(cat "$work"/t.out.* | sort -u | wc -l)" -eq 1
+new=$(cat "$work/t.out.3.1")
 expect "a new token, accepted by the provider" bash -c "[ '$new' != '$first' ] && curl -sf -H 'Authorization: Bearer $new' '$issuer/me' >/dev/null"
 expect "no refresh lock is left in etcd" test -z "$(etcd_get_prefix /stampede/locks/)"
 
@@ -104,23 +98,15 @@ reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=1500" >/dev/null
 leader=$(etcd_leader_index)
 expect "the cluster has a leader (member ${leader:-none})" test -n "$leader"
-pids=()
-for i in $(seq "$per_host"); do
-  for h in 1 2 3; do
-    on "$h" "$credctl" token demo --min-valid 1 >"$work/l.$h.$i" 2>"$work/le.$h.$i" &
-    pids+=($!)
-  done
-done
+start_callers l
 in_flight() { [ -n "$(etcd_get_prefix /stampede/locks/ 2>/dev/null)" ]; }
 expect "a credd took the refresh lock" wait_for 10 "the refresh lock" in_flight
 kill_etcd_member "$leader"
-failures=0
-for pid in "${pids[@]}"; do wait "$pid" || failures=$((failures + 1)); done
-[ "$failures" -eq 0 ] || cat "$work"/le.* | sort | uniq -c | head -5
+wait_callers l
 expect "with the leader killed mid-stampede, no caller fails (failures: $failures)" test "$failures" -eq 0
 expect "still exactly one upstream refresh" test "$(pstat token_requests.refresh_token)" -eq 1
 expect "and no refused refresh" test "$(pstat token_errors.refresh_token)" -eq 0
-expect "every caller got the same token" test "$(cat "$work"/l.* | sort -u | wc -l)" -eq 1
+expect "every caller got the same token" test "$(cat "$work"/l.out.* | sort -u | wc -l)" -eq 1
 curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
 
 # --- the lock holder dies between the provider's answer and its commit -----------
@@ -132,8 +118,8 @@ holder_call=$!
 spent() { [ "$(pstat token_requests.refresh_token)" -eq 1 ]; }
 expect "credd 1 took the lock and the provider rotated the token" wait_for 10 "the provider to rotate" spent
 expect "credd 1 holds the refresh lock" test -n "$(etcd_get_prefix /stampede/locks/)"
-kill -KILL "${host_pids[1]}"
-wait "${host_pids[1]}" 2>/dev/null
+kill -KILL "${fleet_pids[1]}"
+wait "${fleet_pids[1]}" 2>/dev/null
 wait "$holder_call" 2>/dev/null
 curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
 start=$(now_ms)
@@ -156,11 +142,11 @@ reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=5000&after=1&grant=refresh_token" >/dev/null
 (on 2 "$credctl" token demo --min-valid 1 >"$work/late.out" 2>"$work/late.err"; echo $? >"$work/late.rc") &
 expect "credd 2 took the lock and the provider rotated the token" wait_for 10 "the provider to rotate" spent
-kill -STOP "${host_pids[2]}"
+kill -STOP "${fleet_pids[2]}"
 on 3 "$credctl" token demo --min-valid 1 >/dev/null 2>"$work/stopped.err"
 rc=$?
 expect "while credd 2 is stopped past its lease, credd 3 answers login_required (got $rc)" test "$rc" -eq 4
-kill -CONT "${host_pids[2]}"
+kill -CONT "${fleet_pids[2]}"
 curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
 expect "credd 2's caller gets its answer after SIGCONT" wait_for 15 "credd 2's caller" test -s "$work/late.rc"
 expect "an error, not a token the fleet cannot refresh (exit $(cat "$work/late.rc"))" test "$(cat "$work/late.rc")" -eq 5

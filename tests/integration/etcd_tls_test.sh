@@ -13,22 +13,11 @@ credctl=$2
 . "$(dirname "$0")/etcd.sh"
 
 pki=$work/pki
-mkdir -p "$pki"
-make_ca() {  # NAME
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
-    -keyout "$pki/$1.key" -out "$pki/$1.pem" 2>/dev/null
-}
-make_cert() {  # NAME CA EXTENSIONS
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
-  printf '%s\n' "$3" >"$pki/$1.ext"
-  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$2.pem" -CAkey "$pki/$2.key" -CAcreateserial -days 2 \
-    -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>/dev/null
-}
-make_ca test-ca
-make_ca other-ca
-make_cert etcd-server test-ca "subjectAltName=IP:127.0.0.1
+test_ca test-ca
+test_ca other-ca
+test_cert etcd-server test-ca "subjectAltName=IP:127.0.0.1
 extendedKeyUsage=serverAuth,clientAuth"
-make_cert credd-client test-ca "extendedKeyUsage=clientAuth"
+test_cert credd-client test-ca "extendedKeyUsage=clientAuth"
 expect "a test CA, a server and a client certificate" test -s "$pki/etcd-server.pem" -a -s "$pki/credd-client.pem"
 
 url=https://127.0.0.1:$(free_port)

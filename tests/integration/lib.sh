@@ -173,3 +173,19 @@ now_ms() { date +%s%3N; }
 cred_state() { "$credctl" list 2>/dev/null | awk -v p="$1" '$1 == p { print $2 }'; }
 # Whether that state is STATE, e.g. wait_for 5 "..." cred_state_is demo refreshing.
 cred_state_is() { [ "$(cred_state "$1")" = "$2" ]; }  # PROVIDER STATE
+
+# A test PKI in $work/pki. test_ca NAME: a self-signed CA (NAME.pem,
+# NAME.key). test_cert NAME CA EXTENSIONS: a leaf signed by CA, with
+# EXTENSIONS as openssl extension lines (subjectAltName=..., ...).
+test_ca() {
+  mkdir -p "$work/pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=credctl test $1" \
+    -keyout "$work/pki/$1.key" -out "$work/pki/$1.pem" 2>/dev/null
+}
+test_cert() {
+  local d=$work/pki
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null &&
+    printf '%s\n' "$3" >"$d/$1.ext" &&
+    openssl x509 -req -in "$d/$1.csr" -CA "$d/$2.pem" -CAkey "$d/$2.key" -CAcreateserial -days 2 \
+      -extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null
+}

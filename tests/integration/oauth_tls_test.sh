@@ -12,21 +12,14 @@ credctl=$2
 . "$(dirname "$0")/lib.sh"
 
 pki=$work/pki
-mkdir -p "$pki"
-ca() {  # NAME
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=credctl test $1" \
-    -keyout "$pki/$1.key" -out "$pki/$1.pem" 2>/dev/null
+server_cert() {  # NAME SAN CA
+  test_cert "$1" "$3" "subjectAltName=$2
+extendedKeyUsage=serverAuth"
 }
-leaf() {  # NAME SAN CA
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null &&
-    printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$2" >"$pki/$1.ext" &&
-    openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$3.pem" -CAkey "$pki/$3.key" -CAcreateserial -days 2 \
-      -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>/dev/null
-}
-expect "openssl makes a test CA" ca test-ca
-expect "and another CA" ca other-ca
-expect "a certificate for localhost" leaf good "DNS:localhost,IP:127.0.0.1" test-ca
-expect "a certificate for another host name" leaf wrong "DNS:wrong.example" test-ca
+expect "openssl makes a test CA" test_ca test-ca
+expect "and another CA" test_ca other-ca
+expect "a certificate for localhost" server_cert good "DNS:localhost,IP:127.0.0.1" test-ca
+expect "a certificate for another host name" server_cert wrong "DNS:wrong.example" test-ca
 
 tls_provider() {  # NAME CERT: starts provider.mjs over https, sets $issuer
   rm -f "$work/issuer"
