@@ -79,10 +79,7 @@ endpoints = $etcd_endpoints
 prefix = "$2"
 $3
 
-[providers.demo]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
+$(demo_provider_toml)
 ${4:-}
 TOML
 }

@@ -50,10 +50,7 @@ request_timeout_seconds = 2
 ca_file = "$2"
 ${3:+cert_file = \"$3\"}
 ${4:+key_file = \"$4\"}
-[providers.demo]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
+$(demo_provider_toml)
 TOML
 }
 export CREDD_SOCKET=$work/run/credd.sock

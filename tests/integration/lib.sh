@@ -90,12 +90,14 @@ state_dir   = "$work/state"
 [limits]
 idle_timeout_seconds = 5
 
-[providers.demo]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
+$(demo_provider_toml)
 TOML
   export CREDD_SOCKET=$work/run/credd.sock
+}
+# The provider "demo" of the test provider at $issuer, as a config table.
+demo_provider_toml() {
+  printf '[providers.demo]\nissuer    = "%s"\nclient_id = "credctl-demo"\nscopes    = ["openid", "offline_access"]\n' \
+    "$issuer"
 }
 
 # A credd.toml at FILE whose provider demo is never contacted (the test asks
