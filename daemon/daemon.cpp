@@ -50,11 +50,14 @@ struct OpenStore {
 Result<OpenStore> open_etcd_store(const DaemonConfig& config, store::MasterKey key) {
     const auto& e = config.store.etcd;
     etcd::ClientOptions options{e.endpoints, e.request_timeout, e.ca_file, e.cert_file, e.key_file};
-    auto client = etcd::EtcdClient::create(std::move(options));
+    auto client = etcd::EtcdClient::create(options);
     if (!client) return make_error(client.error().code, "store: " + client.error().message);
     auto st = store::EtcdStore::open(std::move(*client), e.prefix, store::Sealer(std::move(key.key)),
                                      std::chrono::seconds(e.lease_seconds));
     if (!st) return make_error(st.error().code, "store: " + st.error().message + " (key from " + key.source + ")");
+    // Other hosts' logins, logouts and refreshes reach this credd's cache
+    // (docs/fleet.md "Cache coherence").
+    if (auto r = (*st)->follow_changes(options); !r) return make_error(r.error().code, "store: " + r.error().message);
     log::info("store: etcd at prefix " + e.prefix + " (" + std::to_string(e.endpoints.size()) +
               " endpoint(s)), master key from " + key.source);
     return OpenStore{std::move(*st), nullptr};

@@ -1,6 +1,6 @@
 #include "daemon/etcd/etcd_client.hpp"
 
-#include "common/net/loopback.hpp"
+#include "daemon/etcd/etcd_connect.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,7 +12,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <optional>
@@ -34,27 +33,6 @@ constexpr std::size_t k_max_answer_bytes = 64 * 1024 * 1024;
 // election takes about a second), doubling up to the cap.
 constexpr std::chrono::milliseconds k_first_pause{50};
 constexpr std::chrono::milliseconds k_max_pause{400};
-
-struct Endpoint {
-    std::string url;
-    bool tls = false;
-    std::string host;
-    std::string port;
-};
-
-Result<Endpoint> parse_endpoint(const std::string& url) {
-    auto u = boost::urls::parse_absolute_uri(url);
-    if (!u || u->host_address().empty() || (u->scheme() != "http" && u->scheme() != "https")) {
-        return make_error(Errc::bad_request, "etcd endpoint is not an http(s) URL with a host: \"" + url + "\"");
-    }
-    Endpoint e{url, u->scheme() == "https", std::string(u->host_address()), std::string(u->port())};
-    if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
-    if (!e.tls && !net::is_loopback_host(e.host)) {
-        return make_error(Errc::bad_request, "plain http is allowed only for loopback etcd endpoints: \"" + url + "\"");
-    }
-    if (e.port.empty()) e.port = "2379";
-    return e;
-}
 
 // One exchange's outcome: the answer's status and body, or why none came.
 struct Exchange {
@@ -89,25 +67,10 @@ asio::awaitable<void> round_trip(Stream& stream, const bhttp::request<bhttp::str
 
 asio::awaitable<void> exchange(const Endpoint& e, ssl::context* tls, const bhttp::request<bhttp::string_body>& req,
                                Clock::time_point deadline, Exchange& out) {
-    auto ex = co_await asio::this_coro::executor;
-    tcp::resolver resolver(ex);
-    auto [dec, found] = co_await resolver.async_resolve(e.host, e.port, k_tuple);
-    if (dec) co_return out.failure = "resolving " + e.host + ": " + dec.message(), void();
-    beast::tcp_stream tcp_stream(ex);
-    tcp_stream.expires_at(deadline);
-    auto [cec, ep] = co_await tcp_stream.async_connect(found, k_tuple);
-    if (cec == beast::error::timeout) co_return out.failure = "timed out connecting", void();
-    if (cec) co_return out.failure = "connecting: " + cec.message(), void();
-    if (!e.tls) co_return co_await round_trip(tcp_stream, req, out);
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-    SSL_set_tlsext_host_name(stream.native_handle(), e.host.c_str());
-#pragma GCC diagnostic pop
-    stream.set_verify_callback(ssl::host_name_verification(e.host));
-    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
-    if (hec) co_return out.failure = "TLS handshake: " + hec.message(), void();
-    co_await round_trip(stream, req, out);
+    const std::string failed = co_await with_member(
+        e, tls, deadline,
+        [&req, &out](auto& stream) -> asio::awaitable<void> { co_await round_trip(stream, req, out); });
+    if (!failed.empty()) out.failure = failed;
 }
 
 // One attempt on one member, on a private io_context: the calling thread
@@ -127,25 +90,6 @@ Exchange attempt(const Endpoint& e, ssl::context* tls, const char* path, const s
     return out;
 }
 
-Result<std::unique_ptr<ssl::context>> make_tls(const ClientOptions& o) {
-    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    boost::system::error_code ec;
-    o.ca_file.empty() ? ctx->set_default_verify_paths(ec) : ctx->load_verify_file(o.ca_file, ec);
-    if (ec) return make_error(Errc::bad_request, "etcd ca_file " + o.ca_file + ": " + ec.message());
-    if (o.cert_file.empty() != o.key_file.empty()) {
-        return make_error(Errc::bad_request, "etcd cert_file and key_file go together; only one is set");
-    }
-    if (!o.cert_file.empty()) {
-        ctx->use_certificate_chain_file(o.cert_file, ec);
-        if (ec) return make_error(Errc::bad_request, "etcd cert_file " + o.cert_file + ": " + ec.message());
-        ctx->use_private_key_file(o.key_file, ssl::context::pem, ec);
-        if (ec) return make_error(Errc::bad_request, "etcd key_file " + o.key_file + ": " + ec.message());
-    }
-    ctx->set_verify_mode(ssl::verify_peer);
-    return ctx;
-}
-
 }  // namespace
 
 struct EtcdClient::Impl {
@@ -160,20 +104,11 @@ EtcdClient::EtcdClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EtcdClient::~EtcdClient() = default;
 
 Result<std::unique_ptr<EtcdClient>> EtcdClient::create(ClientOptions options) {
-    if (options.endpoints.empty()) return make_error(Errc::bad_request, "etcd: no endpoints configured");
+    auto members = members_of(options);
+    if (!members) return members.error();
     auto impl = std::make_unique<Impl>();
-    bool any_tls = false;
-    for (const auto& url : options.endpoints) {
-        auto e = parse_endpoint(url);
-        if (!e) return e.error();
-        any_tls = any_tls || e->tls;
-        impl->endpoints.push_back(std::move(*e));
-    }
-    if (any_tls) {
-        auto tls = make_tls(options);
-        if (!tls) return tls.error();
-        impl->tls = std::move(*tls);
-    }
+    impl->endpoints = std::move(members->endpoints);
+    impl->tls = std::move(members->tls);
     impl->options = std::move(options);
     return std::unique_ptr<EtcdClient>(new EtcdClient(std::move(impl)));
 }

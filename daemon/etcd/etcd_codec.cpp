@@ -235,4 +235,47 @@ std::string error_message(std::string_view body) {
     return "";
 }
 
+std::string watch_request(std::string_view prefix, std::int64_t start_revision) {
+    const std::string end = prefix_end(prefix);
+    json::object create{{"key", base64_encode(prefix)}, {"range_end", base64_encode(end)}};
+    if (start_revision > 0) create["start_revision"] = number(start_revision);
+    return json::serialize(json::object{{"create_request", std::move(create)}});
+}
+
+Result<WatchResult> parse_watch_result(std::string_view message) {
+    auto o = parse_object(message);
+    if (!o) return o.error();
+    const auto* result = o->if_contains("result");
+    if (result == nullptr || !result->is_object()) {
+        const std::string why = error_message(message);
+        return malformed(why.empty() ? "watch message without a result" : "watch ended: " + why);
+    }
+    const auto& r = result->as_object();
+    WatchResult out;
+    auto revision = header_revision(r);
+    if (!revision) return malformed("header.revision is not a number");
+    out.revision = *revision;
+    const auto* created = r.if_contains("created");
+    const auto* canceled = r.if_contains("canceled");
+    out.created = created != nullptr && created->is_bool() && created->as_bool();
+    out.canceled = canceled != nullptr && canceled->is_bool() && canceled->as_bool();
+    auto compact = int64_field(r, "compact_revision");
+    if (!compact) return malformed("compact_revision is not a number");
+    out.compact_revision = *compact;
+    if (const auto* events = r.if_contains("events"); events != nullptr) {
+        if (!events->is_array()) return malformed("events is not an array");
+        for (const auto& e : events->as_array()) {
+            const auto* kv = e.is_object() ? e.as_object().if_contains("kv") : nullptr;
+            if (kv == nullptr || !kv->is_object()) return malformed("event without a kv object");
+            auto key = bytes_field(kv->as_object(), "key");
+            if (!key || key->empty()) return malformed("event with a key that is not base64");
+            auto mod = int64_field(kv->as_object(), "mod_revision");
+            if (!mod) return malformed("event with a mod_revision that is not a number");
+            out.last_event_revision = std::max(out.last_event_revision, *mod);
+            out.keys.push_back(std::move(*key));
+        }
+    }
+    return out;
+}
+
 }  // namespace credctl::etcd

@@ -5,7 +5,7 @@
 // as decimal strings; proto3 leaves out fields at their default (false, 0,
 // empty), so a missing field reads as its default here too.
 //
-// Used by etcd_client.cpp and the unit tests. Thread-safety: pure functions.
+// Used by etcd_client.cpp, etcd_watch.cpp and the unit tests. Thread-safety: pure functions.
 #pragma once
 
 #include "common/error/error.hpp"
@@ -64,7 +64,22 @@ struct TxnAnswer {
 [[nodiscard]] std::string lease_grant_request(std::int64_t ttl_seconds);
 [[nodiscard]] std::string lease_id_request(std::int64_t lease);
 
+// POST /v3/watch: a create_request for every key below `prefix`, from
+// `start_revision` on (0: from the cluster's current revision).
+[[nodiscard]] std::string watch_request(std::string_view prefix, std::int64_t start_revision = 0);
+
+// One message of a watch's stream (one line of the gateway's answer).
+struct WatchResult {
+    bool created = false;                  // the watch is set up: changes from here on are reported
+    bool canceled = false;                 // the cluster ended the watch (a compaction, ...)
+    std::int64_t revision = 0;             // the header's: the store's revision when it was sent
+    std::int64_t compact_revision = 0;     // canceled: the oldest revision still kept
+    std::int64_t last_event_revision = 0;  // the highest mod_revision among the events
+    std::vector<std::string> keys;         // the keys that changed (put or deleted), in order
+};
+
 // Errors: internal naming what is malformed (never a value).
+[[nodiscard]] Result<WatchResult> parse_watch_result(std::string_view message);
 [[nodiscard]] Result<RangeAnswer> parse_range(std::string_view body);
 [[nodiscard]] Result<TxnAnswer> parse_txn(std::string_view body);
 // The number of keys a deleterange removed.

@@ -172,10 +172,7 @@ Result<std::vector<CredentialKey>> EtcdStore::keys(const std::string& user) {
     if (!range) return range.error();
     std::vector<CredentialKey> out;
     for (const auto& kv : range->kvs) {
-        const std::string_view rest = std::string_view(kv.key).substr(base.size());
-        const auto slash = rest.find('/');
-        if (slash == std::string_view::npos) continue;
-        out.push_back({std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))});
+        if (auto key = credential_of(kv.key)) out.push_back(std::move(*key));
     }
     return out;
 }

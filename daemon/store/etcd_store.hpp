@@ -19,26 +19,35 @@
 // record, exactly one wins; the other gets provider_unavailable ("changed by
 // another credd ... ask again") and re-reads on the next call.
 //
+// Cache coherence: follow_changes() starts an etcd watch of every record
+// (etcd_watch.hpp) whose changes this store offers as its ChangeFeed.
+//
 // Blocking: the Store interface is synchronous and credd calls it on its
 // I/O thread, so each call is bounded by [store.etcd]
 // request_timeout_seconds for all endpoints together (EtcdClient); a slow
 // cluster holds the I/O thread at most that long per call.
 //
-// Thread-safety: one thread at a time (the daemon's I/O thread).
+// Thread-safety: one thread at a time (the daemon's I/O thread); the watch
+// fills the change feed from its own thread, under the feed's lock.
 #pragma once
 
 #include "daemon/etcd/etcd_client.hpp"
+#include "daemon/etcd/etcd_watch.hpp"
+#include "daemon/store/change_feed.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/store/sealer.hpp"
 #include "daemon/store/store.hpp"
 
+#include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 namespace credctl::store {
 
-class EtcdStore final : public Store, public RefreshLock {
+class EtcdStore final : public Store, public RefreshLock, public ChangeFeed {
 public:
     // Checks the master key against "meta/key_check" (writing it on a new
     // prefix). etcd not answering is not an error here: credd starts and
@@ -58,6 +67,13 @@ public:
     Result<bool> erase(const CredentialKey& key) override;
     Result<std::uint64_t> count() override;
     RefreshLock* refresh_lock() override { return this; }
+    ChangeFeed* change_feed() override { return watch_ ? this : nullptr; }
+
+    // Starts following every record's changes through an etcd watch with
+    // these client options (the endpoints and TLS files of the store's
+    // client). Errors: as EtcdWatch::start().
+    [[nodiscard]] Result<void> follow_changes(const etcd::ClientOptions& options);
+    Changes take() override;
 
     // The refresh lock: PREFIX "locks/" USER "/" PROVIDER, created in a
     // transaction only if absent, attached to a lease of its own; its value
@@ -75,6 +91,8 @@ public:
 private:
     EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master, std::chrono::seconds lease);
     [[nodiscard]] std::string lock_key(const CredentialKey& key) const;
+    // The credential an etcd key below PREFIX "credentials/" names.
+    [[nodiscard]] std::optional<CredentialKey> credential_of(std::string_view etcd_key) const;
     [[nodiscard]] Result<void> check_key();
     // The stored value opened and decoded, and its mod_revision remembered.
     struct Read;
@@ -89,6 +107,10 @@ private:
     std::map<std::string, std::int64_t> held_;  // lock key -> lease id of a lock this process holds
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
     std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
+    std::mutex changes_mutex_;
+    Changes changes_;                         // under changes_mutex_
+    std::atomic<bool> changed_{false};        // changes_ is not empty
+    std::unique_ptr<etcd::EtcdWatch> watch_;  // last: stopped before the feed it fills goes
 };
 
 }  // namespace credctl::store

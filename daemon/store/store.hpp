@@ -24,6 +24,7 @@
 
 namespace credctl::store {
 
+class ChangeFeed;
 class RefreshLock;
 
 struct CredentialKey {
@@ -72,6 +73,10 @@ public:
     // The fleet-wide refresh lock of a store that several credds share
     // (refresh_lock.hpp); nullptr for a store of one process (LMDB).
     [[nodiscard]] virtual RefreshLock* refresh_lock() { return nullptr; }
+    // What other processes changed in a store that several credds share
+    // (change_feed.hpp); nullptr when nobody else writes (LMDB) or nothing
+    // follows the changes.
+    [[nodiscard]] virtual ChangeFeed* change_feed() { return nullptr; }
 };
 
 }  // namespace credctl::store

@@ -1,6 +1,7 @@
 #include "daemon/tokens/token_service.hpp"
 
 #include "common/log/log.hpp"
+#include "daemon/store/change_feed.hpp"
 #include "daemon/tokens/token_service_impl.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -76,6 +77,14 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     return {};
 }
 
+void TokenService::Impl::forget_changed() {
+    store::ChangeFeed* feed = store.change_feed();
+    if (feed == nullptr) return;
+    const store::Changes changes = feed->take();
+    if (changes.everything) cache.erase_prefix("");
+    for (const auto& k : changes.keys) cache.erase_prefix(credential_key(k));
+}
+
 asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::CredentialKey& key,
                                                                std::chrono::seconds min_valid,
                                                                std::vector<std::string> scopes,
@@ -85,6 +94,7 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
     const auto sk = scope_key(scopes);
     const std::int64_t want = min_valid.count();
     const auto deadline = timeout.count() > 0 ? im.clock.steady_now() + timeout : Clock::SteadyTime::max();
+    im.forget_changed();
     for (;;) {
         if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), want)) co_return to_wire(std::move(*hit));
         std::shared_ptr<Flight> flight;

@@ -70,6 +70,9 @@ struct TokenService::Impl {
 
     // Writes the state back; a failure is logged (the caller's answer stands).
     void set_state(const store::CredentialKey& key, store::CredentialRecord& record, store::CredentialState state);
+    // Forgets what the cache holds of credentials other processes changed
+    // (store::ChangeFeed; nothing without one).
+    void forget_changed();
     // False when a login stored another refresh token while ours was at the
     // provider: the answer about the old one must not overwrite the new.
     bool still_ours(const store::CredentialKey& key, const SecretBytes& sent);

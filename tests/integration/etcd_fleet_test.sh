@@ -6,11 +6,12 @@
 # - a login through one is served by both, without a refresh;
 # - etcd holds no token in the clear, in its answers or its data files;
 # - a record copied under another key does not open;
+# - a logout and a new login through one credd reach the other's cache at
+#   once (the etcd watch), not when its cached token runs out;
 # - with one member killed, logins and reads go on; with quorum lost, a call
 #   that needs the store fails within the request timeout with exit 5 and a
 #   message naming etcd, while a cached token is still served.
-# Not yet covered (docs/fleet.md "Not done yet"): the fleet-wide refresh lock,
-# a stampede across hosts, cache coherence through a watch.
+# The fleet-wide refresh lock and stampedes: etcd_stampede_test.sh.
 # Usage: etcd_fleet_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
@@ -74,6 +75,19 @@ on 2 "$credctl" token demo2 >/dev/null 2>"$work/moved.err"
 expect "a record copied under another key is refused" test $? -ne 0
 expect "saying it does not open" grep -q "record does not open" "$work/moved.err"
 etcdctl --endpoints "$etcd_urls" del /fleet-test/credentials/"$user"/demo2 >/dev/null
+
+# --- a change on one host reaches the others' caches (the etcd watch) --------------
+t2=$(on 2 "$credctl" token demo)   # credd 2 holds it in its cache now
+expect "a logout through credd 1 succeeds" on 1 "$credctl" logout demo
+logout_seen() { ! on 2 "$credctl" token demo >/dev/null 2>&1; }
+expect "credd 2 stops serving its cached token within 5 s" wait_for 5 "credd 2 to see the logout" logout_seen
+on 2 "$credctl" token demo >/dev/null 2>"$work/after-logout.err"
+expect "saying there is no credential" grep -q "no credential" "$work/after-logout.err"
+on 1 login_demo 2>>"$work/login.err"
+t1=$(on 1 "$credctl" token demo)
+new_login_seen() { [ "$(on 2 "$credctl" token demo 2>/dev/null)" = "$t1" ]; }
+expect "a new login through credd 1 is served by credd 2 within 5 s" wait_for 5 "credd 2 to see the login" new_login_seen
+expect "with a new token" test -n "$t1" -a "$t1" != "$t2"
 
 # --- one member down -------------------------------------------------------------
 kill_etcd_member 1

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace credctl::etcd {
 namespace {
@@ -131,6 +132,48 @@ TEST(EtcdCodec, ErrorMessageOfTheGateway) {
     EXPECT_EQ(error_message(R"({"error":"etcdserver: no leader","code":14,"message":"etcdserver: no leader"})"),
               "etcdserver: no leader");
     EXPECT_EQ(error_message("not json"), "");
+}
+
+TEST(EtcdCodec, AWatchCoversEveryKeyBelowItsPrefix) {
+    auto o = parsed(watch_request("/credd/credentials/"));
+    const auto& create = o.at("create_request").as_object();
+    EXPECT_EQ(*base64_decode(create.at("key").as_string()), "/credd/credentials/");
+    EXPECT_EQ(*base64_decode(create.at("range_end").as_string()), "/credd/credentials0");
+    EXPECT_FALSE(create.contains("start_revision"));
+    auto resumed = parsed(watch_request("/p/", 42));
+    EXPECT_EQ(resumed.at("create_request").as_object().at("start_revision").as_string(), "42");
+}
+
+// Lines as etcd 3.4's gateway sends them.
+TEST(EtcdCodec, WatchMessagesGiveCreationChangedKeysAndCancellation) {
+    auto created = parse_watch_result(
+        R"({"result":{"header":{"cluster_id":"3","member_id":"3","revision":"1","raft_term":"2"},"created":true}})");
+    ASSERT_TRUE(created);
+    EXPECT_TRUE(created->created);
+    EXPECT_TRUE(created->keys.empty());
+    auto put = parse_watch_result(
+        R"({"result":{"header":{"revision":"2"},"events":[{"kv":{"key":"Zm9v","create_revision":"2",)"
+        R"("mod_revision":"2","version":"1","value":"YmFy"}},{"type":"DELETE","kv":{"key":"YmFy","mod_revision":"2"}}]}})");
+    ASSERT_TRUE(put);
+    EXPECT_FALSE(put->created);
+    EXPECT_EQ(put->revision, 2);
+    EXPECT_EQ(put->keys, (std::vector<std::string>{"foo", "bar"}));
+    EXPECT_EQ(put->last_event_revision, 2);
+    auto canceled =
+        parse_watch_result(R"({"result":{"header":{"revision":"9"},"canceled":true,"compact_revision":"5"}})");
+    ASSERT_TRUE(canceled);
+    EXPECT_TRUE(canceled->canceled);
+    EXPECT_EQ(canceled->compact_revision, 5);
+}
+
+TEST(EtcdCodec, MalformedWatchMessagesAreErrors) {
+    EXPECT_EQ(parse_watch_result("not json").error().message, "etcd: malformed answer: not a JSON object");
+    EXPECT_EQ(parse_watch_result(R"({"error":{"grpc_code":14,"message":"no leader"}})").error().message,
+              "etcd: malformed answer: watch message without a result");
+    EXPECT_EQ(parse_watch_result(R"({"result":{"events":[{"type":"PUT"}]}})").error().message,
+              "etcd: malformed answer: event without a kv object");
+    EXPECT_EQ(parse_watch_result(R"({"result":{"events":[{"kv":{"key":"%%%"}}]}})").error().message,
+              "etcd: malformed answer: event with a key that is not base64");
 }
 
 }  // namespace

@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace credctl::store {
@@ -164,6 +166,52 @@ TEST_F(EtcdStoreTest, ADeadEndpointIsSkippedForTheNext) {
     ASSERT_TRUE(st);
     ASSERT_TRUE((*st)->put(alice_, record("a"), SecretBytes::from("RT")));
     EXPECT_EQ((*st)->client().last_answered(), etcd_.url());
+}
+
+// What host a's change feed reports within 10 s, waiting for it to have
+// something (the watch runs on its own thread).
+Changes changes_seen(EtcdStore& a) {
+    Changes all;
+    for (int i = 0; i < 100; ++i) {
+        Changes c = a.take();
+        all.everything = all.everything || c.everything;
+        all.keys.insert(all.keys.end(), c.keys.begin(), c.keys.end());
+        if (!all.keys.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return all;
+}
+
+TEST_F(EtcdStoreTest, AChangeByAnotherHostReachesTheChangeFeed) {
+    auto a = open_store();
+    auto b = open_store();
+    EXPECT_EQ(a->change_feed(), nullptr) << "no feed before following";
+    etcd::ClientOptions o;
+    o.endpoints = {etcd_.url()};
+    ASSERT_TRUE(a->follow_changes(o));
+    ASSERT_EQ(a->change_feed(), a.get());
+    // The watch is set up: everything cached before it is to be forgotten.
+    for (int i = 0; i < 100 && !a->take().everything; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(b->put(alice_, record("a"), SecretBytes::from("RT")));
+    Changes put = changes_seen(*a);
+    ASSERT_EQ(put.keys.size(), 1u);
+    EXPECT_EQ(put.keys[0].user, "alice");
+    EXPECT_EQ(put.keys[0].provider, "github");
+    ASSERT_TRUE(b->erase(alice_));
+    Changes erased = changes_seen(*a);
+    ASSERT_EQ(erased.keys.size(), 1u);
+    EXPECT_EQ(erased.keys[0].provider, "github");
+    EXPECT_TRUE(a->take().keys.empty()) << "taken once";
+}
+
+TEST_F(EtcdStoreTest, TheWatchStopsWithTheStore) {
+    auto a = open_store();
+    etcd::ClientOptions o;
+    o.endpoints = {etcd_.url()};
+    ASSERT_TRUE(a->follow_changes(o));
+    const auto start = std::chrono::steady_clock::now();
+    a.reset();  // joins the watch's thread, which is blocked reading the stream
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 }  // namespace

@@ -1,0 +1,59 @@
+// Connecting to one etcd member, for EtcdClient's calls and EtcdWatch's
+// stream: resolve, TCP connect and, for an https endpoint, the TLS handshake
+// with SNI, verifying the member's certificate against its host name. Then
+// the caller's coroutine runs on the connected stream, plain or TLS.
+//
+// Internal to daemon/etcd (it brings Beast and Asio's TLS with it: include it
+// from .cpp files only). Thread-safety: the calling coroutine's.
+#pragma once
+
+#include "daemon/etcd/etcd_endpoint.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace credctl::etcd {
+
+// Connects before `deadline`, then co_awaits `use(stream)` (a coroutine
+// taking the stream by reference; `beast::tcp_stream` or
+// `beast::ssl_stream<beast::tcp_stream>`). Returns why it could not connect,
+// or "" once `use` has run.
+template <class Use>
+boost::asio::awaitable<std::string> with_member(const Endpoint& e, boost::asio::ssl::context* tls,
+                                                std::chrono::steady_clock::time_point deadline, Use use) {
+    namespace asio = boost::asio;
+    namespace beast = boost::beast;
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    auto ex = co_await asio::this_coro::executor;
+    asio::ip::tcp::resolver resolver(ex);
+    auto [dec, found] = co_await resolver.async_resolve(e.host, e.port, tuple);
+    if (dec) co_return "resolving " + e.host + ": " + dec.message();
+    beast::tcp_stream tcp_stream(ex);
+    tcp_stream.expires_at(deadline);
+    auto [cec, ep] = co_await tcp_stream.async_connect(found, tuple);
+    if (cec == beast::error::timeout) co_return "timed out connecting";
+    if (cec) co_return "connecting: " + cec.message();
+    if (!e.tls) {
+        co_await use(tcp_stream);
+        co_return "";
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), *tls);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    SSL_set_tlsext_host_name(stream.native_handle(), e.host.c_str());
+#pragma GCC diagnostic pop
+    stream.set_verify_callback(asio::ssl::host_name_verification(e.host));
+    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, tuple);
+    if (hec) co_return "TLS handshake: " + hec.message();
+    co_await use(stream);
+    co_return "";
+}
+
+}  // namespace credctl::etcd

@@ -1,0 +1,51 @@
+// EtcdWatch: every change below a key prefix, as it happens (docs/fleet.md
+// "Cache coherence"). A thread of its own keeps one watch open on one member
+// at a time (POST /v3/watch on the JSON gateway: a chunked answer that does
+// not end, one JSON message a line, etcd_codec.hpp), moving on to the next
+// member when the stream breaks, and calls `changed` with each key that was
+// put or deleted. A watch set up again after a break resumes after the last
+// revision reported, so a member lost costs no change. `resync` is called
+// when nothing can be resumed (the first watch, or the cluster compacted its
+// history past that revision): changes before the new watch were not
+// reported, so whatever the caller derived from the store must be forgotten.
+//
+// A member that goes away is noticed at once when its connection is reset
+// or refused, and by TCP keep-alive (about 25 s) when it is cut off.
+// Connecting, the TLS handshake and sending the request each have the
+// client's request_timeout.
+//
+// Thread-safety: start() and the destructor from one thread; the callbacks
+// run on the watch's thread and must be safe there.
+#pragma once
+
+#include "common/error/error.hpp"
+#include "daemon/etcd/etcd_client.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace credctl::etcd {
+
+class EtcdWatch {
+public:
+    using Changed = std::function<void(const std::string& key)>;
+    using Resync = std::function<void()>;
+
+    // Checks the endpoints and TLS files as EtcdClient::create() does, then
+    // starts the thread; it contacts the cluster from there.
+    [[nodiscard]] static Result<std::unique_ptr<EtcdWatch>> start(const ClientOptions& options, std::string prefix,
+                                                                  Changed changed, Resync resync);
+    // Ends the watch and joins its thread.
+    ~EtcdWatch();
+    EtcdWatch(const EtcdWatch&) = delete;
+    EtcdWatch& operator=(const EtcdWatch&) = delete;
+
+    struct Impl;
+
+private:
+    explicit EtcdWatch(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace credctl::etcd

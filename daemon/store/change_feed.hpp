@@ -1,0 +1,31 @@
+// ChangeFeed: which credentials other processes changed (docs/fleet.md
+// "Cache coherence"), offered by a Store whose records several credds share
+// (Store::change_feed(); EtcdStore, fed by an etcd watch). TokenService takes
+// the changes before it looks in its cache and forgets what it cached of
+// each credential named, so a logout, a new login or a refresh on another
+// host is seen by this one at its next request.
+//
+// Thread-safety: take() on the I/O thread; the feed is filled from another
+// thread (the watch's), under the feed's own lock.
+#pragma once
+
+#include "daemon/store/store.hpp"
+
+#include <vector>
+
+namespace credctl::store {
+
+struct Changes {
+    bool everything = false;          // forget every cached credential
+    std::vector<CredentialKey> keys;  // forget these
+};
+
+class ChangeFeed {
+public:
+    virtual ~ChangeFeed() = default;
+    // The changes since the last take(), and empties the feed. Cheap when
+    // nothing changed (no lock taken).
+    [[nodiscard]] virtual Changes take() = 0;
+};
+
+}  // namespace credctl::store

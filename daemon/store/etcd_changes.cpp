@@ -1,0 +1,47 @@
+// EtcdStore's change feed (etcd_store.hpp, change_feed.hpp): an etcd watch
+// of every record, its keys turned into credentials for TokenService.
+#include "common/log/log.hpp"
+#include "daemon/store/etcd_store.hpp"
+
+namespace credctl::store {
+
+std::optional<CredentialKey> EtcdStore::credential_of(std::string_view etcd_key) const {
+    const std::string base = prefix_ + "credentials/";
+    if (!etcd_key.starts_with(base)) return std::nullopt;
+    const std::string_view rest = etcd_key.substr(base.size());
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    return CredentialKey{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
+}
+
+Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
+    auto changed = [this](const std::string& etcd_key) {
+        auto key = credential_of(etcd_key);
+        if (!key) return;
+        std::lock_guard lock(changes_mutex_);
+        changes_.keys.push_back(std::move(*key));
+        changed_ = true;
+    };
+    auto resync = [this] {
+        std::lock_guard lock(changes_mutex_);
+        changes_.everything = true;
+        changes_.keys.clear();
+        changed_ = true;
+    };
+    auto watch = etcd::EtcdWatch::start(options, prefix_ + "credentials/", std::move(changed), std::move(resync));
+    if (!watch) return watch.error();
+    watch_ = std::move(*watch);
+    log::info("store: following changes below " + prefix_ + "credentials/ through an etcd watch");
+    return {};
+}
+
+Changes EtcdStore::take() {
+    if (!changed_.load()) return {};
+    std::lock_guard lock(changes_mutex_);
+    Changes out = std::move(changes_);
+    changes_ = {};
+    changed_ = false;
+    return out;
+}
+
+}  // namespace credctl::store
