@@ -100,6 +100,11 @@ expect "the start time is when credd started" test "$start_time" -ge "$started" 
 expect "no label holds a user name" \
   bash -c "! '$py' '$(dirname "$0")/metrics_parse.py' '$m' labels | grep -qxE 'root|$other|$scraper'"
 
+"$credctl" metrics >"$work/cli.txt" 2>"$work/cli.err"
+expect "credctl metrics prints them to root" test $? -eq 0
+expect "and its text parses" "$py" "$(dirname "$0")/metrics_parse.py" "$work/cli.txt" check
+expect "with the same counts" is "$work/cli.txt" 'credd_token_answers_total{source="cache"}' 3
+
 # --- who may read them ----------------------------------------------------------
 expect "a uid without metrics:read is refused: 403" test "$(scrape "$work/refused.txt" "$other")" = 403
 expect "with a forbidden problem" grep -q '"code":"forbidden"' "$work/refused.txt"
@@ -107,6 +112,8 @@ expect "naming the permission and the resource" grep -q 'metrics:read on metrics
 expect "the refusal is audited" \
   grep -q "\"user\":\"$other\".*\"resource\":\"metrics\",\"permission\":\"metrics:read\",\"decision\":\"deny\"" \
   "$work/audit.jsonl"
+as_user "$other" "$credctl" metrics >/dev/null 2>"$work/cli-refused.err"
+expect "credctl metrics without metrics:read exits 3 (forbidden)" test $? -eq 3
 expect "a uid granted metrics:read reads them: 200" test "$(scrape "$work/granted.txt" "$scraper")" = 200
 expect "and its answer parses" "$py" "$(dirname "$0")/metrics_parse.py" "$work/granted.txt" check
 as_user "$scraper" "$credctl" token --user root demo >/dev/null 2>&1
@@ -118,8 +125,8 @@ wait_for 10 "credd to log the reload" grep -q "configuration reloaded" "$work/cr
 m=$work/m2.txt
 expect "root scrapes again after SIGHUP" test "$(scrape "$m")" = 200
 expect "the cache count survives the reload" is "$m" 'credd_token_answers_total{source="cache"}' 3
-expect "metrics requests: 3 allowed" \
-  is "$m" 'credd_requests_total{method="GET",route="/v1/metrics",decision="allowed"}' 3
-expect "metrics requests: 1 denied" \
-  is "$m" 'credd_requests_total{method="GET",route="/v1/metrics",decision="denied"}' 1
+expect "metrics requests: 4 allowed (root twice, credctl, the granted uid)" \
+  is "$m" 'credd_requests_total{method="GET",route="/v1/metrics",decision="allowed"}' 4
+expect "metrics requests: 2 denied (curl and credctl)" \
+  is "$m" 'credd_requests_total{method="GET",route="/v1/metrics",decision="denied"}' 2
 finish
