@@ -12,6 +12,7 @@ packages=(
   nodejs npm mandoc gdb strace clang-format
   systemd dpkg-dev procps   # units: systemd-analyze; the Debian package
   openssl python3 iproute2  # OAuth tests: a test CA, the hostile token endpoint, ss(8)
+  python3-prometheus-client # e2e.metrics: parses GET /v1/metrics with a real Prometheus text parser
   universal-ctags           # the size check: function lengths
   clang-16 libfuzzer-16-dev libclang-rt-16-dev  # the fuzz preset (scripts/fuzz.sh)
   etcd-server etcd-client   # the etcd store backend: a 3-member cluster on loopback

@@ -75,6 +75,7 @@ void add_status(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_providers(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_exec(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_whoami(CLI::App& sub, const Globals& globals, Runner& runner);
+void add_metrics(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_policy(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_admin(CLI::App& sub, const Globals& globals, Runner& runner);
 

@@ -70,6 +70,7 @@ const std::vector<CommandSpec>& command_table() {
         {"status", "Show the daemon's status", add_status},
         {"providers", "List the providers credd knows", add_providers},
         {"whoami", "Show how credd sees this process and what it may do", add_whoami},
+        {"metrics", "Print credd's metrics in the Prometheus text format (root, credd's user or a grant)", add_metrics},
         {"policy", "Explain policy decisions (policy check)", add_policy},
         {"admin", "Store administration: status, check, backup, rotate-key (root or credd's user)", add_admin},
     };

@@ -158,7 +158,8 @@ Result<Grant> read_grant(const Fields& g, const toml::table& t, const Roles& rol
     if (!resources) return resources.error();
     for (const auto& r : *resources) {
         auto p = parse_resource_pattern(r);
-        if (!p) return g.error_at("resources", "not credentials/USER/PROVIDER (with * wildcards): " + quoted(r));
+        if (!p)
+            return g.error_at("resources", "not credentials/USER/PROVIDER (with * wildcards) or metrics: " + quoted(r));
         grant.patterns.push_back(std::move(*p));
     }
     grant.resources = std::move(*resources);

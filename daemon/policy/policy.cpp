@@ -13,13 +13,16 @@ struct PermissionName {
     PermissionSet set;
 };
 
-constexpr std::array<PermissionName, 5> k_permission_names{{
+constexpr std::array<PermissionName, 6> k_permission_names{{
     {"credentials:token", bit(Permission::token)},
     {"credentials:login", bit(Permission::login)},
     {"credentials:read", bit(Permission::read)},
     {"credentials:delete", bit(Permission::remove)},
     {"credentials:*", k_all_permissions},
+    {"metrics:read", bit(Permission::metrics_read)},
 }};
+
+constexpr std::string_view k_metrics_resource = "metrics";
 
 // `*` matches any run of characters within the segment.
 bool glob(std::string_view pattern, std::string_view text) {
@@ -94,6 +97,8 @@ std::string_view to_string(Permission p) {
             return "credentials:*";
         case Permission::any_local:
             return "local";
+        case Permission::metrics_read:
+            return "metrics:read";
     }
     return "unknown";
 }
@@ -106,19 +111,24 @@ std::optional<PermissionSet> parse_permission(std::string_view text) {
 }
 
 std::vector<std::string> permission_names(PermissionSet set) {
-    if ((set & k_all_permissions) == k_all_permissions) return {"credentials:*"};
+    const bool all = (set & k_all_permissions) == k_all_permissions;
     std::vector<std::string> out;
     for (const auto& p : k_permission_names) {
-        if (p.set != k_all_permissions && (set & p.set) != 0) out.emplace_back(p.name);
+        // credentials:* stands for its parts when all of them are held.
+        const bool part_of_all = (p.set & k_all_permissions) != 0 && p.set != k_all_permissions;
+        if (all ? part_of_all : p.set == k_all_permissions) continue;
+        if ((set & p.set) == p.set) out.emplace_back(p.name);
     }
     return out;
 }
 
 std::string to_string(const Resource& r) {
+    if (r.kind == ResourceKind::metrics) return std::string(k_metrics_resource);
     return "credentials/" + r.user + "/" + (r.provider.empty() ? std::string("*") : r.provider);
 }
 
 std::optional<ResourcePattern> parse_resource_pattern(std::string_view text) {
+    if (text == k_metrics_resource) return ResourcePattern{"", "", ResourceKind::metrics};
     constexpr std::string_view prefix = "credentials/";
     if (!text.starts_with(prefix)) return std::nullopt;
     const auto rest = text.substr(prefix.size());
@@ -130,6 +140,8 @@ std::optional<ResourcePattern> parse_resource_pattern(std::string_view text) {
 }
 
 bool matches(const ResourcePattern& pattern, const Resource& resource) {
+    if (pattern.kind != resource.kind) return false;
+    if (pattern.kind == ResourceKind::metrics) return true;
     // Both arms string_view: a mixed ternary would build a temporary string.
     const std::string_view provider =
         resource.provider.empty() ? std::string_view("*") : std::string_view(resource.provider);
@@ -145,7 +157,9 @@ Policy make_policy(bool owner_access, uid_t daemon_uid, std::vector<Grant> grant
     for (std::uint32_t i = 0; i < p.grants.size(); ++i) {
         bool fully_wild = false;
         for (const auto& pattern : p.grants[i].patterns) {
-            if (!wild(pattern.user) && !wild(pattern.provider)) {
+            if (pattern.kind != ResourceKind::credentials) {
+                fully_wild = true;  // the few grants on metrics are looked at for every resource
+            } else if (!wild(pattern.user) && !wild(pattern.provider)) {
                 p.exact[exact_key(pattern.user, pattern.provider)].push_back(i);
             } else if (!wild(pattern.user)) {
                 p.by_user[pattern.user].push_back(i);
@@ -184,10 +198,11 @@ Decision decide(const Policy& policy, const peer::PeerIdentity& caller, Permissi
                 const Resource& resource) {
     if (permission == Permission::any_local) return {true, "", "open to every local caller"};
     if (!caller.verified) return {false, "", "the calling process exited before it could be identified"};
-    if (permission == Permission::admin && (caller.uid == 0 || caller.uid == policy.daemon_uid)) {
+    const bool administers = permission == Permission::admin || permission == Permission::metrics_read;
+    if (administers && (caller.uid == 0 || caller.uid == policy.daemon_uid)) {
         return {true, "administrator", caller.uid == 0 ? "root" : "the daemon's own uid"};
     }
-    const bool owner = caller.user && *caller.user == resource.user;
+    const bool owner = resource.kind == ResourceKind::credentials && caller.user && *caller.user == resource.user;
     if (owner && policy.owner_access && permission != Permission::admin) return {true, "owner", "owner"};
 
     std::string near_miss;

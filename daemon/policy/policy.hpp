@@ -7,7 +7,9 @@
 // field must match; any client of a grant may match. The owner rule (the
 // Unix user U holds every permission on credentials/U/*) is on unless
 // switched off. Administration (`credentials:*` on `credentials/*/*`) is held
-// by root and by the daemon's own uid. Everything else is denied.
+// by root and by the daemon's own uid, and so is `metrics:read` on the
+// resource `metrics` (GET /v1/metrics), which grants may give to others.
+// Everything else is denied.
 //
 // A Policy is an immutable value built once from the config (make_policy)
 // and swapped whole on reload; decide() is a pure function of the policy, the
@@ -31,8 +33,9 @@
 namespace credctl::policy {
 
 // What a route needs. `admin` is credentials:* on credentials/*/*;
-// `any_local` is open to every local caller (status, providers, whoami).
-enum class Permission : std::uint8_t { token, login, read, remove, admin, any_local };
+// `any_local` is open to every local caller (status, providers, whoami);
+// `metrics_read` is metrics:read on metrics.
+enum class Permission : std::uint8_t { token, login, read, remove, admin, any_local, metrics_read };
 
 [[nodiscard]] std::string_view to_string(Permission p);  // "credentials:token"
 
@@ -44,24 +47,32 @@ using PermissionSet = std::uint8_t;
 constexpr PermissionSet k_all_permissions = bit(Permission::token) | bit(Permission::login) | bit(Permission::read) |
                                             bit(Permission::remove) | bit(Permission::admin);
 
-// "credentials:token" ... "credentials:*"; std::nullopt for anything else.
+// "credentials:token" ... "credentials:*", "metrics:read"; std::nullopt for
+// anything else. credentials:* does not include metrics:read.
 [[nodiscard]] std::optional<PermissionSet> parse_permission(std::string_view text);
 [[nodiscard]] std::vector<std::string> permission_names(PermissionSet set);
+
+// What a resource is: someone's credentials, or credd's metrics (one
+// resource, `metrics`, with no user or provider).
+enum class ResourceKind : std::uint8_t { credentials, metrics };
 
 struct Resource {
     std::string user;      // "*" for every user (administration)
     std::string provider;  // "*" (or empty) for all of the user's credentials
+    ResourceKind kind = ResourceKind::credentials;
 };
 
-[[nodiscard]] std::string to_string(const Resource& r);  // "credentials/alice/github"
+[[nodiscard]] std::string to_string(const Resource& r);  // "credentials/alice/github", "metrics"
 
-// `credentials/USER/PROVIDER` where each segment may contain `*`.
+// `credentials/USER/PROVIDER` where each segment may contain `*`, or `metrics`.
 struct ResourcePattern {
     std::string user;
     std::string provider;
+    ResourceKind kind = ResourceKind::credentials;
 };
 
-// std::nullopt unless `text` is credentials/SEG/SEG with name characters or `*`.
+// std::nullopt unless `text` is credentials/SEG/SEG with name characters or
+// `*`, or `metrics`. A pattern matches only resources of its kind.
 [[nodiscard]] std::optional<ResourcePattern> parse_resource_pattern(std::string_view text);
 [[nodiscard]] bool matches(const ResourcePattern& pattern, const Resource& resource);
 

@@ -57,6 +57,19 @@ Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audi
             line ? *line : 0, suppressed};
 }
 
+// The request and its audit line in credd's metrics (docs/metrics.md).
+void count(metrics::DaemonMetrics& counters, const Route& route, const Authorization& verdict) {
+    counters.request(route.method, route.pattern, !verdict.denied);
+    if (route.audit == Audit::no) return;
+    // A line numbered 0 is a denial counted, not written; a denial whose
+    // line is missing otherwise is one the log did not take.
+    const bool suppressed = verdict.denied && verdict.audit_line == 0 && verdict.close;
+    const bool failed = verdict.audit_line == 0 && !suppressed;
+    counters.audit(suppressed ? metrics::AuditOutcome::suppressed
+                   : failed   ? metrics::AuditOutcome::failed
+                              : metrics::AuditOutcome::written);
+}
+
 // Runs the handler of `m.route` for `caller` once its permission is granted.
 asio::awaitable<ApiReply> dispatch(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request,
                                    const RouteMatch& m, const boost::urls::url_view& url) {
@@ -74,6 +87,7 @@ asio::awaitable<ApiReply> dispatch(ApiContext& context, const peer::PeerIdentity
     }
     const peer::PeerIdentity& subject = hashed ? *hashed : caller;
     const auto verdict = authorize(*policy, audit, ex, subject, route, resource);
+    count(context.metrics, route, verdict);
     ApiReply out;
     if (verdict.denied) {
         out = problem(*verdict.denied);

@@ -8,10 +8,12 @@
 
 #include "common/secret/secret_string.hpp"
 #include "daemon/audit/audit.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/peer/exe_hasher.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/policy/policy.hpp"
 #include "daemon/server/admin_api.hpp"
+#include "daemon/server/admission.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -35,6 +37,8 @@ struct ApiContext {
     AdminState& admin;
     // Hashes executables off the I/O thread, when a hash could decide.
     peer::ExeHasher& hasher;
+    metrics::DaemonMetrics& metrics;
+    const Admission& admission;  // connections served and waiting, for metrics
 };
 
 struct ApiRequest {

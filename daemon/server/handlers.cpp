@@ -8,6 +8,7 @@
 
 #include <boost/url/url_view.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <vector>
@@ -187,6 +188,24 @@ HandlerResult post_policy_check(ApiContext& c, const RouteParams& p, const ApiRe
                              decision.reason,
                              to_wire(subject)};
     co_return json_reply(200, wire::to_json(out));
+}
+
+// Gauges are read now (daemon/metrics/daemon_metrics.hpp): credentials by
+// state from the store, through the same listing as `credctl list`.
+HandlerResult get_metrics(ApiContext& c, const RouteParams&, const ApiRequest&) {
+    metrics::Snapshot now{c.admission.served(), c.admission.waiting(), std::nullopt};
+    if (auto all = c.tokens.list(""); all) {
+        now.credentials.emplace();
+        now.credentials->fill(0);
+        for (const auto& info : *all) {
+            const auto& states = metrics::k_credential_states;
+            const auto at = std::find(states.begin(), states.end(), info.state);
+            if (at != states.end()) ++(*now.credentials)[static_cast<std::size_t>(at - states.begin())];
+        }
+    } else {
+        log::warning("metrics: cannot count credentials by state: " + all.error().message);
+    }
+    co_return ApiReply{200, SecretString(c.metrics.render(now)), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 // Adapters of the admin handlers (admin_api.hpp) to the route table.

@@ -22,6 +22,8 @@ HandlerResult get_providers(ApiContext& c, const RouteParams& p, const ApiReques
 HandlerResult get_status(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult get_whoami(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult post_policy_check(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+// The Prometheus text format (docs/metrics.md).
+HandlerResult get_metrics(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 
 // Adapters of the admin handlers (admin_api.hpp) to the route table.
 HandlerResult get_admin_store(ApiContext& c, const RouteParams& p, const ApiRequest& r);

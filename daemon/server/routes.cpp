@@ -11,7 +11,7 @@ namespace {
 
 using policy::Permission;
 
-constexpr std::array<Route, 13> k_routes{{
+constexpr std::array<Route, 14> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, Whose::path_user, Audit::yes, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, Whose::path_user, Audit::yes,
      get_token},
@@ -27,6 +27,7 @@ constexpr std::array<Route, 13> k_routes{{
     {"POST", "/v1/admin/backup", Permission::admin, Whose::everyone, Audit::yes, post_admin_backup},
     {"POST", "/v1/admin/rotate-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_rotate_key},
     {"POST", "/v1/admin/master-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_master_key},
+    {"GET", "/v1/metrics", Permission::metrics_read, Whose::metrics, Audit::yes, get_metrics},
 }};
 
 // Every decision that can deny is recorded; a route that skips the audit
@@ -103,6 +104,7 @@ RouteMatch find_route(std::string_view method, std::string_view path) {
 
 policy::Resource resource_of(const RouteMatch& m) {
     if (m.route->whose == Whose::path_user) return {m.user, m.provider};
+    if (m.route->whose == Whose::metrics) return {"", "", policy::ResourceKind::metrics};
     return {"*", "*"};
 }
 

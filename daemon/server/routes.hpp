@@ -31,6 +31,7 @@ namespace credctl::server {
 enum class Whose {
     path_user,  // credentials/{user}/{provider} named by the path
     everyone,   // credentials/*/*: administration, or nobody's in particular
+    metrics,    // the resource `metrics`
 };
 
 // Whether the route's decisions are written to the audit log. Only routes

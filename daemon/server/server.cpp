@@ -4,6 +4,7 @@
 #include "common/secret/secret_http.hpp"
 #include "common/wire/wire.hpp"
 #include "daemon/config/config_diff.hpp"
+#include "daemon/metrics/counting_store.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/server/admission.hpp"
 #include "daemon/server/api.hpp"
@@ -70,7 +71,8 @@ public:
           watchdog_(io_),
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
-          tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
+          counted_store_(store, *metrics_),
+          tokens_(io_, counted_store_, {config.providers, config.limits.provider_timeout, metrics_}),
           admin_{maintenance, &io_, false, false, 0, {}},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
@@ -79,7 +81,9 @@ public:
                    std::chrono::steady_clock::now(),
                    connections_,
                    admin_,
-                   hasher_} {}
+                   hasher_,
+                   *metrics_,
+                   admission_} {}
 
     Result<void> listen();
     void run();
@@ -115,6 +119,8 @@ private:
     asio::signal_set hangup_;
     peer::ExeHashCache hashes_;  // `credctl policy check` only
     peer::ExeHasher hasher_;
+    const std::shared_ptr<metrics::DaemonMetrics> metrics_ = std::make_shared<metrics::DaemonMetrics>();
+    metrics::CountingStore counted_store_;  // the store as TokenService sees it
     tokens::TokenService tokens_;
     Admission admission_{config_.limits.max_connections, config_.limits.max_connections_per_uid,
                          waiting_room(open_files_, config_.limits.max_connections)};
@@ -271,6 +277,7 @@ asio::awaitable<void> Server::session(local::socket socket) {
     Session state{&stream, false};
     sessions_.insert(&state);
     if (auto refused = co_await admit(*uid)) {
+        metrics_->connection_refused();
         ApiReply failure = problem(*refused);
         co_await reply(stream, failure, false);
     } else {

@@ -72,6 +72,7 @@ Result<std::variant<CachedToken, std::shared_ptr<Flight>>> TokenService::Impl::s
 asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
                                               std::vector<std::string> scopes, std::shared_ptr<Flight> flight) {
     Result<void> result = make_error(Errc::internal, "refresh did not complete");
+    const auto began = clock.steady_now();
     // Whatever happens below, the flight ends: a flight left in `flights`
     // would hold every later caller of this credential forever.
     try {
@@ -81,6 +82,7 @@ asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::C
     } catch (...) {
         result = refresh_threw(key, "not a std::exception");
     }
+    metrics().refresh_ended(key.provider, metrics::refresh_outcome(result), clock.steady_now() - began);
     if (store::RefreshLock* lock = store.refresh_lock(); lock != nullptr) lock->unlock(key);
     if (auto it = flights.find(credential_key(key)); it != flights.end() && it->second == flight) flights.erase(it);
     flight->finish(std::move(result));

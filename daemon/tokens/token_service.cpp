@@ -96,7 +96,10 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
     const auto deadline = timeout.count() > 0 ? im.clock.steady_now() + timeout : Clock::SteadyTime::max();
     im.forget_changed();
     for (;;) {
-        if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), want)) co_return to_wire(std::move(*hit));
+        if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), want)) {
+            im.metrics().token_answered(metrics::TokenSource::cache);
+            co_return to_wire(std::move(*hit));
+        }
         std::shared_ptr<Flight> flight;
         if (auto it = im.flights.find(ck); it != im.flights.end()) {
             flight = it->second;
@@ -106,6 +109,7 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
             auto started = im.start_refresh(key, sk, scopes, want);
             if (!started) co_return started.error();
             if (std::holds_alternative<CachedToken>(*started)) {
+                im.metrics().token_answered(metrics::TokenSource::cache);
                 co_return to_wire(std::move(std::get<CachedToken>(*started)));
             }
             flight = std::get<std::shared_ptr<Flight>>(*started);
@@ -116,7 +120,10 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
         if (flight->scopes() != sk) continue;
         if (!flight->result()) co_return flight->result().error();
         // The freshest token the provider gave, even if shorter than asked.
-        if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), 0)) co_return to_wire(std::move(*hit));
+        if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), 0)) {
+            im.metrics().token_answered(metrics::TokenSource::refresh);
+            co_return to_wire(std::move(*hit));
+        }
         co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
     }
 }

@@ -51,6 +51,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace credctl::metrics {
+class DaemonMetrics;
+}
+
 namespace credctl::tokens {
 
 class Clock;
@@ -59,6 +63,9 @@ class Upstream;
 struct TokenServiceOptions {
     std::vector<ProviderConfig> providers;
     std::chrono::seconds provider_timeout{15};  // one exchange, unless the provider sets timeout_seconds
+    // Where token answers and ended refreshes are counted
+    // (daemon/metrics/daemon_metrics.hpp); null: counted apart, unseen.
+    std::shared_ptr<metrics::DaemonMetrics> metrics = nullptr;
 };
 
 using Removal = wire::Removal;

@@ -5,6 +5,7 @@
 // Thread-safety: one thread (the I/O thread).
 #pragma once
 
+#include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/tokens/clock.hpp"
 #include "daemon/tokens/flight.hpp"
 #include "daemon/tokens/token_cache.hpp"
@@ -45,7 +46,9 @@ inline std::string resource(const store::CredentialKey& k) {
 
 struct TokenService::Impl {
     Impl(boost::asio::io_context& io_, store::Store& store_, TokenServiceOptions options_, TokenServiceSeams seams)
-        : io(io_), store(store_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {}
+        : io(io_), store(store_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {
+        if (!options.metrics) options.metrics = std::make_shared<metrics::DaemonMetrics>();
+    }
 
     boost::asio::io_context& io;
     store::Store& store;
@@ -54,6 +57,7 @@ struct TokenService::Impl {
     std::unique_ptr<Clock> owned_clock;
     Upstream& upstream;
     Clock& clock;
+    metrics::DaemonMetrics& metrics() const { return *options.metrics; }
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
     std::set<std::string> removing;                          // credentials being deleted

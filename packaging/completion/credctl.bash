@@ -10,7 +10,7 @@ _credctl() {
     local cur prev words cword
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="login token exec list logout status whoami providers policy admin"
+    local commands="login token exec list logout status whoami providers metrics policy admin"
     local globals="--socket --config --verbose --version --help"
     local i cmd=
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -99,6 +99,7 @@ _credctl() {
         logout) opts="--user --no-revoke --keep-on-failure --help" ;;
         status) opts="--user -o --output --help" ;;
         providers|whoami) opts="-o --output --help" ;;
+        metrics) opts="--help" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -77,7 +77,7 @@ protected:
         admin_.io = &io_;
         context_ = std::make_unique<ApiContext>(
             ApiContext{*tokens_, std::make_shared<const policy::Policy>(test::policy_from(k_policy)), nullptr, hashes_,
-                       std::chrono::steady_clock::now(), connections_, admin_, hasher_});
+                       std::chrono::steady_clock::now(), connections_, admin_, hasher_, metrics_, admission_});
         open_audit(audit_path_);
     }
     void open_audit(const std::string& path, audit::Settings settings = {}) {
@@ -111,6 +111,8 @@ protected:
     peer::ExeHasher hasher_;
     std::size_t connections_ = 1;
     AdminState admin_;
+    metrics::DaemonMetrics metrics_;
+    Admission admission_{8, 2, 4};
     std::string audit_path_ = dir_.file("audit.jsonl");
     std::unique_ptr<ApiContext> context_;
 };
@@ -223,6 +225,36 @@ TEST_F(ApiTest, ADenialOverTheRateLimitIsCountedAndClosesItsConnection) {
     EXPECT_EQ(lines_of(second.audit_at_answer).size(), 1U) << "the second denial is counted, not written";
     // The count is written a period later, by the timer the denial set.
     EXPECT_NE(slurp(audit_path_).find("\"event\":\"suppressed\",\"uid\":3000,\"denials\":1,"), std::string::npos);
+}
+
+TEST_F(ApiTest, RequestsAreCountedByRoutePatternAndDecisionAndAuditLinesByWhatBecameOfThem) {
+    audit::Settings limited;
+    limited.denials = {1, 1, 16};
+    open_audit(audit_path_, limited);
+    EXPECT_EQ(call(k_alice, "GET", "/v1/users/alice/credentials").reply.status, 200);
+    EXPECT_EQ(call(k_mallory, "GET", "/v1/users/alice/credentials").reply.status, 403);
+    EXPECT_EQ(call(k_mallory, "GET", "/v1/users/bob/credentials").reply.status, 403);  // over the rate: counted
+    EXPECT_EQ(call(k_mallory, "GET", "/v1/status").reply.status, 200);
+    EXPECT_EQ(call(k_mallory, "GET", "/v1/nope").reply.status, 404);
+    const auto scrape = call(k_root, "GET", "/v1/metrics");
+    ASSERT_EQ(scrape.reply.status, 200) << scrape.reply.body;
+    EXPECT_EQ(scrape.reply.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    const std::string text(scrape.reply.body);
+    for (const char* line : {
+             "credd_requests_total{method=\"GET\",route=\"/v1/users/{user}/credentials\",decision=\"allowed\"} 1\n",
+             "credd_requests_total{method=\"GET\",route=\"/v1/users/{user}/credentials\",decision=\"denied\"} 2\n",
+             "credd_requests_total{method=\"GET\",route=\"/v1/status\",decision=\"allowed\"} 1\n",
+             "credd_requests_total{method=\"GET\",route=\"/v1/metrics\",decision=\"allowed\"} 1\n",
+             "credd_audit_lines_total{outcome=\"written\"} 3\n",  // two requests and the scrape
+             "credd_audit_lines_total{outcome=\"suppressed\"} 1\n",
+             "credd_audit_lines_total{outcome=\"failed\"} 0\n",
+             "credd_connections_open 0\n",
+             "credd_credentials{state=\"valid\"} 0\n",
+         }) {
+        EXPECT_NE(text.find(line), std::string::npos) << line << "in:\n" << text;
+    }
+    EXPECT_EQ(text.find("/v1/nope"), std::string::npos) << "a path that matched no route is no label";
+    EXPECT_EQ(text.find("alice"), std::string::npos) << "no label holds a user name";
 }
 
 TEST_F(ApiTest, UnknownPathsWrongMethodsAndBadNamesAreRefusedBeforeAnyDecision) {

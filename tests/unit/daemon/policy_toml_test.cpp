@@ -66,7 +66,8 @@ TEST(PolicyToml, ErrorsNameFileLineKeyAndValue) {
         {grant("name = \"g\"\nroles = [\"nope\"]\nresources = [\"credentials/a/b\"]\nclients = [{ uid = 1 }]\n"),
          "credd.toml:5: grants[0].roles: no such role: \"nope\""},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a\"]\nclients = [{ uid = 1 }]\n"),
-         "credd.toml:6: grants[0].resources: not credentials/USER/PROVIDER (with * wildcards): \"credentials/a\""},
+         "credd.toml:6: grants[0].resources: not credentials/USER/PROVIDER (with * wildcards) or metrics: "
+         "\"credentials/a\""},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = []\n"),
          "credd.toml:7: grants[0].clients: a grant needs a non-empty array of clients"},
         {grant("name = \"g\"\nroles = [\"r\"]\nresources = [\"credentials/a/b\"]\nclients = [{}]\n"),

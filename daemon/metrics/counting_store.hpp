@@ -1,0 +1,41 @@
+// CountingStore: a Store that passes every call to another and counts it,
+// by operation, in credd's metrics (credd_store_operations_total and
+// credd_store_failures_total, daemon_metrics.hpp). A lookup that finds
+// nothing (get() of an absent key, erase() of one) is not a failure; an
+// error result is.
+//
+// Used by the server, between the store it is given and TokenService.
+// Thread-safety: that of the wrapped store; the counting is thread-safe.
+#pragma once
+
+#include "daemon/metrics/daemon_metrics.hpp"
+#include "daemon/store/store.hpp"
+
+namespace credctl::metrics {
+
+class CountingStore final : public store::Store {
+public:
+    // Both must outlive this.
+    CountingStore(store::Store& inner, DaemonMetrics& metrics) : inner_(inner), metrics_(metrics) {}
+
+    Result<void> put(const store::CredentialKey& key, const store::CredentialRecord& record,
+                     const SecretBytes& refresh_token) override;
+    Result<void> update(const store::CredentialKey& key, const store::CredentialRecord& record) override;
+    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& key) override;
+    Result<SecretBytes> refresh_token(const store::CredentialKey& key) override;
+    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override;
+    Result<bool> erase(const store::CredentialKey& key) override;
+    Result<std::uint64_t> count() override;
+    store::RefreshLock* refresh_lock() override { return inner_.refresh_lock(); }
+
+private:
+    template <class R>
+    R counted(StoreOp op, R result) {
+        metrics_.store_operation(op, static_cast<bool>(result));
+        return result;
+    }
+    store::Store& inner_;
+    DaemonMetrics& metrics_;
+};
+
+}  // namespace credctl::metrics
