@@ -27,6 +27,7 @@ public:
     Result<bool> erase(const store::CredentialKey& key) override;
     Result<std::uint64_t> count() override;
     store::RefreshLock* refresh_lock() override { return inner_.refresh_lock(); }
+    store::ChangeFeed* change_feed() override { return inner_.change_feed(); }
 
 private:
     template <class R>
