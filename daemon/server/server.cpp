@@ -4,6 +4,7 @@
 #include "common/secret/secret_http.hpp"
 #include "common/wire/wire.hpp"
 #include "daemon/config/config_diff.hpp"
+#include "daemon/notify/alerter.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/server/admission.hpp"
 #include "daemon/server/api.hpp"
@@ -70,7 +71,8 @@ public:
           watchdog_(io_),
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
-          tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
+          alerts_(io_, config.notify),
+          tokens_(io_, store, {config.providers, config.limits.provider_timeout, &alerts_}),
           admin_{maintenance, &io_, false, false, 0, {}},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
@@ -115,6 +117,7 @@ private:
     asio::signal_set hangup_;
     peer::ExeHashCache hashes_;  // `credctl policy check` only
     peer::ExeHasher hasher_;
+    notify::Alerter alerts_;  // before tokens_, which tells it of state changes
     tokens::TokenService tokens_;
     Admission admission_{config_.limits.max_connections, config_.limits.max_connections_per_uid,
                          waiting_room(open_files_, config_.limits.max_connections)};
@@ -213,6 +216,7 @@ void Server::stop() {
     stopping_ = true;
     admin_.stopping = true;
     notifier_.stopping();
+    alerts_.stop();
     boost::system::error_code ec;
     watchdog_.cancel();
     acceptor_.close(ec);

@@ -38,6 +38,7 @@
 #include "common/config/provider.hpp"
 #include "common/error/error.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/notify/events.hpp"
 #include "daemon/store/store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -59,6 +60,10 @@ class Upstream;
 struct TokenServiceOptions {
     std::vector<ProviderConfig> providers;
     std::chrono::seconds provider_timeout{15};  // one exchange, unless the provider sets timeout_seconds
+    // Told when a credential turns login_required, fails for a transient
+    // reason, or is valid again (daemon/notify/events.hpp); borrowed, must
+    // outlive the service. nullptr: nobody is told.
+    notify::Events* events = nullptr;
 };
 
 using Removal = wire::Removal;

@@ -45,7 +45,12 @@ inline std::string resource(const store::CredentialKey& k) {
 
 struct TokenService::Impl {
     Impl(boost::asio::io_context& io_, store::Store& store_, TokenServiceOptions options_, TokenServiceSeams seams)
-        : io(io_), store(store_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {}
+        : io(io_),
+          store(store_),
+          options(std::move(options_)),
+          upstream(seams.upstream),
+          clock(seams.clock),
+          events(options.events != nullptr ? *options.events : notify::no_events()) {}
 
     boost::asio::io_context& io;
     store::Store& store;
@@ -54,6 +59,7 @@ struct TokenService::Impl {
     std::unique_ptr<Clock> owned_clock;
     Upstream& upstream;
     Clock& clock;
+    notify::Events& events;  // state changes worth a word (daemon/notify)
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
     std::set<std::string> removing;                          // credentials being deleted
