@@ -52,7 +52,7 @@ TEST(Routes, EveryDocumentedRouteIsInTheTable) {
     std::set<std::string> served;
     for (const auto& r : routes()) served.insert(key_of(r));
     const auto documented = documented_routes();
-    EXPECT_EQ(documented.size(), 13U) << "docs/api.md's tables were not parsed as expected";
+    EXPECT_EQ(documented.size(), routes().size()) << "docs/api.md's tables were not parsed as expected";
     for (const auto& [route, permission] : documented) {
         EXPECT_TRUE(served.count(route)) << route << " (docs/api.md) is not served";
     }
