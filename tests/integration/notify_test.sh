@@ -9,6 +9,8 @@
 # - credd logs the structured line with its stable MESSAGE_ID;
 # - `credctl status` as root lists the credential as needing a login, across
 #   users; as another uid it lists nobody else's;
+# - a provider failing refreshes (503) is told once past
+#   unavailable_after_seconds, and a rejection after that once more;
 # - a command that hangs is killed at its timeout, and that is logged.
 # Usage: notify_test.sh CREDD CREDCTL
 set -uo pipefail
@@ -129,6 +131,37 @@ expect "the new revocation gives exit 4" test $? -eq 4
 expect "the notify command runs once more" wait_for 10 "the second record" runs_are 2
 for _ in 1 2; do "$credctl" token demo --min-valid 7200 >/dev/null 2>&1; done
 expect "and not again" runs_are 2
+stop_credd
+
+# --- a provider unavailable past the threshold: one run, then login_required ----
+notify_config "[\"$work/notify-login\", \"--user\"]"
+cat >>"$work/credd.toml" <<TOML
+unavailable_after_seconds = 1
+TOML
+sed -i 's/^\[providers.demo\]$/&\nretry_deadline_seconds = 1/' "$work/credd.toml"
+expect "credd starts with unavailable_after_seconds = 1" start_credd "$work/credd.toml"
+login_demo 2>>"$work/login.err"
+curl -sf -o /dev/null -X POST "$issuer/_test/fail?count=100000&status=503"
+"$credctl" token demo --min-valid 7200 >/dev/null 2>&1
+expect "a provider answering 503 gives exit 5" test $? -eq 5
+expect "a first failure is not yet worth a word" runs_are 2
+ask_until_told() { "$credctl" token demo --min-valid 7200 >/dev/null 2>&1; runs_are 3; }
+expect "past a second of failures the command runs" wait_for 20 "the provider_unavailable record" ask_until_told
+# Whether the last record holds each of the LINEs.
+last_record_has() {  # LINE...
+  python3 -c 'import sys
+rec = open(sys.argv[1]).read().split("---\n")[-2].splitlines()
+sys.exit(0 if all(l in rec for l in sys.argv[2:]) else 1)' "$work/notified" "$@"
+}
+expect "told provider_unavailable, for that reason" \
+  last_record_has CREDCTL_STATE=provider_unavailable CREDCTL_REASON=provider_unavailable
+for _ in 1 2; do "$credctl" token demo --min-valid 7200 >/dev/null 2>&1; done
+expect "more failures: no more runs" runs_are 3
+curl -sf -o /dev/null -X POST "$issuer/_test/fail?count=0&status=503"
+revoke_and_ask
+expect "then rejected for good: exit 4" test $? -eq 4
+expect "a new state, a new run" wait_for 10 "the login_required record" runs_are 4
+expect "told login_required" last_record_has CREDCTL_STATE=login_required CREDCTL_REASON=invalid_grant
 stop_credd
 
 # --- a command that hangs is killed at the timeout ------------------------------
