@@ -45,12 +45,7 @@ inline std::string resource(const store::CredentialKey& k) {
 
 struct TokenService::Impl {
     Impl(boost::asio::io_context& io_, store::Store& store_, TokenServiceOptions options_, TokenServiceSeams seams)
-        : io(io_),
-          store(store_),
-          options(std::move(options_)),
-          upstream(seams.upstream),
-          clock(seams.clock),
-          events(options.events != nullptr ? *options.events : notify::no_events()) {}
+        : io(io_), store(store_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {}
 
     boost::asio::io_context& io;
     store::Store& store;
@@ -59,7 +54,8 @@ struct TokenService::Impl {
     std::unique_ptr<Clock> owned_clock;
     Upstream& upstream;
     Clock& clock;
-    notify::Events& events;  // state changes worth a word (daemon/notify)
+    // State changes worth a word (daemon/notify); after `options`, which names it.
+    notify::Events& events = options.events != nullptr ? *options.events : notify::no_events();
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
     std::set<std::string> removing;                          // credentials being deleted
