@@ -1,6 +1,8 @@
 // credctl status: is credd up, how is it doing, and what state each of the
 // caller's (or --user's) credentials is in: valid, refreshing,
-// login_required or provider_unavailable, with what to do about it.
+// login_required or provider_unavailable, with what to do about it. To an
+// administrator (root, credd's user) it also lists every user's credentials
+// that need a login (GET /v1/credentials?state=login_required).
 #include "cli/commands/command.hpp"
 #include "cli/output/table.hpp"
 #include "common/wire/wire.hpp"
@@ -28,8 +30,21 @@ std::optional<DaemonReply> credentials_of(const DaemonClient& client, const std:
     if (!reply) return std::nullopt;
     return std::move(*reply);
 }
+std::optional<DaemonReply> credentials_of_all(const DaemonClient& client) {
+    auto reply = client.call("GET", "/v1/credentials?state=login_required");
+    if (!reply) return std::nullopt;
+    return std::move(*reply);
+}
 
-Result<void> print_json(const DaemonClient& client, std::string_view status, const std::optional<DaemonReply>& creds) {
+// Every user's credentials that need a login, for an administrator only:
+// anyone else is not asked (a refusal would be an audited denial).
+std::optional<DaemonReply> needing_login(const DaemonClient& client, bool administrator) {
+    if (!administrator) return std::nullopt;
+    return credentials_of_all(client);
+}
+
+Result<void> print_json(const DaemonClient& client, std::string_view status, const std::optional<DaemonReply>& creds,
+                        const std::optional<DaemonReply>& needs_login) {
     boost::system::error_code ec;
     auto v = boost::json::parse(status, ec);
     if (ec || !v.is_object()) return make_error(Errc::internal, "credd's status is not a JSON object");
@@ -39,6 +54,11 @@ Result<void> print_json(const DaemonClient& client, std::string_view status, con
         auto c = boost::json::parse(creds->body, ec);
         if (!ec && c.is_object() && c.as_object().contains("credentials"))
             o["credentials"] = c.as_object()["credentials"];
+    }
+    if (needs_login) {
+        auto n = boost::json::parse(needs_login->body, ec);
+        if (!ec && n.is_object() && n.as_object().contains("credentials"))
+            o["needs_login"] = n.as_object()["credentials"];
     }
     std::cout << boost::json::serialize(v) << "\n";
     return {};
@@ -69,6 +89,23 @@ void print_credentials(const std::string& user, const std::optional<DaemonReply>
     t.print(std::cout);
 }
 
+void print_needing_login(const std::optional<DaemonReply>& needs_login) {
+    if (!needs_login) return;
+    auto list = wire::parse_credential_list(needs_login->body);
+    if (!list) return;
+    if (list->empty()) {
+        std::cout << "\nNo credential of any user needs a login.\n";
+        return;
+    }
+    std::cout << "\nCredentials that need a login (all users):\n";
+    Table t({"USER", "PROVIDER", "STATE", "UPDATED", "NOTE"});
+    for (const auto& c : *list) {
+        t.add({c.user, c.provider, c.state, format_time(c.updated_at),
+               "run as " + c.user + ": credctl login " + c.provider});
+    }
+    t.print(std::cout);
+}
+
 Result<void> run_status(const Globals& g, const StatusOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
@@ -76,15 +113,17 @@ Result<void> run_status(const Globals& g, const StatusOptions& o) {
     if (!reply) return reply.error();
     const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
     const auto creds = user ? credentials_of(*client, *user) : std::nullopt;
-    if (o.output == "json") return print_json(*client, reply->body, creds);
     auto s = wire::parse_status(reply->body);
     if (!s) return s.error();
+    const auto needs_login = needing_login(*client, s->administrator);
+    if (o.output == "json") return print_json(*client, reply->body, creds, needs_login);
     std::cout << "credd " << s->version << " at " << client->socket_path() << "\n"
               << "uptime:       " << s->uptime_seconds << " s\n"
               << "credentials:  " << s->credentials << "\n"
               << "connections:  " << s->connections << "\n"
               << "store:        " << s->store << "\n";
     if (user) print_credentials(*user, creds);
+    print_needing_login(needs_login);
     return {};
 }
 

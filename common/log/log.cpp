@@ -14,6 +14,10 @@ void set_threshold(Level level) {
     g_threshold = static_cast<int>(level);
 }
 
+bool enabled(Level level) {
+    return static_cast<int>(level) <= g_threshold;
+}
+
 void write(Level level, std::string_view message) {
     if (static_cast<int>(level) > g_threshold) return;
     std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";

@@ -16,6 +16,8 @@ namespace credctl::log {
 enum class Level { error = 3, warning = 4, info = 6, debug = 7 };
 
 void set_threshold(Level level);
+// Whether a message of `level` is written at the current threshold.
+[[nodiscard]] bool enabled(Level level);
 void write(Level level, std::string_view message);
 // One line per message, each `prefix` + message, all in one write(2).
 void write_lines(Level level, std::string_view prefix, std::span<const std::string> messages);

@@ -191,14 +191,17 @@ std::string to_json(const Status& v) {
                                         {"uptime_seconds", v.uptime_seconds},
                                         {"credentials", v.credentials},
                                         {"connections", v.connections},
-                                        {"store", v.store}});
+                                        {"store", v.store},
+                                        {"administrator", v.administrator}});
 }
 
 Result<Status> parse_status(std::string_view body) {
     auto o = parse_object(body, "status");
     if (!o) return o.error();
-    return Status{str(*o, "version"), num(*o, "uptime_seconds"), num(*o, "credentials"), num(*o, "connections"),
-                  str(*o, "store")};
+    Status s{str(*o, "version"), num(*o, "uptime_seconds"), num(*o, "credentials"), num(*o, "connections"),
+             str(*o, "store")};
+    if (const auto* a = o->if_contains("administrator"); a != nullptr && a->is_bool()) s.administrator = a->as_bool();
+    return s;
 }
 
 std::string to_json(const Removal& v) {

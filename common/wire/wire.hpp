@@ -61,6 +61,9 @@ struct Status {
     std::int64_t credentials = 0;
     std::int64_t connections = 0;
     std::string store;  // "ok" or the reason it is not
+    // The caller may administer credd (root, credd's user): it may read
+    // every user's credentials (GET /v1/credentials).
+    bool administrator = false;
 };
 
 // DELETE /v1/users/{user}/credentials/{provider}: what happened at the

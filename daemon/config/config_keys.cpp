@@ -3,6 +3,7 @@
 #include "common/config/provider.hpp"
 #include "common/config/provider_toml.hpp"
 #include "daemon/config/daemon_config.hpp"
+#include "daemon/notify/settings.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -127,6 +128,21 @@ std::vector<ConfigKey> daemon_rows() {
     };
 }
 
+// [notify] (docs/operations.md "When a login is needed").
+std::vector<ConfigKey> notify_rows() {
+    return {
+        {"notify.command", K::strings, 0, 0, "[] (log only)", R::needs_restart,
+         "program and arguments run when a credential needs a login",
+         [](C c) { return toml_strings(c.notify.command); }},
+        {"notify.timeout_seconds", K::integer, notify::k_min_timeout_seconds, notify::k_max_timeout_seconds, "10",
+         R::needs_restart, "the command is killed after this", [](C c) { return seconds(c.notify.timeout); }},
+        {"notify.unavailable_after_seconds", K::integer, notify::k_min_unavailable_after_seconds,
+         notify::k_max_unavailable_after_seconds, "3600", R::needs_restart,
+         "a provider failing a credential's refreshes this long is notified",
+         [](C c) { return seconds(c.notify.unavailable_after); }},
+    };
+}
+
 std::vector<ConfigKey> provider_rows() {
     const auto url = [](std::string key, std::string doc, std::string (*get)(P)) {
         return ConfigKey{"providers.NAME." + key, K::string, 0, 0, "", R::needs_restart, doc, nullptr, get};
@@ -167,6 +183,8 @@ std::vector<ConfigKey> build() {
     auto keys = daemon_rows();
     const auto store = store_rows();
     keys.insert(keys.begin() + 11, store.begin(), store.end());  // after [limits], as in credctl.toml(5)
+    const auto notify = notify_rows();
+    keys.insert(keys.end(), notify.begin(), notify.end());
     const auto providers = provider_rows();
     // The provider parser lives in common/ (its key list too): each of its
     // keys must have exactly one row here, and no row may be left over.

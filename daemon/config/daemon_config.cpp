@@ -4,6 +4,7 @@
 #include "common/config/provider_toml.hpp"
 #include "common/wire/wire.hpp"
 #include "daemon/config/config_keys.hpp"
+#include "daemon/config/notify_toml.hpp"
 #include "daemon/config/policy_toml.hpp"
 
 #include <unistd.h>
@@ -191,6 +192,11 @@ Result<DaemonConfig> load_daemon_config(const std::string& path, DaemonConfig de
     if (!store) return store.error();
     if (*store != nullptr) {
         if (auto r = read_store(f.child(**store, "store"), c->store); !r) return r.error();
+    }
+    auto notify = f.table("notify");
+    if (!notify) return notify.error();
+    if (*notify != nullptr) {
+        if (auto r = read_notify(f.child(**notify, "notify"), c->notify); !r) return r.error();
     }
     auto providers = f.table("providers");
     if (!providers) return providers.error();

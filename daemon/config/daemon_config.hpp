@@ -7,6 +7,7 @@
 #include "common/config/provider.hpp"
 #include "common/error/error.hpp"
 #include "daemon/audit/audit.hpp"
+#include "daemon/notify/settings.hpp"
 #include "daemon/policy/policy.hpp"
 
 #include <chrono>
@@ -67,6 +68,7 @@ struct DaemonConfig {
     policy::Policy policy;   // owner_access, [roles.*], [[grants]]
     Limits limits;
     StoreSettings store;
+    notify::Settings notify;  // [notify]: a word when a login is needed
     std::vector<ProviderConfig> providers;
 };
 

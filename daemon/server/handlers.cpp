@@ -130,6 +130,15 @@ HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiReq
     co_return json_reply(200, wire::to_json(*l));
 }
 
+HandlerResult list_all_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {
+    auto l = c.tokens.list("");
+    if (!l) co_return l.error();
+    if (const auto state = query_param(p, "state")) {
+        std::erase_if(*l, [&](const wire::CredentialInfo& i) { return i.state != *state; });
+    }
+    co_return json_reply(200, wire::to_json(*l));
+}
+
 // ?revoke=false skips the RFC 7009 revocation; ?keep_on_failure=true keeps
 // the credential when the provider cannot be told.
 HandlerResult delete_credential(ApiContext& c, const RouteParams& p, const ApiRequest&) {
@@ -148,7 +157,7 @@ HandlerResult get_providers(ApiContext& c, const RouteParams&, const ApiRequest&
     co_return json_reply(200, wire::to_json(c.tokens.providers()));
 }
 
-HandlerResult get_status(ApiContext& c, const RouteParams&, const ApiRequest&) {
+HandlerResult get_status(ApiContext& c, const RouteParams& p, const ApiRequest&) {
     wire::Status s;
     s.version = CREDCTL_VERSION;
     s.uptime_seconds =
@@ -157,6 +166,7 @@ HandlerResult get_status(ApiContext& c, const RouteParams&, const ApiRequest&) {
     auto n = c.tokens.count();
     s.credentials = n ? static_cast<std::int64_t>(*n) : -1;
     s.store = n ? "ok" : n.error().message;
+    s.administrator = policy::decide(*p.policy, *p.caller, Permission::admin, {"*", "*"}).allowed;
     co_return json_reply(200, wire::to_json(s));
 }
 

@@ -16,6 +16,9 @@ HandlerResult put_credential(ApiContext& c, const RouteParams& p, const ApiReque
 // Query: min_valid (seconds), timeout_ms, scope (space-separated).
 HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+// Every user's credentials (administration). Query: state=STATE keeps
+// those in that state (login_required, provider_unavailable...).
+HandlerResult list_all_credentials(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 // Query: revoke=false, keep_on_failure=true.
 HandlerResult delete_credential(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult get_providers(ApiContext& c, const RouteParams& p, const ApiRequest& r);

@@ -1,5 +1,6 @@
-// The few HTTP texts the server writes by hand: the head of an answer, and
-// what a client whose request could not be read is told.
+// The few HTTP texts the server writes by hand: the head of an answer, what
+// is left of an answer partly sent, and what a client whose request could
+// not be read is told.
 //
 // Used by the server's sessions (daemon/server/server.cpp). Thread-safety:
 // pure functions.
@@ -9,7 +10,10 @@
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/server/api.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/system/error_code.hpp>
+
+#include <array>
 
 #include <optional>
 #include <string>
@@ -22,5 +26,12 @@ namespace credctl::server {
 
 // The status line and header fields of `r`, ending with the empty line.
 [[nodiscard]] std::string head_of(const ApiReply& r, bool keep_alive);
+
+// What is left of head and body after the first `sent` bytes.
+[[nodiscard]] inline std::array<boost::asio::const_buffer, 2> unsent(std::string_view head, std::string_view body,
+                                                                     std::size_t sent) {
+    if (sent < head.size()) return {boost::asio::buffer(head) + sent, boost::asio::buffer(body)};
+    return {boost::asio::const_buffer(), boost::asio::buffer(body) + (sent - head.size())};
+}
 
 }  // namespace credctl::server

@@ -11,11 +11,12 @@ namespace {
 
 using policy::Permission;
 
-constexpr std::array<Route, 14> k_routes{{
+constexpr std::array<Route, 15> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, Whose::path_user, Audit::yes, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, Whose::path_user, Audit::yes,
      get_token},
     {"GET", "/v1/users/{user}/credentials", Permission::read, Whose::path_user, Audit::yes, list_credentials},
+    {"GET", "/v1/credentials", Permission::admin, Whose::everyone, Audit::yes, list_all_credentials},
     {"DELETE", "/v1/users/{user}/credentials/{provider}", Permission::remove, Whose::path_user, Audit::yes,
      delete_credential},
     {"GET", "/v1/providers", Permission::any_local, Whose::everyone, Audit::no, get_providers},

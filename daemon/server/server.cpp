@@ -5,6 +5,7 @@
 #include "common/wire/wire.hpp"
 #include "daemon/config/config_diff.hpp"
 #include "daemon/metrics/counting_store.hpp"
+#include "daemon/notify/alerter.hpp"
 #include "daemon/peer/peer.hpp"
 #include "daemon/server/admission.hpp"
 #include "daemon/server/api.hpp"
@@ -54,12 +55,6 @@ struct Waiter {
     bool admitted = false;
 };
 
-// What is left of head and body after the first `sent` bytes.
-std::array<asio::const_buffer, 2> unsent(std::string_view head, std::string_view body, std::size_t sent) {
-    if (sent < head.size()) return {asio::buffer(head) + sent, asio::buffer(body)};
-    return {asio::const_buffer(), asio::buffer(body) + (sent - head.size())};
-}
-
 class Server {
 public:
     Server(const daemon::DaemonConfig& config, store::Store& store, std::shared_ptr<audit::AuditLog> audit,
@@ -72,7 +67,8 @@ public:
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
           counted_store_(store, *metrics_),
-          tokens_(io_, counted_store_, {config.providers, config.limits.provider_timeout, metrics_}),
+          alerts_(io_, config.notify),
+          tokens_(io_, counted_store_, {config.providers, config.limits.provider_timeout, metrics_, &alerts_}),
           admin_{maintenance, &io_, false, false, 0, {}},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
@@ -121,6 +117,7 @@ private:
     peer::ExeHasher hasher_;
     const std::shared_ptr<metrics::DaemonMetrics> metrics_ = std::make_shared<metrics::DaemonMetrics>();
     metrics::CountingStore counted_store_;  // the store as TokenService sees it
+    notify::Alerter alerts_;                // before tokens_, which tells it of state changes
     tokens::TokenService tokens_;
     Admission admission_{config_.limits.max_connections, config_.limits.max_connections_per_uid,
                          waiting_room(open_files_, config_.limits.max_connections)};
@@ -219,6 +216,7 @@ void Server::stop() {
     stopping_ = true;
     admin_.stopping = true;
     notifier_.stopping();
+    alerts_.stop();
     boost::system::error_code ec;
     watchdog_.cancel();
     acceptor_.close(ec);

@@ -123,7 +123,8 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
 Error TokenService::Impl::refresh_failed(const store::CredentialKey& key, const ProviderConfig& p,
                                          store::CredentialRecord& record, const Error& failure) {
     if (failure.code == Errc::provider_unavailable) {
-        unavailable_since.try_emplace(credential_key(key), clock.now_epoch_seconds());
+        const auto since = unavailable_since.try_emplace(credential_key(key), clock.now_epoch_seconds()).first->second;
+        events.unavailable(key.user, key.provider, since, clock.now_epoch_seconds());
     } else {
         unavailable_since.erase(credential_key(key));
     }
@@ -131,6 +132,7 @@ Error TokenService::Impl::refresh_failed(const store::CredentialKey& key, const 
     set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
     if (!rejected) return failure;
     log::warning("provider " + p.name + " rejected the refresh token of " + resource(key));
+    events.login_required(key.user, key.provider, notify::Reason::invalid_grant);
     return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) + " (" +
                                                 failure.message + "); run: credctl login " + key.provider);
 }
@@ -158,6 +160,7 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
     // rotated refresh token would be lost, so nothing is served.
     if (auto r = rotated ? store.put(key, record, t.refresh_token) : store.update(key, record); !r) return r.error();
     unavailable_since.erase(credential_key(key));
+    events.valid(key.user, key.provider);
     cache.put(credential_key(key) + scopes, served);
     return {};
 }
@@ -166,6 +169,7 @@ Error TokenService::Impl::forget_interrupted(const store::CredentialKey& key, st
     set_state(key, record, store::CredentialState::login_required);
     log::warning("a refresh of " + resource(key) +
                  " was interrupted before its answer was stored; marked login_required");
+    events.login_required(key.user, key.provider, notify::Reason::rotation_interrupted);
     return make_error(Errc::login_required,
                       "a refresh of " + resource(key) +
                           " was interrupted (credd stopped before storing the provider's answer); the provider may "

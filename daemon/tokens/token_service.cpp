@@ -70,6 +70,7 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     rec.updated_at = now;
     if (auto r = impl_->store.put(key, rec, login.refresh_token); !r) return r.error();
     const auto ck = credential_key(key);
+    impl_->events.valid(key.user, key.provider);
     impl_->cache.erase_prefix(ck);
     if (!rec.access_token.empty()) {
         impl_->cache.put(ck, CachedToken{rec.access_token.clone(), rec.access_expires_at, rec.scope});

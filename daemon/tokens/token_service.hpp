@@ -38,6 +38,7 @@
 #include "common/config/provider.hpp"
 #include "common/error/error.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/notify/events.hpp"
 #include "daemon/store/store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -66,6 +67,10 @@ struct TokenServiceOptions {
     // Where token answers and ended refreshes are counted
     // (daemon/metrics/daemon_metrics.hpp); null: counted apart, unseen.
     std::shared_ptr<metrics::DaemonMetrics> metrics = nullptr;
+    // Told when a credential turns login_required, fails for a transient
+    // reason, or is valid again (daemon/notify/events.hpp); borrowed, must
+    // outlive the service. nullptr: nobody is told.
+    notify::Events* events = nullptr;
 };
 
 using Removal = wire::Removal;

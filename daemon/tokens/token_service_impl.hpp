@@ -58,6 +58,8 @@ struct TokenService::Impl {
     Upstream& upstream;
     Clock& clock;
     metrics::DaemonMetrics& metrics() const { return *options.metrics; }
+    // State changes worth a word (daemon/notify); after `options`, which names it.
+    notify::Events& events = options.events != nullptr ? *options.events : notify::no_events();
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
     std::set<std::string> removing;                          // credentials being deleted

@@ -5,6 +5,7 @@
 // and a deny line.
 #include "daemon/server/api.hpp"
 
+#include "common/wire/wire.hpp"
 #include "daemon/audit/audit.hpp"
 #include "daemon/server/routes.hpp"
 #include "daemon/store/lmdb_store.hpp"
@@ -271,6 +272,47 @@ TEST_F(ApiTest, UnknownPathsWrongMethodsAndBadNamesAreRefusedBeforeAnyDecision) 
     const auto malformed = call(k_alice, "GET", "v1/status");
     EXPECT_EQ(malformed.reply.status, 400);
     EXPECT_EQ(slurp(audit_path_), "") << "no decision, no line";
+}
+
+// A login stored for `user` at demo, in `state`.
+void store_credential(store::LmdbStore& lmdb, tokens::TokenService& tokens, const std::string& user,
+                      store::CredentialState state) {
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-" + user);
+    ASSERT_TRUE(tokens.store_login({user, "demo"}, std::move(login)).has_value());
+    auto rec = lmdb.get({user, "demo"});
+    ASSERT_TRUE(rec && *rec);
+    (*rec)->state = state;
+    ASSERT_TRUE(lmdb.update({user, "demo"}, **rec).has_value());
+}
+
+TEST_F(ApiTest, AnAdministratorListsEveryUsersCredentialsInAState) {
+    store_credential(*lmdb_, *tokens_, "alice", store::CredentialState::valid);
+    store_credential(*lmdb_, *tokens_, "bob", store::CredentialState::login_required);
+    const auto all = call(k_root, "GET", "/v1/credentials");
+    ASSERT_EQ(all.reply.status, 200) << all.reply.body;
+    auto listed = wire::parse_credential_list(all.reply.body);
+    ASSERT_TRUE(listed.has_value());
+    EXPECT_EQ(listed->size(), 2U);
+    const auto needing = call(k_root, "GET", "/v1/credentials?state=login_required");
+    ASSERT_EQ(needing.reply.status, 200) << needing.reply.body;
+    listed = wire::parse_credential_list(needing.reply.body);
+    ASSERT_TRUE(listed.has_value());
+    ASSERT_EQ(listed->size(), 1U);
+    EXPECT_EQ((*listed)[0].user, "bob");
+    EXPECT_EQ((*listed)[0].state, "login_required");
+    EXPECT_EQ(call(k_alice, "GET", "/v1/credentials?state=login_required").reply.status, 403);
+}
+
+TEST_F(ApiTest, StatusSaysWhetherTheCallerIsAnAdministrator) {
+    const auto of = [&](const peer::PeerIdentity& who) {
+        auto s = wire::parse_status(call(who, "GET", "/v1/status").reply.body);
+        EXPECT_TRUE(s.has_value());
+        return s && s->administrator;
+    };
+    EXPECT_TRUE(of(k_root));
+    EXPECT_FALSE(of(k_alice));
+    EXPECT_FALSE(of(k_mallory));
 }
 
 }  // namespace

@@ -98,8 +98,9 @@ TEST_F(DaemonMode, SystemModeRefusesAStateDirectoryOfAnotherUid) {
 
 TEST(ConfigKeys, KeysBelowATableAreItsDirectChildren) {
     const auto root = keys_below("");
-    EXPECT_EQ(root, (std::vector<std::string_view>{"socket", "socket_mode", "state_dir", "key_file", "owner_access",
-                                                   "limits", "store", "audit", "roles", "grants", "providers"}));
+    EXPECT_EQ(root,
+              (std::vector<std::string_view>{"socket", "socket_mode", "state_dir", "key_file", "owner_access", "limits",
+                                             "store", "audit", "roles", "grants", "notify", "providers"}));
     const auto limits = keys_below("limits");
     EXPECT_EQ(limits.size(), 6U);
     EXPECT_EQ(limits.front(), "max_head_bytes");

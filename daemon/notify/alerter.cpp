@@ -1,0 +1,118 @@
+#include "daemon/notify/alerter.hpp"
+
+#include "common/log/structured.hpp"
+
+#include <array>
+
+namespace credctl::notify {
+namespace {
+
+std::string resource(const std::string& user, const std::string& provider) {
+    return "credentials/" + user + "/" + provider;
+}
+
+std::string what_happened(Reason reason) {
+    switch (reason) {
+        case Reason::invalid_grant:
+            return "the provider rejected its refresh token";
+        case Reason::rotation_interrupted:
+            return "a refresh was interrupted before its answer was stored";
+        case Reason::provider_unavailable:
+            break;
+    }
+    return "its provider has been unavailable";
+}
+
+}  // namespace
+
+std::string_view to_string(Reason reason) {
+    switch (reason) {
+        case Reason::invalid_grant:
+            return "invalid_grant";
+        case Reason::rotation_interrupted:
+            return "rotation_interrupted";
+        case Reason::provider_unavailable:
+            break;
+    }
+    return "provider_unavailable";
+}
+
+Events& no_events() {
+    struct None final : Events {
+        void login_required(const std::string&, const std::string&, Reason) override {}
+        void unavailable(const std::string&, const std::string&, std::int64_t, std::int64_t) override {}
+        void valid(const std::string&, const std::string&) override {}
+    };
+    static None none;
+    return none;
+}
+
+Alerter::Alerter(boost::asio::io_context& io, Settings settings) : io_(io), settings_(std::move(settings)) {}
+
+Alerter::~Alerter() {
+    stop();
+}
+
+void Alerter::login_required(const std::string& user, const std::string& provider, Reason reason) {
+    alert(user, provider, Alert::login_required, reason);
+}
+
+void Alerter::unavailable(const std::string& user, const std::string& provider, std::int64_t since, std::int64_t now) {
+    if (now - since < settings_.unavailable_after.count()) return;
+    alert(user, provider, Alert::provider_unavailable, Reason::provider_unavailable);
+}
+
+void Alerter::valid(const std::string& user, const std::string& provider) {
+    once_.clear(user, provider);
+}
+
+void Alerter::stop() {
+    for (const auto& r : running_) kill_command(*r);
+}
+
+void Alerter::alert(const std::string& user, const std::string& provider, Alert state, Reason reason) {
+    if (!once_.first(user, provider, state)) return;
+    const std::array<log::Field, 4> fields{{{"CREDCTL_USER", user},
+                                            {"CREDCTL_PROVIDER", provider},
+                                            {"CREDCTL_STATE", to_string(state)},
+                                            {"CREDCTL_REASON", to_string(reason)}}};
+    const bool login = state == Alert::login_required;
+    std::string message =
+        resource(user, provider) + (login ? " needs a login: " : " is not refreshed: ") + what_happened(reason);
+    if (!login) message += " for " + std::to_string(settings_.unavailable_after.count()) + " s or more";
+    log::event(log::Level::warning, login ? k_login_needed_id : k_provider_unavailable_id, message, fields);
+    if (!settings_.command.empty()) run(user, provider, state, reason);
+}
+
+void Alerter::run(const std::string& user, const std::string& provider, Alert state, Reason reason) {
+    Command c;
+    c.argv = settings_.command;
+    c.env = {{"CREDCTL_USER", user},
+             {"CREDCTL_PROVIDER", provider},
+             {"CREDCTL_STATE", to_string(state)},
+             {"CREDCTL_REASON", std::string(to_string(reason))}};
+    c.timeout = settings_.timeout;
+    auto slot = std::make_shared<std::shared_ptr<RunningCommand>>();
+    auto done = [this, slot, user, provider, state, reason, timeout = c.timeout](CommandOutcome out) {
+        if (*slot) running_.erase(*slot);
+        if (!out.ok()) {
+            const std::array<log::Field, 5> fields{{{"CREDCTL_USER", user},
+                                                    {"CREDCTL_PROVIDER", provider},
+                                                    {"CREDCTL_STATE", to_string(state)},
+                                                    {"CREDCTL_REASON", to_string(reason)},
+                                                    {"CREDCTL_COMMAND", settings_.command[0]}}};
+            log::event(log::Level::error, k_command_failed_id,
+                       "notify command " + settings_.command[0] + " for " + resource(user, provider) + " " +
+                           describe(out, timeout),
+                       fields);
+        }
+        if (on_outcome_) on_outcome_(out);
+    };
+    auto running = run_command(io_, c, std::move(done));
+    if (running) {
+        *slot = running;
+        running_.insert(std::move(running));
+    }
+}
+
+}  // namespace credctl::notify

@@ -1,0 +1,156 @@
+// The Alerter: once per credential per state change, a structured line and
+// the notify command with the four variables; a failing command is logged.
+// Real commands on a real io_context.
+#include "daemon/notify/alerter.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <array>
+#include <fstream>
+#include <sstream>
+
+namespace credctl::notify {
+namespace {
+
+using namespace std::chrono_literals;
+using credctl::test::TempDir;
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// What `f` wrote on stderr.
+template <typename F>
+std::string capture_stderr(F f) {
+    std::array<int, 2> p{};
+    EXPECT_EQ(::pipe2(p.data(), O_CLOEXEC), 0);
+    const int saved = ::dup(STDERR_FILENO);
+    ::dup2(p[1], STDERR_FILENO);
+    f();
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    ::close(p[1]);
+    std::string text;
+    std::array<char, 65536> buf{};
+    for (ssize_t n; (n = ::read(p[0], buf.data(), buf.size())) > 0;) text.append(buf.data(), n);
+    ::close(p[0]);
+    return text;
+}
+
+class AlerterTest : public ::testing::Test {
+protected:
+    // An Alerter whose command appends its arguments and variables to a file.
+    Settings recording() {
+        Settings s;
+        s.command = {"/bin/sh", "-c",
+                     "echo \"$0 $CREDCTL_USER $CREDCTL_PROVIDER $CREDCTL_STATE $CREDCTL_REASON\" >>" + log_, "--user"};
+        s.unavailable_after = 60s;
+        return s;
+    }
+    void drain(Alerter& a) {
+        while (a.running() > 0) {
+            io_.restart();
+            io_.run_one_for(5s);
+        }
+    }
+
+    TempDir dir_;
+    std::string log_ = dir_.file("ran");
+    boost::asio::io_context io_;
+};
+
+TEST_F(AlerterTest, ALoginRequiredRunsTheCommandOnceUntilTheCredentialIsValidAgain) {
+    Alerter a(io_, recording());
+    const auto err = capture_stderr([&] {
+        a.login_required("alice", "demo", Reason::invalid_grant);
+        a.login_required("alice", "demo", Reason::invalid_grant);
+        drain(a);
+    });
+    EXPECT_EQ(slurp(log_), "--user alice demo login_required invalid_grant\n");
+    EXPECT_NE(err.find("<4>credentials/alice/demo needs a login: the provider rejected its refresh token "
+                       "MESSAGE_ID=cbcb31fa6d184a078df530745078847b CREDCTL_USER=alice CREDCTL_PROVIDER=demo "
+                       "CREDCTL_STATE=login_required CREDCTL_REASON=invalid_grant\n"),
+              std::string::npos)
+        << err;
+    a.valid("alice", "demo");
+    (void)capture_stderr([&] {
+        a.login_required("alice", "demo", Reason::rotation_interrupted);
+        drain(a);
+    });
+    EXPECT_EQ(
+        slurp(log_),
+        "--user alice demo login_required invalid_grant\n--user alice demo login_required rotation_interrupted\n");
+}
+
+TEST_F(AlerterTest, AnUnavailableProviderIsNotifiedOncePastTheThreshold) {
+    Alerter a(io_, recording());
+    (void)capture_stderr([&] {
+        a.unavailable("alice", "demo", 1000, 1059);
+        drain(a);
+    });
+    EXPECT_EQ(slurp(log_), "") << "notified before unavailable_after";
+    const auto err = capture_stderr([&] {
+        a.unavailable("alice", "demo", 1000, 1060);
+        a.unavailable("alice", "demo", 1000, 1200);
+        drain(a);
+    });
+    EXPECT_EQ(slurp(log_), "--user alice demo provider_unavailable provider_unavailable\n");
+    EXPECT_NE(err.find("MESSAGE_ID=1f3682f2e1ee40b7bb0d8f5b2bb6634a"), std::string::npos) << err;
+    // Then rejected for good: a new state, a new word.
+    (void)capture_stderr([&] {
+        a.login_required("alice", "demo", Reason::invalid_grant);
+        drain(a);
+    });
+    EXPECT_EQ(slurp(log_),
+              "--user alice demo provider_unavailable provider_unavailable\n"
+              "--user alice demo login_required invalid_grant\n");
+}
+
+TEST_F(AlerterTest, ACommandThatHangsIsKilledAtTheTimeoutAndLogged) {
+    Settings s;
+    s.command = {"/bin/sleep", "30"};
+    s.timeout = 1s;
+    Alerter a(io_, s);
+    const auto start = std::chrono::steady_clock::now();
+    const auto err = capture_stderr([&] {
+        a.login_required("bob", "corp", Reason::invalid_grant);
+        drain(a);
+    });
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+    EXPECT_NE(err.find("<3>notify command /bin/sleep for credentials/bob/corp timed out after 1000 ms and was killed "
+                       "MESSAGE_ID=26f56b5374d043b5866cc2ab518f9d40"),
+              std::string::npos)
+        << err;
+}
+
+TEST_F(AlerterTest, ANonZeroExitIsLogged) {
+    Settings s;
+    s.command = {"/bin/false"};
+    Alerter a(io_, s);
+    const auto err = capture_stderr([&] {
+        a.login_required("bob", "corp", Reason::invalid_grant);
+        drain(a);
+    });
+    EXPECT_NE(err.find("notify command /bin/false for credentials/bob/corp exited with status 1"), std::string::npos)
+        << err;
+}
+
+TEST_F(AlerterTest, WithoutACommandOnlyTheLineIsWritten) {
+    Alerter a(io_, Settings{});
+    const auto err = capture_stderr([&] { a.login_required("alice", "demo", Reason::invalid_grant); });
+    EXPECT_EQ(a.running(), 0U);
+    EXPECT_NE(err.find("MESSAGE_ID=cbcb31fa6d184a078df530745078847b"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace credctl::notify
