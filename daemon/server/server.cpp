@@ -13,6 +13,7 @@
 #include "daemon/server/request_parse.hpp"
 #include "daemon/server/socket_path.hpp"
 #include "daemon/systemd/notify.hpp"
+#include "daemon/tokens/keep_alive.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <sys/stat.h>
@@ -71,6 +72,7 @@ public:
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
           tokens_(io_, store, {config.providers, config.limits.provider_timeout}),
+          keep_alive_(io_, tokens_, store, config.providers),
           admin_{maintenance, &io_, false, false, 0, {}},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
@@ -116,6 +118,7 @@ private:
     peer::ExeHashCache hashes_;  // `credctl policy check` only
     peer::ExeHasher hasher_;
     tokens::TokenService tokens_;
+    tokens::KeepAlive keep_alive_;
     Admission admission_{config_.limits.max_connections, config_.limits.max_connections_per_uid,
                          waiting_room(open_files_, config_.limits.max_connections)};
     std::map<Admission::Ticket, Waiter*> waiters_;
@@ -169,6 +172,7 @@ void Server::run() {
             if (e) log::error("watchdog loop ended by an exception");
         });
     }
+    keep_alive_.start();
     log::info("credd " CREDCTL_VERSION " listening on " + where_);
     notifier_.ready("listening on " + where_);
     io_.run();
@@ -215,6 +219,7 @@ void Server::stop() {
     notifier_.stopping();
     boost::system::error_code ec;
     watchdog_.cancel();
+    keep_alive_.stop();
     acceptor_.close(ec);
     signals_.cancel(ec);
     hangup_.cancel(ec);
