@@ -65,7 +65,7 @@ KeepAlive::KeepAlive(asio::io_context& io, TokenService& tokens, store::Store& s
 
 KeepAlive::KeepAlive(asio::io_context& io, TokenService& tokens, store::Store& store, Clock& clock,
                      const std::vector<ProviderConfig>& providers, Draw draw)
-    : io_(io), tokens_(tokens), store_(store), clock_(clock), draw_(std::move(draw)) {
+    : io_(io), tokens_(tokens), store_(store), clock_(clock), draw_(draw ? std::move(draw) : Draw(secure_draw)) {
     for (const auto& p : providers) {
         if (p.keep_alive.count() <= 0) continue;
         periods_[p.name] = p.keep_alive;
@@ -118,12 +118,16 @@ asio::awaitable<void> KeepAlive::scan() {
         const auto period = period_of(key.provider);
         if (period.count() == 0 || armed_.contains(name(key))) continue;
         auto record = store_.get(key);
-        if (!record) {
-            // A store that does not answer would not answer the next either.
+        if (!record && record.error().code == Errc::provider_unavailable) {
+            // A store that does not answer (etcd) would not answer the next read either.
             log::warning("keep-alive: cannot read " + resource(key) + ", scan ended: " + record.error().message);
             break;
         }
-        if (*record) consider(key, **record, period);
+        if (!record) {
+            log::warning("keep-alive: cannot read " + resource(key) + ", skipped: " + record.error().message);
+        } else if (*record) {
+            consider(key, **record, period);
+        }
         if (++read % k_scan_batch == 0) {
             co_await asio::post(io_, asio::use_awaitable);  // requests waiting go first
             if (!*alive || stopped_) co_return;

@@ -20,6 +20,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace credctl::tokens {
@@ -35,6 +36,36 @@ using test::answer_error;
 using test::answer_tokens;
 
 constexpr std::int64_t k_t0 = 1'000'000'000;  // a refresh time, epoch seconds
+
+// The real store, whose get() fails with `code` for the users in `failing`;
+// counts the reads.
+class FailingReads final : public store::Store {
+public:
+    FailingReads(store::Store& inner, Errc code, std::set<std::string> failing)
+        : inner_(inner), code_(code), failing_(std::move(failing)) {}
+    int gets = 0;
+
+    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
+        return inner_.put(k, r, t);
+    }
+    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        return inner_.update(k, r);
+    }
+    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override {
+        ++gets;
+        if (failing_.contains(k.user)) return make_error(code_, "store: credential credentials/" + k.user + "/demo");
+        return inner_.get(k);
+    }
+    Result<SecretBytes> refresh_token(const store::CredentialKey& k) override { return inner_.refresh_token(k); }
+    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
+    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
+    Result<std::uint64_t> count() override { return inner_.count(); }
+
+private:
+    store::Store& inner_;
+    Errc code_;
+    std::set<std::string> failing_;
+};
 
 TEST(KeepAlive, TimingIsATenthOfThePeriodWithinBounds) {
     const auto week = keep_alive_timing(hours(24 * 7));
@@ -105,8 +136,10 @@ protected:
         c.access_expires_at = clock_.now_epoch_seconds() + 3600;
         ASSERT_TRUE(tokens_->store_login(key, std::move(c)).has_value());
     }
-    void start(KeepAlive::Draw draw = [] { return 0.5; }) {
-        keep_alive_ = std::make_unique<KeepAlive>(io_, *tokens_, *store_, clock_, providers_, std::move(draw));
+    void start(
+        KeepAlive::Draw draw = [] { return 0.5; }, store::Store* scanned = nullptr) {
+        keep_alive_ = std::make_unique<KeepAlive>(io_, *tokens_, scanned != nullptr ? *scanned : *store_, clock_,
+                                                  providers_, std::move(draw));
         keep_alive_->start();
         poll();
     }
@@ -261,6 +294,27 @@ TEST_F(KeepAliveTest, StopDisarmsEverything) {
     EXPECT_EQ(keep_alive_->scheduled(), 0u);
     step(300);
     EXPECT_EQ(upstream_.calls, 0);
+}
+
+TEST_F(KeepAliveTest, ARecordThatDoesNotOpenIsSkippedAndTheOthersKeptAlive) {
+    login(alice_);
+    login({"bob", "demo"});
+    FailingReads scanned(*store_, Errc::internal, {"alice"});
+    start([] { return 0.5; }, &scanned);
+    step(95);
+    ASSERT_EQ(upstream_.calls, 1);
+    EXPECT_EQ(upstream_.sent.back(), "RT-bob");
+    answer_all();
+}
+
+TEST_F(KeepAliveTest, AStoreThatDoesNotAnswerEndsTheScanAtItsFirstRead) {
+    for (const char* user : {"alice", "bob", "carol"}) login({user, "demo"});
+    FailingReads scanned(*store_, Errc::provider_unavailable, {"alice", "bob", "carol"});
+    start([] { return 0.5; }, &scanned);
+    step(1);
+    EXPECT_EQ(scanned.gets, 1);
+    step(10);
+    EXPECT_EQ(scanned.gets, 2) << "one read per scan";
 }
 
 }  // namespace
