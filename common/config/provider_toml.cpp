@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <utility>
 
 namespace credctl {
@@ -127,7 +126,9 @@ Result<ProviderConfig> read_keep_alive(const Fields& f, ProviderConfig p) {
     auto days = f.number("keep_alive_days", 0, k_max_keep_alive_days);
     if (!days) return days.error();
     if (*days && **days > 0) {
-        const auto s = static_cast<std::int64_t>(std::llround(**days * 86400));
+        // Rounded by hand: std::llround would pull libm into credctl, which
+        // loads nothing but glibc (cli/CMakeLists.txt).
+        const auto s = static_cast<std::int64_t>(**days * 86400 + 0.5);
         p.keep_alive = std::chrono::seconds(std::max<std::int64_t>(s, 1));
     }
     return p;
