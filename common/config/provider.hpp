@@ -14,6 +14,9 @@
 
 namespace credctl {
 
+// keep_alive_days accepted up to ten years: past any provider's idle timeout.
+inline constexpr std::int64_t k_max_keep_alive_days = 3650;
+
 enum class ClientAuth { none, client_secret_basic, client_secret_post };
 
 struct ProviderConfig {
@@ -34,6 +37,9 @@ struct ProviderConfig {
     std::chrono::seconds connect_timeout{5};  // TCP connect to the provider
     std::chrono::seconds timeout{0};          // one exchange; 0: credd's provider_timeout
     std::chrono::seconds retry_deadline{30};  // all attempts of one refresh
+    // keep_alive_days: refresh a credential not refreshed for this long
+    // (daemon/tokens/keep_alive.hpp); 0: off. Fractions of a day allowed.
+    std::chrono::seconds keep_alive{0};
 };
 
 [[nodiscard]] const char* to_string(ClientAuth auth);

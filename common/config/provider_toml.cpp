@@ -120,6 +120,20 @@ Result<ProviderConfig> read_timeouts(const Fields& f, ProviderConfig p) {
     return p;
 }
 
+// keep_alive_days, in days (a fraction of one allowed, so that a short
+// idle timeout can be matched); whole seconds, at least one when set.
+Result<ProviderConfig> read_keep_alive(const Fields& f, ProviderConfig p) {
+    auto days = f.number("keep_alive_days", 0, k_max_keep_alive_days);
+    if (!days) return days.error();
+    if (*days && **days > 0) {
+        // Rounded by hand: std::llround would pull libm into credctl, which
+        // loads nothing but glibc (cli/CMakeLists.txt).
+        const auto s = static_cast<std::int64_t>(**days * 86400 + 0.5);
+        p.keep_alive = std::chrono::seconds(std::max<std::int64_t>(s, 1));
+    }
+    return p;
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& provider_keys() {
@@ -138,7 +152,8 @@ const std::vector<std::string_view>& provider_keys() {
                                                     "default",
                                                     "connect_timeout_seconds",
                                                     "timeout_seconds",
-                                                    "retry_deadline_seconds"};
+                                                    "retry_deadline_seconds",
+                                                    "keep_alive_days"};
     return keys;
 }
 
@@ -174,7 +189,9 @@ Result<ProviderConfig> parse_provider(const Fields& f, const std::string& name) 
     auto is_default = f.boolean("default");
     if (!is_default) return is_default.error();
     p.is_default = is_default->value_or(false);
-    return read_timeouts(f, p);
+    auto timed = read_timeouts(f, p);
+    if (!timed) return timed.error();
+    return read_keep_alive(f, std::move(*timed));
 }
 
 }  // namespace credctl::config

@@ -1,6 +1,7 @@
 #include "common/config/toml_fields.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace credctl::config {
 
@@ -51,6 +52,19 @@ Result<std::optional<std::int64_t>> Fields::integer(std::string_view key, std::i
             key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ": " + std::to_string(v));
     }
     return std::optional<std::int64_t>{v};
+}
+
+Result<std::optional<double>> Fields::number(std::string_view key, double min, double max) const {
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) return std::optional<double>{};
+    const auto v = node->value<double>();  // an integer converts, anything else is nullopt
+    if (!v || !node->is_number()) return error_at(key, "must be a number");
+    if (!(*v >= min && *v <= max)) {  // NaN fails both
+        std::ostringstream what;
+        what << "must be between " << min << " and " << max << ": " << *v;
+        return error_at(key, what.str());
+    }
+    return v;
 }
 
 Result<std::optional<bool>> Fields::boolean(std::string_view key) const {

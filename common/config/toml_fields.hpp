@@ -32,6 +32,8 @@ public:
     [[nodiscard]] Result<std::optional<std::string>> string(std::string_view key) const;
     [[nodiscard]] Result<std::optional<std::int64_t>> integer(std::string_view key, std::int64_t min,
                                                               std::int64_t max) const;
+    // An integer or a floating-point number within [min, max].
+    [[nodiscard]] Result<std::optional<double>> number(std::string_view key, double min, double max) const;
     [[nodiscard]] Result<std::optional<bool>> boolean(std::string_view key) const;
     [[nodiscard]] Result<std::optional<std::vector<std::string>>> strings(std::string_view key) const;
     // An absolute path, or an error naming the value. A path holding a NUL

@@ -20,6 +20,12 @@ using P = const ProviderConfig&;
 std::string num(std::uint64_t n) {
     return std::to_string(n);
 }
+// Seconds as a TOML number of days: "7", "0.5", "0.0002".
+std::string days(std::chrono::seconds s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(s.count()) / 86400.0);
+    return buf;
+}
 std::string boolean(bool b) {
     return b ? "true" : "false";
 }
@@ -176,6 +182,9 @@ std::vector<ConfigKey> provider_rows() {
          "one exchange with the provider", nullptr, [](P v) { return seconds(v.timeout); }},
         {p + "retry_deadline_seconds", K::integer, 1, 3600, "30", R::needs_restart, "all attempts of one refresh",
          nullptr, [](P v) { return seconds(v.retry_deadline); }},
+        {p + "keep_alive_days", K::number, 0, k_max_keep_alive_days, "0 (off)", R::needs_restart,
+         "refresh a credential not refreshed for this many days (fractions allowed)", nullptr,
+         [](P v) { return days(v.keep_alive); }},
     };
 }
 
@@ -229,8 +238,8 @@ std::vector<std::string_view> keys_below(std::string_view table) {
 }
 
 const char* to_string(KeyType type) {
-    static constexpr const char* k_names[] = {"string", "path", "integer", "boolean",
-                                              "mode",   "list", "choice",  "table"};
+    static constexpr const char* k_names[] = {"string", "path",   "integer", "boolean", "mode",
+                                              "list",   "choice", "table",   "number"};
     return k_names[static_cast<int>(type)];
 }
 

@@ -23,7 +23,7 @@ namespace credctl::daemon {
 
 struct DaemonConfig;
 
-enum class KeyType { string, path, integer, boolean, mode, strings, choice, table };
+enum class KeyType { string, path, integer, boolean, mode, strings, choice, table, number };
 
 // What SIGHUP does with a changed value (credd(8) "SIGNALS").
 enum class Reload { applied, needs_restart };
@@ -31,7 +31,7 @@ enum class Reload { applied, needs_restart };
 struct ConfigKey {
     std::string key;  // "limits.max_body_bytes"
     KeyType type = KeyType::string;
-    std::int64_t min = 0, max = 0;  // integers: accepted range, inclusive
+    std::int64_t min = 0, max = 0;  // integers and numbers: accepted range, inclusive
     std::string fallback;           // the default, as credctl.toml(5) states it
     Reload reload = Reload::needs_restart;
     std::string doc;  // one line

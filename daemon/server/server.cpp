@@ -13,8 +13,10 @@
 #include "daemon/server/http_text.hpp"
 #include "daemon/server/open_files.hpp"
 #include "daemon/server/request_parse.hpp"
+#include "daemon/server/session_state.hpp"
 #include "daemon/server/socket_path.hpp"
 #include "daemon/systemd/notify.hpp"
+#include "daemon/tokens/keep_alive.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <sys/stat.h>
@@ -41,19 +43,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using local = asio::local::stream_protocol;
-using Stream = beast::basic_stream<local, asio::any_io_executor, beast::unlimited_rate_policy>;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
-
-struct Session {
-    Stream* stream = nullptr;
-    bool busy = false;
-};
-
-// A connection waiting for a slot of its uid (daemon/server/admission.hpp).
-struct Waiter {
-    asio::steady_timer timer;
-    bool admitted = false;
-};
 
 class Server {
 public:
@@ -69,6 +59,7 @@ public:
           counted_store_(store, *metrics_),
           alerts_(io_, config.notify),
           tokens_(io_, counted_store_, {config.providers, config.limits.provider_timeout, metrics_, &alerts_}),
+          keep_alive_(io_, tokens_, counted_store_, config.providers),
           admin_{maintenance, &io_, false, false, 0, {}},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
@@ -119,6 +110,7 @@ private:
     metrics::CountingStore counted_store_;  // the store as TokenService sees it
     notify::Alerter alerts_;                // before tokens_, which tells it of state changes
     tokens::TokenService tokens_;
+    tokens::KeepAlive keep_alive_;
     Admission admission_{config_.limits.max_connections, config_.limits.max_connections_per_uid,
                          waiting_room(open_files_, config_.limits.max_connections)};
     std::map<Admission::Ticket, Waiter*> waiters_;
@@ -172,6 +164,7 @@ void Server::run() {
             if (e) log::error("watchdog loop ended by an exception");
         });
     }
+    keep_alive_.start();
     log::info("credd " CREDCTL_VERSION " listening on " + where_);
     notifier_.ready("listening on " + where_);
     io_.run();
@@ -219,6 +212,7 @@ void Server::stop() {
     alerts_.stop();
     boost::system::error_code ec;
     watchdog_.cancel();
+    keep_alive_.stop();
     acceptor_.close(ec);
     signals_.cancel(ec);
     hangup_.cancel(ec);

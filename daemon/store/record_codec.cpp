@@ -79,7 +79,7 @@ private:
 }  // namespace
 
 SecretBytes encode_record(const CredentialRecord& r, std::string_view sealed_refresh_token) {
-    const std::size_t size = 4 * 5 + 8 * 4 + 1 * 8 + sealed_refresh_token.size() + r.access_token.size() +
+    const std::size_t size = 4 * 5 + 8 * 5 + 1 * 8 + sealed_refresh_token.size() + r.access_token.size() +
                              r.scope.size() + r.issuer.size() + r.subject.size();
     auto out = SecretBytes::zeroed(size);
     Writer w(out);
@@ -93,6 +93,7 @@ SecretBytes encode_record(const CredentialRecord& r, std::string_view sealed_ref
     w.u64(static_cast<std::uint64_t>(r.updated_at));
     w.u64(r.rotation);
     w.u64(static_cast<std::uint64_t>(r.state));
+    w.u64(static_cast<std::uint64_t>(r.refreshed_at));
     return out;
 }
 
@@ -110,6 +111,9 @@ Result<DecodedRecord> decode_record(const SecretBytes& plaintext) {
     r.updated_at = static_cast<std::int64_t>(rd.u64());
     r.rotation = rd.u64();
     const auto state = rd.u64();
+    // Field 11 came later: a record that ends after the state was written
+    // before it, and was last refreshed no later than it was last updated.
+    r.refreshed_at = rd.ok() && rd.at_end() ? r.updated_at : static_cast<std::int64_t>(rd.u64());
     if (!rd.ok() || !rd.at_end() || state > 2) return make_error(Errc::internal, "record plaintext is malformed");
     r.state = static_cast<CredentialState>(state);
     return out;

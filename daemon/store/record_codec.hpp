@@ -1,6 +1,7 @@
 // Plaintext layout of a CredentialRecord before sealing (docs/store-format.md):
 // a fixed sequence of fields, strings as u32 little-endian length + bytes,
-// integers as 8 bytes little-endian. The first field is the refresh token
+// integers as 8 bytes little-endian; a record without the last field
+// (refreshed at, added later) still decodes. The first field is the refresh token
 // sealed on its own (LmdbStore seals and opens it), so opening a record
 // never decrypts the refresh token. Encoded straight into guarded memory so
 // the access token never passes through an ordinary heap buffer.

@@ -48,6 +48,9 @@ struct CredentialRecord {
     std::int64_t updated_at = 0;
     std::uint64_t rotation = 0;  // how many times the refresh token was replaced
     CredentialState state = CredentialState::valid;
+    // When the refresh token was last obtained or used: the login or the
+    // last successful refresh (keep-alive, daemon/tokens/keep_alive.hpp).
+    std::int64_t refreshed_at = 0;
 };
 
 class Store {

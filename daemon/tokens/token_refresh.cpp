@@ -155,6 +155,7 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
         record.scope = granted;
     }
     record.updated_at = now;
+    record.refreshed_at = now;
     record.state = store::CredentialState::valid;
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.

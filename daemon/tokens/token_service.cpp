@@ -68,6 +68,7 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     rec.issuer = std::move(login.issuer);
     rec.subject = std::move(login.subject);
     rec.updated_at = now;
+    rec.refreshed_at = now;
     if (auto r = impl_->store.put(key, rec, login.refresh_token); !r) return r.error();
     const auto ck = credential_key(key);
     impl_->events.valid(key.user, key.provider);

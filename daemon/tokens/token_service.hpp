@@ -115,6 +115,16 @@ public:
         const store::CredentialKey& key, std::chrono::seconds min_valid, std::vector<std::string> scopes = {},
         std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
+    // Keep-alive (keep_alive.hpp, keep_alive_refresh.cpp): refreshes the
+    // credential through the single flight of token(), even though its
+    // access token may still be good, unless its last refresh is newer than
+    // `seen_refreshed_at` (a caller or another host refreshed it), it is
+    // login_required or pending, a refresh of it is in flight or it is being
+    // removed. True when the refresh ran (on a shared store, possibly on the
+    // host that held the lock); errors as token().
+    [[nodiscard]] boost::asio::awaitable<Result<bool>> keep_alive(const store::CredentialKey& key,
+                                                                  std::int64_t seen_refreshed_at);
+
     [[nodiscard]] Result<std::vector<wire::CredentialInfo>> list(const std::string& user);
     // Waits for a refresh of the credential in progress, revokes its refresh
     // token at the provider (RFC 7009) when asked, then forgets it. A failed

@@ -117,5 +117,38 @@ TEST(ProviderConfig, UnknownClientAuthIsAnErrorNamingTheValue) {
               "\"client_secret_jwt\"");
 }
 
+TEST(ProviderConfig, KeepAliveIsOffByDefault) {
+    auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\n");
+    ASSERT_TRUE(p.has_value()) << p.error().message;
+    EXPECT_EQ(p->keep_alive.count(), 0);
+}
+
+TEST(ProviderConfig, KeepAliveDaysTakeWholeAndFractionalDays) {
+    auto week = parse("issuer = \"https://i\"\nclient_id = \"c\"\nkeep_alive_days = 7\n");
+    ASSERT_TRUE(week.has_value()) << week.error().message;
+    EXPECT_EQ(week->keep_alive.count(), 7 * 86400);
+    auto half = parse("issuer = \"https://i\"\nclient_id = \"c\"\nkeep_alive_days = 0.5\n");
+    ASSERT_TRUE(half.has_value()) << half.error().message;
+    EXPECT_EQ(half->keep_alive.count(), 43200);
+    auto seconds = parse("issuer = \"https://i\"\nclient_id = \"c\"\nkeep_alive_days = 0.0002\n");
+    ASSERT_TRUE(seconds.has_value()) << seconds.error().message;
+    EXPECT_EQ(seconds->keep_alive.count(), 17);  // 17.28 s, rounded
+    auto tiny = parse("issuer = \"https://i\"\nclient_id = \"c\"\nkeep_alive_days = 1e-9\n");
+    ASSERT_TRUE(tiny.has_value()) << tiny.error().message;
+    EXPECT_EQ(tiny->keep_alive.count(), 1) << "a period set is at least a second";
+}
+
+TEST(ProviderConfig, KeepAliveDaysOutOfRangeOrNotANumberAreRefused) {
+    auto negative = parse("issuer = \"https://i\"\nclient_id = \"c\"\nkeep_alive_days = -1\n");
+    ASSERT_FALSE(negative.has_value());
+    EXPECT_EQ(negative.error().message, "p.toml:3: providers.x.keep_alive_days: must be between 0 and 3650: -1");
+    auto nan = parse("issuer = \"https://i\"\nclient_id = \"c\"\nkeep_alive_days = nan\n");
+    ASSERT_FALSE(nan.has_value());
+    EXPECT_EQ(nan.error().message, "p.toml:3: providers.x.keep_alive_days: must be between 0 and 3650: nan");
+    auto text = parse("issuer = \"https://i\"\nclient_id = \"c\"\nkeep_alive_days = \"7\"\n");
+    ASSERT_FALSE(text.has_value());
+    EXPECT_EQ(text.error().message, "p.toml:3: providers.x.keep_alive_days: must be a number");
+}
+
 }  // namespace
 }  // namespace credctl::config

@@ -30,6 +30,18 @@ TEST(RecordCodec, EveryFieldRoundTrips) {
     EXPECT_EQ(out->updated_at, 1650000000);
     EXPECT_EQ(out->rotation, 7u);
     EXPECT_EQ(out->state, CredentialState::login_required);
+    EXPECT_EQ(out->refreshed_at, 1640000000);
+}
+
+// docs/store-format.md: field 11 (refreshed at) came later; a record that
+// ends after the state still opens, refreshed when it was last updated.
+TEST(RecordCodec, RecordWrittenWithoutRefreshedAtOpensWithItsUpdateTime) {
+    const SecretBytes full = encode_record(test::sample_record(), "sealed-RT");
+    auto decoded = decode_record(with_bytes(full, full.size() - 8));
+    ASSERT_TRUE(decoded.has_value()) << decoded.error().message;
+    EXPECT_EQ(decoded->record.state, CredentialState::login_required);
+    EXPECT_EQ(decoded->record.rotation, 7u);
+    EXPECT_EQ(decoded->record.refreshed_at, 1650000000);
 }
 
 TEST(RecordCodec, EmptyFieldsAndExtremeIntegersRoundTrip) {
@@ -51,9 +63,10 @@ TEST(RecordCodec, EmptyFieldsAndExtremeIntegersRoundTrip) {
     EXPECT_EQ(out->state, CredentialState::valid);
 }
 
-TEST(RecordCodec, EveryTruncationIsAnError) {
+TEST(RecordCodec, EveryTruncationIsAnErrorButTheOlderLayout) {
     const SecretBytes full = encode_record(test::sample_record(), "sealed-RT");
     for (std::size_t len = 0; len < full.size(); ++len) {
+        if (len == full.size() - 8) continue;  // the layout without refreshed at, above
         auto out = decode_record(with_bytes(full, len));
         EXPECT_FALSE(out.has_value()) << "length " << len;
         if (!out) {
@@ -78,7 +91,7 @@ TEST(RecordCodec, EmptyPlaintextIsAnError) {
 TEST(RecordCodec, UnknownStateIsAnError) {
     const SecretBytes full = encode_record(test::sample_record(), "sealed-RT");
     auto bad = full.clone();
-    bad.data()[bad.size() - 8] = 3;  // state is the last u64, little-endian; 0..2 are known
+    bad.data()[bad.size() - 16] = 3;  // state is the u64 before refreshed at, little-endian; 0..2 are known
     auto out = decode_record(bad);
     ASSERT_FALSE(out.has_value());
     EXPECT_EQ(out.error().message, "record plaintext is malformed");

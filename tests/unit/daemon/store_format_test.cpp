@@ -126,7 +126,7 @@ TEST(StoreFormat, AStoredRecordOpensWithOnlyTheDocumentedLayout) {
     const std::string inner = plain.substr(4, inner_len);
     const std::string expected_rest = lv("AT-abcdef") + le64(1700000123) + lv("openid email offline_access") +
                                       lv("https://issuer.example") + lv("subject-42") + le64(1600000000) +
-                                      le64(1650000000) + le64(7) + le64(1);
+                                      le64(1650000000) + le64(7) + le64(1) + le64(1640000000);
     EXPECT_EQ(plain.substr(4 + inner_len), expected_rest);
     // Opening the record does not reveal the refresh token ...
     EXPECT_EQ(plain.find("RT-canary-1"), std::string::npos);

@@ -115,6 +115,18 @@ protected:
     }
     store::CredentialState stored_state() { return (*lmdb_->get(key_))->state; }
 
+    // TokenService::keep_alive() on `host`, spawned but not yet run.
+    using Kept = std::optional<Result<bool>>;
+    asio::awaitable<void> keep(Host* host, std::int64_t seen, Kept* out) {
+        *out = co_await host->service.keep_alive(key_, seen);
+    }
+    Kept& spawn_keep_alive(Host& host, std::int64_t seen) {
+        auto& kept = kept_.emplace_back();
+        asio::co_spawn(io_, keep(&host, seen, &kept), asio::detached);
+        return kept;
+    }
+    std::list<Kept> kept_;
+
     TempDir dir_;
     asio::io_context io_;
     std::unique_ptr<store::LmdbStore> lmdb_;
@@ -175,6 +187,67 @@ TEST_F(TokenFleetTest, TheHolderRenewsItsLeaseWhileTheProviderIsSlow) {
     run(milliseconds(500));
     EXPECT_EQ(locks_.keep_alives, renewed) << "still renewing after the exchange ended";
     EXPECT_TRUE(locks_.holder.empty());
+}
+
+// Keep-alive (daemon/tokens/keep_alive.hpp) on a fleet: every host arms it,
+// one refreshes. A has taken the lock but not yet marked the record (on
+// etcd those are separate requests) when B reads it: B finds it valid and
+// waits for the lock, and only its re-read under the lock tells it that A's
+// refresh kept the credential alive.
+TEST_F(TokenFleetTest, KeepAliveOnTwoHostsAtOnceRefreshesOnce) {
+    const std::int64_t seen = (*lmdb_->get(key_))->refreshed_at;
+    locks_.holder["alice/demo"] = 1;
+    Kept& on_b = spawn_keep_alive(*b_, seen);
+    run(milliseconds(100));
+    EXPECT_FALSE(on_b.has_value()) << "B did not wait for A's lock";
+    Kept& on_a = spawn_keep_alive(*a_, seen);
+    run(milliseconds(100));
+    ASSERT_EQ(a_->upstream.held(), 1u);
+    EXPECT_FALSE(on_b.has_value()) << "B did not wait for A's refresh";
+
+    a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
+    for (int i = 0; i < 40 && !(on_a.has_value() && on_b.has_value()); ++i) run(milliseconds(50));
+    ASSERT_TRUE(on_a.has_value() && on_a->has_value()) << (on_a ? on_a->error().message : "no answer");
+    ASSERT_TRUE(on_b.has_value() && on_b->has_value()) << (on_b ? on_b->error().message : "no answer");
+    EXPECT_EQ(a_->upstream.calls, 1);
+    EXPECT_EQ(b_->upstream.calls, 0) << "B refreshed what A had just refreshed";
+    EXPECT_EQ(lmdb_->refresh_token(key_)->reveal(), "RT-1");
+    EXPECT_EQ((*lmdb_->get(key_))->rotation, 1u);
+    EXPECT_TRUE(locks_.holder.empty());
+}
+
+// Once A's refresh has marked the record, B does not even wait.
+TEST_F(TokenFleetTest, KeepAliveDuringAnotherHostsRefreshDoesNothing) {
+    const std::int64_t seen = (*lmdb_->get(key_))->refreshed_at;
+    Kept& on_a = spawn_keep_alive(*a_, seen);
+    run(milliseconds(50));
+    ASSERT_EQ(a_->upstream.held(), 1u);
+    Kept& on_b = spawn_keep_alive(*b_, seen);
+    run(milliseconds(50));
+    ASSERT_TRUE(on_b.has_value() && on_b->has_value());
+    EXPECT_FALSE(**on_b);
+    EXPECT_EQ(b_->upstream.calls, 0);
+    a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
+    run(milliseconds(50));
+    ASSERT_TRUE(on_a.has_value() && on_a->has_value() && **on_a);
+}
+
+TEST_F(TokenFleetTest, KeepAliveOfACredentialAnotherHostRefreshedSinceDoesNothing) {
+    const std::int64_t seen = (*lmdb_->get(key_))->refreshed_at;
+    clock_.advance(std::chrono::seconds(5));
+    Kept& on_a = spawn_keep_alive(*a_, seen);
+    run(milliseconds(50));
+    a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
+    run(milliseconds(50));
+    ASSERT_TRUE(on_a.has_value() && on_a->has_value() && **on_a);
+    EXPECT_GT((*lmdb_->get(key_))->refreshed_at, seen);
+
+    Kept& on_b = spawn_keep_alive(*b_, seen);  // armed by B from its older scan
+    run(milliseconds(50));
+    ASSERT_TRUE(on_b.has_value() && on_b->has_value());
+    EXPECT_FALSE(**on_b);
+    EXPECT_EQ(b_->upstream.calls, 0);
+    EXPECT_EQ((*lmdb_->get(key_))->rotation, 1u);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ inline store::CredentialRecord sample_record() {
     r.updated_at = 1650000000;
     r.rotation = 7;
     r.state = store::CredentialState::login_required;
+    r.refreshed_at = 1640000000;
     return r;
 }
 
