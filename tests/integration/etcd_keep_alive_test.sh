@@ -20,32 +20,8 @@ start_etcd_cluster 1
 head -c 32 /dev/urandom >"$work/master.key"
 chmod 600 "$work/master.key"
 
-fleet_config() {  # INDEX
-  cat >"$work/credd$1.toml" <<TOML
-socket    = "$work/run$1/credd.sock"
-state_dir = "$work/state$1"
-key_file  = "$work/master.key"
-
-[store]
-backend = "etcd"
-[store.etcd]
-endpoints = $etcd_endpoints
-prefix = "/keep-alive-test/"
-
-[providers.demo]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]
-keep_alive_days = $keep_alive_days
-TOML
-}
-on() { local i=$1; shift; CREDD_SOCKET=$work/run$i/credd.sock "$@"; }
-start_host() {  # INDEX
-  fleet_config "$1"
-  "$credd" --config "$work/credd$1.toml" 2>>"$work/credd$1.log" &
-  extra_pids+=("$!")
-  wait_for 10 "credd $1 to answer" on "$1" credd_answers
-}
+fleet_config() { etcd_credd_config "$1" /keep-alive-test/ "" "keep_alive_days = $keep_alive_days"; }  # INDEX
+start_host() { fleet_config "$1" && start_fleet_credd "$1"; }  # INDEX
 past() { [ "$(date +%s)" -ge "$1" ]; }  # EPOCH_SECONDS
 
 expect "credd 1 starts on etcd" start_host 1

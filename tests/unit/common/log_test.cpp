@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "support/capture.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -12,28 +14,7 @@
 namespace credctl::log {
 namespace {
 
-// Runs `f` with stderr sent to a pipe; what it wrote, and in how many reads
-// the pipe gave it (one write(2) arrives in one read when it fits).
-struct Captured {
-    std::string text;
-    int reads = 0;
-};
-template <typename F>
-Captured capture_stderr(F f) {
-    std::array<int, 2> p{};
-    EXPECT_EQ(::pipe2(p.data(), O_CLOEXEC), 0);
-    const int saved = ::dup(STDERR_FILENO);
-    ::dup2(p[1], STDERR_FILENO);
-    f();
-    ::dup2(saved, STDERR_FILENO);
-    ::close(saved);
-    ::close(p[1]);
-    Captured c;
-    std::array<char, 65536> buf{};
-    for (ssize_t n; (n = ::read(p[0], buf.data(), buf.size())) > 0; ++c.reads) c.text.append(buf.data(), n);
-    ::close(p[0]);
-    return c;
-}
+using test::capture_stderr;
 
 TEST(Log, WriteLinesPrefixesEachLineAndWritesThemAtOnce) {
     const std::vector<std::string> lines{"{\"a\":1}", "{\"b\":2}", "{\"c\":3}"};

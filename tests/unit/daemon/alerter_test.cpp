@@ -5,6 +5,8 @@
 
 #include "temp_dir.hpp"
 
+#include "support/capture.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -22,29 +24,12 @@ namespace {
 using namespace std::chrono_literals;
 using credctl::test::TempDir;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test::slurp;
 
 // What `f` wrote on stderr.
 template <typename F>
 std::string capture_stderr(F f) {
-    std::array<int, 2> p{};
-    EXPECT_EQ(::pipe2(p.data(), O_CLOEXEC), 0);
-    const int saved = ::dup(STDERR_FILENO);
-    ::dup2(p[1], STDERR_FILENO);
-    f();
-    ::dup2(saved, STDERR_FILENO);
-    ::close(saved);
-    ::close(p[1]);
-    std::string text;
-    std::array<char, 65536> buf{};
-    for (ssize_t n; (n = ::read(p[0], buf.data(), buf.size())) > 0;) text.append(buf.data(), n);
-    ::close(p[0]);
-    return text;
+    return test::capture_stderr(f).text;
 }
 
 class AlerterTest : public ::testing::Test {

@@ -6,6 +6,8 @@
 
 #include "temp_dir.hpp"
 
+#include "support/capture.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -25,12 +27,7 @@ namespace {
 using namespace std::chrono_literals;
 using credctl::test::TempDir;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test::slurp;
 
 class CommandRunnerTest : public ::testing::Test {
 protected:

@@ -39,30 +39,19 @@ constexpr std::int64_t k_t0 = 1'000'000'000;  // a refresh time, epoch seconds
 
 // The real store, whose get() fails with `code` for the users in `failing`;
 // counts the reads.
-class FailingReads final : public store::Store {
+class FailingReads final : public test::ForwardingStore {
 public:
     FailingReads(store::Store& inner, Errc code, std::set<std::string> failing)
-        : inner_(inner), code_(code), failing_(std::move(failing)) {}
+        : ForwardingStore(inner), code_(code), failing_(std::move(failing)) {}
     int gets = 0;
 
-    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
-        return inner_.put(k, r, t);
-    }
-    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
-        return inner_.update(k, r);
-    }
     Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override {
         ++gets;
         if (failing_.contains(k.user)) return make_error(code_, "store: credential credentials/" + k.user + "/demo");
-        return inner_.get(k);
+        return ForwardingStore::get(k);
     }
-    Result<SecretBytes> refresh_token(const store::CredentialKey& k) override { return inner_.refresh_token(k); }
-    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
-    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
-    Result<std::uint64_t> count() override { return inner_.count(); }
 
 private:
-    store::Store& inner_;
     Errc code_;
     std::set<std::string> failing_;
 };
