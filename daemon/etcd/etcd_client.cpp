@@ -20,13 +20,7 @@
 namespace credctl::etcd {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-namespace ssl = boost::asio::ssl;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 // A range of every credential, sealed: far beyond any real fleet's records.
 constexpr std::size_t k_max_answer_bytes = 64 * 1024 * 1024;
 // The pause between two rounds over every member: short at first (a leader

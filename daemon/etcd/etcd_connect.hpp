@@ -14,6 +14,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
@@ -21,23 +22,28 @@
 
 namespace credctl::etcd {
 
+// The names the client and the watch write their Beast and Asio code with.
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+inline constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
+
 // Connects before `deadline`, then co_awaits `use(stream)` (a coroutine
 // taking the stream by reference; `beast::tcp_stream` or
 // `beast::ssl_stream<beast::tcp_stream>`). Returns why it could not connect,
 // or "" once `use` has run.
 template <class Use>
-boost::asio::awaitable<std::string> with_member(const Endpoint& e, boost::asio::ssl::context* tls,
-                                                std::chrono::steady_clock::time_point deadline, Use use) {
-    namespace asio = boost::asio;
-    namespace beast = boost::beast;
-    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+asio::awaitable<std::string> with_member(const Endpoint& e, ssl::context* tls,
+                                         std::chrono::steady_clock::time_point deadline, Use use) {
     auto ex = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(ex);
-    auto [dec, found] = co_await resolver.async_resolve(e.host, e.port, tuple);
+    tcp::resolver resolver(ex);
+    auto [dec, found] = co_await resolver.async_resolve(e.host, e.port, k_tuple);
     if (dec) co_return "resolving " + e.host + ": " + dec.message();
     beast::tcp_stream tcp_stream(ex);
     tcp_stream.expires_at(deadline);
-    auto [cec, ep] = co_await tcp_stream.async_connect(found, tuple);
+    auto [cec, ep] = co_await tcp_stream.async_connect(found, k_tuple);
     if (cec == beast::error::timeout) co_return "timed out connecting";
     if (cec) co_return "connecting: " + cec.message();
     if (!e.tls) {
@@ -49,8 +55,8 @@ boost::asio::awaitable<std::string> with_member(const Endpoint& e, boost::asio::
 #pragma GCC diagnostic ignored "-Wold-style-cast"
     SSL_set_tlsext_host_name(stream.native_handle(), e.host.c_str());
 #pragma GCC diagnostic pop
-    stream.set_verify_callback(asio::ssl::host_name_verification(e.host));
-    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, tuple);
+    stream.set_verify_callback(ssl::host_name_verification(e.host));
+    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
     if (hec) co_return "TLS handshake: " + hec.message();
     co_await use(stream);
     co_return "";

@@ -30,13 +30,7 @@
 namespace credctl::etcd {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-namespace ssl = boost::asio::ssl;
-using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
-constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 // One message is one change's key and sealed value: far below this.
 constexpr std::size_t k_max_message_bytes = 4 * 1024 * 1024;
 // Between two members: short at first, doubling while none holds a watch.
