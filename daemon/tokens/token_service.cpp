@@ -71,6 +71,7 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     rec.refreshed_at = now;
     if (auto r = impl_->store.put(key, rec, login.refresh_token); !r) return r.error();
     const auto ck = credential_key(key);
+    impl_->unavailable_since.erase(ck);  // a new grant: not a credential still failing
     impl_->events.valid(key.user, key.provider);
     impl_->cache.erase_prefix(ck);
     if (!rec.access_token.empty()) {

@@ -279,5 +279,19 @@ TEST_F(TokenFlightTest, AStoreThatFailsTheCommitAnswersNobodyWithTheNewToken) {
     EXPECT_EQ(upstream_.calls, 1);
 }
 
+// A failing provider marks the credential provider_unavailable; a new login
+// is a fresh start, not a credential still failing.
+TEST_F(TokenFlightTest, ANewLoginEndsProviderUnavailable) {
+    start();
+    release(answer_error(Errc::provider_unavailable, "503"));
+    EXPECT_EQ(listed_state(), "provider_unavailable");
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-new");
+    login.access_token = SecretBytes::from("AT-new");
+    login.access_expires_at = clock_.now_epoch_seconds() + 3600;
+    ASSERT_TRUE(service_->store_login(key_, std::move(login)).has_value());
+    EXPECT_EQ(listed_state(), "valid");
+}
+
 }  // namespace
 }  // namespace credctl::tokens
