@@ -57,11 +57,12 @@ for t in "${targets[@]}"; do
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+  # A target that died at once printed no coverage: still report it below.
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)
   printf '%-26s %10s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" "${cov:-?}" "${ft:-?}" "$result"
   if [ "$result" != ok ]; then
-    grep -E 'ERROR|runtime error|fuzz property broken|SUMMARY|Test unit written' "$log" | head -n 20 | sed 's/^/    /'
+    grep -E 'ERROR|runtime error|fuzz property broken|SUMMARY|Test unit written' "$log" | head -n 20 | sed 's/^/    /' || true
     cp "$log" "$findings/$t.log"
   fi
 done
