@@ -50,12 +50,8 @@ http::Response response(int status, std::string_view body) {
 }
 
 ProviderConfig provider() {
-    ProviderConfig p;
-    p.name = "fuzz";
-    p.issuer = "https://issuer.example";
-    p.client_id = "credctl";
-    p.resource = "https://api.example";
-    return p;
+    return {
+        .name = "fuzz", .issuer = "https://issuer.example", .client_id = "credctl", .resource = "https://api.example"};
 }
 
 void discovery(int status, std::string_view body) {

@@ -2,8 +2,7 @@
 // two stores stand for two hosts of a fleet.
 #include "daemon/store/etcd_store.hpp"
 
-#include "etcd_process.hpp"
-#include "temp_dir.hpp"
+#include "support/etcd_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,24 +13,12 @@
 namespace credctl::store {
 namespace {
 
-using credctl::test::EtcdProcess;
-using credctl::test::TempDir;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class EtcdLockTest : public ::testing::Test {
+class EtcdLockTest : public test::EtcdFixture {
 protected:
-    void SetUp() override { ASSERT_TRUE(etcd_.ready()) << "etcd did not start"; }
-
-    std::unique_ptr<EtcdStore> host(seconds lease = seconds(10)) {
-        auto st = EtcdStore::open(etcd_.client(), "/credd/", Sealer(SecretBytes::zeroed(k_master_key_bytes)), lease);
-        EXPECT_TRUE(st) << (st ? "" : st.error().message);
-        return st ? std::move(*st) : nullptr;
-    }
-
-    TempDir dir_;
-    EtcdProcess etcd_{dir_.file("etcd")};
-    const CredentialKey alice_{"alice", "github"};
+    std::unique_ptr<EtcdStore> host(seconds lease = seconds(10)) { return open_store(1, "/credd/", lease); }
 };
 
 TEST_F(EtcdLockTest, OneHostAtATimeHoldsTheLockOfACredential) {

@@ -1,8 +1,7 @@
 #include "daemon/store/etcd_store.hpp"
 
-#include "etcd_process.hpp"
+#include "support/etcd_fixture.hpp"
 #include "support/sample_record.hpp"
-#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,31 +14,17 @@
 namespace credctl::store {
 namespace {
 
-using credctl::test::EtcdProcess;
-using credctl::test::TempDir;
-
 using test::key_of;
 
 CredentialRecord record(const std::string& subject) {
     return test::record_tagged(subject, subject);
 }
 
-class EtcdStoreTest : public ::testing::Test {
+class EtcdStoreTest : public test::EtcdFixture {
 protected:
-    void SetUp() override { ASSERT_TRUE(etcd_.ready()) << "etcd did not start"; }
-
     std::unique_ptr<etcd::EtcdClient> client(std::vector<std::string> endpoints = {}) {
         return etcd_.client(std::move(endpoints));
     }
-    std::unique_ptr<EtcdStore> open_store(unsigned char key = 1, const std::string& prefix = "/credd/") {
-        auto st = EtcdStore::open(client(), prefix, Sealer(key_of(key)));
-        EXPECT_TRUE(st) << (st ? "" : st.error().message);
-        return st ? std::move(*st) : nullptr;
-    }
-
-    TempDir dir_;
-    EtcdProcess etcd_{dir_.file("etcd")};
-    const CredentialKey alice_{"alice", "github"};
 };
 
 TEST_F(EtcdStoreTest, APutRecordReadsBackWithItsRefreshTokenApart) {

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <string>
+
 namespace credctl::notify {
 namespace {
 
@@ -12,28 +15,32 @@ TEST(OncePerState, FiresTheFirstTimeACredentialIsReportedInAState) {
     EXPECT_EQ(once.size(), 1U);
 }
 
+// What first() answers when alice's demo credential is reported in each
+// state in turn: "1" where it fires, "0" where it stays quiet.
+std::string fired(OncePerState& once, std::initializer_list<Alert> reports) {
+    std::string out;
+    for (Alert a : reports) out += once.first("alice", "demo", a) ? '1' : '0';
+    return out;
+}
+
 TEST(OncePerState, StaysQuietWhileTheStateIsTheSame) {
     OncePerState once;
-    ASSERT_TRUE(once.first("alice", "demo", Alert::login_required));
-    EXPECT_FALSE(once.first("alice", "demo", Alert::login_required));
-    EXPECT_FALSE(once.first("alice", "demo", Alert::login_required));
+    EXPECT_EQ(fired(once, {Alert::login_required, Alert::login_required, Alert::login_required}), "100");
 }
 
 TEST(OncePerState, FiresAgainOnlyAfterTheCredentialWasValidAgain) {
     OncePerState once;
-    ASSERT_TRUE(once.first("alice", "demo", Alert::login_required));
+    ASSERT_EQ(fired(once, {Alert::login_required}), "1");
     once.clear("alice", "demo");
     EXPECT_EQ(once.size(), 0U);
-    EXPECT_TRUE(once.first("alice", "demo", Alert::login_required));
-    EXPECT_FALSE(once.first("alice", "demo", Alert::login_required));
+    EXPECT_EQ(fired(once, {Alert::login_required, Alert::login_required}), "10");
 }
 
 TEST(OncePerState, ANewStateIsANewChange) {
     OncePerState once;
-    ASSERT_TRUE(once.first("alice", "demo", Alert::provider_unavailable));
-    EXPECT_FALSE(once.first("alice", "demo", Alert::provider_unavailable));
-    EXPECT_TRUE(once.first("alice", "demo", Alert::login_required));
-    EXPECT_FALSE(once.first("alice", "demo", Alert::login_required));
+    EXPECT_EQ(fired(once, {Alert::provider_unavailable, Alert::provider_unavailable, Alert::login_required,
+                           Alert::login_required}),
+              "1010");
 }
 
 TEST(OncePerState, CredentialsAreApart) {

@@ -6,10 +6,7 @@ namespace credctl::server {
 namespace {
 
 daemon::Limits small_limits() {
-    daemon::Limits l;
-    l.max_head_bytes = 1024;
-    l.max_body_bytes = 1024;
-    return l;
+    return {.max_head_bytes = 1024, .max_body_bytes = 1024};
 }
 
 TEST(RequestParse, RequestWithBodyGivesMethodTargetAndBody) {
