@@ -44,6 +44,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace credctl::store {
 
@@ -83,6 +84,23 @@ public:
     void unlock(const CredentialKey& key) override;
     Result<bool> locked(const CredentialKey& key) override;
     std::chrono::seconds lease() const override { return lease_; }
+
+    // Every record below PREFIX "credentials/", read in one range and so at
+    // one etcd revision (a consistent backup, admin check), each opened with
+    // its refresh token, or with the reason it does not open. Defined in
+    // etcd_maintenance.cpp (docs/fleet.md "Admin on etcd").
+    struct SnapshotEntry {
+        CredentialKey key;
+        CredentialRecord record;
+        SecretBytes refresh_token;
+        std::string failure;  // not empty: the record or its refresh token does not open
+    };
+    struct Snapshot {
+        std::int64_t revision = 0;
+        std::vector<SnapshotEntry> entries;
+    };
+    [[nodiscard]] Result<Snapshot> snapshot();
+    [[nodiscard]] std::uint32_t master_key_id() const { return master_.key_id(); }
 
     // The etcd key of a credential: PREFIX "credentials/" USER "/" PROVIDER.
     [[nodiscard]] std::string etcd_key(const CredentialKey& key) const;
