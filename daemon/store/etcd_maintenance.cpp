@@ -10,6 +10,9 @@ namespace {
 // The associated-data names of docs/store-format.md, as in etcd_store.cpp.
 constexpr std::string_view k_credentials_db = "credentials";
 constexpr std::string_view k_refresh_token_seal = "refresh_token";
+// Credentials per transaction of the backup being built: bounds the secrets
+// held at once (each in guarded memory of its own).
+constexpr std::size_t k_backup_batch = 200;
 
 Error not_on_etcd(std::string_view what) {
     return make_error(Errc::bad_request, std::string(what) +
@@ -19,72 +22,70 @@ Error not_on_etcd(std::string_view what) {
 
 }  // namespace
 
-Result<EtcdStore::Snapshot> EtcdStore::snapshot() {
+Result<std::int64_t> EtcdStore::scan(const std::function<Result<void>(ScannedRecord&&)>& visit) {
     if (auto r = check_key(); !r) return r.error();
     auto range = client_->list(prefix_ + "credentials/", false);
     if (!range) return range.error();
-    Snapshot out;
-    out.revision = range->revision;
     for (const auto& kv : range->kvs) {
-        SnapshotEntry entry;
-        auto key = credential_of(kv.key);
-        if (!key) {
+        ScannedRecord entry;
+        if (auto key = credential_of(kv.key)) {
+            entry.key = std::move(*key);
+            const std::string rk = record_key(entry.key);
+            auto plain = master_.open(k_credentials_db, rk, kv.value);
+            auto decoded = plain ? decode_record(*plain) : Result<DecodedRecord>(plain.error());
+            auto token = decoded ? master_.open(k_refresh_token_seal, rk, decoded->sealed_refresh_token)
+                                 : Result<SecretBytes>(decoded.error());
+            if (token) {
+                entry.record = std::move(decoded->record);
+                entry.refresh_token = std::move(*token);
+            } else {
+                entry.failure = token.error().message;
+            }
+        } else {
             entry.key = {"?", kv.key.substr(prefix_.size())};
             entry.failure = "etcd key is not credentials/USER/PROVIDER";
-            out.entries.push_back(std::move(entry));
-            continue;
         }
-        entry.key = std::move(*key);
-        const std::string rk = record_key(entry.key);
-        auto plain = master_.open(k_credentials_db, rk, kv.value);
-        auto decoded = plain ? decode_record(*plain) : Result<DecodedRecord>(plain.error());
-        if (!decoded) {
-            entry.failure = decoded.error().message;
-        } else if (auto token = master_.open(k_refresh_token_seal, rk, decoded->sealed_refresh_token); !token) {
-            entry.failure = token.error().message;
-        } else {
-            entry.record = std::move(decoded->record);
-            entry.refresh_token = std::move(*token);
-        }
-        out.entries.push_back(std::move(entry));
+        if (auto r = visit(std::move(entry)); !r) return r.error();
     }
-    return out;
+    return range->revision;
 }
 
 EtcdMaintenance::EtcdMaintenance(EtcdStore& store, Sealer master, std::string work_dir)
     : store_(store), master_(std::move(master)), work_dir_(std::move(work_dir)) {}
 
 Result<CheckReport> EtcdMaintenance::check_batch(const std::string&, std::size_t) {
-    auto snap = store_.snapshot();
-    if (!snap) return snap.error();
     CheckReport report;
-    for (auto& e : snap->entries) {
+    auto scanned = store_.scan([&report](EtcdStore::ScannedRecord&& e) -> Result<void> {
         ++report.records;
         if (e.failure.empty()) {
             ++report.opened;
         } else {
             report.failures.push_back({std::move(e.key), std::move(e.failure)});
         }
-    }
+        return {};
+    });
+    if (!scanned) return scanned.error();
     return report;
 }
 
+// Written in batches: never every refresh token of the fleet in memory at once.
 Result<std::uint64_t> EtcdMaintenance::backup(const std::string& path) {
-    if (path.empty() || path.front() != '/') {
-        return make_error(Errc::bad_request, "backup path must be absolute: \"" + path + "\"");
-    }
-    auto snap = store_.snapshot();
-    if (!snap) return snap.error();
-    std::vector<LmdbStore::NewCredential> credentials;
-    credentials.reserve(snap->entries.size());
-    for (auto& e : snap->entries) {
-        if (!e.failure.empty()) {
-            return make_error(Errc::internal, "no backup written: credential " + e.key.user + "/" + e.key.provider +
-                                                  " does not open (" + e.failure + "); see credctl admin check");
-        }
-        credentials.push_back({std::move(e.key), std::move(e.record), std::move(e.refresh_token)});
-    }
-    return write_lmdb_backup(credentials, path, master_, work_dir_);
+    return write_lmdb_backup(path, master_, work_dir_, [this](LmdbStore& out) -> Result<void> {
+        std::vector<LmdbStore::NewCredential> batch;
+        auto scanned = store_.scan([&](EtcdStore::ScannedRecord&& e) -> Result<void> {
+            if (!e.failure.empty()) {
+                return make_error(Errc::internal, "no backup written: credential " + e.key.user + "/" + e.key.provider +
+                                                      " does not open (" + e.failure + "); see credctl admin check");
+            }
+            batch.push_back({std::move(e.key), std::move(e.record), std::move(e.refresh_token)});
+            if (batch.size() < k_backup_batch) return {};
+            auto written = out.put_batch(batch);
+            batch.clear();
+            return written;
+        });
+        if (!scanned) return scanned.error();
+        return batch.empty() ? Result<void>{} : out.put_batch(batch);
+    });
 }
 
 Result<TransferReport> EtcdMaintenance::restore(const std::string& path) {

@@ -1,7 +1,7 @@
 // EtcdMaintenance: `credctl admin` on the etcd backend (docs/fleet.md "Admin
 // on etcd"), the Maintenance of an EtcdStore.
 //
-// - check: opens every record of one range (EtcdStore::snapshot()) and its
+// - check: opens every record of one range (EtcdStore::scan()) and its
 //   refresh token, and names those that do not open or decode;
 // - backup: the records of one range, at one etcd revision, written as an
 //   LMDB backup file (transfer.hpp write_lmdb_backup()): the format of
@@ -37,8 +37,9 @@ public:
     // and the report is complete (next is empty).
     Result<CheckReport> check_batch(const std::string& from, std::size_t max_records) override;
     // Errors: internal naming the first credential that does not open (a
-    // backup leaves nothing out silently); provider_unavailable when etcd
-    // does not answer; as write_lmdb_backup() otherwise.
+    // backup leaves nothing out silently, and writes no file then);
+    // provider_unavailable when etcd does not answer; as
+    // write_lmdb_backup() otherwise.
     Result<std::uint64_t> backup(const std::string& path) override;
     Result<TransferReport> restore(const std::string& path) override;
     Result<StoreInfo> info() override;

@@ -136,8 +136,8 @@ Result<TransferReport> restore_backup(const std::string& path, const Sealer& mas
     return copy_records(**backup, into);
 }
 
-Result<std::uint64_t> write_lmdb_backup(const std::vector<LmdbStore::NewCredential>& credentials,
-                                        const std::string& path, const Sealer& master, const std::string& work_dir) {
+Result<std::uint64_t> write_lmdb_backup(const std::string& path, const Sealer& master, const std::string& work_dir,
+                                        const BackupFill& fill) {
     if (path.empty() || path.front() != '/') {
         return make_error(Errc::bad_request, "backup path must be absolute: \"" + path + "\"");
     }
@@ -147,9 +147,7 @@ Result<std::uint64_t> write_lmdb_backup(const std::vector<LmdbStore::NewCredenti
     options.directory = dir->path();
     auto lmdb = LmdbStore::open(options, master.clone());
     if (!lmdb) return lmdb.error();
-    if (!credentials.empty()) {
-        if (auto r = (*lmdb)->put_batch(credentials); !r) return r.error();
-    }
+    if (auto filled = fill(**lmdb); !filled) return filled.error();
     return (*lmdb)->backup(path);
 }
 

@@ -27,9 +27,9 @@
 #include "daemon/store/store.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace credctl::store {
 
@@ -50,12 +50,14 @@ namespace credctl::store {
 [[nodiscard]] Result<TransferReport> restore_backup(const std::string& path, const Sealer& master,
                                                     const std::string& work_dir, Store& into);
 
-// Writes `credentials` as a backup file at `path` (which must not exist):
-// an LMDB store with its key check and data key sealed under `master`,
-// built in a fresh directory below `work_dir` and copied compacted, as
-// LmdbStore::backup(). Returns the file's size in bytes.
-[[nodiscard]] Result<std::uint64_t> write_lmdb_backup(const std::vector<LmdbStore::NewCredential>& credentials,
-                                                      const std::string& path, const Sealer& master,
-                                                      const std::string& work_dir);
+// Writes a backup file at `path` (which must not exist): an LMDB store with
+// its key check and data key sealed under `master`, built in a fresh
+// directory below `work_dir`, filled by `fill` (in batches of its choice, so
+// that a big export never holds every secret at once), then copied
+// compacted as LmdbStore::backup(). Nothing is written at `path` when `fill`
+// fails. Returns the file's size in bytes.
+using BackupFill = std::function<Result<void>(LmdbStore& backup)>;
+[[nodiscard]] Result<std::uint64_t> write_lmdb_backup(const std::string& path, const Sealer& master,
+                                                      const std::string& work_dir, const BackupFill& fill);
 
 }  // namespace credctl::store

@@ -93,6 +93,22 @@ TEST_F(EtcdMaintenanceTest, ABackupRestoresIntoLmdbWithEveryToken) {
     EXPECT_EQ((*got)->updated_at, 12);
 }
 
+TEST_F(EtcdMaintenanceTest, ABackupLargerThanOneBatchKeepsEveryRecord) {
+    constexpr int n = 205;  // more than one batch of 200 written into the backup
+    for (int i = 0; i < n; ++i) {
+        const std::string tag = std::to_string(i);
+        ASSERT_TRUE(store_->put({"u" + tag, "p"}, version(tag, 10, 0), SecretBytes::from("RT-" + tag)));
+    }
+    const std::string file = dir_.file("fleet.backup");
+    ASSERT_TRUE(admin_->backup(file));
+    auto lmdb = open_lmdb("restored");
+    auto report = lmdb->restore(file);
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_EQ(report->moved, static_cast<std::uint64_t>(n));
+    EXPECT_EQ(refresh_of(*lmdb, {"u0", "p"}), "RT-0");
+    EXPECT_EQ(refresh_of(*lmdb, {"u204", "p"}), "RT-204");
+}
+
 TEST_F(EtcdMaintenanceTest, ABackupWithARecordThatDoesNotOpenIsRefusedByName) {
     ASSERT_TRUE(etcd_.client()->put_if("/credd/credentials/carol/github", "garbage", 0));
     const std::string file = dir_.file("fleet.backup");

@@ -100,13 +100,14 @@ TEST_F(TransferTest, TheSameVersionIsSkippedAndAnOlderOneInTheDestinationReplace
 }
 
 TEST_F(TransferTest, ABackupWrittenFromCredentialsRestoresIntoAnotherStore) {
-    std::vector<LmdbStore::NewCredential> creds;
-    creds.push_back({alice_, version("alice", 10, 1), SecretBytes::from("RT-alice")});
+    auto fill = [this](LmdbStore& out) {
+        return out.put(alice_, version("alice", 10, 1), SecretBytes::from("RT-alice"));
+    };
     const std::string file = dir_.file("backup.mdb");
-    auto bytes = write_lmdb_backup(creds, file, Sealer(key_of(1)), dir_.path().string());
+    auto bytes = write_lmdb_backup(file, Sealer(key_of(1)), dir_.path().string(), fill);
     ASSERT_TRUE(bytes) << bytes.error().message;
     EXPECT_GT(*bytes, 0u);
-    EXPECT_FALSE(write_lmdb_backup(creds, file, Sealer(key_of(1)), dir_.path().string()));  // never replaced
+    EXPECT_FALSE(write_lmdb_backup(file, Sealer(key_of(1)), dir_.path().string(), fill));  // never replaced
     auto into = open("into");
     auto report = restore_backup(file, Sealer(key_of(1)), dir_.path().string(), *into);
     ASSERT_TRUE(report) << report.error().message;
@@ -118,9 +119,19 @@ TEST_F(TransferTest, ABackupWrittenFromCredentialsRestoresIntoAnotherStore) {
     EXPECT_EQ(entries, 2u);
 }
 
+TEST_F(TransferTest, ABackupWhoseFillFailsWritesNoFileAndLeavesNoWorkDirectory) {
+    const std::string file = dir_.file("backup.mdb");
+    auto failing = [](LmdbStore&) { return Result<void>(make_error(Errc::internal, "credential x/y does not open")); };
+    auto bytes = write_lmdb_backup(file, Sealer(key_of(1)), dir_.path().string(), failing);
+    ASSERT_FALSE(bytes);
+    EXPECT_EQ(bytes.error().message, "credential x/y does not open");
+    EXPECT_TRUE(std::filesystem::is_empty(dir_.path()));
+}
+
 TEST_F(TransferTest, ABackupUnderAnotherMasterKeyIsRefusedByName) {
     const std::string file = dir_.file("backup.mdb");
-    ASSERT_TRUE(write_lmdb_backup({}, file, Sealer(key_of(1)), dir_.path().string()));
+    auto nothing = [](LmdbStore&) { return Result<void>{}; };
+    ASSERT_TRUE(write_lmdb_backup(file, Sealer(key_of(1)), dir_.path().string(), nothing));
     auto into = open("into", 2);
     auto report = restore_backup(file, Sealer(key_of(2)), dir_.path().string(), *into);
     ASSERT_FALSE(report);
