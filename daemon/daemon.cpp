@@ -4,6 +4,7 @@
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/etcd/etcd_client.hpp"
 #include "daemon/server/server.hpp"
+#include "daemon/store/etcd_maintenance.hpp"
 #include "daemon/store/etcd_store.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/master_key.hpp"
@@ -43,7 +44,8 @@ Result<DaemonConfig> load_config(const Options& options) {
 
 struct OpenStore {
     std::unique_ptr<store::Store> store;
-    store::Maintenance* maintenance = nullptr;  // check, backup, rotation: LMDB only
+    store::Maintenance* maintenance = nullptr;  // check, backup, restore; rotation on LMDB only
+    std::unique_ptr<store::Maintenance> owned;  // the etcd backend's (docs/fleet.md "Admin on etcd")
 };
 
 // docs/fleet.md: every host of a fleet holds the same master key.
@@ -52,15 +54,18 @@ Result<OpenStore> open_etcd_store(const DaemonConfig& config, store::MasterKey k
     etcd::ClientOptions options{e.endpoints, e.request_timeout, e.ca_file, e.cert_file, e.key_file};
     auto client = etcd::EtcdClient::create(options);
     if (!client) return make_error(client.error().code, "store: " + client.error().message);
-    auto st = store::EtcdStore::open(std::move(*client), e.prefix, store::Sealer(std::move(key.key)),
-                                     std::chrono::seconds(e.lease_seconds));
+    const store::Sealer master(std::move(key.key));
+    auto st =
+        store::EtcdStore::open(std::move(*client), e.prefix, master.clone(), std::chrono::seconds(e.lease_seconds));
     if (!st) return make_error(st.error().code, "store: " + st.error().message + " (key from " + key.source + ")");
     // Other hosts' logins, logouts and refreshes reach this credd's cache
     // (docs/fleet.md "Cache coherence").
     if (auto r = (*st)->follow_changes(options); !r) return make_error(r.error().code, "store: " + r.error().message);
     log::info("store: etcd at prefix " + e.prefix + " (" + std::to_string(e.endpoints.size()) +
               " endpoint(s)), master key from " + key.source);
-    return OpenStore{std::move(*st), nullptr};
+    auto admin = std::make_unique<store::EtcdMaintenance>(**st, master.clone(), config.state_dir);
+    store::Maintenance* maintenance = admin.get();
+    return OpenStore{std::move(*st), maintenance, std::move(admin)};
 }
 
 // docs/store-format.md "Master key": systemd credential, then key_file, then
@@ -81,7 +86,7 @@ Result<OpenStore> open_store(const DaemonConfig& config, bool mode_may_generate)
     }
     log::info("store open at " + config.state_dir + ", master key from " + key->source);
     store::Maintenance* maintenance = st->get();
-    return OpenStore{std::move(*st), maintenance};
+    return OpenStore{std::move(*st), maintenance, nullptr};
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// credctl admin status|check|backup FILE|rotate-key: store administration
+// credctl admin status|check|backup FILE|restore FILE|rotate-key: store administration
 // (docs/api.md "Administration"). Needs credentials:* on credentials/*/*:
 // root, credd's own user, or a client granted it.
 // Nothing here ever prints a secret: the daemon's answers hold none.
@@ -98,6 +98,31 @@ Result<void> run_backup(const DaemonClient& client, const AdminOptions& o) {
     return {};
 }
 
+// Prints what became of each credential; credentials the store holds in a
+// newer version are refused by design and do not fail the command.
+Result<void> run_restore(const DaemonClient& client, const AdminOptions& o) {
+    auto absolute = absolute_path("backup file", o.file);
+    if (!absolute) return absolute.error();
+    auto reply = client.call("POST", "/v1/admin/restore", wire::to_json(wire::Backup{*absolute, 0}));
+    if (!reply) return reply.error();
+    auto r = wire::parse_restore_result(reply->body);
+    if (!r) return r.error();
+    if (o.output == "json") {
+        std::cout << reply->body << "\n";
+    } else {
+        for (const auto& i : r->items) {
+            std::cout << i.outcome << " " << i.credential << (i.reason.empty() ? "" : ": " + i.reason) << "\n";
+        }
+        std::cout << r->moved << " moved, " << r->skipped << " skipped, " << r->refused << " refused, " << r->failed
+                  << " failed\n";
+    }
+    if (r->failed > 0) {
+        return make_error(Errc::internal, std::to_string(r->failed) + " of " + std::to_string(r->items.size()) +
+                                              " credentials of " + *absolute + " were not restored");
+    }
+    return {};
+}
+
 Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
     auto reply = client.call("POST", "/v1/admin/rotate-key");
     if (!reply) return reply.error();
@@ -138,10 +163,11 @@ struct AdminCommand {
 };
 
 // wireguard-style table: one row per admin subcommand.
-constexpr std::array<AdminCommand, 5> k_admin_commands{{
+constexpr std::array<AdminCommand, 6> k_admin_commands{{
     {"status", "Show store size, map and data key", run_status},
     {"check", "Verify that every record opens (never prints secrets)", run_check},
     {"backup", "Write a consistent compacted copy of the store to FILE", run_backup},
+    {"restore", "Copy the credentials of backup FILE into the store, never over newer ones", run_restore},
     {"rotate-key", "Re-seal every record under a new data key, while serving", run_rotate},
     {"replace-master-key", "Re-seal the store's keys under the master key in FILE", run_replace_master_key},
 }};
@@ -156,6 +182,7 @@ void add_admin(CLI::App& sub, const Globals& g, Runner& runner) {
         auto* s = sub.add_subcommand(std::string(c.name), std::string(c.summary));
         s->add_option("-o,--output", o->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
         if (c.name == "backup") s->add_option("file", o->file, "Backup file (must not exist)")->required();
+        if (c.name == "restore") s->add_option("file", o->file, "Backup file written by admin backup")->required();
         if (c.name == "replace-master-key") {
             s->add_option("file", o->file, "New master key: 32 bytes, owned by credd's user, mode 0400 or 0600")
                 ->required();

@@ -71,6 +71,32 @@ std::string to_json(const Backup& v) {
     return json::serialize(json::object{{"path", v.path}, {"bytes", v.bytes}});
 }
 
+std::string to_json(const RestoreResult& v) {
+    json::array items;
+    for (const auto& i : v.items) {
+        items.push_back(json::object{{"credential", i.credential}, {"outcome", i.outcome}, {"reason", i.reason}});
+    }
+    return json::serialize(json::object{{"moved", v.moved},
+                                        {"skipped", v.skipped},
+                                        {"refused", v.refused},
+                                        {"failed", v.failed},
+                                        {"items", std::move(items)}});
+}
+
+Result<RestoreResult> parse_restore_result(std::string_view body) {
+    auto o = parse_object(body, "restore result");
+    if (!o) return o.error();
+    RestoreResult r{num(*o, "moved"), num(*o, "skipped"), num(*o, "refused"), num(*o, "failed"), {}};
+    if (const auto* items = o->if_contains("items"); items != nullptr && items->is_array()) {
+        for (const auto& e : items->as_array()) {
+            if (!e.is_object()) continue;
+            const auto& i = e.as_object();
+            r.items.push_back({str(i, "credential"), str(i, "outcome"), str(i, "reason")});
+        }
+    }
+    return r;
+}
+
 Result<Backup> parse_backup(std::string_view body) {
     auto o = parse_object(body, "backup");
     if (!o) return o.error();

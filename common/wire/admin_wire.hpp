@@ -1,6 +1,6 @@
 // Wire types of the admin API (docs/api.md "Administration", credctl admin):
-// store figures and key rotation progress, the result of a check, and a
-// backup request. None of them ever holds a secret.
+// store figures and key rotation progress, the result of a check, a
+// backup or restore request and the result of a restore. None of them ever holds a secret.
 //
 // Thread-safety: pure functions on values.
 #pragma once
@@ -45,6 +45,22 @@ struct Backup {
     std::int64_t bytes = 0;
 };
 
+// POST /v1/admin/restore: request {"path"} (as Backup), reply a RestoreResult:
+// what became of each credential of the backup (never a secret).
+struct RestoreItem {
+    std::string credential;  // "alice/github"
+    std::string outcome;     // moved, skipped, refused or failed
+    std::string reason;      // empty when moved
+};
+
+struct RestoreResult {
+    std::int64_t moved = 0;
+    std::int64_t skipped = 0;
+    std::int64_t refused = 0;
+    std::int64_t failed = 0;
+    std::vector<RestoreItem> items;
+};
+
 // POST /v1/admin/master-key: {"path"} of the new master key file.
 struct KeyFile {
     std::string path;
@@ -57,6 +73,8 @@ struct KeyFile {
 [[nodiscard]] std::string to_json(const Backup& v);
 // Errors: bad_request when the body is not an object with a string "path".
 [[nodiscard]] Result<Backup> parse_backup(std::string_view body);
+[[nodiscard]] std::string to_json(const RestoreResult& v);
+[[nodiscard]] Result<RestoreResult> parse_restore_result(std::string_view body);
 [[nodiscard]] std::string to_json(const KeyFile& v);
 // Errors: bad_request when the body is not an object with a string "path".
 [[nodiscard]] Result<KeyFile> parse_key_file(std::string_view body);

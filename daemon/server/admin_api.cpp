@@ -110,6 +110,27 @@ Result<ApiReply> admin_backup(AdminState& a, const ApiRequest& r) {
     return json_reply(200, wire::to_json(wire::Backup{req->path, static_cast<std::int64_t>(*bytes)}));
 }
 
+Result<ApiReply> admin_restore(AdminState& a, const ApiRequest& r) {
+    auto m = maintenance(a);
+    if (!m) return m.error();
+    auto req = wire::parse_backup(r.body);
+    if (!req) return req.error();
+    auto report = (*m)->restore(req->path);
+    if (!report) return report.error();
+    wire::RestoreResult out{static_cast<std::int64_t>(report->moved),
+                            static_cast<std::int64_t>(report->skipped),
+                            static_cast<std::int64_t>(report->refused),
+                            static_cast<std::int64_t>(report->failed),
+                            {}};
+    for (const auto& i : report->items) {
+        out.items.push_back({i.key.user + "/" + i.key.provider, std::string(store::to_string(i.outcome)), i.reason});
+    }
+    log::info("store restore from " + req->path + ": " + std::to_string(out.moved) + " moved, " +
+              std::to_string(out.skipped) + " skipped, " + std::to_string(out.refused) + " refused (newer here), " +
+              std::to_string(out.failed) + " failed");
+    return json_reply(200, wire::to_json(out));
+}
+
 Result<ApiReply> admin_rotate_key(AdminState& a, const ApiRequest& r) {
     auto m = maintenance(a);
     if (!m) return m.error();

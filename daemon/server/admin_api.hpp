@@ -1,5 +1,5 @@
 // The admin routes of the daemon API (docs/api.md "Administration"): store
-// figures, check, backup and data-key rotation. The route table (routes.hpp)
+// figures, check, backup, restore and data-key rotation. The route table (routes.hpp)
 // maps them to Permission::admin, so these handlers never check permissions.
 //
 // Rotation runs as one coroutine on the I/O thread that re-seals a bounded
@@ -43,6 +43,11 @@ void start_rotation(AdminState& admin);
 // Checks in batches, yielding between them, so a big store never stalls other requests.
 [[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_check(AdminState& admin, const ApiRequest& request);
 [[nodiscard]] Result<ApiReply> admin_backup(AdminState& admin, const ApiRequest& request);
+// Copies the credentials of the backup file named in the request into the
+// store, never over a newer record (daemon/store/transfer.hpp): a restore,
+// or the migration of an LMDB host into etcd. Synchronous, on the I/O
+// thread, like backup.
+[[nodiscard]] Result<ApiReply> admin_restore(AdminState& admin, const ApiRequest& request);
 [[nodiscard]] Result<ApiReply> admin_rotate_key(AdminState& admin, const ApiRequest& request);
 // Loads the key file named in the request (owner and mode checked like
 // key_file) and re-seals the store's keys under it.

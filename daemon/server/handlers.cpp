@@ -228,6 +228,9 @@ HandlerResult post_admin_check(ApiContext& c, const RouteParams&, const ApiReque
 HandlerResult post_admin_backup(ApiContext& c, const RouteParams&, const ApiRequest& r) {
     co_return admin_backup(c.admin, r);
 }
+HandlerResult post_admin_restore(ApiContext& c, const RouteParams&, const ApiRequest& r) {
+    co_return admin_restore(c.admin, r);
+}
 HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
     co_return admin_rotate_key(c.admin, r);
 }

@@ -32,6 +32,7 @@ HandlerResult get_metrics(ApiContext& c, const RouteParams& p, const ApiRequest&
 HandlerResult get_admin_store(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult post_admin_check(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult post_admin_backup(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+HandlerResult post_admin_restore(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult post_admin_master_key(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 

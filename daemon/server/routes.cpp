@@ -11,7 +11,7 @@ namespace {
 
 using policy::Permission;
 
-constexpr std::array<Route, 15> k_routes{{
+constexpr std::array<Route, 16> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, Whose::path_user, Audit::yes, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, Whose::path_user, Audit::yes,
      get_token},
@@ -26,6 +26,7 @@ constexpr std::array<Route, 15> k_routes{{
     {"GET", "/v1/admin/store", Permission::admin, Whose::everyone, Audit::yes, get_admin_store},
     {"POST", "/v1/admin/check", Permission::admin, Whose::everyone, Audit::yes, post_admin_check},
     {"POST", "/v1/admin/backup", Permission::admin, Whose::everyone, Audit::yes, post_admin_backup},
+    {"POST", "/v1/admin/restore", Permission::admin, Whose::everyone, Audit::yes, post_admin_restore},
     {"POST", "/v1/admin/rotate-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_rotate_key},
     {"POST", "/v1/admin/master-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_master_key},
     {"GET", "/v1/metrics", Permission::metrics_read, Whose::metrics, Audit::yes, get_metrics},

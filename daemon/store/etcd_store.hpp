@@ -39,6 +39,7 @@
 #include "daemon/store/store.hpp"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -83,6 +84,22 @@ public:
     void unlock(const CredentialKey& key) override;
     Result<bool> locked(const CredentialKey& key) override;
     std::chrono::seconds lease() const override { return lease_; }
+
+    // Every record below PREFIX "credentials/", read in one range and so at
+    // one etcd revision (a consistent backup, admin check), handed to
+    // `visit` one at a time, opened with its refresh token or with the
+    // reason it does not open; the secrets are wiped when `visit` has not
+    // kept them. Stops at the first error of `visit` and returns it; returns
+    // the revision otherwise. Defined in etcd_maintenance.cpp (docs/fleet.md
+    // "Admin on etcd").
+    struct ScannedRecord {
+        CredentialKey key;
+        CredentialRecord record;
+        SecretBytes refresh_token;
+        std::string failure;  // not empty: the record or its refresh token does not open
+    };
+    [[nodiscard]] Result<std::int64_t> scan(const std::function<Result<void>(ScannedRecord&&)>& visit);
+    [[nodiscard]] std::uint32_t master_key_id() const { return master_.key_id(); }
 
     // The etcd key of a credential: PREFIX "credentials/" USER "/" PROVIDER.
     [[nodiscard]] std::string etcd_key(const CredentialKey& key) const;

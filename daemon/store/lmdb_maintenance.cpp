@@ -1,5 +1,6 @@
-// LmdbStore's Maintenance: check every record, compacted backup, figures.
+// LmdbStore's Maintenance: check every record, compacted backup, restore, figures.
 #include "daemon/store/lmdb_internal.hpp"
+#include "daemon/store/transfer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -82,6 +83,12 @@ Result<std::uint64_t> LmdbStore::backup(const std::string& path) {
                           "cannot write backup " + path + ": " + mdb_strerror(rc));
     }
     return static_cast<std::uint64_t>(st.st_size);
+}
+
+// The backup is opened in a directory of its own below the state directory:
+// the same file system, and the one directory credd may always write.
+Result<TransferReport> LmdbStore::restore(const std::string& path) {
+    return restore_backup(path, impl_->master, impl_->directory, *this);
 }
 
 Result<StoreInfo> LmdbStore::info() {

@@ -66,6 +66,7 @@ public:
     Result<CheckReport> check_batch(const std::string& from, std::size_t max_records) override;
     using Maintenance::check;
     Result<std::uint64_t> backup(const std::string& path) override;
+    Result<TransferReport> restore(const std::string& path) override;
     Result<StoreInfo> info() override;
     Result<std::uint32_t> begin_rotation() override;
     Result<RotationStep> rotate_batch(std::size_t max_records) override;

@@ -1,11 +1,13 @@
 // Maintenance: what an administrator does to a store besides storing
 // credentials (credctl admin; docs/store-format.md "Operations"): verify that
-// every record opens, take a consistent compacted backup, and rotate the data
-// key in bounded batches while the daemon keeps serving.
+// every record opens, take a consistent compacted backup, restore one, and
+// rotate the data key in bounded batches while the daemon keeps serving.
 //
 // Kept apart from Store so that the Store interface stays the narrow seam of
-// docs/design.md "The Store seam"; a replicated backend would offer its own
-// equivalents or none. Reports never contain secrets.
+// docs/design.md "The Store seam". LmdbStore implements it; the etcd backend
+// through EtcdMaintenance (etcd_maintenance.hpp, docs/fleet.md "Admin on
+// etcd"), which answers the key operations with an error. Reports never
+// contain secrets.
 //
 // Thread-safety: like Store, the daemon's I/O thread only.
 #pragma once
@@ -16,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace credctl::store {
@@ -30,6 +33,29 @@ struct CheckReport {
     std::uint64_t opened = 0;
     std::vector<CheckFailure> failures;
     std::string next;  // check_batch(): where the next batch starts; empty when done
+};
+
+// The result of a restore (transfer.hpp): what each credential became.
+enum class TransferOutcome : std::uint8_t {
+    moved,    // written into the destination
+    skipped,  // the destination holds the same version already
+    refused,  // the destination holds a newer record: kept
+    failed,   // did not open in the source, or the write failed
+};
+[[nodiscard]] std::string_view to_string(TransferOutcome o);
+
+struct TransferItem {
+    CredentialKey key;
+    TransferOutcome outcome = TransferOutcome::moved;
+    std::string reason;  // why skipped, refused or failed; empty when moved
+};
+
+struct TransferReport {
+    std::uint64_t moved = 0;
+    std::uint64_t skipped = 0;
+    std::uint64_t refused = 0;
+    std::uint64_t failed = 0;
+    std::vector<TransferItem> items;  // one per credential of the source, in its order
 };
 
 struct StoreInfo {
@@ -59,6 +85,10 @@ public:
     // Writes a consistent, compacted copy of the store to `path`, which must
     // not exist (created 0600). Returns its size in bytes.
     [[nodiscard]] virtual Result<std::uint64_t> backup(const std::string& path) = 0;
+    // Copies every credential of the backup file at `path` (written by
+    // backup() on either backend) into this store, never over a newer record
+    // (transfer.hpp). Errors: as store::restore_backup().
+    [[nodiscard]] virtual Result<TransferReport> restore(const std::string& path) = 0;
     [[nodiscard]] virtual Result<StoreInfo> info() = 0;
     // Installs a new data key that every later write uses, unless a rotation
     // is already in progress (then it is continued). Returns the new key id.

@@ -36,6 +36,9 @@ public:
     [[nodiscard]] static std::optional<std::uint32_t> key_id_of(std::string_view sealed);
 
     [[nodiscard]] std::uint32_t key_id() const { return key_id_; }
+    // The same key and id in guarded memory of its own (opening a backup
+    // with the store's master key, admin restore).
+    [[nodiscard]] Sealer clone() const { return Sealer(key_.clone(), key_id_); }
     // `record_key` names the record inside `database` (e.g. "alice\0github").
     [[nodiscard]] std::string seal(std::string_view database, std::string_view record_key,
                                    const SecretBytes& plaintext) const;

@@ -50,22 +50,22 @@ _credctl() {
         COMPREPLY=($(compgen -W "--user --provider --permission --as-uid --exe --unit -o --output --help" -- "$cur"))
         return
     fi
-    # `admin` has subcommands; backup and replace-master-key take a file.
+    # `admin` has subcommands; backup, restore and replace-master-key take a file.
     if [ "$cmd" = admin ]; then
         local sub=
         for ((i = 1; i < COMP_CWORD; i++)); do
-            case ${COMP_WORDS[i]} in status|check|backup|rotate-key|replace-master-key) sub=${COMP_WORDS[i]} ;; esac
+            case ${COMP_WORDS[i]} in status|check|backup|restore|rotate-key|replace-master-key) sub=${COMP_WORDS[i]} ;; esac
         done
         case $prev in
             -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         esac
         if [ -z "$sub" ]; then
-            COMPREPLY=($(compgen -W "status check backup rotate-key replace-master-key --help" -- "$cur"))
+            COMPREPLY=($(compgen -W "status check backup restore rotate-key replace-master-key --help" -- "$cur"))
         elif [[ $cur == -* ]]; then
             local extra=
             [ "$sub" = rotate-key ] && extra=--no-wait
             COMPREPLY=($(compgen -W "-o --output --help $extra" -- "$cur"))
-        elif [ "$sub" = backup ] || [ "$sub" = replace-master-key ]; then
+        elif [ "$sub" = backup ] || [ "$sub" = restore ] || [ "$sub" = replace-master-key ]; then
             COMPREPLY=($(compgen -f -- "$cur"))
         fi
         return

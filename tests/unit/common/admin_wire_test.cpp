@@ -28,6 +28,19 @@ TEST(AdminWire, CheckResultRoundTripsFailures) {
     EXPECT_EQ(back->failures[0].credential, "alice/github");
 }
 
+TEST(AdminWire, RestoreResultRoundTripsEachCredentialsOutcome) {
+    RestoreResult r{1, 0, 1, 0, {{"alice/github", "moved", ""}, {"bob/github", "refused", "this store holds a newer"}}};
+    auto back = parse_restore_result(to_json(r));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->moved, 1);
+    EXPECT_EQ(back->refused, 1);
+    ASSERT_EQ(back->items.size(), 2u);
+    EXPECT_EQ(back->items[1].credential, "bob/github");
+    EXPECT_EQ(back->items[1].outcome, "refused");
+    EXPECT_EQ(back->items[1].reason, "this store holds a newer");
+    EXPECT_FALSE(parse_restore_result("[]").has_value());
+}
+
 TEST(AdminWire, BackupNeedsAStringPath) {
     auto ok = parse_backup(R"({"path":"/var/backups/credd.mdb"})");
     ASSERT_TRUE(ok.has_value());
