@@ -13,19 +13,20 @@ node tests/oidc/provider.mjs --port 0 --ready-file "$work/issuer" --access-ttl "
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
 issuer=$(cat "$work/issuer")
+# The limits of every benchmarked credd and, with AUDIT=1, its audit file.
+bench_limits_toml() {  # AUDIT_FILE
+  printf '[limits]\nmax_connections = 4096\nmax_connections_per_uid = 4096\nidle_timeout_seconds = 60\n'
+  [ -z "${AUDIT:-}" ] || printf '[audit]\nfile = "%s"\n' "$1"
+}
 cat >"$work/credd.toml" <<TOML
 socket = "$work/run/credd.sock"
 state_dir = "$work/state"
-[limits]
-max_connections = 4096
-max_connections_per_uid = 4096
-idle_timeout_seconds = 60
+$(bench_limits_toml "$work/audit.jsonl")
 [providers.demo]
 issuer = "$issuer"
 client_id = "credctl-demo"
 scopes = ["openid", "offline_access"]
 TOML
-[ -z "${AUDIT:-}" ] || printf '[audit]\nfile = "%s"\n' "$work/audit.jsonl" >>"$work/credd.toml"
 "$credd" --config "$work/credd.toml" 2>${CREDD_STDERR:-/dev/null} &
 credd_pid=$!
 pids+=($credd_pid)

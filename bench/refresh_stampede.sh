@@ -8,25 +8,56 @@
 # The first round also pays for discovery (credd learns the endpoints once).
 # The load generator is bench/stampede.cpp (credctl_bench_stampede, built
 # with everything); CLIENT=python uses the older bench/stampede.py instead.
-# Usage: bench/refresh_stampede.sh [N...]
+# With --store etcd, each round is run on the LMDB-backed credd, then at
+# once on a fleet of three etcd-backed credds (a 3-member cluster on
+# loopback, bench/etcd_lib.sh; a login of its own) with the N callers spread
+# over the three, and the largest N is judged against issue 14's goal: one
+# upstream refresh for the fleet, the last caller within one refresh (the
+# fleet's last N=1 round) + 50 ms.
+# Usage: bench/refresh_stampede.sh [--store etcd] [N...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+store=lmdb
+[ "${1:-}" != --store ] || { store=$2; shift 2; }
 AUDIT=1 ACCESS_TTL=66 . bench/bench_lib.sh
+[ "$store" = lmdb ] || FLEET=3 . bench/etcd_lib.sh
 token_path="/v1/users/$(id -un)/credentials/demo/token"
-stampede() {
+stampede() {  # N [SOCKETS PIDS]
   if [ "${CLIENT:-}" = python ]; then
-    python3 bench/stampede.py "$CREDD_SOCKET" "$token_path" "$1"
+    python3 bench/stampede.py "${2:-$CREDD_SOCKET}" "$token_path" "$1"
   else
-    "$root/build/default/bench/credctl_bench_stampede" "$CREDD_SOCKET" "$token_path" "$1" "$credd_pid"
+    "$root/build/default/bench/credctl_bench_stampede" "${2:-$CREDD_SOCKET}" "$token_path" "$1" "${3:-$credd_pid}"
   fi
 }
-for n in ${@:-1 100 1000}; do
-  sleep 7   # the cached token now has less than 60 s left
+# One round of N on one side (SOCKETS PIDS, default the LMDB credd), then
+# the same N again from the cache; sets `last_ms` and `rounds_refreshes`.
+round() {  # LABEL N [SOCKETS PIDS]
+  local before out
   before=$(refreshes)
-  out=$(stampede "$n")
-  echo "N=$n upstream_refreshes=$(($(refreshes) - before)) provider_ms=$(pstat refresh_ms_last) $out"
+  out=$(stampede "${@:2}") || true
+  rounds_refreshes=$(($(refreshes) - before))
+  last_ms=$(sed -E 's/.*"last_ms": ([0-9.]+).*/\1/' <<<"$out")
+  echo "$1N=$2 upstream_refreshes=$rounds_refreshes provider_ms=$(pstat refresh_ms_last) $out"
   # The same N again at once, served from the cache: the cost of fan-out alone.
   before=$(refreshes)
-  out=$(stampede "$n")
+  out=$(stampede "${@:2}") || true
   echo "  cached, no refresh: upstream_refreshes=$(($(refreshes) - before)) $out"
+}
+[ "$store" = lmdb ] || echo "$(date -u '+%F %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for n in ${@:-1 100 1000}; do
+  sleep 7   # the cached token now has less than 60 s left
+  if [ "$store" = lmdb ]; then
+    round "" "$n"
+    continue
+  fi
+  round "LMDB: " "$n"
+  [ "$n" -ne 1 ] || lmdb_one=$last_ms
+  round "etcd, 3 credds: " "$n" "$fleet_sockets" "$fleet_pid_list"
+  [ "$n" -ne 1 ] || etcd_one=$last_ms
+  etcd_last=$last_ms etcd_refreshes=$rounds_refreshes
 done
+[ "$store" = lmdb ] && exit 0
+echo "one refresh (last N=1): LMDB ${lmdb_one:-?} ms, etcd fleet ${etcd_one:-?} ms"
+echo "goal at N=$n on the fleet, 1 refresh and last caller ≤ ${etcd_one:-?} + 50 ms: $(python3 -c "
+print('met' if $etcd_refreshes == 1 and $etcd_last <= ${etcd_one:-0} + 50 else 'missed')") \
+($etcd_refreshes refresh(es), last caller $etcd_last ms)"

@@ -1,6 +1,6 @@
 // Expiry stampede load generator (docs/benchmarks.md, "Expiry stampede").
 //
-//     credctl_bench_stampede SOCKET TARGET N [PID]
+//     credctl_bench_stampede SOCKET[,SOCKET...] TARGET N [PID[,PID...]]
 //
 // Opens N connections to credd's Unix socket, waits until credd has taken
 // all of them (GET /v1/status reports N + 1 connections: identity is read at
@@ -19,6 +19,11 @@
 // and the CPU time of all credd's threads together. Last, the CPU time of
 // this client itself: on a machine of 2 cores, credd's threads, this client
 // and the provider share them.
+//
+// Several sockets (a fleet of credds, docs/fleet.md) share the N callers
+// round-robin, caller i on socket i % count; each credd must have taken its
+// share before the requests go out. Several PIDs (credd's of each socket):
+// the CPU figures are their sums.
 //
 // Plain sockets and one epoll loop on purpose: the client must cost far less
 // per request than the daemon it measures (the Python asyncio client it
@@ -165,17 +170,21 @@ void raise_file_limit() {
     }
 }
 
-// N non-blocking connections, returned once credd has accepted and
-// identified every one of them.
-std::vector<Caller> connect_all(const std::string& path, int n) {
+// N non-blocking connections, spread over `paths` round-robin, returned
+// once each credd has accepted and identified every one of its share.
+std::vector<Caller> connect_all(const std::vector<std::string>& paths, int n) {
     std::vector<Caller> callers(static_cast<std::size_t>(n));
-    for (auto& c : callers) {
-        c.fd = connect_to(path);
-        if (::fcntl(c.fd, F_SETFL, O_NONBLOCK) != 0) die("fcntl");
+    for (std::size_t i = 0; i < callers.size(); ++i) {
+        callers[i].fd = connect_to(paths[i % paths.size()]);
+        if (::fcntl(callers[i].fd, F_SETFL, O_NONBLOCK) != 0) die("fcntl");
     }
-    for (int i = 0; connections(path) < n + 1; ++i) {
-        if (i == 500) die("credd did not take all connections");
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const auto count = static_cast<int>(paths.size());
+    for (int p = 0; p < count; ++p) {
+        const int share = n / count + (p < n % count ? 1 : 0);
+        for (int i = 0; connections(paths[static_cast<std::size_t>(p)]) < share + 1; ++i) {
+            if (i == 500) die("credd on " + paths[static_cast<std::size_t>(p)] + " did not take all connections");
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
     }
     return callers;
 }
@@ -219,18 +228,39 @@ void read_answers(int ep, std::vector<Caller>& callers) {
     }
 }
 
-// CPU times read at the start and at the end of the measured window.
+// CPU times read at the start and at the end of the measured window,
+// summed over every credd of the run.
 struct CpuSample {
     CpuTime main_thread;
     CpuTime all_threads;
     long long own_ns = 0;
 };
-CpuSample sample_cpu(const std::string& pid) {
-    return {cpu_of(pid), cpu_of_all_threads(pid), own_cpu_ns()};
+CpuSample sample_cpu(const std::vector<std::string>& pids) {
+    CpuSample s{{}, {}, own_cpu_ns()};
+    for (const auto& pid : pids) {
+        const CpuTime main = cpu_of(pid);
+        const CpuTime all = cpu_of_all_threads(pid);
+        s.main_thread.on_cpu_ns += main.on_cpu_ns;
+        s.main_thread.waiting_ns += main.waiting_ns;
+        s.all_threads.on_cpu_ns += all.on_cpu_ns;
+        s.all_threads.waiting_ns += all.waiting_ns;
+    }
+    return s;
+}
+
+// "a,b,c" as {"a", "b", "c"}; "" as {}.
+std::vector<std::string> split(const std::string& list) {
+    std::vector<std::string> out;
+    for (std::size_t start = 0; start < list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        out.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return out;
 }
 
 // The JSON line of the results; returns how many callers got 200.
-int report(const std::vector<Caller>& callers, Clock::time_point t0, Clock::time_point sent, const std::string& pid,
+int report(const std::vector<Caller>& callers, Clock::time_point t0, Clock::time_point sent, bool with_credd_cpu,
            const CpuSample& before, const CpuSample& after) {
     std::vector<double> lat;
     int ok = 0;
@@ -243,7 +273,7 @@ int report(const std::vector<Caller>& callers, Clock::time_point t0, Clock::time
         "{\"callers\": %zu, \"ok\": %d, \"send_ms\": %.1f, \"first_ms\": %.1f, \"median_ms\": %.1f, "
         "\"last_ms\": %.1f",
         callers.size(), ok, ms(sent - t0), lat.front(), lat[lat.size() / 2], lat.back());
-    if (!pid.empty()) {
+    if (with_credd_cpu) {
         std::printf(", \"credd_cpu_ms\": %.1f, \"credd_runnable_ms\": %.1f, \"credd_all_threads_cpu_ms\": %.1f",
                     static_cast<double>(after.main_thread.on_cpu_ns - before.main_thread.on_cpu_ns) / 1e6,
                     static_cast<double>(after.main_thread.waiting_ns - before.main_thread.waiting_ns) / 1e6,
@@ -258,16 +288,16 @@ int report(const std::vector<Caller>& callers, Clock::time_point t0, Clock::time
 
 int main(int argc, char** argv) {
     if (argc != 4 && argc != 5) {
-        std::fprintf(stderr, "usage: credctl_bench_stampede SOCKET TARGET N [PID]\n");
+        std::fprintf(stderr, "usage: credctl_bench_stampede SOCKET[,SOCKET...] TARGET N [PID[,PID...]]\n");
         return 2;
     }
-    const std::string path = argv[1];
+    const std::vector<std::string> paths = split(argv[1]);
     const std::string target = argv[2];
     const int n = std::atoi(argv[3]);
-    const std::string pid = argc == 5 ? argv[4] : "";
-    if (n <= 0) return 2;
+    const std::vector<std::string> pids = split(argc == 5 ? argv[4] : "");
+    if (n <= 0 || paths.empty()) return 2;
     raise_file_limit();
-    std::vector<Caller> callers = connect_all(path, n);
+    std::vector<Caller> callers = connect_all(paths, n);
     const int ep = watch(callers);
     const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     // With STAMPEDE_PERF_CTL set to the control FIFO of a `perf record -D -1
@@ -275,14 +305,14 @@ int main(int argc, char** argv) {
     // not the connections and the identification that precede them.
     const char* perf_ctl = std::getenv("STAMPEDE_PERF_CTL");
     perf(perf_ctl, "enable\n");
-    const CpuSample before = sample_cpu(pid);
+    const CpuSample before = sample_cpu(pids);
     const auto t0 = Clock::now();
     for (auto& c : callers) {
         if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
     }
     const auto sent = Clock::now();
     read_answers(ep, callers);
-    const CpuSample after = sample_cpu(pid);
+    const CpuSample after = sample_cpu(pids);
     perf(perf_ctl, "disable\n");
-    return report(callers, t0, sent, pid, before, after) == n ? 0 : 1;
+    return report(callers, t0, sent, !pids.empty(), before, after) == n ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 // Cached-token throughput through credd against a bare Unix-socket
 // ping-pong of the same size (docs/benchmarks.md, "Throughput").
 //
-//     credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS [PID]]
+//     credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS [PID [AGAINST AGAINST_PID]]]
 //
 // Opens CLIENTS persistent (keep-alive) connections to credd's socket and
 // keeps one `GET TARGET` in flight on each: as soon as an answer is complete
@@ -17,6 +17,11 @@
 // CPU time per answer of each server (all of credd's threads, from
 // /proc/PID/stat; the bare server process): unlike the rates, other load on
 // the machine hardly moves it.
+//
+// Given AGAINST, the socket of another running server (credd on another
+// store backend, docs/benchmarks.md "etcd backend"), and its PID, that
+// server is the second side instead of the bare server, labelled "against",
+// and the ratio is credd / against.
 //
 // One epoll loop drives every client connection: the client must cost far
 // less per request than the daemon it measures.
@@ -36,6 +41,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -249,7 +255,7 @@ void print(const char* name, Result& r) {
     const double rate = static_cast<double>(r.answers) / r.seconds;
     const double p50 = percentile(r.latency_us, 0.5);
     const double p99 = percentile(r.latency_us, 0.99);
-    std::printf("%-6s answers %8zu  %9.0f /s  p50 %7.0f  p99 %7.0f  max %7.0f us", name, r.answers, rate, p50, p99,
+    std::printf("%-7s answers %8zu  %9.0f /s  p50 %7.0f  p99 %7.0f  max %7.0f us", name, r.answers, rate, p50, p99,
                 r.latency_us.back());
     if (r.server_cpu_s > 0)
         std::printf("  server CPU %.1f us/answer", r.server_cpu_s * 1e6 / static_cast<double>(r.answers));
@@ -265,8 +271,10 @@ std::vector<Conn> open_all(const std::string& path, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 5) {
-        std::fprintf(stderr, "usage: credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS]\n");
+    if (argc < 5 || argc == 8) {
+        std::fprintf(stderr,
+                     "usage: credctl_bench_throughput SOCKET TARGET CLIENTS SECONDS [ROUNDS [PID [AGAINST "
+                     "AGAINST_PID]]]\n");
         return 2;
     }
     const std::string socket = argv[1];
@@ -275,33 +283,38 @@ int main(int argc, char** argv) {
     const double seconds = std::atof(argv[4]);
     const int rounds = argc > 5 ? std::atoi(argv[5]) : 3;
     const int pid = argc > 6 ? std::atoi(argv[6]) : 0;
+    const std::string against = argc > 8 ? argv[7] : "";
+    const int against_pid = argc > 8 ? std::atoi(argv[8]) : 0;
     if (clients < 1 || seconds <= 0 || rounds < 1) return 2;
 
     auto credd_conns = open_all(socket, clients);
     Result credd;
     drive(credd_conns, request, 0.2, credd);  // warm-up, and the answer the bare side copies
-    Result bare;
-    const std::string bare_path = socket + ".bare";
-    BareServer server(bare_path, credd.first_answer);
-    auto bare_conns = open_all(bare_path, clients);
-    drive(bare_conns, request, 0.2, bare);
+    Result other;
+    std::optional<BareServer> bare;
+    if (against.empty()) bare.emplace(socket + ".bare", credd.first_answer);
+    const int other_pid = bare ? bare->pid() : against_pid;
+    auto other_conns = open_all(bare ? socket + ".bare" : against, clients);
+    drive(other_conns, request, 0.2, other);
     credd = Result{};
-    bare = Result{};
+    other = Result{};
     for (int r = 0; r < rounds; ++r) {
         const double credd_cpu = process_cpu_s(pid);
         drive(credd_conns, request, seconds / rounds, credd);
         if (pid > 0) credd.server_cpu_s += process_cpu_s(pid) - credd_cpu;
-        const double bare_cpu = process_cpu_s(server.pid());
-        drive(bare_conns, request, seconds / rounds, bare);
-        if (pid > 0) bare.server_cpu_s += process_cpu_s(server.pid()) - bare_cpu;
+        const double other_cpu = process_cpu_s(other_pid);
+        drive(other_conns, request, seconds / rounds, other);
+        if (pid > 0) other.server_cpu_s += process_cpu_s(other_pid) - other_cpu;
     }
     for (auto& c : credd_conns) ::close(c.fd);
-    for (auto& c : bare_conns) ::close(c.fd);
+    for (auto& c : other_conns) ::close(c.fd);
+    const char* other_name = bare ? "bare" : "against";
     std::printf("clients %d, answer %zu bytes, %d rounds of %.2f s each side\n", clients, credd.first_answer.size(),
                 rounds, seconds / rounds);
     print("credd", credd);
-    print("bare", bare);
-    std::printf("ratio credd/bare %.2f\n", (static_cast<double>(credd.answers) / credd.seconds) /
-                                               (static_cast<double>(bare.answers) / bare.seconds));
+    print(other_name, other);
+    std::printf(
+        "ratio credd/%s %.2f\n", other_name,
+        (static_cast<double>(credd.answers) / credd.seconds) / (static_cast<double>(other.answers) / other.seconds));
     return 0;
 }
