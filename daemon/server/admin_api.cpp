@@ -4,6 +4,7 @@
 #include "common/wire/admin_wire.hpp"
 #include "daemon/server/api.hpp"
 #include "daemon/store/master_key.hpp"
+#include "daemon/store/store_runner.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -32,11 +33,24 @@ ApiReply json_reply(int status, SecretString body) {
     return ApiReply{status, std::move(body), "application/json"};
 }
 
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> run_here(F call) {
+    co_return call();
+}
+
+// A maintenance call takes its turn with every other store call
+// (daemon/store/store_runner.hpp). Not a coroutine: see GCC PR 99576 in server.cpp.
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> on_store(AdminState& a, F call) {
+    if (a.runner == nullptr) return run_here(std::move(call));
+    return a.runner->run([call = std::move(call)](store::Store&) mutable { return call(); });
+}
+
 // A free function, not a lambda: see GCC PR 99576 in server.cpp.
 asio::awaitable<void> rotate(AdminState& a) {
     auto executor = co_await asio::this_coro::executor;
     while (!a.stopping) {
-        auto step = a.store->rotate_batch(k_rotation_batch);
+        auto step = co_await on_store(a, [&a] { return a.store->rotate_batch(k_rotation_batch); });
         if (!step) {
             a.rotation_error = step.error().message;
             log::error("key rotation stopped: " + step.error().message);
@@ -86,7 +100,7 @@ asio::awaitable<Result<ApiReply>> admin_check(AdminState& a, const ApiRequest&) 
     wire::CheckResult c;
     std::string from;
     do {
-        auto part = (*m)->check_batch(from, k_check_batch);
+        auto part = co_await on_store(a, [&] { return (*m)->check_batch(from, k_check_batch); });
         if (!part) co_return part.error();
         c.records += static_cast<std::int64_t>(part->records);
         c.opened += static_cast<std::int64_t>(part->opened);

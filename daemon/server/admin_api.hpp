@@ -22,6 +22,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace credctl::store {
+class StoreRunner;
+}
+
 namespace credctl::server {
 
 struct ApiRequest;
@@ -34,6 +38,8 @@ struct AdminState {
     bool stopping = false;  // set at shutdown: the rotation stops after its batch
     std::uint64_t resealed = 0;
     std::string rotation_error;
+    // Where store calls run (daemon/store/store_runner.hpp); null: inline.
+    store::StoreRunner* runner = nullptr;
 };
 
 // Starts the rotation coroutine unless it runs already.
