@@ -120,6 +120,7 @@ asio::awaitable<void> KeepAlive::scan() {
         for (std::size_t i = at; i < std::min(at + k_scan_batch, all.size()); ++i) {
             if (period_of(all[i].provider).count() != 0 && !armed_.contains(name(all[i]))) batch.push_back(all[i]);
         }
+        if (batch.empty()) continue;
         // One store block per batch; requests run between them.
         auto records = co_await read_batch(batch);
         if (!*alive || stopped_) co_return;
