@@ -4,6 +4,7 @@
 #include "common/wire/admin_wire.hpp"
 #include "daemon/server/api.hpp"
 #include "daemon/store/master_key.hpp"
+#include "daemon/store/store_runner.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -32,11 +33,24 @@ ApiReply json_reply(int status, SecretString body) {
     return ApiReply{status, std::move(body), "application/json"};
 }
 
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> run_here(F call) {
+    co_return call();
+}
+
+// A maintenance call takes its turn with every other store call
+// (daemon/store/store_runner.hpp). Not a coroutine: see GCC PR 99576 in server.cpp.
+template <class F>
+asio::awaitable<std::invoke_result_t<F&>> on_store(AdminState& a, F call) {
+    if (a.runner == nullptr) return run_here(std::move(call));
+    return a.runner->run([call = std::move(call)](store::Store&) mutable { return call(); });
+}
+
 // A free function, not a lambda: see GCC PR 99576 in server.cpp.
 asio::awaitable<void> rotate(AdminState& a) {
     auto executor = co_await asio::this_coro::executor;
     while (!a.stopping) {
-        auto step = a.store->rotate_batch(k_rotation_batch);
+        auto step = co_await on_store(a, [&a] { return a.store->rotate_batch(k_rotation_batch); });
         if (!step) {
             a.rotation_error = step.error().message;
             log::error("key rotation stopped: " + step.error().message);
@@ -61,22 +75,30 @@ void start_rotation(AdminState& a) {
     asio::co_spawn(*a.io, rotate(a), asio::detached);
 }
 
-Result<ApiReply> admin_store_status(AdminState& a, const ApiRequest&) {
-    auto m = maintenance(a);
-    if (!m) return m.error();
-    auto info = (*m)->info();
-    if (!info) return info.error();
+namespace {
+
+ApiReply status_reply(const AdminState& a, const store::StoreInfo& info) {
     wire::StoreStatus s;
-    s.records = static_cast<std::int64_t>(info->records);
-    s.used_bytes = static_cast<std::int64_t>(info->used_bytes);
-    s.map_bytes = static_cast<std::int64_t>(info->map_bytes);
-    s.max_map_bytes = static_cast<std::int64_t>(info->max_map_bytes);
-    s.current_key = info->current_key;
-    for (auto id : info->keys) s.keys.push_back(id);
-    s.rotating = info->keys.size() > 1;
+    s.records = static_cast<std::int64_t>(info.records);
+    s.used_bytes = static_cast<std::int64_t>(info.used_bytes);
+    s.map_bytes = static_cast<std::int64_t>(info.map_bytes);
+    s.max_map_bytes = static_cast<std::int64_t>(info.max_map_bytes);
+    s.current_key = info.current_key;
+    for (auto id : info.keys) s.keys.push_back(id);
+    s.rotating = info.keys.size() > 1;
     s.resealed = static_cast<std::int64_t>(a.resealed);
     s.rotation_error = a.rotation_error;
     return json_reply(200, wire::to_json(s));
+}
+
+}  // namespace
+
+asio::awaitable<Result<ApiReply>> admin_store_status(AdminState& a, const ApiRequest&) {
+    auto m = maintenance(a);
+    if (!m) co_return m.error();
+    auto info = co_await on_store(a, [m = *m] { return m->info(); });
+    if (!info) co_return info.error();
+    co_return status_reply(a, *info);
 }
 
 asio::awaitable<Result<ApiReply>> admin_check(AdminState& a, const ApiRequest&) {
@@ -86,7 +108,7 @@ asio::awaitable<Result<ApiReply>> admin_check(AdminState& a, const ApiRequest&) 
     wire::CheckResult c;
     std::string from;
     do {
-        auto part = (*m)->check_batch(from, k_check_batch);
+        auto part = co_await on_store(a, [&] { return (*m)->check_batch(from, k_check_batch); });
         if (!part) co_return part.error();
         c.records += static_cast<std::int64_t>(part->records);
         c.opened += static_cast<std::int64_t>(part->opened);
@@ -99,24 +121,24 @@ asio::awaitable<Result<ApiReply>> admin_check(AdminState& a, const ApiRequest&) 
     co_return json_reply(200, wire::to_json(c));
 }
 
-Result<ApiReply> admin_backup(AdminState& a, const ApiRequest& r) {
+asio::awaitable<Result<ApiReply>> admin_backup(AdminState& a, const ApiRequest& r) {
     auto m = maintenance(a);
-    if (!m) return m.error();
+    if (!m) co_return m.error();
     auto req = wire::parse_backup(r.body);
-    if (!req) return req.error();
-    auto bytes = (*m)->backup(req->path);
-    if (!bytes) return bytes.error();
+    if (!req) co_return req.error();
+    auto bytes = co_await on_store(a, [m = *m, path = req->path] { return m->backup(path); });
+    if (!bytes) co_return bytes.error();
     log::info("store backup written to " + req->path + " (" + std::to_string(*bytes) + " bytes)");
-    return json_reply(200, wire::to_json(wire::Backup{req->path, static_cast<std::int64_t>(*bytes)}));
+    co_return json_reply(200, wire::to_json(wire::Backup{req->path, static_cast<std::int64_t>(*bytes)}));
 }
 
-Result<ApiReply> admin_restore(AdminState& a, const ApiRequest& r) {
+asio::awaitable<Result<ApiReply>> admin_restore(AdminState& a, const ApiRequest& r) {
     auto m = maintenance(a);
-    if (!m) return m.error();
+    if (!m) co_return m.error();
     auto req = wire::parse_backup(r.body);
-    if (!req) return req.error();
-    auto report = (*m)->restore(req->path);
-    if (!report) return report.error();
+    if (!req) co_return req.error();
+    auto report = co_await on_store(a, [m = *m, path = req->path] { return m->restore(path); });
+    if (!report) co_return report.error();
     wire::RestoreResult out{static_cast<std::int64_t>(report->moved),
                             static_cast<std::int64_t>(report->skipped),
                             static_cast<std::int64_t>(report->refused),
@@ -128,19 +150,20 @@ Result<ApiReply> admin_restore(AdminState& a, const ApiRequest& r) {
     log::info("store restore from " + req->path + ": " + std::to_string(out.moved) + " moved, " +
               std::to_string(out.skipped) + " skipped, " + std::to_string(out.refused) + " refused (newer here), " +
               std::to_string(out.failed) + " failed");
-    return json_reply(200, wire::to_json(out));
+    co_return json_reply(200, wire::to_json(out));
 }
 
-Result<ApiReply> admin_rotate_key(AdminState& a, const ApiRequest& r) {
+Result<ApiReply> admin_rotate_key(AdminState& a, const ApiRequest&) {
     auto m = maintenance(a);
     if (!m) return m.error();
     auto id = (*m)->begin_rotation();
     if (!id) return id.error();
     log::info("key rotation to data key " + std::to_string(*id) + " started");
     start_rotation(a);
-    auto reply = admin_store_status(a, r);
-    if (!reply) return reply.error();
-    reply->status = 202;
+    auto info = (*m)->info();
+    if (!info) return info.error();
+    auto reply = status_reply(a, *info);
+    reply.status = 202;
     return reply;
 }
 

@@ -22,6 +22,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace credctl::store {
+class StoreRunner;
+}
+
 namespace credctl::server {
 
 struct ApiRequest;
@@ -34,20 +38,23 @@ struct AdminState {
     bool stopping = false;  // set at shutdown: the rotation stops after its batch
     std::uint64_t resealed = 0;
     std::string rotation_error;
+    // Where store calls run (daemon/store/store_runner.hpp); null: inline.
+    store::StoreRunner* runner = nullptr;
 };
 
 // Starts the rotation coroutine unless it runs already.
 void start_rotation(AdminState& admin);
 
-[[nodiscard]] Result<ApiReply> admin_store_status(AdminState& admin, const ApiRequest& request);
+[[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_store_status(AdminState& admin, const ApiRequest& request);
 // Checks in batches, yielding between them, so a big store never stalls other requests.
 [[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_check(AdminState& admin, const ApiRequest& request);
-[[nodiscard]] Result<ApiReply> admin_backup(AdminState& admin, const ApiRequest& request);
+[[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_backup(AdminState& admin, const ApiRequest& request);
 // Copies the credentials of the backup file named in the request into the
 // store, never over a newer record (daemon/store/transfer.hpp): a restore,
-// or the migration of an LMDB host into etcd. Synchronous, on the I/O
-// thread, like backup.
-[[nodiscard]] Result<ApiReply> admin_restore(AdminState& admin, const ApiRequest& request);
+// or the migration of an LMDB host into etcd. Store status, backup and
+// restore run on the store runner (daemon/store/store_runner.hpp), so on etcd
+// they never hold the I/O thread.
+[[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_restore(AdminState& admin, const ApiRequest& request);
 [[nodiscard]] Result<ApiReply> admin_rotate_key(AdminState& admin, const ApiRequest& request);
 // Loads the key file named in the request (owner and mode checked like
 // key_file) and re-seals the store's keys under it.

@@ -96,7 +96,8 @@ peer::PeerIdentity subject_of(ApiContext& c, const RouteParams& p, const wire::P
 HandlerResult put_credential(ApiContext& c, const RouteParams& p, const ApiRequest& r) {
     auto login = wire::parse_store_credential(r.body);
     if (!login) co_return login.error();
-    if (auto s = c.tokens.store_login({p.user, p.provider}, std::move(*login)); !s) co_return s.error();
+    const store::CredentialKey key{p.user, p.provider};
+    if (auto s = co_await c.tokens.store_login(key, std::move(*login)); !s) co_return s.error();
     log::info("stored credential credentials/" + p.user + "/" + p.provider);
     co_return ApiReply{204, {}, {}};
 }
@@ -125,13 +126,14 @@ HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) 
 }
 
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {
-    auto l = c.tokens.list(p.user);
+    auto l = co_await c.tokens.list(p.user);
     if (!l) co_return l.error();
     co_return json_reply(200, wire::to_json(*l));
 }
 
 HandlerResult list_all_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {
-    auto l = c.tokens.list("");
+    const std::string everyone;
+    auto l = co_await c.tokens.list(everyone);
     if (!l) co_return l.error();
     if (const auto state = query_param(p, "state")) {
         std::erase_if(*l, [&](const wire::CredentialInfo& i) { return i.state != *state; });
@@ -163,7 +165,7 @@ HandlerResult get_status(ApiContext& c, const RouteParams& p, const ApiRequest&)
     s.uptime_seconds =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.started).count();
     s.connections = static_cast<std::int64_t>(c.connections);
-    auto n = c.tokens.count();
+    auto n = co_await c.tokens.count();
     s.credentials = n ? static_cast<std::int64_t>(*n) : -1;
     s.store = n ? "ok" : n.error().message;
     s.administrator = policy::decide(*p.policy, *p.caller, Permission::admin, {"*", "*"}).allowed;
@@ -204,7 +206,8 @@ HandlerResult post_policy_check(ApiContext& c, const RouteParams& p, const ApiRe
 // state from the store, through the same listing as `credctl list`.
 HandlerResult get_metrics(ApiContext& c, const RouteParams&, const ApiRequest&) {
     metrics::Snapshot now{c.admission.served(), c.admission.waiting(), std::nullopt};
-    if (auto all = c.tokens.list(""); all) {
+    const std::string everyone;
+    if (auto all = co_await c.tokens.list(everyone); all) {
         now.credentials.emplace();
         now.credentials->fill(0);
         for (const auto& info : *all) {
@@ -220,16 +223,16 @@ HandlerResult get_metrics(ApiContext& c, const RouteParams&, const ApiRequest&) 
 
 // Adapters of the admin handlers (admin_api.hpp) to the route table.
 HandlerResult get_admin_store(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return admin_store_status(c.admin, r);
+    co_return co_await admin_store_status(c.admin, r);
 }
 HandlerResult post_admin_check(ApiContext& c, const RouteParams&, const ApiRequest& r) {
     co_return co_await admin_check(c.admin, r);
 }
 HandlerResult post_admin_backup(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return admin_backup(c.admin, r);
+    co_return co_await admin_backup(c.admin, r);
 }
 HandlerResult post_admin_restore(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return admin_restore(c.admin, r);
+    co_return co_await admin_restore(c.admin, r);
 }
 HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
     co_return admin_rotate_key(c.admin, r);

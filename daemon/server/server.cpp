@@ -15,6 +15,7 @@
 #include "daemon/server/request_parse.hpp"
 #include "daemon/server/session_state.hpp"
 #include "daemon/server/socket_path.hpp"
+#include "daemon/store/store_runner.hpp"
 #include "daemon/systemd/notify.hpp"
 #include "daemon/tokens/keep_alive.hpp"
 #include "daemon/tokens/token_service.hpp"
@@ -45,6 +46,12 @@ namespace http = boost::beast::http;
 using local = asio::local::stream_protocol;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 
+// docs/fleet.md "Blocking": etcd calls are network exchanges, LMDB's take microseconds.
+store::StorePlacement store_placement(const daemon::DaemonConfig& config) {
+    return config.store.backend == daemon::StoreBackend::etcd ? store::StorePlacement::own_thread
+                                                              : store::StorePlacement::caller;
+}
+
 class Server {
 public:
     Server(const daemon::DaemonConfig& config, store::Store& store, std::shared_ptr<audit::AuditLog> audit,
@@ -57,10 +64,11 @@ public:
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
           counted_store_(store, *metrics_),
+          store_runner_(counted_store_, store_placement(config)),
           alerts_(io_, config.notify),
-          tokens_(io_, counted_store_, {config.providers, config.limits.provider_timeout, metrics_, &alerts_}),
-          keep_alive_(io_, tokens_, counted_store_, config.providers),
-          admin_{maintenance, &io_, false, false, 0, {}},
+          tokens_(io_, store_runner_, {config.providers, config.limits.provider_timeout, metrics_, &alerts_}),
+          keep_alive_(io_, tokens_, config.providers),
+          admin_{maintenance, &io_, false, false, 0, {}, &store_runner_},
           context_{tokens_,
                    std::make_shared<const policy::Policy>(config.policy),
                    std::move(audit),
@@ -108,6 +116,7 @@ private:
     peer::ExeHasher hasher_;
     const std::shared_ptr<metrics::DaemonMetrics> metrics_ = std::make_shared<metrics::DaemonMetrics>();
     metrics::CountingStore counted_store_;  // the store as TokenService sees it
+    store::StoreRunner store_runner_;       // every store call; joins before the store goes, after its users
     notify::Alerter alerts_;                // before tokens_, which tells it of state changes
     tokens::TokenService tokens_;
     tokens::KeepAlive keep_alive_;

@@ -22,12 +22,12 @@
 // Cache coherence: follow_changes() starts an etcd watch of every record
 // (etcd_watch.hpp) whose changes this store offers as its ChangeFeed.
 //
-// Blocking: the Store interface is synchronous and credd calls it on its
-// I/O thread, so each call is bounded by [store.etcd]
-// request_timeout_seconds for all endpoints together (EtcdClient); a slow
-// cluster holds the I/O thread at most that long per call.
+// Blocking: each call is a blocking exchange bounded by [store.etcd]
+// request_timeout_seconds for all endpoints together (EtcdClient). credd
+// makes them on its store thread (store_runner.hpp), never on the I/O
+// thread, so a slow cluster holds only the callers that need the store.
 //
-// Thread-safety: one thread at a time (the daemon's I/O thread); the watch
+// Thread-safety: one thread at a time (credd's store thread); the watch
 // fills the change feed from its own thread, under the feed's lock.
 #pragma once
 

@@ -11,7 +11,8 @@
 // finds it taken does not call the provider: it waits for the lock to go and
 // reads the record that the holder committed.
 //
-// Thread-safety: as the Store that offers it (the daemon's I/O thread).
+// Thread-safety: as the Store that offers it: called through the daemon's
+// store::StoreRunner (store_runner.hpp), one thread at a time.
 #pragma once
 
 #include "common/error/error.hpp"

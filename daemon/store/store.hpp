@@ -11,7 +11,9 @@
 // refresh or a revocation (docs/store-format.md "`credentials`"). A record's
 // other secret, the last access token, comes back in SecretBytes.
 //
-// Thread-safety: implementations are used from the daemon's I/O thread only.
+// Thread-safety: implementations are used from one thread at a time. credd
+// calls them only through its one store::StoreRunner (store_runner.hpp):
+// inline on the I/O thread (LMDB) or on the runner's store thread (etcd).
 #pragma once
 
 #include "common/error/error.hpp"

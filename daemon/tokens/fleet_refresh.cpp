@@ -42,13 +42,14 @@ bool refreshed_elsewhere(const store::CredentialRecord& before, const store::Cre
            now.access_expires_at > now_epoch;
 }
 
-asio::awaitable<void> renew(store::RefreshLock& lock, store::CredentialKey key,
-                            std::shared_ptr<asio::steady_timer> timer) {
+asio::awaitable<void> renew(store::StoreRunner& runner, store::CredentialKey key, std::shared_ptr<LockKeeper> keeper) {
+    store::RefreshLock& lock = *runner.refresh_lock();
     for (;;) {
-        timer->expires_after(std::chrono::duration_cast<milliseconds>(lock.lease()) / 3);
-        auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-        if (ec) co_return;  // cancelled: the exchange is over
-        auto alive = lock.keep_alive(key);
+        keeper->timer.expires_after(std::chrono::duration_cast<milliseconds>(lock.lease()) / 3);
+        auto [ec] = co_await keeper->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec || keeper->stopped) co_return;  // the exchange is over
+        auto alive = co_await runner.run([&](store::Store&) { return lock.keep_alive(key); });
+        if (keeper->stopped) co_return;
         if (!alive || !*alive) {
             // The commit's revision compare still refuses a late write over
             // a host that took over (etcd_store.hpp).
@@ -60,34 +61,27 @@ asio::awaitable<void> renew(store::RefreshLock& lock, store::CredentialKey key,
 
 }  // namespace
 
-Result<bool> TokenService::Impl::refreshing_elsewhere(const store::CredentialKey& key) {
-    store::RefreshLock* lock = store.refresh_lock();
-    if (lock == nullptr) return false;
-    return lock->locked(key);
-}
-
-std::shared_ptr<asio::steady_timer> TokenService::Impl::keep_fleet_lock(const store::CredentialKey& key) {
-    store::RefreshLock* lock = store.refresh_lock();
-    if (lock == nullptr) return nullptr;
-    auto timer = std::make_shared<asio::steady_timer>(io);
-    asio::co_spawn(io, renew(*lock, key, timer), asio::detached);
-    return timer;
+std::shared_ptr<LockKeeper> TokenService::Impl::keep_fleet_lock(const store::CredentialKey& key) {
+    if (runner.refresh_lock() == nullptr) return nullptr;
+    auto keeper = std::make_shared<LockKeeper>(io);
+    asio::co_spawn(io, renew(runner, key, keeper), asio::detached);
+    return keeper;
 }
 
 asio::awaitable<Result<bool>> TokenService::Impl::take_fleet_lock(const store::CredentialKey& key,
                                                                   store::CredentialRecord& record,
                                                                   const std::vector<std::string>& scopes) {
-    store::RefreshLock& lock = *store.refresh_lock();
+    store::RefreshLock& lock = *runner.refresh_lock();
     const ProviderConfig* p = provider(key.provider);
     // The holder may retry its provider for retry_deadline, renewing as it goes.
     const auto patience = std::chrono::duration_cast<milliseconds>(p->retry_deadline + 2 * lock.lease());
     for (int round = 0; round < k_max_rounds; ++round) {
-        auto taken = lock.try_lock(key);
+        auto taken = co_await runner.run([&](store::Store&) { return lock.try_lock(key); });
         if (!taken) co_return taken.error();
         if (!*taken) {
             milliseconds waited{0}, step = k_first_poll;
             for (;;) {
-                auto held = lock.locked(key);
+                auto held = co_await runner.run([&](store::Store&) { return lock.locked(key); });
                 if (!held) co_return held.error();
                 if (!*held) break;
                 if (waited >= patience) {
@@ -101,12 +95,12 @@ asio::awaitable<Result<bool>> TokenService::Impl::take_fleet_lock(const store::C
             }
         }
         // Read again under the lock (or after it): the record may have moved.
-        auto now = store.get(key);
+        auto now = co_await runner.run([&](store::Store& s) { return s.get(key); });
         if (!now) co_return now.error();
         if (!*now) co_return make_error(Errc::not_found, "no credential for " + resource(key));
         if ((*now)->state == store::CredentialState::refresh_pending) {
             // Its holder's lease ended after it may have spent the token.
-            co_return forget_interrupted(key, std::move(**now));
+            co_return co_await forget_interrupted(key, **now);
         }
         if ((*now)->state == store::CredentialState::login_required) {
             co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +

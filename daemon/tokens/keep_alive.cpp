@@ -1,6 +1,7 @@
 #include "daemon/tokens/keep_alive.hpp"
 
 #include "common/log/log.hpp"
+#include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <sodium.h>
@@ -57,15 +58,14 @@ std::optional<std::int64_t> keep_alive_due_ms(std::int64_t refreshed_at, std::ch
     return std::max(earliest, now_ms) + std::min(jitter, window);
 }
 
-KeepAlive::KeepAlive(asio::io_context& io, TokenService& tokens, store::Store& store,
-                     const std::vector<ProviderConfig>& providers)
-    : KeepAlive(io, tokens, store, *make_system_clock(io).release(), providers, secure_draw) {
+KeepAlive::KeepAlive(asio::io_context& io, TokenService& tokens, const std::vector<ProviderConfig>& providers)
+    : KeepAlive(io, tokens, tokens.runner(), *make_system_clock(io).release(), providers, secure_draw) {
     owned_clock_.reset(&clock_);
 }
 
-KeepAlive::KeepAlive(asio::io_context& io, TokenService& tokens, store::Store& store, Clock& clock,
+KeepAlive::KeepAlive(asio::io_context& io, TokenService& tokens, store::StoreRunner& runner, Clock& clock,
                      const std::vector<ProviderConfig>& providers, Draw draw)
-    : io_(io), tokens_(tokens), store_(store), clock_(clock), draw_(draw ? std::move(draw) : Draw(secure_draw)) {
+    : io_(io), tokens_(tokens), runner_(runner), clock_(clock), draw_(draw ? std::move(draw) : Draw(secure_draw)) {
     for (const auto& p : providers) {
         if (p.keep_alive.count() <= 0) continue;
         periods_[p.name] = p.keep_alive;
@@ -111,30 +111,56 @@ std::chrono::seconds KeepAlive::period_of(const std::string& provider) const {
 
 asio::awaitable<void> KeepAlive::scan() {
     const auto alive = alive_;
-    auto keys = store_.keys("");
+    auto keys = co_await runner_.run([](store::Store& s) { return s.keys(""); });
+    if (!*alive || stopped_) co_return;
     if (!keys) log::warning("keep-alive: cannot list credentials: " + keys.error().message);
-    std::size_t read = 0;
-    for (const auto& key : keys ? *keys : std::vector<store::CredentialKey>{}) {
-        const auto period = period_of(key.provider);
-        if (period.count() == 0 || armed_.contains(name(key))) continue;
-        auto record = store_.get(key);
-        if (!record && record.error().code == Errc::provider_unavailable) {
-            // A store that does not answer (etcd) would not answer the next read either.
-            log::warning("keep-alive: cannot read " + resource(key) + ", scan ended: " + record.error().message);
-            break;
+    const auto all = keys ? std::move(*keys) : std::vector<store::CredentialKey>{};
+    for (std::size_t at = 0; at < all.size(); at += k_scan_batch) {
+        std::vector<store::CredentialKey> batch;
+        for (std::size_t i = at; i < std::min(at + k_scan_batch, all.size()); ++i) {
+            if (period_of(all[i].provider).count() != 0 && !armed_.contains(name(all[i]))) batch.push_back(all[i]);
         }
-        if (!record) {
-            log::warning("keep-alive: cannot read " + resource(key) + ", skipped: " + record.error().message);
-        } else if (*record) {
-            consider(key, **record, period);
-        }
-        if (++read % k_scan_batch == 0) {
-            co_await asio::post(io_, asio::use_awaitable);  // requests waiting go first
+        if (batch.empty()) continue;
+        // One store block per batch; requests run between them.
+        auto records = co_await read_batch(batch);
+        if (!*alive || stopped_) co_return;
+        if (!take_batch(batch, records)) break;
+        if (at + k_scan_batch < all.size()) {
+            co_await asio::post(io_, asio::use_awaitable);  // a local store's blocks run inline: yield
             if (!*alive || stopped_) co_return;
         }
     }
     scanning_ = false;
     if (!stopped_) arm_scan(scan_every_);
+}
+
+asio::awaitable<std::vector<KeepAlive::Read>> KeepAlive::read_batch(const std::vector<store::CredentialKey>& batch) {
+    co_return co_await runner_.run([&](store::Store& s) {
+        std::vector<Read> out;
+        for (const auto& key : batch) {
+            out.push_back(s.get(key));
+            // A store that does not answer (etcd) would not answer the next read either.
+            if (!out.back() && out.back().error().code == Errc::provider_unavailable) break;
+        }
+        return out;
+    });
+}
+
+bool KeepAlive::take_batch(const std::vector<store::CredentialKey>& batch, std::vector<Read>& records) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& key = batch[i];
+        auto& record = records[i];
+        if (!record && record.error().code == Errc::provider_unavailable) {
+            log::warning("keep-alive: cannot read " + resource(key) + ", scan ended: " + record.error().message);
+            return false;
+        }
+        if (!record) {
+            log::warning("keep-alive: cannot read " + resource(key) + ", skipped: " + record.error().message);
+        } else if (*record && !armed_.contains(name(key))) {  // armed by a refresh during the read: keep that
+            consider(key, **record, period_of(key.provider));
+        }
+    }
+    return true;
 }
 
 void KeepAlive::consider(const store::CredentialKey& key, const store::CredentialRecord& record,

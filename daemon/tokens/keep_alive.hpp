@@ -6,13 +6,11 @@
 //
 // Every few minutes (a tenth of the period, between 1 s and 10 min) it
 // reads the keys and records of the providers that have a period, never a
-// refresh token, in batches that yield the I/O thread to requests between
-// them. A credential last refreshed at R (its login, or its last successful
-// refresh, store::CredentialRecord::refreshed_at) is refreshed at a random
-// time in the last tenth of its period (at most its last hour):
-// [R + period - window, R + period]; one found already late (after a
-// restart) at a random time within a window from now. So a thousand
-// credentials logged in at once do not refresh at once.
+// refresh token, in batches of store calls (one store::StoreRunner block
+// each, the TokenService's runner) that let requests run between them. A credential last refreshed at R (its login, or
+// its last successful refresh, store::CredentialRecord::refreshed_at) is refreshed at a random time in the last tenth
+// of its period (at most its last hour): [R + period - window, R + period]; one found already late (after a restart) at
+// a random time within a window from now. So a thousand credentials logged in at once do not refresh at once.
 //
 // The refresh itself is TokenService::keep_alive(): the single flight of a
 // token request, its rotation safety and, on a shared store, its fleet lock.
@@ -43,6 +41,10 @@ namespace boost::asio {
 class io_context;
 }
 
+namespace credctl::store {
+class StoreRunner;
+}
+
 namespace credctl::tokens {
 
 class TokenService;
@@ -67,11 +69,12 @@ public:
     using Draw = std::function<double()>;
 
     // Production: the system clocks and libsodium's random draws. Borrows
-    // `io`, `tokens` and `store`; they must outlive it.
-    KeepAlive(boost::asio::io_context& io, TokenService& tokens, store::Store& store,
-              const std::vector<ProviderConfig>& providers);
-    // The same with a given clock (borrowed) and draw (tests).
-    KeepAlive(boost::asio::io_context& io, TokenService& tokens, store::Store& store, Clock& clock,
+    // `io` and `tokens` (and reads the store through tokens.runner()); they
+    // must outlive it.
+    KeepAlive(boost::asio::io_context& io, TokenService& tokens, const std::vector<ProviderConfig>& providers);
+    // The same with a given runner of the store to scan and clock (both
+    // borrowed) and draw (tests).
+    KeepAlive(boost::asio::io_context& io, TokenService& tokens, store::StoreRunner& runner, Clock& clock,
               const std::vector<ProviderConfig>& providers, Draw draw);
     ~KeepAlive();
     KeepAlive(const KeepAlive&) = delete;
@@ -92,7 +95,13 @@ private:
         std::int64_t seen_refreshed_at;
         std::unique_ptr<Alarm> alarm;
     };
+    using Read = Result<std::optional<store::CredentialRecord>>;
     boost::asio::awaitable<void> scan();
+    // The records of `batch` in one store block, up to the first read that
+    // found the store unreachable.
+    boost::asio::awaitable<std::vector<Read>> read_batch(const std::vector<store::CredentialKey>& batch);
+    // Schedules what `records` asks for; false when the store did not answer.
+    bool take_batch(const std::vector<store::CredentialKey>& batch, std::vector<Read>& records);
     void consider(const store::CredentialKey& key, const store::CredentialRecord& record, std::chrono::seconds period);
     void fire(const store::CredentialKey& key);
     boost::asio::awaitable<void> refresh(store::CredentialKey key, std::int64_t seen);
@@ -101,7 +110,7 @@ private:
 
     boost::asio::io_context& io_;
     TokenService& tokens_;
-    store::Store& store_;
+    store::StoreRunner& runner_;
     std::unique_ptr<Clock> owned_clock_;  // production only
     Clock& clock_;
     std::map<std::string, std::chrono::seconds> periods_;  // providers with keep-alive

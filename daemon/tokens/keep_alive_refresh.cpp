@@ -14,20 +14,20 @@ boost::asio::awaitable<Result<bool>> TokenService::keep_alive(const store::Crede
     const auto ck = credential_key(key);
     // A refresh in flight keeps the credential alive already.
     if (im.flights.contains(ck) || im.removing.contains(ck)) co_return false;
-    auto rec = im.store.get(key);
+    auto rec = co_await im.runner.run([&](store::Store& s) { return s.get(key); });
     if (!rec) co_return rec.error();
     if (!*rec || (*rec)->state != store::CredentialState::valid || (*rec)->refreshed_at > seen_refreshed_at) {
         co_return false;
     }
-    // No co_await since the read above, so nobody started a flight since.
     // A wish beyond any expiry makes start_refresh() fly even though the
-    // stored access token is still good. On a shared store, the flight
-    // re-reads the record under the fleet lock and does nothing when another
-    // host refreshed it meanwhile (fleet_refresh.cpp).
-    auto started = im.start_refresh(key, "", {}, std::numeric_limits<std::int64_t>::max());
+    // stored access token is still good. It reads the record again and
+    // gives nothing when a flight started since the read above. On a shared
+    // store, the flight re-reads the record under the fleet lock and does
+    // nothing when another host refreshed it meanwhile (fleet_refresh.cpp).
+    auto started = co_await im.start_refresh(key, "", {}, std::numeric_limits<std::int64_t>::max());
     if (!started) co_return started.error();
-    if (std::holds_alternative<CachedToken>(*started)) co_return false;
-    const auto flight = std::get<std::shared_ptr<Flight>>(*started);
+    if (!*started || std::holds_alternative<CachedToken>(**started)) co_return false;
+    const auto flight = std::get<std::shared_ptr<Flight>>(**started);
     [[maybe_unused]] const bool ended = co_await wait_for(flight, im.clock, Clock::SteadyTime::max());
     if (!flight->result()) co_return flight->result().error();
     co_return true;

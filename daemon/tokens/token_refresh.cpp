@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <exception>
+#include <optional>
 
 namespace credctl::tokens {
 namespace {
@@ -20,53 +21,73 @@ constexpr std::int64_t k_default_lifetime_seconds = 3600;
 
 }  // namespace
 
-void TokenService::Impl::set_state(const store::CredentialKey& key, store::CredentialRecord& record,
-                                   store::CredentialState state) {
+asio::awaitable<void> TokenService::Impl::set_state(const store::CredentialKey& key, store::CredentialRecord& record,
+                                                    store::CredentialState state) {
     record.state = state;
     record.updated_at = clock.now_epoch_seconds();
-    if (auto r = store.update(key, record); !r)
-        log::error("store: cannot update " + resource(key) + ": " + r.error().message);
+    auto r = co_await runner.run([&](store::Store& s) { return s.update(key, record); });
+    if (!r) log::error("store: cannot update " + resource(key) + ": " + r.error().message);
 }
 
-bool TokenService::Impl::still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
-    auto current = store.refresh_token(key);
-    if (!current) return false;
-    return current->size() == sent.size() && sodium_memcmp(current->data(), sent.data(), sent.size()) == 0;
+asio::awaitable<bool> TokenService::Impl::still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
+    auto current = co_await runner.run([&](store::Store& s) { return s.refresh_token(key); });
+    if (!current) co_return false;
+    co_return current->size() == sent.size() && sodium_memcmp(current->data(), sent.data(), sent.size()) == 0;
 }
 
-Result<std::variant<CachedToken, std::shared_ptr<Flight>>> TokenService::Impl::start_refresh(
+asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(const store::CredentialKey& key) {
+    co_return co_await runner.run([&](store::Store& s) -> Result<Found> {
+        auto rec = s.get(key);
+        if (!rec) return rec.error();
+        Found found{std::move(*rec), false};
+        store::RefreshLock* lock = s.refresh_lock();
+        // A pending mark with the lock held is another host's refresh in
+        // flight, not a dead one.
+        if (found.record && found.record->state == store::CredentialState::refresh_pending && lock != nullptr) {
+            auto held = lock->locked(key);
+            if (!held) return held.error();
+            found.refreshing_elsewhere = *held;
+        }
+        return found;
+    });
+}
+
+asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::start_refresh(
     const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
     const auto ck = credential_key(key);
-    if (removing.contains(ck)) return make_error(Errc::not_found, resource(key) + " is being removed");
-    auto rec = store.get(key);
-    if (!rec) return rec.error();
-    if (!*rec) {
-        return make_error(Errc::not_found,
-                          "no credential for " + resource(key) + "; run: credctl login " + key.provider);
+    if (removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
+    auto found = co_await find(key);
+    if (!found) co_return found.error();
+    // Back on the I/O thread after the read: a caller that started a flight
+    // or cached a token meanwhile wins, so no second refresh starts.
+    if (flights.contains(ck) || cache.get(ck + sk, clock.now_epoch_seconds(), want)) co_return Started{};
+    if (removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
+    auto& rec = found->record;
+    if (!rec) {
+        co_return make_error(Errc::not_found,
+                             "no credential for " + resource(key) + "; run: credctl login " + key.provider);
     }
-    if ((*rec)->state == store::CredentialState::login_required) {
-        return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
-                                                    "; run: credctl login " + key.provider);
+    if (rec->state == store::CredentialState::login_required) {
+        co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
+                                                       "; run: credctl login " + key.provider);
     }
     // Pending with no flight in this process: an earlier credd died mid-refresh.
-    if ((*rec)->state == store::CredentialState::refresh_pending) {
-        auto elsewhere = refreshing_elsewhere(key);
-        if (!elsewhere) return elsewhere.error();
-        if (!*elsewhere) return forget_interrupted(key, std::move(**rec));
+    if (rec->state == store::CredentialState::refresh_pending && !found->refreshing_elsewhere) {
+        co_return co_await forget_interrupted(key, *rec);
     }
-    if (sk.empty() && !(*rec)->access_token.empty()) {
-        CachedToken stored{(*rec)->access_token.clone(), (*rec)->access_expires_at, (*rec)->scope};
+    if (sk.empty() && !rec->access_token.empty()) {
+        CachedToken stored{rec->access_token.clone(), rec->access_expires_at, rec->scope};
         cache.put(ck, stored);
-        if ((*rec)->access_expires_at - clock.now_epoch_seconds() >= want) return stored;
+        if (rec->access_expires_at - clock.now_epoch_seconds() >= want) co_return Started{std::move(stored)};
     }
     auto flight = std::make_shared<Flight>(sk);
     flights[ck] = flight;
     // fly() answers every waiter whatever happens; an exception that still
     // escaped it could only be logged here.
-    asio::co_spawn(io, fly(key, std::move(**rec), scopes, flight), [](std::exception_ptr e) {
+    asio::co_spawn(io, fly(key, std::move(*rec), scopes, flight), [](std::exception_ptr e) {
         if (e) log::error("a refresh ended with an exception outside its handler");
     });
-    return flight;
+    co_return Started{flight};
 }
 
 asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
@@ -75,15 +96,23 @@ asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::C
     const auto began = clock.steady_now();
     // Whatever happens below, the flight ends: a flight left in `flights`
     // would hold every later caller of this credential forever.
+    std::optional<std::string> threw;
     try {
         result = co_await refresh(key, std::move(record), std::move(scopes));
     } catch (const std::exception& e) {
-        result = refresh_threw(key, e.what());
+        threw = e.what();
     } catch (...) {
-        result = refresh_threw(key, "not a std::exception");
+        threw = "not a std::exception";
     }
+    if (threw) result = co_await refresh_threw(key, *threw);
     metrics().refresh_ended(key.provider, metrics::refresh_outcome(result), clock.steady_now() - began);
-    if (store::RefreshLock* lock = store.refresh_lock(); lock != nullptr) lock->unlock(key);
+    if (store::RefreshLock* lock = runner.refresh_lock(); lock != nullptr) {
+        try {
+            co_await runner.run([&](store::Store&) { lock->unlock(key); });
+        } catch (const std::exception& e) {
+            log::error("the refresh lock of " + resource(key) + " was not released: " + e.what());
+        }
+    }
     if (auto it = flights.find(credential_key(key)); it != flights.end() && it->second == flight) flights.erase(it);
     flight->finish(std::move(result));
 }
@@ -93,35 +122,39 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
                                                           std::vector<std::string> scopes) {
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
-    if (store.refresh_lock() != nullptr) {
+    if (runner.refresh_lock() != nullptr) {
         auto ours = co_await take_fleet_lock(key, record, scopes);
         if (!ours) co_return ours.error();
         if (!*ours) co_return Result<void>{};  // another host refreshed it
     }
     // The refresh token is in the clear from here to the end of this
-    // function only (docs/store-format.md "`credentials`").
-    auto refresh_token = store.refresh_token(key);
-    if (!refresh_token) co_return refresh_token.error();
-    // The intent is durable before the refresh token leaves the process
-    // (see the header: crash safety under rotation).
+    // function only (docs/store-format.md "`credentials`"). The intent is
+    // durable before the refresh token leaves the process (see the header:
+    // crash safety under rotation).
     record.state = store::CredentialState::refresh_pending;
-    if (auto r = store.update(key, record); !r) co_return r.error();
+    auto refresh_token = co_await runner.run([&](store::Store& s) -> Result<SecretBytes> {
+        auto opened = s.refresh_token(key);
+        if (!opened) return opened;
+        if (auto r = s.update(key, record); !r) return r.error();
+        return opened;
+    });
+    if (!refresh_token) co_return refresh_token.error();
     const auto keeper = keep_fleet_lock(key);
     Attempt<oauth::TokenSet> outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
-    if (keeper) keeper->cancel();
-    if (!still_ours(key, *refresh_token)) {
+    if (keeper) keeper->stop();
+    if (!co_await still_ours(key, *refresh_token)) {
         log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
         co_return make_error(Errc::provider_unavailable,
                              resource(key) + " was replaced by a new login during its refresh; ask again");
     }
-    if (!outcome.result) co_return refresh_failed(key, *p, record, outcome.result.error());
-    co_return commit_refresh(key, std::move(record), std::move(*outcome.result), scope_key(scopes));
+    if (!outcome.result) co_return co_await refresh_failed(key, *p, record, outcome.result.error());
+    co_return co_await commit_refresh(key, record, *outcome.result, scope_key(scopes));
 }
 
 // The provider did not give a token: rejected for good (login_required) or
 // not now (the pending mark is cleared, the next caller tries again).
-Error TokenService::Impl::refresh_failed(const store::CredentialKey& key, const ProviderConfig& p,
-                                         store::CredentialRecord& record, const Error& failure) {
+asio::awaitable<Error> TokenService::Impl::refresh_failed(const store::CredentialKey& key, const ProviderConfig& p,
+                                                          store::CredentialRecord& record, const Error& failure) {
     if (failure.code == Errc::provider_unavailable) {
         const auto since = unavailable_since.try_emplace(credential_key(key), clock.now_epoch_seconds()).first->second;
         events.unavailable(key.user, key.provider, since, clock.now_epoch_seconds());
@@ -129,16 +162,17 @@ Error TokenService::Impl::refresh_failed(const store::CredentialKey& key, const 
         unavailable_since.erase(credential_key(key));
     }
     const bool rejected = failure.code == Errc::login_required;
-    set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
-    if (!rejected) return failure;
+    co_await set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
+    if (!rejected) co_return failure;
     log::warning("provider " + p.name + " rejected the refresh token of " + resource(key));
     events.login_required(key.user, key.provider, notify::Reason::invalid_grant);
-    return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) + " (" +
-                                                failure.message + "); run: credctl login " + key.provider);
+    co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) + " (" +
+                                                   failure.message + "); run: credctl login " + key.provider);
 }
 
-Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key, store::CredentialRecord record,
-                                                oauth::TokenSet t, const std::string& scopes) {
+asio::awaitable<Result<void>> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
+                                                                 store::CredentialRecord& record, oauth::TokenSet& t,
+                                                                 const std::string& scopes) {
     const std::int64_t now = clock.now_epoch_seconds();
     const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
     const bool rotated = !t.refresh_token.empty();
@@ -159,39 +193,42 @@ Result<void> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
     record.state = store::CredentialState::valid;
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
-    if (auto r = rotated ? store.put(key, record, t.refresh_token) : store.update(key, record); !r) return r.error();
+    auto committed = co_await runner.run(
+        [&](store::Store& s) { return rotated ? s.put(key, record, t.refresh_token) : s.update(key, record); });
+    if (!committed) co_return committed.error();
     unavailable_since.erase(credential_key(key));
     events.valid(key.user, key.provider);
     cache.put(credential_key(key) + scopes, served);
-    return {};
+    co_return Result<void>{};
 }
 
-Error TokenService::Impl::forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record) {
-    set_state(key, record, store::CredentialState::login_required);
+asio::awaitable<Error> TokenService::Impl::forget_interrupted(const store::CredentialKey& key,
+                                                              store::CredentialRecord& record) {
+    co_await set_state(key, record, store::CredentialState::login_required);
     log::warning("a refresh of " + resource(key) +
                  " was interrupted before its answer was stored; marked login_required");
     events.login_required(key.user, key.provider, notify::Reason::rotation_interrupted);
-    return make_error(Errc::login_required,
-                      "a refresh of " + resource(key) +
-                          " was interrupted (credd stopped before storing the provider's answer); the provider may "
-                          "have rotated the refresh token, so it is not replayed; run: credctl login " +
-                          key.provider);
+    co_return make_error(Errc::login_required,
+                         "a refresh of " + resource(key) +
+                             " was interrupted (credd stopped before storing the provider's answer); the provider may "
+                             "have rotated the refresh token, so it is not replayed; run: credctl login " +
+                             key.provider);
 }
 
 // An exception is a bug, not a crash: the process goes on, so the pending
 // mark is cleared as after a transient failure, and the next caller starts a
 // new refresh (token_service.hpp).
-Error TokenService::Impl::refresh_threw(const store::CredentialKey& key, const char* what) {
+asio::awaitable<Error> TokenService::Impl::refresh_threw(const store::CredentialKey& key, std::string what) {
     log::error("the refresh of " + resource(key) + " failed with an exception: " + what);
     try {
-        auto rec = store.get(key);
+        auto rec = co_await runner.run([&](store::Store& s) { return s.get(key); });
         if (rec && *rec && (*rec)->state == store::CredentialState::refresh_pending)
-            set_state(key, **rec, store::CredentialState::valid);
+            co_await set_state(key, **rec, store::CredentialState::valid);
     } catch (const std::exception& e) {
         log::error("store: cannot clear the pending mark of " + resource(key) + ": " + e.what());
     }
-    return make_error(Errc::internal,
-                      "the refresh of " + resource(key) + " failed inside credd (see its log); ask again");
+    co_return make_error(Errc::internal,
+                         "the refresh of " + resource(key) + " failed inside credd (see its log); ask again");
 }
 
 }  // namespace credctl::tokens

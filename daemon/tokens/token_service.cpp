@@ -32,17 +32,34 @@ Error gave_up(const store::CredentialKey& key, std::chrono::milliseconds waited)
 
 }  // namespace
 
-TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServiceOptions options) {
+TokenService::TokenService(asio::io_context& io, store::StoreRunner& runner, TokenServiceOptions options) {
     auto upstream = make_provider_upstream(options.provider_timeout);
     auto clock = make_system_clock(io);
-    impl_ = std::make_unique<Impl>(io, store, std::move(options), TokenServiceSeams{*upstream, *clock});
+    impl_ = std::make_unique<Impl>(io, runner, std::move(options), TokenServiceSeams{*upstream, *clock});
+    impl_->owned_upstream = std::move(upstream);
+    impl_->owned_clock = std::move(clock);
+}
+
+TokenService::TokenService(asio::io_context& io, store::StoreRunner& runner, TokenServiceOptions options,
+                           TokenServiceSeams seams)
+    : impl_(std::make_unique<Impl>(io, runner, std::move(options), seams)) {}
+
+TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServiceOptions options) {
+    auto runner = std::make_unique<store::StoreRunner>(store, store::StorePlacement::caller);
+    auto upstream = make_provider_upstream(options.provider_timeout);
+    auto clock = make_system_clock(io);
+    impl_ = std::make_unique<Impl>(io, *runner, std::move(options), TokenServiceSeams{*upstream, *clock});
+    impl_->owned_runner = std::move(runner);
     impl_->owned_upstream = std::move(upstream);
     impl_->owned_clock = std::move(clock);
 }
 
 TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServiceOptions options,
-                           TokenServiceSeams seams)
-    : impl_(std::make_unique<Impl>(io, store, std::move(options), seams)) {}
+                           TokenServiceSeams seams) {
+    auto runner = std::make_unique<store::StoreRunner>(store, store::StorePlacement::caller);
+    impl_ = std::make_unique<Impl>(io, *runner, std::move(options), seams);
+    impl_->owned_runner = std::move(runner);
+}
 
 TokenService::~TokenService() = default;
 
@@ -54,14 +71,17 @@ std::uint64_t TokenService::refreshes() const {
     return impl_->upstream.attempts();
 }
 
-Result<void> TokenService::store_login(const store::CredentialKey& key, wire::StoreCredential login) {
+store::StoreRunner& TokenService::runner() {
+    return impl_->runner;
+}
+
+asio::awaitable<Result<void>> TokenService::store_login(const store::CredentialKey& key, wire::StoreCredential login) {
     if (impl_->provider(key.provider) == nullptr) {
-        return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
+        co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
     }
     const std::int64_t now = impl_->clock.now_epoch_seconds();
     store::CredentialRecord rec;
     rec.created_at = now;
-    if (auto old = impl_->store.get(key); old && *old) rec.created_at = (*old)->created_at;
     rec.access_token = std::move(login.access_token);
     rec.access_expires_at = rec.access_token.empty() ? 0 : login.access_expires_at;
     rec.scope = std::move(login.scope);
@@ -69,7 +89,12 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     rec.subject = std::move(login.subject);
     rec.updated_at = now;
     rec.refreshed_at = now;
-    if (auto r = impl_->store.put(key, rec, login.refresh_token); !r) return r.error();
+    // The creation time is kept across logins: read and write in one block.
+    auto stored = co_await impl_->runner.run([&](store::Store& s) {
+        if (auto old = s.get(key); old && *old) rec.created_at = (*old)->created_at;
+        return s.put(key, rec, login.refresh_token);
+    });
+    if (!stored) co_return stored.error();
     const auto ck = credential_key(key);
     impl_->unavailable_since.erase(ck);  // a new grant: not a credential still failing
     impl_->events.valid(key.user, key.provider);
@@ -77,11 +102,11 @@ Result<void> TokenService::store_login(const store::CredentialKey& key, wire::St
     if (!rec.access_token.empty()) {
         impl_->cache.put(ck, CachedToken{rec.access_token.clone(), rec.access_expires_at, rec.scope});
     }
-    return {};
+    co_return Result<void>{};
 }
 
 void TokenService::Impl::forget_changed() {
-    store::ChangeFeed* feed = store.change_feed();
+    store::ChangeFeed* feed = runner.change_feed();
     if (feed == nullptr) return;
     const store::Changes changes = feed->take();
     if (changes.everything) cache.erase_prefix("");
@@ -107,15 +132,16 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
         if (auto it = im.flights.find(ck); it != im.flights.end()) {
             flight = it->second;
         } else {
-            // No co_await between the miss above and registering the flight
-            // below, so no second refresh can start.
-            auto started = im.start_refresh(key, sk, scopes, want);
+            // start_refresh() looks at the cache and the flights again after
+            // its store read, so no second refresh can start.
+            auto started = co_await im.start_refresh(key, sk, scopes, want);
             if (!started) co_return started.error();
-            if (std::holds_alternative<CachedToken>(*started)) {
+            if (!*started) continue;  // a flight or a token arrived during the read
+            if (std::holds_alternative<CachedToken>(**started)) {
                 im.metrics().token_answered(metrics::TokenSource::cache);
-                co_return to_wire(std::move(std::get<CachedToken>(*started)));
+                co_return to_wire(std::move(std::get<CachedToken>(**started)));
             }
-            flight = std::get<std::shared_ptr<Flight>>(*started);
+            flight = std::get<std::shared_ptr<Flight>>(**started);
         }
         if (!co_await wait_for(flight, im.clock, deadline)) co_return gave_up(key, timeout);
         // A refresh for another scope set used the one refresh token in
@@ -131,15 +157,23 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
     }
 }
 
-Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& user) {
-    auto keys = impl_->store.keys(user);
-    if (!keys) return keys.error();
+asio::awaitable<Result<std::vector<wire::CredentialInfo>>> TokenService::list(const std::string& user) {
+    using Listed = std::vector<std::pair<store::CredentialKey, store::CredentialRecord>>;
+    // One block: the keys and their records as one view of the store.
+    auto listed = co_await impl_->runner.run([&](store::Store& s) -> Result<Listed> {
+        auto keys = s.keys(user);
+        if (!keys) return keys.error();
+        Listed out;
+        for (auto& k : *keys) {
+            auto rec = s.get(k);
+            if (!rec) return rec.error();
+            if (*rec) out.emplace_back(std::move(k), std::move(**rec));
+        }
+        return out;
+    });
+    if (!listed) co_return listed.error();
     std::vector<wire::CredentialInfo> out;
-    for (const auto& k : *keys) {
-        auto rec = impl_->store.get(k);
-        if (!rec) return rec.error();
-        if (!*rec) continue;
-        const auto& r = **rec;
+    for (const auto& [k, r] : *listed) {
         const bool flying = impl_->flights.contains(credential_key(k));
         const auto unavailable = impl_->unavailable_since.find(credential_key(k));
         std::string state = "valid";
@@ -155,19 +189,23 @@ Result<std::vector<wire::CredentialInfo>> TokenService::list(const std::string& 
         out.push_back({k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at,
                        r.access_expires_at, state, since});
     }
-    return out;
+    co_return out;
 }
 
 asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey& key, Revoke revoke,
                                                       OnRevokeFailure on_failure) {
     auto& im = *impl_;
     const auto ck = credential_key(key);
-    // A refresh in progress would write the record back after the erase.
-    while (im.flights.contains(ck)) {
-        auto flight = im.flights.at(ck);
-        [[maybe_unused]] const bool ended = co_await wait_for(flight, im.clock, Clock::SteadyTime::max());
-    }
-    auto rec = im.store.get(key);
+    // A refresh in progress would write the record back after the erase;
+    // one may start while the record is read, so look again after it.
+    Result<std::optional<store::CredentialRecord>> rec = std::nullopt;
+    do {
+        while (im.flights.contains(ck)) {
+            auto flight = im.flights.at(ck);
+            [[maybe_unused]] const bool ended = co_await wait_for(flight, im.clock, Clock::SteadyTime::max());
+        }
+        rec = co_await im.runner.run([&](store::Store& s) { return s.get(key); });
+    } while (im.flights.contains(ck));
     if (!rec) co_return rec.error();
     if (!*rec) co_return make_error(Errc::not_found, "no credential for " + resource(key));
     if (!im.removing.insert(ck).second) co_return make_error(Errc::not_found, resource(key) + " is being removed");
@@ -181,7 +219,7 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     if (revoke == Revoke::yes && p == nullptr) {
         removal.revocation_error = "provider " + key.provider + " is not configured";
     } else if (revoke == Revoke::yes) {
-        auto refresh_token = im.store.refresh_token(key);
+        auto refresh_token = co_await im.runner.run([&](store::Store& s) { return s.refresh_token(key); });
         if (!refresh_token) co_return refresh_token.error();
         auto r = co_await im.upstream.revoke(*p, *refresh_token);
         removal.revoked = static_cast<bool>(r);
@@ -194,7 +232,7 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
         }
     }
     // A concurrent DELETE may have won while we were at the provider.
-    auto erased = im.store.erase(key);
+    auto erased = co_await im.runner.run([&](store::Store& s) { return s.erase(key); });
     if (!erased) co_return erased.error();
     im.cache.erase_prefix(ck);
     im.unavailable_since.erase(ck);
@@ -202,8 +240,8 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     co_return removal;
 }
 
-Result<std::uint64_t> TokenService::count() {
-    return impl_->store.count();
+asio::awaitable<Result<std::uint64_t>> TokenService::count() {
+    co_return co_await impl_->runner.run([](store::Store& s) { return s.count(); });
 }
 
 }  // namespace credctl::tokens

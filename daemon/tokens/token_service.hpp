@@ -32,7 +32,15 @@
 // upstream.hpp) and the time (Clock, clock.hpp). The short constructor builds
 // the production ones; unit tests pass fakes through TokenServiceSeams.
 //
-// Thread-safety: all public methods are called on the I/O thread.
+// Store calls (and the fleet lock's) go through a store::StoreRunner
+// (daemon/store/store_runner.hpp): on a store behind the network they run on
+// the store thread, and a caller whose access token is cached never waits
+// for them. Between a store block and the state it decides (the cache, the
+// flights) the coroutine may be suspended, so that state is looked at again
+// after every block: a flight registered or a token cached meanwhile wins.
+//
+// Thread-safety: all public methods are called on the I/O thread; TokenService
+// state (cache, flights) is touched on the I/O thread only.
 #pragma once
 
 #include "common/config/provider.hpp"
@@ -54,6 +62,10 @@ class io_context;
 
 namespace credctl::metrics {
 class DaemonMetrics;
+}
+
+namespace credctl::store {
+class StoreRunner;
 }
 
 namespace credctl::tokens {
@@ -86,11 +98,17 @@ struct TokenServiceSeams {
 
 class TokenService {
 public:
-    // Production: provider exchanges over HTTP(S), the system clocks.
-    // `io` and `store` must outlive the service.
-    TokenService(boost::asio::io_context& io, store::Store& store, TokenServiceOptions options);
+    // Production: provider exchanges over HTTP(S), the system clocks, store
+    // calls through `runner` (shared with the rest of the daemon). `io` and
+    // `runner` must outlive the service.
+    TokenService(boost::asio::io_context& io, store::StoreRunner& runner, TokenServiceOptions options);
     // The same with the given seams (tests); options.provider_timeout is
     // then the upstream's business.
+    TokenService(boost::asio::io_context& io, store::StoreRunner& runner, TokenServiceOptions options,
+                 TokenServiceSeams seams);
+    // With a runner of its own that calls `store` inline on the I/O thread
+    // (store::StorePlacement::caller; tests, local stores).
+    TokenService(boost::asio::io_context& io, store::Store& store, TokenServiceOptions options);
     TokenService(boost::asio::io_context& io, store::Store& store, TokenServiceOptions options,
                  TokenServiceSeams seams);
     ~TokenService();
@@ -101,7 +119,8 @@ public:
 
     // Stores the result of a login, replacing any earlier credential.
     // Errors: not_found for an unknown provider; store errors.
-    [[nodiscard]] Result<void> store_login(const store::CredentialKey& key, wire::StoreCredential login);
+    [[nodiscard]] boost::asio::awaitable<Result<void>> store_login(const store::CredentialKey& key,
+                                                                   wire::StoreCredential login);
 
     // An access token valid for at least `min_valid` (or the freshest the
     // provider will give). Errors: not_found, login_required,
@@ -125,14 +144,18 @@ public:
     [[nodiscard]] boost::asio::awaitable<Result<bool>> keep_alive(const store::CredentialKey& key,
                                                                   std::int64_t seen_refreshed_at);
 
-    [[nodiscard]] Result<std::vector<wire::CredentialInfo>> list(const std::string& user);
+    [[nodiscard]] boost::asio::awaitable<Result<std::vector<wire::CredentialInfo>>> list(const std::string& user);
     // Waits for a refresh of the credential in progress, revokes its refresh
     // token at the provider (RFC 7009) when asked, then forgets it. A failed
     // revocation keeps the credential only with OnRevokeFailure::keep
     // (error provider_unavailable). Errors: not_found; store errors.
     [[nodiscard]] boost::asio::awaitable<Result<Removal>> remove(const store::CredentialKey& key, Revoke revoke,
                                                                  OnRevokeFailure on_failure);
-    [[nodiscard]] Result<std::uint64_t> count();
+    [[nodiscard]] boost::asio::awaitable<Result<std::uint64_t>> count();
+
+    // The runner every store call of this service goes through (KeepAlive
+    // and the handlers share it).
+    [[nodiscard]] store::StoreRunner& runner();
 
     // Upstream refresh requests made since start (for status and tests).
     [[nodiscard]] std::uint64_t refreshes() const;

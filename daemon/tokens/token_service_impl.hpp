@@ -2,10 +2,12 @@
 // (token_service.cpp) share with its refresh path (token_refresh.cpp).
 // Private to daemon/tokens; see token_service.hpp for the contract.
 //
-// Thread-safety: one thread (the I/O thread).
+// Thread-safety: one thread (the I/O thread); store calls go through
+// `runner` (daemon/store/store_runner.hpp), in blocks that touch nothing here.
 #pragma once
 
 #include "daemon/metrics/daemon_metrics.hpp"
+#include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/clock.hpp"
 #include "daemon/tokens/flight.hpp"
 #include "daemon/tokens/token_cache.hpp"
@@ -18,6 +20,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <variant>
@@ -44,14 +47,27 @@ inline std::string resource(const store::CredentialKey& k) {
     return "credentials/" + k.user + "/" + k.provider;
 }
 
+// The renewal of a fleet lock's lease during a refresh (fleet_refresh.cpp).
+struct LockKeeper {
+    explicit LockKeeper(boost::asio::io_context& io) : timer(io) {}
+    void stop() {
+        stopped = true;
+        timer.cancel();
+    }
+    boost::asio::steady_timer timer;
+    bool stopped = false;  // also ends a renewal that was in the store's hands when stop() came
+};
+
 struct TokenService::Impl {
-    Impl(boost::asio::io_context& io_, store::Store& store_, TokenServiceOptions options_, TokenServiceSeams seams)
-        : io(io_), store(store_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {
+    Impl(boost::asio::io_context& io_, store::StoreRunner& runner_, TokenServiceOptions options_,
+         TokenServiceSeams seams)
+        : io(io_), runner(runner_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {
         if (!options.metrics) options.metrics = std::make_shared<metrics::DaemonMetrics>();
     }
 
     boost::asio::io_context& io;
-    store::Store& store;
+    std::unique_ptr<store::StoreRunner> owned_runner;  // a store given directly: called inline
+    store::StoreRunner& runner;
     TokenServiceOptions options;
     std::unique_ptr<Upstream> owned_upstream;  // production only; tests keep theirs
     std::unique_ptr<Clock> owned_clock;
@@ -75,28 +91,38 @@ struct TokenService::Impl {
     }
 
     // Writes the state back; a failure is logged (the caller's answer stands).
-    void set_state(const store::CredentialKey& key, store::CredentialRecord& record, store::CredentialState state);
+    boost::asio::awaitable<void> set_state(const store::CredentialKey& key, store::CredentialRecord& record,
+                                           store::CredentialState state);
     // Forgets what the cache holds of credentials other processes changed
     // (store::ChangeFeed; nothing without one).
     void forget_changed();
     // False when a login stored another refresh token while ours was at the
     // provider: the answer about the old one must not overwrite the new.
-    bool still_ours(const store::CredentialKey& key, const SecretBytes& sent);
+    boost::asio::awaitable<bool> still_ours(const store::CredentialKey& key, const SecretBytes& sent);
 
-    // Either the stored access token, good enough, or a refresh now in flight.
-    Result<std::variant<CachedToken, std::shared_ptr<Flight>>> start_refresh(const store::CredentialKey& key,
-                                                                             const std::string& sk,
-                                                                             const std::vector<std::string>& scopes,
-                                                                             std::int64_t want);
+    // What start_refresh() found in the store: the record, and whether a
+    // pending one is another host's refresh in flight.
+    struct Found {
+        std::optional<store::CredentialRecord> record;
+        bool refreshing_elsewhere = false;
+    };
+    boost::asio::awaitable<Result<Found>> find(const store::CredentialKey& key);
+    // Either the stored access token, good enough, or a refresh now in
+    // flight (this caller's, or one that another caller started while the
+    // record was read: std::nullopt then, look again).
+    using Started = std::optional<std::variant<CachedToken, std::shared_ptr<Flight>>>;
+    boost::asio::awaitable<Result<Started>> start_refresh(const store::CredentialKey& key, const std::string& sk,
+                                                          const std::vector<std::string>& scopes, std::int64_t want);
     boost::asio::awaitable<void> fly(store::CredentialKey key, store::CredentialRecord record,
                                      std::vector<std::string> scopes, std::shared_ptr<Flight> flight);
     boost::asio::awaitable<Result<void>> refresh(const store::CredentialKey& key, store::CredentialRecord record,
                                                  std::vector<std::string> scopes);
-    Error refresh_failed(const store::CredentialKey& key, const ProviderConfig& p, store::CredentialRecord& record,
-                         const Error& failure);
-    Result<void> commit_refresh(const store::CredentialKey& key, store::CredentialRecord record, oauth::TokenSet t,
-                                const std::string& scopes);
-    Error forget_interrupted(const store::CredentialKey& key, store::CredentialRecord record);
+    boost::asio::awaitable<Error> refresh_failed(const store::CredentialKey& key, const ProviderConfig& p,
+                                                 store::CredentialRecord& record, const Error& failure);
+    boost::asio::awaitable<Result<void>> commit_refresh(const store::CredentialKey& key,
+                                                        store::CredentialRecord& record, oauth::TokenSet& t,
+                                                        const std::string& scopes);
+    boost::asio::awaitable<Error> forget_interrupted(const store::CredentialKey& key, store::CredentialRecord& record);
 
     // fleet_refresh.cpp: the fleet-wide single flight over store.refresh_lock()
     // (daemon/store/refresh_lock.hpp). True when this process holds the lock
@@ -105,13 +131,10 @@ struct TokenService::Impl {
     boost::asio::awaitable<Result<bool>> take_fleet_lock(const store::CredentialKey& key,
                                                          store::CredentialRecord& record,
                                                          const std::vector<std::string>& scopes);
-    // A pending mark with the lock held is another host's refresh in flight,
-    // not a dead one: true then.
-    Result<bool> refreshing_elsewhere(const store::CredentialKey& key);
-    // Renews the lock's lease every third of it until the returned timer is
-    // cancelled; nullptr without a lock.
-    std::shared_ptr<boost::asio::steady_timer> keep_fleet_lock(const store::CredentialKey& key);
-    Error refresh_threw(const store::CredentialKey& key, const char* what);
+    // Renews the lock's lease every third of it until the returned keeper
+    // is stopped; nullptr without a lock.
+    std::shared_ptr<LockKeeper> keep_fleet_lock(const store::CredentialKey& key);
+    boost::asio::awaitable<Error> refresh_threw(const store::CredentialKey& key, std::string what);
 };
 
 }  // namespace credctl::tokens

@@ -11,6 +11,7 @@
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/master_key.hpp"
 #include "support/policy_fixture.hpp"
+#include "support/run_now.hpp"
 #include "support/temp_store.hpp"
 #include "temp_dir.hpp"
 
@@ -279,7 +280,9 @@ void store_credential(store::LmdbStore& lmdb, tokens::TokenService& tokens, cons
                       store::CredentialState state) {
     wire::StoreCredential login;
     login.refresh_token = SecretBytes::from("RT-" + user);
-    ASSERT_TRUE(tokens.store_login({user, "demo"}, std::move(login)).has_value());
+    const store::CredentialKey key{user, "demo"};
+    asio::io_context io;  // the store is called inline: the login needs no other
+    ASSERT_TRUE(credctl::test::run_now(io, tokens.store_login(key, std::move(login))).has_value());
     auto rec = lmdb.get({user, "demo"});
     ASSERT_TRUE(rec && *rec);
     (*rec)->state = state;

@@ -6,9 +6,11 @@
 #include "daemon/tokens/keep_alive.hpp"
 
 #include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/token_service.hpp"
 #include "token_fakes.hpp"
 
+#include "support/run_now.hpp"
 #include "support/temp_store.hpp"
 #include "temp_dir.hpp"
 
@@ -123,11 +125,13 @@ protected:
         c.refresh_token = SecretBytes::from("RT-" + key.user);
         c.access_token = SecretBytes::from("AT-" + key.user);
         c.access_expires_at = clock_.now_epoch_seconds() + 3600;
-        ASSERT_TRUE(tokens_->store_login(key, std::move(c)).has_value());
+        ASSERT_TRUE(credctl::test::run_now(io_, tokens_->store_login(key, std::move(c))).has_value());
     }
     void start(
         KeepAlive::Draw draw = [] { return 0.5; }, store::Store* scanned = nullptr) {
-        keep_alive_ = std::make_unique<KeepAlive>(io_, *tokens_, scanned != nullptr ? *scanned : *store_, clock_,
+        if (scanned != nullptr)
+            scanned_ = std::make_unique<store::StoreRunner>(*scanned, store::StorePlacement::caller);
+        keep_alive_ = std::make_unique<KeepAlive>(io_, *tokens_, scanned_ ? *scanned_ : tokens_->runner(), clock_,
                                                   providers_, std::move(draw));
         keep_alive_->start();
         poll();
@@ -157,6 +161,7 @@ protected:
     test::FakeUpstream upstream_;
     std::vector<ProviderConfig> providers_;
     std::unique_ptr<TokenService> tokens_;
+    std::unique_ptr<store::StoreRunner> scanned_;  // a store of the test's own to scan
     std::unique_ptr<KeepAlive> keep_alive_;
     const store::CredentialKey alice_{"alice", "demo"};
 };

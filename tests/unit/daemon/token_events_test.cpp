@@ -4,6 +4,7 @@
 #include "daemon/notify/events.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/tokens/token_service.hpp"
+#include "support/run_now.hpp"
 #include "token_fakes.hpp"
 
 #include "support/temp_store.hpp"
@@ -58,7 +59,7 @@ protected:
         l.refresh_token = SecretBytes::from("RT-0");
         l.access_token = SecretBytes::from("AT-0");
         l.access_expires_at = clock_.now_epoch_seconds() - 1;
-        ASSERT_TRUE(service_->store_login(key_, std::move(l)).has_value());
+        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(l))).has_value());
     }
     asio::awaitable<void> ask() { (void)co_await service_->token(key_, std::chrono::seconds(60)); }
     void ask_and_answer(test::Script script) {

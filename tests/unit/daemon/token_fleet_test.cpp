@@ -7,6 +7,7 @@
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/tokens/token_service.hpp"
+#include "support/run_now.hpp"
 #include "token_fakes.hpp"
 
 #include "support/temp_store.hpp"
@@ -91,7 +92,7 @@ protected:
         login.refresh_token = SecretBytes::from("RT-0");
         login.access_token = SecretBytes::from("AT-0");
         login.access_expires_at = clock_.now_epoch_seconds() - 1;
-        ASSERT_TRUE(a_->service.store_login(key_, std::move(login)).has_value());
+        ASSERT_TRUE(credctl::test::run_now(io_, a_->service.store_login(key_, std::move(login))).has_value());
     }
     void TearDown() override {
         io_.stop();

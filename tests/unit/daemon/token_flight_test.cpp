@@ -4,6 +4,7 @@
 // test runs the io_context until nothing is ready (poll) between steps.
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/tokens/token_service.hpp"
+#include "support/run_now.hpp"
 #include "token_fakes.hpp"
 
 #include "support/temp_store.hpp"
@@ -65,7 +66,7 @@ protected:
         login.refresh_token = SecretBytes::from("RT-0");
         login.access_token = SecretBytes::from("AT-0");
         login.access_expires_at = clock_.now_epoch_seconds() - 1;
-        ASSERT_TRUE(service_->store_login(key_, std::move(login)).has_value());
+        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(login))).has_value());
     }
 
     asio::awaitable<void> ask(Call* call, std::chrono::milliseconds timeout) {
@@ -90,7 +91,8 @@ protected:
         settle();
     }
     std::string listed_state() {
-        auto l = service_->list("alice");
+        const std::string alice = "alice";
+        auto l = credctl::test::run_now(io_, service_->list(alice));
         return l && l->size() == 1 ? (*l)[0].state : "(not listed)";
     }
 
@@ -289,7 +291,7 @@ TEST_F(TokenFlightTest, ANewLoginEndsProviderUnavailable) {
     login.refresh_token = SecretBytes::from("RT-new");
     login.access_token = SecretBytes::from("AT-new");
     login.access_expires_at = clock_.now_epoch_seconds() + 3600;
-    ASSERT_TRUE(service_->store_login(key_, std::move(login)).has_value());
+    ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(login))).has_value());
     EXPECT_EQ(listed_state(), "valid");
 }
 

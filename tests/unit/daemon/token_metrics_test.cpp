@@ -5,6 +5,7 @@
 #include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/tokens/token_service.hpp"
+#include "support/run_now.hpp"
 #include "token_fakes.hpp"
 
 #include "support/temp_store.hpp"
@@ -39,7 +40,7 @@ protected:
         login.refresh_token = SecretBytes::from("RT-0");
         login.access_token = SecretBytes::from("AT-0");
         login.access_expires_at = clock_.now_epoch_seconds() + 600;
-        ASSERT_TRUE(service_->store_login(key_, std::move(login)).has_value());
+        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(login))).has_value());
     }
 
     asio::awaitable<void> ask(std::optional<Result<wire::AccessToken>>* out, std::chrono::seconds min_valid) {
@@ -99,7 +100,8 @@ TEST_F(TokenMetricsTest, ARejectedRefreshIsCountedAsInvalidGrantAndAFailedOneByI
     EXPECT_EQ(metrics_->refreshes("demo", RefreshOutcome::invalid_grant), 1U);
     EXPECT_EQ(metrics_->tokens_answered(TokenSource::refresh), 0U) << "no token, no answer counted";
 
-    ASSERT_TRUE(service_->store_login(key_, {SecretBytes::from("RT-2"), {}, 0, "", "", ""}).has_value());
+    ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, {SecretBytes::from("RT-2"), {}, 0, "", "", ""}))
+                    .has_value());
     auto& timed_out = start(std::chrono::seconds(60));
     upstream_.release(test::answer_error(Errc::provider_unavailable, "reading the response (timed out)"));
     settle();

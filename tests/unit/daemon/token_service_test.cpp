@@ -5,6 +5,7 @@
 #include "daemon/tokens/token_service.hpp"
 #include "daemon/store/lmdb_store.hpp"
 
+#include "support/run_now.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -180,11 +181,12 @@ TEST_F(TokenServiceTest, RefreshTokenIsOpenedOnlyForARefresh) {
         login.refresh_token = SecretBytes::from("RT-login");
         login.access_token = SecretBytes::from("AT-login");
         login.access_expires_at = std::time(nullptr) + 3600;
-        ASSERT_TRUE(service.store_login(key_, std::move(login)).has_value());
+        ASSERT_TRUE(credctl::test::run_now(io_, service.store_login(key_, std::move(login))).has_value());
         auto cached = token(service, std::chrono::seconds(60));
         ASSERT_TRUE(cached.has_value()) << cached.error().message;
         EXPECT_EQ(cached->access_token.reveal(), "AT-login");
-        ASSERT_TRUE(service.list("alice").has_value());
+        const std::string alice = "alice";
+        ASSERT_TRUE(credctl::test::run_now(io_, service.list(alice)).has_value());
     }
     EXPECT_EQ(counting_->opened, 0) << "login, a cached token and list opened the refresh token";
 
@@ -232,7 +234,7 @@ TEST_F(TokenServiceTest, AnEmptyGrantedScopeIsReportedAsEmpty) {
     wire::StoreCredential login;
     login.refresh_token = SecretBytes::from("RT-login");
     login.scope = "openid email";
-    ASSERT_TRUE(service.store_login(key_, std::move(login)).has_value());
+    ASSERT_TRUE(credctl::test::run_now(io_, service.store_login(key_, std::move(login))).has_value());
     auto as_asked = token(service, std::chrono::seconds(60));
     ASSERT_TRUE(as_asked.has_value()) << as_asked.error().message;
     EXPECT_EQ(as_asked->access_token.reveal(), "AT-1");
@@ -254,7 +256,7 @@ TEST_F(TokenServiceTest, ARefreshThatFailsBeforeAnyIoStillAnswersItsCaller) {
     TokenService service(io_, *counting_, o);
     wire::StoreCredential login;
     login.refresh_token = SecretBytes::from("RT-login");
-    ASSERT_TRUE(service.store_login(key_, std::move(login)).has_value());
+    ASSERT_TRUE(credctl::test::run_now(io_, service.store_login(key_, std::move(login))).has_value());
     Result<wire::AccessToken> out = make_error(Errc::internal, "not answered");
     asio::co_spawn(io_, ask(service, key_, std::chrono::seconds(60), &out), asio::detached);
     io_.restart();

@@ -1,0 +1,143 @@
+// StoreRunner (daemon/store/store_runner.hpp): a block of store calls given
+// from a coroutine runs on the store thread (or inline), one at a time in the
+// order given, and its result or exception comes back to the coroutine on
+// its own thread.
+#include "daemon/store/store_runner.hpp"
+
+#include "support/run_now.hpp"
+#include "support/temp_store.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace credctl::store {
+namespace {
+
+namespace asio = boost::asio;
+using credctl::test::TempDir;
+
+class StoreRunnerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto s = credctl::test::open_temp_store(dir_);
+        ASSERT_TRUE(s.has_value()) << s.error().message;
+        store_ = std::move(*s);
+    }
+
+    TempDir dir_;
+    asio::io_context io_;
+    std::unique_ptr<LmdbStore> store_;
+    const CredentialKey alice_{"alice", "demo"};
+};
+
+struct Seen {
+    std::thread::id block;
+    std::thread::id resumed;
+};
+
+asio::awaitable<Result<std::optional<CredentialRecord>>> put_then_get(StoreRunner& runner, const CredentialKey& key,
+                                                                      Seen& seen) {
+    auto got = co_await runner.run([&](Store& s) {
+        seen.block = std::this_thread::get_id();
+        CredentialRecord r;
+        r.subject = "alice-subject";
+        if (auto put = s.put(key, r, SecretBytes::from("RT")); !put)
+            return Result<std::optional<CredentialRecord>>(put.error());
+        return s.get(key);
+    });
+    seen.resumed = std::this_thread::get_id();
+    co_return got;
+}
+
+TEST_F(StoreRunnerTest, ABlockRunsOnTheStoreThreadAndItsResultComesBackOnTheAwaitingThread) {
+    StoreRunner runner(*store_, StorePlacement::own_thread);
+    Seen seen;
+    auto got = credctl::test::run_now(io_, put_then_get(runner, alice_, seen));
+    ASSERT_TRUE(got && *got) << "the block's result is what the store gave";
+    EXPECT_EQ((*got)->subject, "alice-subject");
+    EXPECT_NE(seen.block, std::this_thread::get_id()) << "the block ran on the I/O thread";
+    EXPECT_EQ(seen.resumed, std::this_thread::get_id()) << "the coroutine resumed off the I/O thread";
+}
+
+TEST_F(StoreRunnerTest, CallerPlacementRunsTheBlockInlineOnTheAwaitingThread) {
+    StoreRunner runner(*store_, StorePlacement::caller);
+    Seen seen;
+    auto got = credctl::test::run_now(io_, put_then_get(runner, alice_, seen));
+    ASSERT_TRUE(got && *got);
+    EXPECT_EQ(seen.block, std::this_thread::get_id());
+    EXPECT_EQ(seen.resumed, std::this_thread::get_id());
+}
+
+asio::awaitable<std::string> throwing(StoreRunner& runner, std::thread::id& resumed) {
+    std::string caught = "nothing caught";
+    try {
+        co_await runner.run([](Store&) -> int { throw std::runtime_error("broken block"); });
+    } catch (const std::runtime_error& e) {
+        caught = e.what();
+    }
+    resumed = std::this_thread::get_id();
+    co_return caught;
+}
+
+TEST_F(StoreRunnerTest, AnExceptionInABlockComesBackToTheAwaitingCoroutineOnItsThread) {
+    StoreRunner runner(*store_, StorePlacement::own_thread);
+    std::thread::id resumed;
+    EXPECT_EQ(credctl::test::run_now(io_, throwing(runner, resumed)), "broken block");
+    EXPECT_EQ(resumed, std::this_thread::get_id());
+}
+
+// Each block notes whether another block was running at the same time, and
+// its place in line.
+struct Line {
+    std::atomic<int> running{0};
+    std::atomic<bool> overlapped{false};
+    std::vector<int> order;  // written by the blocks, one at a time
+    int resumed = 0;         // on the I/O thread
+};
+
+asio::awaitable<void> queue_block(StoreRunner& runner, Line& line, int n) {
+    co_await runner.run([&line, n](Store& s) {
+        if (line.running.fetch_add(1) != 0) line.overlapped = true;
+        [[maybe_unused]] auto c = s.count();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        line.order.push_back(n);
+        line.running.fetch_sub(1);
+    });
+    ++line.resumed;
+}
+
+TEST_F(StoreRunnerTest, BlocksRunOneAtATimeInTheOrderTheyWereGiven) {
+    StoreRunner runner(*store_, StorePlacement::own_thread);
+    Line line;
+    constexpr int k_blocks = 20;
+    for (int n = 0; n < k_blocks; ++n) asio::co_spawn(io_, queue_block(runner, line, n), asio::detached);
+    ASSERT_TRUE(credctl::test::run_until(io_, [&] { return line.resumed == k_blocks; }));
+    EXPECT_FALSE(line.overlapped) << "two blocks ran at once";
+    std::vector<int> expected;
+    for (int n = 0; n < k_blocks; ++n) expected.push_back(n);
+    EXPECT_EQ(line.order, expected);
+}
+
+TEST_F(StoreRunnerTest, TheDestructorRunsTheBlocksAlreadyGivenBeforeItReturns) {
+    Line line;
+    constexpr int k_blocks = 5;
+    {
+        StoreRunner runner(*store_, StorePlacement::own_thread);
+        for (int n = 0; n < k_blocks; ++n) asio::co_spawn(io_, queue_block(runner, line, n), asio::detached);
+        io_.poll();  // the coroutines start and hand over their blocks; nobody waits for them
+    }
+    EXPECT_EQ(line.order.size(), static_cast<std::size_t>(k_blocks)) << "a block given was dropped at shutdown";
+    EXPECT_EQ(line.resumed, 0) << "no coroutine resumed: the I/O thread did not run";
+}
+
+}  // namespace
+}  // namespace credctl::store
