@@ -114,8 +114,7 @@ ClusterHealth summarize(std::vector<MemberHealth> members) {
         with_leader += m.knows_leader ? 1 : 0;
     }
     const std::string each = " (" + list_members(members) + ")";
-    if (h.readable) {
-    } else if (answering == 0) {
+    if (answering == 0) {
         h.reason = "etcd: no member answers" + each;
     } else if (with_leader == 0) {
         h.reason = "etcd: no quorum: " + std::to_string(answering) + " of " + std::to_string(members.size()) +
@@ -123,6 +122,7 @@ ClusterHealth summarize(std::vector<MemberHealth> members) {
     } else {
         h.reason = "etcd: no member served a read" + each;
     }
+    if (h.readable) h.reason.clear();
     h.members = std::move(members);
     return h;
 }

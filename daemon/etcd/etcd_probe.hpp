@@ -10,8 +10,10 @@
 // io_context of its own as EtcdClient does).
 //
 // Used by the status route (daemon/server/store_health.*). Thread-safety:
-// probe() may run several times at once on one executor; the probe object
-// must outlive them (the members' TLS context is read-only once made).
+// probe() runs on a single-threaded executor (credd's I/O thread), possibly
+// several times at once; the members' TLS context is read-only once made,
+// and a member's exchange still running when its probe returned keeps what
+// it uses alive.
 #pragma once
 
 #include "common/error/error.hpp"

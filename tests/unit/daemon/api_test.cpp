@@ -316,5 +316,16 @@ TEST_F(ApiTest, StatusSaysWhetherTheCallerIsAnAdministrator) {
     EXPECT_FALSE(of(k_mallory));
 }
 
+// An LMDB store: its backend and state, and no etcd members.
+TEST_F(ApiTest, StatusNamesTheStoreBackendAndState) {
+    auto s = wire::parse_status(call(k_mallory, "GET", "/v1/status").reply.body);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->store, "ok");
+    EXPECT_EQ(s->store_backend, "lmdb");
+    EXPECT_EQ(s->store_state, "readable");
+    EXPECT_EQ(s->credentials, 0);
+    EXPECT_TRUE(s->store_endpoints.empty());
+}
+
 }  // namespace
 }  // namespace credctl::server
