@@ -2,8 +2,10 @@
 // caller's (or --user's) credentials is in: valid, refreshing,
 // login_required or provider_unavailable, with what to do about it. To an
 // administrator (root, credd's user) it also lists every user's credentials
-// that need a login (GET /v1/credentials?state=login_required).
+// that need a login (GET /v1/credentials?state=login_required). The store's
+// backend, state and, on etcd, its members: status_text.hpp.
 #include "cli/commands/command.hpp"
+#include "cli/commands/status_text.hpp"
 #include "cli/output/table.hpp"
 #include "common/wire/wire.hpp"
 
@@ -111,17 +113,21 @@ Result<void> run_status(const Globals& g, const StatusOptions& o) {
     if (!client) return client.error();
     auto reply = client->call("GET", "/v1/status");
     if (!reply) return reply.error();
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
-    const auto creds = user ? credentials_of(*client, *user) : std::nullopt;
     auto s = wire::parse_status(reply->body);
     if (!s) return s.error();
-    const auto needs_login = needing_login(*client, s->administrator);
+    // Listing credentials reads the store: when it is unreachable that would
+    // only wait out credd's store timeout, twice, to fail.
+    const bool readable = s->store_state != "unreachable";
+    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    const auto creds = user && readable ? credentials_of(*client, *user) : std::nullopt;
+    const auto needs_login = needing_login(*client, s->administrator && readable);
     if (o.output == "json") return print_json(*client, reply->body, creds, needs_login);
     std::cout << "credd " << s->version << " at " << client->socket_path() << "\n"
               << "uptime:       " << s->uptime_seconds << " s\n"
               << "credentials:  " << s->credentials << "\n"
-              << "connections:  " << s->connections << "\n"
-              << "store:        " << s->store << "\n";
+              << "connections:  " << s->connections << "\n";
+    print_store(std::cout, *s);
+    if (!readable) std::cout << "\nCredentials not listed: the store is unreachable.\n";
     if (user) print_credentials(*user, creds);
     print_needing_login(needs_login);
     return {};

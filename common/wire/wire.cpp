@@ -187,20 +187,46 @@ Result<std::vector<CredentialInfo>> parse_credential_list(std::string_view body)
 }
 
 std::string to_json(const Status& v) {
+    json::array endpoints;
+    for (const auto& e : v.store_endpoints) {
+        endpoints.push_back(
+            json::object{{"url", e.url}, {"answers", e.answers}, {"reads", e.reads}, {"detail", e.detail}});
+    }
     return json::serialize(json::object{{"version", v.version},
                                         {"uptime_seconds", v.uptime_seconds},
                                         {"credentials", v.credentials},
                                         {"connections", v.connections},
                                         {"store", v.store},
-                                        {"administrator", v.administrator}});
+                                        {"administrator", v.administrator},
+                                        {"store_backend", v.store_backend},
+                                        {"store_state", v.store_state},
+                                        {"store_endpoints", std::move(endpoints)}});
 }
+
+namespace {
+
+bool flag(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_bool() && v->as_bool();
+}
+
+}  // namespace
 
 Result<Status> parse_status(std::string_view body) {
     auto o = parse_object(body, "status");
     if (!o) return o.error();
     Status s{str(*o, "version"), num(*o, "uptime_seconds"), num(*o, "credentials"), num(*o, "connections"),
              str(*o, "store")};
-    if (const auto* a = o->if_contains("administrator"); a != nullptr && a->is_bool()) s.administrator = a->as_bool();
+    s.administrator = flag(*o, "administrator");
+    s.store_backend = str(*o, "store_backend");
+    s.store_state = str(*o, "store_state");
+    if (const auto* arr = o->if_contains("store_endpoints"); arr != nullptr && arr->is_array()) {
+        for (const auto& el : arr->as_array()) {
+            if (!el.is_object()) continue;
+            const auto& e = el.as_object();
+            s.store_endpoints.push_back({str(e, "url"), flag(e, "answers"), flag(e, "reads"), str(e, "detail")});
+        }
+    }
     return s;
 }
 

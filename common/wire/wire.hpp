@@ -55,6 +55,15 @@ struct CredentialInfo {
     std::int64_t unavailable_since = 0;
 };
 
+// One etcd member as GET /v1/status found it (docs/fleet.md "When etcd is
+// unavailable").
+struct StoreEndpoint {
+    std::string url;
+    bool answers = false;  // it answered a status request within the probe's time
+    bool reads = false;    // a read through it succeeded (it has a quorum)
+    std::string detail;    // "etcd 3.4.23, leader", or why it did not answer
+};
+
 struct Status {
     std::string version;
     std::int64_t uptime_seconds = 0;
@@ -64,6 +73,12 @@ struct Status {
     // The caller may administer credd (root, credd's user): it may read
     // every user's credentials (GET /v1/credentials).
     bool administrator = false;
+    std::string store_backend;  // "lmdb" or "etcd"
+    // "readable" (a read succeeded), "unreachable" (etcd: no member served a
+    // read in time; `store` says why) or "failing" (the store answered
+    // with an error; `store` says which).
+    std::string store_state;
+    std::vector<StoreEndpoint> store_endpoints;  // etcd: every configured member, in order
 };
 
 // DELETE /v1/users/{user}/credentials/{provider}: what happened at the

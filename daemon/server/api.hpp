@@ -14,6 +14,7 @@
 #include "daemon/policy/policy.hpp"
 #include "daemon/server/admin_api.hpp"
 #include "daemon/server/admission.hpp"
+#include "daemon/server/store_health.hpp"
 #include "daemon/tokens/token_service.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -39,6 +40,7 @@ struct ApiContext {
     peer::ExeHasher& hasher;
     metrics::DaemonMetrics& metrics;
     const Admission& admission;  // connections served and waiting, for metrics
+    StoreHealth& store_health;   // the store's part of GET /v1/status
 };
 
 struct ApiRequest {

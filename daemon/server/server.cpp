@@ -78,7 +78,8 @@ public:
                    admin_,
                    hasher_,
                    *metrics_,
-                   admission_} {}
+                   admission_,
+                   store_health_} {}
 
     Result<void> listen();
     void run();
@@ -125,6 +126,7 @@ private:
     std::map<Admission::Ticket, Waiter*> waiters_;
     std::size_t connections_ = 0;  // served now
     AdminState admin_;
+    StoreHealth store_health_{config_.store};
     ApiContext context_;
     std::set<Session*> sessions_;
     std::string where_ = config_.socket;

@@ -2,6 +2,7 @@
 # store backend (docs/fleet.md). Source it after lib.sh:
 #   start_etcd_cluster 3       # sets $etcd_endpoints (TOML list) and $etcd_urls
 #   kill_etcd_member 2         # SIGKILL one member
+#   restart_etcd_member 2      # starts a stopped member again on its data
 #   etcd_get_prefix PREFIX     # every key and value below PREFIX, via etcdctl
 #   etcd_leader_index          # which member leads now
 #   etcd_credd_config I PREFIX STORE_LINES [MORE_TOML]
@@ -14,6 +15,7 @@
 
 etcd_pids=()
 etcd_client_urls=()
+etcd_peer_urls=()
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -23,7 +25,9 @@ start_etcd_cluster() {  # MEMBERS
     etcd_client_urls[i]=http://127.0.0.1:$(free_port)
     peers[i]=http://127.0.0.1:$(free_port)
     cluster+="${cluster:+,}m$i=${peers[i]}"
+    etcd_peer_urls[i]=${peers[i]}
   done
+  etcd_cluster=$cluster
   for ((i = 1; i <= n; i++)); do
     mkdir -p "$work/etcd/m$i"
     etcd --name "m$i" --data-dir "$work/etcd/m$i" \
@@ -42,6 +46,19 @@ start_etcd_cluster() {  # MEMBERS
 kill_etcd_member() {  # INDEX
   kill -KILL "${etcd_pids[$1]}" 2>/dev/null
   wait "${etcd_pids[$1]}" 2>/dev/null
+}
+
+# A member killed before, started again on its data directory (it rejoins the
+# cluster; the initial-cluster flags only matter for a new data directory).
+restart_etcd_member() {  # INDEX
+  local i=$1
+  etcd --name "m$i" --data-dir "$work/etcd/m$i" \
+    --listen-client-urls "${etcd_client_urls[i]}" --advertise-client-urls "${etcd_client_urls[i]}" \
+    --listen-peer-urls "${etcd_peer_urls[i]}" --initial-advertise-peer-urls "${etcd_peer_urls[i]}" \
+    --initial-cluster "$etcd_cluster" --initial-cluster-state new --initial-cluster-token "credctl-$$" \
+    >>"$work/etcd-m$i.out" 2>&1 &
+  etcd_pids[i]=$!
+  extra_pids+=("$!")
 }
 
 etcd_get_prefix() {  # PREFIX

@@ -77,9 +77,9 @@ protected:
             io_, *lmdb_, tokens::TokenServiceOptions{{test::unreachable_provider()}, std::chrono::seconds(5)});
         admin_.store = lmdb_.get();
         admin_.io = &io_;
-        context_ = std::make_unique<ApiContext>(
-            ApiContext{*tokens_, std::make_shared<const policy::Policy>(test::policy_from(k_policy)), nullptr, hashes_,
-                       std::chrono::steady_clock::now(), connections_, admin_, hasher_, metrics_, admission_});
+        context_ = std::make_unique<ApiContext>(ApiContext{
+            *tokens_, std::make_shared<const policy::Policy>(test::policy_from(k_policy)), nullptr, hashes_,
+            std::chrono::steady_clock::now(), connections_, admin_, hasher_, metrics_, admission_, store_health_});
         open_audit(audit_path_);
     }
     void open_audit(const std::string& path, audit::Settings settings = {}) {
@@ -114,6 +114,7 @@ protected:
     std::size_t connections_ = 1;
     AdminState admin_;
     metrics::DaemonMetrics metrics_;
+    StoreHealth store_health_{daemon::StoreSettings{}};
     Admission admission_{8, 2, 4};
     std::string audit_path_ = dir_.file("audit.jsonl");
     std::unique_ptr<ApiContext> context_;
@@ -316,6 +317,17 @@ TEST_F(ApiTest, StatusSaysWhetherTheCallerIsAnAdministrator) {
     EXPECT_TRUE(of(k_root));
     EXPECT_FALSE(of(k_alice));
     EXPECT_FALSE(of(k_mallory));
+}
+
+// An LMDB store: its backend and state, and no etcd members.
+TEST_F(ApiTest, StatusNamesTheStoreBackendAndState) {
+    auto s = wire::parse_status(call(k_mallory, "GET", "/v1/status").reply.body);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->store, "ok");
+    EXPECT_EQ(s->store_backend, "lmdb");
+    EXPECT_EQ(s->store_state, "readable");
+    EXPECT_EQ(s->credentials, 0);
+    EXPECT_TRUE(s->store_endpoints.empty());
 }
 
 }  // namespace
