@@ -32,7 +32,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -41,7 +40,6 @@ namespace credctl::server {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using local = asio::local::stream_protocol;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
@@ -95,8 +93,7 @@ private:
     asio::awaitable<std::optional<Error>> admit(uid_t uid);
     void release(uid_t uid);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
-    // `r` by reference: g++ 12 may destroy a temporary passed by value to a
-    // coroutine twice (GCC PR 99576), so callers pass a named object.
+    // `r` by reference: g++ 12 may destroy a by-value temporary twice (GCC PR 99576).
     asio::awaitable<void> reply(Stream& stream, ApiReply& r, bool keep_alive);
     void stop();
 

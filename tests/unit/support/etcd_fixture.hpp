@@ -23,7 +23,7 @@ protected:
 
     // `key` fills the master key (key_of); `lease` is the refresh lock's.
     std::unique_ptr<store::EtcdStore> open_store(unsigned char key = 1, const std::string& prefix = "/credd/",
-                                                std::chrono::seconds lease = std::chrono::seconds(10)) {
+                                                 std::chrono::seconds lease = std::chrono::seconds(10)) {
         auto st = store::EtcdStore::open(etcd_.client(), prefix, store::Sealer(key_of(key)), lease);
         EXPECT_TRUE(st) << (st ? "" : st.error().message);
         return st ? std::move(*st) : nullptr;
