@@ -55,11 +55,9 @@ protected:
     }
     // A login whose access token has expired: the next caller refreshes.
     void login() {
-        wire::StoreCredential l;
-        l.refresh_token = SecretBytes::from("RT-0");
-        l.access_token = SecretBytes::from("AT-0");
-        l.access_expires_at = clock_.now_epoch_seconds() - 1;
-        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(l))).has_value());
+        ASSERT_TRUE(
+            credctl::test::run_now(io_, service_->store_login(key_, test::login_until(clock_.now_epoch_seconds() - 1)))
+                .has_value());
     }
     asio::awaitable<void> ask() { (void)co_await service_->token(key_, std::chrono::seconds(60)); }
     void ask_and_answer(test::Script script) {

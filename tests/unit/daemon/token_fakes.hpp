@@ -6,6 +6,7 @@
 // to fail or watch the one call it is about.
 #pragma once
 
+#include "common/wire/wire.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/tokens/clock.hpp"
 #include "daemon/tokens/upstream.hpp"
@@ -23,6 +24,16 @@
 #include <vector>
 
 namespace credctl::tokens::test {
+
+// The login the tests start from: refresh token "RT-0", access token "AT-0"
+// valid until `expires_at` (UTC seconds; in the past, the first caller refreshes).
+inline wire::StoreCredential login_until(std::int64_t expires_at) {
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-0");
+    login.access_token = SecretBytes::from("AT-0");
+    login.access_expires_at = expires_at;
+    return login;
+}
 
 class ForwardingStore : public store::Store {
 public:

@@ -88,11 +88,9 @@ protected:
         lmdb_ = std::move(*s);
         a_ = std::make_unique<Host>(io_, *lmdb_, locks_, 1, clock_);
         b_ = std::make_unique<Host>(io_, *lmdb_, locks_, 2, clock_);
-        wire::StoreCredential login;  // its access token has expired
-        login.refresh_token = SecretBytes::from("RT-0");
-        login.access_token = SecretBytes::from("AT-0");
-        login.access_expires_at = clock_.now_epoch_seconds() - 1;
-        ASSERT_TRUE(credctl::test::run_now(io_, a_->service.store_login(key_, std::move(login))).has_value());
+        ASSERT_TRUE(credctl::test::run_now(
+                        io_, a_->service.store_login(key_, test::login_until(clock_.now_epoch_seconds() - 1)))
+                        .has_value());
     }
     void TearDown() override {
         io_.stop();

@@ -62,11 +62,9 @@ protected:
             io_, *store_, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
             TokenServiceSeams{upstream_, clock_});
         // A login whose access token has expired: the first caller refreshes.
-        wire::StoreCredential login;
-        login.refresh_token = SecretBytes::from("RT-0");
-        login.access_token = SecretBytes::from("AT-0");
-        login.access_expires_at = clock_.now_epoch_seconds() - 1;
-        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(login))).has_value());
+        ASSERT_TRUE(
+            credctl::test::run_now(io_, service_->store_login(key_, test::login_until(clock_.now_epoch_seconds() - 1)))
+                .has_value());
     }
 
     asio::awaitable<void> ask(Call* call, std::chrono::milliseconds timeout) {

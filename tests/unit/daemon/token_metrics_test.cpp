@@ -36,11 +36,9 @@ protected:
             io_, *lmdb_,
             TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5), metrics_},
             TokenServiceSeams{upstream_, clock_});
-        wire::StoreCredential login;
-        login.refresh_token = SecretBytes::from("RT-0");
-        login.access_token = SecretBytes::from("AT-0");
-        login.access_expires_at = clock_.now_epoch_seconds() + 600;
-        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(login))).has_value());
+        ASSERT_TRUE(credctl::test::run_now(
+                        io_, service_->store_login(key_, test::login_until(clock_.now_epoch_seconds() + 600)))
+                        .has_value());
     }
 
     asio::awaitable<void> ask(std::optional<Result<wire::AccessToken>>* out, std::chrono::seconds min_valid) {
