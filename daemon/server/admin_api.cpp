@@ -39,7 +39,9 @@ asio::awaitable<std::invoke_result_t<F&>> run_here(F call) {
 }
 
 // A maintenance call takes its turn with every other store call
-// (daemon/store/store_runner.hpp). Not a coroutine: see GCC PR 99576 in server.cpp.
+// (daemon/store/store_runner.hpp). Not a coroutine: see GCC PR 99576 in
+// server.cpp; for the same reason `call` captures by reference only (a
+// captured std::string would be destroyed twice).
 template <class F>
 asio::awaitable<std::invoke_result_t<F&>> on_store(AdminState& a, F call) {
     if (a.runner == nullptr) return run_here(std::move(call));
@@ -96,7 +98,7 @@ ApiReply status_reply(const AdminState& a, const store::StoreInfo& info) {
 asio::awaitable<Result<ApiReply>> admin_store_status(AdminState& a, const ApiRequest&) {
     auto m = maintenance(a);
     if (!m) co_return m.error();
-    auto info = co_await on_store(a, [m = *m] { return m->info(); });
+    auto info = co_await on_store(a, [&m] { return (*m)->info(); });
     if (!info) co_return info.error();
     co_return status_reply(a, *info);
 }
@@ -126,7 +128,7 @@ asio::awaitable<Result<ApiReply>> admin_backup(AdminState& a, const ApiRequest& 
     if (!m) co_return m.error();
     auto req = wire::parse_backup(r.body);
     if (!req) co_return req.error();
-    auto bytes = co_await on_store(a, [m = *m, path = req->path] { return m->backup(path); });
+    auto bytes = co_await on_store(a, [&m, &req] { return (*m)->backup(req->path); });
     if (!bytes) co_return bytes.error();
     log::info("store backup written to " + req->path + " (" + std::to_string(*bytes) + " bytes)");
     co_return json_reply(200, wire::to_json(wire::Backup{req->path, static_cast<std::int64_t>(*bytes)}));
@@ -137,7 +139,7 @@ asio::awaitable<Result<ApiReply>> admin_restore(AdminState& a, const ApiRequest&
     if (!m) co_return m.error();
     auto req = wire::parse_backup(r.body);
     if (!req) co_return req.error();
-    auto report = co_await on_store(a, [m = *m, path = req->path] { return m->restore(path); });
+    auto report = co_await on_store(a, [&m, &req] { return (*m)->restore(req->path); });
     if (!report) co_return report.error();
     wire::RestoreResult out{static_cast<std::int64_t>(report->moved),
                             static_cast<std::int64_t>(report->skipped),

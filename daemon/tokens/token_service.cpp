@@ -158,8 +158,11 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
 }
 
 asio::awaitable<Result<std::vector<wire::CredentialInfo>>> TokenService::list(const std::string& user) {
-    using Listed = std::vector<std::pair<store::CredentialKey, store::CredentialRecord>>;
-    // One block: the keys and their records as one view of the store.
+    // One block: the keys and their records as one view of the store. Each
+    // record is cut down to what a listing shows as soon as it is read, so
+    // that its access token (guarded memory, a few mappings each) is freed
+    // at once: a store of 100,000 credentials must not hold them all.
+    using Listed = std::vector<std::pair<store::CredentialKey, wire::CredentialInfo>>;
     auto listed = co_await impl_->runner.run([&](store::Store& s) -> Result<Listed> {
         auto keys = s.keys(user);
         if (!keys) return keys.error();
@@ -167,27 +170,27 @@ asio::awaitable<Result<std::vector<wire::CredentialInfo>>> TokenService::list(co
         for (auto& k : *keys) {
             auto rec = s.get(k);
             if (!rec) return rec.error();
-            if (*rec) out.emplace_back(std::move(k), std::move(**rec));
+            if (!*rec) continue;
+            const auto& r = **rec;
+            // login_required: rejected, or a refresh interrupted by a crash.
+            const char* state = r.state == store::CredentialState::valid ? "valid" : "login_required";
+            out.emplace_back(k, wire::CredentialInfo{k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at,
+                                                     r.updated_at, r.access_expires_at, state, 0});
         }
         return out;
     });
     if (!listed) co_return listed.error();
     std::vector<wire::CredentialInfo> out;
-    for (const auto& [k, r] : *listed) {
-        const bool flying = impl_->flights.contains(credential_key(k));
+    out.reserve(listed->size());
+    for (auto& [k, info] : *listed) {
         const auto unavailable = impl_->unavailable_since.find(credential_key(k));
-        std::string state = "valid";
-        std::int64_t since = 0;
-        if (flying) {
-            state = "refreshing";
-        } else if (r.state != store::CredentialState::valid) {
-            state = "login_required";  // rejected, or a refresh interrupted by a crash
-        } else if (unavailable != impl_->unavailable_since.end()) {
-            state = "provider_unavailable";
-            since = unavailable->second;
+        if (impl_->flights.contains(credential_key(k))) {
+            info.state = "refreshing";
+        } else if (info.state == "valid" && unavailable != impl_->unavailable_since.end()) {
+            info.state = "provider_unavailable";
+            info.unavailable_since = unavailable->second;
         }
-        out.push_back({k.user, k.provider, r.issuer, r.subject, r.scope, r.created_at, r.updated_at,
-                       r.access_expires_at, state, since});
+        out.push_back(std::move(info));
     }
     co_return out;
 }
