@@ -28,42 +28,12 @@ constexpr std::size_t k_max_answer_bytes = 64 * 1024 * 1024;
 constexpr std::chrono::milliseconds k_first_pause{50};
 constexpr std::chrono::milliseconds k_max_pause{400};
 
-// One exchange's outcome: the answer's status and body, or why none came.
-struct Exchange {
-    int status = 0;
-    std::string body;
-    std::string failure;
-};
-
-bhttp::request<bhttp::string_body> make_request(const Endpoint& e, const char* path, const std::string& body) {
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, path, 11};
-    req.set(bhttp::field::host, e.host + ":" + e.port);
-    req.set(bhttp::field::content_type, "application/json");
-    req.set(bhttp::field::connection, "close");
-    req.body() = body;
-    req.prepare_payload();
-    return req;
-}
-
-template <class Stream>
-asio::awaitable<void> round_trip(Stream& stream, const bhttp::request<bhttp::string_body>& req, Exchange& out) {
-    auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
-    if (wec) co_return out.failure = "sending: " + wec.message(), void();
-    beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(k_max_answer_bytes);
-    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, k_tuple);
-    if (rec == beast::error::timeout) co_return out.failure = "timed out waiting for the answer", void();
-    if (rec) co_return out.failure = "reading the answer: " + rec.message(), void();
-    out.status = static_cast<int>(parser.get().result_int());
-    out.body = std::move(parser.get().body());
-}
-
 asio::awaitable<void> exchange(const Endpoint& e, ssl::context* tls, const bhttp::request<bhttp::string_body>& req,
                                Clock::time_point deadline, Exchange& out) {
-    const std::string failed = co_await with_member(
-        e, tls, deadline,
-        [&req, &out](auto& stream) -> asio::awaitable<void> { co_await round_trip(stream, req, out); });
+    const std::string failed =
+        co_await with_member(e, tls, deadline, [&req, &out](auto& stream) -> asio::awaitable<void> {
+            co_await round_trip(stream, req, k_max_answer_bytes, out);
+        });
     if (!failed.empty()) out.failure = failed;
 }
 
@@ -73,7 +43,7 @@ Exchange attempt(const Endpoint& e, ssl::context* tls, const char* path, const s
                  Clock::time_point deadline) {
     Exchange out;
     try {
-        const auto req = make_request(e, path, body);  // outlives the io_context and the frames it destroys
+        const auto req = gateway_request(e, path, body);  // outlives the io_context and the frames it destroys
         asio::io_context io;
         asio::co_spawn(io, exchange(e, tls, req, deadline, out), asio::detached);
         io.run_until(deadline + std::chrono::milliseconds(100));

@@ -1,7 +1,8 @@
-// Connecting to one etcd member, for EtcdClient's calls and EtcdWatch's
-// stream: resolve, TCP connect and, for an https endpoint, the TLS handshake
+// Connecting to one etcd member, for EtcdClient's calls, EtcdProbe's and
+// EtcdWatch's stream: resolve, TCP connect and, for an https endpoint, the TLS handshake
 // with SNI, verifying the member's certificate against its host name. Then
-// the caller's coroutine runs on the connected stream, plain or TLS.
+// the caller's coroutine runs on the connected stream, plain or TLS; for a
+// call of the JSON gateway, round_trip() is that coroutine.
 //
 // Internal to daemon/etcd (it brings Beast and Asio's TLS with it: include it
 // from .cpp files only). Thread-safety: the calling coroutine's.
@@ -18,7 +19,9 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <utility>
 
 namespace credctl::etcd {
 
@@ -60,6 +63,41 @@ asio::awaitable<std::string> with_member(const Endpoint& e, ssl::context* tls,
     if (hec) co_return "TLS handshake: " + hec.message();
     co_await use(stream);
     co_return "";
+}
+
+// One POST to the JSON gateway and its outcome: the answer's status and body,
+// or why none came.
+struct Exchange {
+    int status = 0;
+    std::string body;
+    std::string failure;
+};
+
+inline bhttp::request<bhttp::string_body> gateway_request(const Endpoint& e, const char* path, std::string body) {
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, path, 11};
+    req.set(bhttp::field::host, e.host + ":" + e.port);
+    req.set(bhttp::field::content_type, "application/json");
+    req.set(bhttp::field::connection, "close");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    return req;
+}
+
+// Sends `req` on a connected stream (see with_member) and reads the answer,
+// whose body may hold at most `max_bytes`, into `out`.
+template <class Stream>
+asio::awaitable<void> round_trip(Stream& stream, const bhttp::request<bhttp::string_body>& req, std::size_t max_bytes,
+                                 Exchange& out) {
+    auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
+    if (wec) co_return out.failure = "sending: " + wec.message(), void();
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(max_bytes);
+    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, k_tuple);
+    if (rec == beast::error::timeout) co_return out.failure = "timed out waiting for the answer", void();
+    if (rec) co_return out.failure = "reading the answer: " + rec.message(), void();
+    out.status = static_cast<int>(parser.get().result_int());
+    out.body = std::move(parser.get().body());
 }
 
 }  // namespace credctl::etcd

@@ -45,29 +45,21 @@ struct Answer {
 
 asio::awaitable<Answer> post(const Endpoint& e, ssl::context* tls, const char* path, std::string body,
                              Clock::time_point deadline) {
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, path, 11};
-    req.set(bhttp::field::host, e.host + ":" + e.port);
-    req.set(bhttp::field::content_type, "application/json");
-    req.set(bhttp::field::connection, "close");
-    req.body() = std::move(body);
-    req.prepare_payload();
+    const auto req = gateway_request(e, path, std::move(body));
+    Exchange x;
+    const std::string failed = co_await with_member(
+        e, tls, deadline,
+        [&req, &x](auto& stream) -> asio::awaitable<void> { co_await round_trip(stream, req, k_max_answer_bytes, x); });
     Answer out;
-    const std::string failed =
-        co_await with_member(e, tls, deadline, [&req, &out](auto& stream) -> asio::awaitable<void> {
-            auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
-            if (wec) co_return out.failure = "sending: " + wec.message(), void();
-            beast::flat_buffer buffer;
-            bhttp::response_parser<bhttp::string_body> parser;
-            parser.body_limit(k_max_answer_bytes);
-            auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, k_tuple);
-            if (rec == beast::error::timeout) co_return out.failure = "timed out", void();
-            if (rec) co_return out.failure = "reading the answer: " + rec.message(), void();
-            const unsigned status = parser.get().result_int();
-            out.ok = status >= 200 && status < 300;
-            if (!out.ok) out.failure = std::to_string(status) + " " + error_message(parser.get().body());
-            out.body = std::move(parser.get().body());
-        });
-    if (!failed.empty()) out.failure = failed;
+    out.ok = failed.empty() && x.failure.empty() && x.status >= 200 && x.status < 300;
+    if (!failed.empty()) {
+        out.failure = failed;
+    } else if (!x.failure.empty()) {
+        out.failure = x.failure;
+    } else if (!out.ok) {
+        out.failure = std::to_string(x.status) + " " + error_message(x.body);
+    }
+    out.body = std::move(x.body);
     co_return out;
 }
 

@@ -101,6 +101,12 @@ ${4:-}
 TOML
 }
 
+# The master key every credd of the fleet shares: 32 random bytes, mode 600.
+new_master_key() {
+  head -c 32 /dev/urandom >"$work/master.key"
+  chmod 600 "$work/master.key"
+}
+
 fleet_pids=()
 on() { local i=$1; shift; CREDD_SOCKET=$work/run$i/credd.sock "$@"; }
 start_fleet_credd() {  # INDEX

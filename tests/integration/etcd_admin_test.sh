@@ -17,14 +17,9 @@ credctl=$2
 . "$(dirname "$0")/etcd.sh"
 
 start_provider --access-ttl 3600
-head -c 32 /dev/urandom >"$work/master.key"
-chmod 600 "$work/master.key"
+new_master_key
 user=$(id -un)
 
-demo2_toml() {
-  printf '[providers.demo2]\nissuer    = "%s"\nclient_id = "credctl-demo"\nscopes    = ["openid", "offline_access"]\n' \
-    "$issuer"
-}
 # credd INDEX on LMDB: its own socket and state, the shared master key.
 lmdb_credd_config() {  # INDEX
   cat >"$work/credd$1.toml" <<TOML
@@ -33,7 +28,7 @@ state_dir = "$work/state$1"
 key_file  = "$work/master.key"
 
 $(demo_provider_toml)
-$(demo2_toml)
+$(demo_provider_toml demo2)
 TOML
 }
 served=0  # how many serves() calls got the expected token
@@ -58,7 +53,7 @@ kill -TERM "${fleet_pids[0]}" && wait "${fleet_pids[0]}"
 # --- migration into a 3-member etcd, served by three credds ----------------------
 start_etcd_cluster 3
 for i in 1 2 3; do
-  etcd_credd_config "$i" /admin-test/ "request_timeout_seconds = 5" "$(demo2_toml)"
+  etcd_credd_config "$i" /admin-test/ "request_timeout_seconds = 5" "$(demo_provider_toml demo2)"
   expect "credd $i starts on etcd" start_fleet_credd "$i"
 done
 reset_stats

@@ -22,15 +22,10 @@ credctl=$2
 start_provider --access-ttl 3600
 start_etcd_cluster 3
 expect "a 3-member etcd cluster starts" etcdctl --endpoints "$etcd_urls" endpoint health
-head -c 32 /dev/urandom >"$work/master.key"
-chmod 600 "$work/master.key"
+new_master_key
 
 fleet_config() {  # INDEX
-  etcd_credd_config "$1" /fleet-test/ "request_timeout_seconds = 5" '
-[providers.demo2]
-issuer    = "'"$issuer"'"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]'
+  etcd_credd_config "$1" /fleet-test/ "request_timeout_seconds = 5" "$(demo_provider_toml demo2)"
 }
 start_host() { fleet_config "$1" && start_fleet_credd "$1"; }  # INDEX
 

@@ -17,8 +17,7 @@ idle=10                 # the provider's refresh token lifetime, seconds
 keep_alive_days=0.00005 # 4 s: refreshed every 3.6 to 4 s
 start_provider --access-ttl 3600 --refresh-ttl "$idle"
 start_etcd_cluster 1
-head -c 32 /dev/urandom >"$work/master.key"
-chmod 600 "$work/master.key"
+new_master_key
 
 fleet_config() { etcd_credd_config "$1" /keep-alive-test/ "" "keep_alive_days = $keep_alive_days"; }  # INDEX
 start_host() { fleet_config "$1" && start_fleet_credd "$1"; }  # INDEX

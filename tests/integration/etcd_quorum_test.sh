@@ -22,14 +22,9 @@ etcd_timeout=4
 
 start_provider --access-ttl 3600
 start_etcd_cluster 3
-head -c 32 /dev/urandom >"$work/master.key"
-chmod 600 "$work/master.key"
+new_master_key
 host_config() {  # INDEX
-  etcd_credd_config "$1" /quorum-test/ "request_timeout_seconds = $etcd_timeout" '
-[providers.demo2]
-issuer    = "'"$issuer"'"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]'
+  etcd_credd_config "$1" /quorum-test/ "request_timeout_seconds = $etcd_timeout" "$(demo_provider_toml demo2)"
 }
 login_demo2() { BROWSER=$oidc/browser "$credctl" login demo2 "$@"; }
 status_json() { on "$1" "$credctl" status -o json 2>/dev/null; }  # INDEX

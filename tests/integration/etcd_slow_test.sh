@@ -25,13 +25,8 @@ fast_ms=500
 
 start_provider --access-ttl 3600
 start_etcd_cluster 1
-head -c 32 /dev/urandom >"$work/master.key"
-chmod 600 "$work/master.key"
-etcd_credd_config 1 /slow-test/ "request_timeout_seconds = 5" '
-[providers.demo2]
-issuer    = "'"$issuer"'"
-client_id = "credctl-demo"
-scopes    = ["openid", "offline_access"]'
+new_master_key
+etcd_credd_config 1 /slow-test/ "request_timeout_seconds = 5" "$(demo_provider_toml demo2)"
 expect "credd starts on etcd" start_fleet_credd 1
 
 on 1 login_demo 2>>"$work/login.err"

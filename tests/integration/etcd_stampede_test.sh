@@ -36,8 +36,7 @@ if ldd "$credctl" | grep -q 'libasan\.so'; then access_ttl=15 lease_seconds=10 e
 
 start_provider --access-ttl "$access_ttl"
 start_etcd_cluster 3
-head -c 32 /dev/urandom >"$work/master.key"
-chmod 600 "$work/master.key"
+new_master_key
 start_host() {  # INDEX
   etcd_credd_config "$1" /stampede/ "lease_seconds = $lease_seconds
 request_timeout_seconds = $etcd_timeout" '

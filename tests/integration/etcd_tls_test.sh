@@ -35,8 +35,7 @@ healthy() {
 expect "etcd serves https with client certificates required" wait_for 30 "etcd over TLS" healthy
 
 start_provider --access-ttl 3600
-head -c 32 /dev/urandom >"$work/master.key"
-chmod 600 "$work/master.key"
+new_master_key
 tls_config() {  # FILE CA [CERT KEY]
   cat >"$1" <<TOML
 socket    = "$work/run/credd.sock"

@@ -94,10 +94,11 @@ $(demo_provider_toml)
 TOML
   export CREDD_SOCKET=$work/run/credd.sock
 }
-# The provider "demo" of the test provider at $issuer, as a config table.
-demo_provider_toml() {
-  printf '[providers.demo]\nissuer    = "%s"\nclient_id = "credctl-demo"\nscopes    = ["openid", "offline_access"]\n' \
-    "$issuer"
+# The provider NAME (default demo) of the test provider at $issuer, as a
+# config table.
+demo_provider_toml() {  # [NAME]
+  printf '[providers.%s]\nissuer    = "%s"\nclient_id = "credctl-demo"\nscopes    = ["openid", "offline_access"]\n' \
+    "${1:-demo}" "$issuer"
 }
 
 # A credd.toml at FILE whose provider demo is never contacted (the test asks

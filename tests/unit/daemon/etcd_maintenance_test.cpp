@@ -8,6 +8,7 @@
 
 #include "etcd_process.hpp"
 #include "support/sample_record.hpp"
+#include "support/store_open.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -22,13 +23,8 @@ namespace {
 using credctl::test::EtcdProcess;
 using credctl::test::TempDir;
 using test::key_of;
-
-CredentialRecord version(const std::string& tag, std::int64_t updated_at, std::uint64_t rotation) {
-    auto r = test::record_tagged(tag);
-    r.updated_at = updated_at;
-    r.rotation = rotation;
-    return r;
-}
+using test::record_version;
+using test::refresh_of;
 
 class EtcdMaintenanceTest : public ::testing::Test {
 protected:
@@ -38,18 +34,6 @@ protected:
         ASSERT_TRUE(st) << st.error().message;
         store_ = std::move(*st);
         admin_ = std::make_unique<EtcdMaintenance>(*store_, Sealer(key_of(1)), dir_.path().string());
-    }
-    std::unique_ptr<LmdbStore> open_lmdb(const std::string& name) {
-        LmdbOptions o;
-        o.directory = dir_.file(name);
-        o.initial_map_bytes = std::size_t{1} << 20;
-        auto s = LmdbStore::open(o, Sealer(key_of(1)));
-        EXPECT_TRUE(s) << (s ? "" : s.error().message);
-        return s ? std::move(*s) : nullptr;
-    }
-    static std::string refresh_of(Store& s, const CredentialKey& k) {
-        auto t = s.refresh_token(k);
-        return t ? std::string(t->reveal()) : "error: " + t.error().message;
     }
 
     TempDir dir_;
@@ -61,7 +45,7 @@ protected:
 };
 
 TEST_F(EtcdMaintenanceTest, CheckOpensEveryRecordAndNamesAMovedOne) {
-    ASSERT_TRUE(store_->put(alice_, version("a", 10, 1), SecretBytes::from("RT-a")));
+    ASSERT_TRUE(store_->put(alice_, record_version("a", 10, 1), SecretBytes::from("RT-a")));
     auto c = etcd_.client();
     auto value = c->get(store_->etcd_key(alice_));
     ASSERT_TRUE(value && *value);
@@ -76,12 +60,12 @@ TEST_F(EtcdMaintenanceTest, CheckOpensEveryRecordAndNamesAMovedOne) {
 }
 
 TEST_F(EtcdMaintenanceTest, ABackupRestoresIntoLmdbWithEveryToken) {
-    ASSERT_TRUE(store_->put(alice_, version("a", 10, 1), SecretBytes::from("RT-a")));
-    ASSERT_TRUE(store_->put(bob_, version("b", 12, 0), SecretBytes::from("RT-b")));
+    ASSERT_TRUE(store_->put(alice_, record_version("a", 10, 1), SecretBytes::from("RT-a")));
+    ASSERT_TRUE(store_->put(bob_, record_version("b", 12, 0), SecretBytes::from("RT-b")));
     const std::string file = dir_.file("fleet.backup");
     auto bytes = admin_->backup(file);
     ASSERT_TRUE(bytes) << bytes.error().message;
-    auto lmdb = open_lmdb("restored");
+    auto lmdb = test::open_small_lmdb(dir_, "restored");
     auto report = lmdb->restore(file);
     ASSERT_TRUE(report) << report.error().message;
     EXPECT_EQ(report->moved, 2u);
@@ -97,11 +81,11 @@ TEST_F(EtcdMaintenanceTest, ABackupLargerThanOneBatchKeepsEveryRecord) {
     constexpr int n = 205;  // more than one batch of 200 written into the backup
     for (int i = 0; i < n; ++i) {
         const std::string tag = std::to_string(i);
-        ASSERT_TRUE(store_->put({"u" + tag, "p"}, version(tag, 10, 0), SecretBytes::from("RT-" + tag)));
+        ASSERT_TRUE(store_->put({"u" + tag, "p"}, record_version(tag, 10, 0), SecretBytes::from("RT-" + tag)));
     }
     const std::string file = dir_.file("fleet.backup");
     ASSERT_TRUE(admin_->backup(file));
-    auto lmdb = open_lmdb("restored");
+    auto lmdb = test::open_small_lmdb(dir_, "restored");
     auto report = lmdb->restore(file);
     ASSERT_TRUE(report) << report.error().message;
     EXPECT_EQ(report->moved, static_cast<std::uint64_t>(n));
@@ -123,12 +107,12 @@ TEST_F(EtcdMaintenanceTest, ABackupWithARecordThatDoesNotOpenIsRefusedByName) {
 TEST_F(EtcdMaintenanceTest, AnLmdbBackupMigratesIntoEtcdAndNeverOverANewerRecord) {
     const std::string file = dir_.file("host.backup");
     {
-        auto lmdb = open_lmdb("host");
-        ASSERT_TRUE(lmdb->put(alice_, version("a", 10, 1), SecretBytes::from("RT-a-lmdb")));
-        ASSERT_TRUE(lmdb->put(bob_, version("b", 10, 1), SecretBytes::from("RT-b-lmdb")));
+        auto lmdb = test::open_small_lmdb(dir_, "host");
+        ASSERT_TRUE(lmdb->put(alice_, record_version("a", 10, 1), SecretBytes::from("RT-a-lmdb")));
+        ASSERT_TRUE(lmdb->put(bob_, record_version("b", 10, 1), SecretBytes::from("RT-b-lmdb")));
         ASSERT_TRUE(lmdb->backup(file));
     }
-    ASSERT_TRUE(store_->put(bob_, version("b", 11, 0), SecretBytes::from("RT-b-fleet")));  // a later login
+    ASSERT_TRUE(store_->put(bob_, record_version("b", 11, 0), SecretBytes::from("RT-b-fleet")));  // a later login
     auto report = admin_->restore(file);
     ASSERT_TRUE(report) << report.error().message;
     EXPECT_EQ(report->moved, 1u);

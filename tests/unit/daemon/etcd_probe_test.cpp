@@ -134,7 +134,7 @@ TEST(EtcdProbe, EachMemberIsToldApartWithinTheTimeout) {
     EXPECT_EQ(h.members[0].detail.rfind("etcd 3.", 0), 0U) << h.members[0].detail;
     EXPECT_EQ(h.members[0].detail.substr(h.members[0].detail.size() - 8), ", leader");
     EXPECT_FALSE(h.members[1].answers);
-    EXPECT_EQ(h.members[1].detail, "timed out");
+    EXPECT_EQ(h.members[1].detail, "timed out waiting for the answer");
     EXPECT_FALSE(h.members[2].answers);
     EXPECT_EQ(h.members[2].detail, "connecting: Connection refused");
 }
@@ -147,7 +147,7 @@ TEST(EtcdProbe, NoMemberUpMakesTheStoreUnreachable) {
     ASSERT_TRUE(probe);
     auto h = run_probe(**probe, milliseconds(300));
     EXPECT_FALSE(h.readable);
-    EXPECT_EQ(h.reason, "etcd: no member answers (" + hung.url + ": timed out)");
+    EXPECT_EQ(h.reason, "etcd: no member answers (" + hung.url + ": timed out waiting for the answer)");
 }
 
 TEST(EtcdProbe, EndpointsAreCheckedAsTheClientChecksThem) {

@@ -7,6 +7,7 @@
 
 #include "support/run_now.hpp"
 #include "temp_dir.hpp"
+#include "token_fakes.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -32,28 +33,15 @@ using credctl::test::TempDir;
 
 // Counts the openings of refresh tokens; everything else goes straight to
 // the real store.
-class CountingStore final : public store::Store {
+class CountingStore final : public test::ForwardingStore {
 public:
-    explicit CountingStore(store::Store& inner) : inner_(inner) {}
+    using ForwardingStore::ForwardingStore;
     int opened = 0;
 
-    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r, const SecretBytes& t) override {
-        return inner_.put(k, r, t);
-    }
-    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
-        return inner_.update(k, r);
-    }
-    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override { return inner_.get(k); }
     Result<SecretBytes> refresh_token(const store::CredentialKey& k) override {
         ++opened;
-        return inner_.refresh_token(k);
+        return ForwardingStore::refresh_token(k);
     }
-    Result<std::vector<store::CredentialKey>> keys(const std::string& user) override { return inner_.keys(user); }
-    Result<bool> erase(const store::CredentialKey& k) override { return inner_.erase(k); }
-    Result<std::uint64_t> count() override { return inner_.count(); }
-
-private:
-    store::Store& inner_;
 };
 
 // A token endpoint on 127.0.0.1 answering each request with a new access

@@ -4,6 +4,7 @@
 #include "daemon/store/transfer.hpp"
 
 #include "support/sample_record.hpp"
+#include "support/store_open.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -17,27 +18,13 @@ namespace {
 
 using credctl::test::TempDir;
 using test::key_of;
-
-CredentialRecord version(const std::string& tag, std::int64_t updated_at, std::uint64_t rotation) {
-    auto r = test::record_tagged(tag);
-    r.updated_at = updated_at;
-    r.rotation = rotation;
-    return r;
-}
+using test::record_version;
+using test::refresh_of;
 
 class TransferTest : public ::testing::Test {
 protected:
     std::unique_ptr<LmdbStore> open(const std::string& name, unsigned char key = 1) {
-        LmdbOptions o;
-        o.directory = dir_.file(name);
-        o.initial_map_bytes = std::size_t{1} << 20;
-        auto s = LmdbStore::open(o, Sealer(key_of(key)));
-        EXPECT_TRUE(s) << (s ? "" : s.error().message);
-        return s ? std::move(*s) : nullptr;
-    }
-    static std::string refresh_of(Store& s, const CredentialKey& k) {
-        auto t = s.refresh_token(k);
-        return t ? std::string(t->reveal()) : "error: " + t.error().message;
+        return test::open_small_lmdb(dir_, name, key);
     }
     TempDir dir_;
     const CredentialKey alice_{"alice", "github"};
@@ -45,17 +32,17 @@ protected:
 };
 
 TEST_F(TransferTest, NewerIsComparedOnUpdatedAtThenRotation) {
-    EXPECT_TRUE(newer_than(version("a", 11, 0), version("b", 10, 9)));  // a later login resets rotation
-    EXPECT_TRUE(newer_than(version("a", 10, 3), version("b", 10, 2)));
-    EXPECT_FALSE(newer_than(version("a", 10, 2), version("b", 10, 2)));
-    EXPECT_FALSE(newer_than(version("a", 9, 5), version("b", 10, 0)));
+    EXPECT_TRUE(newer_than(record_version("a", 11, 0), record_version("b", 10, 9)));  // a later login resets rotation
+    EXPECT_TRUE(newer_than(record_version("a", 10, 3), record_version("b", 10, 2)));
+    EXPECT_FALSE(newer_than(record_version("a", 10, 2), record_version("b", 10, 2)));
+    EXPECT_FALSE(newer_than(record_version("a", 9, 5), record_version("b", 10, 0)));
 }
 
 TEST_F(TransferTest, CopiesEveryCredentialWithItsAccessAndRefreshToken) {
     auto from = open("from");
     auto into = open("into", 2);  // another master key: values are sealed again
-    ASSERT_TRUE(from->put(alice_, version("alice", 10, 1), SecretBytes::from("RT-alice")));
-    ASSERT_TRUE(from->put(bob_, version("bob", 10, 1), SecretBytes::from("RT-bob")));
+    ASSERT_TRUE(from->put(alice_, record_version("alice", 10, 1), SecretBytes::from("RT-alice")));
+    ASSERT_TRUE(from->put(bob_, record_version("bob", 10, 1), SecretBytes::from("RT-bob")));
     auto report = copy_records(*from, *into);
     ASSERT_TRUE(report) << report.error().message;
     EXPECT_EQ(report->moved, 2u);
@@ -72,8 +59,8 @@ TEST_F(TransferTest, CopiesEveryCredentialWithItsAccessAndRefreshToken) {
 TEST_F(TransferTest, ANewerRecordInTheDestinationIsRefusedAndKept) {
     auto from = open("from");
     auto into = open("into");
-    ASSERT_TRUE(from->put(alice_, version("old", 10, 1), SecretBytes::from("RT-old")));
-    ASSERT_TRUE(into->put(alice_, version("new", 10, 2), SecretBytes::from("RT-new")));
+    ASSERT_TRUE(from->put(alice_, record_version("old", 10, 1), SecretBytes::from("RT-old")));
+    ASSERT_TRUE(into->put(alice_, record_version("new", 10, 2), SecretBytes::from("RT-new")));
     auto report = copy_records(*from, *into);
     ASSERT_TRUE(report);
     EXPECT_EQ(report->refused, 1u);
@@ -88,10 +75,10 @@ TEST_F(TransferTest, ANewerRecordInTheDestinationIsRefusedAndKept) {
 TEST_F(TransferTest, TheSameVersionIsSkippedAndAnOlderOneInTheDestinationReplaced) {
     auto from = open("from");
     auto into = open("into");
-    ASSERT_TRUE(from->put(alice_, version("a", 10, 1), SecretBytes::from("RT-a")));
-    ASSERT_TRUE(from->put(bob_, version("b", 20, 0), SecretBytes::from("RT-b2")));
-    ASSERT_TRUE(into->put(alice_, version("a", 10, 1), SecretBytes::from("RT-a")));
-    ASSERT_TRUE(into->put(bob_, version("b", 15, 4), SecretBytes::from("RT-b1")));
+    ASSERT_TRUE(from->put(alice_, record_version("a", 10, 1), SecretBytes::from("RT-a")));
+    ASSERT_TRUE(from->put(bob_, record_version("b", 20, 0), SecretBytes::from("RT-b2")));
+    ASSERT_TRUE(into->put(alice_, record_version("a", 10, 1), SecretBytes::from("RT-a")));
+    ASSERT_TRUE(into->put(bob_, record_version("b", 15, 4), SecretBytes::from("RT-b1")));
     auto report = copy_records(*from, *into);
     ASSERT_TRUE(report);
     EXPECT_EQ(report->skipped, 1u);
@@ -101,7 +88,7 @@ TEST_F(TransferTest, TheSameVersionIsSkippedAndAnOlderOneInTheDestinationReplace
 
 TEST_F(TransferTest, ABackupWrittenFromCredentialsRestoresIntoAnotherStore) {
     auto fill = [this](LmdbStore& out) {
-        return out.put(alice_, version("alice", 10, 1), SecretBytes::from("RT-alice"));
+        return out.put(alice_, record_version("alice", 10, 1), SecretBytes::from("RT-alice"));
     };
     const std::string file = dir_.file("backup.mdb");
     auto bytes = write_lmdb_backup(file, Sealer(key_of(1)), dir_.path().string(), fill);
