@@ -1,7 +1,8 @@
 // A real single-member etcd for the tests of the etcd client and store: the
 // `etcd` binary (Debian's etcd-server, scripts/install-deps.sh) on free
 // loopback ports with its data in a temporary directory, killed on scope
-// exit. ready() is false when it did not answer within 15 seconds.
+// exit. Its data directory is DATA_DIR.N (N: the start that worked).
+// ready() is false when it did not answer within 15 seconds.
 #pragma once
 
 #include "daemon/etcd/etcd_client.hpp"
@@ -37,30 +38,11 @@ inline int free_loopback_port() {
 
 class EtcdProcess {
 public:
+    // A port handed out free may be taken by another process before etcd
+    // binds it (tests run in parallel): etcd then exits at once, and it is
+    // started again on other ports, in a fresh data directory.
     explicit EtcdProcess(const std::string& data_dir) {
-        const std::string client = "http://127.0.0.1:" + std::to_string(free_loopback_port());
-        const std::string peer = "http://127.0.0.1:" + std::to_string(free_loopback_port());
-        url_ = client;
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            const int null = ::open("/dev/null", O_WRONLY);
-            ::dup2(null, 1);
-            ::dup2(null, 2);
-            const std::string cluster = "unit=" + peer;
-            ::execlp("etcd", "etcd", "--name", "unit", "--data-dir", data_dir.c_str(), "--listen-client-urls",
-                     client.c_str(), "--advertise-client-urls", client.c_str(), "--listen-peer-urls", peer.c_str(),
-                     "--initial-advertise-peer-urls", peer.c_str(), "--initial-cluster", cluster.c_str(),
-                     static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        etcd::ClientOptions options;
-        options.endpoints = {url_};
-        options.request_timeout = std::chrono::milliseconds(1000);
-        auto c = etcd::EtcdClient::create(options);
-        for (int i = 0; i < 150 && !ready_; ++i) {
-            ready_ = c && (*c)->get("probe").has_value();
-            if (!ready_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
+        for (int attempt = 0; attempt < 3 && !ready_; ++attempt) start(data_dir + "." + std::to_string(attempt));
     }
     ~EtcdProcess() {
         if (pid_ > 0) {
@@ -83,6 +65,42 @@ public:
     }
 
 private:
+    void start(const std::string& data_dir) {
+        const std::string client = "http://127.0.0.1:" + std::to_string(free_loopback_port());
+        const std::string peer = "http://127.0.0.1:" + std::to_string(free_loopback_port());
+        url_ = client;
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            const int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, 1);
+            ::dup2(null, 2);
+            const std::string cluster = "unit=" + peer;
+            ::execlp("etcd", "etcd", "--name", "unit", "--data-dir", data_dir.c_str(), "--listen-client-urls",
+                     client.c_str(), "--advertise-client-urls", client.c_str(), "--listen-peer-urls", peer.c_str(),
+                     "--initial-advertise-peer-urls", peer.c_str(), "--initial-cluster", cluster.c_str(),
+                     static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        etcd::ClientOptions options;
+        options.endpoints = {url_};
+        options.request_timeout = std::chrono::milliseconds(1000);
+        auto c = etcd::EtcdClient::create(options);
+        for (int i = 0; i < 150 && !ready_; ++i) {
+            ready_ = c && (*c)->get("probe").has_value();
+            if (ready_) break;
+            if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {  // etcd exited: its ports were taken
+                pid_ = -1;
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (!ready_ && pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+            pid_ = -1;
+        }
+    }
+
     pid_t pid_ = -1;
     std::string url_;
     bool ready_ = false;
