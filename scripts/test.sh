@@ -1,30 +1,73 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds, and runs the whole suite
-# (unit tests, layering check, and end-to-end tests against a real local
-# OpenID provider that the tests start themselves), then every fuzz target
-# for a short, bounded time on its seed corpus (scripts/fuzz.sh; a crash or a
-# broken property fails the run). .ci/run runs exactly this.
-# `scripts/test.sh asan` builds with AddressSanitizer and UndefinedBehavior-
-# Sanitizer and runs every test but those labelled `timing` in
-# tests/CMakeLists.txt (their bounds are for an optimised build).
+# The test command: installs dependencies, builds, and runs the suite (unit
+# tests, the layering, format, size and man-page checks, and end-to-end tests
+# against a real local OpenID provider that the tests start themselves).
+# .ci/run runs exactly this.
+#
+#   scripts/test.sh          # CI: the optimised build and the sanitizer build
+#   scripts/test.sh default  # the whole suite on the optimised build only
+#   scripts/test.sh asan     # the suite under ASan + UBSan, less `timing`
+#
+# With no argument it runs, in this order:
+#   1. the `default` preset (optimised): every unit test and check, and the
+#      end-to-end tests labelled `timing` in tests/CMakeLists.txt (their
+#      latency, load and lifetime bounds hold for an optimised build);
+#   2. the `asan` preset (AddressSanitizer + UndefinedBehaviorSanitizer, any
+#      report aborts the process and fails its test): every unit test and
+#      check again, and every end-to-end test not labelled `timing`;
+#   3. every fuzz target for a short, bounded time on its seed corpus
+#      (scripts/fuzz.sh; a crash or a broken property fails the run).
+# So every end-to-end test runs once, each on the build its bounds are for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=${1:-default}
-if [ "$preset" = asan ]; then
-  ctest_args=(-LE timing --timeout 900)
-else
-  ctest_args=(--timeout 600)
-fi
+mode=${1:-ci}
+case "$mode" in
+  ci | default | asan) ;;
+  *) echo "usage: scripts/test.sh [default|asan]" >&2; exit 2 ;;
+esac
+
 bash scripts/install-deps.sh
-start=$(date +%s)
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset"
-built=$(date +%s)
-echo "build: $((built - start)) s"
-ctest --preset "$preset" "${ctest_args[@]}"
-tested=$(date +%s)
-echo "tests: $((tested - built)) s"
-if [ "$preset" = default ]; then
-  bash scripts/fuzz.sh "${CREDCTL_FUZZ_SECONDS:-10}"
-  echo "fuzz: $(($(date +%s) - tested)) s"
-fi
+
+step_start=$(date +%s)
+elapsed() {
+  local now
+  now=$(date +%s)
+  echo "$1: $((now - step_start)) s"
+  step_start=$now
+}
+
+build() {
+  cmake --preset "$1" >/dev/null
+  cmake --build --preset "$1"
+  elapsed "build ($1)"
+}
+
+# Unit tests and checks run two at a time; end-to-end tests one at a time
+# (several hold latency bounds that a second suite beside them would break).
+run_tests() {
+  local preset=$1
+  shift
+  ctest --preset "$preset" -E '^e2e\.' -j 2 --timeout 600
+  elapsed "unit tests and checks ($preset)"
+  ctest --preset "$preset" -R '^e2e\.' --timeout 900 "$@"
+  elapsed "end-to-end tests ($preset)"
+}
+
+case "$mode" in
+  default)
+    build default
+    run_tests default
+    ;;
+  asan)
+    build asan
+    run_tests asan -LE timing
+    ;;
+  ci)
+    build default
+    run_tests default -L timing
+    build asan
+    run_tests asan -LE timing
+    bash scripts/fuzz.sh "${CREDCTL_FUZZ_SECONDS:-10}"
+    elapsed "fuzz"
+    ;;
+esac
