@@ -69,6 +69,9 @@ public:
     // any answer).
     [[nodiscard]] const std::vector<std::string>& endpoints() const;
     [[nodiscard]] std::string last_answered() const;
+    // How many calls this client has made (each method above is one, however
+    // many members it asked): what a refresh costs in round trips.
+    [[nodiscard]] std::uint64_t calls() const;
 
     struct Impl;
 

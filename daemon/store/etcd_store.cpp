@@ -69,10 +69,22 @@ Result<void> EtcdStore::check_key() {
     return {};
 }
 
+Result<std::optional<etcd::KeyValue>> EtcdStore::fetch(const CredentialKey& key, const std::string& ek) {
+    const bool held = holds(key);
+    if (const auto it = kept_.find(ek); held && it != kept_.end()) {
+        if (it->second.mod_revision == 0) return std::optional<etcd::KeyValue>{};
+        return std::optional<etcd::KeyValue>{etcd::KeyValue{ek, it->second.sealed, 0, it->second.mod_revision, 0}};
+    }
+    auto kv = client_->get(ek);
+    if (!kv) return kv.error();
+    if (held) kept_[ek] = *kv ? Kept{(*kv)->mod_revision, (*kv)->value} : Kept{};
+    return kv;
+}
+
 Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key) {
     if (auto r = check_key(); !r) return r.error();
     const std::string ek = etcd_key(key);
-    auto kv = client_->get(ek);
+    auto kv = fetch(key, ek);
     if (!kv) return kv.error();
     const bool pinned = pinned_[ek];
     if (!*kv) {
@@ -101,17 +113,22 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
         expected = *kv ? (*kv)->mod_revision : 0;
     }
     auto txn = client_->put_if(ek, sealed, expected);
-    if (!txn) return txn.error();
+    if (!txn) {
+        kept_.erase(ek);  // it may have landed: the next read asks etcd
+        return txn.error();
+    }
     if (!txn->succeeded && !txn->current.kvs.empty() && txn->current.kvs.front().value == sealed) {
         // Our own write, applied by the cluster although the member we first
         // asked timed out (a fresh nonce makes every sealed value unique).
         seen_[ek] = txn->current.kvs.front().mod_revision;
         pinned_[ek] = pending;
+        if (holds(key)) kept_[ek] = Kept{seen_[ek], sealed};
         return {};
     }
     if (!txn->succeeded) {
         seen_.erase(ek);
         pinned_.erase(ek);
+        kept_.erase(ek);
         const std::int64_t now = txn->current.kvs.empty() ? 0 : txn->current.kvs.front().mod_revision;
         return make_error(Errc::provider_unavailable, "store: " + resource(key) +
                                                           " was changed by another credd since this one read it "
@@ -121,6 +138,7 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
     }
     seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
     pinned_[ek] = pending;
+    if (holds(key)) kept_[ek] = Kept{txn->revision, sealed};
     return {};
 }
 
@@ -183,6 +201,7 @@ Result<bool> EtcdStore::erase(const CredentialKey& key) {
     if (!removed) return removed.error();
     seen_[ek] = 0;
     pinned_.erase(ek);
+    kept_.erase(ek);
     return *removed;
 }
 

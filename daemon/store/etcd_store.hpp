@@ -19,6 +19,15 @@
 // record, exactly one wins; the other gets provider_unavailable ("changed by
 // another credd ... ask again") and re-reads on the next call.
 //
+// Fewer round trips per refresh (docs/fleet.md "Calls of one refresh"):
+// while this process holds a credential's refresh lock, the record as it last
+// read or wrote it (its mod_revision and sealed value) is kept, and reads of
+// that credential are answered from it without asking etcd. The first read
+// after taking the lock goes to etcd; every later write still compares on the
+// kept revision, so a change made meanwhile by another host (a login, a
+// logout) is refused at the next write, never overwritten, and a refresh
+// token is never sent on a pending mark that did not land.
+//
 // Cache coherence: follow_changes() starts an etcd watch of every record
 // (etcd_watch.hpp) whose changes this store offers as its ChangeFeed.
 //
@@ -77,8 +86,14 @@ public:
     Changes take() override;
 
     // The refresh lock: PREFIX "locks/" USER "/" PROVIDER, created in a
-    // transaction only if absent, attached to a lease of its own; its value
-    // names the holder (host name and pid) for an operator's eyes.
+    // transaction only if absent, attached to this process's lease; its
+    // value names the holder (host name and pid) for an operator's eyes.
+    // One lease serves every lock of the process: granted on the first lock,
+    // renewed by keep_alive() and before a lock is taken on a lease renewed
+    // more than a quarter of `lease` ago, granted again once it has expired.
+    // unlock() deletes the lock key (only at the revision this process
+    // created it with); a lock whose delete fails stops having its lease
+    // renewed by new locks, so it ends with that lease.
     Result<bool> try_lock(const CredentialKey& key) override;
     Result<bool> keep_alive(const CredentialKey& key) override;
     void unlock(const CredentialKey& key) override;
@@ -115,13 +130,31 @@ private:
     struct Read;
     [[nodiscard]] Result<std::optional<Read>> read(const CredentialKey& key);
     [[nodiscard]] Result<void> write(const CredentialKey& key, const std::string& sealed, bool pending);
+    // The record's value as a read of etcd returns it: kept under the lock
+    // (above), asked for otherwise.
+    [[nodiscard]] Result<std::optional<etcd::KeyValue>> fetch(const CredentialKey& key, const std::string& ek);
+    // Whether this process holds the refresh lock of `key`.
+    [[nodiscard]] bool holds(const CredentialKey& key) const;
+    // A lease to attach a new lock to, renewed or granted as needed.
+    [[nodiscard]] Result<std::int64_t> live_lease();
 
     std::unique_ptr<etcd::EtcdClient> client_;
     std::string prefix_;
     Sealer master_;
     bool key_checked_ = false;
     std::chrono::seconds lease_;
-    std::map<std::string, std::int64_t> held_;  // lock key -> lease id of a lock this process holds
+    struct HeldLock {
+        std::int64_t lease = 0;         // the lease it is attached to
+        std::int64_t mod_revision = 0;  // its revision: unlock deletes only this one
+    };
+    std::map<std::string, HeldLock> held_;                 // lock key -> a lock this process holds
+    std::int64_t lease_id_ = 0;                            // the lease of new locks (0: none yet, or given up)
+    std::chrono::steady_clock::time_point lease_renewed_;  // when lease_id_ was last granted or renewed
+    struct Kept {
+        std::int64_t mod_revision = 0;
+        std::string sealed;
+    };
+    std::map<std::string, Kept> kept_;          // etcd key -> the record read or written under its lock
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
     std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
     std::mutex changes_mutex_;
