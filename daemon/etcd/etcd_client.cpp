@@ -157,6 +157,12 @@ Result<TxnAnswer> EtcdClient::put_if(const std::string& key, const std::string& 
     return parse_txn(*body);
 }
 
+Result<TxnAnswer> EtcdClient::txn(const std::string& request) {
+    auto body = post("/v3/kv/txn", request);
+    if (!body) return body.error();
+    return parse_txn(*body);
+}
+
 Result<bool> EtcdClient::erase(const std::string& key) {
     auto body = post("/v3/kv/deleterange", delete_request(key));
     if (!body) return body.error();

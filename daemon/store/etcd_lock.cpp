@@ -1,6 +1,7 @@
 // EtcdStore's refresh lock (etcd_store.hpp, refresh_lock.hpp).
 #include "common/log/log.hpp"
 #include "daemon/store/etcd_store.hpp"
+#include "daemon/store/etcd_txn.hpp"
 
 #include <unistd.h>
 
@@ -10,6 +11,10 @@ namespace credctl::store {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::string resource(const CredentialKey& k) {
+    return k.user + "/" + k.provider;
+}
 
 std::string holder_name() {
     char host[HOST_NAME_MAX + 1] = {};
@@ -65,6 +70,147 @@ Result<bool> EtcdStore::try_lock(const CredentialKey& key) {
     // The first read under the lock asks etcd (etcd_store.hpp).
     kept_.erase(etcd_key(key));
     return true;
+}
+
+void EtcdStore::took(const CredentialKey& key, HeldLock lock, std::int64_t mark_revision, const std::string& sealed) {
+    held_[lock_key(key)] = lock;
+    const std::string ek = etcd_key(key);
+    seen_[ek] = mark_revision;
+    pinned_[ek] = true;
+    kept_[ek] = Kept{mark_revision, sealed};
+}
+
+Result<std::optional<CredentialRecord>> EtcdStore::reread(const CredentialKey& key, const etcd::RangeAnswer& range) {
+    const std::string ek = etcd_key(key);
+    if (range.kvs.empty()) {
+        seen_[ek] = 0;
+        kept_[ek] = Kept{};
+        return std::optional<CredentialRecord>{};
+    }
+    const etcd::KeyValue& kv = range.kvs.front();
+    seen_[ek] = kv.mod_revision;
+    kept_[ek] = Kept{kv.mod_revision, kv.value};
+    auto decoded = open_record(key, kv.value);
+    if (!decoded) return decoded.error();
+    return std::optional<CredentialRecord>{std::move(decoded->record)};
+}
+
+// The record's last read (kept_) gives both the revision to compare and the
+// sealed refresh token to carry over: no read of etcd under the lock.
+Result<MarkResult> EtcdStore::lock_and_mark(const CredentialKey& key, const CredentialRecord& record) {
+    if (holds(key)) {
+        return make_error(Errc::internal, "store: the refresh lock of " + resource(key) + " is already held here");
+    }
+    if (auto r = check_key(); !r) return r.error();
+    const std::string ek = etcd_key(key);
+    if (!kept_.contains(ek)) {
+        if (auto r = get(key); !r) return r.error();
+    }
+    const Kept basis = kept_[ek];
+    if (basis.mod_revision == 0) return make_error(Errc::not_found, "no credential for " + resource(key));
+    auto decoded = open_record(key, basis.sealed);
+    if (!decoded) return decoded.error();
+    return mark(key, seal_record(key, record, decoded->sealed_refresh_token), basis.mod_revision);
+}
+
+Result<MarkResult> EtcdStore::mark(const CredentialKey& key, const std::string& sealed, std::int64_t expected) {
+    using Outcome = MarkResult::Outcome;
+    auto lease = live_lease();
+    if (!lease) return lease.error();
+    const std::string lk = lock_key(key);
+    const std::string ek = etcd_key(key);
+    const std::string holder = holder_name();
+    auto txn = client_->txn(lock_and_mark_request({lk, holder}, *lease, {ek, sealed}, expected));
+    if (!txn) {
+        // Perhaps the lease is gone after all: the next lock asks for a new
+        // one. The next read asks etcd.
+        lease_id_ = 0;
+        kept_.erase(ek);
+        return txn.error();
+    }
+    if (txn->succeeded) {
+        took(key, HeldLock{*lease, txn->revision}, txn->revision, sealed);
+        return MarkResult{Outcome::marked, std::nullopt};
+    }
+    if (txn->ranges.size() != 2) {
+        return make_error(Errc::internal, "etcd: malformed answer: the refresh lock's transaction read back " +
+                                              std::to_string(txn->ranges.size()) + " ranges, not 2");
+    }
+    const auto& lock_now = txn->ranges[0].kvs;
+    const auto& record_now = txn->ranges[1].kvs;
+    if (!lock_now.empty() && !record_now.empty() && record_now.front().value == sealed) {
+        // Our own transaction, applied by the cluster although the member we
+        // first asked timed out (a fresh nonce makes every sealed value unique).
+        took(key, HeldLock{*lease, lock_now.front().create_revision}, record_now.front().mod_revision, sealed);
+        return MarkResult{Outcome::marked, std::nullopt};
+    }
+    auto current = reread(key, txn->ranges[1]);
+    if (!current) return current.error();
+    return MarkResult{lock_now.empty() ? Outcome::changed : Outcome::held, std::move(*current)};
+}
+
+Result<void> EtcdStore::commit_and_unlock(const CredentialKey& key, const CredentialRecord& record,
+                                          const SecretBytes* rotated) {
+    const std::string lk = lock_key(key);
+    const std::string ek = etcd_key(key);
+    const auto lock = held_.find(lk);
+    if (lock == held_.end() || !pinned_[ek]) {
+        // Its lease was found ended while the provider answered (keep_alive).
+        const std::int64_t expected = seen_[ek];
+        auto now = client_->get(ek);
+        return refused_commit(key, expected, now && *now ? (*now)->mod_revision : 0, true);
+    }
+    if (!kept_.contains(ek)) {
+        if (auto r = get(key); !r) return r.error();
+    }
+    std::string inner;
+    if (rotated != nullptr) {
+        inner = seal_refresh_token(key, *rotated);
+    } else {
+        auto decoded = open_record(key, kept_[ek].sealed);
+        if (!decoded) return decoded.error();
+        inner = std::move(decoded->sealed_refresh_token);
+    }
+    const std::string sealed = seal_record(key, record, inner);
+    const std::int64_t expected = seen_[ek];
+    auto txn = client_->txn(commit_and_unlock_request({ek, sealed}, expected, lk, lock->second.mod_revision));
+    if (!txn) {
+        kept_.erase(ek);  // it may have landed: the next read asks etcd
+        return txn.error();
+    }
+    const bool again = !txn->succeeded && !txn->ranges.empty() && !txn->ranges[0].kvs.empty() &&
+                       txn->ranges[0].kvs.front().value == sealed;  // ours, applied despite a timeout
+    if (!txn->succeeded && !again) {
+        const auto revision_of = [&](std::size_t i, bool create) -> std::int64_t {
+            if (txn->ranges.size() <= i || txn->ranges[i].kvs.empty()) return 0;
+            const etcd::KeyValue& kv = txn->ranges[i].kvs.front();
+            return create ? kv.create_revision : kv.mod_revision;
+        };
+        return refused_commit(key, expected, revision_of(0, false), revision_of(1, true) != lock->second.mod_revision);
+    }
+    const std::int64_t revision = again ? txn->ranges[0].kvs.front().mod_revision : txn->revision;
+    held_.erase(lock);
+    pinned_.erase(ek);
+    seen_[ek] = revision;
+    kept_[ek] = Kept{revision, sealed};
+    return {};
+}
+
+Error EtcdStore::refused_commit(const CredentialKey& key, std::int64_t expected, std::int64_t record_now,
+                                bool lock_lost) {
+    const std::string ek = etcd_key(key);
+    if (lock_lost) held_.erase(lock_key(key));  // nothing of ours left to delete
+    seen_.erase(ek);
+    pinned_.erase(ek);
+    kept_.erase(ek);
+    std::string why;
+    if (record_now != expected) {
+        why = "it was changed by another credd since this one marked it (etcd revision " + std::to_string(record_now) +
+              ", expected " + std::to_string(expected) + ")";
+    }
+    if (lock_lost) why += std::string(why.empty() ? "" : " and ") + "its refresh lock ended with its lease";
+    return make_error(Errc::provider_unavailable,
+                      "store: " + resource(key) + ": the refresh's commit was refused: " + why + "; ask again");
 }
 
 Result<bool> EtcdStore::keep_alive(const CredentialKey& key) {

@@ -77,8 +77,25 @@ Result<std::optional<etcd::KeyValue>> EtcdStore::fetch(const CredentialKey& key,
     }
     auto kv = client_->get(ek);
     if (!kv) return kv.error();
-    if (held) kept_[ek] = *kv ? Kept{(*kv)->mod_revision, (*kv)->value} : Kept{};
+    kept_[ek] = *kv ? Kept{(*kv)->mod_revision, (*kv)->value} : Kept{};
     return kv;
+}
+
+std::string EtcdStore::seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) const {
+    return master_.seal(k_refresh_token_seal, record_key(key), refresh_token);
+}
+
+std::string EtcdStore::seal_record(const CredentialKey& key, const CredentialRecord& record,
+                                   std::string_view sealed_refresh_token) const {
+    return master_.seal(k_credentials_db, record_key(key), encode_record(record, sealed_refresh_token));
+}
+
+Result<DecodedRecord> EtcdStore::open_record(const CredentialKey& key, const std::string& sealed) const {
+    auto plain = master_.open(k_credentials_db, record_key(key), sealed);
+    if (!plain) return unreadable(key, plain.error());
+    auto decoded = decode_record(*plain);
+    if (!decoded) return unreadable(key, decoded.error());
+    return std::move(*decoded);
 }
 
 Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key) {
@@ -91,10 +108,8 @@ Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key)
         if (!pinned) seen_[ek] = 0;
         return std::optional<Read>{};
     }
-    auto plain = master_.open(k_credentials_db, record_key(key), (*kv)->value);
-    if (!plain) return unreadable(key, plain.error());
-    auto decoded = decode_record(*plain);
-    if (!decoded) return unreadable(key, decoded.error());
+    auto decoded = open_record(key, (*kv)->value);
+    if (!decoded) return decoded.error();
     if (!pinned) seen_[ek] = (*kv)->mod_revision;
     return std::optional<Read>{Read{std::move(*decoded), (*kv)->mod_revision}};
 }
@@ -122,7 +137,7 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
         // asked timed out (a fresh nonce makes every sealed value unique).
         seen_[ek] = txn->current.kvs.front().mod_revision;
         pinned_[ek] = pending;
-        if (holds(key)) kept_[ek] = Kept{seen_[ek], sealed};
+        kept_[ek] = Kept{seen_[ek], sealed};
         return {};
     }
     if (!txn->succeeded) {
@@ -138,16 +153,14 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
     }
     seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
     pinned_[ek] = pending;
-    if (holds(key)) kept_[ek] = Kept{txn->revision, sealed};
+    kept_[ek] = Kept{txn->revision, sealed};
     return {};
 }
 
 Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& record,
                             const SecretBytes& refresh_token) {
     if (auto r = check_key(); !r) return r.error();
-    const std::string rk = record_key(key);
-    const std::string inner = master_.seal(k_refresh_token_seal, rk, refresh_token);
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+    return write(key, seal_record(key, record, seal_refresh_token(key, refresh_token)),
                  record.state == CredentialState::refresh_pending);
 }
 
@@ -162,9 +175,7 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
     // Read again for the sealed refresh token; keep the older revision to
     // compare, so that a change since the caller's read is still refused.
     if (expected) seen_[ek] = *expected;
-    const std::string rk = record_key(key);
-    const std::string& inner = (*stored)->decoded.sealed_refresh_token;
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+    return write(key, seal_record(key, record, (*stored)->decoded.sealed_refresh_token),
                  record.state == CredentialState::refresh_pending);
 }
 

@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 
 namespace credctl::tokens {
 namespace {
@@ -48,8 +49,36 @@ public:
 
     store::RefreshLock* refresh_lock() override { return this; }
 
-    Result<bool> try_lock(const store::CredentialKey& k) override {
-        return table_.holder.try_emplace(name(k), host_).first->second == host_;
+    // What this host last read of each credential: lock_and_mark() compares
+    // the record with it, as EtcdStore compares revisions.
+    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override {
+        auto r = ForwardingStore::get(k);
+        if (r && *r) read_[name(k)] = version(**r);
+        return r;
+    }
+    Result<store::MarkResult> lock_and_mark(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        using Outcome = store::MarkResult::Outcome;
+        const auto [it, fresh] = table_.holder.try_emplace(name(k), host_);
+        const auto read = read_.find(name(k));
+        auto now = get(k);
+        if (!now) return now.error();
+        if (it->second != host_) return store::MarkResult{Outcome::held, std::move(*now)};
+        if (!*now || read == read_.end() || version(**now) != read->second) {
+            if (fresh) table_.holder.erase(it);
+            return store::MarkResult{Outcome::changed, std::move(*now)};
+        }
+        if (auto u = update(k, r); !u) return u.error();
+        return store::MarkResult{Outcome::marked, std::nullopt};
+    }
+    Result<void> commit_and_unlock(const store::CredentialKey& k, const store::CredentialRecord& r,
+                                   const SecretBytes* rotated) override {
+        auto it = table_.holder.find(name(k));
+        if (it == table_.holder.end() || it->second != host_) {
+            return make_error(Errc::provider_unavailable, "the lock ended before the commit");
+        }
+        auto done = rotated != nullptr ? put(k, r, *rotated) : update(k, r);
+        table_.holder.erase(it);
+        return done;
     }
     Result<bool> keep_alive(const store::CredentialKey& k) override {
         ++table_.keep_alives;
@@ -66,6 +95,10 @@ public:
 
 private:
     static std::string name(const store::CredentialKey& k) { return k.user + "/" + k.provider; }
+    static std::tuple<std::int64_t, std::uint64_t, int> version(const store::CredentialRecord& r) {
+        return {r.updated_at, r.rotation, static_cast<int>(r.state)};
+    }
+    std::map<std::string, std::tuple<std::int64_t, std::uint64_t, int>> read_;
     LockTable& table_;
     int host_;
 };
