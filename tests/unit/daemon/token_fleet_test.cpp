@@ -1,9 +1,10 @@
 // TokenService's fleet-wide single flight (daemon/tokens/fleet_refresh.cpp):
 // two TokenServices standing for two hosts share one real LmdbStore and one
 // table of refresh locks (a store that offers store::RefreshLock, as
-// EtcdStore does), each with its own fake upstream. A waiting host polls
-// the lock on real timers, so these tests run the io_context for bounded
-// stretches of time.
+// EtcdStore does), each with its own fake upstream. With no change feed, a
+// waiting host looks at the lock on real timers, so these tests run the
+// io_context for bounded stretches of time (token_fleet_etcd_test.cpp has
+// the wake-up by the watch).
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/tokens/token_service.hpp"
@@ -222,10 +223,10 @@ TEST_F(TokenFleetTest, TheHolderRenewsItsLeaseWhileTheProviderIsSlow) {
 }
 
 // Keep-alive (daemon/tokens/keep_alive.hpp) on a fleet: every host arms it,
-// one refreshes. A has taken the lock but not yet marked the record (on
-// etcd those are separate requests) when B reads it: B finds it valid and
-// waits for the lock, and only its re-read under the lock tells it that A's
-// refresh kept the credential alive.
+// one refreshes. The lock is held but the record not marked when B reads
+// it: B finds it valid, is refused the lock, waits, and only the record it
+// reads when the lock is gone tells it that A's refresh kept the credential
+// alive.
 TEST_F(TokenFleetTest, KeepAliveOnTwoHostsAtOnceRefreshesOnce) {
     const std::int64_t seen = (*lmdb_->get(key_))->refreshed_at;
     locks_.holder["alice/demo"] = 1;
