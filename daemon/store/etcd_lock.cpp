@@ -250,6 +250,19 @@ void EtcdStore::unlock(const CredentialKey& key) {
     held_.erase(it);
 }
 
+Result<LockView> EtcdStore::look(const CredentialKey& key) {
+    if (auto r = check_key(); !r) return r.error();
+    auto txn = client_->txn(look_request(lock_key(key), etcd_key(key)));
+    if (!txn) return txn.error();
+    if (txn->ranges.size() != 2) {
+        return make_error(Errc::internal, "etcd: malformed answer: the look at a refresh lock read back " +
+                                              std::to_string(txn->ranges.size()) + " ranges, not 2");
+    }
+    auto record = reread(key, txn->ranges[1]);
+    if (!record) return record.error();
+    return LockView{!txn->ranges[0].kvs.empty(), std::move(*record)};
+}
+
 Result<bool> EtcdStore::locked(const CredentialKey& key) {
     auto kv = client_->get(lock_key(key));
     if (!kv) return kv.error();

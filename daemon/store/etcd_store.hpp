@@ -111,6 +111,7 @@ public:
     Result<bool> keep_alive(const CredentialKey& key) override;
     void unlock(const CredentialKey& key) override;
     Result<bool> locked(const CredentialKey& key) override;
+    Result<LockView> look(const CredentialKey& key) override;
     std::chrono::seconds lease() const override { return lease_; }
 
     // Every record below PREFIX "credentials/", read in one range and so at

@@ -38,6 +38,11 @@ std::string lock_and_mark_request(const EtcdPut& lock, std::int64_t lease, const
     return json::serialize(o);
 }
 
+std::string look_request(std::string_view lock_key, std::string_view record_key) {
+    json::object o{{"success", json::array{range(lock_key), range(record_key)}}};
+    return json::serialize(o);
+}
+
 std::string commit_and_unlock_request(const EtcdPut& record, std::int64_t pending_mod_revision,
                                       std::string_view lock_key, std::int64_t lock_create_revision) {
     json::object erase{{"request_delete_range", {{"key", base64_encode(lock_key)}}}};

@@ -15,6 +15,8 @@
 // success puts the record and deletes the lock key; failure reads back the
 // record, then the lock key.
 //
+// look: no compare; reads the lock key, then the record, at one revision.
+//
 // Used by EtcdStore (etcd_lock.cpp). Thread-safety: pure functions.
 #pragma once
 
@@ -31,6 +33,8 @@ struct EtcdPut {
 
 [[nodiscard]] std::string lock_and_mark_request(const EtcdPut& lock, std::int64_t lease, const EtcdPut& record,
                                                 std::int64_t record_mod_revision);
+// A read-only transaction: the lock key, then the record, at one revision.
+[[nodiscard]] std::string look_request(std::string_view lock_key, std::string_view record_key);
 [[nodiscard]] std::string commit_and_unlock_request(const EtcdPut& record, std::int64_t pending_mod_revision,
                                                     std::string_view lock_key, std::int64_t lock_create_revision);
 

@@ -41,6 +41,12 @@ struct MarkResult {
     std::optional<CredentialRecord> current;
 };
 
+// The lock and the record of a credential as they were at one instant.
+struct LockView {
+    bool held = false;                       // someone (this process included) holds the lock
+    std::optional<CredentialRecord> record;  // std::nullopt: no such credential
+};
+
 class RefreshLock {
 public:
     virtual ~RefreshLock() = default;
@@ -68,6 +74,11 @@ public:
     virtual void unlock(const CredentialKey& key) = 0;
     // Whether anyone (this process included) holds the lock of `key` now.
     [[nodiscard]] virtual Result<bool> locked(const CredentialKey& key) = 0;
+    // The lock and the record read together, at one instant (one read): a
+    // record found refresh_pending with the lock free is a refresh whose
+    // holder is gone, not one that committed between two reads. Not for a
+    // credential whose lock this process holds.
+    [[nodiscard]] virtual Result<LockView> look(const CredentialKey& key) = 0;
     // The lease a lock is held under: renew well within it.
     [[nodiscard]] virtual std::chrono::seconds lease() const = 0;
 };

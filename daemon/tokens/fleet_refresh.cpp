@@ -31,14 +31,13 @@ constexpr milliseconds k_max_poll{500};
 constexpr int k_max_rounds = 3;
 
 // Sleeps `d`, or less when the change feed wakes `w` (its count moves past
-// `seen`); true when woken by a change.
-asio::awaitable<bool> nap(std::shared_ptr<FleetWaiters> w, milliseconds d, std::uint64_t seen) {
-    if (w->changes != seen) co_return true;
+// `seen`).
+asio::awaitable<void> nap(std::shared_ptr<FleetWaiters> w, milliseconds d, std::uint64_t seen) {
+    if (w->changes != seen) co_return;
     asio::steady_timer t(co_await asio::this_coro::executor, d);
     w->sleeping.insert(&t);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     w->sleeping.erase(&t);
-    co_return w->changes != seen;
 }
 
 // Whether `now` holds an access token that another host's refresh stored
@@ -142,10 +141,6 @@ asio::awaitable<Result<std::optional<store::CredentialRecord>>> TokenService::Im
     const auto waiters = fleet_waiters();
     const auto began = std::chrono::steady_clock::now();
     milliseconds step = k_first_poll;
-    struct Look {
-        std::optional<store::CredentialRecord> record;
-        bool held = true;
-    };
     for (;;) {
         const auto waited = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - began);
         if (waited >= patience) {
@@ -153,32 +148,16 @@ asio::awaitable<Result<std::optional<store::CredentialRecord>>> TokenService::Im
                                                                  resource(key) + " for " +
                                                                  std::to_string(waited.count()) + " ms");
         }
-        const bool changed = co_await nap(waiters, step, seen);
+        co_await nap(waiters, step, seen);
         seen = waiters->changes;  // what came before this point, the look below sees
         step = std::min(step * 2, k_max_poll);
-        const std::int64_t now_epoch = clock.now_epoch_seconds();
-        // A change: the record first, it may hold the holder's commit. A
-        // timeout: the lock first, one read while it is held.
-        auto look = co_await runner.run([&](store::Store& s) -> Result<Look> {
-            Look l;
-            if (changed) {
-                auto rec = s.get(key);
-                if (!rec) return rec.error();
-                l.record = std::move(*rec);
-                if (l.record && refreshed_elsewhere(before, *l.record, scopes, now_epoch)) l.held = false;
-                if (!l.held) return l;
-            }
-            auto held = lock.locked(key);
-            if (!held) return held.error();
-            l.held = *held;
-            if (l.held || changed) return l;
-            auto rec = s.get(key);
-            if (!rec) return rec.error();
-            l.record = std::move(*rec);
-            return l;
-        });
+        // The lock and the record at one instant: the holder's commit, or a
+        // lock gone with the record still pending (a dead holder).
+        auto look = co_await runner.run([&](store::Store&) { return lock.look(key); });
         if (!look) co_return look.error();
-        if (!look->held) co_return std::move(look->record);
+        const bool refreshed =
+            look->record && refreshed_elsewhere(before, *look->record, scopes, clock.now_epoch_seconds());
+        if (!look->held || refreshed) co_return std::move(look->record);
     }
 }
 

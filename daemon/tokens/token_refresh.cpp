@@ -42,11 +42,13 @@ asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(cons
         Found found{std::move(*rec), false};
         store::RefreshLock* lock = s.refresh_lock();
         // A pending mark with the lock held is another host's refresh in
-        // flight, not a dead one.
+        // flight, not a dead one. Both read at one instant: a holder that
+        // committed since the read above is not taken for a dead one.
         if (found.record && found.record->state == store::CredentialState::refresh_pending && lock != nullptr) {
-            auto held = lock->locked(key);
-            if (!held) return held.error();
-            found.refreshing_elsewhere = *held;
+            auto view = lock->look(key);
+            if (!view) return view.error();
+            found.record = std::move(view->record);
+            found.refreshing_elsewhere = view->held;
         }
         return found;
     });

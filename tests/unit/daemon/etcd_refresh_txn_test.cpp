@@ -107,6 +107,30 @@ TEST_F(EtcdRefreshTxnTest, AHostThatFindsTheLockHeldIsToldSoAndWritesNothing) {
     EXPECT_EQ((*a->get(alice_))->subject, "sub");
 }
 
+TEST_F(EtcdRefreshTxnTest, ALookReadsTheLockAndTheRecordInOneCall) {
+    auto a = host();
+    auto b = host();
+    CredentialRecord pending = stored_and_read(*a);
+    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
+    const auto before = b->client().calls();
+    auto during = b->look(alice_);
+    ASSERT_TRUE(during) << during.error().message;
+    EXPECT_EQ(b->client().calls() - before, 1u);
+    EXPECT_TRUE(during->held);
+    ASSERT_TRUE(during->record);
+    EXPECT_EQ(during->record->state, CredentialState::refresh_pending);
+    pending.state = CredentialState::valid;
+    ASSERT_TRUE(a->commit_and_unlock(alice_, pending, nullptr));
+    auto after = b->look(alice_);
+    ASSERT_TRUE(after && after->record);
+    EXPECT_FALSE(after->held);
+    EXPECT_EQ(after->record->state, CredentialState::valid);
+    auto gone = b->look({"alice", "nobody"});
+    ASSERT_TRUE(gone);
+    EXPECT_FALSE(gone->held);
+    EXPECT_FALSE(gone->record);
+}
+
 TEST_F(EtcdRefreshTxnTest, TheCommitStoresTheAnswerAndReleasesTheLockInOneWrite) {
     auto a = host();
     auto b = host();

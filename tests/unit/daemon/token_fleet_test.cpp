@@ -92,6 +92,11 @@ public:
         }
     }
     Result<bool> locked(const store::CredentialKey& k) override { return table_.holder.contains(name(k)); }
+    Result<store::LockView> look(const store::CredentialKey& k) override {
+        auto rec = get(k);
+        if (!rec) return rec.error();
+        return store::LockView{table_.holder.contains(name(k)), std::move(*rec)};
+    }
     std::chrono::seconds lease() const override { return std::chrono::seconds(1); }
 
 private:
