@@ -62,6 +62,7 @@ struct EtcdClient::Impl {
     std::unique_ptr<ssl::context> tls;
     std::size_t next = 0;  // the member that answered last is asked first
     bool answered = false;
+    std::uint64_t calls = 0;
 };
 
 EtcdClient::EtcdClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -85,6 +86,10 @@ std::string EtcdClient::last_answered() const {
     return impl_->answered ? impl_->endpoints[impl_->next].url : "";
 }
 
+std::uint64_t EtcdClient::calls() const {
+    return impl_->calls;
+}
+
 // Members are asked in turn, starting with the one that answered last, and
 // then again in rounds with a short pause between them until one answers or
 // the call's time is up: while the cluster elects a new leader every member
@@ -93,6 +98,7 @@ std::string EtcdClient::last_answered() const {
 // hangs cannot eat the time of the ones after it.
 Result<std::string> EtcdClient::post(const char* path, const std::string& body) {
     auto& im = *impl_;
+    ++im.calls;
     const auto deadline = Clock::now() + im.options.request_timeout;
     const std::size_t n = im.endpoints.size();
     std::string failures;  // the last round's, for the error
@@ -147,6 +153,12 @@ Result<RangeAnswer> EtcdClient::list(const std::string& prefix, bool keys_only) 
 Result<TxnAnswer> EtcdClient::put_if(const std::string& key, const std::string& value,
                                      std::int64_t expected_mod_revision, std::int64_t lease) {
     auto body = post("/v3/kv/txn", put_if_request(key, value, expected_mod_revision, lease));
+    if (!body) return body.error();
+    return parse_txn(*body);
+}
+
+Result<TxnAnswer> EtcdClient::txn(const std::string& request) {
+    auto body = post("/v3/kv/txn", request);
     if (!body) return body.error();
     return parse_txn(*body);
 }

@@ -57,6 +57,10 @@ public:
     // had changed; the answer then holds the key as it is now.
     [[nodiscard]] Result<TxnAnswer> put_if(const std::string& key, const std::string& value,
                                            std::int64_t expected_mod_revision, std::int64_t lease = 0);
+    // Any transaction (POST /v3/kv/txn) whose body the caller built
+    // (daemon/store/etcd_txn.hpp): compares, then the success or failure
+    // operations, in one Raft write.
+    [[nodiscard]] Result<TxnAnswer> txn(const std::string& request);
     [[nodiscard]] Result<bool> erase(const std::string& key);
     // Deletes `key` only at that mod_revision; true when it did.
     [[nodiscard]] Result<bool> erase_if(const std::string& key, std::int64_t expected_mod_revision);
@@ -69,6 +73,9 @@ public:
     // any answer).
     [[nodiscard]] const std::vector<std::string>& endpoints() const;
     [[nodiscard]] std::string last_answered() const;
+    // How many calls this client has made (each method above is one, however
+    // many members it asked): what a refresh costs in round trips.
+    [[nodiscard]] std::uint64_t calls() const;
 
     struct Impl;
 

@@ -187,15 +187,16 @@ Result<TxnAnswer> parse_txn(std::string_view body) {
         out.succeeded = s->as_bool();
     }
     const auto* responses = o->if_contains("responses");
-    if (out.succeeded || responses == nullptr) return out;
+    if (responses == nullptr) return out;
     if (!responses->is_array()) return malformed("responses is not an array");
     for (const auto& r : responses->as_array()) {
         const auto* range = r.is_object() ? r.as_object().if_contains("response_range") : nullptr;
         if (range == nullptr || !range->is_object()) continue;
         auto current = parse_range_object(range->as_object());
         if (!current) return current.error();
-        out.current = std::move(*current);
+        out.ranges.push_back(std::move(*current));
     }
+    if (!out.succeeded && !out.ranges.empty()) out.current = out.ranges.back();
     return out;
 }
 

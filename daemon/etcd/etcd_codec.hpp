@@ -37,6 +37,9 @@ struct TxnAnswer {
     bool succeeded = false;
     std::int64_t revision = 0;  // the store's revision after it: a put's mod_revision
     RangeAnswer current;
+    // Every range the branch that ran answered, in the order it asked them
+    // (a transaction that reads several keys: daemon/store/etcd_txn.hpp).
+    std::vector<RangeAnswer> ranges;
 };
 
 [[nodiscard]] std::string base64_encode(std::string_view bytes);

@@ -11,6 +11,7 @@
 
 #include "daemon/store/store.hpp"
 
+#include <functional>
 #include <vector>
 
 namespace credctl::store {
@@ -26,6 +27,13 @@ public:
     // The changes since the last take(), and empties the feed. Cheap when
     // nothing changed (no lock taken).
     [[nodiscard]] virtual Changes take() = 0;
+    // Calls `wake` from the feed's own thread each time changes are added
+    // (a host waiting on another host's refresh: daemon/tokens/
+    // fleet_refresh.cpp); `wake` must only hand the news over (post it to
+    // its own thread). An empty function stops the calls: once this returns,
+    // the previous `wake` is not running and is never called again. Nothing
+    // for a feed that does not offer it.
+    virtual void wake_on_change(std::function<void()> wake) { (void)wake; }
 };
 
 }  // namespace credctl::store

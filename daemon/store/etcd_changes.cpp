@@ -21,12 +21,14 @@ Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
         std::lock_guard lock(changes_mutex_);
         changes_.keys.push_back(std::move(*key));
         changed_ = true;
+        if (wake_) wake_();
     };
     auto resync = [this] {
         std::lock_guard lock(changes_mutex_);
         changes_.everything = true;
         changes_.keys.clear();
         changed_ = true;
+        if (wake_) wake_();
     };
     auto watch = etcd::EtcdWatch::start(options, prefix_ + "credentials/", std::move(changed), std::move(resync));
     if (!watch) return watch.error();
@@ -42,6 +44,12 @@ Changes EtcdStore::take() {
     changes_ = {};
     changed_ = false;
     return out;
+}
+
+// Called under the feed's lock, so clearing it waits for a call in progress.
+void EtcdStore::wake_on_change(std::function<void()> wake) {
+    std::lock_guard lock(changes_mutex_);
+    wake_ = std::move(wake);
 }
 
 }  // namespace credctl::store

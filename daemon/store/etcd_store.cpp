@@ -69,20 +69,47 @@ Result<void> EtcdStore::check_key() {
     return {};
 }
 
+Result<std::optional<etcd::KeyValue>> EtcdStore::fetch(const CredentialKey& key, const std::string& ek) {
+    const bool held = holds(key);
+    if (const auto it = kept_.find(ek); held && it != kept_.end()) {
+        if (it->second.mod_revision == 0) return std::optional<etcd::KeyValue>{};
+        return std::optional<etcd::KeyValue>{etcd::KeyValue{ek, it->second.sealed, 0, it->second.mod_revision, 0}};
+    }
+    auto kv = client_->get(ek);
+    if (!kv) return kv.error();
+    kept_[ek] = *kv ? Kept{(*kv)->mod_revision, (*kv)->value} : Kept{};
+    return kv;
+}
+
+std::string EtcdStore::seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) const {
+    return master_.seal(k_refresh_token_seal, record_key(key), refresh_token);
+}
+
+std::string EtcdStore::seal_record(const CredentialKey& key, const CredentialRecord& record,
+                                   std::string_view sealed_refresh_token) const {
+    return master_.seal(k_credentials_db, record_key(key), encode_record(record, sealed_refresh_token));
+}
+
+Result<DecodedRecord> EtcdStore::open_record(const CredentialKey& key, const std::string& sealed) const {
+    auto plain = master_.open(k_credentials_db, record_key(key), sealed);
+    if (!plain) return unreadable(key, plain.error());
+    auto decoded = decode_record(*plain);
+    if (!decoded) return unreadable(key, decoded.error());
+    return std::move(*decoded);
+}
+
 Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key) {
     if (auto r = check_key(); !r) return r.error();
     const std::string ek = etcd_key(key);
-    auto kv = client_->get(ek);
+    auto kv = fetch(key, ek);
     if (!kv) return kv.error();
     const bool pinned = pinned_[ek];
     if (!*kv) {
         if (!pinned) seen_[ek] = 0;
         return std::optional<Read>{};
     }
-    auto plain = master_.open(k_credentials_db, record_key(key), (*kv)->value);
-    if (!plain) return unreadable(key, plain.error());
-    auto decoded = decode_record(*plain);
-    if (!decoded) return unreadable(key, decoded.error());
+    auto decoded = open_record(key, (*kv)->value);
+    if (!decoded) return decoded.error();
     if (!pinned) seen_[ek] = (*kv)->mod_revision;
     return std::optional<Read>{Read{std::move(*decoded), (*kv)->mod_revision}};
 }
@@ -101,17 +128,22 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
         expected = *kv ? (*kv)->mod_revision : 0;
     }
     auto txn = client_->put_if(ek, sealed, expected);
-    if (!txn) return txn.error();
+    if (!txn) {
+        kept_.erase(ek);  // it may have landed: the next read asks etcd
+        return txn.error();
+    }
     if (!txn->succeeded && !txn->current.kvs.empty() && txn->current.kvs.front().value == sealed) {
         // Our own write, applied by the cluster although the member we first
         // asked timed out (a fresh nonce makes every sealed value unique).
         seen_[ek] = txn->current.kvs.front().mod_revision;
         pinned_[ek] = pending;
+        kept_[ek] = Kept{seen_[ek], sealed};
         return {};
     }
     if (!txn->succeeded) {
         seen_.erase(ek);
         pinned_.erase(ek);
+        kept_.erase(ek);
         const std::int64_t now = txn->current.kvs.empty() ? 0 : txn->current.kvs.front().mod_revision;
         return make_error(Errc::provider_unavailable, "store: " + resource(key) +
                                                           " was changed by another credd since this one read it "
@@ -121,15 +153,14 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
     }
     seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
     pinned_[ek] = pending;
+    kept_[ek] = Kept{txn->revision, sealed};
     return {};
 }
 
 Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& record,
                             const SecretBytes& refresh_token) {
     if (auto r = check_key(); !r) return r.error();
-    const std::string rk = record_key(key);
-    const std::string inner = master_.seal(k_refresh_token_seal, rk, refresh_token);
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+    return write(key, seal_record(key, record, seal_refresh_token(key, refresh_token)),
                  record.state == CredentialState::refresh_pending);
 }
 
@@ -144,9 +175,7 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
     // Read again for the sealed refresh token; keep the older revision to
     // compare, so that a change since the caller's read is still refused.
     if (expected) seen_[ek] = *expected;
-    const std::string rk = record_key(key);
-    const std::string& inner = (*stored)->decoded.sealed_refresh_token;
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+    return write(key, seal_record(key, record, (*stored)->decoded.sealed_refresh_token),
                  record.state == CredentialState::refresh_pending);
 }
 
@@ -183,6 +212,7 @@ Result<bool> EtcdStore::erase(const CredentialKey& key) {
     if (!removed) return removed.error();
     seen_[ek] = 0;
     pinned_.erase(ek);
+    kept_.erase(ek);
     return *removed;
 }
 

@@ -19,6 +19,15 @@
 // record, exactly one wins; the other gets provider_unavailable ("changed by
 // another credd ... ask again") and re-reads on the next call.
 //
+// Fewer round trips per refresh (docs/fleet.md "Calls of one refresh"):
+// while this process holds a credential's refresh lock, the record as it last
+// read or wrote it (its mod_revision and sealed value) is kept, and reads of
+// that credential are answered from it without asking etcd. The first read
+// after taking the lock goes to etcd; every later write still compares on the
+// kept revision, so a change made meanwhile by another host (a login, a
+// logout) is refused at the next write, never overwritten, and a refresh
+// token is never sent on a pending mark that did not land.
+//
 // Cache coherence: follow_changes() starts an etcd watch of every record
 // (etcd_watch.hpp) whose changes this store offers as its ChangeFeed.
 //
@@ -34,6 +43,7 @@
 #include "daemon/etcd/etcd_client.hpp"
 #include "daemon/etcd/etcd_watch.hpp"
 #include "daemon/store/change_feed.hpp"
+#include "daemon/store/record_codec.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/store/sealer.hpp"
 #include "daemon/store/store.hpp"
@@ -75,14 +85,33 @@ public:
     // client). Errors: as EtcdWatch::start().
     [[nodiscard]] Result<void> follow_changes(const etcd::ClientOptions& options);
     Changes take() override;
+    void wake_on_change(std::function<void()> wake) override;
 
     // The refresh lock: PREFIX "locks/" USER "/" PROVIDER, created in a
-    // transaction only if absent, attached to a lease of its own; its value
-    // names the holder (host name and pid) for an operator's eyes.
-    Result<bool> try_lock(const CredentialKey& key) override;
+    // transaction only if absent, attached to this process's lease; its
+    // value names the holder (host name and pid) for an operator's eyes.
+    // One lease serves every lock of the process: granted on the first lock,
+    // renewed by keep_alive() and before a lock is taken on a lease renewed
+    // more than a quarter of `lease` ago, granted again once it has expired.
+    // lock_and_mark() and commit_and_unlock() are one transaction each
+    // (etcd_txn.hpp): the first compares the record with the revision this
+    // process last read (the sealed value of that read is kept, so the
+    // refresh token is carried over without asking etcd again); the second
+    // compares the record with the pending mark and the lock key with the
+    // revision this process created it at, so a late commit after the lease
+    // ended is refused even when nobody else wrote the record.
+    // try_lock() takes the lock alone (no record written); unlock() deletes
+    // the lock key (only at the revision this process created it with); a
+    // lock whose delete fails stops having its lease renewed by new locks, so
+    // it ends with that lease.
+    Result<MarkResult> lock_and_mark(const CredentialKey& key, const CredentialRecord& record) override;
+    Result<void> commit_and_unlock(const CredentialKey& key, const CredentialRecord& record,
+                                   const SecretBytes* rotated) override;
+    [[nodiscard]] Result<bool> try_lock(const CredentialKey& key);
     Result<bool> keep_alive(const CredentialKey& key) override;
     void unlock(const CredentialKey& key) override;
     Result<bool> locked(const CredentialKey& key) override;
+    Result<LockView> look(const CredentialKey& key) override;
     std::chrono::seconds lease() const override { return lease_; }
 
     // Every record below PREFIX "credentials/", read in one range and so at
@@ -115,17 +144,57 @@ private:
     struct Read;
     [[nodiscard]] Result<std::optional<Read>> read(const CredentialKey& key);
     [[nodiscard]] Result<void> write(const CredentialKey& key, const std::string& sealed, bool pending);
+    // The record's value as a read of etcd returns it: kept under the lock
+    // (above), asked for otherwise.
+    [[nodiscard]] Result<std::optional<etcd::KeyValue>> fetch(const CredentialKey& key, const std::string& ek);
+    // Whether this process holds the refresh lock of `key`.
+    [[nodiscard]] bool holds(const CredentialKey& key) const;
+    // A record and its refresh token sealed as stored (store-format.md).
+    [[nodiscard]] std::string seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) const;
+    [[nodiscard]] std::string seal_record(const CredentialKey& key, const CredentialRecord& record,
+                                          std::string_view sealed_refresh_token) const;
+    // A sealed record value opened and decoded.
+    [[nodiscard]] Result<DecodedRecord> open_record(const CredentialKey& key, const std::string& sealed) const;
+    // The record as a failed transaction read it back: remembered as the
+    // revision to compare next, and decoded for the caller.
+    [[nodiscard]] Result<std::optional<CredentialRecord>> reread(const CredentialKey& key,
+                                                                 const etcd::RangeAnswer& range);
+    struct HeldLock {
+        std::int64_t lease = 0;         // the lease it is attached to
+        std::int64_t mod_revision = 0;  // its revision: unlock deletes only this one
+    };
+    // Bookkeeping of a lock taken with its pending mark at `mark_revision`.
+    void took(const CredentialKey& key, HeldLock lock, std::int64_t mark_revision, const std::string& sealed);
+    // The lock and the pending mark `sealed`, written over `expected` by
+    // lock_and_mark() in one transaction.
+    [[nodiscard]] Result<MarkResult> mark(const CredentialKey& key, const std::string& sealed, std::int64_t expected);
+    // Why a commit of the mark at `expected` was refused (the record is at
+    // `record_now`; the lock is gone or not ours); forgets what it knew.
+    [[nodiscard]] Error refused_commit(const CredentialKey& key, std::int64_t expected, std::int64_t record_now,
+                                       bool lock_lost);
+    // A lease to attach a new lock to, renewed or granted as needed.
+    [[nodiscard]] Result<std::int64_t> live_lease();
 
     std::unique_ptr<etcd::EtcdClient> client_;
     std::string prefix_;
     Sealer master_;
     bool key_checked_ = false;
     std::chrono::seconds lease_;
-    std::map<std::string, std::int64_t> held_;  // lock key -> lease id of a lock this process holds
+    std::map<std::string, HeldLock> held_;                 // lock key -> a lock this process holds
+    std::int64_t lease_id_ = 0;                            // the lease of new locks (0: none yet, or given up)
+    std::chrono::steady_clock::time_point lease_renewed_;  // when lease_id_ was last granted or renewed
+    struct Kept {
+        std::int64_t mod_revision = 0;
+        std::string sealed;
+    };
+    // etcd key -> the record this process last read or wrote (served from
+    // it only under its lock; the basis of lock_and_mark() otherwise)
+    std::map<std::string, Kept> kept_;
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
     std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
     std::mutex changes_mutex_;
     Changes changes_;                         // under changes_mutex_
+    std::function<void()> wake_;              // under changes_mutex_
     std::atomic<bool> changed_{false};        // changes_ is not empty
     std::unique_ptr<etcd::EtcdWatch> watch_;  // last: stopped before the feed it fills goes
 };

@@ -7,34 +7,78 @@
 // (daemon/tokens/flight.hpp): a host takes the lock once per refresh, not
 // once per caller.
 //
-// TokenService takes the lock before the pending mark, and a host that
-// finds it taken does not call the provider: it waits for the lock to go and
-// reads the record that the holder committed.
+// A refresh writes twice (docs/fleet.md "Calls of one refresh"):
+// lock_and_mark() takes the lock and stores the refresh_pending mark
+// together, before the refresh token is sent; commit_and_unlock() stores the
+// provider's answer and releases the lock together, before any caller is
+// answered. Each is all or nothing. A host that finds the lock taken does not
+// call the provider: it waits for the holder's commit (or for the lock to
+// end) and serves the record that the holder committed.
 //
 // Thread-safety: as the Store that offers it: called through the daemon's
 // store::StoreRunner (store_runner.hpp), one thread at a time.
 #pragma once
 
 #include "common/error/error.hpp"
+#include "common/secret/secret_bytes.hpp"
 #include "daemon/store/store.hpp"
 
 #include <chrono>
+#include <optional>
 
 namespace credctl::store {
+
+// What lock_and_mark() did.
+struct MarkResult {
+    enum class Outcome : std::uint8_t {
+        marked,   // this process holds the lock and `record` is stored
+        held,     // another holder has the lock; nothing written
+        changed,  // the lock was free but the record moved since it was read; nothing written
+    };
+    Outcome outcome = Outcome::held;
+    // held, changed: the record as it is now (std::nullopt: gone), which is
+    // also what the next lock_and_mark() compares against.
+    std::optional<CredentialRecord> current;
+};
+
+// The lock and the record of a credential as they were at one instant.
+struct LockView {
+    bool held = false;                       // someone (this process included) holds the lock
+    std::optional<CredentialRecord> record;  // std::nullopt: no such credential
+};
 
 class RefreshLock {
 public:
     virtual ~RefreshLock() = default;
-    // Takes the lock of `key` for this process: true when it holds it now,
-    // false when another holder does. Errors: the store cannot be reached.
-    [[nodiscard]] virtual Result<bool> try_lock(const CredentialKey& key) = 0;
+    // Takes the lock of `key` for this process and stores `record` (the
+    // caller has set it refresh_pending), keeping the stored refresh token,
+    // in one step: only if no one holds the lock and the record is still the
+    // one this process last read of `key` (get() before). Afterwards
+    // refresh_token() opens the token that the mark covers. Errors: the
+    // store cannot be reached (then perhaps both were written: the lock ends
+    // with its lease and the mark is treated as an interrupted refresh).
+    [[nodiscard]] virtual Result<MarkResult> lock_and_mark(const CredentialKey& key,
+                                                           const CredentialRecord& record) = 0;
     // Renews the lease of a lock this process holds; false when it is gone
     // (expired: another host may take it).
     [[nodiscard]] virtual Result<bool> keep_alive(const CredentialKey& key) = 0;
-    // Releases a lock this process holds; nothing when it holds none.
+    // Stores `record` with `rotated` as its refresh token (nullptr: the one
+    // stored stays) and releases the lock, in one step: only if the record
+    // is still this process's pending mark and the lock is still its own (its
+    // lease did not end). Errors: provider_unavailable when either is not so
+    // (a late commit: nothing is written), or the store cannot be reached.
+    [[nodiscard]] virtual Result<void> commit_and_unlock(const CredentialKey& key, const CredentialRecord& record,
+                                                         const SecretBytes* rotated) = 0;
+    // Releases a lock this process still holds (a refresh that ended without
+    // commit_and_unlock()); nothing when it holds none.
     virtual void unlock(const CredentialKey& key) = 0;
     // Whether anyone (this process included) holds the lock of `key` now.
     [[nodiscard]] virtual Result<bool> locked(const CredentialKey& key) = 0;
+    // The lock and the record read together, at one instant (one read): a
+    // record found refresh_pending with the lock free is a refresh whose
+    // holder is gone, not one that committed between two reads. Not for a
+    // credential whose lock this process holds.
+    [[nodiscard]] virtual Result<LockView> look(const CredentialKey& key) = 0;
     // The lease a lock is held under: renew well within it.
     [[nodiscard]] virtual std::chrono::seconds lease() const = 0;
 };

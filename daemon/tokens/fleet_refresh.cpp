@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -19,17 +20,24 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-// How often a waiting host looks at the lock: soon at first (a refresh takes
-// tens of milliseconds), then at most twice a second.
+// How often a waiting host looks at the lock when the change feed says
+// nothing: soon at first (a refresh takes tens of milliseconds), then at
+// most twice a second. The holder's commit cuts the wait short through the
+// feed; the lock ending with its lease (a dead holder) is seen by looking.
 constexpr milliseconds k_first_poll{20};
 constexpr milliseconds k_max_poll{500};
 // Rounds of "wait, then try the lock ourselves" before giving up: each ends
 // with a holder that released the lock without a token we can serve.
 constexpr int k_max_rounds = 3;
 
-asio::awaitable<void> sleep_for(milliseconds d) {
+// Sleeps `d`, or less when the change feed wakes `w` (its count moves past
+// `seen`).
+asio::awaitable<void> nap(std::shared_ptr<FleetWaiters> w, milliseconds d, std::uint64_t seen) {
+    if (w->changes != seen) co_return;
     asio::steady_timer t(co_await asio::this_coro::executor, d);
+    w->sleeping.insert(&t);
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    w->sleeping.erase(&t);
 }
 
 // Whether `now` holds an access token that another host's refresh stored
@@ -68,56 +76,89 @@ std::shared_ptr<LockKeeper> TokenService::Impl::keep_fleet_lock(const store::Cre
     return keeper;
 }
 
+std::shared_ptr<FleetWaiters> TokenService::Impl::fleet_waiters() {
+    if (!waiters_) waiters_ = std::make_shared<FleetWaiters>();
+    store::ChangeFeed* feed = runner.change_feed();
+    if (waiters_->feed == nullptr && feed != nullptr) {
+        std::weak_ptr<FleetWaiters> weak = waiters_;
+        feed->wake_on_change([&io = io, weak] {
+            asio::post(io, [weak] {
+                if (auto w = weak.lock()) w->wake();
+            });
+        });
+        waiters_->feed = feed;
+    }
+    return waiters_;
+}
+
 asio::awaitable<Result<bool>> TokenService::Impl::take_fleet_lock(const store::CredentialKey& key,
                                                                   store::CredentialRecord& record,
                                                                   const std::vector<std::string>& scopes) {
+    using Outcome = store::MarkResult::Outcome;
     store::RefreshLock& lock = *runner.refresh_lock();
     const ProviderConfig* p = provider(key.provider);
     // The holder may retry its provider for retry_deadline, renewing as it goes.
     const auto patience = std::chrono::duration_cast<milliseconds>(p->retry_deadline + 2 * lock.lease());
+    const auto waiters = fleet_waiters();
     for (int round = 0; round < k_max_rounds; ++round) {
-        auto taken = co_await runner.run([&](store::Store&) { return lock.try_lock(key); });
-        if (!taken) co_return taken.error();
-        if (!*taken) {
-            milliseconds waited{0}, step = k_first_poll;
-            for (;;) {
-                auto held = co_await runner.run([&](store::Store&) { return lock.locked(key); });
-                if (!held) co_return held.error();
-                if (!*held) break;
-                if (waited >= patience) {
-                    co_return make_error(Errc::provider_unavailable, "another credd has held the refresh lock of " +
-                                                                         resource(key) + " for " +
-                                                                         std::to_string(waited.count()) + " ms");
-                }
-                co_await sleep_for(step);
-                waited += step;
-                step = std::min(step * 2, k_max_poll);
-            }
+        const std::uint64_t seen = waiters->changes;  // a commit from now on wakes the wait below
+        const store::CredentialState read_state = record.state;
+        record.state = store::CredentialState::refresh_pending;
+        auto marked = co_await runner.run([&](store::Store&) { return lock.lock_and_mark(key, record); });
+        if (marked && marked->outcome == Outcome::marked) co_return true;
+        record.state = read_state;
+        if (!marked) co_return marked.error();
+        std::optional<store::CredentialRecord> now = std::move(marked->current);
+        if (marked->outcome == Outcome::held) {
+            auto after = co_await wait_for_holder(key, record, scopes, patience, seen);
+            if (!after) co_return after.error();
+            now = std::move(*after);
         }
-        // Read again under the lock (or after it): the record may have moved.
-        auto now = co_await runner.run([&](store::Store& s) { return s.get(key); });
-        if (!now) co_return now.error();
-        if (!*now) co_return make_error(Errc::not_found, "no credential for " + resource(key));
-        if ((*now)->state == store::CredentialState::refresh_pending) {
+        // The lock is free now (or was when the record was read).
+        if (!now) co_return make_error(Errc::not_found, "no credential for " + resource(key));
+        if (now->state == store::CredentialState::refresh_pending) {
             // Its holder's lease ended after it may have spent the token.
-            co_return co_await forget_interrupted(key, **now);
+            co_return co_await forget_interrupted(key, *now);
         }
-        if ((*now)->state == store::CredentialState::login_required) {
+        if (now->state == store::CredentialState::login_required) {
             co_return make_error(Errc::login_required, "the provider rejected the refresh token of " + resource(key) +
                                                            "; run: credctl login " + key.provider);
         }
-        if (refreshed_elsewhere(record, **now, scopes, clock.now_epoch_seconds())) {
-            const auto& r = **now;
-            cache.put(credential_key(key), CachedToken{r.access_token.clone(), r.access_expires_at, r.scope});
+        if (refreshed_elsewhere(record, *now, scopes, clock.now_epoch_seconds())) {
+            cache.put(credential_key(key), CachedToken{now->access_token.clone(), now->access_expires_at, now->scope});
             co_return false;
         }
-        if (*taken) {
-            record = std::move(**now);
-            co_return true;
-        }
+        record = std::move(*now);  // not refreshed: try the lock on what is stored now
     }
     co_return make_error(Errc::provider_unavailable,
                          "the refresh of " + resource(key) + " by other credds gave no token; ask again");
+}
+
+asio::awaitable<Result<std::optional<store::CredentialRecord>>> TokenService::Impl::wait_for_holder(
+    const store::CredentialKey& key, const store::CredentialRecord& before, const std::vector<std::string>& scopes,
+    milliseconds patience, std::uint64_t seen) {
+    store::RefreshLock& lock = *runner.refresh_lock();
+    const auto waiters = fleet_waiters();
+    const auto began = std::chrono::steady_clock::now();
+    milliseconds step = k_first_poll;
+    for (;;) {
+        const auto waited = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - began);
+        if (waited >= patience) {
+            co_return make_error(Errc::provider_unavailable, "another credd has held the refresh lock of " +
+                                                                 resource(key) + " for " +
+                                                                 std::to_string(waited.count()) + " ms");
+        }
+        co_await nap(waiters, step, seen);
+        seen = waiters->changes;  // what came before this point, the look below sees
+        step = std::min(step * 2, k_max_poll);
+        // The lock and the record at one instant: the holder's commit, or a
+        // lock gone with the record still pending (a dead holder).
+        auto look = co_await runner.run([&](store::Store&) { return lock.look(key); });
+        if (!look) co_return look.error();
+        const bool refreshed =
+            look->record && refreshed_elsewhere(before, *look->record, scopes, clock.now_epoch_seconds());
+        if (!look->held || refreshed) co_return std::move(look->record);
+    }
 }
 
 }  // namespace credctl::tokens

@@ -42,11 +42,13 @@ asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(cons
         Found found{std::move(*rec), false};
         store::RefreshLock* lock = s.refresh_lock();
         // A pending mark with the lock held is another host's refresh in
-        // flight, not a dead one.
+        // flight, not a dead one. Both read at one instant: a holder that
+        // committed since the read above is not taken for a dead one.
         if (found.record && found.record->state == store::CredentialState::refresh_pending && lock != nullptr) {
-            auto held = lock->locked(key);
-            if (!held) return held.error();
-            found.refreshing_elsewhere = *held;
+            auto view = lock->look(key);
+            if (!view) return view.error();
+            found.record = std::move(view->record);
+            found.refreshing_elsewhere = view->held;
         }
         return found;
     });
@@ -122,19 +124,21 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
                                                           std::vector<std::string> scopes) {
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
-    if (runner.refresh_lock() != nullptr) {
+    // The intent is durable before the refresh token leaves the process
+    // (see the header: crash safety under rotation). On a fleet, the pending
+    // mark is written with the lock, in one step.
+    const bool fleet = runner.refresh_lock() != nullptr;
+    if (fleet) {
         auto ours = co_await take_fleet_lock(key, record, scopes);
         if (!ours) co_return ours.error();
         if (!*ours) co_return Result<void>{};  // another host refreshed it
     }
     // The refresh token is in the clear from here to the end of this
-    // function only (docs/store-format.md "`credentials`"). The intent is
-    // durable before the refresh token leaves the process (see the header:
-    // crash safety under rotation).
+    // function only (docs/store-format.md "`credentials`").
     record.state = store::CredentialState::refresh_pending;
     auto refresh_token = co_await runner.run([&](store::Store& s) -> Result<SecretBytes> {
         auto opened = s.refresh_token(key);
-        if (!opened) return opened;
+        if (!opened || fleet) return opened;
         if (auto r = s.update(key, record); !r) return r.error();
         return opened;
     });
@@ -162,7 +166,11 @@ asio::awaitable<Error> TokenService::Impl::refresh_failed(const store::Credentia
         unavailable_since.erase(credential_key(key));
     }
     const bool rejected = failure.code == Errc::login_required;
-    co_await set_state(key, record, rejected ? store::CredentialState::login_required : store::CredentialState::valid);
+    record.state = rejected ? store::CredentialState::login_required : store::CredentialState::valid;
+    record.updated_at = clock.now_epoch_seconds();
+    if (auto r = co_await store_outcome(key, record, nullptr); !r) {
+        log::error("store: cannot update " + resource(key) + ": " + r.error().message);
+    }
     if (!rejected) co_return failure;
     log::warning("provider " + p.name + " rejected the refresh token of " + resource(key));
     events.login_required(key.user, key.provider, notify::Reason::invalid_grant);
@@ -193,13 +201,23 @@ asio::awaitable<Result<void>> TokenService::Impl::commit_refresh(const store::Cr
     record.state = store::CredentialState::valid;
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
-    auto committed = co_await runner.run(
-        [&](store::Store& s) { return rotated ? s.put(key, record, t.refresh_token) : s.update(key, record); });
+    auto committed = co_await store_outcome(key, record, rotated ? &t.refresh_token : nullptr);
     if (!committed) co_return committed.error();
     unavailable_since.erase(credential_key(key));
     events.valid(key.user, key.provider);
     cache.put(credential_key(key) + scopes, served);
     co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> TokenService::Impl::store_outcome(const store::CredentialKey& key,
+                                                                const store::CredentialRecord& record,
+                                                                const SecretBytes* rotated) {
+    co_return co_await runner.run([&](store::Store& s) -> Result<void> {
+        if (store::RefreshLock* lock = s.refresh_lock(); lock != nullptr) {
+            return lock->commit_and_unlock(key, record, rotated);
+        }
+        return rotated != nullptr ? s.put(key, record, *rotated) : s.update(key, record);
+    });
 }
 
 asio::awaitable<Error> TokenService::Impl::forget_interrupted(const store::CredentialKey& key,

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "daemon/metrics/daemon_metrics.hpp"
+#include "daemon/store/change_feed.hpp"
 #include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/clock.hpp"
 #include "daemon/tokens/flight.hpp"
@@ -56,6 +57,26 @@ struct LockKeeper {
     }
     boost::asio::steady_timer timer;
     bool stopped = false;  // also ends a renewal that was in the store's hands when stop() came
+};
+
+// The waits of this host on other hosts' refreshes (fleet_refresh.cpp),
+// cut short when the store's change feed reports a change: the holder's
+// commit arrives through it. I/O thread only, but for the feed's wake-up,
+// which is posted to the I/O thread.
+struct FleetWaiters {
+    FleetWaiters() = default;
+    FleetWaiters(const FleetWaiters&) = delete;
+    FleetWaiters& operator=(const FleetWaiters&) = delete;
+    ~FleetWaiters() {
+        if (feed != nullptr) feed->wake_on_change({});
+    }
+    void wake() {
+        ++changes;
+        for (auto* t : sleeping) t->cancel();
+    }
+    std::set<boost::asio::steady_timer*> sleeping;
+    std::uint64_t changes = 0;          // wake-ups received from the feed
+    store::ChangeFeed* feed = nullptr;  // the feed that wakes these, told to stop at the end
 };
 
 struct TokenService::Impl {
@@ -128,9 +149,27 @@ struct TokenService::Impl {
     // (daemon/store/refresh_lock.hpp). True when this process holds the lock
     // and `record` is the current record to refresh; false when another
     // host's refresh answered for us (its access token is in the cache).
+    // Taking the lock also stores `record` marked refresh_pending
+    // (store::RefreshLock::lock_and_mark): on true, the mark is durable.
     boost::asio::awaitable<Result<bool>> take_fleet_lock(const store::CredentialKey& key,
                                                          store::CredentialRecord& record,
                                                          const std::vector<std::string>& scopes);
+    // Waits while another host holds the lock of `key`: returns the record
+    // once the lock is gone or the record holds that host's refresh. Woken
+    // at once by a change the feed reported after its count was `seen`.
+    // Errors: the store, or `patience` spent.
+    boost::asio::awaitable<Result<std::optional<store::CredentialRecord>>> wait_for_holder(
+        const store::CredentialKey& key, const store::CredentialRecord& before, const std::vector<std::string>& scopes,
+        std::chrono::milliseconds patience, std::uint64_t seen);
+    // The waits on other hosts, hooked to the change feed when there is one.
+    std::shared_ptr<FleetWaiters> fleet_waiters();
+    std::shared_ptr<FleetWaiters> waiters_;
+    // Stores the refresh's outcome: with the fleet lock, in the same step as
+    // releasing it (store::RefreshLock::commit_and_unlock); without, as put()
+    // (a rotated refresh token) or update().
+    boost::asio::awaitable<Result<void>> store_outcome(const store::CredentialKey& key,
+                                                       const store::CredentialRecord& record,
+                                                       const SecretBytes* rotated);
     // Renews the lock's lease every third of it until the returned keeper
     // is stopped; nullptr without a lock.
     std::shared_ptr<LockKeeper> keep_fleet_lock(const store::CredentialKey& key);

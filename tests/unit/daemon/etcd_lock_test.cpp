@@ -83,5 +83,62 @@ TEST_F(EtcdLockTest, ReleasingTheLockLetsTheNextWriteCompareWithWhatIsStoredNow)
     EXPECT_EQ(b->refresh_token(alice_)->reveal(), "RT-new-login");
 }
 
+TEST_F(EtcdLockTest, TheLocksOfOneHostShareOneLease) {
+    auto a = host();
+    ASSERT_TRUE(*a->try_lock(alice_));
+    ASSERT_TRUE(*a->try_lock({"alice", "gitlab"}));
+    auto first = a->client().get("/credd/locks/alice/github");
+    auto second = a->client().get("/credd/locks/alice/gitlab");
+    ASSERT_TRUE(first && *first && second && *second);
+    EXPECT_NE((*first)->lease, 0);
+    EXPECT_EQ((*first)->lease, (*second)->lease);
+    a->unlock(alice_);
+    EXPECT_FALSE(*a->locked(alice_)) << "unlock must delete the lock key";
+    EXPECT_TRUE(*a->locked({"alice", "gitlab"})) << "unlocking one credential released another";
+}
+
+// After its lease ended, the old holder's unlock must not delete the lock
+// that another host took since.
+TEST_F(EtcdLockTest, AnUnlockAfterTheLeaseEndedLeavesTheNextHoldersLock) {
+    auto a = host(seconds(2));
+    auto b = host(seconds(2));
+    ASSERT_TRUE(*a->try_lock(alice_));
+    bool taken = false;
+    const auto until = std::chrono::steady_clock::now() + seconds(6);
+    while (!taken && std::chrono::steady_clock::now() < until) {
+        taken = *b->try_lock(alice_);
+        if (!taken) std::this_thread::sleep_for(milliseconds(200));
+    }
+    ASSERT_TRUE(taken) << "the lock outlived its lease";
+    a->unlock(alice_);
+    EXPECT_TRUE(*b->locked(alice_)) << "the old holder deleted the new holder's lock";
+    EXPECT_TRUE(*a->try_lock({"alice", "gitlab"})) << "a host whose lease expired takes a new one";
+    EXPECT_TRUE(*a->keep_alive({"alice", "gitlab"}));
+}
+
+// Under the lock a host reads the record from etcd once and answers later
+// reads from what it read; a login through another host meanwhile must
+// still make the pending mark fail, so the refresh token read is not sent.
+TEST_F(EtcdLockTest, ALoginElsewhereAfterTheReadUnderTheLockMakesThePendingMarkFail) {
+    auto a = host();
+    auto b = host();
+    CredentialRecord rec;
+    rec.subject = "sub";
+    ASSERT_TRUE(a->put(alice_, rec, SecretBytes::from("RT-1")));
+    ASSERT_TRUE(*a->try_lock(alice_));
+    ASSERT_TRUE(a->get(alice_));
+    ASSERT_TRUE(b->get(alice_));
+    ASSERT_TRUE(b->put(alice_, rec, SecretBytes::from("RT-new-login")));
+    ASSERT_TRUE(a->refresh_token(alice_));
+    rec.state = CredentialState::refresh_pending;
+    auto marked = a->update(alice_, rec);
+    ASSERT_FALSE(marked) << "a pending mark landed over another host's login";
+    EXPECT_EQ(marked.error().code, Errc::provider_unavailable);
+    EXPECT_NE(marked.error().message.find("changed by another credd"), std::string::npos) << marked.error().message;
+    a->unlock(alice_);
+    EXPECT_EQ(a->refresh_token(alice_)->reveal(), "RT-new-login");
+    EXPECT_EQ((*a->get(alice_))->state, CredentialState::valid);
+}
+
 }  // namespace
 }  // namespace credctl::store

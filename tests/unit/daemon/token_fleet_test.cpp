@@ -1,9 +1,10 @@
 // TokenService's fleet-wide single flight (daemon/tokens/fleet_refresh.cpp):
 // two TokenServices standing for two hosts share one real LmdbStore and one
 // table of refresh locks (a store that offers store::RefreshLock, as
-// EtcdStore does), each with its own fake upstream. A waiting host polls
-// the lock on real timers, so these tests run the io_context for bounded
-// stretches of time.
+// EtcdStore does), each with its own fake upstream. With no change feed, a
+// waiting host looks at the lock on real timers, so these tests run the
+// io_context for bounded stretches of time (token_fleet_etcd_test.cpp has
+// the wake-up by the watch).
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/tokens/token_service.hpp"
@@ -23,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 
 namespace credctl::tokens {
 namespace {
@@ -48,8 +50,36 @@ public:
 
     store::RefreshLock* refresh_lock() override { return this; }
 
-    Result<bool> try_lock(const store::CredentialKey& k) override {
-        return table_.holder.try_emplace(name(k), host_).first->second == host_;
+    // What this host last read of each credential: lock_and_mark() compares
+    // the record with it, as EtcdStore compares revisions.
+    Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override {
+        auto r = ForwardingStore::get(k);
+        if (r && *r) read_[name(k)] = version(**r);
+        return r;
+    }
+    Result<store::MarkResult> lock_and_mark(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        using Outcome = store::MarkResult::Outcome;
+        const auto [it, fresh] = table_.holder.try_emplace(name(k), host_);
+        const auto read = read_.find(name(k));
+        auto now = get(k);
+        if (!now) return now.error();
+        if (it->second != host_) return store::MarkResult{Outcome::held, std::move(*now)};
+        if (!*now || read == read_.end() || version(**now) != read->second) {
+            if (fresh) table_.holder.erase(it);
+            return store::MarkResult{Outcome::changed, std::move(*now)};
+        }
+        if (auto u = update(k, r); !u) return u.error();
+        return store::MarkResult{Outcome::marked, std::nullopt};
+    }
+    Result<void> commit_and_unlock(const store::CredentialKey& k, const store::CredentialRecord& r,
+                                   const SecretBytes* rotated) override {
+        auto it = table_.holder.find(name(k));
+        if (it == table_.holder.end() || it->second != host_) {
+            return make_error(Errc::provider_unavailable, "the lock ended before the commit");
+        }
+        auto done = rotated != nullptr ? put(k, r, *rotated) : update(k, r);
+        table_.holder.erase(it);
+        return done;
     }
     Result<bool> keep_alive(const store::CredentialKey& k) override {
         ++table_.keep_alives;
@@ -62,10 +92,19 @@ public:
         }
     }
     Result<bool> locked(const store::CredentialKey& k) override { return table_.holder.contains(name(k)); }
+    Result<store::LockView> look(const store::CredentialKey& k) override {
+        auto rec = get(k);
+        if (!rec) return rec.error();
+        return store::LockView{table_.holder.contains(name(k)), std::move(*rec)};
+    }
     std::chrono::seconds lease() const override { return std::chrono::seconds(1); }
 
 private:
     static std::string name(const store::CredentialKey& k) { return k.user + "/" + k.provider; }
+    static std::tuple<std::int64_t, std::uint64_t, int> version(const store::CredentialRecord& r) {
+        return {r.updated_at, r.rotation, static_cast<int>(r.state)};
+    }
+    std::map<std::string, std::tuple<std::int64_t, std::uint64_t, int>> read_;
     LockTable& table_;
     int host_;
 };
@@ -189,10 +228,10 @@ TEST_F(TokenFleetTest, TheHolderRenewsItsLeaseWhileTheProviderIsSlow) {
 }
 
 // Keep-alive (daemon/tokens/keep_alive.hpp) on a fleet: every host arms it,
-// one refreshes. A has taken the lock but not yet marked the record (on
-// etcd those are separate requests) when B reads it: B finds it valid and
-// waits for the lock, and only its re-read under the lock tells it that A's
-// refresh kept the credential alive.
+// one refreshes. The lock is held but the record not marked when B reads
+// it: B finds it valid, is refused the lock, waits, and only the record it
+// reads when the lock is gone tells it that A's refresh kept the credential
+// alive.
 TEST_F(TokenFleetTest, KeepAliveOnTwoHostsAtOnceRefreshesOnce) {
     const std::int64_t seen = (*lmdb_->get(key_))->refreshed_at;
     locks_.holder["alice/demo"] = 1;

@@ -1,0 +1,104 @@
+// TokenService's fleet-wide single flight (daemon/tokens/fleet_refresh.cpp)
+// over two real EtcdStores that follow the store's changes (a real etcd,
+// etcd_fixture.hpp), standing for two hosts: a host waiting on the other's
+// refresh is woken by the holder's commit arriving on its watch, not at its
+// next look at the lock.
+#include "daemon/store/etcd_store.hpp"
+#include "daemon/tokens/token_service.hpp"
+#include "support/etcd_fixture.hpp"
+#include "support/run_now.hpp"
+#include "support/temp_store.hpp"
+#include "token_fakes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+namespace credctl::tokens {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using SteadyClock = std::chrono::steady_clock;
+
+class TokenFleetEtcdTest : public credctl::test::EtcdFixture {
+protected:
+    struct Host {
+        std::unique_ptr<store::EtcdStore> store;
+        test::FakeUpstream upstream;
+        std::optional<TokenService> service;
+    };
+    void SetUp() override {
+        EtcdFixture::SetUp();
+        for (Host* h : {&a_, &b_}) {
+            h->store = open_store();
+            ASSERT_TRUE(h->store);
+            etcd::ClientOptions o;
+            o.endpoints = {etcd_.url()};
+            ASSERT_TRUE(h->store->follow_changes(o));
+            // The watch is set up once it asks to forget everything cached.
+            for (int i = 0; i < 100 && !h->store->take().everything; ++i) std::this_thread::sleep_for(milliseconds(50));
+            h->service.emplace(io_, *h->store, TokenServiceOptions{{credctl::test::unreachable_provider()}, seconds(5)},
+                               TokenServiceSeams{h->upstream, clock_});
+        }
+        auto login = test::login_until(clock_.now_epoch_seconds() - 1);
+        ASSERT_TRUE(credctl::test::run_now(io_, a_.service->store_login(key_, std::move(login))).has_value());
+    }
+    void TearDown() override {
+        io_.stop();
+        a_.service.reset();
+        b_.service.reset();
+    }
+
+    using Answer = std::optional<Result<wire::AccessToken>>;
+    asio::awaitable<void> ask(Host* h, Answer* out) {
+        *out = co_await h->service->token(key_, seconds(60), {}, milliseconds::zero());
+    }
+    void run(milliseconds d) {
+        io_.restart();
+        io_.run_for(d);
+    }
+
+    asio::io_context io_;
+    test::FakeClock clock_;
+    Host a_, b_;
+    store::CredentialKey key_{"alice", "demo"};
+};
+
+TEST_F(TokenFleetEtcdTest, AWaitingHostIsWokenByTheHoldersCommitNotItsNextLookAtTheLock) {
+    Answer on_a, on_b;
+    asio::co_spawn(io_, ask(&a_, &on_a), asio::detached);
+    for (int i = 0; i < 100 && a_.upstream.held() == 0; ++i) run(milliseconds(10));
+    ASSERT_EQ(a_.upstream.held(), 1u) << "A's refresh did not reach the provider";
+
+    asio::co_spawn(io_, ask(&b_, &on_b), asio::detached);
+    // B looks at the lock after 20, 60, 140, 300, 620 and 1120 ms, then
+    // every 500 ms. Released just after one of those looks (B's store makes
+    // a call), A's refresh would reach B ~500 ms later by looking alone.
+    run(milliseconds(1500));
+    ASSERT_FALSE(on_b.has_value()) << "B answered while A's refresh was in flight";
+    EXPECT_EQ(b_.upstream.calls, 0);
+    const auto looks = b_.store->client().calls();
+    for (int i = 0; i < 500 && b_.store->client().calls() == looks; ++i) run(milliseconds(2));
+    ASSERT_GT(b_.store->client().calls(), looks) << "B stopped looking at the lock";
+
+    const auto released = SteadyClock::now();
+    a_.upstream.release(test::answer_tokens("AT-1", "RT-1", 3600));
+    while (!on_b.has_value() && SteadyClock::now() - released < seconds(3)) run(milliseconds(5));
+    const auto waited = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - released);
+    ASSERT_TRUE(on_b.has_value() && on_b->has_value()) << (on_b ? on_b->error().message : "no answer");
+    EXPECT_EQ((*on_b)->access_token.reveal(), "AT-1");
+    EXPECT_EQ(b_.upstream.calls, 0) << "B refreshed too";
+    EXPECT_LT(waited, milliseconds(300)) << "B was answered " << waited.count()
+                                         << " ms after A's refresh: at its next look at the lock, not by the watch";
+}
+
+}  // namespace
+}  // namespace credctl::tokens
