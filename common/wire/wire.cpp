@@ -277,10 +277,7 @@ Result<std::vector<ProviderConfig>> parse_providers(std::string_view body) {
         c.token_endpoint = str(p, "token_endpoint");
         c.revocation_endpoint = str(p, "revocation_endpoint");
         c.client_id = str(p, "client_id");
-        const std::string auth = str(p, "client_auth");
-        c.client_auth = auth == "client_secret_basic"  ? ClientAuth::client_secret_basic
-                        : auth == "client_secret_post" ? ClientAuth::client_secret_post
-                                                       : ClientAuth::none;
+        c.client_auth = parse_client_auth(str(p, "client_auth")).value_or(ClientAuth::none);
         c.scopes = strings(p, "scopes");
         const auto port = num(p, "redirect_port");
         c.redirect_port = port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
