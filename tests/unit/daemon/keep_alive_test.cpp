@@ -132,6 +132,16 @@ protected:
             settle();
         }
     }
+    // alice logs in, the keep-alive starts, and its refresh of her
+    // credential (due at 95 s) is answered by `script`.
+    void answer_first_refresh(test::Script script) {
+        login(alice_);
+        start();
+        step(95);
+        ASSERT_EQ(upstream_.calls, 1);
+        upstream_.release(std::move(script));
+        settle();
+    }
     // Answers every held refresh with a new access token (rotated).
     void answer_all() {
         while (upstream_.held() > 0) upstream_.release(answer_tokens("AT-new", "RT-new", 3600));
@@ -212,24 +222,14 @@ TEST_F(KeepAliveTest, NeverTouchesAProviderWithoutAPeriod) {
 }
 
 TEST_F(KeepAliveTest, StopsAfterTheProviderRejectsTheRefreshToken) {
-    login(alice_);
-    start();
-    step(95);
-    ASSERT_EQ(upstream_.calls, 1);
-    upstream_.release(answer_error(Errc::login_required, "invalid_grant"));
-    settle();
+    ASSERT_NO_FATAL_FAILURE(answer_first_refresh(answer_error(Errc::login_required, "invalid_grant")));
     EXPECT_EQ(record(alice_).state, store::CredentialState::login_required);
     step(300);
     EXPECT_EQ(upstream_.calls, 1);
 }
 
 TEST_F(KeepAliveTest, TriesAgainAtTheNextScanAfterATransientFailure) {
-    login(alice_);
-    start();
-    step(95);
-    ASSERT_EQ(upstream_.calls, 1);
-    upstream_.release(answer_error(Errc::provider_unavailable, "503"));
-    settle();
+    ASSERT_NO_FATAL_FAILURE(answer_first_refresh(answer_error(Errc::provider_unavailable, "503")));
     EXPECT_EQ(record(alice_).state, store::CredentialState::valid);
     step(20);  // the next scan finds it late: within a window from then
     EXPECT_EQ(upstream_.calls, 2);
