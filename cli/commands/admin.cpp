@@ -3,6 +3,7 @@
 // root, credd's own user, or a client granted it.
 // Nothing here ever prints a secret: the daemon's answers hold none.
 #include "cli/commands/command.hpp"
+#include "cli/commands/parsed_call.hpp"
 #include "common/wire/admin_wire.hpp"
 
 #include <array>
@@ -30,9 +31,9 @@ struct AdminOptions {
 };
 
 Result<wire::StoreStatus> store_status(const DaemonClient& client) {
-    auto reply = client.call("GET", "/v1/admin/store");
-    if (!reply) return reply.error();
-    return wire::parse_store_status(reply->body);
+    auto s = call_parsed(client, "GET", "/v1/admin/store", wire::parse_store_status);
+    if (!s) return s.error();
+    return std::move(s->value);
 }
 
 void print_status(const wire::StoreStatus& s) {
@@ -56,18 +57,17 @@ Result<void> run_status(const DaemonClient& client, const AdminOptions& o) {
 }
 
 Result<void> run_check(const DaemonClient& client, const AdminOptions& o) {
-    auto reply = client.call("POST", "/v1/admin/check");
-    if (!reply) return reply.error();
-    auto c = wire::parse_check_result(reply->body);
-    if (!c) return c.error();
+    auto answer = call_parsed(client, "POST", "/v1/admin/check", wire::parse_check_result);
+    if (!answer) return answer.error();
+    const wire::CheckResult& c = answer->value;
     if (o.output == "json") {
-        std::cout << reply->body << "\n";
+        std::cout << answer->body << "\n";
     } else {
-        for (const auto& f : c->failures) std::cout << "FAILED " << f.credential << ": " << f.reason << "\n";
-        std::cout << c->opened << " of " << c->records << " records open\n";
+        for (const auto& f : c.failures) std::cout << "FAILED " << f.credential << ": " << f.reason << "\n";
+        std::cout << c.opened << " of " << c.records << " records open\n";
     }
-    if (!c->failures.empty()) {
-        return make_error(Errc::internal, std::to_string(c->failures.size()) + " of " + std::to_string(c->records) +
+    if (!c.failures.empty()) {
+        return make_error(Errc::internal, std::to_string(c.failures.size()) + " of " + std::to_string(c.records) +
                                               " records do not open");
     }
     return {};
@@ -90,11 +90,9 @@ Result<void> run_backup(const DaemonClient& client, const AdminOptions& o) {
     auto absolute = absolute_path("backup file", o.file);
     if (!absolute) return absolute.error();
     const std::string& path = *absolute;
-    auto reply = client.call("POST", "/v1/admin/backup", wire::to_json(wire::Backup{path, 0}));
-    if (!reply) return reply.error();
-    auto b = wire::parse_backup(reply->body);
+    auto b = call_parsed(client, "POST", "/v1/admin/backup", wire::parse_backup, wire::to_json(wire::Backup{path, 0}));
     if (!b) return b.error();
-    std::cerr << "Backup written to " << b->path << " (" << b->bytes << " bytes)\n";
+    std::cerr << "Backup written to " << b->value.path << " (" << b->value.bytes << " bytes)\n";
     return {};
 }
 
@@ -103,31 +101,30 @@ Result<void> run_backup(const DaemonClient& client, const AdminOptions& o) {
 Result<void> run_restore(const DaemonClient& client, const AdminOptions& o) {
     auto absolute = absolute_path("backup file", o.file);
     if (!absolute) return absolute.error();
-    auto reply = client.call("POST", "/v1/admin/restore", wire::to_json(wire::Backup{*absolute, 0}));
-    if (!reply) return reply.error();
-    auto r = wire::parse_restore_result(reply->body);
-    if (!r) return r.error();
+    auto answer = call_parsed(client, "POST", "/v1/admin/restore", wire::parse_restore_result,
+                              wire::to_json(wire::Backup{*absolute, 0}));
+    if (!answer) return answer.error();
+    const wire::RestoreResult& r = answer->value;
     if (o.output == "json") {
-        std::cout << reply->body << "\n";
+        std::cout << answer->body << "\n";
     } else {
-        for (const auto& i : r->items) {
+        for (const auto& i : r.items) {
             std::cout << i.outcome << " " << i.credential << (i.reason.empty() ? "" : ": " + i.reason) << "\n";
         }
-        std::cout << r->moved << " moved, " << r->skipped << " skipped, " << r->refused << " refused, " << r->failed
+        std::cout << r.moved << " moved, " << r.skipped << " skipped, " << r.refused << " refused, " << r.failed
                   << " failed\n";
     }
-    if (r->failed > 0) {
-        return make_error(Errc::internal, std::to_string(r->failed) + " of " + std::to_string(r->items.size()) +
+    if (r.failed > 0) {
+        return make_error(Errc::internal, std::to_string(r.failed) + " of " + std::to_string(r.items.size()) +
                                               " credentials of " + *absolute + " were not restored");
     }
     return {};
 }
 
 Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
-    auto reply = client.call("POST", "/v1/admin/rotate-key");
-    if (!reply) return reply.error();
-    auto s = wire::parse_store_status(reply->body);
-    if (!s) return s.error();
+    auto rotation = call_parsed(client, "POST", "/v1/admin/rotate-key", wire::parse_store_status);
+    if (!rotation) return rotation.error();
+    Result<wire::StoreStatus> s = std::move(rotation->value);
     std::cerr << "Rotating to data key " << s->current_key << " (" << s->records << " records)\n";
     for (int polls = 1; !o.no_wait && s->rotating; ++polls) {
         std::this_thread::sleep_for(k_poll_interval);

@@ -2,6 +2,7 @@
 // by which grant? Asks credd, which holds the policy; needs root or the
 // daemon's uid (credentials:* on credentials/*/*).
 #include "cli/commands/command.hpp"
+#include "cli/commands/parsed_call.hpp"
 #include "common/wire/policy_wire.hpp"
 
 #include <iostream>
@@ -33,17 +34,16 @@ Result<void> run_check(const Globals& g, CheckOptions o) {
     if (!o.unit.empty()) o.check.systemd_unit = o.unit;
     auto client = make_client(g);
     if (!client) return client.error();
-    auto reply = client->call("POST", "/v1/policy/check", wire::to_json(o.check));
-    if (!reply) return reply.error();
-    auto d = wire::parse_policy_decision(reply->body);
-    if (!d) return d.error();
+    auto answer = call_parsed(*client, "POST", "/v1/policy/check", wire::parse_policy_decision, wire::to_json(o.check));
+    if (!answer) return answer.error();
+    const wire::PolicyDecision& d = answer->value;
     if (o.output == "json") {
-        std::cout << reply->body << "\n";
+        std::cout << answer->body << "\n";
     } else {
-        std::cout << (d->allowed ? "allow: " : "deny: ") << d->permission << " on " << d->resource << " for "
-                  << describe(d->identity) << (d->allowed ? " by " : ": ") << d->reason << "\n";
+        std::cout << (d.allowed ? "allow: " : "deny: ") << d.permission << " on " << d.resource << " for "
+                  << describe(d.identity) << (d.allowed ? " by " : ": ") << d.reason << "\n";
     }
-    if (!d->allowed) return make_error(Errc::forbidden, "policy check: denied");
+    if (!d.allowed) return make_error(Errc::forbidden, "policy check: denied");
     return {};
 }
 

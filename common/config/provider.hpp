@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace credctl {
@@ -42,6 +44,10 @@ struct ProviderConfig {
     std::chrono::seconds keep_alive{0};
 };
 
+// "none", "client_secret_basic", "client_secret_post": the values of
+// client_auth in credctl.toml(5) and on the wire. parse_client_auth() is the
+// inverse; std::nullopt for any other text.
 [[nodiscard]] const char* to_string(ClientAuth auth);
+[[nodiscard]] std::optional<ClientAuth> parse_client_auth(std::string_view text);
 
 }  // namespace credctl

@@ -11,29 +11,35 @@
 #include <utility>
 
 namespace credctl {
+namespace {
+
+// The names of client_auth in credctl.toml(5) and on the wire.
+constexpr std::array<std::pair<std::string_view, ClientAuth>, 3> k_client_auth{{
+    {"none", ClientAuth::none},
+    {"client_secret_basic", ClientAuth::client_secret_basic},
+    {"client_secret_post", ClientAuth::client_secret_post},
+}};
+
+}  // namespace
 
 const char* to_string(ClientAuth auth) {
-    switch (auth) {
-        case ClientAuth::none:
-            return "none";
-        case ClientAuth::client_secret_basic:
-            return "client_secret_basic";
-        case ClientAuth::client_secret_post:
-            return "client_secret_post";
+    for (const auto& [name, value] : k_client_auth) {
+        if (value == auth) return name.data();  // a literal: NUL-terminated
     }
     return "none";
+}
+
+std::optional<ClientAuth> parse_client_auth(std::string_view text) {
+    for (const auto& [name, value] : k_client_auth) {
+        if (name == text) return value;
+    }
+    return std::nullopt;
 }
 
 }  // namespace credctl
 
 namespace credctl::config {
 namespace {
-
-constexpr std::array<std::pair<std::string_view, ClientAuth>, 3> k_client_auth{{
-    {"none", ClientAuth::none},
-    {"client_secret_basic", ClientAuth::client_secret_basic},
-    {"client_secret_post", ClientAuth::client_secret_post},
-}};
 
 // Reads a URL-valued key into `out`; only https URLs, or plain http to a
 // loopback host (credctl.toml(5) [providers.NAME]), are accepted. The rule is
@@ -90,13 +96,12 @@ Result<void> read_client_auth(const Fields& f, ProviderConfig& p) {
     auto auth = f.string("client_auth");
     if (!auth) return auth.error();
     if (*auth) {
-        const auto* entry =
-            std::find_if(k_client_auth.begin(), k_client_auth.end(), [&](const auto& e) { return e.first == **auth; });
-        if (entry == k_client_auth.end()) {
+        const auto named = parse_client_auth(**auth);
+        if (!named) {
             return f.error_at("client_auth",
                               "not one of none, client_secret_basic, client_secret_post: \"" + **auth + "\"");
         }
-        p.client_auth = entry->second;
+        p.client_auth = *named;
     }
     if (p.client_auth != ClientAuth::none && p.client_secret_file.empty()) {
         return f.error_at("client_auth", "needs client_secret_file");

@@ -7,6 +7,7 @@ namespace {
 
 namespace json = boost::json;
 using detail::num;
+using detail::objects;
 using detail::parse_object;
 using detail::str;
 
@@ -59,11 +60,9 @@ Result<CheckResult> parse_check_result(std::string_view body) {
     auto o = parse_object(body, "check result");
     if (!o) return o.error();
     CheckResult c{num(*o, "records"), num(*o, "opened"), {}};
-    if (const auto* f = o->if_contains("failures"); f != nullptr && f->is_array()) {
-        for (const auto& e : f->as_array()) {
-            if (e.is_object()) c.failures.push_back({str(e.as_object(), "credential"), str(e.as_object(), "reason")});
-        }
-    }
+    c.failures = objects(*o, "failures", [](const json::object& e) {
+        return CheckFailureInfo{str(e, "credential"), str(e, "reason")};
+    });
     return c;
 }
 
@@ -87,13 +86,9 @@ Result<RestoreResult> parse_restore_result(std::string_view body) {
     auto o = parse_object(body, "restore result");
     if (!o) return o.error();
     RestoreResult r{num(*o, "moved"), num(*o, "skipped"), num(*o, "refused"), num(*o, "failed"), {}};
-    if (const auto* items = o->if_contains("items"); items != nullptr && items->is_array()) {
-        for (const auto& e : items->as_array()) {
-            if (!e.is_object()) continue;
-            const auto& i = e.as_object();
-            r.items.push_back({str(i, "credential"), str(i, "outcome"), str(i, "reason")});
-        }
-    }
+    r.items = objects(*o, "items", [](const json::object& i) {
+        return RestoreItem{str(i, "credential"), str(i, "outcome"), str(i, "reason")};
+    });
     return r;
 }
 

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 namespace credctl::wire::detail {
 
@@ -45,6 +47,32 @@ inline std::int64_t num(const json::object& o, std::string_view key) {
     if (const auto* v = o.if_contains(key); v != nullptr && v->is_uint64())
         return static_cast<std::int64_t>(v->as_uint64());
     return 0;
+}
+
+// The strings of the array at `key`: none when absent or not an array;
+// elements that are not strings are skipped.
+inline std::vector<std::string> strings(const json::object& o, std::string_view key) {
+    std::vector<std::string> out;
+    if (const auto* a = o.if_contains(key); a != nullptr && a->is_array()) {
+        for (const auto& el : a->as_array()) {
+            if (el.is_string()) out.emplace_back(el.as_string());
+        }
+    }
+    return out;
+}
+
+// Each object of the array at `key` as `read` makes it into a value: none
+// when absent or not an array; elements that are not objects are skipped.
+template <class Read>
+auto objects(const json::object& o, std::string_view key, Read read)
+    -> std::vector<std::invoke_result_t<Read, const json::object&>> {
+    std::vector<std::invoke_result_t<Read, const json::object&>> out;
+    if (const auto* a = o.if_contains(key); a != nullptr && a->is_array()) {
+        for (const auto& el : a->as_array()) {
+            if (el.is_object()) out.push_back(read(el.as_object()));
+        }
+    }
+    return out;
 }
 
 inline json::value opt_value(const std::optional<std::string>& v) {

@@ -13,16 +13,6 @@ json::array strings(const std::vector<std::string>& v) {
     return a;
 }
 
-std::vector<std::string> strings(const json::object& o, std::string_view key) {
-    std::vector<std::string> out;
-    if (const auto* a = o.if_contains(key); a != nullptr && a->is_array()) {
-        for (const auto& el : a->as_array()) {
-            if (el.is_string()) out.emplace_back(el.as_string());
-        }
-    }
-    return out;
-}
-
 json::object identity_json(const Identity& i) {
     json::array groups;
     for (auto g : i.groups) groups.emplace_back(g);
@@ -81,13 +71,9 @@ Result<Whoami> parse_whoami(std::string_view body) {
     Whoami w;
     w.identity = parse_identity(object_at(*o, "identity"));
     if (const auto* v = o->if_contains("owner_access"); v != nullptr && v->is_bool()) w.owner_access = v->as_bool();
-    if (const auto* a = o->if_contains("grants"); a != nullptr && a->is_array()) {
-        for (const auto& el : a->as_array()) {
-            if (!el.is_object()) continue;
-            const auto& g = el.as_object();
-            w.grants.push_back({str(g, "name"), strings(g, "permissions"), strings(g, "resources")});
-        }
-    }
+    w.grants = objects(*o, "grants", [](const json::object& g) {
+        return GrantSummary{str(g, "name"), strings(g, "permissions"), strings(g, "resources")};
+    });
     return w;
 }
 

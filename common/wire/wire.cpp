@@ -220,13 +220,9 @@ Result<Status> parse_status(std::string_view body) {
     s.administrator = flag(*o, "administrator");
     s.store_backend = str(*o, "store_backend");
     s.store_state = str(*o, "store_state");
-    if (const auto* arr = o->if_contains("store_endpoints"); arr != nullptr && arr->is_array()) {
-        for (const auto& el : arr->as_array()) {
-            if (!el.is_object()) continue;
-            const auto& e = el.as_object();
-            s.store_endpoints.push_back({str(e, "url"), flag(e, "answers"), flag(e, "reads"), str(e, "detail")});
-        }
-    }
+    s.store_endpoints = objects(*o, "store_endpoints", [](const json::object& e) {
+        return StoreEndpoint{str(e, "url"), flag(e, "answers"), flag(e, "reads"), str(e, "detail")};
+    });
     return s;
 }
 
@@ -281,15 +277,8 @@ Result<std::vector<ProviderConfig>> parse_providers(std::string_view body) {
         c.token_endpoint = str(p, "token_endpoint");
         c.revocation_endpoint = str(p, "revocation_endpoint");
         c.client_id = str(p, "client_id");
-        const std::string auth = str(p, "client_auth");
-        c.client_auth = auth == "client_secret_basic"  ? ClientAuth::client_secret_basic
-                        : auth == "client_secret_post" ? ClientAuth::client_secret_post
-                                                       : ClientAuth::none;
-        if (const auto* s = p.if_contains("scopes"); s != nullptr && s->is_array()) {
-            for (const auto& sc : s->as_array()) {
-                if (sc.is_string()) c.scopes.emplace_back(sc.as_string());
-            }
-        }
+        c.client_auth = parse_client_auth(str(p, "client_auth")).value_or(ClientAuth::none);
+        c.scopes = strings(p, "scopes");
         const auto port = num(p, "redirect_port");
         c.redirect_port = port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
         c.device_authorization_endpoint = str(p, "device_authorization_endpoint");

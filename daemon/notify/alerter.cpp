@@ -11,30 +11,37 @@ std::string resource(const std::string& user, const std::string& provider) {
     return "credentials/" + user + "/" + provider;
 }
 
-std::string what_happened(Reason reason) {
-    switch (reason) {
-        case Reason::invalid_grant:
-            return "the provider rejected its refresh token";
-        case Reason::rotation_interrupted:
-            return "a refresh was interrupted before its answer was stored";
-        case Reason::provider_unavailable:
-            break;
+// One row per Reason: its name (CREDCTL_REASON, the journal) and what the
+// alert's message says happened.
+struct ReasonText {
+    Reason reason;
+    std::string_view name;
+    std::string_view what_happened;
+};
+
+constexpr std::array<ReasonText, 3> k_reasons{{
+    {Reason::invalid_grant, "invalid_grant", "the provider rejected its refresh token"},
+    {Reason::rotation_interrupted, "rotation_interrupted", "a refresh was interrupted before its answer was stored"},
+    {Reason::provider_unavailable, "provider_unavailable", "its provider has been unavailable"},
+}};
+
+// The row of `reason`; provider_unavailable's (the last) for a value out of
+// the enum.
+const ReasonText& text_of(Reason reason) {
+    for (const auto& row : k_reasons) {
+        if (row.reason == reason) return row;
     }
-    return "its provider has been unavailable";
+    return k_reasons.back();
+}
+
+std::string what_happened(Reason reason) {
+    return std::string(text_of(reason).what_happened);
 }
 
 }  // namespace
 
 std::string_view to_string(Reason reason) {
-    switch (reason) {
-        case Reason::invalid_grant:
-            return "invalid_grant";
-        case Reason::rotation_interrupted:
-            return "rotation_interrupted";
-        case Reason::provider_unavailable:
-            break;
-    }
-    return "provider_unavailable";
+    return text_of(reason).name;
 }
 
 Events& no_events() {

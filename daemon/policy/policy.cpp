@@ -8,18 +8,21 @@
 namespace credctl::policy {
 namespace {
 
+// One row per name a policy may use: the permission to_string() names so,
+// and the set parse_permission() reads it as.
 struct PermissionName {
     std::string_view name;
+    Permission permission;
     PermissionSet set;
 };
 
 constexpr std::array<PermissionName, 6> k_permission_names{{
-    {"credentials:token", bit(Permission::token)},
-    {"credentials:login", bit(Permission::login)},
-    {"credentials:read", bit(Permission::read)},
-    {"credentials:delete", bit(Permission::remove)},
-    {"credentials:*", k_all_permissions},
-    {"metrics:read", bit(Permission::metrics_read)},
+    {"credentials:token", Permission::token, bit(Permission::token)},
+    {"credentials:login", Permission::login, bit(Permission::login)},
+    {"credentials:read", Permission::read, bit(Permission::read)},
+    {"credentials:delete", Permission::remove, bit(Permission::remove)},
+    {"credentials:*", Permission::admin, k_all_permissions},
+    {"metrics:read", Permission::metrics_read, bit(Permission::metrics_read)},
 }};
 
 constexpr std::string_view k_metrics_resource = "metrics";
@@ -84,21 +87,10 @@ bool covers(const Grant& g, Permission permission, const Resource& resource) {
 }  // namespace
 
 std::string_view to_string(Permission p) {
-    switch (p) {
-        case Permission::token:
-            return "credentials:token";
-        case Permission::login:
-            return "credentials:login";
-        case Permission::read:
-            return "credentials:read";
-        case Permission::remove:
-            return "credentials:delete";
-        case Permission::admin:
-            return "credentials:*";
-        case Permission::any_local:
-            return "local";
-        case Permission::metrics_read:
-            return "metrics:read";
+    // Open routes need no grant, so no policy names their permission.
+    if (p == Permission::any_local) return "local";
+    for (const auto& row : k_permission_names) {
+        if (row.permission == p) return row.name;
     }
     return "unknown";
 }

@@ -42,20 +42,9 @@ audit_bytes() { cat "$audit"* 2>/dev/null | wc -c; }
 start_provider
 write_config "$work/credd.toml"
 sed -i "s|^state_dir .*|state_dir   = \"$mnt/state\"|" "$work/credd.toml"
-cat >>"$work/credd.toml" <<TOML
-
-[audit]
-file = "$audit"
-
-[roles.reader]
-permissions = ["credentials:token"]
-
-[[grants]]
-name = "batch reads the owner's demo"
-roles = ["reader"]
-resources = ["credentials/$owner/demo"]
-clients = [{ user = "$granted" }]
-TOML
+audit_to "$work/credd.toml" "$audit"
+role_grant "$work/credd.toml" reader '"credentials:token"' "batch reads the owner's demo" "credentials/$owner/demo" \
+  "{ user = \"$granted\" }"
 expect "credd starts with its store and audit log on an 8 MiB file system" start_credd "$work/credd.toml"
 as_user "$owner" env BROWSER="$oidc/browser" HOME="$work" "$credctl" login demo >/dev/null 2>"$work/login.err"
 expect "the owner logs in" test $? -eq 0

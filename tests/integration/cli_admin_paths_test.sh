@@ -12,9 +12,7 @@ credctl=$2
 
 status_of() { "$@" >"$work/out" 2>"$work/err"; echo $?; }
 
-start_provider
-write_config "$work/credd.toml"
-expect "credd starts" start_credd "$work/credd.toml"
+start_demo_credd
 
 mkdir -p "$work/here"
 rc=$(cd "$work/here" && status_of "$credctl" admin backup rel.mdb)

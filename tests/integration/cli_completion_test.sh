@@ -61,9 +61,7 @@ expect "policy check --permission offers the permissions" \
 expect "whoami -o offers text and json" test "$(complete_line whoami -o "")" = "json text "
 expect "after exec ... -- a command is completed" bash -c "[[ ' $(complete_line exec demo -- bas) ' == *' bash '* ]]"
 
-start_provider
-write_config "$work/credd.toml"
-expect "credd starts" start_credd "$work/credd.toml"
+start_demo_credd
 expect "provider names come from the running credd" test "$(complete_line token "")" = "demo "
 expect "and for login too" test "$(complete_line login d)" = "demo "
 

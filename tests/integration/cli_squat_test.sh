@@ -20,9 +20,7 @@ victim=credctl-sq-victim
 squatter=credctl-sq-squat
 other_python=/usr/bin/python3  # other uids cannot use an interpreter under /root (pyenv)
 
-start_provider --access-ttl 600
-write_config "$work/credd.toml"
-expect "credd starts" start_credd "$work/credd.toml"
+start_demo_credd --access-ttl 600
 ensure_user "$victim"
 ensure_user "$squatter"
 victim_uid=$(id -u "$victim")

@@ -33,17 +33,8 @@ done
 
 start_provider
 write_config "$work/credd.toml"
-cat >>"$work/credd.toml" <<TOML
-
-[roles.reader]
-permissions = ["credentials:token"]
-
-[[grants]]
-name = "pinned curl"
-roles = ["reader"]
-resources = ["credentials/root/demo"]
-clients = [{ uid = $(id -u "$hostile"), exe_sha256 = "$pinned_sha" }]
-TOML
+role_grant "$work/credd.toml" reader '"credentials:token"' "pinned curl" credentials/root/demo \
+  "{ uid = $(id -u "$hostile"), exe_sha256 = \"$pinned_sha\" }"
 expect "credd starts with a grant that pins a binary by hash" start_credd "$work/credd.toml"
 expect "root logs in" login_demo 2>"$work/login.err"
 target=/v1/users/root/credentials/demo/token

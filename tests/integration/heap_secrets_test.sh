@@ -20,11 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 start_provider
 write_config "$work/credd.toml"
-cat >>"$work/credd.toml" <<TOML
-[providers.canary]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-TOML
+demo_provider_toml canary >>"$work/credd.toml"
 expect "credd starts" start_credd "$work/credd.toml"
 
 # --- control: the search finds a secret that is in memory ------------------------

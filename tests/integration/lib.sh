@@ -132,23 +132,33 @@ start_demo_credd() {  # [provider.mjs options...]
 # Logs in to provider demo through the scripted browser.
 login_demo() { BROWSER=$oidc/browser "$credctl" login demo "$@"; }
 
-# Appends to the credd.toml at FILE an audit log ($work/audit.jsonl), a role
-# `reader` (credentials:token and :read) and one grant of it.
-grant_reader() {  # FILE GRANT_NAME RESOURCE CLIENT_INLINE_TABLE
+# Appends to the credd.toml at FILE an [audit] table writing to LOG
+# (default $work/audit.jsonl).
+audit_to() {  # FILE [LOG]
+  printf '\n[audit]\nfile = "%s"\n' "${2:-$work/audit.jsonl}" >>"$1"
+}
+
+# Appends to the credd.toml at FILE a role ROLE holding PERMISSIONS (the
+# inside of a TOML array) and one grant of it.
+role_grant() {  # FILE ROLE PERMISSIONS GRANT_NAME RESOURCE CLIENT_INLINE_TABLES
   cat >>"$1" <<TOML
 
-[audit]
-file = "$work/audit.jsonl"
-
-[roles.reader]
-permissions = ["credentials:token", "credentials:read"]
+[roles.$2]
+permissions = [$3]
 
 [[grants]]
-name = "$2"
-roles = ["reader"]
-resources = ["$3"]
-clients = [$4]
+name = "$4"
+roles = ["$2"]
+resources = ["$5"]
+clients = [$6]
 TOML
+}
+
+# Appends to the credd.toml at FILE an audit log ($work/audit.jsonl), a role
+# `reader` (credentials:token and :read) and one grant of it.
+grant_reader() {  # FILE GRANT_NAME RESOURCE CLIENT_INLINE_TABLES
+  audit_to "$1"
+  role_grant "$1" reader '"credentials:token", "credentials:read"' "$2" "$3" "$4"
 }
 
 # A system test user (created once; CI runs as root).
@@ -163,6 +173,14 @@ as_user() {  # NAME COMMAND...
 }
 
 # --- helpers of the OAuth tests (oauth_*_test.sh) ---------------------------
+# A token of provider NAME valid for 2 h more (so a refresh) in $tok, and how
+# long credctl took in $elapsed (ms).
+timed_refresh() {  # NAME
+  local start
+  start=$(now_ms)
+  tok=$("$credctl" token "$1" --min-valid 7200)
+  elapsed=$(($(now_ms) - start))
+}
 # A field of the provider's /_test/stats, e.g. pstat token_requests.refresh_token.
 pstat() {  # DOTTED.KEY [ISSUER]
   curl -sf "${2:-$issuer}/_test/stats" | python3 -c 'import json,sys

@@ -20,9 +20,7 @@ credctl=$2
 victim=credctl-li-victim
 attacker=credctl-li-mallory
 
-start_provider --access-ttl 600
-write_config "$work/credd.toml"
-expect "credd starts" start_credd "$work/credd.toml"
+start_demo_credd --access-ttl 600
 ensure_user "$victim"
 ensure_user "$attacker"
 attacker_uid=$(id -u "$attacker")

@@ -26,20 +26,8 @@ for u in "$other" "$scraper"; do ensure_user "$u"; done
 started=$(date +%s)
 start_provider --access-ttl 3600
 write_config "$work/credd.toml"
-cat >>"$work/credd.toml" <<TOML
-
-[audit]
-file = "$work/audit.jsonl"
-
-[roles.metrics-reader]
-permissions = ["metrics:read"]
-
-[[grants]]
-name = "the scraper reads metrics"
-roles = ["metrics-reader"]
-resources = ["metrics"]
-clients = [{ user = "$scraper" }]
-TOML
+audit_to "$work/credd.toml"
+role_grant "$work/credd.toml" metrics-reader '"metrics:read"' "the scraper reads metrics" metrics "{ user = \"$scraper\" }"
 expect "credd starts with a grant of metrics:read" start_credd "$work/credd.toml"
 
 # Scrapes as USER (root when empty) into FILE; prints the HTTP status. The

@@ -13,9 +13,7 @@ credctl=$2
 . "$(dirname "$0")/lib.sh"
 access_ttl=8
 
-start_provider --access-ttl "$access_ttl"
-write_config "$work/credd.toml"
-expect "credd starts" start_credd "$work/credd.toml"
+start_demo_credd --access-ttl "$access_ttl"
 expect "login succeeds" login_demo 2>"$work/login.err"
 first=$("$credctl" token demo --min-valid 1)
 expect "a first token is served from the login" test -n "$first"

@@ -41,9 +41,7 @@ done
 issuer=$fast
 reset_stats
 curl -sf -X POST "$fast/_test/fail?count=2&status=503"
-start=$(now_ms)
-tok=$("$credctl" token fast --min-valid 7200 2>"$work/retry.err")
-elapsed=$(($(now_ms) - start))
+timed_refresh fast 2>"$work/retry.err"
 expect "two 503s then success: a token ($elapsed ms)" test -n "$tok"
 expect "three attempts reached the provider" test "$(pstat token_requests.refresh_token)" -eq 1 -a "$(pstat token_failures_injected)" -eq 2
 expect "with backoff between them (>= 250 ms in all)" test "$elapsed" -ge 250
@@ -72,9 +70,7 @@ for name in slow1 slow2 slow3 slow4; do
 done
 slow_in_flight() { for name in slow1 slow2 slow3 slow4; do cred_state_is "$name" refreshing || return 1; done; }
 wait_for 10 "the four slow refreshes to be in flight" slow_in_flight
-start=$(now_ms)
-tok=$("$credctl" token fast --min-valid 7200)
-elapsed=$(($(now_ms) - start))
+timed_refresh fast
 expect "a refresh at the fast provider while four wait on the slow one takes < 1.5 s ($elapsed ms)" \
   test -n "$tok" -a "$elapsed" -lt 1500
 expect "credd answers status meanwhile" "$credctl" status

@@ -37,22 +37,9 @@ hashed_sha=$(sha256sum "$work/bin/hashed" | cut -d' ' -f1)
 
 start_provider
 write_config "$work/credd.toml"
-cat >"$work/grants.toml" <<TOML
-
-[audit]
-file = "$work/audit.jsonl"
-
-[roles.reader]
-permissions = ["credentials:token", "credentials:read"]
-
-[[grants]]
-name = "nightly sync"
-roles = ["reader"]
-resources = ["credentials/$alice/demo"]
-clients = [
-  { user = "$batch", exe = "$work/bin/sync" },
-  { systemd_unit = "$unit" },
-]
+grant_reader "$work/grants.toml" "nightly sync" "credentials/$alice/demo" \
+  "{ user = \"$batch\", exe = \"$work/bin/sync\" }, { systemd_unit = \"$unit\" }"
+cat >>"$work/grants.toml" <<TOML
 
 [[grants]]
 name = "ops group"

@@ -23,11 +23,7 @@ fi
 ensure_user "$daemon_user"
 start_provider --access-ttl "$access_ttl"
 write_config "$work/credd.toml"
-cat >>"$work/credd.toml" <<TOML
-[providers.canary]
-issuer    = "$issuer"
-client_id = "credctl-demo"
-TOML
+demo_provider_toml canary >>"$work/credd.toml"
 chmod 644 "$work/credd.toml"
 install -d -m 700 -o "$daemon_user" -g "$daemon_user" "$work/state" "$work/run"
 

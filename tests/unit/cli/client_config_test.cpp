@@ -9,20 +9,23 @@ namespace {
 
 using credctl::test::TempDir;
 
-TEST(ClientConfig, ReadsSocketAndAutostart) {
+TEST(ClientConfig, ReadsSocketAndAutostartWithTheirDefaults) {
+    struct Read {
+        const char* file;
+        std::string socket;
+        bool autostart;
+    };
+    const Read reads[] = {
+        {"socket = \"/run/x.sock\"\nautostart = true\n", "/run/x.sock", true},
+        {"", "", false},  // an empty file gives the defaults
+    };
     TempDir dir;
-    const auto c = read_client_config(dir.write("credctl.toml", "socket = \"/run/x.sock\"\nautostart = true\n"));
-    ASSERT_TRUE(c.has_value()) << c.error().message;
-    EXPECT_EQ(c->socket, "/run/x.sock");
-    EXPECT_TRUE(c->autostart);
-}
-
-TEST(ClientConfig, EmptyFileGivesTheDefaults) {
-    TempDir dir;
-    const auto c = read_client_config(dir.write("credctl.toml", ""));
-    ASSERT_TRUE(c.has_value()) << c.error().message;
-    EXPECT_EQ(c->socket, "");
-    EXPECT_FALSE(c->autostart);
+    for (const auto& r : reads) {
+        const auto c = read_client_config(dir.write("credctl.toml", r.file));
+        ASSERT_TRUE(c.has_value()) << r.file << ": " << c.error().message;
+        EXPECT_EQ(c->socket, r.socket) << r.file;
+        EXPECT_EQ(c->autostart, r.autostart) << r.file;
+    }
 }
 
 TEST(ClientConfig, ErrorsNameFileLineKeyAndValue) {

@@ -5,20 +5,26 @@
 namespace credctl::cli {
 namespace {
 
-TEST(ReplyParse, AnswerWithLengthGivesStatusAndBody) {
-    const auto r = parse_reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
-    ASSERT_TRUE(r.has_value()) << r.error().message;
-    ASSERT_TRUE(r->has_value());
-    EXPECT_EQ((*r)->status, 200);
-    EXPECT_EQ((*r)->body, "{}");
-}
-
-TEST(ReplyParse, BodyWithoutLengthEndsWhenTheDaemonCloses) {
-    const auto r = parse_reply("HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n{\"code\":\"x\"}");
-    ASSERT_TRUE(r.has_value()) << r.error().message;
-    ASSERT_TRUE(r->has_value());
-    EXPECT_EQ((*r)->status, 429);
-    EXPECT_EQ((*r)->body, "{\"code\":\"x\"}");
+// A whole answer gives its status and body, however its end is marked.
+TEST(ReplyParse, AWholeAnswerGivesStatusAndBody) {
+    struct Whole {
+        const char* what;
+        std::string text;
+        int status;
+        const char* body;
+    };
+    const Whole answers[] = {
+        {"with a length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", 200, "{}"},
+        {"without a length, ended when the daemon closes",
+         "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n{\"code\":\"x\"}", 429, "{\"code\":\"x\"}"},
+    };
+    for (const auto& a : answers) {
+        const auto r = parse_reply(a.text);
+        ASSERT_TRUE(r.has_value()) << a.what << ": " << r.error().message;
+        ASSERT_TRUE(r->has_value()) << a.what;
+        EXPECT_EQ((*r)->status, a.status) << a.what;
+        EXPECT_EQ((*r)->body, a.body) << a.what;
+    }
 }
 
 TEST(ReplyParse, AnswerCutShortIsIncomplete) {

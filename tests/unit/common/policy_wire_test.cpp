@@ -1,5 +1,7 @@
 #include "common/wire/policy_wire.hpp"
 
+#include "support/round_trip.hpp"
+
 #include <gtest/gtest.h>
 
 namespace credctl::wire {
@@ -24,17 +26,16 @@ TEST(PolicyWire, WhoamiRoundTrips) {
     w.identity = sample_identity();
     w.owner_access = false;
     w.grants.push_back({"nightly", {"credentials:token"}, {"credentials/alice/github"}});
-    auto back = parse_whoami(to_json(w));
-    ASSERT_TRUE(back);
-    EXPECT_EQ(back->identity.groups, (std::vector<std::int64_t>{1001, 27}));
-    EXPECT_EQ(back->identity.user, "batch");
-    EXPECT_EQ(back->identity.exe, "/opt/jobs/bin/sync");
-    EXPECT_FALSE(back->identity.exe_sha256);
-    EXPECT_EQ(back->identity.systemd_unit, "nightly-sync.service");
-    EXPECT_TRUE(back->identity.verified);
-    EXPECT_FALSE(back->owner_access);
-    ASSERT_EQ(back->grants.size(), 1U);
-    EXPECT_EQ(back->grants[0].resources, std::vector<std::string>{"credentials/alice/github"});
+    const auto back = test::round_trip(w, parse_whoami);
+    EXPECT_EQ(back.identity.groups, (std::vector<std::int64_t>{1001, 27}));
+    EXPECT_EQ(back.identity.user, "batch");
+    EXPECT_EQ(back.identity.exe, "/opt/jobs/bin/sync");
+    EXPECT_FALSE(back.identity.exe_sha256);
+    EXPECT_EQ(back.identity.systemd_unit, "nightly-sync.service");
+    EXPECT_TRUE(back.identity.verified);
+    EXPECT_FALSE(back.owner_access);
+    ASSERT_EQ(back.grants.size(), 1U);
+    EXPECT_EQ(back.grants[0].resources, std::vector<std::string>{"credentials/alice/github"});
 }
 
 TEST(PolicyWire, UnknownFieldsAreNullNotEmptyStrings) {
@@ -46,13 +47,12 @@ TEST(PolicyWire, UnknownFieldsAreNullNotEmptyStrings) {
 
 TEST(PolicyWire, PolicyCheckRoundTripsWithOptionalFields) {
     PolicyCheck c{"alice", "github", "credentials:read", 1001, "/bin/true", std::nullopt};
-    auto back = parse_policy_check(to_json(c));
-    ASSERT_TRUE(back);
-    EXPECT_EQ(back->user, "alice");
-    EXPECT_EQ(back->permission, "credentials:read");
-    EXPECT_EQ(back->as_uid, 1001);
-    EXPECT_EQ(back->exe, "/bin/true");
-    EXPECT_FALSE(back->systemd_unit);
+    const auto back = test::round_trip(c, parse_policy_check);
+    EXPECT_EQ(back.user, "alice");
+    EXPECT_EQ(back.permission, "credentials:read");
+    EXPECT_EQ(back.as_uid, 1001);
+    EXPECT_EQ(back.exe, "/bin/true");
+    EXPECT_FALSE(back.systemd_unit);
 }
 
 TEST(PolicyWire, PolicyCheckNeedsUserAndProvider) {
@@ -77,11 +77,10 @@ TEST(PolicyWire, PolicyCheckThatIsNotJsonIsBadRequest) {
 TEST(PolicyWire, DecisionRoundTrips) {
     PolicyDecision d{true,      "credentials/alice/github", "credentials:token",
                      "nightly", "grant \"nightly\"",        sample_identity()};
-    auto back = parse_policy_decision(to_json(d));
-    ASSERT_TRUE(back);
-    EXPECT_TRUE(back->allowed);
-    EXPECT_EQ(back->grant, "nightly");
-    EXPECT_EQ(back->identity.uid, 1001);
+    const auto back = test::round_trip(d, parse_policy_decision);
+    EXPECT_TRUE(back.allowed);
+    EXPECT_EQ(back.grant, "nightly");
+    EXPECT_EQ(back.identity.uid, 1001);
     PolicyDecision denied;
     const std::string json = to_json(denied);
     EXPECT_NE(json.find("\"grant\":null"), std::string::npos);

@@ -117,6 +117,12 @@ TEST(ProviderConfig, UnknownClientAuthIsAnErrorNamingTheValue) {
               "\"client_secret_jwt\"");
 }
 
+TEST(ProviderConfig, ClientAuthNamesAreTheOnesTheKeyReads) {
+    EXPECT_STREQ(to_string(ClientAuth::none), "none");
+    EXPECT_STREQ(to_string(ClientAuth::client_secret_basic), "client_secret_basic");
+    EXPECT_STREQ(to_string(ClientAuth::client_secret_post), "client_secret_post");
+}
+
 TEST(ProviderConfig, KeepAliveIsOffByDefault) {
     auto p = parse("issuer = \"https://i\"\nclient_id = \"c\"\n");
     ASSERT_TRUE(p.has_value()) << p.error().message;

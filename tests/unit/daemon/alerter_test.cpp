@@ -68,10 +68,14 @@ TEST_F(AlerterTest, ALoginRequiredRunsTheCommandOnceUntilTheCredentialIsValidAga
               std::string::npos)
         << err;
     a.valid("alice", "demo");
-    (void)capture_stderr([&] {
+    const auto interrupted = capture_stderr([&] {
         a.login_required("alice", "demo", Reason::rotation_interrupted);
         drain(a);
     });
+    EXPECT_NE(interrupted.find("credentials/alice/demo needs a login: a refresh was interrupted before its answer "
+                               "was stored "),
+              std::string::npos)
+        << interrupted;
     EXPECT_EQ(
         slurp(log_),
         "--user alice demo login_required invalid_grant\n--user alice demo login_required rotation_interrupted\n");
@@ -91,6 +95,9 @@ TEST_F(AlerterTest, AnUnavailableProviderIsNotifiedOncePastTheThreshold) {
     });
     EXPECT_EQ(slurp(log_), "--user alice demo provider_unavailable provider_unavailable\n");
     EXPECT_NE(err.find("MESSAGE_ID=1f3682f2e1ee40b7bb0d8f5b2bb6634a"), std::string::npos) << err;
+    EXPECT_NE(err.find("credentials/alice/demo is not refreshed: its provider has been unavailable for "),
+              std::string::npos)
+        << err;
     // Then rejected for good: a new state, a new word.
     (void)capture_stderr([&] {
         a.login_required("alice", "demo", Reason::invalid_grant);

@@ -67,14 +67,11 @@ struct Answer {
     std::string audit_at_answer;  // the audit file when the answer was ready
 };
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public test::TempStoreTest {
 protected:
     void SetUp() override {
-        auto s = test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        lmdb_ = std::move(*s);
-        tokens_ = std::make_unique<tokens::TokenService>(
-            io_, *lmdb_, tokens::TokenServiceOptions{{test::unreachable_provider()}, std::chrono::seconds(5)});
+        ASSERT_NO_FATAL_FAILURE(TempStoreTest::SetUp());
+        tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_, test::unreachable_provider_options());
         admin_.store = lmdb_.get();
         admin_.io = &io_;
         context_ = std::make_unique<ApiContext>(ApiContext{
@@ -105,9 +102,6 @@ protected:
     }
     Answer call(const peer::PeerIdentity& who, const Route& r) { return call(who, std::string(r.method), path_of(r)); }
 
-    test::TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> lmdb_;
     std::unique_ptr<tokens::TokenService> tokens_;
     peer::ExeHashCache hashes_;
     peer::ExeHasher hasher_;

@@ -10,10 +10,6 @@
 #include "daemon/tokens/token_service.hpp"
 #include "token_fakes.hpp"
 
-#include "support/run_now.hpp"
-#include "support/temp_store.hpp"
-#include "temp_dir.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -29,7 +25,6 @@ namespace credctl::tokens {
 namespace {
 
 namespace asio = boost::asio;
-using credctl::test::TempDir;
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
@@ -98,20 +93,18 @@ TEST(KeepAlive, ALateCredentialIsSpreadOverAWindowFromNow) {
     EXPECT_EQ(keep_alive_due_ms(k_t0, period, now, 0.25), now + hours(1) / milliseconds(1) / 4);
 }
 
-class KeepAliveTest : public ::testing::Test {
+class KeepAliveTest : public test::FakeSeamsTest {
 protected:
     static constexpr seconds k_period{100};  // window 10 s, a scan every 10 s
 
     void SetUp() override {
-        auto s = credctl::test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        store_ = std::move(*s);
+        ASSERT_NO_FATAL_FAILURE(FakeSeamsTest::SetUp());
         auto demo = credctl::test::unreachable_provider();
         demo.keep_alive = k_period;
         auto plain = credctl::test::unreachable_provider();
         plain.name = "plain";  // no keep-alive
         providers_ = {demo, plain};
-        tokens_ = std::make_unique<TokenService>(io_, *store_, TokenServiceOptions{providers_, seconds(5)},
+        tokens_ = std::make_unique<TokenService>(io_, *lmdb_, TokenServiceOptions{providers_, seconds(5)},
                                                  TokenServiceSeams{upstream_, clock_});
     }
     void TearDown() override {
@@ -121,11 +114,7 @@ protected:
     }
 
     void login(const store::CredentialKey& key) {
-        wire::StoreCredential c;
-        c.refresh_token = SecretBytes::from("RT-" + key.user);
-        c.access_token = SecretBytes::from("AT-" + key.user);
-        c.access_expires_at = clock_.now_epoch_seconds() + 3600;
-        ASSERT_TRUE(credctl::test::run_now(io_, tokens_->store_login(key, std::move(c))).has_value());
+        store_login(*tokens_, hours(1), key, "RT-" + key.user, "AT-" + key.user);
     }
     void start(
         KeepAlive::Draw draw = [] { return 0.5; }, store::Store* scanned = nullptr) {
@@ -134,36 +123,37 @@ protected:
         keep_alive_ = std::make_unique<KeepAlive>(io_, *tokens_, scanned_ ? *scanned_ : tokens_->runner(), clock_,
                                                   providers_, std::move(draw));
         keep_alive_->start();
-        poll();
-    }
-    void poll() {
-        io_.restart();
-        io_.poll();
+        settle();
     }
     // Advances the clock one second at a time, letting everything due run.
     void step(int n) {
         for (int i = 0; i < n; ++i) {
             clock_.advance(seconds(1));
-            poll();
+            settle();
         }
+    }
+    // alice logs in, the keep-alive starts, and its refresh of her
+    // credential (due at 95 s) is answered by `script`.
+    void answer_first_refresh(test::Script script) {
+        login(alice_);
+        start();
+        step(95);
+        ASSERT_EQ(upstream_.calls, 1);
+        upstream_.release(std::move(script));
+        settle();
     }
     // Answers every held refresh with a new access token (rotated).
     void answer_all() {
         while (upstream_.held() > 0) upstream_.release(answer_tokens("AT-new", "RT-new", 3600));
-        poll();
+        settle();
     }
-    store::CredentialRecord record(const store::CredentialKey& k) { return **store_->get(k); }
+    store::CredentialRecord record(const store::CredentialKey& k) { return **lmdb_->get(k); }
 
-    TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> store_;
-    test::FakeClock clock_;
-    test::FakeUpstream upstream_;
     std::vector<ProviderConfig> providers_;
     std::unique_ptr<TokenService> tokens_;
     std::unique_ptr<store::StoreRunner> scanned_;  // a store of the test's own to scan
     std::unique_ptr<KeepAlive> keep_alive_;
-    const store::CredentialKey alice_{"alice", "demo"};
+    const store::CredentialKey alice_ = key_;
 };
 
 TEST_F(KeepAliveTest, RefreshesACredentialLeftAloneWithinTheLastTenthOfItsPeriod) {
@@ -216,7 +206,7 @@ TEST_F(KeepAliveTest, NeverTouchesACredentialThatNeedsALogin) {
     login(alice_);
     auto r = record(alice_);
     r.state = store::CredentialState::login_required;
-    ASSERT_TRUE(store_->update(alice_, r).has_value());
+    ASSERT_TRUE(lmdb_->update(alice_, r).has_value());
     start();
     step(300);
     EXPECT_EQ(upstream_.calls, 0);
@@ -232,24 +222,14 @@ TEST_F(KeepAliveTest, NeverTouchesAProviderWithoutAPeriod) {
 }
 
 TEST_F(KeepAliveTest, StopsAfterTheProviderRejectsTheRefreshToken) {
-    login(alice_);
-    start();
-    step(95);
-    ASSERT_EQ(upstream_.calls, 1);
-    upstream_.release(answer_error(Errc::login_required, "invalid_grant"));
-    poll();
+    ASSERT_NO_FATAL_FAILURE(answer_first_refresh(answer_error(Errc::login_required, "invalid_grant")));
     EXPECT_EQ(record(alice_).state, store::CredentialState::login_required);
     step(300);
     EXPECT_EQ(upstream_.calls, 1);
 }
 
 TEST_F(KeepAliveTest, TriesAgainAtTheNextScanAfterATransientFailure) {
-    login(alice_);
-    start();
-    step(95);
-    ASSERT_EQ(upstream_.calls, 1);
-    upstream_.release(answer_error(Errc::provider_unavailable, "503"));
-    poll();
+    ASSERT_NO_FATAL_FAILURE(answer_first_refresh(answer_error(Errc::provider_unavailable, "503")));
     EXPECT_EQ(record(alice_).state, store::CredentialState::valid);
     step(20);  // the next scan finds it late: within a window from then
     EXPECT_EQ(upstream_.calls, 2);
@@ -269,7 +249,7 @@ TEST_F(KeepAliveTest, DoesNothingForACredentialACallerRefreshedAfterItWasArmed) 
             answer = co_await tokens_->token(alice_, seconds(7200), {}, milliseconds::zero());
         },
         asio::detached);
-    poll();
+    settle();
     ASSERT_EQ(upstream_.calls, 1);
     answer_all();
     ASSERT_TRUE(answer && answer->has_value());
@@ -293,7 +273,7 @@ TEST_F(KeepAliveTest, StopDisarmsEverything) {
 TEST_F(KeepAliveTest, ARecordThatDoesNotOpenIsSkippedAndTheOthersKeptAlive) {
     login(alice_);
     login({"bob", "demo"});
-    FailingReads scanned(*store_, Errc::internal, {"alice"});
+    FailingReads scanned(*lmdb_, Errc::internal, {"alice"});
     start([] { return 0.5; }, &scanned);
     step(95);
     ASSERT_EQ(upstream_.calls, 1);
@@ -303,7 +283,7 @@ TEST_F(KeepAliveTest, ARecordThatDoesNotOpenIsSkippedAndTheOthersKeptAlive) {
 
 TEST_F(KeepAliveTest, AStoreThatDoesNotAnswerEndsTheScanAtItsFirstRead) {
     for (const char* user : {"alice", "bob", "carol"}) login({user, "demo"});
-    FailingReads scanned(*store_, Errc::provider_unavailable, {"alice", "bob", "carol"});
+    FailingReads scanned(*lmdb_, Errc::provider_unavailable, {"alice", "bob", "carol"});
     start([] { return 0.5; }, &scanned);
     step(1);
     EXPECT_EQ(scanned.gets, 1);

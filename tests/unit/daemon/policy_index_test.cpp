@@ -92,6 +92,8 @@ TEST(Policy, PermissionSpellings) {
     EXPECT_EQ(to_string(Permission::read), "credentials:read");
     EXPECT_EQ(to_string(Permission::remove), "credentials:delete");
     EXPECT_EQ(to_string(Permission::admin), "credentials:*");
+    EXPECT_EQ(to_string(Permission::metrics_read), "metrics:read");
+    EXPECT_EQ(to_string(Permission::any_local), "local");
     EXPECT_EQ(parse_permission("credentials:*"), k_all_permissions);
     EXPECT_EQ(parse_permission("credentials:delete"), bit(Permission::remove));
     EXPECT_FALSE(parse_permission("credentials:write"));

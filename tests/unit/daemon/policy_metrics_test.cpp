@@ -3,6 +3,7 @@
 // kept apart from the credentials permissions both ways.
 #include "daemon/policy/policy.hpp"
 
+#include "support/policy_example.hpp"
 #include "support/policy_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -12,24 +13,19 @@ namespace {
 
 using credctl::test::caller;
 
-constexpr const char* k_config = R"(
+// docs/policy.md's worked example (policy_example.hpp), whose "backup admin"
+// (uid 4100) holds credentials:* on credentials/*/*, plus a role that reads
+// metrics, granted on metrics to uid 4200 and, to no effect on metrics, on
+// credentials to uid 4300.
+const std::string k_config = example::k_config + R"(
 [roles.scrape]
 permissions = ["metrics:read"]
-
-[roles.admin]
-permissions = ["credentials:*"]
 
 [[grants]]
 name = "prometheus"
 roles = ["scrape"]
 resources = ["metrics"]
 clients = [{ uid = 4200 }]
-
-[[grants]]
-name = "backup"
-roles = ["admin"]
-resources = ["credentials/*/*"]
-clients = [{ uid = 4100 }]
 
 [[grants]]
 name = "scrape on credentials"

@@ -22,14 +22,11 @@ using Clock = std::chrono::steady_clock;
 
 // The store TokenService counts is a local LMDB with no credential: a
 // status that counted it would say 0.
-class StoreHealthTest : public ::testing::Test {
+class StoreHealthTest : public test::TempStoreTest {
 protected:
     void SetUp() override {
-        auto s = test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        lmdb_ = std::move(*s);
-        tokens_ = std::make_unique<tokens::TokenService>(
-            io_, *lmdb_, tokens::TokenServiceOptions{{test::unreachable_provider()}, std::chrono::seconds(5)});
+        ASSERT_NO_FATAL_FAILURE(TempStoreTest::SetUp());
+        tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_, test::unreachable_provider_options());
     }
     wire::Status fill(StoreHealth& health) {
         wire::Status s;
@@ -47,9 +44,6 @@ protected:
         return st;
     }
 
-    test::TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> lmdb_;
     std::unique_ptr<tokens::TokenService> tokens_;
 };
 

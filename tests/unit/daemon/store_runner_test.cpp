@@ -23,19 +23,9 @@ namespace credctl::store {
 namespace {
 
 namespace asio = boost::asio;
-using credctl::test::TempDir;
 
-class StoreRunnerTest : public ::testing::Test {
+class StoreRunnerTest : public credctl::test::TempStoreTest {
 protected:
-    void SetUp() override {
-        auto s = credctl::test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        store_ = std::move(*s);
-    }
-
-    TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<LmdbStore> store_;
     const CredentialKey alice_{"alice", "demo"};
 };
 
@@ -59,7 +49,7 @@ asio::awaitable<Result<std::optional<CredentialRecord>>> put_then_get(StoreRunne
 }
 
 TEST_F(StoreRunnerTest, ABlockRunsOnTheStoreThreadAndItsResultComesBackOnTheAwaitingThread) {
-    StoreRunner runner(*store_, StorePlacement::own_thread);
+    StoreRunner runner(*lmdb_, StorePlacement::own_thread);
     Seen seen;
     auto got = credctl::test::run_now(io_, put_then_get(runner, alice_, seen));
     ASSERT_TRUE(got && *got) << "the block's result is what the store gave";
@@ -69,7 +59,7 @@ TEST_F(StoreRunnerTest, ABlockRunsOnTheStoreThreadAndItsResultComesBackOnTheAwai
 }
 
 TEST_F(StoreRunnerTest, CallerPlacementRunsTheBlockInlineOnTheAwaitingThread) {
-    StoreRunner runner(*store_, StorePlacement::caller);
+    StoreRunner runner(*lmdb_, StorePlacement::caller);
     Seen seen;
     auto got = credctl::test::run_now(io_, put_then_get(runner, alice_, seen));
     ASSERT_TRUE(got && *got);
@@ -89,7 +79,7 @@ asio::awaitable<std::string> throwing(StoreRunner& runner, std::thread::id& resu
 }
 
 TEST_F(StoreRunnerTest, AnExceptionInABlockComesBackToTheAwaitingCoroutineOnItsThread) {
-    StoreRunner runner(*store_, StorePlacement::own_thread);
+    StoreRunner runner(*lmdb_, StorePlacement::own_thread);
     std::thread::id resumed;
     EXPECT_EQ(credctl::test::run_now(io_, throwing(runner, resumed)), "broken block");
     EXPECT_EQ(resumed, std::this_thread::get_id());
@@ -116,7 +106,7 @@ asio::awaitable<void> queue_block(StoreRunner& runner, Line& line, int n) {
 }
 
 TEST_F(StoreRunnerTest, BlocksRunOneAtATimeInTheOrderTheyWereGiven) {
-    StoreRunner runner(*store_, StorePlacement::own_thread);
+    StoreRunner runner(*lmdb_, StorePlacement::own_thread);
     Line line;
     constexpr int k_blocks = 20;
     for (int n = 0; n < k_blocks; ++n) asio::co_spawn(io_, queue_block(runner, line, n), asio::detached);
@@ -131,7 +121,7 @@ TEST_F(StoreRunnerTest, TheDestructorRunsTheBlocksAlreadyGivenBeforeItReturns) {
     Line line;
     constexpr int k_blocks = 5;
     {
-        StoreRunner runner(*store_, StorePlacement::own_thread);
+        StoreRunner runner(*lmdb_, StorePlacement::own_thread);
         for (int n = 0; n < k_blocks; ++n) asio::co_spawn(io_, queue_block(runner, line, n), asio::detached);
         io_.poll();  // the coroutines start and hand over their blocks; nobody waits for them
     }

@@ -4,11 +4,7 @@
 #include "daemon/notify/events.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/tokens/token_service.hpp"
-#include "support/run_now.hpp"
 #include "token_fakes.hpp"
-
-#include "support/temp_store.hpp"
-#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +19,6 @@ namespace credctl::tokens {
 namespace {
 
 namespace asio = boost::asio;
-using credctl::test::TempDir;
 using test::answer_error;
 using test::answer_tokens;
 
@@ -40,49 +35,29 @@ public:
     void valid(const std::string& u, const std::string& p) override { lines.push_back("valid " + u + " " + p); }
 };
 
-class TokenEventsTest : public ::testing::Test {
+class TokenEventsTest : public test::FakeSeamsTest {
 protected:
     void SetUp() override {
-        auto s = credctl::test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        store_ = std::move(*s);
-        TokenServiceOptions options{
-            {credctl::test::unreachable_provider()}, std::chrono::seconds(5), nullptr, &events_};
+        ASSERT_NO_FATAL_FAILURE(FakeSeamsTest::SetUp());
+        auto options = credctl::test::unreachable_provider_options();
+        options.events = &events_;
         service_ =
-            std::make_unique<TokenService>(io_, *store_, std::move(options), TokenServiceSeams{upstream_, clock_});
+            std::make_unique<TokenService>(io_, *lmdb_, std::move(options), TokenServiceSeams{upstream_, clock_});
         login();
         events_.lines.clear();
     }
     // A login whose access token has expired: the next caller refreshes.
-    void login() {
-        ASSERT_TRUE(
-            credctl::test::run_now(io_, service_->store_login(key_, test::login_until(clock_.now_epoch_seconds() - 1)))
-                .has_value());
-    }
+    void login() { store_login(*service_, std::chrono::seconds(-1)); }
     asio::awaitable<void> ask() { (void)co_await service_->token(key_, std::chrono::seconds(60)); }
     void ask_and_answer(test::Script script) {
-        asio::co_spawn(io_, ask(), asio::detached);
-        settle();
+        spawn(ask());
         upstream_.release(std::move(script));
         settle();
     }
-    void ask_unanswered() {
-        asio::co_spawn(io_, ask(), asio::detached);
-        settle();
-    }
-    void settle() {
-        io_.restart();
-        io_.poll();
-    }
+    void ask_unanswered() { spawn(ask()); }
 
-    TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> store_;
-    test::FakeClock clock_;
-    test::FakeUpstream upstream_;
     RecordedEvents events_;
     std::unique_ptr<TokenService> service_;
-    store::CredentialKey key_{"alice", "demo"};
 };
 
 TEST_F(TokenEventsTest, ALoginIsValid) {
@@ -103,7 +78,7 @@ TEST_F(TokenEventsTest, ARejectedRefreshTokenIsLoginRequiredForInvalidGrantOnce)
 TEST_F(TokenEventsTest, AnInterruptedRotationIsLoginRequired) {
     store::CredentialRecord rec;
     rec.state = store::CredentialState::refresh_pending;
-    ASSERT_TRUE(store_->put(key_, rec, SecretBytes::from("RT-0")).has_value());
+    ASSERT_TRUE(lmdb_->put(key_, rec, SecretBytes::from("RT-0")).has_value());
     ask_unanswered();
     EXPECT_EQ(events_.lines, std::vector<std::string>{"login_required alice demo rotation_interrupted"});
 }

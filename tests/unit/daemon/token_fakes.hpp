@@ -3,13 +3,17 @@
 // refresh is held until the test answers it. Both run on the test's
 // io_context, so a test drives them with io.poll() and never sleeps.
 // ForwardingStore passes every call to a real store: a test derives from it
-// to fail or watch the one call it is about.
+// to fail or watch the one call it is about. FakeSeamsTest is the fixture
+// of the tests that build a TokenService over a temp store with these fakes.
 #pragma once
 
 #include "common/wire/wire.hpp"
 #include "daemon/store/store.hpp"
 #include "daemon/tokens/clock.hpp"
+#include "daemon/tokens/token_service.hpp"
 #include "daemon/tokens/upstream.hpp"
+#include "support/run_now.hpp"
+#include "support/temp_store.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,11 +30,13 @@
 namespace credctl::tokens::test {
 
 // The login the tests start from: refresh token "RT-0", access token "AT-0"
-// valid until `expires_at` (UTC seconds; in the past, the first caller refreshes).
-inline wire::StoreCredential login_until(std::int64_t expires_at) {
+// (unless named) valid until `expires_at` (UTC seconds; in the past, the
+// first caller refreshes).
+inline wire::StoreCredential login_until(std::int64_t expires_at, const std::string& refresh_token = "RT-0",
+                                         const std::string& access_token = "AT-0") {
     wire::StoreCredential login;
-    login.refresh_token = SecretBytes::from("RT-0");
-    login.access_token = SecretBytes::from("AT-0");
+    login.refresh_token = SecretBytes::from(refresh_token);
+    login.access_token = SecretBytes::from(access_token);
     login.access_expires_at = expires_at;
     return login;
 }
@@ -168,6 +174,27 @@ private:
         Script script;
     };
     std::list<Held> held_;  // a list keeps `me` valid while others come and go
+};
+
+// The temp store of TempStoreTest with a fake clock and upstream for the
+// TokenService a deriving fixture builds over them, and the credential
+// key_ its tests are about.
+class FakeSeamsTest : public credctl::test::TempStoreTest {
+protected:
+    // Stores a login of `key` through `service` (login_until) whose access
+    // token expires `valid_for` from the fake clock's now (negative: expired).
+    void store_login(TokenService& service, std::chrono::seconds valid_for, const store::CredentialKey& key,
+                     const std::string& refresh_token, const std::string& access_token) {
+        auto login = login_until(clock_.now_epoch_seconds() + valid_for.count(), refresh_token, access_token);
+        ASSERT_TRUE(credctl::test::run_now(io_, service.store_login(key, std::move(login))).has_value());
+    }
+    void store_login(TokenService& service, std::chrono::seconds valid_for) {
+        store_login(service, valid_for, key_, "RT-0", "AT-0");
+    }
+
+    FakeClock clock_;
+    FakeUpstream upstream_;
+    store::CredentialKey key_{"alice", "demo"};
 };
 
 }  // namespace credctl::tokens::test

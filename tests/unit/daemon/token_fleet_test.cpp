@@ -8,11 +8,7 @@
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/tokens/token_service.hpp"
-#include "support/run_now.hpp"
 #include "token_fakes.hpp"
-
-#include "support/temp_store.hpp"
-#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,7 +26,6 @@ namespace credctl::tokens {
 namespace {
 
 namespace asio = boost::asio;
-using credctl::test::TempDir;
 using std::chrono::milliseconds;
 using test::answer_error;
 using test::answer_tokens;
@@ -112,24 +107,20 @@ private:
 struct Host {
     Host(asio::io_context& io, store::Store& shared, LockTable& locks, int id, test::FakeClock& clock)
         : store(shared, locks, id),
-          service(io, store, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
-                  TokenServiceSeams{upstream, clock}) {}
+          service(io, store, credctl::test::unreachable_provider_options(), TokenServiceSeams{upstream, clock}) {}
     LockingStore store;
     test::FakeUpstream upstream;
     TokenService service;
 };
 
-class TokenFleetTest : public ::testing::Test {
+// Each host has its own upstream (Host::upstream); the fixture's is unused.
+class TokenFleetTest : public test::FakeSeamsTest {
 protected:
     void SetUp() override {
-        auto s = credctl::test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        lmdb_ = std::move(*s);
+        ASSERT_NO_FATAL_FAILURE(FakeSeamsTest::SetUp());
         a_ = std::make_unique<Host>(io_, *lmdb_, locks_, 1, clock_);
         b_ = std::make_unique<Host>(io_, *lmdb_, locks_, 2, clock_);
-        ASSERT_TRUE(credctl::test::run_now(
-                        io_, a_->service.store_login(key_, test::login_until(clock_.now_epoch_seconds() - 1)))
-                        .has_value());
+        store_login(a_->service, std::chrono::seconds(-1));
     }
     void TearDown() override {
         io_.stop();
@@ -165,14 +156,9 @@ protected:
     }
     std::list<Kept> kept_;
 
-    TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> lmdb_;
     LockTable locks_;
-    test::FakeClock clock_;
     std::unique_ptr<Host> a_, b_;
     std::list<Answer> answers_;
-    store::CredentialKey key_{"alice", "demo"};
 };
 
 TEST_F(TokenFleetTest, AHostThatFindsTheLockHeldServesTheHoldersTokenWithoutCallingTheProvider) {

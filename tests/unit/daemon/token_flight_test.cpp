@@ -7,9 +7,6 @@
 #include "support/run_now.hpp"
 #include "token_fakes.hpp"
 
-#include "support/temp_store.hpp"
-#include "temp_dir.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -24,7 +21,6 @@ namespace credctl::tokens {
 namespace {
 
 namespace asio = boost::asio;
-using credctl::test::TempDir;
 using test::answer_error;
 using test::answer_throw;
 using test::answer_tokens;
@@ -50,21 +46,16 @@ struct Call {
     std::string stored_refresh_token;
 };
 
-class TokenFlightTest : public ::testing::Test {
+class TokenFlightTest : public test::FakeSeamsTest {
 protected:
     void SetUp() override {
-        auto s = credctl::test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        lmdb_ = std::move(*s);
+        ASSERT_NO_FATAL_FAILURE(FakeSeamsTest::SetUp());
         store_ = std::make_unique<FailingStore>(*lmdb_);
         // The upstream is fake: the provider's endpoints are never reached.
-        service_ = std::make_unique<TokenService>(
-            io_, *store_, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
-            TokenServiceSeams{upstream_, clock_});
+        service_ = std::make_unique<TokenService>(io_, *store_, credctl::test::unreachable_provider_options(),
+                                                  TokenServiceSeams{upstream_, clock_});
         // A login whose access token has expired: the first caller refreshes.
-        ASSERT_TRUE(
-            credctl::test::run_now(io_, service_->store_login(key_, test::login_until(clock_.now_epoch_seconds() - 1)))
-                .has_value());
+        store_login(*service_, std::chrono::seconds(-1));
     }
 
     asio::awaitable<void> ask(Call* call, std::chrono::milliseconds timeout) {
@@ -76,13 +67,8 @@ protected:
     // Starts a caller and runs everything that is ready.
     Call& start(std::chrono::milliseconds timeout = std::chrono::milliseconds::zero()) {
         auto& call = calls_.emplace_back();
-        asio::co_spawn(io_, ask(&call, timeout), asio::detached);
-        settle();
+        spawn(ask(&call, timeout));
         return call;
-    }
-    void settle() {
-        io_.restart();
-        io_.poll();
     }
     void release(Script script) {
         upstream_.release(std::move(script));
@@ -94,15 +80,9 @@ protected:
         return l && l->size() == 1 ? (*l)[0].state : "(not listed)";
     }
 
-    TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> lmdb_;
     std::unique_ptr<FailingStore> store_;
-    test::FakeClock clock_;
-    test::FakeUpstream upstream_;
     std::unique_ptr<TokenService> service_;
     std::list<Call> calls_;  // stable addresses for the coroutines
-    store::CredentialKey key_{"alice", "demo"};
 };
 
 // How the one exchange ends, what each of its waiters gets, and whether the
@@ -214,8 +194,7 @@ asio::awaitable<void> forget(TokenService& service, store::CredentialKey key, Re
 TEST_F(TokenFlightTest, ADeleteDuringARefreshWaitsForItThenForgetsTheRotatedToken) {
     Call& call = start();
     std::optional<Result<Removal>> removed;
-    asio::co_spawn(io_, forget(*service_, key_, Revoke::yes, &removed), asio::detached);
-    settle();
+    spawn(forget(*service_, key_, Revoke::yes, &removed));
     EXPECT_FALSE(removed.has_value()) << "the delete did not wait for the refresh";
 
     release(answer_tokens("AT-1", "RT-1", 3600));

@@ -5,11 +5,7 @@
 #include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/tokens/token_service.hpp"
-#include "support/run_now.hpp"
 #include "token_fakes.hpp"
-
-#include "support/temp_store.hpp"
-#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,19 +22,15 @@ namespace asio = boost::asio;
 using metrics::RefreshOutcome;
 using metrics::TokenSource;
 
-class TokenMetricsTest : public ::testing::Test {
+class TokenMetricsTest : public test::FakeSeamsTest {
 protected:
     void SetUp() override {
-        auto s = credctl::test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        lmdb_ = std::move(*s);
-        service_ = std::make_unique<TokenService>(
-            io_, *lmdb_,
-            TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5), metrics_},
-            TokenServiceSeams{upstream_, clock_});
-        ASSERT_TRUE(credctl::test::run_now(
-                        io_, service_->store_login(key_, test::login_until(clock_.now_epoch_seconds() + 600)))
-                        .has_value());
+        ASSERT_NO_FATAL_FAILURE(FakeSeamsTest::SetUp());
+        auto options = credctl::test::unreachable_provider_options();
+        options.metrics = metrics_;
+        service_ =
+            std::make_unique<TokenService>(io_, *lmdb_, std::move(options), TokenServiceSeams{upstream_, clock_});
+        store_login(*service_, std::chrono::seconds(600));
     }
 
     asio::awaitable<void> ask(std::optional<Result<wire::AccessToken>>* out, std::chrono::seconds min_valid) {
@@ -47,24 +39,13 @@ protected:
     // Asks for a token valid for `min_valid` and runs what is ready.
     std::optional<Result<wire::AccessToken>>& start(std::chrono::seconds min_valid) {
         auto& out = answers_.emplace_back();
-        asio::co_spawn(io_, ask(&out, min_valid), asio::detached);
-        settle();
+        spawn(ask(&out, min_valid));
         return out;
     }
-    void settle() {
-        io_.restart();
-        io_.poll();
-    }
 
-    credctl::test::TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> lmdb_;
-    test::FakeClock clock_;
-    test::FakeUpstream upstream_;
     std::shared_ptr<metrics::DaemonMetrics> metrics_ = std::make_shared<metrics::DaemonMetrics>();
     std::unique_ptr<TokenService> service_;
     std::list<std::optional<Result<wire::AccessToken>>> answers_;
-    store::CredentialKey key_{"alice", "demo"};
 };
 
 TEST_F(TokenMetricsTest, TokensFromTheStoreOrCacheAndFromARefreshAreCountedApart) {

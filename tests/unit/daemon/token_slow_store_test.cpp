@@ -6,8 +6,6 @@
 #include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/token_service.hpp"
 #include "support/run_now.hpp"
-#include "support/temp_store.hpp"
-#include "temp_dir.hpp"
 #include "token_fakes.hpp"
 
 #include <gtest/gtest.h>
@@ -23,7 +21,6 @@ namespace credctl::tokens {
 namespace {
 
 namespace asio = boost::asio;
-using credctl::test::TempDir;
 
 // get() of one user's credential waits until the test opens the gate (or
 // 3 s pass, so that a service that waits on the I/O thread fails the test
@@ -78,40 +75,25 @@ asio::awaitable<void> ask_scoped(TokenService& service, store::CredentialKey key
     out.answer = co_await service.token(key, std::chrono::seconds(60), std::move(scopes));
 }
 
-class TokenSlowStoreTest : public ::testing::Test {
+class TokenSlowStoreTest : public test::FakeSeamsTest {
 protected:
     void SetUp() override {
-        auto s = credctl::test::open_temp_store(dir_);
-        ASSERT_TRUE(s.has_value()) << s.error().message;
-        lmdb_ = std::move(*s);
+        ASSERT_NO_FATAL_FAILURE(FakeSeamsTest::SetUp());
         gated_ = std::make_unique<GatedStore>(*lmdb_, "bob");
         runner_ = std::make_unique<store::StoreRunner>(*gated_, store::StorePlacement::own_thread);
-        service_ = std::make_unique<TokenService>(
-            io_, *runner_, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
-            TokenServiceSeams{upstream_, clock_});
-        login(alice_, "AT-alice");
-        login(bob_, "AT-bob");
+        service_ = std::make_unique<TokenService>(io_, *runner_, credctl::test::unreachable_provider_options(),
+                                                  TokenServiceSeams{upstream_, clock_});
+        store_login(*service_, std::chrono::seconds(3600), alice_, "RT-alice", "AT-alice");
+        store_login(*service_, std::chrono::seconds(3600), bob_, "RT-bob", "AT-bob");
     }
     void TearDown() override {
         gated_->open();
         service_.reset();
         runner_.reset();
     }
-    void login(const store::CredentialKey& key, const std::string& access_token) {
-        wire::StoreCredential l;
-        l.refresh_token = SecretBytes::from("RT-" + key.user);
-        l.access_token = SecretBytes::from(access_token);
-        l.access_expires_at = clock_.now_epoch_seconds() + 3600;
-        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key, std::move(l))).has_value());
-    }
 
-    TempDir dir_;
-    asio::io_context io_;
-    std::unique_ptr<store::LmdbStore> lmdb_;
     std::unique_ptr<GatedStore> gated_;
     std::unique_ptr<store::StoreRunner> runner_;
-    test::FakeClock clock_;
-    test::FakeUpstream upstream_;
     std::unique_ptr<TokenService> service_;
     const store::CredentialKey alice_{"alice", "demo"};
     const store::CredentialKey bob_{"bob", "demo"};

@@ -11,13 +11,17 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace credctl::store {
 namespace {
 
 using credctl::test::TempDir;
 using test::key_of;
+using test::put_version;
 using test::record_version;
 using test::refresh_of;
 
@@ -41,8 +45,8 @@ TEST_F(TransferTest, NewerIsComparedOnUpdatedAtThenRotation) {
 TEST_F(TransferTest, CopiesEveryCredentialWithItsAccessAndRefreshToken) {
     auto from = open("from");
     auto into = open("into", 2);  // another master key: values are sealed again
-    ASSERT_TRUE(from->put(alice_, record_version("alice", 10, 1), SecretBytes::from("RT-alice")));
-    ASSERT_TRUE(from->put(bob_, record_version("bob", 10, 1), SecretBytes::from("RT-bob")));
+    ASSERT_TRUE(put_version(*from, alice_, "alice", 10, 1));
+    ASSERT_TRUE(put_version(*from, bob_, "bob", 10, 1));
     auto report = copy_records(*from, *into);
     ASSERT_TRUE(report) << report.error().message;
     EXPECT_EQ(report->moved, 2u);
@@ -56,40 +60,50 @@ TEST_F(TransferTest, CopiesEveryCredentialWithItsAccessAndRefreshToken) {
     EXPECT_EQ((*got)->rotation, 1u);
 }
 
-TEST_F(TransferTest, ANewerRecordInTheDestinationIsRefusedAndKept) {
-    auto from = open("from");
-    auto into = open("into");
-    ASSERT_TRUE(from->put(alice_, record_version("old", 10, 1), SecretBytes::from("RT-old")));
-    ASSERT_TRUE(into->put(alice_, record_version("new", 10, 2), SecretBytes::from("RT-new")));
-    auto report = copy_records(*from, *into);
-    ASSERT_TRUE(report);
-    EXPECT_EQ(report->refused, 1u);
-    EXPECT_EQ(report->moved, 0u);
-    ASSERT_EQ(report->items.size(), 1u);
-    EXPECT_EQ(report->items[0].outcome, TransferOutcome::refused);
-    EXPECT_EQ(report->items[0].reason,
-              "this store holds a newer record (updated at 10, rotation 2; the copy: updated at 10, rotation 1)");
-    EXPECT_EQ(refresh_of(*into, alice_), "RT-new");
-}
+// alice's credential at updated_at 10 after 1 rotation, copied into a store
+// that holds her credential at another version (or not at all).
+struct Meeting {
+    const char* what;
+    std::optional<std::pair<std::int64_t, std::uint64_t>> held;  // updated_at, rotation; nullopt: none
+    TransferOutcome outcome;
+    const char* reason;      // of the item
+    const char* kept_token;  // the refresh token the destination holds after
+};
 
-TEST_F(TransferTest, TheSameVersionIsSkippedAndAnOlderOneInTheDestinationReplaced) {
-    auto from = open("from");
-    auto into = open("into");
-    ASSERT_TRUE(from->put(alice_, record_version("a", 10, 1), SecretBytes::from("RT-a")));
-    ASSERT_TRUE(from->put(bob_, record_version("b", 20, 0), SecretBytes::from("RT-b2")));
-    ASSERT_TRUE(into->put(alice_, record_version("a", 10, 1), SecretBytes::from("RT-a")));
-    ASSERT_TRUE(into->put(bob_, record_version("b", 15, 4), SecretBytes::from("RT-b1")));
-    auto report = copy_records(*from, *into);
-    ASSERT_TRUE(report);
-    EXPECT_EQ(report->skipped, 1u);
-    EXPECT_EQ(report->moved, 1u);
-    EXPECT_EQ(refresh_of(*into, bob_), "RT-b2");
+TEST_F(TransferTest, EachCredentialIsMovedSkippedOrRefusedByItsVersion) {
+    const std::vector<Meeting> meetings{
+        {"not held", std::nullopt, TransferOutcome::moved, "", "RT-copy"},
+        {"an older login held", std::pair{9, 5}, TransferOutcome::moved, "", "RT-copy"},
+        {"the same version held", std::pair{10, 1}, TransferOutcome::skipped, "this store holds the same version",
+         "RT-held"},
+        {"a later rotation held", std::pair{10, 2}, TransferOutcome::refused,
+         "this store holds a newer record (updated at 10, rotation 2; the copy: updated at 10, rotation 1)", "RT-held"},
+        {"a later login held", std::pair{11, 0}, TransferOutcome::refused,
+         "this store holds a newer record (updated at 11, rotation 0; the copy: updated at 10, rotation 1)", "RT-held"},
+    };
+    int n = 0;
+    for (const auto& m : meetings) {
+        SCOPED_TRACE(m.what);
+        auto from = open("from" + std::to_string(n));
+        auto into = open("into" + std::to_string(n++));
+        ASSERT_TRUE(put_version(*from, alice_, "copy", 10, 1));
+        if (m.held) {
+            ASSERT_TRUE(put_version(*into, alice_, "held", m.held->first, m.held->second));
+        }
+        auto report = copy_records(*from, *into);
+        ASSERT_TRUE(report) << report.error().message;
+        ASSERT_EQ(report->items.size(), 1u);
+        EXPECT_EQ(report->items[0].outcome, m.outcome);
+        EXPECT_EQ(report->items[0].reason, m.reason);
+        EXPECT_EQ(report->moved, m.outcome == TransferOutcome::moved ? 1u : 0u);
+        EXPECT_EQ(report->skipped, m.outcome == TransferOutcome::skipped ? 1u : 0u);
+        EXPECT_EQ(report->refused, m.outcome == TransferOutcome::refused ? 1u : 0u);
+        EXPECT_EQ(refresh_of(*into, alice_), m.kept_token);
+    }
 }
 
 TEST_F(TransferTest, ABackupWrittenFromCredentialsRestoresIntoAnotherStore) {
-    auto fill = [this](LmdbStore& out) {
-        return out.put(alice_, record_version("alice", 10, 1), SecretBytes::from("RT-alice"));
-    };
+    auto fill = [this](LmdbStore& out) { return put_version(out, alice_, "alice", 10, 1); };
     const std::string file = dir_.file("backup.mdb");
     auto bytes = write_lmdb_backup(file, Sealer(key_of(1)), dir_.path().string(), fill);
     ASSERT_TRUE(bytes) << bytes.error().message;

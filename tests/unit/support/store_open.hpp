@@ -1,7 +1,8 @@
 // Helpers of the tests that move credentials between stores (transfer_test,
 // etcd_maintenance_test): a small LmdbStore in a temporary directory under a
 // master key made of one byte (key_of), failing the test when it does not
-// open; a record of a given version; a credential's refresh token as text.
+// open; a record of a given version, and putting one; a credential's refresh
+// token as text.
 #pragma once
 
 #include "daemon/store/lmdb_store.hpp"
@@ -32,6 +33,13 @@ inline store::CredentialRecord record_version(const std::string& tag, std::int64
     r.updated_at = updated_at;
     r.rotation = rotation;
     return r;
+}
+
+// Puts record_version(tag, updated_at, rotation) at `k` with the refresh
+// token "RT-" TAG.
+[[nodiscard]] inline Result<void> put_version(store::Store& s, const store::CredentialKey& k, const std::string& tag,
+                                              std::int64_t updated_at, std::uint64_t rotation) {
+    return s.put(k, record_version(tag, updated_at, rotation), SecretBytes::from("RT-" + tag));
 }
 
 inline std::string refresh_of(store::Store& s, const store::CredentialKey& k) {
