@@ -96,7 +96,8 @@ Result<std::optional<CredentialRecord>> EtcdStore::reread(const CredentialKey& k
 }
 
 // The record's last read (kept_) gives both the revision to compare and the
-// sealed refresh token to carry over: no read of etcd under the lock.
+// sealed refresh token to carry over: no read of etcd under the lock, when
+// that read is the caller's record.
 Result<MarkResult> EtcdStore::lock_and_mark(const CredentialKey& key, const CredentialRecord& record) {
     if (holds(key)) {
         return make_error(Errc::internal, "store: the refresh lock of " + resource(key) + " is already held here");
@@ -110,6 +111,18 @@ Result<MarkResult> EtcdStore::lock_and_mark(const CredentialKey& key, const Cred
     if (basis.mod_revision == 0) return make_error(Errc::not_found, "no credential for " + resource(key));
     auto decoded = open_record(key, basis.sealed);
     if (!decoded) return decoded.error();
+    const CredentialRecord& last = decoded->record;
+    // The last read may be another caller's, newer than the caller's record
+    // (another host's commit), or another refresh's pending mark: never mark
+    // over either. Say what is stored now, lock and record at one instant.
+    const bool same = last.updated_at == record.updated_at && last.rotation == record.rotation &&
+                      last.access_expires_at == record.access_expires_at && last.refreshed_at == record.refreshed_at;
+    if (!same || last.state == CredentialState::refresh_pending) {
+        auto view = look(key);
+        if (!view) return view.error();
+        return MarkResult{view->held ? MarkResult::Outcome::held : MarkResult::Outcome::changed,
+                          std::move(view->record)};
+    }
     return mark(key, seal_record(key, record, decoded->sealed_refresh_token), basis.mod_revision);
 }
 

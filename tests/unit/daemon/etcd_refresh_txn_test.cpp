@@ -89,6 +89,47 @@ TEST_F(EtcdRefreshTxnTest, TheLockAndMarkAreRefusedWhenTheRecordChangedSinceItWa
     EXPECT_EQ(a->refresh_token(alice_)->reveal(), "RT-2");
 }
 
+// A read made for another caller in between (the store's last read is no
+// longer the caller's record) must not become the base of the mark: here
+// it holds another host's refresh, which the caller is told about.
+TEST_F(EtcdRefreshTxnTest, AMarkIsNotBasedOnANewerReadThanTheCallersRecord) {
+    auto a = host();
+    auto b = host();
+    CredentialRecord pending = stored_and_read(*a);
+    auto theirs = b->get(alice_);
+    ASSERT_TRUE(theirs && *theirs);
+    CredentialRecord refreshed = std::move(**theirs);
+    refreshed.rotation = 1;
+    refreshed.access_expires_at += 3600;
+    ASSERT_TRUE(b->put(alice_, refreshed, SecretBytes::from("RT-2")));
+    ASSERT_TRUE(a->get(alice_));  // another caller of host a reads the new record
+    auto marked = a->lock_and_mark(alice_, pending);
+    ASSERT_TRUE(marked) << marked.error().message;
+    EXPECT_EQ(marked->outcome, Outcome::changed) << "marked over a record the caller never saw";
+    ASSERT_TRUE(marked->current);
+    EXPECT_EQ(marked->current->rotation, 1u);
+    EXPECT_FALSE(*b->locked(alice_));
+}
+
+// A pending mark whose holder's lock ended is never marked over (its
+// refresh token may be spent), even when it is what was read.
+TEST_F(EtcdRefreshTxnTest, AMarkIsNeverWrittenOverAPendingMarkWhoseLockEnded) {
+    auto a = host(seconds(2));
+    auto b = host(seconds(2));
+    CredentialRecord pending = stored_and_read(*a);
+    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
+    auto seen = b->get(alice_);
+    ASSERT_TRUE(seen && *seen);
+    ASSERT_TRUE(lock_ended(*b));
+    CredentialRecord again = std::move(**seen);
+    auto marked = b->lock_and_mark(alice_, again);
+    ASSERT_TRUE(marked) << marked.error().message;
+    EXPECT_EQ(marked->outcome, Outcome::changed);
+    ASSERT_TRUE(marked->current);
+    EXPECT_EQ(marked->current->state, CredentialState::refresh_pending);
+    EXPECT_FALSE(*b->locked(alice_)) << "b took the lock of a refresh that may have spent the token";
+}
+
 TEST_F(EtcdRefreshTxnTest, AHostThatFindsTheLockHeldIsToldSoAndWritesNothing) {
     auto a = host();
     auto b = host();
