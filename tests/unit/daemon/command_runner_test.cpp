@@ -20,6 +20,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 namespace credctl::notify {
 namespace {
@@ -128,9 +129,17 @@ TEST_F(CommandRunnerTest, TheTimeoutKillsTheCommandAndWhatItStarted) {
     EXPECT_LT(took, 5s);
     const pid_t sleeper = static_cast<pid_t>(std::stoi(slurp(out_path_)));
     // The orphaned sleep is reparented and reaped by init, or a zombie
-    // until then: in either case no longer running.
-    const std::string stat = slurp("/proc/" + std::to_string(sleeper) + "/stat");
-    EXPECT_TRUE(stat.empty() || stat.find(") Z ") != std::string::npos) << stat;
+    // until then: in either case no longer running. A process sent SIGKILL
+    // stays runnable (state R) until the kernel next schedules it, which on
+    // a busy machine can take a moment: wait for that, not for the sleep.
+    const std::string proc_stat = "/proc/" + std::to_string(sleeper) + "/stat";
+    const auto gone = [&] {
+        const std::string stat = slurp(proc_stat);
+        return stat.empty() || stat.find(") Z ") != std::string::npos;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!gone() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    EXPECT_TRUE(gone()) << slurp(proc_stat);
 }
 
 TEST_F(CommandRunnerTest, TheChildIsReaped) {
