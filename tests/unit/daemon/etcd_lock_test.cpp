@@ -19,6 +19,17 @@ using std::chrono::seconds;
 class EtcdLockTest : public test::EtcdFixture {
 protected:
     std::unique_ptr<EtcdStore> host(seconds lease = seconds(10)) { return open_store(1, "/credd/", lease); }
+
+    // Whether `store` takes alice's lock within 6 s, trying every 200 ms: a
+    // lock of 2 s whose holder stopped renewing has ended by then.
+    bool takes_lock_soon(EtcdStore& store) {
+        const auto until = std::chrono::steady_clock::now() + seconds(6);
+        while (std::chrono::steady_clock::now() < until) {
+            if (*store.try_lock(alice_)) return true;
+            std::this_thread::sleep_for(milliseconds(200));
+        }
+        return false;
+    }
 };
 
 TEST_F(EtcdLockTest, OneHostAtATimeHoldsTheLockOfACredential) {
@@ -49,13 +60,7 @@ TEST_F(EtcdLockTest, ALockWhoseHolderStoppedRenewingEndsWithItsLease) {
     ASSERT_TRUE(*a->try_lock(alice_));
     EXPECT_TRUE(*a->keep_alive(alice_));
     // a stops renewing, as a dead or stopped credd would.
-    bool taken = false;
-    const auto until = std::chrono::steady_clock::now() + seconds(6);
-    while (!taken && std::chrono::steady_clock::now() < until) {
-        taken = *b->try_lock(alice_);
-        if (!taken) std::this_thread::sleep_for(milliseconds(200));
-    }
-    EXPECT_TRUE(taken) << "the lock outlived its lease";
+    EXPECT_TRUE(takes_lock_soon(*b)) << "the lock outlived its lease";
     EXPECT_FALSE(*a->keep_alive(alice_)) << "the old holder must learn it lost the lock";
 }
 
@@ -103,13 +108,7 @@ TEST_F(EtcdLockTest, AnUnlockAfterTheLeaseEndedLeavesTheNextHoldersLock) {
     auto a = host(seconds(2));
     auto b = host(seconds(2));
     ASSERT_TRUE(*a->try_lock(alice_));
-    bool taken = false;
-    const auto until = std::chrono::steady_clock::now() + seconds(6);
-    while (!taken && std::chrono::steady_clock::now() < until) {
-        taken = *b->try_lock(alice_);
-        if (!taken) std::this_thread::sleep_for(milliseconds(200));
-    }
-    ASSERT_TRUE(taken) << "the lock outlived its lease";
+    ASSERT_TRUE(takes_lock_soon(*b)) << "the lock outlived its lease";
     a->unlock(alice_);
     EXPECT_TRUE(*b->locked(alice_)) << "the old holder deleted the new holder's lock";
     EXPECT_TRUE(*a->try_lock({"alice", "gitlab"})) << "a host whose lease expired takes a new one";
