@@ -151,6 +151,12 @@ Result<TxnAnswer> EtcdClient::put_if(const std::string& key, const std::string& 
     return parse_txn(*body);
 }
 
+Result<TxnAnswer> EtcdClient::txn(const std::vector<TxnCompare>& compares, const std::vector<TxnWrite>& writes) {
+    auto body = post("/v3/kv/txn", txn_request(compares, writes));
+    if (!body) return body.error();
+    return parse_txn(*body);
+}
+
 Result<bool> EtcdClient::erase(const std::string& key) {
     auto body = post("/v3/kv/deleterange", delete_request(key));
     if (!body) return body.error();

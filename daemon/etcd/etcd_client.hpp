@@ -57,6 +57,9 @@ public:
     // had changed; the answer then holds the key as it is now.
     [[nodiscard]] Result<TxnAnswer> put_if(const std::string& key, const std::string& value,
                                            std::int64_t expected_mod_revision, std::int64_t lease = 0);
+    // Every write, only if every compare holds (etcd_codec.hpp txn_request()):
+    // the answer's succeeded says which.
+    [[nodiscard]] Result<TxnAnswer> txn(const std::vector<TxnCompare>& compares, const std::vector<TxnWrite>& writes);
     [[nodiscard]] Result<bool> erase(const std::string& key);
     // Deletes `key` only at that mod_revision; true when it did.
     [[nodiscard]] Result<bool> erase_if(const std::string& key, std::int64_t expected_mod_revision);
