@@ -32,7 +32,10 @@ struct EtcdStore::Read {
 
 EtcdStore::EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master,
                      std::chrono::seconds lease)
-    : client_(std::move(client)), prefix_(std::move(prefix)), master_(std::move(master)), lease_(lease) {}
+    : client_(std::move(client)),
+      prefix_(std::move(prefix)),
+      keys_(*client_, prefix_, std::move(master)),
+      lease_(lease) {}
 
 Result<std::unique_ptr<EtcdStore>> EtcdStore::open(std::unique_ptr<etcd::EtcdClient> client, std::string prefix,
                                                    Sealer master, std::chrono::seconds lease) {
@@ -48,20 +51,26 @@ std::string EtcdStore::etcd_key(const CredentialKey& key) const {
     return prefix_ + "credentials/" + key.user + "/" + key.provider;
 }
 
+// The master key first, then the data keys it opens (etcd_keys.hpp).
 Result<void> EtcdStore::check_key() {
+    if (auto r = check_master(); !r) return r;
+    return keys_.loaded() ? Result<void>{} : keys_.load();
+}
+
+Result<void> EtcdStore::check_master() {
     if (key_checked_) return {};
     const std::string key = prefix_ + "meta/key_check";
     auto kv = client_->get(key);
     if (!kv) return kv.error();
     if (!*kv) {
-        const std::string sealed = master_.seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
+        const std::string sealed = keys_.master().seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
         auto created = client_->put_if(key, sealed, 0);
         if (!created) return created.error();
-        if (!created->succeeded) return check_key();  // another host wrote it first: check theirs
+        if (!created->succeeded) return check_master();  // another host wrote it first: check theirs
         key_checked_ = true;
         return {};
     }
-    auto opened = master_.open(k_meta_db, k_key_check, (*kv)->value);
+    auto opened = keys_.master().open(k_meta_db, k_key_check, (*kv)->value);
     if (!opened || opened->reveal() != k_key_check_plain) {
         return make_error(Errc::internal, "master key does not match the etcd store at prefix \"" + prefix_ + "\"");
     }
@@ -79,7 +88,7 @@ Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key)
         if (!pinned) seen_[ek] = 0;
         return std::optional<Read>{};
     }
-    auto plain = master_.open(k_credentials_db, record_key(key), (*kv)->value);
+    auto plain = keys_.open(k_credentials_db, record_key(key), (*kv)->value);
     if (!plain) return unreadable(key, plain.error());
     auto decoded = decode_record(*plain);
     if (!decoded) return unreadable(key, decoded.error());
@@ -127,9 +136,11 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
 Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& record,
                             const SecretBytes& refresh_token) {
     if (auto r = check_key(); !r) return r.error();
+    auto sealer = keys_.current();
+    if (!sealer) return sealer.error();
     const std::string rk = record_key(key);
-    const std::string inner = master_.seal(k_refresh_token_seal, rk, refresh_token);
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+    const std::string inner = (*sealer)->seal(k_refresh_token_seal, rk, refresh_token);
+    return write(key, (*sealer)->seal(k_credentials_db, rk, encode_record(record, inner)),
                  record.state == CredentialState::refresh_pending);
 }
 
@@ -144,9 +155,18 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
     // Read again for the sealed refresh token; keep the older revision to
     // compare, so that a change since the caller's read is still refused.
     if (expected) seen_[ek] = *expected;
+    auto sealer = keys_.current();
+    if (!sealer) return sealer.error();
     const std::string rk = record_key(key);
-    const std::string& inner = (*stored)->decoded.sealed_refresh_token;
-    return write(key, master_.seal(k_credentials_db, rk, encode_record(record, inner)),
+    std::string inner = std::move((*stored)->decoded.sealed_refresh_token);
+    // No refresh token outlives the key that opens it: one under an older key
+    // than the current is sealed again (docs/store-format.md "credentials").
+    if (Sealer::key_id_of(inner) != (*sealer)->key_id()) {
+        auto token = keys_.open(k_refresh_token_seal, rk, inner);
+        if (!token) return unreadable(key, token.error());
+        inner = (*sealer)->seal(k_refresh_token_seal, rk, *token);
+    }
+    return write(key, (*sealer)->seal(k_credentials_db, rk, encode_record(record, inner)),
                  record.state == CredentialState::refresh_pending);
 }
 
@@ -161,7 +181,7 @@ Result<SecretBytes> EtcdStore::refresh_token(const CredentialKey& key) {
     auto stored = read(key);
     if (!stored) return stored.error();
     if (!*stored) return make_error(Errc::not_found, "no credential for " + resource(key));
-    auto token = master_.open(k_refresh_token_seal, record_key(key), (*stored)->decoded.sealed_refresh_token);
+    auto token = keys_.open(k_refresh_token_seal, record_key(key), (*stored)->decoded.sealed_refresh_token);
     if (!token) return unreadable(key, token.error());
     return std::move(*token);
 }
