@@ -201,9 +201,9 @@ RotationStep EtcdMaintenance::end_run(std::uint64_t resealed, std::uint64_t left
 // time. A pass that finds nothing to re-seal retires the older data keys.
 Result<RotationStep> EtcdMaintenance::rotate_batch(std::size_t max_records) {
     if (!pass_) {
-        if (++passes_ > k_max_passes) return end_run(0, 0);
         auto pass = store_.rotation_pass();
         if (!pass) return stop(pass.error());
+        if (++passes_ > k_max_passes) return end_run(0, pass->stale.size());
         if (pass->stale.empty()) {
             auto retired = store_.data_keys().retire(store_.records_prefix(), pass->revision);
             if (!retired) return stop(retired.error());
