@@ -126,6 +126,7 @@ Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
     if (!rotation) return rotation.error();
     Result<wire::StoreStatus> s = std::move(rotation->value);
     std::cerr << "Rotating to data key " << s->current_key << " (" << s->records << " records)\n";
+    const std::int64_t resealed_before = s->resealed;
     for (int polls = 1; !o.no_wait && s->rotating; ++polls) {
         std::this_thread::sleep_for(k_poll_interval);
         s = store_status(client);
@@ -135,7 +136,19 @@ Result<void> run_rotate(const DaemonClient& client, const AdminOptions& o) {
             std::cerr << "  " << s->resealed << " records re-sealed so far\n";
         }
     }
-    if (!o.no_wait) std::cerr << "Done: every record is sealed under data key " << s->current_key << "\n";
+    if (o.no_wait) return {};
+    s = store_status(client);  // the run may have ended before the first poll
+    if (!s) return s.error();
+    if (!s->rotation_error.empty()) return make_error(Errc::internal, "key rotation stopped: " + s->rotation_error);
+    const std::int64_t resealed = s->resealed - resealed_before;
+    if (s->left > 0) {
+        // etcd: records in a refresh are left for a later run (docs/fleet.md).
+        std::cerr << resealed << " records re-sealed under data key " << s->current_key << "; " << s->left
+                  << " left under an older key (a refresh was in progress): run credctl admin rotate-key again\n";
+        return {};
+    }
+    std::cerr << "Done: every record is sealed under data key " << s->current_key << " (" << resealed
+              << " re-sealed)\n";
     return {};
 }
 
@@ -147,7 +160,9 @@ Result<void> run_replace_master_key(const DaemonClient& client, const AdminOptio
     if (!reply) return reply.error();
     std::cerr << "The store's keys are now sealed under " << path << ".\n"
               << "Point key_file (or the systemd credential credd.key) at it before credd restarts;\n"
-              << "the old master key no longer opens the store.\n";
+              << "the old master key no longer opens the store.\n"
+              << "On a fleet (etcd backend) install it on every host before its credd restarts;\n"
+              << "running credds go on with the data keys they hold.\n";
     return {};
 }
 

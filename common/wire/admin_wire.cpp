@@ -24,7 +24,8 @@ std::string to_json(const StoreStatus& v) {
                                         {"keys", std::move(keys)},
                                         {"rotating", v.rotating},
                                         {"resealed", v.resealed},
-                                        {"rotation_error", v.rotation_error}});
+                                        {"rotation_error", v.rotation_error},
+                                        {"left", v.left}});
 }
 
 Result<StoreStatus> parse_store_status(std::string_view body) {
@@ -38,7 +39,8 @@ Result<StoreStatus> parse_store_status(std::string_view body) {
                   {},
                   false,
                   num(*o, "resealed"),
-                  str(*o, "rotation_error")};
+                  str(*o, "rotation_error"),
+                  num(*o, "left")};
     if (const auto* r = o->if_contains("rotating"); r != nullptr && r->is_bool()) s.rotating = r->as_bool();
     if (const auto* k = o->if_contains("keys"); k != nullptr && k->is_array()) {
         for (const auto& id : k->as_array()) {

@@ -25,6 +25,7 @@ struct StoreStatus {
     bool rotating = false;
     std::int64_t resealed = 0;   // records re-sealed by the rotation since credd started
     std::string rotation_error;  // why the last rotation stopped, if it did
+    std::int64_t left = 0;       // records the last run left under an older key (etcd: in a refresh)
 };
 
 struct CheckFailureInfo {

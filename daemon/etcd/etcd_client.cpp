@@ -163,6 +163,10 @@ Result<TxnAnswer> EtcdClient::txn(const std::string& request) {
     return parse_txn(*body);
 }
 
+Result<TxnAnswer> EtcdClient::txn(const std::vector<TxnCompare>& compares, const std::vector<TxnWrite>& writes) {
+    return txn(txn_request(compares, writes));
+}
+
 Result<bool> EtcdClient::erase(const std::string& key) {
     auto body = post("/v3/kv/deleterange", delete_request(key));
     if (!body) return body.error();

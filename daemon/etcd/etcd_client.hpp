@@ -61,6 +61,9 @@ public:
     // (daemon/store/etcd_txn.hpp): compares, then the success or failure
     // operations, in one Raft write.
     [[nodiscard]] Result<TxnAnswer> txn(const std::string& request);
+    // Every write, only if every compare holds (etcd_codec.hpp txn_request()):
+    // the answer's succeeded says which.
+    [[nodiscard]] Result<TxnAnswer> txn(const std::vector<TxnCompare>& compares, const std::vector<TxnWrite>& writes);
     [[nodiscard]] Result<bool> erase(const std::string& key);
     // Deletes `key` only at that mod_revision; true when it did.
     [[nodiscard]] Result<bool> erase_if(const std::string& key, std::int64_t expected_mod_revision);

@@ -151,6 +151,26 @@ std::string put_if_request(std::string_view key, std::string_view value, std::in
     return json::serialize(o);
 }
 
+std::string txn_request(const std::vector<TxnCompare>& compares, const std::vector<TxnWrite>& writes) {
+    json::array cmp;
+    for (const auto& c : compares) {
+        json::object o = compare_mod(c.key, c.mod_revision);
+        if (c.less) o["result"] = "LESS";
+        if (!c.range_end.empty()) o["range_end"] = base64_encode(c.range_end);
+        cmp.push_back(std::move(o));
+    }
+    json::array ops;
+    for (const auto& w : writes) {
+        if (w.value) {
+            ops.push_back(json::object{
+                {"request_put", json::object{{"key", base64_encode(w.key)}, {"value", base64_encode(*w.value)}}}});
+        } else {
+            ops.push_back(json::object{{"request_delete_range", json::object{{"key", base64_encode(w.key)}}}});
+        }
+    }
+    return json::serialize(json::object{{"compare", std::move(cmp)}, {"success", std::move(ops)}});
+}
+
 std::string delete_if_request(std::string_view key, std::int64_t expected_mod_revision) {
     json::object o{{"compare", json::array{compare_mod(key, expected_mod_revision)}},
                    {"success", json::array{json::object{{"request_delete_range", {{"key", base64_encode(key)}}}}}}};

@@ -59,6 +59,22 @@ struct TxnAnswer {
 // the key is absent. On failure the transaction reads the key back.
 [[nodiscard]] std::string put_if_request(std::string_view key, std::string_view value,
                                          std::int64_t expected_mod_revision, std::int64_t lease);
+// One compare of a multi-key transaction: the key's mod_revision equals
+// `mod_revision` (0: the key is absent), or, with `less`, is below it. With
+// `range_end` (prefix_end()), every key in [key, range_end) is compared.
+struct TxnCompare {
+    std::string key;
+    std::int64_t mod_revision = 0;
+    bool less = false;
+    std::string range_end;
+};
+// One write of a multi-key transaction: put `value`, or delete the key.
+struct TxnWrite {
+    std::string key;
+    std::optional<std::string> value;  // std::nullopt: delete
+};
+// POST /v3/kv/txn: every write, only if every compare holds; nothing else.
+[[nodiscard]] std::string txn_request(const std::vector<TxnCompare>& compares, const std::vector<TxnWrite>& writes);
 // POST /v3/kv/txn: delete `key` only if its mod_revision is the one given.
 [[nodiscard]] std::string delete_if_request(std::string_view key, std::int64_t expected_mod_revision);
 // POST /v3/kv/deleterange: one key.

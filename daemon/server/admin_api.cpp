@@ -12,6 +12,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <optional>
+
 namespace credctl::server {
 namespace {
 
@@ -59,6 +61,12 @@ asio::awaitable<void> rotate(AdminState& a) {
             break;
         }
         a.resealed += step->resealed;
+        if (step->done && step->left > 0) {
+            a.rotation_left = step->left;
+            log::info("key rotation run over: " + std::to_string(step->left) +
+                      " records left under an older key (in a refresh); rotate-key again re-seals them");
+            break;
+        }
         if (step->done) {
             log::info("key rotation done: " + std::to_string(a.resealed) + " records re-sealed, old keys retired");
             break;
@@ -74,12 +82,13 @@ void start_rotation(AdminState& a) {
     if (a.rotation_running || a.store == nullptr || a.io == nullptr) return;
     a.rotation_running = true;
     a.rotation_error.clear();
+    a.rotation_left = 0;
     asio::co_spawn(*a.io, rotate(a), asio::detached);
 }
 
 namespace {
 
-ApiReply status_reply(const AdminState& a, const store::StoreInfo& info) {
+ApiReply status_reply(const AdminState& a, const store::StoreInfo& info, std::optional<std::uint64_t> resealed = {}) {
     wire::StoreStatus s;
     s.records = static_cast<std::int64_t>(info.records);
     s.used_bytes = static_cast<std::int64_t>(info.used_bytes);
@@ -87,8 +96,11 @@ ApiReply status_reply(const AdminState& a, const store::StoreInfo& info) {
     s.max_map_bytes = static_cast<std::int64_t>(info.max_map_bytes);
     s.current_key = info.current_key;
     for (auto id : info.keys) s.keys.push_back(id);
-    s.rotating = info.keys.size() > 1;
-    s.resealed = static_cast<std::int64_t>(a.resealed);
+    // On etcd older keys stay stored after a run that left records; the
+    // rotation is running only while a run is.
+    s.rotating = info.keys.size() > 1 && (a.rotation_running || a.store->rotating());
+    s.left = static_cast<std::int64_t>(a.rotation_left);
+    s.resealed = static_cast<std::int64_t>(resealed.value_or(a.resealed));
     s.rotation_error = a.rotation_error;
     return json_reply(200, wire::to_json(s));
 }
@@ -155,33 +167,35 @@ asio::awaitable<Result<ApiReply>> admin_restore(AdminState& a, const ApiRequest&
     co_return json_reply(200, wire::to_json(out));
 }
 
-Result<ApiReply> admin_rotate_key(AdminState& a, const ApiRequest&) {
+asio::awaitable<Result<ApiReply>> admin_rotate_key(AdminState& a, const ApiRequest&) {
     auto m = maintenance(a);
-    if (!m) return m.error();
-    auto id = (*m)->begin_rotation();
-    if (!id) return id.error();
+    if (!m) co_return m.error();
+    auto id = co_await on_store(a, [&m] { return (*m)->begin_rotation(); });
+    if (!id) co_return id.error();
     log::info("key rotation to data key " + std::to_string(*id) + " started");
+    const std::uint64_t resealed_before = a.resealed;  // the CLI counts this run's from it
     start_rotation(a);
-    auto info = (*m)->info();
-    if (!info) return info.error();
-    auto reply = status_reply(a, *info);
+    auto info = co_await on_store(a, [&m] { return (*m)->info(); });
+    if (!info) co_return info.error();
+    auto reply = status_reply(a, *info, resealed_before);
     reply.status = 202;
-    return reply;
+    co_return reply;
 }
 
-Result<ApiReply> admin_replace_master_key(AdminState& a, const ApiRequest& r) {
+asio::awaitable<Result<ApiReply>> admin_replace_master_key(AdminState& a, const ApiRequest& r) {
     auto m = maintenance(a);
-    if (!m) return m.error();
+    if (!m) co_return m.error();
     auto req = wire::parse_key_file(r.body);
-    if (!req) return req.error();
+    if (!req) co_return req.error();
     if (req->path.empty() || req->path.front() != '/') {
-        return make_error(Errc::bad_request, "master key path must be absolute: \"" + req->path + "\"");
+        co_return make_error(Errc::bad_request, "master key path must be absolute: \"" + req->path + "\"");
     }
     auto key = store::load_master_key(req->path, store::KeyCreation::forbid);
-    if (!key) return make_error(Errc::bad_request, key.error().message);
-    if (auto done = (*m)->replace_master_key(std::move(*key)); !done) return done.error();
+    if (!key) co_return make_error(Errc::bad_request, key.error().message);
+    auto done = co_await on_store(a, [&m, &key] { return (*m)->replace_master_key(std::move(*key)); });
+    if (!done) co_return done.error();
     log::info("master key replaced by " + req->path + "; credd needs it (key_file or credd.key) at its next start");
-    return json_reply(200, wire::to_json(*req));
+    co_return json_reply(200, wire::to_json(*req));
 }
 
 }  // namespace credctl::server

@@ -40,6 +40,7 @@ struct AdminState {
     std::string rotation_error;
     // Where store calls run (daemon/store/store_runner.hpp); null: inline.
     store::StoreRunner* runner = nullptr;
+    std::uint64_t rotation_left = 0;  // records the last run left under an older key (etcd: in a refresh)
 };
 
 // Starts the rotation coroutine unless it runs already.
@@ -55,9 +56,12 @@ void start_rotation(AdminState& admin);
 // restore run on the store runner (daemon/store/store_runner.hpp), so on etcd
 // they never hold the I/O thread.
 [[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_restore(AdminState& admin, const ApiRequest& request);
-[[nodiscard]] Result<ApiReply> admin_rotate_key(AdminState& admin, const ApiRequest& request);
+// Starts (or continues) a rotation on the store runner: on etcd, installing
+// the new data key is an etcd transaction, never made on the I/O thread.
+[[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_rotate_key(AdminState& admin, const ApiRequest& request);
 // Loads the key file named in the request (owner and mode checked like
-// key_file) and re-seals the store's keys under it.
-[[nodiscard]] Result<ApiReply> admin_replace_master_key(AdminState& admin, const ApiRequest& request);
+// key_file) and re-seals the store's keys under it, on the store runner.
+[[nodiscard]] boost::asio::awaitable<Result<ApiReply>> admin_replace_master_key(AdminState& admin,
+                                                                                const ApiRequest& request);
 
 }  // namespace credctl::server

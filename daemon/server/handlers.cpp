@@ -233,10 +233,10 @@ HandlerResult post_admin_restore(ApiContext& c, const RouteParams&, const ApiReq
     co_return co_await admin_restore(c.admin, r);
 }
 HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return admin_rotate_key(c.admin, r);
+    co_return co_await admin_rotate_key(c.admin, r);
 }
 HandlerResult post_admin_master_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return admin_replace_master_key(c.admin, r);
+    co_return co_await admin_replace_master_key(c.admin, r);
 }
 
 }  // namespace credctl::server

@@ -15,7 +15,9 @@ std::optional<CredentialKey> EtcdStore::credential_of(std::string_view etcd_key)
 }
 
 Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
-    auto changed = [this](const std::string& etcd_key) {
+    const std::string meta = prefix_ + "meta/";
+    auto changed = [this, meta](const std::string& etcd_key) {
+        if (etcd_key.starts_with(meta)) return keys_.changed();  // a key rotation (etcd_keys.hpp)
         auto key = credential_of(etcd_key);
         if (!key) return;
         std::lock_guard lock(changes_mutex_);
@@ -24,16 +26,19 @@ Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
         if (wake_) wake_();
     };
     auto resync = [this] {
+        keys_.changed();
         std::lock_guard lock(changes_mutex_);
         changes_.everything = true;
         changes_.keys.clear();
         changed_ = true;
         if (wake_) wake_();
     };
-    auto watch = etcd::EtcdWatch::start(options, prefix_ + "credentials/", std::move(changed), std::move(resync));
+    // One watch for the records and the data keys: the whole prefix (the
+    // refresh locks' changes come too, and are ignored).
+    auto watch = etcd::EtcdWatch::start(options, prefix_, std::move(changed), std::move(resync));
     if (!watch) return watch.error();
     watch_ = std::move(*watch);
-    log::info("store: following changes below " + prefix_ + "credentials/ through an etcd watch");
+    log::info("store: following changes below " + prefix_ + " through an etcd watch");
     return {};
 }
 

@@ -123,7 +123,9 @@ Result<MarkResult> EtcdStore::lock_and_mark(const CredentialKey& key, const Cred
         return MarkResult{view->held ? MarkResult::Outcome::held : MarkResult::Outcome::changed,
                           std::move(view->record)};
     }
-    return mark(key, seal_record(key, record, decoded->sealed_refresh_token), basis.mod_revision);
+    auto sealed = seal_record(key, record, std::move(decoded->sealed_refresh_token));
+    if (!sealed) return sealed.error();
+    return mark(key, *sealed, basis.mod_revision);
 }
 
 Result<MarkResult> EtcdStore::mark(const CredentialKey& key, const std::string& sealed, std::int64_t expected) {
@@ -178,13 +180,17 @@ Result<void> EtcdStore::commit_and_unlock(const CredentialKey& key, const Creden
     }
     std::string inner;
     if (rotated != nullptr) {
-        inner = seal_refresh_token(key, *rotated);
+        auto fresh = seal_refresh_token(key, *rotated);
+        if (!fresh) return fresh.error();
+        inner = std::move(*fresh);
     } else {
         auto decoded = open_record(key, kept_[ek].sealed);
         if (!decoded) return decoded.error();
         inner = std::move(decoded->sealed_refresh_token);
     }
-    const std::string sealed = seal_record(key, record, inner);
+    auto sealed_record = seal_record(key, record, std::move(inner));
+    if (!sealed_record) return sealed_record.error();
+    const std::string& sealed = *sealed_record;
     const std::int64_t expected = seen_[ek];
     auto txn = client_->txn(commit_and_unlock_request({ek, sealed}, expected, lk, lock->second.mod_revision));
     if (!txn) {

@@ -10,9 +10,18 @@
 //   key, LMDB under a data key sealed by it);
 // - restore: copies a backup file's credentials into etcd, never over a
 //   newer record (transfer.hpp): the migration of an LMDB host into etcd;
-// - status: the number of records and the master key id.
-// Key rotation and master key replacement are LMDB's only and answer an
-// error naming docs/fleet.md, where the fleet design is written down.
+// - status: the number of records, the current data key and every one stored;
+// - key rotation (docs/fleet.md "Key rotation on a fleet"): a new data key
+//   named current for the whole fleet (etcd_keys.hpp), then passes over the
+//   records, each read in one range, re-sealing those under an older key one
+//   compare-on-mod_revision transaction each: a write committed meanwhile
+//   wins and the record is read again once; a record in a refresh (its lock
+//   held, or refresh_pending) is left. A pass that finds no record under an
+//   older key retires those keys. A run ends there, or when a pass re-sealed
+//   nothing and left some (RotationStep::left: a next run finishes them);
+// - master key replacement: every data key and the key check re-sealed
+//   under the new master key in one transaction; refused while a record is
+//   still sealed under the master key itself (written before data keys).
 //
 // Work files (a backup being built, a backup being read) live in a fresh
 // directory below `work_dir` (credd's state directory), removed afterwards.
@@ -24,6 +33,8 @@
 #include "daemon/store/maintenance.hpp"
 #include "daemon/store/sealer.hpp"
 
+#include <atomic>
+#include <optional>
 #include <string>
 
 namespace credctl::store {
@@ -45,13 +56,24 @@ public:
     Result<StoreInfo> info() override;
     Result<std::uint32_t> begin_rotation() override;
     Result<RotationStep> rotate_batch(std::size_t max_records) override;
-    bool rotating() const override { return false; }
+    // True from begin_rotation() until its run ends (read on the I/O thread).
+    bool rotating() const override { return running_; }
     Result<void> replace_master_key(SecretBytes new_master) override;
 
 private:
+    [[nodiscard]] Result<bool> reseal_one(const etcd::KeyValue& stored);
+    RotationStep end_run(std::uint64_t resealed, std::uint64_t left);
+    Error stop(Error e);  // the run ends with an error
+
     EtcdStore& store_;
     Sealer master_;
     std::string work_dir_;
+    std::atomic<bool> running_{false};
+    std::optional<EtcdStore::RotationPass> pass_;  // the pass being re-sealed
+    std::size_t at_ = 0;                           // its next record
+    std::uint64_t pass_resealed_ = 0;
+    std::uint64_t pass_left_ = 0;
+    int passes_ = 0;  // of this run
 };
 
 }  // namespace credctl::store

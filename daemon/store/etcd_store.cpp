@@ -32,7 +32,10 @@ struct EtcdStore::Read {
 
 EtcdStore::EtcdStore(std::unique_ptr<etcd::EtcdClient> client, std::string prefix, Sealer master,
                      std::chrono::seconds lease)
-    : client_(std::move(client)), prefix_(std::move(prefix)), master_(std::move(master)), lease_(lease) {}
+    : client_(std::move(client)),
+      prefix_(std::move(prefix)),
+      keys_(*client_, prefix_, std::move(master)),
+      lease_(lease) {}
 
 Result<std::unique_ptr<EtcdStore>> EtcdStore::open(std::unique_ptr<etcd::EtcdClient> client, std::string prefix,
                                                    Sealer master, std::chrono::seconds lease) {
@@ -48,20 +51,26 @@ std::string EtcdStore::etcd_key(const CredentialKey& key) const {
     return prefix_ + "credentials/" + key.user + "/" + key.provider;
 }
 
+// The master key first, then the data keys it opens (etcd_keys.hpp).
 Result<void> EtcdStore::check_key() {
+    if (auto r = check_master(); !r) return r;
+    return keys_.loaded() ? Result<void>{} : keys_.load();
+}
+
+Result<void> EtcdStore::check_master() {
     if (key_checked_) return {};
     const std::string key = prefix_ + "meta/key_check";
     auto kv = client_->get(key);
     if (!kv) return kv.error();
     if (!*kv) {
-        const std::string sealed = master_.seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
+        const std::string sealed = keys_.master().seal(k_meta_db, k_key_check, SecretBytes::from(k_key_check_plain));
         auto created = client_->put_if(key, sealed, 0);
         if (!created) return created.error();
-        if (!created->succeeded) return check_key();  // another host wrote it first: check theirs
+        if (!created->succeeded) return check_master();  // another host wrote it first: check theirs
         key_checked_ = true;
         return {};
     }
-    auto opened = master_.open(k_meta_db, k_key_check, (*kv)->value);
+    auto opened = keys_.master().open(k_meta_db, k_key_check, (*kv)->value);
     if (!opened || opened->reveal() != k_key_check_plain) {
         return make_error(Errc::internal, "master key does not match the etcd store at prefix \"" + prefix_ + "\"");
     }
@@ -81,17 +90,29 @@ Result<std::optional<etcd::KeyValue>> EtcdStore::fetch(const CredentialKey& key,
     return kv;
 }
 
-std::string EtcdStore::seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) const {
-    return master_.seal(k_refresh_token_seal, record_key(key), refresh_token);
+Result<std::string> EtcdStore::seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) {
+    auto sealer = keys_.current();
+    if (!sealer) return sealer.error();
+    return (*sealer)->seal(k_refresh_token_seal, record_key(key), refresh_token);
 }
 
-std::string EtcdStore::seal_record(const CredentialKey& key, const CredentialRecord& record,
-                                   std::string_view sealed_refresh_token) const {
-    return master_.seal(k_credentials_db, record_key(key), encode_record(record, sealed_refresh_token));
+Result<std::string> EtcdStore::seal_record(const CredentialKey& key, const CredentialRecord& record,
+                                           std::string sealed_refresh_token) {
+    auto sealer = keys_.current();
+    if (!sealer) return sealer.error();
+    const std::string rk = record_key(key);
+    // No refresh token outlives the key that opens it: one under an older key
+    // than the current is sealed again (docs/store-format.md "credentials").
+    if (Sealer::key_id_of(sealed_refresh_token) != (*sealer)->key_id()) {
+        auto token = keys_.open(k_refresh_token_seal, rk, sealed_refresh_token);
+        if (!token) return unreadable(key, token.error());
+        sealed_refresh_token = (*sealer)->seal(k_refresh_token_seal, rk, *token);
+    }
+    return (*sealer)->seal(k_credentials_db, rk, encode_record(record, sealed_refresh_token));
 }
 
-Result<DecodedRecord> EtcdStore::open_record(const CredentialKey& key, const std::string& sealed) const {
-    auto plain = master_.open(k_credentials_db, record_key(key), sealed);
+Result<DecodedRecord> EtcdStore::open_record(const CredentialKey& key, const std::string& sealed) {
+    auto plain = keys_.open(k_credentials_db, record_key(key), sealed);
     if (!plain) return unreadable(key, plain.error());
     auto decoded = decode_record(*plain);
     if (!decoded) return unreadable(key, decoded.error());
@@ -160,8 +181,11 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
 Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& record,
                             const SecretBytes& refresh_token) {
     if (auto r = check_key(); !r) return r.error();
-    return write(key, seal_record(key, record, seal_refresh_token(key, refresh_token)),
-                 record.state == CredentialState::refresh_pending);
+    auto inner = seal_refresh_token(key, refresh_token);
+    if (!inner) return inner.error();
+    auto sealed = seal_record(key, record, std::move(*inner));
+    if (!sealed) return sealed.error();
+    return write(key, *sealed, record.state == CredentialState::refresh_pending);
 }
 
 Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord& record) {
@@ -175,8 +199,9 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
     // Read again for the sealed refresh token; keep the older revision to
     // compare, so that a change since the caller's read is still refused.
     if (expected) seen_[ek] = *expected;
-    return write(key, seal_record(key, record, (*stored)->decoded.sealed_refresh_token),
-                 record.state == CredentialState::refresh_pending);
+    auto sealed = seal_record(key, record, std::move((*stored)->decoded.sealed_refresh_token));
+    if (!sealed) return sealed.error();
+    return write(key, *sealed, record.state == CredentialState::refresh_pending);
 }
 
 Result<std::optional<CredentialRecord>> EtcdStore::get(const CredentialKey& key) {
@@ -190,7 +215,7 @@ Result<SecretBytes> EtcdStore::refresh_token(const CredentialKey& key) {
     auto stored = read(key);
     if (!stored) return stored.error();
     if (!*stored) return make_error(Errc::not_found, "no credential for " + resource(key));
-    auto token = master_.open(k_refresh_token_seal, record_key(key), (*stored)->decoded.sealed_refresh_token);
+    auto token = keys_.open(k_refresh_token_seal, record_key(key), (*stored)->decoded.sealed_refresh_token);
     if (!token) return unreadable(key, token.error());
     return std::move(*token);
 }

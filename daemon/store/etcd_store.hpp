@@ -3,10 +3,13 @@
 //
 // Keys, below the configured prefix: "credentials/USER/PROVIDER" holds a
 // record in the same sealed format as LMDB's (docs/store-format.md), sealed
-// under the master key that every host of the fleet holds, with the same
-// associated data (database "credentials", record key "USER NUL PROVIDER"),
-// so a value moved to another key does not open; "meta/key_check" makes a
-// wrong master key a clear error. etcd never sees a token in the clear.
+// under the current data key (etcd_keys.hpp: data keys in "meta/keys/ID",
+// each sealed under the master key that every host of the fleet holds), with
+// the same associated data (database "credentials", record key "USER NUL
+// PROVIDER"), so a value moved to another key does not open; a record sealed
+// under the master key itself (written before data keys) still opens;
+// "meta/key_check" makes a wrong master key a clear error. etcd never sees a
+// token or a data key in the clear.
 //
 // No fork under rotation: the store remembers, per credential, the etcd
 // mod_revision it last read or wrote, and update() and put() are
@@ -28,8 +31,9 @@
 // logout) is refused at the next write, never overwritten, and a refresh
 // token is never sent on a pending mark that did not land.
 //
-// Cache coherence: follow_changes() starts an etcd watch of every record
-// (etcd_watch.hpp) whose changes this store offers as its ChangeFeed.
+// Cache coherence: follow_changes() starts an etcd watch of the prefix
+// (etcd_watch.hpp): the records' changes are offered as this store's
+// ChangeFeed, changes below "meta/" (a key rotation) reach the data keys.
 //
 // Blocking: each call is a blocking exchange bounded by [store.etcd]
 // request_timeout_seconds for all endpoints together (EtcdClient). credd
@@ -43,6 +47,7 @@
 #include "daemon/etcd/etcd_client.hpp"
 #include "daemon/etcd/etcd_watch.hpp"
 #include "daemon/store/change_feed.hpp"
+#include "daemon/store/etcd_keys.hpp"
 #include "daemon/store/record_codec.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/store/sealer.hpp"
@@ -128,7 +133,33 @@ public:
         std::string failure;  // not empty: the record or its refresh token does not open
     };
     [[nodiscard]] Result<std::int64_t> scan(const std::function<Result<void>(ScannedRecord&&)>& visit);
-    [[nodiscard]] std::uint32_t master_key_id() const { return master_.key_id(); }
+    [[nodiscard]] std::uint32_t master_key_id() const { return keys_.master().key_id(); }
+    // The master key checked and the data keys loaded (done by every call
+    // that reads or writes a record). Errors: as open().
+    [[nodiscard]] Result<void> ready() { return check_key(); }
+    [[nodiscard]] EtcdKeys& data_keys() { return keys_; }
+
+    // Key rotation (docs/fleet.md "Key rotation on a fleet"), defined in
+    // etcd_maintenance.cpp. A pass: every record not wholly sealed under the
+    // current data key (the record, or the refresh token inside it), read in
+    // one range, and the credentials whose refresh lock is held then.
+    struct RotationPass {
+        std::vector<etcd::KeyValue> stale;
+        std::vector<std::string> locked;  // etcd keys of the records, sorted
+        std::int64_t revision = 0;        // the range's
+    };
+    [[nodiscard]] Result<RotationPass> rotation_pass();
+    // Re-seals one record read by rotation_pass() under the current data
+    // key, in a transaction comparing its mod_revision. A record found
+    // refresh_pending is left (its holder's commit compares on it).
+    enum class Resealed : std::uint8_t { resealed, current, pending, changed, gone };
+    struct ResealOutcome {
+        Resealed outcome = Resealed::resealed;
+        std::optional<etcd::KeyValue> now;  // changed: the record as it is now
+    };
+    // Errors: internal naming the credential when it does not open.
+    [[nodiscard]] Result<ResealOutcome> reseal(const etcd::KeyValue& stored);
+    [[nodiscard]] std::string records_prefix() const { return prefix_ + "credentials/"; }
 
     // The etcd key of a credential: PREFIX "credentials/" USER "/" PROVIDER.
     [[nodiscard]] std::string etcd_key(const CredentialKey& key) const;
@@ -140,6 +171,8 @@ private:
     // The credential an etcd key below PREFIX "credentials/" names.
     [[nodiscard]] std::optional<CredentialKey> credential_of(std::string_view etcd_key) const;
     [[nodiscard]] Result<void> check_key();
+    [[nodiscard]] Result<void> check_master();
+    [[nodiscard]] bool under_current(const etcd::KeyValue& kv, std::uint32_t current);
     // The stored value opened and decoded, and its mod_revision remembered.
     struct Read;
     [[nodiscard]] Result<std::optional<Read>> read(const CredentialKey& key);
@@ -150,11 +183,13 @@ private:
     // Whether this process holds the refresh lock of `key`.
     [[nodiscard]] bool holds(const CredentialKey& key) const;
     // A record and its refresh token sealed as stored (store-format.md).
-    [[nodiscard]] std::string seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) const;
-    [[nodiscard]] std::string seal_record(const CredentialKey& key, const CredentialRecord& record,
-                                          std::string_view sealed_refresh_token) const;
-    // A sealed record value opened and decoded.
-    [[nodiscard]] Result<DecodedRecord> open_record(const CredentialKey& key, const std::string& sealed) const;
+    // Sealed under the current data key (etcd_keys.hpp); a refresh token
+    // under an older key is sealed again under the current one.
+    [[nodiscard]] Result<std::string> seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token);
+    [[nodiscard]] Result<std::string> seal_record(const CredentialKey& key, const CredentialRecord& record,
+                                                  std::string sealed_refresh_token);
+    // A sealed record value opened (under whichever key its id names) and decoded.
+    [[nodiscard]] Result<DecodedRecord> open_record(const CredentialKey& key, const std::string& sealed);
     // The record as a failed transaction read it back: remembered as the
     // revision to compare next, and decoded for the caller.
     [[nodiscard]] Result<std::optional<CredentialRecord>> reread(const CredentialKey& key,
@@ -177,7 +212,7 @@ private:
 
     std::unique_ptr<etcd::EtcdClient> client_;
     std::string prefix_;
-    Sealer master_;
+    EtcdKeys keys_;
     bool key_checked_ = false;
     std::chrono::seconds lease_;
     std::map<std::string, HeldLock> held_;                 // lock key -> a lock this process holds

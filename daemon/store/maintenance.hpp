@@ -6,7 +6,7 @@
 // Kept apart from Store so that the Store interface stays the narrow seam of
 // docs/design.md "The Store seam". LmdbStore implements it; the etcd backend
 // through EtcdMaintenance (etcd_maintenance.hpp, docs/fleet.md "Admin on
-// etcd"), which answers the key operations with an error. Reports never
+// etcd"). Reports never
 // contain secrets.
 //
 // Thread-safety: like Store, the daemon's I/O thread only.
@@ -70,7 +70,9 @@ struct StoreInfo {
 
 struct RotationStep {
     std::uint64_t resealed = 0;  // records re-sealed by this step
-    bool done = false;           // no record under an old key remains; old keys are retired
+    bool done = false;           // the run is over: no record under an old key remains and old keys are retired,
+                                 // unless `left` says otherwise
+    std::uint64_t left = 0;      // done: records left under an older key (etcd: in a refresh); a next run re-seals them
 };
 
 class Maintenance {

@@ -48,7 +48,8 @@ expect "credd 2 lists it" test "$(on 2 cred_state demo)" = valid
 
 # --- nothing in the clear ------------------------------------------------------
 etcd_get_prefix /fleet-test/ >"$work/etcd-dump" 2>&1
-expect "etcd holds the record and the key check" test "$(grep -c '^/fleet-test/' "$work/etcd-dump")" -eq 2
+expect "etcd holds the record, the key check, data key 1 and the current key's id" \
+  test "$(grep -c '^/fleet-test/' "$work/etcd-dump")" -eq 4
 curl -sf "$issuer/_test/issued" | python3 -c 'import json,sys
 d = json.load(sys.stdin)
 print("\n".join(d["access_tokens"] + d["refresh_tokens"]))' >"$work/issued"

@@ -9,7 +9,7 @@ namespace credctl::wire {
 namespace {
 
 TEST(AdminWire, StoreStatusRoundTrips) {
-    StoreStatus s{100001, 41099264, 67108864, 4294967296, 2, {1, 2}, true, 36000, "stopped: x"};
+    StoreStatus s{100001, 41099264, 67108864, 4294967296, 2, {1, 2}, true, 36000, "stopped: x", 5};
     const auto back = test::round_trip(s, parse_store_status);
     EXPECT_EQ(back.records, 100001);
     EXPECT_EQ(back.max_map_bytes, 4294967296);
@@ -17,6 +17,13 @@ TEST(AdminWire, StoreStatusRoundTrips) {
     EXPECT_TRUE(back.rotating);
     EXPECT_EQ(back.resealed, 36000);
     EXPECT_EQ(back.rotation_error, "stopped: x");
+    EXPECT_EQ(back.left, 5);
+}
+
+TEST(AdminWire, AStoreStatusWithoutLeftReadsAsNoneLeft) {
+    auto back = parse_store_status(R"({"records":1,"current_key":1,"keys":[1],"rotating":false,"resealed":0})");
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->left, 0);
 }
 
 TEST(AdminWire, CheckResultRoundTripsFailures) {

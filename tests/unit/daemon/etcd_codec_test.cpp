@@ -72,6 +72,23 @@ TEST(EtcdCodec, PutIfWithoutLeaseLeavesTheLeaseOut) {
     EXPECT_FALSE(o.at("success").as_array().at(0).as_object().at("request_put").as_object().contains("lease"));
 }
 
+TEST(EtcdCodec, ATxnComparesEveryKeyAndARangeAndWritesPutsAndDeletes) {
+    auto o = parsed(txn_request({{"a", 3, false, ""}, {"p/", 10, true, prefix_end("p/")}},
+                                {{"a", std::string("v")}, {"b", std::nullopt}}));
+    const auto& cmp = o.at("compare").as_array();
+    ASSERT_EQ(cmp.size(), 2u);
+    EXPECT_EQ(cmp.at(0).as_object().at("result").as_string(), "EQUAL");
+    EXPECT_EQ(cmp.at(0).as_object().at("mod_revision").as_string(), "3");
+    EXPECT_FALSE(cmp.at(0).as_object().contains("range_end"));
+    EXPECT_EQ(cmp.at(1).as_object().at("result").as_string(), "LESS");
+    EXPECT_EQ(cmp.at(1).as_object().at("range_end").as_string(), base64_encode("p0"));
+    const auto& ops = o.at("success").as_array();
+    ASSERT_EQ(ops.size(), 2u);
+    EXPECT_EQ(ops.at(0).as_object().at("request_put").as_object().at("value").as_string(), base64_encode("v"));
+    EXPECT_EQ(ops.at(1).as_object().at("request_delete_range").as_object().at("key").as_string(), base64_encode("b"));
+    EXPECT_FALSE(o.contains("failure"));
+}
+
 TEST(EtcdCodec, ParsesARangeWithRevisionsAsStrings) {
     const std::string body = R"({"header":{"revision":"9"},"kvs":[{"key":")" + base64_encode("/p/a") +
                              R"(","value":")" + base64_encode(std::string("\0sealed", 7)) +

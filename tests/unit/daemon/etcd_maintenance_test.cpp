@@ -1,7 +1,7 @@
 // credctl admin on the etcd backend (daemon/store/etcd_maintenance.hpp)
 // against a real single-member etcd: check names what does not open, a
 // backup is an LMDB file that restores into LMDB, an LMDB backup restores
-// into etcd without overwriting a newer record, key rotation is refused.
+// into etcd without overwriting a newer record, status names the data keys.
 #include "daemon/store/etcd_maintenance.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/transfer.hpp"
@@ -128,15 +128,18 @@ TEST_F(EtcdMaintenanceTest, AnLmdbBackupMigratesIntoEtcdAndNeverOverANewerRecord
     EXPECT_EQ(again->moved, 0u);
 }
 
-TEST_F(EtcdMaintenanceTest, KeyRotationIsRefusedWithWhereItIsDescribed) {
-    auto r = admin_->begin_rotation();
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message,
-              "key rotation is not available on the etcd store backend (docs/fleet.md \"Admin on etcd\")");
-    EXPECT_FALSE(admin_->rotating());
+TEST_F(EtcdMaintenanceTest, StatusNamesTheCurrentDataKeyAndEveryOneStored) {
     auto info = admin_->info();
+    ASSERT_TRUE(info) << info.error().message;
+    EXPECT_EQ(info->current_key, 1u);
+    EXPECT_EQ(info->keys, std::vector<std::uint32_t>{1});
+    EXPECT_FALSE(admin_->rotating());
+    ASSERT_TRUE(admin_->begin_rotation());
+    info = admin_->info();
     ASSERT_TRUE(info);
-    EXPECT_EQ(info->current_key, store_->master_key_id());
+    EXPECT_EQ(info->current_key, 2u);
+    EXPECT_EQ(info->keys, (std::vector<std::uint32_t>{1, 2}));
+    EXPECT_TRUE(admin_->rotating());
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ TEST_F(EtcdStoreTest, NoTokenIsStoredInTheClear) {
     ASSERT_TRUE(st->put(alice_, record("sub-a"), SecretBytes::from("RT-secret-marker")));
     auto all = client()->list("/", false);
     ASSERT_TRUE(all);
-    ASSERT_EQ(all->kvs.size(), 2u);  // the record and the key check
+    ASSERT_EQ(all->kvs.size(), 4u);  // the record, the key check, data key 1 (sealed) and the current key's id
     for (const auto& kv : all->kvs) {
         EXPECT_EQ(kv.value.find("RT-secret-marker"), std::string::npos);
         EXPECT_EQ(kv.value.find("AT-sub-a"), std::string::npos);
