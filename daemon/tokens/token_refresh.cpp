@@ -57,6 +57,31 @@ asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(cons
 asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::start_refresh(
     const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
     const auto ck = credential_key(key);
+    // Announced until this frame ends, however it ends: a read never
+    // finished would hold its waiters until their deadlines.
+    struct Announced {
+        Impl& im;
+        const std::string& ck;
+        std::shared_ptr<Flight> read = std::make_shared<Flight>("");
+        Result<void> outcome = make_error(Errc::internal, "the read of the record did not complete");
+        ~Announced() {
+            if (auto it = im.reads.find(ck); it != im.reads.end() && it->second == read) im.reads.erase(it);
+            read->finish(std::move(outcome));
+        }
+    } announced{*this, ck};
+    reads[ck] = announced.read;
+    auto started = co_await read_and_start(key, sk, scopes, want);
+    if (started) {
+        announced.outcome = Result<void>{};
+    } else {
+        announced.outcome = started.error();
+    }
+    co_return started;
+}
+
+asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_and_start(
+    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
+    const auto ck = credential_key(key);
     if (removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
     auto found = co_await find(key);
     if (!found) co_return found.error();

@@ -131,6 +131,13 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
         std::shared_ptr<Flight> flight;
         if (auto it = im.flights.find(ck); it != im.flights.end()) {
             flight = it->second;
+        } else if (auto r = im.reads.find(ck); r != im.reads.end()) {
+            // Another caller is reading the record: its read answers this
+            // caller too (its error, or a token or a flight to look at).
+            const auto read = r->second;
+            if (!co_await wait_for(read, im.clock, deadline)) co_return gave_up(key, timeout);
+            if (!read->result()) co_return read->result().error();
+            continue;
         } else {
             // start_refresh() looks at the cache and the flights again after
             // its store read, so no second refresh can start.

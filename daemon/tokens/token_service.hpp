@@ -38,6 +38,9 @@
 // for them. Between a store block and the state it decides (the cache, the
 // flights) the coroutine may be suspended, so that state is looked at again
 // after every block: a flight registered or a token cached meanwhile wins.
+// The read of a record that may start a refresh is itself single-flight:
+// callers of a credential arriving while it is read wait for that read (and
+// take its error) instead of queueing reads of their own on the store thread.
 //
 // Thread-safety: all public methods are called on the I/O thread; TokenService
 // state (cache, flights) is touched on the I/O thread only.

@@ -99,6 +99,12 @@ struct TokenService::Impl {
     notify::Events& events = options.events != nullptr ? *options.events : notify::no_events();
     TokenCache cache;
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
+    // Reads of a record by start_refresh() in progress, by credential_key:
+    // a caller arriving meanwhile waits for the read instead of queueing one
+    // of its own (on etcd each read is a network round trip on the one store
+    // thread, and a stampede's callers all arrive before the first returns).
+    // Finished with start_refresh()'s outcome, success or its error.
+    std::map<std::string, std::shared_ptr<Flight>> reads;
     std::set<std::string> removing;                          // credentials being deleted
     // Credentials whose last refresh failed for a transient reason, and
     // since when: `credctl status` shows them as provider_unavailable.
@@ -131,9 +137,12 @@ struct TokenService::Impl {
     // Either the stored access token, good enough, or a refresh now in
     // flight (this caller's, or one that another caller started while the
     // record was read: std::nullopt then, look again).
+    // The read is announced in `reads` while it lasts.
     using Started = std::optional<std::variant<CachedToken, std::shared_ptr<Flight>>>;
     boost::asio::awaitable<Result<Started>> start_refresh(const store::CredentialKey& key, const std::string& sk,
                                                           const std::vector<std::string>& scopes, std::int64_t want);
+    boost::asio::awaitable<Result<Started>> read_and_start(const store::CredentialKey& key, const std::string& sk,
+                                                           const std::vector<std::string>& scopes, std::int64_t want);
     boost::asio::awaitable<void> fly(store::CredentialKey key, store::CredentialRecord record,
                                      std::vector<std::string> scopes, std::shared_ptr<Flight> flight);
     boost::asio::awaitable<Result<void>> refresh(const store::CredentialKey& key, store::CredentialRecord record,

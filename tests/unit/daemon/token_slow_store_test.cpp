@@ -14,6 +14,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -32,6 +33,7 @@ public:
     Result<std::optional<store::CredentialRecord>> get(const store::CredentialKey& k) override {
         if (k.user == user_) {
             std::unique_lock lock(mutex_);
+            ++gets_;
             ++waiting_;
             opened_.wait_for(lock, std::chrono::seconds(3), [this] { return open_; });
             --waiting_;
@@ -53,6 +55,11 @@ public:
         std::lock_guard lock(mutex_);
         return waiting_;
     }
+    // Reads of the gated user's records so far.
+    int gets() {
+        std::lock_guard lock(mutex_);
+        return gets_;
+    }
 
 private:
     const std::string user_;
@@ -60,6 +67,7 @@ private:
     std::condition_variable opened_;
     bool open_ = true;
     int waiting_ = 0;
+    int gets_ = 0;
 };
 
 struct Asked {
@@ -68,6 +76,12 @@ struct Asked {
 
 asio::awaitable<void> ask(TokenService& service, store::CredentialKey key, Asked& out) {
     out.answer = co_await service.token(key, std::chrono::seconds(60));
+}
+
+// Asks for a token valid for two hours: longer than the one cached, so the
+// request reads the store and refreshes.
+asio::awaitable<void> ask_fresher(TokenService& service, store::CredentialKey key, Asked& out) {
+    out.answer = co_await service.token(key, std::chrono::seconds(7200));
 }
 
 asio::awaitable<void> ask_scoped(TokenService& service, store::CredentialKey key, Asked& out) {
@@ -123,6 +137,57 @@ TEST_F(TokenSlowStoreTest, ASlowStoreCallDoesNotDelayACachedAnswerForAnotherCred
     ASSERT_TRUE(credctl::test::run_until(io_, [&] { return bob.answer.has_value(); }));
     ASSERT_TRUE(*bob.answer) << bob.answer->error().message;
     EXPECT_EQ((*bob.answer)->access_token.reveal(), "AT-bob-read");
+}
+
+TEST_F(TokenSlowStoreTest, CallersArrivingDuringARecordReadWaitForItInsteadOfReadingAgain) {
+    const int before = gated_->gets();  // the login's read, in SetUp()
+    gated_->close();
+    constexpr int k_callers = 50;
+    std::vector<Asked> asked(k_callers);
+    asio::co_spawn(io_, ask_fresher(*service_, bob_, asked[0]), asio::detached);
+    ASSERT_TRUE(credctl::test::run_until(
+        io_, [&] { return gated_->waiting() == 1; }, std::chrono::seconds(2)))
+        << "the first request never reached the store";
+    for (int i = 1; i < k_callers; ++i) asio::co_spawn(io_, ask_fresher(*service_, bob_, asked[i]), asio::detached);
+    // Every caller has had its turn on the I/O thread while the read waits
+    // (on the store thread, behind it, the reads they would queue).
+    credctl::test::run_until(io_, [] { return false; }, std::chrono::milliseconds(200));
+
+    gated_->open();
+    ASSERT_TRUE(credctl::test::run_until(io_, [&] { return upstream_.held() == 1; }))
+        << "the read did not go on to a refresh";
+    upstream_.release(test::answer_tokens("AT-bob-2", "", 3 * 3600));
+    ASSERT_TRUE(credctl::test::run_until(io_, [&] {
+        return std::all_of(asked.begin(), asked.end(), [](const Asked& a) { return a.answer.has_value(); });
+    })) << "not every caller was answered";
+    for (const auto& a : asked) {
+        ASSERT_TRUE(*a.answer) << a.answer->error().message;
+        EXPECT_EQ((*a.answer)->access_token.reveal(), "AT-bob-2");
+    }
+    EXPECT_EQ(upstream_.calls, 1);
+    EXPECT_EQ(gated_->gets() - before, 1) << "callers arriving during the read read the record again";
+}
+
+TEST_F(TokenSlowStoreTest, CallersWaitingForARecordReadGetItsError) {
+    auto erased = lmdb_->erase(bob_);
+    ASSERT_TRUE(erased && *erased) << "bob's credential was not there to erase";
+    const int before = gated_->gets();
+    gated_->close();
+    constexpr int k_callers = 20;
+    std::vector<Asked> asked(k_callers);
+    for (auto& a : asked) asio::co_spawn(io_, ask_fresher(*service_, bob_, a), asio::detached);
+    ASSERT_TRUE(credctl::test::run_until(
+        io_, [&] { return gated_->waiting() == 1; }, std::chrono::seconds(2)));
+    gated_->open();
+    ASSERT_TRUE(credctl::test::run_until(io_, [&] {
+        return std::all_of(asked.begin(), asked.end(), [](const Asked& a) { return a.answer.has_value(); });
+    })) << "not every caller was answered";
+    for (const auto& a : asked) {
+        ASSERT_FALSE(*a.answer);
+        EXPECT_EQ(a.answer->error().code, Errc::not_found) << a.answer->error().message;
+    }
+    EXPECT_EQ(gated_->gets() - before, 1) << "each caller read the missing record for itself";
+    EXPECT_EQ(upstream_.calls, 0);
 }
 
 }  // namespace
