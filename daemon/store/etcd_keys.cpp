@@ -1,5 +1,7 @@
 #include "daemon/store/etcd_keys.hpp"
 
+#include "daemon/store/record_key.hpp"
+
 #include <sodium.h>
 
 #include <charconv>
@@ -7,10 +9,6 @@
 namespace credctl::store {
 namespace {
 
-// The associated-data names of docs/store-format.md, as in etcd_store.cpp.
-constexpr std::string_view k_meta_db = "meta";
-constexpr std::string_view k_key_check = "key_check";
-constexpr std::string_view k_key_check_plain = "credctl key check v1";
 constexpr std::string_view k_keys_dir = "keys/";
 constexpr std::string_view k_current_key = "current_key";
 

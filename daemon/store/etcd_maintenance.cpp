@@ -9,9 +9,6 @@
 namespace credctl::store {
 namespace {
 
-// The associated-data names of docs/store-format.md, as in etcd_store.cpp.
-constexpr std::string_view k_credentials_db = "credentials";
-constexpr std::string_view k_refresh_token_seal = "refresh_token";
 // Credentials per transaction of the backup being built: bounds the secrets
 // held at once (each in guarded memory of its own).
 constexpr std::size_t k_backup_batch = 200;

@@ -7,14 +7,6 @@
 namespace credctl::store {
 namespace {
 
-// The associated-data names of LmdbStore (lmdb_internal.hpp): the same
-// sealed format on both backends.
-constexpr std::string_view k_credentials_db = "credentials";
-constexpr std::string_view k_meta_db = "meta";
-constexpr std::string_view k_refresh_token_seal = "refresh_token";
-constexpr std::string_view k_key_check = "key_check";
-constexpr std::string_view k_key_check_plain = "credctl key check v1";
-
 std::string resource(const CredentialKey& k) {
     return k.user + "/" + k.provider;
 }

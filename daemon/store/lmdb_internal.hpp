@@ -19,12 +19,6 @@
 
 namespace credctl::store {
 
-inline constexpr std::string_view k_credentials_db = "credentials";
-inline constexpr std::string_view k_meta_db = "meta";
-// Not a database: the associated-data name of a refresh token sealed inside
-// its record, so that it opens only as what it is.
-inline constexpr std::string_view k_refresh_token_seal = "refresh_token";
-
 Error lmdb_error(std::string_view what, int rc);
 inline MDB_val val(std::string_view s) {
     return MDB_val{s.size(), const_cast<char*>(s.data())};

@@ -8,8 +8,6 @@
 namespace credctl::store {
 namespace {
 
-constexpr std::string_view k_key_check = "key_check";
-constexpr std::string_view k_key_check_plain = "credctl key check v1";
 constexpr std::string_view k_data_key_prefix = "data_key/";
 
 std::string data_key_name(std::uint32_t id) {

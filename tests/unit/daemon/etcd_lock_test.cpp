@@ -8,27 +8,26 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
 
 namespace credctl::store {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 class EtcdLockTest : public test::EtcdFixture {
 protected:
-    std::unique_ptr<EtcdStore> host(seconds lease = seconds(10)) { return open_store(1, "/credd/", lease); }
-
-    // Whether `store` takes alice's lock within 6 s, trying every 200 ms: a
-    // lock of 2 s whose holder stopped renewing has ended by then.
+    // Whether `store` takes alice's lock within a short lease's end.
     bool takes_lock_soon(EtcdStore& store) {
-        const auto until = std::chrono::steady_clock::now() + seconds(6);
-        while (std::chrono::steady_clock::now() < until) {
-            if (*store.try_lock(alice_)) return true;
-            std::this_thread::sleep_for(milliseconds(200));
-        }
-        return false;
+        return within_a_short_lease([&] { return *store.try_lock(alice_); });
+    }
+    // alice's credential stored by `h` (refresh token RT-1), and its lock
+    // taken; returns the record stored.
+    CredentialRecord stored_and_locked(EtcdStore& h) {
+        CredentialRecord rec;
+        rec.subject = "sub";
+        EXPECT_TRUE(h.put(alice_, rec, SecretBytes::from("RT-1")));
+        EXPECT_TRUE(*h.try_lock(alice_));
+        return rec;
     }
 };
 
@@ -70,10 +69,7 @@ TEST_F(EtcdLockTest, ALockWhoseHolderStoppedRenewingEndsWithItsLease) {
 TEST_F(EtcdLockTest, ReleasingTheLockLetsTheNextWriteCompareWithWhatIsStoredNow) {
     auto a = host();
     auto b = host();
-    CredentialRecord rec;
-    rec.subject = "sub";
-    ASSERT_TRUE(a->put(alice_, rec, SecretBytes::from("RT-1")));
-    ASSERT_TRUE(*a->try_lock(alice_));
+    CredentialRecord rec = stored_and_locked(*a);
     ASSERT_TRUE(a->refresh_token(alice_));
     rec.state = CredentialState::refresh_pending;
     ASSERT_TRUE(a->update(alice_, rec));
@@ -121,10 +117,7 @@ TEST_F(EtcdLockTest, AnUnlockAfterTheLeaseEndedLeavesTheNextHoldersLock) {
 TEST_F(EtcdLockTest, ALoginElsewhereAfterTheReadUnderTheLockMakesThePendingMarkFail) {
     auto a = host();
     auto b = host();
-    CredentialRecord rec;
-    rec.subject = "sub";
-    ASSERT_TRUE(a->put(alice_, rec, SecretBytes::from("RT-1")));
-    ASSERT_TRUE(*a->try_lock(alice_));
+    CredentialRecord rec = stored_and_locked(*a);
     ASSERT_TRUE(a->get(alice_));
     ASSERT_TRUE(b->get(alice_));
     ASSERT_TRUE(b->put(alice_, rec, SecretBytes::from("RT-new-login")));

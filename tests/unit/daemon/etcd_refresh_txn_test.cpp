@@ -9,38 +9,50 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
 
 namespace credctl::store {
 namespace {
 
 using Outcome = MarkResult::Outcome;
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 class EtcdRefreshTxnTest : public test::EtcdFixture {
 protected:
-    std::unique_ptr<EtcdStore> host(seconds lease = seconds(10)) { return open_store(1, "/credd/", lease); }
     // A stored credential (refresh token RT-1), read by `h` as a refresh
     // begins; returns the record read, marked refresh_pending.
     CredentialRecord stored_and_read(EtcdStore& h) {
         CredentialRecord rec;
         rec.subject = "sub";
         EXPECT_TRUE(h.put(alice_, rec, SecretBytes::from("RT-1")));
-        auto read = h.get(alice_);
-        EXPECT_TRUE(read && *read);
-        CredentialRecord pending = std::move(**read);
+        CredentialRecord pending = read_by(h);
         pending.state = CredentialState::refresh_pending;
         return pending;
     }
-    // Waits until the lock of alice_ is gone (its lease ended); false after 6 s.
+    // The same, then `h` takes the lock with its pending mark.
+    CredentialRecord marked_by(EtcdStore& h) {
+        CredentialRecord pending = stored_and_read(h);
+        auto marked = h.lock_and_mark(alice_, pending);
+        EXPECT_TRUE(marked && marked->outcome == Outcome::marked) << "the first lock_and_mark did not mark";
+        return pending;
+    }
+    // alice_'s record as `h` reads it now.
+    CredentialRecord read_by(EtcdStore& h) {
+        auto read = h.get(alice_);
+        EXPECT_TRUE(read && *read) << "alice's record is not there";
+        return read && *read ? std::move(**read) : CredentialRecord{};
+    }
+    // Host `h` stores a refresh of its own: rotation 1, access token
+    // AT-from-b, refresh token RT-2.
+    void refreshed_by(EtcdStore& h) {
+        CredentialRecord refreshed = read_by(h);
+        refreshed.rotation = 1;
+        refreshed.access_token = SecretBytes::from("AT-from-b");
+        refreshed.access_expires_at += 3600;
+        EXPECT_TRUE(h.put(alice_, refreshed, SecretBytes::from("RT-2")));
+    }
+    // Whether the lock of alice_ is gone (its lease ended) within 6 s.
     bool lock_ended(EtcdStore& other) {
-        const auto until = std::chrono::steady_clock::now() + seconds(6);
-        while (std::chrono::steady_clock::now() < until) {
-            if (!*other.locked(alice_)) return true;
-            std::this_thread::sleep_for(milliseconds(200));
-        }
-        return false;
+        return within_a_short_lease([&] { return !*other.locked(alice_); });
     }
 };
 
@@ -63,12 +75,7 @@ TEST_F(EtcdRefreshTxnTest, TheLockAndMarkAreRefusedWhenTheRecordChangedSinceItWa
     auto a = host();
     auto b = host();
     CredentialRecord pending = stored_and_read(*a);
-    auto theirs = b->get(alice_);
-    ASSERT_TRUE(theirs && *theirs);
-    CredentialRecord refreshed = std::move(**theirs);
-    refreshed.rotation = 1;
-    refreshed.access_token = SecretBytes::from("AT-from-b");
-    ASSERT_TRUE(b->put(alice_, refreshed, SecretBytes::from("RT-2")));  // b refreshed after a's read
+    refreshed_by(*b);  // after a's read
 
     auto marked = a->lock_and_mark(alice_, pending);
     ASSERT_TRUE(marked) << marked.error().message;
@@ -96,12 +103,7 @@ TEST_F(EtcdRefreshTxnTest, AMarkIsNotBasedOnANewerReadThanTheCallersRecord) {
     auto a = host();
     auto b = host();
     CredentialRecord pending = stored_and_read(*a);
-    auto theirs = b->get(alice_);
-    ASSERT_TRUE(theirs && *theirs);
-    CredentialRecord refreshed = std::move(**theirs);
-    refreshed.rotation = 1;
-    refreshed.access_expires_at += 3600;
-    ASSERT_TRUE(b->put(alice_, refreshed, SecretBytes::from("RT-2")));
+    refreshed_by(*b);
     ASSERT_TRUE(a->get(alice_));  // another caller of host a reads the new record
     auto marked = a->lock_and_mark(alice_, pending);
     ASSERT_TRUE(marked) << marked.error().message;
@@ -116,12 +118,9 @@ TEST_F(EtcdRefreshTxnTest, AMarkIsNotBasedOnANewerReadThanTheCallersRecord) {
 TEST_F(EtcdRefreshTxnTest, AMarkIsNeverWrittenOverAPendingMarkWhoseLockEnded) {
     auto a = host(seconds(2));
     auto b = host(seconds(2));
-    CredentialRecord pending = stored_and_read(*a);
-    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
-    auto seen = b->get(alice_);
-    ASSERT_TRUE(seen && *seen);
+    marked_by(*a);
+    CredentialRecord again = read_by(*b);
     ASSERT_TRUE(lock_ended(*b));
-    CredentialRecord again = std::move(**seen);
     auto marked = b->lock_and_mark(alice_, again);
     ASSERT_TRUE(marked) << marked.error().message;
     EXPECT_EQ(marked->outcome, Outcome::changed);
@@ -134,10 +133,8 @@ TEST_F(EtcdRefreshTxnTest, AHostThatFindsTheLockHeldIsToldSoAndWritesNothing) {
     auto a = host();
     auto b = host();
     CredentialRecord pending = stored_and_read(*a);
-    auto read_by_b = b->get(alice_);
-    ASSERT_TRUE(read_by_b && *read_by_b);
+    CredentialRecord b_pending = read_by(*b);
     ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
-    CredentialRecord b_pending = std::move(**read_by_b);
     b_pending.state = CredentialState::refresh_pending;
     b_pending.subject = "written by b";
     auto marked = b->lock_and_mark(alice_, b_pending);
@@ -151,8 +148,7 @@ TEST_F(EtcdRefreshTxnTest, AHostThatFindsTheLockHeldIsToldSoAndWritesNothing) {
 TEST_F(EtcdRefreshTxnTest, ALookReadsTheLockAndTheRecordInOneCall) {
     auto a = host();
     auto b = host();
-    CredentialRecord pending = stored_and_read(*a);
-    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
+    CredentialRecord pending = marked_by(*a);
     const auto before = b->client().calls();
     auto during = b->look(alice_);
     ASSERT_TRUE(during) << during.error().message;
@@ -175,8 +171,7 @@ TEST_F(EtcdRefreshTxnTest, ALookReadsTheLockAndTheRecordInOneCall) {
 TEST_F(EtcdRefreshTxnTest, TheCommitStoresTheAnswerAndReleasesTheLockInOneWrite) {
     auto a = host();
     auto b = host();
-    CredentialRecord pending = stored_and_read(*a);
-    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
+    CredentialRecord pending = marked_by(*a);
     CredentialRecord answer = std::move(pending);
     answer.state = CredentialState::valid;
     answer.rotation = 1;
@@ -194,8 +189,7 @@ TEST_F(EtcdRefreshTxnTest, TheCommitStoresTheAnswerAndReleasesTheLockInOneWrite)
 
 TEST_F(EtcdRefreshTxnTest, ACommitWithoutANewRefreshTokenKeepsTheStoredOne) {
     auto a = host();
-    CredentialRecord pending = stored_and_read(*a);
-    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
+    CredentialRecord pending = marked_by(*a);
     pending.state = CredentialState::valid;
     ASSERT_TRUE(a->commit_and_unlock(alice_, pending, nullptr));
     auto b = host();
@@ -209,8 +203,7 @@ TEST_F(EtcdRefreshTxnTest, ACommitWithoutANewRefreshTokenKeepsTheStoredOne) {
 TEST_F(EtcdRefreshTxnTest, ACommitAfterTheLeaseEndedIsRefused) {
     auto a = host(seconds(2));
     auto b = host(seconds(2));
-    CredentialRecord pending = stored_and_read(*a);
-    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
+    CredentialRecord pending = marked_by(*a);
     ASSERT_TRUE(lock_ended(*b)) << "the lock outlived its lease";
 
     CredentialRecord answer = std::move(pending);
@@ -230,12 +223,9 @@ TEST_F(EtcdRefreshTxnTest, ACommitAfterTheLeaseEndedIsRefused) {
 TEST_F(EtcdRefreshTxnTest, ALateCommitOverAnotherHostsDecisionIsRefused) {
     auto a = host(seconds(2));
     auto b = host(seconds(2));
-    CredentialRecord pending = stored_and_read(*a);
-    ASSERT_EQ(a->lock_and_mark(alice_, pending)->outcome, Outcome::marked);
+    CredentialRecord pending = marked_by(*a);
     ASSERT_TRUE(lock_ended(*b));
-    auto seen = b->get(alice_);
-    ASSERT_TRUE(seen && *seen);
-    CredentialRecord dead = std::move(**seen);
+    CredentialRecord dead = read_by(*b);
     dead.state = CredentialState::login_required;
     ASSERT_TRUE(b->update(alice_, dead));
 

@@ -12,8 +12,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace credctl::test {
 
@@ -27,6 +29,21 @@ protected:
         auto st = store::EtcdStore::open(etcd_.client(), prefix, store::Sealer(key_of(key)), lease);
         EXPECT_TRUE(st) << (st ? "" : st.error().message);
         return st ? std::move(*st) : nullptr;
+    }
+
+    // One host of the fleet: a store on the etcd under /credd/, master key 1.
+    std::unique_ptr<store::EtcdStore> host(std::chrono::seconds lease = std::chrono::seconds(10)) {
+        return open_store(1, "/credd/", lease);
+    }
+    // Whether `done()` comes true within 6 s, asked every 200 ms: a lock of
+    // 2 s whose holder stopped renewing has ended by then.
+    static bool within_a_short_lease(const std::function<bool()>& done) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+        while (std::chrono::steady_clock::now() < until) {
+            if (done()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        return false;
     }
 
     TempDir dir_;
