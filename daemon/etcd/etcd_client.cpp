@@ -28,33 +28,48 @@ constexpr std::size_t k_max_answer_bytes = 64 * 1024 * 1024;
 constexpr std::chrono::milliseconds k_first_pause{50};
 constexpr std::chrono::milliseconds k_max_pause{400};
 
-asio::awaitable<void> exchange(const Endpoint& e, ssl::context* tls, const bhttp::request<bhttp::string_body>& req,
-                               Clock::time_point deadline, Exchange& out) {
-    const std::string failed =
-        co_await with_member(e, tls, deadline, [&req, &out](auto& stream) -> asio::awaitable<void> {
-            co_await round_trip(stream, req, k_max_answer_bytes, out);
-        });
-    if (!failed.empty()) out.failure = failed;
-}
-
-// One attempt on one member, on a private io_context: the calling thread
-// runs it to the end, which the deadline bounds.
-Exchange attempt(const Endpoint& e, ssl::context* tls, const char* path, const std::string& body,
-                 Clock::time_point deadline) {
-    Exchange out;
-    try {
-        const auto req = gateway_request(e, path, body);  // outlives the io_context and the frames it destroys
-        asio::io_context io;
-        asio::co_spawn(io, exchange(e, tls, req, deadline, out), asio::detached);
-        io.run_until(deadline + std::chrono::milliseconds(100));
-        if (out.status == 0 && out.failure.empty()) out.failure = "timed out";
-    } catch (const std::exception& ex) {
-        out.failure = ex.what();
+// One request on the kept connection to a member, opened first when there
+// is none. A kept connection that fails before any answer (the member closed
+// it while idle, or restarted) is replaced once by a new one: the request
+// did not reach a member that had closed it, and one that did receive it is
+// in the same case as a member that timed out (etcd_client.hpp: a write may
+// have been applied; the compares make that safe to find out). Whatever goes
+// wrong, the connection is closed: its state is unknown.
+asio::awaitable<void> exchange(const Endpoint& e, ssl::context* tls, MemberStream& stream,
+                               const bhttp::request<bhttp::string_body>& req, Clock::time_point deadline,
+                               Exchange& out, std::uint64_t& connections) {
+    auto send = [&req, &out](auto& s) -> asio::awaitable<void> {
+        co_await round_trip(s, req, k_max_answer_bytes, out);
+    };
+    if (stream.open()) {
+        stream.tcp().expires_at(deadline);
+        co_await stream.with(send);
+        if (out.status != 0) {
+            if (!out.keep_alive) stream.close();
+            co_return;
+        }
+        stream.close();
+        out = Exchange{};
     }
-    return out;
+    const std::string failed = co_await connect_member(e, tls, deadline, stream);
+    if (!failed.empty()) {
+        out.failure = failed;
+        co_return;
+    }
+    ++connections;
+    co_await stream.with(send);
+    if (out.status == 0 || !out.keep_alive) stream.close();
 }
 
 }  // namespace
+
+// The calling thread runs this io_context during a call only. Each member's
+// connection is kept between calls (no TCP and TLS handshake per call);
+// declared after the io_context, so destroyed before it.
+struct EtcdClient::Session {
+    asio::io_context io;
+    std::vector<MemberStream> streams;  // by endpoint
+};
 
 struct EtcdClient::Impl {
     ClientOptions options;
@@ -63,6 +78,45 @@ struct EtcdClient::Impl {
     std::size_t next = 0;  // the member that answered last is asked first
     bool answered = false;
     std::uint64_t calls = 0;
+    std::uint64_t connections = 0;
+    std::unique_ptr<Session> session;  // last: its streams use the TLS context
+
+    // One attempt on member `at`, run to the end by the calling thread, which
+    // the deadline bounds. An attempt still running past it (a resolver that
+    // hangs: only the stream's operations have deadlines) is dropped with
+    // every kept connection.
+    Exchange attempt(std::size_t at, const char* path, const std::string& body, Clock::time_point deadline) {
+        Exchange out;
+        try {
+            if (!session) {
+                session = std::make_unique<Session>();
+                session->streams.resize(endpoints.size());
+            }
+            // Outlives the frames that reference it, even those destroyed with the session.
+            const auto req = gateway_request(endpoints[at], path, body, true);
+            bool done = false;
+            auto& io = session->io;
+            io.restart();
+            asio::co_spawn(io,
+                           [&]() -> asio::awaitable<void> {
+                               co_await exchange(endpoints[at], tls.get(), session->streams[at], req, deadline, out,
+                                                 connections);
+                               done = true;
+                           },
+                           asio::detached);
+            io.run_until(deadline + std::chrono::milliseconds(100));
+            if (!done) {
+                session.reset();
+                out = Exchange{};
+                out.failure = "timed out";
+            }
+        } catch (const std::exception& ex) {
+            session.reset();
+            out = Exchange{};
+            out.failure = ex.what();
+        }
+        return out;
+    }
 };
 
 EtcdClient::EtcdClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -90,6 +144,10 @@ std::uint64_t EtcdClient::calls() const {
     return impl_->calls;
 }
 
+std::uint64_t EtcdClient::connections() const {
+    return impl_->connections;
+}
+
 // Members are asked in turn, starting with the one that answered last, and
 // then again in rounds with a short pause between them until one answers or
 // the call's time is up: while the cluster elects a new leader every member
@@ -109,8 +167,7 @@ Result<std::string> EtcdClient::post(const char* path, const std::string& body) 
             const std::size_t at = (im.next + i) % n;
             const auto left = deadline - Clock::now();
             if (left <= Clock::duration::zero()) break;
-            Exchange x =
-                attempt(im.endpoints[at], im.tls.get(), path, body, Clock::now() + left / static_cast<int>(n - i));
+            Exchange x = im.attempt(at, path, body, Clock::now() + left / static_cast<int>(n - i));
             if (x.status >= 200 && x.status < 300) {
                 im.next = at;
                 im.answered = true;

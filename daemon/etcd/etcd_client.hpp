@@ -1,7 +1,8 @@
 // EtcdClient: a small synchronous client of etcd's v3 JSON gateway
 // (docs/fleet.md "Talking to etcd"), used by EtcdStore and the refresh lock.
 //
-// Each call is one POST, tried on every endpoint in turn starting with the
+// Each call is one POST, on a connection to the member kept from the last
+// call when there is one, tried on every endpoint in turn starting with the
 // last one that answered; a member that refuses, times out or answers 5xx
 // (no leader, a leader change, a timed-out proposal) is skipped, and the
 // members are asked again, round after round with a short pause, until one
@@ -79,8 +80,13 @@ public:
     // How many calls this client has made (each method above is one, however
     // many members it asked): what a refresh costs in round trips.
     [[nodiscard]] std::uint64_t calls() const;
+    // How many connections it has opened: one per member while the members
+    // keep them open (HTTP keep-alive), a new one after a member closed or
+    // failed one.
+    [[nodiscard]] std::uint64_t connections() const;
 
     struct Impl;
+    struct Session;
 
 private:
     explicit EtcdClient(std::unique_ptr<Impl> impl);

@@ -70,10 +70,13 @@ TEST(EtcdClient, AMemberThatNeverAnswersCostsNoMoreThanTheRequestTimeout) {
 }
 
 // A member that answers the first `refusals` requests as etcd does while it
-// elects a leader (503, "leader changed"), then an empty range.
+// elects a leader (503, "leader changed"), then an empty range. It closes
+// each connection after one answer; `says_close` false leaves out the
+// "Connection: close" that says so, as a member whose kept connection ends
+// while idle (a restart, an idle timeout).
 class ElectingMember {
 public:
-    explicit ElectingMember(int refusals) : refusals_(refusals) {
+    explicit ElectingMember(int refusals, bool says_close = true) : refusals_(refusals), says_close_(says_close) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -110,13 +113,14 @@ private:
             const std::string answer =
                 std::string(refuse ? "HTTP/1.1 503 Service Unavailable" : "HTTP/1.1 200 OK") +
                 "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                "\r\nConnection: close\r\n\r\n" + body;
+                (says_close_ ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n") + body;
             [[maybe_unused]] const ssize_t w = ::write(c, answer.data(), answer.size());
             ::close(c);
         }
     }
     int fd_ = -1;
     int refusals_;
+    bool says_close_;
     std::atomic<int> requests_{0};
     std::string url_;
     std::thread thread_;
@@ -135,6 +139,7 @@ TEST(EtcdClient, AClusterElectingALeaderIsAskedAgainUntilAMemberAnswers) {
     EXPECT_FALSE(*got);
     EXPECT_EQ(a.requests() + b.requests(), 7);  // six refusals, then the answer
     EXPECT_EQ((*c)->last_answered(), a.url());
+    EXPECT_EQ((*c)->connections(), 7u) << "a connection the member said it closes was used again";
 }
 
 // Still bounded: members that never stop refusing fail the call by its
@@ -178,6 +183,40 @@ TEST(EtcdClient, LeasesAreGrantedKeptAliveAndRevoked) {
     ASSERT_TRUE((*c)->lease_revoke(*lease));
     EXPECT_FALSE(*(*c)->get("/lock"));  // revoking the lease removed its key
     EXPECT_EQ(*(*c)->lease_keepalive(*lease), 0);
+}
+
+// Calls to a member that keeps connections open (etcd does) share one: no
+// TCP (or TLS) handshake per call.
+TEST(EtcdClient, CallsToOneMemberShareOneConnection) {
+    test::TempDir dir;
+    test::EtcdProcess etcd(dir.file("etcd"));
+    ASSERT_TRUE(etcd.ready());
+    auto c = EtcdClient::create(options({etcd.url()}));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*c)->put_if("/k", "v", 0, 0));
+    for (int i = 0; i < 20; ++i) {
+        auto got = (*c)->get("/k");
+        ASSERT_TRUE(got && *got) << (got ? "absent" : got.error().message);
+        EXPECT_EQ((*got)->value, "v");
+    }
+    EXPECT_EQ((*c)->calls(), 21u);
+    EXPECT_EQ((*c)->connections(), 1u);
+}
+
+// A kept connection the member closed while idle costs the call nothing but
+// a new connection: the request goes out again on it, and is answered.
+TEST(EtcdClient, AKeptConnectionTheMemberClosedIsReplacedWithinTheCall) {
+    ElectingMember m(0, false);
+    ASSERT_FALSE(m.url().empty());
+    auto c = EtcdClient::create(options({m.url()}, milliseconds(3000)));
+    ASSERT_TRUE(c);
+    for (int i = 0; i < 3; ++i) {
+        auto got = (*c)->get("k");
+        ASSERT_TRUE(got) << "call " << i << ": " << got.error().message;
+        EXPECT_FALSE(*got);
+    }
+    EXPECT_EQ(m.requests(), 3);
+    EXPECT_EQ((*c)->connections(), 3u);
 }
 
 }  // namespace
