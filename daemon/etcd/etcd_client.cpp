@@ -29,15 +29,16 @@ constexpr std::chrono::milliseconds k_first_pause{50};
 constexpr std::chrono::milliseconds k_max_pause{400};
 
 // One request on the kept connection to a member, opened first when there
-// is none. A kept connection that fails before any answer (the member closed
-// it while idle, or restarted) is replaced once by a new one: the request
-// did not reach a member that had closed it, and one that did receive it is
-// in the same case as a member that timed out (etcd_client.hpp: a write may
-// have been applied; the compares make that safe to find out). Whatever goes
-// wrong, the connection is closed: its state is unknown.
+// is none. A kept connection that fails before any answer and before the
+// deadline (the member closed it while idle, or restarted) is replaced once
+// by a new one: the request did not reach a member that had closed it, and
+// one that did receive it is in the same case as a member that timed out
+// (etcd_client.hpp: a write may have been applied; the compares make that
+// safe to find out). Whatever goes wrong, the connection is closed: its
+// state is unknown.
 asio::awaitable<void> exchange(const Endpoint& e, ssl::context* tls, MemberStream& stream,
-                               const bhttp::request<bhttp::string_body>& req, Clock::time_point deadline,
-                               Exchange& out, std::uint64_t& connections) {
+                               const bhttp::request<bhttp::string_body>& req, Clock::time_point deadline, Exchange& out,
+                               std::uint64_t& connections) {
     auto send = [&req, &out](auto& s) -> asio::awaitable<void> {
         co_await round_trip(s, req, k_max_answer_bytes, out);
     };
@@ -49,6 +50,7 @@ asio::awaitable<void> exchange(const Endpoint& e, ssl::context* tls, MemberStrea
             co_return;
         }
         stream.close();
+        if (Clock::now() >= deadline) co_return;  // a member that hung: out.failure says so
         out = Exchange{};
     }
     const std::string failed = co_await connect_member(e, tls, deadline, stream);
@@ -97,13 +99,13 @@ struct EtcdClient::Impl {
             bool done = false;
             auto& io = session->io;
             io.restart();
-            asio::co_spawn(io,
-                           [&]() -> asio::awaitable<void> {
-                               co_await exchange(endpoints[at], tls.get(), session->streams[at], req, deadline, out,
-                                                 connections);
-                               done = true;
-                           },
-                           asio::detached);
+            asio::co_spawn(
+                io,
+                [&]() -> asio::awaitable<void> {
+                    co_await exchange(endpoints[at], tls.get(), session->streams[at], req, deadline, out, connections);
+                    done = true;
+                },
+                asio::detached);
             io.run_until(deadline + std::chrono::milliseconds(100));
             if (!done) {
                 session.reset();

@@ -105,7 +105,7 @@ struct TokenService::Impl {
     // thread, and a stampede's callers all arrive before the first returns).
     // Finished with start_refresh()'s outcome, success or its error.
     std::map<std::string, std::shared_ptr<Flight>> reads;
-    std::set<std::string> removing;                          // credentials being deleted
+    std::set<std::string> removing;  // credentials being deleted
     // Credentials whose last refresh failed for a transient reason, and
     // since when: `credctl status` shows them as provider_unavailable.
     std::map<std::string, std::int64_t> unavailable_since;  // by credential_key

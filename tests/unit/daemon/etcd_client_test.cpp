@@ -219,5 +219,78 @@ TEST(EtcdClient, AKeptConnectionTheMemberClosedIsReplacedWithinTheCall) {
     EXPECT_EQ((*c)->connections(), 3u);
 }
 
+// A member that answers one request and keeps the connection, then reads
+// the next request on it and never answers: a member that hangs between two
+// calls.
+class HangsAfterOneAnswer {
+public:
+    HangsAfterOneAnswer() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0) return;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        url_ = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~HangsAfterOneAnswer() {
+        stop_ = true;
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        if (thread_.joinable()) thread_.join();
+    }
+    const std::string& url() const { return url_; }
+
+private:
+    void serve() {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        read_request(c);
+        const std::string body = R"({"header":{"revision":"7"},"count":"0"})";
+        const std::string answer =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body;
+        [[maybe_unused]] const ssize_t w = ::write(c, answer.data(), answer.size());
+        read_request(c);
+        while (!stop_) std::this_thread::sleep_for(milliseconds(10));
+        ::close(c);
+    }
+    static void read_request(int c) {
+        char buf[4096];
+        std::string got;
+        while (got.find("\r\n\r\n") == std::string::npos || got.find('}') == std::string::npos) {
+            const ssize_t n = ::read(c, buf, sizeof buf);
+            if (n <= 0) return;
+            got.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    int fd_ = -1;
+    std::atomic<bool> stop_{false};
+    std::string url_;
+    std::thread thread_;
+};
+
+// The kept connection is not a way around the request timeout: a member
+// that hangs on it fails the call in time, and is named as one that did not
+// answer (not as one that could not be reached).
+TEST(EtcdClient, AMemberThatHangsOnAKeptConnectionCostsNoMoreThanTheRequestTimeout) {
+    HangsAfterOneAnswer m;
+    ASSERT_FALSE(m.url().empty());
+    auto c = EtcdClient::create(options({m.url()}, milliseconds(700)));
+    ASSERT_TRUE(c);
+    auto first = (*c)->get("k");
+    ASSERT_TRUE(first) << first.error().message;
+    const auto start = Clock::now();
+    auto second = (*c)->get("k");
+    const auto took = Clock::now() - start;
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().message, "etcd: no member answered /v3/kv/range within 700 ms (" + m.url() +
+                                          ": timed out waiting for the answer)");
+    EXPECT_LT(took, milliseconds(1500));
+    EXPECT_EQ((*c)->connections(), 1u);
+}
+
 }  // namespace
 }  // namespace credctl::etcd

@@ -151,7 +151,8 @@ TEST_F(TokenSlowStoreTest, CallersArrivingDuringARecordReadWaitForItInsteadOfRea
     for (int i = 1; i < k_callers; ++i) asio::co_spawn(io_, ask_fresher(*service_, bob_, asked[i]), asio::detached);
     // Every caller has had its turn on the I/O thread while the read waits
     // (on the store thread, behind it, the reads they would queue).
-    credctl::test::run_until(io_, [] { return false; }, std::chrono::milliseconds(200));
+    credctl::test::run_until(
+        io_, [] { return false; }, std::chrono::milliseconds(200));
 
     gated_->open();
     ASSERT_TRUE(credctl::test::run_until(io_, [&] { return upstream_.held() == 1; }))
