@@ -57,24 +57,27 @@ asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(cons
 asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::start_refresh(
     const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
     const auto ck = credential_key(key);
-    // Announced until this frame ends, however it ends: a read never
-    // finished would hold its waiters until their deadlines.
-    struct Announced {
-        Impl& im;
-        const std::string& ck;
-        std::shared_ptr<Flight> read = std::make_shared<Flight>("");
-        Result<void> outcome = make_error(Errc::internal, "the read of the record did not complete");
-        ~Announced() {
-            if (auto it = im.reads.find(ck); it != im.reads.end() && it->second == read) im.reads.erase(it);
-            read->finish(std::move(outcome));
-        }
-    } announced{*this, ck};
-    reads[ck] = announced.read;
-    auto started = co_await read_and_start(key, sk, scopes, want);
+    // Announced until the read ends, whatever it ends with: a read never
+    // finished would hold its waiters until their deadlines. (A frame
+    // destroyed while suspended, as the io_context goes, finishes nothing:
+    // its waiters go with it, as with a flight.)
+    const auto read = std::make_shared<Flight>("");
+    reads[ck] = read;
+    const auto end_read = [&](Result<void> outcome) {
+        if (auto it = reads.find(ck); it != reads.end() && it->second == read) reads.erase(it);
+        read->finish(std::move(outcome));
+    };
+    Result<Started> started = make_error(Errc::internal, "the read of the record did not complete");
+    try {
+        started = co_await read_and_start(key, sk, scopes, want);
+    } catch (...) {
+        end_read(make_error(Errc::internal, "the read of " + resource(key) + " failed"));
+        throw;
+    }
     if (started) {
-        announced.outcome = Result<void>{};
+        end_read(Result<void>{});
     } else {
-        announced.outcome = started.error();
+        end_read(started.error());
     }
     co_return started;
 }

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 
 namespace credctl::tokens {
 namespace {
@@ -37,6 +38,7 @@ public:
             ++waiting_;
             opened_.wait_for(lock, std::chrono::seconds(3), [this] { return open_; });
             --waiting_;
+            if (throws_) throw std::runtime_error("the store broke");
         }
         return ForwardingStore::get(k);
     }
@@ -55,6 +57,11 @@ public:
         std::lock_guard lock(mutex_);
         return waiting_;
     }
+    // From now on, a read of the gated user's records throws.
+    void throw_on_read() {
+        std::lock_guard lock(mutex_);
+        throws_ = true;
+    }
     // Reads of the gated user's records so far.
     int gets() {
         std::lock_guard lock(mutex_);
@@ -68,10 +75,12 @@ private:
     bool open_ = true;
     int waiting_ = 0;
     int gets_ = 0;
+    bool throws_ = false;
 };
 
 struct Asked {
     std::optional<Result<wire::AccessToken>> answer;
+    bool threw = false;  // the exception that came out of token()
 };
 
 asio::awaitable<void> ask(TokenService& service, store::CredentialKey key, Asked& out) {
@@ -81,7 +90,11 @@ asio::awaitable<void> ask(TokenService& service, store::CredentialKey key, Asked
 // Asks for a token valid for two hours: longer than the one cached, so the
 // request reads the store and refreshes.
 asio::awaitable<void> ask_fresher(TokenService& service, store::CredentialKey key, Asked& out) {
-    out.answer = co_await service.token(key, std::chrono::seconds(7200));
+    try {
+        out.answer = co_await service.token(key, std::chrono::seconds(7200));
+    } catch (const std::exception&) {
+        out.threw = true;
+    }
 }
 
 asio::awaitable<void> ask_scoped(TokenService& service, store::CredentialKey key, Asked& out) {
@@ -188,6 +201,30 @@ TEST_F(TokenSlowStoreTest, CallersWaitingForARecordReadGetItsError) {
         EXPECT_EQ(a.answer->error().code, Errc::not_found) << a.answer->error().message;
     }
     EXPECT_EQ(gated_->gets() - before, 1) << "each caller read the missing record for itself";
+    EXPECT_EQ(upstream_.calls, 0);
+}
+
+// A read that throws (a bug: stores report errors as values) reaches the
+// caller that made it, as before; the callers waiting for it are answered
+// internal instead of waiting on a read that never ends.
+TEST_F(TokenSlowStoreTest, CallersWaitingForARecordReadThatThrowsAreAnsweredInternal) {
+    gated_->close();
+    gated_->throw_on_read();
+    constexpr int k_callers = 10;
+    std::vector<Asked> asked(k_callers);
+    for (auto& a : asked) asio::co_spawn(io_, ask_fresher(*service_, bob_, a), asio::detached);
+    ASSERT_TRUE(credctl::test::run_until(
+        io_, [&] { return gated_->waiting() == 1; }, std::chrono::seconds(2)));
+    gated_->open();
+    ASSERT_TRUE(credctl::test::run_until(io_, [&] {
+        return std::all_of(asked.begin(), asked.end(), [](const Asked& a) { return a.threw || a.answer; });
+    })) << "a caller still waits on the read that threw";
+    EXPECT_TRUE(asked[0].threw);
+    for (int i = 1; i < k_callers; ++i) {
+        ASSERT_TRUE(asked[i].answer) << "caller " << i << " threw";
+        ASSERT_FALSE(*asked[i].answer);
+        EXPECT_EQ(asked[i].answer->error().code, Errc::internal) << asked[i].answer->error().message;
+    }
     EXPECT_EQ(upstream_.calls, 0);
 }
 
