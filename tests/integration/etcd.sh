@@ -1,5 +1,6 @@
 # A real etcd cluster on loopback for the end-to-end scripts of the etcd
-# store backend (docs/fleet.md). Source it after lib.sh:
+# store backend (docs/fleet.md). Sourcing it loads lib.sh first, unless the
+# caller brings its own $work and helpers (bench/etcd_lib.sh):
 #   start_etcd_cluster 3       # sets $etcd_endpoints (TOML list) and $etcd_urls
 #   kill_etcd_member 2         # SIGKILL one member
 #   restart_etcd_member 2      # starts a stopped member again on its data
@@ -12,6 +13,8 @@
 #   on I COMMAND...            # runs COMMAND as a client of credd I
 # Each member has its own client and peer ports and its data directory under
 # $work/etcd; lib.sh's cleanup stops them (extra_pids).
+
+[ -n "${work:-}" ] || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 etcd_pids=()
 etcd_client_urls=()

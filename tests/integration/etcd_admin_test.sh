@@ -13,7 +13,6 @@
 set -uo pipefail
 credd=$1
 credctl=$2
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.sh"
 
 start_provider --access-ttl 3600

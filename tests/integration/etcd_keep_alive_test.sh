@@ -10,7 +10,6 @@
 set -uo pipefail
 credd=$1
 credctl=$2
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.sh"
 
 idle=10                 # the provider's refresh token lifetime, seconds

@@ -15,7 +15,6 @@
 set -uo pipefail
 credd=$1
 credctl=$2
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.sh"
 
 prefix=/rotate-test/

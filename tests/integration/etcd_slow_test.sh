@@ -14,7 +14,6 @@
 set -uo pipefail
 credd=$1
 credctl=$2
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.sh"
 # A stopped member ignores the cleanup's SIGTERM: let it run first.
 trap 'kill -CONT "${etcd_pids[@]}" 2>/dev/null; lib_cleanup' EXIT

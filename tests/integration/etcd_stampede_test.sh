@@ -20,7 +20,6 @@
 set -uo pipefail
 credd=$1
 credctl=$2
-. "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/etcd.sh"
 access_ttl=6
 lease_seconds=3

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +27,67 @@ ClientOptions options(std::vector<std::string> endpoints, milliseconds timeout =
     o.request_timeout = timeout;
     return o;
 }
+
+// A listening TCP socket on a free loopback port; -1 when none could be
+// had. `url` becomes its http:// address.
+int listen_on_loopback(std::string& url) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    return fd;
+}
+
+// Reads one request of the client (head and JSON body) from connection `c`.
+void read_request(int c) {
+    char buf[4096];
+    std::string got;
+    while (got.find("\r\n\r\n") == std::string::npos || got.find('}') == std::string::npos) {
+        const ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) return;
+        got.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+// An etcd answer: the status line, the JSON body, and whether it says it
+// closes the connection.
+std::string answer(const char* status, const std::string& body, bool says_close) {
+    return std::string("HTTP/1.1 ") + status +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           (says_close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n") + body;
+}
+
+// A member played by a thread: `serve(listening fd)` runs until the
+// destructor sets `stopping` and shuts the socket down (accept() then fails).
+class FakeMember {
+public:
+    explicit FakeMember(std::function<void(int)> serve) {
+        fd_ = listen_on_loopback(url_);
+        if (fd_ >= 0) thread_ = std::thread([this, serve = std::move(serve)] { serve(fd_); });
+    }
+    ~FakeMember() {
+        stopping = true;
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        if (thread_.joinable()) thread_.join();
+    }
+    FakeMember(const FakeMember&) = delete;
+    FakeMember& operator=(const FakeMember&) = delete;
+    const std::string& url() const { return url_; }
+    std::atomic<bool> stopping{false};
+
+private:
+    int fd_ = -1;
+    std::string url_;
+    std::thread thread_;
+};
 
 TEST(EtcdClient, PlainHttpIsRefusedOffLoopback) {
     auto c = EtcdClient::create(options({"http://10.0.0.1:2379"}));
@@ -47,15 +109,9 @@ TEST(EtcdClient, ACertWithoutItsKeyIsRefused) {
 // A listener that accepts into its backlog and never answers: the worst
 // member, one that hangs.
 TEST(EtcdClient, AMemberThatNeverAnswersCostsNoMoreThanTheRequestTimeout) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    ASSERT_EQ(::listen(fd, 16), 0);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    std::string url;
+    const int fd = listen_on_loopback(url);
+    ASSERT_GE(fd, 0);
     auto c = EtcdClient::create(options({url}, milliseconds(700)));
     ASSERT_TRUE(c);
     const auto start = Clock::now();
@@ -76,54 +132,28 @@ TEST(EtcdClient, AMemberThatNeverAnswersCostsNoMoreThanTheRequestTimeout) {
 // while idle (a restart, an idle timeout).
 class ElectingMember {
 public:
-    explicit ElectingMember(int refusals, bool says_close = true) : refusals_(refusals), says_close_(says_close) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0) return;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        url_ = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-        thread_ = std::thread([this] { serve(); });
-    }
-    ~ElectingMember() {
-        ::shutdown(fd_, SHUT_RDWR);
-        ::close(fd_);
-        if (thread_.joinable()) thread_.join();
-    }
-    const std::string& url() const { return url_; }
+    explicit ElectingMember(int refusals, bool says_close = true) : refusals_(refusals), says_close_(says_close) {}
+    const std::string& url() const { return member_.url(); }
     int requests() const { return requests_; }
 
 private:
-    void serve() {
+    void serve(int fd) {
         for (;;) {
-            const int c = ::accept(fd_, nullptr, nullptr);
+            const int c = ::accept(fd, nullptr, nullptr);
             if (c < 0) return;
-            char buf[4096];
-            std::string got;
-            while (got.find("\r\n\r\n") == std::string::npos || got.find('}') == std::string::npos) {
-                const ssize_t n = ::read(c, buf, sizeof buf);
-                if (n <= 0) break;
-                got.append(buf, static_cast<std::size_t>(n));
-            }
+            read_request(c);
             const bool refuse = requests_++ < refusals_;
-            const std::string body = refuse ? R"({"error":"etcdserver: leader changed","code":14})"
-                                            : R"({"header":{"revision":"7"},"count":"0"})";
-            const std::string answer =
-                std::string(refuse ? "HTTP/1.1 503 Service Unavailable" : "HTTP/1.1 200 OK") +
-                "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                (says_close_ ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n") + body;
-            [[maybe_unused]] const ssize_t w = ::write(c, answer.data(), answer.size());
+            const std::string a = refuse ? answer("503 Service Unavailable",
+                                                  R"({"error":"etcdserver: leader changed","code":14})", says_close_)
+                                         : answer("200 OK", R"({"header":{"revision":"7"},"count":"0"})", says_close_);
+            [[maybe_unused]] const ssize_t w = ::write(c, a.data(), a.size());
             ::close(c);
         }
     }
-    int fd_ = -1;
     int refusals_;
     bool says_close_;
     std::atomic<int> requests_{0};
-    std::string url_;
-    std::thread thread_;
+    FakeMember member_{[this](int fd) { serve(fd); }};  // last: its thread uses the fields above
 };
 
 // The killed leader refuses, the two others say "leader changed" for a
@@ -224,52 +254,20 @@ TEST(EtcdClient, AKeptConnectionTheMemberClosedIsReplacedWithinTheCall) {
 // calls.
 class HangsAfterOneAnswer {
 public:
-    HangsAfterOneAnswer() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0) return;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        url_ = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-        thread_ = std::thread([this] { serve(); });
-    }
-    ~HangsAfterOneAnswer() {
-        stop_ = true;
-        ::shutdown(fd_, SHUT_RDWR);
-        ::close(fd_);
-        if (thread_.joinable()) thread_.join();
-    }
-    const std::string& url() const { return url_; }
+    const std::string& url() const { return member_.url(); }
 
 private:
-    void serve() {
-        const int c = ::accept(fd_, nullptr, nullptr);
+    void serve(int fd) {
+        const int c = ::accept(fd, nullptr, nullptr);
         if (c < 0) return;
         read_request(c);
-        const std::string body = R"({"header":{"revision":"7"},"count":"0"})";
-        const std::string answer =
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-            "\r\n\r\n" + body;
-        [[maybe_unused]] const ssize_t w = ::write(c, answer.data(), answer.size());
+        const std::string a = answer("200 OK", R"({"header":{"revision":"7"},"count":"0"})", false);
+        [[maybe_unused]] const ssize_t w = ::write(c, a.data(), a.size());
         read_request(c);
-        while (!stop_) std::this_thread::sleep_for(milliseconds(10));
+        while (!member_.stopping) std::this_thread::sleep_for(milliseconds(10));
         ::close(c);
     }
-    static void read_request(int c) {
-        char buf[4096];
-        std::string got;
-        while (got.find("\r\n\r\n") == std::string::npos || got.find('}') == std::string::npos) {
-            const ssize_t n = ::read(c, buf, sizeof buf);
-            if (n <= 0) return;
-            got.append(buf, static_cast<std::size_t>(n));
-        }
-    }
-    int fd_ = -1;
-    std::atomic<bool> stop_{false};
-    std::string url_;
-    std::thread thread_;
+    FakeMember member_{[this](int fd) { serve(fd); }};
 };
 
 // The kept connection is not a way around the request timeout: a member
