@@ -96,10 +96,17 @@ reset_stats
 curl -sf -X POST "$issuer/_test/delay?ms=1500" >/dev/null
 leader=$(etcd_leader_index)
 expect "the cluster has a leader (member ${leader:-none})" test -n "$leader"
-start_callers l
+# One caller starts the refresh; the leader is killed as soon as its lock is
+# in etcd, and only then do the 300 others start (forking them can take
+# longer than the provider's delay on a loaded machine: killed after them,
+# the leader could die after the refresh was over).
+on 1 "$credctl" token demo --min-valid 1 >"$work/l.out.0.0" 2>"$work/l.err.0.0" &
+first_caller=$!
 in_flight() { [ -n "$(etcd_get_prefix /stampede/locks/ 2>/dev/null)" ]; }
 expect "a credd took the refresh lock" wait_for 10 "the refresh lock" in_flight
 kill_etcd_member "$leader"
+start_callers l
+pids+=("$first_caller")
 wait_callers l
 expect "with the leader killed mid-stampede, no caller fails (failures: $failures)" test "$failures" -eq 0
 expect "still exactly one upstream refresh" test "$(pstat token_requests.refresh_token)" -eq 1
