@@ -3,7 +3,6 @@
 #include "common/log/log.hpp"
 #include "common/wire/policy_wire.hpp"
 #include "common/wire/wire.hpp"
-#include "daemon/server/admin_api.hpp"
 #include "daemon/server/api.hpp"
 
 #include <boost/url/url_view.hpp>
@@ -217,26 +216,6 @@ HandlerResult get_metrics(ApiContext& c, const RouteParams&, const ApiRequest&) 
         log::warning("metrics: cannot count credentials by state: " + all.error().message);
     }
     co_return ApiReply{200, SecretString(c.metrics.render(now)), "text/plain; version=0.0.4; charset=utf-8"};
-}
-
-// Adapters of the admin handlers (admin_api.hpp) to the route table.
-HandlerResult get_admin_store(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return co_await admin_store_status(c.admin, r);
-}
-HandlerResult post_admin_check(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return co_await admin_check(c.admin, r);
-}
-HandlerResult post_admin_backup(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return co_await admin_backup(c.admin, r);
-}
-HandlerResult post_admin_restore(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return co_await admin_restore(c.admin, r);
-}
-HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return co_await admin_rotate_key(c.admin, r);
-}
-HandlerResult post_admin_master_key(ApiContext& c, const RouteParams&, const ApiRequest& r) {
-    co_return co_await admin_replace_master_key(c.admin, r);
 }
 
 }  // namespace credctl::server

@@ -1,6 +1,7 @@
 // The handlers of the daemon API's routes (docs/api.md), one per route of
-// the table in routes.hpp, which decides who may call them: a handler runs
-// only once its route's permission was granted, and never checks one.
+// the table in routes.hpp (the admin routes' are in admin_api.hpp), which
+// decides who may call them: a handler runs only once its route's
+// permission was granted, and never checks one.
 // Failures are Result errors, which handle() turns into problem replies.
 //
 // Used by routes.cpp. Thread-safety: I/O thread only.
@@ -27,13 +28,5 @@ HandlerResult get_whoami(ApiContext& c, const RouteParams& p, const ApiRequest& 
 HandlerResult post_policy_check(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 // The Prometheus text format (docs/metrics.md).
 HandlerResult get_metrics(ApiContext& c, const RouteParams& p, const ApiRequest& r);
-
-// Adapters of the admin handlers (admin_api.hpp) to the route table.
-HandlerResult get_admin_store(ApiContext& c, const RouteParams& p, const ApiRequest& r);
-HandlerResult post_admin_check(ApiContext& c, const RouteParams& p, const ApiRequest& r);
-HandlerResult post_admin_backup(ApiContext& c, const RouteParams& p, const ApiRequest& r);
-HandlerResult post_admin_restore(ApiContext& c, const RouteParams& p, const ApiRequest& r);
-HandlerResult post_admin_rotate_key(ApiContext& c, const RouteParams& p, const ApiRequest& r);
-HandlerResult post_admin_master_key(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 
 }  // namespace credctl::server

@@ -1,5 +1,6 @@
 #include "daemon/server/routes.hpp"
 
+#include "daemon/server/admin_api.hpp"
 #include "daemon/server/api.hpp"
 #include "daemon/server/handlers.hpp"
 
@@ -10,6 +11,13 @@ namespace credctl::server {
 namespace {
 
 using policy::Permission;
+
+// An admin handler (admin_api.hpp) as a route's handler.
+using AdminHandler = HandlerResult (*)(AdminState&, const ApiRequest&);
+template <AdminHandler handler>
+HandlerResult admin(ApiContext& c, const RouteParams&, const ApiRequest& r) {
+    co_return co_await handler(c.admin, r);
+}
 
 constexpr std::array<Route, 16> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, Whose::path_user, Audit::yes, put_credential},
@@ -23,12 +31,12 @@ constexpr std::array<Route, 16> k_routes{{
     {"GET", "/v1/status", Permission::any_local, Whose::everyone, Audit::no, get_status},
     {"GET", "/v1/whoami", Permission::any_local, Whose::everyone, Audit::no, get_whoami},
     {"POST", "/v1/policy/check", Permission::admin, Whose::everyone, Audit::yes, post_policy_check},
-    {"GET", "/v1/admin/store", Permission::admin, Whose::everyone, Audit::yes, get_admin_store},
-    {"POST", "/v1/admin/check", Permission::admin, Whose::everyone, Audit::yes, post_admin_check},
-    {"POST", "/v1/admin/backup", Permission::admin, Whose::everyone, Audit::yes, post_admin_backup},
-    {"POST", "/v1/admin/restore", Permission::admin, Whose::everyone, Audit::yes, post_admin_restore},
-    {"POST", "/v1/admin/rotate-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_rotate_key},
-    {"POST", "/v1/admin/master-key", Permission::admin, Whose::everyone, Audit::yes, post_admin_master_key},
+    {"GET", "/v1/admin/store", Permission::admin, Whose::everyone, Audit::yes, admin<admin_store_status>},
+    {"POST", "/v1/admin/check", Permission::admin, Whose::everyone, Audit::yes, admin<admin_check>},
+    {"POST", "/v1/admin/backup", Permission::admin, Whose::everyone, Audit::yes, admin<admin_backup>},
+    {"POST", "/v1/admin/restore", Permission::admin, Whose::everyone, Audit::yes, admin<admin_restore>},
+    {"POST", "/v1/admin/rotate-key", Permission::admin, Whose::everyone, Audit::yes, admin<admin_rotate_key>},
+    {"POST", "/v1/admin/master-key", Permission::admin, Whose::everyone, Audit::yes, admin<admin_replace_master_key>},
     {"GET", "/v1/metrics", Permission::metrics_read, Whose::metrics, Audit::yes, get_metrics},
 }};
 
