@@ -94,7 +94,7 @@ Result<void> EtcdKeys::reload() {
 Result<bool> EtcdKeys::create_first() {
     const std::uint32_t id = next_id();
     const std::string name = prefix_ + "meta/" + key_name(id);
-    const std::string current = prefix_ + "meta/" + std::string(k_current_key);
+    const std::string current = current_key_path();
     const std::string sealed = master_.seal(k_meta_db, key_name(id), random_key());
     auto txn =
         client_.txn({{current, 0, false, {}}, {name, 0, false, {}}}, {{name, sealed}, {current, std::to_string(id)}});
@@ -153,7 +153,7 @@ Result<std::uint32_t> EtcdKeys::rotate() {
     if (stored_.size() > 1) return current_;  // a rotation is not over: continue it
     const std::uint32_t id = next_id();
     const std::string name = prefix_ + "meta/" + key_name(id);
-    const std::string current = prefix_ + "meta/" + std::string(k_current_key);
+    const std::string current = current_key_path();
     const std::string sealed = master_.seal(k_meta_db, key_name(id), random_key());
     auto txn = client_.txn({{current, current_revision_, false, {}}, {name, 0, false, {}}},
                            {{name, sealed}, {current, std::to_string(id)}});
@@ -168,7 +168,7 @@ Result<bool> EtcdKeys::retire(const std::string& records_prefix, std::int64_t re
         if (id != current_) writes.push_back({prefix_ + "meta/" + key_name(id), std::nullopt});
     }
     if (writes.empty()) return true;
-    const std::string current = prefix_ + "meta/" + std::string(k_current_key);
+    const std::string current = current_key_path();
     auto txn = client_.txn({{current, current_revision_, false, {}},
                             {records_prefix, revision + 1, true, etcd::prefix_end(records_prefix)}},
                            writes);

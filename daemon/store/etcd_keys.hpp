@@ -54,6 +54,11 @@ public:
                                            std::string_view sealed);
     [[nodiscard]] const Sealer& master() const { return master_; }
     [[nodiscard]] std::uint32_t current_id() const { return current_; }
+    // What every record write compares so that it lands only under the key
+    // current() gave (etcd_txn.hpp KeyGuard): PREFIX "meta/current_key" and
+    // its mod_revision as last read.
+    [[nodiscard]] std::string current_key_path() const { return prefix_ + "meta/current_key"; }
+    [[nodiscard]] std::int64_t current_revision() const { return current_revision_; }
     // Every data key id stored, as last read (more than one: rotating).
     [[nodiscard]] std::vector<std::uint32_t> ids() const;
     // Reads the current id and the data keys again (admin status), as load().

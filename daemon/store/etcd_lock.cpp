@@ -126,19 +126,31 @@ Result<MarkResult> EtcdStore::lock_and_mark(const CredentialKey& key, const Cred
         return MarkResult{view->held ? MarkResult::Outcome::held : MarkResult::Outcome::changed,
                           std::move(view->record)};
     }
-    auto sealed = seal_record(key, record, std::move(decoded->sealed_refresh_token));
-    if (!sealed) return sealed.error();
-    return mark(key, *sealed, basis.mod_revision);
+    for (int attempt = 0;; ++attempt) {
+        auto sealed = seal_record(key, record, decoded->sealed_refresh_token);
+        if (!sealed) return sealed.error();
+        auto marked = mark(key, *sealed, basis.mod_revision);
+        if (!marked) return marked.error();
+        if (*marked) return std::move(**marked);
+        if (attempt > 0) return key_moved_twice(key);  // else sealed again under the new key
+    }
 }
 
-Result<MarkResult> EtcdStore::mark(const CredentialKey& key, const std::string& sealed, std::int64_t expected) {
+Error EtcdStore::key_moved_twice(const CredentialKey& key) {
+    return make_error(Errc::provider_unavailable, "store: " + resource(key) +
+                                                      " was not written: the current data key changed twice during "
+                                                      "the write (key rotations); ask again");
+}
+
+Result<std::optional<MarkResult>> EtcdStore::mark(const CredentialKey& key, const std::string& sealed,
+                                                  std::int64_t expected) {
     using Outcome = MarkResult::Outcome;
     auto lease = live_lease();
     if (!lease) return lease.error();
     const std::string lk = lock_key(key);
     const std::string ek = etcd_key(key);
     const std::string holder = holder_name();
-    auto txn = client_->txn(lock_and_mark_request({lk, holder}, *lease, {ek, sealed}, expected));
+    auto txn = client_->txn(lock_and_mark_request({lk, holder}, *lease, {ek, sealed}, expected, key_guard()));
     if (!txn) {
         // Perhaps the lease is gone after all: the next lock asks for a new
         // one. The next read asks etcd.
@@ -150,9 +162,9 @@ Result<MarkResult> EtcdStore::mark(const CredentialKey& key, const std::string& 
         took(key, HeldLock{*lease, txn->revision}, txn->revision, sealed);
         return MarkResult{Outcome::marked, std::nullopt};
     }
-    if (txn->ranges.size() != 2) {
+    if (txn->ranges.size() != 3) {
         return make_error(Errc::internal, "etcd: malformed answer: the refresh lock's transaction read back " +
-                                              std::to_string(txn->ranges.size()) + " ranges, not 2");
+                                              std::to_string(txn->ranges.size()) + " ranges, not 3");
     }
     const auto& lock_now = txn->ranges[0].kvs;
     const auto& record_now = txn->ranges[1].kvs;
@@ -162,6 +174,9 @@ Result<MarkResult> EtcdStore::mark(const CredentialKey& key, const std::string& 
         took(key, HeldLock{*lease, lock_now.front().create_revision}, record_now.front().mod_revision, sealed);
         return MarkResult{Outcome::marked, std::nullopt};
     }
+    const bool key_moved = key_guard_moved(*txn);
+    const std::int64_t record_revision = record_now.empty() ? 0 : record_now.front().mod_revision;
+    if (key_moved && lock_now.empty() && record_revision == expected) return std::optional<MarkResult>{};
     auto current = reread(key, txn->ranges[1]);
     if (!current) return current.error();
     return MarkResult{lock_now.empty() ? Outcome::changed : Outcome::held, std::move(*current)};
@@ -181,41 +196,50 @@ Result<void> EtcdStore::commit_and_unlock(const CredentialKey& key, const Creden
     if (!kept_.contains(ek)) {
         if (auto r = get(key); !r) return r.error();
     }
-    std::string inner;
-    if (rotated != nullptr) {
-        auto fresh = seal_refresh_token(key, *rotated);
-        if (!fresh) return fresh.error();
-        inner = std::move(*fresh);
-    } else {
-        auto decoded = open_record(key, kept_[ek].sealed);
-        if (!decoded) return decoded.error();
-        inner = std::move(decoded->sealed_refresh_token);
+    for (int attempt = 0;; ++attempt) {
+        // Sealed under the key current now (again after a rotation moved it).
+        std::string inner;
+        if (rotated != nullptr) {
+            auto fresh = seal_refresh_token(key, *rotated);
+            if (!fresh) return fresh.error();
+            inner = std::move(*fresh);
+        } else {
+            auto decoded = open_record(key, kept_[ek].sealed);
+            if (!decoded) return decoded.error();
+            inner = std::move(decoded->sealed_refresh_token);
+        }
+        auto sealed_record = seal_record(key, record, std::move(inner));
+        if (!sealed_record) return sealed_record.error();
+        const std::string& sealed = *sealed_record;
+        const std::int64_t expected = seen_[ek];
+        auto txn =
+            client_->txn(commit_and_unlock_request({ek, sealed}, expected, lk, lock->second.mod_revision, key_guard()));
+        if (!txn) {
+            kept_.erase(ek);  // it may have landed: the next read asks etcd
+            return txn.error();
+        }
+        const bool again = !txn->succeeded && !txn->ranges.empty() && !txn->ranges[0].kvs.empty() &&
+                           txn->ranges[0].kvs.front().value == sealed;  // ours, applied despite a timeout
+        if (!txn->succeeded && !again) {
+            const auto revision_of = [&](std::size_t i, bool create) -> std::int64_t {
+                if (txn->ranges.size() <= i || txn->ranges[i].kvs.empty()) return 0;
+                const etcd::KeyValue& kv = txn->ranges[i].kvs.front();
+                return create ? kv.create_revision : kv.mod_revision;
+            };
+            const bool lock_lost = revision_of(1, true) != lock->second.mod_revision;
+            if (key_guard_moved(*txn) && !lock_lost && revision_of(0, false) == expected) {
+                if (attempt == 0) continue;  // sealed again under the new key
+                return key_moved_twice(key);
+            }
+            return refused_commit(key, expected, revision_of(0, false), lock_lost);
+        }
+        const std::int64_t revision = again ? txn->ranges[0].kvs.front().mod_revision : txn->revision;
+        held_.erase(lock);
+        pinned_.erase(ek);
+        seen_[ek] = revision;
+        kept_[ek] = Kept{revision, sealed, revision};
+        return {};
     }
-    auto sealed_record = seal_record(key, record, std::move(inner));
-    if (!sealed_record) return sealed_record.error();
-    const std::string& sealed = *sealed_record;
-    const std::int64_t expected = seen_[ek];
-    auto txn = client_->txn(commit_and_unlock_request({ek, sealed}, expected, lk, lock->second.mod_revision));
-    if (!txn) {
-        kept_.erase(ek);  // it may have landed: the next read asks etcd
-        return txn.error();
-    }
-    const bool again = !txn->succeeded && !txn->ranges.empty() && !txn->ranges[0].kvs.empty() &&
-                       txn->ranges[0].kvs.front().value == sealed;  // ours, applied despite a timeout
-    if (!txn->succeeded && !again) {
-        const auto revision_of = [&](std::size_t i, bool create) -> std::int64_t {
-            if (txn->ranges.size() <= i || txn->ranges[i].kvs.empty()) return 0;
-            const etcd::KeyValue& kv = txn->ranges[i].kvs.front();
-            return create ? kv.create_revision : kv.mod_revision;
-        };
-        return refused_commit(key, expected, revision_of(0, false), revision_of(1, true) != lock->second.mod_revision);
-    }
-    const std::int64_t revision = again ? txn->ranges[0].kvs.front().mod_revision : txn->revision;
-    held_.erase(lock);
-    pinned_.erase(ek);
-    seen_[ek] = revision;
-    kept_[ek] = Kept{revision, sealed, revision};
-    return {};
 }
 
 Error EtcdStore::refused_commit(const CredentialKey& key, std::int64_t expected, std::int64_t record_now,

@@ -1,6 +1,7 @@
 #include "daemon/store/etcd_store.hpp"
 
 #include "common/log/log.hpp"
+#include "daemon/store/etcd_txn.hpp"
 #include "daemon/store/record_codec.hpp"
 #include "daemon/store/record_key.hpp"
 
@@ -132,8 +133,12 @@ Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key)
 }
 
 // A transaction that writes only over the revision this process last saw:
-// another host's write in between is refused, never overwritten.
-Result<void> EtcdStore::write(const CredentialKey& key, const std::string& sealed, bool pending) {
+// another host's write in between is refused, never overwritten. Only under
+// the data key that is current (etcd_txn.hpp KeyGuard): when a rotation on
+// another host moved it since this process read the keys, the record is
+// sealed again under the new one and written once more.
+Result<void> EtcdStore::write(const CredentialKey& key, const std::function<Result<std::string>()>& seal,
+                              bool pending) {
     const std::string ek = etcd_key(key);
     const auto seen = seen_.find(ek);
     std::int64_t expected = 0;
@@ -144,44 +149,70 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::string& seale
         if (!kv) return kv.error();
         expected = *kv ? (*kv)->mod_revision : 0;
     }
-    auto txn = client_->put_if(ek, sealed, expected);
-    if (!txn) {
-        kept_.erase(ek);  // it may have landed: the next read asks etcd
-        return txn.error();
-    }
-    if (!txn->succeeded && !txn->current.kvs.empty() && txn->current.kvs.front().value == sealed) {
-        // Our own write, applied by the cluster although the member we first
-        // asked timed out (a fresh nonce makes every sealed value unique).
-        seen_[ek] = txn->current.kvs.front().mod_revision;
-        pinned_[ek] = pending;
-        kept_[ek] = Kept{seen_[ek], sealed, txn->revision};
-        return {};
-    }
-    if (!txn->succeeded) {
+    for (int attempt = 0;; ++attempt) {
+        auto sealed = seal();
+        if (!sealed) return sealed.error();
+        auto txn = client_->txn(record_put_request({ek, *sealed}, expected, key_guard()));
+        if (!txn) {
+            kept_.erase(ek);  // it may have landed: the next read asks etcd
+            return txn.error();
+        }
+        if (txn->succeeded) {
+            seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
+            pinned_[ek] = pending;
+            kept_[ek] = Kept{txn->revision, *sealed, txn->revision};
+            return {};
+        }
+        const bool key_moved = key_guard_moved(*txn);
+        const etcd::KeyValue* now =
+            txn->ranges.empty() || txn->ranges[0].kvs.empty() ? nullptr : &txn->ranges[0].kvs.front();
+        if (now != nullptr && now->value == *sealed) {
+            // Our own write, applied by the cluster although the member we
+            // first asked timed out (a fresh nonce makes every sealed value unique).
+            seen_[ek] = now->mod_revision;
+            pinned_[ek] = pending;
+            kept_[ek] = Kept{seen_[ek], *sealed, txn->revision};
+            return {};
+        }
+        const std::int64_t record_now = now == nullptr ? 0 : now->mod_revision;
+        if (record_now == expected && key_moved) {
+            if (attempt == 0) continue;  // sealed again under the new key
+            return key_moved_twice(key);
+        }
         seen_.erase(ek);
         pinned_.erase(ek);
         kept_.erase(ek);
-        const std::int64_t now = txn->current.kvs.empty() ? 0 : txn->current.kvs.front().mod_revision;
         return make_error(Errc::provider_unavailable, "store: " + resource(key) +
                                                           " was changed by another credd since this one read it "
                                                           "(etcd revision " +
-                                                          std::to_string(now) + ", expected " +
+                                                          std::to_string(record_now) + ", expected " +
                                                           std::to_string(expected) + "); ask again");
     }
-    seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
-    pinned_[ek] = pending;
-    kept_[ek] = Kept{txn->revision, sealed, txn->revision};
-    return {};
+}
+
+KeyGuard EtcdStore::key_guard() const {
+    return {keys_.current_key_path(), keys_.current_revision()};
+}
+
+bool EtcdStore::key_guard_moved(const etcd::TxnAnswer& refused) {
+    if (refused.ranges.empty()) return false;
+    const auto& guard = refused.ranges.back().kvs;
+    const std::int64_t now = guard.empty() ? 0 : guard.front().mod_revision;
+    if (now == keys_.current_revision()) return false;
+    keys_.changed();  // the next seal reads the keys again
+    return true;
 }
 
 Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& record,
                             const SecretBytes& refresh_token) {
     if (auto r = check_key(); !r) return r.error();
-    auto inner = seal_refresh_token(key, refresh_token);
-    if (!inner) return inner.error();
-    auto sealed = seal_record(key, record, std::move(*inner));
-    if (!sealed) return sealed.error();
-    return write(key, *sealed, record.state == CredentialState::refresh_pending);
+    // Both seals under the key current at each attempt (write()).
+    const auto seal = [&]() -> Result<std::string> {
+        auto inner = seal_refresh_token(key, refresh_token);
+        if (!inner) return inner.error();
+        return seal_record(key, record, std::move(*inner));
+    };
+    return write(key, seal, record.state == CredentialState::refresh_pending);
 }
 
 Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord& record) {
@@ -195,9 +226,9 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
     // Read again for the sealed refresh token; keep the older revision to
     // compare, so that a change since the caller's read is still refused.
     if (expected) seen_[ek] = *expected;
-    auto sealed = seal_record(key, record, std::move((*stored)->decoded.sealed_refresh_token));
-    if (!sealed) return sealed.error();
-    return write(key, *sealed, record.state == CredentialState::refresh_pending);
+    const std::string& inner = (*stored)->decoded.sealed_refresh_token;
+    return write(
+        key, [&] { return seal_record(key, record, inner); }, record.state == CredentialState::refresh_pending);
 }
 
 Result<std::optional<CredentialRecord>> EtcdStore::get(const CredentialKey& key) {

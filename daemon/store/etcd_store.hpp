@@ -20,7 +20,10 @@
 // overwrite what another host decided meanwhile (docs/fleet.md "Failures"). Of
 // two hosts that both store a rotated refresh token read from the same
 // record, exactly one wins; the other gets provider_unavailable ("changed by
-// another credd ... ask again") and re-reads on the next call.
+// another credd ... ask again") and re-reads on the next call. Every
+// record write also compares "meta/current_key" (etcd_txn.hpp KeyGuard): a
+// process that missed a key rotation seals again under the current key and
+// writes once more, so no record lands under a key a rotation retired.
 //
 // Fewer round trips per refresh (docs/fleet.md "Calls of one refresh"): the
 // record as this process last read or wrote it (its mod_revision and sealed
@@ -54,6 +57,7 @@
 #include "daemon/etcd/etcd_watch.hpp"
 #include "daemon/store/change_feed.hpp"
 #include "daemon/store/etcd_keys.hpp"
+#include "daemon/store/etcd_txn.hpp"
 #include "daemon/store/record_codec.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/store/sealer.hpp"
@@ -182,7 +186,15 @@ private:
     // The stored value opened and decoded, and its mod_revision remembered.
     struct Read;
     [[nodiscard]] Result<std::optional<Read>> read(const CredentialKey& key);
-    [[nodiscard]] Result<void> write(const CredentialKey& key, const std::string& sealed, bool pending);
+    // Writes what `seal` gives over the revision last seen (a second call of
+    // `seal` after a key rotation: write() in etcd_store.cpp).
+    [[nodiscard]] Result<void> write(const CredentialKey& key, const std::function<Result<std::string>()>& seal,
+                                     bool pending);
+    // The compare that keeps a record write under the current data key, and
+    // whether a refused transaction failed on it (then the next seal reads
+    // the keys again).
+    [[nodiscard]] KeyGuard key_guard() const;
+    [[nodiscard]] bool key_guard_moved(const etcd::TxnAnswer& refused);
     // The record's value as a read of etcd returns it: kept under the lock
     // (above), asked for otherwise.
     [[nodiscard]] Result<std::optional<etcd::KeyValue>> fetch(const CredentialKey& key, const std::string& ek);
@@ -209,8 +221,11 @@ private:
     // Bookkeeping of a lock taken with its pending mark at `mark_revision`.
     void took(const CredentialKey& key, HeldLock lock, std::int64_t mark_revision, const std::string& sealed);
     // The lock and the pending mark `sealed`, written over `expected` by
-    // lock_and_mark() in one transaction.
-    [[nodiscard]] Result<MarkResult> mark(const CredentialKey& key, const std::string& sealed, std::int64_t expected);
+    // lock_and_mark() in one transaction; std::nullopt when nothing was
+    // written because the current data key moved (seal again).
+    [[nodiscard]] Result<std::optional<MarkResult>> mark(const CredentialKey& key, const std::string& sealed,
+                                                         std::int64_t expected);
+    [[nodiscard]] static Error key_moved_twice(const CredentialKey& key);
     // Why a commit of the mark at `expected` was refused (the record is at
     // `record_now`; the lock is gone or not ours); forgets what it knew.
     [[nodiscard]] Error refused_commit(const CredentialKey& key, std::int64_t expected, std::int64_t record_now,

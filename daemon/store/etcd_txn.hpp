@@ -17,6 +17,17 @@
 //
 // look: no compare; reads the lock key, then the record, at one revision.
 //
+// record_put: compare the record at the mod_revision this credd read (0:
+// absent); success puts it; failure reads back the record.
+//
+// Every transaction that writes a record also compares the KeyGuard: PREFIX
+// "meta/current_key" at the mod_revision this credd last read it at, so a
+// record is written only under the data key that is current (a credd that
+// missed a key rotation, cut off or behind its watch, is refused instead of
+// sealing under a key that the rotation may have retired meanwhile:
+// docs/fleet.md "Key rotation on a fleet"). Its failure branch reads the
+// guard's key back last.
+//
 // Used by EtcdStore (etcd_lock.cpp). Thread-safety: pure functions.
 #pragma once
 
@@ -31,11 +42,19 @@ struct EtcdPut {
     std::string_view value;
 };
 
+struct KeyGuard {
+    std::string key;  // PREFIX "meta/current_key"
+    std::int64_t mod_revision = 0;
+};
+
 [[nodiscard]] std::string lock_and_mark_request(const EtcdPut& lock, std::int64_t lease, const EtcdPut& record,
-                                                std::int64_t record_mod_revision);
+                                                std::int64_t record_mod_revision, const KeyGuard& guard);
 // A read-only transaction: the lock key, then the record, at one revision.
 [[nodiscard]] std::string look_request(std::string_view lock_key, std::string_view record_key);
 [[nodiscard]] std::string commit_and_unlock_request(const EtcdPut& record, std::int64_t pending_mod_revision,
-                                                    std::string_view lock_key, std::int64_t lock_create_revision);
+                                                    std::string_view lock_key, std::int64_t lock_create_revision,
+                                                    const KeyGuard& guard);
+[[nodiscard]] std::string record_put_request(const EtcdPut& record, std::int64_t record_mod_revision,
+                                             const KeyGuard& guard);
 
 }  // namespace credctl::store

@@ -162,22 +162,23 @@ TEST_F(EtcdRotationTest, ADataKeyMovedUnderAnotherIdDoesNotOpen) {
 
 TEST_F(EtcdRotationTest, ACommitByAnotherHostDuringTheResealWins) {
     ASSERT_TRUE(store_->put(alice_, record_version("a", 10, 0), SecretBytes::from("RT-before")));
-    auto other_host = open_store();  // has not heard of the switch: writes under data key 1
+    auto other_host = open_store();  // has not heard of the switch
     ASSERT_TRUE(other_host->get(alice_));
     ASSERT_TRUE(store_->data_keys().rotate());
     auto pass = store_->rotation_pass();
     ASSERT_TRUE(pass) << pass.error().message;
     ASSERT_EQ(pass->stale.size(), 1u);
+    // Refused under data key 1 by the key guard, sealed again under key 2.
     ASSERT_TRUE(other_host->put(alice_, record_version("a", 11, 1), SecretBytes::from("RT-rotated")));
-    EXPECT_EQ(key_ids(alice_).first, 1u);
+    EXPECT_EQ(key_ids(alice_), std::make_pair(2u, 2u));
     auto r = store_->reseal(pass->stale[0]);
     ASSERT_TRUE(r) << r.error().message;
     ASSERT_EQ(r->outcome, EtcdStore::Resealed::changed);
     EXPECT_EQ(refresh_of(*open_store(), alice_), "RT-rotated") << "the commit was not overwritten";
     ASSERT_TRUE(r->now);
-    auto again = store_->reseal(*r->now);  // read again: the new record is re-sealed
+    auto again = store_->reseal(*r->now);  // read again: already under the new key
     ASSERT_TRUE(again);
-    EXPECT_EQ(again->outcome, EtcdStore::Resealed::resealed);
+    EXPECT_EQ(again->outcome, EtcdStore::Resealed::current);
     EXPECT_EQ(key_ids(alice_), std::make_pair(2u, 2u));
     EXPECT_EQ(refresh_of(*open_store(), alice_), "RT-rotated");
 }
@@ -201,12 +202,15 @@ TEST_F(EtcdRotationTest, ARecordInARefreshIsLeftForTheNextRun) {
     EXPECT_EQ(admin_->info()->keys, (std::vector<std::uint32_t>{1, 2})) << "key 1 is kept while records use it";
     holder->unlock(alice_);
     auto valid = record_version("b", 12, 1);
-    ASSERT_TRUE(holder->update(bob_, valid));  // the refresh committed (under key 1: not seen the switch)
+    // The refresh committed: under key 2, though the holder had not heard
+    // of the switch (its write under key 1 was refused by the key guard).
+    ASSERT_TRUE(holder->update(bob_, valid));
+    EXPECT_EQ(key_ids(bob_), std::make_pair(2u, 2u));
     auto id = admin_->begin_rotation();
     ASSERT_TRUE(id);
     EXPECT_EQ(*id, 2u) << "a second run continues the rotation";
     const auto second = run_rotation();
-    EXPECT_EQ(second.resealed, 2u);
+    EXPECT_EQ(second.resealed, 1u) << "alice's record";
     EXPECT_EQ(second.left, 0u);
     EXPECT_EQ(key_ids(alice_), std::make_pair(2u, 2u));
     EXPECT_EQ(key_ids(bob_), std::make_pair(2u, 2u));
@@ -214,18 +218,74 @@ TEST_F(EtcdRotationTest, ARecordInARefreshIsLeftForTheNextRun) {
     EXPECT_EQ(admin_->info()->keys, std::vector<std::uint32_t>{2});
 }
 
-TEST_F(EtcdRotationTest, AHostThatHearsOfTheSwitchSealsUnderTheNewKey) {
+// A host that has not heard of the switch (its watch behind, or none): its
+// write under the old key is refused by the key guard, and it seals again
+// under the key now current.
+TEST_F(EtcdRotationTest, AHostThatMissedTheSwitchSealsUnderTheNewKeyAllTheSame) {
     auto other_host = open_store();
     ASSERT_TRUE(other_host->put(alice_, record_version("a", 10, 0), SecretBytes::from("RT-a")));
     ASSERT_TRUE(store_->data_keys().rotate());
     ASSERT_TRUE(other_host->put(bob_, record_version("b", 10, 0), SecretBytes::from("RT-b")));
-    EXPECT_EQ(key_ids(bob_).first, 1u) << "not told yet: the old key, which every host opens";
-    other_host->data_keys().changed();  // what its watch of meta/ does
-    ASSERT_TRUE(other_host->get(bob_));
+    EXPECT_EQ(key_ids(bob_), std::make_pair(2u, 2u));
     ASSERT_TRUE(other_host->put(bob_, record_version("b", 11, 0), SecretBytes::from("RT-b2")));
     EXPECT_EQ(key_ids(bob_), std::make_pair(2u, 2u));
     auto third = open_store();
     EXPECT_EQ(refresh_of(*third, bob_), "RT-b2");
+}
+
+// A host cut off during a whole rotation (switch, re-seal, old key deleted)
+// writes afterwards: a login (put), a state change (update), a refresh's
+// lock and mark and its commit. Sealed under the retired key, each would
+// open on no host; every one lands under the current key.
+TEST_F(EtcdRotationTest, AHostThatMissedAWholeRotationWritesNothingUnderTheRetiredKey) {
+    auto late = open_store();
+    ASSERT_TRUE(late->put(alice_, record_version("a", 10, 0), SecretBytes::from("RT-a")));
+    ASSERT_TRUE(late->put(bob_, record_version("b", 10, 0), SecretBytes::from("RT-b")));
+    ASSERT_TRUE(admin_->begin_rotation());
+    EXPECT_TRUE(run_rotation().done);
+    ASSERT_EQ(admin_->info()->keys, std::vector<std::uint32_t>{2}) << "key 1 is retired";
+    ASSERT_TRUE(late->get(alice_));
+    auto put = late->put(alice_, record_version("a", 11, 1), SecretBytes::from("RT-a2"));
+    ASSERT_TRUE(put) << put.error().message;
+    EXPECT_EQ(key_ids(alice_), std::make_pair(2u, 2u));
+    EXPECT_EQ(refresh_of(*open_store(), alice_), "RT-a2") << "a host that starts now opens it";
+
+    auto late2 = open_store();  // holds key 2 only; another rotation retires it
+    ASSERT_TRUE(late2->get(bob_));
+    ASSERT_TRUE(admin_->begin_rotation());
+    EXPECT_TRUE(run_rotation().done);
+    ASSERT_EQ(admin_->info()->keys, std::vector<std::uint32_t>{3});
+    ASSERT_TRUE(late2->get(bob_));
+    auto pending = record_version("b", 10, 0);  // as stored
+    pending.state = CredentialState::refresh_pending;
+    auto marked = late2->lock_and_mark(bob_, pending);
+    ASSERT_TRUE(marked) << marked.error().message;
+    ASSERT_EQ(marked->outcome, MarkResult::Outcome::marked);
+    EXPECT_EQ(key_ids(bob_), std::make_pair(3u, 3u)) << "the pending mark";
+    const SecretBytes rotated = SecretBytes::from("RT-b2");
+    ASSERT_TRUE(late2->commit_and_unlock(bob_, record_version("b", 12, 1), &rotated));
+    EXPECT_EQ(key_ids(bob_), std::make_pair(3u, 3u)) << "the commit";
+    EXPECT_EQ(refresh_of(*open_store(), bob_), "RT-b2");
+}
+
+// A rotation switches the key while a host's refresh is at the provider:
+// its commit, refused under the old key, is sealed again and lands.
+TEST_F(EtcdRotationTest, ACommitAfterASwitchDuringItsRefreshIsSealedAgainNotLost) {
+    ASSERT_TRUE(store_->put(alice_, record_version("a", 10, 0), SecretBytes::from("RT-a")));
+    auto holder = open_store();
+    ASSERT_TRUE(holder->get(alice_));
+    auto pending = record_version("a", 10, 0);  // as stored
+    pending.state = CredentialState::refresh_pending;
+    auto marked = holder->lock_and_mark(alice_, pending);
+    ASSERT_TRUE(marked && marked->outcome == MarkResult::Outcome::marked);
+    EXPECT_EQ(key_ids(alice_).first, 1u) << "marked under key 1";
+    ASSERT_TRUE(store_->data_keys().rotate());
+    const SecretBytes rotated = SecretBytes::from("RT-a2");
+    auto r = holder->commit_and_unlock(alice_, record_version("a", 11, 1), &rotated);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(key_ids(alice_), std::make_pair(2u, 2u));
+    EXPECT_EQ(refresh_of(*open_store(), alice_), "RT-a2");
+    EXPECT_FALSE(*holder->locked(alice_));
 }
 
 TEST_F(EtcdRotationTest, AHostReadsADataKeyItDoesNotHoldOnce) {
