@@ -1,11 +1,13 @@
 // The answers credd reads from etcd's JSON gateway (daemon/etcd/etcd_codec):
 // a member that is broken, or not etcd at all, must not crash credd or slip
-// it a key or value it did not send. The first byte picks the parser.
+// it a key or value it did not send. The first byte picks the parser; the
+// watch's stream messages are parsed too.
 #include "daemon/etcd/etcd_codec.hpp"
 #include "fuzz_check.hpp"
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <string>
 
 using namespace credctl;
@@ -25,6 +27,19 @@ void kvs_round_trip(const etcd::RangeAnswer& r) {
     }
 }
 
+// A watch message: each event names a key, and the highest revision is
+// that of the events.
+void watch(std::string_view in) {
+    auto r = etcd::parse_watch_result(in);
+    if (!r) return;
+    std::int64_t highest = 0;
+    for (const auto& e : r->events) {
+        fuzz::check(!e.key.empty(), "a watch event names a key");
+        highest = std::max(highest, e.mod_revision);
+    }
+    fuzz::check(r->last_event_revision == highest, "the last event revision is the events' highest");
+}
+
 void base64(std::string_view in) {
     auto decoded = etcd::base64_decode(in);
     if (decoded) fuzz::check(etcd::base64_encode(*decoded) == in, "accepted base64 is canonical");
@@ -37,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto in = fuzz::bytes(data, size);
     unsigned selector = 0;
     if (!fuzz::take_selector(in, selector)) return 0;
-    switch (selector % 6) {
+    switch (selector % 7) {
         case 0:
             if (auto r = etcd::parse_range(in)) kvs_round_trip(*r);
             break;
@@ -56,6 +71,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         case 4:
             (void)etcd::error_message(in);
+            break;
+        case 6:
+            watch(in);
             break;
         default:
             base64(in);
