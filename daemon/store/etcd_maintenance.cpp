@@ -1,5 +1,6 @@
 #include "daemon/store/etcd_maintenance.hpp"
 
+#include "daemon/store/etcd_txn.hpp"
 #include "daemon/store/record_codec.hpp"
 #include "daemon/store/record_key.hpp"
 #include "daemon/store/transfer.hpp"
@@ -101,12 +102,16 @@ Result<EtcdStore::ResealOutcome> EtcdStore::reseal(const etcd::KeyValue& stored)
     auto token = keys_.open(k_refresh_token_seal, rk, decoded->sealed_refresh_token);
     if (!token) return stopped(token.error());
     const std::string inner = (*sealer)->seal(k_refresh_token_seal, rk, *token);
-    auto txn = client_->put_if(stored.key, (*sealer)->seal(k_credentials_db, rk, encode_record(decoded->record, inner)),
-                               stored.mod_revision);
+    const std::string sealed = (*sealer)->seal(k_credentials_db, rk, encode_record(decoded->record, inner));
+    auto txn = client_->txn(record_put_request({stored.key, sealed}, stored.mod_revision, key_guard()));
     if (!txn) return txn.error();
     if (!txn->succeeded) {
-        if (txn->current.kvs.empty()) return ResealOutcome{Resealed::gone, {}};
-        return ResealOutcome{Resealed::changed, std::move(txn->current.kvs.front())};
+        // Another write since the pass read it, or the current key moved
+        // (the record comes back as it was: sealed again once the keys are
+        // read again).
+        (void)key_guard_moved(*txn);
+        if (txn->ranges.empty() || txn->ranges[0].kvs.empty()) return ResealOutcome{Resealed::gone, {}};
+        return ResealOutcome{Resealed::changed, std::move(txn->ranges[0].kvs.front())};
     }
     // This process's next write of it compares on the re-sealed revision.
     const auto seen = seen_.find(stored.key);
