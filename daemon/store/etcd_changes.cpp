@@ -49,7 +49,7 @@ Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
 }
 
 std::optional<CredentialRecord> EtcdStore::watched_copy(const CredentialKey& key) {
-    if (!following_changes()) return std::nullopt;
+    if (!watch_ || !watch_->following()) return std::nullopt;
     const std::string ek = etcd_key(key);
     const auto it = kept_.find(ek);
     if (it == kept_.end() || it->second.mod_revision == 0) return std::nullopt;

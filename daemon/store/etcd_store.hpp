@@ -99,9 +99,6 @@ public:
     // these client options (the endpoints and TLS files of the store's
     // client). Errors: as EtcdWatch::start().
     [[nodiscard]] Result<void> follow_changes(const etcd::ClientOptions& options);
-    // A watch is set up now: changes are reported, and kept records may
-    // answer reads (above).
-    [[nodiscard]] bool following_changes() const { return watch_ && watch_->following(); }
     Changes take() override;
     void wake_on_change(std::function<void()> wake) override;
 
