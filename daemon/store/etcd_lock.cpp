@@ -5,7 +5,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <climits>
 
 namespace credctl::store {
@@ -78,21 +77,19 @@ void EtcdStore::took(const CredentialKey& key, HeldLock lock, std::int64_t mark_
     const std::string ek = etcd_key(key);
     seen_[ek] = mark_revision;
     pinned_[ek] = true;
-    kept_[ek] = Kept{mark_revision, sealed, mark_revision};
+    kept_[ek] = Kept{mark_revision, sealed};
 }
 
 Result<std::optional<CredentialRecord>> EtcdStore::reread(const CredentialKey& key, const etcd::RangeAnswer& range) {
     const std::string ek = etcd_key(key);
     if (range.kvs.empty()) {
         seen_[ek] = 0;
-        kept_[ek] = Kept{0, {}, range.revision};
+        kept_[ek] = Kept{};
         return std::optional<CredentialRecord>{};
     }
     const etcd::KeyValue& kv = range.kvs.front();
     seen_[ek] = kv.mod_revision;
-    // A range inside a transaction may come without its own header: then
-    // the copy is known current at its own revision only.
-    kept_[ek] = Kept{kv.mod_revision, kv.value, std::max(range.revision, kv.mod_revision)};
+    kept_[ek] = Kept{kv.mod_revision, kv.value};
     auto decoded = open_record(key, kv.value);
     if (!decoded) return decoded.error();
     return std::optional<CredentialRecord>{std::move(decoded->record)};
@@ -237,7 +234,7 @@ Result<void> EtcdStore::commit_and_unlock(const CredentialKey& key, const Creden
         held_.erase(lock);
         pinned_.erase(ek);
         seen_[ek] = revision;
-        kept_[ek] = Kept{revision, sealed, revision};
+        kept_[ek] = Kept{revision, sealed};
         return {};
     }
 }
@@ -277,15 +274,13 @@ Result<bool> EtcdStore::keep_alive(const CredentialKey& key) {
 }
 
 void EtcdStore::unlock(const CredentialKey& key) {
-    // The refresh this lock covered is over: reads may move the compared
-    // revision again (etcd_store.hpp). A commit keeps its copy of the record
-    // (commit_and_unlock() let the lock go); without one, the next read asks
-    // etcd.
+    // The refresh this lock covered is over, committed or not: reads may
+    // move the compared revision again and ask etcd (etcd_store.hpp).
     const std::string ek = etcd_key(key);
     pinned_.erase(ek);
+    kept_.erase(ek);
     const auto it = held_.find(lock_key(key));
     if (it == held_.end()) return;
-    kept_.erase(ek);
     // Only the lock this process created: after its lease ended another
     // host's lock may stand at that key.
     auto removed = client_->erase_if(it->first, it->second.mod_revision);

@@ -77,14 +77,10 @@ Result<std::optional<etcd::KeyValue>> EtcdStore::fetch(const CredentialKey& key,
         if (it->second.mod_revision == 0) return std::optional<etcd::KeyValue>{};
         return std::optional<etcd::KeyValue>{etcd::KeyValue{ek, it->second.sealed, 0, it->second.mod_revision, 0}};
     }
-    auto range = client_->range(ek);
-    if (!range) return range.error();
-    if (range->kvs.empty()) {
-        kept_[ek] = Kept{0, {}, range->revision};
-        return std::optional<etcd::KeyValue>{};
-    }
-    kept_[ek] = Kept{range->kvs.front().mod_revision, range->kvs.front().value, range->revision};
-    return std::optional<etcd::KeyValue>{std::move(range->kvs.front())};
+    auto kv = client_->get(ek);
+    if (!kv) return kv.error();
+    kept_[ek] = *kv ? Kept{(*kv)->mod_revision, (*kv)->value} : Kept{};
+    return kv;
 }
 
 Result<std::string> EtcdStore::seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) {
@@ -160,7 +156,7 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::function<Resu
         if (txn->succeeded) {
             seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
             pinned_[ek] = pending;
-            kept_[ek] = Kept{txn->revision, *sealed, txn->revision};
+            kept_[ek] = Kept{txn->revision, *sealed};
             return {};
         }
         const bool key_moved = key_guard_moved(*txn);
@@ -171,7 +167,7 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::function<Resu
             // first asked timed out (a fresh nonce makes every sealed value unique).
             seen_[ek] = now->mod_revision;
             pinned_[ek] = pending;
-            kept_[ek] = Kept{seen_[ek], *sealed, txn->revision};
+            kept_[ek] = Kept{seen_[ek], *sealed};
             return {};
         }
         const std::int64_t record_now = now == nullptr ? 0 : now->mod_revision;
@@ -232,7 +228,6 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
 }
 
 Result<std::optional<CredentialRecord>> EtcdStore::get(const CredentialKey& key) {
-    if (auto copy = watched_copy(key)) return copy;
     auto stored = read(key);
     if (!stored) return stored.error();
     if (!*stored) return std::optional<CredentialRecord>{};

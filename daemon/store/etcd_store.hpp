@@ -25,20 +25,14 @@
 // process that missed a key rotation seals again under the current key and
 // writes once more, so no record lands under a key a rotation retired.
 //
-// Fewer round trips per refresh (docs/fleet.md "Calls of one refresh"): the
-// record as this process last read or wrote it (its mod_revision and sealed
-// value) is kept. While this process holds a credential's refresh lock, reads
-// of that credential are answered from it without asking etcd. Without the
-// lock, get() answers from it too when the watch (follow_changes()) vouches
-// for it: a watch is set up now, it reports every change after the revision
-// the copy was current at, none of them is to this record, and the record is
-// valid (not pending, not login_required). Such a copy is as current as the
-// credentials TokenService caches from the same watch (docs/fleet.md "Cache
-// coherence"), and a refresh decided on it is safe: every write still
-// compares on the kept revision, so a change made meanwhile by another host
-// (a login, a logout, a refresh) is refused at the next write, never
-// overwritten, and a refresh token is never sent on a pending mark that did
-// not land.
+// Fewer round trips per refresh (docs/fleet.md "Calls of one refresh"):
+// while this process holds a credential's refresh lock, the record as it last
+// read or wrote it (its mod_revision and sealed value) is kept, and reads of
+// that credential are answered from it without asking etcd. The first read
+// after taking the lock goes to etcd; every later write still compares on the
+// kept revision, so a change made meanwhile by another host (a login, a
+// logout) is refused at the next write, never overwritten, and a refresh
+// token is never sent on a pending mark that did not land.
 //
 // Cache coherence: follow_changes() starts an etcd watch of the prefix
 // (etcd_watch.hpp): the records' changes are offered as this store's
@@ -198,8 +192,6 @@ private:
     // The record's value as a read of etcd returns it: kept under the lock
     // (above), asked for otherwise.
     [[nodiscard]] Result<std::optional<etcd::KeyValue>> fetch(const CredentialKey& key, const std::string& ek);
-    // The kept record, when the watch vouches for it and it is valid (above).
-    [[nodiscard]] std::optional<CredentialRecord> watched_copy(const CredentialKey& key);
     // Whether this process holds the refresh lock of `key`.
     [[nodiscard]] bool holds(const CredentialKey& key) const;
     // A record and its refresh token sealed as stored (store-format.md).
@@ -242,22 +234,19 @@ private:
     std::int64_t lease_id_ = 0;                            // the lease of new locks (0: none yet, or given up)
     std::chrono::steady_clock::time_point lease_renewed_;  // when lease_id_ was last granted or renewed
     struct Kept {
-        std::int64_t mod_revision = 0;  // 0: absent
+        std::int64_t mod_revision = 0;
         std::string sealed;
-        std::int64_t as_of = 0;  // the store's revision when it was read or written
     };
     // etcd key -> the record this process last read or wrote (served from
-    // it under its lock, or as the watch allows; the basis of lock_and_mark())
+    // it only under its lock; the basis of lock_and_mark() otherwise)
     std::map<std::string, Kept> kept_;
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
     std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
     std::mutex changes_mutex_;
-    Changes changes_;                                  // under changes_mutex_
-    std::int64_t watched_from_ = 0;                    // under changes_mutex_: the watch reports changes after it
-    std::map<std::string, std::int64_t> last_change_;  // under changes_mutex_: etcd key -> its last change reported
-    std::function<void()> wake_;                       // under changes_mutex_
-    std::atomic<bool> changed_{false};                 // changes_ is not empty
-    std::unique_ptr<etcd::EtcdWatch> watch_;           // last: stopped before the feed it fills goes
+    Changes changes_;                         // under changes_mutex_
+    std::function<void()> wake_;              // under changes_mutex_
+    std::atomic<bool> changed_{false};        // changes_ is not empty
+    std::unique_ptr<etcd::EtcdWatch> watch_;  // last: stopped before the feed it fills goes
 };
 
 }  // namespace credctl::store
