@@ -153,23 +153,18 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::function<Resu
             kept_.erase(ek);  // it may have landed: the next read asks etcd
             return txn.error();
         }
-        if (txn->succeeded) {
-            seen_[ek] = txn->revision;  // our put's mod_revision, for the next compare
-            pinned_[ek] = pending;
-            kept_[ek] = Kept{txn->revision, *sealed};
-            return {};
-        }
-        const bool key_moved = key_guard_moved(*txn);
         const etcd::KeyValue* now =
             txn->ranges.empty() || txn->ranges[0].kvs.empty() ? nullptr : &txn->ranges[0].kvs.front();
-        if (now != nullptr && now->value == *sealed) {
-            // Our own write, applied by the cluster although the member we
-            // first asked timed out (a fresh nonce makes every sealed value unique).
-            seen_[ek] = now->mod_revision;
+        // Refused with our own value: applied by the cluster although the
+        // member we first asked timed out (a fresh nonce makes every sealed
+        // value unique).
+        if (txn->succeeded || (now != nullptr && now->value == *sealed)) {
+            seen_[ek] = txn->succeeded ? txn->revision : now->mod_revision;  // for the next compare
             pinned_[ek] = pending;
             kept_[ek] = Kept{seen_[ek], *sealed};
             return {};
         }
+        const bool key_moved = key_guard_moved(*txn);  // the next seal reads the keys again
         const std::int64_t record_now = now == nullptr ? 0 : now->mod_revision;
         if (record_now == expected && key_moved) {
             if (attempt == 0) continue;  // sealed again under the new key
