@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 
 namespace credctl::store {
@@ -32,14 +33,17 @@ bool EtcdStore::holds(const CredentialKey& key) const {
     return held_.contains(lock_key(key));
 }
 
-// A lease renewed within the last quarter of its TTL is used as it is: a new
-// lock starts with at least three quarters of it, and the refresh renews it
-// every third (fleet_refresh.cpp). An older one is renewed first; an expired
-// one (this process was stopped or cut off) is replaced.
+// A lease renewed within the last half of its TTL is used as it is: a new
+// lock starts with at least half of it, and the refresh renews it once a
+// third of the TTL has passed since its last renewal (renew_in(), then every
+// third: fleet_refresh.cpp). An older one is renewed first; one older than
+// its TTL (this process was stopped or cut off, or refreshed nothing for
+// that long) has surely ended and is replaced without asking.
 Result<std::int64_t> EtcdStore::live_lease() {
     const auto began = Clock::now();
-    if (lease_id_ != 0 && began - lease_renewed_ < lease_ / 4) return lease_id_;
-    if (lease_id_ != 0) {
+    const auto age = began - lease_renewed_;
+    if (lease_id_ != 0 && age < lease_ / 2) return lease_id_;
+    if (lease_id_ != 0 && age < lease_) {
         auto ttl = client_->lease_keepalive(lease_id_);
         if (!ttl) return ttl.error();
         if (*ttl > 0) {
@@ -52,6 +56,15 @@ Result<std::int64_t> EtcdStore::live_lease() {
     lease_id_ = *lease;
     lease_renewed_ = began;
     return lease_id_;
+}
+
+std::chrono::milliseconds EtcdStore::renew_in(const CredentialKey& key) const {
+    using std::chrono::milliseconds;
+    const auto third = std::chrono::duration_cast<milliseconds>(lease_) / 3;
+    const auto it = held_.find(lock_key(key));
+    if (it == held_.end() || it->second.lease != lease_id_) return third;
+    const auto due = lease_renewed_ + third;
+    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(due - Clock::now()));
 }
 
 Result<bool> EtcdStore::try_lock(const CredentialKey& key) {

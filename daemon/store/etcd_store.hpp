@@ -122,6 +122,7 @@ public:
     Result<bool> locked(const CredentialKey& key) override;
     Result<LockView> look(const CredentialKey& key) override;
     std::chrono::seconds lease() const override { return lease_; }
+    std::chrono::milliseconds renew_in(const CredentialKey& key) const override;
 
     // Every record below PREFIX "credentials/", read in one range and so at
     // one etcd revision (a consistent backup, admin check), handed to

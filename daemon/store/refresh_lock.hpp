@@ -81,6 +81,13 @@ public:
     [[nodiscard]] virtual Result<LockView> look(const CredentialKey& key) = 0;
     // The lease a lock is held under: renew well within it.
     [[nodiscard]] virtual std::chrono::seconds lease() const = 0;
+    // How long until the lease of the lock this process holds on `key` is
+    // due its first renewal: a third of lease() after it was last renewed,
+    // which may be before the lock was taken (0: renew now).
+    [[nodiscard]] virtual std::chrono::milliseconds renew_in(const CredentialKey& key) const {
+        (void)key;
+        return std::chrono::duration_cast<std::chrono::milliseconds>(lease()) / 3;
+    }
 };
 
 }  // namespace credctl::store

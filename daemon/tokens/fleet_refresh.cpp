@@ -52,8 +52,11 @@ bool refreshed_elsewhere(const store::CredentialRecord& before, const store::Cre
 
 asio::awaitable<void> renew(store::StoreRunner& runner, store::CredentialKey key, std::shared_ptr<LockKeeper> keeper) {
     store::RefreshLock& lock = *runner.refresh_lock();
-    for (;;) {
-        keeper->timer.expires_after(std::chrono::duration_cast<milliseconds>(lock.lease()) / 3);
+    // The lock may have been taken under a lease renewed a while ago.
+    auto first = co_await runner.run([&](store::Store&) { return lock.renew_in(key); });
+    if (keeper->stopped) co_return;
+    for (auto wait = first;; wait = std::chrono::duration_cast<milliseconds>(lock.lease()) / 3) {
+        keeper->timer.expires_after(wait);
         auto [ec] = co_await keeper->timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || keeper->stopped) co_return;  // the exchange is over
         auto alive = co_await runner.run([&](store::Store&) { return lock.keep_alive(key); });

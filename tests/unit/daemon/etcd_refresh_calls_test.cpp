@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <optional>
+#include <thread>
 
 namespace credctl::tokens {
 namespace {
@@ -31,7 +32,7 @@ class EtcdRefreshCallsTest : public credctl::test::EtcdFixture {
 protected:
     void SetUp() override {
         EtcdFixture::SetUp();
-        store_ = open_store();
+        store_ = open_store(1, "/credd/", lease_);
         ASSERT_TRUE(store_);
         service_.emplace(io_, *store_,
                          TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
@@ -70,6 +71,7 @@ protected:
         return store_->client().calls() - before;
     }
 
+    seconds lease_{10};  // the refresh lock's
     asio::io_context io_;
     std::unique_ptr<store::EtcdStore> store_;
     test::FakeUpstream upstream_;
@@ -89,6 +91,33 @@ TEST_F(EtcdRefreshCallsTest, ARefreshOnALeaseAlreadyGrantedMakesThreeEtcdCalls) 
     EXPECT_EQ(calls_of_one_refresh("AT-3", "RT-3"), 3u);
     EXPECT_EQ(upstream_.sent, (std::vector<std::string>{"RT-0", "RT-1", "RT-2"}));
     EXPECT_EQ(store_->refresh_token(key_)->reveal(), "RT-3");
+    EXPECT_FALSE(*store_->locked(key_)) << "the lock outlived the refresh";
+}
+
+template <int LeaseSeconds>
+class EtcdRefreshLeaseTest : public EtcdRefreshCallsTest {
+protected:
+    EtcdRefreshLeaseTest() { lease_ = seconds(LeaseSeconds); }
+};
+using EtcdRefreshOnAnOlderLeaseTest = EtcdRefreshLeaseTest<6>;
+using EtcdRefreshOnAnEndedLeaseTest = EtcdRefreshLeaseTest<2>;
+
+// A lease renewed less than half its TTL ago is used as it is: the refresh
+// renews it while the provider answers, if at all, not before the lock.
+TEST_F(EtcdRefreshOnAnOlderLeaseTest, ALeaseRenewedLessThanHalfItsTtlAgoCostsNoCallBeforeTheLock) {
+    EXPECT_EQ(calls_of_one_refresh("AT-1", "RT-1"), 4u) << "the first refresh grants the lease";
+    std::this_thread::sleep_for(milliseconds(1600));  // past a quarter of 6 s, before a third
+    EXPECT_EQ(calls_of_one_refresh("AT-2", "RT-2"), 3u);
+    EXPECT_EQ(upstream_.sent, (std::vector<std::string>{"RT-0", "RT-1"}));
+}
+
+// One renewed longer ago than its TTL has ended: a new one is granted
+// without asking after the old one first.
+TEST_F(EtcdRefreshOnAnEndedLeaseTest, ALeaseOlderThanItsTtlIsReplacedWithoutAKeepAlive) {
+    EXPECT_EQ(calls_of_one_refresh("AT-1", "RT-1"), 4u) << "the first refresh grants the lease";
+    std::this_thread::sleep_for(milliseconds(2600));
+    EXPECT_EQ(calls_of_one_refresh("AT-2", "RT-2"), 4u) << "a grant, not a keep-alive and a grant";
+    EXPECT_EQ(upstream_.sent, (std::vector<std::string>{"RT-0", "RT-1"}));
     EXPECT_FALSE(*store_->locked(key_)) << "the lock outlived the refresh";
 }
 
