@@ -37,7 +37,7 @@ int check_config(const daemon::Options& options) {
 
 int main(int argc, char** argv) {
     CLI::App app{"credd: keeps OAuth refresh tokens and serves access tokens to allowed local processes"};
-    app.set_version_flag("--version", "credd " CREDCTL_VERSION);
+    app.set_version_flag("--version", "credd " CREDCTL_VERSION " (linked: " CREDD_LINKAGE ")");
     daemon::Options options;
     options.mode = daemon::default_mode();
     bool system = false;

@@ -76,6 +76,20 @@ expect "the installed credctl loads $what" \
   bash -c "! grep -vE '$allowed' '$work/credctl.ldd' | grep -q ."
 expect "credctl --version names the libraries linked in" \
   bash -c "/usr/bin/credctl --version | grep -q 'static Boost .*OpenSSL .*libsodium .*dynamic glibc'"
+# credd keeps OpenSSL, libsodium and LMDB shared, for the distribution's
+# security updates, and links the rest statically (daemon/CMakeLists.txt);
+# a sanitizer build links everything dynamically.
+ldd /usr/sbin/credd >"$work/credd.ldd" 2>&1
+echo "ldd /usr/sbin/credd:"; sed 's/^/  /' "$work/credd.ldd"
+expect "the installed credd loads libssl, libcrypto, libsodium and liblmdb" \
+  bash -c "grep -q libssl '$work/credd.ldd' && grep -q libcrypto '$work/credd.ldd' && grep -q libsodium '$work/credd.ldd' \
+    && grep -q liblmdb '$work/credd.ldd'"
+if ! grep -q 'libasan\.so' "$work/credd.ldd"; then
+  expect "the installed credd loads no Boost, toml++ or C++ runtime" \
+    bash -c "! grep -qE 'libboost|libtomlplusplus|libstdc\+\+' '$work/credd.ldd'"
+  expect "credd --version names the libraries linked in" \
+    bash -c "/usr/sbin/credd --version | grep -q 'static Boost .*libstdc++ .*dynamic OpenSSL .*libsodium .*LMDB .*glibc'"
+fi
 expect "the credd system user exists" id credd
 expect "/var/lib/credd is 0700 credd" test "$(stat -c '%a %U' /var/lib/credd)" = "700 credd"
 expect "a master key was generated: 32 bytes, root, 0600" \
