@@ -33,7 +33,7 @@ constexpr std::chrono::milliseconds k_max_pause{400};
 // takes at most a quarter of its call's time, and never more than the cap.
 constexpr std::chrono::seconds k_look_again{5};
 constexpr std::chrono::seconds k_look_soon{1};
-constexpr std::chrono::milliseconds k_max_look{1000};
+constexpr std::chrono::milliseconds k_max_look{300};
 
 // One request on the kept connection to a member, opened first when there
 // is none. A kept connection that fails before any answer and before the
