@@ -1,7 +1,6 @@
 #include "daemon/etcd/etcd_client.hpp"
 
 #include "daemon/etcd/etcd_connect.hpp"
-#include "daemon/etcd/etcd_probe.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -28,12 +27,6 @@ constexpr std::size_t k_max_answer_bytes = 64 * 1024 * 1024;
 // election takes about a second), doubling up to the cap.
 constexpr std::chrono::milliseconds k_first_pause{50};
 constexpr std::chrono::milliseconds k_max_pause{400};
-// The leader is looked for at the first call, then again this long after it
-// was found; sooner when none was found or it stopped answering. The look
-// takes at most a quarter of its call's time, and never more than the cap.
-constexpr std::chrono::seconds k_look_again{5};
-constexpr std::chrono::seconds k_look_soon{1};
-constexpr std::chrono::milliseconds k_max_look{300};
 
 // One request on the kept connection to a member, opened first when there
 // is none. A kept connection that fails before any answer and before the
@@ -86,8 +79,6 @@ struct EtcdClient::Impl {
     std::unique_ptr<ssl::context> tls;
     std::size_t next = 0;  // the member that answered last is asked first
     bool answered = false;
-    std::optional<std::size_t> leader;  // the member found leading at the last look
-    Clock::time_point next_look{};      // when to look for the leader again
     std::uint64_t calls = 0;
     std::uint64_t connections = 0;
     std::unique_ptr<Session> session;  // last: its streams use the TLS context
@@ -128,29 +119,6 @@ struct EtcdClient::Impl {
         }
         return out;
     }
-
-    // Asks the members' status (each answers alone, quorum or not) until one
-    // says it is the leader, and asks that one first from now on: a member
-    // that is not the leader forwards every write and read-index to the
-    // leader, one more round trip per call. Nothing else changes: any member
-    // still serves any call.
-    void look_for_leader(Clock::time_point call_deadline) {
-        const auto now = Clock::now();
-        const auto until = now + std::min<Clock::duration>((call_deadline - now) / 4, k_max_look);
-        const std::size_t n = endpoints.size();
-        leader.reset();
-        for (std::size_t i = 0; i < n && !leader; ++i) {
-            const std::size_t at = (next + i) % n;
-            const auto left = until - Clock::now();
-            if (left <= Clock::duration::zero()) break;
-            Exchange x = attempt(at, "/v3/maintenance/status", "{}", Clock::now() + left / static_cast<int>(n - i));
-            if (x.status < 200 || x.status >= 300) continue;
-            auto status = parse_member_status(x.body);
-            if (status && status->leader != 0 && status->leader == status->member_id) leader = at;
-        }
-        if (leader) next = *leader;
-        next_look = Clock::now() + (leader ? Clock::duration(k_look_again) : Clock::duration(k_look_soon));
-    }
 };
 
 EtcdClient::EtcdClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -182,13 +150,12 @@ std::uint64_t EtcdClient::connections() const {
     return impl_->connections;
 }
 
-// Members are asked in turn, starting with the leader when one was found
-// (look_for_leader()), else with the one that answered last, and then again
-// in rounds with a short pause between them until one answers or the call's
-// time is up: while the cluster elects a new leader every member may refuse,
-// hang or answer "leader changed" for a second or two. Within a round each
-// member gets an equal share of what is left, so a member that hangs cannot
-// eat the time of the ones after it.
+// Members are asked in turn, starting with the one that answered last, and
+// then again in rounds with a short pause between them until one answers or
+// the call's time is up: while the cluster elects a new leader every member
+// may refuse, hang or answer "leader changed" for a second or two. Within a
+// round each member gets an equal share of what is left, so a member that
+// hangs cannot eat the time of the ones after it.
 Result<std::string> EtcdClient::post(const char* path, const std::string& body) {
     auto& im = *impl_;
     ++im.calls;
@@ -196,7 +163,6 @@ Result<std::string> EtcdClient::post(const char* path, const std::string& body) 
     const std::size_t n = im.endpoints.size();
     std::string failures;  // the last round's, for the error
     auto pause = k_first_pause;
-    if (n > 1 && Clock::now() >= im.next_look) im.look_for_leader(deadline);
     for (;;) {
         std::string round;
         for (std::size_t i = 0; i < n; ++i) {
@@ -205,11 +171,6 @@ Result<std::string> EtcdClient::post(const char* path, const std::string& body) 
             if (left <= Clock::duration::zero()) break;
             Exchange x = im.attempt(at, path, body, Clock::now() + left / static_cast<int>(n - i));
             if (x.status >= 200 && x.status < 300) {
-                if (im.leader && at != *im.leader) {
-                    // The leader did not answer: perhaps there is a new one.
-                    im.leader.reset();
-                    im.next_look = std::min(im.next_look, Clock::now() + k_look_soon);
-                }
                 im.next = at;
                 im.answered = true;
                 return std::move(x.body);

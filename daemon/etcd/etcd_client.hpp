@@ -3,18 +3,15 @@
 //
 // Each call is one POST, on a connection to the member kept from the last
 // call when there is one, tried on every endpoint in turn starting with the
-// leader (with several endpoints, the one whose status says it leads, looked
-// for at the first call and every few seconds: a follower would forward the
-// call to it, one more round trip), else with the last one that answered; a
-// member that refuses, times out or answers 5xx (no leader, a leader change,
-// a timed-out proposal) is skipped, and the members are asked again, round
-// after round with a short pause, until one answers: a call rides out a
-// leader election. The whole call, every endpoint and round included, ends
-// by `request_timeout`: a call never blocks its thread longer than that
-// (docs/fleet.md "Blocking"). https verifies the member's certificate
-// against `ca_file` (the system store when empty) and presents
-// `cert_file`/`key_file` when given (mTLS); plain http is refused unless the
-// endpoint is on loopback, as for providers.
+// last one that answered; a member that refuses, times out or answers 5xx
+// (no leader, a leader change, a timed-out proposal) is skipped, and the
+// members are asked again, round after round with a short pause, until one
+// answers: a call rides out a leader election. The whole call, every
+// endpoint and round included, ends by `request_timeout`: a call never
+// blocks its thread longer than that (docs/fleet.md "Blocking"). https verifies the
+// member's certificate against `ca_file` (the system store when empty) and
+// presents `cert_file`/`key_file` when given (mTLS); plain http is refused
+// unless the endpoint is on loopback, as for providers.
 //
 // A write that timed out may still have been applied by the cluster; the
 // compare-and-put calls make that safe to find out by reading again.
