@@ -16,6 +16,7 @@
 
 #include "common/error/error.hpp"
 #include "daemon/tokens/clock.hpp"
+#include "daemon/tokens/token_cache.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -23,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace credctl::tokens {
@@ -39,6 +41,11 @@ public:
     // The refresh's outcome; meaningful once finished().
     [[nodiscard]] const Result<void>& result() const { return result_; }
 
+    // The token a successful refresh stored in the cache, kept here for the
+    // waiters: the cache may forget it before they wake (a caller arriving
+    // meanwhile with the change feed reporting this very refresh, fly()).
+    void keep(std::optional<CachedToken> token) { token_ = std::move(token); }
+    [[nodiscard]] const std::optional<CachedToken>& token() const { return token_; }
     // Records the outcome and wakes every waiter. Later calls are ignored.
     void finish(Result<void> result);
 
@@ -50,6 +57,7 @@ private:
     std::string scopes_;
     bool finished_ = false;
     Result<void> result_ = make_error(Errc::internal, "refresh did not complete");
+    std::optional<CachedToken> token_;
     std::uint64_t next_waker_ = 0;
     std::map<std::uint64_t, std::function<void()>> wakers_;
 };

@@ -135,6 +135,9 @@ asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::C
         threw = "not a std::exception";
     }
     if (threw) result = co_await refresh_threw(key, *threw);
+    // Taken before the next suspension: until the waiters wake, a caller
+    // may make the cache forget it (token_service.cpp, forget_changed()).
+    if (result) flight->keep(cache.get(credential_key(key) + flight->scopes(), clock.now_epoch_seconds(), 0));
     metrics().refresh_ended(key.provider, metrics::refresh_outcome(result), clock.steady_now() - began);
     if (store::RefreshLock* lock = runner.refresh_lock(); lock != nullptr) {
         try {

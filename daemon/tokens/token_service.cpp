@@ -155,7 +155,12 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
         // the meantime: look again, maybe start a refresh of our own.
         if (flight->scopes() != sk) continue;
         if (!flight->result()) co_return flight->result().error();
-        // The freshest token the provider gave, even if shorter than asked.
+        // The freshest token the provider gave, even if shorter than asked:
+        // the one its flight kept, which the cache may have forgotten since.
+        if (const auto& kept = flight->token(); kept && kept->expires_at > im.clock.now_epoch_seconds()) {
+            im.metrics().token_answered(metrics::TokenSource::refresh);
+            co_return to_wire(CachedToken{kept->access_token.clone(), kept->expires_at, kept->scope});
+        }
         if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), 0)) {
             im.metrics().token_answered(metrics::TokenSource::refresh);
             co_return to_wire(std::move(*hit));

@@ -2,7 +2,9 @@
 // run on a store thread (daemon/store/store_runner.hpp): a caller whose
 // access token is cached is answered while another caller's store call is
 // still waiting, and the waiting caller is answered once the store answers.
+#include "daemon/store/change_feed.hpp"
 #include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/refresh_lock.hpp"
 #include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/token_service.hpp"
 #include "support/run_now.hpp"
@@ -13,11 +15,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace credctl::tokens {
 namespace {
@@ -228,6 +234,97 @@ TEST_F(TokenSlowStoreTest, CallersWaitingForARecordReadThatThrowsAreAnsweredInte
         EXPECT_EQ(asked[i].answer->error().code, Errc::internal) << asked[i].answer->error().message;
     }
     EXPECT_EQ(upstream_.calls, 0);
+}
+
+// One host's refresh lock, always free, and a change feed, over the real
+// store. unlock() (the last store call of a refresh, made after the new
+// token is cached and before its waiters wake) is where the test lets a
+// caller in: it posts `at_unlock` to the I/O thread and has the feed report
+// the credential, as an etcd watch delivering the refresh's own commit late.
+class FeedingLockStore final : public test::ForwardingStore, public store::RefreshLock, public store::ChangeFeed {
+public:
+    FeedingLockStore(store::Store& inner, asio::io_context& io) : ForwardingStore(inner), io_(io) {}
+    std::function<void()> at_unlock;  // set before the refresh starts
+
+    store::RefreshLock* refresh_lock() override { return this; }
+    store::ChangeFeed* change_feed() override { return this; }
+    Result<store::MarkResult> lock_and_mark(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        if (auto u = update(k, r); !u) return u.error();
+        return store::MarkResult{store::MarkResult::Outcome::marked, std::nullopt};
+    }
+    Result<bool> keep_alive(const store::CredentialKey&) override { return true; }
+    Result<void> commit_and_unlock(const store::CredentialKey& k, const store::CredentialRecord& r,
+                                   const SecretBytes* rotated) override {
+        return rotated != nullptr ? put(k, r, *rotated) : update(k, r);
+    }
+    void unlock(const store::CredentialKey& k) override {
+        if (!at_unlock) return;
+        {
+            std::lock_guard lock(mutex_);
+            reported_ = k;
+        }
+        asio::post(io_, std::exchange(at_unlock, nullptr));
+    }
+    Result<bool> locked(const store::CredentialKey&) override { return false; }
+    Result<store::LockView> look(const store::CredentialKey& k) override {
+        auto r = get(k);
+        if (!r) return r.error();
+        return store::LockView{false, std::move(*r)};
+    }
+    std::chrono::seconds lease() const override { return std::chrono::seconds(10); }
+    store::Changes take() override {
+        std::lock_guard lock(mutex_);
+        if (!reported_) return {};
+        store::Changes changes{false, {*reported_}};
+        reported_.reset();
+        return changes;
+    }
+
+private:
+    asio::io_context& io_;
+    std::mutex mutex_;
+    std::optional<store::CredentialKey> reported_;
+};
+
+class TokenFeedRaceTest : public test::FakeSeamsTest {
+protected:
+    void SetUp() override {
+        ASSERT_NO_FATAL_FAILURE(FakeSeamsTest::SetUp());
+        store_ = std::make_unique<FeedingLockStore>(*lmdb_, io_);
+        runner_ = std::make_unique<store::StoreRunner>(*store_, store::StorePlacement::own_thread);
+        service_ = std::make_unique<TokenService>(io_, *runner_, credctl::test::unreachable_provider_options(),
+                                                  TokenServiceSeams{upstream_, clock_});
+        store_login(*service_, std::chrono::seconds(-1));  // expired: the first caller refreshes
+    }
+    void TearDown() override {
+        service_.reset();
+        runner_.reset();
+    }
+
+    std::unique_ptr<FeedingLockStore> store_;
+    std::unique_ptr<store::StoreRunner> runner_;
+    std::unique_ptr<TokenService> service_;
+};
+
+// A caller arriving after the refresh cached its token and before its
+// waiters woke, with the change feed reporting that credential, makes the
+// cache forget the token: the waiters, the late caller among them, are
+// answered with it all the same, and nothing is refreshed again.
+TEST_F(TokenFeedRaceTest, WaitersGetTheRefreshedTokenThoughTheFeedMadeTheCacheForgetIt) {
+    Asked first, second, late;
+    asio::co_spawn(io_, ask(*service_, key_, first), asio::detached);
+    asio::co_spawn(io_, ask(*service_, key_, second), asio::detached);
+    ASSERT_TRUE(credctl::test::run_until(
+        io_, [&] { return upstream_.held() == 1; }, std::chrono::seconds(2)));
+    store_->at_unlock = [&] { asio::co_spawn(io_, ask(*service_, key_, late), asio::detached); };
+    upstream_.release(test::answer_tokens("AT-1", "RT-1", 3600));
+    ASSERT_TRUE(credctl::test::run_until(
+        io_, [&] { return first.answer && second.answer && late.answer; }, std::chrono::seconds(5)));
+    for (const Asked* a : {&first, &second, &late}) {
+        ASSERT_TRUE(a->answer->has_value()) << a->answer->error().message;
+        EXPECT_EQ((*a->answer)->access_token.reveal(), "AT-1");
+    }
+    EXPECT_EQ(upstream_.calls, 1);
 }
 
 }  // namespace
