@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (the `fuzz` preset: clang-16, ASan + UBSan)
 # and runs each for SECONDS (default 15) on a scratch copy of its seed
 # corpus, tests/fuzz/corpus/<name>/ (the committed corpus never grows here),
-# with tests/fuzz/<name>.dict when there is one. Prints each target's
+# with tests/fuzz/<name>.dict when there is one, as many targets at a time
+# as there are cores (CREDCTL_FUZZ_JOBS to choose). Prints each target's
 # executions and coverage (libFuzzer's final stats) and fails when any target
 # finds a crash, a sanitizer report or a broken property; the input that did
 # it is kept in build/fuzz/findings/.
@@ -36,19 +37,40 @@ trap 'rm -rf "$scratch"' EXIT
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
+# Runs one target; its exit status is left in $scratch/<target>.rc.
+run_target() {
+  local t=$1 name=${1%_fuzz}
+  local corpus=$scratch/$name
+  mkdir -p "$corpus"
+  [ -d "tests/fuzz/corpus/$name" ] && cp -R "tests/fuzz/corpus/$name/." "$corpus/"
+  local args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2560
+    -artifact_prefix="$findings/$t-")
+  [ -f "tests/fuzz/$name.dict" ] && args+=(-dict="tests/fuzz/$name.dict")
+  local rc=0
+  "$bin/$t" "${args[@]}" "$corpus" >"$scratch/$t.log" 2>&1 || rc=$?
+  echo "$rc" >"$scratch/$t.rc"
+}
+
+# Targets run $jobs at a time (each is one process on one core; default:
+# the number of cores), and are reported in order once all have ended.
+jobs=${CREDCTL_FUZZ_JOBS:-$(nproc)}
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  run_target "$t" &
+  running=$((running + 1))
+done
+wait
+
 passed=0
 failed=0
 printf '%-26s %10s %8s %8s %8s  %s\n' target executions exec/s cov ft result
 for t in "${targets[@]}"; do
-  name=${t%_fuzz}
-  corpus=$scratch/$name
-  mkdir -p "$corpus"
-  [ -d "tests/fuzz/corpus/$name" ] && cp -R "tests/fuzz/corpus/$name/." "$corpus/"
-  args=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2560
-        -artifact_prefix="$findings/$t-")
-  [ -f "tests/fuzz/$name.dict" ] && args+=(-dict="tests/fuzz/$name.dict")
   log=$scratch/$t.log
-  if "$bin/$t" "${args[@]}" "$corpus" >"$log" 2>&1; then
+  if [ "$(cat "$scratch/$t.rc" 2>/dev/null)" = 0 ]; then
     result=ok
     passed=$((passed + 1))
   else

@@ -42,14 +42,15 @@ build() {
   elapsed "build ($1)"
 }
 
-# Unit tests and checks run two at a time; end-to-end tests one at a time
-# (several hold latency bounds that a second suite beside them would break).
+# Unit tests and checks run two at a time, and so do end-to-end tests, but
+# for those that bound a latency or flood credd: they run alone (RUN_SERIAL
+# in tests/CMakeLists.txt).
 run_tests() {
   local preset=$1
   shift
   ctest --preset "$preset" -E '^e2e\.' -j 2 --timeout 600
   elapsed "unit tests and checks ($preset)"
-  ctest --preset "$preset" -R '^e2e\.' --timeout 900 "$@"
+  ctest --preset "$preset" -R '^e2e\.' -j 2 --timeout 900 "$@"
   elapsed "end-to-end tests ($preset)"
 }
 
