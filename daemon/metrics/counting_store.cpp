@@ -31,4 +31,31 @@ Result<std::uint64_t> CountingStore::count() {
     return counted(StoreOp::count, inner_.count());
 }
 
+Result<store::MarkResult> CountingStore::lock_and_mark(const store::CredentialKey& key,
+                                                       const store::CredentialRecord& record) {
+    return counted(StoreOp::lock_and_mark, inner_.refresh_lock()->lock_and_mark(key, record));
+}
+
+Result<bool> CountingStore::keep_alive(const store::CredentialKey& key) {
+    return counted(StoreOp::keep_alive, inner_.refresh_lock()->keep_alive(key));
+}
+
+Result<void> CountingStore::commit_and_unlock(const store::CredentialKey& key, const store::CredentialRecord& record,
+                                              const SecretBytes* rotated) {
+    return counted(StoreOp::commit_and_unlock, inner_.refresh_lock()->commit_and_unlock(key, record, rotated));
+}
+
+void CountingStore::unlock(const store::CredentialKey& key) {
+    inner_.refresh_lock()->unlock(key);
+    metrics_.store_operation(StoreOp::unlock, true);
+}
+
+Result<bool> CountingStore::locked(const store::CredentialKey& key) {
+    return counted(StoreOp::locked, inner_.refresh_lock()->locked(key));
+}
+
+Result<store::LockView> CountingStore::look(const store::CredentialKey& key) {
+    return counted(StoreOp::look, inner_.refresh_lock()->look(key));
+}
+
 }  // namespace credctl::metrics

@@ -50,7 +50,22 @@ enum class RefreshOutcome { ok, invalid_grant, provider_unavailable, timed_out, 
 // failed (the log did not take it).
 enum class AuditOutcome { written, suppressed, failed };
 
-enum class StoreOp { put, update, get, refresh_token, keys, erase, count };
+// The calls of store::Store, then those of a fleet store's store::RefreshLock.
+enum class StoreOp {
+    put,
+    update,
+    get,
+    refresh_token,
+    keys,
+    erase,
+    count,
+    lock_and_mark,
+    commit_and_unlock,
+    keep_alive,
+    unlock,
+    locked,
+    look
+};
 [[nodiscard]] std::string_view to_string(StoreOp op);
 
 // The states `credctl list` shows (daemon/tokens/token_service.hpp).
