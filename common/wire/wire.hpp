@@ -73,12 +73,12 @@ struct Status {
     // The caller may administer credd (root, credd's user): it may read
     // every user's credentials (GET /v1/credentials).
     bool administrator = false;
-    std::string store_backend;  // "lmdb" or "etcd"
+    std::string store_backend{};  // "lmdb" or "etcd"
     // "readable" (a read succeeded), "unreachable" (etcd: no member served a
     // read in time; `store` says why) or "failing" (the store answered
     // with an error; `store` says which).
-    std::string store_state;
-    std::vector<StoreEndpoint> store_endpoints;  // etcd: every configured member, in order
+    std::string store_state{};
+    std::vector<StoreEndpoint> store_endpoints{};  // etcd: every configured member, in order
 };
 
 // DELETE /v1/users/{user}/credentials/{provider}: what happened at the
