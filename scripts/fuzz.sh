@@ -51,12 +51,12 @@ run_target() {
   echo "$rc" >"$scratch/$t.rc"
 }
 
-# Targets run $jobs at a time (each is one process on one core; default:
+# Targets run $parallel at a time (each is one process on one core; default:
 # the number of cores), and are reported in order once all have ended.
-jobs=${CREDCTL_FUZZ_JOBS:-$(nproc)}
+parallel=${CREDCTL_FUZZ_JOBS:-$(nproc)}
 running=0
 for t in "${targets[@]}"; do
-  if [ "$running" -ge "$jobs" ]; then
+  if [ "$running" -ge "$parallel" ]; then
     wait -n || true
     running=$((running - 1))
   fi
