@@ -194,12 +194,16 @@ Result<std::string> EtcdClient::post(const char* path, const std::string& body) 
 }
 
 Result<std::optional<KeyValue>> EtcdClient::get(const std::string& key) {
+    auto answer = range(key);
+    if (!answer) return answer.error();
+    if (answer->kvs.empty()) return std::optional<KeyValue>{};
+    return std::optional<KeyValue>{std::move(answer->kvs.front())};
+}
+
+Result<RangeAnswer> EtcdClient::range(const std::string& key) {
     auto body = post("/v3/kv/range", range_request(key, std::nullopt, false));
     if (!body) return body.error();
-    auto range = parse_range(*body);
-    if (!range) return range.error();
-    if (range->kvs.empty()) return std::optional<KeyValue>{};
-    return std::optional<KeyValue>{std::move(range->kvs.front())};
+    return parse_range(*body);
 }
 
 Result<RangeAnswer> EtcdClient::list(const std::string& prefix, bool keys_only) {

@@ -53,6 +53,8 @@ public:
     // endpoints tried) when no member answered in time, internal for an
     // answer that does not parse or an error the cluster returned.
     [[nodiscard]] Result<std::optional<KeyValue>> get(const std::string& key);
+    // As get(), with the store's revision when the member answered.
+    [[nodiscard]] Result<RangeAnswer> range(const std::string& key);
     [[nodiscard]] Result<RangeAnswer> list(const std::string& prefix, bool keys_only);
     // Compare-and-put: see put_if_request(). succeeded false when the key
     // had changed; the answer then holds the key as it is now.

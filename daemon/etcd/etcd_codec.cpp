@@ -293,7 +293,7 @@ Result<WatchResult> parse_watch_result(std::string_view message) {
             auto mod = int64_field(kv->as_object(), "mod_revision");
             if (!mod) return malformed("event with a mod_revision that is not a number");
             out.last_event_revision = std::max(out.last_event_revision, *mod);
-            out.keys.push_back(std::move(*key));
+            out.events.push_back(WatchEvent{std::move(*key), *mod});
         }
     }
     return out;

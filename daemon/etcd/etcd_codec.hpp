@@ -87,6 +87,14 @@ struct TxnWrite {
 // `start_revision` on (0: from the cluster's current revision).
 [[nodiscard]] std::string watch_request(std::string_view prefix, std::int64_t start_revision = 0);
 
+// One change a watch reports: the key put or deleted, and the revision of
+// that put or delete.
+struct WatchEvent {
+    std::string key;
+    std::int64_t mod_revision = 0;
+    bool operator==(const WatchEvent&) const = default;
+};
+
 // One message of a watch's stream (one line of the gateway's answer).
 struct WatchResult {
     bool created = false;                  // the watch is set up: changes from here on are reported
@@ -94,7 +102,7 @@ struct WatchResult {
     std::int64_t revision = 0;             // the header's: the store's revision when it was sent
     std::int64_t compact_revision = 0;     // canceled: the oldest revision still kept
     std::int64_t last_event_revision = 0;  // the highest mod_revision among the events
-    std::vector<std::string> keys;         // the keys that changed (put or deleted), in order
+    std::vector<WatchEvent> events;        // the keys that changed (put or deleted), in order
 };
 
 // Errors: internal naming what is malformed (never a value).

@@ -20,6 +20,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <limits>
@@ -55,6 +56,7 @@ struct Session {
     const EtcdWatch::Changed& changed;
     const EtcdWatch::Resync& resync;
     std::int64_t& revision;
+    std::atomic<bool>& following;
     bool created = false;
     std::string ended;  // why the stream ended
 };
@@ -72,10 +74,11 @@ bool handle(std::string_view line, Session& s) {
         // A new watch from now: what changed before it was not reported.
         if (s.revision == 0) {
             s.revision = r->revision;
-            s.resync();
+            s.resync(r->revision);
         }
+        s.following = true;
     }
-    for (const auto& key : r->keys) s.changed(key);
+    for (const auto& e : r->events) s.changed(e.key, e.mod_revision);
     s.revision = std::max(s.revision, r->last_event_revision);
     if (r->canceled) {
         // Compacted past where we were: start again from now.
@@ -146,6 +149,7 @@ struct EtcdWatch::Impl {
     milliseconds timeout{5000};
     std::string prefix;
     std::int64_t revision = 0;  // the watch thread's: see Session
+    std::atomic<bool> following{false};
     Changed changed;
     Resync resync;
     std::mutex mutex;
@@ -156,7 +160,7 @@ struct EtcdWatch::Impl {
 
     // One session on one member, to its end or until stopped.
     Session one(const Endpoint& e) {
-        Session s{changed, resync, revision, false, {}};
+        Session s{changed, resync, revision, following, false, {}};
         asio::io_context io;
         {
             std::lock_guard lock(mutex);
@@ -167,6 +171,7 @@ struct EtcdWatch::Impl {
             if (p) s.ended = "failed inside credd";
         });
         io.run();
+        following = false;
         std::lock_guard lock(mutex);
         session = nullptr;
         return s;
@@ -199,6 +204,10 @@ EtcdWatch::~EtcdWatch() {
     }
     impl_->wake.notify_all();
     if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+bool EtcdWatch::following() const {
+    return impl_->following.load();
 }
 
 Result<std::unique_ptr<EtcdWatch>> EtcdWatch::start(const ClientOptions& options, std::string prefix, Changed changed,

@@ -3,11 +3,15 @@
 // at a time (POST /v3/watch on the JSON gateway: a chunked answer that does
 // not end, one JSON message a line, etcd_codec.hpp), moving on to the next
 // member when the stream breaks, and calls `changed` with each key that was
-// put or deleted. A watch set up again after a break resumes after the last
-// revision reported, so a member lost costs no change. `resync` is called
-// when nothing can be resumed (the first watch, or the cluster compacted its
-// history past that revision): changes before the new watch were not
-// reported, so whatever the caller derived from the store must be forgotten.
+// put or deleted and the revision of that change. A watch set up again after
+// a break resumes after the last revision reported, so a member lost costs no
+// change. `resync` is called when nothing can be resumed (the first watch, or
+// the cluster compacted its history past that revision) with the store's
+// revision when the new watch was set up: changes up to it were not
+// reported, so whatever the caller derived from the store before it must be
+// forgotten; every change after it is reported. following() says whether a
+// watch is set up now: between two members (a stream broken, the next one not
+// yet set up), changes reach nobody until the next watch resumes.
 //
 // A member that goes away is noticed at once when its connection is reset
 // or refused, and by TCP keep-alive (about 25 s) when it is cut off.
@@ -21,6 +25,7 @@
 #include "common/error/error.hpp"
 #include "daemon/etcd/etcd_client.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,8 +34,8 @@ namespace credctl::etcd {
 
 class EtcdWatch {
 public:
-    using Changed = std::function<void(const std::string& key)>;
-    using Resync = std::function<void()>;
+    using Changed = std::function<void(const std::string& key, std::int64_t mod_revision)>;
+    using Resync = std::function<void(std::int64_t revision)>;
 
     // Checks the endpoints and TLS files as EtcdClient::create() does, then
     // starts the thread; it contacts the cluster from there.
@@ -38,6 +43,8 @@ public:
                                                                   Changed changed, Resync resync);
     // Ends the watch and joins its thread.
     ~EtcdWatch();
+    // A watch is set up on a member and reports changes (from any thread).
+    [[nodiscard]] bool following() const;
     EtcdWatch(const EtcdWatch&) = delete;
     EtcdWatch& operator=(const EtcdWatch&) = delete;
 

@@ -31,6 +31,14 @@ Result<std::uint64_t> CountingStore::count() {
     return counted(StoreOp::count, inner_.count());
 }
 
+Result<std::optional<store::CredentialRecord>> CountingStore::get_to_refresh(const store::CredentialKey& key) {
+    return counted(StoreOp::get, inner_.refresh_lock()->get_to_refresh(key));
+}
+
+Result<bool> CountingStore::settle() {
+    return counted(StoreOp::settle, inner_.refresh_lock()->settle());
+}
+
 Result<store::MarkResult> CountingStore::lock_and_mark(const store::CredentialKey& key,
                                                        const store::CredentialRecord& record) {
     return counted(StoreOp::lock_and_mark, inner_.refresh_lock()->lock_and_mark(key, record));

@@ -35,6 +35,8 @@ public:
     // Only while refresh_lock() is not nullptr.
     Result<store::MarkResult> lock_and_mark(const store::CredentialKey& key,
                                             const store::CredentialRecord& record) override;
+    Result<std::optional<store::CredentialRecord>> get_to_refresh(const store::CredentialKey& key) override;
+    Result<bool> settle() override;
     Result<bool> keep_alive(const store::CredentialKey& key) override;
     Result<void> commit_and_unlock(const store::CredentialKey& key, const store::CredentialRecord& record,
                                    const SecretBytes* rotated) override;

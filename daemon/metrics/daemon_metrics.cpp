@@ -12,9 +12,9 @@ const std::vector<double> k_refresh_bounds{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 constexpr std::array<std::string_view, 5> k_refresh_outcomes{"ok", "invalid_grant", "provider_unavailable", "timed_out",
                                                              "error"};
 constexpr std::array<std::string_view, 3> k_audit_outcomes{"written", "suppressed", "failed"};
-constexpr std::array<std::string_view, 13> k_store_ops{
-    "put",        "update", "get",    "refresh_token", "keys", "erase", "count", "lock_and_mark", "commit_and_unlock",
-    "keep_alive", "unlock", "locked", "look"};
+constexpr std::array<std::string_view, 14> k_store_ops{
+    "put",        "update", "get",    "refresh_token", "keys",  "erase", "count", "lock_and_mark", "commit_and_unlock",
+    "keep_alive", "unlock", "locked", "look",          "settle"};
 
 template <std::size_t N>
 std::vector<LabelValues> each(const std::array<std::string_view, N>& values) {

@@ -64,7 +64,8 @@ enum class StoreOp {
     keep_alive,
     unlock,
     locked,
-    look
+    look,
+    settle
 };
 [[nodiscard]] std::string_view to_string(StoreOp op);
 

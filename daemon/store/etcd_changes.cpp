@@ -3,6 +3,8 @@
 #include "common/log/log.hpp"
 #include "daemon/store/etcd_store.hpp"
 
+#include <algorithm>
+
 namespace credctl::store {
 
 std::optional<CredentialKey> EtcdStore::credential_of(std::string_view etcd_key) const {
@@ -16,18 +18,22 @@ std::optional<CredentialKey> EtcdStore::credential_of(std::string_view etcd_key)
 
 Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
     const std::string meta = prefix_ + "meta/";
-    auto changed = [this, meta](const std::string& etcd_key) {
+    auto changed = [this, meta](const std::string& etcd_key, std::int64_t mod_revision) {
         if (etcd_key.starts_with(meta)) return keys_.changed();  // a key rotation (etcd_keys.hpp)
         auto key = credential_of(etcd_key);
         if (!key) return;
         std::lock_guard lock(changes_mutex_);
+        auto& last = last_change_[etcd_key];
+        last = std::max(last, mod_revision);
         changes_.keys.push_back(std::move(*key));
         changed_ = true;
         if (wake_) wake_();
     };
-    auto resync = [this] {
+    auto resync = [this](std::int64_t revision) {
         keys_.changed();
         std::lock_guard lock(changes_mutex_);
+        watched_from_ = revision;  // a copy older than this may have missed a change
+        last_change_.clear();
         changes_.everything = true;
         changes_.keys.clear();
         changed_ = true;
@@ -40,6 +46,24 @@ Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
     watch_ = std::move(*watch);
     log::info("store: following changes below " + prefix_ + " through an etcd watch");
     return {};
+}
+
+std::optional<CredentialRecord> EtcdStore::watched_copy(const CredentialKey& key) {
+    if (!watch_ || !watch_->following()) return std::nullopt;
+    const std::string ek = etcd_key(key);
+    const auto it = kept_.find(ek);
+    if (it == kept_.end() || it->second.mod_revision == 0 || lost_.contains(ek)) return std::nullopt;
+    const Kept& copy = it->second;
+    {
+        std::lock_guard lock(changes_mutex_);
+        if (copy.as_of < watched_from_) return std::nullopt;
+        const auto last = last_change_.find(ek);
+        if (last != last_change_.end() && last->second > copy.as_of) return std::nullopt;
+    }
+    auto decoded = open_record(key, copy.sealed);
+    if (!decoded || decoded->record.state != CredentialState::valid) return std::nullopt;
+    if (!pinned_[ek]) seen_[ek] = copy.mod_revision;
+    return std::move(decoded->record);
 }
 
 Changes EtcdStore::take() {

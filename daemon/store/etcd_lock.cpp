@@ -90,19 +90,21 @@ void EtcdStore::took(const CredentialKey& key, HeldLock lock, std::int64_t mark_
     const std::string ek = etcd_key(key);
     seen_[ek] = mark_revision;
     pinned_[ek] = true;
-    kept_[ek] = Kept{mark_revision, sealed};
+    kept_[ek] = Kept{mark_revision, sealed, mark_revision};
 }
 
 Result<std::optional<CredentialRecord>> EtcdStore::reread(const CredentialKey& key, const etcd::RangeAnswer& range) {
     const std::string ek = etcd_key(key);
     if (range.kvs.empty()) {
         seen_[ek] = 0;
-        kept_[ek] = Kept{};
+        kept_[ek] = Kept{0, {}, range.revision};
         return std::optional<CredentialRecord>{};
     }
     const etcd::KeyValue& kv = range.kvs.front();
     seen_[ek] = kv.mod_revision;
-    kept_[ek] = Kept{kv.mod_revision, kv.value};
+    // A range inside a transaction may come without its own header: then
+    // the copy is known current at its own revision only.
+    kept_[ek] = Kept{kv.mod_revision, kv.value, std::max(range.revision, kv.mod_revision)};
     auto decoded = open_record(key, kv.value);
     if (!decoded) return decoded.error();
     return std::optional<CredentialRecord>{std::move(decoded->record)};
@@ -117,6 +119,7 @@ Result<MarkResult> EtcdStore::lock_and_mark(const CredentialKey& key, const Cred
     }
     if (auto r = check_key(); !r) return r.error();
     const std::string ek = etcd_key(key);
+    if (auto r = settle(ek); !r) return r.error();
     if (!kept_.contains(ek)) {
         if (auto r = get(key); !r) return r.error();
     }
@@ -139,7 +142,7 @@ Result<MarkResult> EtcdStore::lock_and_mark(const CredentialKey& key, const Cred
     for (int attempt = 0;; ++attempt) {
         auto sealed = seal_record(key, record, decoded->sealed_refresh_token);
         if (!sealed) return sealed.error();
-        auto marked = mark(key, *sealed, basis.mod_revision);
+        auto marked = mark(key, *sealed, basis);
         if (!marked) return marked.error();
         if (*marked) return std::move(**marked);
         if (attempt > 0) return key_moved_twice(key);  // else sealed again under the new key
@@ -153,8 +156,9 @@ Error EtcdStore::key_moved_twice(const CredentialKey& key) {
 }
 
 Result<std::optional<MarkResult>> EtcdStore::mark(const CredentialKey& key, const std::string& sealed,
-                                                  std::int64_t expected) {
+                                                  const Kept& basis) {
     using Outcome = MarkResult::Outcome;
+    const std::int64_t expected = basis.mod_revision;
     auto lease = live_lease();
     if (!lease) return lease.error();
     const std::string lk = lock_key(key);
@@ -163,9 +167,11 @@ Result<std::optional<MarkResult>> EtcdStore::mark(const CredentialKey& key, cons
     auto txn = client_->txn(lock_and_mark_request({lk, holder}, *lease, {ek, sealed}, expected, key_guard()));
     if (!txn) {
         // Perhaps the lease is gone after all: the next lock asks for a new
-        // one. The next read asks etcd.
+        // one, and lets this one end. Perhaps the mark lands later, or
+        // landed: settled before anything else is done with this record.
         lease_id_ = 0;
         kept_.erase(ek);
+        lost_[ek] = LostMark{key, basis, sealed};
         return txn.error();
     }
     if (txn->succeeded) {
@@ -247,7 +253,7 @@ Result<void> EtcdStore::commit_and_unlock(const CredentialKey& key, const Creden
         held_.erase(lock);
         pinned_.erase(ek);
         seen_[ek] = revision;
-        kept_[ek] = Kept{revision, sealed};
+        kept_[ek] = Kept{revision, sealed, revision};
         return {};
     }
 }
@@ -287,13 +293,15 @@ Result<bool> EtcdStore::keep_alive(const CredentialKey& key) {
 }
 
 void EtcdStore::unlock(const CredentialKey& key) {
-    // The refresh this lock covered is over, committed or not: reads may
-    // move the compared revision again and ask etcd (etcd_store.hpp).
+    // The refresh this lock covered is over: reads may move the compared
+    // revision again (etcd_store.hpp). A commit keeps its copy of the record
+    // (commit_and_unlock() let the lock go); without one, the next read asks
+    // etcd.
     const std::string ek = etcd_key(key);
     pinned_.erase(ek);
-    kept_.erase(ek);
     const auto it = held_.find(lock_key(key));
     if (it == held_.end()) return;
+    kept_.erase(ek);
     // Only the lock this process created: after its lease ended another
     // host's lock may stand at that key.
     auto removed = client_->erase_if(it->first, it->second.mod_revision);
@@ -308,6 +316,7 @@ void EtcdStore::unlock(const CredentialKey& key) {
 
 Result<LockView> EtcdStore::look(const CredentialKey& key) {
     if (auto r = check_key(); !r) return r.error();
+    if (auto r = settle(etcd_key(key)); !r) return r.error();
     auto txn = client_->txn(look_request(lock_key(key), etcd_key(key)));
     if (!txn) return txn.error();
     if (txn->ranges.size() != 2) {

@@ -77,10 +77,15 @@ Result<std::optional<etcd::KeyValue>> EtcdStore::fetch(const CredentialKey& key,
         if (it->second.mod_revision == 0) return std::optional<etcd::KeyValue>{};
         return std::optional<etcd::KeyValue>{etcd::KeyValue{ek, it->second.sealed, 0, it->second.mod_revision, 0}};
     }
-    auto kv = client_->get(ek);
-    if (!kv) return kv.error();
-    kept_[ek] = *kv ? Kept{(*kv)->mod_revision, (*kv)->value} : Kept{};
-    return kv;
+    if (auto r = settle(ek); !r) return r.error();
+    auto range = client_->range(ek);
+    if (!range) return range.error();
+    if (range->kvs.empty()) {
+        kept_[ek] = Kept{0, {}, range->revision};
+        return std::optional<etcd::KeyValue>{};
+    }
+    kept_[ek] = Kept{range->kvs.front().mod_revision, range->kvs.front().value, range->revision};
+    return std::optional<etcd::KeyValue>{std::move(range->kvs.front())};
 }
 
 Result<std::string> EtcdStore::seal_refresh_token(const CredentialKey& key, const SecretBytes& refresh_token) {
@@ -136,6 +141,7 @@ Result<std::optional<EtcdStore::Read>> EtcdStore::read(const CredentialKey& key)
 Result<void> EtcdStore::write(const CredentialKey& key, const std::function<Result<std::string>()>& seal,
                               bool pending) {
     const std::string ek = etcd_key(key);
+    if (auto r = settle(ek); !r) return r.error();
     const auto seen = seen_.find(ek);
     std::int64_t expected = 0;
     if (seen != seen_.end()) {
@@ -161,7 +167,7 @@ Result<void> EtcdStore::write(const CredentialKey& key, const std::function<Resu
         if (txn->succeeded || (now != nullptr && now->value == *sealed)) {
             seen_[ek] = txn->succeeded ? txn->revision : now->mod_revision;  // for the next compare
             pinned_[ek] = pending;
-            kept_[ek] = Kept{seen_[ek], *sealed};
+            kept_[ek] = Kept{seen_[ek], *sealed, txn->revision};
             return {};
         }
         const bool key_moved = key_guard_moved(*txn);  // the next seal reads the keys again
@@ -222,6 +228,11 @@ Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord&
         key, [&] { return seal_record(key, record, inner); }, record.state == CredentialState::refresh_pending);
 }
 
+Result<std::optional<CredentialRecord>> EtcdStore::get_to_refresh(const CredentialKey& key) {
+    if (auto copy = watched_copy(key)) return copy;
+    return get(key);
+}
+
 Result<std::optional<CredentialRecord>> EtcdStore::get(const CredentialKey& key) {
     auto stored = read(key);
     if (!stored) return stored.error();
@@ -251,6 +262,7 @@ Result<std::vector<CredentialKey>> EtcdStore::keys(const std::string& user) {
 
 Result<bool> EtcdStore::erase(const CredentialKey& key) {
     const std::string ek = etcd_key(key);
+    if (auto r = settle(ek); !r) return r.error();
     auto removed = client_->erase(ek);
     if (!removed) return removed.error();
     seen_[ek] = 0;

@@ -25,14 +25,24 @@
 // process that missed a key rotation seals again under the current key and
 // writes once more, so no record lands under a key a rotation retired.
 //
-// Fewer round trips per refresh (docs/fleet.md "Calls of one refresh"):
-// while this process holds a credential's refresh lock, the record as it last
-// read or wrote it (its mod_revision and sealed value) is kept, and reads of
-// that credential are answered from it without asking etcd. The first read
-// after taking the lock goes to etcd; every later write still compares on the
-// kept revision, so a change made meanwhile by another host (a login, a
-// logout) is refused at the next write, never overwritten, and a refresh
-// token is never sent on a pending mark that did not land.
+// Fewer round trips per refresh (docs/fleet.md "Calls of one refresh"): the
+// record as this process last read or wrote it (its mod_revision and sealed
+// value) is kept. While this process holds a credential's refresh lock, reads
+// of that credential are answered from it without asking etcd. Without the
+// lock, get_to_refresh() (the read that starts a refresh) answers from it
+// too when the watch (follow_changes()) vouches for it: a watch is set up
+// now, it reports every change after the revision the copy was current at,
+// none of them is to this record, and the record is valid (not pending, not
+// login_required). Such a copy is as current as the credentials TokenService
+// caches from the same watch (docs/fleet.md "Cache coherence"), and a
+// refresh decided on it is safe: every write still compares on the kept
+// revision, so a change made meanwhile by another host (a login, a logout,
+// a refresh) is refused at the next write, never overwritten, and a refresh
+// token is never sent on a pending mark that did not land. That read proves
+// no quorum, so a lock and mark proposed after it may time out and land
+// later: settle() fences or undoes it. get() always asks etcd (a linearizable
+// read), so a logout or a login never proposes a write to a cluster that
+// cannot commit it.
 //
 // Cache coherence: follow_changes() starts an etcd watch of the prefix
 // (etcd_watch.hpp): the records' changes are offered as this store's
@@ -113,6 +123,12 @@ public:
     // the lock key (only at the revision this process created it with); a
     // lock whose delete fails stops having its lease renewed by new locks, so
     // it ends with that lease.
+    // get_to_refresh() answers from the kept record while the watch vouches
+    // for it (above); settle() (etcd_settle.cpp) fences each lost mark with
+    // a put of the record's own value at the revision the mark compared on,
+    // and undoes the mark if it landed.
+    Result<std::optional<CredentialRecord>> get_to_refresh(const CredentialKey& key) override;
+    Result<bool> settle() override;
     Result<MarkResult> lock_and_mark(const CredentialKey& key, const CredentialRecord& record) override;
     Result<void> commit_and_unlock(const CredentialKey& key, const CredentialRecord& record,
                                    const SecretBytes* rotated) override;
@@ -193,6 +209,8 @@ private:
     // The record's value as a read of etcd returns it: kept under the lock
     // (above), asked for otherwise.
     [[nodiscard]] Result<std::optional<etcd::KeyValue>> fetch(const CredentialKey& key, const std::string& ek);
+    // The kept record, when the watch vouches for it and it is valid (above).
+    [[nodiscard]] std::optional<CredentialRecord> watched_copy(const CredentialKey& key);
     // Whether this process holds the refresh lock of `key`.
     [[nodiscard]] bool holds(const CredentialKey& key) const;
     // A record and its refresh token sealed as stored (store-format.md).
@@ -216,8 +234,12 @@ private:
     // The lock and the pending mark `sealed`, written over `expected` by
     // lock_and_mark() in one transaction; std::nullopt when nothing was
     // written because the current data key moved (seal again).
+    struct Kept;
     [[nodiscard]] Result<std::optional<MarkResult>> mark(const CredentialKey& key, const std::string& sealed,
-                                                         std::int64_t expected);
+                                                         const Kept& basis);
+    // Settles the lost mark of the record at etcd key `ek`, if there is one
+    // (settle()); every call that reads or writes that record asks first.
+    [[nodiscard]] Result<void> settle(const std::string& ek);
     [[nodiscard]] static Error key_moved_twice(const CredentialKey& key);
     // Why a commit of the mark at `expected` was refused (the record is at
     // `record_now`; the lock is gone or not ours); forgets what it knew.
@@ -235,19 +257,29 @@ private:
     std::int64_t lease_id_ = 0;                            // the lease of new locks (0: none yet, or given up)
     std::chrono::steady_clock::time_point lease_renewed_;  // when lease_id_ was last granted or renewed
     struct Kept {
-        std::int64_t mod_revision = 0;
+        std::int64_t mod_revision = 0;  // 0: absent
         std::string sealed;
+        std::int64_t as_of = 0;  // the store's revision when it was read or written
     };
+    // A lock_and_mark() whose answer was lost, until settle() settles it.
+    struct LostMark {
+        CredentialKey key;
+        Kept basis;        // the record the mark compared on (mod_revision) and would replace
+        std::string mark;  // the pending mark sent
+    };
+    std::map<std::string, LostMark> lost_;  // etcd key of the record -> its lost mark
     // etcd key -> the record this process last read or wrote (served from
-    // it only under its lock; the basis of lock_and_mark() otherwise)
+    // it under its lock, or as the watch allows; the basis of lock_and_mark())
     std::map<std::string, Kept> kept_;
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
     std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
     std::mutex changes_mutex_;
-    Changes changes_;                         // under changes_mutex_
-    std::function<void()> wake_;              // under changes_mutex_
-    std::atomic<bool> changed_{false};        // changes_ is not empty
-    std::unique_ptr<etcd::EtcdWatch> watch_;  // last: stopped before the feed it fills goes
+    Changes changes_;                                  // under changes_mutex_
+    std::int64_t watched_from_ = 0;                    // under changes_mutex_: the watch reports changes after it
+    std::map<std::string, std::int64_t> last_change_;  // under changes_mutex_: etcd key -> its last change reported
+    std::function<void()> wake_;                       // under changes_mutex_
+    std::atomic<bool> changed_{false};                 // changes_ is not empty
+    std::unique_ptr<etcd::EtcdWatch> watch_;           // last: stopped before the feed it fills goes
 };
 
 }  // namespace credctl::store

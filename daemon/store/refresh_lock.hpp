@@ -50,15 +50,32 @@ struct LockView {
 class RefreshLock {
 public:
     virtual ~RefreshLock() = default;
+    // As Store::get(), for the read that starts a refresh only: may be
+    // answered without asking the store, from a copy of the record that the
+    // store vouches is current (EtcdStore: its watch reported no change
+    // since). Such an answer proves nothing about the store being reachable,
+    // so the lock_and_mark() that follows may be proposed to a cluster
+    // without quorum, time out, and land later: settle() puts that right.
+    [[nodiscard]] virtual Result<std::optional<CredentialRecord>> get_to_refresh(const CredentialKey& key) = 0;
     // Takes the lock of `key` for this process and stores `record` (the
     // caller has set it refresh_pending), keeping the stored refresh token,
     // in one step: only if no one holds the lock and the record is still the
-    // one this process last read of `key` (get() before). Afterwards
-    // refresh_token() opens the token that the mark covers. Errors: the
-    // store cannot be reached (then perhaps both were written: the lock ends
-    // with its lease and the mark is treated as an interrupted refresh).
+    // one this process last read of `key` (get() or get_to_refresh()
+    // before). Afterwards refresh_token() opens the token that the mark
+    // covers. Errors: the store cannot be reached (then perhaps both were
+    // written, or will be: settle()).
     [[nodiscard]] virtual Result<MarkResult> lock_and_mark(const CredentialKey& key,
                                                            const CredentialRecord& record) = 0;
+    // Settles every lock_and_mark() of this process whose answer was lost
+    // (it returned an error: perhaps nothing was written, perhaps the lock
+    // and the mark land later, or landed): makes sure such a mark can no
+    // longer land, or undoes it if it did (the record as it was before, the
+    // lock deleted), so that a mark on which no refresh token was sent is
+    // never taken for an interrupted refresh (docs/fleet.md "A lock and mark
+    // whose answer was lost"). Every later call on the same credential
+    // settles it first, and fails while it cannot. true when nothing is
+    // left to settle; errors: the store cannot be reached.
+    [[nodiscard]] virtual Result<bool> settle() = 0;
     // Renews the lease of a lock this process holds; false when it is gone
     // (expired: another host may take it).
     [[nodiscard]] virtual Result<bool> keep_alive(const CredentialKey& key) = 0;

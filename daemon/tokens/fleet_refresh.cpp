@@ -29,6 +29,9 @@ constexpr milliseconds k_max_poll{500};
 // Rounds of "wait, then try the lock ourselves" before giving up: each ends
 // with a holder that released the lock without a token we can serve.
 constexpr int k_max_rounds = 3;
+// How long a settling of lost marks sleeps between changes (any change
+// wakes it at once).
+constexpr milliseconds k_settle_wait{60'000};
 
 // Sleeps `d`, or less when the change feed wakes `w` (its count moves past
 // `seen`).
@@ -48,6 +51,25 @@ bool refreshed_elsewhere(const store::CredentialRecord& before, const store::Cre
                          now.updated_at != before.updated_at;
     return changed && scopes.empty() && now.state == store::CredentialState::valid && !now.access_token.empty() &&
            now.access_expires_at > now_epoch;
+}
+
+// Settles the lock-and-marks whose answer was lost (store::RefreshLock::
+// settle()) once a change arrives through the feed: proof that the cluster
+// commits again, and perhaps the lost mark itself landing. Not before: while
+// the cluster cannot answer, each attempt would hold the store thread for up
+// to the request timeout, in front of callers that need the store. (A later
+// call on the same credential settles it first anyway.)
+asio::awaitable<void> settle_when_committing(store::StoreRunner& runner, std::shared_ptr<FleetWaiters> w) {
+    store::RefreshLock& lock = *runner.refresh_lock();
+    for (;;) {
+        const std::uint64_t seen = w->changes;
+        co_await nap(w, k_settle_wait, seen);
+        if (w->changes == seen) continue;
+        const std::uint64_t lost = w->lost_marks;  // one lost while settling is settled next time round
+        auto settled = co_await runner.run([&](store::Store&) { return lock.settle(); });
+        if (settled && *settled && w->lost_marks == lost) break;
+    }
+    w->settling = false;
 }
 
 asio::awaitable<void> renew(store::StoreRunner& runner, store::CredentialKey key, std::shared_ptr<LockKeeper> keeper) {
@@ -77,6 +99,14 @@ std::shared_ptr<LockKeeper> TokenService::Impl::keep_fleet_lock(const store::Cre
     auto keeper = std::make_shared<LockKeeper>(io);
     asio::co_spawn(io, renew(runner, key, keeper), asio::detached);
     return keeper;
+}
+
+void TokenService::Impl::settle_lost_marks() {
+    const auto w = fleet_waiters();
+    ++w->lost_marks;
+    if (w->settling) return;
+    w->settling = true;
+    asio::co_spawn(io, settle_when_committing(runner, w), asio::detached);
 }
 
 std::shared_ptr<FleetWaiters> TokenService::Impl::fleet_waiters() {
@@ -110,7 +140,10 @@ asio::awaitable<Result<bool>> TokenService::Impl::take_fleet_lock(const store::C
         auto marked = co_await runner.run([&](store::Store&) { return lock.lock_and_mark(key, record); });
         if (marked && marked->outcome == Outcome::marked) co_return true;
         record.state = read_state;
-        if (!marked) co_return marked.error();
+        if (!marked) {
+            settle_lost_marks();
+            co_return marked.error();
+        }
         std::optional<store::CredentialRecord> now = std::move(marked->current);
         if (marked->outcome == Outcome::held) {
             auto after = co_await wait_for_holder(key, record, scopes, patience, seen);

@@ -37,10 +37,11 @@ asio::awaitable<bool> TokenService::Impl::still_ours(const store::CredentialKey&
 
 asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(const store::CredentialKey& key) {
     co_return co_await runner.run([&](store::Store& s) -> Result<Found> {
-        auto rec = s.get(key);
+        store::RefreshLock* lock = s.refresh_lock();
+        // A fleet store may answer from a copy it vouches for (no call).
+        auto rec = lock != nullptr ? lock->get_to_refresh(key) : s.get(key);
         if (!rec) return rec.error();
         Found found{std::move(*rec), false};
-        store::RefreshLock* lock = s.refresh_lock();
         // A pending mark with the lock held is another host's refresh in
         // flight, not a dead one. Both read at one instant: a holder that
         // committed since the read above is not taken for a dead one.

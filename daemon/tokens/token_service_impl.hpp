@@ -76,6 +76,8 @@ struct FleetWaiters {
     }
     std::set<boost::asio::steady_timer*> sleeping;
     std::uint64_t changes = 0;          // wake-ups received from the feed
+    bool settling = false;              // a settling of lost lock-and-marks waits for a change
+    std::uint64_t lost_marks = 0;       // lock-and-marks whose answer was lost
     store::ChangeFeed* feed = nullptr;  // the feed that wakes these, told to stop at the end
 };
 
@@ -172,6 +174,9 @@ struct TokenService::Impl {
         std::chrono::milliseconds patience, std::uint64_t seen);
     // The waits on other hosts, hooked to the change feed when there is one.
     std::shared_ptr<FleetWaiters> fleet_waiters();
+    // After a lock-and-mark whose answer was lost: settles it once the
+    // store's change feed shows the cluster committing (fleet_refresh.cpp).
+    void settle_lost_marks();
     std::shared_ptr<FleetWaiters> waiters_;
     // Stores the refresh's outcome: with the fleet lock, in the same step as
     // releasing it (store::RefreshLock::commit_and_unlock); without, as put()

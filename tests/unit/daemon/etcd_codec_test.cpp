@@ -167,14 +167,14 @@ TEST(EtcdCodec, WatchMessagesGiveCreationChangedKeysAndCancellation) {
         R"({"result":{"header":{"cluster_id":"3","member_id":"3","revision":"1","raft_term":"2"},"created":true}})");
     ASSERT_TRUE(created);
     EXPECT_TRUE(created->created);
-    EXPECT_TRUE(created->keys.empty());
+    EXPECT_TRUE(created->events.empty());
     auto put = parse_watch_result(
         R"({"result":{"header":{"revision":"2"},"events":[{"kv":{"key":"Zm9v","create_revision":"2",)"
         R"("mod_revision":"2","version":"1","value":"YmFy"}},{"type":"DELETE","kv":{"key":"YmFy","mod_revision":"2"}}]}})");
     ASSERT_TRUE(put);
     EXPECT_FALSE(put->created);
     EXPECT_EQ(put->revision, 2);
-    EXPECT_EQ(put->keys, (std::vector<std::string>{"foo", "bar"}));
+    EXPECT_EQ(put->events, (std::vector<WatchEvent>{{"foo", 2}, {"bar", 2}}));
     EXPECT_EQ(put->last_event_revision, 2);
     auto canceled =
         parse_watch_result(R"({"result":{"header":{"revision":"9"},"canceled":true,"compact_revision":"5"}})");

@@ -2,8 +2,8 @@
 // refresh"): TokenService over a real EtcdStore (a single-member etcd,
 // etcd_fixture.hpp) with a fake provider, counting the calls of the store's
 // EtcdClient. Each call is a round trip to the cluster's leader (ten, five
-// of them Raft writes, before this count was guarded; six, then three); the
-// count must not creep back up.
+// of them Raft writes, before this count was guarded; six, then three, then
+// two with the watch following); the count must not creep back up.
 #include "daemon/store/etcd_store.hpp"
 #include "daemon/tokens/token_service.hpp"
 #include "support/etcd_fixture.hpp"
@@ -34,12 +34,7 @@ protected:
         EtcdFixture::SetUp();
         store_ = open_store(1, "/credd/", lease_);
         ASSERT_TRUE(store_);
-        service_.emplace(io_, *store_,
-                         TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
-                         TokenServiceSeams{upstream_, clock_});
-        // Its access token has expired: the first caller refreshes.
-        auto login = test::login_until(clock_.now_epoch_seconds() - 1);
-        ASSERT_TRUE(credctl::test::run_now(io_, service_->store_login(key_, std::move(login))).has_value());
+        ASSERT_NO_FATAL_FAILURE(test::serve_expired_login(io_, *store_, upstream_, clock_, key_, service_));
     }
     void TearDown() override {
         io_.stop();
@@ -72,6 +67,16 @@ protected:
     }
 
     seconds lease_{10};  // the refresh lock's
+
+    // The store follows its prefix through a watch, as credd's does; once
+    // the watch is set up (it asks to forget everything cached).
+    void follow_changes() {
+        etcd::ClientOptions o;
+        o.endpoints = {etcd_.url()};
+        ASSERT_TRUE(store_->follow_changes(o));
+        for (int i = 0; i < 100 && !store_->take().everything; ++i) std::this_thread::sleep_for(milliseconds(50));
+    }
+
     asio::io_context io_;
     std::unique_ptr<store::EtcdStore> store_;
     test::FakeUpstream upstream_;
@@ -119,6 +124,47 @@ TEST_F(EtcdRefreshOnAnEndedLeaseTest, ALeaseOlderThanItsTtlIsReplacedWithoutAKee
     EXPECT_EQ(calls_of_one_refresh("AT-2", "RT-2"), 4u) << "a grant, not a keep-alive and a grant";
     EXPECT_EQ(upstream_.sent, (std::vector<std::string>{"RT-0", "RT-1"}));
     EXPECT_FALSE(*store_->locked(key_)) << "the lock outlived the refresh";
+}
+
+// With the watch following (as in credd), the record this credd committed
+// last is the one it reads to find the token expired: nothing reported a
+// change since, so that read is answered from the kept copy. A lock-and-mark
+// and a commit: two Raft writes and no read.
+TEST_F(EtcdRefreshCallsTest, WithTheWatchFollowingARefreshAfterItsOwnCommitMakesTwoEtcdCalls) {
+    follow_changes();
+    EXPECT_EQ(calls_of_one_refresh("AT-1", "RT-1"), 4u) << "the login's record is read, and the lease granted";
+    EXPECT_EQ(calls_of_one_refresh("AT-2", "RT-2"), 2u);
+    EXPECT_EQ(calls_of_one_refresh("AT-3", "RT-3"), 2u);
+    EXPECT_EQ(upstream_.sent, (std::vector<std::string>{"RT-0", "RT-1", "RT-2"}));
+    EXPECT_EQ(store_->refresh_token(key_)->reveal(), "RT-3");
+}
+
+// Another host's write reported by the watch: the kept copy is not used,
+// the record is read again, and the refresh goes on from what is stored.
+TEST_F(EtcdRefreshCallsTest, AfterAnotherHostsWriteTheRecordIsReadFromEtcdAgain) {
+    follow_changes();
+    EXPECT_EQ(calls_of_one_refresh("AT-1", "RT-1"), 4u);
+    auto other = open_store();
+    ASSERT_TRUE(other);
+    store::CredentialRecord expired;
+    expired.access_token = SecretBytes::from("AT-other");
+    expired.access_expires_at = clock_.now_epoch_seconds() - 1;
+    expired.updated_at = clock_.now_epoch_seconds();
+    ASSERT_TRUE(other->put(key_, expired, SecretBytes::from("RT-other")));
+    // Until the watch reports it, the kept copy answers (as the cache of
+    // TokenService would); then one read of etcd, and the copy again.
+    const std::uint64_t before = store_->client().calls();
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; ++i) {
+        auto read = store_->get_to_refresh(key_);
+        ASSERT_TRUE(read && *read);
+        seen = (*read)->access_token.reveal() == "AT-other";
+        if (!seen) std::this_thread::sleep_for(milliseconds(50));
+    }
+    ASSERT_TRUE(seen) << "the other host's record was never read";
+    EXPECT_EQ(store_->client().calls() - before, 1u);
+    EXPECT_EQ(calls_of_one_refresh("AT-2", "RT-2"), 2u) << "that read is current: the refresh starts from it";
+    EXPECT_EQ(upstream_.sent.back(), "RT-other") << "the refresh did not start from the other host's record";
 }
 
 }  // namespace

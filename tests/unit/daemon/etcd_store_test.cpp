@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace credctl::store {
@@ -197,6 +198,67 @@ TEST_F(EtcdStoreTest, TheWatchStopsWithTheStore) {
     const auto start = std::chrono::steady_clock::now();
     a.reset();  // joins the watch's thread, which is blocked reading the stream
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// A host following the watch, its watch set up (it asks to forget everything
+// cached first).
+std::unique_ptr<EtcdStore> following(std::unique_ptr<EtcdStore> st, const std::string& url) {
+    etcd::ClientOptions o;
+    o.endpoints = {url};
+    EXPECT_TRUE(st->follow_changes(o));
+    for (int i = 0; i < 100 && !st->take().everything; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return st;
+}
+
+// The etcd calls that one read of alice's record makes, and its subject: the
+// read that starts a refresh (get_to_refresh()), or with `get`, get().
+std::pair<std::uint64_t, std::string> read_alice(EtcdStore& st, const CredentialKey& alice, bool get = false) {
+    const std::uint64_t before = st.client().calls();
+    auto r = get ? st.get(alice) : st.get_to_refresh(alice);
+    EXPECT_TRUE(r && *r) << (r ? "absent" : r.error().message);
+    return {st.client().calls() - before, r && *r ? (*r)->subject : ""};
+}
+
+TEST_F(EtcdStoreTest, AKeptRecordAnswersAReadOnlyWhileTheWatchVouchesForIt) {
+    auto a = following(open_store(), etcd_.url());
+    auto b = open_store();
+    ASSERT_TRUE(a->put(alice_, record("a1"), SecretBytes::from("RT")));
+    EXPECT_EQ(read_alice(*a, alice_), std::make_pair(std::uint64_t{0}, std::string("a1"))) << "its own write";
+    // Another host's write: read from etcd once the watch has reported it.
+    ASSERT_TRUE(b->put(alice_, record("b1"), SecretBytes::from("RT")));
+    std::size_t reported = 0;  // a's own put, then b's
+    for (int i = 0; i < 100 && reported < 2; ++i) reported += changes_seen(*a).keys.size();
+    ASSERT_EQ(reported, 2u);
+    EXPECT_EQ(read_alice(*a, alice_), std::make_pair(std::uint64_t{1}, std::string("b1")));
+    EXPECT_EQ(read_alice(*a, alice_), std::make_pair(std::uint64_t{0}, std::string("b1"))) << "that read is kept";
+    // Not valid: a record that needs a login, or a pending mark, is read from etcd.
+    auto rejected = record("a2");
+    rejected.state = CredentialState::login_required;
+    ASSERT_TRUE(a->put(alice_, rejected, SecretBytes::from("RT")));
+    EXPECT_EQ(read_alice(*a, alice_), std::make_pair(std::uint64_t{1}, std::string("a2")));
+}
+
+// get() (a logout's read, a login's, a status) is never answered from the
+// kept copy: it is the linearizable read that keeps a write from being
+// proposed to a cluster that has lost quorum.
+TEST_F(EtcdStoreTest, AGetAlwaysAsksEtcdEvenWhileTheWatchVouchesForTheKeptRecord) {
+    auto a = following(open_store(), etcd_.url());
+    ASSERT_TRUE(a->put(alice_, record("a1"), SecretBytes::from("RT")));
+    EXPECT_EQ(read_alice(*a, alice_), std::make_pair(std::uint64_t{0}, std::string("a1"))) << "the refresh's read";
+    EXPECT_EQ(read_alice(*a, alice_, true), std::make_pair(std::uint64_t{1}, std::string("a1")));
+    EXPECT_EQ(read_alice(*a, alice_, true), std::make_pair(std::uint64_t{1}, std::string("a1")));
+}
+
+TEST_F(EtcdStoreTest, WhileNoWatchIsSetUpEveryReadAsksEtcd) {
+    // The watch's only member does not answer: it never gets set up.
+    auto a = open_store();
+    etcd::ClientOptions o;
+    o.endpoints = {"http://127.0.0.1:" + std::to_string(credctl::test::free_loopback_port())};
+    o.request_timeout = std::chrono::milliseconds(200);
+    ASSERT_TRUE(a->follow_changes(o));
+    ASSERT_TRUE(a->put(alice_, record("a1"), SecretBytes::from("RT")));
+    EXPECT_EQ(read_alice(*a, alice_), std::make_pair(std::uint64_t{1}, std::string("a1")));
+    EXPECT_EQ(read_alice(*a, alice_), std::make_pair(std::uint64_t{1}, std::string("a1")));
 }
 
 }  // namespace

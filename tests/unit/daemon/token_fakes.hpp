@@ -16,6 +16,7 @@
 #include "support/temp_store.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -175,6 +176,18 @@ private:
     };
     std::list<Held> held_;  // a list keeps `me` valid while others come and go
 };
+
+// A TokenService over `store` with these fakes (the unreachable provider
+// `demo`, 5 s) in `service`, and a login of `key` through it whose access
+// token has expired: its first caller refreshes.
+inline void serve_expired_login(boost::asio::io_context& io, store::Store& store, FakeUpstream& upstream,
+                                FakeClock& clock, const store::CredentialKey& key,
+                                std::optional<TokenService>& service) {
+    service.emplace(io, store, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
+                    TokenServiceSeams{upstream, clock});
+    auto login = login_until(clock.now_epoch_seconds() - 1);
+    ASSERT_TRUE(credctl::test::run_now(io, service->store_login(key, std::move(login))).has_value());
+}
 
 // The temp store of TempStoreTest with a fake clock and upstream for the
 // TokenService a deriving fixture builds over them, and the credential

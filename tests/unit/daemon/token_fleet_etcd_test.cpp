@@ -6,6 +6,7 @@
 #include "daemon/store/etcd_store.hpp"
 #include "daemon/tokens/token_service.hpp"
 #include "support/etcd_fixture.hpp"
+#include "support/holding_proxy.hpp"
 #include "support/run_now.hpp"
 #include "support/temp_store.hpp"
 #include "token_fakes.hpp"
@@ -17,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -98,6 +100,87 @@ TEST_F(TokenFleetEtcdTest, AWaitingHostIsWokenByTheHoldersCommitNotItsNextLookAt
     EXPECT_EQ(b_.upstream.calls, 0) << "B refreshed too";
     EXPECT_LT(waited, milliseconds(300)) << "B was answered " << waited.count()
                                          << " ms after A's refresh: at its next look at the lock, not by the watch";
+}
+
+// A lock and mark whose answer was lost (store::RefreshLock::settle()): host
+// A reaches etcd through a proxy that keeps the transaction back and answers
+// nothing, so A's caller is answered with the error and nothing is sent to
+// the provider. The mark lands later (the test sends the kept transaction to
+// etcd, as a member without quorum that accepted the proposal commits it
+// once quorum returns). Its landing reaches A through A's watch, and A
+// undoes it with no further request: the fleet is not left with a pending
+// mark that it would have to take for an interrupted refresh.
+class TokenLostMarkTest : public credctl::test::EtcdFixture {
+protected:
+    void SetUp() override {
+        EtcdFixture::SetUp();
+        const std::string url = etcd_.url();
+        proxy_.emplace(std::atoi(url.substr(url.rfind(':') + 1).c_str()));
+        etcd::ClientOptions o;
+        o.endpoints = {proxy_->url()};
+        o.request_timeout = milliseconds(1000);
+        auto client = etcd::EtcdClient::create(o);
+        ASSERT_TRUE(client) << client.error().message;
+        auto st =
+            store::EtcdStore::open(std::move(*client), "/credd/", store::Sealer(credctl::test::key_of(1)), seconds(10));
+        ASSERT_TRUE(st) << st.error().message;
+        a_ = std::move(*st);
+        etcd::ClientOptions watched;
+        watched.endpoints = {url};
+        ASSERT_TRUE(a_->follow_changes(watched));
+        for (int i = 0; i < 100 && !a_->take().everything; ++i) std::this_thread::sleep_for(milliseconds(50));
+        b_ = host();
+        ASSERT_NO_FATAL_FAILURE(test::serve_expired_login(io_, *a_, upstream_, clock_, key_, service_));
+    }
+    void TearDown() override {
+        io_.stop();
+        service_.reset();
+    }
+    asio::awaitable<void> ask(std::optional<Result<wire::AccessToken>>* out) {
+        *out = co_await service_->token(key_, seconds(60), {}, milliseconds::zero());
+    }
+    void run(milliseconds d) {
+        io_.restart();
+        io_.run_for(d);
+    }
+    // The record as B reads it: as stored by the login, no lock on it.
+    bool as_before() {
+        auto now = b_->get(key_);
+        auto locked = b_->locked(key_);
+        return now && *now && (*now)->state == store::CredentialState::valid &&
+               (*now)->access_token.reveal() == "AT-0" && locked && !*locked;
+    }
+
+    asio::io_context io_;
+    test::FakeClock clock_;
+    test::FakeUpstream upstream_;
+    std::optional<credctl::test::HoldingProxy> proxy_;
+    std::unique_ptr<store::EtcdStore> a_;
+    std::unique_ptr<store::EtcdStore> b_;
+    std::optional<TokenService> service_;
+    store::CredentialKey key_{"alice", "demo"};
+};
+
+TEST_F(TokenLostMarkTest, AMarkThatLandsAfterItsCallerWasAnsweredIsUndoneWhenItsChangeArrives) {
+    std::optional<Result<wire::AccessToken>> answer;
+    proxy_->hold(true);
+    asio::co_spawn(io_, ask(&answer), asio::detached);
+    for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
+    proxy_->hold(false);
+    ASSERT_TRUE(answer.has_value()) << "no answer";
+    ASSERT_FALSE(answer->has_value()) << "a token through a proxy that answers nothing";
+    EXPECT_EQ(answer->error().code, Errc::provider_unavailable);
+    EXPECT_EQ(upstream_.calls, 0) << "the refresh token was sent on a mark that was not answered";
+    ASSERT_EQ(proxy_->held().size(), 1u);
+    ASSERT_TRUE(as_before());
+
+    auto landed = etcd_.client()->txn(proxy_->held().front());
+    ASSERT_TRUE(landed && landed->succeeded) << "the kept mark did not apply";
+    ASSERT_FALSE(as_before());
+    const auto until = SteadyClock::now() + seconds(5);
+    while (!as_before() && SteadyClock::now() < until) run(milliseconds(50));
+    EXPECT_TRUE(as_before()) << "the mark that landed late was left pending, its lock held";
+    EXPECT_EQ(upstream_.calls, 0);
 }
 
 }  // namespace

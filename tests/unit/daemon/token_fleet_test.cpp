@@ -52,6 +52,10 @@ public:
         if (r && *r) read_[name(k)] = version(**r);
         return r;
     }
+    Result<std::optional<store::CredentialRecord>> get_to_refresh(const store::CredentialKey& k) override {
+        return get(k);
+    }
+    Result<bool> settle() override { return true; }
     Result<store::MarkResult> lock_and_mark(const store::CredentialKey& k, const store::CredentialRecord& r) override {
         using Outcome = store::MarkResult::Outcome;
         const auto [it, fresh] = table_.holder.try_emplace(name(k), host_);

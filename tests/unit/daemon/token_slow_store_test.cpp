@@ -248,6 +248,10 @@ public:
 
     store::RefreshLock* refresh_lock() override { return this; }
     store::ChangeFeed* change_feed() override { return this; }
+    Result<std::optional<store::CredentialRecord>> get_to_refresh(const store::CredentialKey& k) override {
+        return get(k);
+    }
+    Result<bool> settle() override { return true; }
     Result<store::MarkResult> lock_and_mark(const store::CredentialKey& k, const store::CredentialRecord& r) override {
         if (auto u = update(k, r); !u) return u.error();
         return store::MarkResult{store::MarkResult::Outcome::marked, std::nullopt};
