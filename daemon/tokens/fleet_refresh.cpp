@@ -58,7 +58,9 @@ bool refreshed_elsewhere(const store::CredentialRecord& before, const store::Cre
 // commits again, and perhaps the lost mark itself landing. Not before: while
 // the cluster cannot answer, each attempt would hold the store thread for up
 // to the request timeout, in front of callers that need the store. (A later
-// call on the same credential settles it first anyway.)
+// call on the same credential settles it first anyway. A change reported
+// just before the lost mark, its wake-up still queued, may set off one early
+// attempt: at worst that one waits out the timeout.)
 asio::awaitable<void> settle_when_committing(store::StoreRunner& runner, std::shared_ptr<FleetWaiters> w) {
     store::RefreshLock& lock = *runner.refresh_lock();
     for (;;) {

@@ -131,6 +131,14 @@ protected:
         for (int i = 0; i < 100 && !a_->take().everything; ++i) std::this_thread::sleep_for(milliseconds(50));
         b_ = host();
         ASSERT_NO_FATAL_FAILURE(test::serve_expired_login(io_, *a_, upstream_, clock_, key_, service_));
+        // The login's own change has come back through A's watch: no change
+        // is on its way when a test begins.
+        bool reported = false;
+        for (int i = 0; i < 100 && !reported; ++i) {
+            reported = !a_->take().keys.empty();
+            if (!reported) std::this_thread::sleep_for(milliseconds(20));
+        }
+        ASSERT_TRUE(reported) << "A's watch did not report the login";
     }
     void TearDown() override {
         io_.stop();
@@ -142,6 +150,21 @@ protected:
     void run(milliseconds d) {
         io_.restart();
         io_.run_for(d);
+    }
+    // A caller's refresh whose lock and mark the proxy keeps back: the
+    // caller is answered with the error, and nothing reaches the provider.
+    void lose_a_mark() {
+        std::optional<Result<wire::AccessToken>> answer;
+        proxy_->hold(true);
+        asio::co_spawn(io_, ask(&answer), asio::detached);
+        for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
+        proxy_->hold(false);
+        ASSERT_TRUE(answer.has_value()) << "no answer";
+        ASSERT_FALSE(answer->has_value()) << "a token through a proxy that answers nothing";
+        EXPECT_EQ(answer->error().code, Errc::provider_unavailable);
+        EXPECT_EQ(upstream_.calls, 0) << "the refresh token was sent on a mark that was not answered";
+        ASSERT_EQ(proxy_->held().size(), 1u);
+        ASSERT_TRUE(as_before());
     }
     // The record as B reads it: as stored by the login, no lock on it.
     bool as_before() {
@@ -162,17 +185,7 @@ protected:
 };
 
 TEST_F(TokenLostMarkTest, AMarkThatLandsAfterItsCallerWasAnsweredIsUndoneWhenItsChangeArrives) {
-    std::optional<Result<wire::AccessToken>> answer;
-    proxy_->hold(true);
-    asio::co_spawn(io_, ask(&answer), asio::detached);
-    for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
-    proxy_->hold(false);
-    ASSERT_TRUE(answer.has_value()) << "no answer";
-    ASSERT_FALSE(answer->has_value()) << "a token through a proxy that answers nothing";
-    EXPECT_EQ(answer->error().code, Errc::provider_unavailable);
-    EXPECT_EQ(upstream_.calls, 0) << "the refresh token was sent on a mark that was not answered";
-    ASSERT_EQ(proxy_->held().size(), 1u);
-    ASSERT_TRUE(as_before());
+    ASSERT_NO_FATAL_FAILURE(lose_a_mark());
 
     auto landed = etcd_.client()->txn(proxy_->held().front());
     ASSERT_TRUE(landed && landed->succeeded) << "the kept mark did not apply";
@@ -181,6 +194,30 @@ TEST_F(TokenLostMarkTest, AMarkThatLandsAfterItsCallerWasAnsweredIsUndoneWhenIts
     while (!as_before() && SteadyClock::now() < until) run(milliseconds(50));
     EXPECT_TRUE(as_before()) << "the mark that landed late was left pending, its lock held";
     EXPECT_EQ(upstream_.calls, 0);
+}
+
+// While no change arrives (a cluster without quorum commits nothing), the
+// settling asks etcd nothing: it would hold the store thread for up to the
+// request timeout in front of callers that need the store. The first change
+// (here another credential's login through B) sets it off, and the fence
+// it writes makes the kept mark fail when it arrives.
+TEST_F(TokenLostMarkTest, ALostMarkIsFencedAtTheFirstChangeAndNotBefore) {
+    ASSERT_NO_FATAL_FAILURE(lose_a_mark());
+    const auto calls = a_->client().calls();
+    run(milliseconds(1500));
+    EXPECT_EQ(a_->client().calls(), calls) << "etcd was asked while no change had arrived";
+
+    store::CredentialRecord other;
+    other.subject = "bob";
+    ASSERT_TRUE(b_->put({"bob", "demo"}, other, SecretBytes::from("RT-bob")));
+    const auto until = SteadyClock::now() + seconds(5);
+    while (a_->client().calls() == calls && SteadyClock::now() < until) run(milliseconds(20));
+    ASSERT_GT(a_->client().calls(), calls) << "the change did not set the settling off";
+    run(milliseconds(200));  // the fence's answer reaches A
+    auto late = etcd_.client()->txn(proxy_->held().front());
+    ASSERT_TRUE(late) << late.error().message;
+    EXPECT_FALSE(late->succeeded) << "the kept mark landed after the fence";
+    EXPECT_TRUE(as_before());
 }
 
 }  // namespace
