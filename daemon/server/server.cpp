@@ -221,6 +221,7 @@ void Server::stop() {
     boost::system::error_code ec;
     watchdog_.cancel();
     keep_alive_.stop();
+    tokens_.stop();
     acceptor_.close(ec);
     signals_.cancel(ec);
     hangup_.cancel(ec);

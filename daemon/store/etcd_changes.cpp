@@ -54,6 +54,8 @@ std::optional<CredentialRecord> EtcdStore::watched_copy(const CredentialKey& key
     const auto it = kept_.find(ek);
     if (it == kept_.end() || it->second.mod_revision == 0 || lost_.contains(ek)) return std::nullopt;
     const Kept& copy = it->second;
+    // A later revision seen since (a re-seal by a key rotation): not current.
+    if (const auto seen = seen_.find(ek); seen != seen_.end() && seen->second > copy.mod_revision) return std::nullopt;
     {
         std::lock_guard lock(changes_mutex_);
         if (copy.as_of < watched_from_) return std::nullopt;

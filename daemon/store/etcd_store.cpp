@@ -214,6 +214,7 @@ Result<void> EtcdStore::put(const CredentialKey& key, const CredentialRecord& re
 
 Result<void> EtcdStore::update(const CredentialKey& key, const CredentialRecord& record) {
     const std::string ek = etcd_key(key);
+    if (auto r = settle(ek); !r) return r.error();  // before the revision to compare is taken
     const auto seen = seen_.find(ek);
     const std::optional<std::int64_t> expected =
         seen != seen_.end() ? std::optional<std::int64_t>(seen->second) : std::nullopt;

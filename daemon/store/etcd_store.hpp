@@ -239,7 +239,15 @@ private:
                                                          const Kept& basis);
     // Settles the lost mark of the record at etcd key `ek`, if there is one
     // (settle()); every call that reads or writes that record asks first.
+    // fence() and undo() are its two steps (etcd_settle.cpp); true when
+    // they wrote.
     [[nodiscard]] Result<void> settle(const std::string& ek);
+    struct LostMark;
+    [[nodiscard]] Result<bool> fence(const std::string& ek, const LostMark& lost);
+    [[nodiscard]] Result<bool> undo(const std::string& ek, const LostMark& lost);
+    // A sealed record opened and sealed again, refresh token and all, under
+    // the current data key.
+    [[nodiscard]] Result<std::string> sealed_again(const CredentialKey& key, const std::string& sealed);
     [[nodiscard]] static Error key_moved_twice(const CredentialKey& key);
     // Why a commit of the mark at `expected` was refused (the record is at
     // `record_now`; the lock is gone or not ours); forgets what it knew.

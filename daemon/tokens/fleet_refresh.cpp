@@ -58,16 +58,20 @@ bool refreshed_elsewhere(const store::CredentialRecord& before, const store::Cre
 // commits again, and perhaps the lost mark itself landing. Not before: while
 // the cluster cannot answer, each attempt would hold the store thread for up
 // to the request timeout, in front of callers that need the store. (A later
-// call on the same credential settles it first anyway. A change reported
-// just before the lost mark, its wake-up still queued, may set off one early
-// attempt: at worst that one waits out the timeout.)
+// call on the same credential settles it first anyway.) The changes counted
+// are those since each mark was sent (FleetWaiters::settle_from): a mark
+// that landed before its call gave up has its change counted already. At
+// most one attempt per change: a change reported just before quorum was
+// lost may set one off, and that one waits out the request timeout.
 asio::awaitable<void> settle_when_committing(store::StoreRunner& runner, std::shared_ptr<FleetWaiters> w) {
     store::RefreshLock& lock = *runner.refresh_lock();
-    for (;;) {
-        const std::uint64_t seen = w->changes;
-        co_await nap(w, k_settle_wait, seen);
-        if (w->changes == seen) continue;
+    while (!w->stopped) {
+        if (w->changes == w->settle_from) {
+            co_await nap(w, k_settle_wait, w->settle_from);
+            continue;
+        }
         const std::uint64_t lost = w->lost_marks;  // one lost while settling is settled next time round
+        w->settle_from = w->changes;               // lowered by marks lost meanwhile (settle_lost_marks())
         auto settled = co_await runner.run([&](store::Store&) { return lock.settle(); });
         if (settled && *settled && w->lost_marks == lost) break;
     }
@@ -103,12 +107,22 @@ std::shared_ptr<LockKeeper> TokenService::Impl::keep_fleet_lock(const store::Cre
     return keeper;
 }
 
-void TokenService::Impl::settle_lost_marks() {
+void TokenService::Impl::settle_lost_marks(std::uint64_t seen) {
     const auto w = fleet_waiters();
     ++w->lost_marks;
-    if (w->settling) return;
+    w->settle_from = w->settling ? std::min(w->settle_from, seen) : seen;
+    if (w->settling || w->stopped) return;
     w->settling = true;
     asio::co_spawn(io, settle_when_committing(runner, w), asio::detached);
+}
+
+void TokenService::Impl::stop_waiting() {
+    if (!waiters_) return;
+    waiters_->stopped = true;
+    for (auto* t : waiters_->sleeping) t->cancel();
+    // The feed calls these waiters no more, whenever their last owner goes.
+    if (waiters_->feed != nullptr) waiters_->feed->wake_on_change({});
+    waiters_->feed = nullptr;
 }
 
 std::shared_ptr<FleetWaiters> TokenService::Impl::fleet_waiters() {
@@ -143,7 +157,7 @@ asio::awaitable<Result<bool>> TokenService::Impl::take_fleet_lock(const store::C
         if (marked && marked->outcome == Outcome::marked) co_return true;
         record.state = read_state;
         if (!marked) {
-            settle_lost_marks();
+            settle_lost_marks(seen);
             co_return marked.error();
         }
         std::optional<store::CredentialRecord> now = std::move(marked->current);

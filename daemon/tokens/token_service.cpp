@@ -63,6 +63,10 @@ TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServi
 
 TokenService::~TokenService() = default;
 
+void TokenService::stop() {
+    impl_->stop_waiting();
+}
+
 const std::vector<ProviderConfig>& TokenService::providers() const {
     return impl_->options.providers;
 }

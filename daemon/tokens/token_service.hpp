@@ -115,6 +115,10 @@ public:
     TokenService(boost::asio::io_context& io, store::Store& store, TokenServiceOptions options,
                  TokenServiceSeams seams);
     ~TokenService();
+    // Ends the background work that waits on the store (the settling of a
+    // fleet store's lost lock-and-marks), so that the I/O loop can run out
+    // of work (credd's shutdown). Requests keep being served.
+    void stop();
     TokenService(const TokenService&) = delete;
     TokenService& operator=(const TokenService&) = delete;
 

@@ -78,6 +78,8 @@ struct FleetWaiters {
     std::uint64_t changes = 0;          // wake-ups received from the feed
     bool settling = false;              // a settling of lost lock-and-marks waits for a change
     std::uint64_t lost_marks = 0;       // lock-and-marks whose answer was lost
+    std::uint64_t settle_from = 0;      // the settling waits for `changes` to pass this
+    bool stopped = false;               // the service is stopping: the settling ends
     store::ChangeFeed* feed = nullptr;  // the feed that wakes these, told to stop at the end
 };
 
@@ -87,6 +89,9 @@ struct TokenService::Impl {
         : io(io_), runner(runner_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {
         if (!options.metrics) options.metrics = std::make_shared<metrics::DaemonMetrics>();
     }
+    ~Impl() { stop_waiting(); }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
 
     boost::asio::io_context& io;
     std::unique_ptr<store::StoreRunner> owned_runner;  // a store given directly: called inline
@@ -174,9 +179,14 @@ struct TokenService::Impl {
         std::chrono::milliseconds patience, std::uint64_t seen);
     // The waits on other hosts, hooked to the change feed when there is one.
     std::shared_ptr<FleetWaiters> fleet_waiters();
-    // After a lock-and-mark whose answer was lost: settles it once the
-    // store's change feed shows the cluster committing (fleet_refresh.cpp).
-    void settle_lost_marks();
+    // After a lock-and-mark whose answer was lost, sent when the feed's
+    // count stood at `seen`: settles it once the store's change feed shows
+    // the cluster committing (fleet_refresh.cpp).
+    void settle_lost_marks(std::uint64_t seen);
+    // Ends the settling, and the feed's calls into the waiters (stop(), and
+    // the destructor: a coroutine frame that outlives the service may hold
+    // them).
+    void stop_waiting();
     std::shared_ptr<FleetWaiters> waiters_;
     // Stores the refresh's outcome: with the fleet lock, in the same step as
     // releasing it (store::RefreshLock::commit_and_unlock); without, as put()

@@ -6,6 +6,8 @@
 // proposal would commit it once quorum returns. Host B stands for the rest
 // of the fleet.
 #include "daemon/store/etcd_store.hpp"
+#include "daemon/store/record_codec.hpp"
+#include "daemon/store/record_key.hpp"
 
 #include "support/etcd_fixture.hpp"
 #include "support/holding_proxy.hpp"
@@ -145,6 +147,28 @@ TEST_F(EtcdLostMarkTest, WhileEtcdIsUnreachableCallsOnTheCredentialFail) {
     settled = a_->settle();
     ASSERT_TRUE(settled) << settled.error().message;
     expect_as_before();
+}
+
+// A key rotation between the read and the undo: the record goes back sealed
+// under the key current at the undo, its refresh token too, not as the bytes
+// read before (a rotation may retire the key they were sealed under).
+TEST_F(EtcdLostMarkTest, AnUndoSealsTheRecordAgainUnderTheCurrentKey) {
+    auto rotated = b_->data_keys().rotate();
+    ASSERT_TRUE(rotated) << rotated.error().message;
+    ASSERT_EQ(*rotated, 2u);
+    ASSERT_TRUE(a_->data_keys().refresh());  // A seals its mark under key 2
+    ASSERT_NO_FATAL_FAILURE(lose_a_mark());
+    ASSERT_TRUE(lands_late());
+    ASSERT_TRUE(a_->settle());
+    expect_as_before();
+    auto kv = etcd_.client()->get(b_->etcd_key(alice_));
+    ASSERT_TRUE(kv && *kv);
+    EXPECT_EQ(Sealer::key_id_of((*kv)->value).value_or(0), 2u) << "put back under the key it was read under";
+    auto opened = b_->data_keys().open("credentials", record_key(alice_), (*kv)->value);
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto decoded = decode_record(*opened);
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(Sealer::key_id_of(decoded->sealed_refresh_token).value_or(0), 2u) << "its refresh token too";
 }
 
 }  // namespace

@@ -180,9 +180,10 @@ private:
 // A TokenService over `store` with these fakes (the unreachable provider
 // `demo`, 5 s) in `service`, and a login of `key` through it whose access
 // token has expired: its first caller refreshes.
-inline void serve_expired_login(boost::asio::io_context& io, store::Store& store, FakeUpstream& upstream,
-                                FakeClock& clock, const store::CredentialKey& key,
-                                std::optional<TokenService>& service) {
+// `store` is a store::Store (called inline) or a store::StoreRunner.
+template <class StoreOrRunner>
+void serve_expired_login(boost::asio::io_context& io, StoreOrRunner& store, FakeUpstream& upstream, FakeClock& clock,
+                         const store::CredentialKey& key, std::optional<TokenService>& service) {
     service.emplace(io, store, TokenServiceOptions{{credctl::test::unreachable_provider()}, std::chrono::seconds(5)},
                     TokenServiceSeams{upstream, clock});
     auto login = login_until(clock.now_epoch_seconds() - 1);

@@ -4,6 +4,7 @@
 // refresh is woken by the holder's commit arriving on its watch, not at its
 // next look at the lock.
 #include "daemon/store/etcd_store.hpp"
+#include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/token_service.hpp"
 #include "support/etcd_fixture.hpp"
 #include "support/holding_proxy.hpp"
@@ -130,7 +131,12 @@ protected:
         ASSERT_TRUE(a_->follow_changes(watched));
         for (int i = 0; i < 100 && !a_->take().everything; ++i) std::this_thread::sleep_for(milliseconds(50));
         b_ = host();
-        ASSERT_NO_FATAL_FAILURE(test::serve_expired_login(io_, *a_, upstream_, clock_, key_, service_));
+        if (own_thread_) {
+            runner_.emplace(*a_, store::StorePlacement::own_thread);
+            ASSERT_NO_FATAL_FAILURE(test::serve_expired_login(io_, *runner_, upstream_, clock_, key_, service_));
+        } else {
+            ASSERT_NO_FATAL_FAILURE(test::serve_expired_login(io_, *a_, upstream_, clock_, key_, service_));
+        }
         // The login's own change has come back through A's watch: no change
         // is on its way when a test begins.
         bool reported = false;
@@ -143,6 +149,7 @@ protected:
     void TearDown() override {
         io_.stop();
         service_.reset();
+        runner_.reset();
     }
     asio::awaitable<void> ask(std::optional<Result<wire::AccessToken>>* out) {
         *out = co_await service_->token(key_, seconds(60), {}, milliseconds::zero());
@@ -153,18 +160,30 @@ protected:
     }
     // A caller's refresh whose lock and mark the proxy keeps back: the
     // caller is answered with the error, and nothing reaches the provider.
-    void lose_a_mark() {
+    // `land_first`: the test sends the kept mark to etcd while A's call
+    // still waits for its answer (with the store on its own thread).
+    void lose_a_mark(bool land_first = false) {
         std::optional<Result<wire::AccessToken>> answer;
         proxy_->hold(true);
         asio::co_spawn(io_, ask(&answer), asio::detached);
-        for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
+        bool landed = false;
+        for (int i = 0; i < 300 && !answer; ++i) {
+            run(milliseconds(10));
+            if (land_first && !landed && !proxy_->held().empty()) {
+                auto txn = etcd_.client()->txn(proxy_->held().front());
+                ASSERT_TRUE(txn && txn->succeeded) << "the kept mark did not apply";
+                landed = true;
+                proxy_->hold(false);  // what follows the mark passes
+            }
+        }
         proxy_->hold(false);
+        EXPECT_EQ(landed, land_first);
         ASSERT_TRUE(answer.has_value()) << "no answer";
         ASSERT_FALSE(answer->has_value()) << "a token through a proxy that answers nothing";
         EXPECT_EQ(answer->error().code, Errc::provider_unavailable);
         EXPECT_EQ(upstream_.calls, 0) << "the refresh token was sent on a mark that was not answered";
         ASSERT_EQ(proxy_->held().size(), 1u);
-        ASSERT_TRUE(as_before());
+        if (!land_first) ASSERT_TRUE(as_before());
     }
     // The record as B reads it: as stored by the login, no lock on it.
     bool as_before() {
@@ -180,8 +199,15 @@ protected:
     std::optional<credctl::test::HoldingProxy> proxy_;
     std::unique_ptr<store::EtcdStore> a_;
     std::unique_ptr<store::EtcdStore> b_;
+    bool own_thread_ = false;  // TokenService's store calls on a store thread, as in credd
+    std::optional<store::StoreRunner> runner_;
     std::optional<TokenService> service_;
     store::CredentialKey key_{"alice", "demo"};
+};
+
+class TokenLostMarkOnAStoreThreadTest : public TokenLostMarkTest {
+protected:
+    TokenLostMarkOnAStoreThreadTest() { own_thread_ = true; }
 };
 
 TEST_F(TokenLostMarkTest, AMarkThatLandsAfterItsCallerWasAnsweredIsUndoneWhenItsChangeArrives) {
@@ -218,6 +244,32 @@ TEST_F(TokenLostMarkTest, ALostMarkIsFencedAtTheFirstChangeAndNotBefore) {
     ASSERT_TRUE(late) << late.error().message;
     EXPECT_FALSE(late->succeeded) << "the kept mark landed after the fence";
     EXPECT_TRUE(as_before());
+}
+
+// The mark lands while A's call still waits for its answer (the cluster
+// commits it just before the call's deadline): its change reaches A's feed
+// before the caller is answered. That change counts: A undoes the mark with
+// no further change and no further request.
+TEST_F(TokenLostMarkOnAStoreThreadTest, AMarkThatLandsBeforeItsCallGivesUpIsUndoneWithoutAnotherChange) {
+    ASSERT_NO_FATAL_FAILURE(lose_a_mark(true));
+    const auto until = SteadyClock::now() + seconds(5);
+    while (!as_before() && SteadyClock::now() < until) run(milliseconds(50));
+    EXPECT_TRUE(as_before()) << "the mark that landed before its call gave up was left pending, its lock held";
+    EXPECT_EQ(upstream_.calls, 0);
+}
+
+// stop() (credd's shutdown) ends a settling that waits for a change: the
+// I/O loop runs out of work instead of waiting for a change that may never
+// come.
+TEST_F(TokenLostMarkTest, StopEndsASettlingThatWaitsSoTheLoopRunsOutOfWork) {
+    ASSERT_NO_FATAL_FAILURE(lose_a_mark());
+    auto began = SteadyClock::now();
+    run(milliseconds(300));
+    ASSERT_GE(SteadyClock::now() - began, milliseconds(300)) << "nothing was waiting";
+    service_->stop();
+    began = SteadyClock::now();
+    run(seconds(3));
+    EXPECT_LT(SteadyClock::now() - began, seconds(1)) << "the loop still had work after stop()";
 }
 
 }  // namespace
