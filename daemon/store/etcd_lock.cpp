@@ -172,6 +172,8 @@ Result<std::optional<MarkResult>> EtcdStore::mark(const CredentialKey& key, cons
         lease_id_ = 0;
         kept_.erase(ek);
         lost_[ek] = LostMark{key, basis, sealed};
+        log::warning("store: " + resource(key) + ": the refresh lock and mark got no answer (" + txn.error().message +
+                     "); it is settled once etcd answers");
         return txn.error();
     }
     if (txn->succeeded) {

@@ -10,8 +10,8 @@
 # - with quorum lost (one member killed, one SIGSTOPped): cached tokens are
 #   served; a refresh, a login and a logout fail within the request timeout
 #   with exit 5 and a message naming etcd; the refresh's lock and mark,
-#   proposed to a member without quorum and timed out, is settled once
-#   quorum returns (fenced, or undone if it landed: docs/fleet.md);
+#   if it was sent to a member without quorum and timed out, is settled
+#   once quorum returns (fenced, or undone if it landed: docs/fleet.md);
 # - with the members back: refresh, login and logout work again through the
 #   same credds, and every credential stored before is still there.
 # Usage: etcd_quorum_test.sh CREDD CREDCTL
@@ -141,9 +141,17 @@ reset_stats
 fresh=$(on 1 "$credctl" token --min-valid 7200 demo)
 expect "a refresh works again" test -n "$fresh" -a "$fresh" != "$before_demo"
 expect "the provider saw that one refresh" test "$(refreshes)" -eq 1
-# Settled at the latest by that refresh: fenced, or undone if it landed.
-expect "credd 1 settled the lock and mark that timed out" \
-  grep -q "lock and mark whose answer was lost" "$work/credd1.log"
+# The refresh tried without quorum sends its lock and mark when nothing
+# before it asks etcd (its read is the copy the watch vouches for, its lease
+# needs no renewal), and fails earlier otherwise. A lock and mark that got
+# no answer is
+# settled at the latest by the refresh above: fenced, or undone if it landed.
+if grep -q "refresh lock and mark got no answer" "$work/credd1.log"; then
+  expect "credd 1 settled the lock and mark that got no answer" \
+    grep -q "lock and mark whose answer was lost" "$work/credd1.log"
+else
+  echo "credd 1's refresh without quorum failed before it sent its lock and mark"
+fi
 expect "credd 2 serves the refreshed token" test "$(on 2 "$credctl" token demo)" = "$fresh"
 expect "demo2 (stored before) is served through credd 1" test -n "$(on 1 "$credctl" token --min-valid 7200 demo2)"
 expect "a login works again" on 2 login_demo 2>>"$work/login.err"
