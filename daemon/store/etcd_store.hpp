@@ -88,14 +88,31 @@ public:
                                                                  std::string prefix, Sealer master,
                                                                  std::chrono::seconds lease = std::chrono::seconds(10));
 
-    Result<void> put(const CredentialKey& key, const CredentialRecord& record,
-                     const SecretBytes& refresh_token) override;
-    Result<void> update(const CredentialKey& key, const CredentialRecord& record) override;
+    // The Store calls, by what they ask etcd. get, refresh_token, put,
+    // update and erase first settle a lock and mark of that credential whose
+    // answer was lost (settle()), and fail while they cannot.
+    //
+    // Reads: linearizable ranges. get() is answered from the kept copy only
+    // while this process holds the credential's refresh lock; the read that
+    // starts a refresh is get_to_refresh(). keys() is keys-only, below
+    // "credentials/USER/" (every user's when `user` is empty), and opens no
+    // value; count() is keys("") counted.
     Result<std::optional<CredentialRecord>> get(const CredentialKey& key) override;
     Result<SecretBytes> refresh_token(const CredentialKey& key) override;
     Result<std::vector<CredentialKey>> keys(const std::string& user) override;
-    Result<bool> erase(const CredentialKey& key) override;
     Result<std::uint64_t> count() override;
+
+    // Writes. put() is one transaction: written only over the revision this
+    // process last saw (none: the key never created since) and under the
+    // current data key; refused, it is provider_unavailable ("changed by
+    // another credd ... ask again"). update() reads the record again for its
+    // sealed refresh token, then writes as put() does, compared on the
+    // revision the caller's own read saw. erase() deletes without a compare:
+    // a logout wins over a write in flight, whose own compare then refuses it.
+    Result<void> put(const CredentialKey& key, const CredentialRecord& record,
+                     const SecretBytes& refresh_token) override;
+    Result<void> update(const CredentialKey& key, const CredentialRecord& record) override;
+    Result<bool> erase(const CredentialKey& key) override;
     RefreshLock* refresh_lock() override { return this; }
     ChangeFeed* change_feed() override { return watch_ ? this : nullptr; }
 
