@@ -28,12 +28,12 @@ TEST(PolicyToml, EmptyConfigIsOwnerRuleOnlyWithTheDaemonUid) {
     EXPECT_TRUE(p->grants.empty());
 }
 
+// Roles written with TOML's dotted keys, the other spelling of a table.
 TEST(PolicyToml, GrantCarriesRolesPermissionsResourcesAndClients) {
     auto p = test::parse_policy_text(R"(
-[roles.reader]
-permissions = ["credentials:token", "credentials:read"]
-[roles.deleter]
-permissions = ["credentials:delete"]
+[roles]
+reader.permissions = ["credentials:token", "credentials:read"]
+deleter.permissions = ["credentials:delete"]
 [[grants]]
 name = "g"
 roles = ["reader", "deleter"]
