@@ -183,7 +183,9 @@ protected:
         EXPECT_EQ(answer->error().code, Errc::provider_unavailable);
         EXPECT_EQ(upstream_.calls, 0) << "the refresh token was sent on a mark that was not answered";
         ASSERT_EQ(proxy_->held().size(), 1u);
-        if (!land_first) ASSERT_TRUE(as_before());
+        if (!land_first) {
+            ASSERT_TRUE(as_before());
+        }
     }
     // The record as B reads it: as stored by the login, no lock on it.
     bool as_before() {
