@@ -103,12 +103,13 @@ public:
     Result<std::uint64_t> count() override;
 
     // Writes. put() is one transaction: written only over the revision this
-    // process last saw (none: the key never created since) and under the
-    // current data key; refused, it is provider_unavailable ("changed by
-    // another credd ... ask again"). update() reads the record again for its
-    // sealed refresh token, then writes as put() does, compared on the
-    // revision the caller's own read saw. erase() deletes without a compare:
-    // a logout wins over a write in flight, whose own compare then refuses it.
+    // process last saw (for a record it never read, the revision one more
+    // read finds) and under the current data key; refused, it is
+    // provider_unavailable ("changed by another credd ... ask again").
+    // update() reads the record again for its sealed refresh token, then
+    // writes as put() does, compared on the revision the caller's own read
+    // saw. erase() deletes without a compare: a logout wins over a write in
+    // flight, whose own compare then refuses it.
     Result<void> put(const CredentialKey& key, const CredentialRecord& record,
                      const SecretBytes& refresh_token) override;
     Result<void> update(const CredentialKey& key, const CredentialRecord& record) override;
