@@ -1,5 +1,6 @@
 // credctl: the command-line client of credd. Argument parsing and one call
-// into the command table.
+// into the command table. The same main is credctl-login's, the program that
+// `credctl login` runs (cli/commands/login_handoff.cpp).
 #include "cli/commands/command.hpp"
 #include "cli/commands/command_pick.hpp"
 #include "common/crypto/crypto.hpp"
@@ -21,10 +22,11 @@ int main(int argc, char** argv) {
         return exit_code(Errc::internal);
     }
     CLI::App app{"credctl: OAuth credentials for local processes, kept by credd"};
-    app.set_version_flag("--version", "credctl " CREDCTL_VERSION " (linked: " CREDCTL_LINKAGE ")");
+    app.set_version_flag("--version", cli::version_text());
     app.require_subcommand(1);
     app.footer(cli::exit_status_help());
     cli::Globals globals;
+    globals.argv = argv;
     app.add_option("--socket", globals.socket,
                    "credd socket (default: $CREDD_SOCKET, then the per-user, then the system socket)");
     app.add_option("--config", globals.config_file, "Client config file (default: ~/.config/credctl/credctl.toml)");

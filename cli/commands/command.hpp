@@ -23,6 +23,7 @@ struct Globals {
     std::string socket;       // --socket
     std::string config_file;  // --config
     bool verbose = false;
+    char** argv = nullptr;  // the command line as given, for a command another program runs (login)
 };
 
 using Runner = std::function<Result<void>()>;
@@ -57,6 +58,10 @@ void add_token_ask_options(CLI::App& sub, TokenAsk& ask);
 [[nodiscard]] Result<ProviderConfig> pick_provider(const DaemonClient& client, const std::string& name);
 // The same, asked on an open connection (login asks and stores on one).
 [[nodiscard]] Result<ProviderConfig> pick_provider(DaemonConnection& connection, const std::string& name);
+
+// What `--version` prints: the version and what the program is linked
+// against (cli/version.cpp, built into each program with its own linkage).
+[[nodiscard]] std::string version_text();
 
 // The EXIT STATUS table of credctl(1), for --help.
 [[nodiscard]] std::string exit_status_help();

@@ -5,8 +5,12 @@
 //   - --no-browser: the same, but the user opens the URL and may paste the
 //     address the browser was sent to (SSH sessions);
 //   - --device: the device authorization grant (RFC 8628).
+// This is the one command that speaks TLS to a provider: it is linked into
+// the helper program credctl-login only, which `credctl login` runs
+// (login_handoff.cpp), so that credctl itself carries no TLS or OAuth code.
 #include "cli/browser/browser.hpp"
 #include "cli/commands/command.hpp"
+#include "cli/commands/login_options.hpp"
 #include "cli/commands/login_store.hpp"
 #include "cli/loopback/loopback.hpp"
 #include "common/crypto/crypto.hpp"
@@ -28,17 +32,6 @@
 
 namespace credctl::cli {
 namespace {
-
-struct LoginOptions {
-    std::string provider;
-    std::string user;
-    bool no_browser = false;
-    bool device = false;
-    int port = -1;
-    int timeout_seconds = 300;
-    std::string client_secret_file;  // confidential clients: credd does not send the path
-    bool allow_new_subject = false;
-};
 
 // What a login path hands back: the tokens and the nonce they must carry.
 struct Obtained {
@@ -197,24 +190,7 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
 
 void add_login(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<LoginOptions>();
-    sub.add_option("provider", o->provider, "Provider name (default: credd's default provider, or its only one)");
-    sub.add_option("--user", o->user, "Logical user the credential belongs to (default: your login name)");
-    sub.add_flag("--no-browser", o->no_browser,
-                 "Do not start a browser: print the URL and accept the pasted redirect address on stdin (SSH)");
-    auto* device =
-        sub.add_flag("--device", o->device, "Device authorization (RFC 8628): a code to enter on any device");
-    sub.add_option("--port", o->port, "Loopback port for the redirect (default: the provider's, else ephemeral)")
-        ->check(CLI::Range(0, 65535))
-        ->excludes(device);
-    sub.add_option("--timeout", o->timeout_seconds, "Seconds to wait for the login")->check(CLI::Range(1, 3600));
-    sub.add_option("--client-secret-file", o->client_secret_file,
-                   "File holding the client secret, for providers with client_auth other than none (mode 0600)");
-    sub.add_flag("--allow-new-subject", o->allow_new_subject,
-                 "Replace a stored credential even when this login is another account (another subject)");
-    sub.footer(
-        "Examples:\n  credctl login github\n  BROWSER=firefox credctl login corp\n"
-        "  credctl login --no-browser corp    # over SSH: paste the address back\n"
-        "  credctl login --device corp");
+    add_login_options(sub, *o);
     runner = [&g, o] { return run_login(g, *o); };
 }
 

@@ -4,7 +4,7 @@
 #include "cli/commands/command.hpp"
 #include "cli/commands/token_input.hpp"
 #include "cli/output/token_format.hpp"
-#include "common/oauth/http_client.hpp"
+#include "common/oauth/form.hpp"
 #include "common/wire/wire.hpp"
 
 #include <unistd.h>

@@ -1,5 +1,6 @@
 #include "common/oauth/device_flow.hpp"
 
+#include "common/oauth/form.hpp"
 #include "common/oauth/oauth_async.hpp"
 #include "common/secret/secret_json.hpp"
 

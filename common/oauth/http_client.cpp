@@ -10,9 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace credctl::http {
 namespace {
@@ -178,21 +176,6 @@ asio::awaitable<Attempt<Response>> run(const Request& r, const Options& o) {
 }
 
 }  // namespace
-
-std::string form_encode(std::string_view value) {
-    boost::urls::encoding_opts opts;
-    opts.space_as_plus = false;
-    return boost::urls::encode(value, boost::urls::unreserved_chars, opts);
-}
-
-void append_form_encoded(SecretString& form, std::string_view value) {
-    boost::urls::encoding_opts opts;
-    opts.space_as_plus = false;
-    const std::size_t size = boost::urls::encoded_size(value, boost::urls::unreserved_chars, opts);
-    const std::size_t at = form.size();
-    form.resize(at + size);
-    boost::urls::encode(form.data() + at, size, value, boost::urls::unreserved_chars, opts);
-}
 
 asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options) {
     // Beast and Asio may throw (bad_alloc, a header value they refuse): the

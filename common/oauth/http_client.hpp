@@ -62,10 +62,4 @@ struct Options {
 // `options` must outlive the co_await.
 [[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options);
 
-// application/x-www-form-urlencoded encoding of one value.
-[[nodiscard]] std::string form_encode(std::string_view value);
-// The same, appended to `form` in place: for secret values, so that no
-// encoded copy is left in a temporary.
-void append_form_encoded(SecretString& form, std::string_view value);
-
 }  // namespace credctl::http

@@ -1,6 +1,7 @@
 #include "common/oauth/oauth_client.hpp"
 
 #include "common/crypto/crypto.hpp"
+#include "common/oauth/form.hpp"
 #include "common/secret/secret_json.hpp"
 
 #include <fcntl.h>
