@@ -8,7 +8,10 @@
 #   credctl token -o git-credential demo get     vs /bin/true  (stdin: a git request)
 #   credctl token -o exec-credential demo        vs /bin/true
 #   credctl exec demo -- /bin/true               vs /bin/true
-# and prints p50/p90/p99 of both sides and the ratio A/B (goal: p50 <= 1.5).
+#   the floor: credctl_bench_token_floor demo    vs /bin/true
+# (the floor, bench/token_floor.cpp, takes credctl token's steps and
+# nothing else, linked as credctl is: the ratio no credctl can go below on
+# the machine at hand) and prints p50/p90/p99 of both sides and the ratio A/B (goal: p50 <= 1.5).
 # Usage: bench/token_startup.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +31,5 @@ pair "credctl token -o git-credential demo get" -i "$work/git-request" -- \
   "$credctl" token -o git-credential demo get ::: /bin/true
 pair "credctl token -o exec-credential demo" -- "$credctl" token -o exec-credential demo ::: /bin/true
 pair "credctl exec demo -- /bin/true" -- "$credctl" exec demo -- /bin/true ::: /bin/true
+pair "floor: credctl token's steps alone (bench/token_floor.cpp)" -- \
+  "$root/build/default/bench/credctl_bench_token_floor" demo ::: /bin/true

@@ -1,0 +1,77 @@
+// The floor under `credctl token PROVIDER` (docs/benchmarks.md, "credctl
+// start-up"): the steps credctl must take for a cached token, and nothing
+// else, in one function over libc and libsodium, linked as credctl is. It
+// is not a client: no options, no errors beyond an exit status, no JSON
+// escapes, no output formats. bench/token_startup.sh runs it against
+// /bin/true next to credctl, so the ratio credctl cannot go below on the
+// machine at hand is printed with credctl's own.
+//
+//     credctl_bench_token_floor PROVIDER      (socket from $CREDD_SOCKET)
+//
+// The steps, as credctl's: libsodium's start (credctl's crypto::init); no
+// core dumps; the caller's login name from NSS (the default --user); a look
+// for the client config; connect, and the daemon's uid from SO_PEERCRED;
+// one GET of .../token; the token copied into guarded memory (sodium_malloc)
+// and the answer's bytes zeroed; the token written to standard output.
+#include <pwd.h>
+#include <sodium.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+int main(int argc, char** argv) {
+    if (argc != 2 || sodium_init() < 0) return 2;
+    const rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    passwd pw{};
+    passwd* found = nullptr;
+    char pw_buf[4096];
+    if (::getpwuid_r(::getuid(), &pw, pw_buf, sizeof pw_buf, &found) != 0 || found == nullptr) return 3;
+    char path[4096];
+    const char* home = std::getenv("HOME");
+    std::snprintf(path, sizeof path, "%s/.config/credctl/credctl.toml", home != nullptr ? home : "");
+    if (::access(path, F_OK) == 0) return 4;  // a floor without a client config
+    const char* socket_path = std::getenv("CREDD_SOCKET");
+    if (socket_path == nullptr || std::strlen(socket_path) >= sizeof(sockaddr_un::sun_path)) return 5;
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, socket_path);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) return 6;
+    ucred peer{};
+    socklen_t peer_len = sizeof peer;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) != 0) return 6;
+    if (peer.uid != 0 && peer.uid != ::getuid()) return 6;
+    char request[1024];
+    const int request_len = std::snprintf(request, sizeof request,
+                                          "GET /v1/users/%s/credentials/%s/token HTTP/1.1\r\nHost: credd\r\n"
+                                          "Connection: close\r\n\r\n",
+                                          pw.pw_name, argv[1]);
+    if (request_len <= 0 || ::write(fd, request, static_cast<size_t>(request_len)) != request_len) return 7;
+    static char answer[65536];
+    size_t got = 0;
+    for (ssize_t n = 1; n > 0 && got < sizeof answer - 1; got += static_cast<size_t>(n > 0 ? n : 0)) {
+        n = ::read(fd, answer + got, sizeof answer - 1 - got);
+    }
+    ::close(fd);
+    answer[got] = '\0';
+    const char* key = "\"access_token\":\"";
+    const char* start = std::strncmp(answer, "HTTP/1.1 200 ", 13) == 0 ? std::strstr(answer, key) : nullptr;
+    const char* end = start != nullptr ? std::strchr(start + std::strlen(key), '"') : nullptr;
+    if (end == nullptr) return 8;
+    start += std::strlen(key);
+    const size_t len = static_cast<size_t>(end - start);
+    auto* token = static_cast<char*>(sodium_malloc(len + 1));
+    if (token == nullptr) return 9;
+    std::memcpy(token, start, len);
+    token[len] = '\n';
+    sodium_memzero(answer, got);
+    const bool written = ::write(STDOUT_FILENO, token, len + 1) == static_cast<ssize_t>(len + 1);
+    sodium_free(token);
+    return written ? 0 : 10;
+}
