@@ -6,16 +6,18 @@
 // Opens CLIENTS persistent (keep-alive) connections to credd's socket and
 // keeps one `GET TARGET` in flight on each: as soon as an answer is complete
 // (head and Content-Length bytes of body) the next request goes out on that
-// connection. Then the same with a bare server: a thread of this program
-// that answers each request, on a Unix socket of its own, with a copy of
-// credd's first answer (same size), with one epoll loop and no parsing
-// beyond finding the end of the request's head. ROUNDS (default 3) rounds of
-// SECONDS / ROUNDS each side alternate, so that other load on the machine
-// hits both alike. Prints, for each side, answers per second and the p50,
-// p99 and max of the latency from request written to answer complete, then
-// the ratio credd / bare of answers per second. Given credd's PID, also the
+// connection. Then the same with two servers of this program, each a child
+// process with one epoll loop on a Unix socket of its own
+// (bench/answer_server.hpp): the bare server answers each request head with
+// a copy of credd's first answer (same size), and the floor does for each
+// the work credd must do and nothing else (bench/floor_responder.hpp).
+// ROUNDS (default 3) rounds of SECONDS / ROUNDS each side alternate, so that
+// other load on the machine hits all alike. Prints, for each side, answers
+// per second and the p50, p99 and max of the latency from request written
+// to answer complete, then the ratios credd / bare and floor / bare of
+// answers per second. Given credd's PID, also the
 // CPU time per answer of each server (all of credd's threads, from
-// /proc/PID/stat; the bare server process): unlike the rates, other load on
+// /proc/PID/stat; the bare and floor server processes): unlike the rates, other load on
 // the machine hardly moves it.
 //
 // Given AGAINST, the socket of another running server (credd on another
@@ -25,14 +27,13 @@
 //
 // One epoll loop drives every client connection: the client must cost far
 // less per request than the daemon it measures.
+#include "bench/answer_server.hpp"
+#include "bench/floor_responder.hpp"
+
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <csignal>
 
 #include <algorithm>
 #include <cerrno>
@@ -155,81 +156,6 @@ void drive(std::vector<Conn>& conns, const std::string& request, double seconds,
     ::close(ep);
 }
 
-// The bare side: a child process (credd is another process too: switching
-// between threads of one process would be cheaper) whose one epoll loop
-// answers every request head with `answer`.
-class BareServer {
-public:
-    BareServer(std::string path, std::string answer) : path_(std::move(path)), answer_(std::move(answer)) {
-        listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        const auto addr = address(path_);
-        ::unlink(path_.c_str());
-        if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
-            ::listen(listen_fd_, 4096) != 0) {
-            die("bare server on " + path_);
-        }
-        pid_ = ::fork();
-        if (pid_ < 0) die("fork");
-        if (pid_ == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            loop();
-            ::_exit(0);
-        }
-    }
-    int pid() const { return pid_; }
-    ~BareServer() {
-        ::kill(pid_, SIGTERM);
-        ::waitpid(pid_, nullptr, 0);
-        ::close(listen_fd_);
-        ::unlink(path_.c_str());
-    }
-
-private:
-    void loop() {
-        const int ep = ::epoll_create1(EPOLL_CLOEXEC);
-        epoll_event lev{};
-        lev.events = EPOLLIN;
-        lev.data.fd = listen_fd_;
-        ::epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd_, &lev);
-        std::vector<std::string> pending(65536);
-        epoll_event events[256];
-        char chunk[16384];
-        for (;;) {
-            const int n = ::epoll_wait(ep, events, 256, -1);
-            for (int e = 0; e < n; ++e) {
-                const int fd = events[e].data.fd;
-                if (fd == listen_fd_) {
-                    const int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-                    if (c < 0) continue;
-                    epoll_event ev{};
-                    ev.events = EPOLLIN;
-                    ev.data.fd = c;
-                    ::epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
-                    continue;
-                }
-                const ssize_t got = ::read(fd, chunk, sizeof chunk);
-                if (got <= 0) {
-                    ::close(fd);
-                    pending[static_cast<std::size_t>(fd)].clear();
-                    continue;
-                }
-                auto& buf = pending[static_cast<std::size_t>(fd)];
-                buf.append(chunk, static_cast<std::size_t>(got));
-                for (auto at = buf.find("\r\n\r\n"); at != std::string::npos; at = buf.find("\r\n\r\n")) {
-                    buf.erase(0, at + 4);
-                    write_all(fd, answer_);
-                }
-            }
-        }
-        ::close(ep);
-    }
-
-    std::string path_;
-    std::string answer_;
-    int listen_fd_ = -1;
-    int pid_ = -1;
-};
-
 // utime + stime of all threads of `pid`, in seconds (0 without a pid).
 double process_cpu_s(int pid) {
     if (pid <= 0) return 0;
@@ -268,6 +194,25 @@ std::vector<Conn> open_all(const std::string& path, int n) {
     return conns;
 }
 
+// One server measured: its name, pid (0: unknown), connections and figures.
+struct Side {
+    const char* name;
+    int pid;
+    std::vector<Conn> conns;
+    Result result;
+};
+
+void report(std::vector<Side>& sides, int clients, int rounds, double seconds, std::size_t answer_size) {
+    std::printf("clients %d, answer %zu bytes, %d rounds of %.2f s each side\n", clients, answer_size, rounds,
+                seconds / rounds);
+    for (auto& side : sides) print(side.name, side.result);
+    const auto rate = [](const Result& r) { return static_cast<double>(r.answers) / r.seconds; };
+    std::printf("ratio credd/%s %.2f\n", sides[1].name, rate(sides[0].result) / rate(sides[1].result));
+    if (sides.size() > 2) {
+        std::printf("ratio floor/bare %.2f (no credd can pass it)\n", rate(sides[2].result) / rate(sides[1].result));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -289,32 +234,33 @@ int main(int argc, char** argv) {
 
     auto credd_conns = open_all(socket, clients);
     Result credd;
-    drive(credd_conns, request, 0.2, credd);  // warm-up, and the answer the bare side copies
-    Result other;
-    std::optional<BareServer> bare;
-    if (against.empty()) bare.emplace(socket + ".bare", credd.first_answer);
-    const int other_pid = bare ? bare->pid() : against_pid;
-    auto other_conns = open_all(bare ? socket + ".bare" : against, clients);
-    drive(other_conns, request, 0.2, other);
-    credd = Result{};
-    other = Result{};
-    for (int r = 0; r < rounds; ++r) {
-        const double credd_cpu = process_cpu_s(pid);
-        drive(credd_conns, request, seconds / rounds, credd);
-        if (pid > 0) credd.server_cpu_s += process_cpu_s(pid) - credd_cpu;
-        const double other_cpu = process_cpu_s(other_pid);
-        drive(other_conns, request, seconds / rounds, other);
-        if (pid > 0) other.server_cpu_s += process_cpu_s(other_pid) - other_cpu;
+    drive(credd_conns, request, 0.2, credd);  // warm-up, and the answer the other sides copy
+    // Side 0 is credd; then the bare server and the floor, or AGAINST.
+    std::vector<Side> sides;
+    sides.push_back({"credd", pid, std::move(credd_conns), {}});
+    std::optional<bench::AnswerServer> bare;
+    std::optional<bench::AnswerServer> floor_server;
+    if (against.empty()) {
+        bare.emplace(socket + ".bare", bench::copying_responder(credd.first_answer));
+        floor_server.emplace(socket + ".floor",
+                             bench::floor_responder(credd.first_answer, socket + ".floor-audit.jsonl"));
+        sides.push_back({"bare", bare->pid(), open_all(bare->path(), clients), {}});
+        sides.push_back({"floor", floor_server->pid(), open_all(floor_server->path(), clients), {}});
+    } else {
+        sides.push_back({"against", against_pid, open_all(against, clients), {}});
     }
-    for (auto& c : credd_conns) ::close(c.fd);
-    for (auto& c : other_conns) ::close(c.fd);
-    const char* other_name = bare ? "bare" : "against";
-    std::printf("clients %d, answer %zu bytes, %d rounds of %.2f s each side\n", clients, credd.first_answer.size(),
-                rounds, seconds / rounds);
-    print("credd", credd);
-    print(other_name, other);
-    std::printf(
-        "ratio credd/%s %.2f\n", other_name,
-        (static_cast<double>(credd.answers) / credd.seconds) / (static_cast<double>(other.answers) / other.seconds));
+    for (auto& side : sides) drive(side.conns, request, 0.2, side.result);  // warm-up
+    for (auto& side : sides) side.result = Result{};
+    for (int r = 0; r < rounds; ++r) {
+        for (auto& side : sides) {
+            const double cpu = process_cpu_s(side.pid);
+            drive(side.conns, request, seconds / rounds, side.result);
+            if (pid > 0) side.result.server_cpu_s += process_cpu_s(side.pid) - cpu;
+        }
+    }
+    for (auto& side : sides) {
+        for (auto& c : side.conns) ::close(c.fd);
+    }
+    report(sides, clients, rounds, seconds, credd.first_answer.size());
     return 0;
 }
