@@ -47,43 +47,57 @@ std::size_t json_string_size(std::string_view s) {
 
 namespace {
 
+bool needs_escape(char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+}
+
+// Appends the escape of one character needs_escape() holds for.
+template <class String>
+void append_escape(String& out, char c) {
+    static constexpr char hex[] = "0123456789abcdef";
+    switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += "\\u00";
+            out += hex[static_cast<unsigned char>(c) >> 4];
+            out += hex[static_cast<unsigned char>(c) & 0xf];
+    }
+}
+
+// Runs of characters that need no escape (a token is one run) are appended
+// whole, not a character at a time.
 template <class String>
 void append_json_string_to(String& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
+    out.reserve(out.size() + s.size() + 2);
     out += '"';
-    for (const char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += "\\u00";
-                    out += hex[static_cast<unsigned char>(c) >> 4];
-                    out += hex[static_cast<unsigned char>(c) & 0xf];
-                } else {
-                    out += c;
-                }
-        }
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (!needs_escape(s[i])) continue;
+        out.append(s.data() + from, i - from);
+        append_escape(out, s[i]);
+        from = i + 1;
     }
+    out.append(s.data() + from, s.size() - from);
     out += '"';
 }
 

@@ -19,18 +19,29 @@
 namespace credctl::audit {
 namespace {
 
-// RFC 3339 UTC with milliseconds: "2026-11-29T10:02:03.123Z".
+// RFC 3339 UTC with milliseconds: "2026-11-29T10:02:03.123Z". The text up
+// to the second is kept for the next line of the same second: gmtime_r
+// takes glibc's time zone lock and strftime walks the locale, once per
+// audited request otherwise.
 std::string utc_now() {
+    thread_local std::time_t last_secs = -1;
+    thread_local std::array<char, 40> last{};
+    thread_local std::size_t last_size = 0;
     const auto now = std::chrono::system_clock::now();
     const std::time_t secs = std::chrono::system_clock::to_time_t(now);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    ::gmtime_r(&secs, &tm);
-    std::array<char, 40> buf{};
-    const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-    std::array<char, 8> frac{};
-    std::snprintf(frac.data(), frac.size(), ".%03dZ", static_cast<int>(ms));
-    return std::string(buf.data(), n) + frac.data();
+    if (secs != last_secs) {
+        std::tm tm{};
+        ::gmtime_r(&secs, &tm);
+        last_size = std::strftime(last.data(), last.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+        last_secs = secs;
+    }
+    std::string out(last.data(), last_size);
+    const int m = static_cast<int>(ms);
+    const std::array<char, 5> frac{'.', static_cast<char>('0' + m / 100), static_cast<char>('0' + m / 10 % 10),
+                                   static_cast<char>('0' + m % 10), 'Z'};
+    out.append(frac.data(), frac.size());
+    return out;
 }
 
 // Append `,"key":value` (the first one opens the object). The line is built

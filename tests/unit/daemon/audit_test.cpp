@@ -7,11 +7,16 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace credctl::audit {
@@ -50,6 +55,33 @@ TEST(Audit, LineHasEveryDocumentedField) {
     const std::string time(v.at("time").as_string());
     EXPECT_EQ(time.size(), 24U) << time;  // 2026-11-29T10:02:03.123Z
     EXPECT_EQ(time.back(), 'Z');
+}
+
+// "2026-11-29T10:02:03" for `t`, as the audit line's time starts.
+std::string utc_second(std::chrono::system_clock::time_point t) {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    std::array<char, 32> buf{};
+    return std::string(buf.data(), std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm));
+}
+
+TEST(Audit, TimeFollowsTheClockAcrossSeconds) {
+    const auto who = batch();
+    const Record r{who, "02", "credentials/alice/github", "credentials:token", true, "nightly", "grant"};
+    const std::regex rfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+    // 1.2 s of lines: at least one second boundary is crossed, and each
+    // line names the second it was written in.
+    for (int i = 0; i < 5; ++i) {
+        const auto before = utc_second(std::chrono::system_clock::now());
+        const auto v = boost::json::parse(to_json_line(r)).as_object();
+        const auto after = utc_second(std::chrono::system_clock::now());
+        const std::string time(v.at("time").as_string());
+        EXPECT_TRUE(std::regex_match(time, rfc3339)) << time;
+        const std::string second = time.substr(0, 19);
+        EXPECT_TRUE(second == before || second == after) << time << " written between " << before << " and " << after;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
 }
 
 TEST(Audit, DenyHasNullGrant) {
