@@ -15,8 +15,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77  // Linux 6.5
@@ -43,12 +41,24 @@ std::string proc_path(pid_t pid, const char* file) {
     return "/proc/" + std::to_string(pid) + "/" + file;
 }
 
+// The whole of a small /proc file, with plain read(2)s (no stream, no
+// locale: this runs for every connection). std::nullopt when it cannot be
+// read or is over k_proc_file_limit, which no stat or cgroup file of a real
+// process reaches.
+constexpr std::size_t k_proc_file_limit = 64 * 1024;
 std::optional<std::string> read_small_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return std::nullopt;
+    std::string text;
+    std::array<char, 4096> chunk{};
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), chunk.data(), chunk.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return std::nullopt;
+        if (n == 0) return text;
+        if (text.size() + static_cast<std::size_t>(n) > k_proc_file_limit) return std::nullopt;
+        text.append(chunk.data(), static_cast<std::size_t>(n));
+    }
 }
 
 // The process's start time (daemon/peer/proc_stat.hpp).
@@ -134,7 +144,7 @@ Result<uid_t> peer_uid(int socket_fd) {
     return cred.uid;
 }
 
-Result<PeerIdentity> identify(int socket_fd, bool keep_exe, Liveness check) {
+Result<PeerIdentity> identify(int socket_fd, bool keep_exe, UserNames* names, Liveness check) {
     struct ucred cred {};
     socklen_t len = sizeof cred;
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
@@ -145,7 +155,7 @@ Result<PeerIdentity> identify(int socket_fd, bool keep_exe, Liveness check) {
     id.uid = cred.uid;
     id.gid = cred.gid;
     id.groups = peer_groups(socket_fd);
-    id.user = config::user_name(cred.uid);
+    id.user = names != nullptr ? names->name(cred.uid) : config::user_name(cred.uid);
 
     int raw_pidfd = -1;
     len = sizeof raw_pidfd;

@@ -26,12 +26,14 @@
 // later, off the I/O thread and only when it could decide a request
 // (daemon/peer/exe_hasher.hpp, daemon/server/exe_check.hpp).
 //
-// Thread-safety: identify() and peer_uid() are reentrant; hypothetical()
-// uses the caller's ExeHashCache, one per thread.
+// Thread-safety: identify() and peer_uid() are reentrant (identify() uses
+// the caller's UserNames, one per thread); hypothetical() uses the caller's
+// ExeHashCache, one per thread.
 #pragma once
 
 #include "common/error/error.hpp"
 #include "daemon/peer/exe_hash.hpp"
+#include "daemon/peer/user_names.hpp"
 
 #include <sys/types.h>
 
@@ -79,9 +81,11 @@ struct PeerIdentity {
 
 // Errors: internal when the socket has no peer credentials. With `keep_exe`
 // (some grant pins a hash), the verified executable is kept open in
-// `exe_file`. `check` is Liveness::pidfd except to exercise the older
-// kernels' path.
-[[nodiscard]] Result<PeerIdentity> identify(int socket_fd, bool keep_exe, Liveness check = Liveness::pidfd);
+// `exe_file`. The login name comes from `names` when given (the server's
+// cache, user_names.hpp), else from NSS. `check` is Liveness::pidfd except
+// to exercise the older kernels' path.
+[[nodiscard]] Result<PeerIdentity> identify(int socket_fd, bool keep_exe, UserNames* names = nullptr,
+                                            Liveness check = Liveness::pidfd);
 
 // The identity a process of `uid` would have (its passwd name, primary group
 // and group list), with `exe` hashed if it is given and names a readable

@@ -49,4 +49,10 @@ void Admission::give_up(uid_t uid, Ticket ticket) {
     if (it->second.served == 0 && line.empty()) uids_.erase(it);
 }
 
+Error Admission::waited_too_long(uid_t uid, std::chrono::seconds waited) const {
+    return make_error(Errc::too_many_requests, "uid " + std::to_string(uid) + " has " + std::to_string(max_per_uid_) +
+                                                   " connections served and none ended within " +
+                                                   std::to_string(waited.count()) + " s; try again later");
+}
+
 }  // namespace credctl::server

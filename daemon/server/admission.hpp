@@ -15,8 +15,11 @@
 // Thread-safety: none; the I/O thread only.
 #pragma once
 
+#include "common/error/error.hpp"
+
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -46,6 +49,9 @@ public:
     // longer counted. Precondition: `ticket` waits (was not returned by
     // leave()).
     void give_up(uid_t uid, Ticket ticket);
+    // What a connection of `uid` that gave up after `waited` is told
+    // (too_many_requests).
+    [[nodiscard]] Error waited_too_long(uid_t uid, std::chrono::seconds waited) const;
 
     [[nodiscard]] std::size_t served() const { return served_; }
     [[nodiscard]] std::size_t waiting() const { return waiting_; }

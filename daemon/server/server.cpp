@@ -112,6 +112,7 @@ private:
     asio::signal_set hangup_;
     peer::ExeHashCache hashes_;  // `credctl policy check` only
     peer::ExeHasher hasher_;
+    peer::UserNames names_;  // callers' login names, kept for a second
     const std::shared_ptr<metrics::DaemonMetrics> metrics_ = std::make_shared<metrics::DaemonMetrics>();
     metrics::CountingStore counted_store_;  // the store as TokenService sees it
     store::StoreRunner store_runner_;       // every store call; joins before the store goes, after its users
@@ -207,6 +208,7 @@ void Server::reload() {
     if (!audit) return reject(audit.error());
     for (const auto& c : *changes) log::info("reload: " + daemon::describe(c));
     context_.policy = std::make_shared<const policy::Policy>(next->policy);
+    names_.clear();  // a user renamed before the reload counts from now
     context_.audit = std::move(*audit);
     applied_ = std::move(*next);
     log::info("configuration reloaded: " + std::to_string(context_.policy->grants.size()) + " grant(s), owner rule " +
@@ -282,7 +284,7 @@ asio::awaitable<void> Server::session(local::socket socket) {
         ApiReply failure = problem(*refused);
         co_await reply(stream, failure, false);
     } else {
-        auto caller = peer::identify(stream.socket().native_handle(), context_.policy->needs_exe_hash);
+        auto caller = peer::identify(stream.socket().native_handle(), context_.policy->needs_exe_hash, &names_);
         if (caller) {
             co_await serve(stream, state, *caller);
         } else {
@@ -318,10 +320,7 @@ asio::awaitable<std::optional<Error>> Server::admit(uid_t uid) {
     waiters_.erase(ticket);
     if (waiter.admitted) co_return std::nullopt;
     admission_.give_up(uid, ticket);
-    co_return make_error(Errc::too_many_requests, "uid " + std::to_string(uid) + " has " +
-                                                      std::to_string(config_.limits.max_connections_per_uid) +
-                                                      " connections served and none ended within " +
-                                                      std::to_string(bound.count()) + " s; try again later");
+    co_return admission_.waited_too_long(uid, bound);
 }
 
 void Server::release(uid_t uid) {

@@ -79,5 +79,12 @@ TEST(Admission, AWaiterThatGivesUpIsNoLongerCounted) {
     EXPECT_EQ(arrivals(a, {7}, &t), "serve");
 }
 
+TEST(Admission, AWaiterThatWaitedTooLongIsToldItsUidsLimitAndTheWait) {
+    const Admission a(10, 3, 10);
+    const Error e = a.waited_too_long(1001, std::chrono::seconds(25));
+    EXPECT_EQ(e.code, Errc::too_many_requests);
+    EXPECT_EQ(e.message, "uid 1001 has 3 connections served and none ended within 25 s; try again later");
+}
+
 }  // namespace
 }  // namespace credctl::server

@@ -88,7 +88,7 @@ TEST(Peer, PeerUidIsTheConnectingUid) {
 
 TEST(Peer, StartTimeCheckVerifiesALiveProcess) {
     Pair pair;
-    auto id = identify(pair.fds[0], false, Liveness::start_time);
+    auto id = identify(pair.fds[0], false, nullptr, Liveness::start_time);
     ASSERT_TRUE(id);
     EXPECT_EQ(id->liveness, Liveness::start_time);
     EXPECT_TRUE(id->verified);
@@ -129,7 +129,7 @@ TEST(Peer, PeerThatExitedBeforeResolutionIsNotVerifiedAndHasNoExe) {
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);  // reaped: the pid is free
     for (Liveness check : {Liveness::pidfd, Liveness::start_time}) {
-        auto id = identify(received, true, check);
+        auto id = identify(received, true, nullptr, check);
         ASSERT_TRUE(id) << id.error().message;
         EXPECT_EQ(id->liveness, check);
         EXPECT_EQ(id->pid, child);
