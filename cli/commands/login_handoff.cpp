@@ -6,39 +6,22 @@
 // start-up"); the provider's answers are parsed only in the program that
 // asks for them.
 //
-// credctl-login is found relative to credctl's own file (/proc/self/exe),
-// never through $PATH or the environment. CREDCTL_LOGIN_HELPER is its path
-// relative to credctl's folder, the same in the build tree as installed
-// (cli/CMakeLists.txt).
+// credctl-login is found relative to credctl's own file (login_helper.hpp).
 #include "cli/commands/command.hpp"
+#include "cli/commands/login_helper.hpp"
 #include "cli/commands/login_options.hpp"
 
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <memory>
 
 namespace credctl::cli {
 namespace {
 
-// Never a path relative to the working directory, which another user may own.
-Result<std::string> login_helper() {
-    std::array<char, PATH_MAX> self{};
-    const ssize_t n = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
-    if (n <= 0 || self[0] != '/') {
-        return make_error(Errc::internal,
-                          "cannot find credctl-login, which runs credctl login: /proc/self/exe "
-                          "does not name this program (is /proc mounted?)");
-    }
-    const std::string_view path(self.data(), static_cast<std::size_t>(n));
-    return std::string(path.substr(0, path.rfind('/') + 1)) + CREDCTL_LOGIN_HELPER;
-}
-
 Result<void> hand_off(char** argv) {
-    const auto found = login_helper();
+    const auto found = login_helper_path();
     if (!found) return found.error();
     const std::string& helper = *found;
     ::execv(helper.c_str(), argv);

@@ -2,6 +2,7 @@
 // by which grant? Asks credd, which holds the policy; needs root or the
 // daemon's uid (credentials:* on credentials/*/*).
 #include "cli/commands/command.hpp"
+#include "cli/commands/login_helper.hpp"
 #include "cli/commands/parsed_call.hpp"
 #include "common/wire/policy_wire.hpp"
 
@@ -30,6 +31,13 @@ std::string describe(const wire::Identity& id) {
 Result<void> run_check(const Globals& g, CheckOptions o) {
     o.check.permission = "credentials:" + o.permission;
     if (o.as_uid >= 0) o.check.as_uid = o.as_uid;
+    // A login is asked for by credctl-login, not by credctl: that is the
+    // executable credd will see (login_helper.hpp).
+    if (o.exe.empty() && o.permission == "login") {
+        auto helper = login_helper_exe();
+        if (!helper) return helper.error();
+        o.exe = std::move(*helper);
+    }
     if (!o.exe.empty()) o.check.exe = o.exe;
     if (!o.unit.empty()) o.check.systemd_unit = o.unit;
     auto client = make_client(g);
@@ -59,7 +67,8 @@ void add_policy(CLI::App& sub, const Globals& g, Runner& runner) {
         ->check(CLI::IsMember({"token", "read", "login", "delete", "*"}));
     check->add_option("--as-uid", o->as_uid, "Check for a process of this uid (default: this process)")
         ->check(CLI::Range(0, 0x7ffffffe));
-    check->add_option("--exe", o->exe, "... running this executable (absolute path)");
+    check->add_option("--exe", o->exe,
+                      "... running this executable (absolute path; for login, credctl-login by default)");
     check->add_option("--unit", o->unit, "... in this systemd unit");
     check->add_option("-o,--output", o->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
     check->footer(

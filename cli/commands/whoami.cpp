@@ -1,5 +1,6 @@
 // credctl whoami: how credd sees this process, and what it may do.
 #include "cli/commands/command.hpp"
+#include "cli/commands/login_helper.hpp"
 #include "cli/output/table.hpp"
 #include "common/wire/policy_wire.hpp"
 
@@ -42,6 +43,10 @@ Result<void> run_whoami(const Globals& g, const std::string& output) {
               << "exe_sha256:  " << shown(id.exe_sha256, "(computed only when a request needs it)") << "\n"
               << "unit:        " << shown(id.systemd_unit, "(none)") << "\n"
               << "identity:    " << (id.verified ? "verified by " + id.liveness : "not verified") << "\n";
+    // Grants below are matched against this process; a login is asked for
+    // by the program `credctl login` runs.
+    if (auto helper = login_helper_exe())
+        std::cout << "login exe:   " << *helper << " (credd sees a login as this program)\n";
     if (w->owner_access && id.user) {
         std::cout << "owner rule:  every permission on credentials/" << *id.user << "/*\n";
     } else {

@@ -200,6 +200,7 @@ void Server::reload() {
     const auto reject = [](const Error& e) {
         log::error("reload rejected, keeping the current configuration: " + e.message);
     };
+    names_.clear();  // a user renamed before the reload counts from now, whatever the file holds
     auto next = reload_();
     if (!next) return reject(next.error());
     auto changes = daemon::reloadable_changes(applied_, *next);
@@ -208,7 +209,6 @@ void Server::reload() {
     if (!audit) return reject(audit.error());
     for (const auto& c : *changes) log::info("reload: " + daemon::describe(c));
     context_.policy = std::make_shared<const policy::Policy>(next->policy);
-    names_.clear();  // a user renamed before the reload counts from now
     context_.audit = std::move(*audit);
     applied_ = std::move(*next);
     log::info("configuration reloaded: " + std::to_string(context_.policy->grants.size()) + " grant(s), owner rule " +

@@ -44,6 +44,25 @@ rc=$(status_of "$credctl" login --port 70000 demo)
 expect "a bad option is refused before credctl-login runs (usage: 2)" test "$rc" -eq 2
 expect "the refusal names the option" grep -q -- '--port: Value 70000 not in range' "$work/err"
 
+# A grant of credentials:login narrowed by exe names credctl-login, the
+# executable credd sees for a login: the login itself, `policy check
+# --permission login` and whoami agree on it.
+helper_exe=$(realpath "$helper")
+stop_credd
+role_grant "$work/credd.toml" loginer '"credentials:login"' "bob logins" "credentials/bob/demo" \
+  "{ uid = 0, exe = \"$helper_exe\" }"
+expect "credd restarts with a login grant narrowed to credctl-login" start_credd "$work/credd.toml"
+rc=$(status_of "$credctl" policy check --user bob --provider demo --permission login)
+expect "policy check --permission login checks as credctl-login: allowed (0)" test "$rc" -eq 0
+expect "the decision names credctl-login and the grant" \
+  grep -q "^allow: credentials:login on credentials/bob/demo for .*exe $helper_exe by .*bob logins" "$work/out"
+rc=$(status_of "$credctl" policy check --user bob --provider demo --permission login --exe "$(realpath "$credctl")")
+expect "with --exe naming credctl it is denied (3), as a login from credctl would be" test "$rc" -eq 3
+rc=$(BROWSER=$oidc/browser status_of "$credctl" login --user bob --timeout 60 demo)
+expect "the login itself is allowed, as policy check said (0)" test "$rc" -eq 0
+"$credctl" whoami >"$work/whoami"
+expect "whoami names the executable credd sees for a login" grep -q "^login exe:   $helper_exe " "$work/whoami"
+
 # A copy of credctl without credctl-login beside it, run from a working
 # directory under which another user planted ../libexec/credctl/credctl-login.
 mkdir -p "$work/copy/bin" "$work/planted/bin" "$work/planted/libexec/credctl"
