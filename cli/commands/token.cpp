@@ -9,7 +9,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -26,13 +28,21 @@ struct TokenOptions {
     std::string git_action;  // appended by git to a credential.helper command
 };
 
-void write_all(std::string_view s) {
+// A token cut short or not written at all must not exit 0: the script
+// that reads it would go on with what it got.
+Result<void> write_all(std::string_view s) {
     std::size_t off = 0;
     while (off < s.size()) {
         const ssize_t n = ::write(STDOUT_FILENO, s.data() + off, s.size() - off);
-        if (n <= 0) return;
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            return make_error(Errc::internal,
+                              std::string("cannot write the token to standard output: ") + std::strerror(err));
+        }
         off += static_cast<std::size_t>(n);
     }
+    return {};
 }
 
 Result<void> run_token(const Globals& g, const TokenOptions& o) {
@@ -40,9 +50,11 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     if (!format) return format.error();
     std::string git_user;
     if (*format == TokenFormat::git_credential && !o.git_action.empty()) {
-        git_user = read_git_username(std::cin);
+        const GitRequest request = read_git_request(std::cin);
         // Only `get` is answered: credd, not git, stores and forgets tokens.
-        if (o.git_action != "get") return {};
+        // Nothing printed: git goes on to its next helper, or asks.
+        if (o.git_action != "get" || !git_request_may_have_token(request)) return {};
+        git_user = request.username;
     }
     const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
     if (!user) return user.error();
@@ -59,8 +71,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     view.env_name = o.env_name;
     if (!git_user.empty()) view.git_username = git_user;
     view.exec_api_version = api_version;
-    write_all(format_token(*format, view));
-    return {};
+    return write_all(format_token(*format, view));
 }
 
 }  // namespace
@@ -114,7 +125,7 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
         "Examples:\n"
         "  credctl token -o header github | curl -H @- https://api.github.com/user\n"
         "  eval \"$(credctl token -o env --env GITHUB_TOKEN github)\"\n"
-        "  git config credential.helper '!credctl token -o git-credential github'\n"
+        "  git config credential.https://github.com.helper '!credctl token -o git-credential github'\n"
         "  credctl token --user alice --min-valid 300 -o json github\n"
         "  credctl token --timeout 5 github   # give up after 5 s if the provider is slow");
     runner = [&g, o] { return run_token(g, *o); };

@@ -1,5 +1,7 @@
 #include "cli/commands/token_input.hpp"
 
+#include "common/net/loopback.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -18,13 +20,36 @@ bool has_control_character(std::string_view s) {
 
 }  // namespace
 
-std::string read_git_username(std::istream& in) {
+GitRequest read_git_request(std::istream& in) {
+    GitRequest r;
     std::string line;
-    std::string username;
     while (std::getline(in, line) && !line.empty()) {
-        if (line.rfind("username=", 0) == 0 && !has_control_character(line)) username = line.substr(9);
+        if (has_control_character(line)) continue;
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string_view key(line.data(), eq);
+        std::string value = line.substr(eq + 1);
+        if (key == "protocol") r.protocol = std::move(value);
+        if (key == "host") r.host = std::move(value);
+        if (key == "username") r.username = std::move(value);
     }
-    return username;
+    return r;
+}
+
+bool git_request_may_have_token(const GitRequest& r) {
+    if (r.protocol.empty() || r.protocol == "https") return true;
+    if (r.protocol != "http") return false;
+    // "127.0.0.1:8080", "localhost", "[::1]:8080": the host without port
+    // and brackets.
+    std::string_view host = r.host;
+    if (host.starts_with('[')) {
+        const auto close = host.find(']');
+        if (close == std::string_view::npos) return false;
+        host = host.substr(1, close - 1);
+    } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
+        host = host.substr(0, colon);
+    }
+    return net::is_loopback_host(host);
 }
 
 std::string exec_api_version(const char* info) {

@@ -53,7 +53,11 @@ Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
         return f.error_at(key, "not an http(s) URL: \"" + s + "\"");
     }
     auto u = boost::urls::parse_absolute_uri(s);
-    if (!u || u->host().empty()) return f.error_at(key, "not a URL with a host: \"" + s + "\"");
+    // Boost.URL 1.81 reads "http://127.0.0.1.example.net/x" as host 127.0.0.1
+    // and path ".example.net/x"; after a host, a path starts with '/'.
+    if (!u || u->host().empty() || (!u->encoded_path().empty() && u->encoded_path().front() != '/')) {
+        return f.error_at(key, "not a URL with a host: \"" + s + "\"");
+    }
     std::string host = u->host_address();
     if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
     if (u->scheme() == "http" && !net::is_loopback_host(host)) {

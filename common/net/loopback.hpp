@@ -8,8 +8,9 @@
 
 namespace credctl::net {
 
-// True when `host` (a URL's host, without brackets) is 127.0.0.0/8, ::1 or
-// "localhost".
+// True when `host` (a URL's host, without brackets) is an IPv4 literal in
+// 127.0.0.0/8 (dotted quad), ::1 or "localhost"; never a name, which DNS
+// could resolve anywhere, however it starts.
 [[nodiscard]] bool is_loopback_host(std::string_view host);
 
 }  // namespace credctl::net

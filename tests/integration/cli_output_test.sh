@@ -82,7 +82,26 @@ printf 'protocol=https\nhost=git.example.com\nusername=oauth2\npassword=x\n\n' |
 expect "git credential approve (helper store) succeeds and prints nothing" test $? -eq 0
 printf 'protocol=https\nhost=git.example.com\nusername=oauth2\npassword=x\n\n' | git credential reject
 expect "git credential reject (helper erase) succeeds" test $? -eq 0
+# A helper set for every host is asked for each: never a token in the clear
+# to another host, nor as a certificate's passphrase.
+printf 'protocol=http\nhost=attacker.example\n\n' | git credential fill >"$work/git_http.out" 2>&1
+expect "git gets no token for a plain-http host" bash -c "! grep -q '^password=' '$work/git_http.out'"
+for request in 'protocol=http\nhost=attacker.example\n' 'protocol=http\nhost=127.attacker.example\n' \
+  'protocol=cert\npath=/home/alice/client.p12\n'; do
+  printf "$request\n" | "$credctl" token -o git-credential demo get >"$work/git_refused.out"
+  expect "credctl answers '${request//\\n/ }' with nothing, exit 0 (git goes on)" \
+    test $? -eq 0 -a ! -s "$work/git_refused.out"
+done
+printf 'protocol=http\nhost=127.0.0.1:8080\n\n' | "$credctl" token -o git-credential demo get >"$work/git_loop.out"
+expect "plain http to this machine gets the token" grep -qxF "password=$raw" "$work/git_loop.out"
 unset GIT_CONFIG_GLOBAL GIT_CONFIG_NOSYSTEM
+
+# --- a token that cannot be written -----------------------------------------
+"$credctl" token demo >/dev/full 2>"$work/full.err"
+expect "a token that cannot be written exits 1, not 0" test $? -eq 1
+expect "the message says why, without the token" \
+  bash -c "grep -q 'cannot write the token to standard output: No space left on device' '$work/full.err' &&
+    ! grep -qF '$raw' '$work/full.err'"
 
 # --- exec -------------------------------------------------------------------
 got=$("$credctl" exec demo --env MY_TOKEN -- sh -c 'printf %s "$MY_TOKEN"')

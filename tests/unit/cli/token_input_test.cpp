@@ -7,9 +7,15 @@
 namespace credctl::cli {
 namespace {
 
-std::string git_username(const std::string& text) {
+GitRequest git_request(const std::string& text) {
     std::istringstream in(text);
-    return read_git_username(in);
+    return read_git_request(in);
+}
+std::string git_username(const std::string& text) {
+    return git_request(text).username;
+}
+bool answered(const std::string& text) {
+    return git_request_may_have_token(git_request(text));
 }
 
 TEST(TokenInput, GitUsernameIsTheLastUsernameLineBeforeTheBlankLine) {
@@ -28,6 +34,30 @@ TEST(TokenInput, GitUsernameWithAControlCharacterIsIgnored) {
     EXPECT_EQ(git_username(std::string("username=al\0ice\n", 16)), "");
     EXPECT_EQ(git_username("username=alice\r\n"), "");
     EXPECT_EQ(git_username("username=bob\nusername=al\x01ice\n"), "bob");
+}
+
+TEST(TokenInput, GitRequestKeepsProtocolAndHost) {
+    const auto r = git_request("protocol=https\nhost=git.example.com:8443\npath=a/b\nusername=alice\n\n");
+    EXPECT_EQ(r.protocol, "https");
+    EXPECT_EQ(r.host, "git.example.com:8443");
+    EXPECT_EQ(r.username, "alice");
+    EXPECT_EQ(git_request("host=a\nhost=b\n").host, "b");
+    EXPECT_EQ(git_request("protocol=https\r\n").protocol, "");
+}
+
+TEST(TokenInput, ATokenAnswersHttpsAndPlainHttpToThisMachineOnly) {
+    EXPECT_TRUE(answered("protocol=https\nhost=github.com\n"));
+    EXPECT_TRUE(answered("protocol=http\nhost=127.0.0.1:8080\n"));
+    EXPECT_TRUE(answered("protocol=http\nhost=localhost\n"));
+    EXPECT_TRUE(answered("protocol=http\nhost=[::1]:3000\n"));
+    EXPECT_TRUE(answered(""));  // not git: a person asking
+    // In the clear to another host, or a certificate's passphrase: nothing.
+    EXPECT_FALSE(answered("protocol=http\nhost=attacker.example\n"));
+    EXPECT_FALSE(answered("protocol=http\nhost=127.attacker.example:80\n"));
+    EXPECT_FALSE(answered("protocol=http\nhost=[::1\n"));
+    EXPECT_FALSE(answered("protocol=http\n"));
+    EXPECT_FALSE(answered("protocol=cert\npath=/home/alice/client.p12\n"));
+    EXPECT_FALSE(answered("protocol=ftp\nhost=localhost\n"));
 }
 
 TEST(TokenInput, ExecApiVersionIsV1UnlessV1beta1IsAsked) {

@@ -18,6 +18,12 @@ TEST(Loopback, OtherHostsAreNot) {
     EXPECT_FALSE(is_loopback_host("::2"));
     EXPECT_FALSE(is_loopback_host("128.0.0.1"));
     EXPECT_FALSE(is_loopback_host(""));
+    // Names that start like a loopback address are resolved by DNS.
+    EXPECT_FALSE(is_loopback_host("127.attacker.example"));
+    EXPECT_FALSE(is_loopback_host("127.0.0.1.attacker.example"));
+    EXPECT_FALSE(is_loopback_host("127."));
+    EXPECT_FALSE(is_loopback_host("localhost.attacker.example"));
+    EXPECT_FALSE(is_loopback_host(std::string_view("127.0.0.1\0x", 11)));
 }
 
 }  // namespace

@@ -59,6 +59,20 @@ TEST(ProviderConfig, PlainHttpToARemoteHostIsRefusedNamingKeyAndValue) {
         "p.toml:1: providers.x.issuer: plain http is allowed only for loopback hosts: \"http://login.example.com\"");
 }
 
+TEST(ProviderConfig, PlainHttpToANameThatStartsLikeALoopbackAddressIsRefused) {
+    auto p = parse("issuer = \"http://127.attacker.example\"\nclient_id = \"c\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_NE(p.error().message.find("plain http is allowed only for loopback hosts"), std::string::npos)
+        << p.error().message;
+    // A name that starts with a whole loopback address: Boost.URL 1.81 takes
+    // the address for the host and the rest for a path.
+    p = parse("issuer = \"http://127.0.0.1.attacker.example:8080/x\"\nclient_id = \"c\"\n");
+    ASSERT_FALSE(p.has_value());
+    EXPECT_NE(p.error().message.find("not a URL with a host"), std::string::npos) << p.error().message;
+    auto loop = parse("issuer = \"http://127.0.0.1:8080\"\nclient_id = \"c\"\n");
+    EXPECT_TRUE(loop.has_value()) << loop.error().message;
+}
+
 TEST(ProviderConfig, ResourceIsAnyAbsoluteUriWithoutFragment) {
     for (const char* resource : {"https://api.example/v1?tenant=a", "http://api.example", "urn:example:api"}) {
         auto p = parse(std::string("issuer = \"https://i\"\nclient_id = \"c\"\nresource = \"") + resource + "\"\n");
