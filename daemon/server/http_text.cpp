@@ -24,6 +24,14 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, const dae
         return make_error(Errc::payload_too_large,
                           "request head larger than " + std::to_string(limits.max_head_bytes) + " bytes");
     }
+    if (ec == http::error::buffer_overflow) {
+        return make_error(
+            Errc::payload_too_large,
+            "request larger than " + std::to_string(limits.max_head_bytes + limits.max_body_bytes) + " bytes");
+    }
+    if (ec == http::error::bad_transfer_encoding) {
+        return make_error(Errc::bad_request, "Transfer-Encoding is not accepted: send the body with Content-Length");
+    }
     if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
         ec == asio::error::operation_aborted || ec == beast::error::timeout || ec == asio::error::bad_descriptor) {
         return std::nullopt;

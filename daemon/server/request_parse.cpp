@@ -41,7 +41,7 @@ Result<std::optional<ParsedRequest>> parse_request(std::string_view bytes, const
     if (ec) return failure(ec, limits);
     if (!parser.is_header_done()) return std::optional<ParsedRequest>();
     const std::size_t head_bytes = used;
-    if (head_too_large(head_bytes, limits)) return failure(http::error::header_limit, limits);
+    if (const auto refused = head_failure(parser, head_bytes, limits)) return failure(refused, limits);
     feed(parser, bytes, used, ec, [&] { return parser.is_done(); });
     if (ec) return failure(ec, limits);
     if (!parser.is_done()) return std::optional<ParsedRequest>();

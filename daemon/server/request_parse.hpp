@@ -11,6 +11,9 @@
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/server/api.hpp"
 
+#include <boost/beast/http/error.hpp>
+#include <boost/system/error_code.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -36,6 +39,26 @@ void apply_request_limits(RequestParser& parser, const daemon::Limits& limits) {
 // it as header_limit.
 [[nodiscard]] constexpr bool head_too_large(std::size_t head_bytes, const daemon::Limits& limits) {
     return head_bytes > limits.max_head_bytes;
+}
+
+// Why a request whose head is read is refused, if it is: a head over
+// limits.max_head_bytes (head_too_large), or a chunked body. credctl always
+// sends Content-Length, and Beast bounds neither a chunk's size line nor
+// the trailer: their bytes would pile up in the session's buffer
+// (read_failure() tells the client bad_request).
+template <class RequestParser>
+[[nodiscard]] boost::system::error_code head_failure(const RequestParser& parser, std::size_t head_bytes,
+                                                     const daemon::Limits& limits) {
+    if (head_too_large(head_bytes, limits)) return boost::beast::http::error::header_limit;
+    if (parser.chunked()) return boost::beast::http::error::bad_transfer_encoding;
+    return {};
+}
+
+// The most a session's buffer holds: a head and a body at their limits and
+// what a read brings beyond them. A request cannot need more; over it the
+// read fails with buffer_overflow (payload_too_large).
+[[nodiscard]] constexpr std::size_t request_buffer_limit(const daemon::Limits& limits) {
+    return limits.max_head_bytes + limits.max_body_bytes + 64 * 1024;
 }
 
 struct ParsedRequest {

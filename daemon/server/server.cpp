@@ -337,13 +337,13 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
     const auto& limits = config_.limits;
     // The request's bytes, a login's refresh token among them, are zeroed
     // as their storage is freed (common/secret/secret_http.hpp).
-    SecretBuffer buffer;
+    SecretBuffer buffer(request_buffer_limit(limits));
     while (!stopping_) {
         http::request_parser<SecretBody, ZeroingAllocator<char>> parser;
         apply_request_limits(parser, limits);
         stream.expires_after(limits.idle_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
-        if (!ec && head_too_large(n, limits)) ec = http::error::header_limit;
+        if (!ec) ec = head_failure(parser, n, limits);
         state.busy = true;
         // A request without a body is complete with its head; async_read
         // would still take a trip through the scheduler to say so.

@@ -7,6 +7,7 @@
 # limit (1024 bytes): heads of 1024 bytes are served, heads of 1319 to 1419
 # bytes split between the request line and a field are refused with 413
 # payload_too_large and the connection closed, and credd goes on serving.
+# A chunked request is refused once its head is read, whatever follows.
 # Usage: request_limits_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
@@ -64,4 +65,42 @@ expect "a head of 1024 bytes, most of it the request line, is served" grep -q '^
 out=$(status_for 100 1100)
 expect "a field of 1100 bytes is refused with 413" grep -q '^HTTP/1.1 413' <<<"$out"
 expect "credd goes on serving" credd_answers
+
+# A chunked request whose chunk-size line never ends: Beast bounds neither
+# that line nor the trailer, so credd read it into its buffer without limit
+# (any local user, 64 connections each). It is refused once its head is read.
+peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$credd_pid/status"; }
+before=$(peak_kb)
+out=$(python3 - "$CREDD_SOCKET" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(3)
+s.connect(sys.argv[1])
+s.sendall(b"GET /v1/status HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n1;")
+sent, block = 0, b"a" * 65536
+try:
+    while sent < 48 * 1024 * 1024:
+        s.sendall(block)
+        sent += len(block)
+except OSError:
+    pass
+answer = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+except OSError:
+    pass
+print(answer.split(b"\r\n", 1)[0].decode(errors="replace"))
+print("not accepted" if b"Transfer-Encoding is not accepted" in answer else "")
+print(sent // (1024 * 1024))
+PY
+)
+grown=$(($(peak_kb) - before))
+expect "a chunked request is refused with 400 (got: ${out%%$'\n'*})" grep -q '^HTTP/1.1 400' <<<"$out"
+expect "the refusal names Transfer-Encoding" grep -qx 'not accepted' <<<"$out"
+expect "credd's memory did not grow with the chunk line (peak grew $grown kB)" test "$grown" -lt 8192
+expect "credd goes on serving after it" credd_answers
 finish
