@@ -30,8 +30,36 @@ StoreHealth::StoreHealth(const daemon::StoreSettings& settings)
 
 StoreHealth::~StoreHealth() = default;
 
-boost::asio::awaitable<void> StoreHealth::fill(wire::Status& s, tokens::TokenService& tokens) {
+namespace {
+
+void copy_store_fields(const wire::Status& from, wire::Status& to) {
+    to.store = from.store;
+    to.store_state = from.store_state;
+    to.store_endpoints = from.store_endpoints;
+    to.credentials = from.credentials;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> StoreHealth::fill(wire::Status& s, tokens::TokenService& tokens, bool fresh) {
     s.store_backend = backend_;
+    const auto now = std::chrono::steady_clock::now();
+    if (!fresh && last_ && (probing_ > 0 || now - last_->taken < k_shared_for)) {
+        copy_store_fields(last_->status, s);
+        co_return;
+    }
+    ++probing_;
+    struct Done {
+        int& n;
+        ~Done() { --n; }
+    } done{probing_};
+    co_await probe(s, tokens);
+    Snapshot taken{{}, now};
+    copy_store_fields(s, taken.status);
+    last_ = std::move(taken);
+}
+
+boost::asio::awaitable<void> StoreHealth::probe(wire::Status& s, tokens::TokenService& tokens) {
     if (probe_) {
         const etcd::ClusterHealth h = co_await probe_->probe(timeout_);
         for (const auto& m : h.members) s.store_endpoints.push_back({m.url, m.answers, m.reads, m.detail});

@@ -9,6 +9,12 @@
 // request_timeout of a blocking store call when the cluster has no quorum.
 // On LMDB, the count alone says whether the store reads.
 //
+// Only an administrator's status (root, credd's user: `fresh`) always probes.
+// Anyone else is answered from the last probe while it is under a second
+// old or another probe is under way: the route is open to every local user,
+// and each probe is a call to every etcd member and a quorum read, which
+// one user's flood would otherwise make for every request.
+//
 // Used by the status route (handlers.cpp). Thread-safety: I/O thread only.
 #pragma once
 
@@ -20,6 +26,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace credctl::etcd {
@@ -38,11 +45,22 @@ public:
     StoreHealth(const StoreHealth&) = delete;
     StoreHealth& operator=(const StoreHealth&) = delete;
 
+    static constexpr std::chrono::seconds k_shared_for{1};
+
     // Sets s.store, store_backend, store_state, store_endpoints and
-    // credentials (-1 when the store could not be counted).
-    [[nodiscard]] boost::asio::awaitable<void> fill(wire::Status& s, tokens::TokenService& tokens);
+    // credentials (-1 when the store could not be counted): probed now when
+    // `fresh`, else as above.
+    [[nodiscard]] boost::asio::awaitable<void> fill(wire::Status& s, tokens::TokenService& tokens, bool fresh);
 
 private:
+    [[nodiscard]] boost::asio::awaitable<void> probe(wire::Status& s, tokens::TokenService& tokens);
+
+    struct Snapshot {
+        wire::Status status;  // the store's fields only
+        std::chrono::steady_clock::time_point taken;
+    };
+    std::optional<Snapshot> last_;
+    int probing_ = 0;  // probes under way
     std::string backend_;
     std::unique_ptr<etcd::EtcdProbe> probe_;  // etcd only
     std::chrono::milliseconds timeout_;

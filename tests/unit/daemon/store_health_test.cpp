@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace credctl::server {
 namespace {
@@ -28,10 +29,10 @@ protected:
         ASSERT_NO_FATAL_FAILURE(TempStoreTest::SetUp());
         tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_, test::unreachable_provider_options());
     }
-    wire::Status fill(StoreHealth& health) {
+    wire::Status fill(StoreHealth& health, bool fresh = true) {
         wire::Status s;
         asio::co_spawn(
-            io_, [&]() -> asio::awaitable<void> { co_await health.fill(s, *tokens_); }, asio::detached);
+            io_, [&]() -> asio::awaitable<void> { co_await health.fill(s, *tokens_, fresh); }, asio::detached);
         io_.run();
         io_.restart();
         return s;
@@ -84,6 +85,27 @@ TEST_F(StoreHealthTest, AnLmdbStoreIsCountedWithoutEndpoints) {
     EXPECT_EQ(s.store_state, "readable");
     EXPECT_EQ(s.credentials, 0);
     EXPECT_TRUE(s.store_endpoints.empty());
+}
+
+// /v1/status is open to every local user: only an administrator's makes
+// the store work each time.
+TEST_F(StoreHealthTest, OthersAreAnsweredFromTheLastProbeForASecond) {
+    StoreHealth health(daemon::StoreSettings{});
+    EXPECT_EQ(fill(health).credentials, 0);
+    ASSERT_TRUE(lmdb_->put({"alice", "demo"}, store::CredentialRecord{}, SecretBytes::from("RT")).has_value());
+    EXPECT_EQ(fill(health, false).credentials, 0);  // the last probe's count
+    EXPECT_EQ(fill(health, true).credentials, 1);   // an administrator's: counted now
+    EXPECT_EQ(fill(health, false).credentials, 1);
+    ASSERT_TRUE(lmdb_->put({"bob", "demo"}, store::CredentialRecord{}, SecretBytes::from("RT")).has_value());
+    std::this_thread::sleep_for(StoreHealth::k_shared_for);
+    EXPECT_EQ(fill(health, false).credentials, 2);  // a second later: counted again
+}
+
+TEST_F(StoreHealthTest, TheFirstStatusOfAnyoneIsProbed) {
+    StoreHealth health(daemon::StoreSettings{});
+    const auto s = fill(health, false);
+    EXPECT_EQ(s.store_state, "readable");
+    EXPECT_EQ(s.credentials, 0);
 }
 
 }  // namespace
