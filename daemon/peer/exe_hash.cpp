@@ -29,10 +29,17 @@ std::optional<std::int64_t> regular_file_size(int fd) {
     return static_cast<std::int64_t>(st->st_size);
 }
 
+// The file's identity and last change. ctime, not only mtime: the owner
+// can set mtime back after rewriting the file, ctime only the kernel sets.
+ExeHashCache::Key ExeHashCache::key_of(const struct stat& st) {
+    return {st.st_dev,          st.st_ino,         st.st_size,        st.st_mtim.tv_sec,
+            st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
+}
+
 std::optional<std::string> ExeHashCache::cached(int fd) const {
     const auto st = regular_stat(fd);
     if (!st) return std::nullopt;
-    const Key key{st->st_dev, st->st_ino, st->st_size, st->st_mtim.tv_sec, st->st_mtim.tv_nsec};
+    const Key key = key_of(*st);
     if (auto it = digests_.find(key); it != digests_.end()) return it->second;
     return std::nullopt;
 }
@@ -40,7 +47,7 @@ std::optional<std::string> ExeHashCache::cached(int fd) const {
 std::optional<std::string> ExeHashCache::digest(int fd) {
     const auto st = regular_stat(fd);
     if (!st || st->st_size > k_max_exe_bytes) return std::nullopt;
-    const Key key{st->st_dev, st->st_ino, st->st_size, st->st_mtim.tv_sec, st->st_mtim.tv_nsec};
+    const Key key = key_of(*st);
     if (auto it = digests_.find(key); it != digests_.end()) return it->second;
 
     crypto_hash_sha256_state state;

@@ -11,6 +11,7 @@
 // immutable and may be shared between threads.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -55,7 +56,8 @@ public:
     [[nodiscard]] std::size_t size() const { return digests_.size(); }
 
 private:
-    using Key = std::tuple<dev_t, ino_t, off_t, std::int64_t, std::int64_t>;
+    using Key = std::tuple<dev_t, ino_t, off_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
+    [[nodiscard]] static Key key_of(const struct stat& st);
     std::map<Key, std::string> digests_;
 };
 

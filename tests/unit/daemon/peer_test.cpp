@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 
 namespace credctl::peer {
 namespace {
@@ -207,6 +209,32 @@ TEST(ExeHash, CacheHitsForTheSameFileAndMissesAfterItChanges) {
     EXPECT_EQ(hashes.digest(fd2), crypto::hex(crypto::sha256("second!")));
     EXPECT_EQ(hashes.size(), 2U);
     ::close(fd2);
+}
+
+// The file's owner can set its mtime back (utimensat) after rewriting it in
+// place at the same size, but not its ctime: a cached digest of the old
+// bytes must not answer for the new ones.
+TEST(ExeHash, ARewriteWithTheMtimeSetBackMissesTheCache) {
+    test::TempDir dir;
+    const std::string path = dir.write("bin", "pinned!");
+    struct stat before {};
+    ASSERT_EQ(::stat(path.c_str(), &before), 0);
+    ExeHashCache hashes;
+    const int fd = ::open(path.c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(hashes.digest(fd), crypto::hex(crypto::sha256("pinned!")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a later ctime, on any clock granularity
+    ASSERT_EQ(::pwrite(fd, "hostile", 7, 0), 7);
+    const std::array<struct timespec, 2> times{before.st_atim, before.st_mtim};
+    ASSERT_EQ(::futimens(fd, times.data()), 0);
+    struct stat after {};
+    ASSERT_EQ(::fstat(fd, &after), 0);
+    ASSERT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+    ASSERT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    ASSERT_EQ(after.st_size, before.st_size);
+    EXPECT_EQ(hashes.cached(fd), std::nullopt);
+    EXPECT_EQ(hashes.digest(fd), crypto::hex(crypto::sha256("hostile")));
+    ::close(fd);
 }
 
 TEST(ExeHash, FileOverTheSizeCapIsNotHashed) {
