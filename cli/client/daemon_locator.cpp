@@ -36,11 +36,16 @@ std::string octal(mode_t mode) {
     return buf;
 }
 
-// $XDG_RUNTIME_DIR is the user's own (pam_systemd makes it 0700); only the
-// /tmp fallback of config::default_user_socket() lives in a shared directory.
+// $XDG_RUNTIME_DIR is normally the user's own (pam_systemd makes it theirs
+// and 0700), and so is everything below it. Without it the per-user socket
+// is the /tmp fallback of config::default_user_socket(); and a container or
+// an `su` may point it at /tmp or at another user's directory. Then the
+// socket's directory is checked as the fallback's is.
 bool per_user_socket_in_shared_dir() {
     const char* run = std::getenv("XDG_RUNTIME_DIR");
-    return run == nullptr || run[0] != '/';
+    if (run == nullptr || run[0] != '/') return true;
+    struct stat st {};
+    return ::lstat(run, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() || (st.st_mode & 022) != 0;
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 # - its /tmp/credd-UID (its own directory, or a symlink to one) is ignored
 #   with a warning naming the system socket as the next location;
 # - a symlinked socket inside the victim's own 0700 directory is ignored too;
+# - so is its credd/ below an $XDG_RUNTIME_DIR that is not the victim's own
+#   (a shared directory such as /tmp, as a container or an su may set);
 # - a socket it serves that the victim names explicitly (CREDD_SOCKET) is
 #   refused on every command before a byte is sent: token, exec, logout,
 #   login (no browser opens).
@@ -155,6 +157,24 @@ for c in status providers list whoami; do
   expect "$c towards the squatter is refused too" grep -qF "$refused" "$work/$c.err"
 done
 expect "the squatter received no request from any of them" test ! -s "$work/squat/rec2"
+
+# --- 5. $XDG_RUNTIME_DIR pointed at a shared directory ------------------------------
+# (a container, an su): the squatter owns credd/ below it, as in 1.
+shared=$work/shared
+mkdir -m 1777 "$shared"
+setpriv --reuid="$squatter" --regid="$squatter" --init-groups mkdir -m 755 "$shared/credd"
+expect "the squatter listens on \$XDG_RUNTIME_DIR/credd/credd.sock" squat "$shared/credd/credd.sock" "$work/squat/rec5"
+victim_run "$work/t5.out" "$work/t5.err" env XDG_RUNTIME_DIR="$shared" "$credctl" token demo
+expect "credctl token prints no token of the squatter" bash -c "! grep -q SQUATTER-TOKEN '$work/t5.out'"
+expect "it ignores the socket, as in /tmp, naming the squatter's uid" \
+  grep -q "warning: ignoring the per-user socket $shared/credd/credd.sock: $shared/credd belongs to uid $squatter_uid" \
+  "$work/t5.err"
+expect "and goes on to the system socket" grep -q "Trying /run/credd/credd.sock" "$work/t5.err"
+expect "the squatter received nothing" test ! -s "$work/squat/rec5"
+# The victim's own $XDG_RUNTIME_DIR (0700, theirs) is trusted as before.
+mkdir -m 700 "$work/victim-run" && chown "$victim" "$work/victim-run"
+victim_run "$work/t6.out" "$work/t6.err" env XDG_RUNTIME_DIR="$work/victim-run" "$credctl" token demo
+expect "a private \$XDG_RUNTIME_DIR gives no warning" bash -c "! grep -q 'warning: ignoring' '$work/t6.err'"
 
 # The victim's real credential is untouched.
 after=$(as_user "$victim" env HOME="$work/victim-home" "$credctl" token demo)
