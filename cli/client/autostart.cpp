@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,22 @@ namespace {
 constexpr auto k_start_timeout = std::chrono::seconds(5);  // LMDB open and key load take milliseconds
 constexpr auto k_poll_interval = std::chrono::milliseconds(20);
 
+// Whether `path` is root's or the caller's, and no one else may write it.
+bool owned_and_closed(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && (st.st_uid == 0 || st.st_uid == ::getuid()) &&
+           (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+// A credd another user could have put or replaced (in a directory of $PATH
+// that others may write, or a file of theirs) would run as the caller: such
+// a candidate is passed over.
+bool safe_to_run(const std::string& dir, const std::string& file) {
+    struct stat st {};
+    return ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(file.c_str(), X_OK) == 0 &&
+           owned_and_closed(file) && owned_and_closed(dir);
+}
+
 std::optional<std::string> find_credd() {
     std::vector<std::string> dirs;
     if (const char* path = std::getenv("PATH"); path != nullptr) {
@@ -33,7 +50,7 @@ std::optional<std::string> find_credd() {
     dirs.insert(dirs.end(), {"/usr/sbin", "/usr/local/sbin"});
     for (const auto& d : dirs) {
         const std::string candidate = d + "/credd";
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (safe_to_run(d, candidate)) return candidate;
     }
     return std::nullopt;
 }
@@ -65,7 +82,9 @@ Result<void> ensure_user_daemon(const std::string& socket) {
     const auto credd = find_credd();
     if (!credd) {
         return make_error(Errc::daemon_unreachable,
-                          "autostart: no credd in $PATH, /usr/sbin or /usr/local/sbin to start on " + socket);
+                          "autostart: no credd in $PATH, /usr/sbin or /usr/local/sbin that only root or you "
+                          "may write, to start on " +
+                              socket);
     }
     spawn_detached(*credd);
     const auto deadline = std::chrono::steady_clock::now() + k_start_timeout;

@@ -105,6 +105,28 @@ wait_for 5 "the autostarted credd to exit" exited "$auto_pid"
 "${auto_env[@]}" "$credctl" status >/dev/null 2>&1
 expect "without autostart nothing is started: exit 6" test $? -eq 6
 
+# A credd another user planted in a directory of $PATH that others may
+# write, ahead of the real one, would run as the caller: it is passed over.
+ensure_user "$squatter"
+mkdir -m 1777 "$work/open-bin"
+setpriv --reuid="$squatter" --regid="$squatter" --init-groups \
+  sh -c "printf '#!/bin/sh\ntouch $work/planted-ran\n' >'$work/open-bin/credd' && chmod 755 '$work/open-bin/credd'"
+echo "autostart = true" >"$work/auto-config/credctl/credctl.toml"
+planted_env=(env -u CREDD_SOCKET PATH="$work/open-bin:$(dirname "$(realpath "$credd")"):$PATH"
+  XDG_RUNTIME_DIR="$work/auto-run" XDG_CONFIG_HOME="$work/auto-config" XDG_STATE_HOME="$work/auto-state")
+"${planted_env[@]}" "$credctl" providers >"$work/planted.out" 2>"$work/planted.err"
+expect "autostart with a planted credd first in PATH still succeeds" test $? -eq 0
+expect "the planted credd was never run" test ! -e "$work/planted-ran"
+planted_pid=$(python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+print(struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0])' "$work/auto-run/credd/credd.sock")
+extra_pids+=("$planted_pid")
+expect "the daemon started is the real credd" test "$(realpath "/proc/$planted_pid/exe")" = "$(realpath "$credd")"
+kill "$planted_pid"
+rm "$work/auto-config/credctl/credctl.toml"
+wait_for 5 "the autostarted credd to exit" exited "$planted_pid"
+
 # --- a squatted per-user directory: credctl login stops before the browser ---
 ensure_user "$client"
 ensure_user "$squatter"
