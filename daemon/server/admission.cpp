@@ -1,5 +1,9 @@
 #include "daemon/server/admission.hpp"
 
+#include "daemon/server/open_files.hpp"
+
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace credctl::server {
@@ -7,7 +11,9 @@ namespace credctl::server {
 Admission::Verdict Admission::arrive(uid_t uid, Ticket* ticket) {
     auto& u = uids_[uid];
     if (u.served < max_per_uid_ && u.line.empty()) {
-        if (served_ >= max_served_) {
+        const bool administrator =
+            std::find(administrators_.begin(), administrators_.end(), uid) != administrators_.end();
+        if (served_ >= max_served_ + (administrator ? k_reserve : 0)) {
             if (u.served == 0) uids_.erase(uid);
             return Verdict::refuse;
         }
@@ -53,6 +59,11 @@ Error Admission::waited_too_long(uid_t uid, std::chrono::seconds waited) const {
     return make_error(Errc::too_many_requests, "uid " + std::to_string(uid) + " has " + std::to_string(max_per_uid_) +
                                                    " connections served and none ended within " +
                                                    std::to_string(waited.count()) + " s; try again later");
+}
+
+Admission admission_for(const daemon::Limits& limits, std::uint64_t open_files) {
+    return Admission(limits.max_connections, limits.max_connections_per_uid,
+                     waiting_room(open_files, limits.max_connections + Admission::k_reserve), {0, ::geteuid()});
 }
 
 }  // namespace credctl::server

@@ -9,13 +9,17 @@
 // connections take no served slot, so one uid can never crowd out another;
 // they only hold a descriptor, and at most `max_waiting` wait in all (the
 // open files left over once every served slot has its own), beyond which a
-// connection is refused. So is one arriving while `max_served` are served.
+// connection is refused. So is one arriving while `max_served` are served,
+// unless its uid is an administrator's (root, credd's own): k_reserve
+// slots beyond `max_served` are theirs alone, so that `credctl status` and
+// `credctl admin` still answer while other uids hold every slot.
 //
 // Used by the server (daemon/server/server.cpp), which times the waits out.
 // Thread-safety: none; the I/O thread only.
 #pragma once
 
 #include "common/error/error.hpp"
+#include "daemon/config/daemon_config.hpp"
 
 #include <sys/types.h>
 
@@ -25,6 +29,8 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace credctl::server {
 
@@ -33,8 +39,15 @@ public:
     using Ticket = std::uint64_t;
     enum class Verdict { serve, wait, refuse };
 
-    Admission(std::size_t max_served, std::size_t max_served_per_uid, std::size_t max_waiting)
-        : max_served_(max_served), max_per_uid_(max_served_per_uid), max_waiting_(max_waiting) {}
+    static constexpr std::size_t k_reserve = 8;
+
+    // `administrators`: the uids the reserve is for (root and credd's uid).
+    Admission(std::size_t max_served, std::size_t max_served_per_uid, std::size_t max_waiting,
+              std::vector<uid_t> administrators = {})
+        : max_served_(max_served),
+          max_per_uid_(max_served_per_uid),
+          max_waiting_(max_waiting),
+          administrators_(std::move(administrators)) {}
 
     // A new connection of `uid`: served now (counted), waiting (with
     // `*ticket` set), or refused (not counted).
@@ -65,10 +78,15 @@ private:
     const std::size_t max_served_;
     const std::size_t max_per_uid_;
     const std::size_t max_waiting_;
+    const std::vector<uid_t> administrators_;
     std::map<uid_t, Uid> uids_;
     std::size_t served_ = 0;
     std::size_t waiting_ = 0;
     Ticket next_ = 1;
 };
+
+// credd's: its connection limits, the waiting room its open files leave
+// (open_files.hpp) and the reserve for root and credd's own uid.
+[[nodiscard]] Admission admission_for(const daemon::Limits& limits, std::uint64_t open_files);
 
 }  // namespace credctl::server

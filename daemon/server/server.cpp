@@ -119,8 +119,7 @@ private:
     notify::Alerter alerts_;                // before tokens_, which tells it of state changes
     tokens::TokenService tokens_;
     tokens::KeepAlive keep_alive_;
-    Admission admission_{config_.limits.max_connections, config_.limits.max_connections_per_uid,
-                         waiting_room(open_files_, config_.limits.max_connections)};
+    Admission admission_ = admission_for(config_.limits, open_files_);
     std::map<Admission::Ticket, Waiter*> waiters_;
     std::size_t connections_ = 0;  // served now
     AdminState admin_;

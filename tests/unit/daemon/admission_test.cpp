@@ -86,5 +86,20 @@ TEST(Admission, AWaiterThatWaitedTooLongIsToldItsUidsLimitAndTheWait) {
     EXPECT_EQ(e.message, "uid 1001 has 3 connections served and none ended within 25 s; try again later");
 }
 
+TEST(Admission, AdministratorsHaveAReserveWhenOthersHoldEverySlot) {
+    static_assert(Admission::k_reserve == 8);
+    Admission a(2, 8, 10, {0, 998});
+    Admission::Ticket t = 0;
+    EXPECT_EQ(arrivals(a, {1001, 1002, 1003}, &t), "serve serve refuse");
+    // Root and credd's uid share 8 slots beyond the 2; no one else has them.
+    EXPECT_EQ(arrivals(a, {0, 0, 998, 998, 0, 0}, &t), "serve serve serve serve serve serve");
+    EXPECT_EQ(arrivals(a, {1003}, &t), "refuse");
+    EXPECT_EQ(arrivals(a, {998, 998, 0}, &t), "serve serve refuse");
+    EXPECT_EQ(counts(a), "10 served, 0 waiting");
+    // An administrator's per-uid limit still holds: its next connection waits.
+    Admission b(10, 1, 10, {0});
+    EXPECT_EQ(arrivals(b, {0, 0}, &t), "serve wait");
+}
+
 }  // namespace
 }  // namespace credctl::server
