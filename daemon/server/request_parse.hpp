@@ -12,6 +12,7 @@
 #include "daemon/server/api.hpp"
 
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
@@ -42,15 +43,19 @@ void apply_request_limits(RequestParser& parser, const daemon::Limits& limits) {
 }
 
 // Why a request whose head is read is refused, if it is: a head over
-// limits.max_head_bytes (head_too_large), or a chunked body. credctl always
-// sends Content-Length, and Beast bounds neither a chunk's size line nor
-// the trailer: their bytes would pile up in the session's buffer
-// (read_failure() tells the client bad_request).
+// limits.max_head_bytes (head_too_large), or any Transfer-Encoding. credctl
+// always sends Content-Length; Beast bounds neither a chunk's size line nor
+// the trailer, whose bytes would pile up in the session's buffer, and reads
+// a coding other than chunked as no body at all, so that the body's bytes
+// would be read as the next request (read_failure() tells the client
+// bad_request).
 template <class RequestParser>
 [[nodiscard]] boost::system::error_code head_failure(const RequestParser& parser, std::size_t head_bytes,
                                                      const daemon::Limits& limits) {
     if (head_too_large(head_bytes, limits)) return boost::beast::http::error::header_limit;
-    if (parser.chunked()) return boost::beast::http::error::bad_transfer_encoding;
+    if (parser.chunked() || parser.get().count(boost::beast::http::field::transfer_encoding) != 0) {
+        return boost::beast::http::error::bad_transfer_encoding;
+    }
     return {};
 }
 
