@@ -165,7 +165,7 @@ HandlerResult get_status(ApiContext& c, const RouteParams& p, const ApiRequest&)
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - c.started).count();
     s.connections = static_cast<std::int64_t>(c.connections);
     s.administrator = policy::decide(*p.policy, *p.caller, Permission::admin, {"*", "*"}).allowed;
-    co_await c.store_health.fill(s, c.tokens, s.administrator);
+    co_await c.store_health.fill(s, c.tokens, s.administrator, std::chrono::steady_clock::now());
     co_return json_reply(200, wire::to_json(s));
 }
 

@@ -41,9 +41,9 @@ void copy_store_fields(const wire::Status& from, wire::Status& to) {
 
 }  // namespace
 
-boost::asio::awaitable<void> StoreHealth::fill(wire::Status& s, tokens::TokenService& tokens, bool fresh) {
+boost::asio::awaitable<void> StoreHealth::fill(wire::Status& s, tokens::TokenService& tokens, bool fresh,
+                                               std::chrono::steady_clock::time_point now) {
     s.store_backend = backend_;
-    const auto now = std::chrono::steady_clock::now();
     if (!fresh && last_ && (probing_ > 0 || now - last_->taken < k_shared_for)) {
         copy_store_fields(last_->status, s);
         co_return;
@@ -54,6 +54,8 @@ boost::asio::awaitable<void> StoreHealth::fill(wire::Status& s, tokens::TokenSer
         ~Done() { --n; }
     } done{probing_};
     co_await probe(s, tokens);
+    // A probe that started before the one kept (a slow member) is older news.
+    if (last_ && last_->taken > now) co_return;
     Snapshot taken{{}, now};
     copy_store_fields(s, taken.status);
     last_ = std::move(taken);

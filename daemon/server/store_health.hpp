@@ -49,8 +49,9 @@ public:
 
     // Sets s.store, store_backend, store_state, store_endpoints and
     // credentials (-1 when the store could not be counted): probed now when
-    // `fresh`, else as above.
-    [[nodiscard]] boost::asio::awaitable<void> fill(wire::Status& s, tokens::TokenService& tokens, bool fresh);
+    // `fresh`, else as above. `now` is the time of the request.
+    [[nodiscard]] boost::asio::awaitable<void> fill(wire::Status& s, tokens::TokenService& tokens, bool fresh,
+                                                    std::chrono::steady_clock::time_point now);
 
 private:
     [[nodiscard]] boost::asio::awaitable<void> probe(wire::Status& s, tokens::TokenService& tokens);

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <thread>
 
 namespace credctl::server {
 namespace {
@@ -29,10 +28,10 @@ protected:
         ASSERT_NO_FATAL_FAILURE(TempStoreTest::SetUp());
         tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_, test::unreachable_provider_options());
     }
-    wire::Status fill(StoreHealth& health, bool fresh = true) {
+    wire::Status fill(StoreHealth& health, bool fresh = true, Clock::time_point now = Clock::now()) {
         wire::Status s;
         asio::co_spawn(
-            io_, [&]() -> asio::awaitable<void> { co_await health.fill(s, *tokens_, fresh); }, asio::detached);
+            io_, [&]() -> asio::awaitable<void> { co_await health.fill(s, *tokens_, fresh, now); }, asio::detached);
         io_.run();
         io_.restart();
         return s;
@@ -91,14 +90,17 @@ TEST_F(StoreHealthTest, AnLmdbStoreIsCountedWithoutEndpoints) {
 // the store work each time.
 TEST_F(StoreHealthTest, OthersAreAnsweredFromTheLastProbeForASecond) {
     StoreHealth health(daemon::StoreSettings{});
-    EXPECT_EQ(fill(health).credentials, 0);
+    const auto t0 = Clock::now();
+    using std::chrono::milliseconds;
+    EXPECT_EQ(fill(health, true, t0).credentials, 0);
     ASSERT_TRUE(lmdb_->put({"alice", "demo"}, store::CredentialRecord{}, SecretBytes::from("RT")).has_value());
-    EXPECT_EQ(fill(health, false).credentials, 0);  // the last probe's count
-    EXPECT_EQ(fill(health, true).credentials, 1);   // an administrator's: counted now
-    EXPECT_EQ(fill(health, false).credentials, 1);
+    EXPECT_EQ(fill(health, false, t0 + milliseconds(10)).credentials, 0);  // the last probe's count
+    EXPECT_EQ(fill(health, true, t0 + milliseconds(20)).credentials, 1);   // an administrator's: counted now
+    EXPECT_EQ(fill(health, false, t0 + milliseconds(30)).credentials, 1);
     ASSERT_TRUE(lmdb_->put({"bob", "demo"}, store::CredentialRecord{}, SecretBytes::from("RT")).has_value());
-    std::this_thread::sleep_for(StoreHealth::k_shared_for);
-    EXPECT_EQ(fill(health, false).credentials, 2);  // a second later: counted again
+    EXPECT_EQ(fill(health, false, t0 + milliseconds(1019)).credentials, 1);
+    // A second after the last probe: counted again.
+    EXPECT_EQ(fill(health, false, t0 + milliseconds(20) + StoreHealth::k_shared_for).credentials, 2);
 }
 
 TEST_F(StoreHealthTest, TheFirstStatusOfAnyoneIsProbed) {
