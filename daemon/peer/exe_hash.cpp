@@ -62,6 +62,9 @@ std::optional<std::string> ExeHashCache::digest(int fd) {
         offset += n;
     }
     if (offset != st->st_size) return std::nullopt;  // changed under us
+    // Written while it was read: the bytes hashed may be of neither version.
+    const auto after = regular_stat(fd);
+    if (!after || key_of(*after) != key) return std::nullopt;
     std::array<unsigned char, crypto_hash_sha256_BYTES> out{};
     crypto_hash_sha256_final(&state, out.data());
     std::string hex = crypto::hex(std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));

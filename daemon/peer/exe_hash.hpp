@@ -1,7 +1,11 @@
 // SHA-256 of executables, for grants that pin a binary by content
 // (`exe_sha256`). Hashing a large binary is costly, so digests are cached by
-// the file's identity: device, inode, size and modification time. Replacing
-// the file (new inode) or rewriting it in place (new mtime) misses the cache.
+// the file's identity: device, inode, size, modification and change time.
+// Replacing the file (new inode) or rewriting it in place (new ctime, which
+// unlike mtime its owner cannot set back) misses the cache; a file written
+// while it was hashed gets no digest. Within one timestamp tick (coarse on
+// kernels before 6.13) a rewrite keeps the key: a grant on a hash narrows,
+// it is never the only barrier (docs/policy.md).
 // OpenExe keeps the executable a caller ran open, so that it can be hashed
 // later, off the I/O thread (daemon/peer/exe_hasher.hpp): the descriptor pins
 // the inode that ran, whatever happens to its path meanwhile.
