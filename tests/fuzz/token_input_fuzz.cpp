@@ -1,7 +1,8 @@
 // What `credctl token` reads from whoever runs it (cli/commands/
 // token_input.hpp): git's credential request on standard input and
-// kubectl's KUBERNETES_EXEC_INFO. The answer to git stays two lines whose
-// values carry no byte that git's line protocol cannot hold; the
+// kubectl's KUBERNETES_EXEC_INFO. Git gets a token only over https or plain
+// http to this machine; the answer to git stays two lines whose values
+// carry no byte that git's line protocol cannot hold; the
 // ExecCredential is JSON in one of the two versions credctl writes.
 //
 // Input: the first byte picks the source. Even: the rest is git's standard
@@ -23,10 +24,15 @@ namespace {
 
 void git(std::string_view in) {
     std::istringstream stdin_text{std::string(in)};
-    const std::string user = cli::read_git_username(stdin_text);
+    const cli::GitRequest request = cli::read_git_request(stdin_text);
+    const bool answered = cli::git_request_may_have_token(request);
+    fuzz::check(!answered || request.protocol.empty() || request.protocol == "https" || request.protocol == "http",
+                "only https, or http to this machine, is answered");
+    fuzz::check(!answered || request.protocol != "http" || !request.host.empty(),
+                "plain http is answered only for a named loopback host");
     cli::TokenView view;
     view.access_token = "token";
-    if (!user.empty()) view.git_username = user;
+    if (!request.username.empty()) view.git_username = request.username;
     const SecretString out = cli::format_token(cli::TokenFormat::git_credential, view);
     fuzz::check(std::count(out.begin(), out.end(), '\n') == 2, "the answer to git is two lines");
     fuzz::check(out.find('\0') == std::string::npos && out.find('\r') == std::string::npos,
