@@ -127,6 +127,33 @@ kill "$planted_pid"
 rm "$work/auto-config/credctl/credctl.toml"
 wait_for 5 "the autostarted credd to exit" exited "$planted_pid"
 
+# A user's own credd in a directory writable by their private group (umask
+# 002, Debian's USERGROUPS_ENAB) is theirs alone: autostart runs it.
+ensure_user "$client"
+client_group=$(id -gn "$client")
+mine=$work/client-tools
+mkdir -m 2775 "$mine" "$work/client-run" "$work/client-cfg" "$work/client-cfg/credctl" "$work/client-state"
+chmod 700 "$work/client-run"
+cp "$(realpath "$credd")" "$mine/credd" && chmod 775 "$mine/credd"
+cp "$work/providers.toml" "$work/client-cfg/credctl/credd.toml"
+echo "autostart = true" >"$work/client-cfg/credctl/credctl.toml"
+chown -R "$client:$client_group" "$mine" "$work/client-run" "$work/client-cfg" "$work/client-state"
+expect "the client's group $client_group lists no member (a private group)" \
+  test -z "$(getent group "$client_group" | cut -d: -f4)"
+setpriv --reuid="$client" --regid="$client" --init-groups env -u CREDD_SOCKET PATH="$mine:/usr/bin:/bin" \
+  XDG_RUNTIME_DIR="$work/client-run" XDG_CONFIG_HOME="$work/client-cfg" XDG_STATE_HOME="$work/client-state" \
+  "$credctl" providers >"$work/mine.out" 2>"$work/mine.err"
+expect "autostart runs a credd in the caller's own group-writable directory" test $? -eq 0
+mine_pid=$(python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+print(struct.unpack("3i", s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0])' "$work/client-run/credd/credd.sock")
+extra_pids+=("$mine_pid")
+expect "the daemon started is that credd, running as the client" \
+  test "$(realpath "/proc/$mine_pid/exe")" = "$mine/credd" -a "$(stat -c %U "/proc/$mine_pid")" = "$client"
+kill "$mine_pid"
+wait_for 5 "the client's credd to exit" exited "$mine_pid"
+
 # --- a squatted per-user directory: credctl login stops before the browser ---
 ensure_user "$client"
 ensure_user "$squatter"
