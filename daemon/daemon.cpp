@@ -3,6 +3,7 @@
 #include "common/log/log.hpp"
 #include "daemon/config/daemon_config.hpp"
 #include "daemon/etcd/etcd_client.hpp"
+#include "daemon/policy/policy.hpp"
 #include "daemon/server/server.hpp"
 #include "daemon/store/etcd_maintenance.hpp"
 #include "daemon/store/etcd_store.hpp"
@@ -38,8 +39,13 @@ Result<void> harden_process(int keep_fds) {
 
 namespace {
 
+// At start and at each reload.
 Result<DaemonConfig> load_config(const Options& options) {
-    return load_config_for(options.mode, options.config_file);
+    auto config = load_config_for(options.mode, options.config_file);
+    if (config) {
+        for (const auto& w : policy::login_exe_warnings(config->policy)) log::warning(w);
+    }
+    return config;
 }
 
 struct OpenStore {

@@ -246,4 +246,17 @@ std::vector<const Grant*> grants_for(const Policy& policy, const peer::PeerIdent
     return out;
 }
 
+std::vector<std::string> login_exe_warnings(const Policy& policy) {
+    std::vector<std::string> out;
+    for (const auto& g : policy.grants) {
+        if ((g.permissions & bit(Permission::login)) == 0) continue;
+        for (const auto& c : g.clients) {
+            if (!c.exe || !(c.exe->ends_with("/credctl") || *c.exe == "credctl")) continue;
+            out.push_back("grant \"" + g.name + "\": credentials:login narrowed to exe " + *c.exe +
+                          " matches no login: credctl login asks as credctl-login (credctl(1) FILES); name that");
+        }
+    }
+    return out;
+}
+
 }  // namespace credctl::policy

@@ -139,4 +139,10 @@ struct Decision {
 // The grants some client of which matches `caller` (for whoami).
 [[nodiscard]] std::vector<const Grant*> grants_for(const Policy& policy, const peer::PeerIdentity& caller);
 
+// One line for each client of a grant of credentials:login narrowed to an
+// executable named `credctl`: a login is asked for by credctl-login, the
+// program `credctl login` runs (credctl(1) FILES), so such a client never
+// matches a login. credd logs them when it loads its configuration.
+[[nodiscard]] std::vector<std::string> login_exe_warnings(const Policy& policy);
+
 }  // namespace credctl::policy

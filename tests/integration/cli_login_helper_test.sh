@@ -51,7 +51,13 @@ helper_exe=$(realpath "$helper")
 stop_credd
 role_grant "$work/credd.toml" loginer '"credentials:login"' "bob logins" "credentials/bob/demo" \
   "{ uid = 0, exe = \"$helper_exe\" }"
+role_grant "$work/credd.toml" old_loginer '"credentials:login"' "logins from credctl" "credentials/carol/demo" \
+  "{ uid = 0, exe = \"$(realpath "$credctl")\" }"
 expect "credd restarts with a login grant narrowed to credctl-login" start_credd "$work/credd.toml"
+expect "credd warns of a login grant narrowed to credctl, which matches no login" \
+  grep -q "grant \"logins from credctl\": credentials:login narrowed to exe $(realpath "$credctl") matches no login" \
+  "$work/credd.log"
+expect "and of none narrowed to credctl-login" bash -c "! grep -q 'grant \"bob logins\": credentials:login narrowed' '$work/credd.log'"
 rc=$(status_of "$credctl" policy check --user bob --provider demo --permission login)
 expect "policy check --permission login checks as credctl-login: allowed (0)" test "$rc" -eq 0
 expect "the decision names credctl-login and the grant" \

@@ -248,5 +248,31 @@ TEST(Policy, GrantsForListsOnlyGrantsWhoseClientMatches) {
     EXPECT_EQ(grants[0]->name, "ops group");
 }
 
+TEST(Policy, ALoginGrantNarrowedToCredctlIsWarnedOf) {
+    const auto selector = [](std::optional<std::string> user, std::optional<std::string> exe) {
+        ClientSelector c;
+        c.user = std::move(user);
+        c.exe = std::move(exe);
+        return c;
+    };
+    Policy p;
+    Grant old_login;
+    old_login.name = "alice logs in";
+    old_login.permissions = bit(Permission::login) | bit(Permission::token);
+    old_login.clients = {selector("alice", "/usr/bin/credctl"), selector("bob", std::nullopt)};
+    Grant helper = old_login;
+    helper.name = "through the helper";
+    helper.clients = {selector(std::nullopt, "/usr/libexec/credctl/credctl-login")};
+    Grant tokens_only = old_login;
+    tokens_only.name = "tokens from credctl";
+    tokens_only.permissions = bit(Permission::token);
+    p.grants = {old_login, helper, tokens_only};
+    const auto w = login_exe_warnings(p);
+    ASSERT_EQ(w.size(), 1U);
+    EXPECT_EQ(w[0],
+              "grant \"alice logs in\": credentials:login narrowed to exe /usr/bin/credctl matches no login: credctl "
+              "login asks as credctl-login (credctl(1) FILES); name that");
+}
+
 }  // namespace
 }  // namespace credctl::policy
