@@ -1,25 +1,24 @@
 #include "cli/client/daemon_client.hpp"
 
 #include "cli/client/daemon_locator.hpp"
+#include "cli/client/fd_stream.hpp"
 #include "cli/client/reply_parse.hpp"
 #include "common/secret/secret_http.hpp"
 #include "common/wire/wire.hpp"
 
-#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <boost/asio/error.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/http.hpp>
 
 #include <cerrno>
+#include <cstring>
 
 namespace credctl::cli {
 namespace {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
-using local = asio::local::stream_protocol;
 
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,
@@ -32,12 +31,25 @@ bool peer_closed_early(const boost::system::error_code& ec) {
     return ec == asio::error::broken_pipe || ec == asio::error::connection_reset;
 }
 
+// A connected socket, not inherited by a browser or by the command of
+// `credctl exec` (SOCK_CLOEXEC).
+boost::system::error_code connect_unix(const std::string& path, FdStream& stream) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return {ENAMETOOLONG, boost::system::system_category()};
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    stream = FdStream(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (stream.native_handle() < 0 ||
+        ::connect(stream.native_handle(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
+        return {errno, boost::system::system_category()};
+    return {};
+}
+
 }  // namespace
 
 struct DaemonConnection::Impl {
     std::string socket_path;
-    asio::io_context io;
-    local::socket sock{io};
+    FdStream sock;
     SecretBuffer buffer;
 };
 
@@ -85,13 +97,7 @@ Result<DaemonReply> DaemonConnection::call(const std::string& method, const std:
 Result<DaemonConnection> DaemonClient::connect() const {
     auto impl = std::make_unique<DaemonConnection::Impl>();
     impl->socket_path = socket_;
-    boost::system::error_code ec;
-    impl->sock.open(local(), ec);
-    // Not inherited by a browser or by the command of `credctl exec`.
-    if (!ec && ::fcntl(impl->sock.native_handle(), F_SETFD, FD_CLOEXEC) != 0)
-        ec.assign(errno, boost::system::system_category());
-    if (!ec) impl->sock.connect(local::endpoint(socket_), ec);
-    if (ec) return unreachable(socket_, ec);
+    if (const auto ec = connect_unix(socket_, impl->sock)) return unreachable(socket_, ec);
     // Before anything is sent or read: a squatter learns nothing and tells
     // us nothing (no token, no endpoints, no "revoked").
     if (auto r = check_daemon_peer(impl->sock.native_handle(), socket_); !r) return r.error();

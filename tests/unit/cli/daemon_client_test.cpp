@@ -131,6 +131,15 @@ TEST(DaemonClient, NothingListeningNamesTheSocketAndHowToStartCredd) {
     EXPECT_NE(r.error().message.find("credd --user"), std::string::npos);
 }
 
+TEST(DaemonClient, ASocketPathTooLongForSockaddrUnIsUnreachable) {
+    const std::string path = "/tmp/" + std::string(120, 'x') + ".sock";
+    auto r = DaemonClient(path).call("GET", "/v1/status");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, Errc::daemon_unreachable);
+    EXPECT_EQ(r.error().message.rfind("cannot reach credd at " + path + ": File name too long\n", 0), 0u)
+        << r.error().message;
+}
+
 TEST(DaemonClient, AConnectionCarriesSeveralRequests) {
     std::string seen;
     int accepted = 0;
