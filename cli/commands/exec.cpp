@@ -33,9 +33,9 @@ constexpr int k_exit_not_found = 127;
 
 Result<void> run_exec(const Globals& g, const ExecOptions& o) {
     if (o.command.empty()) return make_error(Errc::usage, "no command given after --");
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
-    if (!user) return user.error();
-    auto token = fetch_access_token(g, *user, o.provider, o.ask);
+    // No --user: credd names the caller (wire::k_caller_user).
+    const std::string user = o.user.empty() ? std::string(wire::k_caller_user) : o.user;
+    auto token = fetch_access_token(g, user, o.provider, o.ask);
     if (!token) return token.error();
     if (::setenv(o.env_name.c_str(), SecretString(token->access_token.reveal()).c_str(), 1) != 0 ||
         ::setenv("CREDCTL_EXPIRES_AT", std::to_string(token->expires_at).c_str(), 1) != 0) {
@@ -56,7 +56,7 @@ void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<ExecOptions>();
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("command", o->command, "The command and its arguments, after --")->required();
-    sub.add_option("--user", o->user, "Whose credential (default: your login name)");
+    sub.add_option("--user", o->user, "Whose credential (default: yours, by the login name credd sees)");
     add_token_ask_options(sub, o->ask);
     sub.add_option("--env", o->env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
         ->check(env_name_problem);

@@ -56,7 +56,12 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
         if (o.git_action != "get" || !git_request_may_have_token(request)) return {};
         git_user = request.username;
     }
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    // credd names the caller (wire::k_caller_user); only credential-process
+    // prints the name, so only it looks the name up here.
+    const auto user = !o.user.empty() ? Result<std::string>(o.user)
+                      : *format == TokenFormat::credential_process
+                          ? current_user()
+                          : Result<std::string>(std::string(wire::k_caller_user));
     if (!user) return user.error();
     auto token = fetch_access_token(g, *user, o.provider, o.ask);
     if (!token) return token.error();
@@ -112,7 +117,7 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("action", o->git_action, "With -o git-credential: the action git appends (get, store, erase)")
         ->check(CLI::IsMember({"get", "store", "erase"}));
-    sub.add_option("--user", o->user, "Whose credential (default: your login name)");
+    sub.add_option("--user", o->user, "Whose credential (default: yours, by the login name credd sees)");
     add_token_ask_options(sub, o->ask);
     sub.add_option("--scope", o->ask.scope, "Ask for a token with fewer scopes (space-separated), cached apart");
     sub.add_option("-o,--output", o->output,

@@ -121,6 +121,14 @@ struct Problem {
 // A user or provider name that may appear in a resource path.
 [[nodiscard]] bool valid_name(std::string_view name);
 
+// The {user} of a path that means "whoever asks": credd puts the caller's
+// login name, as it sees the caller's uid, in its place (docs/api.md). Not a
+// valid_name(), so it names no user of its own. credctl sends it when no
+// --user is given, and so needs no name lookup of its own (NSS: files, but
+// on many hosts sssd or LDAP) and no agreement between its /etc/passwd and
+// credd's (a container's, a user namespace's).
+inline constexpr std::string_view k_caller_user = "~";
+
 // Appends `s` to `out` as a JSON string, quotes included, escaped exactly as
 // boost::json::serialize escapes it. For the few lines built field by field
 // on the hot path (the token answer, the audit line), where a json::object

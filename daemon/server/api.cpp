@@ -115,11 +115,18 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         co_return problem(make_error(Errc::bad_request, "malformed request target"));
     }
     const std::string path(url->path());
-    const RouteMatch m = find_route(request.method, path);
+    RouteMatch m = find_route(request.method, path);
     if (!m.route) {
         if (m.path_known)
             co_return problem(make_error(Errc::bad_request, "method " + request.method + " not allowed here"));
         co_return problem(make_error(Errc::not_found, "no such endpoint: " + path));
+    }
+    if (m.route->whose == Whose::path_user && m.user == wire::k_caller_user) {
+        if (!caller.user) {
+            co_return problem(make_error(Errc::bad_request, "uid " + std::to_string(caller.uid) +
+                                                                " has no user name; name the user (credctl: --user)"));
+        }
+        m.user = *caller.user;
     }
     if (m.route->whose == Whose::path_user &&
         (!wire::valid_name(m.user) || (!m.provider.empty() && !wire::valid_name(m.provider)))) {

@@ -284,6 +284,34 @@ void store_credential(store::LmdbStore& lmdb, tokens::TokenService& tokens, cons
     ASSERT_TRUE(lmdb.update({user, "demo"}, **rec).has_value());
 }
 
+TEST_F(ApiTest, TildeForTheUserIsTheCallerAsCreddNamesIt) {
+    store_credential(*lmdb_, *tokens_, "alice", store::CredentialState::valid);
+    const auto own = call(k_alice, "GET", "/v1/users/~/credentials");
+    EXPECT_EQ(own.reply.status, 200) << own.reply.body;
+    EXPECT_NE(own.reply.body.find(R"("user":"alice")"), std::string::npos) << own.reply.body;
+    const auto line = only_new_line(own.audit_at_answer, 0);
+    EXPECT_EQ(line.at("resource").as_string(), "credentials/alice/*");
+    EXPECT_EQ(line.at("decision").as_string(), "allow");
+
+    // bob's ~ is bob, whatever bob may read of alice's.
+    const auto bobs = call(k_bob, "GET", "/v1/users/~/credentials/demo/token");
+    EXPECT_EQ(bobs.reply.status, 404) << bobs.reply.body;
+    EXPECT_EQ(only_new_line(bobs.audit_at_answer, 1).at("resource").as_string(), "credentials/bob/demo");
+}
+
+TEST_F(ApiTest, TildeForAUidWithoutANameIsABadRequestBeforeAnyDecision) {
+    peer::PeerIdentity nameless = caller("x", 4242);
+    nameless.user.reset();
+    const auto answer = call(nameless, "GET", "/v1/users/~/credentials/demo/token");
+    EXPECT_EQ(answer.reply.status, 400) << answer.reply.body;
+    EXPECT_EQ(
+        answer.reply.body,
+        problem(make_error(Errc::bad_request, "uid 4242 has no user name; name the user (credctl: --user)")).body);
+    EXPECT_EQ(slurp(audit_path_), "") << "no decision, no line";
+    // Only {user} is the caller: a provider called ~ is no name.
+    EXPECT_EQ(call(k_alice, "GET", "/v1/users/alice/credentials/~/token").reply.status, 400);
+}
+
 TEST_F(ApiTest, AnAdministratorListsEveryUsersCredentialsInAState) {
     store_credential(*lmdb_, *tokens_, "alice", store::CredentialState::valid);
     store_credential(*lmdb_, *tokens_, "bob", store::CredentialState::login_required);

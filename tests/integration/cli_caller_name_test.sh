@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Whose token `credctl token PROVIDER` asks for without --user: the caller's,
+# as credd names the caller's uid (the path's {user} is `~`, docs/api.md),
+# not as the caller's own /etc/passwd names it. A container or a mount
+# namespace may bind another /etc/passwd, in which the caller's uid has
+# another user's name or none; credd's view is the one its policy and store
+# use. Real users, a real mount namespace, the real provider.
+# Usage: cli_caller_name_test.sh CREDD CREDCTL (as root, as in CI).
+set -uo pipefail
+credd=$(realpath "$1")
+credctl=$(realpath "$2")
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+  bad "the caller-name tests create users and mount namespaces and so must run as root (as CI does)"
+  finish
+fi
+
+carol=credctl-nc   # the caller
+dave=credctl-nd    # the name carol's uid has in the other /etc/passwd
+for u in "$carol" "$dave"; do ensure_user "$u"; done
+chmod 755 "$work"
+
+start_demo_credd --access-ttl 3600  # one token each, served from the cache: equal tokens are the same credential
+for u in "$carol" "$dave"; do
+  as_user "$u" env BROWSER="$oidc/browser" HOME="$work" "$credctl" login demo >/dev/null 2>"$work/login-$u.err"
+  expect "$u logs in as their own uid" test $? -eq 0
+done
+
+# An /etc/passwd in which carol's uid is dave, and one without carol's uid.
+carol_uid=$(id -u "$carol")
+awk -F: -v u="$carol_uid" -v d="$dave" 'BEGIN { OFS = ":" } $3 == u { $1 = d } { print }' /etc/passwd >"$work/passwd.renamed"
+awk -F: -v u="$carol_uid" '$3 != u' /etc/passwd >"$work/passwd.without"
+chmod 644 "$work/passwd.renamed" "$work/passwd.without"
+
+# Runs COMMAND as carol where PASSWD is /etc/passwd (a mount namespace of its
+# own; credd, outside it, keeps the real one).
+as_carol_with() {  # PASSWD COMMAND...
+  local passwd=$1; shift
+  unshare --mount --propagation private sh -c 'mount --bind "$1" /etc/passwd && shift && exec "$@"' sh \
+    "$passwd" setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
+    env CREDD_SOCKET="$CREDD_SOCKET" HOME="$work" "$@"
+}
+expect "in the namespace, carol's uid is named $dave" \
+  test "$(as_carol_with "$work/passwd.renamed" id -un)" = "$dave"
+
+own=$(as_user "$carol" "$credctl" token demo); rc=$?
+expect "carol gets her token as usual" test $rc -eq 0 -a -n "$own"
+expect "the provider accepts it" userinfo_ok "$own"
+
+t=$(as_carol_with "$work/passwd.renamed" "$credctl" token demo 2>"$work/renamed.err"); rc=$?
+expect "where her uid is named $dave, carol still gets her own token (exit $rc: $(head -c 300 "$work/renamed.err"))" \
+  test $rc -eq 0 -a "$t" = "$own"
+expect "credd logged carol's resource, not $dave's" \
+  grep -q "\"uid\":$carol_uid,.*\"resource\":\"credentials/$carol/demo\",\"permission\":\"credentials:token\",\"decision\":\"allow\"" "$work/credd.log"
+expect "nothing asked for $dave's credential" \
+  sh -c "! grep -q '\"uid\":$carol_uid,.*\"resource\":\"credentials/$dave/' '$work/credd.log'"
+
+t=$(as_carol_with "$work/passwd.without" "$credctl" token demo 2>"$work/without.err"); rc=$?
+expect "where her uid has no name, carol still gets her own token (exit $rc: $(head -c 300 "$work/without.err"))" \
+  test $rc -eq 0 -a "$t" = "$own"
+as_carol_with "$work/passwd.without" "$credctl" exec demo -- sh -c 'test "$CREDCTL_ACCESS_TOKEN" = "$1"' sh "$own"
+expect "and so does credctl exec" test $? -eq 0
+
+# The API itself: ~ in the path is the caller.
+t=$(as_user "$dave" curl -sf --unix-socket "$CREDD_SOCKET" 'http://localhost/v1/users/~/credentials/demo/token' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+dave_own=$(as_user "$dave" "$credctl" token demo)
+expect "GET /v1/users/~/credentials/demo/token is dave's own token for dave" test -n "$t" -a "$t" = "$dave_own"
+listing=$(as_user "$dave" curl -sf --unix-socket "$CREDD_SOCKET" 'http://localhost/v1/users/~/credentials')
+expect "GET /v1/users/~/credentials lists dave's" grep -q "\"user\":\"$dave\"" <<<"$listing"
+
+# A uid credd knows no name of: a clear error, no token.
+t=$(setpriv --reuid=4242 --regid=4242 --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" HOME="$work" \
+  "$credctl" token demo 2>"$work/nameless.err"); rc=$?
+expect "a uid without a name is refused with exit 2" test $rc -eq 2 -a -z "$t"
+expect "and told to name the user" grep -qx "credctl: uid 4242 has no user name; name the user (credctl: --user)" \
+  "$work/nameless.err"
+
+finish
