@@ -6,6 +6,11 @@
 #include "cli/commands/parsed_call.hpp"
 #include "common/wire/policy_wire.hpp"
 
+// add_subcommand constructs an App, whose default formatter and config
+// are defined here (App.hpp declares them only).
+#include <CLI/Config.hpp>
+#include <CLI/Formatter.hpp>
+
 #include <iostream>
 #include <memory>
 
