@@ -9,11 +9,11 @@
 //     credctl_bench_token_floor PROVIDER      (socket from $CREDD_SOCKET)
 //
 // The steps, as credctl's: libsodium's start (credctl's crypto::init); no
-// core dumps; the caller's login name from NSS (the default --user); a look
-// for the client config; connect, and the daemon's uid from SO_PEERCRED;
-// one GET of .../token; the token copied into guarded memory (sodium_malloc)
-// and the answer's bytes zeroed; the token written to standard output.
-#include <pwd.h>
+// core dumps; a look for the client config; connect, and the daemon's uid
+// from SO_PEERCRED; one GET of /v1/users/~/credentials/PROVIDER/token (the
+// caller, as credd names it: no name lookup of its own); the token copied
+// into guarded memory (sodium_malloc) and the answer's bytes zeroed; the
+// token written to standard output.
 #include <sodium.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -28,10 +28,6 @@ int main(int argc, char** argv) {
     if (argc != 2 || sodium_init() < 0) return 2;
     const rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);
-    passwd pw{};
-    passwd* found = nullptr;
-    char pw_buf[4096];
-    if (::getpwuid_r(::getuid(), &pw, pw_buf, sizeof pw_buf, &found) != 0 || found == nullptr) return 3;
     char path[4096];
     const char* home = std::getenv("HOME");
     std::snprintf(path, sizeof path, "%s/.config/credctl/credctl.toml", home != nullptr ? home : "");
@@ -49,9 +45,9 @@ int main(int argc, char** argv) {
     if (peer.uid != 0 && peer.uid != ::getuid()) return 6;
     char request[1024];
     const int request_len = std::snprintf(request, sizeof request,
-                                          "GET /v1/users/%s/credentials/%s/token HTTP/1.1\r\nHost: credd\r\n"
+                                          "GET /v1/users/~/credentials/%s/token HTTP/1.1\r\nHost: credd\r\n"
                                           "Connection: close\r\n\r\n",
-                                          pw.pw_name, argv[1]);
+                                          argv[1]);
     if (request_len <= 0 || ::write(fd, request, static_cast<size_t>(request_len)) != request_len) return 7;
     static char answer[65536];
     size_t got = 0;
