@@ -9,7 +9,8 @@
 set -uo pipefail
 credd=$(realpath "$1")
 credctl=$(realpath "$2")
-. "$(dirname "$0")/lib.sh"
+here=$(dirname "$0")
+. "$here/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
   bad "the caller-name tests create users and mount namespaces and so must run as root (as CI does)"
@@ -69,6 +70,26 @@ dave_own=$(as_user "$dave" "$credctl" token demo)
 expect "GET /v1/users/~/credentials/demo/token is dave's own token for dave" test -n "$t" -a "$t" = "$dave_own"
 listing=$(as_user "$dave" curl -sf --unix-socket "$CREDD_SOCKET" 'http://localhost/v1/users/~/credentials')
 expect "GET /v1/users/~/credentials lists dave's" grep -q "\"user\":\"$dave\"" <<<"$listing"
+
+# A credd from before ~ (a per-user daemon an upgrade left running) refuses
+# it as a name; credctl asks again by its own name. Played by a proxy in
+# front of the real credd: it answers ~ as such a credd did and passes every
+# other request on. It runs as carol, as her per-user daemon would, so
+# credctl trusts it and credd sees carol.
+install -d -o "$carol" -m 700 "$work/carol"
+setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
+  /usr/bin/python3 "$here/fake_daemon.py" "$work/carol/old.sock" "$work/carol/old.record" \
+  --before-caller-alias "$CREDD_SOCKET" &
+old_pid=$!
+wait_for 5 "the old-credd proxy to listen" test -S "$work/carol/old.sock"
+t=$(setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
+  env CREDD_SOCKET="$work/carol/old.sock" HOME="$work" "$credctl" token demo 2>"$work/old.err"); rc=$?
+kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
+expect "a credd that refuses ~ is asked again by name (exit $rc: $(head -c 300 "$work/old.err"))" \
+  test $rc -eq 0 -a "$t" = "$own"
+expect "first with ~, then with carol's name" \
+  test "$(grep -a '^GET ' "$work/carol/old.record" | cut -d' ' -f2 | cut -d? -f1 | tr '\n' ' ')" = \
+  "/v1/users/~/credentials/demo/token /v1/users/$carol/credentials/demo/token "
 
 # A uid credd knows no name of: a clear error, no token.
 t=$(setpriv --reuid=4242 --regid=4242 --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" HOME="$work" \

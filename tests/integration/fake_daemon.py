@@ -2,11 +2,17 @@
 """A stand-in for credd on a Unix socket, for end-to-end tests of credctl.
 
   fake_daemon.py SOCKET RECORD_FILE [--providers FILE] [--status N]
+  fake_daemon.py SOCKET RECORD_FILE --before-caller-alias UPSTREAM
 
 Listens on SOCKET (mode 0666), appends every byte it receives to RECORD_FILE
 and answers each request: GET /v1/providers with the body of FILE, anything
 else with HTTP status N (default 500) and a body that is no problem document.
 It plays a squatter that took credd's socket path, or a broken daemon.
+
+With --before-caller-alias it plays a credd from before `~` stood for the
+caller (docs/api.md): a path with the user `~` gets the 400 such a credd
+gave, and every other request is passed to the credd at UPSTREAM, whose
+answer is passed back.
 """
 import argparse
 import os
@@ -21,6 +27,23 @@ def answer(request: bytes, providers: bytes, status: int) -> bytes:
         code, body = status, b"not a problem document"
     return (b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
             b"Connection: close\r\n\r\n" % (code, len(body))) + body
+
+
+def refuse_or_pass(request: bytes, upstream: str) -> bytes:
+    line = request.split(b"\r\n", 1)[0]
+    path = line.split(b" ")[1].split(b"?")[0] if line.count(b" ") >= 2 else b""
+    if b"/users/~/" in path:
+        body = (b'{"type":"about:blank","status":400,"code":"bad_request",'
+                b'"detail":"invalid user or provider name in ' + path + b'"}')
+        return (b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\n"
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)) + body
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as up:
+        up.connect(upstream)
+        up.sendall(request)
+        answer = b""
+        while chunk := up.recv(65536):
+            answer += chunk
+        return answer
 
 
 def read_request(conn: socket.socket, record) -> bytes:
@@ -54,6 +77,7 @@ def main() -> None:
     p.add_argument("record")
     p.add_argument("--providers")
     p.add_argument("--status", type=int, default=500)
+    p.add_argument("--before-caller-alias", metavar="UPSTREAM")
     a = p.parse_args()
     providers = open(a.providers, "rb").read() if a.providers else b""
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -66,7 +90,9 @@ def main() -> None:
             req = read_request(conn, None)
             with open(a.record, "ab") as f:
                 f.write(req)
-            if req:
+            if req and a.before_caller_alias:
+                conn.sendall(refuse_or_pass(req, a.before_caller_alias))
+            elif req:
                 conn.sendall(answer(req, providers, a.status))
 
 
