@@ -101,10 +101,10 @@ Result<DaemonConnection> DaemonClient::connect() const {
     // Before anything is sent or read: a squatter learns nothing and tells
     // us nothing (no token, no endpoints, no "revoked").
     if (auto r = check_daemon_peer(impl->sock.native_handle(), socket_); !r) return r.error();
-    // Blocking I/O with kernel timeouts: a wedged daemon cannot hang a script.
-    const timeval tv{static_cast<time_t>(timeout_.count()), 0};
-    ::setsockopt(impl->sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(impl->sock.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    // No client-side timeout: credd bounds every wait itself (the idle
+    // timeout, a provider's retry_deadline_seconds of up to an hour, a
+    // caller's --timeout), and a shorter one here would cut a refresh that
+    // is still allowed to run.
     return DaemonConnection(std::move(impl));
 }
 

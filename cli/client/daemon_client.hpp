@@ -20,7 +20,6 @@
 #include "common/error/error.hpp"
 #include "common/secret/secret_string.hpp"
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -76,7 +75,6 @@ public:
 
 private:
     std::string socket_;
-    std::chrono::seconds timeout_{120};  // a refresh may wait on a slow provider
 };
 
 }  // namespace credctl::cli

@@ -5,7 +5,8 @@
 // io_context, whose reactor makes and closes an eventfd, an epoll instance
 // and a timerfd at every start: a tenth of credctl's system calls for
 // nothing a blocking descriptor cannot do (docs/benchmarks.md, "credctl
-// start-up"). Timeouts are the socket's own (SO_RCVTIMEO, SO_SNDTIMEO).
+// start-up"). A timeout, if the caller sets one on the socket
+// (SO_RCVTIMEO, SO_SNDTIMEO), is an error (EAGAIN), not a wait.
 //
 // Meets Beast's SyncReadStream and SyncWriteStream. Writes use
 // MSG_NOSIGNAL: a daemon that closed early gives EPIPE, never SIGPIPE. A

@@ -50,7 +50,7 @@ void print_status(const wire::StoreStatus& s) {
     if (!s.rotation_error.empty()) std::cout << "rotation error: " << s.rotation_error << "\n";
 }
 
-Result<void> run_status(const DaemonClient& client, const AdminOptions& o) {
+Result<void> admin_status(const DaemonClient& client, const AdminOptions& o) {
     auto s = store_status(client);
     if (!s) return s.error();
     if (o.output == "json") {
@@ -61,7 +61,7 @@ Result<void> run_status(const DaemonClient& client, const AdminOptions& o) {
     return {};
 }
 
-Result<void> run_check(const DaemonClient& client, const AdminOptions& o) {
+Result<void> admin_check(const DaemonClient& client, const AdminOptions& o) {
     auto answer = call_parsed(client, "POST", "/v1/admin/check", wire::parse_check_result);
     if (!answer) return answer.error();
     const wire::CheckResult& c = answer->value;
@@ -181,8 +181,8 @@ struct AdminCommand {
 
 // wireguard-style table: one row per admin subcommand.
 constexpr std::array<AdminCommand, 6> k_admin_commands{{
-    {"status", "Show store size, map and data key", run_status},
-    {"check", "Verify that every record opens (never prints secrets)", run_check},
+    {"status", "Show store size, map and data key", admin_status},
+    {"check", "Verify that every record opens (never prints secrets)", admin_check},
     {"backup", "Write a consistent compacted copy of the store to FILE", run_backup},
     {"restore", "Copy the credentials of backup FILE into the store, never over newer ones", run_restore},
     {"rotate-key", "Re-seal every record under a new data key, while serving", run_rotate},

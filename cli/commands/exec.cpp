@@ -56,7 +56,7 @@ void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<ExecOptions>();
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("command", o->command, "The command and its arguments, after --")->required();
-    sub.add_option("--user", o->user, "Whose credential (default: yours, by the login name credd sees)");
+    sub.add_option("--user", o->user, "Whose credential (default: yours, as credd names your uid)");
     add_token_ask_options(sub, o->ask);
     sub.add_option("--env", o->env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
         ->check(env_name_problem);

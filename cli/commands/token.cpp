@@ -88,6 +88,9 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
 
 Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string& user, const std::string& provider,
                                              const TokenAsk& ask) {
+    // Checked here, so that credd's "invalid user or provider name" can
+    // only mean it took ~ for a name (below).
+    if (!wire::valid_name(provider)) return make_error(Errc::usage, "invalid provider name: " + provider);
     auto client = make_client(g);
     if (!client) return client.error();
     std::string query;
@@ -128,7 +131,9 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("action", o->git_action, "With -o git-credential: the action git appends (get, store, erase)")
         ->check(CLI::IsMember({"get", "store", "erase"}));
-    sub.add_option("--user", o->user, "Whose credential (default: yours, by the login name credd sees)");
+    sub.add_option("--user", o->user,
+                   "Whose credential (default: yours, as credd names your uid; with -o credential-process, "
+                   "as this host's user database does)");
     add_token_ask_options(sub, o->ask);
     sub.add_option("--scope", o->ask.scope, "Ask for a token with fewer scopes (space-separated), cached apart");
     sub.add_option("-o,--output", o->output,

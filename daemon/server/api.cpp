@@ -126,6 +126,11 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
             co_return problem(make_error(Errc::bad_request, "uid " + std::to_string(caller.uid) +
                                                                 " has no user name; name the user (credctl: --user)"));
         }
+        if (!wire::valid_name(*caller.user)) {
+            co_return problem(make_error(Errc::bad_request, "the login name of uid " + std::to_string(caller.uid) +
+                                                                " cannot name a credential; name the user "
+                                                                "(credctl: --user)"));
+        }
         m.user = *caller.user;
     }
     if (m.route->whose == Whose::path_user &&

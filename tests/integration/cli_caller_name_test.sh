@@ -49,11 +49,13 @@ own=$(as_user "$carol" "$credctl" token demo); rc=$?
 expect "carol gets her token as usual" test $rc -eq 0 -a -n "$own"
 expect "the provider accepts it" userinfo_ok "$own"
 
+logged=$(wc -l <"$work/credd.log")
 t=$(as_carol_with "$work/passwd.renamed" "$credctl" token demo 2>"$work/renamed.err"); rc=$?
 expect "where her uid is named $dave, carol still gets her own token (exit $rc: $(head -c 300 "$work/renamed.err"))" \
   test $rc -eq 0 -a "$t" = "$own"
-expect "credd logged carol's resource, not $dave's" \
-  grep -q "\"uid\":$carol_uid,.*\"resource\":\"credentials/$carol/demo\",\"permission\":\"credentials:token\",\"decision\":\"allow\"" "$work/credd.log"
+tail -n +$((logged + 1)) "$work/credd.log" >"$work/renamed.log"
+expect "credd logged carol's resource for that request" \
+  grep -q "\"uid\":$carol_uid,.*\"resource\":\"credentials/$carol/demo\",\"permission\":\"credentials:token\",\"decision\":\"allow\"" "$work/renamed.log"
 expect "nothing asked for $dave's credential" \
   sh -c "! grep -q '\"uid\":$carol_uid,.*\"resource\":\"credentials/$dave/' '$work/credd.log'"
 
@@ -92,10 +94,17 @@ expect "first with ~, then with carol's name" \
   "/v1/users/~/credentials/demo/token /v1/users/$carol/credentials/demo/token "
 
 # A uid credd knows no name of: a clear error, no token.
-t=$(setpriv --reuid=4242 --regid=4242 --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" HOME="$work" \
+nameless=4242
+while getent passwd "$nameless" >/dev/null; do nameless=$((nameless + 1)); done
+t=$(setpriv --reuid="$nameless" --regid="$nameless" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" HOME="$work" \
   "$credctl" token demo 2>"$work/nameless.err"); rc=$?
 expect "a uid without a name is refused with exit 2" test $rc -eq 2 -a -z "$t"
-expect "and told to name the user" grep -qx "credctl: uid 4242 has no user name; name the user (credctl: --user)" \
-  "$work/nameless.err"
+expect "and told to name the user" \
+  grep -qx "credctl: uid $nameless has no user name; name the user (credctl: --user)" "$work/nameless.err"
+
+# A provider name credd would refuse is refused before credd is asked.
+t=$(as_user "$carol" "$credctl" token 'de/mo' 2>"$work/badname.err"); rc=$?
+expect "an invalid provider name is a usage error (exit 2)" test $rc -eq 2 -a -z "$t"
+expect "and named as such" grep -qx "credctl: invalid provider name: de/mo" "$work/badname.err"
 
 finish

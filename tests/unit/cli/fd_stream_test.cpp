@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 
 namespace credctl::cli {

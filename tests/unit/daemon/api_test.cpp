@@ -308,6 +308,15 @@ TEST_F(ApiTest, TildeForAUidWithoutANameIsABadRequestBeforeAnyDecision) {
         answer.reply.body,
         problem(make_error(Errc::bad_request, "uid 4242 has no user name; name the user (credctl: --user)")).body);
     EXPECT_EQ(slurp(audit_path_), "") << "no decision, no line";
+    // A name that cannot be a {user} is told apart from one that was sent:
+    // credctl asks again by its own name only on the latter.
+    peer::PeerIdentity odd = caller(".odd", 4243);
+    const auto refused = call(odd, "GET", "/v1/users/~/credentials/demo/token");
+    EXPECT_EQ(refused.reply.status, 400) << refused.reply.body;
+    EXPECT_EQ(refused.reply.body, problem(make_error(Errc::bad_request,
+                                                     "the login name of uid 4243 cannot name a "
+                                                     "credential; name the user (credctl: --user)"))
+                                      .body);
     // Only {user} is the caller: a provider called ~ is no name.
     EXPECT_EQ(call(k_alice, "GET", "/v1/users/alice/credentials/~/token").reply.status, 400);
 }
