@@ -100,13 +100,16 @@ Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string
     if (ask.min_valid >= 0) add("min_valid", std::to_string(ask.min_valid));
     if (!ask.scope.empty()) add("scope", http::form_encode(ask.scope));
     if (ask.timeout > 0) add("timeout_ms", std::to_string(static_cast<long long>(ask.timeout * 1000 + 0.5)));
-    auto reply = client->call("GET", credential_path(user, provider) + "/token" + query);
+    const auto ask_for = [&](const std::string& whose) {
+        return client->call("GET", credential_path(whose, provider) + "/token" + query);
+    };
+    auto reply = ask_for(user);
     if (!reply && user == wire::k_caller_user && refused_as_a_name(reply.error())) {
         // A credd from before ~ (a per-user daemon still running the binary
         // an upgrade replaced) takes it for a name: ask by ours instead.
         const auto name = current_user();
         if (!name) return name.error();
-        reply = client->call("GET", credential_path(*name, provider) + "/token" + query);
+        reply = ask_for(*name);
     }
     if (!reply) return reply.error();
     auto token = wire::parse_access_token(reply->body);

@@ -102,6 +102,19 @@ asio::awaitable<ApiReply> dispatch(ApiContext& context, const peer::PeerIdentity
     co_return out;
 }
 
+// The {user} that wire::k_caller_user stands for: the caller's login name
+// as credd sees it, if it can name a credential.
+Result<std::string> caller_as_user(const peer::PeerIdentity& caller) {
+    const std::string uid = std::to_string(caller.uid);
+    if (!caller.user)
+        return make_error(Errc::bad_request, "uid " + uid + " has no user name; name the user (credctl: --user)");
+    if (!wire::valid_name(*caller.user)) {
+        return make_error(Errc::bad_request, "the login name of uid " + uid +
+                                                 " cannot name a credential; name the user (credctl: --user)");
+    }
+    return *caller.user;
+}
+
 }  // namespace
 
 ApiReply problem(const Error& error) {
@@ -122,16 +135,9 @@ asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& 
         co_return problem(make_error(Errc::not_found, "no such endpoint: " + path));
     }
     if (m.route->whose == Whose::path_user && m.user == wire::k_caller_user) {
-        if (!caller.user) {
-            co_return problem(make_error(Errc::bad_request, "uid " + std::to_string(caller.uid) +
-                                                                " has no user name; name the user (credctl: --user)"));
-        }
-        if (!wire::valid_name(*caller.user)) {
-            co_return problem(make_error(Errc::bad_request, "the login name of uid " + std::to_string(caller.uid) +
-                                                                " cannot name a credential; name the user "
-                                                                "(credctl: --user)"));
-        }
-        m.user = *caller.user;
+        auto name = caller_as_user(caller);
+        if (!name) co_return problem(name.error());
+        m.user = std::move(*name);
     }
     if (m.route->whose == Whose::path_user &&
         (!wire::valid_name(m.user) || (!m.provider.empty() && !wire::valid_name(m.provider)))) {
