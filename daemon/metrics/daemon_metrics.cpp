@@ -78,7 +78,7 @@ DaemonMetrics::DaemonMetrics()
       store_failures_("credd_store_failures_total", "Store operations that failed, by operation.", {"operation"}) {}
 
 void DaemonMetrics::request(std::string_view method, std::string_view pattern, bool allowed) {
-    requests_.add({std::string(method), std::string(pattern), allowed ? "allowed" : "denied"});
+    requests_.add({method, pattern, allowed ? "allowed" : "denied"});
 }
 
 void DaemonMetrics::token_answered(TokenSource source) {
@@ -87,7 +87,7 @@ void DaemonMetrics::token_answered(TokenSource source) {
 
 void DaemonMetrics::refresh_ended(const std::string& provider, RefreshOutcome outcome,
                                   std::chrono::duration<double> took) {
-    refreshes_.add({provider, std::string(to_string(outcome))});
+    refreshes_.add({provider, to_string(outcome)});
     refresh_seconds_.observe({provider}, took.count());
 }
 
@@ -96,12 +96,12 @@ void DaemonMetrics::connection_refused() {
 }
 
 void DaemonMetrics::audit(AuditOutcome outcome) {
-    audit_lines_.add({std::string(k_audit_outcomes[static_cast<std::size_t>(outcome)])});
+    audit_lines_.add({k_audit_outcomes[static_cast<std::size_t>(outcome)]});
 }
 
 void DaemonMetrics::store_operation(StoreOp op, bool ok) {
-    store_operations_.add({std::string(to_string(op))});
-    if (!ok) store_failures_.add({std::string(to_string(op))});
+    store_operations_.add({to_string(op)});
+    if (!ok) store_failures_.add({to_string(op)});
 }
 
 std::uint64_t DaemonMetrics::tokens_answered(TokenSource source) const {
@@ -109,7 +109,7 @@ std::uint64_t DaemonMetrics::tokens_answered(TokenSource source) const {
 }
 
 std::uint64_t DaemonMetrics::refreshes(const std::string& provider, RefreshOutcome outcome) const {
-    return refreshes_.value({provider, std::string(to_string(outcome))});
+    return refreshes_.value({provider, to_string(outcome)});
 }
 
 std::string DaemonMetrics::render(const Snapshot& now) const {

@@ -18,13 +18,15 @@ LabelPairs pairs(const std::vector<std::string>& names, const LabelValues& value
 CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> label_names)
     : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
 
-void CounterFamily::add(const LabelValues& values, std::uint64_t n) {
+void CounterFamily::add(LabelView values, std::uint64_t n) {
     assert(values.size() == label_names_.size());
     const std::lock_guard lock(mutex_);
-    values_[values] += n;
+    auto it = values_.find(values);
+    if (it == values_.end()) it = values_.emplace(LabelValues(values.begin(), values.end()), 0).first;
+    it->second += n;
 }
 
-std::uint64_t CounterFamily::value(const LabelValues& values) const {
+std::uint64_t CounterFamily::value(LabelView values) const {
     const std::lock_guard lock(mutex_);
     const auto it = values_.find(values);
     return it == values_.end() ? 0 : it->second;
@@ -47,27 +49,29 @@ HistogramFamily::HistogramFamily(std::string name, std::string help, std::vector
     assert(std::is_sorted(bounds_.begin(), bounds_.end()));
 }
 
-void HistogramFamily::observe(const LabelValues& values, double sample) {
+void HistogramFamily::observe(LabelView values, double sample) {
     assert(values.size() == label_names_.size());
     // The first bucket whose bound is at least the sample (le: less or equal).
     const auto at =
         static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), sample) - bounds_.begin());
     const std::lock_guard lock(mutex_);
-    Series& s = series_[values];
+    auto it = series_.find(values);
+    if (it == series_.end()) it = series_.emplace(LabelValues(values.begin(), values.end()), Series{}).first;
+    Series& s = it->second;
     if (s.buckets.empty()) s.buckets.assign(bounds_.size() + 1, 0);
     ++s.buckets[at];
     s.sum += sample;
     ++s.count;
 }
 
-std::uint64_t HistogramFamily::count(const LabelValues& values) const {
+std::uint64_t HistogramFamily::count(LabelView values) const {
     const std::lock_guard lock(mutex_);
     const auto it = series_.find(values);
     return it == series_.end() ? 0 : it->second.count;
 }
 
 void HistogramFamily::render(Exposition& out) const {
-    std::map<LabelValues, Series> copy;
+    std::map<LabelValues, Series, LabelOrder> copy;
     {
         const std::lock_guard lock(mutex_);
         copy = series_;

@@ -15,24 +15,40 @@
 
 #include "daemon/metrics/exposition.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace credctl::metrics {
 
 // Label values, in the order of the family's label names.
 using LabelValues = std::vector<std::string>;
+// The same, borrowed for one event: values seen before are counted without
+// a copy of them (a request's are counted on every request).
+using LabelView = std::initializer_list<std::string_view>;
+
+// Orders label values, owned or borrowed alike.
+struct LabelOrder {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                            [](std::string_view x, std::string_view y) { return x < y; });
+    }
+};
 
 class CounterFamily {
 public:
     CounterFamily(std::string name, std::string help, std::vector<std::string> label_names);
     // Precondition: as many values as label names.
-    void add(const LabelValues& values, std::uint64_t n = 1);
+    void add(LabelView values, std::uint64_t n = 1);
     // 0 for values never added to.
-    [[nodiscard]] std::uint64_t value(const LabelValues& values) const;
+    [[nodiscard]] std::uint64_t value(LabelView values) const;
     // Writes the family; `always` are label values shown even at 0, so
     // that a scraper sees the series before its first event.
     void render(Exposition& out, const std::vector<LabelValues>& always = {}) const;
@@ -42,7 +58,7 @@ private:
     const std::string help_;
     const std::vector<std::string> label_names_;
     mutable std::mutex mutex_;
-    std::map<LabelValues, std::uint64_t> values_;
+    std::map<LabelValues, std::uint64_t, LabelOrder> values_;
 };
 
 class HistogramFamily {
@@ -50,9 +66,9 @@ public:
     // `bounds`: the buckets' upper bounds, ascending; +Inf is added.
     HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
                     std::vector<double> bounds);
-    void observe(const LabelValues& values, double sample);
+    void observe(LabelView values, double sample);
     // Observations so far (the _count), 0 for values never observed.
-    [[nodiscard]] std::uint64_t count(const LabelValues& values) const;
+    [[nodiscard]] std::uint64_t count(LabelView values) const;
     // _bucket{le="..."} (cumulative), _sum, _count per label values.
     void render(Exposition& out) const;
 
@@ -67,7 +83,7 @@ private:
     const std::vector<std::string> label_names_;
     const std::vector<double> bounds_;
     mutable std::mutex mutex_;
-    std::map<LabelValues, Series> series_;
+    std::map<LabelValues, Series, LabelOrder> series_;
 };
 
 }  // namespace credctl::metrics

@@ -124,10 +124,10 @@ ApiReply problem(const Error& error) {
 
 asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request) {
     auto url = boost::urls::parse_origin_form(request.target);
-    if (!url || url->path().empty() || url->path().front() != '/') {
+    // path() decodes into a new string each time: once.
+    const std::string path = url ? url->path() : std::string();
+    if (path.empty() || path.front() != '/')
         co_return problem(make_error(Errc::bad_request, "malformed request target"));
-    }
-    const std::string path(url->path());
     RouteMatch m = find_route(request.method, path);
     if (!m.route) {
         if (m.path_known)

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace credctl::server {
 
@@ -51,8 +52,8 @@ struct ApiRequest {
 
 struct ApiReply {
     int status = 200;
-    SecretString body;  // JSON; may hold an access token
-    std::string content_type = "application/json";
+    SecretString body;                                   // JSON; may hold an access token
+    std::string_view content_type = "application/json";  // a string literal
     // Close the connection after this answer: its uid keeps being denied
     // (a denial over the audit log's rate limit).
     bool close = false;
