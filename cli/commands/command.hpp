@@ -32,8 +32,10 @@ using Runner = std::function<Result<void>()>;
 // client config or the per-user default.
 [[nodiscard]] Result<DaemonClient> make_client(const Globals& globals);
 
-// Login name of the calling user, the default `--user`.
-[[nodiscard]] Result<std::string> current_user();
+// The caller's login name as credd knows it (GET /v1/whoami), the default
+// `--user`: the name credd's policy and store use for the caller's uid,
+// whatever this process's own /etc/passwd (a container's, say) calls it.
+[[nodiscard]] Result<std::string> caller_name(const DaemonClient& client);
 
 // What `token` and `exec` ask of GET .../token.
 struct TokenAsk {

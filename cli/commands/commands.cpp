@@ -4,9 +4,8 @@
 #include "cli/client/client_config.hpp"
 #include "cli/client/daemon_locator.hpp"
 
-#include "common/config/local_user.hpp"
-
-#include <unistd.h>
+#include "common/wire/policy_wire.hpp"
+#include "common/wire/wire.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -39,10 +38,17 @@ Result<DaemonClient> make_client(const Globals& g) {
     return DaemonClient(where.socket);
 }
 
-Result<std::string> current_user() {
-    auto name = config::user_name(::getuid());
-    if (!name) return make_error(Errc::usage, "uid " + std::to_string(::getuid()) + " has no user name; pass --user");
-    return *name;
+Result<std::string> caller_name(const DaemonClient& client) {
+    auto reply = client.call("GET", "/v1/whoami");
+    if (!reply) return reply.error();
+    auto w = wire::parse_whoami(reply->body);
+    if (!w) return w.error();
+    const std::string uid = std::to_string(w->identity.uid);
+    if (!w->identity.user) return make_error(Errc::usage, "credd knows no user name for uid " + uid + "; pass --user");
+    if (!wire::valid_name(*w->identity.user)) {
+        return make_error(Errc::usage, "the login name of uid " + uid + " cannot name a credential; pass --user");
+    }
+    return *w->identity.user;
 }
 
 std::string credential_path(const std::string& user, const std::string& provider) {

@@ -17,7 +17,7 @@ struct ListOptions {
 Result<void> run_list(const Globals& g, const ListOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    const auto user = o.user.empty() ? caller_name(*client) : Result<std::string>(o.user);
     if (!user) return user.error();
     auto reply = client->call("GET", "/v1/users/" + *user + "/credentials");
     if (!reply) return reply.error();
@@ -44,7 +44,7 @@ Result<void> run_list(const Globals& g, const ListOptions& o) {
 
 void add_list(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<ListOptions>();
-    sub.add_option("--user", o->user, "Whose credentials (default: your login name)");
+    sub.add_option("--user", o->user, "Whose credentials (default: yours, as credd names you)");
     sub.add_option("-o,--output", o->output, "table (default) or json")->check(CLI::IsMember({"table", "json"}));
     sub.footer("Examples:\n  credctl list\n  credctl list --user alice -o json");
     runner = [&g, o] { return run_list(g, *o); };

@@ -150,7 +150,7 @@ Result<ProviderConfig> provider_for_login(const DaemonClient& client, const Logi
 Result<void> run_login(const Globals& g, const LoginOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    const auto user = o.user.empty() ? caller_name(*client) : Result<std::string>(o.user);
     if (!user) return user.error();
     auto provider = provider_for_login(*client, o);
     if (!provider) return provider.error();

@@ -4,7 +4,7 @@ namespace credctl::cli {
 
 void add_login_options(CLI::App& sub, LoginOptions& o) {
     sub.add_option("provider", o.provider, "Provider name (default: credd's default provider, or its only one)");
-    sub.add_option("--user", o.user, "Logical user the credential belongs to (default: your login name)");
+    sub.add_option("--user", o.user, "Logical user the credential belongs to (default: yours, as credd names you)");
     sub.add_flag("--no-browser", o.no_browser,
                  "Do not start a browser: print the URL and accept the pasted redirect address on stdin (SSH)");
     auto* device = sub.add_flag("--device", o.device, "Device authorization (RFC 8628): a code to enter on any device");

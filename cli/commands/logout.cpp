@@ -19,7 +19,7 @@ struct LogoutOptions {
 Result<void> run_logout(const Globals& g, const LogoutOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    const auto user = o.user.empty() ? caller_name(*client) : Result<std::string>(o.user);
     if (!user) return user.error();
     std::string provider = o.provider;
     if (provider.empty()) {
@@ -54,7 +54,7 @@ Result<void> run_logout(const Globals& g, const LogoutOptions& o) {
 void add_logout(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<LogoutOptions>();
     sub.add_option("provider", o->provider, "Provider name (default: credd's default provider, or its only one)");
-    sub.add_option("--user", o->user, "Whose credential (default: your login name)");
+    sub.add_option("--user", o->user, "Whose credential (default: yours, as credd names you)");
     auto* no_revoke = sub.add_flag("--no-revoke", o->no_revoke, "Forget locally without revoking at the provider");
     sub.add_flag("--keep-on-failure", o->keep_on_failure,
                  "Keep the credential when the provider cannot be told (exit 5)")

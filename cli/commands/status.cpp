@@ -118,7 +118,7 @@ Result<void> run_status(const Globals& g, const StatusOptions& o) {
     // Listing credentials reads the store: when it is unreachable that would
     // only wait out credd's store timeout, twice, to fail.
     const bool readable = s->store_state != "unreachable";
-    const auto user = o.user.empty() ? current_user() : Result<std::string>(o.user);
+    const auto user = o.user.empty() ? caller_name(*client) : Result<std::string>(o.user);
     const auto creds = user && readable ? credentials_of(*client, *user) : std::nullopt;
     const auto needs_login = needing_login(*client, s->administrator && readable);
     if (o.output == "json") return print_json(*client, reply->body, creds, needs_login);
@@ -137,7 +137,7 @@ Result<void> run_status(const Globals& g, const StatusOptions& o) {
 
 void add_status(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<StatusOptions>();
-    sub.add_option("--user", o->user, "Whose credentials to show (default: your login name)");
+    sub.add_option("--user", o->user, "Whose credentials to show (default: yours, as credd names you)");
     sub.add_option("-o,--output", o->output, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
     sub.footer("Examples:\n  credctl status\n  credctl --socket /run/credd/credd.sock status -o json");
     runner = [&g, o] { return run_status(g, *o); };

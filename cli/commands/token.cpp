@@ -62,11 +62,13 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
         git_user = request.username;
     }
     // credd names the caller (wire::k_caller_user); only credential-process
-    // prints the name, so only it looks the name up here.
-    const auto user = !o.user.empty() ? Result<std::string>(o.user)
-                      : *format == TokenFormat::credential_process
-                          ? current_user()
-                          : Result<std::string>(std::string(wire::k_caller_user));
+    // prints the name, so only it asks credd for the name first.
+    auto user = Result<std::string>(o.user.empty() ? std::string(wire::k_caller_user) : o.user);
+    if (o.user.empty() && *format == TokenFormat::credential_process) {
+        auto client = make_client(g);
+        if (!client) return client.error();
+        user = caller_name(*client);
+    }
     if (!user) return user.error();
     auto token = fetch_access_token(g, *user, o.provider, o.ask);
     if (!token) return token.error();
@@ -106,8 +108,8 @@ Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string
     auto reply = ask_for(user);
     if (!reply && user == wire::k_caller_user && refused_as_a_name(reply.error())) {
         // A credd from before ~ (a per-user daemon still running the binary
-        // an upgrade replaced) takes it for a name: ask by ours instead.
-        const auto name = current_user();
+        // an upgrade replaced) takes it for a name: ask by the one it knows.
+        const auto name = caller_name(*client);
         if (!name) return name.error();
         reply = ask_for(*name);
     }

@@ -65,6 +65,20 @@ expect "where her uid has no name, carol still gets her own token (exit $rc: $(h
 as_carol_with "$work/passwd.without" "$credctl" exec demo -- sh -c 'test "$CREDCTL_ACCESS_TOKEN" = "$1"' sh "$own"
 expect "and so does credctl exec" test $? -eq 0
 
+# The other commands, without --user, ask credd for the caller's name
+# (GET /v1/whoami) and name the caller by it.
+for passwd in renamed without; do
+  listing=$(as_carol_with "$work/passwd.$passwd" "$credctl" list -o json 2>"$work/list-$passwd.err"); rc=$?
+  expect "with the $passwd passwd, credctl list lists carol's credential (exit $rc: $(head -c 300 "$work/list-$passwd.err"))" \
+    grep -q "\"user\":\"$carol\",\"provider\":\"demo\"" <<<"$listing"
+  expect "and no one else's" sh -c '! grep -q "\"user\":\"$1\"" <<EOF
+$2
+EOF' sh "$dave" "$listing"
+  as_carol_with "$work/passwd.$passwd" "$credctl" status >"$work/status-$passwd.out" 2>&1
+  expect "with the $passwd passwd, credctl status shows carol's credentials" \
+    grep -qx "Credentials of $carol:" "$work/status-$passwd.out"
+done
+
 # The API itself: ~ in the path is the caller.
 t=$(as_user "$dave" curl -sf --unix-socket "$CREDD_SOCKET" 'http://localhost/v1/users/~/credentials/demo/token' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
@@ -89,9 +103,9 @@ t=$(setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
 kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
 expect "a credd that refuses ~ is asked again by name (exit $rc: $(head -c 300 "$work/old.err"))" \
   test $rc -eq 0 -a "$t" = "$own"
-expect "first with ~, then with carol's name" \
+expect "first with ~, then with the name credd gives carol" \
   test "$(grep -a '^GET ' "$work/carol/old.record" | cut -d' ' -f2 | cut -d? -f1 | tr '\n' ' ')" = \
-  "/v1/users/~/credentials/demo/token /v1/users/$carol/credentials/demo/token "
+  "/v1/users/~/credentials/demo/token /v1/whoami /v1/users/$carol/credentials/demo/token "
 
 # A uid credd knows no name of: a clear error, no token.
 nameless=4242
@@ -106,5 +120,26 @@ expect "and told to name the user" \
 t=$(as_user "$carol" "$credctl" token 'de/mo' 2>"$work/badname.err"); rc=$?
 expect "an invalid provider name is a usage error (exit 2)" test $rc -eq 2 -a -z "$t"
 expect "and named as such" grep -qx "credctl: invalid provider name: de/mo" "$work/badname.err"
+
+# Logout and login, where carol's uid is named dave: carol's credential
+# goes and comes back, dave's stays.
+logged=$(wc -l <"$work/credd.log")
+as_carol_with "$work/passwd.renamed" "$credctl" logout --no-revoke demo 2>"$work/logout.err"; rc=$?
+expect "where her uid is named $dave, carol logs out (exit $rc: $(head -c 300 "$work/logout.err"))" test $rc -eq 0
+expect "and is told it was her credential" grep -q "^Forgot credentials/$carol/demo " "$work/logout.err"
+as_user "$carol" "$credctl" token demo >/dev/null 2>&1
+expect "carol's credential is gone (not found)" test $? -eq 7
+expect "$dave's is not" test "$(as_user "$dave" "$credctl" token demo)" = "$dave_own"
+as_carol_with "$work/passwd.renamed" env BROWSER="$oidc/browser" "$credctl" login demo >/dev/null 2>"$work/relogin.err"
+rc=$?
+expect "where her uid is named $dave, carol logs in again (exit $rc: $(head -c 300 "$work/relogin.err"))" test $rc -eq 0
+t=$(as_user "$carol" "$credctl" token demo); rc=$?
+expect "as her own credential" test $rc -eq 0 -a -n "$t"
+expect "and $dave's token is still his" test "$(as_user "$dave" "$credctl" token demo)" = "$dave_own"
+tail -n +$((logged + 1)) "$work/credd.log" >"$work/relogin.log"
+expect "credd logged carol's resource for the logout and the login" \
+  test "$(grep -c "\"uid\":$carol_uid,.*\"resource\":\"credentials/$carol/demo\",\"permission\":\"credentials:\(delete\|login\)\",\"decision\":\"allow\"" "$work/relogin.log")" -eq 2
+expect "and nothing of $dave's for carol" \
+  sh -c "! grep -q '\"uid\":$carol_uid,.*\"resource\":\"credentials/$dave/' '$work/credd.log'"
 
 finish
