@@ -108,6 +108,15 @@ void print_needing_login(const std::optional<DaemonReply>& needs_login) {
     t.print(std::cout);
 }
 
+// credd runs another version than this credctl: most often a per-user
+// credd still running the binary an upgrade replaced (the package restarts
+// only the system service).
+std::string version_skew(const std::string& credd_version) {
+    return "note:         this credctl is " CREDCTL_VERSION ", credd " + credd_version +
+           " is another; restart credd to run the installed one\n"
+           "              (systemctl restart credd, or systemctl --user restart credd for your own)\n";
+}
+
 Result<void> run_status(const Globals& g, const StatusOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
@@ -122,8 +131,9 @@ Result<void> run_status(const Globals& g, const StatusOptions& o) {
     const auto creds = user && readable ? credentials_of(*client, *user) : std::nullopt;
     const auto needs_login = needing_login(*client, s->administrator && readable);
     if (o.output == "json") return print_json(*client, reply->body, creds, needs_login);
-    std::cout << "credd " << s->version << " at " << client->socket_path() << "\n"
-              << "uptime:       " << s->uptime_seconds << " s\n"
+    std::cout << "credd " << s->version << " at " << client->socket_path() << "\n";
+    if (s->version != CREDCTL_VERSION) std::cout << version_skew(s->version);
+    std::cout << "uptime:       " << s->uptime_seconds << " s\n"
               << "credentials:  " << s->credentials << "\n"
               << "connections:  " << s->connections << "\n";
     print_store(std::cout, *s);

@@ -100,12 +100,21 @@ old_pid=$!
 wait_for 5 "the old-credd proxy to listen" test -S "$work/carol/old.sock"
 t=$(setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
   env CREDD_SOCKET="$work/carol/old.sock" HOME="$work" "$credctl" token demo 2>"$work/old.err"); rc=$?
-kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
 expect "a credd that refuses ~ is asked again by name (exit $rc: $(head -c 300 "$work/old.err"))" \
   test $rc -eq 0 -a "$t" = "$own"
 expect "first with ~, then with the name credd gives carol" \
-  test "$(grep -a '^GET ' "$work/carol/old.record" | cut -d' ' -f2 | cut -d? -f1 | tr '\n' ' ')" = \
+  test "$(grep -a '^GET ' "$work/carol/old.record" | head -3 | cut -d' ' -f2 | cut -d? -f1 | tr '\n' ' ')" = \
   "/v1/users/~/credentials/demo/token /v1/whoami /v1/users/$carol/credentials/demo/token "
+# credctl status says that credd is not of credctl's version, and what to do.
+setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
+  env CREDD_SOCKET="$work/carol/old.sock" HOME="$work" "$credctl" status >"$work/old-status.out" 2>&1
+expect "credctl status names the older credd's version" grep -q '^credd 0\.0\.1 at ' "$work/old-status.out"
+expect "and says to restart it" \
+  grep -q "^note: *this credctl is $("$credctl" --version | head -1 | awk '{print $2}'), credd 0\.0\.1 is another; restart credd" \
+  "$work/old-status.out"
+as_user "$carol" env CREDD_SOCKET="$CREDD_SOCKET" "$credctl" status >"$work/same-status.out" 2>&1
+expect "a credd of credctl's own version gets no such note" sh -c "! grep -q '^note:' '$work/same-status.out'"
+kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
 
 # A uid credd knows no name of: a clear error, no token.
 nameless=4242

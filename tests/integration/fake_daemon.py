@@ -12,11 +12,16 @@ It plays a squatter that took credd's socket path, or a broken daemon.
 With --before-caller-alias it plays a credd from before `~` stood for the
 caller (docs/api.md): a path with the user `~` gets the 400 such a credd
 gave, and every other request is passed to the credd at UPSTREAM, whose
-answer is passed back.
+answer is passed back; GET /v1/status's names that older credd's version,
+OLD_VERSION.
 """
 import argparse
+import json
 import os
+import re
 import socket
+
+OLD_VERSION = "0.0.1"
 
 
 def answer(request: bytes, providers: bytes, status: int) -> bytes:
@@ -43,7 +48,16 @@ def refuse_or_pass(request: bytes, upstream: str) -> bytes:
         answer = b""
         while chunk := up.recv(65536):
             answer += chunk
-        return answer
+    return as_older(answer) if path == b"/v1/status" else answer
+
+
+def as_older(answer: bytes) -> bytes:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = json.loads(body)
+    status["version"] = OLD_VERSION
+    body = json.dumps(status, separators=(",", ":")).encode()
+    head = re.sub(rb"(?im)^content-length: *\d+", b"Content-Length: %d" % len(body), head)
+    return head + b"\r\n\r\n" + body
 
 
 def read_request(conn: socket.socket, record) -> bytes:
