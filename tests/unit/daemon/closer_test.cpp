@@ -48,6 +48,22 @@ TEST(Closer, ClosesWhatItIsGivenOnItsOwnThread) {
     }
 }
 
+// After a batch the closer pauses to let the next descriptors gather, and
+// is not waiting to be woken then: what arrives in that pause is closed too.
+TEST(Closer, WhatArrivesRightAfterABatchIsClosedToo) {
+    Closer closer;
+    for (int round = 0; round < 20; ++round) {
+        const Pair first = socket_pair();
+        const Pair next = socket_pair();
+        closer.close(first.ours);
+        ASSERT_TRUE(sees_end_of_file(first.theirs, 5000));  // its batch is done
+        closer.close(next.ours);
+        EXPECT_TRUE(sees_end_of_file(next.theirs, 5000)) << "round " << round;
+        ::close(first.theirs);
+        ::close(next.theirs);
+    }
+}
+
 TEST(Closer, DestructionClosesEverythingStillQueued) {
     std::vector<Pair> pairs(500);
     for (auto& p : pairs) p = socket_pair();
