@@ -7,6 +7,8 @@
 #include "common/wire/policy_wire.hpp"
 #include "common/wire/wire.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 

@@ -136,9 +136,7 @@ void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
     sub.add_option("provider", o->provider, "Provider name")->required();
     sub.add_option("action", o->git_action, "With -o git-credential: the action git appends (get, store, erase)")
         ->check(CLI::IsMember({"get", "store", "erase"}));
-    sub.add_option("--user", o->user,
-                   "Whose credential (default: yours, as credd names your uid; with -o credential-process, "
-                   "as this host's user database does)");
+    sub.add_option("--user", o->user, "Whose credential (default: yours, as credd names your uid)");
     add_token_ask_options(sub, o->ask);
     sub.add_option("--scope", o->ask.scope, "Ask for a token with fewer scopes (space-separated), cached apart");
     sub.add_option("-o,--output", o->output,

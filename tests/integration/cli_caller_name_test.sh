@@ -103,17 +103,20 @@ t=$(setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
 expect "a credd that refuses ~ is asked again by name (exit $rc: $(head -c 300 "$work/old.err"))" \
   test $rc -eq 0 -a "$t" = "$own"
 expect "first with ~, then with the name credd gives carol" \
-  test "$(grep -a '^GET ' "$work/carol/old.record" | head -3 | cut -d' ' -f2 | cut -d? -f1 | tr '\n' ' ')" = \
+  test "$(grep -a '^GET ' "$work/carol/old.record" | cut -d' ' -f2 | cut -d? -f1 | tr '\n' ' ')" = \
   "/v1/users/~/credentials/demo/token /v1/whoami /v1/users/$carol/credentials/demo/token "
 # credctl status says that credd is not of credctl's version, and what to do.
 setpriv --reuid="$carol_uid" --regid="$(id -g "$carol")" --clear-groups \
   env CREDD_SOCKET="$work/carol/old.sock" HOME="$work" "$credctl" status >"$work/old-status.out" 2>&1
 expect "credctl status names the older credd's version" grep -q '^credd 0\.0\.1 at ' "$work/old-status.out"
-expect "and says to restart it" \
-  grep -q "^note: *this credctl is $("$credctl" --version | head -1 | awk '{print $2}'), credd 0\.0\.1 is another; restart credd" \
-  "$work/old-status.out"
+version=$("$credctl" --version | head -1 | awk '{print $2}')
+expect "and says it is older, to be restarted" \
+  grep -q "^note: *this credctl is $version, credd 0\.0\.1 is older; restart credd" "$work/old-status.out"
 as_user "$carol" env CREDD_SOCKET="$CREDD_SOCKET" "$credctl" status >"$work/same-status.out" 2>&1
-expect "a credd of credctl's own version gets no such note" sh -c "! grep -q '^note:' '$work/same-status.out'"
+rc=$?
+expect "credctl status through credd itself works (exit $rc)" \
+  grep -q "^credd $version at " "$work/same-status.out"
+expect "and a credd of credctl's own version gets no note" sh -c "! grep -q '^note:' '$work/same-status.out'"
 kill "$old_pid" 2>/dev/null; wait "$old_pid" 2>/dev/null
 
 # A uid credd knows no name of: a clear error, no token.
@@ -124,6 +127,12 @@ t=$(setpriv --reuid="$nameless" --regid="$nameless" --clear-groups env CREDD_SOC
 expect "a uid without a name is refused with exit 2" test $rc -eq 2 -a -z "$t"
 expect "and told to name the user" \
   grep -qx "credctl: uid $nameless has no user name; name the user (credctl: --user)" "$work/nameless.err"
+
+listing=$(setpriv --reuid="$nameless" --regid="$nameless" --clear-groups env CREDD_SOCKET="$CREDD_SOCKET" HOME="$work" \
+  "$credctl" list 2>"$work/nameless-list.err"); rc=$?
+expect "credctl list for such a uid fails with exit 2" test $rc -eq 2 -a -z "$listing"
+expect "and is told to pass --user" \
+  grep -qx "credctl: credd knows no user name for uid $nameless; pass --user" "$work/nameless-list.err"
 
 # A provider name credd would refuse is refused before credd is asked.
 t=$(as_user "$carol" "$credctl" token 'de/mo' 2>"$work/badname.err"); rc=$?
