@@ -13,11 +13,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <vector>
 
 namespace credctl::cli {
 namespace {
@@ -110,36 +108,6 @@ void print_needing_login(const std::optional<DaemonReply>& needs_login) {
     t.print(std::cout);
 }
 
-// "1.10.2" as numbers, to compare; empty when it is not such a version.
-std::vector<unsigned long> version_numbers(const std::string& v) {
-    std::vector<unsigned long> out;
-    for (std::size_t i = 0; i <= v.size();) {
-        const std::size_t end = std::min(v.find('.', i), v.size());
-        const std::string part = v.substr(i, end - i);
-        if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos || part.size() > 9) return {};
-        out.push_back(std::stoul(part));
-        i = end + 1;
-    }
-    return out;
-}
-
-// credd runs another version than this credctl. An older credd is most
-// often a per-user one still running the binary an upgrade replaced (the
-// package restarts only the system service); an older credctl, one that
-// came first in PATH or in a container.
-std::string version_skew(const std::string& credd_version) {
-    const auto ours = version_numbers(CREDCTL_VERSION);
-    const auto theirs = version_numbers(credd_version);
-    const std::string head = "note:         this credctl is " CREDCTL_VERSION ", credd " + credd_version;
-    if (!theirs.empty() && !ours.empty() && theirs < ours) {
-        return head +
-               " is older; restart credd to run the installed one\n"
-               "              (systemctl restart credd, or systemctl --user restart credd for your own)\n";
-    }
-    if (!theirs.empty() && !ours.empty()) return head + " is newer; use the credctl installed with it\n";
-    return head + "\n";
-}
-
 Result<void> run_status(const Globals& g, const StatusOptions& o) {
     auto client = make_client(g);
     if (!client) return client.error();
@@ -155,7 +123,7 @@ Result<void> run_status(const Globals& g, const StatusOptions& o) {
     const auto needs_login = needing_login(*client, s->administrator && readable);
     if (o.output == "json") return print_json(*client, reply->body, creds, needs_login);
     std::cout << "credd " << s->version << " at " << client->socket_path() << "\n";
-    if (s->version != CREDCTL_VERSION) std::cout << version_skew(s->version);
+    std::cout << version_note(CREDCTL_VERSION, s->version);
     std::cout << "uptime:       " << s->uptime_seconds << " s\n"
               << "credentials:  " << s->credentials << "\n"
               << "connections:  " << s->connections << "\n";

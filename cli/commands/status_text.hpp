@@ -10,6 +10,7 @@
 #include "common/wire/wire.hpp"
 
 #include <ostream>
+#include <string>
 
 namespace credctl::cli {
 
@@ -17,5 +18,12 @@ namespace credctl::cli {
 // endpoints, "etcd members:" with one indented row per member. Fields a
 // daemon older than this one leaves out are not printed.
 void print_store(std::ostream& out, const wire::Status& s);
+
+// A "note:" line, or two, when credd's version is not credctl's, saying
+// which is older and what to do; empty when they are the same. An older
+// credd is most often a per-user one still running the binary an upgrade
+// replaced (the package restarts only the system service); an older
+// credctl, one that came first in PATH or in a container.
+[[nodiscard]] std::string version_note(const std::string& credctl_version, const std::string& credd_version);
 
 }  // namespace credctl::cli

@@ -66,7 +66,7 @@ struct TxnCompare {
     std::string key;
     std::int64_t mod_revision = 0;
     bool less = false;
-    std::string range_end;
+    std::string range_end{};
 };
 // One write of a multi-key transaction: put `value`, or delete the key.
 struct TxnWrite {

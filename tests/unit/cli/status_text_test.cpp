@@ -47,5 +47,20 @@ TEST(StatusText, FieldsAnOlderDaemonLeavesOutAreNotPrinted) {
     EXPECT_EQ(render(s), "store:        ok\n");
 }
 
+TEST(StatusText, AVersionNoteSaysWhichSideIsOlder) {
+    EXPECT_EQ(version_note("0.2.0", "0.2.0"), "");
+    EXPECT_EQ(version_note("0.10.0", "0.9.3"),
+              "note:         this credctl is 0.10.0, credd 0.9.3 is older; restart credd to run the installed one\n"
+              "              (systemctl restart credd, or systemctl --user restart credd for your own)\n");
+    // Numbers, not text: 0.10 is after 0.9.
+    EXPECT_EQ(version_note("0.9.3", "0.10.0"),
+              "note:         this credctl is 0.9.3, credd 0.10.0 is newer; use the credctl installed with it\n");
+    EXPECT_EQ(version_note("1.0", "1.0.1"),
+              "note:         this credctl is 1.0, credd 1.0.1 is newer; use the credctl installed with it\n");
+    // Not a version credctl can compare: only the two versions.
+    EXPECT_EQ(version_note("0.2.0", "0.2.0-rc1"), "note:         this credctl is 0.2.0, credd 0.2.0-rc1\n");
+    EXPECT_EQ(version_note("0.2.0", ""), "note:         this credctl is 0.2.0, credd \n");
+}
+
 }  // namespace
 }  // namespace credctl::cli
