@@ -45,9 +45,12 @@ struct TokenAsk {
 };
 
 // GET .../token through the discovered daemon (token and exec share it).
-// Errors: the daemon's, as codes.
+// Given `named`, a `user` of wire::k_caller_user is first asked of credd
+// (caller_name()) on the same connection setup, the token is asked by that
+// name, and `named` receives it. Errors: the daemon's, as codes.
 [[nodiscard]] Result<wire::AccessToken> fetch_access_token(const Globals& globals, const std::string& user,
-                                                           const std::string& provider, const TokenAsk& ask);
+                                                           const std::string& provider, const TokenAsk& ask,
+                                                           std::string* named = nullptr);
 
 // Adds --min-valid and --timeout, shared by `token` and `exec`.
 void add_token_ask_options(CLI::App& sub, TokenAsk& ask);

@@ -63,14 +63,9 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     }
     // credd names the caller (wire::k_caller_user); only credential-process
     // prints the name, so only it asks credd for the name first.
-    auto user = Result<std::string>(o.user.empty() ? std::string(wire::k_caller_user) : o.user);
-    if (o.user.empty() && *format == TokenFormat::credential_process) {
-        auto client = make_client(g);
-        if (!client) return client.error();
-        user = caller_name(*client);
-    }
-    if (!user) return user.error();
-    auto token = fetch_access_token(g, *user, o.provider, o.ask);
+    std::string user = o.user.empty() ? std::string(wire::k_caller_user) : o.user;
+    const bool named = *format == TokenFormat::credential_process;
+    auto token = fetch_access_token(g, user, o.provider, o.ask, named ? &user : nullptr);
     if (!token) return token.error();
     const std::string api_version = exec_api_version(std::getenv("KUBERNETES_EXEC_INFO"));
     TokenView view;
@@ -78,7 +73,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     view.token_type = token->token_type;
     view.expires_at = token->expires_at;
     view.scope = token->scope;
-    view.user = *user;
+    view.user = user;
     view.provider = o.provider;
     view.env_name = o.env_name;
     if (!git_user.empty()) view.git_username = git_user;
@@ -89,12 +84,19 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
 }  // namespace
 
 Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string& user, const std::string& provider,
-                                             const TokenAsk& ask) {
+                                             const TokenAsk& ask, std::string* named) {
     // Checked here, so that credd's "invalid user or provider name" can
     // only mean it took ~ for a name (below).
     if (!wire::valid_name(provider)) return make_error(Errc::usage, "invalid provider name: " + provider);
     auto client = make_client(g);
     if (!client) return client.error();
+    std::string whose = user;
+    if (named != nullptr && whose == wire::k_caller_user) {
+        auto name = caller_name(*client);
+        if (!name) return name.error();
+        whose = std::move(*name);
+    }
+    if (named != nullptr) *named = whose;
     std::string query;
     const auto add = [&query](const std::string& name, const std::string& value) {
         query += (query.empty() ? "?" : "&") + name + "=" + value;
@@ -102,11 +104,11 @@ Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string
     if (ask.min_valid >= 0) add("min_valid", std::to_string(ask.min_valid));
     if (!ask.scope.empty()) add("scope", http::form_encode(ask.scope));
     if (ask.timeout > 0) add("timeout_ms", std::to_string(static_cast<long long>(ask.timeout * 1000 + 0.5)));
-    const auto ask_for = [&](const std::string& whose) {
-        return client->call("GET", credential_path(whose, provider) + "/token" + query);
+    const auto ask_for = [&](const std::string& name) {
+        return client->call("GET", credential_path(name, provider) + "/token" + query);
     };
-    auto reply = ask_for(user);
-    if (!reply && user == wire::k_caller_user && refused_as_a_name(reply.error())) {
+    auto reply = ask_for(whose);
+    if (!reply && whose == wire::k_caller_user && refused_as_a_name(reply.error())) {
         // A credd from before ~ (a per-user daemon still running the binary
         // an upgrade replaced) takes it for a name: ask by the one it knows.
         const auto name = caller_name(*client);
