@@ -11,6 +11,7 @@
 #include "daemon/server/api.hpp"
 #include "daemon/server/closer.hpp"
 #include "daemon/server/http_text.hpp"
+#include "daemon/server/linger.hpp"
 #include "daemon/server/open_files.hpp"
 #include "daemon/server/request_parse.hpp"
 #include "daemon/server/session_state.hpp"
@@ -292,10 +293,9 @@ asio::awaitable<void> Server::session(local::socket socket) {
         release(*uid);
     }
     sessions_.erase(&state);
-    // The answer is written: the socket is closed on the closer's thread
-    // while this one serves the next request. (A shutdown(2) first would
-    // only wake the peer twice.) A socket the idle timeout already closed
-    // has nothing to release.
+    // The answer is written: the closer's thread closes the socket while this
+    // one serves the next request (a shutdown(2) first would only wake the
+    // peer twice). A socket the idle timeout closed has nothing to release.
     boost::system::error_code released;
     const int fd = stream.socket().release(released);
     if (!released) closer_.close(fd);
@@ -351,6 +351,8 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
             if (auto failure = read_failure(ec, limits)) {
                 ApiReply r = problem(*failure);
                 co_await reply(stream, r, false);
+                state.busy = false;  // a stop closes it at once
+                co_await linger(stream);
             }
             co_return;
         }

@@ -103,4 +103,63 @@ expect "a chunked request is refused with 400 (got: ${out%%$'\n'*})" grep -q '^H
 expect "the refusal names Transfer-Encoding" grep -qx 'not accepted' <<<"$out"
 expect "credd's memory did not grow with the chunk line (peak grew $grown kB)" test "$grown" -lt 8192
 expect "credd goes on serving after it" credd_answers
+
+# A lingering close (docs/api.md "Limits"): a client still sending the body
+# of a refused request gets to read the refusal. credd used to close the
+# socket with the body unread, so the client's next write failed with EPIPE
+# and curl gave up without reading the 413. It now shuts down its side,
+# discards up to 1 MiB for up to 2 s, then closes.
+refused_upload() {  # BODY_BYTES PAUSE_BEFORE_BODY SEND_AFTER
+  python3 - "$CREDD_SOCKET" "$1" "$2" "$3" <<'PY'
+import socket, sys, time
+path, size, pause, after = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(path)
+s.sendall(b"PUT /v1/users/root/credentials/demo HTTP/1.1\r\nHost: localhost\r\n"
+          b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % size)
+time.sleep(pause)  # credd reads the head and answers meanwhile
+sent, block = 0, b"a" * 65536
+try:
+    while sent < size:
+        sent += s.send(block[: size - sent])
+    print("body sent")
+except OSError as e:
+    print("body send failed after %d bytes: %s" % (sent, e.strerror))
+answer, started = b"", time.monotonic()
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+    print("end of file after %.2f s" % (time.monotonic() - started))
+except OSError as e:
+    print("read failed: %s" % e.strerror)
+print(answer.split(b"\r\n", 1)[0].decode(errors="replace"))
+if after > 0:
+    time.sleep(after)
+    try:
+        s.sendall(b"a" * 65536)
+        s.sendall(b"a" * 65536)
+        print("still open after %.1f s" % after)
+    except OSError as e:
+        print("closed after %.1f s: %s" % (after, e.strerror))
+PY
+}
+out=$(refused_upload 300000 0.3 0)
+expect "a client sends all of a refused 300 KB body (got: $(head -1 <<<"$out"))" grep -qx 'body sent' <<<"$out"
+expect "and reads the 413 after it" grep -q '^HTTP/1.1 413' <<<"$out"
+out=$(refused_upload $((8 * 1024 * 1024)) 0.3 0)
+failed_at=$(sed -n 's/^body send failed after \([0-9]*\) bytes.*/\1/p' <<<"$out")
+expect "credd discards 1 MiB of a refused body, then closes (got: $(head -1 <<<"$out"))" \
+  test "${failed_at:-0}" -ge $((1024 * 1024)) -a "${failed_at:-0}" -lt $((8 * 1024 * 1024))
+out=$(refused_upload 300000 0 3)
+expect "without the pause too, the client sends all of the refused body" grep -qx 'body sent' <<<"$out"
+expect "and reads the 413" grep -q '^HTTP/1.1 413' <<<"$out"
+expect "the client sees end of file at once (got: $(sed -n 2p <<<"$out"))" \
+  grep -qE '^end of file after 0\.[0-4]' <<<"$out"
+expect "credd closes a lingering connection within 2 s (got: $(tail -1 <<<"$out"))" \
+  grep -q '^closed after 3.0 s' <<<"$out"
+expect "credd goes on serving after them" credd_answers
 finish
