@@ -3,6 +3,7 @@
 // `credctl login` runs (cli/commands/login_handoff.cpp).
 #include "cli/commands/command.hpp"
 #include "cli/commands/command_pick.hpp"
+#include "cli/commands/token_options.hpp"
 #include "common/crypto/crypto.hpp"
 
 #include <CLI/CLI.hpp>
@@ -10,7 +11,19 @@
 #include <sys/resource.h>
 #include <array>
 #include <iostream>
+#include <span>
 #include <string_view>
+
+namespace {
+
+// An error on stderr and its exit status (credctl(1) EXIT STATUS).
+int finish(const credctl::Result<void>& r) {
+    if (r) return 0;
+    std::cerr << "credctl: " << r.error().message << "\n";
+    return credctl::exit_code(r.error().code);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace credctl;
@@ -20,6 +33,20 @@ int main(int argc, char** argv) {
     if (auto r = crypto::init(); !r) {
         std::cerr << "credctl: " << r.error().message << "\n";
         return exit_code(Errc::internal);
+    }
+    // The plain `credctl token` and `credctl exec` lines that scripts and
+    // helpers run once per token, read without setting up CLI11
+    // (cli/commands/token_options.hpp); CLI11 reads every other line.
+    if (argc > 2) {
+        const std::string_view command = argv[1];
+        const std::span<const char* const> rest{argv + 2, static_cast<std::size_t>(argc - 2)};
+        cli::Globals globals;
+        globals.argv = argv;
+        if (command == "token") {
+            if (const auto quick = cli::quick_token_options(rest)) return finish(cli::run_token(globals, *quick));
+        } else if (command == "exec") {
+            if (const auto quick = cli::quick_exec_options(rest)) return finish(cli::run_exec(globals, *quick));
+        }
     }
     CLI::App app{"credctl: OAuth credentials for local processes, kept by credd"};
     app.set_version_flag("--version", cli::version_text());
@@ -54,10 +81,5 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < subs.size(); ++i) {
         if (subs[i] != nullptr && subs[i]->parsed()) runner = runners[i];
     }
-    auto r = runner();
-    if (!r) {
-        std::cerr << "credctl: " << r.error().message << "\n";
-        return exit_code(r.error().code);
-    }
-    return 0;
+    return finish(runner());
 }

@@ -42,6 +42,8 @@ struct TokenAsk {
     int min_valid = -1;  // < 0: the daemon's default
     std::string scope;   // space-separated; non-empty asks for a down-scoped token
     double timeout = 0;  // seconds the caller waits for a refresh; 0: as long as it takes
+
+    bool operator==(const TokenAsk&) const = default;
 };
 
 // GET .../token through the discovered daemon (token and exec share it).

@@ -2,7 +2,7 @@
 // an environment variable, the way `aws-vault exec` or `op run` do. credctl
 // replaces itself with the command, so the command's exit status is the
 // status of `credctl exec`.
-#include "cli/commands/command.hpp"
+#include "cli/commands/token_options.hpp"
 #include "cli/output/token_format.hpp"
 #include "common/wire/wire.hpp"
 
@@ -19,17 +19,11 @@
 namespace credctl::cli {
 namespace {
 
-struct ExecOptions {
-    std::string provider;
-    std::string user;
-    TokenAsk ask;
-    std::string env_name = "CREDCTL_ACCESS_TOKEN";
-    std::vector<std::string> command;
-};
-
 // Like env(1): 126 when the command cannot run, 127 when it is not found.
 constexpr int k_exit_cannot_run = 126;
 constexpr int k_exit_not_found = 127;
+
+}  // namespace
 
 Result<void> run_exec(const Globals& g, const ExecOptions& o) {
     if (o.command.empty()) return make_error(Errc::usage, "no command given after --");
@@ -50,16 +44,18 @@ Result<void> run_exec(const Globals& g, const ExecOptions& o) {
     std::exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
 }
 
-}  // namespace
+void add_exec_options(CLI::App& sub, ExecOptions& o) {
+    sub.add_option("provider", o.provider, "Provider name")->required();
+    sub.add_option("command", o.command, "The command and its arguments, after --")->required();
+    sub.add_option("--user", o.user, "Whose credential (default: yours, as credd names your uid)");
+    add_token_ask_options(sub, o.ask);
+    sub.add_option("--env", o.env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
+        ->check(env_name_problem);
+}
 
 void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
     auto o = std::make_shared<ExecOptions>();
-    sub.add_option("provider", o->provider, "Provider name")->required();
-    sub.add_option("command", o->command, "The command and its arguments, after --")->required();
-    sub.add_option("--user", o->user, "Whose credential (default: yours, as credd names your uid)");
-    add_token_ask_options(sub, o->ask);
-    sub.add_option("--env", o->env_name, "Variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
-        ->check(env_name_problem);
+    add_exec_options(sub, *o);
     sub.footer(
         "The command's exit status is credctl's; 126 or 127 when it cannot run (as env(1)).\n"
         "Examples:\n"

@@ -1,8 +1,8 @@
 // credctl token PROVIDER: print an access token in the format its consumer
 // reads (cli/output/token_format.hpp), and the token fetch that `exec`
 // shares.
-#include "cli/commands/command.hpp"
 #include "cli/commands/token_input.hpp"
+#include "cli/commands/token_options.hpp"
 #include "cli/output/token_format.hpp"
 #include "common/oauth/form.hpp"
 #include "common/wire/wire.hpp"
@@ -18,15 +18,6 @@
 
 namespace credctl::cli {
 namespace {
-
-struct TokenOptions {
-    std::string provider;
-    std::string user;
-    TokenAsk ask;
-    std::string output = "raw";
-    std::string env_name = "CREDCTL_ACCESS_TOKEN";
-    std::string git_action;  // appended by git to a credential.helper command
-};
 
 // A token cut short or not written at all must not exit 0: the script
 // that reads it would go on with what it got.
@@ -49,6 +40,8 @@ Result<void> write_all(std::string_view s) {
 bool refused_as_a_name(const Error& e) {
     return e.code == Errc::bad_request && e.message.rfind("invalid user or provider name in ", 0) == 0;
 }
+
+}  // namespace
 
 Result<void> run_token(const Globals& g, const TokenOptions& o) {
     auto format = parse_token_format(o.output);
@@ -80,8 +73,6 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     view.exec_api_version = api_version;
     return write_all(format_token(*format, view));
 }
-
-}  // namespace
 
 Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string& user, const std::string& provider,
                                              const TokenAsk& ask, std::string* named) {
@@ -133,20 +124,23 @@ void add_token_ask_options(CLI::App& sub, TokenAsk& ask) {
         ->check(CLI::Range(0.001, 3600.0));
 }
 
-void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
-    auto o = std::make_shared<TokenOptions>();
-    sub.add_option("provider", o->provider, "Provider name")->required();
-    sub.add_option("action", o->git_action, "With -o git-credential: the action git appends (get, store, erase)")
+void add_token_options(CLI::App& sub, TokenOptions& o) {
+    sub.add_option("provider", o.provider, "Provider name")->required();
+    sub.add_option("action", o.git_action, "With -o git-credential: the action git appends (get, store, erase)")
         ->check(CLI::IsMember({"get", "store", "erase"}));
-    sub.add_option("--user", o->user, "Whose credential (default: yours, as credd names your uid)");
-    add_token_ask_options(sub, o->ask);
-    sub.add_option("--scope", o->ask.scope, "Ask for a token with fewer scopes (space-separated), cached apart");
-    sub.add_option("-o,--output", o->output,
+    sub.add_option("--user", o.user, "Whose credential (default: yours, as credd names your uid)");
+    add_token_ask_options(sub, o.ask);
+    sub.add_option("--scope", o.ask.scope, "Ask for a token with fewer scopes (space-separated), cached apart");
+    sub.add_option("-o,--output", o.output,
                    "raw (default), json, env, header, credential-process, git-credential, exec-credential")
         ->check(CLI::IsMember(token_format_names()));
-    sub.add_option("--env", o->env_name,
-                   "With -o env: the variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
+    sub.add_option("--env", o.env_name, "With -o env: the variable that holds the token (default CREDCTL_ACCESS_TOKEN)")
         ->check(env_name_problem);
+}
+
+void add_token(CLI::App& sub, const Globals& g, Runner& runner) {
+    auto o = std::make_shared<TokenOptions>();
+    add_token_options(sub, *o);
     sub.footer(
         "Examples:\n"
         "  credctl token -o header github | curl -H @- https://api.github.com/user\n"

@@ -1,0 +1,138 @@
+// quick_token_options() and quick_exec_options() (token_options.hpp): they
+// must not call CLI11.
+#include "cli/commands/token_options.hpp"
+#include "cli/output/token_format.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace credctl::cli {
+namespace {
+
+// What CLI11's integer conversion and Range(0, 86400) surely read as this
+// number: decimal digits without a sign, a space or a leading zero (CLI11
+// reads "010" as octal).
+std::optional<int> plain_seconds(std::string_view s) {
+    if (s.empty() || s.size() > 5 || (s.size() > 1 && s.front() == '0')) return std::nullopt;
+    int n = 0;
+    for (const char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + (c - '0');
+    }
+    if (n > 86400) return std::nullopt;
+    return n;
+}
+
+bool is_format(std::string_view s) {
+    const auto& names = token_format_names();
+    return std::find(names.begin(), names.end(), s) != names.end();
+}
+
+bool is_git_action(std::string_view s) {
+    return s == "get" || s == "store" || s == "erase";
+}
+
+// Where the options both commands share go; `output` and `scope` are
+// token's alone (nullptr for exec).
+struct Target {
+    std::string& user;
+    TokenAsk& ask;
+    std::string& env_name;
+    std::string* output;
+    std::string* scope;
+};
+
+enum class Option : std::size_t { user, output, min_valid, scope, env };
+constexpr std::size_t k_options = 5;
+using Seen = std::array<bool, k_options>;
+
+std::optional<Option> option_named(std::string_view arg, const Target& t) {
+    if (arg == "--user") return Option::user;
+    if (arg == "--min-valid") return Option::min_valid;
+    if (arg == "--env") return Option::env;
+    if (t.output != nullptr && (arg == "-o" || arg == "--output")) return Option::output;
+    if (t.scope != nullptr && arg == "--scope") return Option::scope;
+    return std::nullopt;
+}
+
+// Reads the option at args[i] and its value into `t`, each option once at
+// most; false when not sure. `i` is left on the value.
+bool read_option(std::span<const char* const> args, std::size_t& i, Seen& seen, const Target& t) {
+    const auto option = option_named(args[i], t);
+    if (!option || seen[static_cast<std::size_t>(*option)] || i + 1 == args.size()) return false;
+    seen[static_cast<std::size_t>(*option)] = true;
+    const std::string_view value = args[++i];
+    if (value.empty() || value.front() == '-') return false;
+    switch (*option) {
+        case Option::user:
+            t.user = value;
+            return true;
+        case Option::output:
+            *t.output = value;
+            return is_format(value);
+        case Option::min_valid: {
+            const auto seconds = plain_seconds(value);
+            t.ask.min_valid = seconds.value_or(-1);
+            return seconds.has_value();
+        }
+        case Option::scope:
+            *t.scope = value;
+            return true;
+        case Option::env:
+            t.env_name = value;
+            return valid_env_name(value);
+    }
+    return false;
+}
+
+}  // namespace
+
+std::optional<TokenOptions> quick_token_options(std::span<const char* const> args) {
+    TokenOptions o;
+    const Target target{o.user, o.ask, o.env_name, &o.output, &o.ask.scope};
+    Seen seen{};
+    std::size_t positionals = 0;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        if (arg.empty()) return std::nullopt;
+        if (arg.front() == '-') {
+            if (!read_option(args, i, seen, target)) return std::nullopt;
+        } else if (positionals == 0) {
+            o.provider = arg;
+            ++positionals;
+        } else if (positionals == 1 && is_git_action(arg)) {
+            o.git_action = arg;
+            ++positionals;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (positionals == 0) return std::nullopt;
+    return o;
+}
+
+std::optional<ExecOptions> quick_exec_options(std::span<const char* const> args) {
+    ExecOptions o;
+    const Target target{o.user, o.ask, o.env_name, nullptr, nullptr};
+    Seen seen{};
+    std::size_t i = 0;
+    for (; i < args.size() && std::string_view(args[i]) != "--"; ++i) {
+        const std::string_view arg = args[i];
+        if (arg.empty() || (arg.front() != '-' && !o.provider.empty())) return std::nullopt;
+        if (arg.front() != '-') {
+            o.provider = arg;
+        } else if (!read_option(args, i, seen, target)) {
+            return std::nullopt;
+        }
+    }
+    // The command: every word after "--", as given; a first word CLI11
+    // might read otherwise is left to it.
+    if (o.provider.empty() || i + 1 >= args.size()) return std::nullopt;
+    const std::string_view first = args[i + 1];
+    if (first.empty() || first == "{}") return std::nullopt;
+    o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+    return o;
+}
+
+}  // namespace credctl::cli
