@@ -9,8 +9,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <boost/asio/error.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/write.hpp>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -18,7 +19,6 @@ namespace credctl::cli {
 namespace {
 
 namespace asio = boost::asio;
-namespace http = boost::beast::http;
 
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,
@@ -60,30 +60,48 @@ DaemonConnection::~DaemonConnection() = default;
 
 Result<DaemonReply> DaemonConnection::request(const std::string& method, const std::string& target,
                                               std::string_view body, bool last) {
-    SecretRequest req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, "localhost");
-    req.set(http::field::user_agent, "credctl/" CREDCTL_VERSION);
-    req.keep_alive(!last);
-    if (!body.empty()) {
-        req.set(http::field::content_type, "application/json");
-        req.body() = body;
+    // The request's head, written by hand as credd's answers are; the body,
+    // which may hold a refresh token, is sent from where it is.
+    for (const char c : method + target) {
+        if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') {
+            return make_error(Errc::internal, "a request line with a space or a control character");
+        }
     }
-    req.prepare_payload();
+    std::string head =
+        method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: credctl/" CREDCTL_VERSION "\r\n";
+    if (last) head += "Connection: close\r\n";
+    if (!body.empty()) head += "Content-Type: application/json\r\n";
+    if (!body.empty() || method != "GET") head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    head += "\r\n";
     boost::system::error_code write_ec;
-    http::write(impl_->sock, req, write_ec);
+    const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(body.data(), body.size())};
+    asio::write(impl_->sock, request, write_ec);
     if (write_ec && !peer_closed_early(write_ec)) return unreachable(impl_->socket_path, write_ec);
 
-    http::response_parser<SecretBody, ZeroingAllocator<char>> parser;
-    parser.body_limit(k_max_reply_bytes);
-    boost::system::error_code ec;
-    http::read(impl_->sock, impl_->buffer, parser, ec);
-    if (ec && write_ec) return unreachable(impl_->socket_path, write_ec);
-    if (ec) {
-        return make_error(Errc::daemon_unreachable,
-                          "credd at " + impl_->socket_path + " closed the connection: " + ec.message());
+    auto& buffer = impl_->buffer;
+    bool closed = false;
+    for (;;) {
+        const auto data = buffer.cdata();
+        auto read = read_reply({static_cast<const char*>(data.data()), data.size()}, closed);
+        if (!read) return read.error();
+        if (*read) {
+            buffer.consume((*read)->consumed);
+            return std::move((*read)->reply);
+        }
+        if (closed && write_ec) return unreachable(impl_->socket_path, write_ec);
+        if (closed)
+            return make_error(Errc::daemon_unreachable,
+                              "credd at " + impl_->socket_path + " closed the connection before it answered");
+        boost::system::error_code ec;
+        buffer.commit(impl_->sock.read_some(buffer.prepare(16 * 1024), ec));
+        if (ec == asio::error::eof) {
+            closed = true;
+        } else if (ec) {
+            if (write_ec) return unreachable(impl_->socket_path, write_ec);
+            return make_error(Errc::daemon_unreachable,
+                              "credd at " + impl_->socket_path + " closed the connection: " + ec.message());
+        }
     }
-    auto& res = parser.get();
-    return DaemonReply{static_cast<int>(res.result_int()), std::move(res.body())};
 }
 
 Result<DaemonReply> DaemonConnection::call(const std::string& method, const std::string& target, std::string_view body,
