@@ -11,7 +11,6 @@
 #include <sys/resource.h>
 #include <array>
 #include <iostream>
-#include <span>
 #include <string_view>
 
 namespace {
@@ -37,17 +36,7 @@ int main(int argc, char** argv) {
     // The plain `credctl token` and `credctl exec` lines that scripts and
     // helpers run once per token, read without setting up CLI11
     // (cli/commands/token_options.hpp); CLI11 reads every other line.
-    if (argc > 2) {
-        const std::string_view command = argv[1];
-        const std::span<const char* const> rest{argv + 2, static_cast<std::size_t>(argc - 2)};
-        cli::Globals globals;
-        globals.argv = argv;
-        if (command == "token") {
-            if (const auto quick = cli::quick_token_options(rest)) return finish(cli::run_token(globals, *quick));
-        } else if (command == "exec") {
-            if (const auto quick = cli::quick_exec_options(rest)) return finish(cli::run_exec(globals, *quick));
-        }
-    }
+    if (auto plain = cli::run_plain_line(argc, argv)) return finish(*plain);
     CLI::App app{"credctl: OAuth credentials for local processes, kept by credd"};
     app.set_version_flag("--version", cli::version_text());
     app.require_subcommand(1);

@@ -20,6 +20,9 @@ namespace {
 
 namespace asio = boost::asio;
 
+// What one read asks the socket for; an answer is a few hundred bytes.
+constexpr std::size_t k_read_bytes = 16 * 1024;
+
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,
                       "cannot reach credd at " + socket + ": " + ec.message() + "\n" + how_to_start_credd());
@@ -64,7 +67,10 @@ Result<DaemonReply> DaemonConnection::request(const std::string& method, const s
     // which may hold a refresh token, is sent from where it is.
     for (const char c : method + target) {
         if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') {
-            return make_error(Errc::internal, "a request line with a space or a control character");
+            std::string shown = target;
+            for (char& t : shown) t = static_cast<unsigned char>(t) < ' ' || t == '\x7f' ? '?' : t;
+            return make_error(Errc::usage,
+                              "cannot ask credd for " + shown + ": it holds a space or a control character");
         }
     }
     std::string head =
@@ -80,20 +86,24 @@ Result<DaemonReply> DaemonConnection::request(const std::string& method, const s
 
     auto& buffer = impl_->buffer;
     bool closed = false;
+    std::size_t needed = 0;  // the whole answer's bytes, once its head says
     for (;;) {
-        const auto data = buffer.cdata();
-        auto read = read_reply({static_cast<const char*>(data.data()), data.size()}, closed);
-        if (!read) return read.error();
-        if (*read) {
-            buffer.consume((*read)->consumed);
-            return std::move((*read)->reply);
+        if (closed || buffer.size() >= needed) {
+            const auto data = buffer.cdata();
+            auto read = read_reply({static_cast<const char*>(data.data()), data.size()}, closed, &needed);
+            if (!read) return read.error();
+            if (*read) {
+                buffer.consume((*read)->consumed);
+                return std::move((*read)->reply);
+            }
+            if (closed && write_ec) return unreachable(impl_->socket_path, write_ec);
+            if (closed) {
+                return make_error(Errc::daemon_unreachable,
+                                  "credd at " + impl_->socket_path + " closed the connection before it answered");
+            }
         }
-        if (closed && write_ec) return unreachable(impl_->socket_path, write_ec);
-        if (closed)
-            return make_error(Errc::daemon_unreachable,
-                              "credd at " + impl_->socket_path + " closed the connection before it answered");
         boost::system::error_code ec;
-        buffer.commit(impl_->sock.read_some(buffer.prepare(16 * 1024), ec));
+        buffer.commit(impl_->sock.read_some(buffer.prepare(k_read_bytes), ec));
         if (ec == asio::error::eof) {
             closed = true;
         } else if (ec) {

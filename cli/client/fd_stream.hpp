@@ -1,5 +1,5 @@
 // FdStream: a blocking stream over a connected socket's descriptor, for
-// Beast's synchronous http::read and http::write in DaemonClient.
+// DaemonClient's requests (asio::write) and reads of answers.
 //
 // credctl asks one question and reads one answer. An Asio socket needs an
 // io_context, whose reactor makes and closes an eventfd, an epoll instance
@@ -8,11 +8,10 @@
 // start-up"). A timeout, if the caller sets one on the socket
 // (SO_RCVTIMEO, SO_SNDTIMEO), is an error (EAGAIN), not a wait.
 //
-// Meets Beast's SyncReadStream and SyncWriteStream. Writes use
+// Meets Asio's and Beast's SyncReadStream and SyncWriteStream. Writes use
 // MSG_NOSIGNAL: a daemon that closed early gives EPIPE, never SIGPIPE. A
-// read of 0 bytes is the end of the stream (asio::error::eof, which Beast
-// reads as such). Owns the descriptor; move-only. Thread-safety: one object
-// per thread.
+// read of 0 bytes is the end of the stream (asio::error::eof). Owns the descriptor; move-only. Thread-safety: one
+// object per thread.
 #pragma once
 
 #include <sys/types.h>
@@ -55,7 +54,7 @@ public:
     }
 
 private:
-    // Beast hands over a few buffers at a time (a head's fields, a body);
+    // A write hands over a few buffers at a time (a head, a body);
     // what does not fit goes in the next call, as a short write may anyway.
     static constexpr std::size_t k_max_vectors = 16;
     struct Vectors {

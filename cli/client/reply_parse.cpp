@@ -86,7 +86,7 @@ Result<Head> fields_of(std::string_view fields, int status) {
         if (!same_name(name, "Content-Length")) continue;
         std::size_t length = 0;
         const auto [rest, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-        if (value.empty() || ec != std::errc() || rest != value.data() + value.size() || value.front() == '+') {
+        if (ec != std::errc() || rest != value.data() + value.size()) {
             return unreadable("a malformed Content-Length");
         }
         if (head.length) return unreadable("two Content-Length fields");
@@ -97,7 +97,8 @@ Result<Head> fields_of(std::string_view fields, int status) {
 
 }  // namespace
 
-Result<std::optional<ReadReply>> read_reply(std::string_view bytes, bool closed) {
+Result<std::optional<ReadReply>> read_reply(std::string_view bytes, bool closed, std::size_t* needed) {
+    if (needed != nullptr) *needed = 0;
     // What is there of the status line is checked at once: a socket served
     // by something else is refused without waiting for more.
     constexpr std::string_view k_http = "HTTP/";
@@ -124,7 +125,10 @@ Result<std::optional<ReadReply>> read_reply(std::string_view bytes, bool closed)
     if (status == 204 || status == 304) length = 0;
     if (length > k_max_reply_bytes) return unreadable("an answer over the size limit");
     if (!head->length && status != 204 && status != 304 && !closed) return std::optional<ReadReply>();
-    if (bytes.size() - body_start < length) return std::optional<ReadReply>();
+    if (bytes.size() - body_start < length) {
+        if (needed != nullptr) *needed = body_start + length;
+        return std::optional<ReadReply>();
+    }
     ReadReply out;
     out.reply.status = status;
     out.reply.body = SecretString(bytes.substr(body_start, length));

@@ -39,9 +39,13 @@ struct ReadReply {
 
 // The first answer in `bytes`. `closed`: the daemon closed the connection
 // after them, so a body without a length ends there. std::nullopt when the
-// bytes end before the answer does. Errors: daemon_unreachable saying what
-// is wrong with the answer (one over k_max_reply_bytes included).
-[[nodiscard]] Result<std::optional<ReadReply>> read_reply(std::string_view bytes, bool closed);
+// bytes end before the answer does; then `needed`, if given, is set to the
+// answer's whole size when its head gives it (0 when not yet known), so
+// that the caller need not parse again before that many bytes are there.
+// Errors: daemon_unreachable saying what is wrong with the answer (one over
+// k_max_reply_bytes included).
+[[nodiscard]] Result<std::optional<ReadReply>> read_reply(std::string_view bytes, bool closed,
+                                                          std::size_t* needed = nullptr);
 
 // read_reply(bytes, true), the answer alone.
 [[nodiscard]] Result<std::optional<DaemonReply>> parse_reply(std::string_view bytes);

@@ -64,7 +64,11 @@ void add_exec(CLI::App& sub, const Globals& g, Runner& runner) {
         "    sh -c 'printf \"Authorization: Bearer %s\\n\" \"$TOKEN\" | curl -H @- https://api.example.com/'\n"
         "Never put the token in a command's arguments (curl -H \"...$TOKEN\"): every local user can read\n"
         "them in /proc; printf is a shell builtin, and curl -H @- reads the header from stdin.");
-    runner = [&g, o] { return run_exec(g, *o); };
+    runner = [&g, o] {
+        ExecOptions given = *o;
+        take_command_as_given(g.argv, given.command);
+        return run_exec(g, given);
+    };
 }
 
 }  // namespace credctl::cli

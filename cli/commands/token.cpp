@@ -79,6 +79,8 @@ Result<wire::AccessToken> fetch_access_token(const Globals& g, const std::string
     // Checked here, so that credd's "invalid user or provider name" can
     // only mean it took ~ for a name (below).
     if (!wire::valid_name(provider)) return make_error(Errc::usage, "invalid provider name: " + provider);
+    if (user != wire::k_caller_user && !wire::valid_name(user))
+        return make_error(Errc::usage, "invalid user name: " + user);
     auto client = make_client(g);
     if (!client) return client.error();
     std::string whose = user;

@@ -59,6 +59,17 @@ void add_exec_options(CLI::App& sub, ExecOptions& o);
 [[nodiscard]] std::optional<TokenOptions> quick_token_options(std::span<const char* const> args);
 [[nodiscard]] std::optional<ExecOptions> quick_exec_options(std::span<const char* const> args);
 
+// CLI11 splits a word of exec's command in [brackets] at its commas and
+// drops the brackets (`sh -c '[ -n "$T" ]'`): the command is taken instead
+// as the words after the first "--" of `argv` (null-terminated), as given.
+// Without a "--", `command` is left as it is.
+void take_command_as_given(char** argv, std::vector<std::string>& command);
+
+// Runs a plain `credctl token` or `credctl exec` line (argv as main has it)
+// without setting up CLI11; std::nullopt when the quick readers leave it to
+// CLI11.
+[[nodiscard]] std::optional<Result<void>> run_plain_line(int argc, char** argv);
+
 // Fetches the token and prints it in the format asked for.
 [[nodiscard]] Result<void> run_token(const Globals& g, const TokenOptions& o);
 // Fetches the token and replaces credctl with the command; returns only on

@@ -1,11 +1,13 @@
-// quick_token_options() and quick_exec_options() (token_options.hpp): they
-// must not call CLI11.
+// quick_token_options(), quick_exec_options() and run_plain_line()
+// (token_options.hpp): they must not call CLI11.
 #include "cli/commands/token_options.hpp"
 #include "cli/output/token_format.hpp"
 
 #include <algorithm>
 #include <array>
+#include <span>
 #include <string_view>
+#include <vector>
 
 namespace credctl::cli {
 namespace {
@@ -23,6 +25,9 @@ std::optional<int> plain_seconds(std::string_view s) {
     if (n > 86400) return std::nullopt;
     return n;
 }
+
+// Where CLI11 ends a subcommand's arguments (before "--").
+constexpr std::string_view k_subcommand_end = "++";
 
 bool is_format(std::string_view s) {
     const auto& names = token_format_names();
@@ -96,6 +101,7 @@ std::optional<TokenOptions> quick_token_options(std::span<const char* const> arg
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string_view arg = args[i];
         if (arg.empty()) return std::nullopt;
+        if (arg == k_subcommand_end) return std::nullopt;
         if (arg.front() == '-') {
             if (!read_option(args, i, seen, target)) return std::nullopt;
         } else if (positionals == 0) {
@@ -119,20 +125,47 @@ std::optional<ExecOptions> quick_exec_options(std::span<const char* const> args)
     std::size_t i = 0;
     for (; i < args.size() && std::string_view(args[i]) != "--"; ++i) {
         const std::string_view arg = args[i];
-        if (arg.empty() || (arg.front() != '-' && !o.provider.empty())) return std::nullopt;
+        if (arg.empty() || arg == k_subcommand_end || (arg.front() != '-' && !o.provider.empty())) return std::nullopt;
         if (arg.front() != '-') {
             o.provider = arg;
         } else if (!read_option(args, i, seen, target)) {
             return std::nullopt;
         }
     }
-    // The command: every word after "--", as given; a first word CLI11
-    // might read otherwise is left to it.
-    if (o.provider.empty() || i + 1 >= args.size()) return std::nullopt;
-    const std::string_view first = args[i + 1];
-    if (first.empty() || first == "{}") return std::nullopt;
+    // The command: every word after "--", as given (take_command_as_given()
+    // does the same after CLI11). A line CLI11 might refuse for a word of
+    // it, an empty first word or one in [brackets] (CLI11 splits those at
+    // their commas and may be left with no command), is left to CLI11.
+    if (o.provider.empty() || i + 1 >= args.size() || std::string_view(args[i + 1]).empty()) return std::nullopt;
+    for (std::size_t w = i + 1; w < args.size(); ++w) {
+        const std::string_view word = args[w];
+        if (word.size() >= 2 && word.front() == '[' && word.back() == ']') return std::nullopt;
+    }
     o.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
     return o;
+}
+
+void take_command_as_given(char** argv, std::vector<std::string>& command) {
+    if (argv == nullptr || *argv == nullptr) return;
+    char** a = argv + 1;
+    while (*a != nullptr && std::string_view(*a) != "--") ++a;
+    if (*a == nullptr) return;
+    command.clear();
+    for (++a; *a != nullptr; ++a) command.emplace_back(*a);
+}
+
+std::optional<Result<void>> run_plain_line(int argc, char** argv) {
+    if (argc < 3) return std::nullopt;
+    const std::string_view command = argv[1];
+    const std::span<const char* const> rest{argv + 2, static_cast<std::size_t>(argc - 2)};
+    Globals globals;
+    globals.argv = argv;
+    if (command == "token") {
+        if (const auto quick = quick_token_options(rest)) return run_token(globals, *quick);
+    } else if (command == "exec") {
+        if (const auto quick = quick_exec_options(rest)) return run_exec(globals, *quick);
+    }
+    return std::nullopt;
 }
 
 }  // namespace credctl::cli

@@ -8,6 +8,12 @@
 #include <array>
 
 namespace credctl::server {
+namespace {
+
+// What one read of a lingering connection takes.
+constexpr std::size_t k_linger_read_bytes = 16 * 1024;
+
+}  // namespace
 
 boost::asio::awaitable<void> linger(Stream& stream) {
     namespace asio = boost::asio;
@@ -15,7 +21,7 @@ boost::asio::awaitable<void> linger(Stream& stream) {
     stream.socket().shutdown(asio::local::stream_protocol::socket::shutdown_send, ec);
     if (ec) co_return;
     stream.expires_after(k_linger_time);
-    std::array<char, 16 * 1024> sink;
+    std::array<char, k_linger_read_bytes> sink;
     std::size_t discarded = 0;
     while (discarded < k_linger_bytes) {
         auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));

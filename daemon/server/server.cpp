@@ -352,7 +352,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
                 ApiReply r = problem(*failure);
                 co_await reply(stream, r, false);
                 state.busy = false;  // a stop closes it at once
-                co_await linger(stream);
+                if (!stopping_) co_await linger(stream);
             }
             co_return;
         }

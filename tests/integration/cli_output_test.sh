@@ -108,6 +108,9 @@ got=$("$credctl" exec demo --env MY_TOKEN -- sh -c 'printf %s "$MY_TOKEN"')
 expect "credctl exec puts the token in the named variable" test "$got" = "$raw"
 got=$("$credctl" exec --user "$(id -un)" demo -- sh -c 'printf %s "$CREDCTL_ACCESS_TOKEN"')
 expect "credctl exec --user U uses CREDCTL_ACCESS_TOKEN by default" test "$got" = "$raw"
+# CLI11 reads a word in [brackets] as a list: "a" "b" for '[a,b]'.
+got=$("$credctl" exec demo -- printf '%s|' '[a,b]' '[ -n x ]' 2>&1)
+expect "credctl exec runs words in [brackets] as given (got: $got)" test "$got" = '[a,b]|[ -n x ]|'
 "$credctl" exec demo -- sh -c 'exit 42'
 expect "credctl exec passes the command's exit status through" test $? -eq 42
 "$credctl" exec demo -- /nonexistent/cmd 2>"$work/exec.err"

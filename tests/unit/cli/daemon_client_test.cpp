@@ -164,5 +164,26 @@ TEST(DaemonClient, AConnectionCarriesSeveralRequests) {
     EXPECT_NE(seen.find("Connection: close"), std::string::npos);
 }
 
+// The request line is written by hand: a target that would split it (a
+// space) or add a header field (CR, LF) is refused before anything is sent.
+TEST(DaemonClient, ATargetWithASpaceOrAControlCharacterIsNotSent) {
+    std::string seen;
+    {
+        FakeDaemon daemon([&seen](int fd) {
+            seen += read_request(fd);
+            write_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        for (const char* target : {"/v1/users/a b/credentials", "/v1/status\r\nX-Injected: 1", "/v1/\x7f"}) {
+            auto r = DaemonClient(daemon.path()).call("GET", target);
+            ASSERT_FALSE(r.has_value()) << target;
+            EXPECT_EQ(r.error().code, Errc::usage) << r.error().message;
+            EXPECT_EQ(r.error().message.find('\r'), std::string::npos) << r.error().message;
+        }
+        ASSERT_TRUE(DaemonClient(daemon.path()).call("GET", "/v1/status").has_value());
+    }
+    EXPECT_EQ(seen.find("X-Injected"), std::string::npos) << seen;
+    EXPECT_NE(seen.find("GET /v1/status HTTP/1.1"), std::string::npos) << seen;
+}
+
 }  // namespace
 }  // namespace credctl::cli

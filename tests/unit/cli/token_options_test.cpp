@@ -67,8 +67,16 @@ std::optional<TokenOptions> cli11(const Args& args) {
     return cli11<TokenOptions>("token", add_token_options, args);
 }
 
+// What run_exec() gets on the CLI11 path: CLI11's options, the command
+// taken as given (take_command_as_given(), as exec's runner does).
 std::optional<ExecOptions> cli11_exec(const Args& args) {
-    return cli11<ExecOptions>("exec", add_exec_options, args);
+    auto o = cli11<ExecOptions>("exec", add_exec_options, args);
+    if (!o) return o;
+    std::vector<const char*> argv{"credctl", "exec"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(nullptr);
+    take_command_as_given(const_cast<char**>(argv.data()), o->command);
+    return o;
 }
 
 std::string shown(const Args& args) {
@@ -159,6 +167,8 @@ const std::vector<Args> k_unsure_lines{
     {"--socket", "/run/credd.sock", "demo"},
     {"demo", "--user"},
     {""},
+    {"++"},
+    {"-o", "git-credential", "++", "store"},
 };
 
 TEST(QuickTokenOptions, LeavesToCli11WhatItIsNotSureOf) {
@@ -210,6 +220,7 @@ const std::vector<const char*> k_words{
     "",
     "--min-valid=5",
     "-ojson",
+    "++",
 };
 
 // Random command lines of k_words: whatever quick_token_options()
@@ -252,8 +263,11 @@ TEST(QuickExecOptions, LeavesToCli11WhatItIsNotSureOf) {
         {"--timeout", "5", "demo", "--", "true"},
         {"-o", "json", "demo", "--", "true"},
         {"--scope", "repo", "demo", "--", "true"},
-        {"demo", "--", "{}"},
         {"demo", "--", ""},
+        {"++", "--", "true"},
+        {"demo", "++", "--", "true"},
+        {"demo", "--", "[]"},
+        {"demo", "--", "jq", "[.a,.b]"},
         {"--env", "1BAD", "demo", "--", "true"},
     };
     for (const auto& line : lines) EXPECT_FALSE(quick_exec_options(line).has_value()) << shown(line);
@@ -261,15 +275,28 @@ TEST(QuickExecOptions, LeavesToCli11WhatItIsNotSureOf) {
 
 // The words of the random exec command lines below.
 const std::vector<const char*> k_exec_words{
-    "demo",        "github", "--",      "--",     "true",  "sh",    "-c",   "--user",    "alice",
-    "--min-valid", "5",      "010",     "86401",  "--env", "TOKEN", "1BAD", "--timeout", "2",
-    "-o",          "json",   "--scope", "--help", "-v",    "",      "{}",   "a b",
+    "demo", "github", "--",    "--",    "true", "sh",        "-c",    "--user", "alice", "--min-valid", "5",
+    "010",  "86401",  "--env", "TOKEN", "1BAD", "--timeout", "2",     "-o",     "json",  "--scope",     "--help",
+    "-v",   "",       "{}",    "a b",   "++",   "[]",        "[a,b]", "[ x ]",  "-n",
 };
 
 // Random exec command lines: whatever quick_exec_options() accepts, CLI11
 // accepts and reads the same way.
 TEST(QuickExecOptions, AcceptsNothingThatCli11ReadsOtherwise) {
     expect_no_disagreement(k_exec_words, 8, 20261204, quick_exec_options, cli11_exec);
+}
+
+// CLI11 reads a word in [brackets] as a list; exec's command is run as
+// given on either path.
+TEST(QuickExecOptions, TheCommandIsRunAsGivenOnEitherPath) {
+    const Args line{"demo", "--", "sh", "-c", "[ -n \"$T\" ] && jq '[.a,.b]'", "[x]"};
+    EXPECT_FALSE(quick_exec_options(line).has_value());
+    const auto c = cli11_exec(line);
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->command, (std::vector<std::string>{"sh", "-c", "[ -n \"$T\" ] && jq '[.a,.b]'", "[x]"}));
+    const auto q = quick_exec_options(Args{"demo", "--", "sh", "-c", "test -n \"$T\""});
+    ASSERT_TRUE(q.has_value());
+    EXPECT_EQ(q->command, (std::vector<std::string>{"sh", "-c", "test -n \"$T\""}));
 }
 
 }  // namespace
