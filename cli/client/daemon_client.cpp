@@ -11,6 +11,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -65,13 +66,13 @@ Result<DaemonReply> DaemonConnection::request(const std::string& method, const s
                                               std::string_view body, bool last) {
     // The request's head, written by hand as credd's answers are; the body,
     // which may hold a refresh token, is sent from where it is.
-    for (const char c : method + target) {
-        if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') {
-            std::string shown = target;
-            for (char& t : shown) t = static_cast<unsigned char>(t) < ' ' || t == '\x7f' ? '?' : t;
-            return make_error(Errc::usage,
-                              "cannot ask credd for " + shown + ": it holds a space or a control character");
-        }
+    const auto splits_the_line = [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == '\x7f'; };
+    if (std::any_of(method.begin(), method.end(), splits_the_line) ||
+        std::any_of(target.begin(), target.end(), splits_the_line)) {
+        std::string shown = target;
+        std::replace_if(
+            shown.begin(), shown.end(), [&](char c) { return c != ' ' && splits_the_line(c); }, '?');
+        return make_error(Errc::usage, "cannot ask credd for " + shown + ": it holds a space or a control character");
     }
     std::string head =
         method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: credctl/" CREDCTL_VERSION "\r\n";

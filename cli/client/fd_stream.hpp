@@ -10,8 +10,8 @@
 //
 // Meets Asio's and Beast's SyncReadStream and SyncWriteStream. Writes use
 // MSG_NOSIGNAL: a daemon that closed early gives EPIPE, never SIGPIPE. A
-// read of 0 bytes is the end of the stream (asio::error::eof). Owns the descriptor; move-only. Thread-safety: one
-// object per thread.
+// read of 0 bytes is the end of the stream (asio::error::eof). Owns the
+// descriptor; move-only. Thread-safety: one object per thread.
 #pragma once
 
 #include <sys/types.h>

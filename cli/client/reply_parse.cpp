@@ -20,13 +20,14 @@ bool is_tchar(char c) {
     return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Field names and the tokens of their values compare without case.
 bool same_name(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
 // What a reason phrase or a field value may hold (RFC 9112): tabs, spaces,
@@ -106,25 +107,23 @@ Result<std::optional<ReadReply>> read_reply(std::string_view bytes, bool closed,
         return unreadable("not an HTTP answer");
     }
     const auto line_end = bytes.find("\r\n");
-    if (line_end != std::string_view::npos && status_of(bytes.substr(0, line_end)) < 0) {
-        return unreadable("a malformed status line");
-    }
+    const int status = line_end == std::string_view::npos ? 0 : status_of(bytes.substr(0, line_end));
+    if (status < 0) return unreadable("a malformed status line");
     const auto head_end = bytes.find("\r\n\r\n");
     if (head_end == std::string_view::npos || head_end + 4 > k_max_reply_head_bytes) {
         if (bytes.size() >= k_max_reply_head_bytes) return unreadable("a head over the size limit");
         return std::optional<ReadReply>();
     }
-    const int status = status_of(bytes.substr(0, line_end));
     if (status < 200) return unreadable("an interim answer");
     const std::string_view fields =
         line_end == head_end ? std::string_view() : bytes.substr(line_end + 2, head_end - line_end - 2);
     auto head = fields_of(fields, status);
     if (!head) return head.error();
     const std::size_t body_start = head_end + 4;
-    std::size_t length = head->length.value_or(bytes.size() - body_start);
-    if (status == 204 || status == 304) length = 0;
+    const bool no_body = status == 204 || status == 304;
+    const std::size_t length = no_body ? 0 : head->length.value_or(bytes.size() - body_start);
     if (length > k_max_reply_bytes) return unreadable("an answer over the size limit");
-    if (!head->length && status != 204 && status != 304 && !closed) return std::optional<ReadReply>();
+    if (!head->length && !no_body && !closed) return std::optional<ReadReply>();
     if (bytes.size() - body_start < length) {
         if (needed != nullptr) *needed = body_start + length;
         return std::optional<ReadReply>();

@@ -38,14 +38,13 @@ bool is_git_action(std::string_view s) {
     return s == "get" || s == "store" || s == "erase";
 }
 
-// Where the options both commands share go; `output` and `scope` are
-// token's alone (nullptr for exec).
+// Where the options go. `output` is token's -o; nullptr for exec, which
+// has neither -o nor --scope.
 struct Target {
     std::string& user;
     TokenAsk& ask;
     std::string& env_name;
     std::string* output;
-    std::string* scope;
 };
 
 enum class Option : std::size_t { user, output, min_valid, scope, env };
@@ -57,7 +56,7 @@ std::optional<Option> option_named(std::string_view arg, const Target& t) {
     if (arg == "--min-valid") return Option::min_valid;
     if (arg == "--env") return Option::env;
     if (t.output != nullptr && (arg == "-o" || arg == "--output")) return Option::output;
-    if (t.scope != nullptr && arg == "--scope") return Option::scope;
+    if (t.output != nullptr && arg == "--scope") return Option::scope;
     return std::nullopt;
 }
 
@@ -82,7 +81,7 @@ bool read_option(std::span<const char* const> args, std::size_t& i, Seen& seen, 
             return seconds.has_value();
         }
         case Option::scope:
-            *t.scope = value;
+            t.ask.scope = value;
             return true;
         case Option::env:
             t.env_name = value;
@@ -95,13 +94,12 @@ bool read_option(std::span<const char* const> args, std::size_t& i, Seen& seen, 
 
 std::optional<TokenOptions> quick_token_options(std::span<const char* const> args) {
     TokenOptions o;
-    const Target target{o.user, o.ask, o.env_name, &o.output, &o.ask.scope};
+    const Target target{o.user, o.ask, o.env_name, &o.output};
     Seen seen{};
     std::size_t positionals = 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string_view arg = args[i];
-        if (arg.empty()) return std::nullopt;
-        if (arg == k_subcommand_end) return std::nullopt;
+        if (arg.empty() || arg == k_subcommand_end) return std::nullopt;
         if (arg.front() == '-') {
             if (!read_option(args, i, seen, target)) return std::nullopt;
         } else if (positionals == 0) {
@@ -120,7 +118,7 @@ std::optional<TokenOptions> quick_token_options(std::span<const char* const> arg
 
 std::optional<ExecOptions> quick_exec_options(std::span<const char* const> args) {
     ExecOptions o;
-    const Target target{o.user, o.ask, o.env_name, nullptr, nullptr};
+    const Target target{o.user, o.ask, o.env_name, nullptr};
     Seen seen{};
     std::size_t i = 0;
     for (; i < args.size() && std::string_view(args[i]) != "--"; ++i) {
