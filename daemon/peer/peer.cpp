@@ -44,9 +44,12 @@ std::string proc_path(pid_t pid, const char* file) {
 // The whole of a small /proc file, with plain read(2)s (no stream, no
 // locale: this runs for every connection). std::nullopt when it cannot be
 // read or is over k_proc_file_limit, which no stat or cgroup file of a real
-// process reaches.
+// process reaches. Only for files the kernel writes as one record
+// (single_open(): /proc/PID/stat and /proc/PID/cgroup), whose first read
+// returns all of the record that fits: a read shorter than asked is the end,
+// and the read(2) that would return 0 is not made.
 constexpr std::size_t k_proc_file_limit = 64 * 1024;
-std::optional<std::string> read_small_file(const std::string& path) {
+std::optional<std::string> read_proc_record(const std::string& path) {
     const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return std::nullopt;
     std::string text;
@@ -55,15 +58,15 @@ std::optional<std::string> read_small_file(const std::string& path) {
         const ssize_t n = ::read(fd.get(), chunk.data(), chunk.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return std::nullopt;
-        if (n == 0) return text;
         if (text.size() + static_cast<std::size_t>(n) > k_proc_file_limit) return std::nullopt;
         text.append(chunk.data(), static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < chunk.size()) return text;
     }
 }
 
 // The process's start time (daemon/peer/proc_stat.hpp).
 std::optional<std::string> start_time(pid_t pid) {
-    const auto stat = read_small_file(proc_path(pid, "stat"));
+    const auto stat = read_proc_record(proc_path(pid, "stat"));
     if (!stat) return std::nullopt;
     return start_time_from_stat(*stat);
 }
@@ -104,7 +107,7 @@ ProcFacts read_proc(pid_t pid, bool keep_exe) {
         const int exe = ::open(proc_path(pid, "exe").c_str(), O_RDONLY | O_CLOEXEC);
         if (exe >= 0) facts.exe_file = std::make_shared<const OpenExe>(exe);
     }
-    if (auto cgroup = read_small_file(proc_path(pid, "cgroup"))) facts.unit = unit_from_cgroup(*cgroup);
+    if (auto cgroup = read_proc_record(proc_path(pid, "cgroup"))) facts.unit = unit_from_cgroup(*cgroup);
     return facts;
 }
 
@@ -135,21 +138,22 @@ std::string_view to_string(Liveness l) {
     return l == Liveness::pidfd ? "pidfd" : "start time";
 }
 
-Result<uid_t> peer_uid(int socket_fd) {
+Result<PeerCredentials> peer_credentials(int socket_fd) {
     struct ucred cred {};
     socklen_t len = sizeof cred;
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
         return make_error(Errc::internal, std::string("cannot read peer credentials: ") + std::strerror(errno));
     }
-    return cred.uid;
+    return PeerCredentials{cred.pid, cred.uid, cred.gid};
 }
 
 Result<PeerIdentity> identify(int socket_fd, bool keep_exe, UserNames* names, Liveness check) {
-    struct ucred cred {};
-    socklen_t len = sizeof cred;
-    if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
-        return make_error(Errc::internal, std::string("cannot read peer credentials: ") + std::strerror(errno));
-    }
+    const auto cred = peer_credentials(socket_fd);
+    if (!cred) return cred.error();
+    return identify(socket_fd, *cred, keep_exe, names, check);
+}
+
+PeerIdentity identify(int socket_fd, const PeerCredentials& cred, bool keep_exe, UserNames* names, Liveness check) {
     PeerIdentity id;
     id.pid = cred.pid;
     id.uid = cred.uid;
@@ -158,7 +162,7 @@ Result<PeerIdentity> identify(int socket_fd, bool keep_exe, UserNames* names, Li
     id.user = names != nullptr ? names->name(cred.uid) : config::user_name(cred.uid);
 
     int raw_pidfd = -1;
-    len = sizeof raw_pidfd;
+    socklen_t len = sizeof raw_pidfd;
     const bool have_pidfd =
         check == Liveness::pidfd && ::getsockopt(socket_fd, SOL_SOCKET, SO_PEERPIDFD, &raw_pidfd, &len) == 0;
     const int pidfd_errno = check == Liveness::pidfd ? errno : ENOPROTOOPT;

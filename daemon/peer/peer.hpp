@@ -26,7 +26,7 @@
 // later, off the I/O thread and only when it could decide a request
 // (daemon/peer/exe_hasher.hpp, daemon/server/exe_check.hpp).
 //
-// Thread-safety: identify() and peer_uid() are reentrant (identify() uses
+// Thread-safety: identify() and peer_credentials() are reentrant (identify() uses
 // the caller's UserNames, one per thread); hypothetical() uses the caller's
 // ExeHashCache, one per thread.
 #pragma once
@@ -74,16 +74,26 @@ struct PeerIdentity {
 // leaves the caller unverified.
 [[nodiscard]] bool pidfd_unsupported(int getsockopt_errno);
 
-// The uid of the peer of `socket_fd` (SO_PEERCRED) and nothing else: what
-// the server counts its limits by, before any other identification work.
+// The pid, uid and gid of the peer of `socket_fd` (SO_PEERCRED): the
+// kernel's record of them at connect(2). The server counts its limits by the
+// uid before any other identification work, then passes them to identify().
 // Errors: internal when the socket has no peer credentials.
-[[nodiscard]] Result<uid_t> peer_uid(int socket_fd);
+struct PeerCredentials {
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+[[nodiscard]] Result<PeerCredentials> peer_credentials(int socket_fd);
 
-// Errors: internal when the socket has no peer credentials. With `keep_exe`
-// (some grant pins a hash), the verified executable is kept open in
-// `exe_file`. The login name comes from `names` when given (the server's
-// cache, user_names.hpp), else from NSS. `check` is Liveness::pidfd except
-// to exercise the older kernels' path.
+// The identity of the peer of `socket_fd`, whose SO_PEERCRED `cred` holds.
+// With `keep_exe` (some grant pins a hash), the verified executable is kept
+// open in `exe_file`. The login name comes from `names` when given (the
+// server's cache, user_names.hpp), else from NSS. `check` is Liveness::pidfd
+// except to exercise the older kernels' path.
+[[nodiscard]] PeerIdentity identify(int socket_fd, const PeerCredentials& cred, bool keep_exe,
+                                    UserNames* names = nullptr, Liveness check = Liveness::pidfd);
+
+// peer_credentials(), then identify(). Errors: as peer_credentials().
 [[nodiscard]] Result<PeerIdentity> identify(int socket_fd, bool keep_exe, UserNames* names = nullptr,
                                             Liveness check = Liveness::pidfd);
 

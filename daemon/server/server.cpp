@@ -268,9 +268,9 @@ asio::awaitable<void> Server::watchdog_loop() {
 asio::awaitable<void> Server::session(local::socket socket) {
     // Limits are counted by uid alone, before any other work is done for a
     // connection; the rest of its identity is taken once it is served.
-    const auto uid = peer::peer_uid(socket.native_handle());
-    if (!uid) {
-        log::warning(uid.error().message);
+    const auto cred = peer::peer_credentials(socket.native_handle());
+    if (!cred) {
+        log::warning(cred.error().message);
         co_return;
     }
     boost::system::error_code ec;
@@ -279,18 +279,15 @@ asio::awaitable<void> Server::session(local::socket socket) {
     Stream stream(std::move(socket));
     Session state{&stream, false};
     sessions_.insert(&state);
-    if (auto refused = co_await admit(*uid)) {
+    if (auto refused = co_await admit(cred->uid)) {
         metrics_->connection_refused();
         ApiReply failure = problem(*refused);
         co_await reply(stream, failure, false);
     } else {
-        auto caller = peer::identify(stream.socket().native_handle(), context_.policy->needs_exe_hash, &names_);
-        if (caller) {
-            co_await serve(stream, state, *caller);
-        } else {
-            log::warning(caller.error().message);
-        }
-        release(*uid);
+        const auto caller =
+            peer::identify(stream.socket().native_handle(), *cred, context_.policy->needs_exe_hash, &names_);
+        co_await serve(stream, state, caller);
+        release(cred->uid);
     }
     sessions_.erase(&state);
     // The answer is written: the closer's thread closes the socket while this

@@ -80,12 +80,15 @@ TEST(Peer, IdentifiesThisProcessThroughARealSocket) {
     EXPECT_EQ(opened.st_ino, named.st_ino);
 }
 
-TEST(Peer, PeerUidIsTheConnectingUid) {
+TEST(Peer, PeerCredentialsAreTheConnectingProcesss) {
     Pair pair;
-    auto uid = peer_uid(pair.fds[0]);
-    ASSERT_TRUE(uid) << uid.error().message;
-    EXPECT_EQ(*uid, ::getuid());
-    EXPECT_FALSE(peer_uid(-1));
+    auto cred = peer_credentials(pair.fds[0]);
+    ASSERT_TRUE(cred) << cred.error().message;
+    EXPECT_EQ(cred->uid, ::getuid());
+    EXPECT_EQ(cred->gid, ::getgid());
+    EXPECT_EQ(cred->pid, ::getpid());
+    EXPECT_FALSE(peer_credentials(-1));
+    EXPECT_FALSE(identify(-1, false));
 }
 
 TEST(Peer, StartTimeCheckVerifiesALiveProcess) {
