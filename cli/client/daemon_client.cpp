@@ -21,8 +21,11 @@ namespace {
 
 namespace asio = boost::asio;
 
-// What one read asks the socket for; an answer is a few hundred bytes.
-constexpr std::size_t k_read_bytes = 16 * 1024;
+// What one read asks the socket for: a page. An answer is a few hundred
+// bytes; a larger one takes more reads. The buffer is zeroed whole when
+// freed, so a larger first read would touch pages nothing else needs: at
+// 16 KiB that was 6-7 % of a `credctl token` (docs/benchmarks.md).
+constexpr std::size_t k_read_bytes = 4 * 1024;
 
 Error unreachable(const std::string& socket, const boost::system::error_code& ec) {
     return make_error(Errc::daemon_unreachable,
