@@ -1,6 +1,17 @@
 // credctl: the command-line client of credd. Argument parsing and one call
 // into the command table. The same main is credctl-login's, the program that
 // `credctl login` runs (cli/commands/login_handoff.cpp).
+//
+// The plain `credctl token` and `credctl exec` lines, which scripts and
+// helpers run once per token, are served before main: from a constructor
+// that runs before the program's other static objects are constructed
+// (glibc passes main's arguments to an executable's constructors). What
+// every other line needs and these do not, CLI11's validators and the C++
+// streams' and locales' set-up, is then never done: 6-7 % of a `credctl
+// token` (docs/benchmarks.md, "credctl start-up"). So the code these lines
+// reach (cli/commands/token_quick.cpp and what it calls) must not use an
+// object of namespace scope that is constructed at run time: no std::cin,
+// std::cout or std::cerr, stdio instead (scripts/check-layering.sh).
 #include "cli/commands/command.hpp"
 #include "cli/commands/command_pick.hpp"
 #include "cli/commands/token_options.hpp"
@@ -10,7 +21,8 @@
 
 #include <sys/resource.h>
 #include <array>
-#include <iostream>
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 namespace {
@@ -18,25 +30,26 @@ namespace {
 // An error on stderr and its exit status (credctl(1) EXIT STATUS).
 int finish(const credctl::Result<void>& r) {
     if (r) return 0;
-    std::cerr << "credctl: " << r.error().message << "\n";
+    std::fprintf(stderr, "credctl: %s\n", r.error().message.c_str());
     return credctl::exit_code(r.error().code);
+}
+
+// Before main and the other static objects (above). The plain lines are
+// read without CLI11 (cli/commands/token_options.hpp); every other line
+// goes on to main, where CLI11 reads it.
+[[gnu::constructor(101)]] void serve_plain_line(int argc, char** argv, char** /*envp*/) {
+    using namespace credctl;
+    // Tokens pass through this process: no core file may hold one.
+    const struct rlimit no_core { 0, 0 };
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    if (auto r = crypto::init(); !r) std::exit(finish(r));
+    if (auto plain = cli::run_plain_line(argc, argv)) std::exit(finish(*plain));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     using namespace credctl;
-    // Tokens pass through this process: no core file may hold one.
-    const struct rlimit no_core { 0, 0 };
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    if (auto r = crypto::init(); !r) {
-        std::cerr << "credctl: " << r.error().message << "\n";
-        return exit_code(Errc::internal);
-    }
-    // The plain `credctl token` and `credctl exec` lines that scripts and
-    // helpers run once per token, read without setting up CLI11
-    // (cli/commands/token_options.hpp); CLI11 reads every other line.
-    if (auto plain = cli::run_plain_line(argc, argv)) return finish(*plain);
     CLI::App app{"credctl: OAuth credentials for local processes, kept by credd"};
     app.set_version_flag("--version", cli::version_text());
     app.require_subcommand(1);

@@ -41,5 +41,16 @@ check_cycles common
 check_cycles daemon
 check_cycles cli
 
+# credctl serves its plain `token` and `exec` lines before the program's
+# static objects are constructed (cli/main.cpp): the files those lines
+# reach must not use the C++ standard streams, which do not exist yet.
+plain_line_files=(common cli/client cli/output/token_format.cpp cli/commands/commands.cpp cli/commands/token.cpp
+  cli/commands/token_quick.cpp cli/commands/token_input.cpp cli/commands/exec.cpp)
+if grep -rnE 'std::(cin|cout|cerr|clog|wcin|wcout|wcerr|wclog)\b' "${plain_line_files[@]}" --include='*.hpp' \
+  --include='*.cpp'; then
+  echo "layering: the files above serve credctl's plain lines before the C++ streams exist (cli/main.cpp): use stdio"
+  bad=1
+fi
+
 [ "$bad" -eq 0 ] && echo "layering: ok"
 exit "$bad"

@@ -9,8 +9,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
-#include <iostream>
 
 namespace credctl::cli {
 namespace {
@@ -33,7 +33,8 @@ Result<DaemonClient> make_client(const Globals& g) {
         client_config = std::move(*c);
     }
     const auto where = locate_daemon({g.socket, client_config.socket});
-    for (const auto& w : where.warnings) std::cerr << "credctl: warning: " << w << "\n";
+    // stdio: `credctl token` may run before the C++ streams exist (cli/main.cpp).
+    for (const auto& w : where.warnings) std::fprintf(stderr, "credctl: warning: %s\n", w.c_str());
     if (client_config.autostart && where.origin == "per-user") {
         if (auto r = ensure_user_daemon(where.socket); !r) return r.error();
     }

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +40,8 @@ Result<void> run_exec(const Globals& g, const ExecOptions& o) {
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
     const int err = errno;
-    std::cerr << "credctl: cannot run " << o.command[0] << ": " << std::strerror(err) << "\n";
+    // stdio: this may run before the C++ streams exist (cli/main.cpp).
+    std::fprintf(stderr, "credctl: cannot run %s: %s\n", o.command[0].c_str(), std::strerror(err));
     std::exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
 }
 

@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <memory>
 #include <string>
 
@@ -48,7 +47,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
     if (!format) return format.error();
     std::string git_user;
     if (*format == TokenFormat::git_credential && !o.git_action.empty()) {
-        const GitRequest request = read_git_request(std::cin);
+        const GitRequest request = read_git_request(stdin);
         // Only `get` is answered: credd, not git, stores and forgets tokens.
         // Nothing printed: git goes on to its next helper, or asks.
         if (o.git_action != "get" || !git_request_may_have_token(request)) return {};

@@ -5,7 +5,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <sys/types.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <string_view>
 
 namespace credctl::cli {
@@ -20,15 +24,22 @@ bool has_control_character(std::string_view s) {
 
 }  // namespace
 
-GitRequest read_git_request(std::istream& in) {
+GitRequest read_git_request(std::FILE* in) {
     GitRequest r;
-    std::string line;
-    while (std::getline(in, line) && !line.empty()) {
+    char* raw = nullptr;
+    std::size_t capacity = 0;
+    const std::unique_ptr<char*, void (*)(char**)> owned(&raw, [](char** p) { std::free(*p); });
+    for (;;) {
+        const ssize_t n = ::getline(&raw, &capacity, in);
+        if (n <= 0) break;
+        std::string_view line(raw, static_cast<std::size_t>(n));
+        if (line.back() == '\n') line.remove_suffix(1);
+        if (line.empty()) break;
         if (has_control_character(line)) continue;
         const auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        const std::string_view key(line.data(), eq);
-        std::string value = line.substr(eq + 1);
+        if (eq == std::string_view::npos) continue;
+        const std::string_view key = line.substr(0, eq);
+        std::string value(line.substr(eq + 1));
         if (key == "protocol") r.protocol = std::move(value);
         if (key == "host") r.host = std::move(value);
         if (key == "username") r.username = std::move(value);

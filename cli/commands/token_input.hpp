@@ -8,7 +8,7 @@
 // stream is the caller's).
 #pragma once
 
-#include <istream>
+#include <cstdio>
 #include <string>
 
 namespace credctl::cli {
@@ -24,8 +24,9 @@ struct GitRequest {
 // Reads "key=value" lines up to a blank line or the end of `in`. A value
 // holding a control character (NUL, CR, ...) is ignored: git never sends
 // one, and echoed back in the answer it would be a line git's protocol
-// cannot hold.
-[[nodiscard]] GitRequest read_git_request(std::istream& in);
+// cannot hold. A C stream, not std::cin: `credctl token` may run before the
+// C++ streams exist (cli/main.cpp).
+[[nodiscard]] GitRequest read_git_request(std::FILE* in);
 
 // Whether a token may answer `r`: over https, or plain http to this machine
 // (as for providers, common/net/loopback.hpp). Not for another protocol (git

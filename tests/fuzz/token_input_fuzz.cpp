@@ -16,15 +16,20 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
-#include <sstream>
+#include <cstdio>
+#include <memory>
+#include <string>
 
 using namespace credctl;
 
 namespace {
 
 void git(std::string_view in) {
-    std::istringstream stdin_text{std::string(in)};
-    const cli::GitRequest request = cli::read_git_request(stdin_text);
+    std::string text(in);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> stdin_text(::fmemopen(text.data(), text.size(), "r"),
+                                                                     &std::fclose);
+    fuzz::check(stdin_text != nullptr, "fmemopen opens the input");
+    const cli::GitRequest request = cli::read_git_request(stdin_text.get());
     const bool answered = cli::git_request_may_have_token(request);
     fuzz::check(!answered || request.protocol.empty() || request.protocol == "https" || request.protocol == "http",
                 "only https, or http to this machine, is answered");

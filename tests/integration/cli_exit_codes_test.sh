@@ -30,6 +30,7 @@ expect "2: an unknown output format is a usage error" test "$(status_of "$credct
 
 # 7: not found
 expect "7: a credential never stored is not found" test "$(status_of "$credctl" token nosuch)" -eq 7
+expect "7: credctl says so on stderr" grep -q "^credctl: .*nosuch" "$work/err"
 
 # 3: denied by policy
 ensure_user "$other"

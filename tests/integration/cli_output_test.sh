@@ -115,6 +115,7 @@ expect "credctl exec runs words in [brackets] as given (got: $got)" test "$got" 
 expect "credctl exec passes the command's exit status through" test $? -eq 42
 "$credctl" exec demo -- /nonexistent/cmd 2>"$work/exec.err"
 expect "credctl exec of a missing command exits 127" test $? -eq 127
+expect "and says why" grep -qx "credctl: cannot run /nonexistent/cmd: No such file or directory" "$work/exec.err"
 "$credctl" exec demo 2>/dev/null
 expect "credctl exec without a command is a usage error (2)" test $? -eq 2
 "$credctl" exec nosuch -- true 2>/dev/null

@@ -2,14 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <string>
 
 namespace credctl::cli {
 namespace {
 
-GitRequest git_request(const std::string& text) {
-    std::istringstream in(text);
-    return read_git_request(in);
+GitRequest git_request(std::string text) {
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(::fmemopen(text.data(), text.size(), "r"), &std::fclose);
+    if (!in) throw std::runtime_error("fmemopen failed");
+    return read_git_request(in.get());
 }
 std::string git_username(const std::string& text) {
     return git_request(text).username;
