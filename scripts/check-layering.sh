@@ -42,13 +42,25 @@ check_cycles daemon
 check_cycles cli
 
 # credctl serves its plain `token` and `exec` lines before the program's
-# static objects are constructed (cli/main.cpp): the files those lines
+# static objects are constructed (cli/front.cpp): the files those lines
 # reach must not use the C++ standard streams, which do not exist yet.
-plain_line_files=(common cli/client cli/output/token_format.cpp cli/commands/commands.cpp cli/commands/token.cpp
-  cli/commands/token_quick.cpp cli/commands/token_input.cpp cli/commands/exec.cpp)
+plain_line_files=(common cli/client cli/output/token_format.cpp cli/commands/commands.cpp cli/commands/token_run.cpp
+  cli/commands/token_quick.cpp cli/commands/token_input.cpp cli/commands/exec_run.cpp cli/process.cpp cli/front.cpp)
 if grep -rnE 'std::(cin|cout|cerr|clog|wcin|wcout|wcerr|wclog)\b' "${plain_line_files[@]}" --include='*.hpp' \
   --include='*.cpp'; then
-  echo "layering: the files above serve credctl's plain lines before the C++ streams exist (cli/main.cpp): use stdio"
+  echo "layering: the files above serve credctl's plain lines before the C++ streams exist (cli/front.cpp): use stdio"
+  bad=1
+fi
+# And credctl holds no CLI11 and no command but those lines: CLI11 is the
+# commands module's (cli/CMakeLists.txt). The headers they include are
+# checked too, but for common/, which holds no CLI11.
+plain_line_cli_files=(cli/client cli/output/token_format.hpp cli/output/token_format.cpp cli/commands/globals.hpp
+  cli/commands/commands.cpp cli/commands/token_run.cpp cli/commands/token_options.hpp cli/commands/token_quick.cpp
+  cli/commands/token_input.hpp cli/commands/token_input.cpp cli/commands/exec_run.cpp cli/commands/login_helper.hpp
+  cli/commands/login_helper.cpp cli/entry.hpp cli/process.cpp cli/front.cpp)
+if grep -rnE '#include (<CLI/|"cli/commands/command\.hpp")' "${plain_line_cli_files[@]}" --include='*.hpp' \
+  --include='*.cpp'; then
+  echo "layering: the files above are credctl's plain lines (cli/front.cpp): CLI11 belongs to the commands module"
   bad=1
 fi
 

@@ -10,12 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
-#include <sstream>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -71,9 +73,11 @@ std::optional<Checked> checked(const std::string& candidate) {
 std::optional<Checked> find_credd() {
     std::vector<std::string> dirs;
     if (const char* path = std::getenv("PATH"); path != nullptr) {
-        std::stringstream ss(path);
-        for (std::string d; std::getline(ss, d, ':');) {
-            if (!d.empty() && d[0] == '/') dirs.push_back(d);
+        // Split by hand: credctl's plain lines have no C++ streams (cli/front.cpp).
+        for (std::string_view rest = path; !rest.empty();) {
+            const std::size_t colon = std::min(rest.find(':'), rest.size());
+            if (const std::string_view d = rest.substr(0, colon); !d.empty() && d[0] == '/') dirs.emplace_back(d);
+            rest.remove_prefix(std::min(colon + 1, rest.size()));
         }
     }
     dirs.insert(dirs.end(), {"/usr/sbin", "/usr/local/sbin"});

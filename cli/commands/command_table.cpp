@@ -1,8 +1,9 @@
-// The command table main registers. Apart from the shared helpers
+// The command table main registers, and its --help footer. Apart from the shared helpers
 // (commands.cpp), so that a program or test that uses those does not link
 // every command.
 #include "cli/commands/command.hpp"
 
+#include <string>
 #include <vector>
 
 namespace credctl::cli {
@@ -22,6 +23,16 @@ const std::vector<CommandSpec>& command_table() {
         {"admin", "Store administration: status, check, backup, rotate-key (root or credd's user)", add_admin},
     };
     return table;
+}
+
+std::string exit_status_help() {
+    std::string out = "Exit status (error code in docs/api.md):\n  0  success\n";
+    for (Errc code : {Errc::internal, Errc::store_full, Errc::bad_request, Errc::usage, Errc::payload_too_large,
+                      Errc::forbidden, Errc::login_required, Errc::provider_unavailable, Errc::too_many_requests,
+                      Errc::daemon_unreachable, Errc::not_found}) {
+        out += "  " + std::to_string(exit_code(code)) + "  " + std::string(to_string(code)) + "\n";
+    }
+    return out;
 }
 
 }  // namespace credctl::cli

@@ -1,7 +1,6 @@
-#include "cli/commands/command.hpp"
+#include "cli/commands/globals.hpp"
 
 #include "cli/client/autostart.hpp"
-#include "cli/client/client_config.hpp"
 #include "cli/client/daemon_locator.hpp"
 
 #include "common/wire/policy_wire.hpp"
@@ -13,7 +12,6 @@
 #include <cstdlib>
 
 namespace credctl::cli {
-namespace {
 
 std::string default_client_config() {
     const char* xdg = std::getenv("XDG_CONFIG_HOME");
@@ -22,18 +20,19 @@ std::string default_client_config() {
     return std::string(home != nullptr ? home : "") + "/.config/credctl/credctl.toml";
 }
 
-}  // namespace
-
 Result<DaemonClient> make_client(const Globals& g) {
     const std::string cfg = g.config_file.empty() ? default_client_config() : g.config_file;
     ClientConfig client_config;
     if (!g.config_file.empty() || ::access(cfg.c_str(), F_OK) == 0) {
-        auto c = read_client_config(cfg);
+        if (g.read_config == nullptr) {
+            return make_error(Errc::internal, cfg + " appeared while credctl ran; run it again");
+        }
+        auto c = g.read_config(cfg);
         if (!c) return c.error();
         client_config = std::move(*c);
     }
     const auto where = locate_daemon({g.socket, client_config.socket});
-    // stdio: `credctl token` may run before the C++ streams exist (cli/main.cpp).
+    // stdio: `credctl token` may run before the C++ streams exist (cli/front.cpp).
     for (const auto& w : where.warnings) std::fprintf(stderr, "credctl: warning: %s\n", w.c_str());
     if (client_config.autostart && where.origin == "per-user") {
         if (auto r = ensure_user_daemon(where.socket); !r) return r.error();
@@ -56,16 +55,6 @@ Result<std::string> caller_name(const DaemonClient& client) {
 
 std::string credential_path(const std::string& user, const std::string& provider) {
     return "/v1/users/" + user + "/credentials/" + provider;
-}
-
-std::string exit_status_help() {
-    std::string out = "Exit status (error code in docs/api.md):\n  0  success\n";
-    for (Errc code : {Errc::internal, Errc::store_full, Errc::bad_request, Errc::usage, Errc::payload_too_large,
-                      Errc::forbidden, Errc::login_required, Errc::provider_unavailable, Errc::too_many_requests,
-                      Errc::daemon_unreachable, Errc::not_found}) {
-        out += "  " + std::to_string(exit_code(code)) + "  " + std::string(to_string(code)) + "\n";
-    }
-    return out;
 }
 
 }  // namespace credctl::cli

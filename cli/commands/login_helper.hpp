@@ -1,15 +1,19 @@
-// Where credctl-login is: the program `credctl login` runs (login_handoff.cpp)
-// and so the executable credd sees for every login, which a grant of
-// credentials:login narrowed by `exe` must name (docs/policy.md).
+// Where credctl's two helpers are. credctl-login: the program `credctl login`
+// runs (login_handoff.cpp) and so the executable credd sees for every login,
+// which a grant of credentials:login narrowed by `exe` must name
+// (docs/policy.md). The commands module: what credctl loads for every line
+// but the plain token and exec lines (cli/front.cpp).
 //
-// It is found relative to this program's own file (/proc/self/exe), never
-// through $PATH, the environment or the working directory, which another
-// user may own: CREDCTL_LOGIN_HELPER is its path relative to credctl's
-// folder, the same in the build tree as installed (cli/CMakeLists.txt).
-// In credctl-login itself, it is that program's own file.
+// Both are found relative to this program's own file (/proc/self/exe),
+// never through $PATH, the environment or the working directory, which
+// another user may own: CREDCTL_LOGIN_HELPER and CREDCTL_COMMANDS_MODULE
+// are their paths relative to credctl's folder, the same in the build tree
+// as installed (cli/CMakeLists.txt). In credctl-login itself, the helper is
+// that program's own file.
 //
-// Used by `credctl login` (to run it), `credctl policy check --permission
-// login` and `credctl whoami` (to name it). Thread-safety: reentrant.
+// credctl-login is looked for by `credctl login` (to run it), `credctl
+// policy check --permission login` and `credctl whoami` (to name it); the
+// module by credctl's main. Thread-safety: reentrant.
 #pragma once
 
 #include "common/error/error.hpp"
@@ -26,5 +30,9 @@ namespace credctl::cli {
 // The same with every symbolic link and `..` resolved, as credd reports
 // executables. Errors: internal as above, or not_found when it is missing.
 [[nodiscard]] Result<std::string> login_helper_exe();
+
+// The commands module's path as it is loaded: credctl's folder, then the
+// relative path. Errors: internal as above.
+[[nodiscard]] Result<std::string> commands_module_path();
 
 }  // namespace credctl::cli

@@ -19,12 +19,16 @@
 // Thread-safety: pure functions, apart from run_token's I/O.
 #pragma once
 
-#include "cli/commands/command.hpp"
+#include "cli/commands/globals.hpp"
 
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace credctl::cli {
 

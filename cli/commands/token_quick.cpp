@@ -3,6 +3,8 @@
 #include "cli/commands/token_options.hpp"
 #include "cli/output/token_format.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <span>
@@ -154,6 +156,9 @@ void take_command_as_given(char** argv, std::vector<std::string>& command) {
 
 std::optional<Result<void>> run_plain_line(int argc, char** argv) {
     if (argc < 3) return std::nullopt;
+    // A client config is read with toml++, which credctl itself does not
+    // hold: the commands module serves the line (cli/front.cpp).
+    if (::access(default_client_config().c_str(), F_OK) == 0) return std::nullopt;
     const std::string_view command = argv[1];
     const std::span<const char* const> rest{argv + 2, static_cast<std::size_t>(argc - 2)};
     Globals globals;

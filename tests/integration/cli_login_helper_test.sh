@@ -69,10 +69,12 @@ expect "the login itself is allowed, as policy check said (0)" test "$rc" -eq 0
 "$credctl" whoami >"$work/whoami"
 expect "whoami names the executable credd sees for a login" grep -q "^login exe:   $helper_exe " "$work/whoami"
 
-# A copy of credctl without credctl-login beside it, run from a working
-# directory under which another user planted ../libexec/credctl/credctl-login.
-mkdir -p "$work/copy/bin" "$work/planted/bin" "$work/planted/libexec/credctl"
+# A copy of credctl with its commands module but without credctl-login
+# beside it, run from a working directory under which another user planted
+# ../libexec/credctl/credctl-login.
+mkdir -p "$work/copy/bin" "$work/copy/libexec/credctl" "$work/planted/bin" "$work/planted/libexec/credctl"
 cp "$credctl" "$work/copy/bin/credctl"
+cp "$(dirname "$credctl")/../libexec/credctl/credctl-commands.so" "$work/copy/libexec/credctl/"
 printf '#!/bin/sh\ntouch %s/planted-ran\n' "$work" >"$work/planted/libexec/credctl/credctl-login"
 chmod 755 "$work/planted/libexec/credctl/credctl-login"
 rc=$(cd "$work/planted/bin" && BROWSER=$oidc/browser status_of "$work/copy/bin/credctl" login demo)

@@ -51,7 +51,7 @@ echo "package contents:"; sed 's/^/  /' "$work/contents"
 dpkg -i "$deb" >"$work/dpkg-i.log" 2>&1
 expect "dpkg -i installs it" test $? -eq 0
 expect "dpkg reports it installed" bash -c "dpkg-query -W -f='\${Status}' credctl | grep -q 'install ok installed'"
-files=(/usr/sbin/credd /usr/bin/credctl /usr/libexec/credctl/credctl-login
+files=(/usr/sbin/credd /usr/bin/credctl /usr/libexec/credctl/credctl-login /usr/libexec/credctl/credctl-commands.so
   /usr/lib/systemd/system/credd.socket /usr/lib/systemd/system/credd.service
   /usr/lib/systemd/user/credd.socket /usr/lib/systemd/user/credd.service
   /usr/lib/sysusers.d/credd.conf /usr/lib/tmpfiles.d/credd.conf /etc/credctl/credd.toml
@@ -77,9 +77,13 @@ expect "the installed credctl loads $what" \
 ldd /usr/libexec/credctl/credctl-login >"$work/credctl-login.ldd" 2>&1
 expect "the installed credctl-login loads $what" \
   bash -c "! grep -vE '$allowed' '$work/credctl-login.ldd' | grep -q ."
+ldd /usr/libexec/credctl/credctl-commands.so >"$work/credctl-commands.ldd" 2>&1
+expect "the installed commands module loads $what" \
+  bash -c "! grep -vE '$allowed' '$work/credctl-commands.ldd' | grep -q ."
 # credctl links no TLS; credctl-login, which runs `credctl login`, does.
 expect "credctl --version names the libraries linked in, OpenSSL in credctl-login only" \
-  bash -c "/usr/bin/credctl --version | grep -q 'linked: static Boost [^;]*libsodium [^;]*dynamic glibc; login runs ../libexec/credctl/credctl-login, linked: static Boost .*OpenSSL .*libsodium .*dynamic glibc'"
+  bash -c "/usr/bin/credctl --version | grep -q 'linked: static Boost.JSON [^;]*libsodium [^;]*dynamic glibc; commands ../libexec/credctl/credctl-commands.so, linked: static Boost [^;]*libsodium [^;]*dynamic glibc; login runs ../libexec/credctl/credctl-login, linked: static Boost .*OpenSSL .*libsodium .*dynamic glibc'"
+expect "the installed credctl runs a command of its module" bash -c "/usr/bin/credctl status --help | grep -q 'credd'"
 # credd keeps OpenSSL, libsodium and LMDB shared, for the distribution's
 # security updates, and links the rest statically (daemon/CMakeLists.txt);
 # a sanitizer build links everything dynamically.

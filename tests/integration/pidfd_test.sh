@@ -27,6 +27,9 @@ batch=credctl-fb  # granted by user + exe
 for u in "$alice" "$batch"; do ensure_user "$u"; done
 mkdir -p "$work/bin"
 cp "$credctl" "$work/bin/sync"
+# credctl loads its commands module from beside the copy (cli/front.cpp).
+mkdir -p "$work/libexec/credctl"
+cp "$(dirname "$credctl")/../libexec/credctl/credctl-commands.so" "$work/libexec/credctl/"
 chmod 755 "$work/bin" "$work/bin/sync"
 
 start_provider

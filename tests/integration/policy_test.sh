@@ -26,6 +26,9 @@ unit=credctl-nightly.service
 
 mkdir -p "$work/bin"
 cp "$credctl" "$work/bin/sync"
+# credctl loads its commands module from beside the copy (cli/front.cpp).
+mkdir -p "$work/libexec/credctl"
+cp "$(dirname "$credctl")/../libexec/credctl/credctl-commands.so" "$work/libexec/credctl/"
 # The binary pinned by hash is a copy of curl, not of credctl: a sanitizer
 # build of credctl is over credd's 128 MiB executable-hashing cap, and a
 # binary over it is never hashed, so never matches.

@@ -36,5 +36,17 @@ TEST(LoginHelper, AMissingHelperIsNotFoundAndNamed) {
     EXPECT_NE(exe.error().message.find(*path), std::string::npos) << exe.error().message;
 }
 
+// The commands module, which credctl loads for every line but the plain
+// ones, is looked for the same way, beside credctl-login.
+TEST(CommandsModule, IsFoundBesideThisProgramsOwnFileNeverElsewhere) {
+    const auto path = commands_module_path();
+    ASSERT_TRUE(path) << path.error().message;
+    EXPECT_TRUE(path->starts_with(self_folder())) << *path;
+    EXPECT_TRUE(path->ends_with("/libexec/credctl/credctl-commands.so")) << *path;
+    const auto helper = login_helper_path();
+    ASSERT_TRUE(helper) << helper.error().message;
+    EXPECT_EQ(path->substr(0, path->rfind('/')), helper->substr(0, helper->rfind('/')));
+}
+
 }  // namespace
 }  // namespace credctl::cli

@@ -1,0 +1,21 @@
+// What each credctl program does first and last, and the command line as
+// CLI11 reads it. credctl itself (front.cpp) serves the plain token and
+// exec lines and loads the commands module (commands_module.cpp) for every
+// other line; credctl-login (login_main.cpp) runs `credctl login`.
+#pragma once
+
+#include "common/error/error.hpp"
+
+namespace credctl::cli {
+
+// No core file (tokens pass through this process) and libsodium started,
+// in each copy of libsodium a program holds. Exits on failure.
+void prepare_process();
+
+// An error on stderr and its exit status (credctl(1) EXIT STATUS); 0 on success.
+[[nodiscard]] int finish(const Result<void>& r);
+
+// Every command line, read by CLI11 (main.cpp); the exit status.
+[[nodiscard]] int run_command_line(int argc, char** argv);
+
+}  // namespace credctl::cli
