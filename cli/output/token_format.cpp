@@ -4,8 +4,9 @@
 
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <array>
-#include <ctime>
+#include <chrono>
 #include <utility>
 
 namespace credctl::cli {
@@ -154,13 +155,29 @@ SecretString format_token(TokenFormat format, const TokenView& t) {
     return {};
 }
 
+// The civil calendar by arithmetic, and the digits by hand: gmtime_r would
+// first read /etc/localtime (glibc sets up the time zone for it too), and
+// printf's machinery is pages of libc that no other part of a plain line
+// touches; this runs once per kubectl call.
 std::string rfc3339_utc(std::int64_t epoch_seconds) {
-    const auto t = static_cast<std::time_t>(epoch_seconds);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    using namespace std::chrono;
+    // Past 9999-12-31T23:59:59Z the year would take five digits.
+    constexpr std::int64_t k_last = 253402300799;
+    const sys_seconds at{seconds{std::clamp<std::int64_t>(epoch_seconds, 0, k_last)}};
+    const auto day = floor<days>(at);
+    const year_month_day date{day};
+    const hh_mm_ss time{at - day};
+    std::string out = "0000-00-00T00:00:00Z";
+    const auto put = [&out](std::size_t end, long long value) {
+        for (std::size_t i = end; value > 0; value /= 10) out[--i] = static_cast<char>('0' + value % 10);
+    };
+    put(4, static_cast<int>(date.year()));
+    put(7, static_cast<unsigned>(date.month()));
+    put(10, static_cast<unsigned>(date.day()));
+    put(13, time.hours().count());
+    put(16, time.minutes().count());
+    put(19, time.seconds().count());
+    return out;
 }
 
 std::string shell_quote(std::string_view s) {

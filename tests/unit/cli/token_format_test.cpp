@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <cstdint>
+#include <ctime>
+#include <vector>
+
 namespace credctl::cli {
 namespace {
 
@@ -41,6 +45,24 @@ TEST(TokenFormat, CredentialProcessIsVersionOneWithIsoExpiration) {
     EXPECT_EQ(v.at("AccessKeyId").as_string(), "alice/github");
     EXPECT_EQ(v.at("SecretAccessKey").as_string(), "tok'en");
     EXPECT_EQ(v.at("Expiration").as_string(), "2026-11-30T00:53:20Z");
+}
+
+// rfc3339_utc computes the calendar itself (no time zone set-up): it agrees
+// with gmtime_r and strftime across leap days, centuries and ends of day.
+TEST(TokenFormat, Rfc3339AgreesWithGmtime) {
+    std::vector<std::int64_t> times{0,         59,         86399,      86400,      951782400,
+                                    951868799, 4107542399, 4107542400, 1796000000, 253402300799};
+    for (std::int64_t t = 0; t < 4102444800; t += 7919 * 3607) times.push_back(t);
+    for (const std::int64_t t : times) {
+        const auto tt = static_cast<std::time_t>(t);
+        std::tm tm{};
+        ASSERT_NE(::gmtime_r(&tt, &tm), nullptr);
+        char want[32];
+        std::strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        EXPECT_EQ(rfc3339_utc(t), want) << t;
+    }
+    EXPECT_EQ(rfc3339_utc(253402300800 * 2), "9999-12-31T23:59:59Z");
+    EXPECT_EQ(rfc3339_utc(-1), "1970-01-01T00:00:00Z");
 }
 
 TEST(TokenFormat, ExecCredentialCarriesTokenAndExpiry) {
