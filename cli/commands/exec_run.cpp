@@ -41,7 +41,7 @@ Result<void> run_exec(const Globals& g, const ExecOptions& o) {
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
     const int err = errno;
-    // stdio: this may run before the C++ streams exist (cli/main.cpp).
+    // stdio: this may run before the C++ streams exist (cli/front.cpp).
     std::fprintf(stderr, "credctl: cannot run %s: %s\n", o.command[0].c_str(), std::strerror(err));
     std::exit(err == ENOENT ? k_exit_not_found : k_exit_cannot_run);
 }

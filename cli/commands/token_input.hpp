@@ -25,7 +25,7 @@ struct GitRequest {
 // holding a control character (NUL, CR, ...) is ignored: git never sends
 // one, and echoed back in the answer it would be a line git's protocol
 // cannot hold. A C stream, not std::cin: `credctl token` may run before the
-// C++ streams exist (cli/main.cpp).
+// C++ streams exist (cli/front.cpp).
 [[nodiscard]] GitRequest read_git_request(std::FILE* in);
 
 // Whether a token may answer `r`: over https, or plain http to this machine

@@ -184,7 +184,7 @@ expect "login towards the squatted socket fails with exit 6" test $? -eq 6
 expect "credctl ignores the squatter's directory, with a warning naming its uid" \
   grep -q "warning: ignoring the per-user socket $squat_dir/credd.sock: $squat_dir belongs to uid $(id -u "$squatter")" "$work/squat.err"
 expect "no browser was opened" test ! -e "$work/browser-opened"
-# The same on credctl token's plain line, served before main (cli/main.cpp).
+# The same on credctl token's plain line, served before main (cli/front.cpp).
 setpriv --reuid="$client" --regid="$client" --init-groups \
   env -u CREDD_SOCKET -u XDG_RUNTIME_DIR HOME="$work/client-home" \
   "$credctl" token demo >"$work/squat-token.out" 2>"$work/squat-token.err"
