@@ -12,6 +12,8 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <optional>
+
 namespace credctl::http {
 namespace {
 
@@ -90,7 +92,9 @@ asio::awaitable<Attempt<Response>> round_trip(Stream& stream, const Request& r, 
     auto req = build(r, t);
     auto [wec, wn] = co_await bhttp::async_write(stream, req, k_tuple);
     if (wec) co_return Attempt<Response>{unavailable(r.url, "sending the request", wec), transient(wec)};
+    // A token answer (two or three JWTs) in one read, not 512 bytes a read.
     SecretBuffer buffer;
+    buffer.reserve(16 * 1024);
     bhttp::response_parser<SecretBody, ZeroingAllocator<char>> parser;
     parser.header_limit(16 * 1024);
     parser.body_limit(o.max_body_bytes);
@@ -112,11 +116,13 @@ asio::awaitable<Attempt<Response>> round_trip(Stream& stream, const Request& r, 
     co_return Attempt<Response>{std::move(out), false};
 }
 
-// The TLS leg of run(): verifies the peer against the trust anchors and the
-// host name, then one round trip.
-asio::awaitable<Attempt<Response>> tls_round_trip(beast::tcp_stream tcp_stream, const Request& r, const Target& t,
-                                                  const Options& o) {
-    ssl::context ctx(ssl::context::tls_client);
+// The scheme, host and port a connection is made to.
+std::string origin_of(const Target& t) {
+    return (t.tls ? "https://" : "http://") + t.host + ":" + t.port;
+}
+
+// Loads the trust anchors into a TLS 1.2+ client context.
+Result<void> configure_tls(ssl::context& ctx, const Options& o) {
     ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
                     ssl::context::no_tlsv1_1);
     // credctl.toml(5) [providers.NAME]: TLS 1.2 is the floor, whatever the
@@ -131,60 +137,124 @@ asio::awaitable<Attempt<Response>> tls_round_trip(beast::tcp_stream tcp_stream, 
     } else {
         ctx.load_verify_file(o.ca_file, ec);
     }
-    if (ec) co_return Attempt<Response>{unavailable(r.url, "loading trust anchors", ec), false};
+    if (ec) return make_error(Errc::provider_unavailable, "loading trust anchors: " + ec.message());
     ctx.set_verify_mode(ssl::verify_peer);
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp_stream), ctx);
-    // SNI, then verify the certificate against the host name (RFC 6125).
-    // SSL_set_tlsext_host_name is a macro with a C cast inside.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-    const bool sni_ok = SSL_set_tlsext_host_name(stream.native_handle(), t.host.c_str()) == 1;
-#pragma GCC diagnostic pop
-    if (!sni_ok) co_return Attempt<Response>{unavailable(r.url, "setting SNI", {}), false};
-    stream.set_verify_callback(ssl::host_name_verification(t.host));
-    auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, k_tuple);
-    if (hec) {
-        // A certificate that does not verify will not verify next time.
-        const bool retryable = hec.category() != asio::error::get_ssl_category() && transient(hec);
-        co_return Attempt<Response>{unavailable(r.url, "TLS handshake", hec), retryable};
-    }
-    co_return co_await round_trip(stream, r, t, o);
+    return {};
 }
 
-asio::awaitable<Attempt<Response>> run(const Request& r, const Options& o) {
-    auto parsed = parse_target(r.url);
-    if (!parsed) co_return Attempt<Response>{parsed.error(), false};
-    const Target& t = *parsed;
+}  // namespace
+
+// Destroyed in reverse: the TLS stream before the context it refers to.
+struct Connection::Impl {
+    std::string origin;
+    std::optional<ssl::context> ctx;
+    std::optional<beast::tcp_stream> tcp;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+
+    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *tcp; }
+};
+
+Connection::Connection() = default;
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::~Connection() = default;
+Connection::Connection(Connection&& other) noexcept = default;
+Connection& Connection::operator=(Connection&& other) noexcept = default;
+
+namespace {
+
+// Resolves, connects and, for https, verifies the peer against the trust
+// anchors and the host name; all by `deadline`.
+asio::awaitable<Attempt<Connection>> open(const Target& t, const std::string& url, const Options& o,
+                                          std::chrono::steady_clock::time_point deadline) {
     auto ex = co_await asio::this_coro::executor;
-    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
     tcp::resolver resolver(ex);
     auto [dec, endpoints] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
     if (dec) {
         const bool retryable = transient(dec) || dec == asio::error::host_not_found;
-        co_return Attempt<Response>{unavailable(r.url, "resolving " + t.host, dec), retryable};
+        co_return Attempt<Connection>{unavailable(url, "resolving " + t.host, dec), retryable};
     }
-    beast::tcp_stream tcp_stream(ex);
-    tcp_stream.expires_at(std::min(deadline, std::chrono::steady_clock::now() + o.connect_timeout));
-    auto [cec, ep] = co_await tcp_stream.async_connect(endpoints, k_tuple);
+    auto c = std::make_unique<Connection::Impl>();
+    c->origin = origin_of(t);
+    beast::tcp_stream& stream = c->tcp.emplace(ex);
+    stream.expires_at(std::min(deadline, std::chrono::steady_clock::now() + o.connect_timeout));
+    auto [cec, ep] = co_await stream.async_connect(endpoints, k_tuple);
     if (cec) {
-        co_return Attempt<Response>{
-            unavailable(r.url, cec == beast::error::timeout ? "connecting (timed out)" : "connecting", cec), true};
+        co_return Attempt<Connection>{
+            unavailable(url, cec == beast::error::timeout ? "connecting (timed out)" : "connecting", cec), true};
     }
-    tcp_stream.expires_at(deadline);
-    if (!t.tls) co_return co_await round_trip(tcp_stream, r, t, o);
-    co_return co_await tls_round_trip(std::move(tcp_stream), r, t, o);
+    stream.expires_at(deadline);
+    if (!t.tls) co_return Attempt<Connection>{Connection(std::move(c)), false};
+    if (auto r = configure_tls(c->ctx.emplace(ssl::context::tls_client), o); !r) {
+        co_return Attempt<Connection>{
+            make_error(Errc::provider_unavailable, "provider request to " + url + " failed: " + r.error().message),
+            false};
+    }
+    auto& tls = c->tls.emplace(std::move(stream), *c->ctx);
+    c->tcp.reset();
+    // SNI, then verify the certificate against the host name (RFC 6125).
+    // SSL_set_tlsext_host_name is a macro with a C cast inside.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    const bool sni_ok = SSL_set_tlsext_host_name(tls.native_handle(), t.host.c_str()) == 1;
+#pragma GCC diagnostic pop
+    if (!sni_ok) co_return Attempt<Connection>{unavailable(url, "setting SNI", {}), false};
+    tls.set_verify_callback(ssl::host_name_verification(t.host));
+    auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, k_tuple);
+    if (hec) {
+        // A certificate that does not verify will not verify next time.
+        const bool retryable = hec.category() != asio::error::get_ssl_category() && transient(hec);
+        co_return Attempt<Connection>{unavailable(url, "TLS handshake", hec), retryable};
+    }
+    co_return Attempt<Connection>{Connection(std::move(c)), false};
+}
+
+asio::awaitable<Attempt<Response>> run(const Request& r, const Options& o, Connection* connection) {
+    Connection c;
+    if (connection != nullptr) c = std::move(*connection);
+    auto parsed = parse_target(r.url);
+    if (!parsed) co_return Attempt<Response>{parsed.error(), false};
+    const Target& t = *parsed;
+    const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+    if (!c || c.impl().origin != origin_of(t)) {
+        auto opened = co_await open(t, r.url, o, deadline);
+        if (!opened.result) co_return Attempt<Response>{opened.result.error(), opened.retryable};
+        c = std::move(*opened.result);
+    }
+    auto& conn = c.impl();
+    conn.lowest().expires_at(deadline);
+    if (conn.tls) co_return co_await round_trip(*conn.tls, r, t, o);
+    co_return co_await round_trip(*conn.tcp, r, t, o);
+}
+
+asio::awaitable<Attempt<Connection>> connect(const std::string& url, const Options& o) {
+    auto parsed = parse_target(url);
+    if (!parsed) co_return Attempt<Connection>{parsed.error(), false};
+    co_return co_await open(*parsed, url, o, std::chrono::steady_clock::now() + o.timeout);
 }
 
 }  // namespace
 
 asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options) {
+    co_return co_await async_exchange(request, options, nullptr);
+}
+
+asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options,
+                                                  Connection* connection) {
     // Beast and Asio may throw (bad_alloc, a header value they refuse): the
     // one exchange fails, not its caller.
     try {
-        co_return co_await run(request, options);
+        co_return co_await run(request, options, connection);
     } catch (...) {
     }
     co_return Attempt<Response>{make_error(Errc::internal, "provider request to " + request.url + " failed"), false};
+}
+
+asio::awaitable<Attempt<Connection>> async_connect(const std::string& url, const Options& options) {
+    try {
+        co_return co_await connect(url, options);
+    } catch (...) {
+    }
+    co_return Attempt<Connection>{make_error(Errc::internal, "connecting to " + url + " failed"), false};
 }
 
 }  // namespace credctl::http

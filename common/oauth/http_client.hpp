@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,5 +62,40 @@ struct Options {
 // provider holds up only the coroutines waiting for it. `request` and
 // `options` must outlive the co_await.
 [[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options);
+
+// A connection made before the one request it will carry: TCP connected
+// and, for https, past the TLS handshake (the peer verified as above), with
+// nothing sent on it. credd opens one to a token endpoint while it makes a
+// refresh's intent durable, so that the two waits overlap (docs/api.md
+// "Refresh engine"). Destroy it on the thread that runs the executor it was
+// opened on. A default-constructed Connection is empty: never opened.
+class Connection {
+public:
+    struct Impl;
+    Connection();
+    explicit Connection(std::unique_ptr<Impl> impl);
+    ~Connection();
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
+    [[nodiscard]] explicit operator bool() const { return impl_ != nullptr; }
+    [[nodiscard]] Impl& impl() { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+// Opens a connection to `url`'s host and port: the connect under `options`'
+// connect timeout, then for https the handshake, all under its timeout.
+// Errors and retryable as for async_exchange; nothing is sent.
+[[nodiscard]] boost::asio::awaitable<Attempt<Connection>> async_connect(const std::string& url, const Options& options);
+
+// async_exchange over `*connection` when it was opened for the scheme, host
+// and port of `request.url`, over a new connection otherwise (null, empty,
+// or opened for another origin). The exchange takes the connection (it
+// carries this one request) and leaves `*connection` empty. A pointer, not a
+// by-value argument: g++ 12 may destroy a by-value temporary passed to a
+// coroutine twice (GCC PR 99576).
+[[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options,
+                                                                       Connection* connection);
 
 }  // namespace credctl::http

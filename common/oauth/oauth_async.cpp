@@ -6,11 +6,12 @@ namespace credctl::oauth {
 namespace asio = boost::asio;
 
 asio::awaitable<Attempt<http::Response>> async_post_form(const std::string& url, const ProviderConfig& p,
-                                                         SecretString form, const http::Options& options) {
+                                                         SecretString form, const http::Options& options,
+                                                         http::Connection* connection) {
     auto req = form_request(url, p, std::move(form));
     if (!req) co_return Attempt<http::Response>{req.error(), false};
     const http::Request& sent = *req;
-    co_return co_await http::async_exchange(sent, options);
+    co_return co_await http::async_exchange(sent, options, connection);
 }
 
 asio::awaitable<Attempt<Endpoints>> async_discover(const ProviderConfig& p, const http::Options& options) {
@@ -30,9 +31,10 @@ asio::awaitable<Result<TokenSet>> async_exchange_code(const Endpoints& e, const 
 
 asio::awaitable<Attempt<TokenSet>> async_refresh(const Endpoints& e, const ProviderConfig& p,
                                                  const SecretBytes& refresh_token,
-                                                 const std::vector<std::string>& scopes, const http::Options& options) {
+                                                 const std::vector<std::string>& scopes, const http::Options& options,
+                                                 http::Connection* connection) {
     SecretString form = refresh_form(p, refresh_token, scopes);
-    Attempt<http::Response> out = co_await async_post_form(e.token_endpoint, p, std::move(form), options);
+    Attempt<http::Response> out = co_await async_post_form(e.token_endpoint, p, std::move(form), options, connection);
     co_return interpret_token_answer(std::move(out), true, p.resource);
 }
 

@@ -19,11 +19,14 @@
 namespace credctl::oauth {
 
 // POSTs a form to `url` with the provider's client authentication
-// (form_request()); the form and the request are SecretStrings.
+// (form_request()); the form and the request are SecretStrings. Over
+// `*connection` when it was opened for `url`'s origin (http::async_connect;
+// the exchange takes it).
 [[nodiscard]] boost::asio::awaitable<Attempt<http::Response>> async_post_form(const std::string& url,
                                                                               const ProviderConfig& provider,
                                                                               SecretString form,
-                                                                              const http::Options& options);
+                                                                              const http::Options& options,
+                                                                              http::Connection* connection = nullptr);
 
 // Provider metadata, from discovery when `issuer` is configured; retryable
 // on transport failures, 5xx and 429.
@@ -37,12 +40,11 @@ namespace credctl::oauth {
 
 // Refresh grant (RFC 6749 §6). `scopes` empty: the scope of the original
 // grant. Retryable: transport failures, timeouts, HTTP 5xx and 429; never
-// invalid_grant, which is login_required.
-[[nodiscard]] boost::asio::awaitable<Attempt<TokenSet>> async_refresh(const Endpoints& endpoints,
-                                                                      const ProviderConfig& provider,
-                                                                      const SecretBytes& refresh_token,
-                                                                      const std::vector<std::string>& scopes,
-                                                                      const http::Options& options);
+// invalid_grant, which is login_required. Over `*connection` when it was
+// opened for the token endpoint (http::async_connect; the exchange takes it).
+[[nodiscard]] boost::asio::awaitable<Attempt<TokenSet>> async_refresh(
+    const Endpoints& endpoints, const ProviderConfig& provider, const SecretBytes& refresh_token,
+    const std::vector<std::string>& scopes, const http::Options& options, http::Connection* connection = nullptr);
 
 // RFC 7009 revocation of a refresh token (which, per §2.1, also ends the
 // access tokens of its grant at providers that support that). Errors:

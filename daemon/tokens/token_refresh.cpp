@@ -165,6 +165,9 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
         if (!ours) co_return ours.error();
         if (!*ours) co_return Result<void>{};  // another host refreshed it
     }
+    // The connection to the token endpoint opens while the mark below is
+    // made durable; nothing goes over it before upstream.refresh().
+    std::shared_ptr<Warmup> warm = upstream.warm_up(*p);
     // The refresh token is in the clear from here to the end of this
     // function only (docs/store-format.md "`credentials`").
     record.state = store::CredentialState::refresh_pending;
@@ -176,7 +179,7 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     });
     if (!refresh_token) co_return refresh_token.error();
     const auto keeper = keep_fleet_lock(key);
-    Attempt<oauth::TokenSet> outcome = co_await upstream.refresh(*p, *refresh_token, scopes);
+    Attempt<oauth::TokenSet> outcome = co_await upstream.refresh(*p, *refresh_token, scopes, std::move(warm));
     if (keeper) keeper->stop();
     if (!co_await still_ours(key, *refresh_token)) {
         log::info(resource(key) + " was replaced during its refresh; the answer is dropped");

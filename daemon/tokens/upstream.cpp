@@ -6,20 +6,85 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <map>
 #include <thread>
+#include <vector>
 
 namespace credctl::tokens {
-namespace {
 
 namespace asio = boost::asio;
+
+// A connection being opened ahead of a refresh. Touched on the exchanges'
+// thread only, once made: by the coroutine that opens the connection and by
+// the refresh that takes it.
+struct Opening {
+    bool done = false;
+    Attempt<http::Connection> opened;
+    asio::steady_timer* waiting = nullptr;  // the refresh that waits for `done`
+};
+
+// The caller's handle on an Opening. Its connection belongs to the
+// exchanges' thread, so the handle lets go of it there, while the upstream
+// lives; once the upstream is gone, it closed the connection itself.
+class Warmup {
+public:
+    Warmup(std::shared_ptr<Opening> opening, asio::io_context::executor_type ex, std::weak_ptr<void> upstream)
+        : opening_(std::move(opening)), ex_(std::move(ex)), upstream_(std::move(upstream)) {}
+    ~Warmup() {
+        if (opening_ && !upstream_.expired()) asio::post(ex_, [last = std::move(opening_)] {});
+    }
+    Warmup(const Warmup&) = delete;
+    Warmup& operator=(const Warmup&) = delete;
+    [[nodiscard]] const std::shared_ptr<Opening>& opening() const { return opening_; }
+
+private:
+    std::shared_ptr<Opening> opening_;
+    asio::io_context::executor_type ex_;
+    std::weak_ptr<void> upstream_;
+};
+
+namespace {
+
 using Clock = std::chrono::steady_clock;
+
+// Opens `w`'s connection; wakes a refresh that came before it was open.
+// Owns copies of its arguments: nobody awaits it.
+asio::awaitable<void> open_ahead(std::shared_ptr<Opening> w, std::string url, http::Options opts) {
+    w->opened = co_await http::async_connect(url, opts);
+    w->done = true;
+    if (w->waiting != nullptr) w->waiting->cancel();
+}
+
+// The connection `w` opened, once it is; empty when it failed (the exchange
+// then connects again, and reports its own failure).
+asio::awaitable<http::Connection> take(Opening& w) {
+    if (!w.done) {
+        asio::steady_timer parked(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+        w.waiting = &parked;
+        co_await parked.async_wait(asio::as_tuple(asio::use_awaitable));
+        w.waiting = nullptr;
+    }
+    if (!w.done || !w.opened.result) co_return http::Connection();
+    co_return std::move(*w.opened.result);
+}
+
+// The refresh grant over `warm`'s connection when there is one.
+asio::awaitable<Attempt<oauth::TokenSet>> refresh_over(const oauth::Endpoints& e, const ProviderConfig& p,
+                                                       const SecretBytes& refresh_token,
+                                                       const std::vector<std::string>& scopes,
+                                                       const http::Options& opts, std::shared_ptr<Warmup> warm) {
+    http::Connection connection;
+    if (warm) connection = co_await take(*warm->opening());
+    co_return co_await oauth::async_refresh(e, p, refresh_token, scopes, opts, &connection);
+}
 
 class ProviderUpstream final : public Upstream {
 public:
@@ -31,12 +96,20 @@ public:
         work_.reset();
         exchanges_.stop();
         thread_.join();
+        // Connections opened ahead close while their io_context is alive;
+        // a Warmup still held lets go of an empty Opening.
+        for (auto& o : openings_) {
+            if (auto opening = o.lock()) opening->opened = Attempt<http::Connection>{};
+        }
+        alive_.reset();
     }
     ProviderUpstream(const ProviderUpstream&) = delete;
     ProviderUpstream& operator=(const ProviderUpstream&) = delete;
 
+    std::shared_ptr<Warmup> warm_up(const ProviderConfig& p) override;
     asio::awaitable<Attempt<oauth::TokenSet>> refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
-                                                      const std::vector<std::string>& scopes) override;
+                                                      const std::vector<std::string>& scopes,
+                                                      std::shared_ptr<Warmup> warm) override;
     asio::awaitable<Result<void>> revoke(const ProviderConfig& p, const SecretBytes& refresh_token) override;
     std::uint64_t attempts() const override { return attempts_; }
 
@@ -68,35 +141,51 @@ private:
     }
 
     asio::awaitable<Attempt<oauth::TokenSet>> attempt(const ProviderConfig& p, const SecretBytes& refresh_token,
-                                                      const std::vector<std::string>& scopes,
-                                                      const http::Options& opts) {
+                                                      const std::vector<std::string>& scopes, const http::Options& opts,
+                                                      std::shared_ptr<Warmup> warm) {
         Attempt<oauth::Endpoints> d = co_await endpoints_of(p, opts);
         if (!d.result) co_return Attempt<oauth::TokenSet>{d.result.error(), d.retryable};
         const oauth::Endpoints& e = *d.result;
-        co_return co_await on_exchange_thread(oauth::async_refresh(e, p, refresh_token, scopes, opts));
+        co_return co_await on_exchange_thread(refresh_over(e, p, refresh_token, scopes, opts, std::move(warm)));
     }
 
     std::chrono::seconds default_timeout_{};
     std::map<std::string, oauth::Endpoints> endpoints_;  // by provider name, once discovered
     std::uint64_t attempts_ = 0;
     BackoffPolicy backoff_;
+    std::vector<std::weak_ptr<Opening>> openings_;            // for the destructor
+    std::shared_ptr<void> alive_ = std::make_shared<int>(0);  // Warmup's sign that this lives
     // The provider exchanges' own thread (see the header).
     asio::io_context exchanges_{1};
     asio::executor_work_guard<asio::io_context::executor_type> work_;
     std::thread thread_;
 };
 
+std::shared_ptr<Warmup> ProviderUpstream::warm_up(const ProviderConfig& p) {
+    const auto it = endpoints_.find(p.name);
+    if (it == endpoints_.end()) return nullptr;
+    std::erase_if(openings_, [](const std::weak_ptr<Opening>& o) { return o.expired(); });
+    auto opening = std::make_shared<Opening>();
+    openings_.push_back(opening);
+    std::string url = it->second.token_endpoint;
+    http::Options opts = http_options(p, p.retry_deadline);
+    asio::co_spawn(exchanges_, open_ahead(opening, std::move(url), std::move(opts)), asio::detached);
+    return std::make_shared<Warmup>(std::move(opening), exchanges_.get_executor(), alive_);
+}
+
 // Attempts until one succeeds, fails for good, or the next wait would pass
-// the provider's retry deadline.
+// the provider's retry deadline. Only the first goes over `warm`.
 asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh(const ProviderConfig& p,
                                                                     const SecretBytes& refresh_token,
-                                                                    const std::vector<std::string>& scopes) {
+                                                                    const std::vector<std::string>& scopes,
+                                                                    std::shared_ptr<Warmup> warm) {
     const auto start = Clock::now();
     const auto deadline = start + p.retry_deadline;
     for (unsigned n = 1;; ++n) {
         ++attempts_;
         const http::Options opts = http_options(p, deadline - Clock::now());
-        Attempt<oauth::TokenSet> last = co_await attempt(p, refresh_token, scopes, opts);
+        Attempt<oauth::TokenSet> last = co_await attempt(p, refresh_token, scopes, opts, std::move(warm));
+        warm = nullptr;
         if (last.result || last.result.error().code == Errc::login_required) co_return last;
         const auto delay = backoff_delay(backoff_, n);
         if (!last.retryable || Clock::now() + delay >= deadline) {

@@ -41,15 +41,34 @@
 
 namespace credctl::tokens {
 
+// A connection to a provider's token endpoint being opened for one refresh
+// (Upstream::warm_up()). Opaque; dropping it closes the connection unused.
+class Warmup;
+
 class Upstream {
 public:
     virtual ~Upstream() = default;
 
-    // The refresh grant with retries. A failure other than login_required
-    // names the number of attempts. Errors are values; an exception means a
-    // bug, and the caller treats it as one (Errc::internal).
+    // A refresh of `provider` is about to be made: opens a connection to its
+    // token endpoint now (TCP and, for https, the TLS handshake), on the
+    // exchanges' thread, while the caller makes the refresh's intent
+    // durable. Nothing is sent on it until refresh() is given it: the refresh
+    // token leaves the process only then. Null when there is nothing to open
+    // ahead (the endpoints are not discovered yet); the refresh connects as
+    // before.
+    [[nodiscard]] virtual std::shared_ptr<Warmup> warm_up(const ProviderConfig& provider) {
+        (void)provider;
+        return nullptr;
+    }
+
+    // The refresh grant with retries; the first attempt goes over `warm`'s
+    // connection when it opened (warm_up()), otherwise over a new one. A
+    // failure other than login_required names the number of attempts.
+    // Errors are values; an exception means a bug, and the caller treats it
+    // as one (Errc::internal).
     [[nodiscard]] virtual boost::asio::awaitable<Attempt<oauth::TokenSet>> refresh(
-        const ProviderConfig& provider, const SecretBytes& refresh_token, const std::vector<std::string>& scopes) = 0;
+        const ProviderConfig& provider, const SecretBytes& refresh_token, const std::vector<std::string>& scopes,
+        std::shared_ptr<Warmup> warm) = 0;
 
     // RFC 7009 revocation, one attempt (a logout is not worth a long wait).
     [[nodiscard]] virtual boost::asio::awaitable<Result<void>> revoke(const ProviderConfig& provider,

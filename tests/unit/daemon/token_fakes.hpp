@@ -133,7 +133,8 @@ public:
     std::vector<std::string> revoked;  // refresh tokens revoked
 
     boost::asio::awaitable<Attempt<oauth::TokenSet>> refresh(const ProviderConfig&, const SecretBytes& refresh_token,
-                                                             const std::vector<std::string>&) override {
+                                                             const std::vector<std::string>&,
+                                                             std::shared_ptr<Warmup>) override {
         ++calls;
         sent.emplace_back(refresh_token.reveal());
         boost::asio::steady_timer parked(co_await boost::asio::this_coro::executor,

@@ -5,6 +5,7 @@
 #include "daemon/tokens/token_service.hpp"
 #include "daemon/store/lmdb_store.hpp"
 
+#include "support/loopback_listen.hpp"
 #include "support/run_now.hpp"
 #include "temp_dir.hpp"
 #include "token_fakes.hpp"
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,10 +39,16 @@ class CountingStore final : public test::ForwardingStore {
 public:
     using ForwardingStore::ForwardingStore;
     int opened = 0;
+    // Called as each pending mark is written, before it is.
+    std::function<void()> on_pending_mark;
 
     Result<SecretBytes> refresh_token(const store::CredentialKey& k) override {
         ++opened;
         return ForwardingStore::refresh_token(k);
+    }
+    Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
+        if (r.state == store::CredentialState::refresh_pending && on_pending_mark) on_pending_mark();
+        return ForwardingStore::update(k, r);
     }
 };
 
@@ -49,16 +57,8 @@ public:
 class TokenEndpoint {
 public:
     TokenEndpoint() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 8) != 0 ||
-            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-            ADD_FAILURE() << "cannot listen on loopback";
-        }
-        port_ = ntohs(a.sin_port);
+        fd_ = credctl::test::listen_loopback(&port_);
+        if (fd_ < 0) ADD_FAILURE() << "cannot listen on loopback";
         thread_ = std::thread([this] { serve(); });
     }
     ~TokenEndpoint() {
@@ -67,6 +67,8 @@ public:
         thread_.join();
     }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/token"; }
+    // Requests read whole so far.
+    int served() const { return served_.load(); }
     std::vector<std::string> bodies() const {
         std::vector<std::string> out;
         for (int i = 0; i < served_.load(); ++i) out.push_back(bodies_[static_cast<std::size_t>(i)]);
@@ -213,6 +215,32 @@ TEST_F(TokenServiceTest, RefreshTokenIsOpenedOnlyForARefresh) {
     io_.run();
     ASSERT_TRUE(removed.has_value()) << removed.error().message;
     EXPECT_EQ(counting_->opened, after_refresh);
+}
+
+// Once a provider's endpoints are known, a refresh's connection is opened
+// while its pending mark is written (upstream.hpp, warm_up()): it carries
+// that refresh and nothing else, and nothing reaches the provider before
+// the mark. An opened connection left unused would reach the endpoint as
+// one more request with an empty body.
+TEST_F(TokenServiceTest, AConnectionOpenedAheadCarriesTheRefreshAndNothingComesBeforeTheMark) {
+    TokenService service(io_, *counting_, options());
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-login");
+    ASSERT_TRUE(credctl::test::run_now(io_, service.store_login(key_, std::move(login))).has_value());
+    std::vector<int> served_at_mark;
+    counting_->on_pending_mark = [&] { served_at_mark.push_back(endpoint_.served()); };
+    for (const char* expected : {"AT-1", "AT-2", "AT-3"}) {
+        // More than any answer's 86,400 s: every call refreshes.
+        auto t = token(service, std::chrono::seconds(100000));
+        ASSERT_TRUE(t.has_value()) << t.error().message;
+        EXPECT_EQ(t->access_token.reveal(), expected);
+    }
+    EXPECT_EQ(served_at_mark, (std::vector<int>{0, 1, 2}));
+    const auto bodies = endpoint_.bodies();
+    ASSERT_EQ(bodies.size(), 3u);
+    EXPECT_NE(bodies[0].find("refresh_token=RT-login"), std::string::npos) << bodies[0];
+    EXPECT_NE(bodies[1].find("refresh_token=RT-1"), std::string::npos) << bodies[1];
+    EXPECT_NE(bodies[2].find("refresh_token=RT-2"), std::string::npos) << bodies[2];
 }
 
 // RFC 6749 §5.1: no scope in the answer means the scope asked for; an
