@@ -234,10 +234,6 @@ asio::awaitable<Attempt<Connection>> connect(const std::string& url, const Optio
 
 }  // namespace
 
-asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options) {
-    co_return co_await async_exchange(request, options, nullptr);
-}
-
 asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options,
                                                   Connection* connection) {
     // Beast and Asio may throw (bad_alloc, a header value they refuse): the

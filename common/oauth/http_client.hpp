@@ -51,20 +51,9 @@ struct Options {
     std::size_t max_body_bytes = 1024 * 1024;         // docs/api.md "Refresh engine"
 };
 
-// Sends `request` and returns the response, whatever its status, and
-// whether repeating the exchange may help: DNS, connect, reset and timeout
-// failures may; a bad URL, a certificate that does not verify, an oversized
-// or malformed answer will not.
-// Errors: bad_request for a URL that is malformed or plain http to a
-// non-loopback host; provider_unavailable for DNS, connect, TLS, timeout,
-// malformed or oversized responses; internal when the exchange throws.
-// Messages name the URL, never the body. Nothing blocks a thread, so a slow
-// provider holds up only the coroutines waiting for it. `request` and
-// `options` must outlive the co_await.
-[[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options);
-
 // A connection made before the one request it will carry: TCP connected
-// and, for https, past the TLS handshake (the peer verified as above), with
+// and, for https, past the TLS handshake (the peer verified as for every
+// exchange: see the top of this file), with
 // nothing sent on it. credd opens one to a token endpoint while it makes a
 // refresh's intent durable, so that the two waits overlap (docs/api.md
 // "Refresh engine"). Destroy it on the thread that runs the executor it was
@@ -86,16 +75,26 @@ private:
 
 // Opens a connection to `url`'s host and port: the connect under `options`'
 // connect timeout, then for https the handshake, all under its timeout.
-// Errors and retryable as for async_exchange; nothing is sent.
+// Errors and retryable as for async_exchange (below); nothing is sent.
 [[nodiscard]] boost::asio::awaitable<Attempt<Connection>> async_connect(const std::string& url, const Options& options);
 
-// async_exchange over `*connection` when it was opened for the scheme, host
-// and port of `request.url`, over a new connection otherwise (null, empty,
+// Sends `request` and returns the response, whatever its status, and
+// whether repeating the exchange may help: DNS, connect, reset and timeout
+// failures may; a bad URL, a certificate that does not verify, an oversized
+// or malformed answer will not.
+// Errors: bad_request for a URL that is malformed or plain http to a
+// non-loopback host; provider_unavailable for DNS, connect, TLS, timeout,
+// malformed or oversized responses; internal when the exchange throws.
+// Messages name the URL, never the body. Nothing blocks a thread, so a slow
+// provider holds up only the coroutines waiting for it. `request` and
+// `options` must outlive the co_await.
+// Over `*connection` when it was opened for the scheme, host and port of
+// `request.url`, over a new connection otherwise (null, empty,
 // or opened for another origin). The exchange takes the connection (it
 // carries this one request) and leaves `*connection` empty. A pointer, not a
 // by-value argument: g++ 12 may destroy a by-value temporary passed to a
 // coroutine twice (GCC PR 99576).
 [[nodiscard]] boost::asio::awaitable<Attempt<Response>> async_exchange(const Request& request, const Options& options,
-                                                                       Connection* connection);
+                                                                       Connection* connection = nullptr);
 
 }  // namespace credctl::http
