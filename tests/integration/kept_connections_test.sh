@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End-to-end: requests on kept connections (HTTP/1.1 keep-alive), as
+# credd reads them: a session that has answered lets the sessions with a
+# request ready go first, then reads its next request (docs/benchmarks.md,
+# "One read per request"). Checks that no request is lost or delayed by
+# that: 48 kept connections each sending 150 requests, one at a time as a
+# client does, all answered; three requests written together, answered in
+# order; a request that arrives in pieces while its session waits, answered;
+# and a SIGTERM while every session waits between requests, which closes
+# them and stops credd at once.
+# Usage: kept_connections_test.sh CREDD CREDCTL
+set -uo pipefail
+credd=$1
+credctl=$2
+. "$(dirname "$0")/lib.sh"
+
+write_offline_config "$work/credd.toml"
+expect "credd starts" start_credd "$work/credd.toml"
+
+# The client (kept_connections.py): MODE is `loop` (CONNECTIONS connections,
+# REQUESTS requests each, one in flight per connection), `pipelined` or
+# `pieces`. Prints what it saw.
+client() {  # MODE [CONNECTIONS REQUESTS]
+  python3 "$(dirname "$0")/kept_connections.py" "$CREDD_SOCKET" "$@"
+}
+
+out=$(client loop 48 150)
+expect "48 kept connections of 150 requests each: every request answered ($out)" \
+  grep -qx 'answered 7200 bad 0 unfinished 0' <<<"$out"
+
+out=$(client pipelined)
+expect "three requests written together are answered in order ($out)" grep -qx '200 404 200' <<<"$out"
+
+out=$(client pieces)
+expect "a request that comes in pieces after an answer is answered ($out)" grep -qx '200 200' <<<"$out"
+
+# Sessions waiting between requests: 32 connections, each answered once and
+# left open; a stop closes them and credd exits.
+python3 - "$CREDD_SOCKET" "$work/held" <<'PY' &
+import socket, sys, time
+path, ready = sys.argv[1], sys.argv[2]
+held = []
+for _ in range(32):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(b"GET /v1/status HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+    held.append(s)
+open(ready, "w").close()
+time.sleep(30)
+PY
+holder=$!
+extra_pids+=("$holder")
+wait_for 10 "32 connections answered and held" test -e "$work/held"
+start=$(now_ms)
+kill -TERM "$credd_pid"
+wait_for 5 "credd to stop with 32 sessions waiting between requests" exited "$credd_pid"
+elapsed=$(($(now_ms) - start))
+expect "credd stopped in ${elapsed} ms with its sessions waiting (bound: 3000)" test "$elapsed" -lt 3000
+credd_pid=
+
+finish
