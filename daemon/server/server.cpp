@@ -21,7 +21,6 @@
 #include "daemon/tokens/keep_alive.hpp"
 #include "daemon/tokens/token_service.hpp"
 
-#include <sys/stat.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -130,6 +129,7 @@ private:
     std::set<Session*> sessions_;
     std::string where_ = config_.socket;
     bool stopping_ = false;
+    std::uint64_t served_ = 0;  // answers on kept connections
 };
 
 Result<void> Server::listen() {
@@ -140,19 +140,7 @@ Result<void> Server::listen() {
         where_ = acceptor_.local_endpoint(ec).path() + " (socket-activated)";
         return {};
     }
-    if (auto r = prepare_socket_path(config_.socket, config_.socket_mode); !r) return r;
-    acceptor_.open(local(), ec);
-    // The socket file is created by bind(2) under the umask: make it 0600
-    // from the first instant, then widen only if configured.
-    const mode_t old_mask = ::umask(0177);
-    if (!ec) acceptor_.bind(local::endpoint(config_.socket), ec);
-    ::umask(old_mask);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return make_error(Errc::internal, "cannot listen on " + config_.socket + ": " + ec.message());
-    if (config_.socket_mode != 0600 && ::chmod(config_.socket.c_str(), config_.socket_mode) != 0) {
-        return make_error(Errc::internal, "cannot set the mode of " + config_.socket);
-    }
-    return {};
+    return listen_on(acceptor_, config_.socket, config_.socket_mode);
 }
 
 void Server::run() {
@@ -335,11 +323,20 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
     // The request's bytes, a login's refresh token among them, are zeroed
     // as their storage is freed (common/secret/secret_http.hpp).
     SecretBuffer buffer(request_buffer_limit(limits));
+    bool waiting = true;  // a request likely waits: the first one, or one after others were served
     while (!stopping_) {
         http::request_parser<SecretBody, ZeroingAllocator<char>> parser;
         apply_request_limits(parser, limits);
-        stream.expires_after(limits.idle_timeout);
-        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
+        std::size_t n = 0;
+        boost::system::error_code ec;
+        const bool at_once = waiting && head_at_once(stream.socket(), buffer, parser, n, ec);
+        // The idle timeout bounds the head and the body together.
+        if (!at_once || (!ec && !parser.is_done())) stream.expires_after(limits.idle_timeout);
+        if (!at_once) {
+            // After what head_at_once took (a request line whose fields are still to come).
+            auto [rec, more] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
+            std::tie(ec, n) = std::make_tuple(rec, n + more);
+        }
         if (!ec) ec = head_failure(parser, n, limits);
         state.busy = true;
         // A request without a body is complete with its head; async_read
@@ -366,7 +363,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         if (!keep_alive || r.close) co_return;
         // Others first: read at once, the next request is rarely there yet and
         // a recvmsg(2) is spent for nothing (docs/benchmarks.md, "One read per request").
+        const auto served = ++served_;
         if (buffer.size() == 0) co_await asio::post(io_, k_tuple);
+        waiting = served_ != served;
     }
 }
 

@@ -58,4 +58,21 @@ Result<void> prepare_socket_path(const std::string& path, unsigned socket_mode) 
     return {};
 }
 
+Result<void> listen_on(boost::asio::local::stream_protocol::acceptor& acceptor, const std::string& path,
+                       unsigned socket_mode) {
+    using local = boost::asio::local::stream_protocol;
+    if (auto r = prepare_socket_path(path, socket_mode); !r) return r;
+    boost::system::error_code ec;
+    acceptor.open(local(), ec);
+    const mode_t old_mask = ::umask(0177);
+    if (!ec) acceptor.bind(local::endpoint(path), ec);
+    ::umask(old_mask);
+    if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
+    if (ec) return make_error(Errc::internal, "cannot listen on " + path + ": " + ec.message());
+    if (socket_mode != 0600 && ::chmod(path.c_str(), socket_mode) != 0) {
+        return make_error(Errc::internal, "cannot set the mode of " + path);
+    }
+    return {};
+}
+
 }  // namespace credctl::server

@@ -21,10 +21,10 @@ expect "credd starts with max_head_bytes = 1024" start_credd "$work/credd.toml"
 
 # The raw answer's status line to a GET /v1/status whose request line is
 # padded to LINE bytes and which carries one field of FIELD bytes.
-status_for() {  # LINE FIELD
-  python3 - "$CREDD_SOCKET" "$1" "$2" <<'PY'
-import socket, sys
-path, line, field = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+status_for() {  # LINE FIELD [PAUSE]: PAUSE seconds between the request line and the fields
+  python3 - "$CREDD_SOCKET" "$1" "$2" "${3:-0}" <<'PY'
+import socket, sys, time
+path, line, field, pause = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 start = "GET /v1/status?pad="
 end = " HTTP/1.1\r\n"
 request_line = start + "a" * (line - len(start) - len(end)) + end
@@ -33,7 +33,10 @@ fields = "Host: localhost\r\n" + pad + "b" * (field - len(pad) - 2) + "\r\n"
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(5)
 s.connect(path)
-s.sendall((request_line + fields + "\r\n").encode())
+if pause:
+    s.sendall(request_line.encode())
+    time.sleep(pause)
+s.sendall(((request_line if not pause else "") + fields + "\r\n").encode())
 answer = b""
 while True:
     try:
@@ -62,6 +65,13 @@ out=$(status_for 700 700)
 expect "a head of 1419 bytes (700 in the request line) is refused with 413" grep -q '^HTTP/1.1 413' <<<"$out"
 out=$(status_for 990 15)
 expect "a head of 1024 bytes, most of it the request line, is served" grep -q '^HTTP/1.1 200' <<<"$out"
+# The request line waiting when credd first reads, the fields 300 ms later:
+# the head is measured with both reads together.
+out=$(status_for 450 900 0.3)
+expect "a head of 1369 bytes whose fields come after its request line is refused with 413" \
+  grep -q '^HTTP/1.1 413' <<<"$out"
+out=$(status_for 450 555 0.3)
+expect "a head of 1024 bytes whose fields come after its request line is served" grep -q '^HTTP/1.1 200' <<<"$out"
 out=$(status_for 100 1100)
 expect "a field of 1100 bytes is refused with 413" grep -q '^HTTP/1.1 413' <<<"$out"
 expect "credd goes on serving" credd_answers
