@@ -34,15 +34,16 @@ struct Waiter {
     bool admitted = false;
 };
 
-// Reads what waits on `socket` into an empty `buffer` in one non-blocking
-// call and parses it with `parser`, as Beast's async_read_header would but
-// without its composed operation, its timer and its trip through the
-// scheduler (docs/benchmarks.md, "One read per request"). True when that
-// settled the head: `ec` is then the parser's verdict (none when the head is
-// whole) and `head_bytes` what it took. False when the head is not all
-// there, or the socket had nothing or failed: what was read stays in
-// `buffer`, unparsed, and async_read_header goes on from it (and meets the
-// failure again).
+// Reads what waits on `socket` (non-blocking: the session sets it so) into
+// an empty `buffer` in one call and parses it with `parser`, as Beast's
+// async_read_header would but without its composed operation, its timer and
+// its trip through the scheduler (docs/benchmarks.md, "One read per
+// request"). True when that settled the head: `ec` is then the parser's
+// verdict (none when the head is whole) and `head_bytes` what it took.
+// False when the head is not all there, or the socket had nothing or
+// failed: `head_bytes` is what the parser took already (a request line
+// whose fields are still to come), the rest stays in `buffer`, and
+// async_read_header goes on from there (and meets the failure again).
 template <class Socket, class Buffer, class Parser>
 bool head_at_once(Socket& socket, Buffer& buffer, Parser& parser, std::size_t& head_bytes,
                   boost::system::error_code& ec) {
