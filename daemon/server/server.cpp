@@ -328,15 +328,14 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         http::request_parser<SecretBody, ZeroingAllocator<char>> parser;
         apply_request_limits(parser, limits);
         std::size_t n = 0;
+        std::size_t more = 0;  // after what head_at_once took (a request line whose fields are to come)
         boost::system::error_code ec;
         const bool at_once = waiting && head_at_once(stream.socket(), buffer, parser, n, ec);
         // The idle timeout bounds the head and the body together.
         if (!at_once || (!ec && !parser.is_done())) stream.expires_after(limits.idle_timeout);
-        if (!at_once) {
-            // After what head_at_once took (a request line whose fields are still to come).
-            auto [rec, more] = co_await http::async_read_header(stream, buffer, parser, k_tuple);
-            std::tie(ec, n) = std::make_tuple(rec, n + more);
-        }
+        // No structured binding here: g++ mishandles one made in a branch of a coroutine's loop.
+        if (!at_once) std::tie(ec, more) = co_await http::async_read_header(stream, buffer, parser, k_tuple);
+        n += more;
         if (!ec) ec = head_failure(parser, n, limits);
         state.busy = true;
         // A request without a body is complete with its head; async_read
