@@ -11,7 +11,8 @@
 # With no argument it runs, in this order:
 #   1. the `default` preset (optimised): every unit test and check, and the
 #      end-to-end tests labelled `timing` in tests/CMakeLists.txt (their
-#      latency, load and lifetime bounds hold for an optimised build);
+#      latency, load and lifetime bounds hold for an optimised build, or
+#      the sanitizers' runtime cannot run them);
 #   2. the `asan` preset (AddressSanitizer + UndefinedBehaviorSanitizer, any
 #      report aborts the process and fails its test): every unit test and
 #      check again, and every end-to-end test not labelled `timing`;

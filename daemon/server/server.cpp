@@ -333,7 +333,6 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         const bool at_once = waiting && head_at_once(stream.socket(), buffer, parser, n, ec);
         // The idle timeout bounds the head and the body together.
         if (!at_once || (!ec && !parser.is_done())) stream.expires_after(limits.idle_timeout);
-        // No structured binding here: g++ mishandles one made in a branch of a coroutine's loop.
         if (!at_once) std::tie(ec, more) = co_await http::async_read_header(stream, buffer, parser, k_tuple);
         n += more;
         if (!ec) ec = head_failure(parser, n, limits);
