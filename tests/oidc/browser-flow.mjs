@@ -140,14 +140,14 @@ async function fetchHop(req, target, isCallback, headers, signal) {
   }
 }
 
-// The request a redirect answer leads to; the first redirect away from the
-// start URL's origin names the provider's origin.
+// The request a redirect answer leads to; from a client's own start URL,
+// the first redirect away from its origin names the provider's origin.
 async function followRedirect(res, req, target, hop, walk) {
   await res.arrayBuffer().catch(() => {});
   const location = res.headers.get('location');
   if (!location) throw new Exit(3, `${res.status} without Location from ${show(target.href)}`);
   const next = new URL(location, target);
-  if (hop === 0 && next.origin !== walk.providerOrigin) walk.providerOrigin = next.origin;
+  if (hop === 0 && walk.startAtClient && next.origin !== walk.providerOrigin) walk.providerOrigin = next.origin;
   const keep = res.status === 307 || res.status === 308;
   return { url: next.href, method: keep ? req.method : 'GET', body: keep ? req.body : undefined };
 }
@@ -156,8 +156,15 @@ export async function run(startUrl, signal, options) {
   const start = startUrlOf(startUrl);
   // A client may start the browser on a loopback URL of its own that
   // redirects to the provider (credctl does, to keep the authorization URL
-  // out of argv): the origin of that first redirect is the provider's.
-  const walk = { providerOrigin: start.origin, sawLogin: false, sawConsent: false };
+  // out of argv): the origin of that first redirect is the provider's. An
+  // authorization request (it names a client_id) is at the provider, whose
+  // first redirect may already go back to the client with an error.
+  const walk = {
+    providerOrigin: start.origin,
+    startAtClient: !start.searchParams.has('client_id'),
+    sawLogin: false,
+    sawConsent: false,
+  };
   const jar = new CookieJar();
   let req = { url: start.href, method: 'GET', body: undefined };
 
