@@ -119,7 +119,7 @@ curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
 # --- the lock holder dies between the provider's answer and its commit -----------
 sleep "$access_ttl"
 reset_stats
-curl -sf -X POST "$issuer/_test/delay?ms=30000&after=1&grant=refresh_token" >/dev/null
+hold_refresh_answers
 on 1 "$credctl" token demo --min-valid 1 >/dev/null 2>&1 &
 holder_call=$!
 spent() { [ "$(pstat token_requests.refresh_token)" -eq 1 ]; }
@@ -128,7 +128,7 @@ expect "credd 1 holds the refresh lock" test -n "$(etcd_get_prefix /stampede/loc
 kill -KILL "${fleet_pids[1]}"
 wait "${fleet_pids[1]}" 2>/dev/null
 wait "$holder_call" 2>/dev/null
-curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
+expect "the provider's answer went to the dead holder" released 1
 start=$(now_ms)
 on 2 "$credctl" token demo --min-valid 1 >/dev/null 2>"$work/takeover.err"
 rc=$?
@@ -146,7 +146,7 @@ expect "a new login through credd 3 succeeds" test $? -eq 0
 on 2 "$credctl" token demo --min-valid 1 >/dev/null
 sleep "$access_ttl"
 reset_stats
-curl -sf -X POST "$issuer/_test/delay?ms=5000&after=1&grant=refresh_token" >/dev/null
+hold_refresh_answers
 (on 2 "$credctl" token demo --min-valid 1 >"$work/late.out" 2>"$work/late.err"; echo $? >"$work/late.rc") &
 expect "credd 2 took the lock and the provider rotated the token" wait_for 10 "the provider to rotate" spent
 kill -STOP "${fleet_pids[2]}"
@@ -154,7 +154,7 @@ on 3 "$credctl" token demo --min-valid 1 >/dev/null 2>"$work/stopped.err"
 rc=$?
 expect "while credd 2 is stopped past its lease, credd 3 answers login_required (got $rc)" test "$rc" -eq 4
 kill -CONT "${fleet_pids[2]}"
-curl -sf -X POST "$issuer/_test/delay?ms=0" >/dev/null
+expect "the provider's answer, held until now, goes to credd 2" released 1
 expect "credd 2's caller gets its answer after SIGCONT" wait_for 15 "credd 2's caller" test -s "$work/late.rc"
 expect "an error, not a token the fleet cannot refresh (exit $(cat "$work/late.rc"))" test "$(cat "$work/late.rc")" -eq 5
 expect "no token printed" test ! -s "$work/late.out"

@@ -76,6 +76,10 @@ start_provider() {
 stats() { curl -sf "$issuer/_test/stats"; }
 refreshes() { stats | sed -E 's/.*"refresh_token":([0-9]+).*"token_errors".*/\1/'; }
 reset_stats() { curl -sf -X POST "$issuer/_test/reset" >/dev/null; }
+# The provider handles later refresh grants (rotates, counts) and holds
+# their answers; `released N` sends them and holds true if N were held.
+hold_refresh_answers() { curl -sf -X POST "$issuer/_test/hold?grant=refresh_token"; }
+released() { [ "$(curl -sf -X POST "$issuer/_test/release" | python3 -c 'import json,sys; print(json.load(sys.stdin)["released"])')" = "$1" ]; }
 userinfo_ok() { curl -sf -H "Authorization: Bearer $1" "$issuer/me" | grep -q '"sub":"demo-user"'; }
 
 # A credd.toml at FILE with socket, state and provider `demo`; more TOML may

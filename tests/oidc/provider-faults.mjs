@@ -1,11 +1,14 @@
 // Delay and failure injection of the test OpenID provider: a slow or failing
 // token endpoint, set at start (--token-delay-ms) and at run time through
-// POST /_test/delay and POST /_test/fail. Applies to POST /token only.
+// POST /_test/delay, /_test/hold, /_test/release and /_test/fail. Applies to
+// POST /token only.
 
 import { countInjectedFailure, log } from './provider-stats.mjs';
 
 const delay = { ms: 0, after: false, grant: null };
 let failNext = { count: 0, status: 503 };
+// Answers of grant_type `grant` held until releaseHeldAnswers(); null: none.
+const hold = { grant: null, waiting: [] };
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
@@ -16,6 +19,22 @@ export function setTokenDelay(ms, after = false, grant = null) {
   delay.ms = ms;
   delay.after = after;
   delay.grant = grant;
+}
+
+// Every later POST /token of grant_type `grant` is handled, then its answer
+// held until releaseHeldAnswers(): a test decides when it arrives, however
+// slow the machine.
+export function holdAnswers(grant) {
+  hold.grant = grant;
+}
+
+// Sends every held answer and stops holding; returns how many were held.
+export function releaseHeldAnswers() {
+  const { waiting } = hold;
+  hold.grant = null;
+  hold.waiting = [];
+  waiting.forEach((resume) => { resume(); });
+  return waiting.length;
 }
 
 // The next `count` POST /token are answered with HTTP `status`, unhandled.
@@ -41,9 +60,13 @@ export function injectTokenFailure(ctx) {
   return true;
 }
 
-// After a POST /token of grant bucket `grant` is handled: waits out an
-// after-delay that applies to it, so the answer arrives late.
+// After a POST /token of grant bucket `grant` is handled: waits for the
+// release of a hold, then out an after-delay that applies to it, so the
+// answer arrives late.
 export async function delayAfterToken(grant) {
+  if (hold.grant !== null && hold.grant === grant) {
+    await new Promise((resolve) => { hold.waiting.push(resolve); });
+  }
   if (delay.ms > 0 && delay.after && (delay.grant === null || delay.grant === grant)) {
     await sleep(delay.ms);
   }

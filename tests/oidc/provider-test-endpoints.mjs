@@ -11,13 +11,19 @@
 //                        by N ms, before handling it, or (after=1) after
 //                        handling it and before answering (a token rotated,
 //                        the answer late), then only for grant_type G if given
+//   POST /_test/hold?grant=G -> every later POST /token of grant_type G is
+//                        handled (a token rotated) and its answer held
+//   POST /_test/release -> sends the held answers, stops holding:
+//                        {"released":N}
 //   POST /_test/revoke-all -> revokes every grant (refresh tokens stop working)
 //   POST /_test/fail?count=N&status=S -> the next N POST /token are answered
 //                        with HTTP S (5xx) without being processed
 //
 // Loopback-only test provider: /_test/issued hands out live tokens on purpose.
 
-import { failNextTokens, setTokenDelay } from './provider-faults.mjs';
+import {
+  failNextTokens, holdAnswers, releaseHeldAnswers, setTokenDelay,
+} from './provider-faults.mjs';
 import { revokeAllGrants } from './provider-store.mjs';
 import { currentStats, issued, resetStats } from './provider-stats.mjs';
 
@@ -51,6 +57,16 @@ function fail(ctx) {
   ctx.status = 204;
 }
 
+function hold(ctx) {
+  if (typeof ctx.query.grant !== 'string' || ctx.query.grant === '') {
+    ctx.status = 400;
+    ctx.body = 'grant is required\n';
+    return;
+  }
+  holdAnswers(ctx.query.grant);
+  ctx.status = 204;
+}
+
 async function revokeAll(ctx) {
   await revokeAllGrants();
   ctx.status = 204;
@@ -62,6 +78,8 @@ const ENDPOINTS = {
   'POST /_test/reset': (ctx) => answerJson(ctx, resetStats()),
   'POST /_test/delay': delay,
   'POST /_test/fail': fail,
+  'POST /_test/hold': hold,
+  'POST /_test/release': (ctx) => answerJson(ctx, { released: releaseHeldAnswers() }),
   'POST /_test/revoke-all': revokeAll,
 };
 

@@ -8,18 +8,17 @@
 //
 // Ends with a "N passed, N failed" line; exit status 0 only if all passed.
 
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ACCESS_TTL = 3;
-const CLIENT_ID = 'credctl-demo';
+import {
+  ACCESS_TTL, authUrl, b64url, CLIENT_ID, decodeJwtPayload, pkce, postForm, runBrowser, sleep,
+  startLoopback, startProvider, stats, waitReady,
+} from './selftest-lib.mjs';
 
 let passed = 0;
 let failed = 0;
@@ -31,102 +30,6 @@ function check(name, cond, detail = '') {
     failed += 1;
     process.stdout.write(`FAIL ${name}${detail ? ` -- ${detail}` : ''}\n`);
   }
-}
-
-const b64url = (buf) => Buffer.from(buf).toString('base64url');
-const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
-
-function pkce() {
-  const verifier = b64url(randomBytes(32));
-  const challenge = b64url(createHash('sha256').update(verifier).digest());
-  return { verifier, challenge };
-}
-
-function decodeJwtPayload(jwt) {
-  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
-}
-
-// ------------------------------------------------------------ helpers ----
-
-function startProvider(tmp) {
-  const readyFile = path.join(tmp, 'ready');
-  const child = spawn(process.execPath, [path.join(HERE, 'provider.mjs'), '--port', '0',
-    '--ready-file', readyFile, '--access-ttl', String(ACCESS_TTL)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (d) => { out.stdout += d; });
-  child.stderr.on('data', (d) => { out.stderr += d; });
-  const exited = new Promise((resolve) => { child.on('exit', (code, signal) => resolve({ code, signal })); });
-  return { child, out, exited, readyFile };
-}
-
-async function waitReady(readyFile, ms = 15000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (existsSync(readyFile)) return readFileSync(readyFile, 'utf8');
-    await sleep(50);
-  }
-  throw new Error('provider did not become ready');
-}
-
-// Throwaway OAuth client loopback listener: captures the callback query.
-function startLoopback() {
-  const hits = [];
-  const server = http.createServer((req, res) => {
-    const u = new URL(req.url, 'http://127.0.0.1');
-    if (u.pathname !== '/callback') {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    hits.push(Object.fromEntries(u.searchParams));
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('you may close this window\n');
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({ server, hits, port: server.address().port }));
-  });
-}
-
-function runBrowser(url, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(path.join(HERE, 'browser'), [url], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function postForm(url, params, headers = {}) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams(params).toString(),
-  });
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, json, text };
-}
-
-function authUrl(meta, redirectUri, { scope = 'openid offline_access', challenge, state, nonce, clientId = CLIENT_ID }) {
-  const u = new URL(meta.authorization_endpoint);
-  u.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: clientId,
-    redirect_uri: redirectUri,
-    scope,
-    state,
-    nonce,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  }).toString();
-  return u.href;
-}
-
-async function stats(issuer) {
-  return (await fetch(`${issuer}/_test/stats`)).json();
 }
 
 // ----------------------------------------------------------------- main --
@@ -359,9 +262,20 @@ try {
     });
     secrets.push(good.json?.access_token, good.json?.refresh_token, good.json?.id_token);
     check('client_secret_basic exchange 200 with refresh_token', good.status === 200 && typeof good.json?.refresh_token === 'string', good.text);
-    const rr = await postForm(meta.token_endpoint, { grant_type: 'refresh_token', refresh_token: good.json?.refresh_token }, {
+    // Held by /_test/hold: handled and counted, answered on /_test/release.
+    const refreshes = async () => (await stats(issuer)).token_requests.refresh_token;
+    const before = await refreshes();
+    await fetch(`${issuer}/_test/hold?grant=refresh_token`, { method: 'POST' });
+    let answered = false;
+    const held = postForm(meta.token_endpoint, { grant_type: 'refresh_token', refresh_token: good.json?.refresh_token }, {
       authorization: `Basic ${Buffer.from('credctl-secret:test-secret-123').toString('base64')}`,
-    });
+    }).then((r) => { answered = true; return r; });
+    for (let i = 0; i < 250 && await refreshes() === before; i += 1) await sleep(20);
+    await sleep(200);
+    check('hold: the refresh is handled and its answer held', await refreshes() === before + 1 && !answered);
+    const release = await (await fetch(`${issuer}/_test/release`, { method: 'POST' })).json();
+    check('release sends the one held answer', release.released === 1, JSON.stringify(release));
+    const rr = await held;
     secrets.push(rr.json?.refresh_token, rr.json?.access_token);
     check('confidential refresh rotates too', rr.status === 200 && rr.json?.refresh_token !== good.json?.refresh_token, rr.text);
   }
