@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -181,19 +182,27 @@ asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh(const Provid
                                                                     std::shared_ptr<Warmup> warm) {
     const auto start = Clock::now();
     const auto deadline = start + p.retry_deadline;
+    // The failure of the latest attempt that failed otherwise than the
+    // current one: a last attempt the deadline cut short (timed out) must
+    // not hide what the provider said before (HTTP 503).
+    std::string previous;
+    std::string earlier;
     for (unsigned n = 1;; ++n) {
         ++attempts_;
         const http::Options opts = http_options(p, deadline - Clock::now());
         Attempt<oauth::TokenSet> last = co_await attempt(p, refresh_token, scopes, opts, std::move(warm));
         warm = nullptr;
         if (last.result || last.result.error().code == Errc::login_required) co_return last;
+        const std::string& failure = last.result.error().message;
+        if (n > 1 && previous != failure) earlier = previous;
+        previous = failure;
         const auto delay = backoff_delay(backoff_, n);
         if (!last.retryable || Clock::now() + delay >= deadline) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-            last.result =
-                make_error(last.result.error().code, "provider " + p.name + " did not answer usably after " +
-                                                         std::to_string(n) + " attempt(s) in " + std::to_string(ms) +
-                                                         " ms: " + last.result.error().message);
+            last.result = make_error(last.result.error().code,
+                                     "provider " + p.name + " did not answer usably after " + std::to_string(n) +
+                                         " attempt(s) in " + std::to_string(ms) + " ms: " + failure +
+                                         (earlier.empty() ? "" : "; an earlier attempt: " + earlier));
             co_return last;
         }
         log::warning("refresh at provider " + p.name + " failed (" + last.result.error().message + "); retry " +

@@ -16,7 +16,7 @@ wait_for 10 "the hostile server to write its address" test -s "$work/hostile"
 hostile=$(cat "$work/hostile")
 expect "the hostile server is up" test -n "$hostile"
 
-modes="ok github notjson huge noaccess mac negexp absurdexp redirect drip hang e503"
+modes="ok github notjson huge noaccess mac negexp absurdexp redirect drip hang e503 e503hang"
 export CREDD_SOCKET=$work/run/credd.sock
 {
   echo "socket = \"$CREDD_SOCKET\""
@@ -84,6 +84,9 @@ check redirect "redirects are not followed"
 check drip "timed out"
 check hang "timed out"
 check e503 "HTTP 503"
+# The deadline cuts the last attempts short; what the provider said before stays in the message.
+check e503hang "timed out"
+expect "e503hang: the message keeps the earlier HTTP 503" grep -q "an earlier attempt: .*HTTP 503" "$work/e503hang.err"
 
 # Retries: only transient failures are repeated.
 count() { wc -w <<<"$(seen "$1")"; }

@@ -19,6 +19,7 @@ READY_FILE once listening. POST /MODE/token answers the way MODE says:
   drip       200 announcing 100 bytes, then one byte every 0.5 s
   hang       reads the request and never answers
   e503       503 every time
+  e503hang   503 the first time, then never answers
 
 Every answer except "ok" also offers a rotated refresh token, which the
 client must not store. GET /_stats answers {"MODE": [refresh tokens
@@ -87,6 +88,7 @@ class Handler(BaseHTTPRequestHandler):
         mode = parts[0]
         with lock:
             received.setdefault(mode, []).extend(form.get("refresh_token", []) or form.get("token", []))
+            first = len(received[mode]) == 1
         if parts[1] == "revoke":
             self.send(200, b"") if mode == "ok" else self.send(503, b"{}")
             return
@@ -108,9 +110,9 @@ class Handler(BaseHTTPRequestHandler):
                     time.sleep(0.5)
             except OSError:
                 pass
-        elif mode == "hang":
+        elif mode == "hang" or (mode == "e503hang" and not first):
             time.sleep(3600)
-        elif mode == "e503":
+        elif mode in ("e503", "e503hang"):
             self.send(503, b'{"error":"temporarily_unavailable"}')
         else:
             self.send(200, token_body(mode))
