@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace credctl::tokens {
@@ -194,8 +195,7 @@ asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh(const Provid
         warm = nullptr;
         if (last.result || last.result.error().code == Errc::login_required) co_return last;
         const std::string& failure = last.result.error().message;
-        if (n > 1 && previous != failure) earlier = previous;
-        previous = failure;
+        if (previous != failure) earlier = std::exchange(previous, failure);
         const auto delay = backoff_delay(backoff_, n);
         if (!last.retryable || Clock::now() + delay >= deadline) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
@@ -205,8 +205,8 @@ asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh(const Provid
                                          (earlier.empty() ? "" : "; an earlier attempt: " + earlier));
             co_return last;
         }
-        log::warning("refresh at provider " + p.name + " failed (" + last.result.error().message + "); retry " +
-                     std::to_string(n) + " in " + std::to_string(delay.count()) + " ms");
+        log::warning("refresh at provider " + p.name + " failed (" + failure + "); retry " + std::to_string(n) +
+                     " in " + std::to_string(delay.count()) + " ms");
         asio::steady_timer timer(co_await asio::this_coro::executor, delay);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
