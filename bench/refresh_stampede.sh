@@ -4,7 +4,9 @@
 # provider issues 66 s tokens, and each round starts 7 s after the last
 # refresh. Prints, per N, the number of upstream refreshes (goal 1) and the
 # latency of the last caller (goal: one refresh + 20 ms), then the same N
-# again at once from the cache.
+# again at once from the cache, and the same N on the floor: plain code doing
+# for each caller what credd does from its cache (bench/floor_responder.hpp),
+# what no credd can go below here.
 # The first round also pays for discovery (credd learns the endpoints once).
 # The load generator is bench/stampede.cpp (credctl_bench_stampede, built
 # with everything); CLIENT=python uses the older bench/stampede.py instead.
@@ -26,7 +28,7 @@ stampede() {  # N [SOCKETS PIDS]
   if [ "${CLIENT:-}" = python ]; then
     python3 bench/stampede.py "${2:-$CREDD_SOCKET}" "$token_path" "$1"
   else
-    "$root/build/default/bench/credctl_bench_stampede" "${2:-$CREDD_SOCKET}" "$token_path" "$1" "${3:-$credd_pid}"
+    "$root/build/default/bench/credctl_bench_stampede" ${FLOOR:+--floor} "${2:-$CREDD_SOCKET}" "$token_path" "$1" "${3:-$credd_pid}"
   fi
 }
 # One round of N on one side (SOCKETS PIDS, default the LMDB credd), then
@@ -42,6 +44,8 @@ round() {  # LABEL N [SOCKETS PIDS]
   before=$(refreshes)
   out=$(stampede "${@:2}") || true
   echo "  cached, no refresh: upstream_refreshes=$(($(refreshes) - before)) $out"
+  [ "${CLIENT:-}" != python ] && [ $# -eq 2 ] || return 0
+  echo "  floor, plain code: $(FLOOR=1 stampede "$2")"
 }
 [ "$store" = lmdb ] || echo "$(date -u '+%F %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in ${@:-1 100 1000}; do

@@ -25,9 +25,18 @@
 // share before the requests go out. Several PIDs (credd's of each socket):
 // the CPU figures are their sums.
 //
+// With --floor, the callers go instead to the floor of bench/floor_responder.hpp
+// (a child process with one epoll loop, started on SOCKET.floor with credd's
+// answer to TARGET, fetched once from SOCKET): the work credd must do for
+// each of them from its cache, as plain code; PID's figures are then the
+// floor's. What no credd can go below on the machine at hand.
+//
 // Plain sockets and one epoll loop on purpose: the client must cost far less
 // per request than the daemon it measures (the Python asyncio client it
 // replaces spent more time per request than credd itself).
+#include "bench/answer_server.hpp"
+#include "bench/floor_responder.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
@@ -42,6 +51,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -170,13 +180,35 @@ void raise_file_limit() {
     }
 }
 
+// How many descriptors process `pid` has open.
+long open_descriptors(int pid) {
+    DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+    if (d == nullptr) die("open /proc/PID/fd");
+    long count = 0;
+    while (const dirent* e = ::readdir(d)) count += e->d_name[0] == '.' ? 0 : 1;
+    ::closedir(d);
+    return count;
+}
+
 // N non-blocking connections, spread over `paths` round-robin, returned
-// once each credd has accepted and identified every one of its share.
-std::vector<Caller> connect_all(const std::vector<std::string>& paths, int n) {
+// once each credd has accepted and identified every one of its share (the
+// floor `floor_pid`: once it holds N descriptors more than before).
+std::vector<Caller> connect_all(const std::vector<std::string>& paths, int n, int floor_pid = -1) {
     std::vector<Caller> callers(static_cast<std::size_t>(n));
+    const long before = floor_pid > 0 ? open_descriptors(floor_pid) : 0;
     for (std::size_t i = 0; i < callers.size(); ++i) {
         callers[i].fd = connect_to(paths[i % paths.size()]);
         if (::fcntl(callers[i].fd, F_SETFL, O_NONBLOCK) != 0) die("fcntl");
+    }
+    for (int i = 0; floor_pid > 0 && open_descriptors(floor_pid) < before + n; ++i) {
+        if (i == 500) die("the floor did not take all connections");
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (floor_pid > 0) {
+        // The count includes a connection whose identification is still
+        // going on (its /proc files open): let it end.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return callers;
     }
     const auto count = static_cast<int>(paths.size());
     for (int p = 0; p < count; ++p) {
@@ -287,17 +319,28 @@ int report(const std::vector<Caller>& callers, Clock::time_point t0, Clock::time
 }  // namespace
 
 int main(int argc, char** argv) {
+    const bool floor = argc > 1 && std::string(argv[1]) == "--floor";
+    argc -= floor ? 1 : 0;
+    argv += floor ? 1 : 0;
     if (argc != 4 && argc != 5) {
-        std::fprintf(stderr, "usage: credctl_bench_stampede SOCKET[,SOCKET...] TARGET N [PID[,PID...]]\n");
+        std::fprintf(stderr, "usage: credctl_bench_stampede [--floor] SOCKET[,SOCKET...] TARGET N [PID[,PID...]]\n");
         return 2;
     }
-    const std::vector<std::string> paths = split(argv[1]);
+    std::vector<std::string> paths = split(argv[1]);
     const std::string target = argv[2];
     const int n = std::atoi(argv[3]);
-    const std::vector<std::string> pids = split(argc == 5 ? argv[4] : "");
+    std::vector<std::string> pids = split(argc == 5 ? argv[4] : "");
     if (n <= 0 || paths.empty()) return 2;
     raise_file_limit();
-    std::vector<Caller> callers = connect_all(paths, n);
+    std::optional<bench::AnswerServer> floor_server;
+    if (floor) {
+        const std::string answer = fetch(paths[0], target);
+        if (status_of(answer) != 200) die("credd did not answer " + target + " with 200");
+        floor_server.emplace(paths[0] + ".floor", bench::floor_responder(answer, paths[0] + ".floor-audit.jsonl"));
+        paths = {floor_server->path()};
+        pids = {std::to_string(floor_server->pid())};
+    }
+    std::vector<Caller> callers = connect_all(paths, n, floor ? floor_server->pid() : -1);
     const int ep = watch(callers);
     const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     // With STAMPEDE_PERF_CTL set to the control FIFO of a `perf record -D -1
