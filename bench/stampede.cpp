@@ -51,6 +51,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -190,35 +191,41 @@ long open_descriptors(int pid) {
     return count;
 }
 
-// N non-blocking connections, spread over `paths` round-robin, returned
-// once each credd has accepted and identified every one of its share (the
-// floor `floor_pid`: once it holds N descriptors more than before).
-std::vector<Caller> connect_all(const std::vector<std::string>& paths, int n, int floor_pid = -1) {
+// Polls `taken` every 10 ms, for up to 5 s, until it holds.
+void wait_until(const std::function<bool()>& taken, const std::string& who) {
+    for (int i = 0; !taken(); ++i) {
+        if (i == 500) die(who + " did not take all connections");
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+// N non-blocking connections, spread over `paths` round-robin.
+std::vector<Caller> connect_all(const std::vector<std::string>& paths, int n) {
     std::vector<Caller> callers(static_cast<std::size_t>(n));
-    const long before = floor_pid > 0 ? open_descriptors(floor_pid) : 0;
     for (std::size_t i = 0; i < callers.size(); ++i) {
         callers[i].fd = connect_to(paths[i % paths.size()]);
         if (::fcntl(callers[i].fd, F_SETFL, O_NONBLOCK) != 0) die("fcntl");
     }
-    for (int i = 0; floor_pid > 0 && open_descriptors(floor_pid) < before + n; ++i) {
-        if (i == 500) die("the floor did not take all connections");
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (floor_pid > 0) {
-        // The count includes a connection whose identification is still
-        // going on (its /proc files open): let it end.
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        return callers;
-    }
+    return callers;
+}
+
+// Returns once each credd has accepted and identified every one of its
+// share of N connections.
+void wait_for_credds(const std::vector<std::string>& paths, int n) {
     const auto count = static_cast<int>(paths.size());
     for (int p = 0; p < count; ++p) {
         const int share = n / count + (p < n % count ? 1 : 0);
-        for (int i = 0; connections(paths[static_cast<std::size_t>(p)]) < share + 1; ++i) {
-            if (i == 500) die("credd on " + paths[static_cast<std::size_t>(p)] + " did not take all connections");
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        const auto& path = paths[static_cast<std::size_t>(p)];
+        wait_until([&] { return connections(path) >= share + 1; }, "credd on " + path);
     }
-    return callers;
+}
+
+// Returns once the floor `pid` holds N descriptors more than `before`.
+void wait_for_floor(int pid, long before, int n) {
+    wait_until([&] { return open_descriptors(pid) >= before + n; }, "the floor");
+    // The count includes a connection whose identification is still going
+    // on (its /proc files open): let it end.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 // An epoll set watching every caller for input, keyed by its index.
@@ -340,7 +347,13 @@ int main(int argc, char** argv) {
         paths = {floor_server->path()};
         pids = {std::to_string(floor_server->pid())};
     }
-    std::vector<Caller> callers = connect_all(paths, n, floor ? floor_server->pid() : -1);
+    const long floor_before = floor ? open_descriptors(floor_server->pid()) : 0;
+    std::vector<Caller> callers = connect_all(paths, n);
+    if (floor) {
+        wait_for_floor(floor_server->pid(), floor_before, n);
+    } else {
+        wait_for_credds(paths, n);
+    }
     const int ep = watch(callers);
     const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     // With STAMPEDE_PERF_CTL set to the control FIFO of a `perf record -D -1
