@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 
@@ -27,17 +28,19 @@ void write(Level level, std::string_view message) {
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
-void write_lines(Level level, std::string_view prefix, std::span<const std::string> messages) {
-    if (static_cast<int>(level) > g_threshold || messages.empty()) return;
+void write_lines(Level level, std::string_view prefix, std::string_view lines) {
+    if (static_cast<int>(level) > g_threshold || lines.empty()) return;
     const std::string head = "<" + std::to_string(static_cast<int>(level)) + ">" + std::string(prefix);
-    std::size_t size = 0;
-    for (const auto& m : messages) size += head.size() + m.size() + 1;
+    std::size_t count = 0;
+    for (const char c : lines) count += c == '\n' ? 1 : 0;
     std::string text;
-    text.reserve(size);
-    for (const auto& m : messages) {
+    text.reserve(lines.size() + (count + 1) * head.size() + 1);
+    for (std::size_t at = 0; at < lines.size();) {
+        const auto end = std::min(lines.find('\n', at), lines.size());
         text += head;
-        text += m;
+        text.append(lines, at, end - at);
         text += '\n';
+        at = end + 1;
     }
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, text.data(), text.size());
 }

@@ -7,7 +7,6 @@
 // single write(2).
 #pragma once
 
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,8 +18,9 @@ void set_threshold(Level level);
 // Whether a message of `level` is written at the current threshold.
 [[nodiscard]] bool enabled(Level level);
 void write(Level level, std::string_view message);
-// One line per message, each `prefix` + message, all in one write(2).
-void write_lines(Level level, std::string_view prefix, std::span<const std::string> messages);
+// Each line of `lines` (ended by a newline, the last one maybe not) as
+// `prefix` + line, all in one write(2).
+void write_lines(Level level, std::string_view prefix, std::string_view lines);
 
 inline void error(std::string_view m) {
     write(Level::error, m);

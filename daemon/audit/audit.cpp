@@ -22,8 +22,14 @@ namespace {
 // RFC 3339 UTC with milliseconds: "2026-11-29T10:02:03.123Z". The text up
 // to the second is kept for the next line of the same second: gmtime_r
 // takes glibc's time zone lock and strftime walks the locale, once per
-// audited request otherwise.
-std::string utc_now() {
+// audited request otherwise. Returned in place: a std::string of it would
+// be one more allocation per audited request.
+struct UtcText {
+    std::array<char, 48> chars{};
+    std::size_t size = 0;
+    [[nodiscard]] std::string_view view() const { return {chars.data(), size}; }
+};
+UtcText utc_now() {
     thread_local std::time_t last_secs = -1;
     thread_local std::array<char, 40> last{};
     thread_local std::size_t last_size = 0;
@@ -36,11 +42,13 @@ std::string utc_now() {
         last_size = std::strftime(last.data(), last.size(), "%Y-%m-%dT%H:%M:%S", &tm);
         last_secs = secs;
     }
-    std::string out(last.data(), last_size);
+    UtcText out;
+    std::memcpy(out.chars.data(), last.data(), last_size);
     const int m = static_cast<int>(ms);
     const std::array<char, 5> frac{'.', static_cast<char>('0' + m / 100), static_cast<char>('0' + m / 10 % 10),
                                    static_cast<char>('0' + m % 10), 'Z'};
-    out.append(frac.data(), frac.size());
+    std::memcpy(out.chars.data() + last_size, frac.data(), frac.size());
+    out.size = last_size + frac.size();
     return out;
 }
 
@@ -68,25 +76,10 @@ void number(std::string& out, std::string_view key, std::int64_t value) {
     out += std::to_string(value);
 }
 
-// The lines, each ended by a newline, as one string for one write(2).
-std::string joined(const std::vector<std::string>& lines) {
-    std::size_t size = 0;
-    for (const auto& line : lines) size += line.size() + 1;
-    std::string text;
-    text.reserve(size);
-    for (const auto& line : lines) {
-        text += line;
-        text += '\n';
-    }
-    return text;
-}
-
-}  // namespace
-
-std::string to_json_line(const Record& r) {
-    std::string out;
-    out.reserve(512);
-    text(out, "time", utc_now());
+// The JSON line for `r` in `out`, replacing what it held (its buffer is kept).
+void write_json_line(std::string& out, const Record& r) {
+    out.clear();
+    text(out, "time", utc_now().view());
     text(out, "request_id", r.request_id);
     number(out, "pid", static_cast<std::int64_t>(r.caller.pid));
     number(out, "uid", static_cast<std::int64_t>(r.caller.uid));
@@ -99,12 +92,20 @@ std::string to_json_line(const Record& r) {
     text_or_null(out, "grant", r.grant.empty() ? std::nullopt : std::optional<std::string>(r.grant));
     text(out, "reason", r.reason);
     out += '}';
+}
+
+}  // namespace
+
+std::string to_json_line(const Record& r) {
+    std::string out;
+    out.reserve(512);
+    write_json_line(out, r);
     return out;
 }
 
 std::string to_json_line(const Suppressed& s, const LimiterSettings& limits) {
     std::string out;
-    text(out, "time", utc_now());
+    text(out, "time", utc_now().view());
     text(out, "event", "suppressed");
     if (s.uid) {
         number(out, "uid", static_cast<std::int64_t>(*s.uid));
@@ -152,8 +153,15 @@ AuditLog::~AuditLog() {
 
 std::uint64_t AuditLog::append(const Record& r) {
     if (!r.allowed && !limiter_.admit(r.caller.uid)) return 0;
-    queued_.push_back(to_json_line(r));
+    write_json_line(line_, r);
+    queue(line_);
     return ++appended_;
+}
+
+void AuditLog::queue(std::string_view line) {
+    queued_ += line;
+    queued_ += '\n';
+    ++queued_lines_;
 }
 
 Result<void> AuditLog::flush() {
@@ -161,7 +169,7 @@ Result<void> AuditLog::flush() {
     log::write_lines(log::Level::info, "audit ", queued_);
     Result<void> written;
     if (fd_ >= 0) {
-        const std::string text = joined(queued_);
+        const std::string_view text = queued_;
         // A rotation that fails leaves the lines to the current file, past
         // the cap, rather than losing them; it is tried again once another
         // cap's worth has been written.
@@ -175,7 +183,13 @@ Result<void> AuditLog::flush() {
         }
         if (n > 0) size_ += static_cast<std::uint64_t>(n);
     }
-    queued_.clear();
+    // The batch's buffer is kept for the next one, unless a burst grew it.
+    if (queued_.capacity() > k_kept_batch_bytes) {
+        std::string().swap(queued_);
+    } else {
+        queued_.clear();
+    }
+    queued_lines_ = 0;
     flushed_ = appended_;
     return written;
 }
@@ -218,7 +232,7 @@ std::optional<std::chrono::milliseconds> AuditLog::schedule_summary() {
 
 void AuditLog::queue_summaries() {
     for (const auto& s : limiter_.take()) {
-        queued_.push_back(to_json_line(s, limiter_.settings()));
+        queue(to_json_line(s, limiter_.settings()));
         ++appended_;
     }
 }

@@ -85,7 +85,7 @@ public:
     // counted instead, and 0 ("no line") returned.
     std::uint64_t append(const Record& r);
     // Lines queued and not yet flushed.
-    [[nodiscard]] std::size_t queued() const { return queued_.size(); }
+    [[nodiscard]] std::size_t queued() const { return queued_lines_; }
     // Whether a flush() has taken line `number` (0 stands for no line).
     [[nodiscard]] bool flushed(std::uint64_t number) const { return number <= flushed_; }
     // Writes every queued line, to stderr and then to the file, with one
@@ -113,6 +113,7 @@ public:
 private:
     AuditLog(std::string path, int fd, const Settings& settings, Clock clock)
         : path_(std::move(path)), fd_(fd), settings_(settings), limiter_(settings.denials, std::move(clock)) {}
+    void queue(std::string_view line);
     void queue_summaries();
     [[nodiscard]] bool rotate();
     std::string path_;
@@ -122,7 +123,12 @@ private:
     bool rotates_ = false;    // a regular file with a cap
     std::uint64_t size_ = 0;  // bytes in the file, as far as this log knows
     bool summary_due_ = false;
-    std::vector<std::string> queued_;
+    // The queued lines, each ended by a newline: one buffer for the batch,
+    // not one allocation per line held until the flush.
+    static constexpr std::size_t k_kept_batch_bytes = 64 * 1024;
+    std::string queued_;
+    std::size_t queued_lines_ = 0;
+    std::string line_;  // the line being built, its buffer kept
     std::uint64_t appended_ = 0;
     std::uint64_t flushed_ = 0;
 };

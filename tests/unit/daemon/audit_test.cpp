@@ -1,5 +1,6 @@
 #include "daemon/audit/audit.hpp"
 
+#include "support/audit_caller.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -22,15 +23,7 @@
 namespace credctl::audit {
 namespace {
 
-peer::PeerIdentity batch() {
-    peer::PeerIdentity p;
-    p.pid = 4242;
-    p.uid = 1001;
-    p.gid = 1001;
-    p.user = "batch";
-    p.exe = "/opt/jobs/bin/sync";
-    return p;
-}
+using test::batch;
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path);
@@ -131,33 +124,6 @@ TEST(Audit, FileIsCreated0600AndAppendedOneLinePerRecord) {
     const std::string after = slurp(path);
     EXPECT_EQ(std::count(after.begin(), after.end(), '\n'), 3);
     EXPECT_EQ(after.substr(0, text.size()), text);
-}
-
-TEST(Audit, AppendedLinesWaitForAFlushAndGoOutTogetherInOrder) {
-    test::TempDir dir;
-    const std::string path = dir.file("audit.jsonl");
-    auto log = AuditLog::open(path);
-    ASSERT_TRUE(log) << log.error().message;
-    const auto who = batch();
-    EXPECT_TRUE((*log)->flushed(0));  // "no line" is always flushed
-    const auto a = (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
-    const auto b = (*log)->append({who, "b", "credentials/alice/github", "credentials:token", false, "", "r"});
-    EXPECT_EQ(b, a + 1);
-    EXPECT_EQ((*log)->queued(), 2U);
-    EXPECT_FALSE((*log)->flushed(a));
-    EXPECT_EQ(slurp(path), "");  // nothing written before the flush
-    EXPECT_TRUE((*log)->flush());
-    EXPECT_EQ((*log)->queued(), 0U);
-    EXPECT_TRUE((*log)->flushed(a));
-    EXPECT_TRUE((*log)->flushed(b));
-    const std::string text = slurp(path);
-    ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
-    const auto first = boost::json::parse(text.substr(0, text.find('\n'))).as_object();
-    const auto second = boost::json::parse(text.substr(text.find('\n') + 1)).as_object();
-    EXPECT_EQ(first.at("request_id").as_string(), "a");
-    EXPECT_EQ(second.at("request_id").as_string(), "b");
-    EXPECT_TRUE((*log)->flush());  // nothing queued
-    EXPECT_EQ(slurp(path), text);
 }
 
 TEST(Audit, ClosingTheLogFlushesWhatIsQueued) {
