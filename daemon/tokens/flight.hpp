@@ -18,7 +18,10 @@
 #include "daemon/tokens/clock.hpp"
 #include "daemon/tokens/token_cache.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -31,8 +34,9 @@ namespace credctl::tokens {
 
 class Flight {
 public:
-    // `scopes`: the scope set (scope_key) the refresh asks for.
-    explicit Flight(std::string scopes) : scopes_(std::move(scopes)) {}
+    // `scopes`: the scope set (scope_key) the refresh asks for; `ex`: the
+    // I/O thread's, where waiters wake.
+    Flight(const boost::asio::any_io_executor& ex, std::string scopes);
     Flight(const Flight&) = delete;
     Flight& operator=(const Flight&) = delete;
 
@@ -53,8 +57,17 @@ public:
     std::uint64_t add_waker(std::function<void()> wake);
     void remove_waker(std::uint64_t id);
 
+    // Completes once finish() is called (at once if it was). For wait_for():
+    // the waiters without a deadline share one timer, and the wait has no
+    // coroutine frame of its own (a stampede parks a thousand callers here).
+    [[nodiscard]] boost::asio::awaitable<void> finished_wait();
+
 private:
     std::string scopes_;
+    // Never expires by itself; finish() makes it expire, which ends every
+    // wait on it and every later one at once.
+    boost::asio::steady_timer ended_;
+    boost::system::error_code woken_;  // what ends their waits, of no interest
     bool finished_ = false;
     Result<void> result_ = make_error(Errc::internal, "refresh did not complete");
     std::optional<CachedToken> token_;
@@ -63,8 +76,9 @@ private:
 };
 
 // Waits until `flight` finishes or `clock` reaches `deadline`
-// (SteadyTime::max(): no deadline). True when the flight finished.
-[[nodiscard]] boost::asio::awaitable<bool> wait_for(std::shared_ptr<Flight> flight, Clock& clock,
+// (SteadyTime::max(): no deadline); flight->finished() tells which. The
+// caller keeps `flight` alive until the wait ends.
+[[nodiscard]] boost::asio::awaitable<void> wait_for(const std::shared_ptr<Flight>& flight, Clock& clock,
                                                     Clock::SteadyTime deadline);
 
 }  // namespace credctl::tokens

@@ -28,7 +28,7 @@ boost::asio::awaitable<Result<bool>> TokenService::keep_alive(const store::Crede
     if (!started) co_return started.error();
     if (!*started || std::holds_alternative<CachedToken>(**started)) co_return false;
     const auto flight = std::get<std::shared_ptr<Flight>>(**started);
-    [[maybe_unused]] const bool ended = co_await wait_for(flight, im.clock, Clock::SteadyTime::max());
+    co_await wait_for(flight, im.clock, Clock::SteadyTime::max());
     if (!flight->result()) co_return flight->result().error();
     co_return true;
 }

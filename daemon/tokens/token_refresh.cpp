@@ -62,7 +62,7 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::start_r
     // finished would hold its waiters until their deadlines. (A frame
     // destroyed while suspended, as the io_context goes, finishes nothing:
     // its waiters go with it, as with a flight.)
-    const auto read = std::make_shared<Flight>("");
+    const auto read = std::make_shared<Flight>(io.get_executor(), "");
     reads[ck] = read;
     const auto end_read = [&](Result<void> outcome) {
         if (auto it = reads.find(ck); it != reads.end() && it->second == read) reads.erase(it);
@@ -111,7 +111,7 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
         cache.put(ck, stored);
         if (rec->access_expires_at - clock.now_epoch_seconds() >= want) co_return Started{std::move(stored)};
     }
-    auto flight = std::make_shared<Flight>(sk);
+    auto flight = std::make_shared<Flight>(io.get_executor(), sk);
     flights[ck] = flight;
     // fly() answers every waiter whatever happens; an exception that still
     // escaped it could only be logged here.

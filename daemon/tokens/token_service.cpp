@@ -139,7 +139,8 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
             // Another caller is reading the record: its read answers this
             // caller too (its error, or a token or a flight to look at).
             const auto read = r->second;
-            if (!co_await wait_for(read, im.clock, deadline)) co_return gave_up(key, timeout);
+            co_await wait_for(read, im.clock, deadline);
+            if (!read->finished()) co_return gave_up(key, timeout);
             if (!read->result()) co_return read->result().error();
             continue;
         } else {
@@ -154,7 +155,8 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
             }
             flight = std::get<std::shared_ptr<Flight>>(**started);
         }
-        if (!co_await wait_for(flight, im.clock, deadline)) co_return gave_up(key, timeout);
+        co_await wait_for(flight, im.clock, deadline);
+        if (!flight->finished()) co_return gave_up(key, timeout);
         // A refresh for another scope set used the one refresh token in
         // the meantime: look again, maybe start a refresh of our own.
         if (flight->scopes() != sk) continue;
@@ -221,7 +223,7 @@ asio::awaitable<Result<Removal>> TokenService::remove(const store::CredentialKey
     do {
         while (im.flights.contains(ck)) {
             auto flight = im.flights.at(ck);
-            [[maybe_unused]] const bool ended = co_await wait_for(flight, im.clock, Clock::SteadyTime::max());
+            co_await wait_for(flight, im.clock, Clock::SteadyTime::max());
         }
         rec = co_await im.runner.run([&](store::Store& s) { return s.get(key); });
     } while (im.flights.contains(ck));

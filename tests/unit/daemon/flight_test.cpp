@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <optional>
 
 namespace credctl::tokens {
@@ -22,8 +23,11 @@ protected:
     void wait(std::optional<bool>& out, Clock::SteadyTime deadline) {
         asio::co_spawn(
             io_,
-            [](std::shared_ptr<Flight> f, Clock& c, Clock::SteadyTime d, std::optional<bool>* o)
-                -> asio::awaitable<void> { *o = co_await wait_for(f, c, d); }(flight_, clock_, deadline, &out),
+            [](std::shared_ptr<Flight> f, Clock& c, Clock::SteadyTime d,
+               std::optional<bool>* o) -> asio::awaitable<void> {
+                co_await wait_for(f, c, d);
+                *o = f->finished();
+            }(flight_, clock_, deadline, &out),
             asio::detached);
         settle();
     }
@@ -34,7 +38,7 @@ protected:
 
     asio::io_context io_;
     test::FakeClock clock_;
-    std::shared_ptr<Flight> flight_ = std::make_shared<Flight>("openid");
+    std::shared_ptr<Flight> flight_ = std::make_shared<Flight>(io_.get_executor(), "openid");
 };
 
 TEST_F(FlightTest, FinishWakesEveryWaiterWithTheResult) {
@@ -49,6 +53,19 @@ TEST_F(FlightTest, FinishWakesEveryWaiterWithTheResult) {
     EXPECT_EQ(b, true);
     ASSERT_FALSE(flight_->result().has_value());
     EXPECT_EQ(flight_->result().error().code, Errc::login_required);
+}
+
+// Waiters without a deadline share the flight's one timer: its end wakes
+// them all, once each, and none before.
+TEST_F(FlightTest, FinishWakesEveryWaiterWithoutADeadline) {
+    std::array<std::optional<bool>, 5> outs;
+    for (auto& o : outs) wait(o, Clock::SteadyTime::max());
+    clock_.advance(std::chrono::hours(1));
+    settle();
+    for (const auto& o : outs) EXPECT_FALSE(o.has_value());
+    flight_->finish({});
+    settle();
+    for (const auto& o : outs) EXPECT_EQ(o, true);
 }
 
 TEST_F(FlightTest, ASecondFinishChangesNothing) {
