@@ -7,9 +7,11 @@
 #include "daemon/server/routes.hpp"
 
 #include <boost/asio/this_coro.hpp>
+#include <boost/url/params_view.hpp>
 #include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
+#include <boost/url/parse_query.hpp>
 
+#include <memory>
 #include <optional>
 
 namespace credctl::server {
@@ -70,36 +72,48 @@ void count(metrics::DaemonMetrics& counters, const Route& route, const Authoriza
                               : metrics::AuditOutcome::written);
 }
 
+// The decision on `m` for `subject`, recorded (authorize()) and counted.
+Authorization decide_on(ApiContext& context, const policy::Policy& policy,
+                        const std::shared_ptr<audit::AuditLog>& audit, const asio::any_io_executor& ex,
+                        const peer::PeerIdentity& subject, const RouteMatch& m) {
+    auto verdict = authorize(policy, audit, ex, subject, *m.route, resource_of(m));
+    count(context.metrics, *m.route, verdict);
+    return verdict;
+}
+
+ApiReply refusal(const Authorization& verdict) {
+    ApiReply out = problem(*verdict.denied);
+    out.close = verdict.close;
+    return out;
+}
+
 // Runs the handler of `m.route` for `caller` once its permission is granted.
+// `m` and `query` by value: handle() is no coroutine, this frame keeps them.
+// The work between the waits is done in plain functions: this frame is held
+// while a refresh is waited for, and holds every local of its own.
 asio::awaitable<ApiReply> dispatch(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request,
-                                   const RouteMatch& m, const boost::urls::url_view& url) {
+                                   RouteMatch m, boost::urls::params_view query) {
     // This request runs under the policy in force when it arrived.
     const std::shared_ptr<const policy::Policy> policy = context.policy;
     const std::shared_ptr<audit::AuditLog> audit = context.audit;
-    const Route& route = *m.route;
-    const policy::Resource resource = resource_of(m);
-    const auto ex = co_await asio::this_coro::executor;
-    // Only this request waits while its caller's executable is hashed.
-    std::optional<peer::PeerIdentity> hashed;
-    if (policy::hash_could_allow(*policy, caller, route.permission, resource)) {
-        hashed = caller;
+    // Only this request waits while its caller's executable is hashed; the
+    // copy of its identity is on the heap, and only then.
+    std::unique_ptr<peer::PeerIdentity> hashed;
+    if (policy::hash_could_allow(*policy, caller, m.route->permission, resource_of(m))) {
+        hashed = std::make_unique<peer::PeerIdentity>(caller);
         co_await with_exe_hash(context.hasher, *hashed);
     }
     const peer::PeerIdentity& subject = hashed ? *hashed : caller;
-    const auto verdict = authorize(*policy, audit, ex, subject, route, resource);
-    count(context.metrics, route, verdict);
-    ApiReply out;
+    const auto verdict = decide_on(context, *policy, audit, co_await asio::this_coro::executor, subject, m);
     if (verdict.denied) {
-        out = problem(*verdict.denied);
-        out.close = verdict.close;
-    } else {
-        const RouteParams params{m.user, m.provider, &subject, policy.get(), &url};
-        auto reply = co_await route.handler(context, params, request);
-        out = reply ? std::move(*reply) : problem(reply.error());
+        // The audit line is written before the answer.
+        co_await audit::written(audit, verdict.audit_line);
+        co_return refusal(verdict);
     }
-    // The audit line is written before the answer.
+    const RouteParams params{m.user, m.provider, &subject, policy.get(), &query};
+    auto reply = co_await m.route->handler(context, params, request);
     co_await audit::written(audit, verdict.audit_line);
-    co_return out;
+    co_return reply ? std::move(*reply) : problem(reply.error());
 }
 
 // The {user} that wire::k_caller_user stands for: the caller's login name
@@ -115,6 +129,41 @@ Result<std::string> caller_as_user(const peer::PeerIdentity& caller) {
     return *caller.user;
 }
 
+// A reply decided before any handler runs.
+asio::awaitable<ApiReply> at_once(ApiReply r) {
+    co_return r;
+}
+
+// The route of `request` for `caller`, with the {user} it names checked.
+struct Routed {
+    RouteMatch match;
+    // A view of the query's characters in the request, not of a parsed URL
+    // (a fifth of the size, in a frame held while a refresh is waited for).
+    boost::urls::params_view query;
+};
+Result<Routed> route_of(const peer::PeerIdentity& caller, const ApiRequest& request) {
+    auto url = boost::urls::parse_origin_form(request.target);
+    // path() decodes into a new string each time: once.
+    const std::string path = url ? url->path() : std::string();
+    if (path.empty() || path.front() != '/') return make_error(Errc::bad_request, "malformed request target");
+    RouteMatch m = find_route(request.method, path);
+    if (!m.route) {
+        if (m.path_known) return make_error(Errc::bad_request, "method " + request.method + " not allowed here");
+        return make_error(Errc::not_found, "no such endpoint: " + path);
+    }
+    if (m.route->whose == Whose::path_user && m.user == wire::k_caller_user) {
+        auto name = caller_as_user(caller);
+        if (!name) return name.error();
+        m.user = std::move(*name);
+    }
+    if (m.route->whose == Whose::path_user &&
+        (!wire::valid_name(m.user) || (!m.provider.empty() && !wire::valid_name(m.provider)))) {
+        return make_error(Errc::bad_request, "invalid user or provider name in " + path);
+    }
+    // Parsed with the URL already: cannot fail.
+    return Routed{std::move(m), *boost::urls::parse_query(url->encoded_query())};
+}
+
 }  // namespace
 
 ApiReply problem(const Error& error) {
@@ -122,28 +171,12 @@ ApiReply problem(const Error& error) {
                     "application/json"};
 }
 
+// Not a coroutine: a request waiting for a refresh holds one frame fewer
+// (docs/benchmarks.md, "Expiry stampede").
 asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request) {
-    auto url = boost::urls::parse_origin_form(request.target);
-    // path() decodes into a new string each time: once.
-    const std::string path = url ? url->path() : std::string();
-    if (path.empty() || path.front() != '/')
-        co_return problem(make_error(Errc::bad_request, "malformed request target"));
-    RouteMatch m = find_route(request.method, path);
-    if (!m.route) {
-        if (m.path_known)
-            co_return problem(make_error(Errc::bad_request, "method " + request.method + " not allowed here"));
-        co_return problem(make_error(Errc::not_found, "no such endpoint: " + path));
-    }
-    if (m.route->whose == Whose::path_user && m.user == wire::k_caller_user) {
-        auto name = caller_as_user(caller);
-        if (!name) co_return problem(name.error());
-        m.user = std::move(*name);
-    }
-    if (m.route->whose == Whose::path_user &&
-        (!wire::valid_name(m.user) || (!m.provider.empty() && !wire::valid_name(m.provider)))) {
-        co_return problem(make_error(Errc::bad_request, "invalid user or provider name in " + path));
-    }
-    co_return co_await dispatch(context, caller, request, m, *url);
+    auto routed = route_of(caller, request);
+    if (!routed) return at_once(problem(routed.error()));
+    return dispatch(context, caller, request, std::move(routed->match), routed->query);
 }
 
 }  // namespace credctl::server

@@ -5,7 +5,7 @@
 #include "common/wire/wire.hpp"
 #include "daemon/server/api.hpp"
 
-#include <boost/url/url_view.hpp>
+#include <boost/url/params_view.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,7 +32,7 @@ ApiReply json_reply(int status, SecretString body) {
 
 // The value of query parameter `name` of the request, if present.
 std::optional<std::string> query_param(const RouteParams& p, std::string_view name) {
-    if (auto it = p.url->params().find(name); it != p.url->params().end()) return std::string((*it).value);
+    if (auto it = p.query->find(name); it != p.query->end()) return std::string((*it).value);
     return std::nullopt;
 }
 
@@ -101,15 +101,34 @@ HandlerResult put_credential(ApiContext& c, const RouteParams& p, const ApiReque
     co_return ApiReply{204, {}, {}};
 }
 
+namespace {
+
+// A handler's failure known before anything is awaited.
+HandlerResult failed(Error e) {
+    co_return e;
+}
+
+// The token for `key`, as the answer to GET .../token. The parameters are
+// this frame's own: get_token() returns before the token is there.
+HandlerResult token_reply(tokens::TokenService& tokens, store::CredentialKey key, std::chrono::seconds min_valid,
+                          std::vector<std::string> scopes, std::chrono::milliseconds timeout) {
+    auto t = co_await tokens.token(key, min_valid, std::move(scopes), timeout);
+    if (!t) co_return t.error();
+    co_return json_reply(200, wire::to_json(*t));
+}
+
+}  // namespace
+
+// Not a coroutine: the parameters are read at once, and a request waiting
+// for a refresh holds only token_reply()'s frame here.
 HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
     const auto min_valid =
         bounded_param(p, "min_valid", 0, k_max_min_valid_seconds, k_default_min_valid_seconds, " seconds");
-    if (!min_valid) co_return min_valid.error();
+    if (!min_valid) return failed(min_valid.error());
     // 0: wait as long as the refresh takes.
     const auto timeout_ms = bounded_param(p, "timeout_ms", 1, k_max_timeout_ms, 0, "");
-    if (!timeout_ms) co_return timeout_ms.error();
-    // A named key, not a braced temporary: see GCC PR 99576 in server.cpp.
-    const store::CredentialKey key{p.user, p.provider};
+    if (!timeout_ms) return failed(timeout_ms.error());
+    store::CredentialKey key{p.user, p.provider};
     std::vector<std::string> scopes;  // RFC 6749 §6 down-scoping: space-separated
     const std::string scope = query_param(p, "scope").value_or("");
     for (std::size_t i = 0; i < scope.size();) {
@@ -117,11 +136,8 @@ HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) 
         if (end > i) scopes.push_back(scope.substr(i, end - i));
         i = end + 1;
     }
-    const std::chrono::seconds min_valid_s(*min_valid);
-    const std::chrono::milliseconds timeout(*timeout_ms);
-    auto t = co_await c.tokens.token(key, min_valid_s, std::move(scopes), timeout);
-    if (!t) co_return t.error();
-    co_return json_reply(200, wire::to_json(*t));
+    return token_reply(c.tokens, std::move(key), std::chrono::seconds(*min_valid), std::move(scopes),
+                       std::chrono::milliseconds(*timeout_ms));
 }
 
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {

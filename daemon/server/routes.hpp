@@ -22,7 +22,7 @@
 #include <string_view>
 
 namespace boost::urls {
-class url_view;
+class params_view;
 }
 
 namespace credctl::server {
@@ -40,11 +40,11 @@ enum class Audit { yes, no };
 
 // What a handler gets besides the context and the request.
 struct RouteParams {
-    std::string user;                            // the path's {user}, empty when it has none
-    std::string provider;                        // the path's {provider}, empty when it has none
-    const peer::PeerIdentity* caller = nullptr;  // as decided on (exe hash included)
-    const policy::Policy* policy = nullptr;      // the policy the request runs under
-    const boost::urls::url_view* url = nullptr;  // the request target, parsed once
+    const std::string& user;                          // the path's {user}, empty when it has none
+    const std::string& provider;                      // the path's {provider}, empty when it has none
+    const peer::PeerIdentity* caller = nullptr;       // as decided on (exe hash included)
+    const policy::Policy* policy = nullptr;           // the policy the request runs under
+    const boost::urls::params_view* query = nullptr;  // the request target's query, parsed once
 };
 
 using Handler = boost::asio::awaitable<Result<ApiReply>> (*)(ApiContext&, const RouteParams&, const ApiRequest&);

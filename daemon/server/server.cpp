@@ -325,7 +325,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
     SecretBuffer buffer(request_buffer_limit(limits));
     bool waiting = true;  // a request likely waits: the first one, or one after others were served
     while (!stopping_) {
-        http::request_parser<SecretBody, ZeroingAllocator<char>> parser;
+        // Optional to be freed before the request is handled, which may wait.
+        std::optional<http::request_parser<SecretBody, ZeroingAllocator<char>>> reading(std::in_place);
+        auto& parser = *reading;
         apply_request_limits(parser, limits);
         std::size_t n = 0;
         std::size_t more = 0;  // after what head_at_once took (a request line whose fields are to come)
@@ -352,6 +354,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         auto& req = parser.get();
         ApiRequest api{std::string(req.method_string()), std::string(req.target()), std::move(req.body())};
         const bool keep_alive = req.keep_alive();
+        reading.reset();
         ApiReply r = co_await handle(context_, caller, api);
         // Frees the request's bytes now, consumed or not (what a pipelined
         // request left is moved first).
