@@ -159,6 +159,9 @@ std::uint64_t AuditLog::append(const Record& r) {
 }
 
 void AuditLog::queue(std::string_view line) {
+    // The whole of a batch's buffer at once: grown by doubling, it would be
+    // copied six times on its way there, into fresh memory each time.
+    if (queued_.capacity() < k_kept_batch_bytes) queued_.reserve(k_kept_batch_bytes);
     queued_ += line;
     queued_ += '\n';
     ++queued_lines_;

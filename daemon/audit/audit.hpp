@@ -86,6 +86,10 @@ public:
     std::uint64_t append(const Record& r);
     // Lines queued and not yet flushed.
     [[nodiscard]] std::size_t queued() const { return queued_lines_; }
+    // Whether the queued lines fill a batch: the caller flushes now rather
+    // than let a burst grow the buffer (a thousand lines are some 300 kB of
+    // fresh memory, touched page by page).
+    [[nodiscard]] bool batch_full() const { return queued_.size() >= k_batch_bytes; }
     // Whether a flush() has taken line `number` (0 stands for no line).
     [[nodiscard]] bool flushed(std::uint64_t number) const { return number <= flushed_; }
     // Writes every queued line, to stderr and then to the file, with one
@@ -124,8 +128,10 @@ private:
     std::uint64_t size_ = 0;  // bytes in the file, as far as this log knows
     bool summary_due_ = false;
     // The queued lines, each ended by a newline: one buffer for the batch,
-    // not one allocation per line held until the flush.
+    // not one allocation per line held until the flush. Kept between
+    // batches up to 64 kB, which a full batch and one more line fit.
     static constexpr std::size_t k_kept_batch_bytes = 64 * 1024;
+    static constexpr std::size_t k_batch_bytes = 60 * 1024;
     std::string queued_;
     std::size_t queued_lines_ = 0;
     std::string line_;  // the line being built, its buffer kept

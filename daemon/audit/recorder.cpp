@@ -14,16 +14,21 @@ namespace {
 
 namespace asio = boost::asio;
 
+// Flushes `log`'s batch; a failure is logged, the lines are lost.
+void flush_batch(const std::shared_ptr<AuditLog>& log) {
+    const auto lines = log->queued();
+    if (!log->flush()) {
+        log::error("audit log " + log->path() + " cannot be written: " + std::to_string(lines) + " line(s) lost");
+    }
+}
+
 // Posts a flush of `log` to `ex` when `log` has just started a batch; the
-// lines queued after it, before it runs, go out with it.
+// lines queued after it, before it runs, go out with it. A full batch is
+// flushed at once (the posted flush then takes what follows).
 void schedule_flush(const std::shared_ptr<AuditLog>& log, const asio::any_io_executor& ex) {
+    if (log->batch_full()) return flush_batch(log);
     if (log->queued() != 1) return;
-    asio::post(ex, [log] {
-        const auto lines = log->queued();
-        if (!log->flush()) {
-            log::error("audit log " + log->path() + " cannot be written: " + std::to_string(lines) + " line(s) lost");
-        }
-    });
+    asio::post(ex, [log] { flush_batch(log); });
 }
 
 // Writes the counts of suppressed denials a period after the first of them,

@@ -2,6 +2,8 @@
 // audit lines reach the file, on a real io_context and a real file.
 #include "daemon/audit/recorder.hpp"
 
+#include "common/log/log.hpp"
+
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -69,6 +71,23 @@ TEST_F(Recorder, BatchedLinesWaitForOneFlushPostedByTheFirst) {
     EXPECT_EQ(lines_in(path_), 0U) << "nothing written before the flush runs";
     EXPECT_EQ(io_.poll(), 1U) << "one flush for the batch";
     EXPECT_EQ(lines_in(path_), 3U);
+}
+
+// A burst fills batches faster than the posted flush runs: each full batch
+// is written at once, and the posted flush takes what is left.
+TEST_F(Recorder, AFullBatchIsWrittenWithoutWaitingForThePostedFlush) {
+    log::set_threshold(log::Level::warning);  // no copy of the lines on stderr
+    struct Restore {
+        ~Restore() { log::set_threshold(log::Level::info); }
+    } restore;
+    constexpr std::size_t k_lines = 1000;  // about 200 kB: three full batches and some
+    for (std::size_t i = 0; i < k_lines; ++i) ASSERT_TRUE(record_one(Urgency::batched));
+    const auto early = lines_in(path_);
+    EXPECT_GE(early, 600U) << "full batches wait for nothing";
+    EXPECT_EQ(early + log_->queued(), k_lines);
+    EXPECT_LT(log_->queued(), 400U) << "less than one batch left";
+    io_.poll();
+    EXPECT_EQ(lines_in(path_), k_lines);
 }
 
 TEST_F(Recorder, AnAtOnceLineIsWrittenBeforeRecordReturnsWithThoseQueuedBefore) {
