@@ -104,7 +104,8 @@ asio::awaitable<ApiReply> dispatch(ApiContext& context, const peer::PeerIdentity
         co_await with_exe_hash(context.hasher, *hashed);
     }
     const peer::PeerIdentity& subject = hashed ? *hashed : caller;
-    const auto verdict = decide_on(context, *policy, audit, co_await asio::this_coro::executor, subject, m);
+    const auto ex = co_await asio::this_coro::executor;
+    const auto verdict = decide_on(context, *policy, audit, ex, subject, m);
     if (verdict.denied) {
         // The audit line is written before the answer.
         co_await audit::written(audit, verdict.audit_line);
