@@ -73,11 +73,11 @@ void count(metrics::DaemonMetrics& counters, const Route& route, const Authoriza
 }
 
 // The decision on `m` for `subject`, recorded (authorize()) and counted.
-Authorization decide_on(ApiContext& context, const policy::Policy& policy,
+Authorization decide_on(metrics::DaemonMetrics& counters, const policy::Policy& policy,
                         const std::shared_ptr<audit::AuditLog>& audit, const asio::any_io_executor& ex,
                         const peer::PeerIdentity& subject, const RouteMatch& m) {
     auto verdict = authorize(policy, audit, ex, subject, *m.route, resource_of(m));
-    count(context.metrics, *m.route, verdict);
+    count(counters, *m.route, verdict);
     return verdict;
 }
 
@@ -105,7 +105,7 @@ asio::awaitable<ApiReply> dispatch(ApiContext& context, const peer::PeerIdentity
     }
     const peer::PeerIdentity& subject = hashed ? *hashed : caller;
     const auto ex = co_await asio::this_coro::executor;
-    const auto verdict = decide_on(context, *policy, audit, ex, subject, m);
+    const auto verdict = decide_on(context.metrics, *policy, audit, ex, subject, m);
     if (verdict.denied) {
         // The audit line is written before the answer.
         co_await audit::written(audit, verdict.audit_line);

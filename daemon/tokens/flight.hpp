@@ -53,7 +53,8 @@ public:
     // Records the outcome and wakes every waiter. Later calls are ignored.
     void finish(Result<void> result);
 
-    // Called by finish(); the returned id removes it. For wait_for().
+    // Called by finish(); the returned id removes it. For wait_for() with a
+    // deadline, whose waiter has a timer of its own.
     std::uint64_t add_waker(std::function<void()> wake);
     void remove_waker(std::uint64_t id);
 
