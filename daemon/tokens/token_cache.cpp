@@ -2,19 +2,83 @@
 
 #include <sodium.h>
 
-namespace credctl::tokens {
+#include <cstring>
 
-TokenCache::TokenCache() : key_(SecretBytes::zeroed(crypto_secretbox_KEYBYTES)) {
-    crypto_secretbox_keygen(key_.data());
+namespace credctl::tokens {
+namespace {
+
+constexpr std::size_t k_gcm_nonce = crypto_aead_aes256gcm_NPUBBYTES;
+constexpr std::size_t k_gcm_tag = crypto_aead_aes256gcm_ABYTES;
+constexpr std::size_t k_box_nonce = crypto_secretbox_NONCEBYTES;
+constexpr std::size_t k_box_tag = crypto_secretbox_MACBYTES;
+
+CacheCipher usable(CacheCipher wanted) {
+    if (wanted == CacheCipher::aes256gcm && crypto_aead_aes256gcm_is_available() == 0)
+        return CacheCipher::xsalsa20poly1305;
+    return wanted;
+}
+
+// The key of a cache using `cipher`, in guarded memory: for AES-256-GCM the
+// state expanded from a fresh key (sodium_malloc aligns its 512 bytes, a
+// multiple of 16, as libsodium requires), for crypto_secretbox the key.
+SecretBytes make_key(CacheCipher cipher) {
+    if (cipher == CacheCipher::xsalsa20poly1305) {
+        auto key = SecretBytes::zeroed(crypto_secretbox_KEYBYTES);
+        crypto_secretbox_keygen(key.data());
+        return key;
+    }
+    auto key = SecretBytes::zeroed(crypto_aead_aes256gcm_KEYBYTES);
+    crypto_aead_aes256gcm_keygen(key.data());
+    auto state = SecretBytes::zeroed(sizeof(crypto_aead_aes256gcm_state));
+    crypto_aead_aes256gcm_beforenm(reinterpret_cast<crypto_aead_aes256gcm_state*>(state.data()), key.data());
+    return state;
+}
+
+}  // namespace
+
+TokenCache::TokenCache() : TokenCache(CacheCipher::aes256gcm) {}
+
+TokenCache::TokenCache(CacheCipher wanted) : cipher_(usable(wanted)), key_(make_key(cipher_)) {}
+
+// nonce, then the sealed bytes and their tag
+std::string TokenCache::seal(const SecretBytes& plain) {
+    std::string out;
+    if (cipher_ == CacheCipher::xsalsa20poly1305) {
+        out.resize(k_box_nonce + k_box_tag + plain.size());
+        auto* p = reinterpret_cast<unsigned char*>(out.data());
+        randombytes_buf(p, k_box_nonce);
+        crypto_secretbox_easy(p + k_box_nonce, plain.data(), plain.size(), p, key_.data());
+        return out;
+    }
+    out.resize(k_gcm_nonce + plain.size() + k_gcm_tag);
+    auto* p = reinterpret_cast<unsigned char*>(out.data());
+    const std::uint64_t n = sealed_++;
+    std::memcpy(p, &n, sizeof n);  // the nonce's other bytes are zero
+    crypto_aead_aes256gcm_encrypt_afternm(p + k_gcm_nonce, nullptr, plain.data(), plain.size(), nullptr, 0, nullptr, p,
+                                          reinterpret_cast<const crypto_aead_aes256gcm_state*>(key_.data()));
+    return out;
+}
+
+std::optional<SecretBytes> TokenCache::open(const std::string& sealed) const {
+    const auto* in = reinterpret_cast<const unsigned char*>(sealed.data());
+    if (cipher_ == CacheCipher::xsalsa20poly1305) {
+        const std::size_t clen = sealed.size() - k_box_nonce;
+        auto plain = SecretBytes::zeroed(clen - k_box_tag);
+        if (crypto_secretbox_open_easy(plain.data(), in + k_box_nonce, clen, in, key_.data()) != 0) return std::nullopt;
+        return plain;
+    }
+    const std::size_t clen = sealed.size() - k_gcm_nonce;
+    auto plain = SecretBytes::zeroed(clen - k_gcm_tag);
+    if (crypto_aead_aes256gcm_decrypt_afternm(plain.data(), nullptr, nullptr, in + k_gcm_nonce, clen, nullptr, 0, in,
+                                              reinterpret_cast<const crypto_aead_aes256gcm_state*>(key_.data())) != 0) {
+        return std::nullopt;
+    }
+    return plain;
 }
 
 void TokenCache::put(const std::string& key, const CachedToken& token) {
     Sealed s;
-    s.nonce_and_box.resize(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + token.access_token.size());
-    auto* out = reinterpret_cast<unsigned char*>(s.nonce_and_box.data());
-    randombytes_buf(out, crypto_secretbox_NONCEBYTES);
-    crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES, token.access_token.data(), token.access_token.size(), out,
-                          key_.data());
+    s.nonce_and_box = seal(token.access_token);
     s.expires_at = token.expires_at;
     s.scope = token.scope;
     entries_[key] = std::move(s);
@@ -24,18 +88,9 @@ std::optional<CachedToken> TokenCache::get(const std::string& key, std::int64_t 
                                            std::int64_t min_valid_seconds) const {
     auto it = entries_.find(key);
     if (it == entries_.end() || it->second.expires_at - now < min_valid_seconds) return std::nullopt;
-    const auto& box = it->second.nonce_and_box;
-    const auto* in = reinterpret_cast<const unsigned char*>(box.data());
-    const std::size_t clen = box.size() - crypto_secretbox_NONCEBYTES;
-    CachedToken t;
-    t.access_token = SecretBytes::zeroed(clen - crypto_secretbox_MACBYTES);
-    if (crypto_secretbox_open_easy(t.access_token.data(), in + crypto_secretbox_NONCEBYTES, clen, in, key_.data()) !=
-        0) {
-        return std::nullopt;
-    }
-    t.expires_at = it->second.expires_at;
-    t.scope = it->second.scope;
-    return t;
+    auto plain = open(it->second.nonce_and_box);
+    if (!plain) return std::nullopt;
+    return CachedToken{std::move(*plain), it->second.expires_at, it->second.scope};
 }
 
 void TokenCache::erase(const std::string& key) {

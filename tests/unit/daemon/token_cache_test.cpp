@@ -1,11 +1,15 @@
 #include "daemon/tokens/token_cache.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <string>
 
 namespace credctl::tokens {
 namespace {
+
+// Every behaviour, under each cipher.
+class TokenCacheTest : public ::testing::TestWithParam<CacheCipher> {};
 
 CachedToken token(const std::string& value, std::int64_t expires_at, const std::string& scope = "openid") {
     return CachedToken{SecretBytes::from(value), expires_at, scope};
@@ -19,8 +23,8 @@ std::string served(const TokenCache& cache, const std::string& key, std::int64_t
     return got ? std::string(got->access_token.reveal()) : "(none)";
 }
 
-TEST(TokenCache, PutThenGetReturnsTheToken) {
-    TokenCache c;
+TEST_P(TokenCacheTest, PutThenGetReturnsTheToken) {
+    TokenCache c{GetParam()};
     c.put("alice/github", token("AT-1", 2000, "repo"));
     auto got = c.get("alice/github", 1000, 60);
     ASSERT_TRUE(got.has_value());
@@ -29,35 +33,35 @@ TEST(TokenCache, PutThenGetReturnsTheToken) {
     EXPECT_EQ(got->scope, "repo");
 }
 
-TEST(TokenCache, UnknownKeyIsNullopt) {
-    const TokenCache c;
+TEST_P(TokenCacheTest, UnknownKeyIsNullopt) {
+    const TokenCache c{GetParam()};
     EXPECT_EQ(served(c, "nobody/none", 0, 0), "(none)");
 }
 
-TEST(TokenCache, MinValidLargerThanRemainingIsNullopt) {
-    TokenCache c;
+TEST_P(TokenCacheTest, MinValidLargerThanRemainingIsNullopt) {
+    TokenCache c{GetParam()};
     c.put("k", token("AT", 1100));
     EXPECT_EQ(served(c, "k", 1000, 101), "(none)");
     EXPECT_EQ(served(c, "k", 1000, 3600), "(none)");
     EXPECT_EQ(served(c, "k", 1000, 99), "AT");
 }
 
-TEST(TokenCache, ExpiredTokenIsNullopt) {
-    TokenCache c;
+TEST_P(TokenCacheTest, ExpiredTokenIsNullopt) {
+    TokenCache c{GetParam()};
     c.put("k", token("AT", 1000));
     EXPECT_EQ(served(c, "k", 1001), "(none)");
 }
 
-TEST(TokenCache, PutReplaces) {
-    TokenCache c;
+TEST_P(TokenCacheTest, PutReplaces) {
+    TokenCache c{GetParam()};
     c.put("k", token("old", 2000));
     c.put("k", token("new", 3000));
     EXPECT_EQ(served(c, "k"), "new");
     EXPECT_EQ(c.get("k", 1000, 0).value().expires_at, 3000);
 }
 
-TEST(TokenCache, EraseRemovesOnlyThatKey) {
-    TokenCache c;
+TEST_P(TokenCacheTest, EraseRemovesOnlyThatKey) {
+    TokenCache c{GetParam()};
     c.put("a", token("AT-a", 2000));
     c.put("b", token("AT-b", 2000));
     c.erase("a");
@@ -66,29 +70,29 @@ TEST(TokenCache, EraseRemovesOnlyThatKey) {
     EXPECT_EQ(served(c, "b"), "AT-b");
 }
 
-TEST(TokenCache, KeysAreIndependent) {
-    TokenCache c;
+TEST_P(TokenCacheTest, KeysAreIndependent) {
+    TokenCache c{GetParam()};
     c.put("alice/github", token("AT-alice", 2000));
     c.put("bob/github", token("AT-bob", 2000));
     EXPECT_EQ(served(c, "alice/github"), "AT-alice");
     EXPECT_EQ(served(c, "bob/github"), "AT-bob");
 }
 
-TEST(TokenCache, TokenValidForExactlyMinValidIsReturned) {
-    TokenCache c;
+TEST_P(TokenCacheTest, TokenValidForExactlyMinValidIsReturned) {
+    TokenCache c{GetParam()};
     c.put("k", token("AT", 1100));
     EXPECT_EQ(served(c, "k", 1000, 100), "AT");
 }
 
-TEST(TokenCache, SeparateCachesDoNotShareKeys) {
-    TokenCache a;
-    const TokenCache b;
+TEST_P(TokenCacheTest, SeparateCachesDoNotShareKeys) {
+    TokenCache a{GetParam()};
+    const TokenCache b{GetParam()};
     a.put("k", token("AT-a", 2000));
     EXPECT_EQ(served(b, "k"), "(none)");
 }
 
-TEST(TokenCache, ErasePrefixDropsEveryScopeOfOneCredentialOnly) {
-    TokenCache c;
+TEST_P(TokenCacheTest, ErasePrefixDropsEveryScopeOfOneCredentialOnly) {
+    TokenCache c{GetParam()};
     const std::string alice("alice\0gh\0", 9);
     const std::string other("alice\0gh2\0", 10);
     c.put(alice, token("AT-full", 2000));
@@ -98,6 +102,38 @@ TEST(TokenCache, ErasePrefixDropsEveryScopeOfOneCredentialOnly) {
     EXPECT_EQ(served(c, alice), "(none)");
     EXPECT_EQ(served(c, alice + "repo"), "(none)");
     EXPECT_EQ(served(c, other), "AT-other");
+}
+
+TEST_P(TokenCacheTest, ManyTokensEachOpenToItsOwnValue) {
+    TokenCache c{GetParam()};
+    for (int i = 0; i < 200; ++i) c.put("k" + std::to_string(i), token("AT-" + std::to_string(i), 2000));
+    for (int i = 0; i < 200; ++i) EXPECT_EQ(served(c, "k" + std::to_string(i)), "AT-" + std::to_string(i));
+}
+
+TEST_P(TokenCacheTest, EmptyAndLongTokensRoundTrip) {
+    TokenCache c{GetParam()};
+    const std::string long_token(16 * 1024, 'x');
+    c.put("empty", token("", 2000));
+    c.put("long", token(long_token, 2000));
+    auto empty = c.get("empty", 1000, 0);
+    ASSERT_TRUE(empty.has_value());
+    EXPECT_TRUE(empty->access_token.empty());
+    EXPECT_EQ(served(c, "long"), long_token);
+}
+
+std::string cipher_name(const ::testing::TestParamInfo<CacheCipher>& cipher) {
+    return cipher.param == CacheCipher::aes256gcm ? "Aes256Gcm" : "XSalsa20Poly1305";
+}
+
+INSTANTIATE_TEST_SUITE_P(Ciphers, TokenCacheTest,
+                         ::testing::Values(CacheCipher::aes256gcm, CacheCipher::xsalsa20poly1305), cipher_name);
+
+// AES-256-GCM wherever libsodium can run it; the other cipher as asked.
+TEST(TokenCacheCipher, TheFasterCipherIsChosenWhereTheCpuRunsIt) {
+    const bool aes = crypto_aead_aes256gcm_is_available() != 0;
+    EXPECT_EQ(TokenCache().cipher(), aes ? CacheCipher::aes256gcm : CacheCipher::xsalsa20poly1305);
+    EXPECT_EQ(TokenCache(CacheCipher::aes256gcm).cipher(), TokenCache().cipher());
+    EXPECT_EQ(TokenCache(CacheCipher::xsalsa20poly1305).cipher(), CacheCipher::xsalsa20poly1305);
 }
 
 }  // namespace
