@@ -270,6 +270,34 @@ TEST_F(ApiTest, UnknownPathsWrongMethodsAndBadNamesAreRefusedBeforeAnyDecision) 
     EXPECT_EQ(slurp(audit_path_), "") << "no decision, no line";
 }
 
+// A target with something to decode or a query goes through the URL parser;
+// one of '/' and unreserved characters only is its own path. Both route
+// alike, and a target the parser refuses is refused before any decision.
+TEST_F(ApiTest, EncodedTargetsAndQueriesRouteAsTheirDecodedPath) {
+    const auto plain = call(k_alice, "GET", "/v1/users/alice/credentials/demo/token");
+    const auto encoded = call(k_alice, "GET", "/v1/users/%61lice/credentials/demo/token");
+    EXPECT_EQ(plain.reply.status, 404) << plain.reply.body;  // no login: the route ran
+    EXPECT_EQ(encoded.reply.status, plain.reply.status) << encoded.reply.body;
+    EXPECT_EQ(encoded.reply.body, plain.reply.body);
+    EXPECT_EQ(only_new_line(encoded.audit_at_answer, 1).at("resource").as_string(), "credentials/alice/demo");
+
+    const auto query = call(k_alice, "GET", "/v1/users/alice/credentials/demo/token?min_valid=soon");
+    EXPECT_EQ(query.reply.status, 400);
+    EXPECT_NE(query.reply.body.find("min_valid"), std::string::npos) << query.reply.body;
+
+    const auto unknown = call(k_alice, "GET", "/v1/st%61tu");
+    EXPECT_EQ(unknown.reply.status, 404);
+    EXPECT_NE(unknown.reply.body.find("no such endpoint: /v1/statu"), std::string::npos) << unknown.reply.body;
+
+    const auto before = lines_of(slurp(audit_path_)).size();
+    for (const char* bad : {"/v1/status?%zz", "/v1/sta tus", "/v1/%", "", "*"}) {
+        const auto refused = call(k_alice, "GET", bad);
+        EXPECT_EQ(refused.reply.status, 400) << bad;
+        EXPECT_NE(refused.reply.body.find("malformed request target"), std::string::npos) << bad;
+    }
+    EXPECT_EQ(lines_of(slurp(audit_path_)).size(), before) << "no decision, no line";
+}
+
 // A login stored for `user` at demo, in `state`.
 void store_credential(store::LmdbStore& lmdb, tokens::TokenService& tokens, const std::string& user,
                       store::CredentialState state) {
