@@ -6,12 +6,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 namespace credctl {
 namespace {
 
-// Released guarded regions kept for reuse, per thread. sodium_malloc and
+// Released guarded regions kept for reuse: a pool per thread, and one
+// shared by all threads that takes what a thread's own pool has no room
+// for and serves what it lacks (a refresh's tokens are made on the provider
+// exchanges' thread and released on the I/O thread). sodium_malloc and
 // sodium_free cost nine system calls together (mmap, four mprotect for the
 // guard pages, mlock, madvise and back) and took half of credd's CPU time
 // when it served a burst of 1000 cached tokens (docs/benchmarks.md,
@@ -53,7 +57,7 @@ private:
 
 // Trivially destructible, so still readable while the thread's other
 // thread_local objects are destroyed: a secret released after the pool is
-// gone is simply freed.
+// gone goes to the shared pool or is freed.
 thread_local bool t_pool_gone = false;
 thread_local Pool t_pool;
 
@@ -62,12 +66,37 @@ Pool::~Pool() {
     for (std::size_t i = 0; i < count_; ++i) sodium_free(regions_[i].data);
 }
 
+// The pool all threads share. Never destroyed: a thread may release a
+// secret after static destructors have run; its regions are zeroed and die
+// with the process.
+class SharedPool {
+public:
+    unsigned char* take(std::size_t size) {
+        const std::lock_guard lock(mutex_);
+        return pool_.take(size);
+    }
+    bool give(unsigned char* p, std::size_t size) {
+        const std::lock_guard lock(mutex_);
+        return pool_.give(p, size);
+    }
+
+private:
+    std::mutex mutex_;
+    Pool pool_;
+};
+
+SharedPool& shared_pool() {
+    static auto* pool = new SharedPool;
+    return *pool;
+}
+
 unsigned char* guarded_alloc(std::size_t size) {
     // sodium_malloc(0) is legal but pointless; keep empty secrets unallocated.
     if (size == 0) return nullptr;
     if (!t_pool_gone) {
         if (auto* p = t_pool.take(size)) return p;
     }
+    if (auto* p = shared_pool().take(size)) return p;
     auto* p = static_cast<unsigned char*>(sodium_malloc(size));
     if (p == nullptr) {
         // Falling back to ordinary memory would put the secret in swap and
@@ -109,9 +138,11 @@ SecretBytes::~SecretBytes() {
 }
 
 void SecretBytes::release() noexcept {
-    // Both zero the region: sodium_free before unmapping it, the pool
+    // Each zeroes the region: sodium_free before unmapping it, a pool
     // before keeping it.
-    if (data_ != nullptr && (t_pool_gone || !t_pool.give(data_, size_))) sodium_free(data_);
+    if (data_ != nullptr && (t_pool_gone || !t_pool.give(data_, size_)) && !shared_pool().give(data_, size_)) {
+        sodium_free(data_);
+    }
     data_ = nullptr;
     size_ = 0;
 }

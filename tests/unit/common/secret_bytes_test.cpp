@@ -1,8 +1,14 @@
 #include "common/secret/secret_bytes.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <cstdint>
+#include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 namespace credctl {
 namespace {
@@ -86,6 +92,31 @@ TEST(SecretBytes, ReleasedRegionIsZeroedThenReusedForTheSameSize) {
     auto same_size = SecretBytes::from("another secret!");
     EXPECT_EQ(same_size.data(), where);
     EXPECT_EQ(same_size.reveal(), "another secret!");
+}
+
+// A region released on a thread whose own pool is full is kept for all
+// threads: another thread's secret of that size gets it, zeroed, without a
+// new guarded allocation.
+TEST(SecretBytes, ARegionReleasedOnOneThreadServesAnother) {
+    constexpr std::size_t k_size = 1237;  // no other test uses it
+    const unsigned char* where = nullptr;
+    std::thread releasing([&where] {
+        std::vector<SecretBytes> fill;
+        for (std::size_t i = 0; i < 16; ++i) fill.push_back(SecretBytes::zeroed(2000 + i));
+        auto secret = SecretBytes::from(std::string(k_size, 's'));
+        where = secret.data();
+        fill.clear();  // this thread's pool is now full
+        secret = SecretBytes();
+    });
+    releasing.join();
+    // Still mapped (msync(2) fails with ENOMEM on an unmapped page): kept.
+    const auto page = reinterpret_cast<std::uintptr_t>(where) & ~(static_cast<std::uintptr_t>(::getpagesize()) - 1);
+    ASSERT_EQ(::msync(reinterpret_cast<void*>(page), 1, MS_ASYNC), 0) << "the region was unmapped, not kept";
+    const volatile unsigned char* stale = where;
+    for (std::size_t i = 0; i < k_size; ++i) ASSERT_EQ(stale[i], 0) << "byte " << i;
+    auto reused = SecretBytes::from(std::string(k_size, 'r'));
+    EXPECT_EQ(reused.data(), where);
+    EXPECT_EQ(reused.reveal(), std::string(k_size, 'r'));
 }
 
 }  // namespace
