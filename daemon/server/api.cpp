@@ -148,8 +148,8 @@ struct Routed {
 // Whether `target` is '/' followed by '/' and unreserved characters only
 // (RFC 3986 §2.3), as credctl's are: a valid origin-form target with no
 // query and nothing to decode, whose path is the target itself. Such a
-// target is not parsed again (a fifth of the time Boost.URL's parse of the
-// whole target took per cached answer).
+// target is not parsed again: Boost.URL's parse and the copy of the decoded
+// path were ~5 % of credd's CPU per cached answer.
 bool plain_path(std::string_view target) {
     constexpr boost::urls::grammar::lut_chars k_plain = boost::urls::unreserved_chars + '/';
     return !target.empty() && target.front() == '/' &&

@@ -5,8 +5,8 @@
 //
 // The cipher is AES-256-GCM where the CPU has AES-NI and CLMUL: opening a
 // token of 160 bytes then takes ~0.17 µs against ~0.9 µs with
-// XSalsa20-Poly1305 (crypto_secretbox), the cipher used elsewhere, and every
-// cached answer opens one (docs/benchmarks.md, "Throughput"). Its nonces
+// XSalsa20-Poly1305 (crypto_secretbox), the cipher kept for other CPUs, and
+// every cached answer opens one (docs/benchmarks.md, "Throughput"). Its nonces
 // are a counter: the key is made for this cache and never leaves it, so no
 // nonce is used twice under it.
 //
