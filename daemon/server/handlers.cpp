@@ -108,11 +108,11 @@ HandlerResult failed(Error e) {
     co_return e;
 }
 
-// The token for `key`, as the answer to GET .../token. The parameters are
-// this frame's own: get_token() returns before the token is there.
-HandlerResult token_reply(tokens::TokenService& tokens, store::CredentialKey key, std::chrono::seconds min_valid,
-                          std::vector<std::string> scopes, std::chrono::milliseconds timeout) {
-    auto t = co_await tokens.token(key, min_valid, std::move(scopes), timeout);
+// The token `asked` brings, as the answer to GET .../token. token() holds
+// the request's parameters (by value): this frame, held while a refresh is
+// waited for, has only the token.
+HandlerResult token_reply(asio::awaitable<Result<wire::AccessToken>> asked) {
+    auto t = co_await std::move(asked);
     if (!t) co_return t.error();
     co_return json_reply(200, wire::to_json(*t));
 }
@@ -120,7 +120,7 @@ HandlerResult token_reply(tokens::TokenService& tokens, store::CredentialKey key
 }  // namespace
 
 // Not a coroutine: the parameters are read at once, and a request waiting
-// for a refresh holds only token_reply()'s frame here.
+// for a refresh holds only token_reply()'s frame and token()'s.
 HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
     const auto min_valid =
         bounded_param(p, "min_valid", 0, k_max_min_valid_seconds, k_default_min_valid_seconds, " seconds");
@@ -136,8 +136,8 @@ HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) 
         if (end > i) scopes.push_back(scope.substr(i, end - i));
         i = end + 1;
     }
-    return token_reply(c.tokens, std::move(key), std::chrono::seconds(*min_valid), std::move(scopes),
-                       std::chrono::milliseconds(*timeout_ms));
+    return token_reply(c.tokens.token(std::move(key), std::chrono::seconds(*min_valid), std::move(scopes),
+                                      std::chrono::milliseconds(*timeout_ms)));
 }
 
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {

@@ -355,10 +355,10 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         ApiRequest api{std::string(req.method_string()), std::string(req.target()), std::move(req.body())};
         const bool keep_alive = req.keep_alive();
         reading.reset();
-        ApiReply r = co_await handle(context_, caller, api);
-        // Frees the request's bytes now, consumed or not (what a pipelined
-        // request left is moved first).
+        // Frees the request's bytes before the request is handled, which may
+        // wait for a refresh (what a pipelined request left is moved first).
         buffer.shrink_to_fit();
+        ApiReply r = co_await handle(context_, caller, api);
         co_await reply(stream, r, keep_alive && !r.close && !stopping_);
         state.busy = false;
         if (!keep_alive || r.close) co_return;

@@ -117,8 +117,63 @@ void TokenService::Impl::forget_changed() {
     for (const auto& k : changes.keys) cache.erase_prefix(credential_key(k));
 }
 
-asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::CredentialKey& key,
-                                                               std::chrono::seconds min_valid,
+TokenService::Impl::Answer TokenService::Impl::from_cache(const std::string& ck, const std::string& sk,
+                                                          std::int64_t want, metrics::TokenSource source) {
+    auto hit = cache.get(ck + sk, clock.now_epoch_seconds(), want);
+    if (!hit) return std::nullopt;
+    metrics().token_answered(source);
+    return to_wire(std::move(*hit));
+}
+
+std::shared_ptr<Flight> TokenService::Impl::in_flight(const std::string& ck, bool& read) const {
+    read = false;
+    if (auto it = flights.find(ck); it != flights.end()) return it->second;
+    const auto r = reads.find(ck);
+    if (r == reads.end()) return nullptr;
+    read = true;
+    return r->second;
+}
+
+asio::awaitable<std::shared_ptr<Flight>> TokenService::Impl::begin_refresh(const store::CredentialKey& key,
+                                                                           const std::string& sk,
+                                                                           const std::vector<std::string>& scopes,
+                                                                           std::int64_t want, Answer& answer) {
+    auto started = co_await start_refresh(key, sk, scopes, want);
+    if (!started) {
+        answer = Result<wire::AccessToken>(started.error());
+        co_return nullptr;
+    }
+    if (!*started) co_return nullptr;
+    if (auto* stored = std::get_if<CachedToken>(&**started)) {
+        metrics().token_answered(metrics::TokenSource::cache);
+        answer = to_wire(std::move(*stored));
+        co_return nullptr;
+    }
+    co_return std::get<std::shared_ptr<Flight>>(**started);
+}
+
+TokenService::Impl::Answer TokenService::Impl::after_wait(const Flight& flight, bool read,
+                                                          const store::CredentialKey& key, const std::string& ck,
+                                                          const std::string& sk, std::chrono::milliseconds timeout) {
+    if (!flight.finished()) return gave_up(key, timeout);
+    // Another caller's read answers this one too: its error, or a token or
+    // a flight to look at.
+    if (read) return flight.result() ? Answer{} : Answer{flight.result().error()};
+    // A refresh for another scope set used the one refresh token in the
+    // meantime: look again, maybe start a refresh of our own.
+    if (flight.scopes() != sk) return std::nullopt;
+    if (!flight.result()) return flight.result().error();
+    // The freshest token the provider gave, even if shorter than asked: the
+    // one its flight kept, which the cache may have forgotten since.
+    if (const auto& kept = flight.token(); kept && kept->expires_at > clock.now_epoch_seconds()) {
+        metrics().token_answered(metrics::TokenSource::refresh);
+        return to_wire(CachedToken{kept->access_token.clone(), kept->expires_at, kept->scope});
+    }
+    if (auto hit = from_cache(ck, sk, 0, metrics::TokenSource::refresh)) return hit;
+    return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
+}
+
+asio::awaitable<Result<wire::AccessToken>> TokenService::token(store::CredentialKey key, std::chrono::seconds min_valid,
                                                                std::vector<std::string> scopes,
                                                                std::chrono::milliseconds timeout) {
     auto& im = *impl_;
@@ -127,51 +182,21 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(const store::Cred
     const std::int64_t want = min_valid.count();
     const auto deadline = timeout.count() > 0 ? im.clock.steady_now() + timeout : Clock::SteadyTime::max();
     im.forget_changed();
+    Impl::Answer answer;
+    std::shared_ptr<Flight> flight;
+    bool read = false;  // `flight` is another caller's read of the record
     for (;;) {
-        if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), want)) {
-            im.metrics().token_answered(metrics::TokenSource::cache);
-            co_return to_wire(std::move(*hit));
-        }
-        std::shared_ptr<Flight> flight;
-        if (auto it = im.flights.find(ck); it != im.flights.end()) {
-            flight = it->second;
-        } else if (auto r = im.reads.find(ck); r != im.reads.end()) {
-            // Another caller is reading the record: its read answers this
-            // caller too (its error, or a token or a flight to look at).
-            const auto read = r->second;
-            co_await wait_for(read, im.clock, deadline);
-            if (!read->finished()) co_return gave_up(key, timeout);
-            if (!read->result()) co_return read->result().error();
-            continue;
-        } else {
+        if ((answer = im.from_cache(ck, sk, want, metrics::TokenSource::cache))) co_return std::move(*answer);
+        flight = im.in_flight(ck, read);
+        if (!flight) {
             // start_refresh() looks at the cache and the flights again after
             // its store read, so no second refresh can start.
-            auto started = co_await im.start_refresh(key, sk, scopes, want);
-            if (!started) co_return started.error();
-            if (!*started) continue;  // a flight or a token arrived during the read
-            if (std::holds_alternative<CachedToken>(**started)) {
-                im.metrics().token_answered(metrics::TokenSource::cache);
-                co_return to_wire(std::move(std::get<CachedToken>(**started)));
-            }
-            flight = std::get<std::shared_ptr<Flight>>(**started);
+            flight = co_await im.begin_refresh(key, sk, scopes, want, answer);
+            if (answer) co_return std::move(*answer);
+            if (!flight) continue;
         }
         co_await wait_for(flight, im.clock, deadline);
-        if (!flight->finished()) co_return gave_up(key, timeout);
-        // A refresh for another scope set used the one refresh token in
-        // the meantime: look again, maybe start a refresh of our own.
-        if (flight->scopes() != sk) continue;
-        if (!flight->result()) co_return flight->result().error();
-        // The freshest token the provider gave, even if shorter than asked:
-        // the one its flight kept, which the cache may have forgotten since.
-        if (const auto& kept = flight->token(); kept && kept->expires_at > im.clock.now_epoch_seconds()) {
-            im.metrics().token_answered(metrics::TokenSource::refresh);
-            co_return to_wire(CachedToken{kept->access_token.clone(), kept->expires_at, kept->scope});
-        }
-        if (auto hit = im.cache.get(ck + sk, im.clock.now_epoch_seconds(), 0)) {
-            im.metrics().token_answered(metrics::TokenSource::refresh);
-            co_return to_wire(std::move(*hit));
-        }
-        co_return make_error(Errc::provider_unavailable, "provider returned an access token that already expired");
+        if ((answer = im.after_wait(*flight, read, key, ck, sk, timeout))) co_return std::move(*answer);
     }
 }
 

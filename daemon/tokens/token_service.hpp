@@ -138,7 +138,7 @@ public:
     // refresh ends, the caller gets provider_unavailable while the refresh
     // goes on (bounded by the provider's retry_deadline) for everyone else.
     [[nodiscard]] boost::asio::awaitable<Result<wire::AccessToken>> token(
-        const store::CredentialKey& key, std::chrono::seconds min_valid, std::vector<std::string> scopes = {},
+        store::CredentialKey key, std::chrono::seconds min_valid, std::vector<std::string> scopes = {},
         std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
     // Keep-alive (keep_alive.hpp, keep_alive_refresh.cpp): refreshes the

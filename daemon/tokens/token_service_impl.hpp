@@ -130,6 +130,30 @@ struct TokenService::Impl {
     // Forgets what the cache holds of credentials other processes changed
     // (store::ChangeFeed; nothing without one).
     void forget_changed();
+
+    // token()'s steps between its waits. They are plain functions, and
+    // token() keeps every answer in one slot: a caller waiting for a refresh
+    // holds token()'s frame, which has room for every local of its body
+    // (docs/benchmarks.md, "Expiry stampede").
+    using Answer = std::optional<Result<wire::AccessToken>>;
+    // The cached token of `ck` for the scope set `sk`, good for `want`
+    // seconds more, counted as answered from `source`.
+    Answer from_cache(const std::string& ck, const std::string& sk, std::int64_t want, metrics::TokenSource source);
+    // The refresh of `ck` in flight, or else the read of its record that
+    // another caller is doing (`read` is then true); null when neither.
+    std::shared_ptr<Flight> in_flight(const std::string& ck, bool& read) const;
+    // start_refresh() for token(): the refresh to wait for; null with
+    // `answer` set (the stored token, or the error), or null alone (a flight
+    // or a token arrived during the read: look again).
+    boost::asio::awaitable<std::shared_ptr<Flight>> begin_refresh(const store::CredentialKey& key,
+                                                                  const std::string& sk,
+                                                                  const std::vector<std::string>& scopes,
+                                                                  std::int64_t want, Answer& answer);
+    // The answer of a caller whose wait for `flight` (a read when `read`)
+    // ended, by its end or by the caller's deadline; std::nullopt: look
+    // again.
+    Answer after_wait(const Flight& flight, bool read, const store::CredentialKey& key, const std::string& ck,
+                      const std::string& sk, std::chrono::milliseconds timeout);
     // False when a login stored another refresh token while ours was at the
     // provider: the answer about the old one must not overwrite the new.
     boost::asio::awaitable<bool> still_ours(const store::CredentialKey& key, const SecretBytes& sent);
