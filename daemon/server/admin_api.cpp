@@ -88,7 +88,18 @@ void start_rotation(AdminState& a) {
 
 namespace {
 
-ApiReply status_reply(const AdminState& a, const store::StoreInfo& info, std::optional<std::uint64_t> resealed = {}) {
+// The store's figures and whether a rotation runs in it, read together on
+// the store's thread: a rotation step, there, changes what rotating() reads.
+struct StoreView {
+    Result<store::StoreInfo> info;
+    bool rotating = false;
+};
+asio::awaitable<StoreView> view_of(AdminState& a, store::Maintenance* m) {
+    return on_store(a, [m] { return StoreView{m->info(), m->rotating()}; });
+}
+
+ApiReply status_reply(const AdminState& a, const StoreView& view, std::optional<std::uint64_t> resealed = {}) {
+    const store::StoreInfo& info = *view.info;
     wire::StoreStatus s;
     s.records = static_cast<std::int64_t>(info.records);
     s.used_bytes = static_cast<std::int64_t>(info.used_bytes);
@@ -98,7 +109,7 @@ ApiReply status_reply(const AdminState& a, const store::StoreInfo& info, std::op
     for (auto id : info.keys) s.keys.push_back(id);
     // On etcd older keys stay stored after a run that left records; the
     // rotation is running only while a run is.
-    s.rotating = info.keys.size() > 1 && (a.rotation_running || a.store->rotating());
+    s.rotating = info.keys.size() > 1 && (a.rotation_running || view.rotating);
     s.left = static_cast<std::int64_t>(a.rotation_left);
     s.resealed = static_cast<std::int64_t>(resealed.value_or(a.resealed));
     s.rotation_error = a.rotation_error;
@@ -110,9 +121,9 @@ ApiReply status_reply(const AdminState& a, const store::StoreInfo& info, std::op
 asio::awaitable<Result<ApiReply>> admin_store_status(AdminState& a, const ApiRequest&) {
     auto m = maintenance(a);
     if (!m) co_return m.error();
-    auto info = co_await on_store(a, [&m] { return (*m)->info(); });
-    if (!info) co_return info.error();
-    co_return status_reply(a, *info);
+    auto view = co_await view_of(a, *m);
+    if (!view.info) co_return view.info.error();
+    co_return status_reply(a, view);
 }
 
 asio::awaitable<Result<ApiReply>> admin_check(AdminState& a, const ApiRequest&) {
@@ -175,9 +186,9 @@ asio::awaitable<Result<ApiReply>> admin_rotate_key(AdminState& a, const ApiReque
     log::info("key rotation to data key " + std::to_string(*id) + " started");
     const std::uint64_t resealed_before = a.resealed;  // the CLI counts this run's from it
     start_rotation(a);
-    auto info = co_await on_store(a, [&m] { return (*m)->info(); });
-    if (!info) co_return info.error();
-    auto reply = status_reply(a, *info, resealed_before);
+    auto view = co_await view_of(a, *m);
+    if (!view.info) co_return view.info.error();
+    auto reply = status_reply(a, view, resealed_before);
     reply.status = 202;
     co_return reply;
 }

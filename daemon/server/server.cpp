@@ -45,12 +45,6 @@ namespace http = boost::beast::http;
 using local = asio::local::stream_protocol;
 constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 
-// docs/fleet.md "Blocking": etcd calls are network exchanges, LMDB's take microseconds.
-store::StorePlacement store_placement(const daemon::DaemonConfig& config) {
-    return config.store.backend == daemon::StoreBackend::etcd ? store::StorePlacement::own_thread
-                                                              : store::StorePlacement::caller;
-}
-
 class Server {
 public:
     Server(const daemon::DaemonConfig& config, store::Store& store, std::shared_ptr<audit::AuditLog> audit,
@@ -63,7 +57,9 @@ public:
           signals_(io_, SIGTERM, SIGINT),
           hangup_(io_, SIGHUP),
           counted_store_(store, *metrics_),
-          store_runner_(counted_store_, store_placement(config)),
+          // On either backend (docs/design.md "Threads"): an etcd call is a
+          // network exchange, and an LMDB commit waits for the disk twice.
+          store_runner_(counted_store_, store::StorePlacement::own_thread),
           alerts_(io_, config.notify),
           tokens_(io_, store_runner_, {config.providers, config.limits.provider_timeout, metrics_, &alerts_}),
           keep_alive_(io_, tokens_, config.providers),
@@ -153,6 +149,7 @@ void Server::run() {
     asio::co_spawn(io_, accept_loop(), [](const std::exception_ptr& e) {
         if (e) log::error("accept loop ended by an exception");
     });
+    // Before the I/O thread runs: no store block has been given yet.
     if (admin_.store != nullptr && admin_.store->rotating()) {
         log::info("resuming an interrupted key rotation");
         start_rotation(admin_);

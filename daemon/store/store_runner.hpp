@@ -1,18 +1,19 @@
 // StoreRunner: where credd's calls to its Store (and the Store's RefreshLock)
-// run, so that a store behind the network never holds the I/O thread
-// (docs/fleet.md "Blocking", docs/design.md "Threads").
+// run, so that a store behind the network or a slow disk never holds the I/O
+// thread (docs/fleet.md "Blocking", docs/design.md "Threads").
 //
 // A caller on the I/O thread writes a block of synchronous store calls and
 // awaits it:
 //
 //     auto rec = co_await runner.run([&](store::Store& s) { return s.get(key); });
 //
-// With StorePlacement::own_thread (etcd: every call is a network exchange of
-// up to request_timeout_seconds) the block runs on the runner's one store
-// thread, and the awaiting coroutine resumes on its own executor (the I/O
-// thread) with the block's result; meanwhile the I/O thread serves everyone
-// else. With StorePlacement::caller (LMDB: a call takes microseconds) the
-// block runs at once on the caller's thread, and nothing changes.
+// With StorePlacement::own_thread (credd, on either backend: an etcd call is
+// a network exchange of up to request_timeout_seconds, an LMDB commit waits
+// for the disk) the block runs on the runner's one store thread, and the
+// awaiting coroutine resumes on its own executor (the I/O thread) with the
+// block's result; meanwhile the I/O thread serves everyone else. With
+// StorePlacement::caller (a store given directly, as tests do) the block
+// runs at once on the caller's thread, and nothing changes.
 //
 // Either way, blocks run one at a time, in the order they were given, never
 // two at once: the Store implementations keep their one-thread-at-a-time
