@@ -29,10 +29,14 @@ asio::awaitable<void> TokenService::Impl::set_state(const store::CredentialKey& 
     if (!r) log::error("store: cannot update " + resource(key) + ": " + r.error().message);
 }
 
+bool TokenService::Impl::holds(store::Store& s, const store::CredentialKey& key, const SecretBytes& sent) {
+    auto current = s.refresh_token(key);
+    if (!current) return false;
+    return current->size() == sent.size() && sodium_memcmp(current->data(), sent.data(), sent.size()) == 0;
+}
+
 asio::awaitable<bool> TokenService::Impl::still_ours(const store::CredentialKey& key, const SecretBytes& sent) {
-    auto current = co_await runner.run([&](store::Store& s) { return s.refresh_token(key); });
-    if (!current) co_return false;
-    co_return current->size() == sent.size() && sodium_memcmp(current->data(), sent.data(), sent.size()) == 0;
+    co_return co_await runner.run([&](store::Store& s) { return holds(s, key, sent); });
 }
 
 asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(const store::CredentialKey& key) {
@@ -181,13 +185,19 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     const auto keeper = keep_fleet_lock(key);
     Attempt<oauth::TokenSet> outcome = co_await upstream.refresh(*p, *refresh_token, scopes, std::move(warm));
     if (keeper) keeper->stop();
-    if (!co_await still_ours(key, *refresh_token)) {
-        log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
-        co_return make_error(Errc::provider_unavailable,
-                             resource(key) + " was replaced by a new login during its refresh; ask again");
-    }
-    if (!outcome.result) co_return co_await refresh_failed(key, *p, record, outcome.result.error());
-    co_return co_await commit_refresh(key, record, *outcome.result, scope_key(scopes));
+    // A new token is checked against a new login and stored in one store
+    // block: each return to the I/O thread waits behind every request ready
+    // there, which in a stampede is a millisecond or more.
+    if (outcome.result)
+        co_return co_await commit_refresh(key, record, *outcome.result, scope_key(scopes), *refresh_token);
+    if (!co_await still_ours(key, *refresh_token)) co_return replaced(key);
+    co_return co_await refresh_failed(key, *p, record, outcome.result.error());
+}
+
+Error TokenService::Impl::replaced(const store::CredentialKey& key) {
+    log::info(resource(key) + " was replaced during its refresh; the answer is dropped");
+    return make_error(Errc::provider_unavailable,
+                      resource(key) + " was replaced by a new login during its refresh; ask again");
 }
 
 // The provider did not give a token: rejected for good (login_required) or
@@ -215,7 +225,7 @@ asio::awaitable<Error> TokenService::Impl::refresh_failed(const store::Credentia
 
 asio::awaitable<Result<void>> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
                                                                  store::CredentialRecord& record, oauth::TokenSet& t,
-                                                                 const std::string& scopes) {
+                                                                 const std::string& scopes, const SecretBytes& sent) {
     const std::int64_t now = clock.now_epoch_seconds();
     const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
     const bool rotated = !t.refresh_token.empty();
@@ -236,22 +246,28 @@ asio::awaitable<Result<void>> TokenService::Impl::commit_refresh(const store::Cr
     record.state = store::CredentialState::valid;
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
-    auto committed = co_await store_outcome(key, record, rotated ? &t.refresh_token : nullptr);
+    auto committed = co_await store_outcome(key, record, rotated ? &t.refresh_token : nullptr, &sent);
     if (!committed) co_return committed.error();
+    if (!*committed) co_return replaced(key);
     unavailable_since.erase(credential_key(key));
     events.valid(key.user, key.provider);
     cache.put(credential_key(key) + scopes, served);
     co_return Result<void>{};
 }
 
-asio::awaitable<Result<void>> TokenService::Impl::store_outcome(const store::CredentialKey& key,
+asio::awaitable<Result<bool>> TokenService::Impl::store_outcome(const store::CredentialKey& key,
                                                                 const store::CredentialRecord& record,
-                                                                const SecretBytes* rotated) {
-    co_return co_await runner.run([&](store::Store& s) -> Result<void> {
+                                                                const SecretBytes* rotated, const SecretBytes* sent) {
+    co_return co_await runner.run([&](store::Store& s) -> Result<bool> {
+        if (sent != nullptr && !holds(s, key, *sent)) return false;
+        Result<void> stored = Result<void>{};
         if (store::RefreshLock* lock = s.refresh_lock(); lock != nullptr) {
-            return lock->commit_and_unlock(key, record, rotated);
+            stored = lock->commit_and_unlock(key, record, rotated);
+        } else {
+            stored = rotated != nullptr ? s.put(key, record, *rotated) : s.update(key, record);
         }
-        return rotated != nullptr ? s.put(key, record, *rotated) : s.update(key, record);
+        if (!stored) return stored.error();
+        return true;
     });
 }
 

@@ -157,6 +157,11 @@ struct TokenService::Impl {
     // False when a login stored another refresh token while ours was at the
     // provider: the answer about the old one must not overwrite the new.
     boost::asio::awaitable<bool> still_ours(const store::CredentialKey& key, const SecretBytes& sent);
+    // still_ours() within a store block (on the store's thread).
+    static bool holds(store::Store& s, const store::CredentialKey& key, const SecretBytes& sent);
+    // The error of a refresh whose credential a login replaced meanwhile
+    // (logged).
+    Error replaced(const store::CredentialKey& key);
 
     // What start_refresh() found in the store: the record, and whether a
     // pending one is another host's refresh in flight.
@@ -182,7 +187,7 @@ struct TokenService::Impl {
                                                  store::CredentialRecord& record, const Error& failure);
     boost::asio::awaitable<Result<void>> commit_refresh(const store::CredentialKey& key,
                                                         store::CredentialRecord& record, oauth::TokenSet& t,
-                                                        const std::string& scopes);
+                                                        const std::string& scopes, const SecretBytes& sent);
     boost::asio::awaitable<Error> forget_interrupted(const store::CredentialKey& key, store::CredentialRecord& record);
 
     // fleet_refresh.cpp: the fleet-wide single flight over store.refresh_lock()
@@ -214,10 +219,12 @@ struct TokenService::Impl {
     std::shared_ptr<FleetWaiters> waiters_;
     // Stores the refresh's outcome: with the fleet lock, in the same step as
     // releasing it (store::RefreshLock::commit_and_unlock); without, as put()
-    // (a rotated refresh token) or update().
-    boost::asio::awaitable<Result<void>> store_outcome(const store::CredentialKey& key,
+    // (a rotated refresh token) or update(). With `sent`, only if the stored
+    // refresh token is still `sent` (holds()), checked in the same store
+    // block: false, and nothing stored, when it is not.
+    boost::asio::awaitable<Result<bool>> store_outcome(const store::CredentialKey& key,
                                                        const store::CredentialRecord& record,
-                                                       const SecretBytes* rotated);
+                                                       const SecretBytes* rotated, const SecretBytes* sent = nullptr);
     // Renews the lock's lease every third of it until the returned keeper
     // is stopped; nullptr without a lock.
     std::shared_ptr<LockKeeper> keep_fleet_lock(const store::CredentialKey& key);
