@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <exception>
 #include <optional>
@@ -172,26 +173,52 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     // The connection to the token endpoint opens while the mark below is
     // made durable; nothing goes over it before upstream.refresh().
     std::shared_ptr<Warmup> warm = upstream.warm_up(*p);
-    // The refresh token is in the clear from here to the end of this
-    // function only (docs/store-format.md "`credentials`").
+    const auto keeper = keep_fleet_lock(key);
+    Exchanged x;
+    // With the store on a thread of its own, the steps run on the
+    // exchanges' thread: each return to the I/O thread would wait behind
+    // every request ready there, which in a stampede is a millisecond or
+    // more per step. The fleet's lock keeper stops before the commit.
+    const auto elsewhere = upstream.steps_executor();
+    const bool commit = !fleet && elsewhere && runner.placement() == store::StorePlacement::own_thread;
+    const Since since{clock.now_epoch_seconds(), std::chrono::steady_clock::now()};
+    if (commit) {
+        co_await asio::co_spawn(elsewhere, exchange(key, record, *p, scopes, std::move(warm), &since, x),
+                                asio::use_awaitable);
+    } else {
+        co_await exchange(key, record, *p, scopes, std::move(warm), nullptr, x);
+    }
+    if (keeper) keeper->stop();
+    if (!x.refresh_token) co_return x.refresh_token.error();
+    if (x.served) co_return committed(key, scope_key(scopes), x.stored, std::move(*x.served));
+    if (x.outcome.result)
+        co_return co_await commit_refresh(key, record, *x.outcome.result, scope_key(scopes), *x.refresh_token);
+    if (!co_await still_ours(key, *x.refresh_token)) co_return replaced(key);
+    co_return co_await refresh_failed(key, *p, record, x.outcome.result.error());
+}
+
+asio::awaitable<void> TokenService::Impl::exchange(const store::CredentialKey& key, store::CredentialRecord& record,
+                                                   const ProviderConfig& p, const std::vector<std::string>& scopes,
+                                                   std::shared_ptr<Warmup> warm, const Since* commit, Exchanged& x) {
+    const bool fleet = runner.refresh_lock() != nullptr;
+    // The refresh token is in the clear from here to the end of refresh()
+    // only (docs/store-format.md "`credentials`").
     record.state = store::CredentialState::refresh_pending;
-    auto refresh_token = co_await runner.run([&](store::Store& s) -> Result<SecretBytes> {
+    x.refresh_token = co_await runner.run([&](store::Store& s) -> Result<SecretBytes> {
         auto opened = s.refresh_token(key);
         if (!opened || fleet) return opened;
         if (auto r = s.update(key, record); !r) return r.error();
         return opened;
     });
-    if (!refresh_token) co_return refresh_token.error();
-    const auto keeper = keep_fleet_lock(key);
-    Attempt<oauth::TokenSet> outcome = co_await upstream.refresh(*p, *refresh_token, scopes, std::move(warm));
-    if (keeper) keeper->stop();
-    // A new token is checked against a new login and stored in one store
-    // block: each return to the I/O thread waits behind every request ready
-    // there, which in a stampede is a millisecond or more.
-    if (outcome.result)
-        co_return co_await commit_refresh(key, record, *outcome.result, scope_key(scopes), *refresh_token);
-    if (!co_await still_ours(key, *refresh_token)) co_return replaced(key);
-    co_return co_await refresh_failed(key, *p, record, outcome.result.error());
+    if (!x.refresh_token) co_return;
+    x.outcome = co_await upstream.refresh(p, *x.refresh_token, scopes, std::move(warm));
+    if (commit == nullptr || !x.outcome.result) co_return;
+    oauth::TokenSet& t = *x.outcome.result;
+    const auto taken = std::chrono::steady_clock::now() - commit->steady;
+    const std::int64_t now = commit->epoch + std::chrono::duration_cast<std::chrono::seconds>(taken).count();
+    x.served = prepare_commit(record, t, scope_key(scopes), now);
+    x.stored =
+        co_await store_outcome(key, record, t.refresh_token.empty() ? nullptr : &t.refresh_token, &*x.refresh_token);
 }
 
 Error TokenService::Impl::replaced(const store::CredentialKey& key) {
@@ -223,13 +250,10 @@ asio::awaitable<Error> TokenService::Impl::refresh_failed(const store::Credentia
                                                    failure.message + "); run: credctl login " + key.provider);
 }
 
-asio::awaitable<Result<void>> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
-                                                                 store::CredentialRecord& record, oauth::TokenSet& t,
-                                                                 const std::string& scopes, const SecretBytes& sent) {
-    const std::int64_t now = clock.now_epoch_seconds();
+CachedToken TokenService::Impl::prepare_commit(store::CredentialRecord& record, oauth::TokenSet& t,
+                                               const std::string& scopes, std::int64_t now) {
     const std::int64_t expires_at = now + (t.expires_in > 0 ? t.expires_in : k_default_lifetime_seconds);
-    const bool rotated = !t.refresh_token.empty();
-    if (rotated) ++record.rotation;
+    if (!t.refresh_token.empty()) ++record.rotation;
     // No scope in the answer: the one asked for (RFC 6749 §5.1). An empty
     // one is what was granted, and is reported as such.
     const std::string granted = t.scope ? *t.scope : (scopes.empty() ? record.scope : scopes);
@@ -244,15 +268,27 @@ asio::awaitable<Result<void>> TokenService::Impl::commit_refresh(const store::Cr
     record.updated_at = now;
     record.refreshed_at = now;
     record.state = store::CredentialState::valid;
+    return served;
+}
+
+asio::awaitable<Result<void>> TokenService::Impl::commit_refresh(const store::CredentialKey& key,
+                                                                 store::CredentialRecord& record, oauth::TokenSet& t,
+                                                                 const std::string& scopes, const SecretBytes& sent) {
+    CachedToken served = prepare_commit(record, t, scopes, clock.now_epoch_seconds());
     // Durable before anyone sees the new access token: if this fails the
     // rotated refresh token would be lost, so nothing is served.
-    auto committed = co_await store_outcome(key, record, rotated ? &t.refresh_token : nullptr, &sent);
-    if (!committed) co_return committed.error();
-    if (!*committed) co_return replaced(key);
+    const SecretBytes* rotated = t.refresh_token.empty() ? nullptr : &t.refresh_token;
+    co_return committed(key, scopes, co_await store_outcome(key, record, rotated, &sent), std::move(served));
+}
+
+Result<void> TokenService::Impl::committed(const store::CredentialKey& key, const std::string& scopes,
+                                           const Result<bool>& stored, CachedToken served) {
+    if (!stored) return stored.error();
+    if (!*stored) return replaced(key);
     unavailable_since.erase(credential_key(key));
     events.valid(key.user, key.provider);
     cache.put(credential_key(key) + scopes, served);
-    co_return Result<void>{};
+    return Result<void>{};
 }
 
 asio::awaitable<Result<bool>> TokenService::Impl::store_outcome(const store::CredentialKey& key,

@@ -41,6 +41,9 @@
 // The read of a record that may start a refresh is itself single-flight:
 // callers of a credential arriving while it is read wait for that read (and
 // take its error) instead of queueing reads of their own on the store thread.
+// On one host, a refresh's steps from its pending mark to its stored answer
+// run on the upstream's thread (Upstream::steps_executor()), not coming back
+// to the I/O thread between them (docs/design.md "Threads").
 //
 // Thread-safety: all public methods are called on the I/O thread; TokenService
 // state (cache, flights) is touched on the I/O thread only.

@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -185,9 +186,39 @@ struct TokenService::Impl {
                                                  std::vector<std::string> scopes);
     boost::asio::awaitable<Error> refresh_failed(const store::CredentialKey& key, const ProviderConfig& p,
                                                  store::CredentialRecord& record, const Error& failure);
+    // The wall clock when a refresh began, and the steady one: the steps of
+    // exchange() on another thread tell the time from these, not from the
+    // clock (one thread).
+    struct Since {
+        std::int64_t epoch = 0;
+        std::chrono::steady_clock::time_point steady;
+    };
+    // What the steps of exchange() give back: the refresh token sent, the
+    // provider's answer, and when they stored it too, the token to serve
+    // and whether it was stored (false: a login replaced the credential).
+    struct Exchanged {
+        Result<SecretBytes> refresh_token = make_error(Errc::internal, "the refresh token was not read");
+        Attempt<oauth::TokenSet> outcome;
+        std::optional<CachedToken> served;
+        Result<bool> stored = false;
+    };
+    // The steps of a refresh between the store and the provider: the pending
+    // mark (without a fleet lock) with the refresh token read, the exchange,
+    // and with `commit`, storing a new token (store_outcome()). They touch
+    // the store, the upstream and their arguments only, so that they may run
+    // on the exchanges' thread (refresh()).
+    boost::asio::awaitable<void> exchange(const store::CredentialKey& key, store::CredentialRecord& record,
+                                          const ProviderConfig& p, const std::vector<std::string>& scopes,
+                                          std::shared_ptr<Warmup> warm, const Since* commit, Exchanged& x);
+    // Sets `record` for the new token `t` got at `now`; the token to serve.
+    static CachedToken prepare_commit(store::CredentialRecord& record, oauth::TokenSet& t, const std::string& scopes,
+                                      std::int64_t now);
     boost::asio::awaitable<Result<void>> commit_refresh(const store::CredentialKey& key,
                                                         store::CredentialRecord& record, oauth::TokenSet& t,
                                                         const std::string& scopes, const SecretBytes& sent);
+    // Back on the I/O thread once a new token was stored (`stored`) or not.
+    Result<void> committed(const store::CredentialKey& key, const std::string& scopes, const Result<bool>& stored,
+                           CachedToken served);
     boost::asio::awaitable<Error> forget_interrupted(const store::CredentialKey& key, store::CredentialRecord& record);
 
     // fleet_refresh.cpp: the fleet-wide single flight over store.refresh_lock()

@@ -14,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <map>
 #include <string>
 #include <thread>
@@ -57,10 +58,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Opens `w`'s connection; wakes a refresh that came before it was open.
-// Owns copies of its arguments: nobody awaits it.
+// Opens `w`'s connection to `url` (none when empty); wakes a refresh that
+// came before it was open. Owns copies of its arguments: nobody awaits it.
 asio::awaitable<void> open_ahead(std::shared_ptr<Opening> w, std::string url, http::Options opts) {
-    w->opened = co_await http::async_connect(url, opts);
+    if (url.empty()) {
+        w->opened = Attempt<http::Connection>{make_error(Errc::internal, "no endpoint known to open ahead"), false};
+    } else {
+        w->opened = co_await http::async_connect(url, opts);
+    }
     w->done = true;
     if (w->waiting != nullptr) w->waiting->cancel();
 }
@@ -109,18 +114,31 @@ public:
     ProviderUpstream& operator=(const ProviderUpstream&) = delete;
 
     std::shared_ptr<Warmup> warm_up(const ProviderConfig& p) override;
+    // Not coroutines: each runs its exchange on the exchanges' thread, and
+    // the caller resumes on its own (see the header).
     asio::awaitable<Attempt<oauth::TokenSet>> refresh(const ProviderConfig& p, const SecretBytes& refresh_token,
                                                       const std::vector<std::string>& scopes,
-                                                      std::shared_ptr<Warmup> warm) override;
-    asio::awaitable<Result<void>> revoke(const ProviderConfig& p, const SecretBytes& refresh_token) override;
+                                                      std::shared_ptr<Warmup> warm) override {
+        return asio::co_spawn(exchanges_, refresh_here(p, refresh_token, scopes, std::move(warm)), asio::use_awaitable);
+    }
+    asio::awaitable<Result<void>> revoke(const ProviderConfig& p, const SecretBytes& refresh_token) override {
+        return asio::co_spawn(exchanges_, revoke_here(p, refresh_token), asio::use_awaitable);
+    }
     std::uint64_t attempts() const override { return attempts_; }
+    asio::any_io_executor steps_executor() override { return exchanges_.get_executor(); }
 
 private:
-    // Runs `exchange` on the exchanges' thread; the caller resumes on its own.
-    // Not a coroutine, so its prvalue argument is safe (GCC PR 99576).
-    template <class T>
-    asio::awaitable<T> on_exchange_thread(asio::awaitable<T> exchange) {
-        return asio::co_spawn(exchanges_, std::move(exchange), asio::use_awaitable);
+    // On the exchanges' thread, as every function below.
+    asio::awaitable<Attempt<oauth::TokenSet>> refresh_here(const ProviderConfig& p, const SecretBytes& refresh_token,
+                                                           const std::vector<std::string>& scopes,
+                                                           std::shared_ptr<Warmup> warm);
+    asio::awaitable<Result<void>> revoke_here(const ProviderConfig& p, const SecretBytes& refresh_token);
+    // Opens `w`'s connection to the token endpoint of the provider named
+    // `name`, if its endpoints are known. Owns copies of its arguments.
+    asio::awaitable<void> open_known(std::shared_ptr<Opening> w, std::string name, http::Options opts) {
+        const auto it = endpoints_.find(name);
+        std::string url = it == endpoints_.end() ? std::string() : it->second.token_endpoint;
+        co_await open_ahead(std::move(w), std::move(url), std::move(opts));
     }
 
     http::Options http_options(const ProviderConfig& p, Clock::duration remaining) const {
@@ -137,7 +155,7 @@ private:
     asio::awaitable<Attempt<oauth::Endpoints>> endpoints_of(const ProviderConfig& p, const http::Options& opts) {
         if (auto it = endpoints_.find(p.name); it != endpoints_.end())
             co_return Attempt<oauth::Endpoints>{it->second, false};
-        Attempt<oauth::Endpoints> d = co_await on_exchange_thread(oauth::async_discover(p, opts));
+        Attempt<oauth::Endpoints> d = co_await oauth::async_discover(p, opts);
         if (d.result) endpoints_[p.name] = *d.result;
         co_return d;
     }
@@ -148,12 +166,12 @@ private:
         Attempt<oauth::Endpoints> d = co_await endpoints_of(p, opts);
         if (!d.result) co_return Attempt<oauth::TokenSet>{d.result.error(), d.retryable};
         const oauth::Endpoints& e = *d.result;
-        co_return co_await on_exchange_thread(refresh_over(e, p, refresh_token, scopes, opts, std::move(warm)));
+        co_return co_await refresh_over(e, p, refresh_token, scopes, opts, std::move(warm));
     }
 
     std::chrono::seconds default_timeout_{};
     std::map<std::string, oauth::Endpoints> endpoints_;  // by provider name, once discovered
-    std::uint64_t attempts_ = 0;
+    std::atomic<std::uint64_t> attempts_ = 0;
     BackoffPolicy backoff_;
     std::vector<std::weak_ptr<Opening>> openings_;            // for the destructor
     std::shared_ptr<void> alive_ = std::make_shared<int>(0);  // Warmup's sign that this lives
@@ -164,23 +182,19 @@ private:
 };
 
 std::shared_ptr<Warmup> ProviderUpstream::warm_up(const ProviderConfig& p) {
-    const auto it = endpoints_.find(p.name);
-    if (it == endpoints_.end()) return nullptr;
     std::erase_if(openings_, [](const std::weak_ptr<Opening>& o) { return o.expired(); });
     auto opening = std::make_shared<Opening>();
     openings_.push_back(opening);
-    std::string url = it->second.token_endpoint;
-    http::Options opts = http_options(p, p.retry_deadline);
-    asio::co_spawn(exchanges_, open_ahead(opening, std::move(url), std::move(opts)), asio::detached);
+    asio::co_spawn(exchanges_, open_known(opening, p.name, http_options(p, p.retry_deadline)), asio::detached);
     return std::make_shared<Warmup>(std::move(opening), exchanges_.get_executor(), alive_);
 }
 
 // Attempts until one succeeds, fails for good, or the next wait would pass
 // the provider's retry deadline. Only the first goes over `warm`.
-asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh(const ProviderConfig& p,
-                                                                    const SecretBytes& refresh_token,
-                                                                    const std::vector<std::string>& scopes,
-                                                                    std::shared_ptr<Warmup> warm) {
+asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh_here(const ProviderConfig& p,
+                                                                         const SecretBytes& refresh_token,
+                                                                         const std::vector<std::string>& scopes,
+                                                                         std::shared_ptr<Warmup> warm) {
     const auto start = Clock::now();
     const auto deadline = start + p.retry_deadline;
     // The failure of the latest attempt that failed otherwise than the
@@ -212,12 +226,12 @@ asio::awaitable<Attempt<oauth::TokenSet>> ProviderUpstream::refresh(const Provid
     }
 }
 
-asio::awaitable<Result<void>> ProviderUpstream::revoke(const ProviderConfig& p, const SecretBytes& refresh_token) {
+asio::awaitable<Result<void>> ProviderUpstream::revoke_here(const ProviderConfig& p, const SecretBytes& refresh_token) {
     const http::Options opts = http_options(p, p.retry_deadline);
     Attempt<oauth::Endpoints> d = co_await endpoints_of(p, opts);
     if (!d.result) co_return d.result.error();
     const oauth::Endpoints& e = *d.result;
-    co_return co_await on_exchange_thread(oauth::async_revoke(e, p, refresh_token, opts));
+    co_return co_await oauth::async_revoke(e, p, refresh_token, opts);
 }
 
 }  // namespace

@@ -9,21 +9,25 @@
 // daemon. Each exchange has its connect timeout and total timeout. Endpoints
 // learnt by discovery are kept per provider.
 //
-// The exchanges themselves (discovery, refresh, revocation: network I/O on
-// their own arguments, nothing shared) run on a thread of their own, and the
-// caller resumes on its thread with the result. On the I/O thread, each step
-// of an exchange (resolve, connect, write, read) waited in line behind every
-// request that was ready before it: with 1000 callers of one expired token,
-// the one refresh they all wait for finished only after all 1000 requests
-// had been read (docs/benchmarks.md, "Expiry stampede"). All state here
-// (endpoints, counters) is touched on the caller's thread only.
+// The exchanges (discovery, refresh with its retries, revocation) run on a
+// thread of their own, and the caller resumes on its own executor with the
+// result. On the I/O thread, each step of an exchange (resolve, connect,
+// write, read) waited in line behind every request that was ready before
+// it: with 1000 callers of one expired token, the one refresh they all wait
+// for finished only after all 1000 requests had been read
+// (docs/benchmarks.md, "Expiry stampede"). The endpoints learnt and the
+// backoff are touched on that thread only; the count of attempts is atomic.
+// TokenService runs a refresh's store steps from that thread too
+// (steps_executor()), so that no step of it waits behind the I/O thread's
+// requests.
 //
 // A refresh is attempted until it succeeds, fails for good (invalid_grant,
 // a certificate that does not verify, an unusable answer), or the next
 // backoff wait (backoff.hpp) would pass the provider's retry_deadline.
 //
-// Used by TokenService. Thread-safety: call from one thread (the I/O thread);
-// arguments passed by reference must outlive the call, as for any coroutine.
+// Used by TokenService. Thread-safety: warm_up() from one thread (the I/O
+// thread); refresh(), revoke() and attempts() from any. Arguments passed by
+// reference must outlive the call, as for any coroutine.
 #pragma once
 
 #include "common/config/provider.hpp"
@@ -31,6 +35,7 @@
 #include "common/oauth/oauth_client.hpp"
 #include "common/secret/secret_bytes.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -53,9 +58,9 @@ public:
     // token endpoint now (TCP and, for https, the TLS handshake), on the
     // exchanges' thread, while the caller makes the refresh's intent
     // durable. Nothing is sent on it until refresh() is given it: the refresh
-    // token leaves the process only then. Null when there is nothing to open
-    // ahead (the endpoints are not discovered yet); the refresh connects as
-    // before.
+    // token leaves the process only then. When there is nothing to open
+    // ahead (null, or the endpoints are not discovered yet), the refresh
+    // connects as before.
     [[nodiscard]] virtual std::shared_ptr<Warmup> warm_up(const ProviderConfig& provider) {
         (void)provider;
         return nullptr;
@@ -76,6 +81,10 @@ public:
 
     // Requests sent to token endpoints since start (attempts, not refreshes).
     [[nodiscard]] virtual std::uint64_t attempts() const = 0;
+
+    // The thread where the exchanges run, for a caller to run the steps
+    // around refresh() there as well; null: none of its own (the caller's).
+    [[nodiscard]] virtual boost::asio::any_io_executor steps_executor() { return {}; }
 };
 
 // The provider exchanges over HTTP(S), on a thread of their own (see above).

@@ -4,6 +4,7 @@
 // token, to list, or to mark a state (docs/store-format.md "`credentials`").
 #include "daemon/tokens/token_service.hpp"
 #include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/store_runner.hpp"
 
 #include "support/loopback_listen.hpp"
 #include "support/run_now.hpp"
@@ -47,9 +48,22 @@ public:
         return ForwardingStore::refresh_token(k);
     }
     Result<void> update(const store::CredentialKey& k, const store::CredentialRecord& r) override {
-        if (r.state == store::CredentialState::refresh_pending && on_pending_mark) on_pending_mark();
+        if (r.state == store::CredentialState::refresh_pending) {
+            if (on_pending_mark) on_pending_mark();
+            marks.fetch_add(1);
+        }
         return ForwardingStore::update(k, r);
     }
+    Result<void> put(const store::CredentialKey& k, const store::CredentialRecord& r,
+                     const SecretBytes& refresh_token) override {
+        auto stored = ForwardingStore::put(k, r, refresh_token);
+        puts.fetch_add(1);
+        return stored;
+    }
+    // Pending marks written, and records put (logins, rotated tokens): from
+    // whichever thread the store is called on.
+    std::atomic<int> marks{0};
+    std::atomic<int> puts{0};
 };
 
 // A token endpoint on 127.0.0.1 answering each request with a new access
@@ -261,6 +275,40 @@ TEST_F(TokenServiceTest, AnEmptyGrantedScopeIsReportedAsEmpty) {
     ASSERT_TRUE(none.has_value()) << none.error().message;
     EXPECT_EQ(none->access_token.reveal(), "AT-2");
     EXPECT_EQ(none->scope, "");
+}
+
+// With the store on a thread of its own (as in credd), a refresh goes from
+// its pending mark through the provider to its stored answer without the
+// I/O thread: there, in a stampede, each step would wait behind every
+// request that is ready. Here the I/O thread does nothing from the mark on,
+// and the rotated token is stored all the same.
+TEST_F(TokenServiceTest, WithAStoreThreadARefreshIsStoredWithoutTheIoThread) {
+    store::StoreRunner runner(*counting_, store::StorePlacement::own_thread);
+    TokenService service(io_, runner, options());
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-login");
+    ASSERT_TRUE(credctl::test::run_now(io_, service.store_login(key_, std::move(login))).has_value());
+    const int puts_before = counting_->puts.load();
+    Result<wire::AccessToken> out = make_error(Errc::internal, "not answered");
+    asio::co_spawn(io_, ask(service, key_, std::chrono::seconds(60), &out), asio::detached);
+    ASSERT_TRUE(credctl::test::run_until(
+        io_, [&] { return counting_->marks.load() == 1; }, std::chrono::seconds(5)))
+        << "the refresh never wrote its pending mark";
+    // From here on the I/O thread runs nothing.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (counting_->puts.load() == puts_before && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(counting_->puts.load(), puts_before + 1) << "the answer was not stored while the I/O thread was idle";
+    EXPECT_EQ(endpoint_.served(), 1);
+    ASSERT_TRUE(credctl::test::run_until(
+        io_, [&] { return out.has_value(); }, std::chrono::seconds(5)))
+        << out.error().message;
+    EXPECT_EQ(out->access_token.reveal(), "AT-1");
+    auto stored = runner.run([&](store::Store& s) { return s.refresh_token(key_); });
+    auto rt = credctl::test::run_now(io_, std::move(stored));
+    ASSERT_TRUE(rt.has_value()) << rt.error().message;
+    EXPECT_EQ(rt->reveal(), "RT-1");
 }
 
 // A refresh can fail before its first suspension (here: a provider with no
