@@ -26,8 +26,10 @@
 // backoff wait (backoff.hpp) would pass the provider's retry_deadline.
 //
 // Used by TokenService. Thread-safety: warm_up() from one thread (the I/O
-// thread); refresh(), revoke() and attempts() from any. Arguments passed by
-// reference must outlive the call, as for any coroutine.
+// thread); the production upstream's refresh(), revoke() and attempts()
+// from any. An implementation without a steps_executor() (the tests' fakes)
+// is called on the I/O thread only. Arguments passed by reference must
+// outlive the call, as for any coroutine.
 #pragma once
 
 #include "common/config/provider.hpp"
@@ -83,7 +85,8 @@ public:
     [[nodiscard]] virtual std::uint64_t attempts() const = 0;
 
     // The thread where the exchanges run, for a caller to run the steps
-    // around refresh() there as well; null: none of its own (the caller's).
+    // around refresh() there as well, refresh() included; null: none of its
+    // own, and every call is made on the caller's thread.
     [[nodiscard]] virtual boost::asio::any_io_executor steps_executor() { return {}; }
 };
 
