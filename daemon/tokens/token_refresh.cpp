@@ -180,9 +180,9 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     // every request ready there, which in a stampede is a millisecond or
     // more per step. The fleet's lock keeper stops before the commit.
     const auto elsewhere = upstream.steps_executor();
-    const bool commit = !fleet && elsewhere && runner.placement() == store::StorePlacement::own_thread;
+    const bool off_io = !fleet && elsewhere && runner.placement() == store::StorePlacement::own_thread;
     const Since since{clock.now_epoch_seconds(), std::chrono::steady_clock::now()};
-    if (commit) {
+    if (off_io) {
         co_await asio::co_spawn(elsewhere, exchange(key, record, *p, scopes, std::move(warm), &since, x),
                                 asio::use_awaitable);
     } else {
