@@ -240,8 +240,9 @@ int watch(const std::vector<Caller>& callers) {
     return ep;
 }
 
-// Reads every answer to its end, noting when each was complete.
-void read_answers(int ep, std::vector<Caller>& callers) {
+// Reads every answer to its end, noting when each was complete; calls
+// `first_answer` once the first is.
+void read_answers(int ep, std::vector<Caller>& callers, const std::function<void()>& first_answer) {
     std::size_t open = callers.size();
     std::vector<epoll_event> events(256);
     char buf[8192];
@@ -260,6 +261,7 @@ void read_answers(int ep, std::vector<Caller>& callers) {
             if (got > 0) c.answer.append(buf, static_cast<std::size_t>(got));
             if (got > 0 && !complete(c.answer)) continue;
             c.done = Clock::now();
+            if (open == callers.size()) first_answer();
             c.finished = true;
             ::close(c.fd);  // also takes it out of the epoll set
             --open;
@@ -358,16 +360,21 @@ int main(int argc, char** argv) {
     const std::string req = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     // With STAMPEDE_PERF_CTL set to the control FIFO of a `perf record -D -1
     // --control fifo:...`, the profile covers the requests and answers only,
-    // not the connections and the identification that precede them.
+    // not the connections and the identification that precede them. With
+    // STAMPEDE_PERF_FROM_ANSWER set as well, it starts at the first complete
+    // answer: in a round with a refresh, the answers to its waiters alone.
     const char* perf_ctl = std::getenv("STAMPEDE_PERF_CTL");
-    perf(perf_ctl, "enable\n");
+    const bool from_answer = std::getenv("STAMPEDE_PERF_FROM_ANSWER") != nullptr;
+    if (!from_answer) perf(perf_ctl, "enable\n");
     const CpuSample before = sample_cpu(pids);
     const auto t0 = Clock::now();
     for (auto& c : callers) {
         if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
     }
     const auto sent = Clock::now();
-    read_answers(ep, callers);
+    read_answers(ep, callers, [&] {
+        if (from_answer) perf(perf_ctl, "enable\n");
+    });
     const CpuSample after = sample_cpu(pids);
     perf(perf_ctl, "disable\n");
     return report(callers, t0, sent, !pids.empty(), before, after) == n ? 0 : 1;
