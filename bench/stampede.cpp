@@ -240,9 +240,10 @@ int watch(const std::vector<Caller>& callers) {
     return ep;
 }
 
-// Reads every answer to its end, noting when each was complete; calls
-// `first_answer` once the first is.
-void read_answers(int ep, std::vector<Caller>& callers, const std::function<void()>& first_answer) {
+// Reads every answer to its end, noting when each was complete; once the
+// first is, switches on the profile of `perf_at_first` (a perf control
+// FIFO; none when null).
+void read_answers(int ep, std::vector<Caller>& callers, const char* perf_at_first) {
     std::size_t open = callers.size();
     std::vector<epoll_event> events(256);
     char buf[8192];
@@ -261,7 +262,7 @@ void read_answers(int ep, std::vector<Caller>& callers, const std::function<void
             if (got > 0) c.answer.append(buf, static_cast<std::size_t>(got));
             if (got > 0 && !complete(c.answer)) continue;
             c.done = Clock::now();
-            if (open == callers.size()) first_answer();
+            if (open == callers.size()) perf(perf_at_first, "enable\n");
             c.finished = true;
             ::close(c.fd);  // also takes it out of the epoll set
             --open;
@@ -372,9 +373,7 @@ int main(int argc, char** argv) {
         if (::write(c.fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) die("write");
     }
     const auto sent = Clock::now();
-    read_answers(ep, callers, [&] {
-        if (from_answer) perf(perf_ctl, "enable\n");
-    });
+    read_answers(ep, callers, from_answer ? perf_ctl : nullptr);
     const CpuSample after = sample_cpu(pids);
     perf(perf_ctl, "disable\n");
     return report(callers, t0, sent, !pids.empty(), before, after) == n ? 0 : 1;
