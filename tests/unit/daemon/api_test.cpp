@@ -10,6 +10,7 @@
 #include "daemon/server/routes.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/master_key.hpp"
+#include "support/capture.hpp"
 #include "support/policy_fixture.hpp"
 #include "support/run_now.hpp"
 #include "support/temp_store.hpp"
@@ -46,12 +47,7 @@ resources = ["credentials/alice/*"]
 clients = [{ uid = 2000 }]
 )";
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test::slurp;
 
 // The path of `r` with {user} alice and {provider} demo.
 std::string path_of(const Route& r) {

@@ -1,6 +1,8 @@
 #include "daemon/audit/audit.hpp"
 
 #include "support/audit_caller.hpp"
+#include "support/capture.hpp"
+#include "support/stepped_clock.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -25,12 +27,7 @@ namespace {
 
 using test::batch;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test::slurp;
 
 TEST(Audit, LineHasEveryDocumentedField) {
     const auto who = batch();
@@ -193,13 +190,7 @@ TEST(Audit, StderrOnlyLogAlwaysSucceeds) {
     EXPECT_TRUE((*log)->write({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}));
 }
 
-// A clock the test steps by hand, for the denial limit.
-struct SteppedClock {
-    TimePoint now{std::chrono::hours(1)};
-    Clock clock() {
-        return [this] { return now; };
-    }
-};
+using test::SteppedClock;
 
 std::size_t lines_of(const std::string& text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));

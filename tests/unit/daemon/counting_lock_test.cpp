@@ -4,6 +4,7 @@
 #include "daemon/metrics/counting_store.hpp"
 #include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/store/etcd_store.hpp"
+#include "support/capture.hpp"
 #include "support/etcd_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -13,9 +14,7 @@
 namespace credctl::metrics {
 namespace {
 
-bool has_line(const std::string& text, const std::string& line) {
-    return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
-}
+using test::has_line;
 
 class CountingLockTest : public test::EtcdFixture {};
 

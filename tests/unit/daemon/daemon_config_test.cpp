@@ -1,6 +1,7 @@
 #include "daemon/config/daemon_config.hpp"
 
 #include "common/config/toml_fields.hpp"
+#include "support/daemon_config_text.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -21,17 +22,8 @@ using credctl::test::TempDir;
 }
 
 // Loads `text` as credd.toml from a directory of its own.
-Result<DaemonConfig> load_text(const std::string& text) {
-    TempDir dir;
-    return load_daemon_config(dir.write("credd.toml", text));
-}
-
-// Why loading `text` fails; a failed expectation if it loads.
-Error refusal(const std::string& text) {
-    auto c = load_text(text);
-    EXPECT_FALSE(c.has_value()) << "loaded: " << text;
-    return c ? Error{Errc::internal, "it loaded"} : c.error();
-}
+using test::load_text;
+using test::refusal;
 
 struct Refusal {
     const char* what;

@@ -1,5 +1,7 @@
 #include "daemon/audit/denial_limiter.hpp"
 
+#include "support/stepped_clock.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,13 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A clock the test steps by hand.
-struct SteppedClock {
-    TimePoint now{std::chrono::hours(1)};
-    Clock clock() {
-        return [this] { return now; };
-    }
-};
+using test::SteppedClock;
 
 int admitted(DenialLimiter& l, uid_t uid, int tries) {
     int n = 0;

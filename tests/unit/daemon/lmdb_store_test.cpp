@@ -22,9 +22,7 @@ using credctl::test::TempDir;
 
 using test::key_of;
 
-CredentialRecord record(const std::string& refresh, const std::string& subject = "sub") {
-    return test::record_tagged(refresh, subject);
-}
+using test::record_tagged;
 
 class LmdbStoreTest : public ::testing::Test {
 protected:
@@ -51,7 +49,7 @@ protected:
     }
     // Stores a record under `k` whose refresh token is `refresh`.
     static void put(LmdbStore& store, const CredentialKey& k, const std::string& refresh) {
-        ASSERT_TRUE(store.put(k, record(refresh), SecretBytes::from(refresh)).has_value()) << refresh;
+        ASSERT_TRUE(store.put(k, record_tagged(refresh), SecretBytes::from(refresh)).has_value()) << refresh;
     }
     static std::uint64_t count_of(LmdbStore& store) {
         auto n = store.count();
@@ -71,7 +69,7 @@ protected:
 TEST_F(LmdbStoreTest, PutThenGetReturnsTheRecord) {
     auto store = open_with(1);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->put({"alice", "github"}, record("RT-1", "s-1"), SecretBytes::from("RT-1")).has_value());
+    ASSERT_TRUE(store->put({"alice", "github"}, record_tagged("RT-1", "s-1"), SecretBytes::from("RT-1")).has_value());
     auto got = store->get({"alice", "github"});
     ASSERT_TRUE(got.has_value()) << got.error().message;
     ASSERT_TRUE(got->has_value());
@@ -179,7 +177,7 @@ TEST_F(LmdbStoreTest, DataFileDoesNotContainTokensInTheClear) {
     {
         auto store = open_with(1);
         ASSERT_NE(store, nullptr);
-        auto r = record(canary);
+        auto r = record_tagged(canary);
         r.access_token = SecretBytes::from("CANARY-ACCESS-654321");
         ASSERT_TRUE(store->put({"alice", "github"}, r, SecretBytes::from(canary)).has_value());
     }
@@ -216,7 +214,7 @@ TEST_F(LmdbStoreTest, GroupReadableStateDirectoryIsRefused) {
 bool fill_store(LmdbStore& store) {
     for (int i = 0; i < 300; ++i) {
         const auto user = "user" + std::to_string(i);
-        if (!store.put({user, "github"}, record("RT-" + user), SecretBytes::from("RT-" + user))) return false;
+        if (!store.put({user, "github"}, record_tagged("RT-" + user), SecretBytes::from("RT-" + user))) return false;
     }
     return true;
 }

@@ -5,6 +5,7 @@
 #include "daemon/metrics/daemon_metrics.hpp"
 #include "daemon/metrics/exposition.hpp"
 #include "daemon/metrics/registry.hpp"
+#include "support/capture.hpp"
 #include "support/temp_store.hpp"
 #include "temp_dir.hpp"
 
@@ -17,9 +18,7 @@
 namespace credctl::metrics {
 namespace {
 
-bool has_line(const std::string& text, const std::string& line) {
-    return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
-}
+using test::has_line;
 
 TEST(Metrics, HelpEscapesBackslashAndNewlineAndLabelValuesAlsoTheQuote) {
     EXPECT_EQ(escape_help("a\\b\nc \"q\""), "a\\\\b\\nc \"q\"");

@@ -2,6 +2,7 @@
 // refusals that name file, line, key and value.
 #include "daemon/config/daemon_config.hpp"
 
+#include "support/daemon_config_text.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -11,19 +12,13 @@
 namespace credctl::daemon {
 namespace {
 
-using credctl::test::TempDir;
+using test::load_text;
 
-Result<DaemonConfig> load_text(const std::string& text) {
-    TempDir dir;
-    return load_daemon_config(dir.write("credd.toml", text));
-}
-
-std::string refusal(const std::string& text) {
-    auto c = load_text(text);
-    EXPECT_FALSE(c.has_value()) << "loaded: " << text;
-    if (c) return "it loaded";
-    EXPECT_EQ(c.error().code, Errc::bad_request);
-    return c.error().message;
+// Why loading `text` fails, which must be a bad request.
+std::string refusal_message(const std::string& text) {
+    const auto e = test::refusal(text);
+    EXPECT_EQ(e.code, Errc::bad_request);
+    return e.message;
 }
 
 TEST(NotifyConfig, WithoutTheTableNoCommandRunsAndTheDefaultsHold) {
@@ -45,17 +40,17 @@ TEST(NotifyConfig, ReadsTheCommandAndItsBounds) {
 }
 
 TEST(NotifyConfig, RefusesACommandThatIsNotAnAbsolutePath) {
-    EXPECT_EQ(refusal("[notify]\ncommand = [\"notify-login\"]\n"),
+    EXPECT_EQ(refusal_message("[notify]\ncommand = [\"notify-login\"]\n"),
               "credd.toml:2: notify.command: not an absolute path: \"notify-login\"");
-    EXPECT_EQ(refusal("[notify]\ncommand = []\n"), "credd.toml:2: notify.command: must name a program: []");
+    EXPECT_EQ(refusal_message("[notify]\ncommand = []\n"), "credd.toml:2: notify.command: must name a program: []");
 }
 
 TEST(NotifyConfig, RefusesOutOfBoundsAndUnknownKeys) {
-    EXPECT_EQ(refusal("[notify]\ntimeout_seconds = 0\n"),
+    EXPECT_EQ(refusal_message("[notify]\ntimeout_seconds = 0\n"),
               "credd.toml:2: notify.timeout_seconds: must be between 1 and 600: 0");
-    EXPECT_EQ(refusal("[notify]\nunavailable_after_seconds = 2592001\n"),
+    EXPECT_EQ(refusal_message("[notify]\nunavailable_after_seconds = 2592001\n"),
               "credd.toml:2: notify.unavailable_after_seconds: must be between 1 and 2592000: 2592001");
-    EXPECT_EQ(refusal("[notify]\ncomand = [\"/bin/true\"]\n"), "credd.toml:2: notify.comand: unknown key");
+    EXPECT_EQ(refusal_message("[notify]\ncomand = [\"/bin/true\"]\n"), "credd.toml:2: notify.comand: unknown key");
 }
 
 }  // namespace

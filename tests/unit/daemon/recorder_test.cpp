@@ -4,6 +4,7 @@
 
 #include "common/log/log.hpp"
 
+#include "support/audit_caller.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -22,13 +23,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-peer::PeerIdentity batch() {
-    peer::PeerIdentity p;
-    p.pid = 4242;
-    p.uid = 1001;
-    p.user = "batch";
-    return p;
-}
+using test::batch;
 
 std::size_t lines_in(const std::string& path) {
     std::ifstream in(path);

@@ -1,5 +1,7 @@
 #include "daemon/store/sealer.hpp"
 
+#include "support/sample_record.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 
@@ -9,11 +11,7 @@
 namespace credctl::store {
 namespace {
 
-SecretBytes key_of(unsigned char fill) {
-    auto k = SecretBytes::zeroed(k_master_key_bytes);
-    for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill + i);
-    return k;
-}
+using test::key_of;
 
 SecretBytes random_key() {
     auto k = SecretBytes::zeroed(k_master_key_bytes);

@@ -1,7 +1,8 @@
-// Reading what code under test wrote: slurp() a whole file, and
-// capture_stderr() runs a function with stderr sent to a pipe and returns
-// what it wrote and in how many reads the pipe gave it (one write(2) arrives
-// in one read when it fits). Test-only helpers.
+// Reading what code under test wrote: slurp() a whole file, has_line()
+// whether a text has a given whole line, and capture_stderr() runs a
+// function with stderr sent to a pipe and returns what it wrote and in how
+// many reads the pipe gave it (one write(2) arrives in one read when it
+// fits). Test-only helpers.
 #pragma once
 
 #include <fcntl.h>
@@ -14,6 +15,10 @@
 #include <string>
 
 namespace credctl::test {
+
+inline bool has_line(const std::string& text, const std::string& line) {
+    return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
 
 inline std::string slurp(const std::string& path) {
     std::ifstream in(path);

@@ -20,20 +20,6 @@ namespace credctl::store {
 
 using credctl::test::TempDir;
 
-inline SecretBytes key_of(unsigned char fill) {
-    auto k = SecretBytes::zeroed(k_master_key_bytes);
-    for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill ^ (i * 7));
-    return k;
-}
-
-inline CredentialRecord record(const std::string& refresh) {
-    CredentialRecord r;
-    r.access_token = SecretBytes::from("AT-" + refresh);
-    r.access_expires_at = 1700000000;
-    r.issuer = "https://issuer.example";
-    return r;
-}
-
 inline std::string refresh_of(LmdbStore& s, const CredentialKey& k) {
     auto got = s.refresh_token(k);
     if (!got) return got.error().code == Errc::not_found ? "absent" : "error: " + got.error().message;
@@ -42,6 +28,20 @@ inline std::string refresh_of(LmdbStore& s, const CredentialKey& k) {
 
 class LmdbMaintenanceTest : public ::testing::Test {
 protected:
+    // Members, not free functions: other store tests have helpers of these
+    // names, and the suite is compiled several files to a unit.
+    static SecretBytes key_of(unsigned char fill) {
+        auto k = SecretBytes::zeroed(k_master_key_bytes);
+        for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill ^ (i * 7));
+        return k;
+    }
+    static CredentialRecord record(const std::string& refresh) {
+        CredentialRecord r;
+        r.access_token = SecretBytes::from("AT-" + refresh);
+        r.access_expires_at = 1700000000;
+        r.issuer = "https://issuer.example";
+        return r;
+    }
     LmdbOptions options(std::size_t max_map = std::size_t{64} << 20) const {
         LmdbOptions o;
         o.directory = dir_.file("state");
