@@ -16,7 +16,7 @@ namespace {
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 // A status or a count-only range answer is a few hundred bytes.
-constexpr std::size_t k_max_answer_bytes = 64 * 1024;
+constexpr std::size_t k_max_probe_answer_bytes = 64 * 1024;
 
 Error malformed(std::string_view what) {
     return make_error(Errc::internal, "etcd: malformed status answer: " + std::string(what));
@@ -47,9 +47,10 @@ asio::awaitable<Answer> post(const Endpoint& e, ssl::context* tls, const char* p
                              Clock::time_point deadline) {
     const auto req = gateway_request(e, path, std::move(body));
     Exchange x;
-    const std::string failed = co_await with_member(
-        e, tls, deadline,
-        [&req, &x](auto& stream) -> asio::awaitable<void> { co_await round_trip(stream, req, k_max_answer_bytes, x); });
+    const std::string failed =
+        co_await with_member(e, tls, deadline, [&req, &x](auto& stream) -> asio::awaitable<void> {
+            co_await round_trip(stream, req, k_max_probe_answer_bytes, x);
+        });
     Answer out;
     out.ok = failed.empty() && x.failure.empty() && x.status >= 200 && x.status < 300;
     if (!failed.empty()) {

@@ -35,8 +35,8 @@ using std::chrono::milliseconds;
 // One message is one change's key and sealed value: far below this.
 constexpr std::size_t k_max_message_bytes = 4 * 1024 * 1024;
 // Between two members: short at first, doubling while none holds a watch.
-constexpr milliseconds k_first_pause{100};
-constexpr milliseconds k_max_pause{5000};
+constexpr milliseconds k_first_rewatch_pause{100};
+constexpr milliseconds k_max_rewatch_pause{5000};
 
 // TCP keep-alive: a member cut off without a reset is noticed in about
 // 10 + 3 * 5 seconds instead of the kernel's two hours.
@@ -179,14 +179,14 @@ struct EtcdWatch::Impl {
 
     void run() {
         std::size_t at = 0;
-        milliseconds pause = k_first_pause;
+        milliseconds pause = k_first_rewatch_pause;
         for (;;) {
             const Session s = one(endpoints[at]);
             std::unique_lock lock(mutex);
             if (stopping) return;
             const std::string what = "etcd watch through " + endpoints[at].url + " ended (" + s.ended + ")";
             s.created ? log::warning(what + "; following changes through the next member") : log::debug(what);
-            pause = s.created ? k_first_pause : std::min(pause * 2, k_max_pause);
+            pause = s.created ? k_first_rewatch_pause : std::min(pause * 2, k_max_rewatch_pause);
             at = (at + 1) % endpoints.size();
             wake.wait_for(lock, pause, [this] { return stopping; });
             if (stopping) return;
