@@ -21,7 +21,6 @@ using credctl::test::TempDir;
     return ::testing::AssertionFailure() << '"' << text << "\" does not contain \"" << part << '"';
 }
 
-// Loads `text` as credd.toml from a directory of its own.
 using test::load_text;
 using test::refusal;
 

@@ -28,7 +28,8 @@ TEST_F(LmdbMaintenanceTest, MapGrowsBeyondItsInitialSize) {
     ASSERT_NE(s, nullptr);
     const std::string big(100 * 1024, 'x');
     for (int i = 0; i < 30; ++i)
-        ASSERT_TRUE(s->put({"u" + std::to_string(i), "p"}, record(big), SecretBytes::from(big)).has_value()) << i;
+        ASSERT_TRUE(s->put({"u" + std::to_string(i), "p"}, record_tagged(big), SecretBytes::from(big)).has_value())
+            << i;
     auto info = s->info();
     ASSERT_TRUE(info.has_value());
     EXPECT_GT(info->map_bytes, std::size_t{1} << 20);
@@ -42,7 +43,7 @@ TEST_F(LmdbMaintenanceTest, AtTheCapWritesFailWithStoreFullReadsGoOnAndFreedSpac
     int stored = 0;
     Result<void> r;
     for (; stored < 100; ++stored) {
-        r = s->put({"u" + std::to_string(stored), "p"}, record(big + std::to_string(stored)),
+        r = s->put({"u" + std::to_string(stored), "p"}, record_tagged(big + std::to_string(stored)),
                    SecretBytes::from(big + std::to_string(stored)));
         if (!r) break;
     }
@@ -51,7 +52,7 @@ TEST_F(LmdbMaintenanceTest, AtTheCapWritesFailWithStoreFullReadsGoOnAndFreedSpac
     EXPECT_EQ(r.error().message, "store: write: the store reached its size cap of 2 MiB ([store] max_map_bytes)");
     EXPECT_EQ(refresh_of(*s, {"u0", "p"}), big + "0");
     for (int i = 0; i < stored; i += 2) ASSERT_TRUE(s->erase({"u" + std::to_string(i), "p"}).has_value());
-    EXPECT_TRUE(s->put({"again", "p"}, record(big), SecretBytes::from(big)).has_value());
+    EXPECT_TRUE(s->put({"again", "p"}, record_tagged(big), SecretBytes::from(big)).has_value());
     EXPECT_EQ(refresh_of(*s, {"again", "p"}), big);
 }
 
@@ -128,7 +129,7 @@ TEST_F(LmdbMaintenanceTest, CheckOpensTheRefreshTokenSealedInsideEachRecord) {
 TEST_F(LmdbMaintenanceTest, UpdateKeepsTheRefreshTokenAndReplacesTheRest) {
     auto s = open_filled(2);
     ASSERT_NE(s, nullptr);
-    auto rec = record("ignored");
+    auto rec = record_tagged("ignored");
     rec.subject = "changed";
     rec.state = CredentialState::refresh_pending;
     ASSERT_TRUE(s->update({"u1", "p"}, rec).has_value());

@@ -47,8 +47,8 @@ TEST_F(LmdbMaintenanceTest, RotationResealsEveryRecordAndRetiresTheOldKey) {
     ASSERT_TRUE(id.has_value());
     EXPECT_EQ(*id, 2u);
     EXPECT_TRUE(s->rotating());
-    ASSERT_TRUE(
-        s->put({"new", "p"}, record("during"), SecretBytes::from("during")).has_value());  // writes go on meanwhile
+    ASSERT_TRUE(s->put({"new", "p"}, record_tagged("during"), SecretBytes::from("during"))
+                    .has_value());  // writes go on meanwhile
     std::uint64_t resealed = 0;
     int batches = 0;
     for (;;) {
@@ -134,7 +134,7 @@ TEST_F(LmdbMaintenanceTest, ReplacedMasterKeyOpensTheStoreAndTheOldOneNoLonger) 
         EXPECT_EQ(same.error().code, Errc::bad_request);
         ASSERT_TRUE(s->replace_master_key(key_of(9)).has_value());
         EXPECT_EQ(refresh_of(*s, {"u3", "p"}), "RT3");
-        ASSERT_TRUE(s->put({"after", "p"}, record("A"), SecretBytes::from("A")).has_value());
+        ASSERT_TRUE(s->put({"after", "p"}, record_tagged("A"), SecretBytes::from("A")).has_value());
     }
     auto old_key = LmdbStore::open(options(), Sealer(key_of(1)));
     ASSERT_FALSE(old_key.has_value());

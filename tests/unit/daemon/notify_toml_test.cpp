@@ -3,7 +3,6 @@
 #include "daemon/config/daemon_config.hpp"
 
 #include "support/daemon_config_text.hpp"
-#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,6 +7,7 @@
 
 #include "daemon/store/lmdb_store.hpp"
 
+#include "support/sample_record.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@
 namespace credctl::store {
 
 using credctl::test::TempDir;
+using test::key_of;
+using test::record_tagged;
 
 inline std::string refresh_of(LmdbStore& s, const CredentialKey& k) {
     auto got = s.refresh_token(k);
@@ -28,20 +31,6 @@ inline std::string refresh_of(LmdbStore& s, const CredentialKey& k) {
 
 class LmdbMaintenanceTest : public ::testing::Test {
 protected:
-    // Members, not free functions: other store tests have helpers of these
-    // names, and the suite is compiled several files to a unit.
-    static SecretBytes key_of(unsigned char fill) {
-        auto k = SecretBytes::zeroed(k_master_key_bytes);
-        for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = static_cast<unsigned char>(fill ^ (i * 7));
-        return k;
-    }
-    static CredentialRecord record(const std::string& refresh) {
-        CredentialRecord r;
-        r.access_token = SecretBytes::from("AT-" + refresh);
-        r.access_expires_at = 1700000000;
-        r.issuer = "https://issuer.example";
-        return r;
-    }
     LmdbOptions options(std::size_t max_map = std::size_t{64} << 20) const {
         LmdbOptions o;
         o.directory = dir_.file("state");
@@ -65,7 +54,7 @@ protected:
         std::vector<LmdbStore::NewCredential> batch;
         for (int i = 0; i < n; ++i) {
             const std::string refresh = tag + std::to_string(i);
-            batch.push_back({{"u" + std::to_string(i), "p"}, record(refresh), SecretBytes::from(refresh)});
+            batch.push_back({{"u" + std::to_string(i), "p"}, record_tagged(refresh), SecretBytes::from(refresh)});
         }
         ASSERT_TRUE(s.put_batch(batch).has_value());
     }
