@@ -90,34 +90,40 @@ ApiReply refusal(const Authorization& verdict) {
     return out;
 }
 
-// Runs the handler of `m.route` for `caller` once its permission is granted.
-// `m` and `query` by value: handle() is no coroutine, this frame keeps them.
-// The work between the waits is done in plain functions: this frame is held
-// while a refresh is waited for, and holds every local of its own.
+// The handler of `m.route` run under `policy` for `subject`, whose
+// permission was granted and recorded as line `audit_line` of `audit`, and
+// its reply once that line is written. `m` and `query` by value: this frame
+// keeps them, and is held while a refresh is waited for.
+asio::awaitable<ApiReply> run_granted(ApiContext& context, const peer::PeerIdentity& subject, const ApiRequest& request,
+                                      RouteMatch m, boost::urls::params_view query,
+                                      std::shared_ptr<const policy::Policy> policy,
+                                      std::shared_ptr<audit::AuditLog> audit, std::uint64_t audit_line) {
+    const RouteParams params{m.user, m.provider, &subject, policy.get(), &query};
+    auto reply = co_await m.route->handler(context, params, request);
+    co_await audit::written(audit, audit_line);
+    co_return reply ? std::move(*reply) : problem(reply.error());
+}
+
+// Runs the handler of `m.route` for `caller` once its permission is granted,
+// when a hash of the caller's executable could decide it: only this request
+// waits while the executable is hashed. The work between the waits is done
+// in plain functions.
 asio::awaitable<ApiReply> dispatch(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request,
                                    RouteMatch m, boost::urls::params_view query) {
     // This request runs under the policy in force when it arrived.
-    const std::shared_ptr<const policy::Policy> policy = context.policy;
-    const std::shared_ptr<audit::AuditLog> audit = context.audit;
-    // Only this request waits while its caller's executable is hashed; the
-    // copy of its identity is on the heap, and only then.
-    std::unique_ptr<peer::PeerIdentity> hashed;
-    if (policy::hash_could_allow(*policy, caller, m.route->permission, resource_of(m))) {
-        hashed = std::make_unique<peer::PeerIdentity>(caller);
-        co_await with_exe_hash(context.hasher, *hashed);
-    }
-    const peer::PeerIdentity& subject = hashed ? *hashed : caller;
+    std::shared_ptr<const policy::Policy> policy = context.policy;
+    std::shared_ptr<audit::AuditLog> audit = context.audit;
+    peer::PeerIdentity hashed = caller;
+    co_await with_exe_hash(context.hasher, hashed);
     const auto ex = co_await asio::this_coro::executor;
-    const auto verdict = decide_on(context.metrics, *policy, audit, ex, subject, m);
+    const auto verdict = decide_on(context.metrics, *policy, audit, ex, hashed, m);
     if (verdict.denied) {
         // The audit line is written before the answer.
         co_await audit::written(audit, verdict.audit_line);
         co_return refusal(verdict);
     }
-    const RouteParams params{m.user, m.provider, &subject, policy.get(), &query};
-    auto reply = co_await m.route->handler(context, params, request);
-    co_await audit::written(audit, verdict.audit_line);
-    co_return reply ? std::move(*reply) : problem(reply.error());
+    co_return co_await run_granted(context, hashed, request, std::move(m), query, std::move(policy), std::move(audit),
+                                   verdict.audit_line);
 }
 
 // The {user} that wire::k_caller_user stands for: the caller's login name
@@ -131,11 +137,6 @@ Result<std::string> caller_as_user(const peer::PeerIdentity& caller) {
                                                  " cannot name a credential; name the user (credctl: --user)");
     }
     return *caller.user;
-}
-
-// A reply decided before any handler runs.
-asio::awaitable<ApiReply> at_once(ApiReply r) {
-    co_return r;
 }
 
 // The route of `request` for `caller`, with the {user} it names checked.
@@ -194,12 +195,38 @@ ApiReply problem(const Error& error) {
                     "application/json"};
 }
 
-// Not a coroutine: a request waiting for a refresh holds one frame fewer
-// (docs/benchmarks.md, "Expiry stampede").
-asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request) {
+// Not a coroutine: a reply that needs no wait is made here, and a request
+// waiting for a refresh holds no frame of this (docs/benchmarks.md,
+// "Expiry stampede").
+Handling start(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request,
+               const asio::any_io_executor& ex) {
     auto routed = route_of(caller, request);
-    if (!routed) return at_once(problem(routed.error()));
-    return dispatch(context, caller, request, std::move(routed->match), routed->query);
+    if (!routed) return {problem(routed.error()), nullptr, 0, {}};
+    RouteMatch& m = routed->match;
+    // This request runs under the policy in force when it arrived.
+    std::shared_ptr<const policy::Policy> policy = context.policy;
+    if (policy::hash_could_allow(*policy, caller, m.route->permission, resource_of(m))) {
+        return {std::nullopt, nullptr, 0, dispatch(context, caller, request, std::move(m), routed->query)};
+    }
+    std::shared_ptr<audit::AuditLog> audit = context.audit;
+    const auto verdict = decide_on(context.metrics, *policy, audit, ex, caller, m);
+    if (verdict.denied) return {refusal(verdict), std::move(audit), verdict.audit_line, {}};
+    if (m.route->at_once != nullptr) {
+        const RouteParams params{m.user, m.provider, &caller, policy.get(), &routed->query};
+        if (auto now = m.route->at_once(context, params, request)) {
+            return {*now ? std::move(**now) : problem(now->error()), std::move(audit), verdict.audit_line, {}};
+        }
+    }
+    return {std::nullopt, nullptr, 0,
+            run_granted(context, caller, request, std::move(m), routed->query, std::move(policy), std::move(audit),
+                        verdict.audit_line)};
+}
+
+asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request) {
+    auto started = start(context, caller, request, co_await asio::this_coro::executor);
+    if (!started.ready) co_return co_await std::move(started.later);
+    if (started.audit) co_await audit::written(started.audit, started.audit_line);
+    co_return std::move(*started.ready);
 }
 
 }  // namespace credctl::server

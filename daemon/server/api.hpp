@@ -17,11 +17,13 @@
 #include "daemon/server/store_health.hpp"
 #include "daemon/tokens/token_service.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,6 +61,23 @@ struct ApiReply {
     bool close = false;
 };
 
+// A request's reply as handle() makes it, begun: either `ready` at once (a
+// request refused, a token from the cache), to be sent once line
+// `audit_line` of `audit` is written (audit::written(); no log: no line),
+// or to be made by `later`, which waits for its line itself.
+struct Handling {
+    std::optional<ApiReply> ready;
+    std::shared_ptr<audit::AuditLog> audit;
+    std::uint64_t audit_line = 0;
+    boost::asio::awaitable<ApiReply> later;
+};
+
+// The route, the decision and its audit line, and the handler's answer when
+// it needs no wait (routes.hpp, AtOnce). `ex` runs the audit log's flushes.
+[[nodiscard]] Handling start(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request,
+                             const boost::asio::any_io_executor& ex);
+
+// start(), and the reply once it is ready and its audit line written.
 [[nodiscard]] boost::asio::awaitable<ApiReply> handle(ApiContext& context, const peer::PeerIdentity& caller,
                                                       const ApiRequest& request);
 

@@ -119,25 +119,48 @@ HandlerResult token_reply(asio::awaitable<Result<wire::AccessToken>> asked) {
 
 }  // namespace
 
+namespace {
+
+// What GET .../token asks for, from its path and query.
+struct TokenAsk {
+    store::CredentialKey key;
+    std::chrono::seconds min_valid;
+    std::vector<std::string> scopes;    // RFC 6749 §6 down-scoping
+    std::chrono::milliseconds timeout;  // 0: wait as long as the refresh takes
+};
+
+Result<TokenAsk> token_ask(const RouteParams& p) {
+    const auto min_valid =
+        bounded_param(p, "min_valid", 0, k_max_min_valid_seconds, k_default_min_valid_seconds, " seconds");
+    if (!min_valid) return min_valid.error();
+    const auto timeout_ms = bounded_param(p, "timeout_ms", 1, k_max_timeout_ms, 0, "");
+    if (!timeout_ms) return timeout_ms.error();
+    TokenAsk ask{{p.user, p.provider}, std::chrono::seconds(*min_valid), {}, std::chrono::milliseconds(*timeout_ms)};
+    const std::string scope = query_param(p, "scope").value_or("");  // space-separated
+    for (std::size_t i = 0; i < scope.size();) {
+        const auto end = std::min(scope.find(' ', i), scope.size());
+        if (end > i) ask.scopes.push_back(scope.substr(i, end - i));
+        i = end + 1;
+    }
+    return ask;
+}
+
+}  // namespace
+
 // Not a coroutine: the parameters are read at once, and a request waiting
 // for a refresh holds only token_reply()'s frame and token()'s.
 HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
-    const auto min_valid =
-        bounded_param(p, "min_valid", 0, k_max_min_valid_seconds, k_default_min_valid_seconds, " seconds");
-    if (!min_valid) return failed(min_valid.error());
-    // 0: wait as long as the refresh takes.
-    const auto timeout_ms = bounded_param(p, "timeout_ms", 1, k_max_timeout_ms, 0, "");
-    if (!timeout_ms) return failed(timeout_ms.error());
-    store::CredentialKey key{p.user, p.provider};
-    std::vector<std::string> scopes;  // RFC 6749 §6 down-scoping: space-separated
-    const std::string scope = query_param(p, "scope").value_or("");
-    for (std::size_t i = 0; i < scope.size();) {
-        const auto end = std::min(scope.find(' ', i), scope.size());
-        if (end > i) scopes.push_back(scope.substr(i, end - i));
-        i = end + 1;
-    }
-    return token_reply(c.tokens.token(std::move(key), std::chrono::seconds(*min_valid), std::move(scopes),
-                                      std::chrono::milliseconds(*timeout_ms)));
+    auto ask = token_ask(p);
+    if (!ask) return failed(ask.error());
+    return token_reply(c.tokens.token(std::move(ask->key), ask->min_valid, std::move(ask->scopes), ask->timeout));
+}
+
+std::optional<Result<ApiReply>> token_at_once(ApiContext& c, const RouteParams& p, const ApiRequest&) {
+    const auto ask = token_ask(p);
+    if (!ask) return Result<ApiReply>(ask.error());
+    auto t = c.tokens.cached(ask->key, ask->min_valid, ask->scopes);
+    if (!t) return std::nullopt;
+    return Result<ApiReply>(json_reply(200, wire::to_json(*t)));
 }
 
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {

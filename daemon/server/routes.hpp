@@ -17,6 +17,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,16 +49,21 @@ struct RouteParams {
 };
 
 using Handler = boost::asio::awaitable<Result<ApiReply>> (*)(ApiContext&, const RouteParams&, const ApiRequest&);
+// The same answer as the route's handler, when it can be given without
+// waiting for anything; std::nullopt: the handler is to give it.
+using AtOnce = std::optional<Result<ApiReply>> (*)(ApiContext&, const RouteParams&, const ApiRequest&);
 
 struct Route {
-    constexpr Route(std::string_view m, std::string_view p, policy::Permission perm, Whose w, Audit a, Handler h)
-        : method(m), pattern(p), permission(perm), whose(w), audit(a), handler(h) {}
+    constexpr Route(std::string_view m, std::string_view p, policy::Permission perm, Whose w, Audit a, Handler h,
+                    AtOnce now = nullptr)
+        : method(m), pattern(p), permission(perm), whose(w), audit(a), handler(h), at_once(now) {}
     std::string_view method;
     std::string_view pattern;  // "{user}" and "{provider}" capture a segment
     policy::Permission permission;
     Whose whose;
     Audit audit;
     Handler handler;
+    AtOnce at_once;  // null: the handler answers every request
 };
 
 // Every route, in the order they are tried.

@@ -100,8 +100,7 @@ private:
     Reloader reload_;
     daemon::DaemonConfig applied_ = config_;  // the last configuration taken, for the reload diff
     const std::uint64_t open_files_ = raise_open_files(config_.limits.max_connections);
-    // Before io_, so that it outlives every session.
-    Closer closer_{closer_bound(open_files_)};
+    Closer closer_{closer_bound(open_files_)};  // before io_: it outlives every session
     asio::io_context io_;
     local::acceptor acceptor_;
     asio::steady_timer watchdog_;
@@ -355,7 +354,11 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         // Frees the request's bytes before the request is handled, which may
         // wait for a refresh (what a pipelined request left is moved first).
         buffer.shrink_to_fit();
-        ApiReply r = co_await handle(context_, caller, api);
+        auto started = start(context_, caller, api, io_.get_executor());
+        if (!started.ready) started.ready = co_await std::move(started.later);
+        // Its audit line first: the flush is posted, one turn runs it (recorder.hpp).
+        if (started.audit && !started.audit->flushed(started.audit_line)) co_await asio::post(io_, k_tuple);
+        ApiReply& r = *started.ready;
         co_await reply(stream, r, keep_alive && !r.close && !stopping_);
         state.busy = false;
         if (!keep_alive || r.close) co_return;

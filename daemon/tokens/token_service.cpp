@@ -200,6 +200,15 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(store::Credential
     }
 }
 
+std::optional<wire::AccessToken> TokenService::cached(const store::CredentialKey& key, std::chrono::seconds min_valid,
+                                                      const std::vector<std::string>& scopes) {
+    auto& im = *impl_;
+    im.forget_changed();
+    auto answer = im.from_cache(credential_key(key), scope_key(scopes), min_valid.count(), metrics::TokenSource::cache);
+    if (!answer) return std::nullopt;
+    return std::move(**answer);  // from the cache: never an error
+}
+
 asio::awaitable<Result<std::vector<wire::CredentialInfo>>> TokenService::list(const std::string& user) {
     // One block: the keys and their records as one view of the store. Each
     // record is cut down to what a listing shows as soon as it is read, so

@@ -59,6 +59,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -143,6 +144,14 @@ public:
     [[nodiscard]] boost::asio::awaitable<Result<wire::AccessToken>> token(
         store::CredentialKey key, std::chrono::seconds min_valid, std::vector<std::string> scopes = {},
         std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
+
+    // The answer token() would give without waiting: the cached access
+    // token good for `min_valid`, counted as token() counts it.
+    // std::nullopt when token() would have to wait (read the store, refresh,
+    // or join a refresh in flight).
+    [[nodiscard]] std::optional<wire::AccessToken> cached(const store::CredentialKey& key,
+                                                          std::chrono::seconds min_valid,
+                                                          const std::vector<std::string>& scopes);
 
     // Keep-alive (keep_alive.hpp, keep_alive_refresh.cpp): refreshes the
     // credential through the single flight of token(), even though its

@@ -3,147 +3,22 @@
 // file: an allowed caller reaches the handler and, on audited routes, has
 // its line written before the answer; a denied caller gets 403 `forbidden`
 // and a deny line.
-#include "daemon/server/api.hpp"
-
-#include "common/wire/wire.hpp"
-#include "daemon/audit/audit.hpp"
-#include "daemon/server/routes.hpp"
-#include "daemon/store/lmdb_store.hpp"
-#include "daemon/store/master_key.hpp"
+#include "support/api_fixture.hpp"
 #include "support/capture.hpp"
-#include "support/policy_fixture.hpp"
 #include "support/run_now.hpp"
-#include "support/temp_store.hpp"
-#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 
 #include <fstream>
-#include <sstream>
 
 namespace credctl::server {
 namespace {
 
 namespace asio = boost::asio;
-using credctl::test::caller;
-
-// bob (uid 2000) may take alice's tokens; uid 4100 administers.
-constexpr const char* k_policy = R"(
-[roles.reader]
-permissions = ["credentials:token"]
-
-[roles.admin]
-permissions = ["credentials:*"]
-
-[[grants]]
-name = "bob reads alice"
-roles = ["reader"]
-resources = ["credentials/alice/*"]
-clients = [{ uid = 2000 }]
-)";
-
+using test::caller;
 using test::slurp;
-
-// The path of `r` with {user} alice and {provider} demo.
-std::string path_of(const Route& r) {
-    std::string path(r.pattern);
-    for (const auto& [from, to] : {std::pair<std::string, std::string>{"{user}", "alice"}, {"{provider}", "demo"}}) {
-        if (const auto at = path.find(from); at != std::string::npos) path.replace(at, from.size(), to);
-    }
-    return path;
-}
-
-struct Answer {
-    ApiReply reply;
-    std::string audit_at_answer;  // the audit file when the answer was ready
-};
-
-class ApiTest : public test::TempStoreTest {
-protected:
-    void SetUp() override {
-        ASSERT_NO_FATAL_FAILURE(TempStoreTest::SetUp());
-        tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_, test::unreachable_provider_options());
-        admin_.store = lmdb_.get();
-        admin_.io = &io_;
-        context_ = std::make_unique<ApiContext>(ApiContext{
-            *tokens_, std::make_shared<const policy::Policy>(test::policy_from(k_policy)), nullptr, hashes_,
-            std::chrono::steady_clock::now(), connections_, admin_, hasher_, metrics_, admission_, store_health_});
-        open_audit(audit_path_);
-    }
-    void open_audit(const std::string& path, audit::Settings settings = {}) {
-        auto log = audit::AuditLog::open(path, settings);
-        ASSERT_TRUE(log) << log.error().message;
-        context_->audit = std::move(*log);
-    }
-
-    static asio::awaitable<void> ask(ApiContext& c, peer::PeerIdentity who, ApiRequest r, std::string audit_path,
-                                     Answer* out) {
-        out->reply = co_await handle(c, who, r);
-        out->audit_at_answer = audit_path.empty() ? "" : slurp(audit_path);
-    }
-    Answer call(const peer::PeerIdentity& who, std::string method, std::string target, std::string body = "{}") {
-        Answer out;
-        out.reply.status = 0;
-        asio::co_spawn(io_,
-                       ask(*context_, who, {std::move(method), std::move(target), std::move(body)}, audit_path_, &out),
-                       asio::detached);
-        io_.restart();
-        io_.run();
-        return out;
-    }
-    Answer call(const peer::PeerIdentity& who, const Route& r) { return call(who, std::string(r.method), path_of(r)); }
-
-    std::unique_ptr<tokens::TokenService> tokens_;
-    peer::ExeHashCache hashes_;
-    peer::ExeHasher hasher_;
-    std::size_t connections_ = 1;
-    AdminState admin_;
-    metrics::DaemonMetrics metrics_;
-    StoreHealth store_health_{daemon::StoreSettings{}};
-    Admission admission_{8, 2, 4};
-    std::string audit_path_ = dir_.file("audit.jsonl");
-    std::unique_ptr<ApiContext> context_;
-};
-
-const peer::PeerIdentity k_alice = caller("alice", 1000);
-const peer::PeerIdentity k_bob = caller("bob", 2000);
-const peer::PeerIdentity k_mallory = caller("mallory", 3000);
-const peer::PeerIdentity k_root = caller("root", 0);
-
-// Who the policy lets through `r`: alice on her own credentials, root on
-// administration, anyone on open routes; and who it refuses.
-const peer::PeerIdentity& allowed_on(const Route& r) {
-    if (r.permission == policy::Permission::any_local) return k_mallory;
-    return r.whose == Whose::path_user ? k_alice : k_root;
-}
-const peer::PeerIdentity& denied_on(const Route& r) {
-    return r.whose == Whose::path_user ? k_mallory : k_alice;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-}
-
-// The fields of the last audit line, which must be the only one added since
-// `before` lines.
-boost::json::object only_new_line(const std::string& text, std::size_t before) {
-    const auto lines = lines_of(text);
-    EXPECT_EQ(lines.size(), before + 1) << text;
-    if (lines.empty()) return {};
-    return boost::json::parse(lines.back()).as_object();
-}
-
-std::string code_of(const ApiReply& reply) {
-    return std::string(boost::json::parse(reply.body).as_object().at("code").as_string());
-}
 
 TEST_F(ApiTest, EveryRouteServesAnAllowedCallerAndWritesItsAuditLineBeforeTheAnswer) {
     for (const auto& r : routes()) {
@@ -292,20 +167,6 @@ TEST_F(ApiTest, EncodedTargetsAndQueriesRouteAsTheirDecodedPath) {
         EXPECT_NE(refused.reply.body.find("malformed request target"), std::string::npos) << bad;
     }
     EXPECT_EQ(lines_of(slurp(audit_path_)).size(), before) << "no decision, no line";
-}
-
-// A login stored for `user` at demo, in `state`.
-void store_credential(store::LmdbStore& lmdb, tokens::TokenService& tokens, const std::string& user,
-                      store::CredentialState state) {
-    wire::StoreCredential login;
-    login.refresh_token = SecretBytes::from("RT-" + user);
-    const store::CredentialKey key{user, "demo"};
-    asio::io_context io;  // the store is called inline: the login needs no other
-    ASSERT_TRUE(credctl::test::run_now(io, tokens.store_login(key, std::move(login))).has_value());
-    auto rec = lmdb.get({user, "demo"});
-    ASSERT_TRUE(rec && *rec);
-    (*rec)->state = state;
-    ASSERT_TRUE(lmdb.update({user, "demo"}, **rec).has_value());
 }
 
 TEST_F(ApiTest, TildeForTheUserIsTheCallerAsCreddNamesIt) {

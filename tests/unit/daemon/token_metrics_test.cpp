@@ -71,6 +71,26 @@ TEST_F(TokenMetricsTest, TokensFromTheStoreOrCacheAndFromARefreshAreCountedApart
     EXPECT_NE(text.find("credd_refresh_duration_seconds_sum{provider=\"demo\"} 2\n"), std::string::npos) << text;
 }
 
+TEST_F(TokenMetricsTest, WhatTheCacheGivesWithoutWaitingIsCountedAsAnAnswerFromIt) {
+    const auto now = service_->cached(key_, std::chrono::seconds(60), {});
+    ASSERT_TRUE(now);
+    EXPECT_EQ(metrics_->tokens_answered(TokenSource::cache), 1U);
+    // Good for 600 s, not for 3600: token() would refresh; cached() starts nothing.
+    EXPECT_FALSE(service_->cached(key_, std::chrono::seconds(3600), {}));
+    EXPECT_FALSE(service_->cached(key_, std::chrono::seconds(60), {"narrower"})) << "a scope set is cached apart";
+    settle();
+    EXPECT_EQ(upstream_.held(), 0U);
+    EXPECT_EQ(metrics_->tokens_answered(TokenSource::cache), 1U);
+    auto& refreshed = start(std::chrono::seconds(3600));
+    ASSERT_EQ(upstream_.held(), 1U);
+    upstream_.release(test::answer_tokens("AT-1", "RT-1", 7200));
+    settle();
+    ASSERT_TRUE(refreshed.value().has_value());
+    const auto after = service_->cached(key_, std::chrono::seconds(3600), {});
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->access_token.reveal(), "AT-1");
+}
+
 TEST_F(TokenMetricsTest, ARejectedRefreshIsCountedAsInvalidGrantAndAFailedOneByItsKind) {
     auto& rejected = start(std::chrono::seconds(3600));
     upstream_.release(test::answer_error(Errc::login_required, "invalid_grant"));
