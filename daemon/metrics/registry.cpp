@@ -21,9 +21,11 @@ CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std
 void CounterFamily::add(LabelView values, std::uint64_t n) {
     assert(values.size() == label_names_.size());
     const std::lock_guard lock(mutex_);
-    auto it = values_.find(values);
+    auto it = last_;
+    if (it == values_.end() || !std::ranges::equal(it->first, values)) it = values_.find(values);
     if (it == values_.end()) it = values_.emplace(LabelValues(values.begin(), values.end()), 0).first;
     it->second += n;
+    last_ = it;
 }
 
 std::uint64_t CounterFamily::value(LabelView values) const {

@@ -79,6 +79,19 @@ TEST(Metrics, HistogramBucketsAreCumulativeAndASampleOnABoundCountsInThatBucket)
               "credd_wait_seconds_count{provider=\"demo\"} 3\n");
 }
 
+TEST(Metrics, LabelSetsAddedInTurnEachKeepTheirOwnCount) {
+    CounterFamily f("credd_things_total", "Things.", {"kind", "outcome"});
+    for (int i = 0; i < 3; ++i) {
+        f.add({"a", "ok"});
+        f.add({"a", "error"});  // differs from the one before only in its last value
+        f.add({"a", "error"});
+        f.add({"b", "ok"});
+    }
+    EXPECT_EQ(f.value({"a", "ok"}), 3U);
+    EXPECT_EQ(f.value({"a", "error"}), 6U);
+    EXPECT_EQ(f.value({"b", "ok"}), 3U);
+}
+
 TEST(Metrics, CountersAddUpFromManyThreads) {
     CounterFamily f("credd_n_total", "N.", {});
     std::vector<std::thread> threads;
