@@ -85,13 +85,14 @@ private:
     void wait_for_hangup();
     void reload();
     asio::awaitable<void> session(local::socket socket);
-    // std::nullopt once the connection of `uid` is served (release() it
-    // after), or why it is refused.
+    // std::nullopt once the connection of `uid` is served (release() it after), or why it is refused.
     asio::awaitable<std::optional<Error>> admit(uid_t uid);
     void release(uid_t uid);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
-    // `r` by reference: g++ 12 may destroy a by-value temporary twice (GCC PR 99576).
-    asio::awaitable<void> reply(Stream& stream, ApiReply& r, bool keep_alive);
+    // Writes `r`; what a slow reader leaves is for the awaitable returned (reply_rest). `r` by
+    // reference: g++ 12 may destroy a by-value temporary twice (GCC PR 99576).
+    std::optional<asio::awaitable<void>> reply(Stream& stream, ApiReply& r, bool keep_alive);
+    asio::awaitable<void> reply_rest(Stream& stream, ApiReply& r, bool keep_alive, std::size_t sent);
     void stop();
 
     const daemon::DaemonConfig& config_;
@@ -267,7 +268,7 @@ asio::awaitable<void> Server::session(local::socket socket) {
     if (auto refused = co_await admit(cred->uid)) {
         metrics_->connection_refused();
         ApiReply failure = problem(*refused);
-        co_await reply(stream, failure, false);
+        if (auto rest = reply(stream, failure, false)) co_await std::move(*rest);
     } else {
         const auto caller =
             peer::identify(stream.socket().native_handle(), *cred, context_.policy->needs_exe_hash, &names_);
@@ -341,7 +342,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         if (ec) {
             if (auto failure = read_failure(ec, limits)) {
                 ApiReply r = problem(*failure);
-                co_await reply(stream, r, false);
+                if (auto rest = reply(stream, r, false)) co_await std::move(*rest);
                 state.busy = false;  // a stop closes it at once
                 if (!stopping_) co_await linger(stream);
             }
@@ -359,7 +360,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         // Its audit line first: the flush is posted, one turn runs it (recorder.hpp).
         if (started.audit && !started.audit->flushed(started.audit_line)) co_await asio::post(io_, k_tuple);
         ApiReply& r = *started.ready;
-        co_await reply(stream, r, keep_alive && !r.close && !stopping_);
+        if (auto rest = reply(stream, r, keep_alive && !r.close && !stopping_)) co_await std::move(*rest);
         state.busy = false;
         if (!keep_alive || r.close) co_return;
         // Others first: read at once, the next request is rarely there yet and
@@ -370,20 +371,19 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
     }
 }
 
-asio::awaitable<void> Server::reply(Stream& stream, ApiReply& r, bool keep_alive) {
-    const std::string head = head_of(r, keep_alive);
-    // An answer nearly always fits in the socket's send buffer: written at
-    // once (the socket is non-blocking), no trip through the scheduler and
-    // no timer (at 1000 waiters of one refresh, a fifth of the fan-out).
-    // What a slow reader leaves is written under the idle timeout.
+std::optional<asio::awaitable<void>> Server::reply(Stream& stream, ApiReply& r, bool keep_alive) {
+    // It nearly always fits in the socket's send buffer: no trip through the scheduler, no timer
+    // (at 1000 waiters of one refresh, a fifth of the fan-out), no frame; the rest under the idle timeout.
     boost::system::error_code ec;
-    std::size_t sent = 0;
-    const std::size_t size = head.size() + r.body.size();
-    while (!ec && sent < size) sent += stream.socket().write_some(unsent(head, r.body, sent), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        stream.expires_after(config_.limits.idle_timeout);
-        co_await asio::async_write(stream, unsent(head, r.body, sent), k_tuple);
-    }
+    const std::size_t sent = write_at_once(stream.socket(), head_of(r, keep_alive), r.body, ec);
+    if (ec != asio::error::would_block && ec != asio::error::try_again) return std::nullopt;
+    return reply_rest(stream, r, keep_alive, sent);
+}
+
+asio::awaitable<void> Server::reply_rest(Stream& stream, ApiReply& r, bool keep_alive, std::size_t sent) {
+    const std::string head = head_of(r, keep_alive);
+    stream.expires_after(config_.limits.idle_timeout);
+    co_await asio::async_write(stream, unsent(head, r.body, sent), k_tuple);
 }
 }  // namespace
 

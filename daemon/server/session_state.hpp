@@ -1,12 +1,14 @@
 // What the server (server.cpp) keeps of each connection: the stream type of
 // a session on the Unix socket, whether it is serving a request (a stop
 // closes idle sessions at once and lets busy ones finish), and a connection
-// waiting for a slot of its uid (admission.hpp); and how a session takes a
-// request head that is already waiting.
+// waiting for a slot of its uid (admission.hpp); how a session takes a
+// request head that is already waiting, and writes an answer at once.
 //
 // Internal to server.cpp (it brings Beast and Asio with it). Thread-safety:
 // the I/O thread's.
 #pragma once
+
+#include "daemon/server/http_text.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -18,6 +20,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
+#include <string_view>
 
 namespace credctl::server {
 
@@ -60,6 +63,17 @@ bool head_at_once(Socket& socket, Buffer& buffer, Parser& parser, std::size_t& h
     if (pec == boost::beast::http::error::need_more) return false;
     ec = pec;
     return pec || parser.is_header_done();
+}
+
+// Writes `head`, then `body`, on the non-blocking `socket` as far as it
+// takes them now; returns the bytes written. `ec`: would_block (or
+// try_again) when its send buffer filled first, or why the write failed.
+template <class Socket>
+std::size_t write_at_once(Socket& socket, std::string_view head, std::string_view body, boost::system::error_code& ec) {
+    std::size_t sent = 0;
+    const std::size_t size = head.size() + body.size();
+    while (!ec && sent < size) sent += socket.write_some(unsent(head, body, sent), ec);
+    return sent;
 }
 
 }  // namespace credctl::server
