@@ -4,8 +4,8 @@
 #include "daemon/server/api.hpp"
 #include "daemon/server/handlers.hpp"
 
+#include <algorithm>
 #include <array>
-#include <vector>
 
 namespace credctl::server {
 namespace {
@@ -58,14 +58,30 @@ constexpr bool all_routes(bool (*check)(const Route&)) {
 static_assert(all_routes(audited_unless_open), "a route that can deny must be audited");
 static_assert(all_routes(names_its_user), "a route checked on the path's user must capture {user}");
 
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> out;
-    out.reserve(8);  // one allocation: every route has fewer segments
+// A path's segments; no route has more than k_most.
+struct Segments {
+    static constexpr std::size_t k_most = 8;
+    std::array<std::string_view, k_most> at;
+    std::size_t size = 0;
+    bool more = false;  // the path has more segments than k_most: no route matches it
+};
+
+constexpr bool fits_segments(const Route& r) {
+    return static_cast<std::size_t>(std::count(r.pattern.begin(), r.pattern.end(), '/')) <= Segments::k_most;
+}
+static_assert(all_routes(fits_segments), "a route's pattern must fit Segments");
+
+Segments split_path(std::string_view path) {
+    Segments out;
     std::size_t pos = 1;
     while (pos <= path.size()) {
+        if (out.size == Segments::k_most) {
+            out.more = true;
+            break;
+        }
         const auto next = path.find('/', pos);
         const auto end = next == std::string_view::npos ? path.size() : next;
-        out.push_back(path.substr(pos, end - pos));
+        out.at[out.size++] = path.substr(pos, end - pos);
         pos = end + 1;
     }
     return out;
@@ -73,23 +89,24 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 // Matches path segments against a pattern; fills user and provider.
 // The pattern is walked in place: no allocation per route tried.
-bool match(std::string_view pattern, const std::vector<std::string_view>& segments, RouteMatch& out) {
+bool match(std::string_view pattern, const Segments& segments, RouteMatch& out) {
+    if (segments.more) return false;
     std::size_t i = 0;
     for (std::size_t pos = 1; pos <= pattern.size(); ++i) {
         const auto next = pattern.find('/', pos);
         const auto end = next == std::string_view::npos ? pattern.size() : next;
         const std::string_view want = pattern.substr(pos, end - pos);
         pos = end + 1;
-        if (i == segments.size()) return false;
+        if (i == segments.size) return false;
         if (want == "{user}") {
-            out.user = segments[i];
+            out.user = segments.at[i];
         } else if (want == "{provider}") {
-            out.provider = segments[i];
-        } else if (want != segments[i]) {
+            out.provider = segments.at[i];
+        } else if (want != segments.at[i]) {
             return false;
         }
     }
-    return i == segments.size();
+    return i == segments.size;
 }
 
 }  // namespace

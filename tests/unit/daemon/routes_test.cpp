@@ -87,7 +87,8 @@ TEST(Routes, AKnownPathUnderAnotherMethodIsToldApartFromAnUnknownPath) {
     const auto wrong_method = find_route("PATCH", "/v1/users/alice/credentials/github");
     EXPECT_EQ(wrong_method.route, nullptr);
     EXPECT_TRUE(wrong_method.path_known);
-    for (const char* path : {"/v1/nope", "/v1/users/alice", "/v1/status/", "/v1/users/alice/credentials/a/b/c", "/"}) {
+    for (const char* path : {"/v1/nope", "/v1/users/alice", "/v1/status/", "/v1/users/alice/credentials/a/b/c", "/",
+                             "/v1/users/alice/credentials/github/token/x/y/z", "/v1/status/////////////////"}) {
         const auto unknown = find_route("GET", path);
         EXPECT_EQ(unknown.route, nullptr) << path;
         EXPECT_FALSE(unknown.path_known) << path;
