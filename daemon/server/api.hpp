@@ -1,4 +1,4 @@
-// The daemon API (docs/api.md): handle() finds the request's route in the
+// The daemon API (docs/api.md): start() finds the request's route in the
 // table of routes.hpp, checks the permission the table names, once, before
 // any handler runs, records the decision in the audit log when the table
 // says so (audit/recorder.hpp), and answers only once that line is written.
