@@ -61,6 +61,10 @@ Result<std::uint64_t> record(const std::shared_ptr<AuditLog>& log, const asio::a
     return line;
 }
 
+void write_now(const std::shared_ptr<AuditLog>& log, std::uint64_t number) {
+    if (!log->flushed(number)) flush_batch(log);
+}
+
 asio::awaitable<void> written(const std::shared_ptr<AuditLog>& log, std::uint64_t number) {
     if (!log->flushed(number)) co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
 }

@@ -43,4 +43,9 @@ enum class Urgency {
 // executor is enough.
 [[nodiscard]] boost::asio::awaitable<void> written(const std::shared_ptr<AuditLog>& log, std::uint64_t number);
 
+// Writes line `number` of `log` now if it is still queued, with the rest of
+// its batch, as the batch's posted flush would (which then finds it written);
+// a failure is logged there. For a caller that cannot wait a turn for it.
+void write_now(const std::shared_ptr<AuditLog>& log, std::uint64_t number);
+
 }  // namespace credctl::audit

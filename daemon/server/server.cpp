@@ -13,6 +13,7 @@
 #include "daemon/server/http_text.hpp"
 #include "daemon/server/linger.hpp"
 #include "daemon/server/open_files.hpp"
+#include "daemon/server/reply_round.hpp"
 #include "daemon/server/request_parse.hpp"
 #include "daemon/server/session_state.hpp"
 #include "daemon/server/socket_path.hpp"
@@ -29,7 +30,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -89,10 +89,7 @@ private:
     asio::awaitable<std::optional<Error>> admit(uid_t uid);
     void release(uid_t uid);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
-    // Writes `r`; what a slow reader leaves is for the awaitable returned (reply_rest). `r` by
-    // reference: g++ 12 may destroy a by-value temporary twice (GCC PR 99576).
-    std::optional<asio::awaitable<void>> reply(Stream& stream, ApiReply& r, bool keep_alive);
-    asio::awaitable<void> reply_rest(Stream& stream, ApiReply& r, bool keep_alive, std::size_t sent);
+    asio::awaitable<void> refuse_unread(Stream& stream, Session& state, boost::system::error_code ec);
     void stop();
 
     const daemon::DaemonConfig& config_;
@@ -126,6 +123,7 @@ private:
     std::string where_ = config_.socket;
     bool stopping_ = false;
     std::uint64_t served_ = 0;  // answers on kept connections
+    ReplyRound rounds_{io_, stopping_, config_.limits.idle_timeout};
 };
 
 Result<void> Server::listen() {
@@ -260,7 +258,7 @@ asio::awaitable<void> Server::session(local::socket socket) {
         co_return;
     }
     boost::system::error_code ec;
-    socket.non_blocking(true, ec);  // for reply()'s immediate write
+    socket.non_blocking(true, ec);  // for reply()'s immediate write (reply_round.hpp)
     if (ec) co_return;
     Stream stream(std::move(socket));
     Session state{&stream, false};
@@ -268,7 +266,7 @@ asio::awaitable<void> Server::session(local::socket socket) {
     if (auto refused = co_await admit(cred->uid)) {
         metrics_->connection_refused();
         ApiReply failure = problem(*refused);
-        if (auto rest = reply(stream, failure, false)) co_await std::move(*rest);
+        if (auto rest = reply(stream, failure, false, config_.limits.idle_timeout)) co_await std::move(*rest);
     } else {
         const auto caller =
             peer::identify(stream.socket().native_handle(), *cred, context_.policy->needs_exe_hash, &names_);
@@ -340,12 +338,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         // would still take a trip through the scheduler to say so.
         if (!ec && !parser.is_done()) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, k_tuple);
         if (ec) {
-            if (auto failure = read_failure(ec, limits)) {
-                ApiReply r = problem(*failure);
-                if (auto rest = reply(stream, r, false)) co_await std::move(*rest);
-                state.busy = false;  // a stop closes it at once
-                if (!stopping_) co_await linger(stream);
-            }
+            co_await refuse_unread(stream, state, ec);
             co_return;
         }
         auto& req = parser.get();
@@ -357,33 +350,39 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         buffer.shrink_to_fit();
         auto started = start(context_, caller, api, io_.get_executor());
         if (!started.ready) started.ready = co_await std::move(started.later);
-        // Its audit line first: the flush is posted, one turn runs it (recorder.hpp).
-        if (started.audit && !started.audit->flushed(started.audit_line)) co_await asio::post(io_, k_tuple);
         ApiReply& r = *started.ready;
-        if (auto rest = reply(stream, r, keep_alive && !r.close && !stopping_)) co_await std::move(*rest);
+        const auto served = ++served_;
+        if (started.audit && !started.audit->flushed(started.audit_line)) {
+            // Its audit line first: the round writes it, then the answer, and
+            // lets other sessions go first (reply_round.hpp).
+            QueuedReply queued(stream, r, keep_alive && !r.close, started.audit, started.audit_line);
+            co_await rounds_.send(queued);
+            if (queued.rest) co_await std::move(*queued.rest);
+            state.busy = false;
+            if (!queued.keep_alive) co_return;
+            waiting = queued.others_in_round || served_ != served;
+            continue;
+        }
+        if (auto rest = reply(stream, r, keep_alive && !r.close && !stopping_, limits.idle_timeout))
+            co_await std::move(*rest);
         state.busy = false;
         if (!keep_alive || r.close) co_return;
         // Others first: read at once, the next request is rarely there yet and
         // a recvmsg(2) is spent for nothing (docs/benchmarks.md, "One read per request").
-        const auto served = ++served_;
         if (buffer.size() == 0) co_await asio::post(io_, k_tuple);
         waiting = served_ != served;
     }
 }
 
-std::optional<asio::awaitable<void>> Server::reply(Stream& stream, ApiReply& r, bool keep_alive) {
-    // It nearly always fits in the socket's send buffer: no trip through the scheduler, no timer
-    // (at 1000 waiters of one refresh, a fifth of the fan-out), no frame; the rest under the idle timeout.
-    boost::system::error_code ec;
-    const std::size_t sent = write_at_once(stream.socket(), head_of(r, keep_alive), r.body, ec);
-    if (ec != asio::error::would_block && ec != asio::error::try_again) return std::nullopt;
-    return reply_rest(stream, r, keep_alive, sent);
-}
-
-asio::awaitable<void> Server::reply_rest(Stream& stream, ApiReply& r, bool keep_alive, std::size_t sent) {
-    const std::string head = head_of(r, keep_alive);
-    stream.expires_after(config_.limits.idle_timeout);
-    co_await asio::async_write(stream, unsent(head, r.body, sent), k_tuple);
+// What the client of a request that could not be read is told, if anything
+// is owed (read_failure()); the session ends after.
+asio::awaitable<void> Server::refuse_unread(Stream& stream, Session& state, boost::system::error_code ec) {
+    if (auto failure = read_failure(ec, config_.limits)) {
+        ApiReply r = problem(*failure);
+        if (auto rest = reply(stream, r, false, config_.limits.idle_timeout)) co_await std::move(*rest);
+        state.busy = false;  // a stop closes it at once
+        if (!stopping_) co_await linger(stream);
+    }
 }
 }  // namespace
 
