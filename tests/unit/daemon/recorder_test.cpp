@@ -68,6 +68,18 @@ TEST_F(Recorder, BatchedLinesWaitForOneFlushPostedByTheFirst) {
     EXPECT_EQ(lines_in(path_), 3U);
 }
 
+TEST_F(Recorder, WriteNowTakesTheBatchBeforeItsPostedFlushWhichThenFindsItWritten) {
+    ASSERT_TRUE(record_one(Urgency::batched));
+    const auto line = record_one(Urgency::batched);
+    ASSERT_TRUE(line);
+    write_now(log_, *line);
+    EXPECT_EQ(lines_in(path_), 2U) << "the line and the one queued before it";
+    EXPECT_TRUE(log_->flushed(*line));
+    write_now(log_, *line);
+    io_.poll();
+    EXPECT_EQ(lines_in(path_), 2U) << "written once";
+}
+
 // A burst fills batches faster than the posted flush runs: each full batch
 // is written at once, and the posted flush takes what is left.
 TEST_F(Recorder, AFullBatchIsWrittenWithoutWaitingForThePostedFlush) {
