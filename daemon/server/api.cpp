@@ -104,6 +104,16 @@ asio::awaitable<ApiReply> run_granted(ApiContext& context, const peer::PeerIdent
     co_return reply ? std::move(*reply) : problem(reply.error());
 }
 
+// The reply the handler `begun` gives, once line `audit_line` of `audit`
+// (the decision that let it run) is written. This frame is held while a
+// refresh is waited for: it keeps only these.
+asio::awaitable<ApiReply> finish_granted(asio::awaitable<Result<ApiReply>> begun,
+                                         std::shared_ptr<audit::AuditLog> audit, std::uint64_t audit_line) {
+    auto reply = co_await std::move(begun);
+    co_await audit::written(audit, audit_line);
+    co_return reply ? std::move(*reply) : problem(reply.error());
+}
+
 // Runs the handler of `m.route` for `caller` once its permission is granted,
 // when a hash of the caller's executable could decide it: only this request
 // waits while the executable is hashed. The work between the waits is done
@@ -211,11 +221,15 @@ Handling start(ApiContext& context, const peer::PeerIdentity& caller, const ApiR
     std::shared_ptr<audit::AuditLog> audit = context.audit;
     const auto verdict = decide_on(context.metrics, *policy, audit, ex, caller, m);
     if (verdict.denied) return {refusal(verdict), std::move(audit), verdict.audit_line, {}};
-    if (m.route->at_once != nullptr) {
+    if (m.route->begin != nullptr) {
         const RouteParams params{m.user, m.provider, &caller, policy.get(), &routed->query};
-        if (auto now = m.route->at_once(context, params, request)) {
-            return {*now ? std::move(**now) : problem(now->error()), std::move(audit), verdict.audit_line, {}};
+        auto begun = m.route->begin(context, params, request);
+        if (!begun.now) {
+            return {std::nullopt, nullptr, 0,
+                    finish_granted(std::move(begun.later), std::move(audit), verdict.audit_line)};
         }
+        ApiReply now = *begun.now ? std::move(**begun.now) : problem(begun.now->error());
+        return {std::move(now), std::move(audit), verdict.audit_line, {}};
     }
     return {std::nullopt, nullptr, 0,
             run_granted(context, caller, request, std::move(m), routed->query, std::move(policy), std::move(audit),

@@ -73,7 +73,7 @@ struct Handling {
 };
 
 // The route, the decision and its audit line, and the handler's answer when
-// it needs no wait (routes.hpp, AtOnce). `ex` runs the audit log's flushes.
+// it needs no wait (routes.hpp, Begin). `ex` runs the audit log's flushes.
 [[nodiscard]] Handling start(ApiContext& context, const peer::PeerIdentity& caller, const ApiRequest& request,
                              const boost::asio::any_io_executor& ex);
 

@@ -155,12 +155,14 @@ HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) 
     return token_reply(c.tokens.token(std::move(ask->key), ask->min_valid, std::move(ask->scopes), ask->timeout));
 }
 
-std::optional<Result<ApiReply>> token_at_once(ApiContext& c, const RouteParams& p, const ApiRequest&) {
-    const auto ask = token_ask(p);
-    if (!ask) return Result<ApiReply>(ask.error());
-    auto t = c.tokens.cached(ask->key, ask->min_valid, ask->scopes);
-    if (!t) return std::nullopt;
-    return Result<ApiReply>(json_reply(200, wire::to_json(*t)));
+Begun begin_get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
+    auto ask = token_ask(p);
+    if (!ask) return {Result<ApiReply>(ask.error()), {}};
+    if (auto t = c.tokens.cached(ask->key, ask->min_valid, ask->scopes)) {
+        return {Result<ApiReply>(json_reply(200, wire::to_json(*t))), {}};
+    }
+    return {std::nullopt,
+            token_reply(c.tokens.token(std::move(ask->key), ask->min_valid, std::move(ask->scopes), ask->timeout))};
 }
 
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {

@@ -16,8 +16,9 @@ using HandlerResult = boost::asio::awaitable<Result<ApiReply>>;
 HandlerResult put_credential(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 // Query: min_valid (seconds), timeout_ms, scope (space-separated).
 HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest& r);
-// get_token's answer when the token is cached (routes.hpp, AtOnce).
-std::optional<Result<ApiReply>> token_at_once(ApiContext& c, const RouteParams& p, const ApiRequest& r);
+// get_token begun (routes.hpp, Begin): the cached token at once, or the
+// wait for one.
+Begun begin_get_token(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest& r);
 // Every user's credentials (administration). Query: state=STATE keeps
 // those in that state (login_required, provider_unavailable...).

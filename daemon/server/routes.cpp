@@ -22,7 +22,7 @@ HandlerResult admin(ApiContext& c, const RouteParams&, const ApiRequest& r) {
 constexpr std::array<Route, 16> k_routes{{
     {"PUT", "/v1/users/{user}/credentials/{provider}", Permission::login, Whose::path_user, Audit::yes, put_credential},
     {"GET", "/v1/users/{user}/credentials/{provider}/token", Permission::token, Whose::path_user, Audit::yes, get_token,
-     token_at_once},
+     begin_get_token},
     {"GET", "/v1/users/{user}/credentials", Permission::read, Whose::path_user, Audit::yes, list_credentials},
     {"GET", "/v1/credentials", Permission::admin, Whose::everyone, Audit::yes, list_all_credentials},
     {"DELETE", "/v1/users/{user}/credentials/{provider}", Permission::remove, Whose::path_user, Audit::yes,

@@ -1,8 +1,8 @@
 // The daemon API's route table (docs/api.md), in the manner of OpenSSH's
 // monitor table: for each verb and path, the permission it needs, whose
 // credentials that permission is checked on, whether the decision is written
-// to the audit log, and the handler (with, for some, the handler's answer
-// when it needs no wait). This table is the only place that decides these;
+// to the audit log, and the handler (with, for some, the handler begun so
+// that it answers at once when it needs no wait). This table is the only place that decides these;
 // start() (api.hpp) applies it, checking the permission before any handler
 // runs, so handlers never check permissions. A Route cannot be built
 // without naming all of them.
@@ -50,21 +50,29 @@ struct RouteParams {
 };
 
 using Handler = boost::asio::awaitable<Result<ApiReply>> (*)(ApiContext&, const RouteParams&, const ApiRequest&);
-// The same answer as the route's handler, when it can be given without
-// waiting for anything; std::nullopt: the handler is to give it.
-using AtOnce = std::optional<Result<ApiReply>> (*)(ApiContext&, const RouteParams&, const ApiRequest&);
+// The route's handler begun: its answer `now` when it needs no wait,
+// otherwise `later`, which gives it (the request read once for both).
+struct Begun {
+    std::optional<Result<ApiReply>> now;
+    boost::asio::awaitable<Result<ApiReply>> later;
+};
+using Begin = Begun (*)(ApiContext&, const RouteParams&, const ApiRequest&);
 
 struct Route {
     constexpr Route(std::string_view m, std::string_view p, policy::Permission perm, Whose w, Audit a, Handler h,
-                    AtOnce now = nullptr)
-        : method(m), pattern(p), permission(perm), whose(w), audit(a), handler(h), at_once(now) {}
+                    Begin b = nullptr)
+        : method(m), pattern(p), permission(perm), whose(w), audit(a), handler(h), begin(b) {}
     std::string_view method;
     std::string_view pattern;  // "{user}" and "{provider}" capture a segment
     policy::Permission permission;
     Whose whose;
     Audit audit;
     Handler handler;
-    AtOnce at_once;  // null: the handler answers every request
+    // The same answer as `handler`, begun so that it is given at once when
+    // nothing is to be waited for; null: `handler` answers every request.
+    // `handler` still answers the requests decided only once the caller's
+    // executable is hashed.
+    Begin begin;
 };
 
 // Every route, in the order they are tried.
