@@ -2,10 +2,10 @@
 // monitor table: for each verb and path, the permission it needs, whose
 // credentials that permission is checked on, whether the decision is written
 // to the audit log, and the handler (with, for some, the handler begun so
-// that it answers at once when it needs no wait). This table is the only place that decides these;
-// start() (api.hpp) applies it, checking the permission before any handler
-// runs, so handlers never check permissions. A Route cannot be built
-// without naming all of them.
+// that it answers at once when it needs no wait). This table is the only
+// place that decides these; start() (api.hpp) applies it, checking the
+// permission before any handler runs, so handlers never check permissions.
+// A Route cannot be built without naming all of them.
 //
 // Used by api.cpp, and by the tests that dispatch every route and hold the
 // table against docs/api.md. Thread-safety: the table is constant.

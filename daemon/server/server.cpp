@@ -122,7 +122,7 @@ private:
     std::set<Session*> sessions_;
     std::string where_ = config_.socket;
     bool stopping_ = false;
-    std::uint64_t served_ = 0;  // answers on kept connections
+    std::uint64_t served_ = 0;  // requests answered: whether others were, while a session waited
     ReplyRound rounds_{io_, stopping_, config_.limits.idle_timeout};
 };
 
