@@ -90,20 +90,6 @@ ApiReply refusal(const Authorization& verdict) {
     return out;
 }
 
-// The handler of `m.route` run under `policy` for `subject`, whose
-// permission was granted and recorded as line `audit_line` of `audit`, and
-// its reply once that line is written. `m` and `query` by value: this frame
-// keeps them, and is held while a refresh is waited for.
-asio::awaitable<ApiReply> run_granted(ApiContext& context, const peer::PeerIdentity& subject, const ApiRequest& request,
-                                      RouteMatch m, boost::urls::params_view query,
-                                      std::shared_ptr<const policy::Policy> policy,
-                                      std::shared_ptr<audit::AuditLog> audit, std::uint64_t audit_line) {
-    const RouteParams params{m.user, m.provider, &subject, policy.get(), &query};
-    auto reply = co_await m.route->handler(context, params, request);
-    co_await audit::written(audit, audit_line);
-    co_return reply ? std::move(*reply) : problem(reply.error());
-}
-
 // The reply the handler `begun` gives, once line `audit_line` of `audit`
 // (the decision that let it run) is written. This frame is held while a
 // refresh is waited for: it keeps only these.
@@ -112,6 +98,19 @@ asio::awaitable<ApiReply> finish_granted(asio::awaitable<Result<ApiReply>> begun
     auto reply = co_await std::move(begun);
     co_await audit::written(audit, audit_line);
     co_return reply ? std::move(*reply) : problem(reply.error());
+}
+
+// The handler of `m.route` run under `policy` for `subject`, whose
+// permission was granted and recorded as line `audit_line` of `audit`, and
+// its reply once that line is written (finish_granted). `m` and `query` by
+// value: this frame keeps them for the handler while it runs.
+asio::awaitable<ApiReply> run_granted(ApiContext& context, const peer::PeerIdentity& subject, const ApiRequest& request,
+                                      RouteMatch m, boost::urls::params_view query,
+                                      std::shared_ptr<const policy::Policy> policy,
+                                      std::shared_ptr<audit::AuditLog> audit, std::uint64_t audit_line) {
+    const RouteParams params{m.user, m.provider, &subject, policy.get(), &query};
+    auto handled = m.route->handler(context, params, request);
+    co_return co_await finish_granted(std::move(handled), std::move(audit), audit_line);
 }
 
 // Runs the handler of `m.route` for `caller` once its permission is granted,
