@@ -7,7 +7,12 @@
 # again at once from the cache, and the same N on the floor: plain code doing
 # for each caller what credd does from its cache (bench/floor_responder.hpp),
 # what no credd can go below here.
-# The first round also pays for discovery (credd learns the endpoints once).
+# Before the rounds, one forced refresh through each credd: its first
+# refresh also learns the provider's endpoints (discovery) and starts the
+# threads of its provider exchanges, once per start, and "one refresh" is the
+# N=1 round's, a refresh alone. With N=1 and a larger N in one run, the last
+# line judges the largest N against the goal: one upstream refresh, the last
+# caller within one refresh + 20 ms.
 # The load generator is bench/stampede.cpp (credctl_bench_stampede, built
 # with everything); CLIENT=python uses the older bench/stampede.py instead.
 # With --store etcd, each round is run on the LMDB-backed credd, then at
@@ -23,6 +28,14 @@ store=lmdb
 [ "${1:-}" != --store ] || { store=$2; shift 2; }
 AUDIT=1 ACCESS_TTL=66 . bench/bench_lib.sh
 [ "$store" = lmdb ] || FLEET=3 . bench/etcd_lib.sh
+warm_up() {  # SOCKET...
+  local socket
+  for socket in "$@"; do
+    curl -sf -o /dev/null --unix-socket "$socket" "http://localhost$token_path" ||
+      { echo "warm-up refresh through $socket failed" >&2; exit 1; }
+  done
+}
+warm_up "$CREDD_SOCKET" ${fleet_sockets:+${fleet_sockets//,/ }}  # bench_lib's token_path forces a refresh
 token_path="/v1/users/$(id -un)/credentials/demo/token"
 stampede() {  # N [SOCKETS PIDS]
   if [ "${CLIENT:-}" = python ]; then
@@ -52,6 +65,8 @@ for n in ${@:-1 100 1000}; do
   sleep 7   # the cached token now has less than 60 s left
   if [ "$store" = lmdb ]; then
     round "" "$n"
+    [ "$n" -ne 1 ] || lmdb_one=$last_ms
+    lmdb_last=$last_ms lmdb_refreshes=$rounds_refreshes
     continue
   fi
   round "LMDB: " "$n"
@@ -60,7 +75,13 @@ for n in ${@:-1 100 1000}; do
   [ "$n" -ne 1 ] || etcd_one=$last_ms
   etcd_last=$last_ms etcd_refreshes=$rounds_refreshes
 done
-[ "$store" = lmdb ] && exit 0
+if [ "$store" = lmdb ]; then
+  [ -n "${lmdb_one:-}" ] && [ "$n" -ne 1 ] || exit 0
+  echo "goal at N=$n, 1 refresh and last caller ≤ one refresh (N=1: $lmdb_one ms) + 20 ms: $(python3 -c "
+print('met' if $lmdb_refreshes == 1 and $lmdb_last <= $lmdb_one + 20 else 'missed')") \
+($lmdb_refreshes refresh(es), last caller $lmdb_last ms, over one refresh by $(python3 -c "print(round($lmdb_last - $lmdb_one, 1))") ms)"
+  exit 0
+fi
 echo "one refresh (last N=1): LMDB ${lmdb_one:-?} ms, etcd fleet ${etcd_one:-?} ms"
 echo "goal at N=$n on the fleet, 1 refresh and last caller ≤ ${etcd_one:-?} + 50 ms: $(python3 -c "
 print('met' if $etcd_refreshes == 1 and $etcd_last <= ${etcd_one:-0} + 50 else 'missed')") \
