@@ -334,8 +334,7 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         n += more;
         if (!ec) ec = head_failure(parser, n, limits);
         state.busy = true;
-        // A request without a body is complete with its head; async_read
-        // would still take a trip through the scheduler to say so.
+        // A request without a body is complete with its head: async_read would take a loop's turn to say so.
         if (!ec && !parser.is_done()) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, k_tuple);
         if (ec) {
             co_await refuse_unread(stream, state, ec);
@@ -366,10 +365,11 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         if (auto rest = reply(stream, r, keep_alive && !r.close && !stopping_, limits.idle_timeout))
             co_await std::move(*rest);
         state.busy = false;
-        if (!keep_alive || r.close) co_return;
-        // Others first: read at once, the next request is rarely there yet and
-        // a recvmsg(2) is spent for nothing (docs/benchmarks.md, "One read per request").
-        if (buffer.size() == 0) co_await asio::post(io_, k_tuple);
+        const bool ends = !keep_alive || r.close;
+        // Others first: a session ending is torn down after the answers ready now (one refresh's waiters),
+        // one going on reads later, its next request rarely there yet (docs/benchmarks.md, "One read per request").
+        if (ends || buffer.size() == 0) co_await asio::post(io_, k_tuple);
+        if (ends) co_return;
         waiting = served_ != served;
     }
 }
