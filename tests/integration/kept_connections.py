@@ -14,6 +14,7 @@ pieces: one request answered, then a second one sent in three pieces 200 ms
 apart; prints both statuses.
 """
 import selectors, socket, sys, time
+from http_answers import answers
 path, mode = sys.argv[1], sys.argv[2]
 REQ = b"GET /v1/status HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
@@ -22,22 +23,6 @@ def connect():
     s.settimeout(10)
     s.connect(path)
     return s
-
-def answers(data):
-    """Whole answers in data (each head plus Content-Length bytes), and the rest."""
-    out = []
-    while b"\r\n\r\n" in data:
-        head, rest = data.split(b"\r\n\r\n", 1)
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        if len(rest) < length:
-            break
-        out.append((head.split(b"\r\n", 1)[0], rest[:length]))
-        data = rest[length:]
-    return out, data
 
 def read_answers(s, n):
     got, data = [], b""

@@ -12,8 +12,9 @@ writes a request's line after it has joined the refresh), it POSTs
 RELEASE_URL from a second thread, to let the provider answer, and reads the
 answers. The moment it first finds a connection closed by credd, it asks,
 in one poll(2), which of the connections still without a whole answer can
-be read: each must be, for its answer was written before that close. Prints what it saw; exits 0 when
-all N answers came before any close and all are 200 with the same token.
+be read: each must be, for its answer was written before that close.
+Prints what it saw; exits 0 when all N answers came before any close and
+all are 200 with the same token.
 Used by refresh_waiters_test.sh.
 """
 import json
@@ -23,6 +24,8 @@ import sys
 import threading
 import time
 import urllib.request
+
+from http_answers import answers
 
 
 def audit_lines(path):
@@ -34,15 +37,8 @@ def audit_lines(path):
 
 
 def complete(answer):
-    """Whether answer holds a head and the Content-Length bytes of body."""
-    head, sep, body = answer.partition(b"\r\n\r\n")
-    if not sep:
-        return False
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return len(body) >= int(value)
-    return False
+    """Whether answer holds one whole answer: a head and its Content-Length bytes."""
+    return len(answers(answer)[0]) == 1
 
 
 def main():
@@ -72,7 +68,7 @@ def main():
     release.start()
 
     by_fd = {s.fileno(): s for s in conns}
-    answers = {fd: b"" for fd in by_fd}
+    answers_of = {fd: b"" for fd in by_fd}
     closed = set()
     unanswered_at_first_close = None
     poller = select.poll()
@@ -89,14 +85,14 @@ def main():
             except BlockingIOError:
                 continue
             if chunk:
-                answers[fd] += chunk
+                answers_of[fd] += chunk
                 continue
             poller.unregister(fd)
             closed.add(fd)
             if unanswered_at_first_close is None:
                 # One poll(2) over every connection still without a whole
                 # answer: one that cannot be read had none written yet.
-                waiting = [f for f in answers if f not in closed and not complete(answers[f])]
+                waiting = [f for f in answers_of if f not in closed and not complete(answers_of[f])]
                 check = select.poll()
                 for f in waiting:
                     check.register(f, select.POLLIN)
@@ -104,12 +100,12 @@ def main():
                 unanswered_at_first_close = [f for f in waiting if f not in readable]
     release.join()
     tokens, not_ok = set(), 0
-    for a in answers.values():
-        head, _, body = a.partition(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200") or not complete(a):
+    for a in answers_of.values():
+        whole, _ = answers(a)
+        if len(whole) != 1 or not whole[0][0].startswith(b"HTTP/1.1 200"):
             not_ok += 1
             continue
-        tokens.add(json.loads(body)["access_token"])
+        tokens.add(json.loads(whole[0][1])["access_token"])
     print(f"{n} waiters: {len(unanswered_at_first_close)} without their answer when credd closed the first "
           f"connection; {n - not_ok} answered 200, {len(tokens)} distinct token(s)")
     return 0 if not unanswered_at_first_close and not_ok == 0 and len(tokens) == 1 else 1
