@@ -10,9 +10,11 @@
 # Before the rounds, one forced refresh through each credd: its first
 # refresh also learns the provider's endpoints (discovery) and starts the
 # threads of its provider exchanges, once per start, and "one refresh" is the
-# N=1 round's, a refresh alone. With N=1 and a larger N in one run, the last
-# line judges the largest N against the goal: one upstream refresh, the last
-# caller within one refresh + 20 ms.
+# fastest N=1 round's, a refresh alone (now and then one takes 70 ms or more:
+# a series runs `1 1 1000`, so that no run is judged against such a one).
+# With N=1 and a larger N in one run, the last line judges the largest N
+# against the goal: one upstream refresh, the last caller within one
+# refresh + 20 ms.
 # The load generator is bench/stampede.cpp (credctl_bench_stampede, built
 # with everything); CLIENT=python uses the older bench/stampede.py instead.
 # With --store etcd, each round is run on the LMDB-backed credd, then at
@@ -20,7 +22,7 @@
 # loopback, bench/etcd_lib.sh; a login of its own) with the N callers spread
 # over the three, and the largest N is judged against issue 14's goal: one
 # upstream refresh for the fleet, the last caller within one refresh (the
-# fleet's last N=1 round) + 50 ms.
+# fleet's fastest N=1 round) + 50 ms.
 # Usage: bench/refresh_stampede.sh [--store etcd] [N...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,9 @@ stampede() {  # N [SOCKETS PIDS]
     "$root/build/default/bench/credctl_bench_stampede" ${FLOOR:+--floor} "${2:-$CREDD_SOCKET}" "$token_path" "$1" "${3:-$credd_pid}"
   fi
 }
+fastest() {  # BEST_SO_FAR_OR_EMPTY MS
+  python3 -c "import sys; print(min(float(v) for v in sys.argv[1:] if v))" "$@"
+}
 # One round of N on one side (SOCKETS PIDS, default the LMDB credd), then
 # the same N again from the cache; sets `last_ms` and `rounds_refreshes`.
 round() {  # LABEL N [SOCKETS PIDS]
@@ -65,24 +70,24 @@ for n in ${@:-1 100 1000}; do
   sleep 7   # the cached token now has less than 60 s left
   if [ "$store" = lmdb ]; then
     round "" "$n"
-    [ "$n" -ne 1 ] || lmdb_one=$last_ms
+    [ "$n" -ne 1 ] || lmdb_one=$(fastest "${lmdb_one:-}" "$last_ms")
     lmdb_last=$last_ms lmdb_refreshes=$rounds_refreshes
     continue
   fi
   round "LMDB: " "$n"
-  [ "$n" -ne 1 ] || lmdb_one=$last_ms
+  [ "$n" -ne 1 ] || lmdb_one=$(fastest "${lmdb_one:-}" "$last_ms")
   round "etcd, 3 credds: " "$n" "$fleet_sockets" "$fleet_pid_list"
-  [ "$n" -ne 1 ] || etcd_one=$last_ms
+  [ "$n" -ne 1 ] || etcd_one=$(fastest "${etcd_one:-}" "$last_ms")
   etcd_last=$last_ms etcd_refreshes=$rounds_refreshes
 done
 if [ "$store" = lmdb ]; then
   [ -n "${lmdb_one:-}" ] && [ "$n" -ne 1 ] || exit 0
-  echo "goal at N=$n, 1 refresh and last caller ≤ one refresh (N=1: $lmdb_one ms) + 20 ms: $(python3 -c "
+  echo "goal at N=$n, 1 refresh and last caller ≤ one refresh (fastest N=1: $lmdb_one ms) + 20 ms: $(python3 -c "
 print('met' if $lmdb_refreshes == 1 and $lmdb_last <= $lmdb_one + 20 else 'missed')") \
 ($lmdb_refreshes refresh(es), last caller $lmdb_last ms, over one refresh by $(python3 -c "print(round($lmdb_last - $lmdb_one, 1))") ms)"
   exit 0
 fi
-echo "one refresh (last N=1): LMDB ${lmdb_one:-?} ms, etcd fleet ${etcd_one:-?} ms"
+echo "one refresh (fastest N=1): LMDB ${lmdb_one:-?} ms, etcd fleet ${etcd_one:-?} ms"
 echo "goal at N=$n on the fleet, 1 refresh and last caller ≤ ${etcd_one:-?} + 50 ms: $(python3 -c "
 print('met' if $etcd_refreshes == 1 and $etcd_last <= ${etcd_one:-0} + 50 else 'missed')") \
 ($etcd_refreshes refresh(es), last caller $etcd_last ms)"
