@@ -8,6 +8,7 @@
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/tokens/token_service.hpp"
+#include "support/run_now.hpp"
 #include "token_fakes.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <functional>
 #include <list>
 #include <map>
 #include <optional>
@@ -146,6 +148,9 @@ protected:
         io_.restart();
         io_.run_for(d);
     }
+    // Runs until `done`, for up to 2 s: a refresh's commits on the store's
+    // thread take that long on a loaded machine.
+    void run_until(const std::function<bool()>& done) { credctl::test::run_until(io_, done, milliseconds(2000)); }
     store::CredentialState stored_state() { return (*lmdb_->get(key_))->state; }
 
     // TokenService::keep_alive() on `host`, spawned but not yet run.
@@ -177,7 +182,7 @@ TEST_F(TokenFleetTest, AHostThatFindsTheLockHeldServesTheHoldersTokenWithoutCall
     EXPECT_EQ(b_->upstream.calls, 0);
 
     a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
-    for (int i = 0; i < 40 && !on_b.has_value(); ++i) run(milliseconds(50));
+    run_until([&] { return on_a.has_value() && on_b.has_value(); });
     ASSERT_TRUE(on_a.has_value() && on_a->has_value());
     ASSERT_TRUE(on_b.has_value() && on_b->has_value()) << (on_b ? on_b->error().message : "no answer");
     EXPECT_EQ((*on_b)->access_token.reveal(), "AT-1");
@@ -234,7 +239,7 @@ TEST_F(TokenFleetTest, KeepAliveOnTwoHostsAtOnceRefreshesOnce) {
     EXPECT_FALSE(on_b.has_value()) << "B did not wait for A's refresh";
 
     a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
-    for (int i = 0; i < 40 && !(on_a.has_value() && on_b.has_value()); ++i) run(milliseconds(50));
+    run_until([&] { return on_a.has_value() && on_b.has_value(); });
     ASSERT_TRUE(on_a.has_value() && on_a->has_value()) << (on_a ? on_a->error().message : "no answer");
     ASSERT_TRUE(on_b.has_value() && on_b->has_value()) << (on_b ? on_b->error().message : "no answer");
     EXPECT_EQ(a_->upstream.calls, 1);
@@ -266,13 +271,12 @@ TEST_F(TokenFleetTest, KeepAliveOfACredentialAnotherHostRefreshedSinceDoesNothin
     Kept& on_a = spawn_keep_alive(*a_, seen);
     run(milliseconds(50));
     a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
-    // Two commits on the store's thread: up to 2 s on a loaded machine.
-    for (int i = 0; i < 40 && !on_a.has_value(); ++i) run(milliseconds(50));
+    run_until([&] { return on_a.has_value(); });
     ASSERT_TRUE(on_a.has_value() && on_a->has_value() && **on_a);
     EXPECT_GT((*lmdb_->get(key_))->refreshed_at, seen);
 
     Kept& on_b = spawn_keep_alive(*b_, seen);  // armed by B from its older scan
-    for (int i = 0; i < 40 && !on_b.has_value(); ++i) run(milliseconds(50));
+    run_until([&] { return on_b.has_value(); });
     ASSERT_TRUE(on_b.has_value() && on_b->has_value());
     EXPECT_FALSE(**on_b);
     EXPECT_EQ(b_->upstream.calls, 0);
