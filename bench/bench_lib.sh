@@ -1,6 +1,9 @@
 # Shared set-up of the refresh benchmarks: the local OpenID provider, a credd
 # with generous connection limits (AUDIT=1: and an audit file, as packaged),
 # and one logged-in credential `demo`. CREDD_STDERR=FILE keeps credd's log.
+# AGAINST_CREDD=BINARY also starts a second credd of that build on the same
+# provider, with its own socket, state and login ($against_socket,
+# $against_pid), for the scripts that measure two builds side by side.
 # Source it from bench/*.sh after `cd` to the repository root.
 root=$PWD
 credd=${CREDD:-$root/build/default/daemon/credd}
@@ -18,21 +21,34 @@ bench_limits_toml() {  # AUDIT_FILE
   printf '[limits]\nmax_connections = 4096\nmax_connections_per_uid = 4096\nidle_timeout_seconds = 60\n'
   [ -z "${AUDIT:-}" ] || printf '[audit]\nfile = "%s"\n' "$1"
 }
-cat >"$work/credd.toml" <<TOML
-socket = "$work/run/credd.sock"
-state_dir = "$work/state"
-$(bench_limits_toml "$work/audit.jsonl")
+# Starts credd BINARY with its files under $work/DIR and logs `demo` in
+# through it; sets `started_pid`. Its socket is $work/DIR/run/credd.sock.
+start_logged_in_credd() {  # BINARY DIR
+  mkdir -p "$work/$2"
+  cat >"$work/$2/credd.toml" <<TOML
+socket = "$work/$2/run/credd.sock"
+state_dir = "$work/$2/state"
+$(bench_limits_toml "$work/$2/audit.jsonl")
 [providers.demo]
 issuer = "$issuer"
 client_id = "credctl-demo"
 scopes = ["openid", "offline_access"]
 TOML
-"$credd" --config "$work/credd.toml" 2>${CREDD_STDERR:-/dev/null} &
-credd_pid=$!
-pids+=($credd_pid)
-export CREDD_SOCKET=$work/run/credd.sock
-for _ in $(seq 100); do "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
-BROWSER=$root/tests/oidc/browser "$credctl" login demo 2>/dev/null
+  "$1" --config "$work/$2/credd.toml" 2>${CREDD_STDERR:-/dev/null} &
+  started_pid=$!
+  pids+=($started_pid)
+  local socket=$work/$2/run/credd.sock
+  for _ in $(seq 100); do CREDD_SOCKET=$socket "$credctl" status >/dev/null 2>&1 && break; sleep 0.1; done
+  CREDD_SOCKET=$socket BROWSER=$root/tests/oidc/browser "$credctl" login demo 2>/dev/null
+}
+start_logged_in_credd "$credd" credd
+credd_pid=$started_pid
+export CREDD_SOCKET=$work/credd/run/credd.sock
+if [ -n "${AGAINST_CREDD:-}" ]; then
+  start_logged_in_credd "$AGAINST_CREDD" against
+  against_pid=$started_pid
+  against_socket=$work/against/run/credd.sock
+fi
 # The access token lives 3600 s, so min_valid=86400 forces a refresh.
 token_path="/v1/users/$(id -un)/credentials/demo/token?min_valid=86400"
 pstat() { curl -sf "$issuer/_test/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }

@@ -10,7 +10,10 @@
 # of the machine hits both alike; it prints both, the difference of the
 # medians of credd's overhead, and the verdict against issue 14's goal:
 # etcd at most 10 ms more than LMDB.
-# Usage: bench/refresh_overhead.sh [--store etcd] [N]
+# With AGAINST_CREDD=BINARY instead, the second side is a credd of that
+# build on LMDB (bench/bench_lib.sh), so that two builds are measured side
+# by side; it prints the difference of their medians of credd's overhead.
+# Usage: [AGAINST_CREDD=BINARY] bench/refresh_overhead.sh [--store etcd] [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=lmdb
@@ -19,7 +22,13 @@ n=${1:-50}
 . bench/bench_lib.sh
 [ "$store" = lmdb ] || . bench/etcd_lib.sh
 sides=("$CREDD_SOCKET")
+names=("credd on LMDB" "credd on etcd")
 [ "$store" = lmdb ] || sides+=("$work/run1/credd.sock")
+if [ -n "${AGAINST_CREDD:-}" ]; then
+  [ "$store" = lmdb ] || { echo "AGAINST_CREDD is for the LMDB store" >&2; exit 2; }
+  sides+=("$against_socket")
+  names=("credd ($credd)" "against ($AGAINST_CREDD)")
+fi
 total=() provider=() overhead=()
 # One forced refresh through the credd on socket $1; adds to the lists of side $2.
 refresh_once() {
@@ -30,8 +39,12 @@ refresh_once() {
   provider[$2]+="$p "
   overhead[$2]+="$(python3 -c "print(round($t * 1000 - $p, 3))") "
 }
-for _ in $(seq "$n"); do
-  for s in "${!sides[@]}"; do refresh_once "${sides[s]}" "$s"; done
+# With two sides, each goes first in every other round: neither always
+# follows the other's refresh.
+for i in $(seq "$n"); do
+  order=("${!sides[@]}")
+  if [ "${#sides[@]}" = 2 ] && [ $((i % 2)) = 0 ]; then order=(1 0); fi
+  for s in "${order[@]}"; do refresh_once "${sides[s]}" "$s"; done
 done
 pct() { printf '%s\n' $1 | sort -g | python3 -c 'import sys
 v=[float(x) for x in sys.stdin]
@@ -39,14 +52,17 @@ print("median %.2f ms, p90 %.2f ms" % (v[len(v)//2], v[int(len(v)*0.9)]))'; }
 median() { printf '%s\n' $1 | sort -g | python3 -c 'import sys; v=[float(x) for x in sys.stdin]; print(v[len(v)//2])'; }
 echo "$(date -u '+%F %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "refreshes: $n per side (upstream: $(refreshes))"
-names=(LMDB etcd)
 for s in "${!sides[@]}"; do
-  [ "$store" = lmdb ] || echo "--- credd on ${names[s]}"
+  [ "${#sides[@]}" = 1 ] || echo "--- ${names[s]}"
   echo "through credd:        $(pct "${total[s]}")"
   echo "inside the provider:  $(pct "${provider[s]}")"
   echo "credd overhead:       $(pct "${overhead[s]}")"
 done
-[ "$store" = lmdb ] && exit 0
+[ "${#sides[@]}" = 2 ] || exit 0
 diff=$(python3 -c "print(round($(median "${overhead[1]}") - $(median "${overhead[0]}"), 2))")
+if [ "$store" = lmdb ]; then
+  echo "against - credd, median overhead: $diff ms"
+  exit 0
+fi
 echo "etcd - LMDB, median overhead: $diff ms"
 echo "goal, at most 10 ms more on etcd: $(python3 -c "print('met' if $diff <= 10 else 'missed')")"

@@ -10,7 +10,10 @@
 # cluster on loopback, bench/etcd_lib.sh) and the LMDB-backed one, each with
 # its own login, and it prints the verdict against issue 14's goal: etcd ≥
 # 0.9 × LMDB at 64 clients.
-# Usage: bench/throughput.sh [--store etcd] [SECONDS] [CLIENTS...]
+# With AGAINST_CREDD=BINARY instead, the second side is a credd of that
+# build on LMDB (bench/bench_lib.sh), so that two builds are measured side
+# by side in alternating rounds: the ratio is credd / against.
+# Usage: [AGAINST_CREDD=BINARY] bench/throughput.sh [--store etcd] [SECONDS] [CLIENTS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=lmdb
@@ -26,7 +29,8 @@ echo "$(date -u '+%F %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadav
 echo "credd idle after login: $(grep -E '^VmRSS' /proc/$credd_pid/status | tr -s ' ')"
 for clients in "$@"; do
   if [ "$store" = lmdb ]; then
-    "$root/build/default/bench/credctl_bench_throughput" "$CREDD_SOCKET" "$target" "$clients" "$seconds" 3 "$credd_pid"
+    "$root/build/default/bench/credctl_bench_throughput" "$CREDD_SOCKET" "$target" "$clients" "$seconds" 3 "$credd_pid" \
+      ${AGAINST_CREDD:+"$against_socket" "$against_pid"}
     continue
   fi
   echo "credd = on etcd, against = on LMDB"
