@@ -1,9 +1,8 @@
 # Shared set-up of the refresh benchmarks: the local OpenID provider, a credd
 # with generous connection limits (AUDIT=1: and an audit file, as packaged),
 # and one logged-in credential `demo`. CREDD_STDERR=FILE keeps credd's log.
-# AGAINST_CREDD=BINARY also starts a second credd of that build on the same
-# provider, with its own socket, state and login ($against_socket,
-# $against_pid), for the scripts that measure two builds side by side.
+# start_against_credd starts a second credd, of the build AGAINST_CREDD
+# names, for the scripts that measure two builds side by side.
 # Source it from bench/*.sh after `cd` to the repository root.
 root=$PWD
 credd=${CREDD:-$root/build/default/daemon/credd}
@@ -44,11 +43,13 @@ TOML
 start_logged_in_credd "$credd" credd
 credd_pid=$started_pid
 export CREDD_SOCKET=$work/credd/run/credd.sock
-if [ -n "${AGAINST_CREDD:-}" ]; then
+# Starts credd $AGAINST_CREDD on the same provider, with its own socket,
+# state and login; sets `against_pid` and `against_socket`.
+start_against_credd() {
   start_logged_in_credd "$AGAINST_CREDD" against
   against_pid=$started_pid
   against_socket=$work/against/run/credd.sock
-fi
+}
 # The access token lives 3600 s, so min_valid=86400 forces a refresh.
 token_path="/v1/users/$(id -un)/credentials/demo/token?min_valid=86400"
 pstat() { curl -sf "$issuer/_test/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }

@@ -18,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 store=lmdb
 [ "${1:-}" != --store ] || { store=$2; shift 2; }
+[ -z "${AGAINST_CREDD:-}" ] || [ "$store" = lmdb ] || { echo "AGAINST_CREDD is for the LMDB store" >&2; exit 2; }
 n=${1:-50}
 . bench/bench_lib.sh
 [ "$store" = lmdb ] || . bench/etcd_lib.sh
@@ -25,7 +26,7 @@ sides=("$CREDD_SOCKET")
 names=("credd on LMDB" "credd on etcd")
 [ "$store" = lmdb ] || sides+=("$work/run1/credd.sock")
 if [ -n "${AGAINST_CREDD:-}" ]; then
-  [ "$store" = lmdb ] || { echo "AGAINST_CREDD is for the LMDB store" >&2; exit 2; }
+  start_against_credd
   sides+=("$against_socket")
   names=("credd ($credd)" "against ($AGAINST_CREDD)")
 fi

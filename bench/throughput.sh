@@ -18,12 +18,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 store=lmdb
 [ "${1:-}" != --store ] || { store=$2; shift 2; }
+[ -z "${AGAINST_CREDD:-}" ] || [ "$store" = lmdb ] || { echo "AGAINST_CREDD is for the LMDB store" >&2; exit 2; }
 seconds=${1:-6}
 shift || true
 [ $# -gt 0 ] || set -- 64 1
 AUDIT=1
 . bench/bench_lib.sh  # provider, credd, and a logged-in credential `demo`
 [ "$store" = lmdb ] || . bench/etcd_lib.sh  # and an etcd-backed credd with its own `demo`
+[ -z "${AGAINST_CREDD:-}" ] || start_against_credd
 target="/v1/users/$(id -un)/credentials/demo/token"
 echo "$(date -u '+%F %H:%M:%S UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "credd idle after login: $(grep -E '^VmRSS' /proc/$credd_pid/status | tr -s ' ')"
