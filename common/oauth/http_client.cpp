@@ -12,7 +12,9 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <charconv>
 #include <optional>
+#include <vector>
 
 namespace credctl::http {
 namespace {
@@ -162,16 +164,35 @@ Connection& Connection::operator=(Connection&& other) noexcept = default;
 
 namespace {
 
+// The endpoint of a host written as an address (127.0.0.1, ::1), which
+// needs no lookup: Asio's resolver would still hand it to a thread of its
+// own and back, two thread hops in every refresh. std::nullopt for a name.
+std::optional<tcp::endpoint> literal_endpoint(const Target& t) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(t.host, ec);
+    if (ec) return std::nullopt;
+    unsigned port = 0;
+    const auto [end, pec] = std::from_chars(t.port.data(), t.port.data() + t.port.size(), port);
+    if (pec != std::errc{} || end != t.port.data() + t.port.size() || port > 65535) return std::nullopt;
+    return tcp::endpoint(address, static_cast<unsigned short>(port));
+}
+
 // Resolves, connects and, for https, verifies the peer against the trust
 // anchors and the host name; all by `deadline`.
 asio::awaitable<Attempt<Connection>> open(const Target& t, const std::string& url, const Options& o,
                                           std::chrono::steady_clock::time_point deadline) {
     auto ex = co_await asio::this_coro::executor;
-    tcp::resolver resolver(ex);
-    auto [dec, endpoints] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
-    if (dec) {
-        const bool retryable = transient(dec) || dec == asio::error::host_not_found;
-        co_return Attempt<Connection>{unavailable(url, "resolving " + t.host, dec), retryable};
+    std::vector<tcp::endpoint> endpoints;
+    if (auto literal = literal_endpoint(t)) {
+        endpoints.push_back(*literal);
+    } else {
+        tcp::resolver resolver(ex);
+        auto [dec, found] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
+        if (dec) {
+            const bool retryable = transient(dec) || dec == asio::error::host_not_found;
+            co_return Attempt<Connection>{unavailable(url, "resolving " + t.host, dec), retryable};
+        }
+        for (const auto& entry : found) endpoints.push_back(entry.endpoint());
     }
     auto c = std::make_unique<Connection::Impl>();
     c->origin = origin_of(t);

@@ -19,6 +19,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -41,7 +42,9 @@ public:
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;
 
-    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/token"; }
+    [[nodiscard]] std::string url(const std::string& host = "127.0.0.1") const {
+        return "http://" + host + ":" + std::to_string(port_) + "/token";
+    }
     // Whether a connection waits in the queue, unaccepted.
     [[nodiscard]] bool has_waiting() const {
         pollfd p{fd_, POLLIN, 0};
@@ -139,6 +142,45 @@ TEST(HttpConnection, OneOpenedForAnotherOriginIsClosedUnusedAndANewOneCarriesThe
     char c = 0;
     EXPECT_EQ(::recv(unused, &c, 1, 0), 0) << "the connection to the other origin carried bytes or stayed open";
     ::close(unused);
+}
+
+// The threads of this process now.
+std::size_t threads() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+    return n;
+}
+
+// Exchanges with `host`, the provider served on a thread of the test's;
+// the process's threads while the connection is open, that one excepted,
+// minus those before.
+std::size_t threads_added_by_exchange(const std::string& host) {
+    Listener provider;
+    const Request request = post(provider.url(host));
+    const Options options;
+    const std::size_t before = threads();
+    std::size_t during = 0;
+    std::thread server;
+    std::string received;
+    const auto out = run_blocking(connect_then_exchange(request.url, request, options, [&] {
+        during = threads();
+        server = std::thread([&received, &provider] { received = serve_one(provider.accept_blocking(), 24); });
+    }));
+    if (server.joinable()) server.join();
+    EXPECT_TRUE(out.result.has_value()) << out.result.error().message;
+    if (out.result) {
+        EXPECT_EQ(std::string_view(out.result->body), "ok");
+    }
+    EXPECT_NE(received.find("\r\nHost: " + host + ":"), std::string::npos) << received;
+    return during - before;
+}
+
+// A provider's host given as an address needs no lookup, and no thread of
+// Asio's resolver to make it; one given by name is looked up there.
+TEST(HttpConnection, AnAddressIsConnectedWithoutALookupANameWithOne) {
+    EXPECT_EQ(threads_added_by_exchange("127.0.0.1"), 0U);
+    EXPECT_EQ(threads_added_by_exchange("localhost"), 1U)
+        << "the lookup's thread is not seen: the first check proves nothing";
 }
 
 TEST(HttpConnection, RefusedConnectIsRetryableAndNamesTheUrl) {
