@@ -1,6 +1,7 @@
 # Shared set-up of the refresh benchmarks: the local OpenID provider, a credd
 # with generous connection limits (AUDIT=1: and an audit file, as packaged),
-# and one logged-in credential `demo`. CREDD_STDERR=FILE keeps credd's log.
+# and one logged-in credential `demo`. CREDD_STDERR=FILE keeps credd's log;
+# CREDD_VERBOSE=1 adds its debug messages (--verbose).
 # start_against_credd starts a second credd, of the build AGAINST_CREDD
 # names, for the scripts that measure two builds side by side.
 # Source it from bench/*.sh after `cd` to the repository root.
@@ -33,7 +34,7 @@ issuer = "$issuer"
 client_id = "credctl-demo"
 scopes = ["openid", "offline_access"]
 TOML
-  "$1" --config "$work/$2/credd.toml" 2>${CREDD_STDERR:-/dev/null} &
+  "$1" --config "$work/$2/credd.toml" ${CREDD_VERBOSE:+--verbose} 2>${CREDD_STDERR:-/dev/null} &
   started_pid=$!
   pids+=($started_pid)
   local socket=$work/$2/run/credd.sock

@@ -23,12 +23,24 @@
 # over the three, and the largest N is judged against issue 14's goal: one
 # upstream refresh for the fleet, the last caller within one refresh (the
 # fleet's fastest N=1 round) + 50 ms.
-# Usage: bench/refresh_stampede.sh [--store etcd] [N...]
+# With STEPS=1, credd runs with --verbose and its log kept, and each round
+# with a refresh is followed by credd's own account of it: its steps, from
+# the record's read to the outcome back on the I/O thread (the debug line
+# "refresh of ..."), and the fan-out after them, the last caller's time
+# minus theirs. That credd writes its log to a file, not /dev/null, so such
+# a run is for the split, not for judging the goal.
+# Usage: [STEPS=1] bench/refresh_stampede.sh [--store etcd] [N...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=lmdb
 [ "${1:-}" != --store ] || { store=$2; shift 2; }
+if [ -n "${STEPS:-}" ]; then
+  [ "$store" = lmdb ] || { echo "STEPS is for the LMDB store" >&2; exit 2; }
+  steps_log=$(mktemp /tmp/credctl-bench-steps.XXXXXX)
+  export CREDD_VERBOSE=1 CREDD_STDERR=$steps_log
+fi
 AUDIT=1 ACCESS_TTL=66 . bench/bench_lib.sh
+[ -z "${steps_log:-}" ] || trap 'cleanup; rm -f "$steps_log"' EXIT
 [ "$store" = lmdb ] || FLEET=3 . bench/etcd_lib.sh
 warm_up() {  # SOCKET...
   local socket
@@ -49,6 +61,14 @@ stampede() {  # N [SOCKETS PIDS]
 fastest() {  # BEST_SO_FAR_OR_EMPTY MS
   python3 -c "import sys; print(min(float(v) for v in sys.argv[1:] if v))" "$@"
 }
+# credd's account of the last refresh (STEPS=1), and the fan-out after it.
+steps() {  # LAST_MS
+  local line
+  line=$(grep -a '^<7>refresh of ' "$steps_log" | tail -1)
+  echo "  credd: ${line#<7>}"
+  python3 -c "import re,sys; t=float(re.search(r' in ([0-9.]+) ms', sys.argv[1]).group(1))
+print('  fan-out after the refresh: %.1f ms' % (float(sys.argv[2]) - t))" "$line" "$1"
+}
 # One round of N on one side (SOCKETS PIDS, default the LMDB credd), then
 # the same N again from the cache; sets `last_ms` and `rounds_refreshes`.
 round() {  # LABEL N [SOCKETS PIDS]
@@ -58,6 +78,7 @@ round() {  # LABEL N [SOCKETS PIDS]
   rounds_refreshes=$(($(refreshes) - before))
   last_ms=$(sed -E 's/.*"last_ms": ([0-9.]+).*/\1/' <<<"$out")
   echo "$1N=$2 upstream_refreshes=$rounds_refreshes provider_ms=$(pstat refresh_ms_last) $out"
+  [ -z "${steps_log:-}" ] || [ "$rounds_refreshes" = 0 ] || steps "$last_ms"
   # The same N again at once, served from the cache: the cost of fan-out alone.
   before=$(refreshes)
   out=$(stampede "${@:2}") || true

@@ -9,8 +9,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <exception>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace credctl::tokens {
 namespace {
@@ -92,6 +98,7 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
     const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
     const auto ck = credential_key(key);
     if (removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
+    const auto asked = std::chrono::steady_clock::now();
     auto found = co_await find(key);
     if (!found) co_return found.error();
     // Back on the I/O thread after the read: a caller that started a flight
@@ -120,21 +127,57 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
     flights[ck] = flight;
     // fly() answers every waiter whatever happens; an exception that still
     // escaped it could only be logged here.
-    asio::co_spawn(io, fly(key, std::move(*rec), scopes, flight), [](std::exception_ptr e) {
+    asio::co_spawn(io, fly(key, std::move(*rec), scopes, flight, asked), [](std::exception_ptr e) {
         if (e) log::error("a refresh ended with an exception outside its handler");
     });
     co_return Started{flight};
 }
 
+std::string TokenService::Impl::refresh_steps_line(const store::CredentialKey& key, const Result<void>& result,
+                                                   const RefreshSteps& s) {
+    using Steps = RefreshSteps;
+    std::vector<std::pair<Steps::Point, const char*>> reached;
+    for (const auto& [at, what] : {std::pair{s.flying, "store read"},
+                                   {s.locked, "fleet lock and pending mark"},
+                                   {s.exchanging, "steps started"},
+                                   {s.marked, "pending mark"},
+                                   {s.token_read, "refresh token read"},
+                                   {s.answered, "provider"},
+                                   {s.stored, "commit"},
+                                   {s.back, "back on the I/O thread"}}) {
+        if (at != Steps::Point{}) reached.emplace_back(at, what);
+    }
+    std::stable_sort(reached.begin(), reached.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto ms = [](Steps::Point::duration d) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", std::chrono::duration<double, std::milli>(d).count());
+        return std::string(buf);
+    };
+    const Steps::Point end = reached.empty() ? s.asked : reached.back().first;
+    std::string line = "refresh of " + resource(key) + ": " +
+                       std::string(metrics::to_string(metrics::refresh_outcome(result))) + " in " + ms(end - s.asked) +
+                       " ms:";
+    Steps::Point before = s.asked;
+    for (const auto& [at, what] : reached) {
+        line += std::string(before == s.asked ? " " : ", ") + what + " " + ms(at - before);
+        before = at;
+    }
+    return line;
+}
+
 asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
-                                              std::vector<std::string> scopes, std::shared_ptr<Flight> flight) {
+                                              std::vector<std::string> scopes, std::shared_ptr<Flight> flight,
+                                              RefreshSteps::Point asked) {
     Result<void> result = make_error(Errc::internal, "refresh did not complete");
     const auto began = clock.steady_now();
+    RefreshSteps steps;
+    steps.asked = asked;
+    steps.flying = std::chrono::steady_clock::now();
     // Whatever happens below, the flight ends: a flight left in `flights`
     // would hold every later caller of this credential forever.
     std::optional<std::string> threw;
     try {
-        result = co_await refresh(key, std::move(record), std::move(scopes));
+        result = co_await refresh(key, std::move(record), std::move(scopes), steps);
     } catch (const std::exception& e) {
         threw = e.what();
     } catch (...) {
@@ -145,6 +188,7 @@ asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::C
     // may make the cache forget it (token_service.cpp, forget_changed()).
     if (result) flight->keep(cache.get(credential_key(key) + flight->scopes(), clock.now_epoch_seconds(), 0));
     metrics().refresh_ended(key.provider, metrics::refresh_outcome(result), clock.steady_now() - began);
+    if (log::enabled(log::Level::debug)) log::debug(refresh_steps_line(key, result, steps));
     if (store::RefreshLock* lock = runner.refresh_lock(); lock != nullptr) {
         try {
             co_await runner.run([&](store::Store&) { lock->unlock(key); });
@@ -158,7 +202,7 @@ asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::C
 
 asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::CredentialKey& key,
                                                           store::CredentialRecord record,
-                                                          std::vector<std::string> scopes) {
+                                                          std::vector<std::string> scopes, RefreshSteps& steps) {
     const ProviderConfig* p = provider(key.provider);
     if (p == nullptr) co_return make_error(Errc::not_found, "provider " + key.provider + " is not configured");
     // The intent is durable before the refresh token leaves the process
@@ -169,12 +213,14 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
         auto ours = co_await take_fleet_lock(key, record, scopes);
         if (!ours) co_return ours.error();
         if (!*ours) co_return Result<void>{};  // another host refreshed it
+        steps.locked = std::chrono::steady_clock::now();
     }
     // The connection to the token endpoint opens while the mark below is
     // made durable; nothing goes over it before upstream.refresh().
     std::shared_ptr<Warmup> warm = upstream.warm_up(*p);
     const auto keeper = keep_fleet_lock(key);
     Exchanged x;
+    x.steps = &steps;
     // With the store on a thread of its own, the steps run on the
     // exchanges' thread: each return to the I/O thread would wait behind
     // every request ready there, which in a stampede is a millisecond or
@@ -188,11 +234,15 @@ asio::awaitable<Result<void>> TokenService::Impl::refresh(const store::Credentia
     } else {
         co_await exchange(key, record, *p, scopes, std::move(warm), nullptr, x);
     }
+    steps.back = std::chrono::steady_clock::now();
     if (keeper) keeper->stop();
     if (!x.refresh_token) co_return x.refresh_token.error();
     if (x.served) co_return committed(key, scope_key(scopes), x.stored, std::move(*x.served));
-    if (x.outcome.result)
-        co_return co_await commit_refresh(key, record, *x.outcome.result, scope_key(scopes), *x.refresh_token);
+    if (x.outcome.result) {
+        auto r = co_await commit_refresh(key, record, *x.outcome.result, scope_key(scopes), *x.refresh_token);
+        steps.stored = std::chrono::steady_clock::now();
+        co_return r;
+    }
     if (!co_await still_ours(key, *x.refresh_token)) co_return replaced(key);
     co_return co_await refresh_failed(key, *p, record, x.outcome.result.error());
 }
@@ -203,6 +253,7 @@ asio::awaitable<void> TokenService::Impl::exchange(const store::CredentialKey& k
     const bool fleet = runner.refresh_lock() != nullptr;
     // The refresh token is in the clear from here to the end of refresh()
     // only (docs/store-format.md "`credentials`").
+    x.steps->exchanging = std::chrono::steady_clock::now();
     record.state = store::CredentialState::refresh_pending;
     x.refresh_token = co_await runner.run([&](store::Store& s) -> Result<SecretBytes> {
         auto opened = s.refresh_token(key);
@@ -210,8 +261,10 @@ asio::awaitable<void> TokenService::Impl::exchange(const store::CredentialKey& k
         if (auto r = s.update(key, record); !r) return r.error();
         return opened;
     });
+    (fleet ? x.steps->token_read : x.steps->marked) = std::chrono::steady_clock::now();
     if (!x.refresh_token) co_return;
     x.outcome = co_await upstream.refresh(p, *x.refresh_token, scopes, std::move(warm));
+    x.steps->answered = std::chrono::steady_clock::now();
     if (commit == nullptr || !x.outcome.result) co_return;
     oauth::TokenSet& t = *x.outcome.result;
     const auto taken = std::chrono::steady_clock::now() - commit->steady;
@@ -219,6 +272,7 @@ asio::awaitable<void> TokenService::Impl::exchange(const store::CredentialKey& k
     x.served = prepare_commit(record, t, scope_key(scopes), now);
     x.stored =
         co_await store_outcome(key, record, t.refresh_token.empty() ? nullptr : &t.refresh_token, &*x.refresh_token);
+    x.steps->stored = std::chrono::steady_clock::now();
 }
 
 Error TokenService::Impl::replaced(const store::CredentialKey& key) {

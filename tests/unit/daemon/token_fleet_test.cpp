@@ -5,9 +5,11 @@
 // waiting host looks at the lock on real timers, so these tests run the
 // io_context for bounded stretches of time (token_fleet_etcd_test.cpp has
 // the wake-up by the watch).
+#include "common/log/log.hpp"
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/refresh_lock.hpp"
 #include "daemon/tokens/token_service.hpp"
+#include "support/capture.hpp"
 #include "support/run_now.hpp"
 #include "token_fakes.hpp"
 
@@ -21,6 +23,7 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <tuple>
 
@@ -191,6 +194,22 @@ TEST_F(TokenFleetTest, AHostThatFindsTheLockHeldServesTheHoldersTokenWithoutCall
     EXPECT_EQ(a_->upstream.calls, 1);
     EXPECT_TRUE(locks_.holder.empty()) << "the lock outlived the refresh";
     EXPECT_EQ(lmdb_->refresh_token(key_)->reveal(), "RT-1");
+}
+
+// The holder's debug line (credd --verbose) names a fleet's steps: the
+// lock taken with the pending mark, then the refresh token read.
+TEST_F(TokenFleetTest, TheHoldersDebugLineNamesTheFleetsSteps) {
+    log::set_threshold(log::Level::debug);
+    const std::string out = credctl::test::capture_stderr([&] {
+                                Answer& on_a = start(*a_);
+                                a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
+                                run_until([&] { return on_a.has_value(); });
+                            }).text;
+    log::set_threshold(log::Level::info);
+    const std::regex line(R"(<7>refresh of credentials/alice/demo: ok in [0-9.]+ ms: store read [0-9.]+, )"
+                          R"(fleet lock and pending mark [0-9.]+, steps started [0-9.]+, refresh token read [0-9.]+, )"
+                          R"(provider [0-9.]+, .*commit [0-9.]+)");
+    EXPECT_TRUE(std::regex_search(out, line)) << out;
 }
 
 TEST_F(TokenFleetTest, APendingMarkWhoseLockEndedIsNotReplayed) {

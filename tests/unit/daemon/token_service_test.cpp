@@ -6,6 +6,8 @@
 #include "daemon/store/lmdb_store.hpp"
 #include "daemon/store/store_runner.hpp"
 
+#include "common/log/log.hpp"
+#include "support/capture.hpp"
 #include "support/loopback_listen.hpp"
 #include "support/run_now.hpp"
 #include "temp_dir.hpp"
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <ctime>
 #include <functional>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -329,6 +332,33 @@ TEST_F(TokenServiceTest, ARefreshThatFailsBeforeAnyIoStillAnswersItsCaller) {
     EXPECT_EQ(out.error().code, Errc::provider_unavailable) << out.error().message;
     EXPECT_NE(out.error().message.find("has no authorization or token endpoint"), std::string::npos)
         << out.error().message;
+}
+
+// With debug messages on (credd --verbose), each refresh says where its
+// time went, step by step as they ended, and nothing secret; without them,
+// nothing.
+TEST_F(TokenServiceTest, ARefreshLogsItsStepsAtDebugOnly) {
+    store::StoreRunner runner(*counting_, store::StorePlacement::own_thread);
+    TokenService service(io_, runner, options());
+    wire::StoreCredential login;
+    login.refresh_token = SecretBytes::from("RT-login");
+    ASSERT_TRUE(credctl::test::run_now(io_, service.store_login(key_, std::move(login))).has_value());
+    const auto refresh = [&] {
+        auto t = token(service, std::chrono::seconds(100000));  // more than any answer's 86,400 s
+        EXPECT_TRUE(t.has_value()) << t.error().message;
+    };
+    log::set_threshold(log::Level::info);
+    EXPECT_EQ(credctl::test::capture_stderr(refresh).text.find("refresh of"), std::string::npos);
+    log::set_threshold(log::Level::debug);
+    const std::string out = credctl::test::capture_stderr(refresh).text;
+    log::set_threshold(log::Level::info);
+    EXPECT_EQ(endpoint_.served(), 2);
+    const std::regex line(
+        R"(<7>refresh of credentials/alice/demo: ok in [0-9.]+ ms: store read [0-9.]+, steps started [0-9.]+, )"
+        R"(pending mark [0-9.]+, provider [0-9.]+, commit [0-9.]+, back on the I/O thread [0-9.]+\n)");
+    EXPECT_TRUE(std::regex_search(out, line)) << out;
+    EXPECT_EQ(out.find("RT-"), std::string::npos) << out;
+    EXPECT_EQ(out.find("AT-"), std::string::npos) << out;
 }
 
 }  // namespace
