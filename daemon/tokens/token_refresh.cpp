@@ -135,8 +135,7 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
 
 std::string TokenService::Impl::refresh_steps_line(const store::CredentialKey& key, const Result<void>& result,
                                                    const RefreshSteps& s) {
-    using Steps = RefreshSteps;
-    std::vector<std::pair<Steps::Point, const char*>> reached;
+    std::vector<std::pair<RefreshSteps::Point, const char*>> reached;
     for (const auto& [at, what] : {std::pair{s.flying, "store read"},
                                    {s.locked, "fleet lock and pending mark"},
                                    {s.exchanging, "steps started"},
@@ -145,22 +144,24 @@ std::string TokenService::Impl::refresh_steps_line(const store::CredentialKey& k
                                    {s.answered, "provider"},
                                    {s.stored, "commit"},
                                    {s.back, "back on the I/O thread"}}) {
-        if (at != Steps::Point{}) reached.emplace_back(at, what);
+        if (at != RefreshSteps::Point{}) reached.emplace_back(at, what);
     }
     std::stable_sort(reached.begin(), reached.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    const auto ms = [](Steps::Point::duration d) {
+    const auto ms = [](RefreshSteps::Point::duration d) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.2f", std::chrono::duration<double, std::milli>(d).count());
         return std::string(buf);
     };
-    const Steps::Point end = reached.empty() ? s.asked : reached.back().first;
+    const RefreshSteps::Point end = reached.empty() ? s.asked : reached.back().first;
     std::string line = "refresh of " + resource(key) + ": " +
                        std::string(metrics::to_string(metrics::refresh_outcome(result))) + " in " + ms(end - s.asked) +
                        " ms:";
-    Steps::Point before = s.asked;
+    RefreshSteps::Point before = s.asked;
+    const char* separator = " ";
     for (const auto& [at, what] : reached) {
-        line += std::string(before == s.asked ? " " : ", ") + what + " " + ms(at - before);
+        line += std::string(separator) + what + " " + ms(at - before);
         before = at;
+        separator = ", ";
     }
     return line;
 }
