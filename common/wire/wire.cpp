@@ -2,6 +2,9 @@
 
 #include "common/wire/json_util.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace credctl::wire {
 namespace {
 
@@ -29,26 +32,39 @@ bool valid_name(std::string_view name) {
 
 namespace {
 
+bool needs_escape(char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+}
+
+// The index of the first character of `s` at or after `i` that needs an
+// escape, or s.size(). Eight bytes are tested at once while eight are
+// left (a token is one long run of bytes that need none): a word holds such
+// a byte exactly when one of its bytes is below 0x20 or equals '"' or '\\'
+// (the "has a zero byte" and "has a byte less than n" tests).
+std::size_t next_escape(std::string_view s, std::size_t i) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = ones * 0x80;
+    const auto below = [](std::uint64_t w, std::uint64_t n) { return (w - ones * n) & ~w & highs; };
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, s.data() + i, sizeof w);
+        if ((below(w, 0x20) | below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1)) != 0) break;
+    }
+    while (i < s.size() && !needs_escape(s[i])) ++i;
+    return i;
+}
+
 // The length of `s` as append_json_string() writes it.
 std::size_t json_string_size(std::string_view s) {
     std::size_t n = 2;
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
-            n += 2;
-        } else {
-            n += u < 0x20 ? 6 : 1;
-        }
+    for (std::size_t from = 0;;) {
+        const std::size_t i = next_escape(s, from);
+        n += i - from;
+        if (i == s.size()) return n;
+        const char c = s[i];
+        n += c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t' ? 2 : 6;
+        from = i + 1;
     }
-    return n;
-}
-
-}  // namespace
-
-namespace {
-
-bool needs_escape(char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
 }
 
 // Appends the escape of one character needs_escape() holds for.
@@ -90,14 +106,13 @@ template <class String>
 void append_json_string_to(String& out, std::string_view s) {
     out.reserve(out.size() + s.size() + 2);
     out += '"';
-    std::size_t from = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (!needs_escape(s[i])) continue;
+    for (std::size_t from = 0;;) {
+        const std::size_t i = next_escape(s, from);
         out.append(s.data() + from, i - from);
+        if (i == s.size()) break;
         append_escape(out, s[i]);
         from = i + 1;
     }
-    out.append(s.data() + from, s.size() - from);
     out += '"';
 }
 

@@ -208,6 +208,27 @@ TEST(Wire, JsonStringsAreEscapedExactlyAsBoostJsonDoes) {
     EXPECT_EQ(out, "{\"a\":\"b\"");
 }
 
+// Runs of plain bytes are skipped eight at a time: a byte that needs an
+// escape is found at every place in and across those words, among plain
+// bytes next to the ones that need escapes ('!' and '#' around '"', '[' and
+// ']' around '\\', the space) or above 0x7f, and one that needs none is
+// never escaped.
+TEST(Wire, JsonStringsAreEscapedWhereverTheByteFallsInALongString) {
+    for (const char filler : {'a', '!', '#', '[', ']', '\x7f', '\x80', '\xdf', '\xff', ' '}) {
+        for (int b = 0; b < 256; ++b) {
+            for (std::size_t at = 0; at < 24; ++at) {
+                std::string s(24, filler);
+                s[at] = static_cast<char>(b);
+                ASSERT_EQ(appended(s), boost::json::serialize(boost::json::string_view(s)))
+                    << "byte " << b << " at " << at << " among " << static_cast<int>(filler);
+            }
+        }
+    }
+    // Two to escape in one word, and a string ending with one.
+    EXPECT_EQ(appended("abc\"de\nfgh"), "\"abc\\\"de\\nfgh\"");
+    EXPECT_EQ(appended("abcdefghijklmno\x01"), "\"abcdefghijklmno\\u0001\"");
+}
+
 TEST(Wire, AccessTokenJsonIsTheDocumentedObject) {
     AccessToken in;
     in.access_token = SecretBytes::from("AT \"quoted\"\n");
