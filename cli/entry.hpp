@@ -8,8 +8,13 @@
 
 namespace credctl::cli {
 
-// No core file (tokens pass through this process) and libsodium started,
-// in each copy of libsodium a program holds. Exits on failure.
+// No core file: tokens pass through this process.
+void harden_process();
+// harden_process(), and libsodium started, in each copy of libsodium a
+// program holds. Exits on failure. The plain token and exec lines (front.cpp)
+// need no cryptography and skip libsodium's start: its CPU feature
+// detection traps to the hypervisor on a virtual machine
+// (common/secret/guarded_pages.hpp).
 void prepare_process();
 
 // An error on stderr and its exit status (credctl(1) EXIT STATUS); 0 on success.

@@ -31,7 +31,7 @@ namespace {
 
 [[gnu::constructor(101)]] void serve_plain_line(int argc, char** argv, char** /*envp*/) {
     using namespace credctl;
-    cli::prepare_process();
+    cli::harden_process();
     if (auto plain = cli::run_plain_line(argc, argv)) std::exit(cli::finish(*plain));
 }
 

@@ -8,9 +8,13 @@
 
 namespace credctl::cli {
 
-void prepare_process() {
+void harden_process() {
     const struct rlimit no_core { 0, 0 };
     ::setrlimit(RLIMIT_CORE, &no_core);
+}
+
+void prepare_process() {
+    harden_process();
     if (auto r = crypto::init(); !r) std::exit(finish(r));
 }
 

@@ -1,5 +1,7 @@
 #include "common/secret/secret_bytes.hpp"
 
+#include "common/secret/guarded_pages.hpp"
+
 #include <sodium.h>
 
 #include <array>
@@ -15,10 +17,10 @@ namespace {
 // Released guarded regions kept for reuse: a pool per thread, and one
 // shared by all threads that takes what a thread's own pool has no room
 // for and serves what it lacks (a refresh's tokens are made on the provider
-// exchanges' thread and released on the I/O thread). sodium_malloc and
-// sodium_free cost nine system calls together (mmap, four mprotect for the
-// guard pages, mlock, madvise and back) and took half of credd's CPU time
-// when it served a burst of 1000 cached tokens (docs/benchmarks.md,
+// exchanges' thread and released on the I/O thread). Guarded pages cost
+// system calls to make and to free (guarded_pages.hpp; with libsodium's
+// sodium_malloc, which credd used before, nine) and took half of credd's
+// CPU time when it served a burst of 1000 cached tokens (docs/benchmarks.md,
 // "Expiry stampede"). A pooled region stays mapped, locked and between its
 // guard pages, and is zeroed before it is pooled; it is only handed out again
 // for the same size, so the secret still ends right at the guard page.
@@ -63,7 +65,7 @@ thread_local Pool t_pool;
 
 Pool::~Pool() {
     t_pool_gone = true;
-    for (std::size_t i = 0; i < count_; ++i) sodium_free(regions_[i].data);
+    for (std::size_t i = 0; i < count_; ++i) secret::guarded_free(regions_[i].data, regions_[i].size);
 }
 
 // The pool all threads share. Never destroyed: a thread may release a
@@ -91,13 +93,12 @@ SharedPool& shared_pool() {
 }
 
 unsigned char* guarded_alloc(std::size_t size) {
-    // sodium_malloc(0) is legal but pointless; keep empty secrets unallocated.
-    if (size == 0) return nullptr;
+    if (size == 0) return nullptr;  // empty secrets stay unallocated
     if (!t_pool_gone) {
         if (auto* p = t_pool.take(size)) return p;
     }
     if (auto* p = shared_pool().take(size)) return p;
-    auto* p = static_cast<unsigned char*>(sodium_malloc(size));
+    auto* p = secret::guarded_alloc(size);
     if (p == nullptr) {
         // Falling back to ordinary memory would put the secret in swap and
         // core files; dying is the safe answer.
@@ -138,10 +139,10 @@ SecretBytes::~SecretBytes() {
 }
 
 void SecretBytes::release() noexcept {
-    // Each zeroes the region: sodium_free before unmapping it, a pool
+    // Each zeroes the region: guarded_free before unmapping it, a pool
     // before keeping it.
     if (data_ != nullptr && (t_pool_gone || !t_pool.give(data_, size_)) && !shared_pool().give(data_, size_)) {
-        sodium_free(data_);
+        secret::guarded_free(data_, size_);
     }
     data_ = nullptr;
     size_ = 0;

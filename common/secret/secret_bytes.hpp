@@ -1,7 +1,8 @@
 // SecretBytes: the only type that holds key material and tokens in memory.
 //
-// The bytes live in a libsodium guarded allocation (sodium_malloc: guard
-// pages, canary, mlock'd so they never reach swap) and are zeroed when freed.
+// The bytes live in guarded pages (guarded_pages.hpp: guard pages, a canary,
+// locked so they never reach swap, out of core dumps) and are zeroed when
+// freed.
 // A freed region of up to 16 KiB may be kept, zeroed, mapped and locked, by
 // the releasing thread, or when its pool is full in a pool all threads
 // share, and handed out again for a secret of the same size (guarded
@@ -12,7 +13,7 @@
 // greppable. Compare with equals(), which is constant-time.
 //
 // Thread-safety: like std::string; distinct objects may be used concurrently.
-// sodium_init() must have run before the first allocation (main does it).
+// Needs no sodium_init(), so that a `credctl token` need not pay for it.
 #pragma once
 
 #include <cstddef>

@@ -43,7 +43,7 @@ TEST(SecretGuard, BytesAreLockedInMemory) {
 #endif
     const std::size_t before = locked_kib();
     auto s = SecretBytes::zeroed(256 * 1024);
-    EXPECT_GE(locked_kib(), before + 256) << "sodium_malloc mlocks the secret so it never reaches swap";
+    EXPECT_GE(locked_kib(), before + 256) << "guarded pages are locked so the secret never reaches swap";
 }
 
 TEST(SecretGuard, WritingPastTheEndHitsTheGuardPage) {
