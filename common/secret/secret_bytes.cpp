@@ -18,12 +18,13 @@ namespace {
 // shared by all threads that takes what a thread's own pool has no room
 // for and serves what it lacks (a refresh's tokens are made on the provider
 // exchanges' thread and released on the I/O thread). Guarded pages cost
-// system calls to make and to free (guarded_pages.hpp; with libsodium's
-// sodium_malloc, which credd used before, nine) and took half of credd's
-// CPU time when it served a burst of 1000 cached tokens (docs/benchmarks.md,
-// "Expiry stampede"). A pooled region stays mapped, locked and between its
-// guard pages, and is zeroed before it is pooled; it is only handed out again
-// for the same size, so the secret still ends right at the guard page.
+// five system calls to make and to free (guarded_pages.hpp); libsodium's
+// sodium_malloc, which credd used before, cost nine, and took half of
+// credd's CPU time when it served a burst of 1000 cached tokens
+// (docs/benchmarks.md, "Expiry stampede"). A pooled region stays mapped,
+// locked and between its guard pages, and is zeroed before it is pooled; it
+// is only handed out again for the same size, so the secret still ends right
+// at the guard page.
 class Pool {
 public:
     // Bounds the memory kept locked: a few small regions per thread.

@@ -2,12 +2,12 @@
 //
 // The bytes live in guarded pages (guarded_pages.hpp: guard pages, a canary,
 // locked so they never reach swap, out of core dumps) and are zeroed when
-// freed.
-// A freed region of up to 16 KiB may be kept, zeroed, mapped and locked, by
-// the releasing thread, or when its pool is full in a pool all threads
-// share, and handed out again for a secret of the same size (guarded
-// allocation costs nine system calls; credd serves a token per request, and
-// a refresh's tokens are made on one thread and released on another).
+// freed. A freed region of up to 16 KiB may be kept, zeroed, mapped and
+// locked, by the releasing thread, or when its pool is full in a pool all
+// threads share, and handed out again for a secret of the same size
+// (guarded pages cost five system calls to make and free; credd serves a
+// token per request, and a refresh's tokens are made on one thread and
+// released on another).
 // The type is move-only and deliberately has no stream or fmt formatter, so a
 // secret cannot be logged by accident; reveal() is the one door out and is
 // greppable. Compare with equals(), which is constant-time.
