@@ -35,7 +35,17 @@ expect() {  # description, then a command that must succeed
 }
 finish() {
   if [ "$failed" -ne 0 ]; then
-    for f in "$work"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 50 "$f"; }; done
+    for f in "$work"/*.log; do
+      [ -f "$f" ] || continue
+      # A sanitizer's report opens with the stack that matters; the last 50
+      # lines alone would show only its shadow-memory map.
+      if grep -qE 'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$f"; then
+        echo "--- $f: the sanitizer's report"
+        sed -nE '/ERROR: (Address|Leak|UndefinedBehavior)Sanitizer/,$p' "$f" | head -n 80
+      fi
+      echo "--- $f"
+      tail -n 50 "$f"
+    done
   fi
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
