@@ -19,7 +19,7 @@ namespace {
 // for and serves what it lacks (a refresh's tokens are made on the provider
 // exchanges' thread and released on the I/O thread). Guarded pages cost
 // five system calls to make and to free (guarded_pages.hpp); libsodium's
-// sodium_malloc, which credd used before, cost nine, and took half of
+// sodium_malloc, which credd used before, cost ten, and took half of
 // credd's CPU time when it served a burst of 1000 cached tokens
 // (docs/benchmarks.md, "Expiry stampede"). A pooled region stays mapped,
 // locked and between its guard pages, and is zeroed before it is pooled; it
