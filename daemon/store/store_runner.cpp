@@ -3,8 +3,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace credctl::store {
@@ -37,6 +40,22 @@ StoreRunner::~StoreRunner() {
     // be cut in half), then run() returns for want of work.
     thread_->work.reset();
     thread_->thread.join();
+}
+
+void StoreRunner::settle() {
+    if (!thread_) return;
+    // Handlers run one at a time, in order: this one runs once the one
+    // before it has returned, with every executor it held destroyed.
+    std::mutex m;
+    std::condition_variable settled;
+    bool done = false;
+    asio::post(thread_->io, [&] {
+        const std::lock_guard lock(m);  // notified under the lock: the waiter cannot leave before
+        done = true;
+        settled.notify_one();
+    });
+    std::unique_lock lock(m);
+    settled.wait(lock, [&] { return done; });
 }
 
 asio::awaitable<void> StoreRunner::dispatch(std::function<void(Store&)> block) {

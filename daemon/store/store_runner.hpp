@@ -67,6 +67,16 @@ public:
         return collect(std::move(block));
     }
 
+    // Returns once the store thread has run every block given before the
+    // call and let go of everything of them: a block's result goes back to
+    // the awaiting coroutine's executor, and the store thread still holds a
+    // copy of that executor for a moment after it has handed the result
+    // over. An executor that belongs to an io_context about to be destroyed
+    // (TokenService's upstream, whose thread runs a refresh's steps) must
+    // wait for this. Not from the store thread; nothing with the caller
+    // placement.
+    void settle();
+
     [[nodiscard]] StorePlacement placement() const { return placement_; }
     [[nodiscard]] RefreshLock* refresh_lock() const { return store_.refresh_lock(); }
     [[nodiscard]] ChangeFeed* change_feed() const { return store_.change_feed(); }

@@ -90,7 +90,15 @@ struct TokenService::Impl {
         : io(io_), runner(runner_), options(std::move(options_)), upstream(seams.upstream), clock(seams.clock) {
         if (!options.metrics) options.metrics = std::make_shared<metrics::DaemonMetrics>();
     }
-    ~Impl() { stop_waiting(); }
+    // A refresh's store steps, run from the upstream's thread, hand their
+    // results back there: the store thread lets go of the upstream's
+    // executor before the upstream (and its io_context) goes below. No
+    // refresh is under way by now: the I/O loop has run out of work, and
+    // one awaiting an exchange keeps it running.
+    ~Impl() {
+        stop_waiting();
+        runner.settle();
+    }
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
