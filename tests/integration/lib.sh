@@ -12,6 +12,10 @@ oidc=$root/tests/oidc
 
 [ -d "$oidc/node_modules/oidc-provider" ] || (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error)
 
+# With the sanitizer build, a report of undefined behaviour gives its stack
+# (other builds ignore this).
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1"
+
 work=$(mktemp -d /tmp/credctl-e2e.XXXXXX)
 chmod 711 "$work"  # other test uids must reach sockets below it
 provider_pid=
@@ -39,9 +43,10 @@ finish() {
       [ -f "$f" ] || continue
       # A sanitizer's report opens with the stack that matters; the last 50
       # lines alone would show only its shadow-memory map.
-      if grep -qE 'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$f"; then
+      local report='ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|: runtime error: '
+      if grep -qE "$report" "$f"; then
         echo "--- $f: the sanitizer's report"
-        sed -nE '/ERROR: (Address|Leak|UndefinedBehavior)Sanitizer/,$p' "$f" | head -n 80
+        sed -nE "/$report/,\$p" "$f" | head -n 80
       fi
       echo "--- $f"
       tail -n 50 "$f"
