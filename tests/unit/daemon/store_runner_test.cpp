@@ -129,5 +129,21 @@ TEST_F(StoreRunnerTest, TheDestructorRunsTheBlocksAlreadyGivenBeforeItReturns) {
     EXPECT_EQ(line.resumed, 0) << "no coroutine resumed: the I/O thread did not run";
 }
 
+// settle() waits for the blocks given before it (each takes 2 ms here), not
+// for their coroutines, and the runner takes blocks after it as before.
+TEST_F(StoreRunnerTest, SettleReturnsOnceTheBlocksAlreadyGivenHaveRun) {
+    StoreRunner runner(*lmdb_, StorePlacement::own_thread);
+    Line line;
+    constexpr int k_blocks = 5;
+    for (int n = 0; n < k_blocks; ++n) asio::co_spawn(io_, queue_block(runner, line, n), asio::detached);
+    io_.poll();  // the coroutines start and hand over their blocks
+    runner.settle();
+    EXPECT_EQ(line.order.size(), static_cast<std::size_t>(k_blocks)) << "settle() returned before a block had run";
+    EXPECT_EQ(line.resumed, 0) << "the I/O thread did not run: no coroutine resumed yet";
+    ASSERT_TRUE(credctl::test::run_until(io_, [&] { return line.resumed == k_blocks; }));
+    auto count = credctl::test::run_now(io_, runner.run([](Store& s) { return s.count(); }));
+    EXPECT_TRUE(count.has_value()) << "a block given after settle() did not run";
+}
+
 }  // namespace
 }  // namespace credctl::store
