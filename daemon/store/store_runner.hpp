@@ -68,13 +68,13 @@ public:
     }
 
     // Returns once the store thread has run every block given before the
-    // call and let go of everything of them: a block's result goes back to
-    // the awaiting coroutine's executor, and the store thread still holds a
-    // copy of that executor for a moment after it has handed the result
-    // over. An executor that belongs to an io_context about to be destroyed
-    // (TokenService's upstream, whose thread runs a refresh's steps) must
-    // wait for this. Not from the store thread; nothing with the caller
-    // placement.
+    // call and has let go of all they held. A block's result goes back to
+    // the awaiting coroutine's executor, and the store thread keeps a copy
+    // of that executor for a moment after it has handed the result over.
+    // Whoever is about to destroy the io_context behind such an executor
+    // calls this first (TokenService, whose upstream's thread runs a
+    // refresh's steps). Not from the store thread; with the caller
+    // placement it returns at once.
     void settle();
 
     [[nodiscard]] StorePlacement placement() const { return placement_; }

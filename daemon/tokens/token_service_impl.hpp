@@ -92,9 +92,9 @@ struct TokenService::Impl {
     }
     // A refresh's store steps, run from the upstream's thread, hand their
     // results back there: the store thread lets go of the upstream's
-    // executor before the upstream (and its io_context) goes below. No
-    // refresh is under way by now: the I/O loop has run out of work, and
-    // one awaiting an exchange keeps it running.
+    // executor before the upstream (and its io_context) goes below. In
+    // credd no refresh is under way by then: the I/O loop has run out of
+    // work, and a refresh that awaits an exchange would keep it running.
     ~Impl() {
         stop_waiting();
         runner.settle();
