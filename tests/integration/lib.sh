@@ -39,11 +39,11 @@ expect() {  # description, then a command that must succeed
 }
 finish() {
   if [ "$failed" -ne 0 ]; then
+    # A sanitizer's report opens with the stack that matters; the last 50
+    # lines alone would show only its shadow-memory map.
+    local report='ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|: runtime error: '
     for f in "$work"/*.log; do
       [ -f "$f" ] || continue
-      # A sanitizer's report opens with the stack that matters; the last 50
-      # lines alone would show only its shadow-memory map.
-      local report='ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|: runtime error: '
       if grep -qE "$report" "$f"; then
         echo "--- $f: the sanitizer's report"
         sed -nE "/$report/,\$p" "$f" | head -n 80

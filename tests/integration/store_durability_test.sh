@@ -130,11 +130,14 @@ synced_before_reply() {  # TRACE
        seen && !replied && /HTTP\/1.1 204/ {replied = 1; ok = synced}
        END {exit !(replied && ok)}' "$1"
 }
-expect "the commit is fdatasync'd after the PUT is read and before its 204 is sent" synced_before_reply "$work/strace.out"
-# If not, finish() shows the calls from the PUT to its answer with the logs.
-synced_before_reply "$work/strace.out" ||
+# When not, the calls from the PUT to its answer go to a log finish() shows.
+synced_or_shown() {  # TRACE
+  synced_before_reply "$1" && return
   awk '/PUT \/v1\/users\/root\/credentials\/p0/ {seen = 1} seen {print; if (/HTTP\/1.1 204/) exit}' \
-    "$work/strace.out" | cut -c1-200 | head -50 >"$work/strace-put.log"
+    "$1" | cut -c1-200 | head -50 >"$work/strace-put.log"
+  return 1
+}
+expect "the commit is fdatasync'd after the PUT is read and before its 204 is sent" synced_or_shown "$work/strace.out"
 grep -v fdatasync "$work/strace.out" >"$work/strace.nosync"
 unsynced_trace_fails() { ! synced_before_reply "$work/strace.nosync"; }
 expect "(control) the same check fails on the trace without its fdatasync calls" unsynced_trace_fails
