@@ -168,7 +168,8 @@ void Server::run() {
 
 void Server::wait_for_hangup() {
     hangup_.async_wait([this](const boost::system::error_code& ec, int) {
-        if (ec) return;
+        // One taken in the same turn as a SIGTERM comes after stop(): no reload, no wait to hold the loop.
+        if (ec || stopping_) return;
         // sd_notify(3): RELOADING=1 first, READY=1 once done, whether the new
         // configuration was taken or rejected, so systemctl reload returns.
         notifier_.reloading();
