@@ -44,15 +44,20 @@ StoreRunner::~StoreRunner() {
 
 void StoreRunner::settle() {
     if (!thread_) return;
-    // Handlers run one at a time, in order: this one runs once the one
-    // before it has returned, with every executor it held destroyed.
+    // Handlers run one at a time, in order. A block that ends without a
+    // pause (all of them) hands its result over in one more handler, posted
+    // as it ends, so behind this call's first handler: that one posts a
+    // second, behind those, and the wait ends there.
     std::mutex m;
     std::condition_variable settled;
     bool done = false;
-    asio::post(thread_->io, [&] {
-        const std::lock_guard lock(m);  // notified under the lock: the waiter cannot leave before
-        done = true;
-        settled.notify_one();
+    asio::io_context& io = thread_->io;
+    asio::post(io, [&] {
+        asio::post(io, [&] {
+            const std::lock_guard lock(m);  // notified under the lock: the waiter cannot leave before
+            done = true;
+            settled.notify_one();
+        });
     });
     std::unique_lock lock(m);
     settled.wait(lock, [&] { return done; });

@@ -68,9 +68,9 @@ public:
     }
 
     // Returns once the store thread has run every block given before the
-    // call and has let go of all they held. A block's result goes back to
-    // the awaiting coroutine's executor, and the store thread keeps a copy
-    // of that executor for a moment after it has handed the result over.
+    // call, handed each result over, and let go of all they held. A block's
+    // result goes back to the awaiting coroutine's executor, and the store
+    // thread keeps a copy of that executor for a moment after the handover.
     // Whoever is about to destroy the io_context behind such an executor
     // calls this first (TokenService, whose upstream's thread runs a
     // refresh's steps). Not from the store thread; with the caller

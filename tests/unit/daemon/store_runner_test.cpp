@@ -5,6 +5,7 @@
 #include "daemon/store/store_runner.hpp"
 
 #include "support/run_now.hpp"
+#include "support/slow_to_let_go.hpp"
 #include "support/temp_store.hpp"
 #include "temp_dir.hpp"
 
@@ -12,7 +13,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/execution/allocator.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/require.hpp>
 
 #include <atomic>
 #include <stdexcept>
@@ -143,6 +146,37 @@ TEST_F(StoreRunnerTest, SettleReturnsOnceTheBlocksAlreadyGivenHaveRun) {
     ASSERT_TRUE(credctl::test::run_until(io_, [&] { return line.resumed == k_blocks; }));
     auto count = credctl::test::run_now(io_, runner.run([](Store& s) { return s.count(); }));
     EXPECT_TRUE(count.has_value()) << "a block given after settle() did not run";
+}
+
+asio::awaitable<void> count_after(StoreRunner& runner, std::chrono::milliseconds pause, int& resumed) {
+    co_await runner.run([pause](Store& s) {
+        std::this_thread::sleep_for(pause);
+        return s.count();
+    });
+    ++resumed;
+}
+
+// A block that ends without a pause hands its result over in a handler of
+// its own, which the store thread runs after the block, and only then lets
+// go of the awaiting coroutine's executor. settle() waits for that too. The
+// coroutines' executor carries an allocator whose copies the store thread
+// is slow to destroy (100 ms each), and the first block takes 50 ms, so
+// that settle() is called while all three are still in line.
+TEST_F(StoreRunnerTest, SettleReturnsOnceTheResultsAreHandedOver) {
+    StoreRunner runner(*lmdb_, StorePlacement::own_thread);
+    ASSERT_TRUE(
+        credctl::test::run_now(io_, runner.run([](Store&) { return credctl::test::slow_to_let_go_here = true; })));
+    const auto ex = asio::require(io_.get_executor(), asio::execution::allocator(credctl::test::SlowToLetGo<void>()));
+    int resumed = 0;
+    constexpr int k_blocks = 3;
+    for (int n = 0; n < k_blocks; ++n) {
+        const auto pause = std::chrono::milliseconds(n == 0 ? 50 : 0);
+        asio::co_spawn(ex, count_after(runner, pause, resumed), asio::detached);
+    }
+    io_.poll();  // the coroutines start and hand over their blocks
+    runner.settle();
+    io_.poll();  // what has been handed over resumes; nothing is waited for
+    EXPECT_EQ(resumed, k_blocks) << "settle() returned before every result was handed over";
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "daemon/tokens/token_service.hpp"
 #include "daemon/tokens/upstream.hpp"
 #include "support/run_now.hpp"
+#include "support/slow_to_let_go.hpp"
 #include "token_fakes.hpp"
 
 #include <gtest/gtest.h>
@@ -25,7 +26,6 @@
 #include <boost/asio/require.hpp>
 
 #include <atomic>
-#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -34,32 +34,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::atomic<int> g_copies{0};      // of SlowToLetGo, whatever its type
-thread_local bool t_slow = false;  // on the store thread
-
-// An allocator that does what std::allocator does, counted; a copy
-// destroyed on the store thread first waits 100 ms.
-template <class T>
-struct SlowToLetGo {
-    using value_type = T;
-    SlowToLetGo() noexcept { ++g_copies; }
-    SlowToLetGo(const SlowToLetGo&) noexcept { ++g_copies; }
-    template <class U>
-    SlowToLetGo(const SlowToLetGo<U>&) noexcept {  // NOLINT(google-explicit-constructor): rebinding
-        ++g_copies;
-    }
-    SlowToLetGo& operator=(const SlowToLetGo&) = default;
-    ~SlowToLetGo() {
-        if (t_slow) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        --g_copies;
-    }
-    T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
-    void deallocate(T* p, std::size_t n) { std::allocator<T>().deallocate(p, n); }
-    template <class U>
-    bool operator==(const SlowToLetGo<U>&) const noexcept {
-        return true;
-    }
-};
+using credctl::test::SlowToLetGo;
 
 // Refreshes answered at once, on a thread of its own whose executor
 // carries SlowToLetGo.
@@ -108,7 +83,8 @@ class TokenServiceEndTest : public test::FakeSeamsTest {};
 TEST_F(TokenServiceEndTest, TheStoreThreadLetsGoOfTheUpstreamsExecutorBeforeTheServiceEnds) {
     ThreadedUpstream upstream;
     store::StoreRunner runner(*lmdb_, store::StorePlacement::own_thread);
-    ASSERT_TRUE(credctl::test::run_now(io_, runner.run([](store::Store&) { return t_slow = true; })));
+    ASSERT_TRUE(credctl::test::run_now(
+        io_, runner.run([](store::Store&) { return credctl::test::slow_to_let_go_here = true; })));
     {
         TokenService service(io_, runner, credctl::test::unreachable_provider_options(),
                              TokenServiceSeams{upstream, clock_});
@@ -122,7 +98,8 @@ TEST_F(TokenServiceEndTest, TheStoreThreadLetsGoOfTheUpstreamsExecutorBeforeTheS
     // Its thread joined, the upstream holds no copy of the executor: one
     // left is the store thread's, and the upstream could be gone by now.
     upstream.stop();
-    EXPECT_EQ(g_copies.load(), 0) << "the store thread still held the upstream's executor when the service ended";
+    EXPECT_EQ(credctl::test::slow_to_let_go_copies.load(), 0)
+        << "the store thread still held the upstream's executor when the service ended";
 }
 
 }  // namespace
