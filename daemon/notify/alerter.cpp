@@ -1,5 +1,6 @@
 #include "daemon/notify/alerter.hpp"
 
+#include "common/log/log.hpp"
 #include "common/log/structured.hpp"
 
 #include <array>
@@ -74,6 +75,7 @@ void Alerter::valid(const std::string& user, const std::string& provider) {
 }
 
 void Alerter::stop() {
+    stopped_ = true;
     for (const auto& r : running_) kill_command(*r);
 }
 
@@ -88,7 +90,13 @@ void Alerter::alert(const std::string& user, const std::string& provider, Alert 
         resource(user, provider) + (login ? " needs a login: " : " is not refreshed: ") + what_happened(reason);
     if (!login) message += " for " + std::to_string(settings_.unavailable_after.count()) + " s or more";
     log::event(log::Level::warning, login ? k_login_needed_id : k_provider_unavailable_id, message, fields);
-    if (!settings_.command.empty()) run(user, provider, state, reason);
+    if (settings_.command.empty()) return;
+    if (stopped_) {
+        log::info("credd is stopping: notify command " + settings_.command[0] + " not run for " +
+                  resource(user, provider));
+        return;
+    }
+    run(user, provider, state, reason);
 }
 
 void Alerter::run(const std::string& user, const std::string& provider, Alert state, Reason reason) {

@@ -46,7 +46,8 @@ public:
                      std::int64_t now) override;
     void valid(const std::string& user, const std::string& provider) override;
 
-    // Kills the commands still running (credd is stopping).
+    // Kills the commands still running and starts none after (credd is
+    // stopping: its drain would wait for one, up to its timeout).
     void stop();
     // Commands started and not yet reaped.
     [[nodiscard]] std::size_t running() const { return running_.size(); }
@@ -61,6 +62,7 @@ private:
     Settings settings_;
     OncePerState once_;
     std::set<std::shared_ptr<RunningCommand>> running_;
+    bool stopped_ = false;
     std::function<void(const CommandOutcome&)> on_outcome_;
 };
 

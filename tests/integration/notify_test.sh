@@ -11,7 +11,8 @@
 #   users; as another uid it lists nobody else's;
 # - a provider failing refreshes (503) is told once past
 #   unavailable_after_seconds, and a rejection after that once more;
-# - a command that hangs is killed at its timeout, and that is logged.
+# - a command that hangs is killed at its timeout, and that is logged;
+# - a login needed as credd stops is logged, and no command holds its exit.
 # Usage: notify_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
@@ -174,4 +175,43 @@ failure_logged() { grep -q "notify command $work/hang for credentials/root/demo 
 expect "the timeout is logged" wait_for 10 "the command's failure in the log" failure_logged
 expect "and the command is gone" bash -c "[ -s '$work/hang.pid' ] && ! kill -0 \$(cat '$work/hang.pid') 2>/dev/null"
 expect "credd still answers" credd_answers
+stop_credd
+
+# --- a login needed as credd stops: said, but no command to wait for -----------
+# A refresh in progress at SIGTERM is finished before credd exits. When its
+# answer is a rejection, the log says that a login is needed, as always,
+# but no command starts: the drain would wait for it, up to its timeout,
+# longer than systemd waits for a stop.
+notify_config "[\"$work/hang\"]" 600
+rm -f "$work/hang.pid"
+expect "credd starts with a hanging command and a 600 s timeout" start_credd "$work/credd.toml"
+login_demo 2>>"$work/login.err"
+said_before=$(grep -c "credentials/root/demo needs a login" "$work/credd.log")
+curl -sf -X POST "$issuer/_test/revoke-all"
+hold_refresh_answers
+refreshes_before=$(refreshes)
+"$credctl" token demo --min-valid 7200 >/dev/null 2>&1 &
+asked=$!
+refresh_held() { [ "$(refreshes)" -gt "$refreshes_before" ]; }
+expect "the refresh reaches the provider, whose rejection is held" wait_for 10 "the refresh" refresh_held
+kill -TERM "$credd_pid"
+draining() { grep -q 'draining and stopping' "$work/credd.log"; }
+expect "credd begins to stop" wait_for 10 "credd's stop" draining
+expect "the held rejection goes out" released 1
+if wait_for 10 "credd to exit" exited "$credd_pid"; then
+  ok "credd exits once the refresh is done"
+else
+  bad "credd exits once the refresh is done"
+  kill -KILL "$credd_pid"
+  [ -s "$work/hang.pid" ] && kill "$(cat "$work/hang.pid")"
+fi
+wait "$credd_pid"
+credd_pid=
+wait "$asked"
+expect "the caller was told a login is needed" test $? -eq 4
+expect "the log says so" \
+  test "$(grep -c "credentials/root/demo needs a login" "$work/credd.log")" -eq $((said_before + 1))
+expect "and no command was started" test ! -e "$work/hang.pid"
+expect "which the log says too" \
+  grep -q "credd is stopping: notify command $work/hang not run for credentials/root/demo" "$work/credd.log"
 finish

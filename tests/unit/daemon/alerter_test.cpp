@@ -144,5 +144,20 @@ TEST_F(AlerterTest, WithoutACommandOnlyTheLineIsWritten) {
     EXPECT_NE(err.find("MESSAGE_ID=cbcb31fa6d184a078df530745078847b"), std::string::npos) << err;
 }
 
+// Once credd is stopping, its drain would wait for a command: the line
+// still goes out, and says that the command is not run.
+TEST_F(AlerterTest, OnceStoppedTheLineIsWrittenAndNoCommandStarts) {
+    Alerter a(io_, recording());
+    a.stop();
+    const auto err = capture_stderr([&] { a.login_required("alice", "demo", Reason::invalid_grant); });
+    EXPECT_EQ(a.running(), 0U);
+    EXPECT_NE(err.find("MESSAGE_ID=cbcb31fa6d184a078df530745078847b"), std::string::npos) << err;
+    EXPECT_NE(err.find("credd is stopping: notify command /bin/sh not run for credentials/alice/demo"),
+              std::string::npos)
+        << err;
+    io_.poll();
+    EXPECT_FALSE(std::ifstream(log_).good()) << "the command ran";
+}
+
 }  // namespace
 }  // namespace credctl::notify
