@@ -334,9 +334,9 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
         if (!at_once) std::tie(ec, more) = co_await http::async_read_header(stream, buffer, parser, k_tuple);
         n += more;
         if (!ec) ec = head_failure(parser, n, limits);
-        state.busy = true;
         // A request without a body is complete with its head: async_read would take a loop's turn to say so.
         if (!ec && !parser.is_done()) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, k_tuple);
+        state.busy = true;  // only now: a stop closes a session whose client holds the body back
         if (ec) {
             co_await refuse_unread(stream, state, ec);
             co_return;

@@ -6,8 +6,8 @@
 # that: 48 kept connections each sending 150 requests, one at a time as a
 # client does, all answered; three requests written together, answered in
 # order; a request that arrives in pieces while its session waits, answered;
-# and a SIGTERM while every session waits between requests, which closes
-# them and stops credd at once.
+# and a SIGTERM while every session waits between requests, or for the
+# rest of a request's body, which closes them and stops credd at once.
 # Usage: kept_connections_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
@@ -59,6 +59,43 @@ kill -TERM "$credd_pid"
 wait_for 5 "credd to stop with 32 sessions waiting between requests" exited "$credd_pid"
 elapsed=$(($(now_ms) - start))
 expect "credd stopped in ${elapsed} ms with its sessions waiting (bound: 3000)" test "$elapsed" -lt 3000
+credd_pid=
+
+# Requests whose body does not come are not being served yet: a stop closes
+# them too. Another uid sends four heads with a Content-Length of 100 and
+# five bytes of body, and holds the rest back; with an idle timeout of 60 s,
+# credd must not wait for those bodies to exit.
+stranger=credctl-kept-stranger
+ensure_user "$stranger"
+sed -i 's/^idle_timeout_seconds = .*/idle_timeout_seconds = 60/' "$work/credd.toml"
+expect "credd starts again, with an idle timeout of 60 s" start_credd "$work/credd.toml"
+as_user "$stranger" python3 - "$CREDD_SOCKET" >"$work/bodies" 2>&1 <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(4):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.sendall(b"POST /v1/users/x/credentials/demo HTTP/1.1\r\nHost: localhost\r\n"
+              b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":")
+    held.append(s)
+print("sent", flush=True)
+time.sleep(90)
+PY
+extra_pids+=("$!")
+# credd has read what was sent once its four connections have nothing
+# queued: ss(8) lists each of credd's sockets with its receive queue.
+heads_read() {
+  [ "$(ss -xnp state connected 2>/dev/null | grep -c "pid=$credd_pid,")" -ge 4 ] &&
+    ! ss -xnp state connected 2>/dev/null | grep "pid=$credd_pid," | awk '$3 != 0 { bad = 1 } END { exit !bad }'
+}
+wait_for 10 "the four heads sent" grep -qx sent "$work/bodies"
+expect "credd has read the four heads and what came of their bodies" wait_for 10 "credd to read them" heads_read
+start=$(now_ms)
+kill -TERM "$credd_pid"
+wait_for 10 "credd to stop with four bodies still to come" exited "$credd_pid"
+elapsed=$(($(now_ms) - start))
+expect "credd stopped in ${elapsed} ms with four bodies still to come (bound: 3000)" test "$elapsed" -lt 3000
+wait "$credd_pid" 2>/dev/null
 credd_pid=
 
 finish
