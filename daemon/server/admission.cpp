@@ -21,7 +21,10 @@ Admission::Verdict Admission::arrive(uid_t uid, Ticket* ticket) {
         ++served_;
         return Verdict::serve;
     }
-    if (waiting_ >= max_waiting_) return Verdict::refuse;  // u.served > 0 or u.line is not empty: kept
+    // u.served > 0 or u.line is not empty: kept. One uid waits with at most
+    // as many as are served in all: its waiters cost credd a descriptor and
+    // some memory each, and connecting and closing at once costs it nothing.
+    if (waiting_ >= max_waiting_ || u.line.size() >= max_served_) return Verdict::refuse;
     *ticket = next_++;
     u.line.push_back(*ticket);
     ++waiting_;

@@ -8,8 +8,10 @@
 // next of that uid's connections to end, in order of arrival. Waiting
 // connections take no served slot, so one uid can never crowd out another;
 // they only hold a descriptor, and at most `max_waiting` wait in all (the
-// open files left over once every served slot has its own), beyond which a
-// connection is refused. So is one arriving while `max_served` are served,
+// open files left over once every served slot has its own), and at most
+// `max_served` of one uid, beyond which a connection is refused: a uid that
+// connects and closes at once cannot fill the waiting room, nor credd's
+// memory. So is one arriving while `max_served` are served,
 // unless its uid is an administrator's (root, credd's own): k_reserve
 // slots beyond `max_served` are theirs alone, so that `credctl status` and
 // `credctl admin` still answer while other uids hold every slot.

@@ -42,7 +42,7 @@ TEST(Admission, ConnectionsOverTheUidLimitWaitAndTakeFreedSlotsInOrder) {
 }
 
 TEST(Admission, OneUidWaitingDoesNotDelayAnotherUid) {
-    Admission a(10, 2, 100);
+    Admission a(60, 2, 100);
     Admission::Ticket t = 0;
     EXPECT_EQ(arrivals(a, {1000, 1000}, &t), "serve serve");
     for (int i = 0; i < 50; ++i) EXPECT_EQ(a.arrive(1000, &t), Verdict::wait);
@@ -66,6 +66,18 @@ TEST(Admission, RefusesWhenTheTotalIsServedOrTheWaitingRoomIsFull) {
     // uid 3: the total is served; the second uid 2: the waiting room is full.
     EXPECT_EQ(arrivals(a, {1, 2, 3, 1, 2}, &t), "serve serve refuse wait refuse");
     EXPECT_EQ(counts(a), "2 served, 1 waiting");
+}
+
+// One uid waits with at most as many connections as are served in all
+// (here 3); another uid still waits for its own slot.
+TEST(Admission, OneUidWaitsWithAtMostTheServedTotal) {
+    Admission a(3, 1, 100);
+    Admission::Ticket t = 0;
+    EXPECT_EQ(arrivals(a, {1, 1, 1, 1, 1}, &t), "serve wait wait wait refuse");
+    EXPECT_EQ(arrivals(a, {2, 2}, &t), "serve wait");
+    EXPECT_EQ(counts(a), "2 served, 4 waiting");
+    EXPECT_NE(a.leave(1), std::nullopt);  // a waiter of uid 1 takes the slot: one more may wait
+    EXPECT_EQ(arrivals(a, {1, 1}, &t), "wait refuse");
 }
 
 TEST(Admission, AWaiterThatGivesUpIsNoLongerCounted) {
