@@ -120,6 +120,7 @@ private:
     StoreHealth store_health_{config_.store};
     ApiContext context_;
     std::set<Session*> sessions_;
+    StopGrace grace_{io_, sessions_};
     std::string where_ = config_.socket;
     bool stopping_ = false;
     std::uint64_t served_ = 0;  // requests answered: whether others were, while a session waited
@@ -212,10 +213,7 @@ void Server::stop() {
     acceptor_.close(ec);
     signals_.cancel(ec);
     hangup_.cancel(ec);
-    // Idle sessions close now; busy ones finish their request first.
-    for (auto* s : sessions_) {
-        if (!s->busy) s->stream->socket().close(ec);
-    }
+    grace_.stop();  // idle sessions close now, busy ones finish their request (session_state.hpp)
     for (auto& [ticket, w] : waiters_) w->timer.cancel();
 }
 
@@ -357,14 +355,14 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
             // lets other sessions go first (reply_round.hpp).
             QueuedReply queued(stream, r, keep_alive && !r.close, started.audit, started.audit_line);
             co_await rounds_.send(queued);
-            if (queued.rest) co_await std::move(*queued.rest);
+            if (queued.rest) co_await write_rest(state, grace_, std::move(*queued.rest));
             state.busy = false;
             if (!queued.keep_alive) co_return;
             waiting = queued.others_in_round || served_ != served;
             continue;
         }
         if (auto rest = reply(stream, r, keep_alive && !r.close && !stopping_, limits.idle_timeout))
-            co_await std::move(*rest);
+            co_await write_rest(state, grace_, std::move(*rest));
         state.busy = false;
         const bool ends = !keep_alive || r.close;
         // Others first: a session ending is torn down after the answers ready now (one refresh's waiters),
@@ -380,7 +378,8 @@ asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::
 asio::awaitable<void> Server::refuse_unread(Stream& stream, Session& state, boost::system::error_code ec) {
     if (auto failure = read_failure(ec, config_.limits)) {
         ApiReply r = problem(*failure);
-        if (auto rest = reply(stream, r, false, config_.limits.idle_timeout)) co_await std::move(*rest);
+        if (auto rest = reply(stream, r, false, config_.limits.idle_timeout))
+            co_await write_rest(state, grace_, std::move(*rest));
         state.busy = false;  // a stop closes it at once
         if (!stopping_) co_await linger(stream);
     }

@@ -1,8 +1,9 @@
 // What the server (server.cpp) keeps of each connection: the stream type of
-// a session on the Unix socket, whether it is serving a request (a stop
-// closes idle sessions at once and lets busy ones finish), and a connection
-// waiting for a slot of its uid (admission.hpp); how a session takes a
-// request head that is already waiting, and writes an answer at once.
+// a session on the Unix socket, whether it is serving a request or writing
+// the rest of an answer, and a connection waiting for a slot of its uid
+// (admission.hpp); what a stop does to the sessions (StopGrace); how a
+// session takes a request head that is already waiting, and writes an
+// answer at once.
 //
 // Internal to server.cpp (it brings Beast and Asio with it). Thread-safety:
 // the I/O thread's.
@@ -11,6 +12,8 @@
 #include "daemon/server/http_text.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/basic_stream.hpp>
@@ -19,7 +22,9 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <set>
 #include <string_view>
 
 namespace credctl::server {
@@ -30,7 +35,63 @@ using Stream = boost::beast::basic_stream<boost::asio::local::stream_protocol, b
 struct Session {
     Stream* stream = nullptr;
     bool busy = false;
+    bool writing = false;  // the rest of an answer its socket did not take at once (write_rest())
 };
+
+// What a stop does to the sessions (`sessions`, the server's): those that
+// wait for a request, or for the rest of its body, are closed at once;
+// busy ones finish their request; and a session still writing an answer a
+// second after the stop, or that begins to write one later than that, is
+// closed then. A client that does not read its answer holds credd's stop
+// for that second, not for the idle timeout.
+class StopGrace {
+public:
+    static constexpr std::chrono::seconds k_grace{1};
+
+    StopGrace(boost::asio::io_context& io, const std::set<Session*>& sessions) : timer_(io), sessions_(sessions) {}
+
+    void stop() {
+        bool writing = false;
+        for (auto* s : sessions_) {
+            if (!s->busy) close(*s);
+            writing = writing || s->writing;
+        }
+        if (!writing) {
+            over_ = true;
+            return;
+        }
+        timer_.expires_after(k_grace);
+        timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            over_ = true;
+            for (auto* s : sessions_) {
+                if (s->writing) close(*s);
+            }
+        });
+    }
+    // Whether a write begun now is cut at once.
+    [[nodiscard]] bool over() const { return over_; }
+    static void close(Session& s) {
+        boost::system::error_code ec;
+        s.stream->socket().close(ec);
+    }
+
+private:
+    boost::asio::steady_timer timer_;
+    const std::set<Session*>& sessions_;
+    bool over_ = false;
+};
+
+// Awaits `rest`, the part of an answer that `session`'s socket did not take
+// at once (reply_round.hpp), with the session marked as writing for
+// `grace`.
+inline boost::asio::awaitable<void> write_rest(Session& session, const StopGrace& grace,
+                                               boost::asio::awaitable<void> rest) {
+    if (grace.over()) StopGrace::close(session);
+    session.writing = true;
+    co_await std::move(rest);
+    session.writing = false;
+}
 
 struct Waiter {
     boost::asio::steady_timer timer;

@@ -139,6 +139,18 @@ stop_credd() {
   credd_pid=
   return $rc
 }
+# Sends credd SIGTERM and checks that it exits within BOUND_MS (WHAT says
+# in what state, for the check's name: "with its sessions waiting").
+expect_stop_within() {  # BOUND_MS WHAT
+  local start elapsed
+  start=$(now_ms)
+  kill -TERM "$credd_pid"
+  wait_for 10 "credd to stop $2" exited "$credd_pid"
+  elapsed=$(($(now_ms) - start))
+  expect "credd stopped in ${elapsed} ms $2 (bound: $1)" test "$elapsed" -lt "$1"
+  wait "$credd_pid" 2>/dev/null
+  credd_pid=
+}
 
 # The provider (with OPTIONS), a credd.toml of write_config at
 # $work/credd.toml, and credd on it, checked as the test's first expectation.

@@ -4,7 +4,8 @@
 # socket and hands only the rest to an asynchronous write, so the I/O thread
 # must go on serving others meanwhile, and the slow client must still get
 # every byte. The large answer is GET /v1/whoami under 1,500 grants that all
-# name the caller. Usage: slow_reader_test.sh CREDD CREDCTL
+# name the caller. A stop waits a second for an answer not read, not the
+# idle timeout. Usage: slow_reader_test.sh CREDD CREDCTL
 set -uo pipefail
 credd=$1
 credctl=$2
@@ -89,5 +90,27 @@ expect "the answer is larger than a socket's send buffer (256 KiB)" test "$(fiel
 expect "the slow client gets every byte of it" test "$(field slow_body_bytes)" = "$(field slow_length)"
 expect "... and it parses, with all 1,500 grants" test "$(field grants)" = 1500
 expect "the connection goes on serving after the large answer" test "$(field slow_again)" = 200
+
+# A client that does not read its answer keeps its session busy. A stop
+# gives such a write a second, not the idle timeout (here 60 s): any uid
+# could hold credd's stop that long with answers it never reads (pipelined
+# requests; here, the large answer above).
+stop_credd
+sed -i 's/^idle_timeout_seconds = .*/idle_timeout_seconds = 60/' "$work/credd.toml"
+expect "credd starts again, with an idle timeout of 60 s" start_credd "$work/credd.toml"
+python3 - "$CREDD_SOCKET" >"$work/unread.out" 2>&1 <<'PY' &
+import fcntl, socket, struct, sys, termios, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"GET /v1/whoami HTTP/1.1\r\nHost: localhost\r\n\r\n")
+while struct.unpack("i", fcntl.ioctl(s, termios.FIONREAD, b"\0" * 4))[0] == 0:
+    time.sleep(0.05)
+print("writing", flush=True)
+time.sleep(120)
+PY
+extra_pids+=("$!")
+expect "credd writes an answer that its client does not read" \
+  wait_for 10 "the answer to begin" grep -qx writing "$work/unread.out"
+expect_stop_within 3000 "with an answer unread"
 
 finish
