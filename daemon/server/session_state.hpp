@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -40,54 +41,65 @@ struct Session {
 
 // What a stop does to the sessions (`sessions`, the server's): those that
 // wait for a request, or for the rest of its body, are closed at once;
-// busy ones finish their request; and a session still writing an answer a
-// second after the stop, or that begins to write one later than that, is
-// closed then. A client that does not read its answer holds credd's stop
-// for that second, not for the idle timeout.
+// busy ones finish their request; and one still writing the rest of an
+// answer (write_rest()) a second after the stop is closed then, as is one
+// that begins to write later than that. A client that does not read its
+// answer holds credd's stop for that second, not for the idle timeout.
 class StopGrace {
 public:
-    static constexpr std::chrono::seconds k_grace{1};
+    static constexpr std::chrono::milliseconds k_grace{1000};
 
-    StopGrace(boost::asio::io_context& io, const std::set<Session*>& sessions) : timer_(io), sessions_(sessions) {}
+    StopGrace(boost::asio::io_context& io, const std::set<Session*>& sessions,
+              std::chrono::milliseconds grace = k_grace)
+        : timer_(io), sessions_(sessions), grace_(grace) {}
 
     void stop() {
-        bool writing = false;
+        deadline_ = std::chrono::steady_clock::now() + grace_;
         for (auto* s : sessions_) {
             if (!s->busy) close(*s);
-            writing = writing || s->writing;
+            if (s->writing) watch();
         }
-        if (!writing) {
-            over_ = true;
-            return;
+    }
+    // `session` is about to write the rest of an answer.
+    void begin_write(Session& session) {
+        if (!deadline_) return;
+        if (std::chrono::steady_clock::now() >= *deadline_) {
+            close(session);
+        } else {
+            watch();
         }
-        timer_.expires_after(k_grace);
+    }
+
+private:
+    static void close(Session& s) {
+        boost::system::error_code ec;
+        s.stream->socket().close(ec);
+    }
+    // Closes, at the deadline, the sessions still writing then. Armed only
+    // when one writes: otherwise nothing holds the loop after a stop.
+    void watch() {
+        if (watching_) return;
+        watching_ = true;
+        timer_.expires_at(*deadline_);
         timer_.async_wait([this](const boost::system::error_code& ec) {
             if (ec) return;
-            over_ = true;
             for (auto* s : sessions_) {
                 if (s->writing) close(*s);
             }
         });
     }
-    // Whether a write begun now is cut at once.
-    [[nodiscard]] bool over() const { return over_; }
-    static void close(Session& s) {
-        boost::system::error_code ec;
-        s.stream->socket().close(ec);
-    }
 
-private:
     boost::asio::steady_timer timer_;
     const std::set<Session*>& sessions_;
-    bool over_ = false;
+    const std::chrono::milliseconds grace_;
+    std::optional<std::chrono::steady_clock::time_point> deadline_;  // set by stop()
+    bool watching_ = false;
 };
 
 // Awaits `rest`, the part of an answer that `session`'s socket did not take
-// at once (reply_round.hpp), with the session marked as writing for
-// `grace`.
-inline boost::asio::awaitable<void> write_rest(Session& session, const StopGrace& grace,
-                                               boost::asio::awaitable<void> rest) {
-    if (grace.over()) StopGrace::close(session);
+// at once (reply_round.hpp), with the session marked as writing for `grace`.
+inline boost::asio::awaitable<void> write_rest(Session& session, StopGrace& grace, boost::asio::awaitable<void> rest) {
+    grace.begin_write(session);
     session.writing = true;
     co_await std::move(rest);
     session.writing = false;
