@@ -194,8 +194,9 @@ refreshes_before=$(refreshes)
 asked=$!
 refresh_held() { [ "$(refreshes)" -gt "$refreshes_before" ]; }
 expect "the refresh reaches the provider, whose rejection is held" wait_for 10 "the refresh" refresh_held
+stops_before=$(grep -c 'draining and stopping' "$work/credd.log")
 kill -TERM "$credd_pid"
-draining() { grep -q 'draining and stopping' "$work/credd.log"; }
+draining() { [ "$(grep -c 'draining and stopping' "$work/credd.log")" -gt "$stops_before" ]; }
 expect "credd begins to stop" wait_for 10 "credd's stop" draining
 expect "the held rejection goes out" released 1
 if wait_for 10 "credd to exit" exited "$credd_pid"; then
