@@ -80,8 +80,8 @@ extra_pids+=("$!")
 # credd has read what was sent once its four connections have nothing
 # queued: ss(8) lists each of credd's sockets with its receive queue.
 heads_read() {
-  [ "$(ss -xnp state connected 2>/dev/null | grep -c "pid=$credd_pid,")" -ge 4 ] &&
-    ! ss -xnp state connected 2>/dev/null | grep "pid=$credd_pid," | awk '$3 != 0 { bad = 1 } END { exit !bad }'
+  ss -xnp state connected 2>/dev/null |
+    awk -v p="pid=$credd_pid," 'index($0, p) { n++; if ($3 != 0) queued = 1 } END { exit !(n >= 4 && !queued) }'
 }
 wait_for 10 "the four heads sent" grep -qx sent "$work/bodies"
 expect "credd has read the four heads and what came of their bodies" wait_for 10 "credd to read them" heads_read
