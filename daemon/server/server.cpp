@@ -209,7 +209,7 @@ void Server::stop() {
     boost::system::error_code ec;
     watchdog_.cancel();
     keep_alive_.stop();
-    tokens_.stop();
+    tokens_.stop([this](std::chrono::seconds longest) { notifier_.extend_stop(longest); });
     acceptor_.close(ec);
     signals_.cancel(ec);
     hangup_.cancel(ec);

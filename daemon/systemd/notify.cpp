@@ -81,6 +81,11 @@ void Notifier::stopping() const {
     if (auto r = send("STOPPING=1"); !r) log::warning(r.error().message);
 }
 
+void Notifier::extend_stop(std::chrono::seconds by) const {
+    const auto usec = std::chrono::duration_cast<std::chrono::microseconds>(by).count();
+    if (auto r = send("EXTEND_TIMEOUT_USEC=" + std::to_string(usec)); !r) log::warning(r.error().message);
+}
+
 void Notifier::watchdog() const {
     if (auto r = send("WATCHDOG=1"); !r) log::warning(r.error().message);
 }

@@ -5,8 +5,10 @@
 // so credd runs the same by hand, under systemd, or under a test harness.
 //
 // credd sends READY=1 once it listens, RELOADING=1 then READY=1 around a
-// reload, STOPPING=1 when it starts draining, and WATCHDOG=1 from its I/O
-// loop at half the interval (so a wedged loop is restarted by systemd).
+// reload, STOPPING=1 when it starts draining, EXTEND_TIMEOUT_USEC while the
+// drain waits for a refresh that may outlast TimeoutStopSec=, and
+// WATCHDOG=1 from its I/O loop at half the interval (so a wedged loop is
+// restarted by systemd).
 //
 // Used by daemon/server. Thread-safety: send() may be called from any thread.
 #pragma once
@@ -37,6 +39,9 @@ public:
     void ready(std::string_view status) const;
     void reloading() const;
     void stopping() const;
+    // EXTEND_TIMEOUT_USEC: the stop may take `by` from now, even past
+    // TimeoutStopSec= (systemd 236 and later).
+    void extend_stop(std::chrono::seconds by) const;
     void watchdog() const;
 
 private:

@@ -125,6 +125,7 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
     }
     auto flight = std::make_shared<Flight>(io.get_executor(), sk);
     flights[ck] = flight;
+    if (drain) drain(longest_refresh(ck));  // credd is stopping: this refresh holds its exit
     // fly() answers every waiter whatever happens; an exception that still
     // escaped it could only be logged here.
     asio::co_spawn(io, fly(key, std::move(*rec), scopes, flight, asked), [](std::exception_ptr e) {

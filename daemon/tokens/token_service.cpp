@@ -63,8 +63,30 @@ TokenService::TokenService(asio::io_context& io, store::Store& store, TokenServi
 
 TokenService::~TokenService() = default;
 
-void TokenService::stop() {
-    impl_->stop_waiting();
+void TokenService::stop(std::function<void(std::chrono::seconds)> drain) {
+    auto& im = *impl_;
+    im.stop_waiting();
+    im.drain = std::move(drain);
+    if (!im.drain) return;
+    std::optional<std::chrono::seconds> longest;
+    for (const auto* under_way : {&im.flights, &im.reads}) {
+        for (const auto& [ck, flight] : *under_way)
+            longest = std::max(longest.value_or(std::chrono::seconds{}), im.longest_refresh(ck));
+    }
+    if (longest) im.drain(*longest);
+}
+
+// The store steps of a refresh (the pending mark, the commit, the lock's
+// release on a fleet) take milliseconds on LMDB and a round trip or two on
+// etcd; this is room for them on a slow disk or a cluster electing a leader.
+constexpr std::chrono::seconds k_store_steps{10};
+
+std::chrono::seconds TokenService::Impl::longest_refresh(const std::string& ck) const {
+    const auto begin = ck.find('\0') + 1;
+    const ProviderConfig* p = provider(ck.substr(begin, ck.find('\0', begin) - begin));
+    if (p == nullptr) return k_store_steps;
+    const auto exchange = p->timeout.count() > 0 ? p->timeout : options.provider_timeout;
+    return p->retry_deadline + p->connect_timeout + exchange + k_store_steps;
 }
 
 const std::vector<ProviderConfig>& TokenService::providers() const {

@@ -58,6 +58,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -121,8 +122,14 @@ public:
     ~TokenService();
     // Ends the background work that waits on the store (the settling of a
     // fleet store's lost lock-and-marks), so that the I/O loop can run out
-    // of work (credd's shutdown). Requests keep being served.
-    void stop();
+    // of work (credd's shutdown). Requests keep being served, and refreshes
+    // run to their end. `drain`, when given, is told how long from now the
+    // refreshes a stop waits for can still take: at once, when some are
+    // under way (a record read that may start one included), and again as
+    // each later one starts. A refresh can take its provider's
+    // retry_deadline, the exchange in progress then, and its store steps
+    // (credd passes this on to systemd as EXTEND_TIMEOUT_USEC, credd(8)).
+    void stop(std::function<void(std::chrono::seconds)> drain = {});
     TokenService(const TokenService&) = delete;
     TokenService& operator=(const TokenService&) = delete;
 

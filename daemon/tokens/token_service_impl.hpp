@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -132,6 +133,13 @@ struct TokenService::Impl {
         }
         return nullptr;
     }
+
+    // Set by stop(): told how long the refreshes a stop waits for can take.
+    std::function<void(std::chrono::seconds)> drain;
+    // The longest a refresh of the credential `ck` (credential_key) can take
+    // from now: its provider's retry_deadline, the connect and the exchange
+    // under way then, and the store steps around them.
+    std::chrono::seconds longest_refresh(const std::string& ck) const;
 
     // Writes the state back; a failure is logged (the caller's answer stands).
     boost::asio::awaitable<void> set_state(const store::CredentialKey& key, store::CredentialRecord& record,

@@ -72,9 +72,13 @@ wait "$credd_pid"
 expect "credd exits 0 after draining" test $? -eq 0
 credd_pid=
 grep -vx 'WATCHDOG=1' "$work/notify1" | cut -d'|' -f1 >"$work/notify1.states"
-expect "READY=1, the reloads, then STOPPING=1, nothing else but watchdog pings" \
-  test "$(tr '\n' ' ' <"$work/notify1.states")" = "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 "
-expect "STOPPING=1 is the last message" test "$(tail -1 "$work/notify1")" = "STOPPING=1"
+# The refresh holds the stop: up to retry_deadline (30 s), the connect (5 s)
+# and the exchange under way (15 s), and 10 s for its store steps, which
+# may pass systemd's TimeoutStopSec=; EXTEND_TIMEOUT_USEC says so.
+expect "READY=1, the reloads, STOPPING=1, then the refresh's 60 s, nothing else but watchdog pings" \
+  test "$(tr '\n' ' ' <"$work/notify1.states")" = \
+  "READY=1 RELOADING=1 READY=1 RELOADING=1 READY=1 STOPPING=1 EXTEND_TIMEOUT_USEC=60000000 "
+expect "no WATCHDOG=1 once stopping" test "$(tail -1 "$work/notify1")" = "EXTEND_TIMEOUT_USEC=60000000"
 expect "the activated socket's path stays (it belongs to systemd)" test -S "$act"
 expect "no token in credd's log" bash -c "! grep -qF \"\$(cat '$work/drained')\" '$work/credd.log'"
 
@@ -89,6 +93,8 @@ sleep 0.5  # a real span of time: with WATCHDOG_USEC=400000 it would hold 2 ping
 expect "no WATCHDOG=1 without WATCHDOG_USEC" bash -c "! grep -qx 'WATCHDOG=1' '$work/notify2'"
 stop_credd
 expect "second instance exits 0" test $? -eq 0
+expect "a stop with no refresh under way asks for no more time" \
+  test "$(grep -v '^READY=1' "$work/notify2" | tr '\n' ' ')" = "STOPPING=1 "
 
 # --- fds meant for another process, and wrong fd counts ----------------------
 python3 "$here/sd_activate.py" --listen-pid 1 "$work/act/other.sock" -- "$credd" --config "$work/credd.toml" 2>>"$work/credd.log" &
