@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -118,6 +119,11 @@ bool pidfd_alive(int pidfd) {
     return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0 || errno == EPERM;
 }
 
+// Whether this kernel answers SO_PEERPIDFD, once a connection has shown it:
+// until then, and where it does not, peer_credentials() reads the start time.
+enum class PidfdSupport : int { unknown, yes, no };
+std::atomic<PidfdSupport> g_pidfd_support{PidfdSupport::unknown};
+
 }  // namespace
 
 // Only ENOPROTOOPT is a kernel that does not know the option. Linux 6.5 to
@@ -138,17 +144,21 @@ std::string_view to_string(Liveness l) {
     return l == Liveness::pidfd ? "pidfd" : "start time";
 }
 
-Result<PeerCredentials> peer_credentials(int socket_fd) {
+Result<PeerCredentials> peer_credentials(int socket_fd, Liveness check) {
     struct ucred cred {};
     socklen_t len = sizeof cred;
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
         return make_error(Errc::internal, std::string("cannot read peer credentials: ") + std::strerror(errno));
     }
-    return PeerCredentials{cred.pid, cred.uid, cred.gid};
+    PeerCredentials out{cred.pid, cred.uid, cred.gid, std::nullopt};
+    if (check == Liveness::start_time || g_pidfd_support.load(std::memory_order_relaxed) != PidfdSupport::yes) {
+        out.started = start_time(cred.pid);
+    }
+    return out;
 }
 
 Result<PeerIdentity> identify(int socket_fd, bool keep_exe, UserNames* names, Liveness check) {
-    const auto cred = peer_credentials(socket_fd);
+    const auto cred = peer_credentials(socket_fd, check);
     if (!cred) return cred.error();
     return identify(socket_fd, *cred, keep_exe, names, check);
 }
@@ -169,8 +179,12 @@ PeerIdentity identify(int socket_fd, const PeerCredentials& cred, bool keep_exe,
     const Fd pidfd(have_pidfd ? raw_pidfd : -1);
     const bool no_pidfd_support = !have_pidfd && pidfd_unsupported(pidfd_errno);
     id.liveness = no_pidfd_support ? Liveness::start_time : Liveness::pidfd;
+    if (check == Liveness::pidfd) {
+        g_pidfd_support.store(no_pidfd_support ? PidfdSupport::no : PidfdSupport::yes, std::memory_order_relaxed);
+    }
 
-    const auto started_before = no_pidfd_support ? start_time(id.pid) : std::nullopt;
+    // Taken at accept (a kernel just found to lack the option: now).
+    const auto started_before = !no_pidfd_support ? std::nullopt : cred.started ? cred.started : start_time(id.pid);
     ProcFacts facts = read_proc(id.pid, keep_exe);
     // The check comes after the reads: a live pidfd proves that the pid was
     // not reused while they were made (a dead one, that it may have been).

@@ -13,8 +13,13 @@
 // the reads to still refer to a live process; while it lives, its pid cannot
 // be reused, so what was read was read from the caller. A dead caller gets
 // `verified == false` and nothing from /proc. Without SO_PEERPIDFD the
-// process start time is read before and after instead, which cannot tell a
-// pid reused *before* the first read (weaker; credd(8) says so).
+// process start time is read when the connection is accepted
+// (peer_credentials()) and again after the reads instead, which cannot tell
+// a pid reused before the first of them (weaker; credd(8) says so). Read at
+// accept, not when the connection is identified: a connection may wait
+// before that (the server's per-uid limit), and a caller that exits
+// meanwhile would leave its pid free for another process to take, with
+// all the time it needs to arrange that.
 //
 // `exe` and `exe_sha256` can only narrow a grant, never widen one: a process
 // may connect and then exec an allowed binary, so the executable seen at
@@ -77,13 +82,16 @@ struct PeerIdentity {
 // The pid, uid and gid of the peer of `socket_fd` (SO_PEERCRED): the
 // kernel's record of them at connect(2). The server counts its limits by the
 // uid before any other identification work, then passes them to identify().
+// Where the kernel lacks SO_PEERPIDFD (or `check` is Liveness::start_time),
+// also the caller's start time, for identify()'s check.
 // Errors: internal when the socket has no peer credentials.
 struct PeerCredentials {
     pid_t pid = 0;
     uid_t uid = 0;
     gid_t gid = 0;
+    std::optional<std::string> started;  // the start time at accept, where it is the liveness check
 };
-[[nodiscard]] Result<PeerCredentials> peer_credentials(int socket_fd);
+[[nodiscard]] Result<PeerCredentials> peer_credentials(int socket_fd, Liveness check = Liveness::pidfd);
 
 // The identity of the peer of `socket_fd`, whose SO_PEERCRED `cred` holds.
 // With `keep_exe` (some grant pins a hash), the verified executable is kept

@@ -249,8 +249,8 @@ asio::awaitable<void> Server::watchdog_loop() {
 }
 
 asio::awaitable<void> Server::session(local::socket socket) {
-    // Limits are counted by uid alone, before any other work is done for a
-    // connection; the rest of its identity is taken once it is served.
+    // Limits are counted by uid alone, before other work is done for a
+    // connection (a start time aside, peer.hpp); the rest of its identity is taken once it is served.
     const auto cred = peer::peer_credentials(socket.native_handle());
     if (!cred) {
         log::warning(cred.error().message);

@@ -100,6 +100,23 @@ TEST(Peer, StartTimeCheckVerifiesALiveProcess) {
     EXPECT_TRUE(id->exe);
 }
 
+// The start time is taken when the connection is accepted, and identify()
+// checks the process against it: a process with another start time (the
+// pid taken by another process while the connection waited) is not the one
+// that connected.
+TEST(Peer, StartTimeCheckComparesWithTheStartTimeAtAccept) {
+    Pair pair;
+    auto cred = peer_credentials(pair.fds[0], Liveness::start_time);
+    ASSERT_TRUE(cred) << cred.error().message;
+    ASSERT_TRUE(cred->started);
+    EXPECT_TRUE(identify(pair.fds[0], *cred, false, nullptr, Liveness::start_time).verified);
+
+    cred->started = *cred->started + "0";  // as another process, started later under the same pid
+    const auto id = identify(pair.fds[0], *cred, false, nullptr, Liveness::start_time);
+    EXPECT_FALSE(id.verified);
+    EXPECT_FALSE(id.exe);
+}
+
 TEST(Peer, DoesNotKeepTheExecutableOpenUnlessAsked) {
     Pair pair;
     auto id = identify(pair.fds[0], false);
