@@ -79,6 +79,11 @@ struct PeerIdentity {
 // leaves the caller unverified.
 [[nodiscard]] bool pidfd_unsupported(int getsockopt_errno);
 
+// Whether the process of `pidfd` has not exited: identify()'s check. It
+// needs no permission over the process and no system call that a filter
+// may refuse but poll(2).
+[[nodiscard]] bool pidfd_alive(int pidfd);
+
 // The pid, uid and gid of the peer of `socket_fd` (SO_PEERCRED): the
 // kernel's record of them at connect(2). The server counts its limits by the
 // uid before any other identification work, then passes them to identify().

@@ -5,14 +5,19 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -115,6 +120,49 @@ TEST(Peer, StartTimeCheckComparesWithTheStartTimeAtAccept) {
     const auto id = identify(pair.fds[0], *cred, false, nullptr, Liveness::start_time);
     EXPECT_FALSE(id.verified);
     EXPECT_FALSE(id.exe);
+}
+
+// In a child that a seccomp filter makes answer EPERM to
+// pidfd_send_signal(2), as a unit's SystemCallFilter= can: a process that
+// has exited is not alive. (A signal 0 took that EPERM for "alive".)
+// Exits 0 when pidfd_alive() said alive, then dead; else the failed step.
+int alive_then_dead_under_a_filter() {
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_send_signal, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program {
+        static_cast<unsigned short>(std::size(filter)), filter
+    };
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 10;
+    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) return 11;
+    if (::syscall(SYS_pidfd_send_signal, 0, 0, nullptr, 0) == 0 || errno != EPERM) return 12;
+    int gate[2];
+    if (::pipe(gate) != 0) return 13;
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) {
+        ::close(gate[1]);
+        char byte = 0;
+        ::_exit(::read(gate[0], &byte, 1) < 0 ? 1 : 0);
+    }
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0));
+    if (pidfd < 0) return 14;
+    if (!pidfd_alive(pidfd)) return 15;
+    ::close(gate[1]);
+    int status = 0;
+    if (::waitpid(grandchild, &status, 0) != grandchild) return 16;
+    return pidfd_alive(pidfd) ? 17 : 0;
+}
+
+TEST(Peer, ACallerThatExitedIsNotAliveWhereSignalsAreFiltered) {
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(alive_then_dead_under_a_filter());
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "17: a process that has exited counted as alive";
 }
 
 TEST(Peer, DoesNotKeepTheExecutableOpenUnlessAsked) {
