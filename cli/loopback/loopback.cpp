@@ -42,6 +42,16 @@ constexpr auto k_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t k_max_head_bytes = 16 * 1024;
 // A connection that says nothing (a speculative preconnect) is dropped.
 constexpr std::chrono::seconds k_connection_timeout{30};
+// Another user's browser sends its request at once; a foreign connection
+// that keeps silent only holds one of our descriptors.
+constexpr std::chrono::seconds k_foreign_timeout{2};
+// Foreign connections read at once for their 403; any beyond these are
+// closed unread, so that another user's flood of idle connections cannot
+// use up our descriptors (RLIMIT_NOFILE) and keep our browser out.
+constexpr std::size_t k_max_foreign_connections = 8;
+// After a failed accept (EMFILE, ENFILE, ENOMEM) the connection stays
+// queued and an accept at once would fail again.
+constexpr std::chrono::milliseconds k_accept_pause{100};
 
 std::string page(std::string_view title, std::string_view text) {
     return "<!doctype html><html><head><meta charset=\"utf-8\"><title>credctl: " + std::string(title) +
@@ -94,11 +104,14 @@ struct LoopbackListener::Impl {
     tcp::acceptor acceptor{io};
     std::uint16_t port = 0;  // kept: the acceptor is closed after wait()
     std::optional<Callback> result;
-    std::string launch_path;    // "/start/<random>", answered once
-    std::string launch_target;  // the authorization URL it redirects to
+    std::string launch_path;            // "/start/<random>", answered once
+    std::string launch_target;          // the authorization URL it redirects to
+    std::size_t foreign_open = 0;       // foreign connections being read for their 403
+    std::uint64_t foreign_refused = 0;  // the first one named on stderr, the others counted
 
     http::response<http::string_body> answer(std::string_view target, const std::string& expected_state);
-    asio::awaitable<void> handle(tcp::socket socket, std::string expected_state);
+    void warn_refused(const std::string& who);
+    asio::awaitable<void> handle(tcp::socket socket, std::string expected_state, bool foreign);
     asio::awaitable<void> accept_loop(std::string expected_state);
     asio::awaitable<void> read_pasted(std::string expected_state);
     asio::awaitable<void> spin();
@@ -160,10 +173,17 @@ http::response<http::string_body> LoopbackListener::Impl::answer(std::string_vie
     return html(http::status::ok, std::move(body));
 }
 
-asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::string expected_state) {
-    const auto foreign = foreign_peer(socket);
+// One warning line, however many connections another user opens: a flood
+// is counted, and the count given when the wait ends.
+void LoopbackListener::Impl::warn_refused(const std::string& who) {
+    if (foreign_refused++ > 0) return;
+    std::cerr << "\ncredctl: WARNING: refused " << who
+              << " to the login listener: only your own browser may answer this login\n";
+}
+
+asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::string expected_state, bool foreign) {
     beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(k_connection_timeout);
+    stream.expires_after(foreign ? k_foreign_timeout : k_connection_timeout);
     // Read even a foreign request (and ignore it): closing on unread bytes
     // would reset the connection instead of delivering the 403.
     // The request line carries the authorization code.
@@ -171,22 +191,18 @@ asio::awaitable<void> LoopbackListener::Impl::handle(tcp::socket socket, std::st
     http::request_parser<http::empty_body, ZeroingAllocator<char>> parser;
     parser.header_limit(k_max_head_bytes);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, k_tuple);
-    if (ec) co_return;
-    http::response<http::string_body> res;
-    if (foreign) {
-        std::cerr << "\ncredctl: WARNING: refused " << *foreign
-                  << " to the login listener: only your own browser may answer this login\n";
-        res = html(http::status::forbidden, page("Refused", "This login belongs to another user."));
-    } else {
-        res = answer(parser.get().target(), expected_state);
+    if (!ec) {
+        auto res = foreign ? html(http::status::forbidden, page("Refused", "This login belongs to another user."))
+                           : answer(parser.get().target(), expected_state);
+        res.set(http::field::cache_control, "no-store");
+        res.set("Referrer-Policy", "no-referrer");
+        res.keep_alive(false);
+        res.prepare_payload();
+        co_await http::async_write(stream, res, k_tuple);
+        boost::system::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     }
-    res.set(http::field::cache_control, "no-store");
-    res.set("Referrer-Policy", "no-referrer");
-    res.keep_alive(false);
-    res.prepare_payload();
-    co_await http::async_write(stream, res, k_tuple);
-    boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    if (foreign) --foreign_open;
     if (result) io.stop();
 }
 
@@ -233,9 +249,22 @@ asio::awaitable<void> LoopbackListener::Impl::spin() {
 asio::awaitable<void> LoopbackListener::Impl::accept_loop(std::string expected_state) {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(k_tuple);
-        if (ec) co_return;
+        if (ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            // Ending here would leave our browser's request in the listen
+            // queue until the login times out. Pause; connections end meanwhile.
+            asio::steady_timer pause(io, k_accept_pause);
+            co_await pause.async_wait(k_tuple);
+            continue;
+        }
         ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
-        asio::co_spawn(io, handle(std::move(socket), expected_state), asio::detached);
+        const auto foreign = foreign_peer(socket);
+        if (foreign) {
+            warn_refused(*foreign);
+            if (foreign_open >= k_max_foreign_connections) continue;  // closed unread
+            ++foreign_open;
+        }
+        asio::co_spawn(io, handle(std::move(socket), expected_state, foreign.has_value()), asio::detached);
     }
 }
 
@@ -286,6 +315,10 @@ Result<Callback> LoopbackListener::wait(std::string_view expected_state, const W
     if (options.indicator) std::cerr << "\r\033[K" << std::flush;
     boost::system::error_code ec;
     impl_->acceptor.close(ec);
+    if (impl_->foreign_refused > 1) {
+        std::cerr << "credctl: WARNING: refused " << impl_->foreign_refused - 1
+                  << " more connections to the login listener that were not yours\n";
+    }
     if (!impl_->result) {
         return make_error(Errc::login_required,
                           "no answer from the browser within " + std::to_string(timeout.count()) + " seconds");

@@ -8,9 +8,13 @@
 //
 // Any local user can connect to 127.0.0.1: a connection is served only when
 // its client socket belongs to credctl's own uid (tcp_owner.hpp); any other,
-// root's included, gets a 403 and a warning on stderr, and the wait goes on.
-// So another user can neither deliver a code of his own account with this
-// login's `state` nor fetch the launch URL.
+// root's included, gets a 403 and the wait goes on. So another user can
+// neither deliver a code of his own account with this login's `state` nor
+// fetch the launch URL. Nor can he keep our browser out with a flood of
+// idle connections: a foreign connection gets 2 s to send its request, at
+// most 8 are read at once (any more are closed unread), and a failed accept
+// (out of descriptors) is tried again after a pause. The first refusal is
+// named in a warning on stderr, the others counted when the wait ends.
 //
 // The authorization URL (state, PKCE challenge, nonce) must not appear in a
 // browser's argv, which every user can read in /proc: launch() gives a

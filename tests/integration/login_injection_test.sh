@@ -9,6 +9,10 @@
 #   victim's state to her loopback listener is refused (403): his TCP socket
 #   is not the victim's uid. Her own browser then completes her login.
 # - The browser inherits no socket (the listener is close-on-exec).
+# - The attacker, finding her listener's port in /proc/net/tcp, opens more
+#   idle connections to it than she may hold descriptors: her listener closes
+#   them (at once beyond a few, the rest after 2 s), warns once and counts
+#   the rest, and her own browser still completes her login.
 # - A re-login that would turn her credential into another account (another
 #   subject) is refused without a terminal, and goes on, loudly, only with
 #   --allow-new-subject.
@@ -77,6 +81,38 @@ expect "credctl warned her about the foreign connection" \
   grep -q "WARNING: refused a connection from uid $attacker_uid ($attacker) to the login listener" "$work/v/login.err"
 expect "she is logged in as herself, not as mallory" grep -q 'Logged in to demo as demo-user' "$work/v/login.err"
 expect "her token is demo-user's" test "$(sub_of "$(victim_token)")" = demo-user
+
+# --- the attacker floods her listener with idle connections ----------------------------
+# With 128 descriptors, 200 connections that say nothing would use them all
+# up if each were kept until it sent a request.
+cat >"$work/flooded-browser" <<SH
+#!/bin/bash
+$(declare -f wait_for)
+wait_for 30 "the attacker's flood" test -e "$work/v/flood-done"
+exec "$oidc/browser" "\$@"
+SH
+chmod 755 "$work/flooded-browser"
+as_user "$victim" env HOME="$work/v" BROWSER="$work/flooded-browser" prlimit --nofile=128:128 \
+  "$credctl" login --timeout 30 demo >/dev/null 2>"$work/v/flood.err" </dev/null &
+login_pid=$!
+as_user "$attacker" python3 "$root/tests/integration/login_flood.py" "$(id -u "$victim")" 200 \
+  "$work/a/flood-ready" "$work/a/flood-release" 2>"$work/a/flood.err" &
+flood_pid=$!
+extra_pids+=("$flood_pid")
+expect "the attacker found her listener in /proc/net/tcp and flooded it" \
+  wait_for 40 "the attacker's flood" test -s "$work/a/flood-ready"
+read -r _ opened closed seconds <"$work/a/flood-ready"
+expect "he opened 200 idle connections to it ($opened)" test "${opened:-0}" -eq 200
+expect "her listener closed them all while he held them ($closed in $seconds s)" test "${closed:-0}" -eq 200
+touch "$work/v/flood-done"
+wait "$login_pid"
+expect "her own browser completes her login despite the flood" test $? -eq 0
+touch "$work/a/flood-release"
+expect "credctl named him in one warning" \
+  grep -q "WARNING: refused a connection from uid $attacker_uid ($attacker) to the login listener" "$work/v/flood.err"
+expect "and counted the others, with no line each" bash -c "[ \$(grep -c WARNING '$work/v/flood.err') -eq 2 ] &&
+  grep -q 'WARNING: refused 199 more connections to the login listener that were not yours' '$work/v/flood.err'"
+expect "her token is still demo-user's" test "$(sub_of "$(victim_token)")" = demo-user
 
 # --- a re-login as another account ----------------------------------------------------
 as_user "$victim" env HOME="$work/v" BROWSER="$oidc/browser" BROWSER_LOGIN=mallory "$credctl" login demo \

@@ -2,12 +2,14 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <fcntl.h>
 
 #include <thread>
+#include <vector>
 
 namespace credctl::cli {
 namespace {
@@ -96,6 +98,53 @@ TEST(LoopbackListener, TheLaunchUrlRedirectsToTheAuthorizationUrlOnce) {
     EXPECT_EQ(first.rfind("HTTP/1.1 302 ", 0), 0u) << first;
     EXPECT_NE(first.find("Location: " + auth + "\r\n"), std::string::npos) << first;
     EXPECT_EQ(second.rfind("HTTP/1.1 404 ", 0), 0u) << second;
+}
+
+// A connection to 127.0.0.1:port that sends nothing; its descriptor.
+int connect_silently(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+}
+
+TEST(LoopbackListener, AcceptsAgainAfterRunningOutOfDescriptors) {
+    auto listener = LoopbackListener::bind(0);
+    ASSERT_TRUE(listener.has_value());
+    const auto port = listener->port();
+    // Ten connections queued before the wait, and descriptors for three.
+    std::vector<int> idle;
+    for (int i = 0; i < 10; ++i) idle.push_back(connect_silently(port));
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    const int lowest_free = ::dup(idle.front());
+    ::close(lowest_free);
+    rlimit low = saved;
+    low.rlim_cur = static_cast<rlim_t>(lowest_free) + 3;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    std::string answer;
+    std::thread browser([&] {
+        // The listener has taken the last descriptors, and its next accept
+        // fails (EMFILE) at once, well within the 200 ms.
+        for (int fd; (fd = ::dup(idle.front())) >= 0;) {
+            ::close(fd);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        for (int fd : idle) ::close(fd);
+        for (int i = 0; i < 100 && (answer = get(port, "/callback?code=C7&state=s-123")) == "connect failed"; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    auto cb = listener->wait(k_state, WaitOptions{std::chrono::seconds(5)});
+    browser.join();
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    ASSERT_TRUE(cb.has_value()) << cb.error().message;
+    EXPECT_EQ(cb->code, "C7");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200 ", 0), 0u) << answer;
 }
 
 TEST(LoopbackListener, TheListeningSocketIsNotInheritedByChildren) {
