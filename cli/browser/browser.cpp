@@ -38,12 +38,16 @@ Result<void> open_browser(const std::string& url) {
     return {};
 }
 
+// A launcher may run as long as the browser does (firefox when none runs):
+// waiting for it would hold up the code's exchange until the user quits the
+// browser, and the code expires meanwhile (a minute at many providers). One
+// still running is left alone: when credctl exits, init (or the session's
+// subreaper) adopts and reaps it.
 void reap_browsers() {
-    for (pid_t pid : g_children) {
+    std::erase_if(g_children, [](pid_t pid) {
         int status = 0;
-        ::waitpid(pid, &status, 0);
-    }
-    g_children.clear();
+        return ::waitpid(pid, &status, WNOHANG) != 0;
+    });
 }
 
 }  // namespace credctl::cli

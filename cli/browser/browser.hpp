@@ -16,7 +16,8 @@ namespace credctl::cli {
 // could be started; the caller then relies on the printed URL.
 [[nodiscard]] Result<void> open_browser(const std::string& url);
 
-// Reaps browser processes that have exited (call before returning).
+// Reaps the browser processes that have exited, without waiting for any:
+// one still running is left alone. Call before returning.
 void reap_browsers();
 
 }  // namespace credctl::cli

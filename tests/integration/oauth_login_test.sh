@@ -2,6 +2,7 @@
 # End-to-end: every login path of `credctl login` against the real provider.
 # - loopback: PKCE S256, a forged callback with a wrong state is refused and
 #   does not end the flow, an error= callback without the right state neither;
+#   a browser that keeps running does not hold the login up;
 # - --no-browser paste-back: a pasted address with the wrong state is refused
 #   and the wait goes on; the right one logs in; a wrong `iss` (RFC 9207) is
 #   refused;
@@ -71,6 +72,28 @@ redirect_uri=$(python3 -c 'import sys, urllib.parse as u; print(u.parse_qs(u.url
 expect "the listener is closed after the login" bash -c "! curl -s -o /dev/null '$redirect_uri?state=x'"
 expect "while waiting it listened on 127.0.0.1 only ($(tr '\n' ' ' <"$work/listen-addr"))" \
   bash -c "[ \"\$(cat '$work/listen-addr')\" = \"127.0.0.1:$(sed -E 's|.*:([0-9]+)/callback|\1|' <<<"$redirect_uri")\" ]"
+
+# --- a browser that keeps running ------------------------------------------------
+# BROWSER=firefox with no Firefox running: the process credctl started runs
+# until the user quits the browser. The login must not wait for it.
+cat >"$work/lingering-browser" <<SH
+#!/bin/bash
+echo \$\$ >"$work/lingering.pid"
+"$oidc/browser" "\$@" || exit
+exec sleep 600
+SH
+chmod +x "$work/lingering-browser"
+"$credctl" logout demo 2>/dev/null
+BROWSER=$work/lingering-browser "$credctl" login demo 2>"$work/lingering.err" &
+login_pid=$!
+expect "a login whose browser keeps running finishes within 20 s" wait_for 20 "the login" exited "$login_pid"
+browser_pid=$(cat "$work/lingering.pid")
+extra_pids+=("$browser_pid")
+expect "while its browser still runs" kill -0 "$browser_pid"
+kill "$browser_pid"
+wait "$login_pid"
+expect "and succeeds" test $? -eq 0
+expect "its token works" userinfo_ok "$("$credctl" token demo)"
 
 # --- paste-back ----------------------------------------------------------------
 paste_login() {  # FIFO ERRFILE: starts credctl login --no-browser demo reading FIFO
