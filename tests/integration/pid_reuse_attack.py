@@ -46,6 +46,10 @@ def take(pid: int, uid: int, gid: int, argv: list) -> None:
         if child == 0:
             if os.getpid() != pid:
                 os._exit(3)
+            # Not the caller's stdout: $(...) would wait for the program.
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
