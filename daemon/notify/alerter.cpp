@@ -55,7 +55,8 @@ Events& no_events() {
     return none;
 }
 
-Alerter::Alerter(boost::asio::io_context& io, Settings settings) : io_(io), settings_(std::move(settings)) {}
+Alerter::Alerter(boost::asio::io_context& io, Settings settings, CommandBudget::Clock clock)
+    : io_(io), settings_(std::move(settings)), budget_(k_commands_per_user, k_command_refill, std::move(clock)) {}
 
 Alerter::~Alerter() {
     stop();
@@ -91,10 +92,15 @@ void Alerter::alert(const std::string& user, const std::string& provider, Alert 
     if (!login) message += " for " + std::to_string(settings_.unavailable_after.count()) + " s or more";
     log::event(log::Level::warning, login ? k_login_needed_id : k_provider_unavailable_id, message, fields);
     if (settings_.command.empty()) return;
-    if (stopped_) {
-        log::info("credd is stopping: notify command " + settings_.command[0] + " not run for " +
-                  resource(user, provider));
-        return;
+    const std::string not_run = "notify command " + settings_.command[0] + " not run for " + resource(user, provider);
+    if (stopped_) return log::info("credd is stopping: " + not_run);
+    if (running_.size() >= k_max_running_commands) {
+        return log::warning(not_run + ": " + std::to_string(running_.size()) + " commands are running already");
+    }
+    if (!budget_.take(user)) {
+        return log::warning(not_run + ": the credentials of " + user + " started " + std::to_string(budget_.burst()) +
+                            " commands lately; one more may start every " + std::to_string(budget_.refill().count()) +
+                            " s");
     }
     run(user, provider, state, reason);
 }

@@ -10,13 +10,18 @@
 // - runs [notify] command, when configured, with those four variables as
 //   its whole environment (plus PATH; command_runner.hpp), bounded by
 //   timeout_seconds; a failure (a non-zero exit, a signal, the timeout, a
-//   command that cannot start) is logged as k_command_failed_id.
+//   command that cannot start) is logged as k_command_failed_id. An alert
+//   starts no command, and logs why, when k_max_running_commands are
+//   running, or when its user's credentials have spent their budget
+//   (command_budget.hpp): any user can turn a credential of their own
+//   login_required and valid again as fast as the provider answers.
 // Nothing secret is known here: no token reaches the log or the command.
 //
 // Used by the server, which hands it to TokenService. Thread-safety: I/O
 // thread only.
 #pragma once
 
+#include "daemon/notify/command_budget.hpp"
 #include "daemon/notify/command_runner.hpp"
 #include "daemon/notify/events.hpp"
 #include "daemon/notify/once_per_state.hpp"
@@ -36,7 +41,9 @@ constexpr const char* k_command_failed_id = "26f56b5374d043b5866cc2ab518f9d40";
 class Alerter final : public Events {
 public:
     // `io` must outlive the Alerter, and run for commands to be watched.
-    Alerter(boost::asio::io_context& io, Settings settings);
+    // `clock` times the users' budgets.
+    Alerter(boost::asio::io_context& io, Settings settings,
+            CommandBudget::Clock clock = std::chrono::steady_clock::now);
     ~Alerter() override;
     Alerter(const Alerter&) = delete;
     Alerter& operator=(const Alerter&) = delete;
@@ -61,6 +68,7 @@ private:
     boost::asio::io_context& io_;
     Settings settings_;
     OncePerState once_;
+    CommandBudget budget_;
     std::set<std::shared_ptr<RunningCommand>> running_;
     bool stopped_ = false;
     std::function<void(const CommandOutcome&)> on_outcome_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +21,13 @@ constexpr std::int64_t k_max_timeout_seconds = 600;
 // anyone waits before being told.
 constexpr std::int64_t k_min_unavailable_after_seconds = 1;
 constexpr std::int64_t k_max_unavailable_after_seconds = 30 * 24 * 3600;
+
+// What alerts may start commands (alerter.hpp, command_budget.hpp): one
+// user's credentials five in a row, then one more every ten minutes; and
+// sixteen commands at once in all.
+constexpr std::uint32_t k_commands_per_user = 5;
+constexpr std::chrono::seconds k_command_refill{600};
+constexpr std::size_t k_max_running_commands = 16;
 
 struct Settings {
     // argv of the notify command, argv[0] an absolute path, run without a

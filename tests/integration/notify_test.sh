@@ -177,6 +177,33 @@ expect "and the command is gone" bash -c "[ -s '$work/hang.pid' ] && ! kill -0 \
 expect "credd still answers" credd_answers
 stop_credd
 
+# --- one user's rounds of login_required: five commands, then one per 600 s ----
+# Under the owner rule any user can store a credential of their own whose
+# refresh token the provider rejects, ask for its token (login_required:
+# alerted) and store it again (valid), round after round. Each round's line
+# is written; its commands are bounded, five in a row per user.
+notify_config "[\"$work/notify-login\", \"--user\"]"
+expect "credd starts for another user's rounds" start_credd "$work/credd.toml"
+rm -f "$work/notified"
+said_before=$(grep -c "credentials/$other/demo needs a login" "$work/credd.log")
+round_of_other() {  # N: store a refresh token the provider rejects, ask for a token
+  as_user "$other" curl -s -o /dev/null -X PUT --unix-socket "$CREDD_SOCKET" -H 'Content-Type: application/json' \
+    -d "{\"refresh_token\":\"rejected-$1\"}" "http://localhost/v1/users/$other/credentials/demo"
+  as_user "$other" curl -s -o /dev/null --unix-socket "$CREDD_SOCKET" \
+    "http://localhost/v1/users/$other/credentials/demo/token"
+}
+for i in 1 2 3 4 5 6 7 8; do round_of_other "$i"; done
+expect "each of the eight rounds is said in the log" \
+  test "$(grep -c "credentials/$other/demo needs a login" "$work/credd.log")" -eq $((said_before + 8))
+wait_for 10 "five runs" runs_are 5
+sleep 1  # a real span: commands of the last rounds would have run by now
+expect "the command ran for five of them" runs_are 5
+expect "and the log says why not for the other three" test "$(grep -c "notify command $work/notify-login not run for credentials/$other/demo: the credentials of $other started 5 commands lately; one more may start every 600 s" "$work/credd.log")" -eq 3
+login_demo 2>>"$work/login.err"
+revoke_and_ask
+expect "another user's alert still runs its command" wait_for 10 "root's run" runs_are 6
+stop_credd
+
 # --- a login needed as credd stops: said, but no command to wait for -----------
 # A refresh in progress at SIGTERM is finished before credd exits. When its
 # answer is a rejection, the log says that a login is needed, as always,

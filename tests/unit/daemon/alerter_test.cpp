@@ -32,6 +32,14 @@ std::string capture_stderr(F f) {
     return test::capture_stderr(f).text;
 }
 
+// How many of the lines of `text` hold `part`.
+int lines_with(const std::string& text, const std::string& part) {
+    std::istringstream in(text);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.find(part) != std::string::npos ? 1 : 0;
+    return n;
+}
+
 class AlerterTest : public ::testing::Test {
 protected:
     // An Alerter whose command appends its arguments and variables to a file.
@@ -157,6 +165,60 @@ TEST_F(AlerterTest, OnceStoppedTheLineIsWrittenAndNoCommandStarts) {
         << err;
     io_.poll();
     EXPECT_FALSE(std::ifstream(log_).good()) << "the command ran";
+}
+
+// A user who turns a credential of their own login_required and valid
+// again, round after round: the line each time, the command five times,
+// then one more per ten minutes; another user's alert still runs its own.
+TEST_F(AlerterTest, OneUsersRoundsStartFiveCommandsThenOnePerTenMinutes) {
+    std::chrono::steady_clock::time_point now{};
+    Alerter a(io_, recording(), [&now] { return now; });
+    const auto round = [&](const std::string& user) {
+        a.login_required(user, "demo", Reason::invalid_grant);
+        a.valid(user, "demo");
+    };
+    const auto err = capture_stderr([&] {
+        for (int i = 0; i < 8; ++i) round("mallory");
+        round("alice");
+        drain(a);
+    });
+    const std::string not_run =
+        "notify command /bin/sh not run for credentials/mallory/demo: the credentials of "
+        "mallory started 5 commands lately; one more may start every 600 s";
+    EXPECT_EQ(lines_with(err, "credentials/mallory/demo needs a login"), 8) << err;
+    EXPECT_EQ(lines_with(err, not_run), 3) << err;
+    EXPECT_EQ(lines_with(slurp(log_), "--user mallory demo"), 5);
+    EXPECT_EQ(lines_with(slurp(log_), "--user alice demo"), 1);
+    now += k_command_refill;
+    const auto later = capture_stderr([&] {
+        round("mallory");
+        round("mallory");
+        drain(a);
+    });
+    EXPECT_EQ(lines_with(later, not_run), 1) << later;
+    EXPECT_EQ(lines_with(slurp(log_), "--user mallory demo"), 6);
+}
+
+// However many users alert at once, at most k_max_running_commands run.
+TEST_F(AlerterTest, AtMostSixteenCommandsRunAtOnce) {
+    Settings s;
+    s.command = {"/bin/sleep", "30"};
+    Alerter a(io_, s);
+    std::size_t running = 0;
+    // The commands write to the captured stderr: they end before the capture.
+    const auto err = capture_stderr([&] {
+        for (std::size_t i = 0; i <= k_max_running_commands; ++i) {
+            a.login_required("user" + std::to_string(i), "demo", Reason::invalid_grant);
+        }
+        running = a.running();
+        a.stop();
+        drain(a);
+    });
+    EXPECT_EQ(running, k_max_running_commands);
+    EXPECT_NE(err.find("notify command /bin/sleep not run for credentials/user16/demo: 16 commands are running "
+                       "already"),
+              std::string::npos)
+        << err;
 }
 
 }  // namespace
