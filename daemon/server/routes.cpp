@@ -98,6 +98,8 @@ bool match(std::string_view pattern, const Segments& segments, RouteMatch& out) 
         const std::string_view want = pattern.substr(pos, end - pos);
         pos = end + 1;
         if (i == segments.size) return false;
+        // A name is never empty: ".../credentials/" names no provider.
+        if (want.starts_with('{') && segments.at[i].empty()) return false;
         if (want == "{user}") {
             out.user = segments.at[i];
         } else if (want == "{provider}") {

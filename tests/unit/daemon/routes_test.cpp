@@ -95,6 +95,18 @@ TEST(Routes, AKnownPathUnderAnotherMethodIsToldApartFromAnUnknownPath) {
     }
 }
 
+// An empty segment names no one: it matched {provider} as "", which the
+// decision took for every provider ("credentials/alice/*" in its line).
+TEST(Routes, AnEmptyUserOrProviderSegmentMatchesNoRoute) {
+    for (const auto& [method, path] :
+         {std::pair{"GET", "/v1/users/alice/credentials//token"}, std::pair{"PUT", "/v1/users/alice/credentials/"},
+          std::pair{"DELETE", "/v1/users/alice/credentials/"}, std::pair{"GET", "/v1/users//credentials"}}) {
+        const auto m = find_route(method, path);
+        EXPECT_EQ(m.route, nullptr) << method << " " << path;
+        EXPECT_FALSE(m.path_known) << path;
+    }
+}
+
 TEST(Routes, SameMethodAndPathFindTheSameRouteAsTheTableOrder) {
     for (const auto& r : routes()) {
         std::string path(r.pattern);
