@@ -16,11 +16,10 @@ std::optional<std::string> UserNames::name(uid_t uid, Clock::time_point now) {
         entries_.erase(it);
     }
     auto found = lookup_(uid);
-    if (!found) return found;
     // Full of uids that each connected within a second: start again rather
     // than grow without bound (every uid on the host can connect).
     if (entries_.size() >= k_capacity) entries_.clear();
-    entries_.emplace(uid, Entry{*found, now});
+    entries_.emplace(uid, Entry{found, now});
     return found;
 }
 

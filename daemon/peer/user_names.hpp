@@ -4,8 +4,10 @@
 // largest part of 1000 callers connecting at once, docs/benchmarks.md
 // "Expiry stampede"). nscd keeps a name for ten minutes; a uid renamed or
 // reassigned by root is seen here a second later at most, and at once
-// after a reload (clear()). A uid without a name is looked up again every
-// time, never remembered.
+// after a reload (clear()). A uid without a name is kept as such for a
+// second too: looked up on every connection, its misses went to NSS each
+// time, which with LDAP or sssd is a round trip on the I/O thread that every
+// other caller waits behind, for any uid that connects in a loop.
 //
 // Used by identify() (peer.hpp) for the server's I/O thread, which owns one.
 // Thread-safety: none; one per thread.
@@ -41,7 +43,7 @@ public:
 
 private:
     struct Entry {
-        std::string name;
+        std::optional<std::string> name;  // std::nullopt: the uid has none
         Clock::time_point looked_up;
     };
     Lookup lookup_;
