@@ -1,19 +1,14 @@
 #include "cli/loopback/tcp_owner.hpp"
 
+#include "cli/proc_text.hpp"
+
+#include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 namespace credctl::cli {
 namespace {
-
-// Columns of /proc/net/tcp after splitting on blanks: sl, local_address,
-// rem_address, st, tx_queue:rx_queue, tr:tm->when, retrnsmt, uid, ...
-constexpr std::size_t k_local_column = 1;
-constexpr std::size_t k_remote_column = 2;
-constexpr std::size_t k_uid_column = 7;
 
 std::string hex32(std::uint32_t v) {
     char buf[9];
@@ -25,13 +20,6 @@ std::string hex_port(std::uint16_t port) {
     char buf[5];
     std::snprintf(buf, sizeof buf, "%04X", static_cast<unsigned>(port));
     return buf;
-}
-
-std::string read_file(const char* path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 }  // namespace
@@ -58,28 +46,24 @@ std::string proc_net_tcp6_endpoint(in_addr address, std::uint16_t port) {
 }
 
 std::optional<uid_t> find_tcp_owner(std::string_view table, std::string_view local, std::string_view remote) {
-    std::istringstream lines{std::string(table)};
-    for (std::string line; std::getline(lines, line);) {
-        std::istringstream fields(line);
-        std::vector<std::string> cols;
-        for (std::string f; fields >> f && cols.size() <= k_uid_column;) cols.push_back(f);
-        if (cols.size() <= k_uid_column) continue;
-        if (cols[k_local_column] != local || cols[k_remote_column] != remote) continue;
-        try {
-            return static_cast<uid_t>(std::stoul(cols[k_uid_column]));
-        } catch (const std::exception&) {
-            return std::nullopt;  // the header line, or a format we do not know
-        }
+    for (ProcRow row; next_proc_row(table, row);) {
+        if (row.n <= ProcRow::k_uid) continue;
+        if (row.cols[ProcRow::k_local] != local || row.cols[ProcRow::k_remote] != remote) continue;
+        const std::string_view uid = row.cols[ProcRow::k_uid];
+        uid_t value = 0;
+        const auto [end, ec] = std::from_chars(uid.data(), uid.data() + uid.size(), value);
+        if (ec != std::errc{} || end != uid.data() + uid.size()) return std::nullopt;  // a format we do not know
+        return value;
     }
     return std::nullopt;
 }
 
 std::optional<uid_t> tcp_peer_owner(in_addr peer, std::uint16_t peer_port, in_addr self, std::uint16_t self_port) {
-    if (auto uid = find_tcp_owner(read_file("/proc/net/tcp"), proc_net_tcp_endpoint(peer, peer_port),
+    if (auto uid = find_tcp_owner(read_proc_text("/proc/net/tcp"), proc_net_tcp_endpoint(peer, peer_port),
                                   proc_net_tcp_endpoint(self, self_port))) {
         return uid;
     }
-    return find_tcp_owner(read_file("/proc/net/tcp6"), proc_net_tcp6_endpoint(peer, peer_port),
+    return find_tcp_owner(read_proc_text("/proc/net/tcp6"), proc_net_tcp6_endpoint(peer, peer_port),
                           proc_net_tcp6_endpoint(self, self_port));
 }
 
