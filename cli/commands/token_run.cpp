@@ -52,6 +52,7 @@ Result<void> run_token(const Globals& g, const TokenOptions& o) {
         // Only `get` is answered: credd, not git, stores and forgets tokens.
         // Nothing printed: git goes on to its next helper, or asks.
         if (o.git_action != "get" || !git_request_may_have_token(request)) return {};
+        if (request.protocol == "http" && !loopback_server_is_users(request, ::getuid())) return {};
         git_user = request.username;
     }
     // credd names the caller (wire::k_caller_user); only credential-process

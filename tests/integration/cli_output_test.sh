@@ -92,8 +92,30 @@ for request in 'protocol=http\nhost=attacker.example\n' 'protocol=http\nhost=127
   expect "credctl answers '${request//\\n/ }' with nothing, exit 0 (git goes on)" \
     test $? -eq 0 -a ! -s "$work/git_refused.out"
 done
-printf 'protocol=http\nhost=127.0.0.1:8080\n\n' | "$credctl" token -o git-credential demo get >"$work/git_loop.out"
-expect "plain http to this machine gets the token" grep -qxF "password=$raw" "$work/git_loop.out"
+# Plain http to this machine: only to a server of the user's own. Any local
+# user may listen on a loopback port, and git's request to it would carry
+# the token in the clear to whoever did.
+mallory=credctl-co-mallory
+ensure_user "$mallory"
+mkdir -p "$work/m" && chown "$mallory" "$work/m"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+listening_on() { ss -ltnH "sport = :$1" | grep -q .; }
+theirs=$(free_port)
+as_user "$mallory" python3 "$root/tests/integration/http_401_server.py" "$theirs" "$work/m/taken" >/dev/null 2>&1 &
+wait_for 5 "another user's server on 127.0.0.1:$theirs" listening_on "$theirs"
+git ls-remote "http://127.0.0.1:$theirs/repo.git" >/dev/null 2>&1
+expect "git asked another user's loopback server: it got no token" \
+  bash -c "[ -f '$work/m/taken' ] && ! grep -qF '$raw' '$work/m/taken'"
+printf 'protocol=http\nhost=localhost:%s\n\n' "$theirs" | "$credctl" token -o git-credential demo get >"$work/git_theirs.out"
+expect "credctl answers another user's loopback server with nothing" test $? -eq 0 -a ! -s "$work/git_theirs.out"
+printf 'protocol=http\nhost=127.0.0.1:%s\n\n' "$(free_port)" | "$credctl" token -o git-credential demo get >"$work/git_none.out"
+expect "nor a port that nobody listens on" test ! -s "$work/git_none.out"
+ours=$(free_port)
+python3 "$root/tests/integration/http_401_server.py" "$ours" "$work/ours-taken" >/dev/null 2>&1 &
+wait_for 5 "our own server on 127.0.0.1:$ours" listening_on "$ours"
+git ls-remote "http://127.0.0.1:$ours/repo.git" >/dev/null 2>&1
+expect "git asked our own loopback server: it got the token" grep -qxF "oauth2:$raw" "$work/ours-taken"
+kill "$(cat "$work/m/taken.pid")" "$(cat "$work/ours-taken.pid")"
 unset GIT_CONFIG_GLOBAL GIT_CONFIG_NOSYSTEM
 
 # --- a token that cannot be written -----------------------------------------

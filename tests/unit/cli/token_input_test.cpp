@@ -6,6 +6,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace credctl::cli {
 namespace {
@@ -62,6 +64,48 @@ TEST(TokenInput, ATokenAnswersHttpsAndPlainHttpToThisMachineOnly) {
     EXPECT_FALSE(answered("protocol=http\n"));
     EXPECT_FALSE(answered("protocol=cert\npath=/home/alice/client.p12\n"));
     EXPECT_FALSE(answered("protocol=ftp\nhost=localhost\n"));
+}
+
+// /proc/net/tcp and tcp6 as the kernel writes them: a header, then rows of
+// sl, local and remote address, state (0A: listening), queues, timers and uid.
+std::string tcp_table(const std::vector<std::pair<std::string, int>>& listening) {
+    std::string t =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    for (const auto& [local, uid] : listening) {
+        t += "   0: " + local + " 00000000:0000 0A 00000000:00000000 00:00000000 00000000  " + std::to_string(uid) +
+             "        0 4242 1 0000000000000000 100 0 0 10 0\n";
+    }
+    // An established connection of another uid on the port: not a server.
+    t += "   1: 0100007F:1FBB 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1001        0 4243 1\n";
+    return t;
+}
+
+TEST(TokenInput, PlainHttpToThisMachineGoesOnlyToTheUsersOwnServer) {
+    const auto to = [](const char* host) { return git_request(std::string("protocol=http\nhost=") + host + "\n"); };
+    const std::string none = tcp_table({});
+    // 127.0.0.1:8123 (0x1FBB) listened on by uid 1000.
+    const std::string ours = tcp_table({{"0100007F:1FBB", 1000}});
+    EXPECT_TRUE(loopback_server_is_users(to("127.0.0.1:8123"), 1000, ours, none));
+    EXPECT_TRUE(loopback_server_is_users(to("localhost:8123"), 1000, ours, none));
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1:8123"), 1001, ours, none)) << "another user's server";
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1:8124"), 1000, ours, none)) << "nobody listens there";
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1"), 1000, ours, none)) << "port 80: nobody listens there";
+    // Another user on ::1 at the same port: git may reach either.
+    const std::string theirs6 = tcp_table({{"00000000000000000000000001000000:1FBB", 1001}});
+    EXPECT_FALSE(loopback_server_is_users(to("localhost:8123"), 1000, ours, theirs6));
+    // Every address (0.0.0.0, ::), and IPv4-mapped loopback, count; another address does not.
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1:8123"), 1000, ours,
+                                          tcp_table({{std::string(32, '0') + ":1FBB", 1001}})));
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1:8123"), 1000,
+                                          tcp_table({{"00000000:1FBB", 1001}, {"0100007F:1FBB", 1000}}), none));
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1:8123"), 1000, ours,
+                                          tcp_table({{"0000000000000000FFFF00000100007F:1FBB", 1001}})));
+    EXPECT_TRUE(loopback_server_is_users(to("127.0.0.1:8123"), 1000,
+                                         tcp_table({{"0100007F:1FBB", 1000}, {"0501A8C0:1FBB", 1001}}), none));
+    EXPECT_TRUE(loopback_server_is_users(to("[::1]:80"), 1000, none,
+                                         tcp_table({{"00000000000000000000000001000000:0050", 1000}})));
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1:99999"), 1000, ours, none));
+    EXPECT_FALSE(loopback_server_is_users(to("127.0.0.1:x"), 1000, ours, none));
 }
 
 TEST(TokenInput, ExecApiVersionIsV1UnlessV1beta1IsAsked) {
