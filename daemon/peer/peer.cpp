@@ -155,9 +155,10 @@ Result<PeerCredentials> peer_credentials(int socket_fd, Liveness check) {
     if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) {
         return make_error(Errc::internal, std::string("cannot read peer credentials: ") + std::strerror(errno));
     }
-    PeerCredentials out{cred.pid, cred.uid, cred.gid, std::nullopt};
+    PeerCredentials out{cred.pid, cred.uid, cred.gid, std::nullopt, false};
     if (check == Liveness::start_time || g_pidfd_support.load(std::memory_order_relaxed) != PidfdSupport::yes) {
         out.started = start_time(cred.pid);
+        out.start_time_read = true;
     }
     return out;
 }
@@ -188,8 +189,11 @@ PeerIdentity identify(int socket_fd, const PeerCredentials& cred, bool keep_exe,
         g_pidfd_support.store(no_pidfd_support ? PidfdSupport::no : PidfdSupport::yes, std::memory_order_relaxed);
     }
 
-    // Taken at accept (a kernel just found to lack the option: now).
-    const auto started_before = !no_pidfd_support ? std::nullopt : cred.started ? cred.started : start_time(id.pid);
+    // Taken at accept, where a caller already gone left none (unverified).
+    // Read now only on a kernel just found to lack the option.
+    const auto started_before = !no_pidfd_support      ? std::nullopt
+                                : cred.start_time_read ? cred.started
+                                                       : start_time(id.pid);
     ProcFacts facts = read_proc(id.pid, keep_exe);
     // The check comes after the reads: a live pidfd proves that the pid was
     // not reused while they were made (a dead one, that it may have been).

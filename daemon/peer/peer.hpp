@@ -95,6 +95,9 @@ struct PeerCredentials {
     uid_t uid = 0;
     gid_t gid = 0;
     std::optional<std::string> started;  // the start time at accept, where it is the liveness check
+    // Whether `started` was read: std::nullopt then means the caller was
+    // already gone at accept, and its pid may be another process's since.
+    bool start_time_read = false;
 };
 [[nodiscard]] Result<PeerCredentials> peer_credentials(int socket_fd, Liveness check = Liveness::pidfd);
 

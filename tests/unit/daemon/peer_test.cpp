@@ -120,6 +120,11 @@ TEST(Peer, StartTimeCheckComparesWithTheStartTimeAtAccept) {
     const auto id = identify(pair.fds[0], *cred, false, nullptr, Liveness::start_time);
     EXPECT_FALSE(id.verified);
     EXPECT_FALSE(id.exe);
+
+    // The caller was gone at accept: no start time then, whatever runs
+    // under its pid now.
+    cred->started = std::nullopt;
+    EXPECT_FALSE(identify(pair.fds[0], *cred, false, nullptr, Liveness::start_time).verified);
 }
 
 // In a child that a seccomp filter makes answer EPERM to
