@@ -104,8 +104,8 @@ theirs=$(free_port)
 as_user "$mallory" python3 "$root/tests/integration/http_401_server.py" "$theirs" "$work/m/taken" >/dev/null 2>&1 &
 wait_for 5 "another user's server on 127.0.0.1:$theirs" listening_on "$theirs"
 git ls-remote "http://127.0.0.1:$theirs/repo.git" >/dev/null 2>&1
-expect "git asked another user's loopback server: it got no token" \
-  bash -c "[ -f '$work/m/taken' ] && ! grep -qF '$raw' '$work/m/taken'"
+expect "git asked another user's loopback server" grep -q '^request /repo.git/' "$work/m/taken"
+expect "which got no token" bash -c "! grep -qF '$raw' '$work/m/taken'"
 printf 'protocol=http\nhost=localhost:%s\n\n' "$theirs" | "$credctl" token -o git-credential demo get >"$work/git_theirs.out"
 expect "credctl answers another user's loopback server with nothing" test $? -eq 0 -a ! -s "$work/git_theirs.out"
 printf 'protocol=http\nhost=127.0.0.1:%s\n\n' "$(free_port)" | "$credctl" token -o git-credential demo get >"$work/git_none.out"

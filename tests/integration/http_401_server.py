@@ -3,8 +3,9 @@
 
   http_401_server.py PORT RECORD
 
-Answers every request 401 with WWW-Authenticate: Basic, and appends each
-Authorization header it is sent (base64 decoded) to RECORD: what a server
+Answers every request 401 with WWW-Authenticate: Basic, and appends to
+RECORD a line for each request ("request PATH") and each Authorization
+header it is sent (base64 decoded): what a server
 another user started on a loopback port would take from git. Writes its
 pid to RECORD.pid; ends by itself after 120 s.
 """
@@ -18,6 +19,8 @@ port, record = int(sys.argv[1]), sys.argv[2]
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        with open(record, "a") as f:
+            f.write("request " + self.path + "\n")
         auth = self.headers.get("Authorization", "")
         if auth.startswith("Basic "):
             with open(record, "a") as f:

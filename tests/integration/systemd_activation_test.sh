@@ -93,6 +93,7 @@ sleep 0.5  # a real span of time: with WATCHDOG_USEC=400000 it would hold 2 ping
 expect "no WATCHDOG=1 without WATCHDOG_USEC" bash -c "! grep -qx 'WATCHDOG=1' '$work/notify2'"
 stop_credd
 expect "second instance exits 0" test $? -eq 0
+wait_for 5 "STOPPING=1 from the second instance" has_line "$work/notify2" STOPPING=1
 expect "a stop with no refresh under way asks for no more time" \
   test "$(grep -v '^READY=1' "$work/notify2" | tr '\n' ' ')" = "STOPPING=1 "
 
