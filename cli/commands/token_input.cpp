@@ -9,8 +9,11 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,14 +45,33 @@ std::string_view host_of(std::string_view host, std::string_view* port) {
     return host;
 }
 
-// Whether a listening row's local address (/proc/net/tcp or tcp6 hex, in
-// the kernel's word order) is a loopback one or every address.
-bool loopback_or_any(std::string_view address) {
-    if (address.find_first_not_of('0') == std::string_view::npos) return true;  // 0.0.0.0, ::
-    if (address.size() == 8) return address.ends_with("7F");                    // 127.x.x.x
-    if (address == "00000000000000000000000001000000") return true;             // ::1
-    // ::ffff:127.x.x.x
-    return address.size() == 32 && address.starts_with("0000000000000000FFFF0000") && address.ends_with("7F");
+// A listening row's local address as its bytes in network order: the
+// kernel prints each 32-bit word of it as a native integer (%08X), so the
+// word's bytes in memory are the address's. 4 or 16 bytes; 0 when not hex.
+std::size_t address_bytes(std::string_view hex, std::uint8_t* out) {
+    if (hex.size() != 8 && hex.size() != 32) return 0;
+    for (std::size_t word = 0; word < hex.size() / 8; ++word) {
+        std::uint32_t v = 0;
+        const char* first = hex.data() + word * 8;
+        const auto [end, ec] = std::from_chars(first, first + 8, v, 16);
+        if (ec != std::errc{} || end != first + 8) return 0;
+        std::memcpy(out + word * 4, &v, 4);
+    }
+    return hex.size() / 2;
+}
+
+// Whether a listening row's local address is a loopback one or every
+// address: 127.x.x.x, 0.0.0.0, ::1, ::, ::ffff:127.x.x.x.
+bool loopback_or_any(std::string_view hex) {
+    std::uint8_t a[16] = {};
+    const std::size_t n = address_bytes(hex, a);
+    if (n == 4) return a[0] == 127 || (a[0] | a[1] | a[2] | a[3]) == 0;
+    if (n != 16) return false;
+    const auto zero = [&a](std::size_t from, std::size_t to) {
+        return std::all_of(a + from, a + to, [](std::uint8_t b) { return b == 0; });
+    };
+    if (zero(0, 15) && (a[15] == 0 || a[15] == 1)) return true;
+    return zero(0, 10) && a[10] == 0xff && a[11] == 0xff && a[12] == 127;
 }
 
 // Whether the rows of `table` listening at `port` on loopback or every
