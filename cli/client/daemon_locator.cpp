@@ -3,7 +3,6 @@
 #include "common/config/local_user.hpp"
 #include "common/net/unix_socket.hpp"
 
-#include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +10,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 namespace credctl::cli {
 namespace {
@@ -19,15 +17,6 @@ namespace {
 bool is_socket(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
-std::optional<uid_t> uid_of(const char* name) {
-    const long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
-    struct passwd pw {};
-    struct passwd* found = nullptr;
-    if (::getpwnam_r(name, &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) return std::nullopt;
-    return found->pw_uid;
 }
 
 std::string octal(mode_t mode) {
@@ -100,7 +89,7 @@ Result<void> check_daemon_peer(int fd, const std::string& socket) {
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
         return make_error(Errc::daemon_unreachable, "cannot identify the daemon at " + socket);
     }
-    if (cred.uid == 0 || cred.uid == ::getuid() || uid_of(k_daemon_user) == cred.uid) return {};
+    if (cred.uid == 0 || cred.uid == ::getuid() || config::user_uid(k_daemon_user) == cred.uid) return {};
     const auto name = config::user_name(cred.uid);
     return make_error(Errc::daemon_unreachable, "refusing to talk to " + socket + ": it is served by uid " +
                                                     std::to_string(cred.uid) + " (" + name.value_or("no name") +

@@ -32,6 +32,15 @@ std::optional<std::string> user_name(uid_t uid) {
     return std::move(user->name);
 }
 
+std::optional<uid_t> user_uid(const std::string& name) {
+    const long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
+    struct passwd pw {};
+    struct passwd* found = nullptr;
+    if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) return std::nullopt;
+    return found->pw_uid;
+}
+
 std::string default_user_socket() {
     if (auto run = absolute_env("XDG_RUNTIME_DIR")) return *run + "/credd/credd.sock";
     return "/tmp/credd-" + std::to_string(::getuid()) + "/credd.sock";

@@ -152,7 +152,7 @@ AuditLog::~AuditLog() {
 }
 
 std::uint64_t AuditLog::append(const Record& r) {
-    if (!r.allowed && !limiter_.admit(r.caller.uid)) return 0;
+    if (!r.allowed && !limiter_.admit(r.caller.subordinate_of.value_or(r.caller.uid))) return 0;
     write_json_line(line_, r);
     queue(line_);
     return ++appended_;

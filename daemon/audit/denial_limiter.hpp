@@ -4,7 +4,9 @@
 // `burst` denial lines written at once, then `per_second` more each second;
 // the denials over that are counted, not written, and the counts are taken
 // by the audit log (take()) to be written as one "suppressed" line per uid.
-// Allows never pass through here.
+// Allows never pass through here. A subordinate uid's denials count as its
+// owner's (peer/subordinate_uids.hpp), and the "suppressed" line names the
+// owner.
 //
 // The table of buckets is bounded: idle buckets (full, nothing counted) are
 // dropped by take() and when the table is full; a uid that finds the table

@@ -57,6 +57,9 @@ struct PeerIdentity {
     gid_t gid = 0;
     std::vector<gid_t> groups;        // supplementary groups at connect
     std::optional<std::string> user;  // login name of uid, when it has one
+    // The owner whose subordinate uid `uid` is (subordinate_uids.hpp), set
+    // by the server: its limits are counted with that owner's.
+    std::optional<uid_t> subordinate_of;
     // Resolved from /proc and verified; std::nullopt when not certain.
     std::optional<std::string> exe;         // absolute path
     std::optional<std::string> exe_sha256;  // computed on demand

@@ -8,13 +8,13 @@
 
 namespace credctl::server {
 
-Admission::Verdict Admission::arrive(uid_t uid, Ticket* ticket) {
-    auto& u = uids_[uid];
+Admission::Verdict Admission::arrive(uid_t uid, Account account, Ticket* ticket) {
+    auto& u = uids_[account];
     if (u.served < max_per_uid_ && u.line.empty()) {
         const bool administrator =
             std::find(administrators_.begin(), administrators_.end(), uid) != administrators_.end();
         if (served_ >= max_served_ + (administrator ? k_reserve : 0)) {
-            if (u.served == 0) uids_.erase(uid);
+            if (u.served == 0) uids_.erase(account);
             return Verdict::refuse;
         }
         ++u.served;
@@ -31,8 +31,8 @@ Admission::Verdict Admission::arrive(uid_t uid, Ticket* ticket) {
     return Verdict::wait;
 }
 
-std::optional<Admission::Ticket> Admission::leave(uid_t uid) {
-    auto it = uids_.find(uid);
+std::optional<Admission::Ticket> Admission::leave(Account account) {
+    auto it = uids_.find(account);
     if (it == uids_.end() || it->second.served == 0) return std::nullopt;  // not counted: a caller's bug
     auto& u = it->second;
     if (!u.line.empty()) {
@@ -47,8 +47,8 @@ std::optional<Admission::Ticket> Admission::leave(uid_t uid) {
     return std::nullopt;
 }
 
-void Admission::give_up(uid_t uid, Ticket ticket) {
-    auto it = uids_.find(uid);
+void Admission::give_up(Account account, Ticket ticket) {
+    auto it = uids_.find(account);
     if (it == uids_.end()) return;
     auto& line = it->second.line;
     if (auto t = std::find(line.begin(), line.end(), ticket); t != line.end()) {
@@ -58,8 +58,12 @@ void Admission::give_up(uid_t uid, Ticket ticket) {
     if (it->second.served == 0 && line.empty()) uids_.erase(it);
 }
 
-Error Admission::waited_too_long(uid_t uid, std::chrono::seconds waited) const {
-    return make_error(Errc::too_many_requests, "uid " + std::to_string(uid) + " has " + std::to_string(max_per_uid_) +
+Error Admission::waited_too_long(uid_t uid, Account account, std::chrono::seconds waited) const {
+    const std::string who = account == Account{uid}
+                                ? "uid " + std::to_string(uid) + " has "
+                                : "the subordinate uids of uid " + std::to_string(account & 0xffffffffU) + " (uid " +
+                                      std::to_string(uid) + " among them) have ";
+    return make_error(Errc::too_many_requests, who + std::to_string(max_per_uid_) +
                                                    " connections served and none ended within " +
                                                    std::to_string(waited.count()) + " s; try again later");
 }

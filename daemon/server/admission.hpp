@@ -1,6 +1,8 @@
 // Who is served now and who waits: the connection limits of docs/api.md
 // "Limits", counted by uid alone (SO_PEERCRED), before any other work is done
-// for a connection.
+// for a connection. The subordinate uids of one user (subuid(5),
+// peer/subordinate_uids.hpp) are counted as one uid, their account, apart
+// from the user's own uid: below, "uid" is such an account.
 //
 // At most `max_served` connections are served at once, and at most
 // `max_served_per_uid` of one uid. A connection of a uid at its limit is not
@@ -39,6 +41,8 @@ namespace credctl::server {
 class Admission {
 public:
     using Ticket = std::uint64_t;
+    // A uid, or every subordinate uid of one owner (account_of()).
+    using Account = std::uint64_t;
     enum class Verdict { serve, wait, refuse };
 
     static constexpr std::size_t k_reserve = 8;
@@ -51,22 +55,33 @@ public:
           max_waiting_(max_waiting),
           administrators_(std::move(administrators)) {}
 
-    // A new connection of `uid`: served now (counted), waiting (with
-    // `*ticket` set), or refused (not counted).
-    [[nodiscard]] Verdict arrive(uid_t uid, Ticket* ticket);
+    // The account of `uid`: itself, or when it is a subordinate uid of
+    // `owner`, that owner's subordinate uids together.
+    [[nodiscard]] static Account account_of(uid_t uid, std::optional<uid_t> owner = std::nullopt) {
+        return owner ? (Account{1} << 32) | *owner : Account{uid};
+    }
 
-    // A served connection of `uid` ended. Its slot goes to the oldest waiting
-    // connection of that uid, whose ticket is returned (it is served now),
-    // or is freed.
-    [[nodiscard]] std::optional<Ticket> leave(uid_t uid);
+    // A new connection of `uid`, counted in `account`: served now (counted),
+    // waiting (with `*ticket` set), or refused (not counted). The reserve is
+    // for an administrator's own uid, not for its subordinate uids.
+    [[nodiscard]] Verdict arrive(uid_t uid, Ticket* ticket) { return arrive(uid, account_of(uid), ticket); }
+    [[nodiscard]] Verdict arrive(uid_t uid, Account account, Ticket* ticket);
+
+    // A served connection of `account` ended. Its slot goes to the oldest
+    // waiting connection of that account, whose ticket is returned (it is
+    // served now), or is freed.
+    [[nodiscard]] std::optional<Ticket> leave(Account account);
 
     // A waiting connection gives up (timed out, or shutdown): it is no
     // longer counted. Precondition: `ticket` waits (was not returned by
     // leave()).
-    void give_up(uid_t uid, Ticket ticket);
-    // What a connection of `uid` that gave up after `waited` is told
-    // (too_many_requests).
-    [[nodiscard]] Error waited_too_long(uid_t uid, std::chrono::seconds waited) const;
+    void give_up(Account account, Ticket ticket);
+    // What a connection of `uid` in `account` that gave up after `waited`
+    // is told (too_many_requests).
+    [[nodiscard]] Error waited_too_long(uid_t uid, std::chrono::seconds waited) const {
+        return waited_too_long(uid, account_of(uid), waited);
+    }
+    [[nodiscard]] Error waited_too_long(uid_t uid, Account account, std::chrono::seconds waited) const;
 
     [[nodiscard]] std::size_t served() const { return served_; }
     [[nodiscard]] std::size_t waiting() const { return waiting_; }
@@ -81,7 +96,7 @@ private:
     const std::size_t max_per_uid_;
     const std::size_t max_waiting_;
     const std::vector<uid_t> administrators_;
-    std::map<uid_t, Uid> uids_;
+    std::map<Account, Uid> uids_;
     std::size_t served_ = 0;
     std::size_t waiting_ = 0;
     Ticket next_ = 1;

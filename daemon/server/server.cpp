@@ -7,6 +7,7 @@
 #include "daemon/metrics/counting_store.hpp"
 #include "daemon/notify/alerter.hpp"
 #include "daemon/peer/peer.hpp"
+#include "daemon/peer/subordinate_uids.hpp"
 #include "daemon/server/admission.hpp"
 #include "daemon/server/api.hpp"
 #include "daemon/server/closer.hpp"
@@ -85,9 +86,9 @@ private:
     void wait_for_hangup();
     void reload();
     asio::awaitable<void> session(local::socket socket);
-    // std::nullopt once the connection of `uid` is served (release() it after), or why it is refused.
-    asio::awaitable<std::optional<Error>> admit(uid_t uid);
-    void release(uid_t uid);
+    // std::nullopt once `uid`'s connection is served in `account` (release() that after), or why it is refused.
+    asio::awaitable<std::optional<Error>> admit(uid_t uid, Admission::Account account);
+    void release(Admission::Account account);
     asio::awaitable<void> serve(Stream& stream, Session& state, const peer::PeerIdentity& caller);
     asio::awaitable<void> refuse_unread(Stream& stream, Session& state, boost::system::error_code ec);
     void stop();
@@ -106,7 +107,8 @@ private:
     asio::signal_set hangup_;
     peer::ExeHashCache hashes_;  // `credctl policy check` only
     peer::ExeHasher hasher_;
-    peer::UserNames names_;  // callers' login names, kept for a second
+    peer::UserNames names_;              // callers' login names, kept for a second
+    peer::SubordinateUids subordinate_;  // whose subordinate uid a caller's is (subuid(5))
     const std::shared_ptr<metrics::DaemonMetrics> metrics_ = std::make_shared<metrics::DaemonMetrics>();
     metrics::CountingStore counted_store_;  // the store as TokenService sees it
     store::StoreRunner store_runner_;       // every store call; joins before the store goes, after its users
@@ -162,15 +164,13 @@ void Server::run() {
     log::info("credd " CREDCTL_VERSION " listening on " + where_);
     notifier_.ready("listening on " + where_);
     io_.run();
-    // An activated socket's path belongs to systemd, which keeps listening.
-    if (options_.listen_fd < 0) ::unlink(config_.socket.c_str());
+    if (options_.listen_fd < 0) ::unlink(config_.socket.c_str());  // an activated socket's path is systemd's
     log::info("credd stopped");
 }
 
 void Server::wait_for_hangup() {
     hangup_.async_wait([this](const boost::system::error_code& ec, int) {
-        // One taken in the same turn as a SIGTERM comes after stop(): no reload, no wait to hold the loop.
-        if (ec || stopping_) return;
+        if (ec || stopping_) return;  // one taken in the same turn as a SIGTERM: after stop(), no reload
         // sd_notify(3): RELOADING=1 first, READY=1 once done, whether the new
         // configuration was taken or rejected, so systemctl reload returns.
         notifier_.reloading();
@@ -249,8 +249,8 @@ asio::awaitable<void> Server::watchdog_loop() {
 }
 
 asio::awaitable<void> Server::session(local::socket socket) {
-    // Limits are counted by uid alone, before other work is done for a
-    // connection (a start time aside, peer.hpp); the rest of its identity is taken once it is served.
+    // Limits are counted by uid before other work is done for a connection (a start time aside,
+    // peer.hpp); the rest of its identity is taken once it is served.
     const auto cred = peer::peer_credentials(socket.native_handle());
     if (!cred) {
         log::warning(cred.error().message);
@@ -262,15 +262,16 @@ asio::awaitable<void> Server::session(local::socket socket) {
     Stream stream(std::move(socket));
     Session state{&stream, false};
     sessions_.insert(&state);
-    if (auto refused = co_await admit(cred->uid)) {
+    const auto owner = subordinate_.owner(cred->uid);  // a subordinate uid's: counted with the owner's others
+    if (auto refused = co_await admit(cred->uid, Admission::account_of(cred->uid, owner))) {
         metrics_->connection_refused();
         ApiReply failure = problem(*refused);
         if (auto rest = reply(stream, failure, false, config_.limits.idle_timeout)) co_await std::move(*rest);
     } else {
-        const auto caller =
-            peer::identify(stream.socket().native_handle(), *cred, context_.policy->needs_exe_hash, &names_);
+        auto caller = peer::identify(stream.socket().native_handle(), *cred, context_.policy->needs_exe_hash, &names_);
+        caller.subordinate_of = owner;
         co_await serve(stream, state, caller);
-        release(cred->uid);
+        release(Admission::account_of(cred->uid, owner));
     }
     sessions_.erase(&state);
     // The answer is written: the closer's thread closes the socket while this
@@ -284,9 +285,9 @@ asio::awaitable<void> Server::session(local::socket socket) {
 // A connection over its uid's limit waits, unread, for one of that uid's
 // sessions to end, up to the idle plus the provider timeout: the longest a
 // served request holds its slot without a byte from client or provider.
-asio::awaitable<std::optional<Error>> Server::admit(uid_t uid) {
+asio::awaitable<std::optional<Error>> Server::admit(uid_t uid, Admission::Account account) {
     Admission::Ticket ticket = 0;
-    const auto verdict = admission_.arrive(uid, &ticket);
+    const auto verdict = admission_.arrive(uid, account, &ticket);
     connections_ = admission_.served();
     if (verdict == Admission::Verdict::serve) co_return std::nullopt;
     if (verdict == Admission::Verdict::refuse) {
@@ -298,12 +299,12 @@ asio::awaitable<std::optional<Error>> Server::admit(uid_t uid) {
     co_await waiter.timer.async_wait(k_tuple);
     waiters_.erase(ticket);
     if (waiter.admitted) co_return std::nullopt;
-    admission_.give_up(uid, ticket);
-    co_return admission_.waited_too_long(uid, bound);
+    admission_.give_up(account, ticket);
+    co_return admission_.waited_too_long(uid, account, bound);
 }
 
-void Server::release(uid_t uid) {
-    if (const auto next = admission_.leave(uid)) {
+void Server::release(Admission::Account account) {
+    if (const auto next = admission_.leave(account)) {
         if (auto it = waiters_.find(*next); it != waiters_.end()) {
             it->second->admitted = true;
             it->second->timer.cancel();

@@ -26,33 +26,7 @@ expect "credd starts with max_connections = 4, 2 per uid" start_credd "$work/cre
 
 # Two connections, each asking for the status every second (the idle
 # timeout is 5 s), until killed; READY is written once both are answered.
-cat >"$work/hold.py" <<'PY'
-import socket, sys, time
-path, ready = sys.argv[1], sys.argv[2]
-request = b"GET /v1/status HTTP/1.1\r\nHost: localhost\r\n\r\n"
-def ask(s):
-    s.sendall(request)
-    answer = b""
-    while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
-        chunk = s.recv(65536)
-        if not chunk:
-            sys.exit("closed")
-        answer += chunk
-    if not answer.startswith(b"HTTP/1.1 200"):
-        sys.exit(answer.split(b"\r\n", 1)[0].decode())
-conns = []
-for _ in range(2):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    ask(s)
-    conns.append(s)
-open(ready, "w").close()
-while True:
-    time.sleep(1)
-    for s in conns:
-        ask(s)
-PY
-chmod 644 "$work/hold.py"
+install -m 644 "$(dirname "$0")/hold_status.py" "$work/hold.py"
 mkdir -m 1777 "$work/ready"
 for u in "${hogs[@]}"; do
   setpriv --reuid="$u" --regid="$u" --init-groups "$other_python" "$work/hold.py" "$CREDD_SOCKET" "$work/ready/$u" \

@@ -113,5 +113,33 @@ TEST(Admission, AdministratorsHaveAReserveWhenOthersHoldEverySlot) {
     EXPECT_EQ(arrivals(b, {0, 0}, &t), "serve wait");
 }
 
+// The subordinate uids of one user (1001) share one limit: four of them
+// take two slots, not eight, and the rest wait; the user's own uid keeps
+// its own limit.
+TEST(Admission, SubordinateUidsOfOneOwnerShareOneLimit) {
+    Admission a(8, 2, 100, {0});
+    Admission::Ticket t = 0;
+    const auto of_1001 = Admission::account_of(100000, 1001);
+    for (uid_t uid : {100000U, 100001U, 100002U, 100003U}) {
+        EXPECT_EQ(a.arrive(uid, Admission::account_of(uid, 1001), &t), uid < 100002U ? Verdict::serve : Verdict::wait);
+    }
+    EXPECT_EQ(counts(a), "2 served, 2 waiting");
+    EXPECT_EQ(arrivals(a, {1001, 1001, 1002}, &t), "serve serve serve");
+    EXPECT_NE(a.leave(of_1001), std::nullopt);  // a waiter of the same owner takes the slot
+    EXPECT_EQ(a.waited_too_long(100003, of_1001, std::chrono::seconds(25)).message,
+              "the subordinate uids of uid 1001 (uid 100003 among them) have 2 connections served and none ended "
+              "within 25 s; try again later");
+}
+
+// The reserve is for an administrator's own uid, not for the subordinate
+// uids /etc/subuid may give root.
+TEST(Admission, RootsSubordinateUidsHaveNoReserve) {
+    Admission a(1, 8, 10, {0});
+    Admission::Ticket t = 0;
+    EXPECT_EQ(arrivals(a, {1001}, &t), "serve");
+    EXPECT_EQ(a.arrive(200000, Admission::account_of(200000, 0), &t), Verdict::refuse);
+    EXPECT_EQ(arrivals(a, {0}, &t), "serve");
+}
+
 }  // namespace
 }  // namespace credctl::server

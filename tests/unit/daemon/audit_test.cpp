@@ -232,6 +232,29 @@ TEST(Audit, DenialsOverTheLimitAreCountedNotWritten) {
     EXPECT_FALSE((*log)->schedule_summary()) << "nothing counted since";
 }
 
+// Subordinate uids (peer/subordinate_uids.hpp) share their owner's denial
+// lines: a hundred of them get the owner's burst, not a hundred bursts.
+TEST(Audit, DenialsOfSubordinateUidsCountAsTheirOwners) {
+    test::TempDir dir;
+    const std::string path = dir.file("audit.jsonl");
+    SteppedClock t;
+    auto log = AuditLog::open(path, limited(2), t.clock());
+    ASSERT_TRUE(log) << log.error().message;
+    std::size_t written = 0;
+    for (uid_t uid = 300000; uid < 300100; ++uid) {
+        auto who = batch();
+        who.uid = uid;
+        who.subordinate_of = 1001;
+        if ((*log)->append({who, "d", "credentials/alice/github", "credentials:token", false, "", "no grant"}) != 0) {
+            ++written;
+        }
+    }
+    EXPECT_EQ(written, 2U);
+    EXPECT_TRUE((*log)->write_summaries());
+    EXPECT_NE(slurp(path).find("\"event\":\"suppressed\",\"uid\":1001,\"denials\":98,"), std::string::npos)
+        << slurp(path);
+}
+
 TEST(Audit, AllowsAreNeverLimited) {
     test::TempDir dir;
     const std::string path = dir.file("audit.jsonl");

@@ -1,0 +1,86 @@
+// Subordinate uids (subuid(5)): the ranges of uids that /etc/subuid gives to
+// a user, who reaches them through newuidmap(1) in a user namespace of their
+// own (rootless podman, `unshare --map-users`). Each is a uid of its own to
+// the kernel, and so to SO_PEERCRED. Counted as themselves, they gave their
+// owner the per-uid limits once per subordinate uid (65,536 times by
+// default): the connections served and waiting (server/admission.hpp), so
+// that one user could take every connection credd serves from every other,
+// and the denial lines written (audit/denial_limiter.hpp). Now the
+// subordinate uids of one owner share one limit of each (the owner's own
+// uid keeps its own, so that a container cannot starve its owner, nor root's
+// containers root). Identity and policy are not changed: a subordinate uid
+// is still itself to every grant and audit line.
+//
+// The file is read when first asked and again when it has changed (inode,
+// size or times), which is looked at no more than once a second: a range
+// added by `usermod --add-subuids` counts a second later at most. An owner
+// given by name is looked up (NSS) when the file is read; a line that does
+// not parse, or whose owner has no uid, is skipped with a warning. uid 0 is
+// no one's subordinate uid. A missing file is no range.
+//
+// Used by the server's I/O thread (server/server.cpp), which owns one.
+// Thread-safety: none.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace credctl::peer {
+
+struct SubordinateRange {
+    std::uint64_t first = 0;
+    std::uint64_t count = 0;
+    uid_t owner = 0;
+    std::size_t listed = 0;  // its place among the ranges read: of overlapping ones, the first listed counts
+};
+
+// The uid of a login name, or std::nullopt.
+using OwnerLookup = std::function<std::optional<uid_t>(const std::string&)>;
+
+// The ranges of subuid(5) text ("OWNER:FIRST:COUNT" lines, OWNER a login
+// name or a uid), sorted by their first uid. `skipped` counts the lines
+// left out (malformed, or an owner without a uid); empty lines and "#"
+// comments are not counted.
+[[nodiscard]] std::vector<SubordinateRange> parse_subordinate_uids(std::string_view text, const OwnerLookup& owner,
+                                                                   std::size_t* skipped = nullptr);
+
+class SubordinateUids {
+public:
+    using Clock = std::chrono::steady_clock;
+    static constexpr Clock::duration k_look_every = std::chrono::seconds(1);
+    static constexpr std::size_t k_max_file_bytes = 16 << 20;
+
+    // `owner` is config::user_uid unless a test gives its own.
+    explicit SubordinateUids(std::string path = "/etc/subuid", OwnerLookup owner = {});
+
+    // The owner of the range that holds `uid`, as of at most k_look_every
+    // before `now`; std::nullopt when `uid` is no one's subordinate uid.
+    [[nodiscard]] std::optional<uid_t> owner(uid_t uid, Clock::time_point now = Clock::now());
+
+private:
+    void reload_if_changed();
+
+    std::string path_;
+    OwnerLookup owner_;
+    std::vector<SubordinateRange> ranges_;
+    std::vector<std::uint64_t> ends_before_;  // the largest end of ranges_[0..i]
+    std::optional<Clock::time_point> looked_;
+    struct Version {
+        dev_t dev = 0;
+        ino_t ino = 0;
+        off_t size = -1;
+        std::int64_t mtime_ns = 0;
+        std::int64_t ctime_ns = 0;
+        bool operator==(const Version&) const = default;
+    };
+    std::optional<Version> version_;  // std::nullopt: the file was not there
+};
+
+}  // namespace credctl::peer
