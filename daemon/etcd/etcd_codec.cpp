@@ -260,6 +260,8 @@ std::string watch_request(std::string_view prefix, std::int64_t start_revision) 
     const std::string end = prefix_end(prefix);
     json::object create{{"key", base64_encode(prefix)}, {"range_end", base64_encode(end)}};
     if (start_revision > 0) create["start_revision"] = number(start_revision);
+    create["progress_notify"] = true;
+    create["fragment"] = true;
     return json::serialize(json::object{{"create_request", std::move(create)}});
 }
 
@@ -278,8 +280,10 @@ Result<WatchResult> parse_watch_result(std::string_view message) {
     out.revision = *revision;
     const auto* created = r.if_contains("created");
     const auto* canceled = r.if_contains("canceled");
+    const auto* fragment = r.if_contains("fragment");
     out.created = created != nullptr && created->is_bool() && created->as_bool();
     out.canceled = canceled != nullptr && canceled->is_bool() && canceled->as_bool();
+    out.fragment = fragment != nullptr && fragment->is_bool() && fragment->as_bool();
     auto compact = int64_field(r, "compact_revision");
     if (!compact) return malformed("compact_revision is not a number");
     out.compact_revision = *compact;

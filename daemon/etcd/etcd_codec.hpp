@@ -84,7 +84,11 @@ struct TxnWrite {
 [[nodiscard]] std::string lease_id_request(std::int64_t lease);
 
 // POST /v3/watch: a create_request for every key below `prefix`, from
-// `start_revision` on (0: from the cluster's current revision).
+// `start_revision` on (0: from the cluster's current revision). It asks for
+// fragments (a message larger than the member's --max-request-bytes is split
+// between two events, each part but the last flagged `fragment`) and for
+// progress notifications (a message without events, sent to a watch that has
+// sent every change up to its revision after 10 minutes without one).
 [[nodiscard]] std::string watch_request(std::string_view prefix, std::int64_t start_revision = 0);
 
 // One change a watch reports: the key put or deleted, and the revision of
@@ -99,6 +103,7 @@ struct WatchEvent {
 struct WatchResult {
     bool created = false;                  // the watch is set up: changes from here on are reported
     bool canceled = false;                 // the cluster ended the watch (a compaction, ...)
+    bool fragment = false;                 // a part of a message split in several; not its last
     std::int64_t revision = 0;             // the header's: the store's revision when it was sent
     std::int64_t compact_revision = 0;     // canceled: the oldest revision still kept
     std::int64_t last_event_revision = 0;  // the highest mod_revision among the events

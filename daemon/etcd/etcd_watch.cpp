@@ -3,6 +3,7 @@
 #include "common/log/log.hpp"
 #include "daemon/etcd/etcd_codec.hpp"
 #include "daemon/etcd/etcd_connect.hpp"
+#include "daemon/etcd/etcd_watch_cursor.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,9 +33,12 @@ namespace credctl::etcd {
 namespace {
 
 using std::chrono::milliseconds;
-// One message is one change's key and sealed value: far below this.
-constexpr std::size_t k_max_message_bytes = 4 * 1024 * 1024;
-// Between two members: short at first, doubling while none holds a watch.
+// One message is a fragment of at most the member's --max-request-bytes
+// (1.5 MiB by default) plus one event, in JSON and base64 (about 1.4 times
+// that): the bound of the client's answers (etcd_client.cpp) holds it.
+constexpr std::size_t k_max_message_bytes = 64 * 1024 * 1024;
+// Between two sessions: short after one that moved forward, doubling while
+// none does (no member answers, or each ends where it began).
 constexpr milliseconds k_first_rewatch_pause{100};
 constexpr milliseconds k_max_rewatch_pause{5000};
 
@@ -49,15 +53,14 @@ void keep_alive(tcp::socket& s) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 }
 
-// What one session with one member shares with the loop. `revision` is the
-// last revision whose changes were reported (0: none yet); the next session
-// resumes after it, so that a member lost costs no change.
+// What one session with one member shares with the loop. The cursor is
+// where the watch stands: the next session resumes after the last revision
+// it reported whole, so that a member lost costs no change.
 struct Session {
     const EtcdWatch::Changed& changed;
     const EtcdWatch::Resync& resync;
-    std::int64_t& revision;
+    WatchCursor& cursor;
     std::atomic<bool>& following;
-    bool created = false;
     std::string ended;  // why the stream ended
 };
 
@@ -69,23 +72,14 @@ bool handle(std::string_view line, Session& s) {
         s.ended = r.error().message;
         return false;
     }
-    if (r->created) {
-        s.created = true;
-        // A new watch from now: what changed before it was not reported.
-        if (s.revision == 0) {
-            s.revision = r->revision;
-            s.resync(r->revision);
-        }
-        s.following = true;
-    }
+    const WatchCursor::Step step = s.cursor.apply(*r);
+    if (step.resync) s.resync(*step.resync);
     for (const auto& e : r->events) s.changed(e.key, e.mod_revision);
-    s.revision = std::max(s.revision, r->last_event_revision);
-    if (r->canceled) {
-        // Compacted past where we were: start again from now.
-        if (r->compact_revision > 0) s.revision = 0;
-        s.ended = "the cluster ended the watch";
-    }
-    return !r->canceled;
+    // Set once the message's changes are reported: following() vouches for
+    // the copies the store keeps (etcd_store.hpp).
+    s.following = s.cursor.following();
+    if (step.end) s.ended = "the cluster ended the watch";
+    return !step.end;
 }
 
 template <class Stream>
@@ -106,14 +100,17 @@ asio::awaitable<void> read_events(Stream& stream, Session& s) {
         auto [rec, rn] = co_await bhttp::async_read_some(stream, buffer, parser, k_tuple);
         if (rec == bhttp::error::need_buffer) rec = {};
         if (rec) co_return s.ended = "reading: " + rec.message(), void();
+        // What was pending holds no newline: look in what came only, so that a
+        // message of many reads is not searched again at each.
+        const std::size_t came_at = pending.size();
         pending.append(data, sizeof data - parser.get().body().size);
         std::size_t from = 0;
-        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', from)) {
+        for (auto nl = pending.find('\n', came_at); nl != std::string::npos; nl = pending.find('\n', from)) {
             if (!handle(std::string_view(pending).substr(from, nl - from), s)) co_return;
             from = nl + 1;
         }
         pending.erase(0, from);
-        if (pending.size() > k_max_message_bytes) co_return s.ended = "a message over 4 MiB", void();
+        if (pending.size() > k_max_message_bytes) co_return s.ended = "a message over 64 MiB", void();
     }
     s.ended = "the member ended the stream";
 }
@@ -131,7 +128,7 @@ asio::awaitable<void> follow(const Endpoint& e, ssl::context* tls, const std::st
     bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/v3/watch", 11};
     req.set(bhttp::field::host, e.host + ":" + e.port);
     req.set(bhttp::field::content_type, "application/json");
-    req.body() = watch_request(prefix, s.revision == 0 ? 0 : s.revision + 1);
+    req.body() = watch_request(prefix, s.cursor.start_revision());
     req.prepare_payload();
     const std::string failed = co_await with_member(e, tls, std::chrono::steady_clock::now() + timeout,
                                                     [&req, &s](auto& stream) -> asio::awaitable<void> {
@@ -148,7 +145,7 @@ struct EtcdWatch::Impl {
     std::unique_ptr<ssl::context> tls;
     milliseconds timeout{5000};
     std::string prefix;
-    std::int64_t revision = 0;  // the watch thread's: see Session
+    WatchCursor cursor;  // the watch thread's: see Session
     std::atomic<bool> following{false};
     Changed changed;
     Resync resync;
@@ -160,7 +157,8 @@ struct EtcdWatch::Impl {
 
     // One session on one member, to its end or until stopped.
     Session one(const Endpoint& e) {
-        Session s{changed, resync, revision, following, false, {}};
+        Session s{changed, resync, cursor, following, {}};
+        cursor.begin();
         asio::io_context io;
         {
             std::lock_guard lock(mutex);
@@ -185,8 +183,10 @@ struct EtcdWatch::Impl {
             std::unique_lock lock(mutex);
             if (stopping) return;
             const std::string what = "etcd watch through " + endpoints[at].url + " ended (" + s.ended + ")";
-            s.created ? log::warning(what + "; following changes through the next member") : log::debug(what);
-            pause = s.created ? k_first_rewatch_pause : std::min(pause * 2, k_max_rewatch_pause);
+            cursor.created() ? log::warning(what + "; following changes through the next member") : log::debug(what);
+            // A session that ended where it began (a member that fails it
+            // the same way each time) must not be asked again at once.
+            pause = cursor.progressed() ? k_first_rewatch_pause : std::min(pause * 2, k_max_rewatch_pause);
             at = (at + 1) % endpoints.size();
             wake.wait_for(lock, pause, [this] { return stopping; });
             if (stopping) return;

@@ -10,8 +10,16 @@
 // revision when the new watch was set up: changes up to it were not
 // reported, so whatever the caller derived from the store before it must be
 // forgotten; every change after it is reported. following() says whether a
-// watch is set up now: between two members (a stream broken, the next one not
-// yet set up), changes reach nobody until the next watch resumes.
+// watch is set up now and has reported every change up to the revision at
+// which it was set up: between two members (a stream broken, the next one
+// not yet set up), changes reach nobody until the next watch resumes, and a
+// watch that resumes behind follows only once its backlog is reported.
+//
+// A backlog comes in messages of up to 1000 revisions, which etcd splits
+// into fragments (etcd_watch_cursor.hpp); a message may be up to 64 MiB. A
+// session that ends without moving forward (not set up, or ended before a
+// whole message) is followed by a pause that doubles, as when no member
+// answers.
 //
 // A member that goes away is noticed at once when its connection is reset
 // or refused, and by TCP keep-alive (about 25 s) when it is cut off.

@@ -161,6 +161,16 @@ TEST(EtcdCodec, AWatchCoversEveryKeyBelowItsPrefix) {
     EXPECT_EQ(resumed.at("create_request").as_object().at("start_revision").as_string(), "42");
 }
 
+// A backlog of 1000 revisions in one message can be any size: etcd splits it
+// only when asked to.
+TEST(EtcdCodec, AWatchAsksForFragmentsAndProgressNotifications) {
+    for (const std::int64_t start : {0, 42}) {
+        auto create = parsed(watch_request("/p/", start)).at("create_request").as_object();
+        EXPECT_EQ(create.at("fragment"), json::value(true)) << start;
+        EXPECT_EQ(create.at("progress_notify"), json::value(true)) << start;
+    }
+}
+
 // Lines as etcd 3.4's gateway sends them.
 TEST(EtcdCodec, WatchMessagesGiveCreationChangedKeysAndCancellation) {
     auto created = parse_watch_result(
@@ -181,6 +191,12 @@ TEST(EtcdCodec, WatchMessagesGiveCreationChangedKeysAndCancellation) {
     ASSERT_TRUE(canceled);
     EXPECT_TRUE(canceled->canceled);
     EXPECT_EQ(canceled->compact_revision, 5);
+    EXPECT_FALSE(canceled->fragment);
+    auto fragment = parse_watch_result(
+        R"({"result":{"header":{"revision":"9"},"events":[{"kv":{"key":"Zm9v","mod_revision":"3"}}],"fragment":true}})");
+    ASSERT_TRUE(fragment);
+    EXPECT_TRUE(fragment->fragment);
+    EXPECT_FALSE(put->fragment);
 }
 
 TEST(EtcdCodec, MalformedWatchMessagesAreErrors) {
