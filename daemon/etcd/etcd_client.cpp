@@ -213,6 +213,14 @@ Result<RangeAnswer> EtcdClient::list(const std::string& prefix, bool keys_only) 
     return parse_range(*body);
 }
 
+Result<std::int64_t> EtcdClient::count(const std::string& prefix) {
+    auto body = post("/v3/kv/range", count_request(prefix));
+    if (!body) return body.error();
+    auto answer = parse_range(*body);
+    if (!answer) return answer.error();
+    return answer->count;
+}
+
 Result<TxnAnswer> EtcdClient::put_if(const std::string& key, const std::string& value,
                                      std::int64_t expected_mod_revision, std::int64_t lease) {
     auto body = post("/v3/kv/txn", put_if_request(key, value, expected_mod_revision, lease));

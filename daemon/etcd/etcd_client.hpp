@@ -56,6 +56,9 @@ public:
     // As get(), with the store's revision when the member answered.
     [[nodiscard]] Result<RangeAnswer> range(const std::string& key);
     [[nodiscard]] Result<RangeAnswer> list(const std::string& prefix, bool keys_only);
+    // How many keys are below `prefix`, asked of etcd as a number (count
+    // only): no key crosses the network, however many there are.
+    [[nodiscard]] Result<std::int64_t> count(const std::string& prefix);
     // Compare-and-put: see put_if_request(). succeeded false when the key
     // had changed; the answer then holds the key as it is now.
     [[nodiscard]] Result<TxnAnswer> put_if(const std::string& key, const std::string& value,

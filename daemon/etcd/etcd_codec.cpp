@@ -72,6 +72,9 @@ Result<RangeAnswer> parse_range_object(const json::object& o) {
     auto revision = header_revision(o);
     if (!revision) return malformed("header.revision is not a number");
     out.revision = *revision;
+    auto count = int64_field(o, "count");
+    if (!count || *count < 0) return malformed("count is not a number of keys");
+    out.count = *count;
     if (const auto* kvs = o.if_contains("kvs"); kvs != nullptr) {
         if (!kvs->is_array()) return malformed("kvs is not an array");
         for (const auto& kv : kvs->as_array()) {
@@ -138,6 +141,13 @@ std::string range_request(std::string_view key, std::optional<std::string_view> 
     json::object o{{"key", base64_encode(key)}};
     if (range_end) o["range_end"] = base64_encode(*range_end);
     if (keys_only) o["keys_only"] = true;
+    return json::serialize(o);
+}
+
+std::string count_request(std::string_view prefix) {
+    json::object o{{"key", base64_encode(prefix)}, {"range_end", base64_encode(prefix_end(prefix))}};
+    o["count_only"] = true;
+    o["keys_only"] = true;
     return json::serialize(o);
 }
 

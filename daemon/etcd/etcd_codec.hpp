@@ -29,6 +29,7 @@ struct KeyValue {
 struct RangeAnswer {
     std::vector<KeyValue> kvs;
     std::int64_t revision = 0;  // the store's revision when it answered
+    std::int64_t count = 0;     // the keys in the range (all of them, also when none is returned: count_request())
 };
 
 // The answer to a compare-and-put transaction: whether the compare held, and
@@ -54,6 +55,9 @@ struct TxnAnswer {
 // is given (prefix_end()).
 [[nodiscard]] std::string range_request(std::string_view key, std::optional<std::string_view> range_end,
                                         bool keys_only);
+// POST /v3/kv/range, count only: the number of keys below `prefix`, with
+// no key or value in the answer (RangeAnswer::count).
+[[nodiscard]] std::string count_request(std::string_view prefix);
 // POST /v3/kv/txn: put `value` under `key` (attached to `lease`, 0 for none)
 // only if the key's mod_revision is `expected_mod_revision`; 0 means only if
 // the key is absent. On failure the transaction reads the key back.

@@ -11,9 +11,17 @@
 //
 // Only an administrator's status (root, credd's user: `fresh`) always probes.
 // Anyone else is answered from the last probe while it is under a second
-// old or another probe is under way: the route is open to every local user,
-// and each probe is a call to every etcd member and a quorum read, which
-// one user's flood would otherwise make for every request.
+// old or another probe is under way; when no probe has ended yet (right
+// after credd starts) and one is under way, by waiting for that probe and
+// taking its answer. Only with neither does it probe: the route is open to
+// every local user, and each probe is a call to every etcd member, a quorum
+// read and a count, which one user's flood would otherwise make for every
+// request. The wait blocks nothing: it awaits a timer on the I/O thread that
+// the probe's end expires. A probe that ends without an answer (an exception
+// escaping it) still lets its waiters go: they answer store_state "failing",
+// and the next status probes. At a stop, credd finishes the requests under
+// way (the probe ends by its timeout); a probe's frame destroyed unfinished
+// with the io_context touches only what it shares with its waiters.
 //
 // Used by the status route (handlers.cpp). Thread-safety: I/O thread only.
 #pragma once
@@ -54,6 +62,10 @@ public:
                                                     std::chrono::steady_clock::time_point now);
 
 private:
+    struct Round;  // one probe under way and its waiters (store_health.cpp)
+    [[nodiscard]] boost::asio::awaitable<void> probe_now(wire::Status& s, tokens::TokenService& tokens,
+                                                         std::chrono::steady_clock::time_point now);
+    [[nodiscard]] static boost::asio::awaitable<void> await_round(std::shared_ptr<Round> round, wire::Status& s);
     [[nodiscard]] boost::asio::awaitable<void> probe(wire::Status& s, tokens::TokenService& tokens);
 
     struct Snapshot {
@@ -61,7 +73,7 @@ private:
         std::chrono::steady_clock::time_point taken;
     };
     std::optional<Snapshot> last_;
-    int probing_ = 0;  // probes under way
+    std::shared_ptr<Round> round_;  // the probe started last (its Round is `over` once it ended)
     std::string backend_;
     std::unique_ptr<etcd::EtcdProbe> probe_;  // etcd only
     std::chrono::milliseconds timeout_;

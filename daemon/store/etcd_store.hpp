@@ -96,7 +96,8 @@ public:
     // while this process holds the credential's refresh lock; the read that
     // starts a refresh is get_to_refresh(). keys() is keys-only, below
     // "credentials/USER/" (every user's when `user` is empty), and opens no
-    // value; count() is keys("") counted.
+    // value; count() asks etcd for the number of keys below "credentials/"
+    // (count only), so no key comes back.
     Result<std::optional<CredentialRecord>> get(const CredentialKey& key) override;
     Result<SecretBytes> refresh_token(const CredentialKey& key) override;
     Result<std::vector<CredentialKey>> keys(const std::string& user) override;

@@ -53,6 +53,20 @@ TEST(EtcdCodec, RangeRequestOfAPrefixCarriesItsEnd) {
     EXPECT_FALSE(one.contains("keys_only"));
 }
 
+TEST(EtcdCodec, ACountRequestAsksForTheNumberOfKeysBelowThePrefixOnly) {
+    auto o = parsed(count_request("/p/credentials/"));
+    EXPECT_EQ(o.at("key").as_string(), base64_encode("/p/credentials/"));
+    EXPECT_EQ(o.at("range_end").as_string(), base64_encode("/p/credentials0"));
+    EXPECT_TRUE(o.at("count_only").as_bool());
+    EXPECT_TRUE(o.at("keys_only").as_bool());
+    auto r = parse_range(R"({"header":{"revision":"9"},"count":"300"})");
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->kvs.empty());
+    EXPECT_EQ(r->count, 300);
+    EXPECT_EQ(parse_range(R"({"count":"-1"})").error().message,
+              "etcd: malformed answer: count is not a number of keys");
+}
+
 TEST(EtcdCodec, PutIfComparesTheModRevisionAndReadsBackOnFailure) {
     auto o = parsed(put_if_request("k", "v", 42, 7));
     const auto& cmp = o.at("compare").as_array().at(0).as_object();

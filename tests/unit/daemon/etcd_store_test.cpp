@@ -1,11 +1,13 @@
 #include "daemon/store/etcd_store.hpp"
 
 #include "support/etcd_fixture.hpp"
+#include "support/holding_proxy.hpp"
 #include "support/sample_record.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -144,6 +146,32 @@ TEST_F(EtcdStoreTest, KeysCountAndEraseStayBelowThePrefix) {
     EXPECT_FALSE(*st->erase(alice_));
     EXPECT_FALSE(*st->get(alice_));
     EXPECT_EQ(*st->count(), 2u);
+}
+
+// Every status that probes the store counts the credentials: etcd is asked
+// for the number (count_only), not for every key, whose answer grows with
+// the fleet.
+TEST_F(EtcdStoreTest, ACountAsksEtcdForTheNumberNotForEveryKey) {
+    const std::string url = etcd_.url();
+    test::HoldingProxy proxy(std::atoi(url.substr(url.rfind(':') + 1).c_str()));
+    auto st = EtcdStore::open(client({proxy.url()}), "/credd/", Sealer(key_of(1)));
+    ASSERT_TRUE(st) << st.error().message;
+    auto writer = client();
+    constexpr int k_batches = 3;  // of 100 keys: etcd takes at most 128 operations in a transaction
+    for (int b = 0; b < k_batches; ++b) {
+        std::vector<etcd::TxnWrite> writes;
+        for (int i = 0; i < 100; ++i) {
+            writes.push_back({"/credd/credentials/user" + std::to_string(b * 100 + i) + "/github", "sealed"});
+        }
+        auto put = writer->txn({}, writes);
+        ASSERT_TRUE(put && put->succeeded) << (put ? "refused" : put.error().message);
+    }
+    const auto before = proxy.answered_bytes();
+    auto n = (*st)->count();
+    ASSERT_TRUE(n) << n.error().message;
+    EXPECT_EQ(*n, 300U);
+    // 300 keys listed are some 30 KB; a count is one short answer.
+    EXPECT_LT(proxy.answered_bytes() - before, 1024U);
 }
 
 TEST_F(EtcdStoreTest, ADeadEndpointIsSkippedForTheNext) {

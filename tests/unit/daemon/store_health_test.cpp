@@ -1,18 +1,24 @@
 #include "daemon/server/store_health.hpp"
 
 #include "daemon/store/lmdb_store.hpp"
+#include "daemon/store/store_runner.hpp"
 #include "etcd_process.hpp"
 #include "support/temp_store.hpp"
 #include "temp_dir.hpp"
+#include "token_fakes.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace credctl::server {
 namespace {
@@ -28,10 +34,12 @@ protected:
         ASSERT_NO_FATAL_FAILURE(TempStoreTest::SetUp());
         tokens_ = std::make_unique<tokens::TokenService>(io_, *lmdb_, test::unreachable_provider_options());
     }
-    wire::Status fill(StoreHealth& health, bool fresh = true, Clock::time_point now = Clock::now()) {
+    wire::Status fill(StoreHealth& health, bool fresh = true, Clock::time_point now = Clock::now(),
+                      tokens::TokenService* tokens = nullptr) {
         wire::Status s;
+        tokens::TokenService& t = tokens != nullptr ? *tokens : *tokens_;
         asio::co_spawn(
-            io_, [&]() -> asio::awaitable<void> { co_await health.fill(s, *tokens_, fresh, now); }, asio::detached);
+            io_, [&]() -> asio::awaitable<void> { co_await health.fill(s, t, fresh, now); }, asio::detached);
         io_.run();
         io_.restart();
         return s;
@@ -45,6 +53,29 @@ protected:
     }
 
     std::unique_ptr<tokens::TokenService> tokens_;
+};
+
+// The store a probe counts, counting the probes (one count() each on LMDB);
+// the first count() throws when asked to (a bug in a probe).
+class ProbeCountingStore final : public tokens::test::ForwardingStore {
+public:
+    using ForwardingStore::ForwardingStore;
+    Result<std::uint64_t> count() override {
+        if (++probes == 1 && first_throws) throw std::runtime_error("count broke");
+        return ForwardingStore::count();
+    }
+    std::atomic<int> probes{0};  // counted on the store thread
+    bool first_throws = false;
+};
+
+// As credd has it: the store's calls run on the store thread, so a probe
+// suspends on the I/O thread and other statuses come in meanwhile.
+struct ThreadedTokens {
+    explicit ThreadedTokens(asio::io_context& io, store::Store& store)
+        : runner(store, store::StorePlacement::own_thread),
+          tokens(io, runner, credctl::test::unreachable_provider_options()) {}
+    store::StoreRunner runner;
+    tokens::TokenService tokens;
 };
 
 TEST_F(StoreHealthTest, AnUnreachableClusterIsNotCounted) {
@@ -101,6 +132,54 @@ TEST_F(StoreHealthTest, OthersAreAnsweredFromTheLastProbeForASecond) {
     EXPECT_EQ(fill(health, false, t0 + milliseconds(1019)).credentials, 1);
     // A second after the last probe: counted again.
     EXPECT_EQ(fill(health, false, t0 + milliseconds(20) + StoreHealth::k_shared_for).credentials, 2);
+}
+
+// Right after credd starts no probe has ended yet: a flood of statuses from
+// anyone but an administrator waits for the one probe under way instead of
+// each starting its own.
+TEST_F(StoreHealthTest, OthersArrivingBeforeAnyProbeEndedShareTheProbeUnderWay) {
+    ProbeCountingStore counted(*lmdb_);
+    ThreadedTokens t(io_, counted);
+    StoreHealth health(daemon::StoreSettings{});
+    std::vector<wire::Status> answers(20);
+    const auto now = Clock::now();
+    for (auto& s : answers) asio::co_spawn(io_, health.fill(s, t.tokens, false, now), asio::detached);
+    io_.run();
+    io_.restart();
+    EXPECT_EQ(counted.probes, 1);
+    for (const auto& s : answers) {
+        EXPECT_EQ(s.store_state, "readable");
+        EXPECT_EQ(s.credentials, 0);
+    }
+    // An administrator's status is still probed.
+    EXPECT_EQ(fill(health, true, now, &t.tokens).credentials, 0);
+    EXPECT_EQ(counted.probes, 2);
+}
+
+// A probe ending with an exception (a bug) still answers the statuses
+// waiting for it, as failing and without a count; the next status probes.
+TEST_F(StoreHealthTest, StatusesWaitingForAProbeThatThrowsAreAnswered) {
+    ProbeCountingStore counted(*lmdb_);
+    counted.first_throws = true;
+    ThreadedTokens t(io_, counted);
+    StoreHealth health(daemon::StoreSettings{});
+    const auto now = Clock::now();
+    wire::Status first;
+    std::exception_ptr thrown;
+    asio::co_spawn(io_, health.fill(first, t.tokens, false, now), [&thrown](std::exception_ptr e) { thrown = e; });
+    std::vector<wire::Status> waiting(5);
+    for (auto& s : waiting) asio::co_spawn(io_, health.fill(s, t.tokens, false, now), asio::detached);
+    io_.run();
+    io_.restart();
+    EXPECT_TRUE(thrown);
+    EXPECT_EQ(counted.probes, 1);
+    for (const auto& s : waiting) {
+        EXPECT_EQ(s.store_state, "failing");
+        EXPECT_EQ(s.store, "store: the probe this status waited for ended without an answer");
+        EXPECT_EQ(s.credentials, -1);
+    }
+    EXPECT_EQ(fill(health, false, now, &t.tokens).store_state, "readable");
+    EXPECT_EQ(counted.probes, 2);
 }
 
 TEST_F(StoreHealthTest, TheFirstStatusOfAnyoneIsProbed) {

@@ -4,7 +4,8 @@
 // client's call times out not knowing whether it was applied. held() gives
 // the kept request bodies: sending one to etcd later (EtcdClient::txn())
 // plays a proposal that a member without quorum accepted, then committed
-// once quorum returned. Every other request and every answer passes as is.
+// once quorum returned. Every other request and every answer passes as is;
+// answered_bytes() counts the answers' bytes (what a call costs on the wire).
 //
 // One thread per direction of each connection; the destructor shuts every
 // socket down and joins them.
@@ -61,6 +62,8 @@ public:
         std::lock_guard lock(mutex_);
         return held_;
     }
+    // Every byte the member sent back so far, heads included.
+    [[nodiscard]] std::uint64_t answered_bytes() const { return answered_bytes_; }
 
 private:
     void accept_loop() {
@@ -84,7 +87,7 @@ private:
             fds_.push_back(client);
             fds_.push_back(upstream);
             pumps_.emplace_back([this, client, upstream] { requests(client, upstream); });
-            pumps_.emplace_back([client, upstream] { answers(upstream, client); });
+            pumps_.emplace_back([this, client, upstream] { answers(upstream, client); });
         }
     }
     // Client to member, one whole request at a time (head, then a body of
@@ -115,11 +118,13 @@ private:
         }
         ::shutdown(to, SHUT_RDWR);
     }
-    static void answers(int from, int to) {
+    void answers(int from, int to) {
         char chunk[16384];
         for (;;) {
             const ssize_t n = ::read(from, chunk, sizeof chunk);
-            if (n <= 0 || !send_all(to, std::string(chunk, static_cast<std::size_t>(n)))) break;
+            if (n <= 0) break;
+            answered_bytes_ += static_cast<std::uint64_t>(n);  // before the client can see them
+            if (!send_all(to, std::string(chunk, static_cast<std::size_t>(n)))) break;
         }
         ::shutdown(to, SHUT_RDWR);
     }
@@ -145,6 +150,7 @@ private:
     std::string url_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> holding_{false};
+    std::atomic<std::uint64_t> answered_bytes_{0};
     std::mutex mutex_;
     std::vector<int> fds_;
     std::vector<std::thread> pumps_;
