@@ -77,7 +77,8 @@ public:
     // left to settle; errors: the store cannot be reached.
     [[nodiscard]] virtual Result<bool> settle() = 0;
     // Renews the lease of a lock this process holds; false when it is gone
-    // (expired: another host may take it).
+    // (expired: another host may take it). Errors: the store cannot be
+    // reached, which says nothing about the lease (ask again).
     [[nodiscard]] virtual Result<bool> keep_alive(const CredentialKey& key) = 0;
     // Stores `record` with `rotated` as its refresh token (nullptr: the one
     // stored stays) and releases the lock, in one step: only if the record

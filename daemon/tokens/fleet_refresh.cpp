@@ -78,23 +78,41 @@ asio::awaitable<void> settle_when_committing(store::StoreRunner& runner, std::sh
     w->settling = false;
 }
 
+// Renews the lease of the lock on `key` while the exchange runs, until
+// keeper->stop() or etcd answers that the lease is gone. A renewal that
+// fails (no answer within the request timeout: a leader change, quorum lost
+// for a moment, a member frozen) says nothing about the lease, which etcd
+// may well keep (a new leader even extends every lease by its TTL): it is
+// asked again after a tenth of the lease, within what is left of it when
+// the failure was quick, never in a tight loop when failures come at once.
+// Giving up there would let the lease run out under a refresh that goes on,
+// and its commit would then be refused and the rotated token lost.
 asio::awaitable<void> renew(store::StoreRunner& runner, store::CredentialKey key, std::shared_ptr<LockKeeper> keeper) {
     store::RefreshLock& lock = *runner.refresh_lock();
+    const auto lease = std::chrono::duration_cast<milliseconds>(lock.lease());
     // The lock may have been taken under a lease renewed a while ago.
-    auto first = co_await runner.run([&](store::Store&) { return lock.renew_in(key); });
-    if (keeper->stopped) co_return;
-    for (auto wait = first;; wait = std::chrono::duration_cast<milliseconds>(lock.lease()) / 3) {
+    auto wait = co_await runner.run([&](store::Store&) { return lock.renew_in(key); });
+    bool failing = false;
+    while (!keeper->stopped) {
         keeper->timer.expires_after(wait);
         auto [ec] = co_await keeper->timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || keeper->stopped) co_return;  // the exchange is over
         auto alive = co_await runner.run([&](store::Store&) { return lock.keep_alive(key); });
         if (keeper->stopped) co_return;
-        if (!alive || !*alive) {
+        if (alive && !*alive) {
             // The commit's revision compare still refuses a late write over
             // a host that took over (etcd_store.hpp).
             log::warning("the refresh lock of " + resource(key) + " was lost during its refresh");
             co_return;
         }
+        if (!alive && !failing) {
+            log::warning("renewing the refresh lock of " + resource(key) + ": " + alive.error().message +
+                         "; trying again every " + std::to_string((lease / 10).count()) + " ms");
+        } else if (alive && failing) {
+            log::info("the refresh lock of " + resource(key) + " was renewed again");
+        }
+        failing = !alive;
+        wait = failing ? lease / 10 : lease / 3;
     }
 }
 

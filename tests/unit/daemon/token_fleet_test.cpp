@@ -35,12 +35,32 @@ using std::chrono::milliseconds;
 using test::answer_error;
 using test::answer_tokens;
 
+constexpr milliseconds k_fleet_lease{1000};  // LockingStore::lease()
+
 // Who holds the lock of each credential; what a lease ending does to it is
-// drop().
+// drop(). With leases_end, a lock that lock_and_mark() took also ends when
+// keep_alive() has not renewed it for a lease (as etcd's do).
 struct LockTable {
+    using Clock = std::chrono::steady_clock;
     std::map<std::string, int> holder;
     int keep_alives = 0;
+    int failing_keep_alives = 0;  // the next ones fail, as with etcd out of reach
+    bool leases_end = false;
+    std::map<std::string, Clock::time_point> lease_ends;
     void drop(const store::CredentialKey& k) { holder.erase(k.user + "/" + k.provider); }
+    void expire() {
+        for (auto it = lease_ends.begin(); it != lease_ends.end();) {
+            if (it->second > Clock::now()) {
+                ++it;
+                continue;
+            }
+            holder.erase(it->first);
+            it = lease_ends.erase(it);
+        }
+    }
+    void renewed(const std::string& name) {
+        if (leases_end) lease_ends[name] = Clock::now() + k_fleet_lease;
+    }
 };
 
 class LockingStore final : public test::ForwardingStore, public store::RefreshLock {
@@ -63,6 +83,7 @@ public:
     Result<bool> settle() override { return true; }
     Result<store::MarkResult> lock_and_mark(const store::CredentialKey& k, const store::CredentialRecord& r) override {
         using Outcome = store::MarkResult::Outcome;
+        table_.expire();
         const auto [it, fresh] = table_.holder.try_emplace(name(k), host_);
         const auto read = read_.find(name(k));
         auto now = get(k);
@@ -73,35 +94,52 @@ public:
             return store::MarkResult{Outcome::changed, std::move(*now)};
         }
         if (auto u = update(k, r); !u) return u.error();
+        if (fresh) table_.renewed(name(k));
         return store::MarkResult{Outcome::marked, std::nullopt};
     }
     Result<void> commit_and_unlock(const store::CredentialKey& k, const store::CredentialRecord& r,
                                    const SecretBytes* rotated) override {
+        table_.expire();
         auto it = table_.holder.find(name(k));
         if (it == table_.holder.end() || it->second != host_) {
             return make_error(Errc::provider_unavailable, "the lock ended before the commit");
         }
+        table_.lease_ends.erase(name(k));
         auto done = rotated != nullptr ? put(k, r, *rotated) : update(k, r);
         table_.holder.erase(it);
         return done;
     }
     Result<bool> keep_alive(const store::CredentialKey& k) override {
         ++table_.keep_alives;
+        if (table_.failing_keep_alives > 0) {
+            --table_.failing_keep_alives;
+            return make_error(Errc::provider_unavailable, "etcd: no member answered");
+        }
+        table_.expire();
         auto it = table_.holder.find(name(k));
-        return it != table_.holder.end() && it->second == host_;
+        if (it == table_.holder.end() || it->second != host_) return false;
+        table_.renewed(name(k));
+        return true;
     }
     void unlock(const store::CredentialKey& k) override {
         if (auto it = table_.holder.find(name(k)); it != table_.holder.end() && it->second == host_) {
             table_.holder.erase(it);
+            table_.lease_ends.erase(name(k));
         }
     }
-    Result<bool> locked(const store::CredentialKey& k) override { return table_.holder.contains(name(k)); }
+    Result<bool> locked(const store::CredentialKey& k) override {
+        table_.expire();
+        return table_.holder.contains(name(k));
+    }
     Result<store::LockView> look(const store::CredentialKey& k) override {
+        table_.expire();
         auto rec = get(k);
         if (!rec) return rec.error();
         return store::LockView{table_.holder.contains(name(k)), std::move(*rec)};
     }
-    std::chrono::seconds lease() const override { return std::chrono::seconds(1); }
+    std::chrono::seconds lease() const override {
+        return std::chrono::duration_cast<std::chrono::seconds>(k_fleet_lease);
+    }
 
 private:
     static std::string name(const store::CredentialKey& k) { return k.user + "/" + k.provider; }
@@ -239,6 +277,28 @@ TEST_F(TokenFleetTest, TheHolderRenewsItsLeaseWhileTheProviderIsSlow) {
     run(milliseconds(500));
     EXPECT_EQ(locks_.keep_alives, renewed) << "still renewing after the exchange ended";
     EXPECT_TRUE(locks_.holder.empty());
+}
+
+// A renewal that fails (etcd out of reach for a moment) says nothing about
+// the lease: the holder asks again, so a provider slower than the lease
+// still gets its answer committed, the rotated token kept.
+TEST_F(TokenFleetTest, TheHolderRenewsItsLeaseAgainAfterARenewalFails) {
+    locks_.leases_end = true;
+    locks_.failing_keep_alives = 2;
+    Answer& on_a = start(*a_);
+    ASSERT_EQ(a_->upstream.held(), 1u);
+    run(milliseconds(1500));  // past the lease taken at the start
+    EXPECT_GE(locks_.keep_alives, 4) << "renewal stopped at a failure";
+    a_->upstream.release(answer_tokens("AT-1", "RT-1", 3600));
+    run_until([&] { return on_a.has_value(); });
+    ASSERT_TRUE(on_a.has_value() && on_a->has_value()) << (on_a ? on_a->error().message : "no answer");
+    EXPECT_EQ((*on_a)->access_token.reveal(), "AT-1");
+    EXPECT_EQ(lmdb_->refresh_token(key_)->reveal(), "RT-1");
+    EXPECT_EQ(stored_state(), store::CredentialState::valid);
+    EXPECT_TRUE(locks_.holder.empty());
+    const int renewed = locks_.keep_alives;
+    run(milliseconds(500));
+    EXPECT_EQ(locks_.keep_alives, renewed) << "still renewing after the exchange ended";
 }
 
 // Keep-alive (daemon/tokens/keep_alive.hpp) on a fleet: every host arms it,
