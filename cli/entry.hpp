@@ -6,6 +6,9 @@
 
 #include "common/error/error.hpp"
 
+#include <string>
+#include <string_view>
+
 namespace credctl::cli {
 
 // No core file: tokens pass through this process.
@@ -18,7 +21,14 @@ void harden_process();
 void prepare_process();
 
 // An error on stderr and its exit status (credctl(1) EXIT STATUS); 0 on success.
+// The error is written as error_line() writes it.
 [[nodiscard]] int finish(const Result<void>& r);
+// "credctl: " + `message` + "\n", escaped (common/text/printable.hpp): the
+// message may quote a provider or credd. A message of several lines (the
+// hint of an unreachable credd) keeps them, each after the first indented
+// by two spaces, so that no line of it can pass for a line of its own
+// (journald reads a "<N>" at the start of a line as its priority).
+[[nodiscard]] std::string error_line(std::string_view message);
 
 // Every command line, read by CLI11 (main.cpp); the exit status.
 [[nodiscard]] int run_command_line(int argc, char** argv);

@@ -19,6 +19,7 @@
 #include "common/oauth/oauth_client.hpp"
 #include "common/oauth/oidc_checks.hpp"
 #include "common/oauth/run_blocking.hpp"
+#include "common/text/printable.hpp"
 #include "common/wire/wire.hpp"
 
 #include <unistd.h>
@@ -79,7 +80,7 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     Obtained out;
     out.nonce = wants_openid(p) ? crypto::random_token(24) : std::string();
     const auto url = oauth::authorization_url(e, p, listener->redirect_uri(), state, out.nonce, pkce.challenge);
-    std::cerr << "To log in to " << p.name << ", open this URL in a browser:\n\n  " << url << "\n\n";
+    std::cerr << "To log in to " << p.name << ", open this URL in a browser:\n\n  " << text::printable(url) << "\n\n";
     if (o.no_browser) {
         std::cerr << "If the browser runs on another machine, it ends on an address starting with\n  "
                   << listener->redirect_uri() << "\nthat does not load: paste that address here and press Enter.\n";
@@ -113,10 +114,11 @@ Result<Obtained> device_login(const LoginOptions& o, const ProviderConfig& p, co
     const auto opts = http_options(p);
     auto auth = oauth::run_blocking(oauth::async_start_device_authorization(e, p, opts));
     if (!auth) return auth.error();
-    std::cerr << "To log in to " << p.name << ", open " << auth->verification_uri
-              << " on any device and enter the code\n\n  " << auth->user_code << "\n\n";
+    std::cerr << "To log in to " << p.name << ", open " << text::printable(auth->verification_uri)
+              << " on any device and enter the code\n\n  " << text::printable(auth->user_code) << "\n\n";
     if (!auth->verification_uri_complete.empty()) {
-        std::cerr << "or open this URL, which carries the code:\n  " << auth->verification_uri_complete << "\n\n";
+        std::cerr << "or open this URL, which carries the code:\n  " << text::printable(auth->verification_uri_complete)
+                  << "\n\n";
     }
     auth->expires_in = std::min<std::int64_t>(auth->expires_in, o.timeout_seconds);
     std::cerr << "Waiting up to " << auth->expires_in << " s...\n";
@@ -181,7 +183,7 @@ Result<void> run_login(const Globals& g, const LoginOptions& o) {
     cred.issuer = endpoints->issuer;
     cred.subject = subject;
     if (auto r = store_login(*client, {&*provider, *user, o.allow_new_subject}, cred); !r) return r.error();
-    std::cerr << "Logged in to " << provider->name << (subject.empty() ? "" : " as " + subject)
+    std::cerr << "Logged in to " << provider->name << (subject.empty() ? "" : " as " + text::printable(subject))
               << "; credd keeps credentials/" << *user << "/" << provider->name << "\n";
     return {};
 }

@@ -1,6 +1,7 @@
 #include "cli/commands/login_store.hpp"
 
 #include "cli/commands/command.hpp"
+#include "common/text/printable.hpp"
 
 #include <unistd.h>
 
@@ -46,12 +47,12 @@ Result<void> accept_subject(const std::string& what, const std::string& old_subj
     const std::string change = what + " belongs to subject \"" + old_subject + "\"; this login is subject \"" +
                                new_subject + "\", another account";
     if (allowed) {
-        std::cerr << "credctl: WARNING: " << change << "; replacing it (--allow-new-subject)\n";
+        std::cerr << "credctl: WARNING: " << text::printable(change) << "; replacing it (--allow-new-subject)\n";
         return {};
     }
     if (at_terminal()) {
-        std::cerr << "credctl: WARNING: " << change << ".\n"
-                  << "If you did not just sign in as \"" << new_subject
+        std::cerr << "credctl: WARNING: " << text::printable(change) << ".\n"
+                  << "If you did not just sign in as \"" << text::printable(new_subject)
                   << "\", someone else may have answered this login.\n";
         asked = true;
         if (user_agrees()) return {};

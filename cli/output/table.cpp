@@ -1,18 +1,27 @@
 #include "cli/output/table.hpp"
 
+#include "common/text/printable.hpp"
+
 #include <ctime>
 
 namespace credctl::cli {
 
 void Table::print(std::ostream& out) const {
-    std::vector<std::size_t> width;
+    // Cells quote credd and providers (a subject, a scope): escaped, each
+    // stays in its place on its line.
+    std::vector<std::vector<std::string>> rows;
     for (const auto& row : rows_) {
+        auto& cells = rows.emplace_back();
+        for (const auto& cell : row) cells.push_back(text::printable(cell));
+    }
+    std::vector<std::size_t> width;
+    for (const auto& row : rows) {
         for (std::size_t i = 0; i < row.size(); ++i) {
             if (width.size() <= i) width.push_back(0);
             width[i] = std::max(width[i], row[i].size());
         }
     }
-    for (const auto& row : rows_) {
+    for (const auto& row : rows) {
         std::string line;
         for (std::size_t i = 0; i < row.size(); ++i) {
             line += row[i];

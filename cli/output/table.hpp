@@ -1,4 +1,5 @@
 // Aligned text tables for list-like commands (list, status, providers).
+// Cells are printed escaped (common/text/printable.hpp).
 // Thread-safety: plain value.
 #pragma once
 

@@ -1,5 +1,7 @@
 #include "common/log/log.hpp"
 
+#include "common/text/printable.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,7 +24,9 @@ bool enabled(Level level) {
 void write(Level level, std::string_view message) {
     if (static_cast<int>(level) > g_threshold) return;
     std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
-    line.append(message);
+    // Escaped whole, newlines included: a message is one line, and what it
+    // quotes (a provider's answer) cannot start a line of its own.
+    text::append_printable(line, message);
     line.push_back('\n');
     // One write(2) per line keeps lines from interleaving across threads.
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
@@ -38,7 +42,7 @@ void write_lines(Level level, std::string_view prefix, std::string_view lines) {
     for (std::size_t at = 0; at < lines.size();) {
         const auto end = std::min(lines.find('\n', at), lines.size());
         text += head;
-        text.append(lines, at, end - at);
+        text::append_printable(text, lines.substr(at, end - at));
         text += '\n';
         at = end + 1;
     }

@@ -2,6 +2,10 @@
 // syslog-style level ("<6>") that journald understands, so the same output
 // reads well in a terminal and in the journal.
 //
+// A message is one line: its control characters, newlines included, are
+// written escaped (common/text/printable.hpp), so text it quotes from a
+// provider cannot forge a line or a priority of its own.
+//
 // Never pass token material: SecretBytes has no conversion to string on
 // purpose. Thread-safety: each call writes its line, or its lines, with a
 // single write(2).
@@ -19,7 +23,8 @@ void set_threshold(Level level);
 [[nodiscard]] bool enabled(Level level);
 void write(Level level, std::string_view message);
 // Each line of `lines` (ended by a newline, the last one maybe not) as
-// `prefix` + line, all in one write(2).
+// `prefix` + line, each line escaped as write() escapes a message, all in
+// one write(2).
 void write_lines(Level level, std::string_view prefix, std::string_view lines);
 
 inline void error(std::string_view m) {

@@ -1,5 +1,7 @@
 #include "common/log/structured.hpp"
 
+#include "common/text/printable.hpp"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,12 +18,13 @@ namespace {
 // systemd's native protocol socket (sd_journal_sendv(3) writes there too).
 constexpr const char* k_journal_socket = "/run/systemd/journal/socket";
 
+// Newlines as spaces, other control characters escaped (printable.hpp).
 std::string one_line(std::string_view v) {
-    std::string out(v);
-    for (auto& ch : out) {
+    std::string spaced(v);
+    for (auto& ch : spaced) {
         if (ch == '\n' || ch == '\r') ch = ' ';
     }
-    return out;
+    return text::printable(spaced);
 }
 
 // KEY=value for the stderr line: quoted when the value has a space or quote.

@@ -23,7 +23,7 @@ namespace credctl::log {
 
 struct Field {
     std::string_view name;   // A-Z, 0-9 and '_', not starting with '_' (journald's rule)
-    std::string_view value;  // newlines are written as spaces
+    std::string_view value;  // newlines are written as spaces, other controls as \xNN
 };
 
 void event(Level level, std::string_view message_id, std::string_view message, std::span<const Field> fields);

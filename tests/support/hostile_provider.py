@@ -20,6 +20,14 @@ READY_FILE once listening. POST /MODE/token answers the way MODE says:
   hang       reads the request and never answers
   e503       503 every time
   e503hang   503 the first time, then never answers
+  escape     429 every time, its "error" carrying terminal sequences (ESC,
+             BEL) and a newline before a forged "<0>" log line
+  escape400  400 with that "error"
+  escapetype 200 with that text as its token_type
+
+POST /MODE/device answers a device authorization (RFC 8628) whose
+verification_uri, verification_uri_complete and user_code carry that text
+too; the device grant's polls then get MODE's answer.
 
 Every answer except "ok" also offers a rotated refresh token, which the
 client must not store. GET /_stats answers {"MODE": [refresh tokens
@@ -34,6 +42,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 received = {}
 lock = threading.Lock()
+
+# What a provider could send to reach a terminal or forge a log line.
+HOSTILE_TEXT = "bad\x1b]0;TITLE\x07\x1b[2J\r\n<0>FORGED-LOG-LINE"
 
 
 def token_body(mode):
@@ -50,6 +61,8 @@ def token_body(mode):
         body["expires_in"] = -5
     elif mode == "absurdexp":
         body["expires_in"] = 10 ** 12
+    elif mode == "escapetype":
+        body["token_type"] = HOSTILE_TEXT
     elif mode == "huge":
         body["padding"] = "x" * (2 * 1024 * 1024)
     return json.dumps(body).encode()
@@ -82,6 +95,14 @@ class Handler(BaseHTTPRequestHandler):
         parts = self.path.strip("/").split("/")
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        if len(parts) == 2 and parts[1] == "device":
+            base = "http://127.0.0.1:%d/%s" % (self.server.server_port, parts[0])
+            self.send(200, json.dumps({
+                "device_code": "dc-" + parts[0], "user_code": "AB" + HOSTILE_TEXT,
+                "verification_uri": base + "/verify" + HOSTILE_TEXT,
+                "verification_uri_complete": base + "/verify?c=" + HOSTILE_TEXT,
+                "expires_in": 30, "interval": 1}).encode())
+            return
         if len(parts) != 2 or parts[1] not in ("token", "revoke"):
             self.send(404, b"{}")
             return
@@ -114,6 +135,8 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3600)
         elif mode in ("e503", "e503hang"):
             self.send(503, b'{"error":"temporarily_unavailable"}')
+        elif mode in ("escape", "escape400"):
+            self.send(429 if mode == "escape" else 400, json.dumps({"error": HOSTILE_TEXT}).encode())
         else:
             self.send(200, token_body(mode))
 

@@ -26,6 +26,25 @@ TEST(Log, WriteLinesPrefixesEachLineAndWritesThemAtOnce) {
     EXPECT_EQ(c.text, "<6>audit x\n<6>audit \n<6>audit y\n");
 }
 
+TEST(Log, WriteKeepsAMessageOnOneLineWithItsControlsEscaped) {
+    // A provider's error as credd logs it (daemon/tokens/upstream.cpp).
+    const std::string failure = "bad\x1b]0;T\x07\r\n<0>FORGED-LOG-LINE";
+    auto c = capture_stderr([&] { write(Level::warning, "refresh at provider p failed (" + failure + ")"); });
+    EXPECT_EQ(c.text, "<4>refresh at provider p failed (bad\\x1b]0;T\\x07\\x0d\\x0a<0>FORGED-LOG-LINE)\n");
+    EXPECT_EQ(c.reads, 1);
+    c = capture_stderr([&] {
+        info(
+            "caf\xc3\xa9 \xc2\x9b"
+            "2J");
+    });
+    EXPECT_EQ(c.text, "<6>caf\xc3\xa9 \\xc2\\x9b2J\n");
+}
+
+TEST(Log, WriteLinesEscapesWhatIsInsideEachLine) {
+    auto c = capture_stderr([&] { write_lines(Level::info, "audit ", "{\"a\":\"\x7f\r\"}\n{\"b\":\"\xc2\x9d\"}\n"); });
+    EXPECT_EQ(c.text, "<6>audit {\"a\":\"\\x7f\\x0d\"}\n<6>audit {\"b\":\"\\xc2\\x9d\"}\n");
+}
+
 TEST(Log, WriteLinesBelowTheThresholdOrWithNothingWritesNothing) {
     const std::string lines = "x\n";
     set_threshold(Level::warning);

@@ -24,6 +24,14 @@ TEST(StructuredLog, ValuesWithSpacesOrNewlinesStayOnOneLine) {
               "<3>two lines MESSAGE_ID=26f56b5374d043b5866cc2ab518f9d40 CREDCTL_COMMAND=\"a \\\"b\\\" c\"\n");
 }
 
+TEST(StructuredLog, ControlsInTheMessageAndFieldsAreEscaped) {
+    const std::array<Field, 1> f{{{"CREDCTL_PROVIDER", "p\x1b[2J"}}};
+    EXPECT_EQ(event_line(Level::warning, "cbcb31fa6d184a078df530745078847b", "t\x1b]0;T\x07", f),
+              "<4>t\\x1b]0;T\\x07 MESSAGE_ID=cbcb31fa6d184a078df530745078847b CREDCTL_PROVIDER=p\\x1b[2J\n");
+    const std::string d = journal_datagram(Level::warning, "cbcb31fa6d184a078df530745078847b", "t\x07", f);
+    EXPECT_NE(d.find("MESSAGE=t\\x07\nCREDCTL_PROVIDER=p\\x1b[2J\n"), std::string::npos) << d;
+}
+
 TEST(StructuredLog, TheJournalDatagramHasOneFieldPerLine) {
     const std::string d =
         journal_datagram(Level::warning, "cbcb31fa6d184a078df530745078847b", "needs\na login", k_fields);
