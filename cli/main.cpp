@@ -49,7 +49,7 @@ int run_command_line(int argc, char** argv) {
     for (std::size_t i = 0; i < subs.size(); ++i) {
         if (subs[i] != nullptr && subs[i]->parsed()) runner = runners[i];
     }
-    return finish(runner());
+    return finish(run_guarded(runner));
 }
 
 }  // namespace credctl::cli

@@ -55,6 +55,13 @@ void add_metrics(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_policy(CLI::App& sub, const Globals& globals, Runner& runner);
 void add_admin(CLI::App& sub, const Globals& globals, Runner& runner);
 
+// Runs `runner` and returns what it returns. Commands return their errors as
+// values; an exception that escapes one anyway (a library that throws where
+// it was not expected to) is a bug: it becomes an internal error that names
+// it as one and says what was thrown, for main to print and exit 1 on,
+// instead of std::terminate's abort.
+[[nodiscard]] Result<void> run_guarded(const Runner& runner);
+
 // The table main registers, in --help order.
 [[nodiscard]] const std::vector<CommandSpec>& command_table();
 

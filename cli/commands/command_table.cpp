@@ -1,8 +1,9 @@
-// The command table main registers, and its --help footer. Apart from the shared helpers
+// The command table main registers, how main runs a command, and its --help footer. Apart from the shared helpers
 // (commands.cpp), so that a program or test that uses those does not link
 // every command.
 #include "cli/commands/command.hpp"
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,17 @@ const std::vector<CommandSpec>& command_table() {
         {"admin", "Store administration: status, check, backup, rotate-key (root or credd's user)", add_admin},
     };
     return table;
+}
+
+Result<void> run_guarded(const Runner& runner) {
+    try {
+        return runner();
+    } catch (const std::exception& e) {
+        return make_error(Errc::internal,
+                          std::string("internal error (a bug in credctl): unexpected exception: ") + e.what());
+    } catch (...) {
+        return make_error(Errc::internal, "internal error (a bug in credctl): unexpected exception");
+    }
 }
 
 std::string exit_status_help() {

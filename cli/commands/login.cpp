@@ -79,7 +79,9 @@ Result<Obtained> redirect_login(const LoginOptions& o, const ProviderConfig& p, 
     const auto state = crypto::random_token(24);
     Obtained out;
     out.nonce = wants_openid(p) ? crypto::random_token(24) : std::string();
-    const auto url = oauth::authorization_url(e, p, listener->redirect_uri(), state, out.nonce, pkce.challenge);
+    const auto built = oauth::authorization_url(e, p, listener->redirect_uri(), state, out.nonce, pkce.challenge);
+    if (!built) return built.error();
+    const std::string& url = *built;
     std::cerr << "To log in to " << p.name << ", open this URL in a browser:\n\n  " << text::printable(url) << "\n\n";
     if (o.no_browser) {
         std::cerr << "If the browser runs on another machine, it ends on an address starting with\n  "

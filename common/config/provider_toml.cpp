@@ -1,6 +1,6 @@
 #include "common/config/provider_toml.hpp"
 
-#include "common/net/loopback.hpp"
+#include "common/net/endpoint_url.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -13,26 +13,16 @@ namespace credctl::config {
 namespace {
 
 // Reads a URL-valued key into `out`; only https URLs, or plain http to a
-// loopback host (credctl.toml(5) [providers.NAME]), are accepted. The rule is
-// enforced again when the URL is used, for endpoints learnt by discovery.
+// loopback host (credctl.toml(5) [providers.NAME]), are accepted. Endpoints
+// learnt by discovery are held to the same rule, more strictly
+// (common/net/endpoint_url.hpp).
 Result<void> read_url(const Fields& f, std::string_view key, std::string& out) {
     auto v = f.string(key);
     if (!v) return v.error();
     if (!*v) return {};
     const std::string& s = **v;
-    if (s.rfind("https://", 0) != 0 && s.rfind("http://", 0) != 0) {
-        return f.error_at(key, "not an http(s) URL: \"" + s + "\"");
-    }
-    auto u = boost::urls::parse_absolute_uri(s);
-    // Boost.URL 1.81 reads "http://127.0.0.1.example.net/x" as host 127.0.0.1
-    // and path ".example.net/x"; after a host, a path starts with '/'.
-    if (!u || u->host().empty() || (!u->encoded_path().empty() && u->encoded_path().front() != '/')) {
-        return f.error_at(key, "not a URL with a host: \"" + s + "\"");
-    }
-    std::string host = u->host_address();
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    if (u->scheme() == "http" && !net::is_loopback_host(host)) {
-        return f.error_at(key, "plain http is allowed only for loopback hosts: \"" + s + "\"");
+    if (auto problem = net::endpoint_url_problem(s, net::PlainHttp::loopback)) {
+        return f.error_at(key, *problem + ": " + net::quoted_for_message(s));
     }
     out = s;
     return {};

@@ -1,6 +1,7 @@
 #include "common/oauth/oauth_client.hpp"
 
 #include "common/crypto/crypto.hpp"
+#include "common/net/endpoint_url.hpp"
 #include "common/oauth/form.hpp"
 #include "common/secret/secret_json.hpp"
 
@@ -107,59 +108,6 @@ Attempt<TokenSet> interpret_token_answer(Attempt<http::Response> outcome, bool f
     return {parse_token_response(res.status, res.body, for_refresh, resource), retry};
 }
 
-bool needs_discovery(const ProviderConfig& p) {
-    return !p.issuer.empty() && (p.authorization_endpoint.empty() || p.token_endpoint.empty());
-}
-
-http::Request discovery_request(const ProviderConfig& p) {
-    std::string base = p.issuer;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    http::Request req;
-    req.url = base + "/.well-known/openid-configuration";
-    req.headers = {{"Accept", "application/json"}};
-    return req;
-}
-
-Attempt<Endpoints> interpret_discovery(const ProviderConfig& p, const std::string& url,
-                                       const Attempt<http::Response>& out) {
-    Endpoints e;
-    e.issuer = p.issuer;
-    if (!url.empty()) {
-        if (!out.result) return {out.result.error(), out.retryable};
-        const auto& res = out.result;
-        if (res->status != 200) {
-            return {make_error(Errc::provider_unavailable,
-                               "discovery at " + url + " answered HTTP " + std::to_string(res->status)),
-                    res->status >= 500 || res->status == 429};
-        }
-        auto o = parse_object(res->body, "discovery document at " + url);
-        if (!o) return {o.error(), false};
-        if (json_string(*o, "issuer") != p.issuer) {
-            // OpenID Connect Discovery §4.3: the issuer must match exactly.
-            return {make_error(Errc::provider_unavailable,
-                               "discovery at " + url + " names another issuer: \"" + json_string(*o, "issuer") + "\""),
-                    false};
-        }
-        e.authorization_endpoint = json_string(*o, "authorization_endpoint");
-        e.token_endpoint = json_string(*o, "token_endpoint");
-        e.revocation_endpoint = json_string(*o, "revocation_endpoint");
-        e.device_authorization_endpoint = json_string(*o, "device_authorization_endpoint");
-        if (const auto* v = o->if_contains("authorization_response_iss_parameter_supported")) {
-            e.iss_parameter_supported = v->is_bool() && v->as_bool();
-        }
-    }
-    if (!p.authorization_endpoint.empty()) e.authorization_endpoint = p.authorization_endpoint;
-    if (!p.token_endpoint.empty()) e.token_endpoint = p.token_endpoint;
-    if (!p.revocation_endpoint.empty()) e.revocation_endpoint = p.revocation_endpoint;
-    if (!p.device_authorization_endpoint.empty()) e.device_authorization_endpoint = p.device_authorization_endpoint;
-    if (e.authorization_endpoint.empty() || e.token_endpoint.empty()) {
-        return {
-            make_error(Errc::provider_unavailable, "provider " + p.name + " has no authorization or token endpoint"),
-            false};
-    }
-    return {e, false};
-}
-
 Pkce make_pkce() {
     Pkce p;
     p.verifier = crypto::random_secret(32);  // 43 characters, RFC 7636 §4.1
@@ -167,9 +115,14 @@ Pkce make_pkce() {
     return p;
 }
 
-std::string authorization_url(const Endpoints& e, const ProviderConfig& p, std::string_view redirect_uri,
-                              std::string_view state, std::string_view nonce, std::string_view code_challenge) {
-    boost::urls::url u(e.authorization_endpoint);
+Result<std::string> authorization_url(const Endpoints& e, const ProviderConfig& p, std::string_view redirect_uri,
+                                      std::string_view state, std::string_view nonce, std::string_view code_challenge) {
+    auto parsed = boost::urls::parse_absolute_uri(e.authorization_endpoint);
+    if (!parsed) {
+        return make_error(Errc::provider_unavailable, "authorization endpoint is not a valid URL: " +
+                                                          net::quoted_for_message(e.authorization_endpoint));
+    }
+    boost::urls::url u(*parsed);
     auto params = u.params();
     params.append({"response_type", "code"});
     params.append({"client_id", p.client_id});

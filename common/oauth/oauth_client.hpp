@@ -14,13 +14,15 @@
 //
 // The exchanges themselves are coroutines, in oauth_async.hpp; this header
 // holds the pieces they are built from, the values they return, and what
-// needs no provider at all.
+// needs no provider at all. Discovery's pieces and the Endpoints it gives
+// are in discovery.hpp.
 // Thread-safety: all functions are reentrant; read_client_secret and
 // form_request read the client secret file, make_pkce the random source.
 #pragma once
 
 #include "common/config/provider.hpp"
 #include "common/error/error.hpp"
+#include "common/oauth/discovery.hpp"
 #include "common/oauth/http_client.hpp"
 #include "common/secret/secret_bytes.hpp"
 
@@ -31,16 +33,6 @@
 #include <vector>
 
 namespace credctl::oauth {
-
-// Endpoints of one provider after discovery and explicit overrides.
-struct Endpoints {
-    std::string issuer;
-    std::string authorization_endpoint;
-    std::string token_endpoint;
-    std::string revocation_endpoint;            // RFC 7009; empty: not offered
-    std::string device_authorization_endpoint;  // RFC 8628; empty: not offered
-    bool iss_parameter_supported = false;       // RFC 9207
-};
 
 struct Pkce {
     SecretString verifier;  // secret until the code exchange
@@ -68,9 +60,12 @@ struct IdTokenClaims {
 
 [[nodiscard]] Pkce make_pkce();
 
-[[nodiscard]] std::string authorization_url(const Endpoints& endpoints, const ProviderConfig& provider,
-                                            std::string_view redirect_uri, std::string_view state,
-                                            std::string_view nonce, std::string_view code_challenge);
+// The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3) as the URL the
+// browser opens. Error (provider_unavailable): the authorization endpoint is
+// not a valid absolute URL; interpret_discovery lets no such one through.
+[[nodiscard]] Result<std::string> authorization_url(const Endpoints& endpoints, const ProviderConfig& provider,
+                                                    std::string_view redirect_uri, std::string_view state,
+                                                    std::string_view nonce, std::string_view code_challenge);
 
 // The pieces of the exchanges in oauth_async.hpp: request building
 // (form_request adds the provider's client authentication, RFC 6749 §2.3:
@@ -79,11 +74,6 @@ struct IdTokenClaims {
 // interpretation.
 [[nodiscard]] Result<http::Request> form_request(const std::string& url, const ProviderConfig& provider,
                                                  SecretString form);
-[[nodiscard]] bool needs_discovery(const ProviderConfig& provider);
-[[nodiscard]] http::Request discovery_request(const ProviderConfig& provider);
-// `url` empty: no discovery was made, the endpoints come from the config.
-[[nodiscard]] Attempt<Endpoints> interpret_discovery(const ProviderConfig& provider, const std::string& url,
-                                                     const Attempt<http::Response>& outcome);
 [[nodiscard]] SecretString code_exchange_form(const ProviderConfig& provider, std::string_view code,
                                               std::string_view redirect_uri, std::string_view code_verifier);
 [[nodiscard]] SecretString refresh_form(const ProviderConfig& provider, const SecretBytes& refresh_token,

@@ -2,10 +2,12 @@
 // (common/oauth): the token endpoint (code exchange and refresh), discovery,
 // device authorization and its polls, revocation, and their errors. A
 // hostile or broken provider must get an error value, never a crash, and
-// what is accepted must hold the limits the interpreters promise.
+// what is accepted must hold the limits the interpreters promise (for
+// discovery: endpoints that follow the endpoint rule).
 //
 // Input: one byte picks the interpreter, two bytes give the HTTP status
 // (100 + n % 500), the rest is the body.
+#include "common/net/endpoint_url.hpp"
 #include "common/oauth/device_flow.hpp"
 #include "common/oauth/oauth_client.hpp"
 #include "fuzz_check.hpp"
@@ -68,6 +70,14 @@ void discovery(int status, std::string_view body) {
     fuzz::check(e.result->issuer == p.issuer, "discovery keeps the configured issuer");
     fuzz::check(!e.result->authorization_endpoint.empty() && !e.result->token_endpoint.empty(),
                 "discovery yields both endpoints");
+    // The issuer is https: so is every endpoint it names, and each parses.
+    for (const std::string* url : {&e.result->authorization_endpoint, &e.result->token_endpoint,
+                                   &e.result->revocation_endpoint, &e.result->device_authorization_endpoint}) {
+        fuzz::check(url->empty() || !net::endpoint_url_problem(*url, net::PlainHttp::refused),
+                    "an https issuer's endpoints are https URLs with a host");
+    }
+    fuzz::check(oauth::authorization_url(*e.result, p, "http://127.0.0.1:1/cb", "s", "n", "c").has_value(),
+                "an accepted authorization endpoint makes an authorization URL");
 }
 
 void device_authorization(int status, std::string_view body) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""A hostile OAuth token endpoint for credctl's end-to-end tests.
+"""A hostile OAuth provider for credctl's end-to-end tests.
 
-    python3 hostile_provider.py READY_FILE
+    python3 hostile_provider.py READY_FILE [--tls-cert PEM --tls-key KEY]
+                                           [--trap URL]
 
 Listens on 127.0.0.1 (ephemeral port), writes "http://127.0.0.1:PORT" to
-READY_FILE once listening. POST /MODE/token answers the way MODE says:
+READY_FILE once listening; with --tls-cert and --tls-key it speaks https and
+writes "https://localhost:PORT". POST /MODE/token answers the way MODE says:
 
   ok         a valid token response (control)
   github     like GitHub: JSON only with "Accept: application/json", else
@@ -29,11 +31,24 @@ POST /MODE/device answers a device authorization (RFC 8628) whose
 verification_uri, verification_uri_complete and user_code carry that text
 too; the device grant's polls then get MODE's answer.
 
+GET /MODE/.well-known/openid-configuration is the discovery document of the
+issuer BASE/MODE (BASE: what READY_FILE holds). Its endpoints are those of
+mode ok on this server (BASE/ok/auth, /ok/token, /ok/revoke), but:
+
+  httpauth   authorization_endpoint http://evil.example/authorize
+  badauth    authorization_endpoint "http://127.0.0.1:1/a b" (no URL)
+  ctlauth    authorization_endpoint with terminal escapes and a newline
+  traptoken  token_endpoint URL/trap/token, URL the --trap option (another
+             instance of this server, plain http on loopback)
+
 Every answer except "ok" also offers a rotated refresh token, which the
 client must not store. GET /_stats answers {"MODE": [refresh tokens
 received, in order]}. Nothing here is a real secret.
 """
+import argparse
 import json
+import os
+import ssl
 import sys
 import threading
 import time
@@ -68,6 +83,21 @@ def token_body(mode):
     return json.dumps(body).encode()
 
 
+def discovery_document(base, mode, trap):
+    issuer = "%s/%s" % (base, mode)
+    doc = {"issuer": issuer, "authorization_endpoint": base + "/ok/auth", "token_endpoint": base + "/ok/token",
+           "revocation_endpoint": base + "/ok/revoke"}
+    if mode == "httpauth":
+        doc["authorization_endpoint"] = "http://evil.example/authorize"
+    elif mode == "badauth":
+        doc["authorization_endpoint"] = "http://127.0.0.1:1/a b"
+    elif mode == "ctlauth":
+        doc["authorization_endpoint"] = base + "/ok/auth\x1b]0;TITLE\x07\x1b[2J\n<0>credd: forged"
+    elif mode == "traptoken":
+        doc["token_endpoint"] = "%s/trap/token" % trap
+    return json.dumps(doc).encode()
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -85,9 +115,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
+        parts = self.path.strip("/").split("/")
         if self.path == "/_stats":
             with lock:
                 self.send(200, json.dumps(received).encode())
+        elif len(parts) == 3 and parts[1:] == [".well-known", "openid-configuration"]:
+            self.send(200, discovery_document(self.server.base, parts[0], self.server.trap))
         else:
             self.send(404, b"{}")
 
@@ -142,13 +175,25 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    args = argparse.ArgumentParser()
+    args.add_argument("ready")
+    args.add_argument("--tls-cert")
+    args.add_argument("--tls-key")
+    args.add_argument("--trap", default="http://127.0.0.1:9")
+    opts = args.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    ready = sys.argv[1]
-    with open(ready + ".tmp", "w") as f:
-        f.write("http://127.0.0.1:%d\n" % server.server_port)
-    import os
-    os.rename(ready + ".tmp", ready)
+    server.trap = opts.trap
+    if opts.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(opts.tls_cert, opts.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.base = "https://localhost:%d" % server.server_port
+    else:
+        server.base = "http://127.0.0.1:%d" % server.server_port
+    with open(opts.ready + ".tmp", "w") as f:
+        f.write(server.base + "\n")
+    os.rename(opts.ready + ".tmp", opts.ready)
     server.serve_forever()
 
 

@@ -77,8 +77,10 @@ TEST(AuthorizationUrl, CarriesPkceStateNonceAndRedirect) {
     p.name = "demo";
     p.client_id = "client-x";
     p.scopes = {"openid", "email"};
-    const std::string url =
+    const auto built =
         authorization_url(e, p, "http://127.0.0.1:8765/callback", "STATE123", "NONCE456", "CHALLENGE789");
+    ASSERT_TRUE(built.has_value()) << built.error().message;
+    const std::string& url = *built;
     EXPECT_EQ(url.rfind("https://idp.example/authorize?", 0), 0u) << url;
     EXPECT_NE(url.find("response_type=code"), std::string::npos) << url;
     EXPECT_NE(url.find("client_id=client-x"), std::string::npos) << url;
@@ -97,8 +99,20 @@ TEST(AuthorizationUrl, OmitsNonceWhenEmpty) {
     e.authorization_endpoint = "https://idp.example/authorize";
     ProviderConfig p;
     p.client_id = "c";
-    const std::string url = authorization_url(e, p, "http://127.0.0.1:1/cb", "S", "", "C");
-    EXPECT_EQ(url.find("nonce="), std::string::npos) << url;
+    const auto url = authorization_url(e, p, "http://127.0.0.1:1/cb", "S", "", "C");
+    ASSERT_TRUE(url.has_value()) << url.error().message;
+    EXPECT_EQ(url->find("nonce="), std::string::npos) << *url;
+}
+
+TEST(AuthorizationUrl, AnEndpointThatIsNoURLIsAnErrorNotAnException) {
+    Endpoints e;
+    e.authorization_endpoint = "http://127.0.0.1:1/a b\x1b[2J";
+    ProviderConfig p;
+    p.client_id = "c";
+    const auto url = authorization_url(e, p, "http://127.0.0.1:1/cb", "S", "", "C");
+    ASSERT_FALSE(url.has_value());
+    EXPECT_EQ(url.error().code, Errc::provider_unavailable);
+    EXPECT_EQ(url.error().message, "authorization endpoint is not a valid URL: \"http://127.0.0.1:1/a b\\x1b[2J\"");
 }
 
 TEST(ReadClientSecret, StripsTrailingNewlineFromPrivateFile) {
@@ -169,7 +183,9 @@ TEST(AuthorizationUrl, CarriesPkceStateNonceAndResource) {
     p.client_id = "c";
     p.scopes = {"openid", "offline_access"};
     p.resource = "https://api.example";
-    const auto url = authorization_url(e, p, "http://127.0.0.1:5/callback", "ST", "NO", "CH");
+    const auto built = authorization_url(e, p, "http://127.0.0.1:5/callback", "ST", "NO", "CH");
+    ASSERT_TRUE(built.has_value()) << built.error().message;
+    const std::string& url = *built;
     for (const char* part : {"response_type=code", "client_id=c", "state=ST", "nonce=NO", "code_challenge=CH",
                              "code_challenge_method=S256", "resource=https://api.example"}) {
         EXPECT_NE(url.find(part), std::string::npos) << part << " in " << url;
