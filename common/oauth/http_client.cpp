@@ -1,6 +1,7 @@
 #include "common/oauth/http_client.hpp"
 
 #include "common/net/loopback.hpp"
+#include "common/oauth/name_lookup.hpp"
 #include "common/secret/secret_http.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -186,13 +187,16 @@ asio::awaitable<Attempt<Connection>> open(const Target& t, const std::string& ur
     if (auto literal = literal_endpoint(t)) {
         endpoints.push_back(*literal);
     } else {
-        tcp::resolver resolver(ex);
-        auto [dec, found] = co_await resolver.async_resolve(t.host, t.port, k_tuple);
-        if (dec) {
+        // On a thread of its own, by the deadline (name_lookup.hpp).
+        auto found = co_await look_up(t.host, t.port, deadline);
+        if (const auto dec = found.error) {
             const bool retryable = transient(dec) || dec == asio::error::host_not_found;
-            co_return Attempt<Connection>{unavailable(url, "resolving " + t.host, dec), retryable};
+            const bool late = dec == asio::error::timed_out;
+            co_return Attempt<Connection>{
+                unavailable(url, "resolving " + t.host + (late ? " (timed out)" : ""), late ? decltype(dec){} : dec),
+                retryable};
         }
-        for (const auto& entry : found) endpoints.push_back(entry.endpoint());
+        endpoints = std::move(found.endpoints);
     }
     auto c = std::make_unique<Connection::Impl>();
     c->origin = origin_of(t);

@@ -24,7 +24,7 @@ function parse() {
         'token-delay-ms': { type: 'string', default: '0' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
-        host: { type: 'string', default: 'localhost' },
+        host: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -61,6 +61,6 @@ export function parseOptions() {
     verbose: args.verbose || process.env.OIDC_PROVIDER_VERBOSE === '1',
   };
   if ((args['tls-cert'] === undefined) !== (args['tls-key'] === undefined)) usage('--tls-cert and --tls-key go together');
-  if (!/^[A-Za-z0-9.-]{1,253}$/.test(args.host)) usage('--host must be a host name');
+  if (args.host !== undefined && !/^[A-Za-z0-9.-]{1,253}$/.test(args.host)) usage('--host must be a host name');
   return options;
 }

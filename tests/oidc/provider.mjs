@@ -3,12 +3,13 @@
 //
 //   node provider.mjs [--port N] [--ready-file PATH] [--access-ttl SECONDS]
 //                     [--refresh-ttl SECONDS] [--token-delay-ms MS]
-//                     [--tls-cert PEM --tls-key PEM [--host NAME]] [--verbose]
+//                     [--tls-cert PEM --tls-key PEM] [--host NAME] [--verbose]
 //
 // --token-delay-ms holds every POST /token that long before it is handled (a
 // slow provider); POST /_test/delay?ms=N changes it at run time. With
 // --tls-cert/--tls-key the provider speaks https and the issuer is
-// https://NAME:PORT (NAME defaults to localhost).
+// https://NAME:PORT (NAME defaults to localhost); without, the issuer is
+// http://NAME:PORT (NAME defaults to 127.0.0.1, an address: no lookup).
 //
 // Listens on 127.0.0.1 only. Once listening it writes "<issuer>\n" atomically
 // to --ready-file (tmp + rename) and prints "issuer=<issuer>" on stdout.
@@ -72,7 +73,7 @@ await new Promise((resolve, reject) => {
 });
 
 const { port } = server.address();
-const ISSUER = options.tls ? `https://${options.host}:${port}` : `http://127.0.0.1:${port}`;
+const ISSUER = options.tls ? `https://${options.host ?? 'localhost'}:${port}` : `http://${options.host ?? '127.0.0.1'}:${port}`;
 
 let provider;
 try {
