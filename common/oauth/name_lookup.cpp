@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <system_error>
@@ -28,8 +29,9 @@ using tcp = asio::ip::tcp;
 std::atomic<int> g_running{0};
 std::atomic<std::uint64_t> g_started{0};
 
-// What the lookup's thread and its awaiter share. The thread signals the
-// answer on an eventfd, which the awaiter's io_context waits on: nothing is
+// What a lookup's thread and its awaiters share. The thread signals the
+// answer on an eventfd, never read, so that it stays readable for every
+// awaiter, each waiting on a copy of it in its own io_context: nothing is
 // posted to an io_context from another thread, which might be gone by then.
 struct Pending {
     std::mutex mutex;
@@ -39,6 +41,12 @@ struct Pending {
         if (event >= 0) ::close(event);
     }
 };
+
+// The lookups under way by "host:port": an awaiter of a name being looked
+// up waits for that lookup rather than start another, so that a name whose
+// DNS hangs holds one thread, however many exchanges ask for it.
+std::mutex g_inflight_mutex;
+std::map<std::string, std::weak_ptr<Pending>> g_inflight;
 
 void resolve(const std::shared_ptr<Pending>& p, const std::string& host, const std::string& port) {
     Lookup answer;
@@ -60,6 +68,43 @@ void resolve(const std::shared_ptr<Pending>& p, const std::string& host, const s
     [[maybe_unused]] const auto n = ::write(p->event, &one, sizeof one);
 }
 
+// The lookup of `key` under way, or a new one started on its own thread;
+// null when none can be started (*error says why).
+std::shared_ptr<Pending> join_or_start(const std::string& host, const std::string& port,
+                                       boost::system::error_code* error) {
+    const std::string key = host + ":" + port;
+    std::lock_guard lock(g_inflight_mutex);
+    if (auto it = g_inflight.find(key); it != g_inflight.end()) {
+        if (auto p = it->second.lock()) return p;
+        g_inflight.erase(it);
+    }
+    if (g_running.load() >= k_max_lookups) {
+        *error = asio::error::host_not_found_try_again;
+        return nullptr;
+    }
+    auto p = std::make_shared<Pending>();
+    p->event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (p->event < 0) {
+        *error = boost::system::error_code(errno, boost::system::system_category());
+        return nullptr;
+    }
+    try {
+        std::thread([p, host, port, key] {
+            resolve(p, host, port);
+            std::lock_guard done(g_inflight_mutex);
+            if (auto it = g_inflight.find(key); it != g_inflight.end() && it->second.lock() == p) g_inflight.erase(it);
+            --g_running;
+        }).detach();
+    } catch (const std::system_error& e) {
+        *error = e.code();
+        return nullptr;
+    }
+    ++g_running;
+    ++g_started;
+    g_inflight[key] = p;
+    return p;
+}
+
 }  // namespace
 
 int lookups_running() {
@@ -71,30 +116,20 @@ std::uint64_t lookups_started() {
 }
 
 asio::awaitable<Lookup> look_up(std::string host, std::string port, std::chrono::steady_clock::time_point deadline) {
-    if (g_running.fetch_add(1) >= k_max_lookups) {
-        --g_running;
-        co_return Lookup{asio::error::host_not_found_try_again, {}};
-    }
-    auto p = std::make_shared<Pending>();
-    p->event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    const int awaited = p->event < 0 ? -1 : ::dup(p->event);
-    if (awaited < 0) {
-        --g_running;
-        co_return Lookup{boost::system::error_code(errno, boost::system::system_category()), {}};
-    }
+    boost::system::error_code error;
+    const auto p = join_or_start(host, port, &error);
+    if (!p) co_return Lookup{error, {}};
+    const int awaited = ::dup(p->event);
+    if (awaited < 0) co_return Lookup{boost::system::error_code(errno, boost::system::system_category()), {}};
     auto ex = co_await asio::this_coro::executor;
     // Shared with the timer's handler, which may run after this frame ended
     // (the deadline passed as the answer came).
-    const auto answered = std::make_shared<asio::posix::stream_descriptor>(ex, awaited);
-    ++g_started;
+    std::shared_ptr<asio::posix::stream_descriptor> answered;
     try {
-        std::thread([p, host = std::move(host), port = std::move(port)] {
-            resolve(p, host, port);
-            --g_running;
-        }).detach();
-    } catch (const std::system_error& e) {
-        --g_running;
-        co_return Lookup{e.code(), {}};
+        answered = std::make_shared<asio::posix::stream_descriptor>(ex, awaited);
+    } catch (...) {
+        ::close(awaited);  // not taken: a failed assign leaves it open
+        throw;
     }
     asio::steady_timer timer(ex, deadline);
     timer.async_wait([weak = std::weak_ptr(answered)](const boost::system::error_code& ec) {
@@ -105,7 +140,7 @@ asio::awaitable<Lookup> look_up(std::string host, std::string port, std::chrono:
     timer.cancel();
     if (ec) co_return Lookup{asio::error::timed_out, {}};
     std::lock_guard lock(p->mutex);
-    co_return std::move(p->answer);
+    co_return p->answer;
 }
 
 }  // namespace credctl::http

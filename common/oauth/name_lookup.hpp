@@ -8,9 +8,12 @@
 // provider's, behind it. Here a lookup that is not answered by the deadline
 // fails with `timed_out` (transient: the retries go on while the retry
 // deadline allows), and is left to end on its thread, its answer dropped.
-// At most k_max_lookups run at once; one more fails at once with
-// `host_not_found_try_again`, so that a resolver that never answers costs
-// a bounded number of threads.
+// An exchange that asks for a name being looked up waits for that lookup
+// instead of starting another: a name whose DNS hangs holds one thread,
+// however many refreshes and retries ask for it. At most k_max_lookups
+// names are looked up at once; one more fails at once with
+// `host_not_found_try_again` (transient), so that a resolver that never
+// answers costs a bounded number of threads.
 //
 // Thread-safety: look_up() may be awaited from any number of io_contexts.
 #pragma once
@@ -37,7 +40,7 @@ inline constexpr int k_max_lookups = 16;
 [[nodiscard]] boost::asio::awaitable<Lookup> look_up(std::string host, std::string port,
                                                      std::chrono::steady_clock::time_point deadline);
 
-// Lookups under way now, those whose awaiter gave up included.
+// Lookups under way now, those whose awaiters gave up included.
 [[nodiscard]] int lookups_running();
 // Lookups started since the process started.
 [[nodiscard]] std::uint64_t lookups_started();

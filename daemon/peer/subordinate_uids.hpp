@@ -15,8 +15,12 @@
 // size or times), which is looked at no more than once a second: a range
 // added by `usermod --add-subuids` counts a second later at most. An owner
 // given by name is looked up (NSS) when the file is read; a line that does
-// not parse, or whose owner has no uid, is skipped with a warning. uid 0 is
-// no one's subordinate uid. A missing file is no range.
+// not parse, or whose owner has no uid, is skipped with a warning; while an
+// owner has no uid, the file is read again every k_retry_unknown (NSS, sssd
+// or LDAP, may not answer yet at boot). uid 0 is no one's subordinate uid. A missing file is no range.
+// A uid with a login name of its own is a user, not a subordinate uid,
+// whatever range holds it (sssd's ranges of directory uids may overlap
+// those of /etc/subuid).
 //
 // Used by the server's I/O thread (server/server.cpp), which owns one.
 // Thread-safety: none.
@@ -46,29 +50,38 @@ using OwnerLookup = std::function<std::optional<uid_t>(const std::string&)>;
 
 // The ranges of subuid(5) text ("OWNER:FIRST:COUNT" lines, OWNER a login
 // name or a uid), sorted by their first uid. `skipped` counts the lines
-// left out (malformed, or an owner without a uid); empty lines and "#"
-// comments are not counted.
+// left out (malformed, or an owner without a uid), `unknown_owners` those
+// of them whose owner has no uid; empty lines and "#" comments are not
+// counted.
 [[nodiscard]] std::vector<SubordinateRange> parse_subordinate_uids(std::string_view text, const OwnerLookup& owner,
-                                                                   std::size_t* skipped = nullptr);
+                                                                   std::size_t* skipped = nullptr,
+                                                                   std::size_t* unknown_owners = nullptr);
 
 class SubordinateUids {
 public:
     using Clock = std::chrono::steady_clock;
     static constexpr Clock::duration k_look_every = std::chrono::seconds(1);
     static constexpr std::size_t k_max_file_bytes = 16 << 20;
+    static constexpr Clock::duration k_retry_unknown = std::chrono::seconds(30);
 
-    // `owner` is config::user_uid unless a test gives its own.
-    explicit SubordinateUids(std::string path = "/etc/subuid", OwnerLookup owner = {});
+    // Whether a uid has a login name of its own (UserNames in credd).
+    using IsUser = std::function<bool(uid_t)>;
+
+    // `owner` is config::user_uid unless a test gives its own; without
+    // `is_user`, no uid in a range is taken for a user.
+    explicit SubordinateUids(std::string path = "/etc/subuid", OwnerLookup owner = {}, IsUser is_user = {});
 
     // The owner of the range that holds `uid`, as of at most k_look_every
-    // before `now`; std::nullopt when `uid` is no one's subordinate uid.
+    // before `now`; std::nullopt when `uid` is no one's subordinate uid, or
+    // a user's own (`is_user`, asked only for a uid in a range).
     [[nodiscard]] std::optional<uid_t> owner(uid_t uid, Clock::time_point now = Clock::now());
 
 private:
-    void reload_if_changed();
+    void reload_if_changed(Clock::time_point now);
 
     std::string path_;
     OwnerLookup owner_;
+    IsUser is_user_;
     std::vector<SubordinateRange> ranges_;
     std::vector<std::uint64_t> ends_before_;  // the largest end of ranges_[0..i]
     std::optional<Clock::time_point> looked_;
@@ -81,6 +94,8 @@ private:
         bool operator==(const Version&) const = default;
     };
     std::optional<Version> version_;  // std::nullopt: the file was not there
+    std::size_t unknown_owners_ = 0;  // lines of the last read whose owner had no uid
+    Clock::time_point retry_at_{};    // when to read again for them
 };
 
 }  // namespace credctl::peer

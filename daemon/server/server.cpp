@@ -107,8 +107,8 @@ private:
     asio::signal_set hangup_;
     peer::ExeHashCache hashes_;  // `credctl policy check` only
     peer::ExeHasher hasher_;
-    peer::UserNames names_;              // callers' login names, kept for a second
-    peer::SubordinateUids subordinate_;  // whose subordinate uid a caller's is (subuid(5))
+    peer::UserNames names_;  // callers' login names, kept for a second
+    peer::SubordinateUids subordinate_{"/etc/subuid", {}, [this](uid_t u) { return names_.name(u).has_value(); }};
     const std::shared_ptr<metrics::DaemonMetrics> metrics_ = std::make_shared<metrics::DaemonMetrics>();
     metrics::CountingStore counted_store_;  // the store as TokenService sees it
     store::StoreRunner store_runner_;       // every store call; joins before the store goes, after its users

@@ -3,6 +3,8 @@
 #include "support/run_now.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
@@ -22,6 +24,26 @@ TEST(NameLookup, ANameIsLookedUpOnAThreadOfItsOwnThatThenEnds) {
                             [](const auto& e) { return e.port() == 8080 && e.address().is_loopback(); }));
     for (int i = 0; i < 200 && lookups_running() != 0; ++i) std::this_thread::sleep_for(10ms);
     EXPECT_EQ(lookups_running(), 0);
+}
+
+// Exchanges that ask for a name being looked up wait for that lookup.
+TEST(NameLookup, AwaitersOfANameUnderLookupShareOneLookup) {
+    boost::asio::io_context io;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    const auto before = lookups_started();
+    Lookup first;
+    Lookup second;
+    boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<void> { first = co_await look_up("localhost", "1", deadline); },
+        boost::asio::detached);
+    boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<void> { second = co_await look_up("localhost", "1", deadline); },
+        boost::asio::detached);
+    io.run();
+    EXPECT_FALSE(first.error);
+    EXPECT_FALSE(second.error);
+    EXPECT_EQ(first.endpoints, second.endpoints);
+    EXPECT_EQ(lookups_started() - before, 1U);
 }
 
 }  // namespace

@@ -85,5 +85,33 @@ TEST_F(SubordinateUidsFile, AChangedFileCountsWithinASecondAndAnUnchangedOneIsNo
     EXPECT_EQ(subuids.owner(100000, t0_ + 12s), std::nullopt);
 }
 
+// An owner NSS did not know when the file was read (sssd not answering yet
+// at boot) is looked up again later, without a change to the file.
+TEST_F(SubordinateUidsFile, AnOwnerUnknownWhenReadIsLookedUpAgainLater) {
+    dir_.write("subuid", "carol:100000:10\n");
+    SubordinateUids subuids(path_, owners_.lookup());
+    EXPECT_EQ(subuids.owner(100000, t0_), std::nullopt);
+    owners_.uids["carol"] = 1003;
+    EXPECT_EQ(subuids.owner(100000, t0_ + 1s), std::nullopt) << "not before the retry";
+    EXPECT_EQ(subuids.owner(100000, t0_ + SubordinateUids::k_retry_unknown), std::optional<uid_t>(1003U));
+    const int asked = owners_.asked;
+    EXPECT_EQ(subuids.owner(100000, t0_ + 2 * SubordinateUids::k_retry_unknown), std::optional<uid_t>(1003U));
+    EXPECT_EQ(owners_.asked, asked) << "known now: not read again";
+}
+
+// A uid with a login name of its own is a user, whatever range holds it.
+TEST_F(SubordinateUidsFile, AUidWithALoginNameIsNoOnesSubordinateUid) {
+    dir_.write("subuid", "alice:100000:65536\n");
+    int asked = 0;
+    SubordinateUids subuids(path_, owners_.lookup(), [&asked](uid_t uid) {
+        ++asked;
+        return uid == 100007;
+    });
+    EXPECT_EQ(subuids.owner(100007, t0_), std::nullopt);
+    EXPECT_EQ(subuids.owner(100008, t0_), std::optional<uid_t>(1001U));
+    EXPECT_EQ(subuids.owner(5, t0_), std::nullopt);
+    EXPECT_EQ(asked, 2) << "asked only for uids in a range";
+}
+
 }  // namespace
 }  // namespace credctl::peer
