@@ -44,9 +44,16 @@ struct Pending {
 
 // The lookups under way by "host:port": an awaiter of a name being looked
 // up waits for that lookup rather than start another, so that a name whose
-// DNS hangs holds one thread, however many exchanges ask for it.
-std::mutex g_inflight_mutex;
-std::map<std::string, std::weak_ptr<Pending>> g_inflight;
+// DNS hangs holds one thread, however many exchanges ask for it. Never
+// destroyed: a lookup's thread may still use it while the process exits.
+struct Inflight {
+    std::mutex mutex;
+    std::map<std::string, std::weak_ptr<Pending>> lookups;
+};
+Inflight& inflight() {
+    static auto* const table = new Inflight;
+    return *table;
+}
 
 void resolve(const std::shared_ptr<Pending>& p, const std::string& host, const std::string& port) {
     Lookup answer;
@@ -73,10 +80,11 @@ void resolve(const std::shared_ptr<Pending>& p, const std::string& host, const s
 std::shared_ptr<Pending> join_or_start(const std::string& host, const std::string& port,
                                        boost::system::error_code* error) {
     const std::string key = host + ":" + port;
-    std::lock_guard lock(g_inflight_mutex);
-    if (auto it = g_inflight.find(key); it != g_inflight.end()) {
+    Inflight& table = inflight();
+    std::lock_guard lock(table.mutex);
+    if (auto it = table.lookups.find(key); it != table.lookups.end()) {
         if (auto p = it->second.lock()) return p;
-        g_inflight.erase(it);
+        table.lookups.erase(it);
     }
     if (g_running.load() >= k_max_lookups) {
         *error = asio::error::host_not_found_try_again;
@@ -89,10 +97,12 @@ std::shared_ptr<Pending> join_or_start(const std::string& host, const std::strin
         return nullptr;
     }
     try {
-        std::thread([p, host, port, key] {
+        std::thread([p, host, port, key, &table] {
             resolve(p, host, port);
-            std::lock_guard done(g_inflight_mutex);
-            if (auto it = g_inflight.find(key); it != g_inflight.end() && it->second.lock() == p) g_inflight.erase(it);
+            std::lock_guard done(table.mutex);
+            if (auto it = table.lookups.find(key); it != table.lookups.end() && it->second.lock() == p) {
+                table.lookups.erase(it);
+            }
             --g_running;
         }).detach();
     } catch (const std::system_error& e) {
@@ -101,7 +111,7 @@ std::shared_ptr<Pending> join_or_start(const std::string& host, const std::strin
     }
     ++g_running;
     ++g_started;
-    g_inflight[key] = p;
+    table.lookups[key] = p;
     return p;
 }
 
