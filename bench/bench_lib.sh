@@ -17,9 +17,13 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
 issuer=$(cat "$work/issuer")
 # The limits of every benchmarked credd and, with AUDIT=1, its audit file.
-bench_limits_toml() {  # AUDIT_FILE
+# Every decision is written there: the rate limit of allow lines, which
+# one benchmark client's own requests would pass in a second, is turned off
+# (allow_burst = 0) where the build has it.
+bench_limits_toml() {  # AUDIT_FILE BINARY
   printf '[limits]\nmax_connections = 4096\nmax_connections_per_uid = 4096\nidle_timeout_seconds = 60\n'
   [ -z "${AUDIT:-}" ] || printf '[audit]\nfile = "%s"\n' "$1"
+  [ -z "${AUDIT:-}" ] || ! grep -qa 'audit.allow_burst' "$2" || printf 'allow_burst = 0\n'
 }
 # Starts credd BINARY with its files under $work/DIR and logs `demo` in
 # through it; sets `started_pid`. Its socket is $work/DIR/run/credd.sock.
@@ -28,7 +32,7 @@ start_logged_in_credd() {  # BINARY DIR
   cat >"$work/$2/credd.toml" <<TOML
 socket = "$work/$2/run/credd.sock"
 state_dir = "$work/$2/state"
-$(bench_limits_toml "$work/$2/audit.jsonl")
+$(bench_limits_toml "$work/$2/audit.jsonl" "$1")
 [providers.demo]
 issuer = "$issuer"
 client_id = "credctl-demo"

@@ -46,7 +46,7 @@ chmod 600 "$work/master.key"
 fleet_sockets=
 fleet_pid_list=
 for i in $(seq "${FLEET:-1}"); do
-  etcd_credd_config "$i" /bench/ "" "$(bench_limits_toml "$work/audit$i.jsonl")"
+  etcd_credd_config "$i" /bench/ "" "$(bench_limits_toml "$work/audit$i.jsonl" "$credd")"
   start_fleet_credd "$i"
   fleet_sockets+="${fleet_sockets:+,}$work/run$i/credd.sock"
   fleet_pid_list+="${fleet_pid_list:+,}${fleet_pids[i]}"

@@ -103,7 +103,9 @@ std::string to_json_line(const Record& r) {
     return out;
 }
 
-std::string to_json_line(const Suppressed& s, const LimiterSettings& limits) {
+std::string to_json_line(const Suppressed& s, const LimiterSettings& limits, Lines lines) {
+    const bool allows = lines == Lines::allows;
+    const std::string_view counted = allows ? "allows" : "denials";
     std::string out;
     text(out, "time", utc_now().view());
     text(out, "event", "suppressed");
@@ -112,12 +114,32 @@ std::string to_json_line(const Suppressed& s, const LimiterSettings& limits) {
     } else {
         out += ",\"uid\":null";
     }
-    number(out, "denials", static_cast<std::int64_t>(s.denials));
+    number(out, counted, static_cast<std::int64_t>(s.count));
+    if (allows) {
+        out += ",\"tallies\":[";
+        std::uint64_t tallied = 0;
+        std::string entry;
+        for (const auto& t : s.tallies) {
+            if (tallied != 0) out += ',';
+            entry.clear();
+            text(entry, "exe", t.exe);  // opens the object
+            if (t.exe.empty()) entry.replace(entry.size() - 2, 2, "null");
+            text(entry, "resource", t.resource);
+            text(entry, "permission", t.permission);
+            number(entry, "allows", static_cast<std::int64_t>(t.count));
+            out += entry;
+            out += '}';
+            tallied += t.count;
+        }
+        out += ']';
+        number(out, "other_allows", static_cast<std::int64_t>(s.count - tallied));
+    }
     const std::string who = s.uid ? "uid " + std::to_string(*s.uid)
                                   : "uids beyond the " + std::to_string(limits.max_uids) + " tracked at once";
     text(out, "reason",
-         std::to_string(s.denials) + " more denials of " + who + " suppressed (over " + std::to_string(limits.burst) +
-             " in a row, then " + std::to_string(limits.per_second) + " per second)");
+         std::to_string(s.count) + (allows ? " more allowed requests of " : " more denials of ") + who +
+             (allows ? " not written" : " suppressed") + " (over " + std::to_string(limits.burst) + " in a row, then " +
+             std::to_string(limits.per_second) + " per second)");
     out += '}';
     return out;
 }
@@ -151,8 +173,15 @@ AuditLog::~AuditLog() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::uint64_t AuditLog::append(const Record& r) {
-    if (!r.allowed && !limiter_.admit(r.caller.subordinate_of.value_or(r.caller.uid))) return 0;
+std::uint64_t AuditLog::append(const Record& r, Limit limit) {
+    const uid_t account = r.caller.subordinate_of.value_or(r.caller.uid);
+    if (r.allowed
+            ? limit == Limit::applies && settings_.allows.burst != 0 &&
+                  !allow_limiter_.admit(account, r.caller.exe ? std::string_view(*r.caller.exe) : std::string_view(),
+                                        r.resource, r.permission)
+            : !denial_limiter_.admit(account)) {
+        return 0;
+    }
     write_json_line(line_, r);
     queue(line_);
     return ++appended_;
@@ -228,14 +257,18 @@ bool AuditLog::rotate() {
 }
 
 std::optional<std::chrono::milliseconds> AuditLog::schedule_summary() {
-    if (summary_due_ || !limiter_.pending()) return std::nullopt;
+    if (summary_due_ || !(denial_limiter_.pending() || allow_limiter_.pending())) return std::nullopt;
     summary_due_ = true;
     return settings_.summary_period;
 }
 
 void AuditLog::queue_summaries() {
-    for (const auto& s : limiter_.take()) {
-        queue(to_json_line(s, limiter_.settings()));
+    for (const auto& s : denial_limiter_.take()) {
+        queue(to_json_line(s, denial_limiter_.settings(), Lines::denials));
+        ++appended_;
+    }
+    for (const auto& s : allow_limiter_.take()) {
+        queue(to_json_line(s, allow_limiter_.settings(), Lines::allows));
         ++appended_;
     }
 }

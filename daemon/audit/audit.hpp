@@ -12,12 +12,14 @@
 // written at once, is decided by recorder.hpp; the API waits for a request's
 // line before its answer (daemon/server/api.cpp).
 //
-// A flood of denials must not fill the disk the store shares: denial lines
-// pass a per-uid rate limit (denial_limiter.hpp) and the denials over it are
-// written as one "suppressed" line per uid and period; allows are never
-// limited. The file is rotated at a size cap (path -> path.1 -> ... ->
-// path.N, the oldest dropped), so it takes at most (N + 1) caps, each
-// exceeded by at most one batch.
+// A flood of requests must not fill the disk the store shares, nor rotate
+// the rest of the history out of the file: lines pass a per-uid rate limit
+// (line_limiter.hpp), one for denials and a larger one for allows, and the
+// lines over it are written as one "suppressed" line per uid and period
+// (for allows, with counts by executable, resource and permission). The
+// file is rotated at a size cap (path -> path.1 -> ... -> path.N, the
+// oldest dropped), so it takes at most (N + 1) caps, each exceeded by at
+// most one batch.
 //
 // Used by the API's permission check. Thread-safety: I/O thread only; a
 // batch of whole lines is one write(2), so concurrent writers never
@@ -25,7 +27,7 @@
 #pragma once
 
 #include "common/error/error.hpp"
-#include "daemon/audit/denial_limiter.hpp"
+#include "daemon/audit/line_limiter.hpp"
 #include "daemon/peer/peer.hpp"
 
 #include <chrono>
@@ -50,9 +52,15 @@ struct Record {
 
 // The JSON line for `r`, without the newline.
 [[nodiscard]] std::string to_json_line(const Record& r);
-// The line that counts denials of `s.uid` not written, without the newline:
-// {"time":...,"event":"suppressed","uid":1002,"denials":5321,"reason":...}.
-[[nodiscard]] std::string to_json_line(const Suppressed& s, const LimiterSettings& limits);
+enum class Lines { denials, allows };
+// Whether an allow's line passes the rate limit of allows (a denial's always
+// passes its own).
+enum class Limit { applies, exempt };
+// The line that counts lines of `s.uid` not written, without the newline:
+// {"time":...,"event":"suppressed","uid":1002,"denials":5321,"reason":...}, or
+// for allows {...,"allows":5321,"tallies":[{"exe":...,"resource":...,
+// "permission":...,"allows":5300}],"other_allows":21,"reason":...}.
+[[nodiscard]] std::string to_json_line(const Suppressed& s, const LimiterSettings& limits, Lines lines);
 
 // [audit] (credctl.toml(5)), but for the file's path.
 struct Settings {
@@ -62,6 +70,9 @@ struct Settings {
     // Rotated files kept, path.1 (newest) to path.N; at least 1.
     std::uint32_t keep_files = 4;
     LimiterSettings denials;
+    // Allow lines: enough in a row for a stampede of a thousand callers;
+    // burst 0: never limited.
+    LimiterSettings allows{2000, 20};
     // How long after a denial was suppressed its count is written.
     std::chrono::milliseconds summary_period{1000};
 };
@@ -77,13 +88,14 @@ public:
 
     AuditLog(const AuditLog&) = delete;
     AuditLog& operator=(const AuditLog&) = delete;
-    // Writes the counts of suppressed denials and what is still queued.
+    // Writes the counts of suppressed lines and what is still queued.
     ~AuditLog();
 
     // Queues the line for `r` for the next flush() and returns its number:
-    // 1, 2, 3... over the log's life. A denial over its uid's rate limit is
-    // counted instead, and 0 ("no line") returned.
-    std::uint64_t append(const Record& r);
+    // 1, 2, 3... over the log's life. A line over its uid's rate limit (of
+    // denials or of allows) is counted instead, and 0 ("no line") returned;
+    // an allow under Limit::exempt is always queued.
+    std::uint64_t append(const Record& r, Limit limit = Limit::applies);
     // Lines queued and not yet flushed.
     [[nodiscard]] std::size_t queued() const { return queued_lines_; }
     // Whether the queued lines fill a batch: the caller flushes now rather
@@ -104,11 +116,11 @@ public:
     // before this returns; flush()'s errors.
     [[nodiscard]] Result<void> write(const Record& r);
 
-    // When denials were suppressed and no summary is due yet: marks one due
+    // When lines were suppressed and no summary is due yet: marks one due
     // and returns how long to wait before calling write_summaries(). The
     // caller owns the timer; the log has no thread of its own.
     [[nodiscard]] std::optional<std::chrono::milliseconds> schedule_summary();
-    // Queues one "suppressed" line per uid whose denials were counted, and
+    // Queues one "suppressed" line per uid and kind whose lines were counted, and
     // flushes; flush()'s errors.
     [[nodiscard]] Result<void> write_summaries();
 
@@ -116,14 +128,19 @@ public:
 
 private:
     AuditLog(std::string path, int fd, const Settings& settings, Clock clock)
-        : path_(std::move(path)), fd_(fd), settings_(settings), limiter_(settings.denials, std::move(clock)) {}
+        : path_(std::move(path)),
+          fd_(fd),
+          settings_(settings),
+          denial_limiter_(settings.denials, clock),
+          allow_limiter_(settings.allows, std::move(clock)) {}
     void queue(std::string_view line);
     void queue_summaries();
     [[nodiscard]] bool rotate();
     std::string path_;
     int fd_;
     Settings settings_;
-    DenialLimiter limiter_;
+    LineLimiter denial_limiter_;
+    LineLimiter allow_limiter_;
     bool rotates_ = false;    // a regular file with a cap
     std::uint64_t size_ = 0;  // bytes in the file, as far as this log knows
     bool summary_due_ = false;

@@ -31,7 +31,7 @@ void schedule_flush(const std::shared_ptr<AuditLog>& log, const asio::any_io_exe
     asio::post(ex, [log] { flush_batch(log); });
 }
 
-// Writes the counts of suppressed denials a period after the first of them,
+// Writes the counts of suppressed lines a period after the first of them,
 // even if the flood stops.
 void schedule_summary(const std::shared_ptr<AuditLog>& log, const asio::any_io_executor& ex) {
     const auto wait = log->schedule_summary();
@@ -39,7 +39,7 @@ void schedule_summary(const std::shared_ptr<AuditLog>& log, const asio::any_io_e
     auto timer = std::make_shared<asio::steady_timer>(ex, *wait);
     timer->async_wait([log, timer](const boost::system::error_code&) {
         if (!log->write_summaries())
-            log::error("audit log " + log->path() + " cannot be written: counts of suppressed denials lost");
+            log::error("audit log " + log->path() + " cannot be written: counts of suppressed lines lost");
     });
 }
 
@@ -47,7 +47,7 @@ void schedule_summary(const std::shared_ptr<AuditLog>& log, const asio::any_io_e
 
 Result<std::uint64_t> record(const std::shared_ptr<AuditLog>& log, const asio::any_io_executor& ex, const Record& r,
                              Urgency when) {
-    const std::uint64_t line = log->append(r);
+    const std::uint64_t line = log->append(r, when == Urgency::at_once ? Limit::exempt : Limit::applies);
     if (when == Urgency::at_once) {
         if (auto done = log->flush(); !done) {
             log::error("audit log " + log->path() + " cannot be written (request " + std::string(r.request_id) + ")");

@@ -6,9 +6,10 @@
 // nobody reads another user's credential unrecorded, so such a request is
 // refused when its line could not be written), or batched: the first line
 // of a batch posts one flush to the executor, and every line queued before
-// that flush runs goes out with it, in one write(2). A denial over its uid's
-// rate limit has no line; a timer writes the count of such denials a period
-// after the first of them (one timer per period at most).
+// that flush runs goes out with it, in one write(2). A batched line over its
+// uid's rate limit (AuditLog::append) is not written; a timer writes the
+// count of such lines a period after the first of them (one timer per
+// period at most). An at_once line is never limited.
 //
 // Used by daemon/server/api.cpp. Thread-safety: I/O thread only, like
 // AuditLog; the executor must run handlers in the order they are posted.
@@ -31,7 +32,7 @@ enum class Urgency {
 };
 
 // Queues the line for `r` in `log` and sees that it is written as `when`
-// says. Returns its number (0: the denial was counted, not written; see
+// says. Returns its number (0: the line was counted, not written; see
 // AuditLog::append). An at_once line the file did not take is the error of
 // AuditLog::flush, logged with `r.request_id`; the line is not retried.
 [[nodiscard]] Result<std::uint64_t> record(const std::shared_ptr<AuditLog>& log, const boost::asio::any_io_executor& ex,

@@ -112,8 +112,10 @@ Result<void> read_audit(const Fields& f, std::string& file, audit::Settings& s) 
                                                 ": " + std::to_string(**cap));
     }
     if (*cap) s.max_file_bytes = static_cast<std::uint64_t>(**cap);
-    for (auto [key, field] : {std::pair{"keep_files", &s.keep_files}, std::pair{"denial_burst", &s.denials.burst},
-                              std::pair{"denials_per_second", &s.denials.per_second}}) {
+    for (auto [key, field] :
+         {std::pair{"keep_files", &s.keep_files}, std::pair{"denial_burst", &s.denials.burst},
+          std::pair{"denials_per_second", &s.denials.per_second}, std::pair{"allow_burst", &s.allows.burst},
+          std::pair{"allows_per_second", &s.allows.per_second}}) {
         auto v = bounded(f, "audit", key);
         if (!v) return v.error();
         if (*v) *field = static_cast<std::uint32_t>(**v);

@@ -71,8 +71,8 @@ DaemonMetrics::DaemonMetrics()
                            "Connections refused: over max_connections, the waiting room full, or a wait timed out.",
                            {}),
       audit_lines_("credd_audit_lines_total",
-                   "Audited decisions by what became of their line: written, suppressed (a denial over its uid's "
-                   "rate, counted in a summary line) or failed.",
+                   "Audited decisions by what became of their line: written, suppressed (a denial or an allow "
+                   "over its uid's rate, counted in a summary line) or failed.",
                    {"outcome"}),
       store_operations_("credd_store_operations_total", "Store operations, by operation.", {"operation"}),
       store_failures_("credd_store_failures_total", "Store operations that failed, by operation.", {"operation"}) {}

@@ -46,7 +46,8 @@ enum class RefreshOutcome { ok, invalid_grant, provider_unavailable, timed_out, 
 [[nodiscard]] RefreshOutcome refresh_outcome(const Result<void>& result);
 
 // What became of an audited decision's line: written to the log,
-// suppressed (a denial over its uid's rate, counted in a summary line), or
+// suppressed (a denial or an allow over its uid's rate, counted in a summary
+// line), or
 // failed (the log did not take it).
 enum class AuditOutcome { written, suppressed, failed };
 

@@ -5,7 +5,7 @@
 // owner the per-uid limits once per subordinate uid (65,536 times by
 // default): the connections served and waiting (server/admission.hpp), so
 // that one user could take every connection credd serves from every other,
-// and the denial lines written (audit/denial_limiter.hpp). Now the
+// and the denial lines written (audit/line_limiter.hpp). Now the
 // subordinate uids of one owner share one limit of each (the owner's own
 // uid keeps its own, so that a container cannot starve its owner, nor root's
 // containers root). Identity and policy are not changed: a subordinate uid

@@ -22,12 +22,14 @@ namespace {
 
 namespace asio = boost::asio;
 
-// The decision on one request, the number of its audit line (0: none), and
-// whether its connection is to be closed after the answer.
+// The decision on one request, the number of its audit line (0: none),
+// whether its connection is to be closed after the answer, and whether its
+// line was counted instead of written (over its uid's rate limit).
 struct Authorization {
     std::optional<Error> denied;
     std::uint64_t audit_line = 0;
     bool close = false;
+    bool suppressed = false;
 };
 
 // Checks `route`'s permission on `resource` for `caller` and records the
@@ -35,8 +37,9 @@ struct Authorization {
 // has its line written at once, and is refused when it could not be: nobody
 // reads another user's credential unrecorded. Other lines are written by the
 // flush of their batch, which the request waits for before it answers
-// (handle()). A denial over the uid's rate limit has no line (it is counted)
-// and closes its connection.
+// (handle()). A line over the uid's rate limit is counted instead (a
+// request that crosses users never is); a denial over it also closes its
+// connection.
 Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audit::AuditLog>& audit,
                         const asio::any_io_executor& ex, const peer::PeerIdentity& caller, const Route& route,
                         const policy::Resource& resource) {
@@ -54,25 +57,24 @@ Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audi
         decision = {false, "", "the audit log cannot be written, so access across users is refused"};
         log::warning("request " + request_id + " denied: " + decision.reason);
     }
-    if (decision.allowed) return {std::nullopt, *line};
+    if (decision.allowed) return {std::nullopt, *line, false, *line == 0};
     const std::string who = caller.user.value_or("uid " + std::to_string(caller.uid));
     const bool suppressed = line && *line == 0;
     return {make_error(Errc::forbidden, std::string(permission_text) + " on " + resource_text + " denied to " + who +
                                             ": " + decision.reason),
-            line ? *line : 0, suppressed};
+            line ? *line : 0, suppressed, suppressed};
 }
 
 // The request and its audit line in credd's metrics (docs/metrics.md).
 void count(metrics::DaemonMetrics& counters, const Route& route, const Authorization& verdict) {
     counters.request(route.method, route.pattern, !verdict.denied);
     if (route.audit == Audit::no) return;
-    // A line numbered 0 is a denial counted, not written; a denial whose
-    // line is missing otherwise is one the log did not take.
-    const bool suppressed = verdict.denied && verdict.audit_line == 0 && verdict.close;
-    const bool failed = verdict.audit_line == 0 && !suppressed;
-    counters.audit(suppressed ? metrics::AuditOutcome::suppressed
-                   : failed   ? metrics::AuditOutcome::failed
-                              : metrics::AuditOutcome::written);
+    // A line numbered 0 is one counted, not written, or one the log did not
+    // take.
+    const bool failed = verdict.audit_line == 0 && !verdict.suppressed;
+    counters.audit(verdict.suppressed ? metrics::AuditOutcome::suppressed
+                   : failed           ? metrics::AuditOutcome::failed
+                                      : metrics::AuditOutcome::written);
 }
 
 // The decision on `m` for `subject`, recorded (authorize()) and counted.

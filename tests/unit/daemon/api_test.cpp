@@ -95,6 +95,32 @@ TEST_F(ApiTest, ADenialOverTheRateLimitIsCountedAndClosesItsConnection) {
     EXPECT_NE(slurp(audit_path_).find("\"event\":\"suppressed\",\"uid\":3000,\"denials\":1,"), std::string::npos);
 }
 
+// An owner's own requests over the rate of allows are served and counted,
+// on a connection kept open; a request across users is written whatever
+// the rate.
+TEST_F(ApiTest, AnAllowOverTheRateLimitIsServedAndCountedButOneAcrossUsersIsWritten) {
+    audit::Settings limited;
+    limited.allows = {1, 1, 16};
+    open_audit(audit_path_, limited);
+    EXPECT_EQ(call(k_alice, "GET", "/v1/users/alice/credentials").reply.status, 200);
+    const auto second = call(k_alice, "GET", "/v1/users/alice/credentials");
+    EXPECT_EQ(second.reply.status, 200) << second.reply.body;
+    EXPECT_FALSE(second.reply.close);
+    EXPECT_EQ(lines_of(second.audit_at_answer).size(), 1U) << "the second allow is counted, not written";
+    for (int i = 0; i < 3; ++i) {
+        const auto crossing = call(k_bob, "GET", "/v1/users/alice/credentials/demo/token");
+        EXPECT_EQ(crossing.reply.status, 404) << crossing.reply.body;
+        // The first line, the count of the second (its timer ran in the
+        // second call), and each crossing's own.
+        EXPECT_EQ(lines_of(crossing.audit_at_answer).size(), 3U + static_cast<std::size_t>(i)) << "crossing " << i;
+    }
+    EXPECT_NE(slurp(audit_path_).find("\"event\":\"suppressed\",\"uid\":1000,\"allows\":1,"), std::string::npos)
+        << slurp(audit_path_);
+    const auto scrape = call(k_root, "GET", "/v1/metrics");
+    EXPECT_NE(scrape.reply.body.find("credd_audit_lines_total{outcome=\"suppressed\"} 1\n"), std::string::npos)
+        << scrape.reply.body;
+}
+
 TEST_F(ApiTest, RequestsAreCountedByRoutePatternAndDecisionAndAuditLinesByWhatBecameOfThem) {
     audit::Settings limited;
     limited.denials = {1, 1, 16};

@@ -255,7 +255,9 @@ TEST(Audit, DenialsOfSubordinateUidsCountAsTheirOwners) {
         << slurp(path);
 }
 
-TEST(Audit, AllowsAreNeverLimited) {
+// Allows have a limit of their own (audit_allows_test.cpp), which denials
+// do not spend.
+TEST(Audit, AllowsDoNotSpendTheLimitOfDenials) {
     test::TempDir dir;
     const std::string path = dir.file("audit.jsonl");
     SteppedClock t;

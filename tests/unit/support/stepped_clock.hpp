@@ -3,7 +3,7 @@
 // the test moves it. A plain value.
 #pragma once
 
-#include "daemon/audit/denial_limiter.hpp"
+#include "daemon/audit/line_limiter.hpp"
 
 #include <chrono>
 

@@ -1,4 +1,4 @@
-#include "daemon/audit/denial_limiter.hpp"
+#include "daemon/audit/line_limiter.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -9,14 +9,14 @@ TimePoint steady_now() {
     return std::chrono::steady_clock::now();
 }
 
-DenialLimiter::DenialLimiter(LimiterSettings settings, Clock clock)
+LineLimiter::LineLimiter(LimiterSettings settings, Clock clock)
     : settings_(settings), clock_(std::move(clock)), overflow_(fresh(clock_())) {}
 
-DenialLimiter::Bucket DenialLimiter::fresh(TimePoint now) const {
-    return Bucket{static_cast<double>(settings_.burst), now, 0};
+LineLimiter::Bucket LineLimiter::fresh(TimePoint now) const {
+    return Bucket{static_cast<double>(settings_.burst), now, 0, {}};
 }
 
-void DenialLimiter::refill(Bucket& b, TimePoint now) const {
+void LineLimiter::refill(Bucket& b, TimePoint now) const {
     if (now <= b.refilled) return;
     const double seconds = std::chrono::duration<double>(now - b.refilled).count();
     b.tokens = std::min(static_cast<double>(settings_.burst), b.tokens + seconds * settings_.per_second);
@@ -24,47 +24,70 @@ void DenialLimiter::refill(Bucket& b, TimePoint now) const {
 }
 
 // A full bucket with nothing counted is the same as no bucket.
-bool DenialLimiter::idle(Bucket& b, TimePoint now) const {
+bool LineLimiter::idle(Bucket& b, TimePoint now) const {
     refill(b, now);
     return b.suppressed == 0 && b.tokens >= static_cast<double>(settings_.burst);
 }
 
-void DenialLimiter::prune(TimePoint now) {
+void LineLimiter::prune(TimePoint now) {
     for (auto it = buckets_.begin(); it != buckets_.end();) {
         it = idle(it->second, now) ? buckets_.erase(it) : std::next(it);
     }
 }
 
-DenialLimiter::Bucket& DenialLimiter::bucket_of(uid_t uid, TimePoint now) {
+LineLimiter::Bucket& LineLimiter::bucket_of(uid_t uid, TimePoint now) {
     if (auto it = buckets_.find(uid); it != buckets_.end()) return it->second;
     if (buckets_.size() >= settings_.max_uids) prune(now);
     if (buckets_.size() >= settings_.max_uids) return overflow_;
     return buckets_.emplace(uid, fresh(now)).first->second;
 }
 
-bool DenialLimiter::admit(uid_t uid) {
+// The bucket of `uid` when its line is over the limit (counted), else
+// nullptr (the line is written).
+LineLimiter::Bucket* LineLimiter::counted(uid_t uid) {
     const TimePoint now = clock_();
     Bucket& b = bucket_of(uid, now);
     refill(b, now);
     if (b.tokens >= 1) {
         b.tokens -= 1;
-        return true;
+        return nullptr;
     }
     ++b.suppressed;
     ++pending_;
+    return &b;
+}
+
+bool LineLimiter::admit(uid_t uid) {
+    return counted(uid) == nullptr;
+}
+
+bool LineLimiter::admit(uid_t uid, std::string_view exe, std::string_view resource, std::string_view permission) {
+    Bucket* b = counted(uid);
+    if (b == nullptr) return true;
+    for (auto& t : b->tallies) {
+        if (t.resource == resource && t.permission == permission && t.exe == exe) {
+            ++t.count;
+            return false;
+        }
+    }
+    if (b->tallies.size() < k_max_tallies) {
+        b->tallies.push_back({std::string(exe), std::string(resource), std::string(permission), 1});
+    }
     return false;
 }
 
-std::vector<Suppressed> DenialLimiter::take() {
+std::vector<Suppressed> LineLimiter::take() {
     std::vector<Suppressed> out;
     for (auto& [uid, b] : buckets_) {
         if (b.suppressed == 0) continue;
-        out.push_back({uid, b.suppressed});
+        out.push_back({uid, b.suppressed, std::move(b.tallies)});
         b.suppressed = 0;
+        b.tallies.clear();
     }
     if (overflow_.suppressed != 0) {
-        out.push_back({std::nullopt, overflow_.suppressed});
+        out.push_back({std::nullopt, overflow_.suppressed, std::move(overflow_.tallies)});
         overflow_.suppressed = 0;
+        overflow_.tallies.clear();
     }
     pending_ = 0;
     prune(clock_());

@@ -1,4 +1,4 @@
-#include "daemon/audit/denial_limiter.hpp"
+#include "daemon/audit/line_limiter.hpp"
 
 #include "support/stepped_clock.hpp"
 
@@ -13,29 +13,29 @@ using namespace std::chrono_literals;
 
 using test::SteppedClock;
 
-int admitted(DenialLimiter& l, uid_t uid, int tries) {
+int admitted(LineLimiter& l, uid_t uid, int tries) {
     int n = 0;
     for (int i = 0; i < tries; ++i) n += l.admit(uid) ? 1 : 0;
     return n;
 }
 
-TEST(DenialLimiter, AdmitsABurstThenCountsTheRest) {
+TEST(LineLimiter, AdmitsABurstThenCountsTheRest) {
     SteppedClock t;
-    DenialLimiter l({3, 1, 16}, t.clock());
+    LineLimiter l({3, 1, 16}, t.clock());
     EXPECT_FALSE(l.pending());
     EXPECT_EQ(admitted(l, 1001, 10), 3);
     EXPECT_TRUE(l.pending());
     const auto counts = l.take();
     ASSERT_EQ(counts.size(), 1U);
     EXPECT_EQ(counts[0].uid, 1001U);
-    EXPECT_EQ(counts[0].denials, 7U);
+    EXPECT_EQ(counts[0].count, 7U);
     EXPECT_FALSE(l.pending());
     EXPECT_TRUE(l.take().empty()) << "counts are reported once";
 }
 
-TEST(DenialLimiter, RefillsAtTheConfiguredRate) {
+TEST(LineLimiter, RefillsAtTheConfiguredRate) {
     SteppedClock t;
-    DenialLimiter l({2, 4, 16}, t.clock());
+    LineLimiter l({2, 4, 16}, t.clock());
     EXPECT_EQ(admitted(l, 1001, 5), 2);
     t.now += 100ms;  // 0.4 of a line
     EXPECT_FALSE(l.admit(1001));
@@ -46,22 +46,22 @@ TEST(DenialLimiter, RefillsAtTheConfiguredRate) {
     EXPECT_EQ(admitted(l, 1001, 10), 2);
 }
 
-TEST(DenialLimiter, EachUidHasItsOwnBucket) {
+TEST(LineLimiter, EachUidHasItsOwnBucket) {
     SteppedClock t;
-    DenialLimiter l({2, 1, 16}, t.clock());
+    LineLimiter l({2, 1, 16}, t.clock());
     EXPECT_EQ(admitted(l, 1001, 50), 2);
     EXPECT_EQ(admitted(l, 1002, 3), 2) << "a flooding uid does not use up another's lines";
     const auto counts = l.take();
     ASSERT_EQ(counts.size(), 2U);
     EXPECT_EQ(counts[0].uid, 1001U);
-    EXPECT_EQ(counts[0].denials, 48U);
+    EXPECT_EQ(counts[0].count, 48U);
     EXPECT_EQ(counts[1].uid, 1002U);
-    EXPECT_EQ(counts[1].denials, 1U);
+    EXPECT_EQ(counts[1].count, 1U);
 }
 
-TEST(DenialLimiter, IdleBucketsAreDroppedByTake) {
+TEST(LineLimiter, IdleBucketsAreDroppedByTake) {
     SteppedClock t;
-    DenialLimiter l({2, 1, 16}, t.clock());
+    LineLimiter l({2, 1, 16}, t.clock());
     EXPECT_EQ(admitted(l, 1001, 5), 2);
     EXPECT_EQ(admitted(l, 1002, 1), 1);
     EXPECT_EQ(l.tracked(), 2U);
@@ -73,9 +73,9 @@ TEST(DenialLimiter, IdleBucketsAreDroppedByTake) {
     EXPECT_EQ(l.tracked(), 0U);
 }
 
-TEST(DenialLimiter, TableIsBoundedAndLateUidsShareOneBucket) {
+TEST(LineLimiter, TableIsBoundedAndLateUidsShareOneBucket) {
     SteppedClock t;
-    DenialLimiter l({2, 1, 4}, t.clock());
+    LineLimiter l({2, 1, 4}, t.clock());
     for (uid_t uid = 1; uid <= 4; ++uid) EXPECT_EQ(admitted(l, uid, 3), 2);
     // The table is full of buckets with counts: every other uid shares one.
     int shared = 0;
@@ -85,12 +85,12 @@ TEST(DenialLimiter, TableIsBoundedAndLateUidsShareOneBucket) {
     const auto counts = l.take();
     ASSERT_EQ(counts.size(), 5U);
     EXPECT_FALSE(counts.back().uid.has_value());
-    EXPECT_EQ(counts.back().denials, 9998U);
+    EXPECT_EQ(counts.back().count, 9998U);
 }
 
-TEST(DenialLimiter, AFullTableMakesRoomByDroppingIdleBuckets) {
+TEST(LineLimiter, AFullTableMakesRoomByDroppingIdleBuckets) {
     SteppedClock t;
-    DenialLimiter l({2, 1, 2}, t.clock());
+    LineLimiter l({2, 1, 2}, t.clock());
     EXPECT_TRUE(l.admit(1));
     EXPECT_TRUE(l.admit(2));
     t.now += 2s;  // both full again
