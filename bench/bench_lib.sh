@@ -17,13 +17,14 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$work/issuer" ] && break; sleep 0.1; done
 issuer=$(cat "$work/issuer")
 # The limits of every benchmarked credd and, with AUDIT=1, its audit file.
-# Every decision is written there: the rate limit of allow lines, which
-# one benchmark client's own requests would pass in a second, is turned off
-# (allow_burst = 0) where the build has it.
+# Every decision is written (to the file, or to standard error): the rate
+# limit of allow lines, which one benchmark client's own requests would
+# pass in a second, is turned off (allow_burst = 0) where the build has it.
 bench_limits_toml() {  # AUDIT_FILE BINARY
   printf '[limits]\nmax_connections = 4096\nmax_connections_per_uid = 4096\nidle_timeout_seconds = 60\n'
-  [ -z "${AUDIT:-}" ] || printf '[audit]\nfile = "%s"\n' "$1"
-  [ -z "${AUDIT:-}" ] || ! grep -qa 'audit.allow_burst' "$2" || printf 'allow_burst = 0\n'
+  printf '[audit]\n'
+  [ -z "${AUDIT:-}" ] || printf 'file = "%s"\n' "$1"
+  ! grep -qa 'audit.allow_burst' "$2" || printf 'allow_burst = 0\n'
 }
 # Starts credd BINARY with its files under $work/DIR and logs `demo` in
 # through it; sets `started_pid`. Its socket is $work/DIR/run/credd.sock.

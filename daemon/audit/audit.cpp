@@ -174,15 +174,17 @@ AuditLog::~AuditLog() {
 }
 
 std::uint64_t AuditLog::append(const Record& r, Limit limit) {
-    const uid_t account = r.caller.subordinate_of.value_or(r.caller.uid);
-    if (r.allowed
-            ? limit == Limit::applies && settings_.allows.burst != 0 &&
-                  !allow_limiter_.admit(account, r.caller.exe ? std::string_view(*r.caller.exe) : std::string_view(),
-                                        r.resource, r.permission)
-            : !denial_limiter_.admit(account)) {
-        return 0;
-    }
     write_json_line(line_, r);
+    if (!r.allowed || (limit == Limit::applies && settings_.allows.burst != 0)) {
+        // What a line costs is its size (line_limiter.hpp).
+        const uid_t account = r.caller.subordinate_of.value_or(r.caller.uid);
+        const double cost = line_cost(line_.size());
+        const std::string_view exe = r.caller.exe ? std::string_view(*r.caller.exe) : std::string_view();
+        if (r.allowed ? !allow_limiter_.admit(account, cost, exe, r.resource, r.permission)
+                      : !denial_limiter_.admit(account, cost)) {
+            return 0;
+        }
+    }
     queue(line_);
     return ++appended_;
 }
@@ -263,13 +265,16 @@ std::optional<std::chrono::milliseconds> AuditLog::schedule_summary() {
 }
 
 void AuditLog::queue_summaries() {
-    for (const auto& s : denial_limiter_.take()) {
-        queue(to_json_line(s, denial_limiter_.settings(), Lines::denials));
-        ++appended_;
-    }
-    for (const auto& s : allow_limiter_.take()) {
-        queue(to_json_line(s, allow_limiter_.settings(), Lines::allows));
-        ++appended_;
+    // Each summary is charged to the uid it counts: its size is the
+    // caller's doing (tallies of long paths), and comes from its budget.
+    for (auto* limiter : {&denial_limiter_, &allow_limiter_}) {
+        const Lines lines = limiter == &allow_limiter_ ? Lines::allows : Lines::denials;
+        for (const auto& s : limiter->take()) {
+            const std::string line = to_json_line(s, limiter->settings(), lines);
+            limiter->charge(s.uid, line_cost(line.size()));
+            queue(line);
+            ++appended_;
+        }
     }
 }
 
@@ -280,7 +285,7 @@ Result<void> AuditLog::write_summaries() {
 }
 
 Result<void> AuditLog::write(const Record& r) {
-    append(r);
+    append(r, Limit::applies);
     return flush();
 }
 

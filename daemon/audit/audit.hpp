@@ -95,7 +95,7 @@ public:
     // 1, 2, 3... over the log's life. A line over its uid's rate limit (of
     // denials or of allows) is counted instead, and 0 ("no line") returned;
     // an allow under Limit::exempt is always queued.
-    std::uint64_t append(const Record& r, Limit limit = Limit::applies);
+    std::uint64_t append(const Record& r, Limit limit);
     // Lines queued and not yet flushed.
     [[nodiscard]] std::size_t queued() const { return queued_lines_; }
     // Whether the queued lines fill a batch: the caller flushes now rather

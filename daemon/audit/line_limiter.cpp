@@ -44,12 +44,12 @@ LineLimiter::Bucket& LineLimiter::bucket_of(uid_t uid, TimePoint now) {
 
 // The bucket of `uid` when its line is over the limit (counted), else
 // nullptr (the line is written).
-LineLimiter::Bucket* LineLimiter::counted(uid_t uid) {
+LineLimiter::Bucket* LineLimiter::counted(uid_t uid, double cost) {
     const TimePoint now = clock_();
     Bucket& b = bucket_of(uid, now);
     refill(b, now);
-    if (b.tokens >= 1) {
-        b.tokens -= 1;
+    if (b.tokens >= cost) {
+        b.tokens -= cost;
         return nullptr;
     }
     ++b.suppressed;
@@ -57,13 +57,21 @@ LineLimiter::Bucket* LineLimiter::counted(uid_t uid) {
     return &b;
 }
 
-bool LineLimiter::admit(uid_t uid) {
-    return counted(uid) == nullptr;
+bool LineLimiter::admit(uid_t uid, double cost) {
+    return counted(uid, cost) == nullptr;
 }
 
-bool LineLimiter::admit(uid_t uid, std::string_view exe, std::string_view resource, std::string_view permission) {
-    Bucket* b = counted(uid);
+bool LineLimiter::admit(uid_t uid, double cost, std::string_view exe, std::string_view resource,
+                        std::string_view permission) {
+    Bucket* b = counted(uid, cost);
     if (b == nullptr) return true;
+    std::string cut;
+    if (exe.size() > k_max_tally_exe) {
+        std::size_t end = k_max_tally_exe;
+        while (end > 0 && (static_cast<unsigned char>(exe[end]) & 0xC0) == 0x80) --end;  // not inside a character
+        cut = std::string(exe.substr(0, end)) + "...";
+        exe = cut;
+    }
     for (auto& t : b->tallies) {
         if (t.resource == resource && t.permission == permission && t.exe == exe) {
             ++t.count;
@@ -74,6 +82,13 @@ bool LineLimiter::admit(uid_t uid, std::string_view exe, std::string_view resour
         b->tallies.push_back({std::string(exe), std::string(resource), std::string(permission), 1});
     }
     return false;
+}
+
+void LineLimiter::charge(std::optional<uid_t> uid, double cost) {
+    const TimePoint now = clock_();
+    Bucket& b = uid ? bucket_of(*uid, now) : overflow_;
+    refill(b, now);
+    b.tokens = std::max(b.tokens - cost, -static_cast<double>(settings_.burst));
 }
 
 std::vector<Suppressed> LineLimiter::take() {

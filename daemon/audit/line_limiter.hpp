@@ -3,13 +3,16 @@
 // lines, nor rotate the rest of the history out of the file. A uid may have
 // `burst` lines written at once, then `per_second` more each second; the
 // lines over that are counted, not written, and the counts are taken by the
-// audit log (take()) to be written as one "suppressed" line per uid. The
-// audit log keeps two limiters: one for denials and one, with a larger
-// burst, for allows; the allows' counts are kept apart by caller's
-// executable, resource and permission (Tally), so that the "suppressed" line
-// still says who read what, and how often. A subordinate uid's lines count
-// as its owner's (peer/subordinate_uids.hpp), and the "suppressed" line
-// names the owner.
+// audit log (take()) to be written as one "suppressed" line per uid. A line
+// costs one per KiB started (line_cost()): the caller names its executable,
+// and a path of 4 KiB must not buy four lines' room for one; the
+// "suppressed" line of a uid is charged to it too (charge()). The audit log
+// keeps two limiters: one for denials and one, with a larger burst, for
+// allows; the allows' counts are kept apart by caller's executable,
+// resource and permission (Tally), so that the "suppressed" line still says
+// who read what, and how often. A subordinate uid's lines count as its
+// owner's (peer/subordinate_uids.hpp), and the "suppressed" line names the
+// owner.
 //
 // The table of buckets is bounded: idle buckets (full, nothing counted) are
 // dropped by take() and when the table is full; a uid that finds the table
@@ -44,12 +47,19 @@ struct LimiterSettings {
     std::uint32_t burst = 20;
     // Lines a limited uid may have written per second.
     std::uint32_t per_second = 2;
-    // Buckets kept at once: about 64 bytes each, and the tallies.
+    // Buckets kept at once: about 100 bytes each, and their tallies (at
+    // most 16 of about 300 bytes, until their line is written).
     std::size_t max_uids = 4096;
 };
 
+// What a line of `bytes` costs in a bucket: one per KiB started.
+[[nodiscard]] constexpr double line_cost(std::size_t bytes) {
+    return bytes == 0 ? 1.0 : static_cast<double>((bytes + 1023) / 1024);
+}
+
 // What the lines not written were about: the caller's executable (empty when
-// unknown), the resource and the permission, and how many.
+// unknown; a path over k_max_tally_exe bytes is cut there, at a character,
+// and ends "..."), the resource and the permission, and how many.
 struct Tally {
     std::string exe;
     std::string resource;
@@ -71,15 +81,21 @@ public:
     // Tallies kept per uid and period: a uid that varies its resources
     // cannot grow its "suppressed" line without bound.
     static constexpr std::size_t k_max_tallies = 16;
+    static constexpr std::size_t k_max_tally_exe = 256;
 
     explicit LineLimiter(LimiterSettings settings, Clock clock = steady_now);
 
-    // Whether a line of `uid` may be written now; when not, it is counted
-    // for take().
-    [[nodiscard]] bool admit(uid_t uid);
+    // Whether a line of `uid` that costs `cost` may be written now; when
+    // not, it is counted for take().
+    [[nodiscard]] bool admit(uid_t uid, double cost = 1);
     // As admit(), and a line not written is also counted in the tally of
     // what it was about.
-    [[nodiscard]] bool admit(uid_t uid, std::string_view exe, std::string_view resource, std::string_view permission);
+    [[nodiscard]] bool admit(uid_t uid, double cost, std::string_view exe, std::string_view resource,
+                             std::string_view permission);
+    // Takes `cost` from the bucket of `uid` (std::nullopt: the overflow
+    // bucket) for a line written on its account, as far as one burst below
+    // empty.
+    void charge(std::optional<uid_t> uid, double cost);
     // Whether lines were counted since the last take().
     [[nodiscard]] bool pending() const { return pending_ > 0; }
     // The counts since the last take(), by uid (overflow last), and resets
@@ -101,7 +117,7 @@ private:
     [[nodiscard]] bool idle(Bucket& b, TimePoint now) const;
     void prune(TimePoint now);
     [[nodiscard]] Bucket& bucket_of(uid_t uid, TimePoint now);
-    [[nodiscard]] Bucket* counted(uid_t uid);
+    [[nodiscard]] Bucket* counted(uid_t uid, double cost);
 
     LimiterSettings settings_;
     Clock clock_;

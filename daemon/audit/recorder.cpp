@@ -46,8 +46,8 @@ void schedule_summary(const std::shared_ptr<AuditLog>& log, const asio::any_io_e
 }  // namespace
 
 Result<std::uint64_t> record(const std::shared_ptr<AuditLog>& log, const asio::any_io_executor& ex, const Record& r,
-                             Urgency when) {
-    const std::uint64_t line = log->append(r, when == Urgency::at_once ? Limit::exempt : Limit::applies);
+                             Urgency when, Limit limit) {
+    const std::uint64_t line = log->append(r, limit);
     if (when == Urgency::at_once) {
         if (auto done = log->flush(); !done) {
             log::error("audit log " + log->path() + " cannot be written (request " + std::string(r.request_id) + ")");

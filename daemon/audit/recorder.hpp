@@ -9,7 +9,7 @@
 // that flush runs goes out with it, in one write(2). A batched line over its
 // uid's rate limit (AuditLog::append) is not written; a timer writes the
 // count of such lines a period after the first of them (one timer per
-// period at most). An at_once line is never limited.
+// period at most).
 //
 // Used by daemon/server/api.cpp. Thread-safety: I/O thread only, like
 // AuditLog; the executor must run handlers in the order they are posted.
@@ -32,11 +32,12 @@ enum class Urgency {
 };
 
 // Queues the line for `r` in `log` and sees that it is written as `when`
-// says. Returns its number (0: the line was counted, not written; see
+// says, and `limit` lets it be counted instead when over its uid's rate.
+// Returns its number (0: the line was counted, not written; see
 // AuditLog::append). An at_once line the file did not take is the error of
 // AuditLog::flush, logged with `r.request_id`; the line is not retried.
 [[nodiscard]] Result<std::uint64_t> record(const std::shared_ptr<AuditLog>& log, const boost::asio::any_io_executor& ex,
-                                           const Record& r, Urgency when);
+                                           const Record& r, Urgency when, Limit limit);
 
 // Completes once line `number` of `log` is written, or its batch's flush
 // has failed (logged there). The flush of a batch is posted before the

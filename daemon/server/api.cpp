@@ -37,9 +37,9 @@ struct Authorization {
 // has its line written at once, and is refused when it could not be: nobody
 // reads another user's credential unrecorded. Other lines are written by the
 // flush of their batch, which the request waits for before it answers
-// (handle()). A line over the uid's rate limit is counted instead (a
-// request that crosses users never is); a denial over it also closes its
-// connection.
+// (handle()). A line over the uid's rate limit is counted instead (one
+// that reads another user's credentials never is); a denial over it also
+// closes its connection.
 Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audit::AuditLog>& audit,
                         const asio::any_io_executor& ex, const peer::PeerIdentity& caller, const Route& route,
                         const policy::Resource& resource) {
@@ -49,10 +49,14 @@ Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audi
     const std::string resource_text = policy::to_string(resource);
     const std::string_view permission_text = policy::to_string(route.permission);
     const bool at_once = decision.allowed && caller.user != resource.user;
+    // Nobody reads another user's credential without its own line; other
+    // lines pass their uid's rate limit.
+    const bool exempt = at_once && resource.kind == policy::ResourceKind::credentials;
     const auto line = audit::record(
         audit, ex,
         {caller, request_id, resource_text, permission_text, decision.allowed, decision.grant, decision.reason},
-        at_once ? audit::Urgency::at_once : audit::Urgency::batched);
+        at_once ? audit::Urgency::at_once : audit::Urgency::batched,
+        exempt ? audit::Limit::exempt : audit::Limit::applies);
     if (!line) {
         decision = {false, "", "the audit log cannot be written, so access across users is refused"};
         log::warning("request " + request_id + " denied: " + decision.reason);

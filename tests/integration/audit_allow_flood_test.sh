@@ -88,7 +88,7 @@ for path in sys.argv[3:]:
             counted += v["allows"]
             for t in v["tallies"]:
                 tallied += t["allows"]
-                resources.add((t["resource"], t["permission"], bool(t["exe"])))
+                resources.add((t["resource"], t["permission"], "python3" in (t["exe"] or "")))
         elif v.get("uid") == uid and v.get("decision") == "allow":
             written += 1
 print(written, counted, tallied, len(resources),

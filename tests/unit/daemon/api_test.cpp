@@ -121,6 +121,18 @@ TEST_F(ApiTest, AnAllowOverTheRateLimitIsServedAndCountedButOneAcrossUsersIsWrit
         << scrape.reply.body;
 }
 
+// The metrics are nobody's credentials: reading them is limited like an
+// owner's own requests, though the caller is not the resource's user.
+TEST_F(ApiTest, MetricsReadsPassTheRateLimitOfAllows) {
+    audit::Settings limited;
+    limited.allows = {1, 1, 16};
+    open_audit(audit_path_, limited);
+    EXPECT_EQ(call(k_root, "GET", "/v1/metrics").reply.status, 200);
+    const auto second = call(k_root, "GET", "/v1/metrics");
+    EXPECT_EQ(second.reply.status, 200);
+    EXPECT_EQ(lines_of(second.audit_at_answer).size(), 1U) << "the second scrape is counted, not written";
+}
+
 TEST_F(ApiTest, RequestsAreCountedByRoutePatternAndDecisionAndAuditLinesByWhatBecameOfThem) {
     audit::Settings limited;
     limited.denials = {1, 1, 16};

@@ -52,11 +52,13 @@ TEST(AuditAllows, OverTheLimitTheyAreCountedByExecutableResourceAndPermission) {
     auto who = test::batch();
     std::size_t written = 0;
     for (int i = 0; i < 6; ++i) {
-        written += l.log->append({who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"}) != 0;
+        written += l.log->append({who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"},
+                                 Limit::applies) != 0;
     }
     who.exe = "/usr/bin/curl";
     for (int i = 0; i < 4; ++i) {
-        written += l.log->append({who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"}) != 0;
+        written += l.log->append({who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"},
+                                 Limit::applies) != 0;
     }
     EXPECT_EQ(written, 3U);
     ASSERT_TRUE(l.log->schedule_summary()) << "the allows counted are due to be written";
@@ -86,12 +88,12 @@ TEST(AuditAllows, TheLimitRefillsAtItsRate) {
     ASSERT_TRUE(l.log);
     const auto who = test::batch();
     const Record allow{who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"};
-    EXPECT_NE(l.log->append(allow), 0U);
-    EXPECT_NE(l.log->append(allow), 0U);
-    EXPECT_EQ(l.log->append(allow), 0U);
+    EXPECT_NE(l.log->append(allow, Limit::applies), 0U);
+    EXPECT_NE(l.log->append(allow, Limit::applies), 0U);
+    EXPECT_EQ(l.log->append(allow, Limit::applies), 0U);
     l.t.now += std::chrono::milliseconds(100);
-    EXPECT_NE(l.log->append(allow), 0U) << "a tenth of a second at 10 a second";
-    EXPECT_EQ(l.log->append(allow), 0U);
+    EXPECT_NE(l.log->append(allow, Limit::applies), 0U) << "a tenth of a second at 10 a second";
+    EXPECT_EQ(l.log->append(allow, Limit::applies), 0U);
 }
 
 TEST(AuditAllows, TalliesAreBoundedAndTheRestCountedAsOther) {
@@ -100,7 +102,7 @@ TEST(AuditAllows, TalliesAreBoundedAndTheRestCountedAsOther) {
     const auto who = test::batch();
     for (int i = 0; i < 41; ++i) {
         const std::string resource = "credentials/batch/p" + std::to_string(i);
-        (void)l.log->append({who, "a", resource, "credentials:token", true, "", "owner"});
+        (void)l.log->append({who, "a", resource, "credentials:token", true, "", "owner"}, Limit::applies);
     }
     ASSERT_TRUE(l.log->write_summaries());
     const auto v = last_line_of(test::slurp(l.path));
@@ -125,12 +127,17 @@ TEST(AuditAllows, BurstZeroNeverLimitsThem) {
     ASSERT_TRUE(l.log);
     const auto who = test::batch();
     for (int i = 0; i < 5000; ++i) {
-        EXPECT_NE(l.log->append({who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"}), 0U);
+        EXPECT_NE(l.log->append({who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"},
+                                Limit::applies),
+                  0U);
     }
     EXPECT_TRUE(l.log->flush());
     EXPECT_EQ(allow_lines_in(test::slurp(l.path)), 5000U);
 }
 
+// A subordinate uid has no login name, so it owns no credentials: what it
+// may be allowed without crossing into a user's credentials is, say, the
+// metrics, by a grant.
 TEST(AuditAllows, SubordinateUidsShareTheirOwnersLimit) {
     LimitedLog l(5);
     ASSERT_TRUE(l.log);
@@ -138,14 +145,55 @@ TEST(AuditAllows, SubordinateUidsShareTheirOwnersLimit) {
     for (uid_t uid = 300000; uid < 300100; ++uid) {
         auto who = test::batch();
         who.uid = uid;
+        who.user.reset();
         who.subordinate_of = 1001;
-        written += l.log->append({who, "a", "credentials/batch/github", "credentials:token", true, "", "o"}) != 0;
+        written += l.log->append({who, "a", "metrics", "metrics:read", true, "scrape", "grant"}, Limit::applies) != 0;
     }
     EXPECT_EQ(written, 5U);
     ASSERT_TRUE(l.log->write_summaries());
     const auto v = last_line_of(test::slurp(l.path));
     EXPECT_EQ(v.at("uid").as_int64(), 1001);
     EXPECT_EQ(v.at("allows").as_int64(), 95);
+}
+
+// The caller names its executable: a long path must not buy a long line for
+// the price of a short one, nor a long "suppressed" line for free.
+TEST(AuditAllows, ALongLineCostsOnePerKibAndASummaryIsChargedToItsUid) {
+    LimitedLog l(8, 1);
+    ASSERT_TRUE(l.log);
+    auto who = test::batch();
+    who.exe = "/home/m/" + std::string(3000, 'x');  // a line of about 3.3 KiB: 4
+    const Record allow{who, "a", "credentials/batch/github", "credentials:token", true, "", "owner"};
+    EXPECT_NE(l.log->append(allow, Limit::applies), 0U);
+    EXPECT_NE(l.log->append(allow, Limit::applies), 0U);
+    EXPECT_EQ(l.log->append(allow, Limit::applies), 0U) << "two long lines take the burst of eight";
+    ASSERT_TRUE(l.log->write_summaries());
+    const auto v = last_line_of(test::slurp(l.path));
+    const std::string exe(v.at("tallies").as_array()[0].at("exe").as_string());
+    EXPECT_EQ(exe, "/home/m/" + std::string(248, 'x') + "...") << "cut at 256 bytes";
+    l.t.now += std::chrono::seconds(1);  // one short line's refill
+    const Record short_one{test::batch(), "a", "credentials/batch/github", "credentials:token", true, "", "owner"};
+    EXPECT_EQ(l.log->append(short_one, Limit::applies), 0U) << "the refill went to the summary line";
+    l.t.now += std::chrono::seconds(1);
+    EXPECT_NE(l.log->append(short_one, Limit::applies), 0U);
+}
+
+TEST(AuditAllows, ATallyWithoutExecutableIsNullAndItsTextEscaped) {
+    LimitedLog l(1);
+    ASSERT_TRUE(l.log);
+    auto who = test::batch();
+    (void)l.log->append({who, "a", "credentials/batch/x", "credentials:token", true, "", "owner"}, Limit::applies);
+    who.exe.reset();
+    (void)l.log->append({who, "a", "credentials/batch/x", "credentials:token", true, "", "owner"}, Limit::applies);
+    who.exe = "/tmp/\"a\\b\x1b]0;T\x07";
+    (void)l.log->append({who, "a", "credentials/batch/x", "credentials:token", true, "", "owner"}, Limit::applies);
+    ASSERT_TRUE(l.log->write_summaries());
+    const std::string text = test::slurp(l.path);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no raw escape in the file";
+    const auto tallies = last_line_of(text).at("tallies").as_array();
+    ASSERT_EQ(tallies.size(), 2U);
+    EXPECT_TRUE(tallies[0].at("exe").is_null());
+    EXPECT_EQ(tallies[1].at("exe").as_string(), "/tmp/\"a\\b\x1b]0;T\x07");
 }
 
 }  // namespace

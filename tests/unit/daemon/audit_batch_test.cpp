@@ -28,8 +28,10 @@ TEST(Audit, AppendedLinesWaitForAFlushAndGoOutTogetherInOrder) {
     ASSERT_TRUE(log) << log.error().message;
     const auto who = batch();
     EXPECT_TRUE((*log)->flushed(0));  // "no line" is always flushed
-    const auto a = (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
-    const auto b = (*log)->append({who, "b", "credentials/alice/github", "credentials:token", false, "", "r"});
+    const auto a =
+        (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}, Limit::applies);
+    const auto b =
+        (*log)->append({who, "b", "credentials/alice/github", "credentials:token", false, "", "r"}, Limit::applies);
     EXPECT_EQ(b, a + 1);
     EXPECT_EQ((*log)->queued(), 2U);
     EXPECT_FALSE((*log)->flushed(a));
@@ -63,11 +65,12 @@ TEST(Audit, ABurstBatchIsWrittenWholeAndTheNextStartsClean) {
     } restore;
     constexpr int k_lines = 1000;  // about 200 kB, past the 64 kB kept
     for (int i = 0; i < k_lines; ++i) {
-        (*log)->append({who, "r" + std::to_string(i), "credentials/alice/github", "credentials:token", true, "g", "r"});
+        (*log)->append({who, "r" + std::to_string(i), "credentials/alice/github", "credentials:token", true, "g", "r"},
+                       Limit::applies);
     }
     EXPECT_EQ((*log)->queued(), static_cast<std::size_t>(k_lines));
     ASSERT_TRUE((*log)->flush());
-    (*log)->append({who, "after", "credentials/alice/github", "credentials:token", true, "g", "r"});
+    (*log)->append({who, "after", "credentials/alice/github", "credentials:token", true, "g", "r"}, Limit::applies);
     EXPECT_EQ((*log)->queued(), 1U);
     ASSERT_TRUE((*log)->flush());
     std::istringstream text(slurp(path));

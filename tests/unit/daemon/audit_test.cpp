@@ -130,7 +130,7 @@ TEST(Audit, ClosingTheLogFlushesWhatIsQueued) {
     {
         auto log = AuditLog::open(path);
         ASSERT_TRUE(log) << log.error().message;
-        (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
+        (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}, Limit::applies);
     }
     EXPECT_NE(slurp(path).find("\"request_id\":\"a\""), std::string::npos);
 }
@@ -159,8 +159,9 @@ TEST(Audit, AFailedFlushReportsFailureAndDropsTheBatch) {
     auto log = AuditLog::open("/dev/full");
     ASSERT_TRUE(log) << log.error().message;
     const auto who = batch();
-    const auto a = (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"});
-    (*log)->append({who, "b", "credentials/alice/github", "credentials:token", true, "g", "r"});
+    const auto a =
+        (*log)->append({who, "a", "credentials/alice/github", "credentials:token", true, "g", "r"}, Limit::applies);
+    (*log)->append({who, "b", "credentials/alice/github", "credentials:token", true, "g", "r"}, Limit::applies);
     const auto flushed = (*log)->flush();
     ASSERT_FALSE(flushed);
     EXPECT_EQ(flushed.error().message, "audit log /dev/full cannot be written: No space left on device");
@@ -210,9 +211,9 @@ TEST(Audit, DenialsOverTheLimitAreCountedNotWritten) {
     ASSERT_TRUE(log) << log.error().message;
     const auto who = batch();
     const Record deny{who, "d", "credentials/alice/github", "credentials:token", false, "", "no grant"};
-    EXPECT_NE((*log)->append(deny), 0U);
-    EXPECT_NE((*log)->append(deny), 0U);
-    for (int i = 0; i < 8; ++i) EXPECT_EQ((*log)->append(deny), 0U) << "over the burst: no line";
+    EXPECT_NE((*log)->append(deny, Limit::applies), 0U);
+    EXPECT_NE((*log)->append(deny, Limit::applies), 0U);
+    for (int i = 0; i < 8; ++i) EXPECT_EQ((*log)->append(deny, Limit::applies), 0U) << "over the burst: no line";
     EXPECT_EQ((*log)->queued(), 2U);
     EXPECT_TRUE((*log)->flush());
     EXPECT_EQ(lines_of(slurp(path)), 2U);
@@ -245,7 +246,8 @@ TEST(Audit, DenialsOfSubordinateUidsCountAsTheirOwners) {
         auto who = batch();
         who.uid = uid;
         who.subordinate_of = 1001;
-        if ((*log)->append({who, "d", "credentials/alice/github", "credentials:token", false, "", "no grant"}) != 0) {
+        if ((*log)->append({who, "d", "credentials/alice/github", "credentials:token", false, "", "no grant"},
+                           Limit::applies) != 0) {
             ++written;
         }
     }
@@ -264,9 +266,11 @@ TEST(Audit, AllowsDoNotSpendTheLimitOfDenials) {
     auto log = AuditLog::open(path, limited(1), t.clock());
     ASSERT_TRUE(log) << log.error().message;
     const auto who = batch();
-    for (int i = 0; i < 5; ++i) (*log)->append({who, "d", "credentials/a/b", "credentials:token", false, "", "r"});
+    for (int i = 0; i < 5; ++i)
+        (*log)->append({who, "d", "credentials/a/b", "credentials:token", false, "", "r"}, Limit::applies);
     for (int i = 0; i < 100; ++i) {
-        EXPECT_NE((*log)->append({who, "a", "credentials/a/b", "credentials:token", true, "g", "r"}), 0U);
+        EXPECT_NE((*log)->append({who, "a", "credentials/a/b", "credentials:token", true, "g", "r"}, Limit::applies),
+                  0U);
     }
     EXPECT_TRUE((*log)->flush());
     const std::string text = slurp(path);
@@ -287,7 +291,8 @@ TEST(Audit, SuppressedCountsAreWrittenWhenTheLogCloses) {
         auto log = AuditLog::open(path, limited(1), t.clock());
         ASSERT_TRUE(log) << log.error().message;
         auto who = batch();
-        for (int i = 0; i < 4; ++i) (*log)->append({who, "d", "credentials/a/b", "credentials:token", false, "", "r"});
+        for (int i = 0; i < 4; ++i)
+            (*log)->append({who, "d", "credentials/a/b", "credentials:token", false, "", "r"}, Limit::applies);
     }
     EXPECT_NE(slurp(path).find("\"event\":\"suppressed\",\"uid\":1001,\"denials\":3,"), std::string::npos)
         << slurp(path);

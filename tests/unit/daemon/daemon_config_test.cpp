@@ -255,6 +255,17 @@ TEST(DaemonConfig, AuditDefaultsCapTheFileAndLimitDenials) {
     EXPECT_EQ(c->audit.keep_files, 4U);
     EXPECT_EQ(c->audit.denials.burst, 20U);
     EXPECT_EQ(c->audit.denials.per_second, 2U);
+    EXPECT_EQ(c->audit.allows.burst, 2000U);
+    EXPECT_EQ(c->audit.allows.per_second, 20U);
+}
+
+TEST(DaemonConfig, AllowLimitIsReadAndZeroTurnsItOffButNotItsRate) {
+    auto c = load_text("[audit]\nallow_burst = 0\nallows_per_second = 7\n");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->audit.allows.burst, 0U);
+    EXPECT_EQ(c->audit.allows.per_second, 7U);
+    EXPECT_FALSE(load_text("[audit]\nallows_per_second = 0\n"));
+    EXPECT_FALSE(load_text("[audit]\ndenial_burst = 0\n"));
 }
 
 TEST(DaemonConfig, AuditCapZeroTurnsRotationOff) {

@@ -88,6 +88,46 @@ TEST(LineLimiter, TableIsBoundedAndLateUidsShareOneBucket) {
     EXPECT_EQ(counts.back().count, 9998U);
 }
 
+TEST(LineLimiter, ALineCostsOnePerKibStarted) {
+    EXPECT_EQ(line_cost(0), 1.0);
+    EXPECT_EQ(line_cost(300), 1.0);
+    EXPECT_EQ(line_cost(1024), 1.0);
+    EXPECT_EQ(line_cost(1025), 2.0);
+    EXPECT_EQ(line_cost(4096 * 6), 24.0);
+    SteppedClock t;
+    LineLimiter l({8, 1, 16}, t.clock());
+    EXPECT_TRUE(l.admit(7, 4.0));
+    EXPECT_TRUE(l.admit(7, 4.0));
+    EXPECT_FALSE(l.admit(7, 4.0)) << "two long lines take the burst of eight short ones";
+    EXPECT_FALSE(l.admit(7, 1.0));
+}
+
+TEST(LineLimiter, ALineChargedToAUidComesFromItsBudgetDownToOneBurstBelow) {
+    SteppedClock t;
+    LineLimiter l({4, 1, 16}, t.clock());
+    l.charge(7, 100.0);
+    EXPECT_FALSE(l.admit(7));
+    t.now += 4s;  // from -4 back to 0
+    EXPECT_FALSE(l.admit(7)) << "the charge goes one burst below empty, no further";
+    t.now += 1s;
+    EXPECT_TRUE(l.admit(7));
+    l.charge(std::nullopt, 1.0);  // the overflow bucket's own
+    EXPECT_TRUE(l.admit(8)) << "another uid's budget is its own";
+}
+
+TEST(LineLimiter, ATallysExecutableIsCutAtACharacter) {
+    SteppedClock t;
+    LineLimiter l({1, 1, 16}, t.clock());
+    EXPECT_TRUE(l.admit(7, 1.0, "/bin/x", "credentials/a/b", "credentials:token"));
+    // 255 bytes, then a two-byte character across the cut at 256.
+    const std::string exe = "/" + std::string(254, 'x') + "\xc3\xa9" + std::string(100, 'y');
+    EXPECT_FALSE(l.admit(7, 1.0, exe, "credentials/a/b", "credentials:token"));
+    const auto counts = l.take();
+    ASSERT_EQ(counts.size(), 1U);
+    ASSERT_EQ(counts[0].tallies.size(), 1U);
+    EXPECT_EQ(counts[0].tallies[0].exe, "/" + std::string(254, 'x') + "...");
+}
+
 TEST(LineLimiter, AFullTableMakesRoomByDroppingIdleBuckets) {
     SteppedClock t;
     LineLimiter l({2, 1, 2}, t.clock());

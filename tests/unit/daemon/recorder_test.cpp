@@ -48,7 +48,7 @@ protected:
     }
     void SetUp() override { open(path_); }
     Result<std::uint64_t> record_one(Urgency urgency) {
-        return record(log_, io_.get_executor(), allow(batch()), urgency);
+        return record(log_, io_.get_executor(), allow(batch()), urgency, Limit::applies);
     }
 
     test::TempDir dir_;
@@ -117,7 +117,7 @@ TEST_F(Recorder, AnAtOnceLineTheFileCannotTakeIsAnError) {
 // A request's order: record its line, then wait for it before answering.
 asio::awaitable<void> record_then_wait(std::shared_ptr<AuditLog> log, bool* seen_written) {
     const auto who = batch();
-    const auto line = record(log, co_await asio::this_coro::executor, allow(who), Urgency::batched);
+    const auto line = record(log, co_await asio::this_coro::executor, allow(who), Urgency::batched, Limit::applies);
     if (!line) co_return;
     co_await written(log, *line);
     *seen_written = log->flushed(*line);

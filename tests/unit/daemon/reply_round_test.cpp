@@ -66,7 +66,8 @@ protected:
     // A line queued in the log, its flush not posted: as if the round ran
     // before the batch's flush.
     std::uint64_t queue_line() {
-        return log_->append({test::batch(), "a", "credentials/batch/github", "credentials:token", true, "g", "r"});
+        return log_->append({test::batch(), "a", "credentials/batch/github", "credentials:token", true, "g", "r"},
+                            audit::Limit::applies);
     }
     // Hands `q` to the round from a session coroutine; `after` runs once the
     // session is resumed.
