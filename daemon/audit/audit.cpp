@@ -1,6 +1,7 @@
 #include "daemon/audit/audit.hpp"
 
 #include "common/crypto/crypto.hpp"
+#include "common/fs/safe_path.hpp"
 #include "common/log/log.hpp"
 #include "common/wire/wire.hpp"
 
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -146,6 +148,13 @@ std::string to_json_line(const Suppressed& s, const LimiterSettings& limits, Lin
 
 Result<std::shared_ptr<AuditLog>> AuditLog::open(const std::string& path, const Settings& settings, Clock clock) {
     if (path.empty()) return std::shared_ptr<AuditLog>(new AuditLog(path, -1, settings, std::move(clock)));
+    // Rotation renames path.N by name: a uid that could add a name beside
+    // the log could make every rotation fail (a path.1 of its own in a
+    // sticky directory) and the cap never apply, or replace the files.
+    const std::string dir = path.substr(0, std::max<std::size_t>(path.find_last_of('/'), 1));
+    if (auto r = fs::check_private_dir(dir, ::geteuid()); !r) {
+        return make_error(Errc::internal, "cannot open audit log " + path + ": " + r.error().message);
+    }
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return make_error(Errc::internal, "cannot open audit log " + path + ": " + std::strerror(errno));
     std::shared_ptr<AuditLog> log(new AuditLog(path, fd, settings, std::move(clock)));

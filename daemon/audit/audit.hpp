@@ -79,10 +79,12 @@ struct Settings {
 
 class AuditLog {
 public:
-    // `path` empty: stderr only. Errors: the file cannot be opened, or is
-    // not a regular file owned by this uid (a regular file's mode is set to
-    // 0600). Character devices are accepted (/dev/null, a tty) and never
-    // rotated. `clock` times the denial limit.
+    // `path` empty: stderr only. Errors: a uid but root and this one may
+    // change the file's directory (fs::check_private_dir(): not theirs, or
+    // writable by another uid even if sticky) or a directory above it; the
+    // file cannot be opened, or is not a regular file owned by this uid (a
+    // regular file's mode is set to 0600). Character devices are accepted
+    // (/dev/null, a tty) and never rotated. `clock` times the denial limit.
     [[nodiscard]] static Result<std::shared_ptr<AuditLog>> open(const std::string& path, const Settings& settings = {},
                                                                 Clock clock = steady_now);
 

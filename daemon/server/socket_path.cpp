@@ -1,5 +1,6 @@
 #include "daemon/server/socket_path.hpp"
 
+#include "common/fs/safe_path.hpp"
 #include "common/net/unix_socket.hpp"
 
 #include <sys/socket.h>
@@ -42,7 +43,14 @@ Result<void> prepare_socket_path(const std::string& path, unsigned socket_mode) 
     }
     const auto slash = path.find_last_of('/');
     if (slash != 0) {
-        if (auto r = prepare_directory(path.substr(0, slash), socket_mode); !r) return r;
+        // No uid but root and us may change a directory above the socket's
+        // (docs/design.md "Directories credd trusts"): one that could would
+        // swap in a directory of its own before the bind, or after it.
+        const std::string dir = path.substr(0, slash);
+        if (auto r = fs::check_ancestors(dir, ::geteuid()); !r) {
+            return make_error(Errc::internal, "socket " + path + ": " + r.error().message);
+        }
+        if (auto r = prepare_directory(dir, socket_mode); !r) return r;
     }
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
@@ -64,14 +72,17 @@ Result<void> listen_on(boost::asio::local::stream_protocol::acceptor& acceptor, 
     if (auto r = prepare_socket_path(path, socket_mode); !r) return r;
     boost::system::error_code ec;
     acceptor.open(local(), ec);
-    const mode_t old_mask = ::umask(0177);
+    // bind(2) creates the socket with 0777 less the umask: the umask alone
+    // gives it its final mode, from the first instant. A chmod(2) by path
+    // afterwards would follow whatever is at the path by then. The umask is
+    // the process's: the threads already started (the closer's, the
+    // hasher's, the store's, an etcd watch) create no file while credd has
+    // not yet listened.
+    const mode_t old_mask = ::umask(~static_cast<mode_t>(socket_mode) & 0777);
     if (!ec) acceptor.bind(local::endpoint(path), ec);
     ::umask(old_mask);
     if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
     if (ec) return make_error(Errc::internal, "cannot listen on " + path + ": " + ec.message());
-    if (socket_mode != 0600 && ::chmod(path.c_str(), socket_mode) != 0) {
-        return make_error(Errc::internal, "cannot set the mode of " + path);
-    }
     return {};
 }
 

@@ -176,6 +176,20 @@ TEST(Audit, MissingDirectoryIsAnErrorNamingThePath) {
         << log.error().message;
 }
 
+TEST(Audit, DirectoryOthersMayWriteIsRefusedEvenSticky) {
+    test::TempDir dir;
+    const std::string logs = dir.file("logs");
+    ASSERT_EQ(::mkdir(logs.c_str(), 0700), 0);
+    ASSERT_EQ(::chmod(logs.c_str(), 01777), 0);
+    auto log = AuditLog::open(logs + "/audit.jsonl");
+    ASSERT_FALSE(log);
+    EXPECT_NE(log.error().message.find("directory " + logs + " (owner uid " + std::to_string(::geteuid()) +
+                                       ", mode 1777) is writable by other uids"),
+              std::string::npos)
+        << log.error().message;
+    EXPECT_FALSE(std::filesystem::exists(logs + "/audit.jsonl"));  // refused before it is created
+}
+
 TEST(Audit, SymlinkIsRefused) {
     test::TempDir dir;
     const std::string target = dir.write("target", "");
