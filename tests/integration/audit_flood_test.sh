@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Audit flood (docs/policy.md "Floods of denials, and the size of the log"): a
+# Audit flood (docs/policy.md "Floods, and the size of the log"): a
 # hostile uid sends denied requests as fast as it can for 5 s (10 s in a
 # sanitizer build), with the audit log and the store on one small file
 # system. Denial lines are rate-limited per uid and the rest counted in
