@@ -123,9 +123,12 @@ std::string to_json_line(const Suppressed& s, const LimiterSettings& limits, Lin
         std::string entry;
         for (const auto& t : s.tallies) {
             if (tallied != 0) out += ',';
-            entry.clear();
-            text(entry, "exe", t.exe);  // opens the object
-            if (t.exe.empty()) entry.replace(entry.size() - 2, 2, "null");
+            if (t.exe.empty()) {
+                entry = "{\"exe\":null";
+            } else {
+                entry.clear();
+                text(entry, "exe", t.exe);  // opens the object
+            }
             text(entry, "resource", t.resource);
             text(entry, "permission", t.permission);
             number(entry, "allows", static_cast<std::int64_t>(t.count));

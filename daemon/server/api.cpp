@@ -22,14 +22,14 @@ namespace {
 
 namespace asio = boost::asio;
 
-// The decision on one request, the number of its audit line (0: none),
-// whether its connection is to be closed after the answer, and whether its
-// line was counted instead of written (over its uid's rate limit).
+// The decision on one request, the number of its audit line (0: none), and
+// whether its line was counted instead of written (over its uid's rate
+// limit). A denial so counted closes its connection after the answer.
 struct Authorization {
     std::optional<Error> denied;
     std::uint64_t audit_line = 0;
-    bool close = false;
     bool suppressed = false;
+    [[nodiscard]] bool close() const { return denied && suppressed; }
 };
 
 // Checks `route`'s permission on `resource` for `caller` and records the
@@ -61,12 +61,12 @@ Authorization authorize(const policy::Policy& policy, const std::shared_ptr<audi
         decision = {false, "", "the audit log cannot be written, so access across users is refused"};
         log::warning("request " + request_id + " denied: " + decision.reason);
     }
-    if (decision.allowed) return {std::nullopt, *line, false, *line == 0};
+    if (decision.allowed) return {std::nullopt, *line, *line == 0};
     const std::string who = caller.user.value_or("uid " + std::to_string(caller.uid));
     const bool suppressed = line && *line == 0;
     return {make_error(Errc::forbidden, std::string(permission_text) + " on " + resource_text + " denied to " + who +
                                             ": " + decision.reason),
-            line ? *line : 0, suppressed, suppressed};
+            line ? *line : 0, suppressed};
 }
 
 // The request and its audit line in credd's metrics (docs/metrics.md).
@@ -92,7 +92,7 @@ Authorization decide_on(metrics::DaemonMetrics& counters, const policy::Policy& 
 
 ApiReply refusal(const Authorization& verdict) {
     ApiReply out = problem(*verdict.denied);
-    out.close = verdict.close;
+    out.close = verdict.close();
     return out;
 }
 
