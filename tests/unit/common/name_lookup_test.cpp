@@ -26,24 +26,35 @@ TEST(NameLookup, ANameIsLookedUpOnAThreadOfItsOwnThatThenEnds) {
     EXPECT_EQ(lookups_running(), 0);
 }
 
-// Exchanges that ask for a name being looked up wait for that lookup.
+// Exchanges that ask for a name being looked up wait for that lookup. The
+// second asks a moment after the first started its thread, and a loaded
+// machine may let a lookup of localhost (from /etc/hosts) end within that
+// moment: then the second starts one of its own, rightly. So the pair is
+// asked up to five times, and must share one lookup at least once; with no
+// sharing every pair would start two.
 TEST(NameLookup, AwaitersOfANameUnderLookupShareOneLookup) {
-    boost::asio::io_context io;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    const auto before = lookups_started();
-    Lookup first;
-    Lookup second;
-    boost::asio::co_spawn(
-        io, [&]() -> boost::asio::awaitable<void> { first = co_await look_up("localhost", "1", deadline); },
-        boost::asio::detached);
-    boost::asio::co_spawn(
-        io, [&]() -> boost::asio::awaitable<void> { second = co_await look_up("localhost", "1", deadline); },
-        boost::asio::detached);
-    io.run();
-    EXPECT_FALSE(first.error);
-    EXPECT_FALSE(second.error);
-    EXPECT_EQ(first.endpoints, second.endpoints);
-    EXPECT_EQ(lookups_started() - before, 1U);
+    bool shared = false;
+    for (int attempt = 0; attempt < 5 && !shared; ++attempt) {
+        boost::asio::io_context io;
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        const auto before = lookups_started();
+        Lookup first;
+        Lookup second;
+        boost::asio::co_spawn(
+            io, [&]() -> boost::asio::awaitable<void> { first = co_await look_up("localhost", "1", deadline); },
+            boost::asio::detached);
+        boost::asio::co_spawn(
+            io, [&]() -> boost::asio::awaitable<void> { second = co_await look_up("localhost", "1", deadline); },
+            boost::asio::detached);
+        io.run();
+        EXPECT_FALSE(first.error);
+        EXPECT_FALSE(second.error);
+        EXPECT_EQ(first.endpoints, second.endpoints);
+        const auto started = lookups_started() - before;
+        EXPECT_LE(started, 2U);
+        shared = started == 1;
+    }
+    EXPECT_TRUE(shared) << "two awaiters of one name never shared its lookup in five tries";
 }
 
 }  // namespace
