@@ -1,43 +1,11 @@
 #include "common/text/printable.hpp"
 
+#include "common/text/utf8.hpp"
+
 #include <cstddef>
 
 namespace credctl::text {
 namespace {
-
-bool continuation(unsigned char c) {
-    return c >= 0x80 && c <= 0xbf;
-}
-
-// The length of the valid UTF-8 sequence of two to four bytes at s[i], or
-// 0: no overlong form, no surrogate, nothing above U+10FFFF (RFC 3629 §4).
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    const auto at = [&](std::size_t k) -> unsigned char {
-        if (i + k >= s.size()) return 0;
-        return static_cast<unsigned char>(s[i + k]);
-    };
-    const unsigned char c = at(0);
-    const unsigned char c1 = at(1);
-    if (c >= 0xc2 && c <= 0xdf) return continuation(c1) ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        const bool second = c == 0xe0   ? (c1 >= 0xa0 && c1 <= 0xbf)
-                            : c == 0xed ? (c1 >= 0x80 && c1 <= 0x9f)
-                                        : continuation(c1);
-        return second && continuation(at(2)) ? 3 : 0;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        const bool second = c == 0xf0   ? (c1 >= 0x90 && c1 <= 0xbf)
-                            : c == 0xf4 ? (c1 >= 0x80 && c1 <= 0x8f)
-                                        : continuation(c1);
-        return second && continuation(at(2)) && continuation(at(3)) ? 4 : 0;
-    }
-    return 0;
-}
-
-// U+0080-U+009F, the C1 controls: 0xc2 followed by 0x80-0x9f.
-bool c1_control(std::string_view s, std::size_t i, std::size_t length) {
-    return length == 2 && static_cast<unsigned char>(s[i]) == 0xc2 && static_cast<unsigned char>(s[i + 1]) <= 0x9f;
-}
 
 void append_hex(std::string& out, unsigned char c) {
     static constexpr char k_digits[] = "0123456789abcdef";

@@ -1,5 +1,6 @@
 #include "common/wire/policy_wire.hpp"
 
+#include "common/text/utf8.hpp"
 #include "common/wire/json_util.hpp"
 
 namespace credctl::wire {
@@ -13,6 +14,13 @@ json::array strings(const std::vector<std::string>& v) {
     return a;
 }
 
+// Text of the caller's choosing (its executable's path) as valid UTF-8:
+// Boost.JSON writes bytes as they are, and credctl's parser, which checks
+// its input, would refuse the answer (wire.hpp, append_json_string).
+json::value text_or_null(const std::optional<std::string>& s) {
+    return s ? json::value(text::valid_utf8(*s)) : json::value(nullptr);
+}
+
 json::object identity_json(const Identity& i) {
     json::array groups;
     for (auto g : i.groups) groups.emplace_back(g);
@@ -20,10 +28,10 @@ json::object identity_json(const Identity& i) {
                         {"uid", i.uid},
                         {"gid", i.gid},
                         {"groups", std::move(groups)},
-                        {"user", opt_value(i.user)},
-                        {"exe", opt_value(i.exe)},
+                        {"user", text_or_null(i.user)},
+                        {"exe", text_or_null(i.exe)},
                         {"exe_sha256", opt_value(i.exe_sha256)},
-                        {"systemd_unit", opt_value(i.systemd_unit)},
+                        {"systemd_unit", text_or_null(i.systemd_unit)},
                         {"verified", i.verified},
                         {"liveness", i.liveness}};
 }
@@ -111,7 +119,7 @@ std::string to_json(const PolicyDecision& v) {
                                         {"resource", v.resource},
                                         {"permission", v.permission},
                                         {"grant", v.grant.empty() ? json::value(nullptr) : json::value(v.grant)},
-                                        {"reason", v.reason},
+                                        {"reason", text::valid_utf8(v.reason)},
                                         {"identity", identity_json(v.identity)}});
 }
 

@@ -1,5 +1,6 @@
 #include "common/wire/wire.hpp"
 
+#include "common/text/utf8.hpp"
 #include "common/wire/json_util.hpp"
 
 #include <cstdint>
@@ -32,86 +33,125 @@ bool valid_name(std::string_view name) {
 
 namespace {
 
-bool needs_escape(char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+// A byte a JSON string may not hold as it is ('"', '\\', the C0 controls),
+// one credd writes escaped anyway (DEL), or one that starts text the
+// escaper must look at (above 0x7f: a C1 control, a byte of no valid UTF-8
+// sequence, or text to copy).
+bool needs_look(char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return c == '"' || c == '\\' || b < 0x20 || b >= 0x7f;
 }
 
-// The index of the first character of `s` at or after `i` that needs an
-// escape, or s.size(). Eight bytes are tested at once while eight are
-// left (a token is one long run of bytes that need none): a word holds such
-// a byte exactly when one of its bytes is below 0x20 or equals '"' or '\\'
-// (the "has a zero byte" and "has a byte less than n" tests).
-std::size_t next_escape(std::string_view s, std::size_t i) {
+// The index of the first byte of `s` at or after `i` that needs_look(), or
+// s.size(). Eight bytes are tested at once while eight are left (a token
+// is one long run of bytes that need none): a word holds such a byte
+// exactly when one of its bytes is below 0x20, equals '"', '\\' or DEL, or
+// has its high bit set (the "has a zero byte" and "has a byte less than
+// n" tests).
+std::size_t next_look(std::string_view s, std::size_t i) {
     constexpr std::uint64_t ones = 0x0101010101010101ULL;
     constexpr std::uint64_t highs = ones * 0x80;
     const auto below = [](std::uint64_t w, std::uint64_t n) { return (w - ones * n) & ~w & highs; };
     for (; i + 8 <= s.size(); i += 8) {
         std::uint64_t w = 0;
         std::memcpy(&w, s.data() + i, sizeof w);
-        if ((below(w, 0x20) | below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1)) != 0) break;
+        if (((w & highs) | below(w, 0x20) | below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1) |
+             below(w ^ (ones * 0x7f), 1)) != 0)
+            break;
     }
-    while (i < s.size() && !needs_escape(s[i])) ++i;
+    while (i < s.size() && !needs_look(s[i])) ++i;
     return i;
+}
+
+// What the bytes at s[i] (a byte needs_look() holds for) become.
+struct Look {
+    enum Kind { escape, copy, replace };
+    Kind kind;
+    std::size_t length;   // bytes of `s` taken
+    std::size_t written;  // bytes appended for them
+};
+
+Look look_at(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+        return {Look::escape, 1, 2};
+    }
+    if (c < 0x80) return {Look::escape, 1, 6};  // \u00XX: the other C0 controls, DEL
+    const std::size_t n = text::utf8_sequence(s, i);
+    if (n == 0) return {Look::replace, 1, 3};  // U+FFFD, one per byte
+    if (text::c1_control(s, i, n)) return {Look::escape, 2, 6};
+    return {Look::copy, n, n};
 }
 
 // The length of `s` as append_json_string() writes it.
 std::size_t json_string_size(std::string_view s) {
     std::size_t n = 2;
     for (std::size_t from = 0;;) {
-        const std::size_t i = next_escape(s, from);
+        const std::size_t i = next_look(s, from);
         n += i - from;
         if (i == s.size()) return n;
-        const char c = s[i];
-        n += c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t' ? 2 : 6;
-        from = i + 1;
+        const Look look = look_at(s, i);
+        n += look.written;
+        from = i + look.length;
     }
 }
 
-// Appends the escape of one character needs_escape() holds for.
+// Appends what look_at() says the bytes at s[i] become.
 template <class String>
-void append_escape(String& out, char c) {
+void append_looked(String& out, std::string_view s, std::size_t i, const Look& look) {
     static constexpr char hex[] = "0123456789abcdef";
+    if (look.kind == Look::copy) {
+        out.append(s.data() + i, look.length);
+        return;
+    }
+    if (look.kind == Look::replace) {
+        out += "\xef\xbf\xbd";  // U+FFFD REPLACEMENT CHARACTER
+        return;
+    }
+    // A C1 control's code point is its second byte.
+    const auto c = static_cast<unsigned char>(s[i + look.length - 1]);
     switch (c) {
         case '"':
             out += "\\\"";
-            break;
+            return;
         case '\\':
             out += "\\\\";
-            break;
+            return;
         case '\b':
             out += "\\b";
-            break;
+            return;
         case '\f':
             out += "\\f";
-            break;
+            return;
         case '\n':
             out += "\\n";
-            break;
+            return;
         case '\r':
             out += "\\r";
-            break;
+            return;
         case '\t':
             out += "\\t";
-            break;
+            return;
         default:
             out += "\\u00";
-            out += hex[static_cast<unsigned char>(c) >> 4];
-            out += hex[static_cast<unsigned char>(c) & 0xf];
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
     }
 }
 
-// Runs of characters that need no escape (a token is one run) are appended
-// whole, not a character at a time.
+// Runs of bytes that need no look (a token is one run) are appended whole,
+// not a byte at a time.
 template <class String>
 void append_json_string_to(String& out, std::string_view s) {
     out.reserve(out.size() + s.size() + 2);
     out += '"';
     for (std::size_t from = 0;;) {
-        const std::size_t i = next_escape(s, from);
+        const std::size_t i = next_look(s, from);
         out.append(s.data() + from, i - from);
         if (i == s.size()) break;
-        append_escape(out, s[i]);
-        from = i + 1;
+        const Look look = look_at(s, i);
+        append_looked(out, s, i, look);
+        from = i + look.length;
     }
     out += '"';
 }
@@ -324,7 +364,8 @@ std::string to_json(const Problem& v) {
                                         {"title", to_string(v.code)},
                                         {"status", http_status(v.code)},
                                         {"code", to_string(v.code)},
-                                        {"detail", v.detail}});
+                                        // A denial's detail may quote the caller's executable.
+                                        {"detail", text::valid_utf8(v.detail)}});
 }
 
 Error parse_problem(int status, std::string_view body) {

@@ -129,10 +129,18 @@ struct Problem {
 // credd's (a container's, a user namespace's).
 inline constexpr std::string_view k_caller_user = "~";
 
-// Appends `s` to `out` as a JSON string, quotes included, escaped exactly as
-// boost::json::serialize escapes it. For the few lines built field by field
-// on the hot path (the token answer, the audit line), where a json::object
-// and a serialized copy per field cost allocations.
+// Appends `s` to `out` as a JSON string, quotes included: always valid UTF-8
+// and valid JSON, whatever the bytes of `s`. Escaped as
+// boost::json::serialize escapes text (the C0 controls, '"' and '\\'), and
+// also DEL and the C1 controls (U+0080-U+009F, as \u0080), which a terminal
+// showing the line may act on. Each byte of no valid UTF-8 sequence (RFC
+// 3629) becomes U+FFFD, the replacement character, as Go's encoding/json
+// writes it: Boost.JSON would pass it on, and a reader that checks its input
+// (Boost.JSON's, Python's, serde_json) would refuse the whole line. An
+// executable's path, which its caller chooses, is such text (the audit
+// line). For the few lines built field by field on the hot path (the token
+// answer, the audit line), where a json::object and a serialized copy per
+// field cost allocations.
 void append_json_string(std::string& out, std::string_view s);
 void append_json_string(SecretString& out, std::string_view s);
 

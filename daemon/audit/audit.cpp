@@ -57,8 +57,9 @@ UtcText utc_now() {
 // Append `,"key":value` (the first one opens the object). The line is built
 // field by field, not through a json::object, whose allocations were a
 // visible share of credd's time per request at 1000 concurrent callers
-// (docs/benchmarks.md, "Expiry stampede"). Strings are escaped as
-// boost::json escapes them (wire::append_json_string).
+// (docs/benchmarks.md, "Expiry stampede"). Strings are written as
+// valid UTF-8 JSON whatever their bytes (wire::append_json_string): an
+// executable's path is its caller's choice.
 void text(std::string& out, std::string_view key, std::string_view value) {
     out += out.empty() ? "{\"" : ",\"";
     out += key;

@@ -2,7 +2,9 @@
 // is not ours, or a broken one, must not crash credctl or make it print
 // something it cannot read back. The first byte picks the decoder; each
 // accepted answer must round-trip through its encoder. The token answer is
-// built by hand (append_json_string): it must escape exactly as Boost.JSON.
+// built by hand (append_json_string): whatever the bytes, it must be JSON a
+// strict reader takes, and text that was valid UTF-8 without DEL or a C1
+// control must read back as it was, written as Boost.JSON writes it.
 #include "common/error/error.hpp"
 #include "common/wire/admin_wire.hpp"
 #include "common/wire/policy_wire.hpp"
@@ -10,6 +12,7 @@
 #include "fuzz_check.hpp"
 
 #include <sodium.h>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
@@ -28,10 +31,29 @@ void problem(std::string_view in) {
     fuzz::check(again.code == e.code && again.message == e.message, "problem document round-trips");
 }
 
+// Whether `in` is valid UTF-8 (Boost.JSON's parser checks it) holding no
+// DEL and no C1 control (in valid UTF-8, 0xc2 only ever starts a sequence).
+bool plain_text(std::string_view in, const std::string& serialized) {
+    boost::system::error_code ec;
+    (void)boost::json::parse(serialized, ec);
+    if (ec || in.find('\x7f') != std::string_view::npos) return false;
+    for (std::size_t i = in.find('\xc2'); i != std::string_view::npos; i = in.find('\xc2', i + 1)) {
+        if (i + 1 < in.size() && static_cast<unsigned char>(in[i + 1]) <= 0x9f) return false;
+    }
+    return true;
+}
+
 void escaping(std::string_view in) {
     std::string mine;
     wire::append_json_string(mine, in);
-    fuzz::check(mine == boost::json::serialize(boost::json::string(in)), "append_json_string escapes as Boost.JSON");
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(mine, ec);
+    fuzz::check(!ec && v.is_string(), "append_json_string writes a JSON string of valid UTF-8", mine);
+    const std::string theirs = boost::json::serialize(boost::json::string(in));
+    if (plain_text(in, theirs)) {
+        fuzz::check(mine == theirs, "append_json_string escapes text as Boost.JSON");
+        fuzz::check(v.as_string() == in, "append_json_string's text reads back as it was");
+    }
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "common/wire/wire.hpp"
+#include "common/wire/policy_wire.hpp"
 
 #include <gtest/gtest.h>
 
@@ -193,40 +194,106 @@ std::string appended(std::string_view s) {
     return out;
 }
 
-TEST(Wire, JsonStringsAreEscapedExactlyAsBoostJsonDoes) {
-    for (int b = 0; b < 256; ++b) {
+// What a strict reader (Boost.JSON's parser, which refuses invalid UTF-8)
+// reads back from appended(s).
+std::string read_back(std::string_view s) {
+    const std::string text = appended(s);
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(text, ec);
+    EXPECT_FALSE(ec) << "not valid JSON: " << text;
+    if (ec || !v.is_string()) return "(unreadable)";
+    return std::string(v.as_string());
+}
+
+constexpr std::string_view k_replacement = "\xef\xbf\xbd";  // U+FFFD
+
+TEST(Wire, JsonStringsOfValidTextAreEscapedAsBoostJsonDoes) {
+    for (int b = 0; b < 0x7f; ++b) {
         const std::string one(1, static_cast<char>(b));
         EXPECT_EQ(appended(one), boost::json::serialize(boost::json::string_view(one))) << "byte " << b;
     }
-    std::string all;
-    for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
-    EXPECT_EQ(appended(all), boost::json::serialize(boost::json::string_view(all)));
-    EXPECT_EQ(appended(""), "\"\"");
+    std::string ascii;
+    for (int b = 0; b < 0x7f; ++b) ascii += static_cast<char>(b);
+    EXPECT_EQ(appended(ascii), boost::json::serialize(boost::json::string_view(ascii)));
+    for (const std::string_view text : {"", "grant \"nightly\"\t\\ é", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91",
+                                        "\xc2\xa0\xdf\xbf\xef\xbf\xbf\xf4\x8f\xbf\xbf"}) {
+        EXPECT_EQ(appended(text), boost::json::serialize(boost::json::string_view(text)));
+        EXPECT_EQ(read_back(text), text);
+    }
     EXPECT_EQ(appended("grant \"nightly\"\t\\ é"), "\"grant \\\"nightly\\\"\\t\\\\ é\"");
     std::string out = "{\"a\":";  // appends, never replaces
     append_json_string(out, "b");
     EXPECT_EQ(out, "{\"a\":\"b\"");
 }
 
-// Runs of plain bytes are skipped eight at a time: a byte that needs an
-// escape is found at every place in and across those words, among plain
-// bytes next to the ones that need escapes ('!' and '#' around '"', '[' and
-// ']' around '\\', the space) or above 0x7f, and one that needs none is
-// never escaped.
+// DEL and the C1 controls are escaped (a terminal showing the line may act
+// on them; "\u009b" is CSI) and read back as they were.
+TEST(Wire, JsonStringsEscapeDelAndTheC1Controls) {
+    EXPECT_EQ(appended("\x7f"), "\"\\u007f\"");
+    EXPECT_EQ(appended("\xc2\x80"), "\"\\u0080\"");
+    EXPECT_EQ(appended("/tmp/\xc2\x9b"
+                       "31m"),
+              "\"/tmp/\\u009b31m\"");
+    EXPECT_EQ(appended("\xc2\x9f\xc2\xa0"), "\"\\u009f\xc2\xa0\"");  // U+00A0 is text
+    for (int b = 0x80; b <= 0x9f; ++b) {
+        const std::string c1{'\xc2', static_cast<char>(b)};
+        EXPECT_EQ(read_back(c1), c1) << "U+00" << std::hex << b;
+        EXPECT_EQ(appended(c1).find('\xc2'), std::string::npos);
+    }
+}
+
+// Bytes of no valid UTF-8 sequence become U+FFFD, one each: the line stays
+// readable by a reader that checks its input.
+TEST(Wire, JsonStringsReplaceEachByteOfNoValidUtf8Sequence) {
+    const auto replaced = [](int n) {
+        std::string r;
+        for (int i = 0; i < n; ++i) r += k_replacement;
+        return r;
+    };
+    for (int b = 0x80; b <= 0xff; ++b) {
+        const std::string one(1, static_cast<char>(b));
+        EXPECT_EQ(appended(one), "\"" + replaced(1) + "\"") << "byte " << b;
+    }
+    EXPECT_EQ(read_back("/home/mallory/\xff/credctl"), "/home/mallory/" + replaced(1) + "/credctl");
+    EXPECT_EQ(read_back("\xc0\xaf"), replaced(2));           // overlong '/'
+    EXPECT_EQ(read_back("\xed\xa0\x80"), replaced(3));       // a surrogate
+    EXPECT_EQ(read_back("\xf4\x90\x80\x80"), replaced(4));   // above U+10FFFF
+    EXPECT_EQ(read_back("ab\xe2\x82"), "ab" + replaced(2));  // cut short at the end
+    EXPECT_EQ(read_back("\xe2\x82\xac\xe2\x82"), "\xe2\x82\xac" + replaced(2));
+    EXPECT_EQ(read_back("\xe2\"x"), replaced(1) + "\"x");  // the quote after it is escaped, not swallowed
+}
+
+// Runs of plain bytes are skipped eight at a time: a byte that needs a look
+// is found at every place in and across those words, among plain bytes next
+// to the ones that need escapes ('!' and '#' around '"', '[' and ']' around
+// '\\', '~' below DEL, the space) or above 0x7f, and one that needs none is
+// never escaped. Every result is valid JSON of valid UTF-8, and text that
+// was valid UTF-8 without DEL or a C1 control is written as Boost.JSON
+// writes it.
 TEST(Wire, JsonStringsAreEscapedWhereverTheByteFallsInALongString) {
-    for (const char filler : {'a', '!', '#', '[', ']', '\x7f', '\x80', '\xdf', '\xff', ' '}) {
+    for (const char filler : {'a', '!', '#', '[', ']', '~', '\x7f', '\x80', '\xdf', '\xff', ' '}) {
         for (int b = 0; b < 256; ++b) {
             for (std::size_t at = 0; at < 24; ++at) {
                 std::string s(24, filler);
                 s[at] = static_cast<char>(b);
-                ASSERT_EQ(appended(s), boost::json::serialize(boost::json::string_view(s)))
-                    << "byte " << b << " at " << at << " among " << static_cast<int>(filler);
+                const std::string text = appended(s);
+                boost::system::error_code ec;
+                const auto v = boost::json::parse(text, ec);
+                ASSERT_FALSE(ec) << "byte " << b << " at " << at << " among " << static_cast<int>(filler);
+                const bool plain_text = static_cast<unsigned char>(filler) < 0x7f && b < 0x7f;
+                if (plain_text) {
+                    ASSERT_EQ(text, boost::json::serialize(boost::json::string_view(s)))
+                        << "byte " << b << " at " << at << " among " << static_cast<int>(filler);
+                    ASSERT_EQ(v.as_string(), s);
+                }
             }
         }
     }
     // Two to escape in one word, and a string ending with one.
     EXPECT_EQ(appended("abc\"de\nfgh"), "\"abc\\\"de\\nfgh\"");
     EXPECT_EQ(appended("abcdefghijklmno\x01"), "\"abcdefghijklmno\\u0001\"");
+    EXPECT_EQ(appended("abcdefghijklmno\x7f"), "\"abcdefghijklmno\\u007f\"");
+    EXPECT_EQ(appended("abcdefgh\xc3\xa9ijklmnop"), "\"abcdefgh\xc3\xa9ijklmnop\"");
 }
 
 TEST(Wire, AccessTokenJsonIsTheDocumentedObject) {
@@ -243,6 +310,30 @@ TEST(Wire, AccessTokenJsonIsTheDocumentedObject) {
     EXPECT_EQ(v.at("token_type").as_string(), "Bearer");
     EXPECT_EQ(v.at("expires_at").as_int64(), 1700000000);
     EXPECT_EQ(v.at("scope").as_string(), "openid email");
+}
+
+}  // namespace
+}  // namespace credctl::wire
+
+namespace credctl::wire {
+namespace {
+
+// The answers credd serializes with Boost.JSON that quote the caller's
+// executable stay valid UTF-8, so credctl's parser takes them.
+TEST(Wire, AnswersQuotingTheCallersExecutableReadBack) {
+    Whoami w;
+    w.identity.exe = "/home/mallory/\xff/credctl";
+    w.identity.user = "mallory";
+    const auto back = parse_whoami(to_json(w));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->identity.exe, "/home/mallory/\xef\xbf\xbd/credctl");
+    PolicyDecision d;
+    d.reason = "exe /home/mallory/\xff/credctl is not /usr/bin/sync";
+    const auto decision = parse_policy_decision(to_json(d));
+    ASSERT_TRUE(decision) << decision.error().message;
+    EXPECT_EQ(decision->reason, "exe /home/mallory/\xef\xbf\xbd/credctl is not /usr/bin/sync");
+    const Error e = parse_problem(403, to_json(Problem{Errc::forbidden, "exe /x/\xff\xfe is not /y"}));
+    EXPECT_EQ(e.message, "exe /x/\xef\xbf\xbd\xef\xbf\xbd is not /y");
 }
 
 }  // namespace
