@@ -2,6 +2,7 @@
 #include "cli/commands/command.hpp"
 #include "cli/commands/login_helper.hpp"
 #include "cli/output/table.hpp"
+#include "common/text/printable.hpp"
 #include "common/wire/policy_wire.hpp"
 
 #include <iostream>
@@ -10,8 +11,10 @@
 namespace credctl::cli {
 namespace {
 
+// What credd quotes about this process (its user, executable, unit) is
+// printed escaped: the executable's path may hold terminal controls.
 std::string shown(const std::optional<std::string>& v, std::string_view absent) {
-    return v ? *v : std::string(absent);
+    return v ? text::printable(*v) : std::string(absent);
 }
 
 std::string join(const std::vector<std::string>& v) {

@@ -45,19 +45,19 @@ bool needs_look(char c) {
 // The index of the first byte of `s` at or after `i` that needs_look(), or
 // s.size(). Eight bytes are tested at once while eight are left (a token
 // is one long run of bytes that need none): a word holds such a byte
-// exactly when one of its bytes is below 0x20, equals '"', '\\' or DEL, or
-// has its high bit set (the "has a zero byte" and "has a byte less than
-// n" tests).
+// exactly when one of its bytes is below 0x20, equals '"' or '\\', or is
+// DEL or above (the "has a zero byte" and "has a byte less than n" tests).
 std::size_t next_look(std::string_view s, std::size_t i) {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t highs = ones * 0x80;
-    const auto below = [](std::uint64_t w, std::uint64_t n) { return (w - ones * n) & ~w & highs; };
+    constexpr std::uint64_t k_ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t k_highs = k_ones * 0x80;
+    const auto below = [](std::uint64_t w, std::uint64_t n) { return (w - k_ones * n) & ~w & k_highs; };
     for (; i + 8 <= s.size(); i += 8) {
         std::uint64_t w = 0;
         std::memcpy(&w, s.data() + i, sizeof w);
-        if (((w & highs) | below(w, 0x20) | below(w ^ (ones * '"'), 1) | below(w ^ (ones * '\\'), 1) |
-             below(w ^ (ones * 0x7f), 1)) != 0)
-            break;
+        // A byte of 0x7f or above: its high bit is set in w or in w + 1 (a
+        // carry only ever comes out of a byte 0xff, itself one).
+        const std::uint64_t high = (w | (w + k_ones)) & k_highs;
+        if ((high | below(w, 0x20) | below(w ^ (k_ones * '"'), 1) | below(w ^ (k_ones * '\\'), 1)) != 0) break;
     }
     while (i < s.size() && !needs_look(s[i])) ++i;
     return i;
@@ -99,7 +99,7 @@ std::size_t json_string_size(std::string_view s) {
 // Appends what look_at() says the bytes at s[i] become.
 template <class String>
 void append_looked(String& out, std::string_view s, std::size_t i, const Look& look) {
-    static constexpr char hex[] = "0123456789abcdef";
+    static constexpr char k_hex[] = "0123456789abcdef";
     if (look.kind == Look::copy) {
         out.append(s.data() + i, look.length);
         return;
@@ -134,8 +134,8 @@ void append_looked(String& out, std::string_view s, std::size_t i, const Look& l
             return;
         default:
             out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
+            out += k_hex[c >> 4];
+            out += k_hex[c & 0xf];
     }
 }
 

@@ -67,8 +67,11 @@ bool LineLimiter::admit(uid_t uid, double cost, std::string_view exe, std::strin
     if (b == nullptr) return true;
     std::string cut;
     if (exe.size() > k_max_tally_exe) {
+        // Not inside a character: back over at most three continuation
+        // bytes (a run of more is no character, and is cut anywhere).
         std::size_t end = k_max_tally_exe;
-        while (end > 0 && (static_cast<unsigned char>(exe[end]) & 0xC0) == 0x80) --end;  // not inside a character
+        while (end > k_max_tally_exe - 3 && (static_cast<unsigned char>(exe[end]) & 0xC0) == 0x80) --end;
+        if ((static_cast<unsigned char>(exe[end]) & 0xC0) == 0x80) end = k_max_tally_exe;
         cut = std::string(exe.substr(0, end)) + "...";
         exe = cut;
     }

@@ -1,4 +1,5 @@
 #include "common/wire/policy_wire.hpp"
+#include "common/wire/wire.hpp"
 
 #include "support/round_trip.hpp"
 
@@ -84,6 +85,24 @@ TEST(PolicyWire, DecisionRoundTrips) {
     PolicyDecision denied;
     const std::string json = to_json(denied);
     EXPECT_NE(json.find("\"grant\":null"), std::string::npos);
+}
+
+// The answers credd serializes with Boost.JSON that quote the caller's
+// executable stay valid UTF-8, so credctl's parser takes them.
+TEST(PolicyWire, AnswersQuotingTheCallersExecutableReadBack) {
+    Whoami w;
+    w.identity.exe = "/home/mallory/\xff/credctl";
+    w.identity.user = "mallory";
+    const auto back = parse_whoami(to_json(w));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->identity.exe, "/home/mallory/\xef\xbf\xbd/credctl");
+    PolicyDecision d;
+    d.reason = "exe /home/mallory/\xff/credctl is not /usr/bin/sync";
+    const auto decision = parse_policy_decision(to_json(d));
+    ASSERT_TRUE(decision) << decision.error().message;
+    EXPECT_EQ(decision->reason, "exe /home/mallory/\xef\xbf\xbd/credctl is not /usr/bin/sync");
+    const Error e = parse_problem(403, to_json(Problem{Errc::forbidden, "exe /x/\xff\xfe is not /y"}));
+    EXPECT_EQ(e.message, "exe /x/\xef\xbf\xbd\xef\xbf\xbd is not /y");
 }
 
 }  // namespace

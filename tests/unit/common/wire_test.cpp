@@ -1,5 +1,4 @@
 #include "common/wire/wire.hpp"
-#include "common/wire/policy_wire.hpp"
 
 #include <gtest/gtest.h>
 
@@ -310,30 +309,6 @@ TEST(Wire, AccessTokenJsonIsTheDocumentedObject) {
     EXPECT_EQ(v.at("token_type").as_string(), "Bearer");
     EXPECT_EQ(v.at("expires_at").as_int64(), 1700000000);
     EXPECT_EQ(v.at("scope").as_string(), "openid email");
-}
-
-}  // namespace
-}  // namespace credctl::wire
-
-namespace credctl::wire {
-namespace {
-
-// The answers credd serializes with Boost.JSON that quote the caller's
-// executable stay valid UTF-8, so credctl's parser takes them.
-TEST(Wire, AnswersQuotingTheCallersExecutableReadBack) {
-    Whoami w;
-    w.identity.exe = "/home/mallory/\xff/credctl";
-    w.identity.user = "mallory";
-    const auto back = parse_whoami(to_json(w));
-    ASSERT_TRUE(back) << back.error().message;
-    EXPECT_EQ(back->identity.exe, "/home/mallory/\xef\xbf\xbd/credctl");
-    PolicyDecision d;
-    d.reason = "exe /home/mallory/\xff/credctl is not /usr/bin/sync";
-    const auto decision = parse_policy_decision(to_json(d));
-    ASSERT_TRUE(decision) << decision.error().message;
-    EXPECT_EQ(decision->reason, "exe /home/mallory/\xef\xbf\xbd/credctl is not /usr/bin/sync");
-    const Error e = parse_problem(403, to_json(Problem{Errc::forbidden, "exe /x/\xff\xfe is not /y"}));
-    EXPECT_EQ(e.message, "exe /x/\xef\xbf\xbd\xef\xbf\xbd is not /y");
 }
 
 }  // namespace

@@ -128,6 +128,20 @@ TEST(LineLimiter, ATallysExecutableIsCutAtACharacter) {
     EXPECT_EQ(counts[0].tallies[0].exe, "/" + std::string(254, 'x') + "...");
 }
 
+// A run of continuation bytes longer than a character's is no character:
+// the cut backs over at most three, and the path is kept up to 256 bytes.
+TEST(LineLimiter, ATallysExecutableOfContinuationBytesIsStillCutAt256) {
+    SteppedClock t;
+    LineLimiter l({1, 1, 16}, t.clock());
+    EXPECT_TRUE(l.admit(7, 1.0, "/bin/x", "credentials/a/b", "credentials:token"));
+    const std::string exe = "/" + std::string(300, '\x80');
+    EXPECT_FALSE(l.admit(7, 1.0, exe, "credentials/a/b", "credentials:token"));
+    const auto counts = l.take();
+    ASSERT_EQ(counts.size(), 1U);
+    ASSERT_EQ(counts[0].tallies.size(), 1U);
+    EXPECT_EQ(counts[0].tallies[0].exe, exe.substr(0, 256) + "...");
+}
+
 TEST(LineLimiter, AFullTableMakesRoomByDroppingIdleBuckets) {
     SteppedClock t;
     LineLimiter l({2, 1, 2}, t.clock());
