@@ -7,7 +7,10 @@
 // (one file of at most ExeHashCache::k_max_exe_bytes). Each uid has a budget
 // of bytes hashed per minute: a job over it is refused, and its caller is
 // denied, while other uids go on. A digest already cached (same device,
-// inode, size and mtime) costs no budget.
+// inode, size and mtime) costs no budget. The subordinate uids of one user
+// (subuid(5)) have one queue and one budget, their Account
+// (subordinate_uids.hpp), apart from the user's own uid: otherwise a user
+// with the usual 65,536 of them had 65,536 budgets and turns.
 //
 // Used by the server's API (daemon/server/exe_check.hpp). Thread-safety:
 // submit() may be called from any thread; `done` runs on the worker thread.
@@ -15,6 +18,7 @@
 #pragma once
 
 #include "daemon/peer/exe_hash.hpp"
+#include "daemon/peer/subordinate_uids.hpp"
 
 #include <sys/types.h>
 
@@ -53,12 +57,14 @@ public:
     ~ExeHasher();
 
     // Hashes `file` for a caller of `uid` and calls `done` with the outcome,
-    // on the worker thread. `file` must not be null.
-    void submit(uid_t uid, std::shared_ptr<const OpenExe> file, Done done);
+    // on the worker thread. `owner`: the user whose subordinate uid `uid` is
+    // (PeerIdentity::subordinate_of), if any. `file` must not be null.
+    void submit(uid_t uid, std::optional<uid_t> owner, std::shared_ptr<const OpenExe> file, Done done);
 
 private:
     struct Job {
         uid_t uid;
+        std::optional<uid_t> owner;
         std::shared_ptr<const OpenExe> file;
         Done done;
     };
@@ -75,12 +81,12 @@ private:
     const Clock clock_;
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::map<uid_t, std::deque<Job>> queues_;
-    uid_t last_uid_ = 0;
+    std::map<Account, std::deque<Job>> queues_;
+    Account last_account_ = 0;
     bool stopping_ = false;
     // Worker thread only.
     ExeHashCache cache_;
-    std::map<uid_t, Spent> spent_;
+    std::map<Account, Spent> spent_;
     std::thread thread_;  // last: starts once the members above exist
 };
 

@@ -5,11 +5,13 @@
 // owner the per-uid limits once per subordinate uid (65,536 times by
 // default): the connections served and waiting (server/admission.hpp), so
 // that one user could take every connection credd serves from every other,
-// and the denial lines written (audit/line_limiter.hpp). Now the
-// subordinate uids of one owner share one limit of each (the owner's own
-// uid keeps its own, so that a container cannot starve its owner, nor root's
-// containers root). Identity and policy are not changed: a subordinate uid
-// is still itself to every grant and audit line.
+// the denial lines written (audit/line_limiter.hpp), and the bytes of
+// executables hashed and the hasher's turns (exe_hasher.hpp). Now the
+// subordinate uids of one owner share one limit of each (for connections
+// and hashing, their Account: the owner's own uid keeps its own, so that a
+// container cannot starve its owner, nor root's containers root). Identity
+// and policy are not changed: a subordinate uid is still itself to every
+// grant and audit line.
 //
 // The file is read when first asked and again when it has changed (inode,
 // size or times), which is looked at no more than once a second: a range
@@ -22,8 +24,9 @@
 // whatever range holds it (sssd's ranges of directory uids may overlap
 // those of /etc/subuid).
 //
-// Used by the server's I/O thread (server/server.cpp), which owns one.
-// Thread-safety: none.
+// Used by the server's I/O thread (server/server.cpp), which owns one;
+// account_of() by Admission and ExeHasher too. Thread-safety: none
+// (account_of() is pure).
 #pragma once
 
 #include <sys/types.h>
@@ -37,6 +40,16 @@
 #include <vector>
 
 namespace credctl::peer {
+
+// What the connection limits and the hashing budget count by: a uid, or
+// every subordinate uid of one owner together, apart from the owner's own.
+using Account = std::uint64_t;
+
+// The account of `uid`, a subordinate uid of `owner` when one is given
+// (SubordinateUids::owner(), PeerIdentity::subordinate_of).
+[[nodiscard]] constexpr Account account_of(uid_t uid, std::optional<uid_t> owner = std::nullopt) {
+    return owner ? (Account{1} << 32) | *owner : Account{uid};
+}
 
 struct SubordinateRange {
     std::uint64_t first = 0;

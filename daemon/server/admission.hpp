@@ -24,6 +24,7 @@
 
 #include "common/error/error.hpp"
 #include "daemon/config/daemon_config.hpp"
+#include "daemon/peer/subordinate_uids.hpp"
 
 #include <sys/types.h>
 
@@ -42,7 +43,7 @@ class Admission {
 public:
     using Ticket = std::uint64_t;
     // A uid, or every subordinate uid of one owner (account_of()).
-    using Account = std::uint64_t;
+    using Account = peer::Account;
     enum class Verdict { serve, wait, refuse };
 
     static constexpr std::size_t k_reserve = 8;
@@ -58,7 +59,7 @@ public:
     // The account of `uid`: itself, or when it is a subordinate uid of
     // `owner`, that owner's subordinate uids together.
     [[nodiscard]] static Account account_of(uid_t uid, std::optional<uid_t> owner = std::nullopt) {
-        return owner ? (Account{1} << 32) | *owner : Account{uid};
+        return peer::account_of(uid, owner);
     }
 
     // A new connection of `uid`, counted in `account`: served now (counted),

@@ -28,7 +28,7 @@ asio::awaitable<void> with_exe_hash(peer::ExeHasher& hasher, peer::PeerIdentity&
         // Done must be copyable; the coroutine's handler is move-only.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         auto work = std::make_shared<asio::executor_work_guard<asio::any_io_executor>>(ex);
-        hasher.submit(subject.uid, subject.exe_file, [shared, work, io = ex](Outcome outcome) {
+        hasher.submit(subject.uid, subject.subordinate_of, subject.exe_file, [shared, work, io = ex](Outcome outcome) {
             asio::post(io, [shared, work, done = std::move(outcome)]() mutable {
                 std::move (*shared)(std::move(done));
                 work->reset();

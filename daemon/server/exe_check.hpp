@@ -5,9 +5,10 @@
 // A request is decided without the hash first. Only when that denies it and a
 // grant that pins `exe_sha256` would allow it if the hash matched
 // (policy::hash_could_allow) is the executable the verified caller runs
-// (PeerIdentity::exe_file) hashed, on the ExeHasher's thread, under its
-// per-uid budget; the request's coroutine waits for the result and nothing
-// else does. Then the request is decided again with the hash.
+// (PeerIdentity::exe_file) hashed, on the ExeHasher's thread, under the
+// budget of its uid (or of its owner's subordinate uids, subordinate_of);
+// the request's coroutine waits for the result and nothing else does. Then
+// the request is decided again with the hash.
 //
 // Used by the API (daemon/server/api.cpp). Thread-safety: I/O thread only.
 #pragma once
@@ -20,7 +21,7 @@
 namespace credctl::server {
 
 // Sets `subject.exe_sha256` to the hash of `subject.exe_file`, or leaves it
-// unset when the hasher refused (too large, over the uid's budget,
+// unset when the hasher refused (too large, over its account's budget,
 // unreadable; the reason is logged) or there is no open file. `subject` is a
 // copy of the caller, and must outlive the wait. Call it when
 // policy::hash_could_allow() says the hash could decide the request.
