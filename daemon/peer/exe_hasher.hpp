@@ -2,15 +2,17 @@
 // binary by content (`exe_sha256`), so that no hash ever runs on the server's
 // I/O thread.
 //
-// Jobs wait in one queue per uid and the worker takes the uids in turn, so a
-// uid with many pending hashes delays another uid's hash by at most one job
-// (one file of at most ExeHashCache::k_max_exe_bytes). Each uid has a budget
-// of bytes hashed per minute: a job over it is refused, and its caller is
-// denied, while other uids go on. A digest already cached (same device,
-// inode, size and mtime) costs no budget. The subordinate uids of one user
-// (subuid(5)) have one queue and one budget, their Account
-// (subordinate_uids.hpp), apart from the user's own uid: otherwise a user
-// with the usual 65,536 of them had 65,536 budgets and turns.
+// Jobs wait in one queue per account and the worker takes the accounts in
+// turn, so an account with many pending hashes delays another's hash by at
+// most one job (one file of at most ExeHashCache::k_max_exe_bytes). Each
+// account has a budget of bytes hashed per minute: a job over it is
+// refused, and its caller is denied, while other accounts go on. A digest
+// already cached (same device, inode, size and mtime) costs no budget. An
+// account is a uid, or all the subordinate uids of one user (subuid(5),
+// subordinate_uids.hpp), apart from the user's own uid: otherwise a user
+// with the usual 65,536 of them had 65,536 budgets and turns. A user with
+// subordinate uids so has two accounts: up to two jobs ahead of another
+// user's hash, and twice the budget.
 //
 // Used by the server's API (daemon/server/exe_check.hpp). Thread-safety:
 // submit() may be called from any thread; `done` runs on the worker thread.
