@@ -112,6 +112,16 @@ int connect_silently(std::uint16_t port) {
 }
 
 TEST(LoopbackListener, AcceptsAgainAfterRunningOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__)
+    // The sanitizer build (ASan with UBSan, CMakePresets.json) cannot run
+    // out of descriptors: UBSan's vptr check, on a miss of its cache, probes
+    // the vtable's memory through a pipe(2), and with no descriptor free it
+    // reports a valid object (a Boost error category, once the listener
+    // refuses a connection whose owner it cannot look up) as one with an
+    // invalid vptr, and the test fails. As for e2e.open_files
+    // (tests/CMakeLists.txt), the build without sanitizers runs it.
+    GTEST_SKIP() << "runs out of descriptors, which UBSan's vptr check cannot (see the comment)";
+#endif
     auto listener = LoopbackListener::bind(0);
     ASSERT_TRUE(listener.has_value());
     const auto port = listener->port();
