@@ -26,6 +26,7 @@ Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
         auto& last = last_change_[etcd_key];
         last = std::max(last, mod_revision);
         changes_.keys.push_back(std::move(*key));
+        change_revisions_.emplace_back(etcd_key, mod_revision);
         changed_ = true;
         if (wake_) wake_();
     };
@@ -36,6 +37,7 @@ Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
         last_change_.clear();
         changes_.everything = true;
         changes_.keys.clear();
+        change_revisions_.clear();
         changed_ = true;
         if (wake_) wake_();
     };
@@ -68,11 +70,28 @@ std::optional<CredentialRecord> EtcdStore::watched_copy(const CredentialKey& key
     return std::move(decoded->record);
 }
 
+void EtcdStore::wrote_refresh(const std::string& ek, std::int64_t revision) {
+    std::lock_guard lock(changes_mutex_);
+    auto& own = own_writes_[ek];
+    own.insert(revision);
+    if (own.size() > k_own_writes_kept) own.erase(own.begin());  // its echo was lost (a resync)
+}
+
 Changes EtcdStore::take() {
     if (!changed_.load()) return {};
     std::lock_guard lock(changes_mutex_);
-    Changes out = std::move(changes_);
+    Changes out;
+    out.everything = changes_.everything;
+    for (std::size_t i = 0; i < changes_.keys.size(); ++i) {
+        const auto& [ek, revision] = change_revisions_[i];
+        if (auto own = own_writes_.find(ek); own != own_writes_.end() && own->second.erase(revision) != 0) {
+            if (own->second.empty()) own_writes_.erase(own);
+            continue;  // our own refresh's echo
+        }
+        out.keys.push_back(std::move(changes_.keys[i]));
+    }
     changes_ = {};
+    change_revisions_.clear();
     changed_ = false;
     return out;
 }

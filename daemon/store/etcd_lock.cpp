@@ -91,6 +91,7 @@ void EtcdStore::took(const CredentialKey& key, HeldLock lock, std::int64_t mark_
     seen_[ek] = mark_revision;
     pinned_[ek] = true;
     kept_[ek] = Kept{mark_revision, sealed, mark_revision};
+    wrote_refresh(ek, mark_revision);
 }
 
 Result<std::optional<CredentialRecord>> EtcdStore::reread(const CredentialKey& key, const etcd::RangeAnswer& range) {
@@ -256,6 +257,7 @@ Result<void> EtcdStore::commit_and_unlock(const CredentialKey& key, const Creden
         pinned_.erase(ek);
         seen_[ek] = revision;
         kept_[ek] = Kept{revision, sealed, revision};
+        wrote_refresh(ek, revision);
         return {};
     }
 }

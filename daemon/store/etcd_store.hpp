@@ -47,6 +47,12 @@
 // Cache coherence: follow_changes() starts an etcd watch of the prefix
 // (etcd_watch.hpp): the records' changes are offered as this store's
 // ChangeFeed, changes below "meta/" (a key rotation) reach the data keys.
+// The echo of this process's own refresh writes (the pending mark and the
+// commit of its lock) is left out: the refreshing TokenService caches what
+// it stored itself, and forgetting it would make every down-scoped request
+// on a fleet a refresh. Left out when take() runs, not when the watch
+// reports it: by then the write's revision is known (the store thread
+// notes it before its caller resumes), whichever came first.
 //
 // Blocking: each call is a blocking exchange bounded by [store.etcd]
 // request_timeout_seconds for all endpoints together (EtcdClient). credd
@@ -73,7 +79,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace credctl::store {
 
@@ -300,13 +309,23 @@ private:
     std::map<std::string, Kept> kept_;
     std::map<std::string, std::int64_t> seen_;  // etcd key -> mod_revision last read or written (0: absent)
     std::map<std::string, bool> pinned_;        // etcd key -> our refresh_pending mark is the last write
+    // The revision of this process's refresh write to `ek` (took(), a
+    // commit), whose echo take() leaves out.
+    void wrote_refresh(const std::string& ek, std::int64_t revision);
     std::mutex changes_mutex_;
-    Changes changes_;                                  // under changes_mutex_
-    std::int64_t watched_from_ = 0;                    // under changes_mutex_: the watch reports changes after it
-    std::map<std::string, std::int64_t> last_change_;  // under changes_mutex_: etcd key -> its last change reported
-    std::function<void()> wake_;                       // under changes_mutex_
-    std::atomic<bool> changed_{false};                 // changes_ is not empty
-    std::unique_ptr<etcd::EtcdWatch> watch_;           // last: stopped before the feed it fills goes
+    Changes changes_;  // under changes_mutex_
+    // Under changes_mutex_: the etcd key and revision of each of
+    // changes_.keys, in the same order; and the revisions of our own
+    // refresh writes whose echo has not come yet, by etcd key (at most
+    // k_own_writes_kept each).
+    std::vector<std::pair<std::string, std::int64_t>> change_revisions_;
+    std::map<std::string, std::set<std::int64_t>> own_writes_;
+    static constexpr std::size_t k_own_writes_kept = 8;  // a few refreshes whose echo is late
+    std::int64_t watched_from_ = 0;                      // under changes_mutex_: the watch reports changes after it
+    std::map<std::string, std::int64_t> last_change_;    // under changes_mutex_: etcd key -> its last change reported
+    std::function<void()> wake_;                         // under changes_mutex_
+    std::atomic<bool> changed_{false};                   // changes_ is not empty
+    std::unique_ptr<etcd::EtcdWatch> watch_;             // last: stopped before the feed it fills goes
 };
 
 }  // namespace credctl::store

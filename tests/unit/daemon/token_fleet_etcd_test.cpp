@@ -64,6 +64,12 @@ protected:
     asio::awaitable<void> ask(Host* h, Answer* out) {
         *out = co_await h->service->token(key_, seconds(60), {}, milliseconds::zero());
     }
+    // A token down-scoped to "read".
+    asio::awaitable<void> ask_read(Host* h, Answer* out) {
+        std::vector<std::string> scopes;
+        scopes.emplace_back("read");
+        *out = co_await h->service->token(key_, seconds(60), std::move(scopes), milliseconds::zero());
+    }
     void run(milliseconds d) {
         io_.restart();
         io_.run_for(d);
@@ -101,6 +107,42 @@ TEST_F(TokenFleetEtcdTest, AWaitingHostIsWokenByTheHoldersCommitNotItsNextLookAt
     EXPECT_EQ(b_.upstream.calls, 0) << "B refreshed too";
     EXPECT_LT(waited, milliseconds(300)) << "B was answered " << waited.count()
                                          << " ms after A's refresh: at its next look at the lock, not by the watch";
+}
+
+// A host's own refresh comes back to it through its watch. Before, that echo
+// made it forget the down-scoped token it had just cached, so on a fleet
+// every down-scoped request was a refresh at the provider. Another host's
+// change is still forgotten: a login through B makes A read the record
+// again.
+TEST_F(TokenFleetEtcdTest, AHostsOwnRefreshComingBackThroughItsWatchKeepsWhatItCached) {
+    const auto ask_a = [&](test::Script script) {
+        Answer answer;
+        asio::co_spawn(io_, ask_read(&a_, &answer), asio::detached);
+        for (int i = 0; i < 300 && !answer && a_.upstream.held() == 0; ++i) run(milliseconds(10));
+        if (!answer && a_.upstream.held() == 1) a_.upstream.release(std::move(script));
+        for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
+        return answer;
+    };
+    // The login of SetUp() comes back first (a login's echo is a change).
+    for (int i = 0; i < 100 && a_.store->take().keys.empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
+    auto first = ask_a(test::answer_tokens("AT-read-1", "RT-1", 3600));
+    ASSERT_TRUE(first && *first) << (first ? first->error().message : "no answer");
+    ASSERT_EQ(a_.upstream.calls, 1);
+    // The watch delivers the pending mark and the commit meanwhile (late,
+    // they would only make this test pass on the code before).
+    std::this_thread::sleep_for(milliseconds(300));
+    auto again = ask_a(test::answer_tokens("AT-read-2", "RT-2", 3600));
+    ASSERT_TRUE(again && *again) << (again ? again->error().message : "no answer");
+    EXPECT_EQ((*again)->access_token.reveal(), "AT-read-1");
+    EXPECT_EQ(a_.upstream.calls, 1) << "A refreshed again after its own refresh came back through its watch";
+
+    auto login = test::login_until(clock_.now_epoch_seconds() + 3600, "RT-B", "AT-B");
+    ASSERT_TRUE(credctl::test::run_now(io_, b_.service->store_login(key_, std::move(login))).has_value());
+    std::this_thread::sleep_for(milliseconds(1000));  // for A's watch to deliver it
+    auto after_login = ask_a(test::answer_tokens("AT-read-3", "RT-3", 3600));
+    ASSERT_TRUE(after_login && *after_login) << (after_login ? after_login->error().message : "no answer");
+    EXPECT_EQ((*after_login)->access_token.reveal(), "AT-read-3");
+    EXPECT_EQ(a_.upstream.calls, 2) << "B's login did not make A forget its down-scoped token";
 }
 
 // A lock and mark whose answer was lost (store::RefreshLock::settle()): host
