@@ -20,8 +20,12 @@ issuer=$(cat "$work/issuer")
 # Every decision is written (to the file, or to standard error): the rate
 # limit of allow lines, which one benchmark client's own requests would
 # pass in a second, is turned off (allow_burst = 0) where the build has it.
+# So is the pace of refreshes (refresh_interval_seconds = 0): the
+# benchmarks force a refresh per request with a min_valid over the token's
+# lifetime, which a paced credd would answer from its cache.
 bench_limits_toml() {  # AUDIT_FILE BINARY
   printf '[limits]\nmax_connections = 4096\nmax_connections_per_uid = 4096\nidle_timeout_seconds = 60\n'
+  ! grep -qa 'limits.refresh_interval_seconds' "$2" || printf 'refresh_interval_seconds = 0\n'
   printf '[audit]\n'
   [ -z "${AUDIT:-}" ] || printf 'file = "%s"\n' "$1"
   ! grep -qa 'audit.allow_burst' "$2" || printf 'allow_burst = 0\n'

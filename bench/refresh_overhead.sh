@@ -47,6 +47,12 @@ for i in $(seq "$n"); do
   if [ "${#sides[@]}" = 2 ] && [ $((i % 2)) = 0 ]; then order=(1 0); fi
   for s in "${order[@]}"; do refresh_once "${sides[s]}" "$s"; done
 done
+# Each forced refresh must reach the provider: fewer means a credd answered
+# from its cache (its pace of refreshes on, bench_lib.sh), not a refresh.
+if [ "$(refreshes)" -lt $((n * ${#sides[@]})) ]; then
+  echo "only $(refreshes) upstream refreshes for $((n * ${#sides[@]})) forced ones: not a measure of refreshes" >&2
+  exit 1
+fi
 pct() { printf '%s\n' $1 | sort -g | python3 -c 'import sys
 v=[float(x) for x in sys.stdin]
 print("median %.2f ms, p90 %.2f ms" % (v[len(v)//2], v[int(len(v)*0.9)]))'; }

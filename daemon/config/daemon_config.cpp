@@ -36,6 +36,12 @@ Result<void> read_limits(const Fields& f, Limits& l) {
     auto pt = bounded(f, "limits", "provider_timeout_seconds");
     if (!pt) return pt.error();
     if (*pt) l.provider_timeout = std::chrono::seconds(**pt);
+    auto burst = bounded(f, "limits", "refresh_burst");
+    if (!burst) return burst.error();
+    if (*burst) l.refresh_pace.burst = static_cast<std::uint32_t>(**burst);
+    auto interval = bounded(f, "limits", "refresh_interval_seconds");
+    if (!interval) return interval.error();
+    if (*interval) l.refresh_pace.interval = std::chrono::seconds(**interval);
     return {};
 }
 

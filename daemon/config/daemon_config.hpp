@@ -9,6 +9,7 @@
 #include "daemon/audit/audit.hpp"
 #include "daemon/notify/settings.hpp"
 #include "daemon/policy/policy.hpp"
+#include "daemon/tokens/refresh_pace.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -30,6 +31,9 @@ struct Limits {
     std::size_t max_connections_per_uid = 64;
     // Whole exchange with a provider (discovery, token endpoint).
     std::chrono::seconds provider_timeout{15};
+    // Refreshes one caller may have of one credential (refresh_burst,
+    // refresh_interval_seconds; daemon/tokens/refresh_pace.hpp).
+    tokens::PaceSettings refresh_pace{};
 };
 
 // [store.etcd] (credctl.toml(5), docs/fleet.md): the cluster a fleet of

@@ -14,6 +14,11 @@
 #include <utility>
 
 namespace credctl::peer {
+
+std::string describe(Account account) {
+    const std::string uid = "uid " + std::to_string(account & 0xffffffffU);
+    return (account >> 32) != 0 ? "the subordinate uids of " + uid : uid;
+}
 namespace {
 
 std::optional<std::uint64_t> number(std::string_view s) {

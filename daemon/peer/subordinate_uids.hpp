@@ -41,8 +41,9 @@
 
 namespace credctl::peer {
 
-// What the connection limits and the hashing budget count by: a uid, or
-// every subordinate uid of one owner together, apart from the owner's own.
+// What the connection limits, the hashing budget and the pace of refreshes
+// count by: a uid, or every subordinate uid of one owner together, apart
+// from the owner's own.
 using Account = std::uint64_t;
 
 // The account of `uid`, a subordinate uid of `owner` when one is given
@@ -50,6 +51,9 @@ using Account = std::uint64_t;
 [[nodiscard]] constexpr Account account_of(uid_t uid, std::optional<uid_t> owner = std::nullopt) {
     return owner ? (Account{1} << 32) | *owner : Account{uid};
 }
+
+// "uid 1000", or "the subordinate uids of uid 1000" (for log lines).
+[[nodiscard]] std::string describe(Account account);
 
 struct SubordinateRange {
     std::uint64_t first = 0;

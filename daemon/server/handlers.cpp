@@ -3,6 +3,8 @@
 #include "common/log/log.hpp"
 #include "common/wire/policy_wire.hpp"
 #include "common/wire/wire.hpp"
+#include "daemon/peer/peer.hpp"
+#include "daemon/peer/subordinate_uids.hpp"
 #include "daemon/server/api.hpp"
 
 #include <boost/url/params_view.hpp>
@@ -125,8 +127,9 @@ namespace {
 struct TokenAsk {
     store::CredentialKey key;
     std::chrono::seconds min_valid;
-    std::vector<std::string> scopes;    // RFC 6749 §6 down-scoping
-    std::chrono::milliseconds timeout;  // 0: wait as long as the refresh takes
+    std::vector<std::string> scopes;      // RFC 6749 §6 down-scoping
+    std::chrono::milliseconds timeout;    // 0: wait as long as the refresh takes
+    std::optional<peer::Account> caller;  // whose budget a refresh is charged to (tokens/refresh_pace.hpp)
 };
 
 Result<TokenAsk> token_ask(const RouteParams& p) {
@@ -135,7 +138,12 @@ Result<TokenAsk> token_ask(const RouteParams& p) {
     if (!min_valid) return min_valid.error();
     const auto timeout_ms = bounded_param(p, "timeout_ms", 1, k_max_timeout_ms, 0, "");
     if (!timeout_ms) return timeout_ms.error();
-    TokenAsk ask{{p.user, p.provider}, std::chrono::seconds(*min_valid), {}, std::chrono::milliseconds(*timeout_ms)};
+    TokenAsk ask{{p.user, p.provider},
+                 std::chrono::seconds(*min_valid),
+                 {},
+                 std::chrono::milliseconds(*timeout_ms),
+                 std::nullopt};
+    if (p.caller != nullptr) ask.caller = peer::account_of(p.caller->uid, p.caller->subordinate_of);
     const std::string scope = query_param(p, "scope").value_or("");  // space-separated
     for (std::size_t i = 0; i < scope.size();) {
         const auto end = std::min(scope.find(' ', i), scope.size());
@@ -152,7 +160,8 @@ Result<TokenAsk> token_ask(const RouteParams& p) {
 HandlerResult get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
     auto ask = token_ask(p);
     if (!ask) return failed(ask.error());
-    return token_reply(c.tokens.token(std::move(ask->key), ask->min_valid, std::move(ask->scopes), ask->timeout));
+    return token_reply(
+        c.tokens.token(std::move(ask->key), ask->min_valid, std::move(ask->scopes), ask->timeout, ask->caller));
 }
 
 Begun begin_get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
@@ -161,8 +170,8 @@ Begun begin_get_token(ApiContext& c, const RouteParams& p, const ApiRequest&) {
     if (auto t = c.tokens.cached(ask->key, ask->min_valid, ask->scopes)) {
         return {Result<ApiReply>(json_reply(200, wire::to_json(*t))), {}};
     }
-    return {std::nullopt,
-            token_reply(c.tokens.token(std::move(ask->key), ask->min_valid, std::move(ask->scopes), ask->timeout))};
+    return {std::nullopt, token_reply(c.tokens.token(std::move(ask->key), ask->min_valid, std::move(ask->scopes),
+                                                     ask->timeout, ask->caller))};
 }
 
 HandlerResult list_credentials(ApiContext& c, const RouteParams& p, const ApiRequest&) {

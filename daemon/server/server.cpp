@@ -62,7 +62,8 @@ public:
           // network exchange, and an LMDB commit waits for the disk twice.
           store_runner_(counted_store_, store::StorePlacement::own_thread),
           alerts_(io_, config.notify),
-          tokens_(io_, store_runner_, {config.providers, config.limits.provider_timeout, metrics_, &alerts_}),
+          tokens_(io_, store_runner_,
+                  {config.providers, config.limits.provider_timeout, metrics_, &alerts_, config.limits.refresh_pace}),
           keep_alive_(io_, tokens_, config.providers),
           admin_{maintenance, &io_, false, false, 0, {}, &store_runner_},
           context_{tokens_,
@@ -315,8 +316,7 @@ void Server::release(Admission::Account account) {
 
 asio::awaitable<void> Server::serve(Stream& stream, Session& state, const peer::PeerIdentity& caller) {
     const auto& limits = config_.limits;
-    // The request's bytes, a login's refresh token among them, are zeroed
-    // as their storage is freed (common/secret/secret_http.hpp).
+    // The request's bytes, a login's refresh token among them, are zeroed as their storage is freed (secret_http.hpp).
     SecretBuffer buffer(request_buffer_limit(limits));
     bool waiting = true;  // a request likely waits: the first one, or one after others were served
     while (!stopping_) {

@@ -24,7 +24,8 @@ boost::asio::awaitable<Result<bool>> TokenService::keep_alive(const store::Crede
     // gives nothing when a flight started since the read above. On a shared
     // store, the flight re-reads the record under the fleet lock and does
     // nothing when another host refreshed it meanwhile (fleet_refresh.cpp).
-    auto started = co_await im.start_refresh(key, "", {}, std::numeric_limits<std::int64_t>::max());
+    // Unpaced: its own schedule paces it (keep_alive.hpp).
+    auto started = co_await im.start_refresh(key, "", {}, std::numeric_limits<std::int64_t>::max(), std::nullopt);
     if (!started) co_return started.error();
     if (!*started || std::holds_alternative<CachedToken>(**started)) co_return false;
     const auto flight = std::get<std::shared_ptr<Flight>>(**started);

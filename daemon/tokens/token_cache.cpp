@@ -102,4 +102,28 @@ void TokenCache::erase_prefix(const std::string& prefix) {
     while (it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0) it = entries_.erase(it);
 }
 
+void TokenCache::make_room(const std::string& prefix, const std::string& key, std::int64_t now) {
+    const auto under = [&](auto it) {
+        return it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+    };
+    std::size_t others = 0;
+    for (auto it = entries_.lower_bound(prefix); under(it);) {
+        if (it->second.expires_at < now) {
+            it = entries_.erase(it);
+            continue;
+        }
+        others += it->first != key ? 1 : 0;
+        ++it;
+    }
+    for (; others >= k_max_per_prefix; --others) {
+        auto first = entries_.end();
+        for (auto it = entries_.lower_bound(prefix); under(it); ++it) {
+            if (it->first == prefix || it->first == key) continue;
+            if (first == entries_.end() || it->second.expires_at < first->second.expires_at) first = it;
+        }
+        if (first == entries_.end()) return;
+        entries_.erase(first);
+    }
+}
+
 }  // namespace credctl::tokens

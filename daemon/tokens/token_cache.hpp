@@ -45,6 +45,14 @@ public:
     void erase(const std::string& key);
     // Every entry whose key starts with `prefix` (all scopes of a credential).
     void erase_prefix(const std::string& prefix);
+    // Before `key` is put under `prefix` (a credential): forgets the
+    // entries under `prefix` whose token expired before `now` (scope sets no
+    // longer asked for), then the ones that expire first until `key` and
+    // the rest come to k_max_per_prefix, never `prefix` itself (the
+    // full-scope token). The scope sets a caller asks for are its own to
+    // choose: 64 of up to 8 KiB each per credential.
+    void make_room(const std::string& prefix, const std::string& key, std::int64_t now);
+    static constexpr std::size_t k_max_per_prefix = 64;
 
 private:
     struct Sealed {

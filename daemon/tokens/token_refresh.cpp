@@ -9,9 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <exception>
 #include <optional>
 #include <string>
@@ -67,7 +65,8 @@ asio::awaitable<Result<TokenService::Impl::Found>> TokenService::Impl::find(cons
 }
 
 asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::start_refresh(
-    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
+    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want,
+    std::optional<std::uint64_t> caller) {
     const auto ck = credential_key(key);
     // Announced until the read ends, whatever it ends with: a read never
     // finished would hold its waiters until their deadlines. (A frame
@@ -80,13 +79,15 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::start_r
         read->finish(std::move(outcome));
     };
     Result<Started> started = make_error(Errc::internal, "the read of the record did not complete");
+    bool paced_out = false;
     try {
-        started = co_await read_and_start(key, sk, scopes, want);
+        started = co_await read_and_start(key, sk, scopes, want, caller, paced_out);
     } catch (...) {
         end_read(make_error(Errc::internal, "the read of " + resource(key) + " failed"));
         throw;
     }
-    if (started) {
+    // A refusal over this caller's budget is its own: the others look again.
+    if (started || paced_out) {
         end_read(Result<void>{});
     } else {
         end_read(started.error());
@@ -95,7 +96,8 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::start_r
 }
 
 asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_and_start(
-    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want) {
+    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want,
+    std::optional<std::uint64_t> caller, bool& refused) {
     const auto ck = credential_key(key);
     if (removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
     const auto asked = std::chrono::steady_clock::now();
@@ -123,6 +125,14 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
         cache.put(ck, stored);
         if (rec->access_expires_at - clock.now_epoch_seconds() >= want) co_return Started{std::move(stored)};
     }
+    if (caller) {
+        const auto verdict = pace.take(ck, *caller, clock.steady_now());
+        if (verdict != RefreshPace::Verdict::allowed) {
+            auto answer = paced(key, sk, *caller, verdict);
+            refused = !answer;
+            co_return answer;
+        }
+    }
     auto flight = std::make_shared<Flight>(io.get_executor(), sk);
     flights[ck] = flight;
     if (drain) drain(longest_refresh(ck));  // credd is stopping: this refresh holds its exit
@@ -132,39 +142,6 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
         if (e) log::error("a refresh ended with an exception outside its handler");
     });
     co_return Started{flight};
-}
-
-std::string TokenService::Impl::refresh_steps_line(const store::CredentialKey& key, const Result<void>& result,
-                                                   const RefreshSteps& s) {
-    std::vector<std::pair<RefreshSteps::Point, const char*>> reached;
-    for (const auto& [at, what] : {std::pair{s.flying, "store read"},
-                                   {s.locked, "fleet lock and pending mark"},
-                                   {s.exchanging, "steps started"},
-                                   {s.marked, "pending mark"},
-                                   {s.token_read, "refresh token read"},
-                                   {s.answered, "provider"},
-                                   {s.stored, "commit"},
-                                   {s.back, "back on the I/O thread"}}) {
-        if (at != RefreshSteps::Point{}) reached.emplace_back(at, what);
-    }
-    std::stable_sort(reached.begin(), reached.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    const auto ms = [](RefreshSteps::Point::duration d) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.2f", std::chrono::duration<double, std::milli>(d).count());
-        return std::string(buf);
-    };
-    const RefreshSteps::Point end = reached.empty() ? s.asked : reached.back().first;
-    std::string line = "refresh of " + resource(key) + ": " +
-                       std::string(metrics::to_string(metrics::refresh_outcome(result))) + " in " + ms(end - s.asked) +
-                       " ms:";
-    RefreshSteps::Point before = s.asked;
-    const char* separator = " ";
-    for (const auto& [at, what] : reached) {
-        line += std::string(separator) + what + " " + ms(at - before);
-        before = at;
-        separator = ", ";
-    }
-    return line;
 }
 
 asio::awaitable<void> TokenService::Impl::fly(store::CredentialKey key, store::CredentialRecord record,
@@ -343,6 +320,9 @@ Result<void> TokenService::Impl::committed(const store::CredentialKey& key, cons
     if (!*stored) return replaced(key);
     unavailable_since.erase(credential_key(key));
     events.valid(key.user, key.provider);
+    const auto now = clock.now_epoch_seconds();
+    cache.make_room(credential_key(key), credential_key(key) + scopes, now);
+    pace.learn(credential_key(key), std::chrono::seconds(served.expires_at - now));
     cache.put(credential_key(key) + scopes, served);
     return Result<void>{};
 }

@@ -156,11 +156,10 @@ std::shared_ptr<Flight> TokenService::Impl::in_flight(const std::string& ck, boo
     return r->second;
 }
 
-asio::awaitable<std::shared_ptr<Flight>> TokenService::Impl::begin_refresh(const store::CredentialKey& key,
-                                                                           const std::string& sk,
-                                                                           const std::vector<std::string>& scopes,
-                                                                           std::int64_t want, Answer& answer) {
-    auto started = co_await start_refresh(key, sk, scopes, want);
+asio::awaitable<std::shared_ptr<Flight>> TokenService::Impl::begin_refresh(
+    const store::CredentialKey& key, const std::string& sk, const std::vector<std::string>& scopes, std::int64_t want,
+    std::optional<std::uint64_t> caller, Answer& answer) {
+    auto started = co_await start_refresh(key, sk, scopes, want, caller);
     if (!started) {
         answer = Result<wire::AccessToken>(started.error());
         co_return nullptr;
@@ -197,7 +196,8 @@ TokenService::Impl::Answer TokenService::Impl::after_wait(const Flight& flight, 
 
 asio::awaitable<Result<wire::AccessToken>> TokenService::token(store::CredentialKey key, std::chrono::seconds min_valid,
                                                                std::vector<std::string> scopes,
-                                                               std::chrono::milliseconds timeout) {
+                                                               std::chrono::milliseconds timeout,
+                                                               std::optional<std::uint64_t> caller) {
     auto& im = *impl_;
     const auto ck = credential_key(key);
     const auto sk = scope_key(scopes);
@@ -213,7 +213,7 @@ asio::awaitable<Result<wire::AccessToken>> TokenService::token(store::Credential
         if (!flight) {
             // start_refresh() looks at the cache and the flights again after
             // its store read, so no second refresh can start.
-            flight = co_await im.begin_refresh(key, sk, scopes, want, answer);
+            flight = co_await im.begin_refresh(key, sk, scopes, want, caller, answer);
             if (answer) co_return std::move(*answer);
             if (!flight) continue;
         }

@@ -54,6 +54,7 @@
 #include "common/wire/wire.hpp"
 #include "daemon/notify/events.hpp"
 #include "daemon/store/store.hpp"
+#include "daemon/tokens/refresh_pace.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -91,6 +92,9 @@ struct TokenServiceOptions {
     // reason, or is valid again (daemon/notify/events.hpp); borrowed, must
     // outlive the service. nullptr: nobody is told.
     notify::Events* events = nullptr;
+    // How often one caller may have a credential refreshed at the provider
+    // (refresh_pace.hpp; [limits] refresh_burst, refresh_interval_seconds).
+    PaceSettings pace{};
 };
 
 using Removal = wire::Removal;
@@ -148,9 +152,14 @@ public:
     // `timeout` > 0 is the caller's deadline: when it passes before the
     // refresh ends, the caller gets provider_unavailable while the refresh
     // goes on (bounded by the provider's retry_deadline) for everyone else.
+    // `caller`, the caller's peer::Account, has the refreshes it starts
+    // paced (refresh_pace.hpp): over its budget, it gets the cached token of
+    // its scope set while one is still valid, even if shorter than
+    // `min_valid`, and otherwise too_many_requests. std::nullopt: unpaced.
     [[nodiscard]] boost::asio::awaitable<Result<wire::AccessToken>> token(
         store::CredentialKey key, std::chrono::seconds min_valid, std::vector<std::string> scopes = {},
-        std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
+        std::chrono::milliseconds timeout = std::chrono::milliseconds::zero(),
+        std::optional<std::uint64_t> caller = std::nullopt);
 
     // The answer token() would give without waiting: the cached access
     // token good for `min_valid`, counted as token() counts it.

@@ -11,6 +11,7 @@
 #include "daemon/store/store_runner.hpp"
 #include "daemon/tokens/clock.hpp"
 #include "daemon/tokens/flight.hpp"
+#include "daemon/tokens/refresh_pace.hpp"
 #include "daemon/tokens/token_cache.hpp"
 #include "daemon/tokens/token_service.hpp"
 #include "daemon/tokens/upstream.hpp"
@@ -115,6 +116,7 @@ struct TokenService::Impl {
     // State changes worth a word (daemon/notify); after `options`, which names it.
     notify::Events& events = options.events != nullptr ? *options.events : notify::no_events();
     TokenCache cache;
+    RefreshPace pace{options.pace};
     std::map<std::string, std::shared_ptr<Flight>> flights;  // by credential_key
     // Reads of a record by start_refresh() in progress, by credential_key:
     // a caller arriving meanwhile waits for the read instead of queueing one
@@ -165,7 +167,8 @@ struct TokenService::Impl {
     boost::asio::awaitable<std::shared_ptr<Flight>> begin_refresh(const store::CredentialKey& key,
                                                                   const std::string& sk,
                                                                   const std::vector<std::string>& scopes,
-                                                                  std::int64_t want, Answer& answer);
+                                                                  std::int64_t want,
+                                                                  std::optional<std::uint64_t> caller, Answer& answer);
     // The answer of a caller whose wait for `flight` (a read when `read`)
     // ended, by its end or by the caller's deadline; std::nullopt: look
     // again.
@@ -190,12 +193,21 @@ struct TokenService::Impl {
     // Either the stored access token, good enough, or a refresh now in
     // flight (this caller's, or one that another caller started while the
     // record was read: std::nullopt then, look again).
-    // The read is announced in `reads` while it lasts.
+    // The read is announced in `reads` while it lasts. A refresh `caller`
+    // (a peer::Account) may not start yet (pace) gives the cached token of
+    // `sk` while one is still valid, or too_many_requests; callers waiting
+    // on the read then look again, each under its own budget.
     using Started = std::optional<std::variant<CachedToken, std::shared_ptr<Flight>>>;
     boost::asio::awaitable<Result<Started>> start_refresh(const store::CredentialKey& key, const std::string& sk,
-                                                          const std::vector<std::string>& scopes, std::int64_t want);
+                                                          const std::vector<std::string>& scopes, std::int64_t want,
+                                                          std::optional<std::uint64_t> caller);
+    // `refused`: set when the error is the pace's refusal of `caller`.
     boost::asio::awaitable<Result<Started>> read_and_start(const store::CredentialKey& key, const std::string& sk,
-                                                           const std::vector<std::string>& scopes, std::int64_t want);
+                                                           const std::vector<std::string>& scopes, std::int64_t want,
+                                                           std::optional<std::uint64_t> caller, bool& refused);
+    // What a caller over its refresh budget gets instead of a refresh.
+    Result<Started> paced(const store::CredentialKey& key, const std::string& sk, std::uint64_t caller,
+                          RefreshPace::Verdict verdict);
     // When each step of one refresh ended, for the debug line that says
     // where its time went (credd --verbose; refresh_steps_line()). A step
     // not reached stays at the epoch. Each is written by the thread that

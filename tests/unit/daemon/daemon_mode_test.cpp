@@ -102,7 +102,7 @@ TEST(ConfigKeys, KeysBelowATableAreItsDirectChildren) {
               (std::vector<std::string_view>{"socket", "socket_mode", "state_dir", "key_file", "owner_access", "limits",
                                              "store", "audit", "roles", "grants", "notify", "providers"}));
     const auto limits = keys_below("limits");
-    EXPECT_EQ(limits.size(), 6U);
+    EXPECT_EQ(limits.size(), 8U);
     EXPECT_EQ(limits.front(), "max_head_bytes");
     const auto provider = keys_below("providers.NAME");
     EXPECT_NE(std::find(provider.begin(), provider.end(), "client_id"), provider.end());

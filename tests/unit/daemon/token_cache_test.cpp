@@ -136,5 +136,29 @@ TEST(TokenCacheCipher, TheFasterCipherIsChosenWhereTheCpuRunsIt) {
     EXPECT_EQ(TokenCache(CacheCipher::xsalsa20poly1305).cipher(), CacheCipher::xsalsa20poly1305);
 }
 
+// The scope sets of one credential are the caller's to choose: expired ones
+// go, and at most k_max_per_prefix entries stay, the one being put and the
+// full-scope token among them, the soonest to expire leaving first.
+TEST(TokenCache, MakeRoomKeepsACredentialsScopeSetsBounded) {
+    TokenCache cache;
+    const std::string ck = std::string("alice\0demo\0", 11);
+    cache.put(ck, CachedToken{SecretBytes::from("full"), 100, "openid"});
+    cache.put(ck + "old", CachedToken{SecretBytes::from("old"), 5, "old"});
+    for (int i = 0; i < 100; ++i) {
+        const std::string sk = "s" + std::to_string(i);
+        cache.make_room(ck, ck + sk, 10);
+        cache.put(ck + sk, CachedToken{SecretBytes::from(sk), 1000 + i, sk});
+    }
+    const std::string bob = std::string("bob\0demo\0", 9) + "s0";
+    cache.put(bob, CachedToken{SecretBytes::from("bob"), 1000, "s0"});
+    EXPECT_FALSE(cache.get(ck + "old", 0, 0));  // expired at 10
+    EXPECT_TRUE(cache.get(ck, 10, 0));          // the full-scope token
+    EXPECT_FALSE(cache.get(ck + "s0", 10, 0));  // the first to expire went
+    EXPECT_FALSE(cache.get(ck + "s36", 10, 0));
+    EXPECT_TRUE(cache.get(ck + "s37", 10, 0));  // 63 scope sets and the full scope: 64
+    EXPECT_TRUE(cache.get(ck + "s99", 10, 0));
+    EXPECT_TRUE(cache.get(bob, 10, 0));  // another credential's are not counted
+}
+
 }  // namespace
 }  // namespace credctl::tokens

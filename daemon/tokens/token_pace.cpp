@@ -1,0 +1,57 @@
+// What TokenService answers a caller over its budget of refreshes
+// (refresh_pace.hpp) instead of starting one: the cached token of its scope
+// set while one is still valid, otherwise too_many_requests.
+#include "common/log/log.hpp"
+#include "daemon/peer/subordinate_uids.hpp"
+#include "daemon/tokens/token_service_impl.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace credctl::tokens {
+namespace {
+
+// A paced caller gets a cached token only with this much left: expiry and
+// now are whole seconds, so "1 s left" may be a few milliseconds.
+constexpr std::int64_t k_paced_min_valid_seconds = 2;
+
+}  // namespace
+
+Result<TokenService::Impl::Started> TokenService::Impl::paced(const store::CredentialKey& key, const std::string& sk,
+                                                              std::uint64_t caller, RefreshPace::Verdict verdict) {
+    using Verdict = RefreshPace::Verdict;
+    const auto ck = credential_key(key);
+    const bool full = verdict == Verdict::full || verdict == Verdict::first_full;
+    const std::string budget = std::to_string(pace.settings().burst) + " at once, then one every " +
+                               std::to_string(pace.interval(ck).count()) + " s";
+    // Once per run of refusals: a caller that keeps asking is not logged again.
+    if (verdict == Verdict::first_refused) {
+        log::warning(peer::describe(caller) + " asks for refreshes of " + resource(key) + " faster than " + budget +
+                     " (limits.refresh_burst, limits.refresh_interval_seconds); meanwhile it gets cached tokens or "
+                     "too_many_requests");
+    } else if (verdict == Verdict::first_full) {
+        log::warning("credd paces the refreshes of " + std::to_string(RefreshPace::k_max_keys) +
+                     " pairs of credential and caller and has room for no more: " + peer::describe(caller) +
+                     " gets cached tokens of " + resource(key) +
+                     " or too_many_requests until some pair's budget "
+                     "is full again");
+    }
+    // The freshest token credd has for the scope set, if any is still valid.
+    if (auto hit = cache.get(ck + sk, clock.now_epoch_seconds(), k_paced_min_valid_seconds)) {
+        return Started{std::move(*hit)};
+    }
+    if (full) {
+        return make_error(Errc::too_many_requests,
+                          "credd paces the refreshes of too many callers at once to "
+                          "refresh " +
+                              resource(key) + " now; ask again in a few seconds");
+    }
+    const auto wait = std::max<std::int64_t>(pace.wait(ck, caller, clock.steady_now()).count(), 1);
+    return make_error(Errc::too_many_requests, "too many refreshes of " + resource(key) + " asked by this caller (" +
+                                                   budget +
+                                                   "), and no token of it for the scope set asked is "
+                                                   "still valid; ask again in " +
+                                                   std::to_string(wait) + " s");
+}
+
+}  // namespace credctl::tokens
