@@ -195,7 +195,8 @@ asio::awaitable<Result<bool>> TokenService::Impl::take_fleet_lock(const store::C
                                                            "; run: credctl login " + key.provider);
         }
         if (refreshed_elsewhere(record, *now, scopes, clock.now_epoch_seconds())) {
-            cache.put(credential_key(key), CachedToken{now->access_token.clone(), now->access_expires_at, now->scope});
+            cache.put(credential_key(key),
+                      CachedToken{now->access_token.clone(), now->access_expires_at, now->scope, now->subject});
             co_return false;
         }
         record = std::move(*now);  // not refreshed: try the lock on what is stored now

@@ -57,6 +57,8 @@ RefreshPace::Verdict RefreshPace::take(const std::string& credential, std::uint6
         it = buckets_.emplace(k, Bucket{0, now, settings_.interval, false}).first;
     }
     Bucket& b = it->second;
+    // A shorter interval learned since the last take refills that time too.
+    b.step = std::min(b.step, interval(credential));
     b.spent = b.spent_at(now);
     b.at = now;
     b.step = interval(credential);

@@ -81,49 +81,89 @@ void TokenCache::put(const std::string& key, const CachedToken& token) {
     s.nonce_and_box = seal(token.access_token);
     s.expires_at = token.expires_at;
     s.scope = token.scope;
+    s.subject = token.subject;
     entries_[key] = std::move(s);
+    retired_.erase(key);
+}
+
+std::optional<CachedToken> TokenCache::found(const std::map<std::string, Sealed>& in, const std::string& key,
+                                             std::int64_t now, std::int64_t min_valid_seconds) const {
+    auto it = in.find(key);
+    if (it == in.end() || it->second.expires_at - now < min_valid_seconds) return std::nullopt;
+    auto plain = open(it->second.nonce_and_box);
+    if (!plain) return std::nullopt;
+    return CachedToken{std::move(*plain), it->second.expires_at, it->second.scope, it->second.subject};
 }
 
 std::optional<CachedToken> TokenCache::get(const std::string& key, std::int64_t now,
                                            std::int64_t min_valid_seconds) const {
-    auto it = entries_.find(key);
-    if (it == entries_.end() || it->second.expires_at - now < min_valid_seconds) return std::nullopt;
-    auto plain = open(it->second.nonce_and_box);
-    if (!plain) return std::nullopt;
-    return CachedToken{std::move(*plain), it->second.expires_at, it->second.scope};
+    return found(entries_, key, now, min_valid_seconds);
+}
+
+std::optional<CachedToken> TokenCache::get_retired(const std::string& key, std::int64_t now,
+                                                   std::int64_t min_valid_seconds) const {
+    return found(retired_, key, now, min_valid_seconds);
 }
 
 void TokenCache::erase(const std::string& key) {
     entries_.erase(key);
 }
 
-void TokenCache::erase_prefix(const std::string& prefix) {
-    auto it = entries_.lower_bound(prefix);
-    while (it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0) it = entries_.erase(it);
+namespace {
+
+using Entries = std::map<std::string, TokenCache::Sealed>;
+
+bool under(const Entries& m, Entries::const_iterator it, const std::string& prefix) {
+    return it != m.end() && it->first.compare(0, prefix.size(), prefix) == 0;
 }
 
-void TokenCache::make_room(const std::string& prefix, const std::string& key, std::int64_t now) {
-    const auto under = [&](auto it) {
-        return it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
-    };
+void erase_under(Entries& m, const std::string& prefix) {
+    auto it = m.lower_bound(prefix);
+    while (under(m, it, prefix)) it = m.erase(it);
+}
+
+// Forgets the entries of `m` under `prefix` that expired before `now`, then
+// the ones that expire first until `key` (kept) and the rest come to `max`;
+// never `prefix` itself (the full-scope token).
+void trim(Entries& m, const std::string& prefix, const std::string& key, std::size_t max, std::int64_t now) {
     std::size_t others = 0;
-    for (auto it = entries_.lower_bound(prefix); under(it);) {
+    for (auto it = m.lower_bound(prefix); under(m, it, prefix);) {
         if (it->second.expires_at < now) {
-            it = entries_.erase(it);
+            it = m.erase(it);
             continue;
         }
         others += it->first != key ? 1 : 0;
         ++it;
     }
-    for (; others >= k_max_per_prefix; --others) {
-        auto first = entries_.end();
-        for (auto it = entries_.lower_bound(prefix); under(it); ++it) {
+    for (; others >= max; --others) {
+        auto first = m.end();
+        for (auto it = m.lower_bound(prefix); under(m, it, prefix); ++it) {
             if (it->first == prefix || it->first == key) continue;
-            if (first == entries_.end() || it->second.expires_at < first->second.expires_at) first = it;
+            if (first == m.end() || it->second.expires_at < first->second.expires_at) first = it;
         }
-        if (first == entries_.end()) return;
-        entries_.erase(first);
+        if (first == m.end()) return;
+        m.erase(first);
     }
+}
+
+}  // namespace
+
+void TokenCache::erase_prefix(const std::string& prefix) {
+    erase_under(entries_, prefix);
+    erase_under(retired_, prefix);
+}
+
+void TokenCache::retire_prefix(const std::string& prefix, std::int64_t now) {
+    auto it = entries_.lower_bound(prefix);
+    while (under(entries_, it, prefix)) {
+        retired_.insert_or_assign(it->first, std::move(it->second));
+        it = entries_.erase(it);
+    }
+    trim(retired_, prefix, prefix, k_max_per_prefix, now);
+}
+
+void TokenCache::make_room(const std::string& prefix, const std::string& key, std::int64_t now) {
+    trim(entries_, prefix, key, k_max_per_prefix, now);
 }
 
 }  // namespace credctl::tokens

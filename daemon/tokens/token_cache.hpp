@@ -26,6 +26,7 @@ struct CachedToken {
     SecretBytes access_token;
     std::int64_t expires_at = 0;  // UTC epoch seconds
     std::string scope;
+    std::string subject{};  // the grant's subject at the provider, as the record named it
 };
 
 enum class CacheCipher { aes256gcm, xsalsa20poly1305 };
@@ -43,8 +44,19 @@ public:
     [[nodiscard]] std::optional<CachedToken> get(const std::string& key, std::int64_t now,
                                                  std::int64_t min_valid_seconds) const;
     void erase(const std::string& key);
-    // Every entry whose key starts with `prefix` (all scopes of a credential).
+    // Every entry whose key starts with `prefix` (all scopes of a credential),
+    // retired ones too.
     void erase_prefix(const std::string& prefix);
+    // Sets the entries under `prefix` aside, with those set aside before
+    // (expired ones forgotten, at most k_max_per_prefix kept): get() no
+    // longer finds them, get_retired() does, until put() replaces one. For a
+    // credential another process changed (a refresh on another host, which
+    // leaves earlier tokens valid, or a login or logout there): such a token
+    // is served only where nothing better may be had (a caller over its
+    // pace of refreshes), and after a look at the record.
+    void retire_prefix(const std::string& prefix, std::int64_t now);
+    [[nodiscard]] std::optional<CachedToken> get_retired(const std::string& key, std::int64_t now,
+                                                         std::int64_t min_valid_seconds) const;
     // Before `key` is put under `prefix` (a credential): forgets the
     // entries under `prefix` whose token expired before `now` (scope sets no
     // longer asked for), then the ones that expire first until `key` and
@@ -54,12 +66,18 @@ public:
     void make_room(const std::string& prefix, const std::string& key, std::int64_t now);
     static constexpr std::size_t k_max_per_prefix = 64;
 
-private:
+    // An entry as kept: the token sealed (named here for the helpers of
+    // token_cache.cpp; nothing outside uses it).
     struct Sealed {
         std::string nonce_and_box;
         std::int64_t expires_at = 0;
         std::string scope;
+        std::string subject;
     };
+
+private:
+    [[nodiscard]] std::optional<CachedToken> found(const std::map<std::string, Sealed>& in, const std::string& key,
+                                                   std::int64_t now, std::int64_t min_valid_seconds) const;
     [[nodiscard]] std::string seal(const SecretBytes& plain);
     [[nodiscard]] std::optional<SecretBytes> open(const std::string& sealed) const;
 
@@ -69,6 +87,7 @@ private:
     SecretBytes key_;
     std::uint64_t sealed_ = 0;  // AES-GCM: the count of seals, the next nonce
     std::map<std::string, Sealed> entries_;
+    std::map<std::string, Sealed> retired_;  // retire_prefix(): at most what entries_ held under one prefix
 };
 
 }  // namespace credctl::tokens

@@ -18,7 +18,8 @@ constexpr std::int64_t k_paced_min_valid_seconds = 2;
 }  // namespace
 
 Result<TokenService::Impl::Started> TokenService::Impl::paced(const store::CredentialKey& key, const std::string& sk,
-                                                              std::uint64_t caller, RefreshPace::Verdict verdict) {
+                                                              const std::string& subject, std::uint64_t caller,
+                                                              RefreshPace::Verdict verdict) {
     using Verdict = RefreshPace::Verdict;
     const auto ck = credential_key(key);
     const bool full = verdict == Verdict::full || verdict == Verdict::first_full;
@@ -36,9 +37,15 @@ Result<TokenService::Impl::Started> TokenService::Impl::paced(const store::Crede
                      " or too_many_requests until some pair's budget "
                      "is full again");
     }
-    // The freshest token credd has for the scope set, if any is still valid.
-    if (auto hit = cache.get(ck + sk, clock.now_epoch_seconds(), k_paced_min_valid_seconds)) {
-        return Started{std::move(*hit)};
+    // The freshest token credd has for the scope set, if any is still valid:
+    // one cached before another process changed the record (another host's
+    // refresh, which leaves it valid) only while the record still names
+    // its subject. Otherwise hosts of a fleet serving one credential would
+    // make each other's callers refresh at every change, and refuse them.
+    const auto now = clock.now_epoch_seconds();
+    if (auto hit = cache.get(ck + sk, now, k_paced_min_valid_seconds)) return Started{std::move(*hit)};
+    if (auto old = cache.get_retired(ck + sk, now, k_paced_min_valid_seconds); old && old->subject == subject) {
+        return Started{std::move(*old)};
     }
     if (full) {
         return make_error(Errc::too_many_requests,

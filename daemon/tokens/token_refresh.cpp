@@ -121,14 +121,14 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
         co_return co_await forget_interrupted(key, *rec);
     }
     if (sk.empty() && !rec->access_token.empty()) {
-        CachedToken stored{rec->access_token.clone(), rec->access_expires_at, rec->scope};
+        CachedToken stored{rec->access_token.clone(), rec->access_expires_at, rec->scope, rec->subject};
         cache.put(ck, stored);
         if (rec->access_expires_at - clock.now_epoch_seconds() >= want) co_return Started{std::move(stored)};
     }
     if (caller) {
         const auto verdict = pace.take(ck, *caller, clock.steady_now());
         if (verdict != RefreshPace::Verdict::allowed) {
-            auto answer = paced(key, sk, *caller, verdict);
+            auto answer = paced(key, sk, rec->subject, *caller, verdict);
             refused = !answer;
             co_return answer;
         }
@@ -290,7 +290,7 @@ CachedToken TokenService::Impl::prepare_commit(store::CredentialRecord& record, 
     // No scope in the answer: the one asked for (RFC 6749 §5.1). An empty
     // one is what was granted, and is reported as such.
     const std::string granted = t.scope ? *t.scope : (scopes.empty() ? record.scope : scopes);
-    CachedToken served{t.access_token.clone(), expires_at, granted};
+    CachedToken served{t.access_token.clone(), expires_at, granted, record.subject};
     if (scopes.empty()) {
         // The record keeps the full-scope token only; down-scoped ones live
         // in the cache.

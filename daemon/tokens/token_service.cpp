@@ -126,7 +126,7 @@ asio::awaitable<Result<void>> TokenService::store_login(const store::CredentialK
     impl_->events.valid(key.user, key.provider);
     impl_->cache.erase_prefix(ck);
     if (!rec.access_token.empty()) {
-        impl_->cache.put(ck, CachedToken{rec.access_token.clone(), rec.access_expires_at, rec.scope});
+        impl_->cache.put(ck, CachedToken{rec.access_token.clone(), rec.access_expires_at, rec.scope, rec.subject});
     }
     co_return Result<void>{};
 }
@@ -136,7 +136,8 @@ void TokenService::Impl::forget_changed() {
     if (feed == nullptr) return;
     const store::Changes changes = feed->take();
     if (changes.everything) cache.erase_prefix("");
-    for (const auto& k : changes.keys) cache.erase_prefix(credential_key(k));
+    const auto now = clock.now_epoch_seconds();
+    for (const auto& k : changes.keys) cache.retire_prefix(credential_key(k), now);
 }
 
 TokenService::Impl::Answer TokenService::Impl::from_cache(const std::string& ck, const std::string& sk,

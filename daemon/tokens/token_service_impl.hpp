@@ -206,8 +206,10 @@ struct TokenService::Impl {
                                                            const std::vector<std::string>& scopes, std::int64_t want,
                                                            std::optional<std::uint64_t> caller, bool& refused);
     // What a caller over its refresh budget gets instead of a refresh.
-    Result<Started> paced(const store::CredentialKey& key, const std::string& sk, std::uint64_t caller,
-                          RefreshPace::Verdict verdict);
+    // `subject`: the record's, just read (a token cached before another
+    // process changed the record is served only if it names the same).
+    Result<Started> paced(const store::CredentialKey& key, const std::string& sk, const std::string& subject,
+                          std::uint64_t caller, RefreshPace::Verdict verdict);
     // When each step of one refresh ended, for the debug line that says
     // where its time went (credd --verbose; refresh_steps_line()). A step
     // not reached stays at the epoch. Each is written by the thread that

@@ -160,5 +160,34 @@ TEST(TokenCache, MakeRoomKeepsACredentialsScopeSetsBounded) {
     EXPECT_TRUE(cache.get(bob, 10, 0));  // another credential's are not counted
 }
 
+// A credential another process changed: its tokens are set aside, found
+// only by get_retired() (with the subject they were cached under) until a
+// put() replaces one or erase_prefix() forgets the credential; a later
+// retirement adds to the earlier one.
+TEST(TokenCache, RetiredTokensAreFoundOnlyAsRetired) {
+    TokenCache cache;
+    const std::string ck = std::string("alice\0demo\0", 11);
+    cache.put(ck + "a", CachedToken{SecretBytes::from("A1"), 100, "a", "sub-1"});
+    cache.put(ck + "b", CachedToken{SecretBytes::from("B1"), 100, "b", "sub-1"});
+    cache.put("bob", CachedToken{SecretBytes::from("bob"), 100, "", ""});
+    cache.retire_prefix(ck, 10);
+    EXPECT_FALSE(cache.get(ck + "a", 10, 0));
+    auto a = cache.get_retired(ck + "a", 10, 0);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->access_token.reveal(), "A1");
+    EXPECT_EQ(a->subject, "sub-1");
+    EXPECT_TRUE(cache.get("bob", 10, 0));  // another credential's stay
+    cache.put(ck + "a", CachedToken{SecretBytes::from("A2"), 200, "a", "sub-1"});
+    EXPECT_FALSE(cache.get_retired(ck + "a", 10, 0));  // replaced
+    cache.retire_prefix(ck, 10);
+    EXPECT_EQ(cache.get_retired(ck + "a", 10, 0)->access_token.reveal(), "A2");
+    EXPECT_EQ(cache.get_retired(ck + "b", 10, 0)->access_token.reveal(), "B1");  // kept from the first
+    EXPECT_FALSE(cache.get_retired(ck + "b", 99, 2));                            // 1 s left of 2 asked
+    cache.retire_prefix(ck, 150);                                                // B1 expired at 100
+    EXPECT_FALSE(cache.get_retired(ck + "b", 10, 0));
+    cache.erase_prefix(ck);
+    EXPECT_FALSE(cache.get_retired(ck + "a", 10, 0));
+}
+
 }  // namespace
 }  // namespace credctl::tokens

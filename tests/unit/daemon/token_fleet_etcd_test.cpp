@@ -64,11 +64,25 @@ protected:
     asio::awaitable<void> ask(Host* h, Answer* out) {
         *out = co_await h->service->token(key_, seconds(60), {}, milliseconds::zero());
     }
-    // A token down-scoped to "read".
-    asio::awaitable<void> ask_read(Host* h, Answer* out) {
+    // A token down-scoped to "read", for `caller` (paced) or no one (not).
+    asio::awaitable<void> ask_read(Host* h, Answer* out, std::optional<std::uint64_t> caller = std::nullopt) {
         std::vector<std::string> scopes;
         scopes.emplace_back("read");
-        *out = co_await h->service->token(key_, seconds(60), std::move(scopes), milliseconds::zero());
+        *out = co_await h->service->token(key_, seconds(60), std::move(scopes), milliseconds::zero(), caller);
+    }
+    // ask_read() on `h`, the provider answering `script` if asked.
+    Answer read_on(Host* h, const test::Script& script, std::optional<std::uint64_t> caller = std::nullopt) {
+        Answer answer;
+        asio::co_spawn(io_, ask_read(h, &answer, caller), asio::detached);
+        for (int i = 0; i < 300 && !answer && h->upstream.held() == 0; ++i) run(milliseconds(10));
+        if (!answer && h->upstream.held() == 1) h->upstream.release(script);
+        for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
+        return answer;
+    }
+    // Waits for `h`'s watch to deliver the writes made so far (the login of
+    // SetUp(), say), and drops them.
+    static void drain(Host& h) {
+        for (int i = 0; i < 100 && h.store->take().keys.empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
     }
     void run(milliseconds d) {
         io_.restart();
@@ -115,16 +129,8 @@ TEST_F(TokenFleetEtcdTest, AWaitingHostIsWokenByTheHoldersCommitNotItsNextLookAt
 // change is still forgotten: a login through B makes A read the record
 // again.
 TEST_F(TokenFleetEtcdTest, AHostsOwnRefreshComingBackThroughItsWatchKeepsWhatItCached) {
-    const auto ask_a = [&](test::Script script) {
-        Answer answer;
-        asio::co_spawn(io_, ask_read(&a_, &answer), asio::detached);
-        for (int i = 0; i < 300 && !answer && a_.upstream.held() == 0; ++i) run(milliseconds(10));
-        if (!answer && a_.upstream.held() == 1) a_.upstream.release(std::move(script));
-        for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
-        return answer;
-    };
-    // The login of SetUp() comes back first (a login's echo is a change).
-    for (int i = 0; i < 100 && a_.store->take().keys.empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
+    const auto ask_a = [&](const test::Script& script) { return read_on(&a_, script); };
+    drain(a_);  // the login of SetUp() comes back first (a login's echo is a change)
     auto first = ask_a(test::answer_tokens("AT-read-1", "RT-1", 3600));
     ASSERT_TRUE(first && *first) << (first ? first->error().message : "no answer");
     ASSERT_EQ(a_.upstream.calls, 1);
@@ -143,6 +149,41 @@ TEST_F(TokenFleetEtcdTest, AHostsOwnRefreshComingBackThroughItsWatchKeepsWhatItC
     ASSERT_TRUE(after_login && *after_login) << (after_login ? after_login->error().message : "no answer");
     EXPECT_EQ((*after_login)->access_token.reveal(), "AT-read-3");
     EXPECT_EQ(a_.upstream.calls, 2) << "B's login did not make A forget its down-scoped token";
+}
+
+// Two hosts serving down-scoped tokens of one credential: each one's refresh
+// makes the other forget what it cached. A caller over its pace of
+// refreshes on A is then served the token A cached before B's refresh
+// (still valid, and the record still names its subject), not refused; once
+// a login through B names another subject, it is refused.
+TEST_F(TokenFleetEtcdTest, OverItsBudgetACallerGetsTheTokenCachedBeforeAnotherHostsRefresh) {
+    auto options = TokenServiceOptions{{credctl::test::unreachable_provider()}, seconds(5)};
+    options.pace = {1, seconds(3600)};
+    for (Host* h : {&a_, &b_}) h->service.emplace(io_, *h->store, options, TokenServiceSeams{h->upstream, clock_});
+    drain(a_);
+    drain(b_);
+    constexpr std::uint64_t k_caller = 1001;
+    auto on_a = read_on(&a_, test::answer_tokens("AT-read-A", "RT-A", 3600), k_caller);
+    ASSERT_TRUE(on_a && *on_a) << (on_a ? on_a->error().message : "no answer");
+    auto on_b = read_on(&b_, test::answer_tokens("AT-read-B", "RT-B", 3600), k_caller);
+    ASSERT_TRUE(on_b && *on_b) << (on_b ? on_b->error().message : "no answer");
+    EXPECT_EQ((*on_b)->access_token.reveal(), "AT-read-B");  // B's own budget
+    std::this_thread::sleep_for(milliseconds(1000));         // for A's watch to deliver B's refresh
+
+    auto again = read_on(&a_, test::answer_tokens("AT-read-A2", "RT-A2", 3600), k_caller);
+    ASSERT_TRUE(again && *again) << (again ? again->error().message : "no answer");
+    EXPECT_EQ((*again)->access_token.reveal(), "AT-read-A");
+    EXPECT_EQ(a_.upstream.calls, 1);
+
+    auto login = test::login_until(clock_.now_epoch_seconds() + 3600, "RT-C", "AT-C");
+    login.subject = "another-account";
+    ASSERT_TRUE(credctl::test::run_now(io_, b_.service->store_login(key_, std::move(login))).has_value());
+    std::this_thread::sleep_for(milliseconds(1000));  // for A's watch to deliver the login
+    auto refused = read_on(&a_, test::answer_tokens("AT-read-A3", "RT-A3", 3600), k_caller);
+    ASSERT_TRUE(refused);
+    ASSERT_FALSE(*refused) << "served " << (*refused)->access_token.reveal() << " of the subject before the login";
+    EXPECT_EQ(refused->error().code, Errc::too_many_requests);
+    EXPECT_EQ(a_.upstream.calls, 1);
 }
 
 // A lock and mark whose answer was lost (store::RefreshLock::settle()): host
