@@ -1,9 +1,10 @@
 // ChangeFeed: which credentials other processes changed (docs/fleet.md
 // "Cache coherence"), offered by a Store whose records several credds share
 // (Store::change_feed(); EtcdStore, fed by an etcd watch). TokenService takes
-// the changes before it looks in its cache and forgets what it cached of
-// each credential named, so a logout, a new login or a refresh on another
-// host is seen by this one at its next request.
+// the changes before it looks in its cache and sets aside what it cached of
+// each credential named (TokenCache::retire_prefix()), so a logout, a new
+// login or a refresh on another host is seen by this one at its next
+// request.
 //
 // Thread-safety: take() on the I/O thread; the feed is filled from another
 // thread (the watch's), under the feed's own lock.

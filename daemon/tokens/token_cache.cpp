@@ -153,6 +153,10 @@ void TokenCache::erase_prefix(const std::string& prefix) {
     erase_under(retired_, prefix);
 }
 
+void TokenCache::erase_retired(const std::string& prefix) {
+    erase_under(retired_, prefix);
+}
+
 void TokenCache::retire_prefix(const std::string& prefix, std::int64_t now) {
     auto it = entries_.lower_bound(prefix);
     while (under(entries_, it, prefix)) {

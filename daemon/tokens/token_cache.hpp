@@ -57,6 +57,8 @@ public:
     void retire_prefix(const std::string& prefix, std::int64_t now);
     [[nodiscard]] std::optional<CachedToken> get_retired(const std::string& key, std::int64_t now,
                                                          std::int64_t min_valid_seconds) const;
+    // The entries under `prefix` set aside (a credential found gone or rejected).
+    void erase_retired(const std::string& prefix);
     // Before `key` is put under `prefix` (a credential): forgets the
     // entries under `prefix` whose token expired before `now` (scope sets no
     // longer asked for), then the ones that expire first until `key` and

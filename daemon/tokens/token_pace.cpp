@@ -6,7 +6,9 @@
 #include "daemon/tokens/token_service_impl.hpp"
 
 #include <algorithm>
+#include <set>
 #include <string>
+#include <string_view>
 
 namespace credctl::tokens {
 namespace {
@@ -15,10 +17,28 @@ namespace {
 // now are whole seconds, so "1 s left" may be a few milliseconds.
 constexpr std::int64_t k_paced_min_valid_seconds = 2;
 
+// Whether every scope of `scope` is one of `granted` (space-separated; an
+// empty `granted` is a grant that named none, which says nothing).
+bool within(std::string_view scope, std::string_view granted) {
+    if (granted.empty()) return true;
+    std::set<std::string_view> held;
+    for (std::size_t i = 0; i < granted.size();) {
+        const auto end = std::min(granted.find(' ', i), granted.size());
+        if (end > i) held.insert(granted.substr(i, end - i));
+        i = end + 1;
+    }
+    for (std::size_t i = 0; i < scope.size();) {
+        const auto end = std::min(scope.find(' ', i), scope.size());
+        if (end > i && !held.contains(scope.substr(i, end - i))) return false;
+        i = end + 1;
+    }
+    return true;
+}
+
 }  // namespace
 
 Result<TokenService::Impl::Started> TokenService::Impl::paced(const store::CredentialKey& key, const std::string& sk,
-                                                              const std::string& subject, std::uint64_t caller,
+                                                              const store::CredentialRecord& rec, std::uint64_t caller,
                                                               RefreshPace::Verdict verdict) {
     using Verdict = RefreshPace::Verdict;
     const auto ck = credential_key(key);
@@ -39,12 +59,14 @@ Result<TokenService::Impl::Started> TokenService::Impl::paced(const store::Crede
     }
     // The freshest token credd has for the scope set, if any is still valid:
     // one cached before another process changed the record (another host's
-    // refresh, which leaves it valid) only while the record still names
-    // its subject. Otherwise hosts of a fleet serving one credential would
-    // make each other's callers refresh at every change, and refuse them.
+    // refresh, which leaves it valid) only while the record still names its
+    // subject (none named: never) and grants its scopes. Otherwise hosts of
+    // a fleet serving one credential would make each other's callers
+    // refresh at every change, and refuse them.
     const auto now = clock.now_epoch_seconds();
     if (auto hit = cache.get(ck + sk, now, k_paced_min_valid_seconds)) return Started{std::move(*hit)};
-    if (auto old = cache.get_retired(ck + sk, now, k_paced_min_valid_seconds); old && old->subject == subject) {
+    if (auto old = cache.get_retired(ck + sk, now, k_paced_min_valid_seconds);
+        old && !rec.subject.empty() && old->subject == rec.subject && within(old->scope, rec.scope)) {
         return Started{std::move(*old)};
     }
     if (full) {

@@ -108,6 +108,8 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
     if (flights.contains(ck) || cache.get(ck + sk, clock.now_epoch_seconds(), want)) co_return Started{};
     if (removing.contains(ck)) co_return make_error(Errc::not_found, resource(key) + " is being removed");
     auto& rec = found->record;
+    // Gone or rejected: what was set aside of it is never served (paced()).
+    if (!rec || rec->state == store::CredentialState::login_required) cache.erase_retired(ck);
     if (!rec) {
         co_return make_error(Errc::not_found,
                              "no credential for " + resource(key) + "; run: credctl login " + key.provider);
@@ -128,7 +130,7 @@ asio::awaitable<Result<TokenService::Impl::Started>> TokenService::Impl::read_an
     if (caller) {
         const auto verdict = pace.take(ck, *caller, clock.steady_now());
         if (verdict != RefreshPace::Verdict::allowed) {
-            auto answer = paced(key, sk, rec->subject, *caller, verdict);
+            auto answer = paced(key, sk, *rec, *caller, verdict);
             refused = !answer;
             co_return answer;
         }

@@ -206,9 +206,10 @@ struct TokenService::Impl {
                                                            const std::vector<std::string>& scopes, std::int64_t want,
                                                            std::optional<std::uint64_t> caller, bool& refused);
     // What a caller over its refresh budget gets instead of a refresh.
-    // `subject`: the record's, just read (a token cached before another
-    // process changed the record is served only if it names the same).
-    Result<Started> paced(const store::CredentialKey& key, const std::string& sk, const std::string& subject,
+    // `rec`: the record just read (a token cached before another process
+    // changed it is served only if the record names the same subject and
+    // still grants its scopes).
+    Result<Started> paced(const store::CredentialKey& key, const std::string& sk, const store::CredentialRecord& rec,
                           std::uint64_t caller, RefreshPace::Verdict verdict);
     // When each step of one refresh ended, for the debug line that says
     // where its time went (credd --verbose; refresh_steps_line()). A step

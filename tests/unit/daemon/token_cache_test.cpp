@@ -180,10 +180,13 @@ TEST(TokenCache, RetiredTokensAreFoundOnlyAsRetired) {
     cache.put(ck + "a", CachedToken{SecretBytes::from("A2"), 200, "a", "sub-1"});
     EXPECT_FALSE(cache.get_retired(ck + "a", 10, 0));  // replaced
     cache.retire_prefix(ck, 10);
-    EXPECT_EQ(cache.get_retired(ck + "a", 10, 0)->access_token.reveal(), "A2");
-    EXPECT_EQ(cache.get_retired(ck + "b", 10, 0)->access_token.reveal(), "B1");  // kept from the first
-    EXPECT_FALSE(cache.get_retired(ck + "b", 99, 2));                            // 1 s left of 2 asked
-    cache.retire_prefix(ck, 150);                                                // B1 expired at 100
+    auto a2 = cache.get_retired(ck + "a", 10, 0);
+    auto b1 = cache.get_retired(ck + "b", 10, 0);  // kept from the first
+    ASSERT_TRUE(a2 && b1);
+    EXPECT_EQ(a2->access_token.reveal(), "A2");
+    EXPECT_EQ(b1->access_token.reveal(), "B1");
+    EXPECT_FALSE(cache.get_retired(ck + "b", 99, 2));  // 1 s left of 2 asked
+    cache.retire_prefix(ck, 150);                      // B1 expired at 100
     EXPECT_FALSE(cache.get_retired(ck + "b", 10, 0));
     cache.erase_prefix(ck);
     EXPECT_FALSE(cache.get_retired(ck + "a", 10, 0));

@@ -11,6 +11,7 @@
 #include "support/run_now.hpp"
 #include "support/temp_store.hpp"
 #include "token_fakes.hpp"
+#include "token_fleet_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,70 +31,7 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using SteadyClock = std::chrono::steady_clock;
-
-class TokenFleetEtcdTest : public credctl::test::EtcdFixture {
-protected:
-    struct Host {
-        std::unique_ptr<store::EtcdStore> store;
-        test::FakeUpstream upstream;
-        std::optional<TokenService> service;
-    };
-    void SetUp() override {
-        EtcdFixture::SetUp();
-        for (Host* h : {&a_, &b_}) {
-            h->store = open_store();
-            ASSERT_TRUE(h->store);
-            etcd::ClientOptions o;
-            o.endpoints = {etcd_.url()};
-            ASSERT_TRUE(h->store->follow_changes(o));
-            // The watch is set up once it asks to forget everything cached.
-            for (int i = 0; i < 100 && !h->store->take().everything; ++i) std::this_thread::sleep_for(milliseconds(50));
-            h->service.emplace(io_, *h->store, TokenServiceOptions{{credctl::test::unreachable_provider()}, seconds(5)},
-                               TokenServiceSeams{h->upstream, clock_});
-        }
-        auto login = test::login_until(clock_.now_epoch_seconds() - 1);
-        ASSERT_TRUE(credctl::test::run_now(io_, a_.service->store_login(key_, std::move(login))).has_value());
-    }
-    void TearDown() override {
-        io_.stop();
-        a_.service.reset();
-        b_.service.reset();
-    }
-
-    using Answer = std::optional<Result<wire::AccessToken>>;
-    asio::awaitable<void> ask(Host* h, Answer* out) {
-        *out = co_await h->service->token(key_, seconds(60), {}, milliseconds::zero());
-    }
-    // A token down-scoped to "read", for `caller` (paced) or no one (not).
-    asio::awaitable<void> ask_read(Host* h, Answer* out, std::optional<std::uint64_t> caller = std::nullopt) {
-        std::vector<std::string> scopes;
-        scopes.emplace_back("read");
-        *out = co_await h->service->token(key_, seconds(60), std::move(scopes), milliseconds::zero(), caller);
-    }
-    // ask_read() on `h`, the provider answering `script` if asked.
-    Answer read_on(Host* h, const test::Script& script, std::optional<std::uint64_t> caller = std::nullopt) {
-        Answer answer;
-        asio::co_spawn(io_, ask_read(h, &answer, caller), asio::detached);
-        for (int i = 0; i < 300 && !answer && h->upstream.held() == 0; ++i) run(milliseconds(10));
-        if (!answer && h->upstream.held() == 1) h->upstream.release(script);
-        for (int i = 0; i < 300 && !answer; ++i) run(milliseconds(10));
-        return answer;
-    }
-    // Waits for `h`'s watch to deliver the writes made so far (the login of
-    // SetUp(), say), and drops them.
-    static void drain(Host& h) {
-        for (int i = 0; i < 100 && h.store->take().keys.empty(); ++i) std::this_thread::sleep_for(milliseconds(50));
-    }
-    void run(milliseconds d) {
-        io_.restart();
-        io_.run_for(d);
-    }
-
-    asio::io_context io_;
-    test::FakeClock clock_;
-    Host a_, b_;
-    store::CredentialKey key_{"alice", "demo"};
-};
+using test::TokenFleetEtcdTest;
 
 TEST_F(TokenFleetEtcdTest, AWaitingHostIsWokenByTheHoldersCommitNotItsNextLookAtTheLock) {
     Answer on_a, on_b;
@@ -121,69 +59,6 @@ TEST_F(TokenFleetEtcdTest, AWaitingHostIsWokenByTheHoldersCommitNotItsNextLookAt
     EXPECT_EQ(b_.upstream.calls, 0) << "B refreshed too";
     EXPECT_LT(waited, milliseconds(300)) << "B was answered " << waited.count()
                                          << " ms after A's refresh: at its next look at the lock, not by the watch";
-}
-
-// A host's own refresh comes back to it through its watch. Before, that echo
-// made it forget the down-scoped token it had just cached, so on a fleet
-// every down-scoped request was a refresh at the provider. Another host's
-// change is still forgotten: a login through B makes A read the record
-// again.
-TEST_F(TokenFleetEtcdTest, AHostsOwnRefreshComingBackThroughItsWatchKeepsWhatItCached) {
-    const auto ask_a = [&](const test::Script& script) { return read_on(&a_, script); };
-    drain(a_);  // the login of SetUp() comes back first (a login's echo is a change)
-    auto first = ask_a(test::answer_tokens("AT-read-1", "RT-1", 3600));
-    ASSERT_TRUE(first && *first) << (first ? first->error().message : "no answer");
-    ASSERT_EQ(a_.upstream.calls, 1);
-    // The watch delivers the pending mark and the commit meanwhile (late,
-    // they would only make this test pass on the code before).
-    std::this_thread::sleep_for(milliseconds(300));
-    auto again = ask_a(test::answer_tokens("AT-read-2", "RT-2", 3600));
-    ASSERT_TRUE(again && *again) << (again ? again->error().message : "no answer");
-    EXPECT_EQ((*again)->access_token.reveal(), "AT-read-1");
-    EXPECT_EQ(a_.upstream.calls, 1) << "A refreshed again after its own refresh came back through its watch";
-
-    auto login = test::login_until(clock_.now_epoch_seconds() + 3600, "RT-B", "AT-B");
-    ASSERT_TRUE(credctl::test::run_now(io_, b_.service->store_login(key_, std::move(login))).has_value());
-    std::this_thread::sleep_for(milliseconds(1000));  // for A's watch to deliver it
-    auto after_login = ask_a(test::answer_tokens("AT-read-3", "RT-3", 3600));
-    ASSERT_TRUE(after_login && *after_login) << (after_login ? after_login->error().message : "no answer");
-    EXPECT_EQ((*after_login)->access_token.reveal(), "AT-read-3");
-    EXPECT_EQ(a_.upstream.calls, 2) << "B's login did not make A forget its down-scoped token";
-}
-
-// Two hosts serving down-scoped tokens of one credential: each one's refresh
-// makes the other forget what it cached. A caller over its pace of
-// refreshes on A is then served the token A cached before B's refresh
-// (still valid, and the record still names its subject), not refused; once
-// a login through B names another subject, it is refused.
-TEST_F(TokenFleetEtcdTest, OverItsBudgetACallerGetsTheTokenCachedBeforeAnotherHostsRefresh) {
-    auto options = TokenServiceOptions{{credctl::test::unreachable_provider()}, seconds(5)};
-    options.pace = {1, seconds(3600)};
-    for (Host* h : {&a_, &b_}) h->service.emplace(io_, *h->store, options, TokenServiceSeams{h->upstream, clock_});
-    drain(a_);
-    drain(b_);
-    constexpr std::uint64_t k_caller = 1001;
-    auto on_a = read_on(&a_, test::answer_tokens("AT-read-A", "RT-A", 3600), k_caller);
-    ASSERT_TRUE(on_a && *on_a) << (on_a ? on_a->error().message : "no answer");
-    auto on_b = read_on(&b_, test::answer_tokens("AT-read-B", "RT-B", 3600), k_caller);
-    ASSERT_TRUE(on_b && *on_b) << (on_b ? on_b->error().message : "no answer");
-    EXPECT_EQ((*on_b)->access_token.reveal(), "AT-read-B");  // B's own budget
-    std::this_thread::sleep_for(milliseconds(1000));         // for A's watch to deliver B's refresh
-
-    auto again = read_on(&a_, test::answer_tokens("AT-read-A2", "RT-A2", 3600), k_caller);
-    ASSERT_TRUE(again && *again) << (again ? again->error().message : "no answer");
-    EXPECT_EQ((*again)->access_token.reveal(), "AT-read-A");
-    EXPECT_EQ(a_.upstream.calls, 1);
-
-    auto login = test::login_until(clock_.now_epoch_seconds() + 3600, "RT-C", "AT-C");
-    login.subject = "another-account";
-    ASSERT_TRUE(credctl::test::run_now(io_, b_.service->store_login(key_, std::move(login))).has_value());
-    std::this_thread::sleep_for(milliseconds(1000));  // for A's watch to deliver the login
-    auto refused = read_on(&a_, test::answer_tokens("AT-read-A3", "RT-A3", 3600), k_caller);
-    ASSERT_TRUE(refused);
-    ASSERT_FALSE(*refused) << "served " << (*refused)->access_token.reveal() << " of the subject before the login";
-    EXPECT_EQ(refused->error().code, Errc::too_many_requests);
-    EXPECT_EQ(a_.upstream.calls, 1);
 }
 
 // A lock and mark whose answer was lost (store::RefreshLock::settle()): host
