@@ -38,6 +38,7 @@ Result<void> EtcdStore::follow_changes(const etcd::ClientOptions& options) {
         changes_.everything = true;
         changes_.keys.clear();
         change_revisions_.clear();
+        own_writes_.clear();  // an echo still to come is reported: at worst, a cached token forgotten
         changed_ = true;
         if (wake_) wake_();
     };

@@ -89,7 +89,7 @@ private:
     SecretBytes key_;
     std::uint64_t sealed_ = 0;  // AES-GCM: the count of seals, the next nonce
     std::map<std::string, Sealed> entries_;
-    std::map<std::string, Sealed> retired_;  // retire_prefix(): at most what entries_ held under one prefix
+    std::map<std::string, Sealed> retired_;  // retire_prefix(): at most k_max_per_prefix and the full scope each
 };
 
 }  // namespace credctl::tokens

@@ -53,9 +53,7 @@ Result<TokenService::Impl::Started> TokenService::Impl::paced(const store::Crede
     } else if (verdict == Verdict::first_full) {
         log::warning("credd paces the refreshes of " + std::to_string(RefreshPace::k_max_keys) +
                      " pairs of credential and caller and has room for no more: " + peer::describe(caller) +
-                     " gets cached tokens of " + resource(key) +
-                     " or too_many_requests until some pair's budget "
-                     "is full again");
+                     " gets cached tokens of " + resource(key) + " or too_many_requests until a pair's budget is full");
     }
     // The freshest token credd has for the scope set, if any is still valid:
     // one cached before another process changed the record (another host's
@@ -70,17 +68,14 @@ Result<TokenService::Impl::Started> TokenService::Impl::paced(const store::Crede
         return Started{std::move(*old)};
     }
     if (full) {
-        return make_error(Errc::too_many_requests,
-                          "credd paces the refreshes of too many callers at once to "
-                          "refresh " +
-                              resource(key) + " now; ask again in a few seconds");
+        const std::string what = "credd paces the refreshes of too many callers to refresh " + resource(key);
+        return make_error(Errc::too_many_requests, what + " now; ask again in a few seconds");
     }
     const auto wait = std::max<std::int64_t>(pace.wait(ck, caller, clock.steady_now()).count(), 1);
-    return make_error(Errc::too_many_requests, "too many refreshes of " + resource(key) + " asked by this caller (" +
-                                                   budget +
-                                                   "), and no token of it for the scope set asked is "
-                                                   "still valid; ask again in " +
-                                                   std::to_string(wait) + " s");
+    const std::string why = "too many refreshes of " + resource(key) + " asked by this caller (" + budget + ")";
+    const std::string when = "ask again in " + std::to_string(wait) + " s";
+    return make_error(Errc::too_many_requests,
+                      why + ", and no token of it for the scope set asked is still valid; " + when);
 }
 
 }  // namespace credctl::tokens

@@ -85,6 +85,16 @@ TEST(RefreshPace, AtTheCapANewKeyIsRefusedUntilTimeMakesRoom) {
     EXPECT_GT(pace.keys(), RefreshPace::k_max_keys / 4);
 }
 
+// The first take after a start is at the configured interval; a shorter
+// one learned from the provider's answer refills that time too.
+TEST(RefreshPace, ALifetimeLearnedAfterATakeRefillsAtTheShorterInterval) {
+    RefreshPace pace({1, 30s});
+    EXPECT_EQ(pace.take("c", 1, t0), Verdict::allowed);
+    pace.learn("c", 8s);
+    EXPECT_EQ(pace.take("c", 1, t0 + 3s), Verdict::first_refused);
+    EXPECT_EQ(pace.take("c", 1, t0 + 4s), Verdict::allowed);
+}
+
 TEST(RefreshPace, TheIntervalIsHalfTheLearnedLifetimeWhenShorter) {
     RefreshPace pace({1, 30s});
     EXPECT_EQ(pace.interval("c"), 30s);  // nothing learned: the setting
