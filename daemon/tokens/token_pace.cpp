@@ -17,22 +17,23 @@ namespace {
 // now are whole seconds, so "1 s left" may be a few milliseconds.
 constexpr std::int64_t k_paced_min_valid_seconds = 2;
 
-// Whether every scope of `scope` is one of `granted` (space-separated; an
-// empty `granted` is a grant that named none, which says nothing).
+// The space-separated words of `text` (RFC 6749 §3.3 scope strings).
+std::set<std::string_view> words(std::string_view text) {
+    std::set<std::string_view> out;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto end = std::min(text.find(' ', i), text.size());
+        if (end > i) out.insert(text.substr(i, end - i));
+        i = end + 1;
+    }
+    return out;
+}
+
+// Whether every scope of `scope` is one of `granted` (an empty `granted` is
+// a grant that named none, which says nothing).
 bool within(std::string_view scope, std::string_view granted) {
     if (granted.empty()) return true;
-    std::set<std::string_view> held;
-    for (std::size_t i = 0; i < granted.size();) {
-        const auto end = std::min(granted.find(' ', i), granted.size());
-        if (end > i) held.insert(granted.substr(i, end - i));
-        i = end + 1;
-    }
-    for (std::size_t i = 0; i < scope.size();) {
-        const auto end = std::min(scope.find(' ', i), scope.size());
-        if (end > i && !held.contains(scope.substr(i, end - i))) return false;
-        i = end + 1;
-    }
-    return true;
+    const auto held = words(granted);
+    return std::ranges::all_of(words(scope), [&](std::string_view s) { return held.contains(s); });
 }
 
 }  // namespace
